@@ -1,0 +1,404 @@
+//! `chainward.toml`: rule levels, discovery options, per-plugin sections and `[[ignore]]`
+//! entries with reasons. Values keep their spans so that every config error names file, line
+//! and column.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::severity::{Level, Severity};
+use crate::span::LineIndex;
+
+pub const FILE_NAME: &str = "chainward.toml";
+
+/// Where a config value came from, for error messages.
+#[derive(Debug, Clone)]
+struct Source {
+    path: PathBuf,
+    text: Arc<str>,
+    lines: Arc<LineIndex>,
+}
+
+impl Source {
+    fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> Error {
+        let at = span.map_or(0, |s| s.start);
+        let lc = self.lines.line_col(&self.text, at);
+        Error::Config {
+            path: self.path.clone(),
+            line: lc.line,
+            column: lc.column,
+            message: message.into(),
+        }
+    }
+}
+
+/// One `[[ignore]]` entry.
+#[derive(Debug, Clone)]
+pub struct IgnoreEntry {
+    /// Rule id, code or plugin id.
+    pub rule: String,
+    /// Gitignore-style glob relative to the project root; `None` matches every path.
+    pub path: Option<String>,
+    pub reason: String,
+    /// Span of the entry in the config file, for the unused-ignore finding.
+    pub span: Range<usize>,
+    pub rule_span: Range<usize>,
+}
+
+/// A plugin's section of chainward.toml.
+#[derive(Debug, Clone, Default)]
+pub struct PluginConfig {
+    table: Option<toml_edit::Table>,
+    source: Option<Source>,
+}
+
+impl PluginConfig {
+    /// An empty section (defaults everywhere).
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Parse a standalone section, as `[pin-check]` would read in chainward.toml (tests).
+    pub fn from_toml(section: &str) -> Result<Self, Error> {
+        let text = format!("[section]\n{section}");
+        let config = Config::parse(&text, Path::new("<test>"), &["section"])?;
+        Ok(config.plugin("section"))
+    }
+
+    /// The keys set in this section with their spans.
+    pub fn keys(&self) -> Vec<(String, Option<Range<usize>>)> {
+        self.table
+            .as_ref()
+            .map(|t| {
+                t.iter()
+                    .map(|(k, _)| {
+                        let span = t.key(k).and_then(toml_edit::Key::span);
+                        (k.to_string(), span)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn get_bool(&self, key: &str) -> Result<Option<bool>, Error> {
+        let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {
+            return Ok(None);
+        };
+        item.as_bool()
+            .map(Some)
+            .ok_or_else(|| self.error(item.span(), format!("`{key}` must be true or false")))
+    }
+
+    /// A table of string values (`"actions/*" = "ref-pin"`), in file order.
+    pub fn get_string_table(&self, key: &str) -> Result<Vec<(String, String, Option<Range<usize>>)>, Error> {
+        let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {
+            return Ok(Vec::new());
+        };
+        let Some(table) = item.as_table_like() else {
+            return Err(self.error(item.span(), format!("`{key}` must be a table")));
+        };
+        table
+            .iter()
+            .map(|(k, v)| match v.as_str() {
+                Some(s) => Ok((k.to_string(), s.to_string(), v.span())),
+                None => Err(self.error(v.span(), format!("`{key}.{k}` must be a string"))),
+            })
+            .collect()
+    }
+
+    /// A config error at `span` of this section's file.
+    pub fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> Error {
+        match &self.source {
+            Some(source) => source.error(span, message),
+            None => Error::Usage(message.into()),
+        }
+    }
+
+    /// Reject keys not in `known`, naming the closest known one.
+    pub fn deny_unknown_keys(&self, section: &str, known: &[&str]) -> Result<(), Error> {
+        for (key, span) in self.keys() {
+            if !known.contains(&key.as_str()) {
+                return Err(self.error(
+                    span,
+                    format!(
+                        "unknown key `{key}` in [{section}] (known: {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it was read from, if any.
+    pub path: Option<PathBuf>,
+    /// `[rules]`: level per rule id/code/plugin, with the span of the key.
+    pub rules: Vec<(String, Level, Option<Range<usize>>)>,
+    /// `[files] exclude`.
+    pub exclude: Vec<String>,
+    /// `[files] include-node-modules`.
+    pub include_node_modules: bool,
+    pub max_file_size: Option<u64>,
+    pub max_files: Option<usize>,
+    /// `severity-threshold` at the top level.
+    pub severity_threshold: Option<Severity>,
+    pub ignores: Vec<IgnoreEntry>,
+    plugins: BTreeMap<String, PluginConfig>,
+    source: Option<Source>,
+}
+
+impl Config {
+    /// Read `path`; a missing file is an error (use [`Config::find`] for the optional one).
+    pub fn load(path: &Path, plugin_ids: &[&str]) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Config::parse(&text, path, plugin_ids)
+    }
+
+    /// `chainward.toml` in `root`, if there is one.
+    pub fn find(root: &Path, plugin_ids: &[&str]) -> Result<Config, Error> {
+        let path = if root == Path::new(".") {
+            PathBuf::from(FILE_NAME)
+        } else {
+            root.join(FILE_NAME)
+        };
+        if path.is_file() {
+            Config::load(&path, plugin_ids)
+        } else {
+            Ok(Config::default())
+        }
+    }
+
+    pub fn parse(text: &str, path: &Path, plugin_ids: &[&str]) -> Result<Config, Error> {
+        let source = Source {
+            path: path.to_path_buf(),
+            text: Arc::from(text),
+            lines: Arc::new(LineIndex::new(text)),
+        };
+        let doc = toml_edit::Document::parse(text.to_string())
+            .map_err(|e| source.error(e.span(), e.message().trim().to_string()))?;
+        let root = doc.as_table();
+        let mut config = Config {
+            path: Some(path.to_path_buf()),
+            source: Some(source.clone()),
+            ..Config::default()
+        };
+        let key_span = |t: &toml_edit::Table, k: &str| t.key(k).and_then(toml_edit::Key::span);
+
+        for (key, item) in root.iter() {
+            match key {
+                "rules" => {
+                    let table = item
+                        .as_table_like()
+                        .ok_or_else(|| source.error(item.span(), "[rules] must be a table"))?;
+                    for (rule, value) in table.iter() {
+                        let level = value
+                            .as_str()
+                            .ok_or_else(|| source.error(value.span(), format!("the level of `{rule}` must be a string: off, info, warning or error")))?
+                            .parse::<Level>()
+                            .map_err(|m| source.error(value.span(), m))?;
+                        let span = root
+                            .get("rules")
+                            .and_then(|r| r.as_table())
+                            .and_then(|t| key_span(t, rule))
+                            .or_else(|| value.span());
+                        config.rules.push((rule.to_string(), level, span));
+                    }
+                }
+                "files" => {
+                    let table = item
+                        .as_table()
+                        .ok_or_else(|| source.error(item.span(), "[files] must be a table"))?;
+                    for (k, v) in table.iter() {
+                        match k {
+                            "exclude" => {
+                                let arr = v.as_array().ok_or_else(|| {
+                                    source.error(v.span(), "`exclude` must be an array of globs")
+                                })?;
+                                for g in arr.iter() {
+                                    let glob = g.as_str().ok_or_else(|| {
+                                        source.error(g.span(), "`exclude` entries must be strings")
+                                    })?;
+                                    globset::Glob::new(glob)
+                                        .map_err(|e| source.error(g.span(), format!("invalid glob: {e}")))?;
+                                    config.exclude.push(glob.to_string());
+                                }
+                            }
+                            "include-node-modules" => {
+                                config.include_node_modules = v.as_bool().ok_or_else(|| {
+                                    source.error(v.span(), "`include-node-modules` must be true or false")
+                                })?;
+                            }
+                            "max-file-size" => {
+                                config.max_file_size = Some(positive(&source, v, k)?);
+                            }
+                            "max-files" => {
+                                config.max_files = Some(usize::try_from(positive(&source, v, k)?).unwrap_or(usize::MAX));
+                            }
+                            other => {
+                                return Err(source.error(
+                                    key_span(table, other),
+                                    format!("unknown key `{other}` in [files] (known: exclude, include-node-modules, max-file-size, max-files)"),
+                                ));
+                            }
+                        }
+                    }
+                }
+                "severity-threshold" => {
+                    let s = item.as_str().ok_or_else(|| {
+                        source.error(item.span(), "`severity-threshold` must be info, warning or error")
+                    })?;
+                    config.severity_threshold =
+                        Some(s.parse().map_err(|m| source.error(item.span(), m))?);
+                }
+                "ignore" => {
+                    let arr = item.as_array_of_tables().ok_or_else(|| {
+                        source.error(item.span(), "`ignore` must be an array of tables: [[ignore]]")
+                    })?;
+                    for entry in arr.iter() {
+                        config.ignores.push(ignore_entry(&source, entry)?);
+                    }
+                }
+                id if plugin_ids.contains(&id) => {
+                    let table = item.as_table().ok_or_else(|| {
+                        source.error(item.span(), format!("[{id}] must be a table"))
+                    })?;
+                    config.plugins.insert(
+                        id.to_string(),
+                        PluginConfig {
+                            table: Some(table.clone()),
+                            source: Some(source.clone()),
+                        },
+                    );
+                }
+                other => {
+                    let suggestion = crate::rule::did_you_mean(
+                        other,
+                        ["rules", "files", "ignore", "severity-threshold"]
+                            .iter()
+                            .chain(plugin_ids.iter())
+                            .copied(),
+                    )
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                    return Err(source.error(
+                        key_span(root, other),
+                        format!("unknown key `{other}`{suggestion}"),
+                    ));
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// This plugin's section (empty if the file has none).
+    pub fn plugin(&self, id: &str) -> PluginConfig {
+        self.plugins.get(id).cloned().unwrap_or_default()
+    }
+
+    /// A config error at `span` of the config file.
+    pub fn error_at(&self, span: Option<Range<usize>>, message: impl Into<String>) -> Error {
+        match &self.source {
+            Some(source) => source.error(span, message),
+            None => Error::Usage(message.into()),
+        }
+    }
+
+    /// Line/column of a span of the config file, for findings about the config itself.
+    pub fn line_col(&self, span: &Range<usize>) -> Option<(crate::span::LineCol, crate::span::LineCol)> {
+        let s = self.source.as_ref()?;
+        Some((
+            s.lines.line_col(&s.text, span.start),
+            s.lines.line_col(&s.text, span.end),
+        ))
+    }
+}
+
+fn positive(source: &Source, v: &toml_edit::Item, key: &str) -> Result<u64, Error> {
+    v.as_integer()
+        .and_then(|i| u64::try_from(i).ok())
+        .filter(|&i| i > 0)
+        .ok_or_else(|| source.error(v.span(), format!("`{key}` must be a positive integer")))
+}
+
+fn ignore_entry(source: &Source, entry: &toml_edit::Table) -> Result<IgnoreEntry, Error> {
+    let span = entry.span().unwrap_or(0..0);
+    let get_str = |key: &str| -> Result<Option<(String, Option<Range<usize>>)>, Error> {
+        match entry.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(|s| Some((s.to_string(), v.span())))
+                .ok_or_else(|| source.error(v.span(), format!("`{key}` must be a string"))),
+        }
+    };
+    for (k, _) in entry.iter() {
+        if !["rule", "path", "reason"].contains(&k) {
+            return Err(source.error(
+                entry.key(k).and_then(toml_edit::Key::span),
+                format!("unknown key `{k}` in [[ignore]] (known: rule, path, reason)"),
+            ));
+        }
+    }
+    let (rule, rule_span) = get_str("rule")?
+        .ok_or_else(|| source.error(Some(span.clone()), "[[ignore]] entry without `rule`"))?;
+    let path = get_str("path")?;
+    if let Some((glob, s)) = &path {
+        globset::Glob::new(glob).map_err(|e| source.error(s.clone(), format!("invalid glob: {e}")))?;
+    }
+    let reason = match get_str("reason")? {
+        Some((r, _)) if !r.trim().is_empty() => r,
+        Some((_, s)) => {
+            return Err(source.error(s, "the `reason` of an [[ignore]] entry must not be empty"));
+        }
+        None => {
+            return Err(source.error(
+                Some(span),
+                format!("[[ignore]] entry for `{rule}` has no `reason`: every suppression must say why"),
+            ));
+        }
+    };
+    Ok(IgnoreEntry {
+        rule,
+        path: path.map(|(p, _)| p),
+        reason,
+        span: span.clone(),
+        rule_span: rule_span.unwrap_or(span),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_without_reason_names_line_and_column() {
+        let text = "[[ignore]]\nrule = \"pin-check/range-specifier\"\npath = \"a/package.json\"\n";
+        let err = Config::parse(text, Path::new("chainward.toml"), &[]).expect_err("no reason");
+        let msg = err.to_string();
+        assert!(msg.starts_with("chainward.toml:1:"), "{msg}");
+        assert!(msg.contains("no `reason`"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_level_and_key_point_at_the_value() {
+        let err = Config::parse("[rules]\n\"pin-check/dist-tag\" = \"loud\"\n", Path::new("c.toml"), &[])
+            .expect_err("bad level");
+        assert!(err.to_string().starts_with("c.toml:2:"), "{err}");
+        let err = Config::parse("[pin-chek]\n", Path::new("c.toml"), &["pin-check"]).expect_err("typo");
+        assert!(err.to_string().contains("did you mean `pin-check`"), "{err}");
+    }
+
+    #[test]
+    fn plugin_sections_keep_spans() {
+        let cfg = Config::parse("[pin-check]\npeer-dependencies = 3\n", Path::new("c.toml"), &["pin-check"])
+            .expect("valid toml");
+        let err = cfg.plugin("pin-check").get_bool("peer-dependencies").expect_err("not a bool");
+        assert!(err.to_string().starts_with("c.toml:2:21"), "{err}");
+    }
+}

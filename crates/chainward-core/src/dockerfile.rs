@@ -1,0 +1,196 @@
+//! Dockerfile instructions with byte spans: enough structure for `FROM`, `ARG` and `RUN`,
+//! line continuations and the `# escape=` parser directive included.
+
+use std::ops::Range;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instruction {
+    /// Upper-cased keyword (`FROM`, `RUN`, ...).
+    pub keyword: String,
+    pub keyword_span: Range<usize>,
+    /// Whitespace-separated arguments, continuations removed.
+    pub args: Vec<Token>,
+    /// Span of the whole instruction, continuations included.
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dockerfile {
+    pub instructions: Vec<Instruction>,
+}
+
+/// A `FROM` instruction, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct From<'a> {
+    pub image: &'a Token,
+    pub platform: Option<&'a Token>,
+    pub stage_name: Option<&'a Token>,
+}
+
+impl Instruction {
+    pub fn as_from(&self) -> Option<From<'_>> {
+        if self.keyword != "FROM" {
+            return None;
+        }
+        let mut platform = None;
+        let mut rest = self.args.iter().peekable();
+        while let Some(tok) = rest.peek() {
+            if !tok.text.starts_with("--") {
+                break;
+            }
+            if tok.text.starts_with("--platform=") {
+                platform = Some(*tok);
+            }
+            rest.next();
+        }
+        let image = rest.next()?;
+        let stage_name = match (rest.next(), rest.next()) {
+            (Some(kw), Some(name)) if kw.text.eq_ignore_ascii_case("as") => Some(name),
+            _ => None,
+        };
+        Some(From {
+            image,
+            platform,
+            stage_name,
+        })
+    }
+}
+
+/// Parse a Dockerfile. Never fails: anything that is not an instruction is skipped, as the
+/// builder's own parser reports those.
+pub fn parse(text: &str) -> Dockerfile {
+    let escape = escape_char(text);
+    let bytes = text.as_bytes();
+    let mut instructions = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let line_end = memchr(b'\n', &bytes[pos..]).map_or(text.len(), |i| pos + i);
+        let line = &text[pos..line_end];
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            pos = line_end + 1;
+            continue;
+        }
+        // Collect the instruction's logical line: continuation lines end with the escape char.
+        let start = pos + indent;
+        let mut tokens = Vec::new();
+        let mut cur = start;
+        let mut end;
+        loop {
+            let l_end = memchr(b'\n', &bytes[cur..]).map_or(text.len(), |i| cur + i);
+            let content = text[cur..l_end].trim_end_matches(['\r', ' ', '\t']);
+            let continued = content.ends_with(escape) && !content.trim_start().starts_with('#');
+            let body_end = if continued {
+                cur + content.len() - escape.len_utf8()
+            } else {
+                cur + content.len()
+            };
+            if !text[cur..l_end].trim_start().starts_with('#') || cur == start {
+                tokenize(text, cur..body_end, &mut tokens);
+            }
+            end = body_end;
+            cur = l_end + 1;
+            if !continued || cur >= text.len() {
+                break;
+            }
+        }
+        if let Some(first) = tokens.first().cloned() {
+            instructions.push(Instruction {
+                keyword: first.text.to_ascii_uppercase(),
+                keyword_span: first.span,
+                args: tokens.split_off(1),
+                span: start..end,
+            });
+        }
+        pos = cur.min(text.len()).max(pos + 1);
+        if cur > text.len() {
+            break;
+        }
+    }
+    Dockerfile { instructions }
+}
+
+fn tokenize(text: &str, range: Range<usize>, out: &mut Vec<Token>) {
+    let mut tok_start = None;
+    for (i, c) in text[range.clone()].char_indices() {
+        let at = range.start + i;
+        if c.is_whitespace() {
+            if let Some(s) = tok_start.take() {
+                out.push(Token {
+                    text: text[s..at].to_string(),
+                    span: s..at,
+                });
+            }
+        } else if tok_start.is_none() {
+            tok_start = Some(at);
+        }
+    }
+    if let Some(s) = tok_start {
+        out.push(Token {
+            text: text[s..range.end].to_string(),
+            span: s..range.end,
+        });
+    }
+}
+
+/// The `# escape=` parser directive, if the file starts with one.
+fn escape_char(text: &str) -> char {
+    for line in text.lines() {
+        let Some(directive) = line.trim().strip_prefix('#') else {
+            break;
+        };
+        if let Some((key, value)) = directive.split_once('=')
+            && key.trim().eq_ignore_ascii_case("escape")
+        {
+            return value.trim().chars().next().unwrap_or('\\');
+        }
+    }
+    '\\'
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}
+
+/// Whether a file name is a Dockerfile/Containerfile.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_with_platform_stage_and_continuation() {
+        let text = "# syntax=docker/dockerfile:1\nARG V=20\nFROM --platform=$BUILDPLATFORM \\\n  node:${V} AS build\nrun echo hi\n";
+        let df = parse(text);
+        assert_eq!(df.instructions.len(), 3);
+        let from = df.instructions[1].as_from().expect("from");
+        assert_eq!(from.image.text, "node:${V}");
+        assert_eq!(&text[from.image.span.clone()], "node:${V}");
+        assert_eq!(from.stage_name.map(|t| t.text.as_str()), Some("build"));
+        assert_eq!(df.instructions[2].keyword, "RUN");
+    }
+
+    #[test]
+    fn escape_directive_and_crlf() {
+        let text = "# escape=`\r\nFROM `\r\n  alpine:3\r\n";
+        let df = parse(text);
+        let from = df.instructions[0].as_from().expect("from");
+        assert_eq!(from.image.text, "alpine:3");
+    }
+}

@@ -1,0 +1,274 @@
+//! Fixes are inert edits with an applicability; this module is the one engine that applies them:
+//! sorted, overlaps rejected, every fix all-or-nothing, written atomically.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Whether `--fix` applies a fix on its own, or only with `--unsafe-fixes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Keeps the meaning of the project (e.g. a range pinned to the version already installed).
+    Safe,
+    /// Changes what gets installed or may need review (e.g. a branch replaced by a commit).
+    Unsafe,
+}
+
+/// Replace `range` (bytes) of the file at `path` by `replacement`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Edit {
+    pub path: PathBuf,
+    pub range: std::ops::Range<usize>,
+    pub replacement: String,
+}
+
+impl Edit {
+    pub fn replace(path: &Path, range: std::ops::Range<usize>, replacement: impl Into<String>) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            range,
+            replacement: replacement.into(),
+        }
+    }
+}
+
+/// A set of edits applied together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What the fix does, imperative: "pin `ms` to 2.1.3".
+    pub description: String,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(description: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Self {
+            applicability: Applicability::Safe,
+            description: description.into(),
+            edits,
+        }
+    }
+
+    pub fn unsafe_(description: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Self {
+            applicability: Applicability::Unsafe,
+            description: description.into(),
+            edits,
+        }
+    }
+}
+
+/// The outcome of applying a batch of fixes in memory.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// New contents of every file that changed.
+    pub files: BTreeMap<PathBuf, String>,
+    /// Fixes applied.
+    pub applied: usize,
+    /// Fixes skipped because an edit overlapped an edit of a fix applied before (they are
+    /// retried on the next round, against the updated text).
+    pub skipped: usize,
+}
+
+/// Apply `fixes` to the texts that `text_of` returns. Fixes are taken in order of their first
+/// edit; a fix any of whose edits overlaps an already accepted edit is skipped whole. An edit
+/// identical to an accepted one (two findings asking for the same change) is not a conflict.
+pub fn apply<'t>(
+    fixes: &[&Fix],
+    mut text_of: impl FnMut(&Path) -> Result<&'t str, Error>,
+) -> Result<Applied, Error> {
+    let mut order: Vec<&Fix> = fixes.iter().copied().filter(|f| !f.edits.is_empty()).collect();
+    order.sort_by(|a, b| {
+        let ka = a.edits.iter().map(|e| (&e.path, e.range.start)).min();
+        let kb = b.edits.iter().map(|e| (&e.path, e.range.start)).min();
+        ka.cmp(&kb)
+    });
+
+    let mut accepted: BTreeMap<&Path, Vec<&Edit>> = BTreeMap::new();
+    let mut out = Applied::default();
+    'fixes: for fix in order {
+        let mut new_edits = Vec::new();
+        for edit in &fix.edits {
+            let taken = accepted.get(edit.path.as_path()).map_or(&[][..], Vec::as_slice);
+            if taken.iter().any(|t| *t == edit) || new_edits.contains(&edit) {
+                continue;
+            }
+            let clash = taken
+                .iter()
+                .chain(new_edits.iter().filter(|t| t.path == edit.path))
+                .any(|t| overlaps(&t.range, &edit.range));
+            if clash {
+                out.skipped += 1;
+                continue 'fixes;
+            }
+            new_edits.push(edit);
+        }
+        for edit in new_edits {
+            accepted.entry(edit.path.as_path()).or_default().push(edit);
+        }
+        out.applied += 1;
+    }
+
+    for (path, mut edits) in accepted {
+        let old = text_of(path)?;
+        edits.sort_by_key(|e| e.range.start);
+        let mut new = String::with_capacity(old.len() + 64);
+        let mut pos = 0;
+        for edit in edits {
+            let range = edit.range.clone();
+            if range.end > old.len()
+                || range.start < pos
+                || !old.is_char_boundary(range.start)
+                || !old.is_char_boundary(range.end)
+            {
+                return Err(Error::Fix {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "internal error: edit {}..{} does not fit the file; nothing was written",
+                        range.start, range.end
+                    ),
+                });
+            }
+            new.push_str(&old[pos..range.start]);
+            new.push_str(&edit.replacement);
+            pos = range.end;
+        }
+        new.push_str(&old[pos..]);
+        if new != old {
+            out.files.insert(path.to_path_buf(), new);
+        }
+    }
+    Ok(out)
+}
+
+/// Two ranges overlap when they share a byte, or are both insertions at the same point.
+fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
+    (a.start < b.end && b.start < a.end) || (a.start == b.start && (a.is_empty() || b.is_empty()))
+}
+
+/// The unified diff of one file, with `a/` and `b/` headers as git prints them.
+pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    let shown = path.display().to_string().replace('\\', "/");
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{shown}"), &format!("b/{shown}"))
+        .to_string()
+}
+
+/// Write every file in `files` atomically, all or nothing as far as the file system allows:
+/// every new content goes to a temporary file in the target's directory (same permissions,
+/// fsynced) first; only when all of them are written are they renamed over the targets.
+/// A read-only target, or any failure while staging, writes nothing.
+pub fn write_atomically(files: &BTreeMap<PathBuf, String>) -> Result<(), Error> {
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    for (path, content) in files {
+        match stage(path, content) {
+            Ok(tmp) => staged.push((tmp, path.clone())),
+            Err(err) => {
+                cleanup(&staged);
+                return Err(err);
+            }
+        }
+    }
+    for (i, (tmp, target)) in staged.iter().enumerate() {
+        if let Err(source) = std::fs::rename(tmp, target) {
+            cleanup(&staged[i..]);
+            return Err(Error::io(target, source));
+        }
+    }
+    // Make the renames durable too.
+    for (_, target) in &staged {
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(handle) = std::fs::File::open(dir)
+        {
+            let _ = handle.sync_all();
+        }
+    }
+    Ok(())
+}
+
+fn stage(path: &Path, content: &str) -> Result<PathBuf, Error> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.permissions().readonly() {
+        return Err(Error::Fix {
+            path: path.to_path_buf(),
+            message: "the file is read-only; nothing was written".into(),
+        });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut attempt = 0u32;
+    loop {
+        let tmp = dir.join(format!(".{name}.chainward-{}-{attempt}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(mut file) => {
+                let written = file
+                    .write_all(content.as_bytes())
+                    .and_then(|()| file.set_permissions(meta.permissions()))
+                    .and_then(|()| file.sync_all());
+                return match written {
+                    Ok(()) => Ok(tmp),
+                    Err(source) => {
+                        let _ = std::fs::remove_file(&tmp);
+                        Err(Error::io(path, source))
+                    }
+                };
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(source) => return Err(Error::io(&dir, source)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(path: &str, range: std::ops::Range<usize>, s: &str) -> Edit {
+        Edit::replace(Path::new(path), range, s)
+    }
+
+    #[test]
+    fn overlapping_fix_is_skipped_whole_and_identical_edits_merge() {
+        let a = Fix::safe("a", vec![edit("f", 0..3, "AAA"), edit("g", 0..1, "x")]);
+        let b = Fix::safe("b", vec![edit("f", 2..5, "BBB")]);
+        let c = Fix::safe("c", vec![edit("g", 0..1, "x"), edit("f", 6..7, "C")]);
+        let text = "0123456789";
+        let out = apply(&[&b, &a, &c], |_| Ok(text)).expect("applies");
+        assert_eq!(out.applied, 2);
+        assert_eq!(out.skipped, 1);
+        assert_eq!(out.files[Path::new("f")], "AAA345C789");
+        assert_eq!(out.files[Path::new("g")], "x123456789");
+    }
+
+    #[test]
+    fn edit_past_the_end_is_an_error_not_a_panic() {
+        let a = Fix::safe("a", vec![edit("f", 5..50, "x")]);
+        assert!(apply(&[&a], |_| Ok("short")).is_err());
+    }
+
+    #[test]
+    fn insertions_at_the_same_point_conflict() {
+        assert!(overlaps(&(3..3), &(3..3)));
+        assert!(!overlaps(&(0..3), &(3..5)));
+        assert!(overlaps(&(0..4), &(3..5)));
+    }
+}

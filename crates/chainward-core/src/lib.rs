@@ -1,0 +1,26 @@
+//! The engine every chainward plugin shares: the project model, rules, findings, fixes and config.
+//!
+//! A run is: [`project::Project::discover`] walks the tree once, plugins read the lazily parsed
+//! files and return [`finding::Finding`]s, [`filter`] applies config and suppressions, and
+//! [`fix`] applies the collected edits atomically.
+
+pub mod config;
+pub mod dockerfile;
+pub mod error;
+pub mod filter;
+pub mod finding;
+pub mod fix;
+pub mod json;
+pub mod project;
+pub mod rule;
+pub mod severity;
+pub mod span;
+pub mod yaml;
+
+pub use config::Config;
+pub use error::{Error, ParseError};
+pub use finding::{Finding, Location};
+pub use fix::{Applicability, Edit, Fix};
+pub use project::{FileKind, Project, SourceFile};
+pub use rule::{Fixability, Plugin, Rule};
+pub use severity::Severity;

@@ -1,0 +1,535 @@
+//! The project model: the files of a tree, discovered in one parallel walk, each read and parsed
+//! at most once, lazily, and shared read-only by every plugin.
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::error::{Error, ParseError};
+use crate::span::LineIndex;
+
+/// Default limit on the size of one file (a lockfile of 256 MiB is far beyond any real one).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
+/// Default limit on the number of files discovery keeps.
+pub const DEFAULT_MAX_FILES: usize = 200_000;
+
+/// What a discovered file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    PackageJson,
+    /// `package-lock.json`.
+    NpmLock,
+    /// `npm-shrinkwrap.json` (takes precedence over package-lock.json).
+    NpmShrinkwrap,
+    PnpmLock,
+    YarnLock,
+    BunLock,
+    Npmrc,
+    PnpmWorkspace,
+    YarnRc,
+    /// `.github/workflows/*.yml`.
+    Workflow,
+    /// `action.yml` of a composite/JavaScript/Docker action.
+    Action,
+    Dockerfile,
+}
+
+impl FileKind {
+    /// Classify a file by its path relative to the project root (`/`-separated).
+    pub fn classify(rel: &str) -> Option<FileKind> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let kind = match name {
+            "package.json" => FileKind::PackageJson,
+            "package-lock.json" => FileKind::NpmLock,
+            "npm-shrinkwrap.json" => FileKind::NpmShrinkwrap,
+            "pnpm-lock.yaml" => FileKind::PnpmLock,
+            "yarn.lock" => FileKind::YarnLock,
+            "bun.lock" => FileKind::BunLock,
+            ".npmrc" => FileKind::Npmrc,
+            "pnpm-workspace.yaml" => FileKind::PnpmWorkspace,
+            ".yarnrc.yml" => FileKind::YarnRc,
+            "action.yml" | "action.yaml" => FileKind::Action,
+            _ if crate::dockerfile::is_dockerfile_name(name) => FileKind::Dockerfile,
+            _ if is_workflow(rel) => FileKind::Workflow,
+            _ => return None,
+        };
+        Some(kind)
+    }
+
+    pub fn is_npm_lockfile(self) -> bool {
+        matches!(self, FileKind::NpmLock | FileKind::NpmShrinkwrap)
+    }
+
+    pub fn is_yaml(self) -> bool {
+        matches!(
+            self,
+            FileKind::Workflow | FileKind::Action | FileKind::PnpmLock | FileKind::PnpmWorkspace | FileKind::YarnRc
+        )
+    }
+
+    /// Whether the format has `#` comments, so that inline suppressions can be written in it.
+    pub fn has_hash_comments(self) -> bool {
+        self.is_yaml() || matches!(self, FileKind::Dockerfile | FileKind::Npmrc)
+    }
+}
+
+fn is_workflow(rel: &str) -> bool {
+    let mut parts = rel.rsplit('/');
+    let (Some(name), Some(dir), Some(dotgithub)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    dir == "workflows" && dotgithub == ".github" && (name.ends_with(".yml") || name.ends_with(".yaml"))
+}
+
+/// One file of the project, read and parsed on first use.
+pub struct SourceFile {
+    /// The path as the user sees it (the scanned root joined with `rel`).
+    pub path: PathBuf,
+    /// Relative to the project root, `/`-separated.
+    pub rel: String,
+    pub kind: FileKind,
+    overlay: Option<String>,
+    max_size: u64,
+    text: OnceLock<Result<String, ParseError>>,
+    lines: OnceLock<LineIndex>,
+    parsed: OnceLock<Box<dyn Any + Send + Sync>>,
+    failed: OnceLock<ParseError>,
+}
+
+impl std::fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("path", &self.path)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SourceFile {
+    fn new(path: PathBuf, rel: String, kind: FileKind, max_size: u64, overlay: Option<String>) -> Self {
+        Self {
+            path,
+            rel,
+            kind,
+            overlay,
+            max_size,
+            text: OnceLock::new(),
+            lines: OnceLock::new(),
+            parsed: OnceLock::new(),
+            failed: OnceLock::new(),
+        }
+    }
+
+    /// A file with the given text, not read from disk (tests, fixes in progress).
+    pub fn in_memory(path: impl Into<PathBuf>, kind: FileKind, text: impl Into<String>) -> Self {
+        let path = path.into();
+        let rel = path.to_string_lossy().replace('\\', "/");
+        Self::new(path, rel, kind, u64::MAX, Some(text.into()))
+    }
+
+    /// The file's text. Unreadable, oversized or non-UTF-8 files are an error naming the file.
+    pub fn text(&self) -> Result<&str, &ParseError> {
+        self.text
+            .get_or_init(|| match &self.overlay {
+                Some(text) => Ok(text.clone()),
+                None => read_text(&self.path, self.max_size),
+            })
+            .as_deref()
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        self.lines
+            .get_or_init(|| LineIndex::new(self.text().unwrap_or_default()))
+    }
+
+    /// The file parsed by `parse`, computed once and shared. The first caller's parser wins:
+    /// every file kind has exactly one parser, owned by the crate that models that kind.
+    /// Returns `None` when reading or parsing failed; the error is kept for [`Self::error`].
+    pub fn parsed<T: Send + Sync + 'static>(
+        &self,
+        parse: impl FnOnce(&SourceFile, &str) -> Result<T, ParseError>,
+    ) -> Option<&T> {
+        let slot = self.parsed.get_or_init(|| {
+            let result = match self.text() {
+                Ok(text) => parse(self, text),
+                Err(e) => Err(e.clone()),
+            };
+            if let Err(e) = &result {
+                let _ = self.failed.set(e.clone());
+            }
+            Box::new(result)
+        });
+        slot.downcast_ref::<Result<T, ParseError>>()?.as_ref().ok()
+    }
+
+    /// Why reading or parsing this file failed, if it was attempted and failed.
+    pub fn error(&self) -> Option<&ParseError> {
+        self.failed.get().or_else(|| self.text.get()?.as_ref().err())
+    }
+
+    /// A parse error at `span` of this file.
+    pub fn parse_error(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> ParseError {
+        ParseError::new(&self.path, span, message)
+    }
+}
+
+fn read_text(path: &Path, max_size: u64) -> Result<String, ParseError> {
+    let err = |m: String| ParseError::new(path, 0..0, m);
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err("not a regular file".into()));
+    }
+    if meta.len() > max_size {
+        return Err(err(format!(
+            "file is {} bytes, over the limit of {} bytes (raise `max-file-size` in chainward.toml to read it)",
+            meta.len(),
+            max_size
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        ParseError::new(path, at..at, format!("not valid UTF-8 (invalid byte at offset {at})"))
+    })
+}
+
+/// How discovery walks the tree.
+#[derive(Debug, Clone)]
+pub struct DiscoverOptions {
+    /// Also walk `node_modules` folders.
+    pub include_node_modules: bool,
+    /// Gitignore-style globs (relative to the root) of paths to leave out.
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+    pub max_files: usize,
+}
+
+impl Default for DiscoverOptions {
+    fn default() -> Self {
+        Self {
+            include_node_modules: false,
+            exclude: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_files: DEFAULT_MAX_FILES,
+        }
+    }
+}
+
+/// Every file of interest under the scanned paths.
+pub struct Project {
+    /// The scanned root as the user gave it (the first path, or its folder if it is a file).
+    pub root: PathBuf,
+    files: Vec<Arc<SourceFile>>,
+    by_path: HashMap<PathBuf, usize>,
+    /// Files loaded on demand (a lockfile above a scanned workspace member).
+    extra: Mutex<HashMap<PathBuf, Option<Arc<SourceFile>>>>,
+    options: DiscoverOptions,
+    overlay: Arc<BTreeMap<PathBuf, String>>,
+    /// Problems met while walking (unreadable folders, too many files).
+    pub walk_errors: Vec<ParseError>,
+}
+
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project")
+            .field("root", &self.root)
+            .field("files", &self.files.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Project {
+    /// Walk `paths` (folders are walked, files taken as they are) in parallel, honouring
+    /// `.gitignore` and skipping `node_modules` unless asked.
+    pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Project, Error> {
+        let paths: Vec<PathBuf> = if paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            paths.iter().map(|p| clean(p)).collect()
+        };
+        for p in &paths {
+            std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+        }
+        let first = &paths[0];
+        let root = if first.is_dir() {
+            first.clone()
+        } else {
+            first.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let found: Mutex<Vec<(PathBuf, FileKind)>> = Mutex::new(Vec::new());
+        let errors: Mutex<Vec<ParseError>> = Mutex::new(Vec::new());
+
+        for path in &paths {
+            if path.is_file() {
+                let rel = rel_path(&root, path);
+                match FileKind::classify(&rel) {
+                    Some(kind) => found.lock().unwrap_or_else(|e| e.into_inner()).push((path.clone(), kind)),
+                    None => {
+                        return Err(Error::Usage(format!(
+                            "{}: chainward does not know how to check this file (it reads package.json, lockfiles, .npmrc, workflows, action.yml and Dockerfiles)",
+                            path.display()
+                        )));
+                    }
+                }
+                continue;
+            }
+            let mut builder = ignore::WalkBuilder::new(path);
+            builder
+                .hidden(false)
+                .git_ignore(true)
+                .git_exclude(true)
+                .git_global(false)
+                .require_git(false)
+                .ignore(true)
+                .parents(true)
+                .follow_links(false)
+                .threads(2);
+            if !options.exclude.is_empty() {
+                let mut ob = ignore::overrides::OverrideBuilder::new(path);
+                for glob in &options.exclude {
+                    ob.add(&format!("!{glob}"))
+                        .map_err(|e| Error::Usage(format!("invalid exclude glob `{glob}`: {e}")))?;
+                }
+                let ov = ob
+                    .build()
+                    .map_err(|e| Error::Usage(format!("invalid exclude globs: {e}")))?;
+                builder.overrides(ov);
+            }
+            let include_nm = options.include_node_modules;
+            builder.filter_entry(move |entry| {
+                let name = entry.file_name();
+                name != ".git" && (include_nm || name != "node_modules")
+            });
+            let walk_root = path.clone();
+            let root_ref = &root;
+            builder.build_parallel().run(|| {
+                let found = &found;
+                let errors = &errors;
+                let walk_root = walk_root.clone();
+                Box::new(move |entry| {
+                    match entry {
+                        Ok(entry) => {
+                            if entry.file_type().is_some_and(|t| t.is_file()) {
+                                let rel = rel_path(root_ref, entry.path());
+                                if let Some(kind) = FileKind::classify(&rel) {
+                                    found
+                                        .lock()
+                                        .unwrap_or_else(|e| e.into_inner())
+                                        .push((clean(entry.path()), kind));
+                                }
+                            }
+                        }
+                        Err(err) => {
+                            errors.lock().unwrap_or_else(|e| e.into_inner()).push(ParseError::new(
+                                &walk_root,
+                                0..0,
+                                format!("while walking: {err}"),
+                            ));
+                        }
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        }
+
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut walk_errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+        found.sort();
+        found.dedup();
+        if found.len() > options.max_files {
+            walk_errors.push(ParseError::new(
+                &root,
+                0..0,
+                format!(
+                    "found {} files to check, over the limit of {}; only the first {} were kept (raise `max-files` or exclude folders)",
+                    found.len(),
+                    options.max_files,
+                    options.max_files
+                ),
+            ));
+            found.truncate(options.max_files);
+        }
+        let files: Vec<Arc<SourceFile>> = found
+            .into_iter()
+            .map(|(path, kind)| {
+                let rel = rel_path(&root, &path);
+                Arc::new(SourceFile::new(path, rel, kind, options.max_file_size, None))
+            })
+            .collect();
+        let by_path = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
+        Ok(Project {
+            root,
+            files,
+            by_path,
+            extra: Mutex::new(HashMap::new()),
+            options: options.clone(),
+            overlay: Arc::new(BTreeMap::new()),
+            walk_errors,
+        })
+    }
+
+    /// The same files, with new contents for some of them (the fix loop re-checks the project
+    /// as it will be after the fixes, before anything is written).
+    pub fn with_changes(&self, changes: &BTreeMap<PathBuf, String>) -> Project {
+        let mut overlay = (*self.overlay).clone();
+        overlay.extend(changes.iter().map(|(p, t)| (p.clone(), t.clone())));
+        let files: Vec<Arc<SourceFile>> = self
+            .files
+            .iter()
+            .map(|f| match overlay.get(&f.path) {
+                Some(text) if changes.contains_key(&f.path) => Arc::new(SourceFile::new(
+                    f.path.clone(),
+                    f.rel.clone(),
+                    f.kind,
+                    self.options.max_file_size,
+                    Some(text.clone()),
+                )),
+                _ => Arc::clone(f),
+            })
+            .collect();
+        let by_path = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
+        Project {
+            root: self.root.clone(),
+            files,
+            by_path,
+            extra: Mutex::new(HashMap::new()),
+            options: self.options.clone(),
+            overlay: Arc::new(overlay),
+            walk_errors: self.walk_errors.clone(),
+        }
+    }
+
+    /// Every discovered file, sorted by path.
+    pub fn files(&self) -> &[Arc<SourceFile>] {
+        &self.files
+    }
+
+    pub fn files_of(&self, kind: FileKind) -> impl Iterator<Item = &Arc<SourceFile>> {
+        self.files.iter().filter(move |f| f.kind == kind)
+    }
+
+    /// The file at `path` (as the user sees paths), discovered or loaded now if it exists on
+    /// disk and is of a known kind. Used to find a lockfile above a scanned workspace member.
+    pub fn file_at(&self, path: &Path) -> Option<Arc<SourceFile>> {
+        let path = clean(path);
+        if let Some(&i) = self.by_path.get(&path) {
+            return Some(Arc::clone(&self.files[i]));
+        }
+        let mut extra = self.extra.lock().unwrap_or_else(|e| e.into_inner());
+        extra
+            .entry(path.clone())
+            .or_insert_with(|| {
+                let name = path.file_name()?.to_str()?;
+                let kind = FileKind::classify(name)?;
+                let overlay = self.overlay.get(&path).cloned();
+                if overlay.is_none() && !path.is_file() {
+                    return None;
+                }
+                let rel = rel_path(&self.root, &path);
+                Some(Arc::new(SourceFile::new(
+                    path.clone(),
+                    rel,
+                    kind,
+                    self.options.max_file_size,
+                    overlay,
+                )))
+            })
+            .clone()
+    }
+
+    /// Every file that was read or parsed and failed, discovered or loaded on demand.
+    pub fn parse_errors(&self) -> Vec<ParseError> {
+        let extra = self.extra.lock().unwrap_or_else(|e| e.into_inner());
+        let mut errors: Vec<ParseError> = self
+            .files
+            .iter()
+            .chain(extra.values().flatten())
+            .filter_map(|f| f.error().cloned())
+            .collect();
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        errors.dedup();
+        errors
+    }
+
+    /// A discovered or loaded file by its path, for renderers that show source snippets.
+    pub fn source(&self, path: &Path) -> Option<Arc<SourceFile>> {
+        if let Some(&i) = self.by_path.get(path) {
+            return Some(Arc::clone(&self.files[i]));
+        }
+        self.extra
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+            .cloned()
+            .flatten()
+    }
+}
+
+/// `./a/../b` → `b`, without touching the file system (symlinks are not resolved).
+pub fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for comp in path.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}
+
+/// `path` relative to `root`, `/`-separated; `path` itself if it is not below `root`.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let root = clean(root);
+    let path = clean(path);
+    let rel = if root == Path::new(".") {
+        path.as_path()
+    } else {
+        path.strip_prefix(&root).unwrap_or(&path)
+    };
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_by_name_and_place() {
+        assert_eq!(FileKind::classify("a/package.json"), Some(FileKind::PackageJson));
+        assert_eq!(FileKind::classify(".github/workflows/ci.yml"), Some(FileKind::Workflow));
+        assert_eq!(FileKind::classify("x/.github/workflows/ci.yaml"), Some(FileKind::Workflow));
+        assert_eq!(FileKind::classify(".github/ci.yml"), None);
+        assert_eq!(FileKind::classify("docker/prod.Dockerfile"), Some(FileKind::Dockerfile));
+        assert_eq!(FileKind::classify(".github/actions/x/action.yml"), Some(FileKind::Action));
+        assert_eq!(FileKind::classify("README.md"), None);
+    }
+
+    #[test]
+    fn clean_paths() {
+        assert_eq!(clean(Path::new("./a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(clean(Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(clean(Path::new(".")), PathBuf::from("."));
+        assert_eq!(rel_path(Path::new("."), Path::new("./a/package.json")), "a/package.json");
+        assert_eq!(rel_path(Path::new("fx"), Path::new("fx/a/b.json")), "a/b.json");
+    }
+
+    #[test]
+    fn parse_errors_are_recorded_once() {
+        let f = SourceFile::in_memory("p.json", FileKind::PackageJson, "{");
+        let parsed: Option<&u8> = f.parsed(|f, _| Err(f.parse_error(0..1, "broken")));
+        assert!(parsed.is_none());
+        assert_eq!(f.error().map(|e| e.message.as_str()), Some("broken"));
+    }
+}

@@ -1,0 +1,167 @@
+//! Rules and the plugin trait: what a plugin declares and the one function it implements.
+
+use crate::config::PluginConfig;
+use crate::finding::Finding;
+use crate::project::Project;
+use crate::severity::Severity;
+
+/// Whether a rule can emit fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fixability {
+    /// Never emits a fix.
+    None,
+    /// Emits fixes for some findings (e.g. only when the lockfile says what to pin to).
+    Sometimes,
+    /// Emits a fix for every finding.
+    Always,
+}
+
+/// Static metadata of one rule. Declared next to the code that emits it.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable id, `plugin/rule-name`, named after the hazard.
+    pub id: &'static str,
+    /// Short stable code (e.g. `PIN001`), accepted wherever an id is.
+    pub code: &'static str,
+    pub default_severity: Severity,
+    /// Whether the rule runs without being enabled in config.
+    pub default_enabled: bool,
+    pub fixable: Fixability,
+    /// One line, no trailing period.
+    pub summary: &'static str,
+    /// Markdown: why it matters, an example, how to fix it.
+    pub doc: &'static str,
+}
+
+impl Rule {
+    /// The plugin part of the id (`pin-check` for `pin-check/range-specifier`).
+    pub fn plugin(&self) -> &'static str {
+        self.id.split_once('/').map_or(self.id, |(p, _)| p)
+    }
+
+    /// The name part of the id (`range-specifier`).
+    pub fn name(&self) -> &'static str {
+        self.id.split_once('/').map_or(self.id, |(_, n)| n)
+    }
+
+    /// Whether `selector` names this rule: its id, its code, its plugin, or `all`.
+    pub fn matches(&self, selector: &str) -> bool {
+        selector == "all"
+            || selector == self.id
+            || selector.eq_ignore_ascii_case(self.code)
+            || selector == self.plugin()
+            || selector
+                .strip_suffix("/*")
+                .is_some_and(|p| p == self.plugin())
+    }
+}
+
+/// A plugin: a pure function from the shared project model to findings.
+///
+/// Plugins never print, exit, touch the network or write files: they read the [`Project`] and
+/// return findings, whose fixes the one fix engine applies.
+pub trait Plugin: Sync + Send {
+    /// The plugin id: crate folder, config section, subcommand, rule prefix.
+    fn id(&self) -> &'static str;
+    /// One line for `chainward --help`.
+    fn summary(&self) -> &'static str;
+    /// Every rule the plugin can emit.
+    fn rules(&self) -> &'static [&'static Rule];
+    /// Check the project. `config` is this plugin's section of chainward.toml.
+    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding>;
+    /// Validate this plugin's config section; errors name the offending key.
+    fn validate_config(&self, _config: &PluginConfig) -> Result<(), crate::Error> {
+        Ok(())
+    }
+}
+
+/// Rules that belong to the engine itself rather than to a plugin.
+pub mod core_rules {
+    use super::{Fixability, Rule};
+    use crate::severity::Severity;
+
+    pub static PARSE_ERROR: Rule = Rule {
+        id: "chainward/parse-error",
+        code: "CW001",
+        default_severity: Severity::Error,
+        default_enabled: true,
+        fixable: Fixability::None,
+        summary: "A file chainward has to read is malformed",
+        doc: "A package.json, lockfile, workflow or Dockerfile that cannot be parsed cannot be \
+checked, and the package manager or CI would reject it too. The finding points at the line and \
+column where parsing stopped.\n\nFix the syntax error; chainward never guesses at the content of \
+a broken file.",
+    };
+
+    pub static UNUSED_IGNORE: Rule = Rule {
+        id: "chainward/unused-ignore",
+        code: "CW002",
+        default_severity: Severity::Warning,
+        default_enabled: true,
+        fixable: Fixability::None,
+        summary: "An `[[ignore]]` entry in chainward.toml matched no finding",
+        doc: "Suppressions rot: once the dependency or workflow they were written for is gone, \
+they silently hide the next, unrelated finding on the same path. Remove entries that no longer \
+match anything (as cargo-deny reports unused allows).\n\n```toml\n[[ignore]]\nrule = \
+\"pin-check/range-specifier\"\npath = \"packages/legacy/package.json\"\nreason = \"frozen \
+package, removed in 2.0\"\n```",
+    };
+
+    pub static INVALID_SUPPRESSION: Rule = Rule {
+        id: "chainward/invalid-suppression",
+        code: "CW003",
+        default_severity: Severity::Warning,
+        default_enabled: true,
+        fixable: Fixability::None,
+        summary: "An inline `chainward: ignore[...]` comment names no reason or an unknown rule",
+        doc: "Every suppression needs a reason, so that a reviewer can tell a considered \
+exception from a silenced warning. Write the reason after the bracket:\n\n```yaml\n- uses: \
+acme/deploy@v3 # chainward: ignore[pin-check/unpinned-action] internal action, tags are \
+protected\n```\n\nA comment without a reason, or naming a rule that does not exist, suppresses \
+nothing.",
+    };
+
+    pub static PLUGIN_FAILED: Rule = Rule {
+        id: "chainward/plugin-failed",
+        code: "CW004",
+        default_severity: Severity::Error,
+        default_enabled: true,
+        fixable: Fixability::None,
+        summary: "An external plugin crashed or printed something that is not findings JSON",
+        doc: "External plugins (`chainward-<name>` executables) answer with findings JSON on \
+stdout. When one exits abnormally or prints garbage, chainward reports it as one finding and \
+goes on with the other plugins.",
+    };
+
+    pub static ALL: &[&Rule] = &[
+        &PARSE_ERROR,
+        &UNUSED_IGNORE,
+        &INVALID_SUPPRESSION,
+        &PLUGIN_FAILED,
+    ];
+}
+
+/// The closest of `candidates` to `input`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(input, c), c))
+        .filter(|&(d, c)| d <= (c.len().max(input.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
