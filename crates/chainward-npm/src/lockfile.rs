@@ -1,0 +1,378 @@
+//! npm lockfiles: package-lock.json v1, v2 and v3 and npm-shrinkwrap.json, read into one shape
+//! (the v2/v3 `packages` map keyed by install path), with Node's module resolution.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chainward_core::json;
+use chainward_core::project::clean;
+use chainward_core::span::LineIndex;
+use chainward_core::{FileKind, ParseError, Project, SourceFile};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::manifest::Section;
+
+/// One entry of `packages` (v2/v3), or a v1 `dependencies` entry converted to that shape.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LockPackage {
+    /// The real package name when it differs from the install folder (aliases, workspaces).
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub resolved: Option<String>,
+    pub integrity: Option<String>,
+    pub link: bool,
+    pub dev: bool,
+    pub optional: bool,
+    pub dev_optional: bool,
+    pub peer: bool,
+    pub in_bundle: bool,
+    pub has_install_script: bool,
+    pub dependencies: BTreeMap<String, String>,
+    pub dev_dependencies: BTreeMap<String, String>,
+    pub optional_dependencies: BTreeMap<String, String>,
+    pub peer_dependencies: BTreeMap<String, String>,
+}
+
+impl LockPackage {
+    pub fn section(&self, section: Section) -> Option<&BTreeMap<String, String>> {
+        match section {
+            Section::Dependencies => Some(&self.dependencies),
+            Section::DevDependencies => Some(&self.dev_dependencies),
+            Section::OptionalDependencies => Some(&self.optional_dependencies),
+            Section::PeerDependencies => Some(&self.peer_dependencies),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed npm lockfile.
+#[derive(Debug, Clone)]
+pub struct NpmLockfile {
+    pub lockfile_version: u64,
+    pub name: Option<String>,
+    /// Keyed by install path: `""` (root), `node_modules/a`, `packages/x`,
+    /// `packages/x/node_modules/a`, ...
+    pub packages: HashMap<String, LockPackage>,
+    /// Byte ranges of the importer entries (the root and workspace folders) in the file text,
+    /// for fixes that edit their specs.
+    importer_spans: HashMap<String, Range<usize>>,
+}
+
+#[derive(Deserialize)]
+struct Top<'a> {
+    #[serde(rename = "lockfileVersion")]
+    lockfile_version: Option<u64>,
+    name: Option<String>,
+    #[serde(borrow)]
+    packages: Option<BTreeMap<Cow<'a, str>, &'a RawValue>>,
+    #[serde(borrow)]
+    dependencies: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct V1Dep {
+    version: Option<String>,
+    resolved: Option<String>,
+    integrity: Option<String>,
+    dev: bool,
+    optional: bool,
+    bundled: bool,
+    requires: BTreeMap<String, String>,
+    dependencies: BTreeMap<String, V1Dep>,
+}
+
+impl NpmLockfile {
+    pub fn parse(file: &SourceFile, text: &str) -> Result<NpmLockfile, ParseError> {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let shift = text.len() - body.len();
+        let top: Top<'_> = serde_json::from_str(body).map_err(|e| serde_error(file, body, shift, &e))?;
+        let lockfile_version = top.lockfile_version.ok_or_else(|| {
+            file.parse_error(0..0, "not an npm lockfile: `lockfileVersion` is missing")
+        })?;
+        if !(1..=3).contains(&lockfile_version) {
+            return Err(file.parse_error(
+                0..0,
+                format!("unsupported lockfileVersion {lockfile_version} (chainward reads 1, 2 and 3)"),
+            ));
+        }
+        let base = text.as_ptr() as usize;
+        let mut packages = HashMap::new();
+        let mut importer_spans = HashMap::new();
+        match top.packages {
+            Some(map) if lockfile_version >= 2 => {
+                packages.reserve(map.len());
+                for (key, raw) in map {
+                    let slice = raw.get();
+                    let start = slice.as_ptr() as usize - base;
+                    let pkg: LockPackage = serde_json::from_str(slice)
+                        .map_err(|e| serde_error(file, slice, start, &e))?;
+                    if is_importer(&key) {
+                        importer_spans.insert(key.to_string(), start..start + slice.len());
+                    }
+                    packages.insert(key.into_owned(), pkg);
+                }
+            }
+            _ => {
+                if let Some(raw) = top.dependencies {
+                    let slice = raw.get();
+                    let start = slice.as_ptr() as usize - base;
+                    let deps: BTreeMap<String, V1Dep> = serde_json::from_str(slice)
+                        .map_err(|e| serde_error(file, slice, start, &e))?;
+                    flatten_v1("", deps, &mut packages);
+                }
+            }
+        }
+        Ok(NpmLockfile {
+            lockfile_version,
+            name: top.name,
+            packages,
+            importer_spans,
+        })
+    }
+
+    /// Whether this lockfile records the specs of its importers (v2 and v3 do; v1 does not).
+    pub fn records_specs(&self) -> bool {
+        self.lockfile_version >= 2
+    }
+
+    /// The entry for an importer (`""` or a workspace folder).
+    pub fn importer(&self, dir: &str) -> Option<&LockPackage> {
+        self.packages.get(dir)
+    }
+
+    /// The install path and entry Node would load for `name` when required from the package
+    /// installed at `from` (`""` for the root, `packages/a` for a workspace): the nearest
+    /// `node_modules/<name>` walking up the folders.
+    pub fn resolve(&self, from: &str, name: &str) -> Option<(String, &LockPackage)> {
+        let mut dir = from.trim_end_matches('/').to_string();
+        loop {
+            let key = if dir.is_empty() {
+                format!("node_modules/{name}")
+            } else {
+                format!("{dir}/node_modules/{name}")
+            };
+            if let Some(p) = self.packages.get(&key) {
+                return Some((key, p));
+            }
+            if dir.is_empty() {
+                return None;
+            }
+            dir = parent_dir(&dir);
+        }
+    }
+
+    /// Follow a `link: true` entry to the folder it links to (a workspace).
+    pub fn follow_link<'a>(&'a self, pkg: &'a LockPackage) -> &'a LockPackage {
+        if pkg.link
+            && let Some(target) = pkg.resolved.as_deref().and_then(|r| self.packages.get(r))
+        {
+            return target;
+        }
+        pkg
+    }
+
+    /// Span of the spec string (quotes included) of `name` in `section` of importer `dir`.
+    pub fn importer_spec_span(&self, text: &str, dir: &str, section: Section, name: &str) -> Option<Range<usize>> {
+        let range = self.importer_spans.get(dir)?;
+        let slice = text.get(range.clone())?;
+        let entry = json::parse(slice).ok()?;
+        let value = entry.get(section.key())?.get(name)?;
+        Some(value.span.start + range.start..value.span.end + range.start)
+    }
+}
+
+/// `packages/a` → `packages`; `node_modules/x` → ``; `a/node_modules/@s/x` → `a`.
+fn parent_dir(dir: &str) -> String {
+    let mut parts: Vec<&str> = dir.split('/').collect();
+    parts.pop();
+    if parts.last().is_some_and(|p| p.starts_with('@')) && parts.len() >= 2 && parts[parts.len() - 2] == "node_modules" {
+        parts.pop();
+    }
+    if parts.last() == Some(&"node_modules") {
+        parts.pop();
+    }
+    parts.join("/")
+}
+
+/// The root and workspace folders: every key not inside a node_modules folder.
+fn is_importer(key: &str) -> bool {
+    !(key.starts_with("node_modules/") || key.contains("/node_modules/"))
+}
+
+fn flatten_v1(prefix: &str, deps: BTreeMap<String, V1Dep>, out: &mut HashMap<String, LockPackage>) {
+    for (name, dep) in deps {
+        let key = if prefix.is_empty() {
+            format!("node_modules/{name}")
+        } else {
+            format!("{prefix}/node_modules/{name}")
+        };
+        let mut pkg = LockPackage {
+            resolved: dep.resolved,
+            integrity: dep.integrity,
+            dev: dep.dev,
+            optional: dep.optional,
+            in_bundle: dep.bundled,
+            dependencies: dep.requires,
+            ..LockPackage::default()
+        };
+        // v1 records aliases as `npm:real@1.2.3` and git/url deps as the resolved URL.
+        match dep.version {
+            Some(v) if v.starts_with("npm:") => {
+                let rest = &v[4..];
+                let from = usize::from(rest.starts_with('@'));
+                if let Some(i) = rest[from..].find('@') {
+                    pkg.name = Some(rest[..from + i].to_string());
+                    pkg.version = Some(rest[from + i + 1..].to_string());
+                }
+            }
+            Some(v) if v.contains(':') => {
+                if pkg.resolved.is_none() {
+                    pkg.resolved = Some(v);
+                }
+            }
+            other => pkg.version = other,
+        }
+        flatten_v1(&key, dep.dependencies, out);
+        out.insert(key, pkg);
+    }
+}
+
+fn serde_error(file: &SourceFile, slice: &str, start: usize, err: &serde_json::Error) -> ParseError {
+    let lines = LineIndex::new(slice);
+    let at = lines
+        .line_start(err.line())
+        .map_or(slice.len(), |s| (s + err.column().saturating_sub(1)).min(slice.len()));
+    let message = err.to_string();
+    // serde_json appends " at line L column C" relative to what it parsed; the finding carries
+    // the position in the whole file instead.
+    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    file.parse_error(start + at..start + at, message)
+}
+
+/// The cached parse of an npm lockfile.
+pub fn npm_lockfile(file: &SourceFile) -> Option<&NpmLockfile> {
+    file.parsed(NpmLockfile::parse)
+}
+
+/// The npm lockfile covering the package.json at `manifest`, and the importer key of that
+/// package.json in it (`""` for the root, `packages/a` for a workspace member).
+///
+/// Looks in the package.json's folder, then walks up (a workspace member is covered by its
+/// root's lockfile if that lockfile lists the member). `npm-shrinkwrap.json` wins over
+/// package-lock.json, as in npm.
+pub fn lockfile_for(project: &Project, manifest: &Path) -> Option<(Arc<SourceFile>, String)> {
+    let dir = clean(manifest.parent().unwrap_or(Path::new(".")));
+    let mut current = dir.clone();
+    let mut climbed: Vec<String> = Vec::new();
+    for _ in 0..64 {
+        for name in ["npm-shrinkwrap.json", "package-lock.json"] {
+            let candidate = if current == Path::new(".") {
+                PathBuf::from(name)
+            } else {
+                current.join(name)
+            };
+            if let Some(file) = project.file_at(&candidate) {
+                if climbed.is_empty() {
+                    return Some((file, String::new()));
+                }
+                let importer: String = climbed.iter().rev().cloned().collect::<Vec<_>>().join("/");
+                let lock = npm_lockfile(&file)?;
+                return lock.packages.contains_key(&importer).then_some((file, importer));
+            }
+        }
+        // Up one level.
+        let name = match current.file_name() {
+            Some(n) if current.components().next_back().is_some_and(|c| matches!(c, std::path::Component::Normal(_))) => {
+                n.to_string_lossy().into_owned()
+            }
+            _ => {
+                // `.` or `..`-ended relative path: climb through the real folder names.
+                let real = std::fs::canonicalize(&current).ok()?;
+                real.file_name()?.to_string_lossy().into_owned()
+            }
+        };
+        climbed.push(name);
+        current = match current.parent() {
+            Some(p) if !p.as_os_str().is_empty() && current.file_name().is_some() => p.to_path_buf(),
+            _ if current.is_absolute() => return None,
+            _ => {
+                let up = if current == Path::new(".") {
+                    PathBuf::from("..")
+                } else if current.file_name().is_some() {
+                    PathBuf::from(".")
+                } else {
+                    current.join("..")
+                };
+                if std::fs::canonicalize(&up).ok()? == std::fs::canonicalize(&current).ok()? {
+                    return None;
+                }
+                up
+            }
+        };
+    }
+    None
+}
+
+/// Whether a file is an npm lockfile.
+pub fn is_npm_lockfile(file: &SourceFile) -> bool {
+    matches!(file.kind, FileKind::NpmLock | FileKind::NpmShrinkwrap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V3: &str = r#"{
+  "name": "x",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": { "name": "x", "workspaces": ["packages/*"], "dependencies": { "ms": "^2.1.0" } },
+    "node_modules/a": { "resolved": "packages/a", "link": true },
+    "node_modules/ms": { "version": "2.1.3" },
+    "packages/a": { "version": "1.0.0", "dependencies": { "ms": "~2.0.0" } },
+    "packages/a/node_modules/ms": { "version": "2.0.0" }
+  }
+}"#;
+
+    #[test]
+    fn resolves_like_node() {
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, V3);
+        let lock = npm_lockfile(&f).expect("parses");
+        assert_eq!(lock.resolve("", "ms").map(|(k, p)| (k, p.version.clone())), Some(("node_modules/ms".into(), Some("2.1.3".into()))));
+        assert_eq!(lock.resolve("packages/a", "ms").map(|(_, p)| p.version.clone()), Some(Some("2.0.0".into())));
+        let (_, a) = lock.resolve("", "a").expect("link");
+        assert_eq!(lock.follow_link(a).version.as_deref(), Some("1.0.0"));
+        let span = lock.importer_spec_span(V3, "packages/a", Section::Dependencies, "ms").expect("span");
+        assert_eq!(&V3[span], "\"~2.0.0\"");
+    }
+
+    #[test]
+    fn v1_is_flattened_with_aliases() {
+        let text = r#"{"lockfileVersion": 1, "requires": true, "dependencies": {
+          "my-ms": {"version": "npm:ms@2.1.3", "integrity": "sha512-x"},
+          "debug": {"version": "4.3.4", "requires": {"ms": "2.1.2"},
+                    "dependencies": {"ms": {"version": "2.1.2"}}}}}"#;
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        let lock = npm_lockfile(&f).expect("parses");
+        assert!(!lock.records_specs());
+        let alias = &lock.packages["node_modules/my-ms"];
+        assert_eq!((alias.name.as_deref(), alias.version.as_deref()), (Some("ms"), Some("2.1.3")));
+        assert_eq!(lock.resolve("node_modules/debug", "ms").map(|(k, _)| k), Some("node_modules/debug/node_modules/ms".into()));
+    }
+
+    #[test]
+    fn type_errors_point_into_the_file() {
+        let text = "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": { \"version\": 1 }\n  }\n}";
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        assert!(npm_lockfile(&f).is_none());
+        let err = f.error().expect("error");
+        assert_eq!(f.lines().line_col(text, err.span.start).line, 4, "{err:?}");
+    }
+}

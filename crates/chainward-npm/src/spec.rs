@@ -1,0 +1,373 @@
+//! Dependency specifiers classified the way npm (npm-package-arg) classifies them, before any
+//! semver parsing: node-semver rejects `latest`, `npm:` aliases, git/url/file specs and `""`.
+
+use std::ops::Range;
+
+/// What a specifier asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spec<'a> {
+    /// One exact version (`1.2.3`, `=1.2.3`, `v1.2.3`), normalised.
+    Version(String),
+    /// A semver range (`^1.2.3`, `~1`, `>=1 <2`, `1.x`, `*`, `""`, hyphen, `||`).
+    Range(&'a str),
+    /// A dist-tag (`latest`, `next`, `beta`).
+    Tag(&'a str),
+    /// `npm:name@spec`; `inner` is the spec after the `@`, at byte `inner_offset` of the spec.
+    Alias {
+        name: &'a str,
+        inner: Box<Spec<'a>>,
+        inner_offset: usize,
+    },
+    /// A git dependency; `committish` is what follows `#` (a branch, tag, SHA or `semver:`).
+    Git { committish: Option<&'a str> },
+    /// An http(s) tarball.
+    Url { insecure: bool },
+    /// `file:`, a relative or absolute path, a local tarball.
+    File,
+    /// `workspace:`, `link:`, `portal:`, `catalog:`, `patch:`, `jsr:`: resolved by the package
+    /// manager from the project itself or its catalog.
+    Protocol(&'a str),
+    /// Not something npm can use; `span` is relative to the spec.
+    Invalid { reason: String, span: Range<usize> },
+}
+
+impl Spec<'_> {
+    /// Whether this spec (or an alias's inner spec) pins one version.
+    pub fn is_exact(&self) -> bool {
+        match self {
+            Spec::Version(_) => true,
+            Spec::Alias { inner, .. } => inner.is_exact(),
+            Spec::Git { committish } => committish.is_some_and(is_full_sha),
+            _ => false,
+        }
+    }
+}
+
+/// A full 40-hex commit SHA.
+pub fn is_full_sha(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+const PROTOCOLS: &[&str] = &["workspace:", "link:", "portal:", "catalog:", "patch:", "jsr:", "exec:"];
+const GIT_PREFIXES: &[&str] = &[
+    "git+ssh:", "git+https:", "git+http:", "git+file:", "git:", "github:", "gitlab:", "bitbucket:", "gist:",
+];
+const GIT_HOSTS: &[&str] = &["github.com", "gitlab.com", "bitbucket.org", "gist.github.com"];
+
+/// Classify `spec` as npm would.
+pub fn classify(spec: &str) -> Spec<'_> {
+    let trimmed = spec.trim();
+    let lead = spec.len() - spec.trim_start().len();
+
+    if let Some(rest) = trimmed.strip_prefix("npm:") {
+        let from_scope = usize::from(rest.starts_with('@'));
+        let (name, inner, inner_at) = match rest[from_scope..].find('@') {
+            Some(i) => {
+                let at = from_scope + i;
+                (&rest[..at], &rest[at + 1..], lead + 4 + at + 1)
+            }
+            None => (rest, "", spec.len()),
+        };
+        if name.is_empty() || name.ends_with('/') {
+            return Spec::Invalid {
+                reason: "an `npm:` alias needs a package name: `npm:name@version`".into(),
+                span: lead..spec.len(),
+            };
+        }
+        let inner_spec = classify(inner);
+        return match inner_spec {
+            Spec::Version(_) | Spec::Range(_) | Spec::Tag(_) | Spec::Invalid { .. } => Spec::Alias {
+                name,
+                inner: Box::new(shift(inner_spec, inner_at)),
+                inner_offset: inner_at,
+            },
+            _ => Spec::Invalid {
+                reason: "an `npm:` alias must point at a registry version, range or tag".into(),
+                span: inner_at..spec.len(),
+            },
+        };
+    }
+    if let Some(p) = PROTOCOLS.iter().find(|p| trimmed.starts_with(**p)) {
+        return Spec::Protocol(&p[..p.len() - 1]);
+    }
+    if let Some(committish) = git_committish(trimmed) {
+        return Spec::Git { committish };
+    }
+    if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
+        return Spec::Url {
+            insecure: trimmed.starts_with("http://"),
+        };
+    }
+    if is_file_spec(trimmed) {
+        return Spec::File;
+    }
+    registry(spec, trimmed, lead)
+}
+
+fn shift(spec: Spec<'_>, by: usize) -> Spec<'_> {
+    match spec {
+        Spec::Invalid { reason, span } => Spec::Invalid {
+            reason,
+            span: span.start + by..span.end + by,
+        },
+        other => other,
+    }
+}
+
+/// `Some(committish)` if `spec` is a git spec (the committish is `None` without `#`).
+fn git_committish(spec: &str) -> Option<Option<&str>> {
+    fn committish(s: &str) -> Option<&str> {
+        s.split_once('#').map(|(_, c)| c).filter(|c| !c.is_empty())
+    }
+    if GIT_PREFIXES.iter().any(|p| spec.starts_with(p)) {
+        return Some(committish(spec));
+    }
+    // scp-like `git@github.com:user/repo.git`
+    if let Some((user_host, path)) = spec.split_once(':')
+        && user_host.contains('@')
+        && !user_host.contains('/')
+        && !path.starts_with("//")
+    {
+        return Some(committish(spec));
+    }
+    // https URLs to known git hosts: `https://github.com/user/repo`
+    for scheme in ["https://", "http://"] {
+        if let Some(rest) = spec.strip_prefix(scheme) {
+            let host = rest.split('/').next().unwrap_or_default();
+            let host = host.rsplit('@').next().unwrap_or(host);
+            let path = rest.split_once('/').map_or("", |(_, p)| p);
+            let path = path.split('#').next().unwrap_or_default();
+            let segments = path.trim_end_matches('/').split('/').count();
+            if GIT_HOSTS.contains(&host) && (segments == 2 || path.ends_with(".git")) && !path.ends_with(".tgz") {
+                return Some(committish(spec));
+            }
+            if path.ends_with(".git") {
+                return Some(committish(spec));
+            }
+            return None;
+        }
+    }
+    // GitHub shorthand `user/repo` or `user/repo#ref`
+    let base = spec.split('#').next().unwrap_or_default();
+    if let Some((user, repo)) = base.split_once('/')
+        && !user.is_empty()
+        && !repo.is_empty()
+        && !user.starts_with(['.', '@', '~', '/'])
+        && !repo.contains('/')
+        && !base.contains(':')
+        && !base.contains(char::is_whitespace)
+    {
+        return Some(committish(spec));
+    }
+    None
+}
+
+fn is_file_spec(spec: &str) -> bool {
+    spec.starts_with("file:")
+        || spec.starts_with("./")
+        || spec.starts_with("../")
+        || spec.starts_with('/')
+        || spec.starts_with("~/")
+        || spec == "."
+        || spec == ".."
+        || spec.as_bytes().get(1..3) == Some(b":\\")
+        || spec.ends_with(".tgz")
+        || spec.ends_with(".tar.gz")
+        || spec.ends_with(".tar")
+}
+
+fn registry<'a>(spec: &'a str, trimmed: &'a str, lead: usize) -> Spec<'a> {
+    if trimmed.is_empty() {
+        return Spec::Range(trimmed);
+    }
+    if let Some(v) = exact_version(trimmed) {
+        return Spec::Version(v);
+    }
+    if let Some(zero) = leading_zero(trimmed) {
+        return Spec::Invalid {
+            reason: format!(
+                "`{trimmed}` is not a valid semver range: `{}` has a leading zero (npm reads it only in loose mode; `semver.validRange` rejects it)",
+                &trimmed[zero.clone()]
+            ),
+            span: lead + zero.start..lead + zero.end,
+        };
+    }
+    match node_semver::Range::parse(trimmed) {
+        Ok(_) => Spec::Range(trimmed),
+        Err(err) => {
+            if looks_like_range(trimmed) {
+                let at = lead + err.offset().min(trimmed.len());
+                let end = trimmed[at - lead..]
+                    .find(char::is_whitespace)
+                    .map_or(lead + trimmed.len(), |i| at + i)
+                    .max(at + 1)
+                    .min(spec.len().max(at));
+                return Spec::Invalid {
+                    reason: format!("`{trimmed}` is not a valid semver range: {}", semver_reason(&err)),
+                    span: at..end.max(at),
+                };
+            }
+            if is_valid_tag(trimmed) {
+                Spec::Tag(trimmed)
+            } else {
+                Spec::Invalid {
+                    reason: format!(
+                        "`{trimmed}` is neither a version, a range nor a valid dist-tag (tags may not contain characters that encodeURIComponent encodes)"
+                    ),
+                    span: lead..lead + trimmed.len(),
+                }
+            }
+        }
+    }
+}
+
+/// The first numeric identifier with a leading zero (`01`, `00`) outside build metadata: strict
+/// semver (and npm's `semver.validRange`) rejects them, the Rust node-semver crate does not.
+fn leading_zero(spec: &str) -> Option<Range<usize>> {
+    let b = spec.as_bytes();
+    let mut i = 0;
+    let mut in_build = false;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'+' {
+            in_build = true;
+        } else if c.is_ascii_whitespace() || c == b'|' {
+            in_build = false;
+        }
+        if c.is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            let ends_identifier = i == b.len() || !b[i].is_ascii_alphabetic();
+            if !in_build && ends_identifier && i - start > 1 && b[start] == b'0' {
+                return Some(start..i);
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+fn semver_reason(err: &node_semver::SemverError) -> String {
+    let kind = err.kind().to_string();
+    let kind = kind.trim_end_matches('.');
+    if kind.is_empty() {
+        "cannot parse it".into()
+    } else {
+        kind.to_string()
+    }
+}
+
+/// `1.2.3`, `=1.2.3`, `v1.2.3`, `1.2.3-beta.1+build` → the normalised version.
+fn exact_version(spec: &str) -> Option<String> {
+    let s = spec.trim_start_matches('=').trim_start();
+    let s = s.strip_prefix('v').unwrap_or(s);
+    if s.is_empty() || !s.as_bytes()[0].is_ascii_digit() || s.contains(char::is_whitespace) {
+        return None;
+    }
+    let v = node_semver::Version::parse(s).ok()?;
+    // node-semver is lenient about some forms (`1.2`); an exact spec has three numbers.
+    let core = s.split(['-', '+']).next().unwrap_or_default();
+    (core.split('.').count() == 3).then(|| v.to_string())
+}
+
+fn looks_like_range(spec: &str) -> bool {
+    let first = spec.chars().next().unwrap_or(' ');
+    first.is_ascii_digit()
+        || matches!(first, '^' | '~' | '<' | '>' | '=' | '*')
+        || spec.contains("||")
+        || spec.contains(" - ")
+        || ((first == 'v' || first == 'x' || first == 'X')
+            && spec[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.'))
+}
+
+/// npm: tag names may only contain characters `encodeURIComponent` leaves alone.
+fn is_valid_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(s: &str) -> &'static str {
+        match classify(s) {
+            Spec::Version(_) => "version",
+            Spec::Range(_) => "range",
+            Spec::Tag(_) => "tag",
+            Spec::Alias { .. } => "alias",
+            Spec::Git { .. } => "git",
+            Spec::Url { .. } => "remote",
+            Spec::File => "file",
+            Spec::Protocol(_) => "protocol",
+            Spec::Invalid { .. } => "invalid",
+        }
+    }
+
+    /// Expected kinds come from npm-package-arg 13 (npm 11) run on the same specs, except
+    /// `^1.12.00`, which npm accepts only in loose mode and `semver.validRange` rejects.
+    #[test]
+    fn classifies_like_npm_package_arg() {
+        let cases = [
+            ("latest", "tag"),
+            ("", "range"),
+            ("*", "range"),
+            ("1.x", "range"),
+            ("=1.2.3", "version"),
+            ("v1.2.3", "version"),
+            (" 1.2.3 ", "version"),
+            ("1.2", "range"),
+            ("1.2.3-beta.1", "version"),
+            ("npm:ms@^2", "alias"),
+            ("github:a/b", "git"),
+            ("a/b#v1", "git"),
+            ("a/b", "git"),
+            ("git+https://github.com/a/b.git#main", "git"),
+            ("https://github.com/a/b", "git"),
+            ("git@github.com:a/b.git", "git"),
+            ("https://x.org/a.tgz", "remote"),
+            ("file:../a", "file"),
+            ("./a", "file"),
+            ("workspace:*", "protocol"),
+            ("link:../a", "protocol"),
+            ("catalog:", "protocol"),
+            ("next", "tag"),
+            ("foo bar", "invalid"),
+            ("^1.2.3 || 2", "range"),
+            ("1.0.0 - 2.0.0", "range"),
+            (">=1 <2", "range"),
+            ("~1.2", "range"),
+            ("^1.12.00", "invalid"),
+        ];
+        for (spec, want) in cases {
+            assert_eq!(kind(spec), want, "spec {spec:?}");
+        }
+    }
+
+    #[test]
+    fn alias_inner_offset_points_after_the_at() {
+        let spec = "npm:@scope/pkg@^1.0.0";
+        match classify(spec) {
+            Spec::Alias { name, inner, inner_offset } => {
+                assert_eq!(name, "@scope/pkg");
+                assert_eq!(*inner, Spec::Range("^1.0.0"));
+                assert_eq!(&spec[inner_offset..], "^1.0.0");
+            }
+            other => panic!("not an alias: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_range_span_points_into_the_spec() {
+        let spec = "^1.12.00";
+        let Spec::Invalid { span, .. } = classify(spec) else {
+            panic!("must be invalid")
+        };
+        assert!(span.start < spec.len() && span.end <= spec.len(), "{span:?}");
+    }
+}
