@@ -194,3 +194,8 @@ mod tests {
         assert_eq!(from.image.text, "alpine:3");
     }
 }
+
+/// The cached parse of a Dockerfile.
+pub fn parsed(file: &crate::project::SourceFile) -> Option<&Dockerfile> {
+    file.parsed(|_, text| Ok(parse(text)))
+}

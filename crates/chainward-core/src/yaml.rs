@@ -164,3 +164,8 @@ mod tests {
         let _ = parse(&text);
     }
 }
+
+/// The cached YAML tree of `file`; `None` if it does not parse (the error is on the file).
+pub fn parsed(file: &crate::project::SourceFile) -> Option<&Yaml> {
+    file.parsed(|f, text| parse(text).map_err(|e| f.parse_error(e.span, e.message)))
+}

@@ -1,1 +1,105 @@
-//! stub
+//! pin-check: every dependency, action and image pinned to exactly one version, and a fix that
+//! pins ranges to what the lockfile already installs.
+
+mod actions;
+mod images;
+mod manifest;
+
+use chainward_core::config::PluginConfig;
+use chainward_core::{Error, FileKind, Finding, Plugin, Project, Rule};
+use rayon::prelude::*;
+
+pub use actions::Policy;
+
+/// The pin-check plugin.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PinCheck;
+
+/// Every rule of this plugin, in code order.
+pub static RULES: &[&Rule] = &[
+    &manifest::RANGE_SPECIFIER,
+    &manifest::DIST_TAG,
+    &manifest::UNPINNED_GIT,
+    &manifest::URL_SPEC,
+    &manifest::INVALID_SPECIFIER,
+    &actions::UNPINNED_ACTION,
+    &images::UNPINNED_IMAGE,
+];
+
+/// Options read from `[pin-check]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub peer_dependencies: bool,
+    pub policies: actions::Policies,
+}
+
+impl Options {
+    fn from_config(config: &PluginConfig) -> Result<Self, Error> {
+        config.deny_unknown_keys("pin-check", &["peer-dependencies", "actions"])?;
+        Ok(Self {
+            peer_dependencies: config.get_bool("peer-dependencies")?.unwrap_or(false),
+            policies: actions::Policies::from_config(config)?,
+        })
+    }
+}
+
+impl Plugin for PinCheck {
+    fn id(&self) -> &'static str {
+        "pin-check"
+    }
+
+    fn summary(&self) -> &'static str {
+        "Version ranges, dist-tags, git/url specs, unpinned actions and images; pins ranges to the lockfile"
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        RULES
+    }
+
+    fn validate_config(&self, config: &PluginConfig) -> Result<(), Error> {
+        Options::from_config(config).map(|_| ())
+    }
+
+    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding> {
+        // Config was validated before the run; fall back to defaults rather than fail here.
+        let opts = Options::from_config(config).unwrap_or_else(|_| Options {
+            peer_dependencies: false,
+            policies: actions::Policies::default(),
+        });
+        project
+            .files()
+            .par_iter()
+            .flat_map_iter(|file| {
+                let mut out = Vec::new();
+                match file.kind {
+                    FileKind::PackageJson => manifest::check(project, file, &opts, &mut out),
+                    FileKind::Workflow | FileKind::Action => {
+                        actions::check(file, &opts.policies, &mut out);
+                        images::check_workflow(file, &mut out);
+                    }
+                    FileKind::Dockerfile => images::check_dockerfile(file, &mut out),
+                    _ => {}
+                }
+                out
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_and_codes_are_unique_and_prefixed() {
+        let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
+        let mut codes: Vec<_> = RULES.iter().map(|r| r.code).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(codes.len(), RULES.len());
+        assert!(RULES.iter().all(|r| r.id.starts_with("pin-check/") && !r.doc.is_empty()));
+    }
+}

@@ -1,0 +1,225 @@
+//! `uses:` in workflows and action.yml: pinned to a full commit SHA, or as the configured
+//! policy for that action allows.
+
+use chainward_core::config::PluginConfig;
+use chainward_core::yaml::{self, Yaml};
+use chainward_core::{Error, FileKind, Finding, Fixability, Rule, Severity, SourceFile};
+
+pub(crate) static UNPINNED_ACTION: Rule = Rule {
+    id: "pin-check/unpinned-action",
+    code: "PIN006",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A GitHub Action or reusable workflow is not pinned to a full commit SHA",
+    doc: r#"`uses: actions/checkout@v4` runs whatever commit the tag `v4` points to today. Tags and
+branches can be moved by anyone with push access to the action's repository, which is how the
+tj-actions/changed-files compromise reached thousands of workflows. A 40-hex commit SHA cannot
+be moved; keep the version in a comment for humans and tools such as Dependabot:
+
+```yaml
+- uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0
+```
+
+Local actions (`./...`) and `docker://image@sha256:...` are fine. Checked in
+`.github/workflows/*.yml` (step and reusable-workflow `uses:`) and in `action.yml`
+(composite steps).
+
+**Policy per action**, as zizmor does, under `[pin-check.actions]`: `hash-pin` (the default:
+a full SHA), `ref-pin` (any tag or branch), `any` (no check). The most specific pattern wins:
+`owner/repo/path`, `owner/repo`, `owner/repo/*`, `owner/*`, `*`.
+
+```toml
+[pin-check.actions]
+"my-org/*" = "ref-pin"
+```
+
+`slsa-framework/slsa-github-generator` is `ref-pin` by default: its reusable workflows must be
+referenced by tag, because the generator verifies its own version from the ref in the
+workflow identity and fails when called by SHA.
+"#,
+};
+
+/// How strictly an action must be pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    HashPin,
+    RefPin,
+    Any,
+}
+
+impl std::str::FromStr for Policy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "hash-pin" => Ok(Policy::HashPin),
+            "ref-pin" => Ok(Policy::RefPin),
+            "any" => Ok(Policy::Any),
+            other => Err(format!("unknown policy `{other}` (expected hash-pin, ref-pin or any)")),
+        }
+    }
+}
+
+/// Policies by pattern; user entries first, then the built-in defaults.
+#[derive(Debug, Clone)]
+pub(crate) struct Policies {
+    entries: Vec<(String, Policy)>,
+}
+
+impl Default for Policies {
+    fn default() -> Self {
+        Self {
+            entries: vec![
+                ("slsa-framework/slsa-github-generator/*".into(), Policy::RefPin),
+                ("slsa-framework/slsa-github-generator".into(), Policy::RefPin),
+            ],
+        }
+    }
+}
+
+impl Policies {
+    pub(crate) fn from_config(config: &PluginConfig) -> Result<Self, Error> {
+        let mut policies = Policies::default();
+        let mut user = Vec::new();
+        for (pattern, value, span) in config.get_string_table("actions")? {
+            let policy = value
+                .parse()
+                .map_err(|m: String| config.error(span.clone(), m))?;
+            if pattern != "*" && !pattern.contains('/') {
+                return Err(config.error(
+                    span,
+                    format!("`{pattern}` is not an action pattern (expected owner/repo, owner/*, owner/repo/path or *)"),
+                ));
+            }
+            user.push((pattern, policy));
+        }
+        user.extend(policies.entries);
+        policies.entries = user;
+        Ok(policies)
+    }
+
+    /// The policy for `owner/repo[/path]`: the most specific matching pattern wins.
+    pub(crate) fn for_action(&self, target: &str) -> Policy {
+        let mut parts = target.splitn(3, '/');
+        let owner = parts.next().unwrap_or_default();
+        let repo = parts.next().unwrap_or_default();
+        let owner_repo = format!("{owner}/{repo}");
+        let candidates = [
+            target.to_string(),
+            owner_repo.clone(),
+            format!("{owner_repo}/*"),
+            format!("{owner}/*"),
+            "*".to_string(),
+        ];
+        for candidate in &candidates {
+            if candidate == &format!("{owner_repo}/*") && target == owner_repo {
+                continue;
+            }
+            if let Some((_, p)) = self
+                .entries
+                .iter()
+                .find(|(pat, _)| pat.eq_ignore_ascii_case(candidate))
+            {
+                return *p;
+            }
+        }
+        Policy::HashPin
+    }
+}
+
+/// Check every `uses:` of a workflow or action.yml.
+pub(crate) fn check(file: &SourceFile, policies: &Policies, out: &mut Vec<Finding>) {
+    let Some(doc) = yaml::parsed(file) else { return };
+    for uses in uses_nodes(file.kind, doc) {
+        if let Some(message) = verdict(uses, policies) {
+            out.push(
+                Finding::new(&UNPINNED_ACTION, file, uses.span.clone(), message)
+                    .with_help("pin it to a full 40-character commit SHA and keep the version in a comment: `owner/repo@<sha> # v1.2.3`"),
+            );
+        }
+    }
+}
+
+/// The `uses:` values of a workflow (job-level and step-level) or an action (composite steps).
+fn uses_nodes(kind: FileKind, doc: &Yaml) -> Vec<&Yaml> {
+    fn steps_uses<'a>(steps: Option<&'a Yaml>, out: &mut Vec<&'a Yaml>) {
+        for step in steps.and_then(Yaml::as_seq).unwrap_or_default() {
+            if let Some(u) = step.get("uses") {
+                out.push(u);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    match kind {
+        FileKind::Workflow => {
+            for (_, job) in doc.get("jobs").map(Yaml::entries).into_iter().flatten() {
+                if let Some(u) = job.get("uses") {
+                    out.push(u);
+                }
+                steps_uses(job.get("steps"), &mut out);
+            }
+        }
+        FileKind::Action => steps_uses(doc.get("runs").and_then(|r| r.get("steps")), &mut out),
+        _ => {}
+    }
+    out
+}
+
+/// Why a `uses:` value is not pinned enough, if it is not.
+fn verdict(uses: &Yaml, policies: &Policies) -> Option<String> {
+    let value = uses.as_str()?.trim();
+    if value.starts_with("./") || value.starts_with("../") || value.contains("${{") {
+        return None;
+    }
+    if let Some(image) = value.strip_prefix("docker://") {
+        return (!image.contains("@sha256:")).then(|| {
+            format!("`{value}` runs a container image by tag, which its publisher can re-point; pin it by digest (`docker://image@sha256:...`)")
+        });
+    }
+    let Some((target, git_ref)) = value.rsplit_once('@') else {
+        return Some(format!("`{value}` names no ref at all; GitHub requires `owner/repo@ref`, and it should be a full commit SHA"));
+    };
+    match policies.for_action(target) {
+        Policy::Any => None,
+        Policy::RefPin => git_ref.is_empty().then(|| format!("`{value}` has an empty ref")),
+        Policy::HashPin => {
+            if chainward_npm::spec::is_full_sha(git_ref) {
+                return None;
+            }
+            let what = if git_ref.len() >= 7 && git_ref.bytes().all(|b| b.is_ascii_hexdigit()) {
+                "an abbreviated commit SHA, which can become ambiguous (and GitHub no longer accepts)"
+            } else if looks_like_version(git_ref) {
+                "a tag, which its owner can move to another commit"
+            } else {
+                "a branch or tag, which its owner can move to another commit"
+            };
+            Some(format!("`{target}` is pinned to `{git_ref}`, {what}"))
+        }
+    }
+}
+
+fn looks_like_version(r: &str) -> bool {
+    let r = r.strip_prefix('v').unwrap_or(r);
+    r.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn most_specific_policy_wins() {
+        let cfg = PluginConfig::from_toml("[section.actions]\n\"actions/*\" = \"ref-pin\"\n\"actions/cache\" = \"hash-pin\"\n\"*\" = \"any\"\n")
+            .expect("valid");
+        let p = Policies::from_config(&cfg).expect("valid policies");
+        assert_eq!(p.for_action("actions/checkout"), Policy::RefPin);
+        assert_eq!(p.for_action("actions/cache"), Policy::HashPin);
+        assert_eq!(p.for_action("acme/x"), Policy::Any);
+        let d = Policies::default();
+        assert_eq!(
+            d.for_action("slsa-framework/slsa-github-generator/.github/workflows/generator_nodejs_slsa3.yml"),
+            Policy::RefPin
+        );
+        assert_eq!(d.for_action("actions/checkout"), Policy::HashPin);
+    }
+}

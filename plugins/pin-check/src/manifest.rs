@@ -1,0 +1,413 @@
+//! package.json specifiers: ranges, dist-tags, git and url specs, invalid specs; and the fix
+//! that pins a range to the version the lockfile already installs, in package.json and in the
+//! lockfile's importer entry alike.
+
+use std::sync::Arc;
+
+use chainward_core::json::quote;
+use chainward_core::{Edit, Finding, Fix, Fixability, Project, Rule, Severity, SourceFile};
+use chainward_npm::lockfile::lockfile_for;
+use chainward_npm::spec::is_full_sha;
+use chainward_npm::{DepEntry, NpmLockfile, Section, Spec, classify, npm_lockfile, package_json};
+
+use crate::Options;
+
+pub(crate) static RANGE_SPECIFIER: Rule = Rule {
+    id: "pin-check/range-specifier",
+    code: "PIN001",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::Sometimes,
+    summary: "A dependency is declared with a version range instead of an exact version",
+    doc: r#"A range (`^1.2.3`, `~1.2`, `>=1`, `1.x`, `*`, `""`, `1 - 2`, `a || b`) lets `npm install`
+pick any matching version, including one published minutes ago by whoever controls the package.
+That is how compromised releases (event-stream, ua-parser-js, the Shai-Hulud worm) reach projects
+that never asked for them. An exact version changes only when you change it.
+
+Checked in `dependencies`, `devDependencies`, `optionalDependencies`, npm `overrides`, yarn
+`resolutions` and `pnpm.overrides`, and inside `npm:` aliases (`npm:pkg@^1`). `peerDependencies`
+are ranges by design and are only checked with `peer-dependencies = true` under `[pin-check]`.
+`workspace:`, `file:`, `link:`, `portal:` and `catalog:` specs are resolved from the project
+itself and are not flagged.
+
+```json
+{ "dependencies": { "ms": "^2.1.0" } }
+```
+
+**Fix** (safe): `chainward fix` replaces the range with the exact version the lockfile already
+installs for that dependency, resolved as Node resolves it (for a workspace `packages/a`,
+`packages/a/node_modules/ms` before `node_modules/ms`), in package.json *and* in the lockfile's
+record of the spec, so that `npm ci` and `npm install --package-lock-only` agree afterwards.
+When the locked version does not satisfy the range, there is no fix: update the lockfile first.
+"#,
+};
+
+pub(crate) static DIST_TAG: Rule = Rule {
+    id: "pin-check/dist-tag",
+    code: "PIN002",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::Sometimes,
+    summary: "A dependency follows a dist-tag such as `latest` or `next`",
+    doc: r#"A dist-tag is a mutable pointer the package's publisher moves with every release: `"latest"`
+means "whatever was published last", with no review in between.
+
+```json
+{ "dependencies": { "left-pad": "latest" } }
+```
+
+**Fix** (safe): pin to the version the lockfile installs for that dependency.
+"#,
+};
+
+pub(crate) static UNPINNED_GIT: Rule = Rule {
+    id: "pin-check/unpinned-git",
+    code: "PIN003",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::Sometimes,
+    summary: "A git dependency is not pinned to a full commit SHA",
+    doc: r#"`github:user/repo`, `user/repo#v1`, `git+https://host/repo.git#main`: branches and tags
+in a git repository can be moved or force-pushed by anyone with push access, and git
+dependencies carry no integrity hash in the lockfile. Only a full 40-hex commit SHA names one
+tree. Git dependencies also run their `prepare` script at install time.
+
+**Fix** (unsafe, `--unsafe-fixes`): replace the ref with the commit the lockfile resolved it
+to, in package.json and in the lockfile. It is unsafe because the dependency no longer follows
+the branch.
+"#,
+};
+
+pub(crate) static URL_SPEC: Rule = Rule {
+    id: "pin-check/url-spec",
+    code: "PIN004",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A dependency is a tarball URL",
+    doc: r#"An http(s) tarball bypasses the registry: no version, no provenance, and the server can
+serve different bytes tomorrow. The lockfile's `integrity` hash is the only thing that catches
+a changed tarball, so the finding says whether the lockfile carries one (an error when it does
+not, or when the URL is plain `http:`).
+
+Prefer a registry version; if you must keep the URL, commit the lockfile with its integrity.
+"#,
+};
+
+pub(crate) static INVALID_SPECIFIER: Rule = Rule {
+    id: "pin-check/invalid-specifier",
+    code: "PIN005",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A dependency specifier that npm cannot parse strictly",
+    doc: r#"A specifier such as `^1.12.00` (a leading zero), `foo bar` (not a valid tag) or a
+non-string value. npm reads some of these in "loose" mode when installing but compares them
+strictly elsewhere, so what gets installed and what `npm ci` accepts can disagree. The finding
+points at the offending part of the specifier.
+"#,
+};
+
+/// Check one package.json.
+pub(crate) fn check(project: &Project, file: &Arc<SourceFile>, opts: &Options, out: &mut Vec<Finding>) {
+    let Some(pj) = package_json(file) else { return };
+    let lock = Lock::find(project, file);
+    let mut sections = vec![
+        Section::Dependencies,
+        Section::DevDependencies,
+        Section::OptionalDependencies,
+    ];
+    if opts.peer_dependencies {
+        sections.push(Section::PeerDependencies);
+    }
+    sections.extend([Section::Overrides, Section::Resolutions, Section::PnpmOverrides]);
+
+    for section in sections {
+        for entry in pj.deps(section) {
+            check_entry(file, &entry, lock.as_ref(), out);
+        }
+    }
+}
+
+/// The lockfile covering a package.json, with the importer key of that package.json.
+struct Lock {
+    file: Arc<SourceFile>,
+    importer: String,
+}
+
+impl Lock {
+    fn find(project: &Project, manifest: &SourceFile) -> Option<Lock> {
+        let (file, importer) = lockfile_for(project, &manifest.path)?;
+        npm_lockfile(&file)?;
+        Some(Lock { file, importer })
+    }
+
+    fn parsed(&self) -> Option<&NpmLockfile> {
+        npm_lockfile(&self.file)
+    }
+
+    fn name(&self) -> String {
+        self.file.path.display().to_string()
+    }
+}
+
+fn check_entry(file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, out: &mut Vec<Finding>) {
+    let section = entry.section.key();
+    let Some(spec) = entry.spec else {
+        out.push(Finding::new(
+            &INVALID_SPECIFIER,
+            file,
+            entry.spec_span.clone(),
+            format!("`{}` in `{section}` must be a string", entry.key),
+        ));
+        return;
+    };
+    // npm overrides may reference the root's own spec: `"foo": "$foo"`.
+    if entry.section == Section::Overrides && spec.starts_with('$') {
+        return;
+    }
+    let (spec_kind, alias_name, inner_offset) = match classify(spec) {
+        Spec::Alias { name, inner, inner_offset } => (*inner, Some(name), inner_offset),
+        other => (other, None, 0),
+    };
+    let shown = match alias_name {
+        Some(real) => format!("`{}` (an alias of `{real}`)", entry.name),
+        None => format!("`{}`", entry.name),
+    };
+    match spec_kind {
+        Spec::Version(_) | Spec::File | Spec::Protocol(_) => {}
+        Spec::Range(range) => {
+            let what = if range.is_empty() {
+                "the empty range `\"\"`, which npm reads as `*` (any version)".to_string()
+            } else if range == "*" || range == "x" {
+                "the range `*` (any version)".to_string()
+            } else {
+                format!("the range `{range}`")
+            };
+            let message = format!("{shown} in `{section}` is declared with {what}");
+            let finding = Finding::new(&RANGE_SPECIFIER, file, entry.spec_span.clone(), message);
+            out.push(with_pin(finding, file, entry, lock, alias_name, Some(range)));
+        }
+        Spec::Tag(tag) => {
+            let message = format!("{shown} in `{section}` follows the dist-tag `{tag}`, which its publisher can move at any time");
+            let finding = Finding::new(&DIST_TAG, file, entry.spec_span.clone(), message);
+            out.push(with_pin(finding, file, entry, lock, alias_name, None));
+        }
+        Spec::Git { committish } => {
+            if committish.is_some_and(is_full_sha) {
+                return;
+            }
+            let what = match committish {
+                None => "the default branch".to_string(),
+                Some(c) if c.starts_with("semver:") => format!("the tag range `{}`", &c[7..]),
+                Some(c) => format!("the ref `{c}`"),
+            };
+            let message = format!("{shown} in `{section}` is a git dependency that follows {what}, not a commit");
+            let finding = Finding::new(&UNPINNED_GIT, file, entry.spec_span.clone(), message);
+            out.push(with_git_pin(finding, file, entry, lock, spec));
+        }
+        Spec::Url { insecure } => {
+            let locked = lock.and_then(|l| {
+                let lf = l.parsed()?;
+                lf.resolve(&l.importer, entry.name).map(|(_, p)| (l, p.integrity.clone()))
+            });
+            let (severity, detail) = match (&locked, insecure) {
+                (_, true) => (
+                    Severity::Error,
+                    "over plain http, so anyone on the network path can swap it".to_string(),
+                ),
+                (Some((l, Some(integrity))), false) => (
+                    Severity::Warning,
+                    format!("{} pins its content ({})", l.name(), short_integrity(integrity)),
+                ),
+                (Some((l, None)), false) => (
+                    Severity::Error,
+                    format!("{} has no integrity hash for it, so a changed tarball goes unnoticed", l.name()),
+                ),
+                (None, false) => (
+                    Severity::Error,
+                    "no lockfile records an integrity hash for it".to_string(),
+                ),
+            };
+            out.push(
+                Finding::new(
+                    &URL_SPEC,
+                    file,
+                    entry.spec_span.clone(),
+                    format!("{shown} in `{section}` is a tarball URL; {detail}"),
+                )
+                .with_severity(severity)
+                .with_help("depend on a registry version instead, or keep the lockfile's integrity hash committed"),
+            );
+        }
+        Spec::Invalid { reason, span } => {
+            let _ = inner_offset;
+            let precise = inner_span(file, &entry.spec_span, spec, &span);
+            out.push(Finding::new(&INVALID_SPECIFIER, file, precise, format!("{shown} in `{section}`: {reason}")));
+        }
+        Spec::Alias { .. } => {}
+    }
+}
+
+/// The span of `sub` (a range within the spec string) in the file, when the JSON string has no
+/// escapes; the whole value otherwise.
+fn inner_span(
+    file: &SourceFile,
+    value_span: &std::ops::Range<usize>,
+    spec: &str,
+    sub: &std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    let raw = file
+        .text()
+        .ok()
+        .and_then(|t| t.get(value_span.start + 1..value_span.end.saturating_sub(1)));
+    match raw {
+        Some(raw) if raw == spec && sub.end <= spec.len() && sub.start < sub.end => {
+            value_span.start + 1 + sub.start..value_span.start + 1 + sub.end
+        }
+        _ => value_span.clone(),
+    }
+}
+
+fn short_integrity(integrity: &str) -> String {
+    match integrity.split_once('-') {
+        Some((algo, hash)) if hash.len() > 12 => format!("{algo}-{}…", &hash[..12]),
+        _ => integrity.to_string(),
+    }
+}
+
+/// Attach the pin fix, or a note saying why there is none.
+fn with_pin(
+    finding: Finding,
+    file: &SourceFile,
+    entry: &DepEntry<'_>,
+    lock: Option<&Lock>,
+    alias_name: Option<&str>,
+    range: Option<&str>,
+) -> Finding {
+    match pin_fix(file, entry, lock, alias_name, range) {
+        Ok((fix, version)) => finding
+            .with_help(format!("pin it to {version}, the version the lockfile installs"))
+            .with_fix(fix),
+        Err(why) => finding.with_help(why),
+    }
+}
+
+fn pin_fix(
+    file: &SourceFile,
+    entry: &DepEntry<'_>,
+    lock: Option<&Lock>,
+    alias_name: Option<&str>,
+    range: Option<&str>,
+) -> Result<(Fix, String), String> {
+    let lock = lock.ok_or_else(|| {
+        "pin it to an exact version (no npm lockfile records which version is installed; run `npm install --package-lock-only` to create one)".to_string()
+    })?;
+    let lf = lock
+        .parsed()
+        .ok_or_else(|| format!("{} does not parse, so there is no version to pin to", lock.name()))?;
+    let real_name = alias_name.unwrap_or(entry.name);
+    let version = match entry.section {
+        Section::Overrides | Section::Resolutions | Section::PnpmOverrides => {
+            single_locked_version(lf, real_name, &lock.name())?
+        }
+        _ => {
+            let (key, pkg) = lf.resolve(&lock.importer, entry.name).ok_or_else(|| {
+                format!(
+                    "{} has no entry for `{}`: the lockfile is out of sync; run `npm install` first",
+                    lock.name(),
+                    entry.name
+                )
+            })?;
+            let pkg = lf.follow_link(pkg);
+            if let Some(alias) = alias_name
+                && pkg.name.as_deref() != Some(alias)
+            {
+                return Err(format!(
+                    "{} installs `{}` at {key}, not the alias target `{alias}`: the lockfile is out of sync",
+                    lock.name(),
+                    pkg.name.as_deref().unwrap_or(entry.name)
+                ));
+            }
+            pkg.version.clone().ok_or_else(|| format!("{} records no version for {key}", lock.name()))?
+        }
+    };
+    if let Some(range) = range {
+        let satisfied = node_semver::Version::parse(&version)
+            .ok()
+            .zip(node_semver::Range::parse(if range.trim().is_empty() { "*" } else { range }).ok())
+            .is_some_and(|(v, r)| r.satisfies(&v));
+        if !satisfied {
+            return Err(format!(
+                "no fix: {} installs {real_name}@{version}, which does not satisfy `{range}`; run `npm install` to bring the lockfile in sync, then pin",
+                lock.name()
+            ));
+        }
+    }
+    let new_spec = match alias_name {
+        Some(real) => format!("npm:{real}@{version}"),
+        None => version.clone(),
+    };
+    let replacement = quote(&new_spec);
+    let mut edits = vec![Edit::replace(&file.path, entry.spec_span.clone(), replacement.clone())];
+    if lf.records_specs()
+        && let Ok(lock_text) = lock.file.text()
+        && let Some(span) = lf.importer_spec_span(lock_text, &lock.importer, entry.section, entry.key)
+    {
+        edits.push(Edit::replace(&lock.file.path, span, replacement));
+    }
+    let description = format!("pin `{}` to {new_spec}", entry.key);
+    Ok((Fix::safe(description, edits), version))
+}
+
+/// For overrides and resolutions: the one version of `name` the lockfile installs.
+fn single_locked_version(lf: &NpmLockfile, name: &str, lock_name: &str) -> Result<String, String> {
+    let suffix = format!("node_modules/{name}");
+    let mut versions: Vec<&str> = lf
+        .packages
+        .iter()
+        .filter(|(key, pkg)| {
+            let folder_matches = key.ends_with(&suffix)
+                && (key.len() == suffix.len() || key.as_bytes()[key.len() - suffix.len() - 1] == b'/');
+            (folder_matches && pkg.name.as_deref().is_none_or(|n| n == name))
+                || (pkg.name.as_deref() == Some(name) && key.contains("node_modules/"))
+        })
+        .filter_map(|(_, p)| p.version.as_deref())
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    match versions.as_slice() {
+        [one] => Ok((*one).to_string()),
+        [] => Err(format!("{lock_name} installs no `{name}`, so there is no version to pin the override to")),
+        many => Err(format!(
+            "{lock_name} installs several versions of `{name}` ({}), so there is no single version to pin the override to",
+            many.join(", ")
+        )),
+    }
+}
+
+/// Git specs: an unsafe fix to the commit the lockfile resolved.
+fn with_git_pin(finding: Finding, file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, spec: &str) -> Finding {
+    let resolved = lock.and_then(|l| {
+        let lf = l.parsed()?;
+        let (_, pkg) = lf.resolve(&l.importer, entry.name)?;
+        let sha = pkg.resolved.as_deref()?.rsplit_once('#')?.1;
+        is_full_sha(sha).then(|| (l, lf, sha.to_string()))
+    });
+    let Some((lock, lf, sha)) = resolved else {
+        return finding.with_help("pin it to a full 40-character commit SHA: `user/repo#<sha>`");
+    };
+    let base = spec.split('#').next().unwrap_or(spec).trim();
+    let new_spec = format!("{base}#{sha}");
+    let replacement = quote(&new_spec);
+    let mut edits = vec![Edit::replace(&file.path, entry.spec_span.clone(), replacement.clone())];
+    if lf.records_specs()
+        && let Ok(text) = lock.file.text()
+        && let Some(span) = lf.importer_spec_span(text, &lock.importer, entry.section, entry.key)
+    {
+        edits.push(Edit::replace(&lock.file.path, span, replacement));
+    }
+    finding
+        .with_help(format!("pin it to the commit the lockfile resolved: `{new_spec}`"))
+        .with_fix(Fix::unsafe_(format!("pin `{}` to commit {}", entry.key, &sha[..12]), edits))
+}
