@@ -1,1 +1,23 @@
-fn main() {}
+//! Developer tasks: `cargo xtask docs [--check]` regenerates docs/rules from rule metadata;
+//! `cargo xtask bench` measures chainward side by side with peer tools.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod bench;
+mod docs;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("docs") => docs::run(args.iter().any(|a| a == "--check")),
+        Some("bench") => bench::run(&args[1..]),
+        _ => bail!("usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers]"),
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(std::path::Path::to_path_buf).unwrap_or(manifest)
+}

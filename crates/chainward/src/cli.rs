@@ -1,0 +1,107 @@
+//! Command-line interface: clap definitions. Every built-in plugin is also a subcommand that
+//! takes the same arguments as `check` and runs that plugin alone.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "chainward",
+    version,
+    about = "Supply-chain linter for JavaScript/TypeScript projects (npm, pnpm, yarn, bun): pinned versions, lockfiles, install scripts, SBOMs, provenance",
+    after_help = "Exit codes: 0 nothing at or above the severity threshold, 1 findings, 2 usage, config or I/O error.\nOther commands: `chainward <name>` runs `chainward-<name>` from PATH."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every enabled plugin on the given paths (default: the current folder)
+    Check(CheckArgs),
+    /// Apply safe fixes (`check --fix`)
+    Fix(CheckArgs),
+    /// List every rule: id, code, default severity, fixable, summary
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print the documentation of a rule
+    Explain {
+        /// Rule id (`pin-check/range-specifier`) or code (`PIN001`)
+        rule: String,
+    },
+    #[command(external_subcommand)]
+    External(Vec<std::ffi::OsString>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Threshold {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Folders or files to check (default: `.`); the first folder is the project root
+    pub paths: Vec<PathBuf>,
+    /// Apply safe fixes
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the unified diff of the fixes and write nothing (exit 1 if there is one)
+    #[arg(long)]
+    pub diff: bool,
+    /// Also apply unsafe fixes (e.g. git branches pinned to the locked commit)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only these rules (ids, codes or plugin ids; repeatable, comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub select: Vec<String>,
+    /// Skip these rules (ids, codes or plugin ids)
+    #[arg(long, value_delimiter = ',', value_name = "RULE")]
+    pub ignore: Vec<String>,
+    /// Config file (default: chainward.toml in the project root, if present)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1 [default: warning]
+    #[arg(long, value_enum)]
+    pub severity_threshold: Option<Threshold>,
+    /// Print findings only, no summary line
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also walk node_modules folders
+    #[arg(long)]
+    pub include_node_modules: bool,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}

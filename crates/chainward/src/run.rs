@@ -1,0 +1,305 @@
+//! One run of `check` / `fix`: config, discovery, plugins in parallel, filters, the fix loop,
+//! and the report.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chainward_core::config::Config;
+use chainward_core::filter::{self, RuleLevels};
+use chainward_core::fix::{self, Applicability};
+use chainward_core::project::DiscoverOptions;
+use chainward_core::rule::{core_rules, did_you_mean};
+use chainward_core::{Error, FileKind, Finding, Location, Plugin, Project, Severity};
+use rayon::prelude::*;
+
+use crate::cli::{CheckArgs, ColorChoice, OutputFormat, Threshold};
+use crate::registry;
+
+/// Rounds of fix → re-check before giving up on convergence.
+const MAX_FIX_ROUNDS: usize = 10;
+
+pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool) -> Result<ExitCode, Error> {
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let root = match paths.first() {
+        Some(p) if p.is_dir() => p.clone(),
+        Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => PathBuf::from("."),
+    };
+    let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+
+    let ids = registry::plugin_ids();
+    let config = match &args.config {
+        Some(path) => Config::load(path, &ids)?,
+        None => Config::find(&root, &ids)?,
+    };
+    let rules = registry::all_rules();
+    validate_config(&config, &rules)?;
+    for selector in args.select.iter().chain(&args.ignore) {
+        if !rules.iter().any(|r| r.matches(selector)) {
+            let hint = did_you_mean(selector, rules.iter().map(|r| r.id))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return Err(Error::Usage(format!("unknown rule `{selector}`{hint} (see `chainward rules`)")));
+        }
+    }
+
+    let mut select = args.select.clone();
+    if let Some(plugin) = only {
+        // `chainward pin-check` = only that plugin's rules (and the engine's own).
+        if select.is_empty() {
+            select.push(plugin.id().to_string());
+        } else {
+            select.retain(|s| plugin.rules().iter().any(|r| r.matches(s)));
+            if select.is_empty() {
+                return Err(Error::Usage(format!("none of the selected rules belongs to {}", plugin.id())));
+            }
+        }
+        select.extend(core_rules::ALL.iter().map(|r| r.id.to_string()));
+    }
+    let levels = RuleLevels::resolve(&rules, &config, &select, &args.ignore);
+
+    let options = DiscoverOptions {
+        include_node_modules: args.include_node_modules || config.include_node_modules,
+        exclude: config.exclude.clone(),
+        max_file_size: config.max_file_size.unwrap_or(chainward_core::project::DEFAULT_MAX_FILE_SIZE),
+        max_files: config.max_files.unwrap_or(chainward_core::project::DEFAULT_MAX_FILES),
+    };
+    let project = Project::discover(&paths, &options)?;
+    let plugins: Vec<&'static dyn Plugin> = registry::PLUGINS
+        .iter()
+        .copied()
+        .filter(|p| levels.plugin_enabled(*p))
+        .collect();
+
+    let run = |project: &Project| -> Vec<Finding> {
+        let mut findings: Vec<Finding> = plugins
+            .par_iter()
+            .flat_map_iter(|p| p.check(project, &config.plugin(p.id())))
+            .collect();
+        findings.extend(parse_error_findings(project));
+        filter::apply(findings, project, &config, &levels, &rules)
+    };
+
+    let mut findings = run(&project);
+    let threshold = match args.severity_threshold {
+        Some(Threshold::Info) => Severity::Info,
+        Some(Threshold::Warning) => Severity::Warning,
+        Some(Threshold::Error) => Severity::Error,
+        None => config.severity_threshold.unwrap_or(Severity::Warning),
+    };
+
+    let wants_fix = fix_mode || args.fix || args.diff;
+    let mut fixed = 0usize;
+    let mut changed_files = 0usize;
+    let mut final_project = None;
+    if wants_fix {
+        let allowed = |f: &&Finding| {
+            f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Safe || args.unsafe_fixes)
+        };
+        let mut changes: BTreeMap<PathBuf, String> = BTreeMap::new();
+        let mut current = None::<Project>;
+        for _ in 0..MAX_FIX_ROUNDS {
+            let proj = current.as_ref().unwrap_or(&project);
+            let fixes: Vec<&chainward_core::Fix> = findings.iter().filter(allowed).filter_map(|f| f.fix.as_ref()).collect();
+            if fixes.is_empty() {
+                break;
+            }
+            let applied = fix::apply(&fixes, |path| {
+                proj.source(path)
+                    .or_else(|| proj.file_at(path))
+                    .ok_or_else(|| Error::Fix {
+                        path: path.to_path_buf(),
+                        message: "a fix targets a file that was not read; nothing was written".into(),
+                    })
+                    .and_then(|f| {
+                        // The text lives as long as the project, which outlives this call.
+                        let text = f.text().map_err(|e| Error::Fix {
+                            path: path.to_path_buf(),
+                            message: format!("cannot read: {}", e.message),
+                        })?;
+                        Ok(leak_guard(proj, path, text))
+                    })
+            })?;
+            if applied.files.is_empty() {
+                break;
+            }
+            for (path, text) in &applied.files {
+                reparse(proj, path, text)?;
+            }
+            fixed += applied.applied;
+            changes.extend(applied.files);
+            let next = project.with_changes(&changes);
+            findings = run(&next);
+            current = Some(next);
+        }
+        changed_files = changes
+            .iter()
+            .filter(|(p, new)| std::fs::read_to_string(p).ok().as_deref() != Some(new.as_str()))
+            .count();
+        if args.diff {
+            let mut out = std::io::stdout().lock();
+            for (path, new) in &changes {
+                let old = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+                write!(out, "{}", fix::unified_diff(path, &old, new)).map_err(|e| Error::io(Path::new("<stdout>"), e))?;
+            }
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "{} {} would be applied to {} {}; nothing was written (--diff).",
+                fixed,
+                plural(fixed, "fix", "fixes"),
+                changed_files,
+                plural(changed_files, "file", "files")
+            );
+            return Ok(if changed_files > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        }
+        fix::write_atomically(&changes)?;
+        final_project = current;
+    }
+
+    let shown_project = final_project.as_ref().unwrap_or(&project);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let sources = |path: &Path| -> Option<String> {
+        shown_project
+            .source(path)
+            .and_then(|f| f.text().ok().map(str::to_string))
+            .or_else(|| std::fs::read_to_string(path).ok())
+    };
+    let report = chainward_report::Report {
+        findings: &findings,
+        rules: &rules,
+        sources: &sources,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        color,
+        fix_hint: !args.quiet && !wants_fix,
+    };
+    let format = match args.format {
+        OutputFormat::Text => chainward_report::Format::Text,
+        OutputFormat::Json => chainward_report::Format::Json,
+        OutputFormat::Sarif => chainward_report::Format::Sarif,
+        OutputFormat::Github => chainward_report::Format::Github,
+    };
+    let quiet_text = args.quiet && format == chainward_report::Format::Text && findings.is_empty();
+    if !quiet_text {
+        match &args.output {
+            Some(path) => {
+                let mut buf = Vec::new();
+                chainward_report::render(format, &report, &mut buf).map_err(|e| Error::io(path, e))?;
+                std::fs::write(path, buf).map_err(|e| Error::io(path, e))?;
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                chainward_report::render(format, &report, &mut out).map_err(|e| Error::io(Path::new("<stdout>"), e))?;
+            }
+        }
+    }
+    if wants_fix && !args.quiet {
+        let _ = writeln!(
+            std::io::stderr(),
+            "Applied {} {} to {} {}.",
+            fixed,
+            plural(fixed, "fix", "fixes"),
+            changed_files,
+            plural(changed_files, "file", "files")
+        );
+    }
+    let failing = findings.iter().any(|f| f.severity >= threshold);
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `fix::apply` borrows texts for the duration of the call; the project owns them.
+fn leak_guard<'p>(_project: &'p Project, _path: &Path, text: &'p str) -> &'p str {
+    text
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// A fixed file must still parse as what it is; otherwise nothing is written.
+fn reparse(project: &Project, path: &Path, text: &str) -> Result<(), Error> {
+    let kind = project
+        .source(path)
+        .map(|f| f.kind)
+        .or_else(|| FileKind::classify(&path.to_string_lossy()));
+    let check = chainward_core::SourceFile::in_memory(path, kind.unwrap_or(FileKind::PackageJson), text);
+    let ok = match check.kind {
+        FileKind::PackageJson => chainward_npm::package_json(&check).is_some(),
+        FileKind::NpmLock | FileKind::NpmShrinkwrap => chainward_npm::npm_lockfile(&check).is_some(),
+        k if k.is_yaml() => chainward_core::yaml::parsed(&check).is_some(),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let why = check.error().map(|e| e.message.clone()).unwrap_or_default();
+        Err(Error::Fix {
+            path: path.to_path_buf(),
+            message: format!("internal error: the fixed file would not parse ({why}); nothing was written"),
+        })
+    }
+}
+
+fn parse_error_findings(project: &Project) -> Vec<Finding> {
+    let mut out: Vec<Finding> = project
+        .parse_errors()
+        .into_iter()
+        .map(|err| {
+            let location = match project.source(&err.path) {
+                Some(file) => Location::new(&file, err.span.clone()),
+                None => Location::at(
+                    err.path.clone(),
+                    0..0,
+                    chainward_core::span::LineCol { line: 1, column: 1 },
+                    chainward_core::span::LineCol { line: 1, column: 1 },
+                ),
+            };
+            Finding::at(&core_rules::PARSE_ERROR, location, err.message)
+        })
+        .collect();
+    out.extend(project.walk_errors.iter().map(|err| {
+        let lc = chainward_core::span::LineCol { line: 1, column: 1 };
+        Finding::at(&core_rules::PARSE_ERROR, Location::at(err.path.clone(), 0..0, lc, lc), err.message.clone())
+            .with_severity(Severity::Warning)
+    }));
+    out
+}
+
+/// Rules named in `[rules]` and `[[ignore]]` must exist; plugin sections must validate.
+fn validate_config(config: &Config, rules: &[&'static chainward_core::Rule]) -> Result<(), Error> {
+    let unknown = |name: &str| !rules.iter().any(|r| r.matches(name));
+    let hint = |name: &str| {
+        did_you_mean(name, rules.iter().map(|r| r.id))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default()
+    };
+    for (name, _, span) in &config.rules {
+        if unknown(name) {
+            return Err(config.error_at(span.clone(), format!("unknown rule `{name}`{}", hint(name))));
+        }
+    }
+    for entry in &config.ignores {
+        if unknown(&entry.rule) {
+            return Err(config.error_at(
+                Some(entry.rule_span.clone()),
+                format!("unknown rule `{}`{}", entry.rule, hint(&entry.rule)),
+            ));
+        }
+    }
+    for plugin in registry::PLUGINS {
+        plugin.validate_config(&config.plugin(plugin.id()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! The command line: rules, explain, dispatch to external commands, did-you-mean, config
+//! errors, suppressions, thresholds.
+
+use std::path::Path;
+
+use crate::common::{chainward, copy_fixture, fixtures, output, run};
+use crate::snap;
+
+#[test]
+fn rules_and_explain() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = run(tmp.path(), &["rules"]);
+    assert_eq!(out.code, 0);
+    snap!("cli", "rules", out.stdout);
+    let out = run(tmp.path(), &["explain", "PIN001"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with("# pin-check/range-specifier (PIN001)"), "{}", out.stdout);
+    let out = run(tmp.path(), &["explain", "pin-check/range-specifer"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("did you mean `pin-check/range-specifier`"), "{}", out.stderr);
+}
+
+#[test]
+fn unknown_command_suggests_and_exits_2() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = run(tmp.path(), &["chek"]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stderr.contains("`check`"), "{}", out.stderr);
+    let out = run(tmp.path(), &["pin-chek"]);
+    assert!(out.stderr.contains("`pin-check`"), "{}", out.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn external_command_runs_from_path_with_chainward_set() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let script = tmp.path().join("chainward-hello");
+    std::fs::write(&script, "#!/bin/sh\necho \"args: $*\"\necho \"CHAINWARD=$CHAINWARD\"\nexit 3\n").expect("script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!("{}:{}", tmp.path().display(), std::env::var("PATH").unwrap_or_default());
+    let out = output(chainward(tmp.path()).env("PATH", path).args(["hello", "a", "--b"]));
+    assert_eq!(out.code, 3, "{}", out.snapshot());
+    assert!(out.stdout.contains("args: a --b"), "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("CHAINWARD={}", env!("CARGO_BIN_EXE_chainward"))), "{}", out.stdout);
+}
+
+#[test]
+fn unknown_rule_in_select_is_a_usage_error() {
+    let out = run(&fixtures().join("pin-check/ranges"), &["check", "--select", "pin-check/range", "."]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("unknown rule `pin-check/range`"), "{}", out.stderr);
+}
+
+fn with_config(case: &str, config: &str) -> tempfile::TempDir {
+    let tmp = copy_fixture(&format!("pin-check/{case}"));
+    std::fs::write(tmp.path().join("chainward.toml"), config).expect("config");
+    tmp
+}
+
+#[test]
+fn config_errors_name_file_line_and_column() {
+    for (name, config) in [
+        ("missing-reason", "[[ignore]]\nrule = \"pin-check/range-specifier\"\n"),
+        ("unknown-rule", "[rules]\n\"pin-check/rnage-specifier\" = \"off\"\n"),
+        ("bad-level", "[rules]\n\"pin-check/dist-tag\" = \"loud\"\n"),
+        ("bad-policy", "[pin-check.actions]\n\"actions/*\" = \"tag-pin\"\n"),
+        ("syntax", "[rules\n"),
+        ("unknown-section", "[pin-chek]\n"),
+    ] {
+        let tmp = with_config("ranges", config);
+        let out = run(tmp.path(), &["check", "."]);
+        assert_eq!(out.code, 2, "{name}: {}", out.snapshot());
+        assert!(out.stdout.is_empty(), "{name}: printed findings despite a config error");
+        snap!("cli", format!("config_error__{name}"), out.stderr);
+    }
+}
+
+#[test]
+fn ignore_entries_suppress_and_unused_ones_are_reported() {
+    let config = "[[ignore]]\nrule = \"pin-check/range-specifier\"\npath = \"package.json\"\nreason = \"tracked in #42\"\n\n[[ignore]]\nrule = \"PIN002\"\npath = \"nowhere/**\"\nreason = \"stale\"\n";
+    let tmp = with_config("ranges", config);
+    let out = run(tmp.path(), &["check", "--color", "never", "."]);
+    assert!(!out.stdout.contains("range-specifier]"), "{}", out.stdout);
+    assert!(out.stdout.contains("chainward/unused-ignore"), "{}", out.stdout);
+    snap!("cli", "ignore_entries", out.snapshot());
+}
+
+#[test]
+fn rule_levels_and_threshold() {
+    let tmp = with_config("ranges", "[rules]\n\"pin-check\" = \"info\"\n");
+    let out = run(tmp.path(), &["check", "--format", "json", "."]);
+    assert_eq!(out.code, 0, "info findings are below the default threshold: {}", out.snapshot());
+    assert!(out.stdout.contains("\"severity\": \"info\""));
+    let out = run(tmp.path(), &["check", "--severity-threshold", "info", "--quiet", "."]);
+    assert_eq!(out.code, 1);
+    let out = run(tmp.path(), &["check", "--ignore", "pin-check", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+}
+
+#[test]
+fn peer_dependencies_are_opt_in() {
+    let dir = fixtures().join("pin-check/ranges");
+    let text = std::fs::read_to_string(dir.join("package.json")).expect("package.json");
+    assert!(text.contains("peerDependencies"), "the ranges fixture declares peerDependencies");
+    let off = run(&dir, &["check", "--format", "json", "."]);
+    let tmp = with_config("ranges", "[pin-check]\npeer-dependencies = true\n");
+    let on = run(tmp.path(), &["check", "--format", "json", "."]);
+    assert!(!off.stdout.contains("in `peerDependencies`"));
+    assert!(on.stdout.contains("in `peerDependencies`"), "{}", on.stdout);
+}
+
+#[test]
+fn missing_path_is_an_io_error() {
+    let out = run(Path::new(env!("CARGO_MANIFEST_DIR")), &["check", "no/such/dir"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("no/such/dir"), "{}", out.stderr);
+}

@@ -1,0 +1,11 @@
+//! The one integration-test binary: runs the real `chainward` executable on fixture trees,
+//! hermetically (scrubbed environment, copies in temporary folders, no network), and snapshots
+//! what a user sees.
+
+mod bad_input;
+mod commands;
+mod common;
+mod fixes;
+mod formats;
+mod npm_oracle;
+mod pin_check;

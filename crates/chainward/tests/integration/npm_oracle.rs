@@ -1,0 +1,82 @@
+//! The real npm as the oracle: after `chainward fix`, `npm install --package-lock-only
+//! --ignore-scripts --offline` changes neither package.json nor the lockfile, and `npm ci
+//! --dry-run --ignore-scripts --offline` accepts the project. No network: with a complete
+//! lockfile npm needs no registry for either command.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{copy_fixture, run};
+
+/// Fixtures whose lockfile npm itself generated and keeps in sync.
+const CASES: &[&str] = &[
+    "ranges",
+    "ranges-no-resolved",
+    "dist-tag",
+    "npm-alias",
+    "workspaces",
+    "formatting-tabs",
+    "formatting-crlf-4space",
+    "formatting-no-newline",
+    "lockfile-v2",
+    "shrinkwrap",
+    "mcp-server",
+];
+
+fn npm(dir: &Path, args: &[&str], keep_resolved: bool) -> std::process::Output {
+    let userconfig = dir.join(".oracle-npmrc");
+    std::fs::write(&userconfig, "").expect("empty npmrc");
+    let cache = dir.join(".oracle-cache");
+    Command::new("npm")
+        .args(args)
+        .arg(format!("--omit-lockfile-registry-resolved={}", !keep_resolved))
+        .arg("--offline")
+        .arg("--ignore-scripts")
+        .arg("--no-audit")
+        .arg("--no-fund")
+        .arg(format!("--cache={}", cache.display()))
+        .env("npm_config_userconfig", &userconfig)
+        .env("npm_config_update_notifier", "false")
+        .current_dir(dir)
+        .output()
+        .expect("npm is installed (CI installs it); the npm oracle tests need it")
+}
+
+fn lockfile_name(dir: &Path) -> &'static str {
+    if dir.join("npm-shrinkwrap.json").exists() { "npm-shrinkwrap.json" } else { "package-lock.json" }
+}
+
+#[test]
+fn npm_agrees_after_fix() {
+    for case in CASES {
+        let tmp = copy_fixture(&format!("pin-check/{case}"));
+        let dir = tmp.path();
+        let lock = lockfile_name(dir);
+        let keep_resolved = std::fs::read_to_string(dir.join(lock)).expect("lockfile").contains("\"resolved\"");
+
+        // The fixture itself is in sync before the fix (else the oracle proves nothing).
+        let ci = npm(dir, &["ci", "--dry-run"], keep_resolved);
+        assert!(ci.status.success(), "{case}: npm ci rejects the fixture before the fix:\n{}", String::from_utf8_lossy(&ci.stderr));
+
+        let out = run(dir, &["fix", "."]);
+        assert!(out.code == 0 || out.code == 1, "{case}: {}", out.snapshot());
+        assert!(out.stderr.contains("Applied") && !out.stderr.contains("Applied 0 fixes"), "{case}: nothing fixed: {}", out.stderr);
+
+        let pj_after = std::fs::read(dir.join("package.json")).expect("package.json");
+        let lock_after = std::fs::read(dir.join(lock)).expect("lockfile");
+        let install = npm(dir, &["install", "--package-lock-only"], keep_resolved);
+        assert!(install.status.success(), "{case}: npm install failed:\n{}", String::from_utf8_lossy(&install.stderr));
+        assert_eq!(
+            String::from_utf8_lossy(&std::fs::read(dir.join("package.json")).expect("package.json")),
+            String::from_utf8_lossy(&pj_after),
+            "{case}: npm install --package-lock-only changed package.json after the fix"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&std::fs::read(dir.join(lock)).expect("lockfile")),
+            String::from_utf8_lossy(&lock_after),
+            "{case}: npm install --package-lock-only changed {lock} after the fix"
+        );
+        let ci = npm(dir, &["ci", "--dry-run"], keep_resolved);
+        assert!(ci.status.success(), "{case}: npm ci --dry-run rejects the fixed project:\n{}", String::from_utf8_lossy(&ci.stderr));
+    }
+}

@@ -1,0 +1,140 @@
+//! `cargo xtask bench`: whole-process wall time of `chainward check` on real projects, side by
+//! side with peer tools on the same input in the same run, reported as ratios.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+struct Target {
+    name: &'static str,
+    dir: &'static str,
+    lockfile: &'static str,
+}
+
+const TARGETS: &[Target] = &[
+    Target { name: "mcp-server (typical)", dir: "fixtures/pin-check/mcp-server", lockfile: "package-lock.json" },
+    Target { name: "large lockfile", dir: "fixtures/bench/large", lockfile: "package-lock.json" },
+];
+
+pub fn run(args: &[String]) -> Result<()> {
+    let runs: usize = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(30);
+    let peers = !args.iter().any(|a| a == "--no-peers");
+    let root = crate::workspace_root();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", "chainward"])
+        .current_dir(&root)
+        .status()
+        .context("running cargo build --release")?;
+    if !status.success() {
+        bail!("release build failed");
+    }
+    let exe = root.join("target/release/chainward");
+    println!("chainward bench: {runs} runs each, min / median wall time of the whole process\n");
+    for target in TARGETS {
+        let dir = root.join(target.dir);
+        let lock = dir.join(target.lockfile);
+        if !lock.is_file() {
+            println!("{}: {} missing, skipped", target.name, lock.display());
+            continue;
+        }
+        let bytes = std::fs::metadata(&lock).map(|m| m.len()).unwrap_or(0);
+        let packages = count_packages(&lock);
+        println!("== {} ({}: {} bytes, {} packages)", target.name, target.lockfile, bytes, packages);
+        let ours = time(runs, || {
+            Command::new(&exe)
+                .args(["check", "--quiet", "--color", "never", "."])
+                .current_dir(&dir)
+                .output()
+        })?;
+        report("chainward check", &ours, None);
+        if let Some(rss) = peak_rss(&exe, &dir) {
+            println!(
+                "  peak RSS {:.1} MiB ({:.2}x the lockfile's size)",
+                rss as f64 / 1024.0,
+                (rss * 1024) as f64 / bytes.max(1) as f64
+            );
+        }
+        if peers {
+            // lockfile-lint validates hosts/https/integrity of an npm lockfile: the closest peer.
+            let peer = time(runs.min(5), || {
+                Command::new("npm")
+                    .args([
+                        "exec", "--yes", "--package=lockfile-lint@4", "--", "lockfile-lint",
+                        "--path", target.lockfile, "--type", "npm", "--allowed-hosts", "npm", "--validate-https",
+                    ])
+                    .current_dir(&dir)
+                    .output()
+            });
+            match peer {
+                Ok(peer) => report("lockfile-lint (npm exec)", &peer, Some(&ours)),
+                Err(e) => println!("  lockfile-lint: not run ({e})"),
+            }
+        }
+        println!();
+    }
+    Ok(())
+}
+
+fn count_packages(lock: &Path) -> usize {
+    std::fs::read_to_string(lock)
+        .ok()
+        .and_then(|t| serde_json_count(&t))
+        .unwrap_or(0)
+}
+
+/// Number of `"node_modules/` keys: the package count without a JSON parser in xtask.
+fn serde_json_count(text: &str) -> Option<usize> {
+    Some(text.matches("\"node_modules/").count())
+}
+
+fn time(runs: usize, mut f: impl FnMut() -> std::io::Result<std::process::Output>) -> Result<Vec<Duration>> {
+    let mut out = Vec::with_capacity(runs);
+    // One warm-up run, not counted (page cache).
+    let first = f().context("running the command")?;
+    if first.status.code().is_none_or(|c| c > 1) {
+        bail!("exited with {:?}: {}", first.status.code(), String::from_utf8_lossy(&first.stderr).lines().next().unwrap_or(""));
+    }
+    for _ in 0..runs {
+        let start = Instant::now();
+        f()?;
+        out.push(start.elapsed());
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn report(name: &str, times: &[Duration], baseline: Option<&[Duration]>) {
+    let min = times.first().copied().unwrap_or_default();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
+    let ratio = baseline
+        .and_then(|b| b.get(b.len() / 2))
+        .map(|b| format!("  ({:.0}x chainward's median)", median.as_secs_f64() / b.as_secs_f64().max(1e-9)))
+        .unwrap_or_default();
+    println!("  {name:<26} min {:>8.2} ms   median {:>8.2} ms{ratio}", ms(min), ms(median));
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Peak resident set size in KiB, from `/usr/bin/time -v`, if available.
+fn peak_rss(exe: &PathBuf, dir: &Path) -> Option<u64> {
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(exe)
+        .args(["check", "--quiet", "--color", "never", "."])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse().ok())
+}
