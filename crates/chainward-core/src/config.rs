@@ -108,6 +108,13 @@ impl PluginConfig {
             .collect()
     }
 
+    /// The section as JSON (for external plugins), `{}` when absent.
+    pub fn to_json(&self) -> serde_json::Value {
+        self.table
+            .as_ref()
+            .map_or_else(|| serde_json::json!({}), |t| table_to_json(t))
+    }
+
     /// A config error at `span` of this section's file.
     pub fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> Error {
         match &self.source {
@@ -148,6 +155,8 @@ pub struct Config {
     pub max_files: Option<usize>,
     /// `severity-threshold` at the top level.
     pub severity_threshold: Option<Severity>,
+    /// `external-plugins`: names of `chainward-<name>` executables that `check` also runs.
+    pub external_plugins: Vec<(String, Option<Range<usize>>)>,
     pub ignores: Vec<IgnoreEntry>,
     plugins: BTreeMap<String, PluginConfig>,
     source: Option<Source>,
@@ -249,6 +258,20 @@ impl Config {
                         }
                     }
                 }
+                "external-plugins" => {
+                    let arr = item.as_array().ok_or_else(|| {
+                        source.error(item.span(), "`external-plugins` must be an array of names")
+                    })?;
+                    for v in arr.iter() {
+                        let name = v.as_str().filter(|n| {
+                            !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                        });
+                        let name = name.ok_or_else(|| {
+                            source.error(v.span(), "an external plugin is named by a plain name (`foo` runs `chainward-foo`)")
+                        })?;
+                        config.external_plugins.push((name.to_string(), v.span()));
+                    }
+                }
                 "severity-threshold" => {
                     let s = item.as_str().ok_or_else(|| {
                         source.error(item.span(), "`severity-threshold` must be info, warning or error")
@@ -264,7 +287,7 @@ impl Config {
                         config.ignores.push(ignore_entry(&source, entry)?);
                     }
                 }
-                id if plugin_ids.contains(&id) => {
+                id if plugin_ids.contains(&id) || external_section(root, id) => {
                     let table = item.as_table().ok_or_else(|| {
                         source.error(item.span(), format!("[{id}] must be a table"))
                     })?;
@@ -279,7 +302,7 @@ impl Config {
                 other => {
                     let suggestion = crate::rule::did_you_mean(
                         other,
-                        ["rules", "files", "ignore", "severity-threshold"]
+                        ["rules", "files", "ignore", "severity-threshold", "external-plugins"]
                             .iter()
                             .chain(plugin_ids.iter())
                             .copied(),
@@ -317,6 +340,13 @@ impl Config {
             s.lines.line_col(&s.text, span.end),
         ))
     }
+}
+
+/// Whether `id` is named in `external-plugins` (its section is then that plugin's config).
+fn external_section(root: &toml_edit::Table, id: &str) -> bool {
+    root.get("external-plugins")
+        .and_then(toml_edit::Item::as_array)
+        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(id)))
 }
 
 fn positive(source: &Source, v: &toml_edit::Item, key: &str) -> Result<u64, Error> {
@@ -370,6 +400,32 @@ fn ignore_entry(source: &Source, entry: &toml_edit::Table) -> Result<IgnoreEntry
         span: span.clone(),
         rule_span: rule_span.unwrap_or(span),
     })
+}
+
+fn table_to_json(table: &dyn toml_edit::TableLike) -> serde_json::Value {
+    serde_json::Value::Object(table.iter().map(|(k, v)| (k.to_string(), item_to_json(v))).collect())
+}
+
+fn item_to_json(item: &toml_edit::Item) -> serde_json::Value {
+    match item {
+        toml_edit::Item::None => serde_json::Value::Null,
+        toml_edit::Item::Value(v) => value_to_json(v),
+        toml_edit::Item::Table(t) => table_to_json(t),
+        toml_edit::Item::ArrayOfTables(a) => serde_json::Value::Array(a.iter().map(|t| table_to_json(t)).collect()),
+    }
+}
+
+fn value_to_json(value: &toml_edit::Value) -> serde_json::Value {
+    use toml_edit::Value;
+    match value {
+        Value::String(s) => serde_json::Value::String(s.value().clone()),
+        Value::Integer(i) => serde_json::Value::from(*i.value()),
+        Value::Float(f) => serde_json::Value::from(*f.value()),
+        Value::Boolean(b) => serde_json::Value::Bool(*b.value()),
+        Value::Datetime(d) => serde_json::Value::String(d.value().to_string()),
+        Value::Array(a) => serde_json::Value::Array(a.iter().map(value_to_json).collect()),
+        Value::InlineTable(t) => table_to_json(t),
+    }
 }
 
 #[cfg(test)]

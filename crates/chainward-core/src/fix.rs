@@ -77,9 +77,9 @@ pub struct Applied {
 /// Apply `fixes` to the texts that `text_of` returns. Fixes are taken in order of their first
 /// edit; a fix any of whose edits overlaps an already accepted edit is skipped whole. An edit
 /// identical to an accepted one (two findings asking for the same change) is not a conflict.
-pub fn apply<'t>(
+pub fn apply(
     fixes: &[&Fix],
-    mut text_of: impl FnMut(&Path) -> Result<&'t str, Error>,
+    mut text_of: impl FnMut(&Path) -> Result<String, Error>,
 ) -> Result<Applied, Error> {
     let mut order: Vec<&Fix> = fixes.iter().copied().filter(|f| !f.edits.is_empty()).collect();
     order.sort_by(|a, b| {
@@ -115,6 +115,7 @@ pub fn apply<'t>(
 
     for (path, mut edits) in accepted {
         let old = text_of(path)?;
+        let old = old.as_str();
         edits.sort_by_key(|e| e.range.start);
         let mut new = String::with_capacity(old.len() + 64);
         let mut pos = 0;
@@ -252,7 +253,7 @@ mod tests {
         let b = Fix::safe("b", vec![edit("f", 2..5, "BBB")]);
         let c = Fix::safe("c", vec![edit("g", 0..1, "x"), edit("f", 6..7, "C")]);
         let text = "0123456789";
-        let out = apply(&[&b, &a, &c], |_| Ok(text)).expect("applies");
+        let out = apply(&[&b, &a, &c], |_| Ok(text.to_string())).expect("applies");
         assert_eq!(out.applied, 2);
         assert_eq!(out.skipped, 1);
         assert_eq!(out.files[Path::new("f")], "AAA345C789");
@@ -262,7 +263,7 @@ mod tests {
     #[test]
     fn edit_past_the_end_is_an_error_not_a_panic() {
         let a = Fix::safe("a", vec![edit("f", 5..50, "x")]);
-        assert!(apply(&[&a], |_| Ok("short")).is_err());
+        assert!(apply(&[&a], |_| Ok("short".to_string())).is_err());
     }
 
     #[test]

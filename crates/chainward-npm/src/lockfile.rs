@@ -11,6 +11,7 @@ use chainward_core::json;
 use chainward_core::project::clean;
 use chainward_core::span::LineIndex;
 use chainward_core::{FileKind, ParseError, Project, SourceFile};
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -106,16 +107,24 @@ impl NpmLockfile {
         let mut importer_spans = HashMap::new();
         match top.packages {
             Some(map) if lockfile_version >= 2 => {
-                packages.reserve(map.len());
-                for (key, raw) in map {
-                    let slice = raw.get();
-                    let start = slice.as_ptr() as usize - base;
-                    let pkg: LockPackage = serde_json::from_str(slice)
-                        .map_err(|e| serde_error(file, slice, start, &e))?;
+                // Entries are independent: parse them on every core.
+                let entries: Vec<(Cow<'_, str>, &RawValue)> = map.into_iter().collect();
+                let parsed: Vec<(String, LockPackage, usize, usize)> = entries
+                    .into_par_iter()
+                    .map(|(key, raw)| {
+                        let slice = raw.get();
+                        let start = slice.as_ptr() as usize - base;
+                        serde_json::from_str::<LockPackage>(slice)
+                            .map(|pkg| (key.into_owned(), pkg, start, slice.len()))
+                            .map_err(|e| serde_error(file, slice, start, &e))
+                    })
+                    .collect::<Result<_, _>>()?;
+                packages.reserve(parsed.len());
+                for (key, pkg, start, len) in parsed {
                     if is_importer(&key) {
-                        importer_spans.insert(key.to_string(), start..start + slice.len());
+                        importer_spans.insert(key.clone(), start..start + len);
                     }
-                    packages.insert(key.into_owned(), pkg);
+                    packages.insert(key, pkg);
                 }
             }
             _ => {

@@ -75,3 +75,92 @@ fn is_executable(p: &std::path::Path) -> bool {
 fn is_executable(p: &std::path::Path) -> bool {
     p.is_file()
 }
+
+/// How long an external plugin may run inside `chainward check`.
+const PLUGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Run the external plugin `chainward-<name>` as part of `check`: the project on stdin as JSON
+/// (`version`, `root`, `files` with their kinds, the plugin's `config` section), findings JSON
+/// (the `--format json` schema) on stdout. A plugin that is missing, crashes, hangs or prints
+/// garbage yields one `chainward/plugin-failed` finding; the run goes on.
+pub fn check_with(
+    name: &str,
+    project: &chainward_core::Project,
+    config: &chainward_core::Config,
+    span: Option<std::ops::Range<usize>>,
+) -> Vec<chainward_core::Finding> {
+    use chainward_core::rule::core_rules::PLUGIN_FAILED;
+    use std::io::{Read, Write};
+
+    let failed = |message: String| {
+        let lc = chainward_core::span::LineCol { line: 1, column: 1 };
+        let location = match (&config.path, &span) {
+            (Some(path), Some(span)) => match config.line_col(span) {
+                Some((s, e)) => chainward_core::Location::at(path.clone(), span.clone(), s, e),
+                None => chainward_core::Location::at(path.clone(), 0..0, lc, lc),
+            },
+            _ => chainward_core::Location::at(project.root.clone(), 0..0, lc, lc),
+        };
+        vec![chainward_core::Finding::at(&PLUGIN_FAILED, location, format!("external plugin `{name}`: {message}"))]
+    };
+    let exe = format!("chainward-{name}");
+    let Some(path) = find_on_path(&exe) else {
+        return failed(format!("`{exe}` is not on PATH"));
+    };
+    let input = serde_json::json!({
+        "version": 1,
+        "root": project.root.to_string_lossy(),
+        "files": project.files().iter().map(|f| serde_json::json!({
+            "path": f.path.to_string_lossy(),
+            "kind": format!("{:?}", f.kind),
+        })).collect::<Vec<_>>(),
+        "config": config.plugin(name).to_json(),
+    });
+    let me = std::env::current_exe().unwrap_or_default();
+    let child = std::process::Command::new(&path)
+        .arg("--chainward-plugin-protocol=1")
+        .env("CHAINWARD", me)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => return failed(format!("cannot start {}: {e}", path.display())),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.to_string().as_bytes());
+    }
+    let mut stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut buf = String::new();
+        if let Some(out) = stdout.as_mut() {
+            let _ = out.take(64 * 1024 * 1024).read_to_string(&mut buf);
+        }
+        buf
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > PLUGIN_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return failed(format!("did not finish within {} s and was stopped", PLUGIN_TIMEOUT.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Err(e) => return failed(format!("waiting for it failed: {e}")),
+        }
+    };
+    let text = reader.join().unwrap_or_default();
+    if !matches!(status.code(), Some(0 | 1)) {
+        return failed(format!("exited with {status}"));
+    }
+    match chainward_report::parse_json(&text) {
+        Ok(findings) => findings,
+        Err(e) => {
+            let head: String = text.chars().take(120).collect();
+            failed(format!("printed something that is not findings JSON ({e}): {head:?}"))
+        }
+    }
+}

@@ -34,7 +34,7 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
     let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
 
     let ids = registry::plugin_ids();
-    let config = match &args.config {
+    let config: Config = match &args.config {
         Some(path) => Config::load(path, &ids)?,
         None => Config::find(&root, &ids)?,
     };
@@ -82,6 +82,14 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
             .par_iter()
             .flat_map_iter(|p| p.check(project, &config.plugin(p.id())))
             .collect();
+        if only.is_none() {
+            let external: Vec<Finding> = config
+                .external_plugins
+                .par_iter()
+                .flat_map_iter(|(name, span)| crate::external::check_with(name, project, &config, span.clone()))
+                .collect();
+            findings.extend(external);
+        }
         findings.extend(parse_error_findings(project));
         filter::apply(findings, project, &config, &levels, &rules)
     };
@@ -118,12 +126,10 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
                         message: "a fix targets a file that was not read; nothing was written".into(),
                     })
                     .and_then(|f| {
-                        // The text lives as long as the project, which outlives this call.
-                        let text = f.text().map_err(|e| Error::Fix {
+                        f.text().map(str::to_string).map_err(|e| Error::Fix {
                             path: path.to_path_buf(),
                             message: format!("cannot read: {}", e.message),
-                        })?;
-                        Ok(leak_guard(proj, path, text))
+                        })
                     })
             })?;
             if applied.files.is_empty() {
@@ -217,11 +223,6 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
     }
     let failing = findings.iter().any(|f| f.severity >= threshold);
     Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
-}
-
-/// `fix::apply` borrows texts for the duration of the call; the project owns them.
-fn leak_guard<'p>(_project: &'p Project, _path: &Path, text: &'p str) -> &'p str {
-    text
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

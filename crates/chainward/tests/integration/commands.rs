@@ -116,3 +116,43 @@ fn missing_path_is_an_io_error() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no/such/dir"), "{}", out.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn external_plugins_in_check_and_their_failures() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().expect("tmp");
+    let good = bin.path().join("chainward-acme");
+    std::fs::write(
+        &good,
+        r#"#!/bin/sh
+input=$(cat)
+case "$input" in *'"PackageJson"'*) ;; *) echo "no package.json in input" >&2; exit 3 ;; esac
+case "$1" in --chainward-plugin-protocol=1) ;; *) exit 4 ;; esac
+cat <<'JSON'
+{"version": 1, "findings": [{"rule": "acme/thing", "severity": "warning", "message": "from acme",
+  "location": {"path": "package.json", "span": {"start": 0, "end": 1},
+               "start": {"line": 1, "column": 1}, "end": {"line": 1, "column": 2}},
+  "related": [], "help": null, "fix": null}]}
+JSON
+"#,
+    )
+    .expect("script");
+    let bad = bin.path().join("chainward-broken");
+    std::fs::write(&bad, "#!/bin/sh\ncat >/dev/null\necho 'not json'\n").expect("script");
+    for p in [&good, &bad] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let tmp = with_config(
+        "clean",
+        "external-plugins = [\"acme\", \"broken\", \"missing\"]\n\n[acme]\nlevel = 3\n",
+    );
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    let out = output(chainward(tmp.path()).env("PATH", path).args(["check", "--format", "json", "."]));
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let rules: Vec<&str> = json["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(rules.contains(&"acme/thing"), "{rules:?}");
+    assert_eq!(rules.iter().filter(|r| **r == "chainward/plugin-failed").count(), 2, "{}", out.stdout);
+    assert!(out.stdout.contains("`chainward-missing` is not on PATH"), "{}", out.stdout);
+}
