@@ -1,1 +1,81 @@
-//! stub
+//! Renderers: findings in, text / JSON / SARIF / GitHub annotations out. The one place that
+//! turns the finding model into output; plugins never print.
+
+mod github;
+mod json;
+mod sarif;
+mod text;
+
+use std::path::Path;
+
+use chainward_core::{Finding, Rule};
+
+pub use json::parse_json;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "github" => Ok(Format::Github),
+            other => Err(format!("unknown format `{other}` (text, json, sarif, github)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        })
+    }
+}
+
+/// Everything a renderer needs.
+pub struct Report<'a> {
+    /// Already filtered and sorted.
+    pub findings: &'a [Finding],
+    /// Every known rule (SARIF `rules[]`, codes in JSON).
+    pub rules: &'a [&'static Rule],
+    /// File text for snippets; `None` renders without a snippet.
+    pub sources: &'a dyn Fn(&Path) -> Option<String>,
+    pub tool_version: &'a str,
+    /// Colors in text output.
+    pub color: bool,
+    /// Text: end with the summary line and the "fixable with `chainward fix`" hint.
+    pub fix_hint: bool,
+}
+
+impl Report<'_> {
+    fn rule(&self, id: &str) -> Option<&'static Rule> {
+        self.rules.iter().copied().find(|r| r.id == id)
+    }
+}
+
+pub fn render(format: Format, report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match format {
+        Format::Text => text::render(report, out),
+        Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
+    }
+}
+
+/// `/`-separated path for machine formats.
+fn slash_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}

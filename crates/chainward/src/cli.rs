@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions. Every built-in plugin is also a subcommand that
 //! takes the same arguments as `check` and runs that plugin alone.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -34,7 +35,7 @@ pub enum Command {
         rule: String,
     },
     #[command(external_subcommand)]
-    External(Vec<std::ffi::OsString>),
+    External(Vec<OsString>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
