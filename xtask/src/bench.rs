@@ -14,8 +14,16 @@ struct Target {
 }
 
 const TARGETS: &[Target] = &[
-    Target { name: "mcp-server (typical)", dir: "fixtures/pin-check/mcp-server", lockfile: "package-lock.json" },
-    Target { name: "large lockfile", dir: "fixtures/bench/large", lockfile: "package-lock.json" },
+    Target {
+        name: "mcp-server (typical)",
+        dir: "fixtures/pin-check/mcp-server",
+        lockfile: "package-lock.json",
+    },
+    Target {
+        name: "large lockfile",
+        dir: "fixtures/bench/large",
+        lockfile: "package-lock.json",
+    },
 ];
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -46,7 +54,10 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         let bytes = std::fs::metadata(&lock).map(|m| m.len()).unwrap_or(0);
         let packages = count_packages(&lock);
-        println!("== {} ({}: {} bytes, {} packages)", target.name, target.lockfile, bytes, packages);
+        println!(
+            "== {} ({}: {} bytes, {} packages)",
+            target.name, target.lockfile, bytes, packages
+        );
         let ours = time(runs, || {
             Command::new(&exe)
                 .args(["check", "--quiet", "--color", "never", "."])
@@ -66,8 +77,18 @@ pub fn run(args: &[String]) -> Result<()> {
             let peer = time(runs.min(5), || {
                 Command::new("npm")
                     .args([
-                        "exec", "--yes", "--package=lockfile-lint@4", "--", "lockfile-lint",
-                        "--path", target.lockfile, "--type", "npm", "--allowed-hosts", "npm", "--validate-https",
+                        "exec",
+                        "--yes",
+                        "--package=lockfile-lint@4",
+                        "--",
+                        "lockfile-lint",
+                        "--path",
+                        target.lockfile,
+                        "--type",
+                        "npm",
+                        "--allowed-hosts",
+                        "npm",
+                        "--validate-https",
                     ])
                     .current_dir(&dir)
                     .output()
@@ -94,12 +115,22 @@ fn serde_json_count(text: &str) -> Option<usize> {
     Some(text.matches("\"node_modules/").count())
 }
 
-fn time(runs: usize, mut f: impl FnMut() -> std::io::Result<std::process::Output>) -> Result<Vec<Duration>> {
+fn time(
+    runs: usize,
+    mut f: impl FnMut() -> std::io::Result<std::process::Output>,
+) -> Result<Vec<Duration>> {
     let mut out = Vec::with_capacity(runs);
     // One warm-up run, not counted (page cache).
     let first = f().context("running the command")?;
     if first.status.code().is_none_or(|c| c > 1) {
-        bail!("exited with {:?}: {}", first.status.code(), String::from_utf8_lossy(&first.stderr).lines().next().unwrap_or(""));
+        bail!(
+            "exited with {:?}: {}",
+            first.status.code(),
+            String::from_utf8_lossy(&first.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        );
     }
     for _ in 0..runs {
         let start = Instant::now();
@@ -115,9 +146,18 @@ fn report(name: &str, times: &[Duration], baseline: Option<&[Duration]>) {
     let median = times.get(times.len() / 2).copied().unwrap_or_default();
     let ratio = baseline
         .and_then(|b| b.get(b.len() / 2))
-        .map(|b| format!("  ({:.0}x chainward's median)", median.as_secs_f64() / b.as_secs_f64().max(1e-9)))
+        .map(|b| {
+            format!(
+                "  ({:.0}x chainward's median)",
+                median.as_secs_f64() / b.as_secs_f64().max(1e-9)
+            )
+        })
         .unwrap_or_default();
-    println!("  {name:<26} min {:>8.2} ms   median {:>8.2} ms{ratio}", ms(min), ms(median));
+    println!(
+        "  {name:<26} min {:>8.2} ms   median {:>8.2} ms{ratio}",
+        ms(min),
+        ms(median)
+    );
 }
 
 fn ms(d: Duration) -> f64 {

@@ -92,7 +92,10 @@ impl PluginConfig {
     }
 
     /// A table of string values (`"actions/*" = "ref-pin"`), in file order.
-    pub fn get_string_table(&self, key: &str) -> Result<Vec<(String, String, Option<Range<usize>>)>, Error> {
+    pub fn get_string_table(
+        &self,
+        key: &str,
+    ) -> Result<Vec<(String, String, Option<Range<usize>>)>, Error> {
         let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {
             return Ok(Vec::new());
         };
@@ -233,21 +236,27 @@ impl Config {
                                     let glob = g.as_str().ok_or_else(|| {
                                         source.error(g.span(), "`exclude` entries must be strings")
                                     })?;
-                                    globset::Glob::new(glob)
-                                        .map_err(|e| source.error(g.span(), format!("invalid glob: {e}")))?;
+                                    globset::Glob::new(glob).map_err(|e| {
+                                        source.error(g.span(), format!("invalid glob: {e}"))
+                                    })?;
                                     config.exclude.push(glob.to_string());
                                 }
                             }
                             "include-node-modules" => {
                                 config.include_node_modules = v.as_bool().ok_or_else(|| {
-                                    source.error(v.span(), "`include-node-modules` must be true or false")
+                                    source.error(
+                                        v.span(),
+                                        "`include-node-modules` must be true or false",
+                                    )
                                 })?;
                             }
                             "max-file-size" => {
                                 config.max_file_size = Some(positive(&source, v, k)?);
                             }
                             "max-files" => {
-                                config.max_files = Some(usize::try_from(positive(&source, v, k)?).unwrap_or(usize::MAX));
+                                config.max_files = Some(
+                                    usize::try_from(positive(&source, v, k)?).unwrap_or(usize::MAX),
+                                );
                             }
                             other => {
                                 return Err(source.error(
@@ -264,7 +273,9 @@ impl Config {
                     })?;
                     for v in arr.iter() {
                         let name = v.as_str().filter(|n| {
-                            !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                            !n.is_empty()
+                                && n.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                         });
                         let name = name.ok_or_else(|| {
                             source.error(v.span(), "an external plugin is named by a plain name (`foo` runs `chainward-foo`)")
@@ -274,14 +285,20 @@ impl Config {
                 }
                 "severity-threshold" => {
                     let s = item.as_str().ok_or_else(|| {
-                        source.error(item.span(), "`severity-threshold` must be info, warning or error")
+                        source.error(
+                            item.span(),
+                            "`severity-threshold` must be info, warning or error",
+                        )
                     })?;
                     config.severity_threshold =
                         Some(s.parse().map_err(|m| source.error(item.span(), m))?);
                 }
                 "ignore" => {
                     let arr = item.as_array_of_tables().ok_or_else(|| {
-                        source.error(item.span(), "`ignore` must be an array of tables: [[ignore]]")
+                        source.error(
+                            item.span(),
+                            "`ignore` must be an array of tables: [[ignore]]",
+                        )
                     })?;
                     for entry in arr.iter() {
                         config.ignores.push(ignore_entry(&source, entry)?);
@@ -302,10 +319,16 @@ impl Config {
                 other => {
                     let suggestion = crate::rule::did_you_mean(
                         other,
-                        ["rules", "files", "ignore", "severity-threshold", "external-plugins"]
-                            .iter()
-                            .chain(plugin_ids.iter())
-                            .copied(),
+                        [
+                            "rules",
+                            "files",
+                            "ignore",
+                            "severity-threshold",
+                            "external-plugins",
+                        ]
+                        .iter()
+                        .chain(plugin_ids.iter())
+                        .copied(),
                     )
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
@@ -333,7 +356,10 @@ impl Config {
     }
 
     /// Line/column of a span of the config file, for findings about the config itself.
-    pub fn line_col(&self, span: &Range<usize>) -> Option<(crate::span::LineCol, crate::span::LineCol)> {
+    pub fn line_col(
+        &self,
+        span: &Range<usize>,
+    ) -> Option<(crate::span::LineCol, crate::span::LineCol)> {
         let s = self.source.as_ref()?;
         Some((
             s.lines.line_col(&s.text, span.start),
@@ -379,7 +405,8 @@ fn ignore_entry(source: &Source, entry: &toml_edit::Table) -> Result<IgnoreEntry
         .ok_or_else(|| source.error(Some(span.clone()), "[[ignore]] entry without `rule`"))?;
     let path = get_str("path")?;
     if let Some((glob, s)) = &path {
-        globset::Glob::new(glob).map_err(|e| source.error(s.clone(), format!("invalid glob: {e}")))?;
+        globset::Glob::new(glob)
+            .map_err(|e| source.error(s.clone(), format!("invalid glob: {e}")))?;
     }
     let reason = match get_str("reason")? {
         Some((r, _)) if !r.trim().is_empty() => r,
@@ -389,7 +416,9 @@ fn ignore_entry(source: &Source, entry: &toml_edit::Table) -> Result<IgnoreEntry
         None => {
             return Err(source.error(
                 Some(span),
-                format!("[[ignore]] entry for `{rule}` has no `reason`: every suppression must say why"),
+                format!(
+                    "[[ignore]] entry for `{rule}` has no `reason`: every suppression must say why"
+                ),
             ));
         }
     };
@@ -403,7 +432,12 @@ fn ignore_entry(source: &Source, entry: &toml_edit::Table) -> Result<IgnoreEntry
 }
 
 fn table_to_json(table: &dyn toml_edit::TableLike) -> serde_json::Value {
-    serde_json::Value::Object(table.iter().map(|(k, v)| (k.to_string(), item_to_json(v))).collect())
+    serde_json::Value::Object(
+        table
+            .iter()
+            .map(|(k, v)| (k.to_string(), item_to_json(v)))
+            .collect(),
+    )
 }
 
 fn item_to_json(item: &toml_edit::Item) -> serde_json::Value {
@@ -411,7 +445,9 @@ fn item_to_json(item: &toml_edit::Item) -> serde_json::Value {
         toml_edit::Item::None => serde_json::Value::Null,
         toml_edit::Item::Value(v) => value_to_json(v),
         toml_edit::Item::Table(t) => table_to_json(t),
-        toml_edit::Item::ArrayOfTables(a) => serde_json::Value::Array(a.iter().map(|t| table_to_json(t)).collect()),
+        toml_edit::Item::ArrayOfTables(a) => {
+            serde_json::Value::Array(a.iter().map(|t| table_to_json(t)).collect())
+        }
     }
 }
 
@@ -443,18 +479,33 @@ mod tests {
 
     #[test]
     fn unknown_level_and_key_point_at_the_value() {
-        let err = Config::parse("[rules]\n\"pin-check/dist-tag\" = \"loud\"\n", Path::new("c.toml"), &[])
-            .expect_err("bad level");
+        let err = Config::parse(
+            "[rules]\n\"pin-check/dist-tag\" = \"loud\"\n",
+            Path::new("c.toml"),
+            &[],
+        )
+        .expect_err("bad level");
         assert!(err.to_string().starts_with("c.toml:2:"), "{err}");
-        let err = Config::parse("[pin-chek]\n", Path::new("c.toml"), &["pin-check"]).expect_err("typo");
-        assert!(err.to_string().contains("did you mean `pin-check`"), "{err}");
+        let err =
+            Config::parse("[pin-chek]\n", Path::new("c.toml"), &["pin-check"]).expect_err("typo");
+        assert!(
+            err.to_string().contains("did you mean `pin-check`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn plugin_sections_keep_spans() {
-        let cfg = Config::parse("[pin-check]\npeer-dependencies = 3\n", Path::new("c.toml"), &["pin-check"])
-            .expect("valid toml");
-        let err = cfg.plugin("pin-check").get_bool("peer-dependencies").expect_err("not a bool");
+        let cfg = Config::parse(
+            "[pin-check]\npeer-dependencies = 3\n",
+            Path::new("c.toml"),
+            &["pin-check"],
+        )
+        .expect("valid toml");
+        let err = cfg
+            .plugin("pin-check")
+            .get_bool("peer-dependencies")
+            .expect_err("not a bool");
         assert!(err.to_string().starts_with("c.toml:2:21"), "{err}");
     }
 }

@@ -21,7 +21,12 @@ pub struct RuleLevels {
 impl RuleLevels {
     /// Resolve levels: defaults, then `[rules]` from least to most specific selector (`all`,
     /// plugin, rule), then `--select` (only those rules run), then `--ignore`.
-    pub fn resolve(rules: &[&'static Rule], config: &Config, select: &[String], ignore: &[String]) -> Self {
+    pub fn resolve(
+        rules: &[&'static Rule],
+        config: &Config,
+        select: &[String],
+        ignore: &[String],
+    ) -> Self {
         let mut levels = HashMap::new();
         let mut configured = HashMap::new();
         let mut entries: Vec<&(String, Level, _)> = config.rules.iter().collect();
@@ -105,7 +110,11 @@ pub fn apply(
     // Inline suppressions, read from the files that have findings or comments.
     let mut extra = Vec::new();
     let mut inline: HashMap<std::path::PathBuf, Vec<Suppression>> = HashMap::new();
-    for file in project.files().iter().filter(|f| f.kind.has_hash_comments()) {
+    for file in project
+        .files()
+        .iter()
+        .filter(|f| f.kind.has_hash_comments())
+    {
         let Ok(text) = file.text() else { continue };
         if !text.contains("chainward:") {
             continue;
@@ -123,10 +132,18 @@ pub fn apply(
             };
             match problem {
                 Some(message) => extra.push(
-                    Finding::new(&core_rules::INVALID_SUPPRESSION, file, s.span.clone(), message)
-                        .with_help("write `# chainward: ignore[plugin/rule] reason`"),
+                    Finding::new(
+                        &core_rules::INVALID_SUPPRESSION,
+                        file,
+                        s.span.clone(),
+                        message,
+                    )
+                    .with_help("write `# chainward: ignore[plugin/rule] reason`"),
                 ),
-                None => inline.entry(file.path.clone()).or_default().push(Suppression { line, ..s }),
+                None => inline
+                    .entry(file.path.clone())
+                    .or_default()
+                    .push(Suppression { line, ..s }),
             }
         }
     }
@@ -135,8 +152,14 @@ pub fn apply(
             return true;
         };
         let line = f.location.start.line;
+        // A trailing comment covers its own line; a comment on a line of its own, the next.
         !sups.iter().any(|s| {
-            (s.line == line || s.line + 1 == line) && s.rules.iter().any(|r| rule_matches(&f.rule, r, known))
+            let covers = if s.own_line {
+                s.line + 1 == line
+            } else {
+                s.line == line
+            };
+            covers && s.rules.iter().any(|r| rule_matches(&f.rule, r, known))
         })
     });
 
@@ -189,7 +212,11 @@ pub fn apply(
                     format!(
                         "this [[ignore]] entry for `{}`{} matched no finding",
                         entry.rule,
-                        entry.path.as_ref().map(|p| format!(" in `{p}`")).unwrap_or_default()
+                        entry
+                            .path
+                            .as_ref()
+                            .map(|p| format!(" in `{p}`"))
+                            .unwrap_or_default()
                     ),
                 )
                 .with_help("remove it, or correct its `rule` or `path`"),
@@ -214,6 +241,8 @@ fn rule_matches(finding_rule: &str, selector: &str, known: &[&'static Rule]) -> 
 struct Suppression {
     span: std::ops::Range<usize>,
     line: usize,
+    /// The comment is alone on its line (it then covers the next line).
+    own_line: bool,
     rules: Vec<String>,
     reason: String,
 }
@@ -240,6 +269,7 @@ fn scan_suppressions(text: &str) -> Vec<Suppression> {
                     out.push(Suppression {
                         span: start..end.max(start),
                         line: 0,
+                        own_line: line[..hash].trim().is_empty(),
                         rules,
                         reason,
                     });
@@ -263,5 +293,7 @@ mod tests {
         assert_eq!(s[0].rules, ["pin-check/unpinned-action", "PIN006"]);
         assert_eq!(s[0].reason, "reviewed");
         assert_eq!(s[1].reason, "");
+        assert!(!s[0].own_line);
+        assert!(s[1].own_line);
     }
 }

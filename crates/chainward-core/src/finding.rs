@@ -30,7 +30,10 @@ impl Location {
                 let e = span.end.clamp(s, text.len());
                 (lines.line_col(text, s), lines.line_col(text, e))
             }
-            Err(_) => (LineCol { line: 1, column: 1 }, LineCol { line: 1, column: 1 }),
+            Err(_) => (
+                LineCol { line: 1, column: 1 },
+                LineCol { line: 1, column: 1 },
+            ),
         };
         Self {
             path: file.path.clone(),

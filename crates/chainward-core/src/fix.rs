@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 
 /// Whether `--fix` applies a fix on its own, or only with `--unsafe-fixes`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     /// Keeps the meaning of the project (e.g. a range pinned to the version already installed).
@@ -26,7 +28,11 @@ pub struct Edit {
 }
 
 impl Edit {
-    pub fn replace(path: &Path, range: std::ops::Range<usize>, replacement: impl Into<String>) -> Self {
+    pub fn replace(
+        path: &Path,
+        range: std::ops::Range<usize>,
+        replacement: impl Into<String>,
+    ) -> Self {
         Self {
             path: path.to_path_buf(),
             range,
@@ -81,7 +87,11 @@ pub fn apply(
     fixes: &[&Fix],
     mut text_of: impl FnMut(&Path) -> Result<String, Error>,
 ) -> Result<Applied, Error> {
-    let mut order: Vec<&Fix> = fixes.iter().copied().filter(|f| !f.edits.is_empty()).collect();
+    let mut order: Vec<&Fix> = fixes
+        .iter()
+        .copied()
+        .filter(|f| !f.edits.is_empty())
+        .collect();
     order.sort_by(|a, b| {
         let ka = a.edits.iter().map(|e| (&e.path, e.range.start)).min();
         let kb = b.edits.iter().map(|e| (&e.path, e.range.start)).min();
@@ -93,7 +103,9 @@ pub fn apply(
     'fixes: for fix in order {
         let mut new_edits = Vec::new();
         for edit in &fix.edits {
-            let taken = accepted.get(edit.path.as_path()).map_or(&[][..], Vec::as_slice);
+            let taken = accepted
+                .get(edit.path.as_path())
+                .map_or(&[][..], Vec::as_slice);
             if taken.iter().any(|t| *t == edit) || new_edits.contains(&edit) {
                 continue;
             }
@@ -216,8 +228,15 @@ fn stage(path: &Path, content: &str) -> Result<PathBuf, Error> {
         .unwrap_or_default();
     let mut attempt = 0u32;
     loop {
-        let tmp = dir.join(format!(".{name}.chainward-{}-{attempt}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+        let tmp = dir.join(format!(
+            ".{name}.chainward-{}-{attempt}.tmp",
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
             Ok(mut file) => {
                 let written = file
                     .write_all(content.as_bytes())

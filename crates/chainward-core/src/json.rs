@@ -233,10 +233,22 @@ mod tests {
 
     #[test]
     fn rejects_what_json_parse_rejects() {
-        for bad in ["{\"a\": 1,}", "// c\n{}", "{a: 1}", "", "{\"a\": 1} x", "{\"a\""] {
+        for bad in [
+            "{\"a\": 1,}",
+            "// c\n{}",
+            "{a: 1}",
+            "",
+            "{\"a\": 1} x",
+            "{\"a\"",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} must be rejected");
         }
         let deep = "[".repeat(MAX_DEPTH + 1);
-        assert!(parse(&deep).expect_err("too deep").message.contains("nesting"));
+        assert!(
+            parse(&deep)
+                .expect_err("too deep")
+                .message
+                .contains("nesting")
+        );
     }
 }

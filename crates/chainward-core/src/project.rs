@@ -64,7 +64,11 @@ impl FileKind {
     pub fn is_yaml(self) -> bool {
         matches!(
             self,
-            FileKind::Workflow | FileKind::Action | FileKind::PnpmLock | FileKind::PnpmWorkspace | FileKind::YarnRc
+            FileKind::Workflow
+                | FileKind::Action
+                | FileKind::PnpmLock
+                | FileKind::PnpmWorkspace
+                | FileKind::YarnRc
         )
     }
 
@@ -76,10 +80,13 @@ impl FileKind {
 
 fn is_workflow(rel: &str) -> bool {
     let mut parts = rel.rsplit('/');
-    let (Some(name), Some(dir), Some(dotgithub)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(name), Some(dir), Some(dotgithub)) = (parts.next(), parts.next(), parts.next())
+    else {
         return false;
     };
-    dir == "workflows" && dotgithub == ".github" && (name.ends_with(".yml") || name.ends_with(".yaml"))
+    dir == "workflows"
+        && dotgithub == ".github"
+        && (name.ends_with(".yml") || name.ends_with(".yaml"))
 }
 
 /// One file of the project, read and parsed on first use.
@@ -107,7 +114,13 @@ impl std::fmt::Debug for SourceFile {
 }
 
 impl SourceFile {
-    fn new(path: PathBuf, rel: String, kind: FileKind, max_size: u64, overlay: Option<String>) -> Self {
+    fn new(
+        path: PathBuf,
+        rel: String,
+        kind: FileKind,
+        max_size: u64,
+        overlay: Option<String>,
+    ) -> Self {
         Self {
             path,
             rel,
@@ -165,11 +178,17 @@ impl SourceFile {
 
     /// Why reading or parsing this file failed, if it was attempted and failed.
     pub fn error(&self) -> Option<&ParseError> {
-        self.failed.get().or_else(|| self.text.get()?.as_ref().err())
+        self.failed
+            .get()
+            .or_else(|| self.text.get()?.as_ref().err())
     }
 
     /// A parse error at `span` of this file.
-    pub fn parse_error(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> ParseError {
+    pub fn parse_error(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> ParseError {
         ParseError::new(&self.path, span, message)
     }
 }
@@ -190,7 +209,11 @@ fn read_text(path: &Path, max_size: u64) -> Result<String, ParseError> {
     let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        ParseError::new(path, at..at, format!("not valid UTF-8 (invalid byte at offset {at})"))
+        ParseError::new(
+            path,
+            at..at,
+            format!("not valid UTF-8 (invalid byte at offset {at})"),
+        )
     })
 }
 
@@ -264,7 +287,10 @@ impl Project {
             if path.is_file() {
                 let rel = rel_path(&root, path);
                 match FileKind::classify(&rel) {
-                    Some(kind) => found.lock().unwrap_or_else(|e| e.into_inner()).push((path.clone(), kind)),
+                    Some(kind) => found
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((path.clone(), kind)),
                     None => {
                         return Err(Error::Usage(format!(
                             "{}: chainward does not know how to check this file (it reads package.json, lockfiles, .npmrc, workflows, action.yml and Dockerfiles)",
@@ -321,11 +347,14 @@ impl Project {
                             }
                         }
                         Err(err) => {
-                            errors.lock().unwrap_or_else(|e| e.into_inner()).push(ParseError::new(
-                                &walk_root,
-                                0..0,
-                                format!("while walking: {err}"),
-                            ));
+                            errors
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(ParseError::new(
+                                    &walk_root,
+                                    0..0,
+                                    format!("while walking: {err}"),
+                                ));
                         }
                     }
                     ignore::WalkState::Continue
@@ -354,10 +383,20 @@ impl Project {
             .into_iter()
             .map(|(path, kind)| {
                 let rel = rel_path(&root, &path);
-                Arc::new(SourceFile::new(path, rel, kind, options.max_file_size, None))
+                Arc::new(SourceFile::new(
+                    path,
+                    rel,
+                    kind,
+                    options.max_file_size,
+                    None,
+                ))
             })
             .collect();
-        let by_path = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
+        let by_path = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
         Ok(Project {
             root,
             files,
@@ -388,7 +427,11 @@ impl Project {
                 _ => Arc::clone(f),
             })
             .collect();
-        let by_path = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
+        let by_path = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
         Project {
             root: self.root.clone(),
             files,
@@ -507,12 +550,27 @@ mod tests {
 
     #[test]
     fn classify_by_name_and_place() {
-        assert_eq!(FileKind::classify("a/package.json"), Some(FileKind::PackageJson));
-        assert_eq!(FileKind::classify(".github/workflows/ci.yml"), Some(FileKind::Workflow));
-        assert_eq!(FileKind::classify("x/.github/workflows/ci.yaml"), Some(FileKind::Workflow));
+        assert_eq!(
+            FileKind::classify("a/package.json"),
+            Some(FileKind::PackageJson)
+        );
+        assert_eq!(
+            FileKind::classify(".github/workflows/ci.yml"),
+            Some(FileKind::Workflow)
+        );
+        assert_eq!(
+            FileKind::classify("x/.github/workflows/ci.yaml"),
+            Some(FileKind::Workflow)
+        );
         assert_eq!(FileKind::classify(".github/ci.yml"), None);
-        assert_eq!(FileKind::classify("docker/prod.Dockerfile"), Some(FileKind::Dockerfile));
-        assert_eq!(FileKind::classify(".github/actions/x/action.yml"), Some(FileKind::Action));
+        assert_eq!(
+            FileKind::classify("docker/prod.Dockerfile"),
+            Some(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            FileKind::classify(".github/actions/x/action.yml"),
+            Some(FileKind::Action)
+        );
         assert_eq!(FileKind::classify("README.md"), None);
     }
 
@@ -521,8 +579,14 @@ mod tests {
         assert_eq!(clean(Path::new("./a/./b/../c")), PathBuf::from("a/c"));
         assert_eq!(clean(Path::new("../x")), PathBuf::from("../x"));
         assert_eq!(clean(Path::new(".")), PathBuf::from("."));
-        assert_eq!(rel_path(Path::new("."), Path::new("./a/package.json")), "a/package.json");
-        assert_eq!(rel_path(Path::new("fx"), Path::new("fx/a/b.json")), "a/b.json");
+        assert_eq!(
+            rel_path(Path::new("."), Path::new("./a/package.json")),
+            "a/package.json"
+        );
+        assert_eq!(
+            rel_path(Path::new("fx"), Path::new("fx/a/b.json")),
+            "a/b.json"
+        );
     }
 
     #[test]

@@ -92,14 +92,17 @@ impl NpmLockfile {
     pub fn parse(file: &SourceFile, text: &str) -> Result<NpmLockfile, ParseError> {
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         let shift = text.len() - body.len();
-        let top: Top<'_> = serde_json::from_str(body).map_err(|e| serde_error(file, body, shift, &e))?;
+        let top: Top<'_> =
+            serde_json::from_str(body).map_err(|e| serde_error(file, body, shift, &e))?;
         let lockfile_version = top.lockfile_version.ok_or_else(|| {
             file.parse_error(0..0, "not an npm lockfile: `lockfileVersion` is missing")
         })?;
         if !(1..=3).contains(&lockfile_version) {
             return Err(file.parse_error(
                 0..0,
-                format!("unsupported lockfileVersion {lockfile_version} (chainward reads 1, 2 and 3)"),
+                format!(
+                    "unsupported lockfileVersion {lockfile_version} (chainward reads 1, 2 and 3)"
+                ),
             ));
         }
         let base = text.as_ptr() as usize;
@@ -187,7 +190,13 @@ impl NpmLockfile {
     }
 
     /// Span of the spec string (quotes included) of `name` in `section` of importer `dir`.
-    pub fn importer_spec_span(&self, text: &str, dir: &str, section: Section, name: &str) -> Option<Range<usize>> {
+    pub fn importer_spec_span(
+        &self,
+        text: &str,
+        dir: &str,
+        section: Section,
+        name: &str,
+    ) -> Option<Range<usize>> {
         let range = self.importer_spans.get(dir)?;
         let slice = text.get(range.clone())?;
         let entry = json::parse(slice).ok()?;
@@ -200,7 +209,10 @@ impl NpmLockfile {
 fn parent_dir(dir: &str) -> String {
     let mut parts: Vec<&str> = dir.split('/').collect();
     parts.pop();
-    if parts.last().is_some_and(|p| p.starts_with('@')) && parts.len() >= 2 && parts[parts.len() - 2] == "node_modules" {
+    if parts.last().is_some_and(|p| p.starts_with('@'))
+        && parts.len() >= 2
+        && parts[parts.len() - 2] == "node_modules"
+    {
         parts.pop();
     }
     if parts.last() == Some(&"node_modules") {
@@ -252,15 +264,24 @@ fn flatten_v1(prefix: &str, deps: BTreeMap<String, V1Dep>, out: &mut HashMap<Str
     }
 }
 
-fn serde_error(file: &SourceFile, slice: &str, start: usize, err: &serde_json::Error) -> ParseError {
+fn serde_error(
+    file: &SourceFile,
+    slice: &str,
+    start: usize,
+    err: &serde_json::Error,
+) -> ParseError {
     let lines = LineIndex::new(slice);
-    let at = lines
-        .line_start(err.line())
-        .map_or(slice.len(), |s| (s + err.column().saturating_sub(1)).min(slice.len()));
+    let at = lines.line_start(err.line()).map_or(slice.len(), |s| {
+        (s + err.column().saturating_sub(1)).min(slice.len())
+    });
     let message = err.to_string();
     // serde_json appends " at line L column C" relative to what it parsed; the finding carries
     // the position in the whole file instead.
-    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
     file.parse_error(start + at..start + at, message)
 }
 
@@ -292,12 +313,20 @@ pub fn lockfile_for(project: &Project, manifest: &Path) -> Option<(Arc<SourceFil
                 }
                 let importer: String = climbed.iter().rev().cloned().collect::<Vec<_>>().join("/");
                 let lock = npm_lockfile(&file)?;
-                return lock.packages.contains_key(&importer).then_some((file, importer));
+                return lock
+                    .packages
+                    .contains_key(&importer)
+                    .then_some((file, importer));
             }
         }
         // Up one level.
         let name = match current.file_name() {
-            Some(n) if current.components().next_back().is_some_and(|c| matches!(c, std::path::Component::Normal(_))) => {
+            Some(n)
+                if current
+                    .components()
+                    .next_back()
+                    .is_some_and(|c| matches!(c, std::path::Component::Normal(_))) =>
+            {
                 n.to_string_lossy().into_owned()
             }
             _ => {
@@ -308,7 +337,9 @@ pub fn lockfile_for(project: &Project, manifest: &Path) -> Option<(Arc<SourceFil
         };
         climbed.push(name);
         current = match current.parent() {
-            Some(p) if !p.as_os_str().is_empty() && current.file_name().is_some() => p.to_path_buf(),
+            Some(p) if !p.as_os_str().is_empty() && current.file_name().is_some() => {
+                p.to_path_buf()
+            }
             _ if current.is_absolute() => return None,
             _ => {
                 let up = if current == Path::new(".") {
@@ -354,11 +385,20 @@ mod tests {
     fn resolves_like_node() {
         let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, V3);
         let lock = npm_lockfile(&f).expect("parses");
-        assert_eq!(lock.resolve("", "ms").map(|(k, p)| (k, p.version.clone())), Some(("node_modules/ms".into(), Some("2.1.3".into()))));
-        assert_eq!(lock.resolve("packages/a", "ms").map(|(_, p)| p.version.clone()), Some(Some("2.0.0".into())));
+        assert_eq!(
+            lock.resolve("", "ms").map(|(k, p)| (k, p.version.clone())),
+            Some(("node_modules/ms".into(), Some("2.1.3".into())))
+        );
+        assert_eq!(
+            lock.resolve("packages/a", "ms")
+                .map(|(_, p)| p.version.clone()),
+            Some(Some("2.0.0".into()))
+        );
         let (_, a) = lock.resolve("", "a").expect("link");
         assert_eq!(lock.follow_link(a).version.as_deref(), Some("1.0.0"));
-        let span = lock.importer_spec_span(V3, "packages/a", Section::Dependencies, "ms").expect("span");
+        let span = lock
+            .importer_spec_span(V3, "packages/a", Section::Dependencies, "ms")
+            .expect("span");
         assert_eq!(&V3[span], "\"~2.0.0\"");
     }
 
@@ -372,8 +412,14 @@ mod tests {
         let lock = npm_lockfile(&f).expect("parses");
         assert!(!lock.records_specs());
         let alias = &lock.packages["node_modules/my-ms"];
-        assert_eq!((alias.name.as_deref(), alias.version.as_deref()), (Some("ms"), Some("2.1.3")));
-        assert_eq!(lock.resolve("node_modules/debug", "ms").map(|(k, _)| k), Some("node_modules/debug/node_modules/ms".into()));
+        assert_eq!(
+            (alias.name.as_deref(), alias.version.as_deref()),
+            (Some("ms"), Some("2.1.3"))
+        );
+        assert_eq!(
+            lock.resolve("node_modules/debug", "ms").map(|(k, _)| k),
+            Some("node_modules/debug/node_modules/ms".into())
+        );
     }
 
     #[test]

@@ -70,16 +70,26 @@ impl PackageJson {
         if json.as_object().is_none() {
             return Err(file.parse_error(
                 json.span.clone(),
-                format!("package.json must be a JSON object, found {}", json.type_name()),
+                format!(
+                    "package.json must be a JSON object, found {}",
+                    json.type_name()
+                ),
             ));
         }
-        for section in Section::DEPENDENCY_SECTIONS.iter().chain(&[Section::Overrides, Section::Resolutions]) {
+        for section in Section::DEPENDENCY_SECTIONS
+            .iter()
+            .chain(&[Section::Overrides, Section::Resolutions])
+        {
             if let Some(v) = json.get(section.key())
                 && v.as_object().is_none()
             {
                 return Err(file.parse_error(
                     v.span.clone(),
-                    format!("`{}` must be an object, found {}", section.key(), v.type_name()),
+                    format!(
+                        "`{}` must be an object, found {}",
+                        section.key(),
+                        v.type_name()
+                    ),
                 ));
             }
         }
@@ -128,7 +138,12 @@ impl PackageJson {
     }
 }
 
-fn entry<'a>(section: Section, name: &'a str, m: &'a json::Member, parents: Vec<&'a str>) -> DepEntry<'a> {
+fn entry<'a>(
+    section: Section,
+    name: &'a str,
+    m: &'a json::Member,
+    parents: Vec<&'a str>,
+) -> DepEntry<'a> {
     DepEntry {
         section,
         name,
@@ -145,7 +160,9 @@ fn flat<'a>(section: Section, obj: &'a Json, out: &mut Vec<DepEntry<'a>>) {
         let name = match section {
             // `**/foo`, `a/**/foo`, `foo@1` → `foo`
             Section::Resolutions | Section::PnpmOverrides => override_target(
-                m.key.rsplit_once("/**/").map_or(m.key.strip_prefix("**/").unwrap_or(&m.key), |(_, n)| n),
+                m.key
+                    .rsplit_once("/**/")
+                    .map_or(m.key.strip_prefix("**/").unwrap_or(&m.key), |(_, n)| n),
             ),
             _ => &m.key,
         };
@@ -205,11 +222,24 @@ mod tests {
 
     #[test]
     fn nested_overrides_flatten_with_targets() {
-        let f = pj(r#"{"overrides": {"foo": "1.0.0", "bar@2": "^2.1.0", "baz": {".": "~3.0.0", "qux": "4"}}}"#);
+        let f = pj(
+            r#"{"overrides": {"foo": "1.0.0", "bar@2": "^2.1.0", "baz": {".": "~3.0.0", "qux": "4"}}}"#,
+        );
         let p = package_json(&f).expect("parses");
         let o = p.deps(Section::Overrides);
-        let got: Vec<_> = o.iter().map(|e| (e.name, e.spec.unwrap_or("-"), e.parents.len())).collect();
-        assert_eq!(got, [("foo", "1.0.0", 0), ("bar", "^2.1.0", 0), ("baz", "~3.0.0", 0), ("qux", "4", 1)]);
+        let got: Vec<_> = o
+            .iter()
+            .map(|e| (e.name, e.spec.unwrap_or("-"), e.parents.len()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("foo", "1.0.0", 0),
+                ("bar", "^2.1.0", 0),
+                ("baz", "~3.0.0", 0),
+                ("qux", "4", 1)
+            ]
+        );
     }
 
     #[test]
@@ -219,6 +249,11 @@ mod tests {
         assert!(f.error().expect("error").message.contains("found an array"));
         let f = pj(r#"{"dependencies": ["a"]}"#);
         assert!(package_json(&f).is_none());
-        assert!(f.error().expect("error").message.contains("`dependencies` must be an object"));
+        assert!(
+            f.error()
+                .expect("error")
+                .message
+                .contains("`dependencies` must be an object")
+        );
     }
 }

@@ -48,11 +48,32 @@ pub fn is_full_sha(s: &str) -> bool {
     s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-const PROTOCOLS: &[&str] = &["workspace:", "link:", "portal:", "catalog:", "patch:", "jsr:", "exec:"];
-const GIT_PREFIXES: &[&str] = &[
-    "git+ssh:", "git+https:", "git+http:", "git+file:", "git:", "github:", "gitlab:", "bitbucket:", "gist:",
+const PROTOCOLS: &[&str] = &[
+    "workspace:",
+    "link:",
+    "portal:",
+    "catalog:",
+    "patch:",
+    "jsr:",
+    "exec:",
 ];
-const GIT_HOSTS: &[&str] = &["github.com", "gitlab.com", "bitbucket.org", "gist.github.com"];
+const GIT_PREFIXES: &[&str] = &[
+    "git+ssh:",
+    "git+https:",
+    "git+http:",
+    "git+file:",
+    "git:",
+    "github:",
+    "gitlab:",
+    "bitbucket:",
+    "gist:",
+];
+const GIT_HOSTS: &[&str] = &[
+    "github.com",
+    "gitlab.com",
+    "bitbucket.org",
+    "gist.github.com",
+];
 
 /// Classify `spec` as npm would.
 pub fn classify(spec: &str) -> Spec<'_> {
@@ -76,11 +97,13 @@ pub fn classify(spec: &str) -> Spec<'_> {
         }
         let inner_spec = classify(inner);
         return match inner_spec {
-            Spec::Version(_) | Spec::Range(_) | Spec::Tag(_) | Spec::Invalid { .. } => Spec::Alias {
-                name,
-                inner: Box::new(shift(inner_spec, inner_at)),
-                inner_offset: inner_at,
-            },
+            Spec::Version(_) | Spec::Range(_) | Spec::Tag(_) | Spec::Invalid { .. } => {
+                Spec::Alias {
+                    name,
+                    inner: Box::new(shift(inner_spec, inner_at)),
+                    inner_offset: inner_at,
+                }
+            }
             _ => Spec::Invalid {
                 reason: "an `npm:` alias must point at a registry version, range or tag".into(),
                 span: inner_at..spec.len(),
@@ -138,7 +161,10 @@ fn git_committish(spec: &str) -> Option<Option<&str>> {
             let path = rest.split_once('/').map_or("", |(_, p)| p);
             let path = path.split('#').next().unwrap_or_default();
             let segments = path.trim_end_matches('/').split('/').count();
-            if GIT_HOSTS.contains(&host) && (segments == 2 || path.ends_with(".git")) && !path.ends_with(".tgz") {
+            if GIT_HOSTS.contains(&host)
+                && (segments == 2 || path.ends_with(".git"))
+                && !path.ends_with(".tgz")
+            {
                 return Some(committish(spec));
             }
             if path.ends_with(".git") {
@@ -203,7 +229,10 @@ fn registry<'a>(spec: &'a str, trimmed: &'a str, lead: usize) -> Spec<'a> {
                     .max(at + 1)
                     .min(spec.len().max(at));
                 return Spec::Invalid {
-                    reason: format!("`{trimmed}` is not a valid semver range: {}", semver_reason(&err)),
+                    reason: format!(
+                        "`{trimmed}` is not a valid semver range: {}",
+                        semver_reason(&err)
+                    ),
                     span: at..end.max(at),
                 };
             }
@@ -353,7 +382,11 @@ mod tests {
     fn alias_inner_offset_points_after_the_at() {
         let spec = "npm:@scope/pkg@^1.0.0";
         match classify(spec) {
-            Spec::Alias { name, inner, inner_offset } => {
+            Spec::Alias {
+                name,
+                inner,
+                inner_offset,
+            } => {
                 assert_eq!(name, "@scope/pkg");
                 assert_eq!(*inner, Spec::Range("^1.0.0"));
                 assert_eq!(&spec[inner_offset..], "^1.0.0");
@@ -368,6 +401,9 @@ mod tests {
         let Spec::Invalid { span, .. } = classify(spec) else {
             panic!("must be invalid")
         };
-        assert!(span.start < spec.len() && span.end <= spec.len(), "{span:?}");
+        assert!(
+            span.start < spec.len() && span.end <= spec.len(),
+            "{span:?}"
+        );
     }
 }

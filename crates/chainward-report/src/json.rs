@@ -98,9 +98,18 @@ struct JEdit {
 fn location(l: &Location) -> JLocation {
     JLocation {
         path: slash_path(&l.path),
-        span: JSpan { start: l.span.start, end: l.span.end },
-        start: JPos { line: l.start.line, column: l.start.column },
-        end: JPos { line: l.end.line, column: l.end.column },
+        span: JSpan {
+            start: l.span.start,
+            end: l.span.end,
+        },
+        start: JPos {
+            line: l.start.line,
+            column: l.start.column,
+        },
+        end: JPos {
+            line: l.end.line,
+            column: l.end.column,
+        },
     }
 }
 
@@ -108,8 +117,14 @@ fn from_location(l: JLocation) -> Location {
     Location::at(
         PathBuf::from(l.path),
         l.span.start..l.span.end.max(l.span.start),
-        LineCol { line: l.start.line.max(1), column: l.start.column.max(1) },
-        LineCol { line: l.end.line.max(1), column: l.end.column.max(1) },
+        LineCol {
+            line: l.start.line.max(1),
+            column: l.start.column.max(1),
+        },
+        LineCol {
+            line: l.end.line.max(1),
+            column: l.end.column.max(1),
+        },
     )
 }
 
@@ -117,7 +132,10 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     let doc = Document {
         version: VERSION,
-        tool: Some(Tool { name: "chainward".into(), version: report.tool_version.into() }),
+        tool: Some(Tool {
+            name: "chainward".into(),
+            version: report.tool_version.into(),
+        }),
         findings: report
             .findings
             .iter()
@@ -130,7 +148,10 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
                 related: f
                     .secondary
                     .iter()
-                    .map(|l| JLabel { location: location(&l.location), message: l.message.clone() })
+                    .map(|l| JLabel {
+                        location: location(&l.location),
+                        message: l.message.clone(),
+                    })
                     .collect(),
                 help: f.help.clone(),
                 fix: f.fix.as_ref().map(|x| JFix {
@@ -141,7 +162,10 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
                         .iter()
                         .map(|e| JEdit {
                             path: slash_path(&e.path),
-                            span: JSpan { start: e.range.start, end: e.range.end },
+                            span: JSpan {
+                                start: e.range.start,
+                                end: e.range.end,
+                            },
                             replacement: e.replacement.clone(),
                         })
                         .collect(),
@@ -162,13 +186,19 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
 
 /// Parse findings JSON (version 1) back into findings.
 pub fn parse_json(text: &str) -> Result<Vec<Finding>, String> {
-    let probe: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let probe: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     match probe.get("version").and_then(serde_json::Value::as_u64) {
         Some(1) => {}
-        Some(v) => return Err(format!("unsupported findings format version {v} (expected \"version\": 1)")),
+        Some(v) => {
+            return Err(format!(
+                "unsupported findings format version {v} (expected \"version\": 1)"
+            ));
+        }
         None => return Err("expected \"version\": 1".into()),
     }
-    let doc: Document = serde_json::from_value(probe).map_err(|e| format!("not findings JSON: {e}"))?;
+    let doc: Document =
+        serde_json::from_value(probe).map_err(|e| format!("not findings JSON: {e}"))?;
     Ok(doc
         .findings
         .into_iter()
@@ -180,7 +210,10 @@ pub fn parse_json(text: &str) -> Result<Vec<Finding>, String> {
             secondary: f
                 .related
                 .into_iter()
-                .map(|l| Label { location: from_location(l.location), message: l.message })
+                .map(|l| Label {
+                    location: from_location(l.location),
+                    message: l.message,
+                })
                 .collect(),
             help: f.help,
             fix: f.fix.map(|x| Fix {

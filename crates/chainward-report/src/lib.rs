@@ -29,7 +29,9 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "github" => Ok(Format::Github),
-            other => Err(format!("unknown format `{other}` (text, json, sarif, github)")),
+            other => Err(format!(
+                "unknown format `{other}` (text, json, sarif, github)"
+            )),
         }
     }
 }
@@ -66,7 +68,11 @@ impl Report<'_> {
     }
 }
 
-pub fn render(format: Format, report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+pub fn render(
+    format: Format,
+    report: &Report<'_>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
         Format::Text => text::render(report, out),
         Format::Json => json::render(report, out),

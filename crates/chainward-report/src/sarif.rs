@@ -50,7 +50,9 @@ fn pascal(name: &str) -> String {
     name.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -71,7 +73,14 @@ fn descriptor(r: &Rule) -> Value {
 /// FNV-1a: a stable fingerprint without a hashing dependency.
 fn fingerprint(f: &Finding) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in f.rule.bytes().chain([0]).chain(slash_path(&f.location.path).bytes()).chain([0]).chain(f.message.bytes()) {
+    for b in f
+        .rule
+        .bytes()
+        .chain([0])
+        .chain(slash_path(&f.location.path).bytes())
+        .chain([0])
+        .chain(f.message.bytes())
+    {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }

@@ -49,7 +49,9 @@ fn level(severity: Severity) -> Level<'static> {
 
 fn render_one(renderer: &Renderer, f: &Finding, source: Option<&(String, LineIndex)>) -> String {
     let path = f.location.path.to_string_lossy().replace('\\', "/");
-    let title = level(f.severity).primary_title(f.message.as_str()).id(f.rule.as_str());
+    let title = level(f.severity)
+        .primary_title(f.message.as_str())
+        .id(f.rule.as_str());
     let mut groups = Vec::new();
     let snippet = source.and_then(|(text, lines)| excerpt(text, lines, &f.location.span));
     let mut group = match snippet {
@@ -66,7 +68,11 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<&(String, LineInd
                         if let Some((_, ls, s)) = excerpt(text, lines, &label.location.span)
                             && ls == line_start
                         {
-                            snip = snip.annotation(AnnotationKind::Context.span(s).label(label.message.as_str()));
+                            snip = snip.annotation(
+                                AnnotationKind::Context
+                                    .span(s)
+                                    .label(label.message.as_str()),
+                            );
                         }
                     }
                 }
@@ -92,11 +98,14 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<&(String, LineInd
         group = group.element(Level::HELP.message(help.as_str()));
     }
     if let Some(fix) = &f.fix {
-        let how = match fix.applicability {
-            Applicability::Safe => "`chainward fix`".to_string(),
-            Applicability::Unsafe => "`chainward fix --unsafe-fixes` (unsafe)".to_string(),
+        let text = match fix.applicability {
+            Applicability::Safe => fix.description.clone(),
+            Applicability::Unsafe => format!(
+                "{} (unsafe fix: `chainward fix --unsafe-fixes`)",
+                fix.description
+            ),
         };
-        group = group.element(Level::NOTE.message(format!("fix available with {how}: {}", fix.description)));
+        group = group.element(Level::HELP.message(text));
     }
     groups.push(group);
     let _ = Group::with_title;
@@ -105,28 +114,38 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<&(String, LineInd
 
 /// The lines a span covers: (text of those lines, first line number, span within it). `None`
 /// for empty spans at offset 0 of nothing, or when the span does not fit the text.
-fn excerpt(text: &str, lines: &LineIndex, span: &std::ops::Range<usize>) -> Option<(String, usize, std::ops::Range<usize>)> {
+fn excerpt(
+    text: &str,
+    lines: &LineIndex,
+    span: &std::ops::Range<usize>,
+) -> Option<(String, usize, std::ops::Range<usize>)> {
     if text.is_empty() || span.start > text.len() {
         return None;
     }
     let end = span.end.clamp(span.start, text.len());
     let first = lines.line_col(text, span.start).line;
-    let last = lines.line_col(text, end.saturating_sub(usize::from(end > span.start))).line.max(first);
+    let last = lines
+        .line_col(text, end.saturating_sub(usize::from(end > span.start)))
+        .line
+        .max(first);
     let start_byte = lines.line_start(first)?;
     let end_byte = lines.line_range(text, last.min(first + 20))?.end;
-    if end_byte < start_byte || !text.is_char_boundary(start_byte) || !text.is_char_boundary(end_byte) {
+    if end_byte < start_byte
+        || !text.is_char_boundary(start_byte)
+        || !text.is_char_boundary(end_byte)
+    {
         return None;
     }
     let slice = text[start_byte..end_byte].replace('\r', "");
-    // Offsets inside the slice, adjusted for removed carriage returns and clamped to it.
-    let cr_before = |abs: usize| text[start_byte..abs.min(end_byte).max(start_byte)].matches('\r').count();
+    // Offsets inside the slice: clamped to it, moved back to a character boundary, and
+    // adjusted for the carriage returns removed before them.
     let clamp = |abs: usize| {
-        let abs = abs.clamp(start_byte, end_byte);
-        let mut rel = abs - start_byte - cr_before(abs);
-        while rel > 0 && !slice.is_char_boundary(rel) {
-            rel -= 1;
+        let mut abs = abs.clamp(start_byte, end_byte);
+        while abs > start_byte && !text.is_char_boundary(abs) {
+            abs -= 1;
         }
-        rel.min(slice.len())
+        let removed = text[start_byte..abs].matches('\r').count();
+        (abs - start_byte - removed).min(slice.len())
     };
     let s = clamp(span.start);
     let e = clamp(end).max(s);
@@ -150,20 +169,34 @@ pub(crate) fn summary(findings: &[Finding]) -> String {
     })
     .collect();
     let n = findings.len();
-    let mut line = format!("Found {n} {} ({}).", if n == 1 { "finding" } else { "findings" }, parts.join(", "));
+    let mut line = format!(
+        "Found {n} {} ({}).",
+        if n == 1 { "finding" } else { "findings" },
+        parts.join(", ")
+    );
     let safe = findings
         .iter()
-        .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Safe))
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Safe)
+        })
         .count();
     let unsafe_ = findings
         .iter()
-        .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Unsafe))
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Unsafe)
+        })
         .count();
     if safe > 0 {
         line.push_str(&format!(" {safe} fixable with `chainward fix`."));
     }
     if unsafe_ > 0 {
-        line.push_str(&format!(" {unsafe_} more with `chainward fix --unsafe-fixes`."));
+        line.push_str(&format!(
+            " {unsafe_} more with `chainward fix --unsafe-fixes`."
+        ));
     }
     line
 }

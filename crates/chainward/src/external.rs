@@ -49,10 +49,14 @@ fn find_on_path(exe: &str) -> Option<PathBuf> {
 
 /// `chainward-*` executables on PATH, by command name.
 fn external_commands() -> Vec<String> {
-    let Some(path) = std::env::var_os("PATH") else { return Vec::new() };
+    let Some(path) = std::env::var_os("PATH") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for dir in std::env::split_paths(&path) {
-        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name();
             if let Some(cmd) = name.to_str().and_then(|n| n.strip_prefix("chainward-"))
@@ -101,7 +105,11 @@ pub fn check_with(
             },
             _ => chainward_core::Location::at(project.root.clone(), 0..0, lc, lc),
         };
-        vec![chainward_core::Finding::at(&PLUGIN_FAILED, location, format!("external plugin `{name}`: {message}"))]
+        vec![chainward_core::Finding::at(
+            &PLUGIN_FAILED,
+            location,
+            format!("external plugin `{name}`: {message}"),
+        )]
     };
     let exe = format!("chainward-{name}");
     let Some(path) = find_on_path(&exe) else {
@@ -146,7 +154,10 @@ pub fn check_with(
             Ok(None) if start.elapsed() > PLUGIN_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return failed(format!("did not finish within {} s and was stopped", PLUGIN_TIMEOUT.as_secs()));
+                return failed(format!(
+                    "did not finish within {} s and was stopped",
+                    PLUGIN_TIMEOUT.as_secs()
+                ));
             }
             Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
             Err(e) => return failed(format!("waiting for it failed: {e}")),
@@ -160,7 +171,9 @@ pub fn check_with(
         Ok(findings) => findings,
         Err(e) => {
             let head: String = text.chars().take(120).collect();
-            failed(format!("printed something that is not findings JSON ({e}): {head:?}"))
+            failed(format!(
+                "printed something that is not findings JSON ({e}): {head:?}"
+            ))
         }
     }
 }

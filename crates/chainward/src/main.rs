@@ -13,7 +13,11 @@ fn main() -> ExitCode {
     let mut command = Cli::command();
     for plugin in registry::PLUGINS {
         command = command.subcommand(CheckArgs::augment_args(
-            clap::Command::new(plugin.id()).about(format!("Run only the {} plugin: {}", plugin.id(), plugin.summary())),
+            clap::Command::new(plugin.id()).about(format!(
+                "Run only the {} plugin: {}",
+                plugin.id(),
+                plugin.summary()
+            )),
         ));
     }
     let matches = match command.try_get_matches() {
@@ -75,15 +79,29 @@ fn rules(format: ListFormat) -> Result<ExitCode, chainward_core::Error> {
         }
         ListFormat::Text => {
             let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
-            writeln!(out, "{:<width$}  {:<6}  {:<7}  {:<9}  SUMMARY", "RULE", "CODE", "LEVEL", "FIXABLE").map_err(io)?;
+            writeln!(
+                out,
+                "{:<width$}  {:<6}  {:<7}  {:<9}  SUMMARY",
+                "RULE", "CODE", "LEVEL", "FIXABLE"
+            )
+            .map_err(io)?;
             for r in &rules {
-                let level = if r.default_enabled { r.default_severity.as_str() } else { "off" };
+                let level = if r.default_enabled {
+                    r.default_severity.as_str()
+                } else {
+                    "off"
+                };
                 let fixable = match r.fixable {
                     chainward_core::Fixability::None => "no",
                     chainward_core::Fixability::Sometimes => "sometimes",
                     chainward_core::Fixability::Always => "yes",
                 };
-                writeln!(out, "{:<width$}  {:<6}  {:<7}  {:<9}  {}", r.id, r.code, level, fixable, r.summary).map_err(io)?;
+                writeln!(
+                    out,
+                    "{:<width$}  {:<6}  {:<7}  {:<9}  {}",
+                    r.id, r.code, level, fixable, r.summary
+                )
+                .map_err(io)?;
             }
         }
     }
@@ -96,10 +114,16 @@ fn explain(name: &str) -> Result<ExitCode, chainward_core::Error> {
         let hint = chainward_core::rule::did_you_mean(name, rules.iter().map(|r| r.id))
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
-        return Err(chainward_core::Error::Usage(format!("unknown rule `{name}`{hint} (see `chainward rules`)")));
+        return Err(chainward_core::Error::Usage(format!(
+            "unknown rule `{name}`{hint} (see `chainward rules`)"
+        )));
     };
     let mut out = std::io::stdout().lock();
-    let level = if rule.default_enabled { rule.default_severity.as_str() } else { "off" };
+    let level = if rule.default_enabled {
+        rule.default_severity.as_str()
+    } else {
+        "off"
+    };
     let text = format!(
         "# {} ({})\n\n{}.\n\nDefault level: {}. Fixable: {}.\n\n{}\n",
         rule.id,

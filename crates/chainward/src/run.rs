@@ -20,7 +20,11 @@ use crate::registry;
 /// Rounds of fix → re-check before giving up on convergence.
 const MAX_FIX_ROUNDS: usize = 10;
 
-pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool) -> Result<ExitCode, Error> {
+pub fn check(
+    args: &CheckArgs,
+    only: Option<&'static dyn Plugin>,
+    fix_mode: bool,
+) -> Result<ExitCode, Error> {
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -31,7 +35,11 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
         Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
         None => PathBuf::from("."),
     };
-    let root = if root.as_os_str().is_empty() { PathBuf::from(".") } else { root };
+    let root = if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root
+    };
 
     let ids = registry::plugin_ids();
     let config: Config = match &args.config {
@@ -45,7 +53,9 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
             let hint = did_you_mean(selector, rules.iter().map(|r| r.id))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            return Err(Error::Usage(format!("unknown rule `{selector}`{hint} (see `chainward rules`)")));
+            return Err(Error::Usage(format!(
+                "unknown rule `{selector}`{hint} (see `chainward rules`)"
+            )));
         }
     }
 
@@ -57,7 +67,10 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
         } else {
             select.retain(|s| plugin.rules().iter().any(|r| r.matches(s)));
             if select.is_empty() {
-                return Err(Error::Usage(format!("none of the selected rules belongs to {}", plugin.id())));
+                return Err(Error::Usage(format!(
+                    "none of the selected rules belongs to {}",
+                    plugin.id()
+                )));
             }
         }
         select.extend(core_rules::ALL.iter().map(|r| r.id.to_string()));
@@ -67,8 +80,12 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
     let options = DiscoverOptions {
         include_node_modules: args.include_node_modules || config.include_node_modules,
         exclude: config.exclude.clone(),
-        max_file_size: config.max_file_size.unwrap_or(chainward_core::project::DEFAULT_MAX_FILE_SIZE),
-        max_files: config.max_files.unwrap_or(chainward_core::project::DEFAULT_MAX_FILES),
+        max_file_size: config
+            .max_file_size
+            .unwrap_or(chainward_core::project::DEFAULT_MAX_FILE_SIZE),
+        max_files: config
+            .max_files
+            .unwrap_or(chainward_core::project::DEFAULT_MAX_FILES),
     };
     let project = Project::discover(&paths, &options)?;
     let plugins: Vec<&'static dyn Plugin> = registry::PLUGINS
@@ -86,7 +103,9 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
             let external: Vec<Finding> = config
                 .external_plugins
                 .par_iter()
-                .flat_map_iter(|(name, span)| crate::external::check_with(name, project, &config, span.clone()))
+                .flat_map_iter(|(name, span)| {
+                    crate::external::check_with(name, project, &config, span.clone())
+                })
                 .collect();
             findings.extend(external);
         }
@@ -108,13 +127,19 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
     let mut final_project = None;
     if wants_fix {
         let allowed = |f: &&Finding| {
-            f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Safe || args.unsafe_fixes)
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability == Applicability::Safe || args.unsafe_fixes)
         };
         let mut changes: BTreeMap<PathBuf, String> = BTreeMap::new();
         let mut current = None::<Project>;
         for _ in 0..MAX_FIX_ROUNDS {
             let proj = current.as_ref().unwrap_or(&project);
-            let fixes: Vec<&chainward_core::Fix> = findings.iter().filter(allowed).filter_map(|f| f.fix.as_ref()).collect();
+            let fixes: Vec<&chainward_core::Fix> = findings
+                .iter()
+                .filter(allowed)
+                .filter_map(|f| f.fix.as_ref())
+                .collect();
             if fixes.is_empty() {
                 break;
             }
@@ -123,7 +148,8 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
                     .or_else(|| proj.file_at(path))
                     .ok_or_else(|| Error::Fix {
                         path: path.to_path_buf(),
-                        message: "a fix targets a file that was not read; nothing was written".into(),
+                        message: "a fix targets a file that was not read; nothing was written"
+                            .into(),
                     })
                     .and_then(|f| {
                         f.text().map(str::to_string).map_err(|e| Error::Fix {
@@ -152,7 +178,8 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
             let mut out = std::io::stdout().lock();
             for (path, new) in &changes {
                 let old = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-                write!(out, "{}", fix::unified_diff(path, &old, new)).map_err(|e| Error::io(Path::new("<stdout>"), e))?;
+                write!(out, "{}", fix::unified_diff(path, &old, new))
+                    .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
             }
             let mut err = std::io::stderr().lock();
             let _ = writeln!(
@@ -163,7 +190,11 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
                 changed_files,
                 plural(changed_files, "file", "files")
             );
-            return Ok(if changed_files > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+            return Ok(if changed_files > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
         }
         fix::write_atomically(&changes)?;
         final_project = current;
@@ -174,7 +205,9 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
         }
     };
     let sources = |path: &Path| -> Option<String> {
@@ -202,12 +235,14 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
         match &args.output {
             Some(path) => {
                 let mut buf = Vec::new();
-                chainward_report::render(format, &report, &mut buf).map_err(|e| Error::io(path, e))?;
+                chainward_report::render(format, &report, &mut buf)
+                    .map_err(|e| Error::io(path, e))?;
                 std::fs::write(path, buf).map_err(|e| Error::io(path, e))?;
             }
             None => {
                 let mut out = std::io::stdout().lock();
-                chainward_report::render(format, &report, &mut out).map_err(|e| Error::io(Path::new("<stdout>"), e))?;
+                chainward_report::render(format, &report, &mut out)
+                    .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
             }
         }
     }
@@ -222,7 +257,11 @@ pub fn check(args: &CheckArgs, only: Option<&'static dyn Plugin>, fix_mode: bool
         );
     }
     let failing = findings.iter().any(|f| f.severity >= threshold);
-    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
@@ -235,10 +274,13 @@ fn reparse(project: &Project, path: &Path, text: &str) -> Result<(), Error> {
         .source(path)
         .map(|f| f.kind)
         .or_else(|| FileKind::classify(&path.to_string_lossy()));
-    let check = chainward_core::SourceFile::in_memory(path, kind.unwrap_or(FileKind::PackageJson), text);
+    let check =
+        chainward_core::SourceFile::in_memory(path, kind.unwrap_or(FileKind::PackageJson), text);
     let ok = match check.kind {
         FileKind::PackageJson => chainward_npm::package_json(&check).is_some(),
-        FileKind::NpmLock | FileKind::NpmShrinkwrap => chainward_npm::npm_lockfile(&check).is_some(),
+        FileKind::NpmLock | FileKind::NpmShrinkwrap => {
+            chainward_npm::npm_lockfile(&check).is_some()
+        }
         k if k.is_yaml() => chainward_core::yaml::parsed(&check).is_some(),
         _ => true,
     };
@@ -248,7 +290,9 @@ fn reparse(project: &Project, path: &Path, text: &str) -> Result<(), Error> {
         let why = check.error().map(|e| e.message.clone()).unwrap_or_default();
         Err(Error::Fix {
             path: path.to_path_buf(),
-            message: format!("internal error: the fixed file would not parse ({why}); nothing was written"),
+            message: format!(
+                "internal error: the fixed file would not parse ({why}); nothing was written"
+            ),
         })
     }
 }
@@ -272,8 +316,12 @@ fn parse_error_findings(project: &Project) -> Vec<Finding> {
         .collect();
     out.extend(project.walk_errors.iter().map(|err| {
         let lc = chainward_core::span::LineCol { line: 1, column: 1 };
-        Finding::at(&core_rules::PARSE_ERROR, Location::at(err.path.clone(), 0..0, lc, lc), err.message.clone())
-            .with_severity(Severity::Warning)
+        Finding::at(
+            &core_rules::PARSE_ERROR,
+            Location::at(err.path.clone(), 0..0, lc, lc),
+            err.message.clone(),
+        )
+        .with_severity(Severity::Warning)
     }));
     out
 }
@@ -288,7 +336,9 @@ fn validate_config(config: &Config, rules: &[&'static chainward_core::Rule]) -> 
     };
     for (name, _, span) in &config.rules {
         if unknown(name) {
-            return Err(config.error_at(span.clone(), format!("unknown rule `{name}`{}", hint(name))));
+            return Err(
+                config.error_at(span.clone(), format!("unknown rule `{name}`{}", hint(name)))
+            );
         }
     }
     for entry in &config.ignores {

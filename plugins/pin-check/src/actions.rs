@@ -55,7 +55,9 @@ impl std::str::FromStr for Policy {
             "hash-pin" => Ok(Policy::HashPin),
             "ref-pin" => Ok(Policy::RefPin),
             "any" => Ok(Policy::Any),
-            other => Err(format!("unknown policy `{other}` (expected hash-pin, ref-pin or any)")),
+            other => Err(format!(
+                "unknown policy `{other}` (expected hash-pin, ref-pin or any)"
+            )),
         }
     }
 }
@@ -70,8 +72,14 @@ impl Default for Policies {
     fn default() -> Self {
         Self {
             entries: vec![
-                ("slsa-framework/slsa-github-generator/*".into(), Policy::RefPin),
-                ("slsa-framework/slsa-github-generator".into(), Policy::RefPin),
+                (
+                    "slsa-framework/slsa-github-generator/*".into(),
+                    Policy::RefPin,
+                ),
+                (
+                    "slsa-framework/slsa-github-generator".into(),
+                    Policy::RefPin,
+                ),
             ],
         }
     }
@@ -129,12 +137,21 @@ impl Policies {
 
 /// Check every `uses:` of a workflow or action.yml.
 pub(crate) fn check(file: &SourceFile, policies: &Policies, out: &mut Vec<Finding>) {
-    let Some(doc) = yaml::parsed(file) else { return };
+    let Some(doc) = yaml::parsed(file) else {
+        return;
+    };
     for uses in uses_nodes(file.kind, doc) {
         if let Some(message) = verdict(uses, policies) {
+            let help = if uses
+                .as_str()
+                .is_some_and(|u| u.trim().starts_with("docker://"))
+            {
+                "pin the image by digest: `docker://image@sha256:<digest>`"
+            } else {
+                "pin it to a full 40-character commit SHA and keep the version in a comment: `owner/repo@<sha> # v1.2.3`"
+            };
             out.push(
-                Finding::new(&UNPINNED_ACTION, file, uses.span.clone(), message)
-                    .with_help("pin it to a full 40-character commit SHA and keep the version in a comment: `owner/repo@<sha> # v1.2.3`"),
+                Finding::new(&UNPINNED_ACTION, file, uses.span.clone(), message).with_help(help),
             );
         }
     }
@@ -177,11 +194,15 @@ fn verdict(uses: &Yaml, policies: &Policies) -> Option<String> {
         });
     }
     let Some((target, git_ref)) = value.rsplit_once('@') else {
-        return Some(format!("`{value}` names no ref at all; GitHub requires `owner/repo@ref`, and it should be a full commit SHA"));
+        return Some(format!(
+            "`{value}` names no ref at all; GitHub requires `owner/repo@ref`, and it should be a full commit SHA"
+        ));
     };
     match policies.for_action(target) {
         Policy::Any => None,
-        Policy::RefPin => git_ref.is_empty().then(|| format!("`{value}` has an empty ref")),
+        Policy::RefPin => git_ref
+            .is_empty()
+            .then(|| format!("`{value}` has an empty ref")),
         Policy::HashPin => {
             if chainward_npm::spec::is_full_sha(git_ref) {
                 return None;
@@ -217,7 +238,9 @@ mod tests {
         assert_eq!(p.for_action("acme/x"), Policy::Any);
         let d = Policies::default();
         assert_eq!(
-            d.for_action("slsa-framework/slsa-github-generator/.github/workflows/generator_nodejs_slsa3.yml"),
+            d.for_action(
+                "slsa-framework/slsa-github-generator/.github/workflows/generator_nodejs_slsa3.yml"
+            ),
             Policy::RefPin
         );
         assert_eq!(d.for_action("actions/checkout"), Policy::HashPin);

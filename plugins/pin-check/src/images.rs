@@ -28,13 +28,29 @@ reported.
 "#,
 };
 
+/// "is referenced by tag" or "has no tag (implicitly `latest`)".
+fn how_referenced(image: &str) -> &'static str {
+    if has_tag(image) {
+        "is referenced by tag"
+    } else {
+        "has no tag (implicitly `latest`)"
+    }
+}
+
+/// A tag is a `:` after the last `/` (a `:` before it is a registry port).
+fn has_tag(image: &str) -> bool {
+    image.rsplit('/').next().unwrap_or(image).contains(':')
+}
+
 /// Whether an image reference carries a digest.
 fn has_digest(image: &str) -> bool {
     image.contains("@sha256:") || image.contains("@sha512:")
 }
 
 pub(crate) fn check_dockerfile(file: &SourceFile, out: &mut Vec<Finding>) {
-    let Some(df) = dockerfile::parsed(file) else { return };
+    let Some(df) = dockerfile::parsed(file) else {
+        return;
+    };
     let mut args: HashMap<String, Option<String>> = HashMap::new();
     let mut stages: HashSet<String> = HashSet::new();
     let mut seen_from = false;
@@ -79,9 +95,15 @@ pub(crate) fn check_dockerfile(file: &SourceFile, out: &mut Vec<Finding>) {
                 &UNPINNED_IMAGE,
                 file,
                 from.image.span.clone(),
-                format!("base image `{image}`{via} is referenced by tag, which can be re-pushed; pin it by digest"),
+                format!(
+                    "base image `{image}`{via} {}, which can be re-pushed; pin it by digest",
+                    how_referenced(&image)
+                ),
             )
-            .with_help(format!("use `{}@sha256:<digest>` (`docker buildx imagetools inspect {image}` prints it)", image)),
+            .with_help(format!(
+                "use `{}@sha256:<digest>` (`docker buildx imagetools inspect {image}` prints it)",
+                image
+            )),
         );
         stages.extend(stage);
     }
@@ -126,21 +148,35 @@ pub(crate) fn check_workflow(file: &SourceFile, out: &mut Vec<Finding>) {
     if file.kind != FileKind::Workflow {
         return;
     }
-    let Some(doc) = yaml::parsed(file) else { return };
+    let Some(doc) = yaml::parsed(file) else {
+        return;
+    };
     for (job_id, job) in doc.get("jobs").map(Yaml::entries).into_iter().flatten() {
         if let Some(container) = job.get("container") {
             let image = container.get("image").unwrap_or(container);
-            check_image_node(file, image, &format!("job `{job_id}` runs in container"), out);
+            check_image_node(
+                file,
+                image,
+                &format!("job `{job_id}` runs in container"),
+                out,
+            );
         }
         for (name, service) in job.get("services").map(Yaml::entries).into_iter().flatten() {
             let image = service.get("image").unwrap_or(service);
-            check_image_node(file, image, &format!("service `{name}` of job `{job_id}` uses"), out);
+            check_image_node(
+                file,
+                image,
+                &format!("service `{name}` of job `{job_id}` uses"),
+                out,
+            );
         }
     }
 }
 
 fn check_image_node(file: &SourceFile, node: &Yaml, what: &str, out: &mut Vec<Finding>) {
-    let Some(image) = node.as_str().map(str::trim) else { return };
+    let Some(image) = node.as_str().map(str::trim) else {
+        return;
+    };
     if image.is_empty() || image.contains("${{") || has_digest(image) {
         return;
     }
@@ -149,7 +185,14 @@ fn check_image_node(file: &SourceFile, node: &Yaml, what: &str, out: &mut Vec<Fi
             &UNPINNED_IMAGE,
             file,
             node.span.clone(),
-            format!("{what} image `{image}`, referenced by tag, which can be re-pushed; pin it by digest"),
+            format!(
+                "{what} image `{image}`, {}, which can be re-pushed; pin it by digest",
+                if has_tag(image) {
+                    "referenced by tag"
+                } else {
+                    "with no tag (implicitly `latest`)"
+                }
+            ),
         )
         .with_help(format!("use `{image}@sha256:<digest>`")),
     );
@@ -164,9 +207,15 @@ mod tests {
         let mut args = HashMap::new();
         args.insert("V".to_string(), Some("20".to_string()));
         args.insert("NONE".to_string(), None);
-        assert_eq!(substitute("node:${V}-alpine", &args).as_deref(), Some("node:20-alpine"));
+        assert_eq!(
+            substitute("node:${V}-alpine", &args).as_deref(),
+            Some("node:20-alpine")
+        );
         assert_eq!(substitute("node:$V", &args).as_deref(), Some("node:20"));
-        assert_eq!(substitute("${NONE:-alpine}:3", &args).as_deref(), Some("alpine:3"));
+        assert_eq!(
+            substitute("${NONE:-alpine}:3", &args).as_deref(),
+            Some("alpine:3")
+        );
         assert_eq!(substitute("${NONE}", &args), None);
         assert_eq!(substitute("${UNSET}", &args), None);
     }

@@ -100,6 +100,10 @@ mod tests {
         codes.dedup();
         assert_eq!(ids.len(), RULES.len());
         assert_eq!(codes.len(), RULES.len());
-        assert!(RULES.iter().all(|r| r.id.starts_with("pin-check/") && !r.doc.is_empty()));
+        assert!(
+            RULES
+                .iter()
+                .all(|r| r.id.starts_with("pin-check/") && !r.doc.is_empty())
+        );
     }
 }

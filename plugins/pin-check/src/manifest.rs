@@ -109,7 +109,12 @@ points at the offending part of the specifier.
 };
 
 /// Check one package.json.
-pub(crate) fn check(project: &Project, file: &Arc<SourceFile>, opts: &Options, out: &mut Vec<Finding>) {
+pub(crate) fn check(
+    project: &Project,
+    file: &Arc<SourceFile>,
+    opts: &Options,
+    out: &mut Vec<Finding>,
+) {
     let Some(pj) = package_json(file) else { return };
     let lock = Lock::find(project, file);
     let mut sections = vec![
@@ -120,7 +125,11 @@ pub(crate) fn check(project: &Project, file: &Arc<SourceFile>, opts: &Options, o
     if opts.peer_dependencies {
         sections.push(Section::PeerDependencies);
     }
-    sections.extend([Section::Overrides, Section::Resolutions, Section::PnpmOverrides]);
+    sections.extend([
+        Section::Overrides,
+        Section::Resolutions,
+        Section::PnpmOverrides,
+    ]);
 
     for section in sections {
         for entry in pj.deps(section) {
@@ -138,7 +147,6 @@ struct Lock {
 impl Lock {
     fn find(project: &Project, manifest: &SourceFile) -> Option<Lock> {
         let (file, importer) = lockfile_for(project, &manifest.path)?;
-        npm_lockfile(&file)?;
         Some(Lock { file, importer })
     }
 
@@ -151,7 +159,12 @@ impl Lock {
     }
 }
 
-fn check_entry(file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, out: &mut Vec<Finding>) {
+fn check_entry(
+    file: &SourceFile,
+    entry: &DepEntry<'_>,
+    lock: Option<&Lock>,
+    out: &mut Vec<Finding>,
+) {
     let section = entry.section.key();
     let Some(spec) = entry.spec else {
         out.push(Finding::new(
@@ -167,7 +180,11 @@ fn check_entry(file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, out
         return;
     }
     let (spec_kind, alias_name, inner_offset) = match classify(spec) {
-        Spec::Alias { name, inner, inner_offset } => (*inner, Some(name), inner_offset),
+        Spec::Alias {
+            name,
+            inner,
+            inner_offset,
+        } => (*inner, Some(name), inner_offset),
         other => (other, None, 0),
     };
     let shown = match alias_name {
@@ -186,10 +203,19 @@ fn check_entry(file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, out
             };
             let message = format!("{shown} in `{section}` is declared with {what}");
             let finding = Finding::new(&RANGE_SPECIFIER, file, entry.spec_span.clone(), message);
-            out.push(with_pin(finding, file, entry, lock, alias_name, Some(range)));
+            out.push(with_pin(
+                finding,
+                file,
+                entry,
+                lock,
+                alias_name,
+                Some(range),
+            ));
         }
         Spec::Tag(tag) => {
-            let message = format!("{shown} in `{section}` follows the dist-tag `{tag}`, which its publisher can move at any time");
+            let message = format!(
+                "{shown} in `{section}` follows the dist-tag `{tag}`, which its publisher can move at any time"
+            );
             let finding = Finding::new(&DIST_TAG, file, entry.spec_span.clone(), message);
             out.push(with_pin(finding, file, entry, lock, alias_name, None));
         }
@@ -202,14 +228,17 @@ fn check_entry(file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, out
                 Some(c) if c.starts_with("semver:") => format!("the tag range `{}`", &c[7..]),
                 Some(c) => format!("the ref `{c}`"),
             };
-            let message = format!("{shown} in `{section}` is a git dependency that follows {what}, not a commit");
+            let message = format!(
+                "{shown} in `{section}` is a git dependency that follows {what}, not a commit"
+            );
             let finding = Finding::new(&UNPINNED_GIT, file, entry.spec_span.clone(), message);
             out.push(with_git_pin(finding, file, entry, lock, spec));
         }
         Spec::Url { insecure } => {
             let locked = lock.and_then(|l| {
                 let lf = l.parsed()?;
-                lf.resolve(&l.importer, entry.name).map(|(_, p)| (l, p.integrity.clone()))
+                lf.resolve(&l.importer, entry.name)
+                    .map(|(_, p)| (l, p.integrity.clone()))
             });
             let (severity, detail) = match (&locked, insecure) {
                 (_, true) => (
@@ -218,11 +247,18 @@ fn check_entry(file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, out
                 ),
                 (Some((l, Some(integrity))), false) => (
                     Severity::Warning,
-                    format!("{} pins its content ({})", l.name(), short_integrity(integrity)),
+                    format!(
+                        "{} pins its content ({})",
+                        l.name(),
+                        short_integrity(integrity)
+                    ),
                 ),
                 (Some((l, None)), false) => (
                     Severity::Error,
-                    format!("{} has no integrity hash for it, so a changed tarball goes unnoticed", l.name()),
+                    format!(
+                        "{} has no integrity hash for it, so a changed tarball goes unnoticed",
+                        l.name()
+                    ),
                 ),
                 (None, false) => (
                     Severity::Error,
@@ -243,7 +279,12 @@ fn check_entry(file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, out
         Spec::Invalid { reason, span } => {
             let _ = inner_offset;
             let precise = inner_span(file, &entry.spec_span, spec, &span);
-            out.push(Finding::new(&INVALID_SPECIFIER, file, precise, format!("{shown} in `{section}`: {reason}")));
+            out.push(Finding::new(
+                &INVALID_SPECIFIER,
+                file,
+                precise,
+                format!("{shown} in `{section}`: {reason}"),
+            ));
         }
         Spec::Alias { .. } => {}
     }
@@ -286,9 +327,7 @@ fn with_pin(
     range: Option<&str>,
 ) -> Finding {
     match pin_fix(file, entry, lock, alias_name, range) {
-        Ok((fix, version)) => finding
-            .with_help(format!("pin it to {version}, the version the lockfile installs"))
-            .with_fix(fix),
+        Ok(fix) => finding.with_fix(fix),
         Err(why) => finding.with_help(why),
     }
 }
@@ -299,13 +338,16 @@ fn pin_fix(
     lock: Option<&Lock>,
     alias_name: Option<&str>,
     range: Option<&str>,
-) -> Result<(Fix, String), String> {
+) -> Result<Fix, String> {
     let lock = lock.ok_or_else(|| {
         "pin it to an exact version (no npm lockfile records which version is installed; run `npm install --package-lock-only` to create one)".to_string()
     })?;
-    let lf = lock
-        .parsed()
-        .ok_or_else(|| format!("{} does not parse, so there is no version to pin to", lock.name()))?;
+    let lf = lock.parsed().ok_or_else(|| {
+        format!(
+            "{} does not parse, so there is no version to pin to",
+            lock.name()
+        )
+    })?;
     let real_name = alias_name.unwrap_or(entry.name);
     let version = match entry.section {
         Section::Overrides | Section::Resolutions | Section::PnpmOverrides => {
@@ -329,7 +371,9 @@ fn pin_fix(
                     pkg.name.as_deref().unwrap_or(entry.name)
                 ));
             }
-            pkg.version.clone().ok_or_else(|| format!("{} records no version for {key}", lock.name()))?
+            pkg.version
+                .clone()
+                .ok_or_else(|| format!("{} records no version for {key}", lock.name()))?
         }
     };
     if let Some(range) = range {
@@ -349,15 +393,24 @@ fn pin_fix(
         None => version.clone(),
     };
     let replacement = quote(&new_spec);
-    let mut edits = vec![Edit::replace(&file.path, entry.spec_span.clone(), replacement.clone())];
+    let mut edits = vec![Edit::replace(
+        &file.path,
+        entry.spec_span.clone(),
+        replacement.clone(),
+    )];
     if lf.records_specs()
         && let Ok(lock_text) = lock.file.text()
-        && let Some(span) = lf.importer_spec_span(lock_text, &lock.importer, entry.section, entry.key)
+        && let Some(span) =
+            lf.importer_spec_span(lock_text, &lock.importer, entry.section, entry.key)
     {
         edits.push(Edit::replace(&lock.file.path, span, replacement));
     }
-    let description = format!("pin `{}` to {new_spec}", entry.key);
-    Ok((Fix::safe(description, edits), version))
+    let description = format!(
+        "pin `{}` to {new_spec}, the version {} installs",
+        entry.key,
+        lock.name()
+    );
+    Ok(Fix::safe(description, edits))
 }
 
 /// For overrides and resolutions: the one version of `name` the lockfile installs.
@@ -368,7 +421,8 @@ fn single_locked_version(lf: &NpmLockfile, name: &str, lock_name: &str) -> Resul
         .iter()
         .filter(|(key, pkg)| {
             let folder_matches = key.ends_with(&suffix)
-                && (key.len() == suffix.len() || key.as_bytes()[key.len() - suffix.len() - 1] == b'/');
+                && (key.len() == suffix.len()
+                    || key.as_bytes()[key.len() - suffix.len() - 1] == b'/');
             (folder_matches && pkg.name.as_deref().is_none_or(|n| n == name))
                 || (pkg.name.as_deref() == Some(name) && key.contains("node_modules/"))
         })
@@ -378,7 +432,9 @@ fn single_locked_version(lf: &NpmLockfile, name: &str, lock_name: &str) -> Resul
     versions.dedup();
     match versions.as_slice() {
         [one] => Ok((*one).to_string()),
-        [] => Err(format!("{lock_name} installs no `{name}`, so there is no version to pin the override to")),
+        [] => Err(format!(
+            "{lock_name} installs no `{name}`, so there is no version to pin the override to"
+        )),
         many => Err(format!(
             "{lock_name} installs several versions of `{name}` ({}), so there is no single version to pin the override to",
             many.join(", ")
@@ -387,7 +443,13 @@ fn single_locked_version(lf: &NpmLockfile, name: &str, lock_name: &str) -> Resul
 }
 
 /// Git specs: an unsafe fix to the commit the lockfile resolved.
-fn with_git_pin(finding: Finding, file: &SourceFile, entry: &DepEntry<'_>, lock: Option<&Lock>, spec: &str) -> Finding {
+fn with_git_pin(
+    finding: Finding,
+    file: &SourceFile,
+    entry: &DepEntry<'_>,
+    lock: Option<&Lock>,
+    spec: &str,
+) -> Finding {
     let resolved = lock.and_then(|l| {
         let lf = l.parsed()?;
         let (_, pkg) = lf.resolve(&l.importer, entry.name)?;
@@ -400,14 +462,23 @@ fn with_git_pin(finding: Finding, file: &SourceFile, entry: &DepEntry<'_>, lock:
     let base = spec.split('#').next().unwrap_or(spec).trim();
     let new_spec = format!("{base}#{sha}");
     let replacement = quote(&new_spec);
-    let mut edits = vec![Edit::replace(&file.path, entry.spec_span.clone(), replacement.clone())];
+    let mut edits = vec![Edit::replace(
+        &file.path,
+        entry.spec_span.clone(),
+        replacement.clone(),
+    )];
     if lf.records_specs()
         && let Ok(text) = lock.file.text()
         && let Some(span) = lf.importer_spec_span(text, &lock.importer, entry.section, entry.key)
     {
         edits.push(Edit::replace(&lock.file.path, span, replacement));
     }
-    finding
-        .with_help(format!("pin it to the commit the lockfile resolved: `{new_spec}`"))
-        .with_fix(Fix::unsafe_(format!("pin `{}` to commit {}", entry.key, &sha[..12]), edits))
+    finding.with_fix(Fix::unsafe_(
+        format!(
+            "pin `{}` to `{new_spec}`, the commit {} resolved",
+            entry.key,
+            lock.name()
+        ),
+        edits,
+    ))
 }

@@ -11,21 +11,41 @@ fn symlink_loops_and_odd_names_do_not_hang_or_panic() {
     std::os::unix::fs::symlink("missing-target", tmp.path().join("dangling")).expect("symlink");
     let odd = tmp.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
     std::fs::create_dir(&odd).expect("non-UTF-8 folder");
-    std::fs::write(odd.join("package.json"), "{\"dependencies\": {\"ms\": \"^2.1.0\"}}").expect("write");
+    std::fs::write(
+        odd.join("package.json"),
+        "{\"dependencies\": {\"ms\": \"^2.1.0\"}}",
+    )
+    .expect("write");
     let out = run(tmp.path(), &["check", "--color", "never", "."]);
     assert_eq!(out.code, 1, "{}", out.snapshot());
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    assert!(out.stdout.contains("caf"), "the package.json in the non-UTF-8 folder is checked: {}", out.stdout);
+    assert!(
+        out.stdout.contains("caf"),
+        "the package.json in the non-UTF-8 folder is checked: {}",
+        out.stdout
+    );
 }
 
 #[test]
 fn file_over_the_size_limit_is_a_parse_error_finding() {
     let tmp = copy_fixture("pin-check/ranges");
-    std::fs::write(tmp.path().join("chainward.toml"), "[files]\nmax-file-size = 1000\n").expect("config");
+    std::fs::write(
+        tmp.path().join("chainward.toml"),
+        "[files]\nmax-file-size = 1000\n",
+    )
+    .expect("config");
     let out = run(tmp.path(), &["check", "--color", "never", "."]);
     assert_eq!(out.code, 1, "{}", out.snapshot());
-    assert!(out.stdout.contains("chainward/parse-error"), "{}", out.stdout);
-    assert!(out.stdout.contains("over the limit of 1000 bytes"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("chainward/parse-error"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("over the limit of 1000 bytes"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -34,5 +54,9 @@ fn non_utf8_content_names_the_file() {
     std::fs::write(tmp.path().join("package.json"), b"{\"name\": \"\xff\"}").expect("write");
     let out = run(tmp.path(), &["check", "--color", "never", "."]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("package.json") && out.stdout.contains("not valid UTF-8"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("package.json") && out.stdout.contains("not valid UTF-8"),
+        "{}",
+        out.stdout
+    );
 }

@@ -14,10 +14,20 @@ fn rules_and_explain() {
     snap!("cli", "rules", out.stdout);
     let out = run(tmp.path(), &["explain", "PIN001"]);
     assert_eq!(out.code, 0);
-    assert!(out.stdout.starts_with("# pin-check/range-specifier (PIN001)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .starts_with("# pin-check/range-specifier (PIN001)"),
+        "{}",
+        out.stdout
+    );
     let out = run(tmp.path(), &["explain", "pin-check/range-specifer"]);
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("did you mean `pin-check/range-specifier`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("did you mean `pin-check/range-specifier`"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -36,20 +46,44 @@ fn external_command_runs_from_path_with_chainward_set() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().expect("tmp");
     let script = tmp.path().join("chainward-hello");
-    std::fs::write(&script, "#!/bin/sh\necho \"args: $*\"\necho \"CHAINWARD=$CHAINWARD\"\nexit 3\n").expect("script");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"args: $*\"\necho \"CHAINWARD=$CHAINWARD\"\nexit 3\n",
+    )
+    .expect("script");
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let path = format!("{}:{}", tmp.path().display(), std::env::var("PATH").unwrap_or_default());
-    let out = output(chainward(tmp.path()).env("PATH", path).args(["hello", "a", "--b"]));
+    let path = format!(
+        "{}:{}",
+        tmp.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = output(
+        chainward(tmp.path())
+            .env("PATH", path)
+            .args(["hello", "a", "--b"]),
+    );
     assert_eq!(out.code, 3, "{}", out.snapshot());
     assert!(out.stdout.contains("args: a --b"), "{}", out.stdout);
-    assert!(out.stdout.contains(&format!("CHAINWARD={}", env!("CARGO_BIN_EXE_chainward"))), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("CHAINWARD={}", env!("CARGO_BIN_EXE_chainward"))),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn unknown_rule_in_select_is_a_usage_error() {
-    let out = run(&fixtures().join("pin-check/ranges"), &["check", "--select", "pin-check/range", "."]);
+    let out = run(
+        &fixtures().join("pin-check/ranges"),
+        &["check", "--select", "pin-check/range", "."],
+    );
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("unknown rule `pin-check/range`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown rule `pin-check/range`"),
+        "{}",
+        out.stderr
+    );
 }
 
 fn with_config(case: &str, config: &str) -> tempfile::TempDir {
@@ -61,17 +95,29 @@ fn with_config(case: &str, config: &str) -> tempfile::TempDir {
 #[test]
 fn config_errors_name_file_line_and_column() {
     for (name, config) in [
-        ("missing-reason", "[[ignore]]\nrule = \"pin-check/range-specifier\"\n"),
-        ("unknown-rule", "[rules]\n\"pin-check/rnage-specifier\" = \"off\"\n"),
+        (
+            "missing-reason",
+            "[[ignore]]\nrule = \"pin-check/range-specifier\"\n",
+        ),
+        (
+            "unknown-rule",
+            "[rules]\n\"pin-check/rnage-specifier\" = \"off\"\n",
+        ),
         ("bad-level", "[rules]\n\"pin-check/dist-tag\" = \"loud\"\n"),
-        ("bad-policy", "[pin-check.actions]\n\"actions/*\" = \"tag-pin\"\n"),
+        (
+            "bad-policy",
+            "[pin-check.actions]\n\"actions/*\" = \"tag-pin\"\n",
+        ),
         ("syntax", "[rules\n"),
         ("unknown-section", "[pin-chek]\n"),
     ] {
         let tmp = with_config("ranges", config);
         let out = run(tmp.path(), &["check", "."]);
         assert_eq!(out.code, 2, "{name}: {}", out.snapshot());
-        assert!(out.stdout.is_empty(), "{name}: printed findings despite a config error");
+        assert!(
+            out.stdout.is_empty(),
+            "{name}: printed findings despite a config error"
+        );
         snap!("cli", format!("config_error__{name}"), out.stderr);
     }
 }
@@ -82,7 +128,11 @@ fn ignore_entries_suppress_and_unused_ones_are_reported() {
     let tmp = with_config("ranges", config);
     let out = run(tmp.path(), &["check", "--color", "never", "."]);
     assert!(!out.stdout.contains("range-specifier]"), "{}", out.stdout);
-    assert!(out.stdout.contains("chainward/unused-ignore"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("chainward/unused-ignore"),
+        "{}",
+        out.stdout
+    );
     snap!("cli", "ignore_entries", out.snapshot());
 }
 
@@ -90,9 +140,17 @@ fn ignore_entries_suppress_and_unused_ones_are_reported() {
 fn rule_levels_and_threshold() {
     let tmp = with_config("ranges", "[rules]\n\"pin-check\" = \"info\"\n");
     let out = run(tmp.path(), &["check", "--format", "json", "."]);
-    assert_eq!(out.code, 0, "info findings are below the default threshold: {}", out.snapshot());
+    assert_eq!(
+        out.code,
+        0,
+        "info findings are below the default threshold: {}",
+        out.snapshot()
+    );
     assert!(out.stdout.contains("\"severity\": \"info\""));
-    let out = run(tmp.path(), &["check", "--severity-threshold", "info", "--quiet", "."]);
+    let out = run(
+        tmp.path(),
+        &["check", "--severity-threshold", "info", "--quiet", "."],
+    );
     assert_eq!(out.code, 1);
     let out = run(tmp.path(), &["check", "--ignore", "pin-check", "."]);
     assert_eq!(out.code, 0, "{}", out.snapshot());
@@ -102,7 +160,10 @@ fn rule_levels_and_threshold() {
 fn peer_dependencies_are_opt_in() {
     let dir = fixtures().join("pin-check/ranges");
     let text = std::fs::read_to_string(dir.join("package.json")).expect("package.json");
-    assert!(text.contains("peerDependencies"), "the ranges fixture declares peerDependencies");
+    assert!(
+        text.contains("peerDependencies"),
+        "the ranges fixture declares peerDependencies"
+    );
     let off = run(&dir, &["check", "--format", "json", "."]);
     let tmp = with_config("ranges", "[pin-check]\npeer-dependencies = true\n");
     let on = run(tmp.path(), &["check", "--format", "json", "."]);
@@ -112,7 +173,10 @@ fn peer_dependencies_are_opt_in() {
 
 #[test]
 fn missing_path_is_an_io_error() {
-    let out = run(Path::new(env!("CARGO_MANIFEST_DIR")), &["check", "no/such/dir"]);
+    let out = run(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["check", "no/such/dir"],
+    );
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("no/such/dir"), "{}", out.stderr);
 }
@@ -147,12 +211,37 @@ JSON
         "clean",
         "external-plugins = [\"acme\", \"broken\", \"missing\"]\n\n[acme]\nlevel = 3\n",
     );
-    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
-    let out = output(chainward(tmp.path()).env("PATH", path).args(["check", "--format", "json", "."]));
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = output(
+        chainward(tmp.path())
+            .env("PATH", path)
+            .args(["check", "--format", "json", "."]),
+    );
     assert_eq!(out.code, 1, "{}", out.snapshot());
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    let rules: Vec<&str> = json["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
     assert!(rules.contains(&"acme/thing"), "{rules:?}");
-    assert_eq!(rules.iter().filter(|r| **r == "chainward/plugin-failed").count(), 2, "{}", out.stdout);
-    assert!(out.stdout.contains("`chainward-missing` is not on PATH"), "{}", out.stdout);
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| **r == "chainward/plugin-failed")
+            .count(),
+        2,
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("`chainward-missing` is not on PATH"),
+        "{}",
+        out.stdout
+    );
 }

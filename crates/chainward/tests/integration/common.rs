@@ -86,19 +86,29 @@ pub fn cases(plugin: &str) -> Vec<String> {
 }
 
 fn collect_cases(dir: &Path, prefix: &str, out: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         if !entry.path().is_dir() {
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
         let p = entry.path();
         let is_case = std::fs::read_dir(&p)
             .map(|es| {
                 es.flatten().any(|e| {
                     let n = e.file_name().to_string_lossy().into_owned();
-                    n == "package.json" || n == ".github" || n.to_ascii_lowercase().contains("dockerfile") || n.ends_with(".json") || n.ends_with(".yml")
+                    n == "package.json"
+                        || n == ".github"
+                        || n.to_ascii_lowercase().contains("dockerfile")
+                        || n.ends_with(".json")
+                        || n.ends_with(".yml")
                 })
             })
             .unwrap_or(false);

@@ -16,7 +16,11 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                let rel = p.strip_prefix(root).expect("below root").to_string_lossy().into_owned();
+                let rel = p
+                    .strip_prefix(root)
+                    .expect("below root")
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, std::fs::read(&p).expect("read"));
             }
         }
@@ -31,19 +35,34 @@ fn fix_diff_then_fix_then_nothing_left() {
     for case in cases("pin-check") {
         let tmp = copy_fixture(&format!("pin-check/{case}"));
         let before = read_tree(tmp.path());
+        let mut safe_diff = String::new();
         for unsafe_fixes in [false, true] {
             let mut args = vec!["check", "--diff", "--color", "never", "."];
             if unsafe_fixes {
                 args.push("--unsafe-fixes");
             }
             let diff = run(tmp.path(), &args);
-            assert!(diff.code == 0 || diff.code == 1, "{case}: {}", diff.snapshot());
-            assert_eq!(read_tree(tmp.path()), before, "{case}: --diff wrote something");
-            if diff.stdout.is_empty() {
+            assert!(
+                diff.code == 0 || diff.code == 1,
+                "{case}: {}",
+                diff.snapshot()
+            );
+            assert_eq!(
+                read_tree(tmp.path()),
+                before,
+                "{case}: --diff wrote something"
+            );
+            // The unsafe variant is snapshotted only where unsafe fixes add something.
+            if diff.stdout.is_empty() || (unsafe_fixes && diff.stdout == safe_diff) {
                 continue;
             }
             let suffix = if unsafe_fixes { "__unsafe" } else { "" };
-            snap!("pin-check", format!("fix_diff__{}{suffix}", snap_name(&case)), diff.snapshot());
+            snap!(
+                "pin-check",
+                format!("fix_diff__{}{suffix}", snap_name(&case)),
+                diff.snapshot()
+            );
+            safe_diff = diff.stdout;
         }
         let diff = run(tmp.path(), &["check", "--diff", "--color", "never", "."]);
         if diff.stdout.is_empty() {
@@ -52,42 +71,92 @@ fn fix_diff_then_fix_then_nothing_left() {
         with_fixes += 1;
 
         let fixed = run(tmp.path(), &["fix", "--color", "never", "."]);
-        assert!(fixed.code == 0 || fixed.code == 1, "{case}: {}", fixed.snapshot());
+        assert!(
+            fixed.code == 0 || fixed.code == 1,
+            "{case}: {}",
+            fixed.snapshot()
+        );
         let after = read_tree(tmp.path());
-        assert_ne!(after, before, "{case}: fix wrote nothing although --diff showed changes");
+        assert_ne!(
+            after, before,
+            "{case}: fix wrote nothing although --diff showed changes"
+        );
         // Only the files the diff named changed.
         for (path, bytes) in &after {
             if before.get(path) != Some(bytes) {
-                assert!(diff.stdout.contains(&format!("a/{path}")), "{case}: {path} changed but was not in the diff");
+                assert!(
+                    diff.stdout.contains(&format!("a/{path}")),
+                    "{case}: {path} changed but was not in the diff"
+                );
             }
         }
         // A second run is a no-op.
         let again = run(tmp.path(), &["fix", "--color", "never", "."]);
-        assert_eq!(read_tree(tmp.path()), after, "{case}: the second fix changed files");
-        assert!(again.stderr.contains("Applied 0 fixes"), "{case}: {}", again.stderr);
+        assert_eq!(
+            read_tree(tmp.path()),
+            after,
+            "{case}: the second fix changed files"
+        );
+        assert!(
+            again.stderr.contains("Applied 0 fixes"),
+            "{case}: {}",
+            again.stderr
+        );
         let diff_again = run(tmp.path(), &["check", "--diff", "."]);
-        assert!(diff_again.stdout.is_empty(), "{case}: still a diff after fix:\n{}", diff_again.stdout);
+        assert!(
+            diff_again.stdout.is_empty(),
+            "{case}: still a diff after fix:\n{}",
+            diff_again.stdout
+        );
     }
-    assert!(with_fixes >= 8, "expected at least 8 fixtures with fixes, found {with_fixes}");
+    assert!(
+        with_fixes >= 8,
+        "expected at least 8 fixtures with fixes, found {with_fixes}"
+    );
 }
 
 #[test]
 fn only_version_strings_change() {
     // Formatting fixtures: tabs, CRLF + 4 spaces, no trailing newline survive byte for byte.
-    for case in ["formatting-tabs", "formatting-crlf-4space", "formatting-no-newline"] {
+    for case in [
+        "formatting-tabs",
+        "formatting-crlf-4space",
+        "formatting-no-newline",
+    ] {
         let tmp = copy_fixture(&format!("pin-check/{case}"));
-        let before = std::fs::read_to_string(tmp.path().join("package.json")).expect("package.json");
+        let before =
+            std::fs::read_to_string(tmp.path().join("package.json")).expect("package.json");
         run(tmp.path(), &["fix", "."]);
         let after = std::fs::read_to_string(tmp.path().join("package.json")).expect("package.json");
         assert_ne!(before, after, "{case}: nothing fixed");
-        assert_eq!(before.matches("\r\n").count(), after.matches("\r\n").count(), "{case}: line endings");
-        assert_eq!(before.matches('\t').count(), after.matches('\t').count(), "{case}: tabs");
-        assert_eq!(before.ends_with('\n'), after.ends_with('\n'), "{case}: trailing newline");
-        assert_eq!(before.lines().count(), after.lines().count(), "{case}: line count");
+        assert_eq!(
+            before.matches("\r\n").count(),
+            after.matches("\r\n").count(),
+            "{case}: line endings"
+        );
+        assert_eq!(
+            before.matches('\t').count(),
+            after.matches('\t').count(),
+            "{case}: tabs"
+        );
+        assert_eq!(
+            before.ends_with('\n'),
+            after.ends_with('\n'),
+            "{case}: trailing newline"
+        );
+        assert_eq!(
+            before.lines().count(),
+            after.lines().count(),
+            "{case}: line count"
+        );
         for (b, a) in before.lines().zip(after.lines()) {
             if b != a {
                 let key = |l: &str| l.split(':').next().unwrap_or("").to_string();
-                assert_eq!(key(b), key(a), "{case}: only values may change: {b:?} -> {a:?}");
+                assert_eq!(
+                    key(b),
+                    key(a),
+                    "{case}: only values may change: {b:?} -> {a:?}"
+                );
             }
         }
     }
@@ -103,6 +172,14 @@ fn read_only_target_writes_nothing_and_exits_2() {
     std::fs::set_permissions(&lock, perms).expect("chmod");
     let out = run(tmp.path(), &["fix", "."]);
     assert_eq!(out.code, 2, "{}", out.snapshot());
-    assert!(out.stderr.contains("package-lock.json") && out.stderr.contains("read-only"), "{}", out.stderr);
-    assert_eq!(read_tree(tmp.path()), before, "a file was written although the fix failed");
+    assert!(
+        out.stderr.contains("package-lock.json") && out.stderr.contains("read-only"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        read_tree(tmp.path()),
+        before,
+        "a file was written although the fix failed"
+    );
 }
