@@ -13,6 +13,9 @@ use crate::span::LineIndex;
 
 pub const FILE_NAME: &str = "chainward.toml";
 
+/// The span of a config value, when toml_edit knows it.
+pub type Span = Option<Range<usize>>;
+
 /// Where a config value came from, for error messages.
 #[derive(Debug, Clone)]
 struct Source {
@@ -92,10 +95,7 @@ impl PluginConfig {
     }
 
     /// A table of string values (`"actions/*" = "ref-pin"`), in file order.
-    pub fn get_string_table(
-        &self,
-        key: &str,
-    ) -> Result<Vec<(String, String, Option<Range<usize>>)>, Error> {
+    pub fn get_string_table(&self, key: &str) -> Result<Vec<(String, String, Span)>, Error> {
         let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {
             return Ok(Vec::new());
         };
@@ -384,7 +384,7 @@ fn positive(source: &Source, v: &toml_edit::Item, key: &str) -> Result<u64, Erro
 
 fn ignore_entry(source: &Source, entry: &toml_edit::Table) -> Result<IgnoreEntry, Error> {
     let span = entry.span().unwrap_or(0..0);
-    let get_str = |key: &str| -> Result<Option<(String, Option<Range<usize>>)>, Error> {
+    let get_str = |key: &str| -> Result<Option<(String, Span)>, Error> {
         match entry.get(key) {
             None => Ok(None),
             Some(v) => v

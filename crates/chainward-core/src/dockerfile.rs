@@ -170,6 +170,11 @@ pub fn is_dockerfile_name(name: &str) -> bool {
         || lower.ends_with(".containerfile")
 }
 
+/// The cached parse of a Dockerfile.
+pub fn parsed(file: &crate::project::SourceFile) -> Option<&Dockerfile> {
+    file.parsed(|_, text| Ok(parse(text)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,9 +198,4 @@ mod tests {
         let from = df.instructions[0].as_from().expect("from");
         assert_eq!(from.image.text, "alpine:3");
     }
-}
-
-/// The cached parse of a Dockerfile.
-pub fn parsed(file: &crate::project::SourceFile) -> Option<&Dockerfile> {
-    file.parsed(|_, text| Ok(parse(text)))
 }

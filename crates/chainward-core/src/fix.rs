@@ -106,7 +106,7 @@ pub fn apply(
             let taken = accepted
                 .get(edit.path.as_path())
                 .map_or(&[][..], Vec::as_slice);
-            if taken.iter().any(|t| *t == edit) || new_edits.contains(&edit) {
+            if taken.contains(&edit) || new_edits.contains(&edit) {
                 continue;
             }
             let clash = taken

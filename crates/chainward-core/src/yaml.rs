@@ -127,6 +127,11 @@ fn convert(node: &MarkedYaml<'_>, map: &CharToByte<'_>, depth: usize) -> Result<
     })
 }
 
+/// The cached YAML tree of `file`; `None` if it does not parse (the error is on the file).
+pub fn parsed(file: &crate::project::SourceFile) -> Option<&Yaml> {
+    file.parsed(|f, text| parse(text).map_err(|e| f.parse_error(e.span, e.message)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,9 +168,4 @@ mod tests {
         // Either a clear error or a bounded result; never an exhausted machine.
         let _ = parse(&text);
     }
-}
-
-/// The cached YAML tree of `file`; `None` if it does not parse (the error is on the file).
-pub fn parsed(file: &crate::project::SourceFile) -> Option<&Yaml> {
-    file.parsed(|f, text| parse(text).map_err(|e| f.parse_error(e.span, e.message)))
 }
