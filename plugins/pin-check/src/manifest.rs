@@ -142,20 +142,37 @@ pub(crate) fn check(
 struct Lock {
     file: Arc<SourceFile>,
     importer: String,
+    /// The lockfile as seen from the package.json's folder (`package-lock.json`,
+    /// `../../package-lock.json`), for messages.
+    shown: String,
 }
 
 impl Lock {
     fn find(project: &Project, manifest: &SourceFile) -> Option<Lock> {
         let (file, importer) = lockfile_for(project, &manifest.path)?;
-        Some(Lock { file, importer })
+        let name = file
+            .path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let depth = if importer.is_empty() {
+            0
+        } else {
+            importer.split('/').count()
+        };
+        let shown = format!("{}{name}", "../".repeat(depth));
+        Some(Lock {
+            file,
+            importer,
+            shown,
+        })
     }
 
     fn parsed(&self) -> Option<&NpmLockfile> {
         npm_lockfile(&self.file)
     }
 
-    fn name(&self) -> String {
-        self.file.path.display().to_string()
+    fn name(&self) -> &str {
+        &self.shown
     }
 }
 
