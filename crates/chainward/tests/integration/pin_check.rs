@@ -62,3 +62,33 @@ fn clean_project_exits_zero() {
     );
     assert_eq!(out.code, 0, "{}", out.snapshot());
 }
+
+/// Every snapshot under snapshots/pin-check belongs to a fixture that still exists (stale
+/// snapshots would otherwise linger unnoticed after a fixture is renamed or removed).
+#[test]
+fn no_orphan_snapshots() {
+    let cases = cases("pin-check");
+    let dir = crate::common::workspace().join("snapshots/pin-check");
+    for entry in std::fs::read_dir(&dir).expect("snapshots/pin-check") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let Some(stem) = name.strip_suffix(".snap") else {
+            continue;
+        };
+        let case = stem
+            .strip_prefix("check__")
+            .or_else(|| stem.strip_prefix("fix_diff__"))
+            .unwrap_or_else(|| panic!("unexpected snapshot {name}"));
+        let case = case
+            .strip_suffix("__unsafe")
+            .unwrap_or(case)
+            .replace("__", "/");
+        assert!(
+            cases.contains(&case),
+            "snapshot {name} has no fixture `{case}`"
+        );
+    }
+}
