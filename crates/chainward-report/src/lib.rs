@@ -58,8 +58,8 @@ pub struct Report<'a> {
     pub tool_version: &'a str,
     /// Colors in text output.
     pub color: bool,
-    /// Text: end with the summary line and the "fixable with `chainward fix`" hint.
-    pub fix_hint: bool,
+    /// Text: end with a summary line.
+    pub summary: bool,
 }
 
 impl Report<'_> {

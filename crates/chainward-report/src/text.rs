@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet, renderer::DecorStyle};
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet, renderer::DecorStyle};
 use chainward_core::fix::Applicability;
 use chainward_core::span::LineIndex;
 use chainward_core::{Finding, Severity};
@@ -33,7 +33,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
         let block = render_one(&renderer, finding, source);
         writeln!(out, "{block}\n")?;
     }
-    if report.fix_hint {
+    if report.summary {
         writeln!(out, "{}", summary(report.findings))?;
     }
     Ok(())
@@ -52,7 +52,6 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<&(String, LineInd
     let title = level(f.severity)
         .primary_title(f.message.as_str())
         .id(f.rule.as_str());
-    let mut groups = Vec::new();
     let snippet = source.and_then(|(text, lines)| excerpt(text, lines, &f.location.span));
     let mut group = match snippet {
         Some((slice, line_start, span)) => {
@@ -107,9 +106,7 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<&(String, LineInd
         };
         group = group.element(Level::HELP.message(text));
     }
-    groups.push(group);
-    let _ = Group::with_title;
-    renderer.render(&groups)
+    renderer.render(&[group])
 }
 
 /// The lines a span covers: (text of those lines, first line number, span within it). `None`

@@ -222,7 +222,7 @@ pub fn check(
         sources: &sources,
         tool_version: env!("CARGO_PKG_VERSION"),
         color,
-        fix_hint: !args.quiet && !wants_fix,
+        summary: !args.quiet,
     };
     let format = match args.format {
         OutputFormat::Text => chainward_report::Format::Text,

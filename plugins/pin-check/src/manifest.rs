@@ -368,7 +368,7 @@ fn pin_fix(
     let real_name = alias_name.unwrap_or(entry.name);
     let version = match entry.section {
         Section::Overrides | Section::Resolutions | Section::PnpmOverrides => {
-            single_locked_version(lf, real_name, &lock.name())?
+            single_locked_version(lf, real_name, lock.name())?
         }
         _ => {
             let (key, pkg) = lf.resolve(&lock.importer, entry.name).ok_or_else(|| {
@@ -409,19 +409,7 @@ fn pin_fix(
         Some(real) => format!("npm:{real}@{version}"),
         None => version.clone(),
     };
-    let replacement = quote(&new_spec);
-    let mut edits = vec![Edit::replace(
-        &file.path,
-        entry.spec_span.clone(),
-        replacement.clone(),
-    )];
-    if lf.records_specs()
-        && let Ok(lock_text) = lock.file.text()
-        && let Some(span) =
-            lf.importer_spec_span(lock_text, &lock.importer, entry.section, entry.key)
-    {
-        edits.push(Edit::replace(&lock.file.path, span, replacement));
-    }
+    let edits = spec_edits(file, entry, lock, lf, &new_spec);
     let description = format!(
         "pin `{}` to {new_spec}, the version {} installs",
         entry.key,
@@ -478,7 +466,27 @@ fn with_git_pin(
     };
     let base = spec.split('#').next().unwrap_or(spec).trim();
     let new_spec = format!("{base}#{sha}");
-    let replacement = quote(&new_spec);
+    let edits = spec_edits(file, entry, lock, lf, &new_spec);
+    finding.with_fix(Fix::unsafe_(
+        format!(
+            "pin `{}` to `{new_spec}`, the commit {} resolved",
+            entry.key,
+            lock.name()
+        ),
+        edits,
+    ))
+}
+
+/// The edits that change a spec to `new_spec`: in package.json, and in the lockfile's record of
+/// that spec for the importer (v2/v3 lockfiles; v1 records no specs), so that the two agree.
+fn spec_edits(
+    file: &SourceFile,
+    entry: &DepEntry<'_>,
+    lock: &Lock,
+    lf: &NpmLockfile,
+    new_spec: &str,
+) -> Vec<Edit> {
+    let replacement = quote(new_spec);
     let mut edits = vec![Edit::replace(
         &file.path,
         entry.spec_span.clone(),
@@ -490,12 +498,5 @@ fn with_git_pin(
     {
         edits.push(Edit::replace(&lock.file.path, span, replacement));
     }
-    finding.with_fix(Fix::unsafe_(
-        format!(
-            "pin `{}` to `{new_spec}`, the commit {} resolved",
-            entry.key,
-            lock.name()
-        ),
-        edits,
-    ))
+    edits
 }
