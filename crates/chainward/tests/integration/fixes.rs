@@ -183,3 +183,40 @@ fn read_only_target_writes_nothing_and_exits_2() {
         "a file was written although the fix failed"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn fix_keeps_the_file_mode_and_leaves_no_temp_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = copy_fixture("pin-check/ranges-no-resolved");
+    let pj = tmp.path().join("package.json");
+    std::fs::set_permissions(&pj, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let out = run(tmp.path(), &["fix", "."]);
+    assert!(out.code == 0 || out.code == 1, "{}", out.snapshot());
+    let mode = std::fs::metadata(&pj)
+        .expect("package.json")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o640, "the fix changed the file mode");
+    let leftovers: Vec<String> = read_tree(tmp.path())
+        .into_keys()
+        .filter(|p| p.contains("chainward-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn explicit_config_file() {
+    let tmp = copy_fixture("pin-check/ranges-no-resolved");
+    let cfg = tmp.path().join("custom.toml");
+    std::fs::write(&cfg, "[rules]\n\"pin-check/range-specifier\" = \"off\"\n").expect("config");
+    let out = run(tmp.path(), &["check", "--config", "custom.toml", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let out = run(tmp.path(), &["check", "--config", "missing.toml", "."]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("missing.toml"), "{}", out.stderr);
+}
