@@ -94,6 +94,24 @@ impl PluginConfig {
             .ok_or_else(|| self.error(item.span(), format!("`{key}` must be true or false")))
     }
 
+    /// An array of strings; `None` when the key is absent.
+    pub fn get_string_list(&self, key: &str) -> Result<Option<Vec<String>>, Error> {
+        let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {
+            return Ok(None);
+        };
+        let Some(arr) = item.as_array() else {
+            return Err(self.error(item.span(), format!("`{key}` must be an array of strings")));
+        };
+        arr.iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| self.error(v.span(), format!("`{key}` entries must be strings")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
     /// A table of string values (`"actions/*" = "ref-pin"`), in file order.
     pub fn get_string_table(&self, key: &str) -> Result<Vec<(String, String, Span)>, Error> {
         let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {

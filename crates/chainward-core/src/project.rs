@@ -25,6 +25,8 @@ pub enum FileKind {
     PnpmLock,
     YarnLock,
     BunLock,
+    /// `bun.lockb` (binary; never read as text).
+    BunLockb,
     Npmrc,
     PnpmWorkspace,
     YarnRc,
@@ -46,6 +48,7 @@ impl FileKind {
             "pnpm-lock.yaml" => FileKind::PnpmLock,
             "yarn.lock" => FileKind::YarnLock,
             "bun.lock" => FileKind::BunLock,
+            "bun.lockb" => FileKind::BunLockb,
             ".npmrc" => FileKind::Npmrc,
             "pnpm-workspace.yaml" => FileKind::PnpmWorkspace,
             ".yarnrc.yml" => FileKind::YarnRc,

@@ -37,6 +37,15 @@ pub struct LockPackage {
     pub dev_dependencies: BTreeMap<String, String>,
     pub optional_dependencies: BTreeMap<String, String>,
     pub peer_dependencies: BTreeMap<String, String>,
+    pub peer_dependencies_meta: BTreeMap<String, PeerMeta>,
+    pub extraneous: bool,
+}
+
+/// `peerDependenciesMeta.<name>`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PeerMeta {
+    pub optional: bool,
 }
 
 impl LockPackage {
@@ -59,9 +68,8 @@ pub struct NpmLockfile {
     /// Keyed by install path: `""` (root), `node_modules/a`, `packages/x`,
     /// `packages/x/node_modules/a`, ...
     pub packages: HashMap<String, LockPackage>,
-    /// Byte ranges of the importer entries (the root and workspace folders) in the file text,
-    /// for fixes that edit their specs.
-    importer_spans: HashMap<String, Range<usize>>,
+    /// Byte range of every entry's value in the file text (v2/v3), for findings and fixes.
+    entry_spans: HashMap<String, Range<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -107,7 +115,7 @@ impl NpmLockfile {
         }
         let base = text.as_ptr() as usize;
         let mut packages = HashMap::new();
-        let mut importer_spans = HashMap::new();
+        let mut entry_spans = HashMap::new();
         match top.packages {
             Some(map) if lockfile_version >= 2 => {
                 // Entries are independent: parse them on every core.
@@ -123,10 +131,9 @@ impl NpmLockfile {
                     })
                     .collect::<Result<_, _>>()?;
                 packages.reserve(parsed.len());
+                entry_spans.reserve(parsed.len());
                 for (key, pkg, start, len) in parsed {
-                    if is_importer(&key) {
-                        importer_spans.insert(key.clone(), start..start + len);
-                    }
+                    entry_spans.insert(key.clone(), start..start + len);
                     packages.insert(key, pkg);
                 }
             }
@@ -144,7 +151,7 @@ impl NpmLockfile {
             lockfile_version,
             name: top.name,
             packages,
-            importer_spans,
+            entry_spans,
         })
     }
 
@@ -189,19 +196,31 @@ impl NpmLockfile {
         pkg
     }
 
-    /// Span of the spec string (quotes included) of `name` in `section` of importer `dir`.
+    /// Span of the spec string (quotes included) of `name` in `section` of the entry `key`
+    /// (an importer such as `""` or `packages/a`, or any installed package).
     pub fn importer_spec_span(
         &self,
         text: &str,
-        dir: &str,
+        key: &str,
         section: Section,
         name: &str,
     ) -> Option<Range<usize>> {
-        let range = self.importer_spans.get(dir)?;
+        self.field_span(text, key, &[section.key(), name])
+    }
+
+    /// Span of a value inside the entry `key`, following `path` (`["resolved"]`,
+    /// `["dependencies", "ms"]`). Parses only that entry's text.
+    pub fn field_span(&self, text: &str, key: &str, path: &[&str]) -> Option<Range<usize>> {
+        let range = self.entry_spans.get(key)?;
         let slice = text.get(range.clone())?;
         let entry = json::parse(slice).ok()?;
-        let value = entry.get(section.key())?.get(name)?;
+        let value = entry.pointer(path)?;
         Some(value.span.start + range.start..value.span.end + range.start)
+    }
+
+    /// The span of the entry `key`'s opening `{`, for findings about the whole entry.
+    pub fn entry_span(&self, key: &str) -> Option<Range<usize>> {
+        self.entry_spans.get(key).map(|r| r.start..r.start + 1)
     }
 }
 
@@ -222,7 +241,7 @@ fn parent_dir(dir: &str) -> String {
 }
 
 /// The root and workspace folders: every key not inside a node_modules folder.
-fn is_importer(key: &str) -> bool {
+pub fn is_importer(key: &str) -> bool {
     !(key.starts_with("node_modules/") || key.contains("/node_modules/"))
 }
 
@@ -290,6 +309,59 @@ pub fn npm_lockfile(file: &SourceFile) -> Option<&NpmLockfile> {
     file.parsed(NpmLockfile::parse)
 }
 
+/// The folders from `dir` upwards, each with the path from it down to `dir` (`""` for `dir`
+/// itself, `packages/a` for the root of a workspace `packages/a`). Relative paths climb past
+/// `.` through `..` using the real folder names, so a workspace member scanned on its own still
+/// finds its root.
+pub fn ancestors(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut current = clean(dir);
+    let mut climbed: Vec<String> = Vec::new();
+    for _ in 0..64 {
+        out.push((
+            current.clone(),
+            climbed.iter().rev().cloned().collect::<Vec<_>>().join("/"),
+        ));
+        let is_named = matches!(
+            current.components().next_back(),
+            Some(std::path::Component::Normal(_))
+        );
+        let (name, up) = if is_named {
+            let name = current
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            let parent = current
+                .parent()
+                .map(Path::to_path_buf)
+                .filter(|p| !p.as_os_str().is_empty());
+            (name, parent.unwrap_or_else(|| PathBuf::from(".")))
+        } else {
+            // `.` or a path ending in `..`: climb through the real folder names.
+            let Ok(real) = std::fs::canonicalize(&current) else {
+                break;
+            };
+            let up = if current == Path::new(".") {
+                PathBuf::from("..")
+            } else {
+                current.join("..")
+            };
+            (
+                real.file_name().map(|n| n.to_string_lossy().into_owned()),
+                up,
+            )
+        };
+        let Some(name) = name else { break };
+        if let (Ok(a), Ok(b)) = (std::fs::canonicalize(&up), std::fs::canonicalize(&current))
+            && a == b
+        {
+            break;
+        }
+        climbed.push(name);
+        current = up;
+    }
+    out
+}
+
 /// The npm lockfile covering the package.json at `manifest`, and the importer key of that
 /// package.json in it (`""` for the root, `packages/a` for a workspace member).
 ///
@@ -297,21 +369,18 @@ pub fn npm_lockfile(file: &SourceFile) -> Option<&NpmLockfile> {
 /// root's lockfile if that lockfile lists the member). `npm-shrinkwrap.json` wins over
 /// package-lock.json, as in npm.
 pub fn lockfile_for(project: &Project, manifest: &Path) -> Option<(Arc<SourceFile>, String)> {
-    let dir = clean(manifest.parent().unwrap_or(Path::new(".")));
-    let mut current = dir.clone();
-    let mut climbed: Vec<String> = Vec::new();
-    for _ in 0..64 {
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    for (folder, importer) in ancestors(dir) {
         for name in ["npm-shrinkwrap.json", "package-lock.json"] {
-            let candidate = if current == Path::new(".") {
+            let candidate = if folder == Path::new(".") {
                 PathBuf::from(name)
             } else {
-                current.join(name)
+                folder.join(name)
             };
             if let Some(file) = project.file_at(&candidate) {
-                if climbed.is_empty() {
-                    return Some((file, String::new()));
+                if importer.is_empty() {
+                    return Some((file, importer));
                 }
-                let importer: String = climbed.iter().rev().cloned().collect::<Vec<_>>().join("/");
                 let lock = npm_lockfile(&file)?;
                 return lock
                     .packages
@@ -319,42 +388,6 @@ pub fn lockfile_for(project: &Project, manifest: &Path) -> Option<(Arc<SourceFil
                     .then_some((file, importer));
             }
         }
-        // Up one level.
-        let name = match current.file_name() {
-            Some(n)
-                if current
-                    .components()
-                    .next_back()
-                    .is_some_and(|c| matches!(c, std::path::Component::Normal(_))) =>
-            {
-                n.to_string_lossy().into_owned()
-            }
-            _ => {
-                // `.` or `..`-ended relative path: climb through the real folder names.
-                let real = std::fs::canonicalize(&current).ok()?;
-                real.file_name()?.to_string_lossy().into_owned()
-            }
-        };
-        climbed.push(name);
-        current = match current.parent() {
-            Some(p) if !p.as_os_str().is_empty() && current.file_name().is_some() => {
-                p.to_path_buf()
-            }
-            _ if current.is_absolute() => return None,
-            _ => {
-                let up = if current == Path::new(".") {
-                    PathBuf::from("..")
-                } else if current.file_name().is_some() {
-                    PathBuf::from(".")
-                } else {
-                    current.join("..")
-                };
-                if std::fs::canonicalize(&up).ok()? == std::fs::canonicalize(&current).ok()? {
-                    return None;
-                }
-                up
-            }
-        };
     }
     None
 }

@@ -5,7 +5,7 @@ use chainward_core::Rule;
 use chainward_core::rule::core_rules;
 
 /// Built-in plugins, in the order their findings are documented.
-pub static PLUGINS: &[&dyn Plugin] = &[&pin_check::PinCheck];
+pub static PLUGINS: &[&dyn Plugin] = &[&pin_check::PinCheck, &npm_ci::NpmCi];
 
 /// Every known rule: the engine's own, then each plugin's.
 pub fn all_rules() -> Vec<&'static Rule> {

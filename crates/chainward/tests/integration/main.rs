@@ -7,5 +7,6 @@ mod commands;
 mod common;
 mod fixes;
 mod formats;
+mod npm_ci;
 mod npm_oracle;
 mod pin_check;

@@ -23,7 +23,7 @@ const CASES: &[&str] = &[
     "mcp-server",
 ];
 
-fn npm(dir: &Path, args: &[&str], keep_resolved: bool) -> std::process::Output {
+pub fn npm(dir: &Path, args: &[&str], keep_resolved: bool) -> std::process::Output {
     let userconfig = dir.join(".oracle-npmrc");
     std::fs::write(&userconfig, "").expect("empty npmrc");
     let cache = dir.join(".oracle-cache");

@@ -1,0 +1,174 @@
+//! Differential test: `npm-ci/lockfile-out-of-sync` fires exactly when the real
+//! `npm ci --dry-run --ignore-scripts --offline` fails, on real fixtures and mutations of them.
+
+use std::path::Path;
+
+use crate::common::{copy_fixture, run};
+use crate::npm_oracle::npm;
+
+/// A mutation of package.json (and the tree): `None` when it does not apply to the fixture.
+type Mutation = fn(&Path, &mut serde_json::Value) -> Option<()>;
+
+fn deps(pj: &mut serde_json::Value) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+    pj.get_mut("dependencies")?.as_object_mut()
+}
+
+const MUTATIONS: &[(&str, Mutation)] = &[
+    ("unchanged", |_, _| Some(())),
+    ("add a dependency the lockfile lacks", |_, pj| {
+        deps(pj)?.insert("left-pad".into(), "1.3.0".into());
+        Some(())
+    }),
+    ("narrow a range past the locked version", |_, pj| {
+        let d = deps(pj)?;
+        let (name, _) = d
+            .iter()
+            .find(|(_, v)| v.as_str().is_some_and(|s| !s.starts_with("npm:")))?;
+        let name = name.clone();
+        d.insert(name, "^999.0.0".into());
+        Some(())
+    }),
+    ("narrow an alias past the locked version", |_, pj| {
+        let d = deps(pj)?;
+        let (name, spec) = d
+            .iter()
+            .find(|(_, v)| v.as_str().is_some_and(|s| s.starts_with("npm:")))?;
+        let real = spec
+            .as_str()?
+            .trim_start_matches("npm:")
+            .rsplit_once('@')?
+            .0
+            .to_string();
+        let name = name.clone();
+        d.insert(name, format!("npm:{real}@^999.0.0").into());
+        Some(())
+    }),
+    ("remove a dependency", |_, pj| {
+        let d = deps(pj)?;
+        let first = d.keys().next()?.clone();
+        d.remove(&first);
+        Some(())
+    }),
+    ("widen a range (still satisfied)", |_, pj| {
+        let d = deps(pj)?;
+        let (name, _) = d
+            .iter()
+            .find(|(_, v)| v.as_str().is_some_and(|s| s.starts_with('^')))?;
+        let name = name.clone();
+        d.insert(name, "*".into());
+        Some(())
+    }),
+    ("move a dependency to devDependencies", |_, pj| {
+        let d = deps(pj)?;
+        let first = d.keys().next()?.clone();
+        let spec = d.remove(&first)?;
+        let dev = pj
+            .as_object_mut()?
+            .entry("devDependencies")
+            .or_insert_with(|| serde_json::json!({}));
+        dev.as_object_mut()?.insert(first, spec);
+        Some(())
+    }),
+    ("rename a workspace", |dir, _| {
+        let ws = dir.join("packages/a/package.json");
+        let text = std::fs::read_to_string(&ws).ok()?;
+        std::fs::write(
+            &ws,
+            text.replace("\"name\": \"a\"", "\"name\": \"a-renamed\""),
+        )
+        .ok()
+    }),
+    ("add a workspace", |dir, pj| {
+        pj.get("workspaces")?;
+        let ws = dir.join("packages/zz");
+        std::fs::create_dir_all(&ws).ok()?;
+        std::fs::write(
+            ws.join("package.json"),
+            "{\"name\": \"zz\", \"version\": \"1.0.0\"}\n",
+        )
+        .ok()
+    }),
+];
+
+const FIXTURES: &[&str] = &[
+    "ranges",
+    "ranges-no-resolved",
+    "npm-alias",
+    "workspaces",
+    "lockfile-v2",
+    "shrinkwrap",
+    "mcp-server",
+    "out-of-range",
+];
+
+#[test]
+fn lockfile_out_of_sync_agrees_with_npm_ci() {
+    let mut cases = 0;
+    let mut disagreements = Vec::new();
+    for fixture in FIXTURES {
+        for (what, mutate) in MUTATIONS {
+            let tmp = copy_fixture(&format!("pin-check/{fixture}"));
+            let dir = tmp.path();
+            let pj_path = dir.join("package.json");
+            let mut pj: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&pj_path).expect("package.json"))
+                    .expect("json");
+            if mutate(dir, &mut pj).is_none() {
+                continue;
+            }
+            if *what != "unchanged" && !what.contains("workspace") {
+                std::fs::write(
+                    &pj_path,
+                    serde_json::to_string_pretty(&pj).expect("json") + "\n",
+                )
+                .expect("write");
+            }
+            cases += 1;
+            let ours = run(
+                dir,
+                &[
+                    "npm-ci",
+                    "--select",
+                    "npm-ci/lockfile-out-of-sync",
+                    "--format",
+                    "json",
+                    ".",
+                ],
+            );
+            let json: serde_json::Value = serde_json::from_str(&ours.stdout)
+                .unwrap_or_else(|e| panic!("{fixture}/{what}: {e}: {}", ours.stderr));
+            let our_errors: Vec<String> = json["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .filter(|f| f["severity"] == "error")
+                .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+                .collect();
+            let keep_resolved = std::fs::read_to_string(
+                dir.join("package-lock.json")
+                    .exists()
+                    .then(|| dir.join("package-lock.json"))
+                    .unwrap_or_else(|| dir.join("npm-shrinkwrap.json")),
+            )
+            .expect("lockfile")
+            .contains("\"resolved\"");
+            let npm_out = npm(dir, &["ci", "--dry-run"], keep_resolved);
+            let npm_fails = !npm_out.status.success();
+            if npm_fails != !our_errors.is_empty() {
+                disagreements.push(format!(
+                    "{fixture} / {what}: npm ci {} but chainward {}\n  npm: {}\n  chainward: {our_errors:?}",
+                    if npm_fails { "fails" } else { "passes" },
+                    if our_errors.is_empty() { "passes" } else { "fails" },
+                    String::from_utf8_lossy(&npm_out.stderr).lines().filter(|l| l.contains("error")).take(3).collect::<Vec<_>>().join(" | ")
+                ));
+            }
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of {cases} cases disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(cases >= 40, "only {cases} differential cases ran");
+}

@@ -1,0 +1,290 @@
+//! Every entry of an npm lockfile: integrity present and strong, resolved from an allowed host
+//! over https, under its own name; git dependencies and v1 lockfiles called out.
+
+use chainward_core::{Finding, Fixability, Rule, Severity, SourceFile};
+use chainward_npm::lockfile::is_importer;
+use chainward_npm::{LockPackage, npm_lockfile};
+
+use crate::Options;
+
+pub(crate) static MISSING_INTEGRITY: Rule = Rule {
+    id: "npm-ci/missing-integrity",
+    code: "NCI004",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A registry package in the lockfile has no integrity hash",
+    doc: r#"`integrity` is what makes `npm ci` reject a tarball whose bytes changed after the lockfile
+was written (a compromised registry, mirror or proxy). An entry without it installs whatever it
+is served. Git, `file:` and linked entries carry no hash by design and are not reported, nor are
+bundled (`inBundle`) packages or optional platform packages recorded without a tarball.
+
+Regenerate the entry with `npm install --package-lock-only` against the real registry.
+"#,
+};
+
+pub(crate) static WEAK_INTEGRITY: Rule = Rule {
+    id: "npm-ci/weak-integrity",
+    code: "NCI005",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A lockfile entry's integrity is SHA-1 only",
+    doc: r#"SHA-1 is broken for collision resistance; an integrity of only `sha1-…` (lockfiles written
+from very old registry metadata) protects far less than `sha512-…`. Regenerate the entry so npm
+records the SHA-512 the registry publishes.
+"#,
+};
+
+pub(crate) static DISALLOWED_HOST: Rule = Rule {
+    id: "npm-ci/disallowed-host",
+    code: "NCI006",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A lockfile entry resolves from a host that is not an allowed registry",
+    doc: r#"A `resolved` URL pointing somewhere other than your registry (a typo-squatted mirror, a
+personal server, a tarball on a CDN) is a classic way to slip a package past review. Allowed by
+default: `registry.npmjs.org` and `registry.yarnpkg.com`. Configure your own:
+
+```toml
+[npm-ci]
+allowed-hosts = ["registry.npmjs.org", "npm.internal.example.com"]
+```
+
+Entries without `resolved` (lockfiles written with `omit-lockfile-registry-resolved`) install
+from the configured registry and are not reported.
+"#,
+};
+
+pub(crate) static INSECURE_PROTOCOL: Rule = Rule {
+    id: "npm-ci/insecure-protocol",
+    code: "NCI007",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A lockfile entry is fetched over plain http: or git:",
+    doc: r#"`http:` and `git:` are unauthenticated and unencrypted: anyone on the network path can
+substitute the package. Use `https:` (or `git+https:`/`git+ssh:`).
+"#,
+};
+
+pub(crate) static NAME_MISMATCH: Rule = Rule {
+    id: "npm-ci/name-mismatch",
+    code: "NCI008",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A lockfile entry's registry URL names a different package",
+    doc: r#"`node_modules/lodash` resolved from `…/lodash-malicious/-/lodash-malicious-4.17.21.tgz`
+installs another package under a trusted name: a hand-edited or poisoned lockfile. npm aliases
+(`"name": "real-package"` in the entry) and scoped names are taken into account.
+"#,
+};
+
+pub(crate) static GIT_DEPENDENCY: Rule = Rule {
+    id: "npm-ci/git-dependency",
+    code: "NCI009",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A lockfile entry is resolved from git",
+    doc: r#"Git dependencies have no integrity hash, bypass the registry (and its malware scanning),
+and run their `prepare` script at install time, even with `--ignore-scripts` in some npm versions.
+Prefer a published version.
+"#,
+};
+
+pub(crate) static LOCKFILE_V1: Rule = Rule {
+    id: "npm-ci/lockfile-v1",
+    code: "NCI010",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "The lockfile is npm 5/6's format (lockfileVersion 1)",
+    doc: r#"npm 7 and later must fetch every package's metadata to upgrade a v1 lockfile before
+installing, so `npm ci` is neither offline nor exactly reproducible with it, and chainward cannot
+check it against package.json offline. Upgrade with `npm install --package-lock-only
+--ignore-scripts` (npm ≥ 7) and commit the result.
+"#,
+};
+
+pub(crate) fn check(file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
+    let Some(lock) = npm_lockfile(file) else {
+        return;
+    };
+    let Ok(text) = file.text() else { return };
+    if lock.lockfile_version == 1 {
+        let span = text
+            .find("\"lockfileVersion\"")
+            .map_or(0..1, |i| i..i + "\"lockfileVersion\"".len());
+        out.push(Finding::new(&LOCKFILE_V1, file, span, "lockfileVersion 1: npm 7+ must fetch metadata to upgrade it, so `npm ci` is not offline-reproducible")
+            .with_help("run `npm install --package-lock-only --ignore-scripts` with npm 7 or later and commit the v3 lockfile"));
+    }
+    let mut keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
+    keys.sort();
+    for key in keys {
+        let pkg = &lock.packages[key];
+        if pkg.link || pkg.in_bundle {
+            continue;
+        }
+        let span_of = |field: &str| {
+            lock.field_span(text, key, &[field])
+                .or_else(|| lock.entry_span(key))
+                .unwrap_or(0..0)
+        };
+        let resolved = pkg.resolved.as_deref().unwrap_or_default();
+        let kind = Source::of(resolved);
+        match kind {
+            Source::Git => {
+                out.push(Finding::new(&GIT_DEPENDENCY, file, span_of("resolved"), format!("`{key}` is resolved from git ({resolved}): no integrity hash, and its `prepare` script runs at install")));
+                if resolved.starts_with("git:") || resolved.starts_with("git+http:") {
+                    out.push(Finding::new(
+                        &INSECURE_PROTOCOL,
+                        file,
+                        span_of("resolved"),
+                        format!(
+                            "`{key}` is fetched over unencrypted `{}`",
+                            resolved.split(':').next().unwrap_or("git")
+                        ),
+                    ));
+                }
+            }
+            Source::Http { insecure, host } => {
+                if insecure {
+                    out.push(Finding::new(
+                        &INSECURE_PROTOCOL,
+                        file,
+                        span_of("resolved"),
+                        format!("`{key}` is fetched over plain http from {host}"),
+                    ));
+                }
+                if !opts
+                    .allowed_hosts
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(host))
+                {
+                    out.push(
+                        Finding::new(&DISALLOWED_HOST, file, span_of("resolved"), format!("`{key}` resolves from {host}, which is not an allowed registry"))
+                            .with_help(format!("allowed: {}; add the host to `allowed-hosts` under [npm-ci] if it is yours", opts.allowed_hosts.join(", "))),
+                    );
+                } else if let Some(url_name) = registry_name(resolved) {
+                    let expected = expected_name(key, pkg);
+                    if url_name != expected {
+                        out.push(Finding::new(&NAME_MISMATCH, file, span_of("resolved"), format!("`{key}` is `{expected}`, but its tarball URL is for the package `{url_name}`")));
+                    }
+                }
+            }
+            Source::File | Source::Other => {}
+        }
+        let registry_package =
+            matches!(kind, Source::Http { .. }) || (resolved.is_empty() && pkg.version.is_some());
+        match pkg.integrity.as_deref() {
+            None if registry_package && !(pkg.optional && resolved.is_empty()) => {
+                out.push(Finding::new(
+                    &MISSING_INTEGRITY,
+                    file,
+                    span_of("version"),
+                    format!(
+                        "`{key}` has no integrity hash: a changed tarball would install unnoticed"
+                    ),
+                ));
+            }
+            Some(integrity)
+                if !integrity
+                    .split_whitespace()
+                    .any(|h| !h.starts_with("sha1-")) =>
+            {
+                out.push(Finding::new(
+                    &WEAK_INTEGRITY,
+                    file,
+                    span_of("integrity"),
+                    format!("`{key}` is protected by SHA-1 only"),
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+enum Source<'a> {
+    Git,
+    Http { insecure: bool, host: &'a str },
+    File,
+    Other,
+}
+
+impl<'a> Source<'a> {
+    fn of(resolved: &'a str) -> Self {
+        if resolved.starts_with("git") || resolved.starts_with("github:") {
+            Source::Git
+        } else if let Some(rest) = resolved
+            .strip_prefix("https://")
+            .or_else(|| resolved.strip_prefix("http://"))
+        {
+            let authority = rest.split('/').next().unwrap_or_default();
+            let host_port = authority.rsplit('@').next().unwrap_or(authority);
+            let host = host_port.split(':').next().unwrap_or(host_port);
+            Source::Http {
+                insecure: resolved.starts_with("http://"),
+                host,
+            }
+        } else if resolved.starts_with("file:") || resolved.is_empty() {
+            Source::File
+        } else {
+            Source::Other
+        }
+    }
+}
+
+/// The package a registry tarball URL names: `…/@scope/name/-/name-1.0.0.tgz` (also with the
+/// scope's slash encoded as `%2f`) → `@scope/name`.
+fn registry_name(url: &str) -> Option<String> {
+    let (before, _) = url.split_once("/-/")?;
+    let path = before.split_once("://").map_or(before, |(_, p)| p);
+    let mut segments: Vec<&str> = path.split('/').skip(1).collect();
+    let name = segments.pop()?;
+    let decoded = name
+        .replace("%2f", "/")
+        .replace("%2F", "/")
+        .replace("%40", "@");
+    if decoded.contains('/') {
+        return Some(decoded);
+    }
+    match segments.last() {
+        Some(scope) if scope.starts_with('@') => Some(format!("{scope}/{decoded}")),
+        _ => Some(decoded),
+    }
+}
+
+/// The real name of the package installed at `key`: the entry's `name` (aliases) or the folder.
+fn expected_name(key: &str, pkg: &LockPackage) -> String {
+    if let Some(name) = &pkg.name {
+        return name.clone();
+    }
+    key.rsplit_once("node_modules/")
+        .map_or(key, |(_, n)| n)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_from_urls() {
+        assert_eq!(
+            registry_name("https://registry.npmjs.org/ms/-/ms-2.1.3.tgz").as_deref(),
+            Some("ms")
+        );
+        assert_eq!(
+            registry_name("https://registry.npmjs.org/@types/node/-/node-22.0.0.tgz").as_deref(),
+            Some("@types/node")
+        );
+        assert_eq!(
+            registry_name("https://registry.npmjs.org/@types%2fnode/-/node-22.0.0.tgz").as_deref(),
+            Some("@types/node")
+        );
+        assert_eq!(registry_name("https://example.com/a.tgz"), None);
+    }
+}

@@ -1,0 +1,86 @@
+//! npm-ci: the lockfile enforcer. Will this project install exactly what its lockfile says, from
+//! where we expect? Answered offline, with the verdict `npm ci` itself would give.
+
+mod coverage;
+mod entries;
+mod sync;
+
+use chainward_core::config::PluginConfig;
+use chainward_core::{Error, FileKind, Finding, Plugin, Project, Rule};
+use rayon::prelude::*;
+
+/// The npm-ci plugin.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NpmCi;
+
+pub static RULES: &[&Rule] = &[
+    &coverage::MISSING_LOCKFILE,
+    &coverage::MULTIPLE_LOCKFILES,
+    &sync::LOCKFILE_OUT_OF_SYNC,
+    &entries::MISSING_INTEGRITY,
+    &entries::WEAK_INTEGRITY,
+    &entries::DISALLOWED_HOST,
+    &entries::INSECURE_PROTOCOL,
+    &entries::NAME_MISMATCH,
+    &entries::GIT_DEPENDENCY,
+    &entries::LOCKFILE_V1,
+];
+
+/// The registries allowed by default: npm's and yarn's public ones.
+pub const DEFAULT_HOSTS: &[&str] = &["registry.npmjs.org", "registry.yarnpkg.com"];
+
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Options {
+    fn from_config(config: &PluginConfig) -> Result<Self, Error> {
+        config.deny_unknown_keys("npm-ci", &["allowed-hosts"])?;
+        let hosts = config.get_string_list("allowed-hosts")?;
+        Ok(Self {
+            allowed_hosts: hosts
+                .unwrap_or_else(|| DEFAULT_HOSTS.iter().map(|h| h.to_string()).collect()),
+        })
+    }
+}
+
+impl Plugin for NpmCi {
+    fn id(&self) -> &'static str {
+        "npm-ci"
+    }
+
+    fn summary(&self) -> &'static str {
+        "The lockfile enforcer: present, in sync as `npm ci` judges it, integrity, allowed hosts"
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        RULES
+    }
+
+    fn validate_config(&self, config: &PluginConfig) -> Result<(), Error> {
+        Options::from_config(config).map(|_| ())
+    }
+
+    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding> {
+        let opts = Options::from_config(config).unwrap_or_else(|_| Options {
+            allowed_hosts: DEFAULT_HOSTS.iter().map(|h| h.to_string()).collect(),
+        });
+        project
+            .files()
+            .par_iter()
+            .flat_map_iter(|file| {
+                let mut out = Vec::new();
+                match file.kind {
+                    FileKind::PackageJson => coverage::check(project, file, &mut out),
+                    FileKind::NpmLock | FileKind::NpmShrinkwrap => {
+                        entries::check(file, &opts, &mut out);
+                        sync::check(project, file, &mut out);
+                    }
+                    _ => {}
+                }
+                out
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,432 @@
+//! `npm ci`'s own verdict, reproduced statically: every dependency of every importer (the root
+//! and each workspace) and of every locked package must be in the lockfile, where Node would
+//! look for it, at a version that satisfies its spec.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
+use chainward_npm::lockfile::is_importer;
+use chainward_npm::npmrc::npmrc;
+use chainward_npm::spec::is_full_sha;
+use chainward_npm::{
+    LockPackage, NpmLockfile, Section, Spec, classify, npm_lockfile, package_json,
+};
+
+pub(crate) static LOCKFILE_OUT_OF_SYNC: Rule = Rule {
+    id: "npm-ci/lockfile-out-of-sync",
+    code: "NCI003",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "The lockfile does not satisfy package.json the way `npm ci` requires",
+    doc: r#"`npm ci` refuses to install when package.json and the lockfile disagree: a dependency
+missing from the lockfile ("Missing: x@^2 from lock file") or locked at a version outside its
+range ("Invalid: lock file's x@1.0.0 does not satisfy x@^2"). chainward reproduces that check
+offline, for the root and every workspace, and for the dependencies of every locked package,
+resolving each one where Node would find it (`packages/a/node_modules/x` before
+`node_modules/x`), with npm aliases, git, tarball-URL, `file:` and workspace specs, overrides,
+and `legacy-peer-deps` from the project's `.npmrc` honoured.
+
+A spec that differs from what the lockfile recorded for the root but is still satisfied is
+reported as `info`: `npm ci` accepts it, `npm install` would rewrite the record. A dist-tag
+(`latest`) cannot be judged offline and is reported as `info` saying so.
+
+Bring the two back in sync with `npm install --package-lock-only --ignore-scripts` and review the
+lockfile diff.
+"#,
+};
+
+enum Verdict {
+    Ok,
+    Missing,
+    Invalid(String),
+    Undecidable(String),
+    Skip,
+}
+
+/// `dir` joined with a `/`-separated relative path, keeping `.` out of the result.
+fn join(dir: &Path, rel: &str) -> PathBuf {
+    let mut p = if dir == Path::new(".") || dir.as_os_str().is_empty() {
+        PathBuf::new()
+    } else {
+        dir.to_path_buf()
+    };
+    for part in rel.split('/').filter(|s| !s.is_empty()) {
+        p.push(part);
+    }
+    p
+}
+
+pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>) {
+    let Some(lock) = npm_lockfile(file) else {
+        return;
+    };
+    if !lock.records_specs() {
+        return; // v1: npm-ci/lockfile-v1 says why it cannot be judged offline
+    }
+    let Ok(lock_text) = file.text() else { return };
+    let dir = file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let legacy_peers = project
+        .file_at(&join(&dir, ".npmrc"))
+        .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("legacy-peer-deps")))
+        .unwrap_or(false);
+    let root_manifest = project.file_at(&join(&dir, "package.json"));
+    let overridden: HashSet<String> = root_manifest
+        .as_ref()
+        .and_then(|f| {
+            package_json(f).map(|p| {
+                p.deps(Section::Overrides)
+                    .iter()
+                    .map(|e| e.name.to_string())
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+
+    let mut importers: Vec<&String> = lock.packages.keys().filter(|k| is_importer(k)).collect();
+    importers.sort();
+    for importer in importers {
+        let Some(manifest) = project.file_at(&join(&join(&dir, importer), "package.json")) else {
+            continue;
+        };
+        let Some(pj) = package_json(&manifest) else {
+            continue;
+        };
+        let recorded = lock.importer(importer);
+        // A workspace is linked from the root's node_modules under its package name.
+        if !importer.is_empty()
+            && let Some(name) = pj.name()
+        {
+            let link = lock.packages.get(&format!("node_modules/{name}"));
+            if !link.is_some_and(|l| l.link && l.resolved.as_deref() == Some(importer.as_str())) {
+                let span = pj
+                    .json
+                    .member("name")
+                    .map_or(0..1, |m| m.value.span.clone());
+                out.push(
+                    Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, span, format!("Missing: workspace {name} ({importer}) from lock file"))
+                        .with_help("run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"),
+                );
+            }
+        }
+        let mut sections = vec![
+            Section::Dependencies,
+            Section::OptionalDependencies,
+            Section::DevDependencies,
+        ];
+        if !legacy_peers {
+            sections.push(Section::PeerDependencies);
+        }
+        for section in sections {
+            for entry in pj.deps(section) {
+                let Some(spec) = entry.spec else { continue };
+                let peer_optional = section == Section::PeerDependencies
+                    && pj
+                        .json
+                        .pointer(&["peerDependenciesMeta", entry.name, "optional"])
+                        .and_then(|v| v.as_bool())
+                        == Some(true);
+                let verdict = judge(
+                    lock,
+                    lock.resolve(importer, entry.name),
+                    entry.name,
+                    spec,
+                    overridden.contains(entry.name),
+                );
+                let at = entry.spec_span.clone();
+                match verdict {
+                    Verdict::Missing if peer_optional => {}
+                    Verdict::Missing => out.push(
+                        Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, at, format!("Missing: {}@{spec} from lock file ({})", entry.name, file.path.display()))
+                            .with_help("run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"),
+                    ),
+                    Verdict::Invalid(locked) => out.push(
+                        Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, at, format!("Invalid: lock file's {locked} does not satisfy {}@{spec}", entry.name))
+                            .with_help("run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"),
+                    ),
+                    Verdict::Undecidable(why) => out.push(
+                        Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, at, format!("cannot be judged offline: {why}")).with_severity(Severity::Info),
+                    ),
+                    Verdict::Ok => {
+                        let rec = recorded.and_then(|r| r.section(section)).and_then(|m| m.get(entry.name));
+                        if rec.is_some_and(|r| r != spec) {
+                            out.push(
+                                Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, at, format!(
+                                    "package.json says `{spec}` for `{}`, the lockfile recorded `{}`; `npm ci` accepts this (the locked version satisfies it), `npm install` would rewrite the record",
+                                    entry.name,
+                                    rec.map(String::as_str).unwrap_or_default()
+                                ))
+                                .with_severity(Severity::Info),
+                            );
+                        }
+                    }
+                    Verdict::Skip => {}
+                }
+            }
+        }
+    }
+
+    // Workspaces the root declares that the lockfile does not know.
+    if let Some(root) = root_manifest.as_ref()
+        && let Some(pj) = package_json(root)
+    {
+        let patterns: Vec<globset::GlobMatcher> = pj
+            .workspaces()
+            .iter()
+            .filter_map(|p| {
+                globset::GlobBuilder::new(p.trim_end_matches('/'))
+                    .literal_separator(true)
+                    .build()
+                    .ok()
+            })
+            .map(|g| g.compile_matcher())
+            .collect();
+        for manifest in project.files_of(chainward_core::FileKind::PackageJson) {
+            let Some(folder) = manifest.path.parent() else {
+                continue;
+            };
+            let rel = if dir.as_os_str().is_empty() || dir == Path::new(".") {
+                folder.to_path_buf()
+            } else {
+                match folder.strip_prefix(&dir) {
+                    Ok(r) => r.to_path_buf(),
+                    Err(_) => continue,
+                }
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if rel.is_empty()
+                || lock.packages.contains_key(&rel)
+                || !patterns.iter().any(|g| g.is_match(&rel))
+            {
+                continue;
+            }
+            let name = package_json(manifest)
+                .and_then(|p| p.name())
+                .unwrap_or(&rel);
+            out.push(
+                Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, 0..1, format!("Missing: workspace {name} ({rel}) from lock file"))
+                    .with_help("run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"),
+            );
+        }
+    }
+
+    // The dependencies of every locked package.
+    let mut keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
+    keys.sort();
+    for key in keys {
+        let pkg = &lock.packages[key];
+        if pkg.link || pkg.extraneous {
+            continue;
+        }
+        let edges = pkg
+            .dependencies
+            .iter()
+            .map(|(n, s)| (Section::Dependencies, n, s))
+            .chain(
+                pkg.optional_dependencies
+                    .iter()
+                    .map(|(n, s)| (Section::OptionalDependencies, n, s)),
+            )
+            .chain(
+                pkg.peer_dependencies
+                    .iter()
+                    .filter(|_| !legacy_peers)
+                    .map(|(n, s)| (Section::PeerDependencies, n, s)),
+            );
+        for (section, name, spec) in edges {
+            let peer = section == Section::PeerDependencies;
+            let verdict = judge(
+                lock,
+                lock.resolve(key, name),
+                name,
+                spec,
+                overridden.contains(name.as_str()),
+            );
+            let message = match verdict {
+                Verdict::Missing
+                    if peer
+                        && pkg
+                            .peer_dependencies_meta
+                            .get(name)
+                            .is_some_and(|m| m.optional) =>
+                {
+                    continue;
+                }
+                Verdict::Missing => {
+                    format!("Missing: {name}@{spec} from lock file (required by {key})")
+                }
+                // npm resolves peer conflicts with a warning, not a failure.
+                Verdict::Invalid(_) if peer => continue,
+                Verdict::Invalid(locked) => format!(
+                    "Invalid: lock file's {locked} does not satisfy {name}@{spec} (required by {key})"
+                ),
+                Verdict::Ok | Verdict::Undecidable(_) | Verdict::Skip => continue,
+            };
+            let span = lock
+                .field_span(lock_text, key, &[section.key(), name])
+                .or_else(|| lock.entry_span(key))
+                .unwrap_or(0..0);
+            out.push(
+                Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message)
+                    .with_help("the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"),
+            );
+        }
+    }
+}
+
+/// Whether the entry Node would load for `name` satisfies `spec`.
+fn judge(
+    lock: &NpmLockfile,
+    found: Option<(String, &LockPackage)>,
+    name: &str,
+    spec: &str,
+    overridden: bool,
+) -> Verdict {
+    let kind = classify(spec);
+    let Some((key, pkg)) = found else {
+        return match kind {
+            Spec::Protocol(_) | Spec::Invalid { .. } => Verdict::Skip,
+            _ => Verdict::Missing,
+        };
+    };
+    let target = lock.follow_link(pkg);
+    let version = target.version.as_deref();
+    let locked = |n: &str| format!("{n}@{}", version.unwrap_or("?"));
+    let real_name = target
+        .name
+        .as_deref()
+        .or(pkg.name.as_deref())
+        .unwrap_or(name);
+    if overridden {
+        return Verdict::Ok;
+    }
+    match kind {
+        Spec::Version(_) | Spec::Range(_) => {
+            if real_name != name && !pkg.link {
+                return Verdict::Invalid(format!("{key} (an alias of {real_name})"));
+            }
+            satisfies(version, spec, || locked(name))
+        }
+        Spec::Alias {
+            name: alias, inner, ..
+        } => {
+            if real_name != alias {
+                return Verdict::Invalid(format!(
+                    "{}@{} (not {alias})",
+                    real_name,
+                    version.unwrap_or("?")
+                ));
+            }
+            match *inner {
+                Spec::Version(_) | Spec::Range(_) => {
+                    let inner_spec = spec.rsplit_once('@').map_or("", |(_, s)| s);
+                    satisfies(version, inner_spec, || locked(alias))
+                }
+                Spec::Tag(tag) => Verdict::Undecidable(format!(
+                    "`{tag}` is a dist-tag; only the registry knows which version it names"
+                )),
+                _ => Verdict::Skip,
+            }
+        }
+        Spec::Tag(tag) => Verdict::Undecidable(format!(
+            "`{name}@{tag}`: a dist-tag names whatever the registry says today"
+        )),
+        Spec::Git { committish } => {
+            let resolved = target
+                .resolved
+                .as_deref()
+                .or(pkg.resolved.as_deref())
+                .unwrap_or_default();
+            if repo_of(resolved) != repo_of(spec) {
+                return Verdict::Invalid(format!("{name} from {resolved}"));
+            }
+            match committish {
+                Some(c)
+                    if is_full_sha(c) && resolved.rsplit_once('#').map(|(_, s)| s) != Some(c) =>
+                {
+                    Verdict::Invalid(format!("{name} from {resolved}"))
+                }
+                _ => Verdict::Ok,
+            }
+        }
+        Spec::Url { .. } => {
+            if pkg.resolved.as_deref() == Some(spec.trim()) {
+                Verdict::Ok
+            } else {
+                Verdict::Invalid(format!(
+                    "{name} from {}",
+                    pkg.resolved.as_deref().unwrap_or("?")
+                ))
+            }
+        }
+        Spec::File => Verdict::Ok,
+        Spec::Protocol(_) | Spec::Invalid { .. } => Verdict::Skip,
+    }
+}
+
+fn satisfies(version: Option<&str>, range: &str, locked: impl Fn() -> String) -> Verdict {
+    let Some(version) = version else {
+        return Verdict::Invalid(locked());
+    };
+    let range = if range.trim().is_empty() { "*" } else { range };
+    match (
+        node_semver::Version::parse(version),
+        node_semver::Range::parse(range),
+    ) {
+        (Ok(v), Ok(r)) if r.satisfies(&v) => Verdict::Ok,
+        (Ok(_), Ok(_)) => Verdict::Invalid(locked()),
+        _ => Verdict::Skip,
+    }
+}
+
+/// `host/owner/repo` of a git spec or resolved URL, for comparing the two.
+fn repo_of(spec: &str) -> String {
+    let s = spec.split('#').next().unwrap_or(spec).trim();
+    let s = s.strip_prefix("git+").unwrap_or(s);
+    let s = if let Some(rest) = s.strip_prefix("github:") {
+        format!("github.com/{rest}")
+    } else if let Some(rest) = s.strip_prefix("gitlab:") {
+        format!("gitlab.com/{rest}")
+    } else if let Some(rest) = s.strip_prefix("bitbucket:") {
+        format!("bitbucket.org/{rest}")
+    } else if let Some((_, rest)) = s.split_once("://") {
+        rest.rsplit_once('@')
+            .map_or(rest, |(_, r)| r)
+            .replacen(':', "/", 1)
+    } else if let Some((user_host, path)) = s.split_once(':').filter(|(h, _)| h.contains('@')) {
+        format!(
+            "{}/{path}",
+            user_host.rsplit_once('@').map_or(user_host, |(_, h)| h)
+        )
+    } else {
+        format!("github.com/{s}")
+    };
+    s.trim_end_matches('/')
+        .trim_end_matches(".git")
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_specs_and_resolved_urls_name_the_same_repo() {
+        let resolved =
+            "git+ssh://git@github.com/Octocat/b.git#2222222222222222222222222222222222222222";
+        for spec in [
+            "github:octocat/b",
+            "octocat/b#main",
+            "git+https://github.com/octocat/b.git#main",
+            "git@github.com:octocat/b.git",
+        ] {
+            assert_eq!(repo_of(spec), repo_of(resolved), "{spec}");
+        }
+        assert_ne!(repo_of("github:octocat/c"), repo_of(resolved));
+    }
+}
