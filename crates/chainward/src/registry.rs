@@ -49,7 +49,8 @@ mod tests {
         for r in &rules {
             let name = r.name();
             assert!(
-                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "{} is not kebab-case",
                 r.id
             );

@@ -271,10 +271,12 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                 .field_span(lock_text, key, &[section.key(), name])
                 .or_else(|| lock.entry_span(key))
                 .unwrap_or(0..0);
-            out.push(
-                Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message)
-                    .with_help("the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"),
-            );
+            let help = if peer {
+                "a peer dependency npm (without `legacy-peer-deps`) installs: if the lockfile was made with `legacy-peer-deps`, say so in the project's .npmrc (`legacy-peer-deps=true`); otherwise regenerate it with `npm install --package-lock-only --ignore-scripts`"
+            } else {
+                "the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"
+            };
+            out.push(Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help));
         }
     }
 }

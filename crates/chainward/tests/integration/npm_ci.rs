@@ -144,17 +144,18 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
                 .filter(|f| f["severity"] == "error")
                 .map(|f| f["message"].as_str().unwrap_or_default().to_string())
                 .collect();
-            let keep_resolved = std::fs::read_to_string(
+            let lockfile = if dir.join("package-lock.json").exists() {
                 dir.join("package-lock.json")
-                    .exists()
-                    .then(|| dir.join("package-lock.json"))
-                    .unwrap_or_else(|| dir.join("npm-shrinkwrap.json")),
-            )
-            .expect("lockfile")
-            .contains("\"resolved\"");
+            } else {
+                dir.join("npm-shrinkwrap.json")
+            };
+            let keep_resolved = std::fs::read_to_string(lockfile)
+                .expect("lockfile")
+                .contains("\"resolved\"");
             let npm_out = npm(dir, &["ci", "--dry-run"], keep_resolved);
             let npm_fails = !npm_out.status.success();
-            if npm_fails != !our_errors.is_empty() {
+            let we_fail = !our_errors.is_empty();
+            if npm_fails != we_fail {
                 disagreements.push(format!(
                     "{fixture} / {what}: npm ci {} but chainward {}\n  npm: {}\n  chainward: {our_errors:?}",
                     if npm_fails { "fails" } else { "passes" },

@@ -1,29 +1,35 @@
-//! `chainward check` on every pin-check fixture: the rendered text findings, snapshotted.
+//! Every plugin on each of its fixtures (`chainward <plugin>`): the rendered text findings,
+//! snapshotted under snapshots/<plugin>/.
 
 use crate::common::{cases, fixtures, run, snap_name};
 use crate::snap;
 
+/// Plugins and the least number of fixture cases each must have.
+const PLUGINS: &[(&str, usize)] = &[("pin-check", 15), ("npm-ci", 7)];
+
 #[test]
-fn every_pin_check_fixture() {
-    let cases = cases("pin-check");
-    assert!(
-        cases.len() >= 15,
-        "expected the pin-check fixtures, found {cases:?}"
-    );
-    for case in cases {
-        let dir = fixtures().join("pin-check").join(&case);
-        let out = run(&dir, &["check", "--color", "never", "."]);
+fn every_plugin_fixture() {
+    for (plugin, at_least) in PLUGINS {
+        let cases = cases(plugin);
         assert!(
-            out.code == 0 || out.code == 1,
-            "{case}: exit {}\n{}",
-            out.code,
-            out.stderr
+            cases.len() >= *at_least,
+            "expected the {plugin} fixtures, found {cases:?}"
         );
-        snap!(
-            "pin-check",
-            format!("check__{}", snap_name(&case)),
-            out.snapshot()
-        );
+        for case in cases {
+            let dir = fixtures().join(plugin).join(&case);
+            let out = run(&dir, &[plugin, "--color", "never", "."]);
+            assert!(
+                out.code == 0 || out.code == 1,
+                "{plugin}/{case}: exit {}\n{}",
+                out.code,
+                out.stderr
+            );
+            snap!(
+                *plugin,
+                format!("check__{}", snap_name(&case)),
+                out.snapshot()
+            );
+        }
     }
 }
 
@@ -67,9 +73,15 @@ fn clean_project_exits_zero() {
 /// snapshots would otherwise linger unnoticed after a fixture is renamed or removed).
 #[test]
 fn no_orphan_snapshots() {
-    let cases = cases("pin-check");
-    let dir = crate::common::workspace().join("snapshots/pin-check");
-    for entry in std::fs::read_dir(&dir).expect("snapshots/pin-check") {
+    for (plugin, _) in PLUGINS {
+        orphans(plugin);
+    }
+}
+
+fn orphans(plugin: &str) {
+    let cases = cases(plugin);
+    let dir = crate::common::workspace().join("snapshots").join(plugin);
+    for entry in std::fs::read_dir(&dir).expect("snapshots folder") {
         let name = entry
             .expect("entry")
             .file_name()
