@@ -78,7 +78,8 @@ pub fn run(args: &[String]) -> Result<()> {
             );
         }
         if peers {
-            // lockfile-lint validates hosts/https/integrity of an npm lockfile: the closest peer.
+            // lockfile-lint validates hosts, https, integrity and package names of an npm
+            // lockfile: the closest peer (the flags issue 3 names).
             // Installed once under target/ and run with node directly (no npx start-up cost).
             match lockfile_lint(&root) {
                 Ok(bin) => {
@@ -93,6 +94,8 @@ pub fn run(args: &[String]) -> Result<()> {
                                 "--allowed-hosts",
                                 "npm",
                                 "--validate-https",
+                                "--validate-integrity",
+                                "--validate-package-names",
                             ])
                             .current_dir(&dir)
                             .output()

@@ -168,21 +168,24 @@ impl NpmLockfile {
     /// The install path and entry Node would load for `name` when required from the package
     /// installed at `from` (`""` for the root, `packages/a` for a workspace): the nearest
     /// `node_modules/<name>` walking up the folders.
-    pub fn resolve(&self, from: &str, name: &str) -> Option<(String, &LockPackage)> {
-        let mut dir = from.trim_end_matches('/').to_string();
+    pub fn resolve(&self, from: &str, name: &str) -> Option<(&str, &LockPackage)> {
+        let mut dir = from.trim_end_matches('/');
+        let mut key = String::with_capacity(dir.len() + name.len() + 16);
         loop {
-            let key = if dir.is_empty() {
-                format!("node_modules/{name}")
-            } else {
-                format!("{dir}/node_modules/{name}")
-            };
-            if let Some(p) = self.packages.get(&key) {
-                return Some((key, p));
+            key.clear();
+            if !dir.is_empty() {
+                key.push_str(dir);
+                key.push('/');
+            }
+            key.push_str("node_modules/");
+            key.push_str(name);
+            if let Some((k, p)) = self.packages.get_key_value(key.as_str()) {
+                return Some((k.as_str(), p));
             }
             if dir.is_empty() {
                 return None;
             }
-            dir = parent_dir(&dir);
+            dir = parent_dir(dir);
         }
     }
 
@@ -225,19 +228,25 @@ impl NpmLockfile {
 }
 
 /// `packages/a` → `packages`; `node_modules/x` → ``; `a/node_modules/@s/x` → `a`.
-fn parent_dir(dir: &str) -> String {
-    let mut parts: Vec<&str> = dir.split('/').collect();
-    parts.pop();
-    if parts.last().is_some_and(|p| p.starts_with('@'))
-        && parts.len() >= 2
-        && parts[parts.len() - 2] == "node_modules"
+fn parent_dir(dir: &str) -> &str {
+    fn up(d: &str) -> &str {
+        d.rfind('/').map_or("", |i| &d[..i])
+    }
+    let mut rest = up(dir);
+    // `…/node_modules/@scope/name`: the scope folder is not a package.
+    if rest
+        .rsplit('/')
+        .next()
+        .is_some_and(|seg| seg.starts_with('@'))
+        && up(rest).ends_with("node_modules")
     {
-        parts.pop();
+        rest = up(rest);
     }
-    if parts.last() == Some(&"node_modules") {
-        parts.pop();
+    if rest == "node_modules" {
+        ""
+    } else {
+        rest.strip_suffix("/node_modules").unwrap_or(rest)
     }
-    parts.join("/")
 }
 
 /// The root and workspace folders: every key not inside a node_modules folder.
@@ -433,6 +442,22 @@ mod tests {
             .importer_spec_span(V3, "packages/a", Section::Dependencies, "ms")
             .expect("span");
         assert_eq!(&V3[span], "\"~2.0.0\"");
+    }
+
+    #[test]
+    fn parent_dirs_skip_node_modules_and_scopes() {
+        assert_eq!(parent_dir("packages/a"), "packages");
+        assert_eq!(parent_dir("node_modules/x"), "");
+        assert_eq!(parent_dir("a/node_modules/@s/x"), "a");
+        assert_eq!(parent_dir("node_modules/@s/x"), "");
+        assert_eq!(
+            parent_dir("node_modules/x/node_modules/y"),
+            "node_modules/x"
+        );
+        assert_eq!(
+            parent_dir("node_modules/@s/x/node_modules/@t/y"),
+            "node_modules/@s/x"
+        );
     }
 
     #[test]

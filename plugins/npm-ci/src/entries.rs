@@ -239,32 +239,42 @@ impl<'a> Source<'a> {
 
 /// The package a registry tarball URL names: `…/@scope/name/-/name-1.0.0.tgz` (also with the
 /// scope's slash encoded as `%2f`) → `@scope/name`.
-fn registry_name(url: &str) -> Option<String> {
+fn registry_name(url: &str) -> Option<std::borrow::Cow<'_, str>> {
     let (before, _) = url.split_once("/-/")?;
     let path = before.split_once("://").map_or(before, |(_, p)| p);
-    let mut segments: Vec<&str> = path.split('/').skip(1).collect();
-    let name = segments.pop()?;
-    let decoded = name
-        .replace("%2f", "/")
-        .replace("%2F", "/")
-        .replace("%40", "@");
-    if decoded.contains('/') {
-        return Some(decoded);
-    }
-    match segments.last() {
-        Some(scope) if scope.starts_with('@') => Some(format!("{scope}/{decoded}")),
-        _ => Some(decoded),
+    let path = path.split_once('/').map_or("", |(_, p)| p);
+    let name_start = match path.rfind('/') {
+        // `@scope/name`: keep the scope.
+        Some(i)
+            if path[..i]
+                .rsplit('/')
+                .next()
+                .is_some_and(|s| s.starts_with('@')) =>
+        {
+            path[..i].rfind('/').map_or(0, |j| j + 1)
+        }
+        Some(i) => i + 1,
+        None => 0,
+    };
+    let name = &path[name_start..];
+    if name.contains('%') {
+        Some(
+            name.replace("%2f", "/")
+                .replace("%2F", "/")
+                .replace("%40", "@")
+                .into(),
+        )
+    } else {
+        Some(name.into())
     }
 }
 
 /// The real name of the package installed at `key`: the entry's `name` (aliases) or the folder.
-fn expected_name(key: &str, pkg: &LockPackage) -> String {
+fn expected_name<'a>(key: &'a str, pkg: &'a LockPackage) -> &'a str {
     if let Some(name) = &pkg.name {
-        return name.clone();
+        return name;
     }
-    key.rsplit_once("node_modules/")
-        .map_or(key, |(_, n)| n)
-        .to_string()
+    key.rsplit_once("node_modules/").map_or(key, |(_, n)| n)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and each workspace) and of every locked package must be in the lockfile, where Node would
 //! look for it, at a version that satisfies its spec.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
@@ -12,6 +12,7 @@ use chainward_npm::spec::is_full_sha;
 use chainward_npm::{
     LockPackage, NpmLockfile, Section, Spec, classify, npm_lockfile, package_json,
 };
+use rayon::prelude::*;
 
 pub(crate) static LOCKFILE_OUT_OF_SYNC: Rule = Rule {
     id: "npm-ci/lockfile-out-of-sync",
@@ -215,81 +216,110 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         }
     }
 
-    // The dependencies of every locked package.
-    let mut keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
-    keys.sort();
-    for key in keys {
-        let pkg = &lock.packages[key];
-        if pkg.link || pkg.extraneous {
-            continue;
-        }
-        let edges = pkg
-            .dependencies
-            .iter()
-            .map(|(n, s)| (Section::Dependencies, n, s))
-            .chain(
-                pkg.optional_dependencies
-                    .iter()
-                    .map(|(n, s)| (Section::OptionalDependencies, n, s)),
-            )
-            .chain(
-                pkg.peer_dependencies
-                    .iter()
-                    .filter(|_| !legacy_peers)
-                    .map(|(n, s)| (Section::PeerDependencies, n, s)),
-            );
-        for (section, name, spec) in edges {
-            let peer = section == Section::PeerDependencies;
-            let verdict = judge(
-                lock,
-                lock.resolve(key, name),
-                name,
-                spec,
-                overridden.contains(name.as_str()),
-            );
-            let message = match verdict {
-                Verdict::Missing
-                    if peer
-                        && pkg
-                            .peer_dependencies_meta
-                            .get(name)
-                            .is_some_and(|m| m.optional) =>
-                {
-                    continue;
-                }
-                Verdict::Missing => {
-                    format!("Missing: {name}@{spec} from lock file (required by {key})")
-                }
-                // npm resolves peer conflicts with a warning, not a failure.
-                Verdict::Invalid(_) if peer => continue,
-                Verdict::Invalid(locked) => format!(
-                    "Invalid: lock file's {locked} does not satisfy {name}@{spec} (required by {key})"
-                ),
-                Verdict::Ok | Verdict::Undecidable(_) | Verdict::Skip => continue,
-            };
-            let span = lock
-                .field_span(lock_text, key, &[section.key(), name])
-                .or_else(|| lock.entry_span(key))
-                .unwrap_or(0..0);
-            let help = if peer {
-                "a peer dependency npm (without `legacy-peer-deps`) installs: if the lockfile was made with `legacy-peer-deps`, say so in the project's .npmrc (`legacy-peer-deps=true`); otherwise regenerate it with `npm install --package-lock-only --ignore-scripts`"
-            } else {
-                "the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"
-            };
-            out.push(Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help));
-        }
+    // The dependencies of every locked package: each distinct spec parsed once, edges checked
+    // on every core.
+    let keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
+    let mut specs: Vec<&str> = keys
+        .iter()
+        .flat_map(|k| {
+            let p = &lock.packages[*k];
+            p.dependencies
+                .values()
+                .chain(p.optional_dependencies.values())
+                .chain(p.peer_dependencies.values())
+        })
+        .map(String::as_str)
+        .collect();
+    specs.sort_unstable();
+    specs.dedup();
+    let cache: HashMap<&str, Parsed<'_>> = specs.par_iter().map(|s| (*s, Parsed::new(s))).collect();
+    let found: Vec<Finding> = keys
+        .par_iter()
+        .flat_map_iter(|key| {
+            let mut out = Vec::new();
+            let pkg = &lock.packages[*key];
+            if pkg.link || pkg.extraneous {
+                return out;
+            }
+            let edges = pkg
+                .dependencies
+                .iter()
+                .map(|(n, s)| (Section::Dependencies, n, s))
+                .chain(pkg.optional_dependencies.iter().map(|(n, s)| (Section::OptionalDependencies, n, s)))
+                .chain(pkg.peer_dependencies.iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
+            for (section, name, spec) in edges {
+                let peer = section == Section::PeerDependencies;
+                let Some(parsed) = cache.get(spec.as_str()) else { continue };
+                let verdict = judge_parsed(lock, lock.resolve(key, name), name, parsed, overridden.contains(name.as_str()));
+                let message = match verdict {
+                    Verdict::Missing if peer && pkg.peer_dependencies_meta.get(name).is_some_and(|m| m.optional) => continue,
+                    Verdict::Missing => format!("Missing: {name}@{spec} from lock file (required by {key})"),
+                    // npm resolves peer conflicts with a warning, not a failure.
+                    Verdict::Invalid(_) if peer => continue,
+                    Verdict::Invalid(locked) => format!("Invalid: lock file's {locked} does not satisfy {name}@{spec} (required by {key})"),
+                    Verdict::Ok | Verdict::Undecidable(_) | Verdict::Skip => continue,
+                };
+                let span = lock
+                    .field_span(lock_text, key, &[section.key(), name])
+                    .or_else(|| lock.entry_span(key))
+                    .unwrap_or(0..0);
+                let help = if peer {
+                    "a peer dependency npm (without `legacy-peer-deps`) installs: if the lockfile was made with `legacy-peer-deps`, say so in the project's .npmrc (`legacy-peer-deps=true`); otherwise regenerate it with `npm install --package-lock-only --ignore-scripts`"
+                } else {
+                    "the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"
+                };
+                out.push(Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help));
+            }
+            out
+        })
+        .collect();
+    out.extend(found);
+}
+
+/// A spec classified, with its semver range parsed once (for versions, ranges and aliases).
+struct Parsed<'a> {
+    spec: &'a str,
+    kind: Spec<'a>,
+    range: Option<node_semver::Range>,
+}
+
+impl<'a> Parsed<'a> {
+    fn new(spec: &'a str) -> Self {
+        let kind = classify(spec);
+        let range_text = match &kind {
+            Spec::Version(_) | Spec::Range(_) => Some(spec),
+            Spec::Alias { inner, .. } if matches!(**inner, Spec::Version(_) | Spec::Range(_)) => {
+                spec.rsplit_once('@').map(|(_, r)| r)
+            }
+            _ => None,
+        };
+        let range = range_text.and_then(|r| {
+            node_semver::Range::parse(if r.trim().is_empty() { "*" } else { r }).ok()
+        });
+        Self { spec, kind, range }
     }
 }
 
 /// Whether the entry Node would load for `name` satisfies `spec`.
 fn judge(
     lock: &NpmLockfile,
-    found: Option<(String, &LockPackage)>,
+    found: Option<(&str, &LockPackage)>,
     name: &str,
     spec: &str,
     overridden: bool,
 ) -> Verdict {
-    let kind = classify(spec);
+    judge_parsed(lock, found, name, &Parsed::new(spec), overridden)
+}
+
+fn judge_parsed(
+    lock: &NpmLockfile,
+    found: Option<(&str, &LockPackage)>,
+    name: &str,
+    parsed: &Parsed<'_>,
+    overridden: bool,
+) -> Verdict {
+    let kind = parsed.kind.clone();
+    let spec = parsed.spec;
     let Some((key, pkg)) = found else {
         return match kind {
             Spec::Protocol(_) | Spec::Invalid { .. } => Verdict::Skip,
@@ -312,7 +342,7 @@ fn judge(
             if real_name != name && !pkg.link {
                 return Verdict::Invalid(format!("{key} (an alias of {real_name})"));
             }
-            satisfies(version, spec, || locked(name))
+            satisfies(version, parsed.range.as_ref(), || locked(name))
         }
         Spec::Alias {
             name: alias, inner, ..
@@ -326,8 +356,7 @@ fn judge(
             }
             match *inner {
                 Spec::Version(_) | Spec::Range(_) => {
-                    let inner_spec = spec.rsplit_once('@').map_or("", |(_, s)| s);
-                    satisfies(version, inner_spec, || locked(alias))
+                    satisfies(version, parsed.range.as_ref(), || locked(alias))
                 }
                 Spec::Tag(tag) => Verdict::Undecidable(format!(
                     "`{tag}` is a dist-tag; only the registry knows which version it names"
@@ -371,17 +400,17 @@ fn judge(
     }
 }
 
-fn satisfies(version: Option<&str>, range: &str, locked: impl Fn() -> String) -> Verdict {
+fn satisfies(
+    version: Option<&str>,
+    range: Option<&node_semver::Range>,
+    locked: impl Fn() -> String,
+) -> Verdict {
     let Some(version) = version else {
         return Verdict::Invalid(locked());
     };
-    let range = if range.trim().is_empty() { "*" } else { range };
-    match (
-        node_semver::Version::parse(version),
-        node_semver::Range::parse(range),
-    ) {
-        (Ok(v), Ok(r)) if r.satisfies(&v) => Verdict::Ok,
-        (Ok(_), Ok(_)) => Verdict::Invalid(locked()),
+    match (node_semver::Version::parse(version), range) {
+        (Ok(v), Some(r)) if r.satisfies(&v) => Verdict::Ok,
+        (Ok(_), Some(_)) => Verdict::Invalid(locked()),
         _ => Verdict::Skip,
     }
 }
