@@ -429,7 +429,7 @@ mod tests {
         let lock = npm_lockfile(&f).expect("parses");
         assert_eq!(
             lock.resolve("", "ms").map(|(k, p)| (k, p.version.clone())),
-            Some(("node_modules/ms".into(), Some("2.1.3".into())))
+            Some(("node_modules/ms", Some("2.1.3".into())))
         );
         assert_eq!(
             lock.resolve("packages/a", "ms")
@@ -476,7 +476,7 @@ mod tests {
         );
         assert_eq!(
             lock.resolve("node_modules/debug", "ms").map(|(k, _)| k),
-            Some("node_modules/debug/node_modules/ms".into())
+            Some("node_modules/debug/node_modules/ms")
         );
     }
 
