@@ -1,8 +1,11 @@
 //! npm-ci: the lockfile enforcer. Will this project install exactly what its lockfile says, from
 //! where we expect? Answered offline, with the verdict `npm ci` itself would give.
 
+mod commands;
 mod coverage;
 mod entries;
+mod npmrc_rule;
+mod shell;
 mod sync;
 
 use chainward_core::config::PluginConfig;
@@ -24,6 +27,9 @@ pub static RULES: &[&Rule] = &[
     &entries::NAME_MISMATCH,
     &entries::GIT_DEPENDENCY,
     &entries::LOCKFILE_V1,
+    &commands::INSTALL_COMMAND,
+    &commands::SCRIPTS_ENABLED,
+    &npmrc_rule::NPMRC,
 ];
 
 /// The registries allowed by default: npm's and yarn's public ones.
@@ -77,6 +83,10 @@ impl Plugin for NpmCi {
                         entries::check(file, &opts, &mut out);
                         sync::check(project, file, &mut out);
                     }
+                    FileKind::Workflow | FileKind::Action | FileKind::Dockerfile => {
+                        commands::check(project, file, &mut out)
+                    }
+                    FileKind::Npmrc => npmrc_rule::check(file, &mut out),
                     _ => {}
                 }
                 out

@@ -32,8 +32,12 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 #[test]
 fn fix_diff_then_fix_then_nothing_left() {
     let mut with_fixes = 0;
-    for case in cases("pin-check") {
-        let tmp = copy_fixture(&format!("pin-check/{case}"));
+    let all: Vec<(&str, String)> = ["pin-check", "npm-ci"]
+        .iter()
+        .flat_map(|p| cases(p).into_iter().map(move |c| (*p, c)))
+        .collect();
+    for (plugin, case) in all {
+        let tmp = copy_fixture(&format!("{plugin}/{case}"));
         let before = read_tree(tmp.path());
         let mut safe_diff = String::new();
         for unsafe_fixes in [false, true] {
@@ -58,7 +62,7 @@ fn fix_diff_then_fix_then_nothing_left() {
             }
             let suffix = if unsafe_fixes { "__unsafe" } else { "" };
             snap!(
-                "pin-check",
+                plugin,
                 format!("fix_diff__{}{suffix}", snap_name(&case)),
                 diff.snapshot()
             );
@@ -66,6 +70,14 @@ fn fix_diff_then_fix_then_nothing_left() {
         }
         let diff = run(tmp.path(), &["check", "--diff", "--color", "never", "."]);
         if diff.stdout.is_empty() {
+            // Only unsafe fixes (if any): they apply and converge.
+            run(tmp.path(), &["fix", "--unsafe-fixes", "."]);
+            let again = run(tmp.path(), &["check", "--diff", "--unsafe-fixes", "."]);
+            assert!(
+                again.stdout.is_empty(),
+                "{case}: unsafe fixes do not converge:\n{}",
+                again.stdout
+            );
             continue;
         }
         with_fixes += 1;
@@ -103,6 +115,19 @@ fn fix_diff_then_fix_then_nothing_left() {
             again.stderr
         );
         let diff_again = run(tmp.path(), &["check", "--diff", "."]);
+        // Unsafe fixes converge too.
+        let unsafe_fix = run(tmp.path(), &["fix", "--unsafe-fixes", "."]);
+        assert!(
+            unsafe_fix.code == 0 || unsafe_fix.code == 1,
+            "{case}: {}",
+            unsafe_fix.snapshot()
+        );
+        let unsafe_again = run(tmp.path(), &["check", "--diff", "--unsafe-fixes", "."]);
+        assert!(
+            unsafe_again.stdout.is_empty(),
+            "{case}: unsafe fixes do not converge:\n{}",
+            unsafe_again.stdout
+        );
         assert!(
             diff_again.stdout.is_empty(),
             "{case}: still a diff after fix:\n{}",

@@ -1,0 +1,165 @@
+//! Just enough shell to find the commands in a `run:` step or a `RUN` line: simple commands split
+//! at unquoted `&&`, `||`, `;`, `|`, `&` and newlines, each with its words and their offsets.
+
+/// A word of a simple command; `span` is relative to the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Word {
+    pub text: String,
+    pub span: std::ops::Range<usize>,
+}
+
+/// A simple command and the operator that joined it to the previous one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Command {
+    pub words: Vec<Word>,
+    /// `||`, `&&`, `;`, `|`, `&` or `\n` (empty for the first command).
+    pub after: &'static str,
+}
+
+impl Command {
+    /// The words after leading `VAR=value` assignments and `sudo`/`time`/`env`/`exec` wrappers.
+    pub fn argv(&self) -> &[Word] {
+        let mut i = 0;
+        while let Some(w) = self.words.get(i) {
+            let t = w.text.as_str();
+            let assignment = t.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+            if assignment || matches!(t, "sudo" | "time" | "env" | "exec" | "command") {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        &self.words[i..]
+    }
+}
+
+/// Split a script into simple commands. Comments (`#` at a word start) run to the end of line;
+/// a backslash-newline joins lines.
+pub(crate) fn commands(script: &str) -> Vec<Command> {
+    let bytes = script.as_bytes();
+    let mut out = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
+    let mut after: &'static str = "";
+    let mut word = String::new();
+    let mut start: Option<usize> = None;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    let flush_word =
+        |word: &mut String, start: &mut Option<usize>, end: usize, words: &mut Vec<Word>| {
+            if let Some(s) = start.take() {
+                words.push(Word {
+                    text: std::mem::take(word),
+                    span: s..end,
+                });
+            }
+        };
+    while i < bytes.len() {
+        let c = bytes[i];
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            } else if c == b'\\' && q == b'"' && i + 1 < bytes.len() {
+                i += 1;
+                word.push(bytes[i] as char);
+            } else {
+                let ch = script[i..].chars().next().unwrap_or(' ');
+                word.push(ch);
+                i += ch.len_utf8();
+                continue;
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\'' | b'"' => {
+                start.get_or_insert(i);
+                quote = Some(c);
+            }
+            b'\\' if bytes.get(i + 1) == Some(&b'\n') => {
+                flush_word(&mut word, &mut start, i, &mut words);
+                i += 2;
+                continue;
+            }
+            b'\\' if bytes.get(i + 1) == Some(&b'\r') && bytes.get(i + 2) == Some(&b'\n') => {
+                flush_word(&mut word, &mut start, i, &mut words);
+                i += 3;
+                continue;
+            }
+            b'#' if start.is_none() => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => flush_word(&mut word, &mut start, i, &mut words),
+            b'\n' | b';' | b'&' | b'|' => {
+                flush_word(&mut word, &mut start, i, &mut words);
+                let (op, len): (&'static str, usize) = match (c, bytes.get(i + 1)) {
+                    (b'&', Some(b'&')) => ("&&", 2),
+                    (b'|', Some(b'|')) => ("||", 2),
+                    (b'&', _) => ("&", 1),
+                    (b'|', _) => ("|", 1),
+                    (b';', _) => (";", 1),
+                    _ => ("\n", 1),
+                };
+                if !words.is_empty() {
+                    out.push(Command {
+                        words: std::mem::take(&mut words),
+                        after,
+                    });
+                }
+                after = op;
+                i += len;
+                continue;
+            }
+            _ => {
+                start.get_or_insert(i);
+                let ch = script[i..].chars().next().unwrap_or(' ');
+                word.push(ch);
+                i += ch.len_utf8();
+                continue;
+            }
+        }
+        i += 1;
+    }
+    flush_word(&mut word, &mut start, script.len(), &mut words);
+    if !words.is_empty() {
+        out.push(Command { words, after });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(script: &str) -> Vec<(Vec<String>, &'static str)> {
+        commands(script)
+            .into_iter()
+            .map(|c| (c.words.into_iter().map(|w| w.text).collect(), c.after))
+            .collect()
+    }
+
+    #[test]
+    fn splits_chains_quotes_and_continuations() {
+        let got = texts(
+            "npm ci || npm install\nFOO=1 npm run \"a b\" && echo 'x;y' # c; d\ncurl -s https://x | sh\napt-get install \\\n  -y git",
+        );
+        assert_eq!(got[0], (vec!["npm".into(), "ci".into()], ""));
+        assert_eq!(got[1], (vec!["npm".into(), "install".into()], "||"));
+        assert_eq!(got[2].0, ["FOO=1", "npm", "run", "a b"]);
+        assert_eq!(got[3], (vec!["echo".into(), "x;y".into()], "&&"));
+        assert_eq!(got[5], (vec!["sh".into()], "|"));
+        assert_eq!(got[6].0, ["apt-get", "install", "-y", "git"]);
+    }
+
+    #[test]
+    fn word_spans_point_into_the_script() {
+        let script = "cd app && npm install --no-audit";
+        let cmds = commands(script);
+        let w = &cmds[1].words[1];
+        assert_eq!(&script[w.span.clone()], "install");
+    }
+}
