@@ -10,6 +10,7 @@ pub mod error;
 pub mod filter;
 pub mod finding;
 pub mod fix;
+pub mod git;
 pub mod json;
 pub mod project;
 pub mod rule;

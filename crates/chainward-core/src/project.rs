@@ -254,6 +254,7 @@ pub struct Project {
     overlay: Arc<BTreeMap<PathBuf, String>>,
     /// Problems met while walking (unreadable folders, too many files).
     pub walk_errors: Vec<ParseError>,
+    git: OnceLock<Option<crate::git::Git>>,
 }
 
 impl std::fmt::Debug for Project {
@@ -408,6 +409,7 @@ impl Project {
             options: options.clone(),
             overlay: Arc::new(BTreeMap::new()),
             walk_errors,
+            git: OnceLock::new(),
         })
     }
 
@@ -443,7 +445,15 @@ impl Project {
             options: self.options.clone(),
             overlay: Arc::new(overlay),
             walk_errors: self.walk_errors.clone(),
+            git: OnceLock::new(),
         }
+    }
+
+    /// The git repository containing the project, opened on first use; `None` outside one.
+    pub fn git(&self) -> Option<&crate::git::Git> {
+        self.git
+            .get_or_init(|| crate::git::Git::discover(&self.root))
+            .as_ref()
     }
 
     /// Every discovered file, sorted by path.

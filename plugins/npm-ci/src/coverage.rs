@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use chainward_core::finding::Location;
+use chainward_core::git::GitStatus;
 use chainward_core::span::LineCol;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
 use chainward_npm::json_helpers::first_key_span;
@@ -41,6 +42,22 @@ package-lock.json makes npm ignore package-lock.json.
 
 `packageManager` without a `+sha512.…` hash is reported as `info`: corepack then downloads the
 package manager without verifying it.
+"#,
+};
+
+pub(crate) static LOCKFILE_NOT_COMMITTED: Rule = Rule {
+    id: "npm-ci/lockfile-not-committed",
+    code: "NCI014",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "The lockfile is untracked or git-ignored",
+    doc: r#"A lockfile that is not in git protects only the machine it sits on: CI, Docker builds
+and every other developer resolve their own versions. A lockfile listed in `.gitignore` is the
+worse case, because it can never be committed by accident. Staged files count as committed, so
+the pre-commit hook accepts a lockfile added in the same commit.
+
+Outside a git repository this rule is silent.
 "#,
 };
 
@@ -120,6 +137,32 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             out.push(
                 Finding::new(&MISSING_LOCKFILE, file, span, "this package.json declares dependencies but no lockfile covers it")
                     .with_help("run `npm install --package-lock-only --ignore-scripts` (or your package manager's equivalent) and commit the lockfile"),
+            );
+        }
+    }
+
+    // Lockfiles git does not have.
+    if let Some(git) = project.git() {
+        for (path, name, _) in &here {
+            let why = match git.status(path) {
+                GitStatus::Untracked => {
+                    "is not committed (untracked): CI and other machines resolve their own versions"
+                }
+                GitStatus::Ignored => {
+                    "is git-ignored: it can never be committed, so CI and other machines resolve their own versions"
+                }
+                GitStatus::Tracked | GitStatus::Outside => continue,
+            };
+            out.push(
+                Finding::at(
+                    &LOCKFILE_NOT_COMMITTED,
+                    file_start(path.clone()),
+                    format!("{name} {why}"),
+                )
+                .with_help(format!(
+                    "remove it from .gitignore if listed there, then `git add {}`",
+                    path.display()
+                )),
             );
         }
     }

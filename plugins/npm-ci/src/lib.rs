@@ -19,6 +19,7 @@ pub struct NpmCi;
 pub static RULES: &[&Rule] = &[
     &coverage::MISSING_LOCKFILE,
     &coverage::MULTIPLE_LOCKFILES,
+    &coverage::LOCKFILE_NOT_COMMITTED,
     &sync::LOCKFILE_OUT_OF_SYNC,
     &entries::MISSING_INTEGRITY,
     &entries::WEAK_INTEGRITY,

@@ -173,3 +173,65 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
     );
     assert!(cases >= 40, "only {cases} differential cases ran");
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git is installed");
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+fn not_committed(dir: &Path) -> Vec<String> {
+    let out = run(
+        dir,
+        &[
+            "npm-ci",
+            "--select",
+            "npm-ci/lockfile-not-committed",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["message"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn lockfile_not_committed_follows_git() {
+    let tmp = copy_fixture("pin-check/ranges-no-resolved");
+    let dir = tmp.path();
+    assert!(
+        not_committed(dir).is_empty(),
+        "outside a repository the rule is silent"
+    );
+
+    git(dir, &["init", "-q"]);
+    let found = not_committed(dir);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("not committed (untracked)"), "{found:?}");
+
+    git(dir, &["add", "package-lock.json"]);
+    assert!(
+        not_committed(dir).is_empty(),
+        "a staged lockfile counts as committed"
+    );
+
+    git(dir, &["rm", "-q", "--cached", "package-lock.json"]);
+    std::fs::write(dir.join(".gitignore"), "package-lock.json\n").expect(".gitignore");
+    let found = not_committed(dir);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("git-ignored"), "{found:?}");
+}

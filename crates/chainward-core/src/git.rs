@@ -1,0 +1,76 @@
+//! What git knows about the project's files: tracked (committed or staged), untracked, or
+//! ignored. Opened once, lazily, from the project root; outside a repository there is none.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A file's standing in git.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitStatus {
+    /// In the index: committed, or staged for the next commit.
+    Tracked,
+    Untracked,
+    /// Matched by .gitignore (or .git/info/exclude): it can never be committed by accident.
+    Ignored,
+    /// Outside the repository's working tree.
+    Outside,
+}
+
+/// The repository containing the project root.
+pub struct Git {
+    workdir: PathBuf,
+    tracked: HashSet<PathBuf>,
+    repo: Mutex<git2::Repository>,
+}
+
+impl std::fmt::Debug for Git {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Git")
+            .field("workdir", &self.workdir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Git {
+    /// The repository containing `root`, if any (bare repositories have no files to check).
+    pub fn discover(root: &Path) -> Option<Git> {
+        let repo = git2::Repository::discover(root).ok()?;
+        let workdir = std::fs::canonicalize(repo.workdir()?).ok()?;
+        let index = repo.index().ok()?;
+        let tracked = index
+            .iter()
+            .filter_map(|e| std::str::from_utf8(&e.path).ok().map(PathBuf::from))
+            .collect();
+        Some(Git {
+            workdir,
+            tracked,
+            repo: Mutex::new(repo),
+        })
+    }
+
+    /// The standing of the file at `path` (as the user sees it).
+    pub fn status(&self, path: &Path) -> GitStatus {
+        let Some(real) = std::fs::canonicalize(path).ok().or_else(|| {
+            Some(
+                std::fs::canonicalize(path.parent()?)
+                    .ok()?
+                    .join(path.file_name()?),
+            )
+        }) else {
+            return GitStatus::Outside;
+        };
+        let Ok(rel) = real.strip_prefix(&self.workdir) else {
+            return GitStatus::Outside;
+        };
+        if self.tracked.contains(rel) {
+            return GitStatus::Tracked;
+        }
+        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        if repo.status_should_ignore(rel).unwrap_or(false) {
+            GitStatus::Ignored
+        } else {
+            GitStatus::Untracked
+        }
+    }
+}
