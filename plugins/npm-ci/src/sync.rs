@@ -2,7 +2,7 @@
 //! and each workspace) and of every locked package must be in the lockfile, where Node would
 //! look for it, at a version that satisfies its spec.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
@@ -77,17 +77,30 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("legacy-peer-deps")))
         .unwrap_or(false);
     let root_manifest = project.file_at(&join(&dir, "package.json"));
-    let overridden: HashSet<String> = root_manifest
+    // npm overrides: a top-level `"name": "spec"` replaces every spec for `name`; nested and
+    // `$reference` overrides are taken on trust (the locked version is not judged).
+    let override_specs: Vec<(String, Option<String>)> = root_manifest
         .as_ref()
         .and_then(|f| {
             package_json(f).map(|p| {
                 p.deps(Section::Overrides)
                     .iter()
-                    .map(|e| e.name.to_string())
+                    .map(|e| {
+                        let plain = e.parents.is_empty() && e.key == e.name;
+                        let spec = e
+                            .spec
+                            .filter(|s| plain && !s.starts_with('$'))
+                            .map(str::to_string);
+                        (e.name.to_string(), spec)
+                    })
                     .collect()
             })
         })
         .unwrap_or_default();
+    let overrides: HashMap<&str, Option<Parsed<'_>>> = override_specs
+        .iter()
+        .map(|(name, spec)| (name.as_str(), spec.as_deref().map(Parsed::new)))
+        .collect();
 
     let mut importers: Vec<&String> = lock.packages.keys().filter(|k| is_importer(k)).collect();
     importers.sort();
@@ -132,12 +145,13 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                         .pointer(&["peerDependenciesMeta", entry.name, "optional"])
                         .and_then(|v| v.as_bool())
                         == Some(true);
-                let verdict = judge(
+                let own = Parsed::new(spec);
+                let verdict = judge_with(
                     lock,
                     lock.resolve(importer, entry.name),
                     entry.name,
-                    spec,
-                    overridden.contains(entry.name),
+                    &own,
+                    &overrides,
                 );
                 let at = entry.spec_span.clone();
                 match verdict {
@@ -250,7 +264,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             for (section, name, spec) in edges {
                 let peer = section == Section::PeerDependencies;
                 let Some(parsed) = cache.get(spec.as_str()) else { continue };
-                let verdict = judge_parsed(lock, lock.resolve(key, name), name, parsed, overridden.contains(name.as_str()));
+                let verdict = judge_with(lock, lock.resolve(key, name), name, parsed, &overrides);
                 let message = match verdict {
                     Verdict::Missing if peer && pkg.peer_dependencies_meta.get(name).is_some_and(|m| m.optional) => continue,
                     Verdict::Missing => format!("Missing: {name}@{spec} from lock file (required by {key})"),
@@ -300,23 +314,29 @@ impl<'a> Parsed<'a> {
     }
 }
 
-/// Whether the entry Node would load for `name` satisfies `spec`.
-fn judge(
+/// Judge an edge, with npm overrides applied: an overridden name is judged against the
+/// override's spec.
+fn judge_with(
     lock: &NpmLockfile,
     found: Option<(&str, &LockPackage)>,
     name: &str,
-    spec: &str,
-    overridden: bool,
+    parsed: &Parsed<'_>,
+    overrides: &HashMap<&str, Option<Parsed<'_>>>,
 ) -> Verdict {
-    judge_parsed(lock, found, name, &Parsed::new(spec), overridden)
+    match overrides.get(name) {
+        None => judge_parsed(lock, found, name, parsed),
+        Some(Some(ov)) => judge_parsed(lock, found, name, ov),
+        Some(None) if found.is_some() => Verdict::Ok,
+        Some(None) => Verdict::Missing,
+    }
 }
 
+/// Whether the entry Node would load for `name` satisfies the spec.
 fn judge_parsed(
     lock: &NpmLockfile,
     found: Option<(&str, &LockPackage)>,
     name: &str,
     parsed: &Parsed<'_>,
-    overridden: bool,
 ) -> Verdict {
     let kind = parsed.kind.clone();
     let spec = parsed.spec;
@@ -334,9 +354,6 @@ fn judge_parsed(
         .as_deref()
         .or(pkg.name.as_deref())
         .unwrap_or(name);
-    if overridden {
-        return Verdict::Ok;
-    }
     match kind {
         Spec::Version(_) | Spec::Range(_) => {
             if real_name != name && !pkg.link {

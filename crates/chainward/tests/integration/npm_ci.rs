@@ -90,6 +90,57 @@ const MUTATIONS: &[(&str, Mutation)] = &[
     }),
 ];
 
+/// Lockfile entries that some other locked package requires (name, the requiring entry, spec).
+fn required_entries(lock: &serde_json::Value) -> Vec<(String, String, String)> {
+    let packages = lock["packages"].as_object().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for (key, pkg) in &packages {
+        if !key.starts_with("node_modules/") {
+            continue;
+        }
+        for (name, spec) in pkg["dependencies"].as_object().into_iter().flatten() {
+            let target = format!("node_modules/{name}");
+            if packages.contains_key(&target)
+                && !packages.contains_key(&format!("{key}/node_modules/{name}"))
+            {
+                out.push((
+                    target,
+                    key.clone(),
+                    spec.as_str().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Mutations of the lockfile itself (a hand-edited or tampered lockfile).
+type LockMutation = fn(&mut serde_json::Value) -> Option<()>;
+
+const LOCK_MUTATIONS: &[(&str, LockMutation)] = &[
+    ("delete an entry another package requires", |lock| {
+        let (target, _, _) = required_entries(lock).into_iter().next()?;
+        lock["packages"].as_object_mut()?.remove(&target);
+        Some(())
+    }),
+    ("lock a required entry outside its range", |lock| {
+        let (target, _, _) = required_entries(lock)
+            .into_iter()
+            .find(|(_, _, spec)| spec.starts_with('^') || spec.starts_with('~'))?;
+        lock["packages"][&target]["version"] = "999.0.0".into();
+        Some(())
+    }),
+    ("lock a direct dependency outside its range", |lock| {
+        let root = lock["packages"][""]["dependencies"].as_object()?.clone();
+        let (name, _) = root
+            .iter()
+            .find(|(_, v)| v.as_str().is_some_and(|s| s.starts_with('^')))?;
+        lock["packages"][format!("node_modules/{name}")]["version"] = "999.0.0".into();
+        Some(())
+    }),
+];
+
 const FIXTURES: &[&str] = &[
     "ranges",
     "ranges-no-resolved",
@@ -165,13 +216,67 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
             }
         }
     }
+    for fixture in FIXTURES {
+        for (what, mutate) in LOCK_MUTATIONS {
+            let tmp = copy_fixture(&format!("pin-check/{fixture}"));
+            let dir = tmp.path();
+            let lock_path = if dir.join("package-lock.json").exists() {
+                dir.join("package-lock.json")
+            } else {
+                dir.join("npm-shrinkwrap.json")
+            };
+            let text = std::fs::read_to_string(&lock_path).expect("lockfile");
+            let mut lock: serde_json::Value = serde_json::from_str(&text).expect("json");
+            if mutate(&mut lock).is_none() {
+                continue;
+            }
+            std::fs::write(
+                &lock_path,
+                serde_json::to_string_pretty(&lock).expect("json") + "\n",
+            )
+            .expect("write");
+            cases += 1;
+            let ours = run(
+                dir,
+                &[
+                    "npm-ci",
+                    "--select",
+                    "npm-ci/lockfile-out-of-sync",
+                    "--format",
+                    "json",
+                    ".",
+                ],
+            );
+            let json: serde_json::Value = serde_json::from_str(&ours.stdout).expect("json");
+            let we_fail = json["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .any(|f| f["severity"] == "error");
+            let npm_out = npm(dir, &["ci", "--dry-run"], text.contains("\"resolved\""));
+            let npm_fails = !npm_out.status.success();
+            if npm_fails != we_fail {
+                disagreements.push(format!(
+                    "{fixture} / lockfile: {what}: npm ci {} but chainward {}\n  npm: {}",
+                    if npm_fails { "fails" } else { "passes" },
+                    if we_fail { "fails" } else { "passes" },
+                    String::from_utf8_lossy(&npm_out.stderr)
+                        .lines()
+                        .filter(|l| l.contains("error"))
+                        .take(3)
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ));
+            }
+        }
+    }
     assert!(
         disagreements.is_empty(),
         "{} of {cases} cases disagree:\n{}",
         disagreements.len(),
         disagreements.join("\n")
     );
-    assert!(cases >= 40, "only {cases} differential cases ran");
+    assert!(cases >= 60, "only {cases} differential cases ran");
 }
 
 fn git(dir: &Path, args: &[&str]) {
