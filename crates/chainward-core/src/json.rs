@@ -97,6 +97,15 @@ impl Json {
 /// Parse strict JSON (no comments, no trailing commas). A leading UTF-8 BOM is skipped, as npm
 /// does; spans stay offsets into the original text.
 pub fn parse(text: &str) -> Result<Json, JsonError> {
+    parse_with(text, false)
+}
+
+/// Parse JSONC as bun writes it (bun.lock): comments and trailing commas allowed.
+pub fn parse_jsonc(text: &str) -> Result<Json, JsonError> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, jsonc: bool) -> Result<Json, JsonError> {
     let (body, shift) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3),
         None => (text, 0),
@@ -106,9 +115,9 @@ pub fn parse(text: &str) -> Result<Json, JsonError> {
         e
     })?;
     let options = jsonc_parser::ParseOptions {
-        allow_comments: false,
+        allow_comments: jsonc,
         allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
+        allow_trailing_commas: jsonc,
         allow_missing_commas: false,
         allow_single_quoted_strings: false,
         allow_hexadecimal_numbers: false,

@@ -1,13 +1,20 @@
 //! The npm side of the project model: package.json with spans, specifier classification, and
-//! npm lockfiles (package-lock.json v1/v2/v3, npm-shrinkwrap.json) with Node's module
-//! resolution. Each file is parsed once, through [`chainward_core::SourceFile::parsed`].
+//! every lockfile format read into one model: npm (package-lock.json v1/v2/v3,
+//! npm-shrinkwrap.json, with Node's module resolution), pnpm-lock.yaml (6.x, 9.0), yarn.lock
+//! (classic and berry) and bun.lock. Each file is parsed once, through
+//! [`chainward_core::SourceFile::parsed`].
 
+pub mod bun;
 pub mod json_helpers;
 pub mod lockfile;
 pub mod manifest;
+pub mod model;
 pub mod npmrc;
+pub mod pnpm;
 pub mod spec;
+pub mod yarn;
 
 pub use lockfile::{LockPackage, NpmLockfile, npm_lockfile};
 pub use manifest::{DepEntry, PackageJson, Section, package_json};
+pub use model::{AnyLock, LockFormat, Lockfile, Package, PackageView, any_lockfile};
 pub use spec::{Spec, classify};

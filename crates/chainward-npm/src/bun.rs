@@ -1,0 +1,262 @@
+//! bun.lock (bun ≥ 1.2's text lockfile: JSONC with trailing commas) into the common
+//! [`Lockfile`] model. `bun.lockb` is binary and never read.
+//!
+//! `workspaces` maps each folder to its declared specs; `packages` maps an install path
+//! (`debug`, `debug/ms` for a nested copy) to a tuple: `[ident, registry, meta, integrity]`
+//! for registry packages, `[ident, meta, …]` for git, tarball and local ones,
+//! `[ident]` for workspace members.
+
+use std::collections::BTreeMap;
+
+use chainward_core::json::{self, Json, JsonValue};
+use chainward_core::{ParseError, SourceFile};
+
+use crate::manifest::Section;
+use crate::model::{Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
+
+fn err(file: &SourceFile, node: &Json, m: impl Into<String>) -> ParseError {
+    file.parse_error(node.span.start..node.span.start, m)
+}
+
+pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    let doc = json::parse_jsonc(text).map_err(|e| file.parse_error(e.span, e.message))?;
+    if doc.as_object().is_none() {
+        return Err(err(
+            file,
+            &doc,
+            format!("bun.lock must be a JSON object, found {}", doc.type_name()),
+        ));
+    }
+    let version = doc.get("lockfileVersion").ok_or_else(|| {
+        err(
+            file,
+            &doc,
+            "not a bun lockfile: `lockfileVersion` is missing",
+        )
+    })?;
+    let version = match &version.value {
+        JsonValue::Number(n) => n.parse::<u64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| err(file, version, "`lockfileVersion` must be a whole number"))?;
+
+    let mut importers = BTreeMap::new();
+    if let Some(node) = doc.get("workspaces") {
+        let members = node
+            .as_object()
+            .ok_or_else(|| err(file, node, "`workspaces` must be an object"))?;
+        for member in members {
+            let mut deps = Vec::new();
+            for section in Section::DEPENDENCY_SECTIONS {
+                let Some(entries) = member.value.get(section.key()) else {
+                    continue;
+                };
+                let entries = entries.as_object().ok_or_else(|| {
+                    err(
+                        file,
+                        entries,
+                        format!("`{}` must be an object", section.key()),
+                    )
+                })?;
+                for e in entries {
+                    deps.push(ImporterDep {
+                        section,
+                        name: e.key.clone(),
+                        specifier: e.value.as_str().map(Into::into),
+                        version: None,
+                        span: e.value.span.clone(),
+                    });
+                }
+            }
+            importers.insert(
+                member.key.clone(),
+                Importer {
+                    deps,
+                    span: member.key_span.clone(),
+                },
+            );
+        }
+    }
+
+    let mut packages = Vec::new();
+    if let Some(node) = doc.get("packages") {
+        let entries = node
+            .as_object()
+            .ok_or_else(|| err(file, node, "`packages` must be an object"))?;
+        for entry in entries {
+            let tuple = entry.value.as_array().ok_or_else(|| {
+                err(
+                    file,
+                    &entry.value,
+                    format!("package `{}` must be an array", entry.key),
+                )
+            })?;
+            let ident_node = tuple.first().ok_or_else(|| {
+                err(
+                    file,
+                    &entry.value,
+                    format!("package `{}` is an empty array", entry.key),
+                )
+            })?;
+            let ident = ident_node.as_str().unwrap_or_default();
+            let (name, reference) = split_name(ident).ok_or_else(|| {
+                err(
+                    file,
+                    ident_node,
+                    format!("malformed package identifier `{ident}`"),
+                )
+            })?;
+            let mut pkg = Package {
+                key: entry.key.clone(),
+                name: name.to_string(),
+                span: entry.key_span.clone(),
+                ..Package::default()
+            };
+            let meta = tuple.iter().find(|v| v.as_object().is_some());
+            if reference.starts_with("workspace:") || reference.starts_with("link:") {
+                pkg.link = true;
+                pkg.resolved = Some(reference.to_string());
+            } else if let (Some(registry), Some(_)) = (
+                tuple.get(1).and_then(Json::as_str),
+                tuple.get(2).and_then(Json::as_object),
+            ) {
+                // A registry package: `[ident, registry ("" = the default), meta, integrity]`.
+                pkg.version = reference.to_string();
+                if !registry.is_empty() {
+                    pkg.resolved = Some(registry.to_string());
+                    pkg.resolved_span = tuple.get(1).map(|n| n.span.clone());
+                }
+                if let Some(integrity) = tuple.get(3) {
+                    pkg.integrity = integrity.as_str().map(Into::into);
+                    pkg.integrity_span = Some(integrity.span.clone());
+                }
+            } else {
+                // git, github, tarball URL or a local folder.
+                pkg.resolved = Some(reference.to_string());
+                pkg.resolved_span = Some(ident_node.span.clone());
+                pkg.version = meta
+                    .and_then(|m| m.get("version"))
+                    .and_then(Json::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                if reference.starts_with("file:") {
+                    pkg.link = true;
+                }
+            }
+            if let Some(meta) = meta {
+                pkg.platform = ["os", "cpu", "libc"].iter().any(|k| meta.get(k).is_some());
+                pkg.optional = pkg.platform;
+                for section in [Section::Dependencies, Section::OptionalDependencies] {
+                    for m in meta
+                        .get(section.key())
+                        .and_then(Json::as_object)
+                        .unwrap_or_default()
+                    {
+                        pkg.dependencies
+                            .push((m.key.clone(), m.value.as_str().unwrap_or_default().into()));
+                    }
+                }
+            }
+            packages.push(pkg);
+        }
+    }
+    Ok(Lockfile {
+        format: LockFormat::Bun(version),
+        importers,
+        packages,
+        catalogs: BTreeMap::new(),
+        records_importers: true,
+    })
+}
+
+/// The cached parse of a bun.lock.
+pub fn bun_lockfile(file: &SourceFile) -> Option<&Lockfile> {
+    file.parsed(parse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chainward_core::FileKind;
+
+    const LOCK: &str = r#"{
+  "lockfileVersion": 1,
+  "workspaces": {
+    "": {
+      "name": "app",
+      "dependencies": {
+        "debug": "^4.3.4",
+        "gitdep": "github:u/gitdep",
+      },
+    },
+    "packages/a": {
+      "name": "a",
+      "dependencies": { "ms": "~2.0.0", },
+    },
+  },
+  "packages": {
+    "a": ["a@workspace:packages/a"],
+    "debug": ["debug@4.4.3", "", { "dependencies": { "ms": "^2.1.3" } }, "sha512-aaa"],
+    "debug/ms": ["ms@2.1.3", "https://npm.example.com/", {}, "sha512-bbb"],
+    "gitdep": ["gitdep@github:u/gitdep#0123456", { "version": "1.0.0" }, "u-gitdep-0123456"],
+    "@esbuild/darwin-arm64": ["@esbuild/darwin-arm64@0.21.5", "", { "os": "darwin", "cpu": "arm64" }, "sha512-ccc"],
+  }
+}"#;
+
+    #[test]
+    fn reads_bun_lock() {
+        let f = SourceFile::in_memory("bun.lock", FileKind::BunLock, LOCK);
+        let lock = bun_lockfile(&f).expect("parses");
+        assert_eq!(lock.format, LockFormat::Bun(1));
+        assert_eq!(
+            lock.importers["packages/a"]
+                .dep("ms")
+                .and_then(|d| d.specifier.as_deref()),
+            Some("~2.0.0")
+        );
+        let by_key = |k: &str| lock.packages.iter().find(|p| p.key == k).expect(k);
+        assert!(by_key("a").link);
+        let debug = by_key("debug");
+        assert_eq!(
+            (debug.version.as_str(), debug.resolved.as_deref()),
+            ("4.4.3", None)
+        );
+        assert_eq!(debug.integrity.as_deref(), Some("sha512-aaa"));
+        assert_eq!(
+            debug.dependencies,
+            [("ms".to_string(), "^2.1.3".to_string())]
+        );
+        assert_eq!(
+            by_key("debug/ms").resolved.as_deref(),
+            Some("https://npm.example.com/")
+        );
+        let git = by_key("gitdep");
+        assert_eq!(git.resolved.as_deref(), Some("github:u/gitdep#0123456"));
+        assert_eq!(git.integrity, None);
+        assert!(by_key("@esbuild/darwin-arm64").platform);
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error() {
+        for (text, needle) in [
+            (
+                "{\"lockfileVersion\": 1, \"packages\": {\"a\": [\"a@1\", \"\"",
+                "unterminated",
+            ),
+            ("{\"packages\": {}}", "lockfileVersion"),
+            (
+                "{\"lockfileVersion\": 1, \"packages\": {\"a\": 1}}",
+                "must be an array",
+            ),
+            (
+                "{\"lockfileVersion\": 1, \"packages\": {\"a\": [\"noversion\"]}}",
+                "malformed",
+            ),
+        ] {
+            let f = SourceFile::in_memory("bun.lock", FileKind::BunLock, text);
+            assert!(bun_lockfile(&f).is_none(), "{text}");
+            let e = f.error().expect("error").to_string();
+            assert!(e.to_lowercase().contains(&needle.to_lowercase()), "{text}: {e}");
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! One model of every lockfile format: importers (workspace folder → declared specs) and
+//! locked packages (name, version, where it resolves from, integrity, flags, edges).
+//!
+//! pnpm, yarn (classic and berry) and bun lockfiles are read straight into [`Lockfile`]. npm
+//! lockfiles keep their own richer shape ([`NpmLockfile`], with Node's folder resolution) and
+//! are seen through the same [`PackageView`]s, without a second copy in memory.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use chainward_core::{FileKind, SourceFile};
+
+use crate::lockfile::{NpmLockfile, is_importer};
+use crate::manifest::Section;
+
+/// Which package manager wrote a lockfile, and which version of its format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockFormat {
+    /// package-lock.json / npm-shrinkwrap.json, `lockfileVersion` 1–3.
+    Npm(u64),
+    /// pnpm-lock.yaml, `lockfileVersion` as written (`6.0`, `9.0`).
+    Pnpm(String),
+    /// yarn.lock v1 (yarn 1.x).
+    YarnClassic,
+    /// yarn.lock of yarn 2+ (`__metadata.version`).
+    YarnBerry(u64),
+    /// bun.lock (text), `lockfileVersion`.
+    Bun(u64),
+}
+
+impl LockFormat {
+    pub fn manager(&self) -> &'static str {
+        match self {
+            LockFormat::Npm(_) => "npm",
+            LockFormat::Pnpm(_) => "pnpm",
+            LockFormat::YarnClassic | LockFormat::YarnBerry(_) => "yarn",
+            LockFormat::Bun(_) => "bun",
+        }
+    }
+}
+
+impl std::fmt::Display for LockFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LockFormat::Npm(v) => write!(f, "npm lockfile v{v}"),
+            LockFormat::Pnpm(v) => write!(f, "pnpm lockfile {v}"),
+            LockFormat::YarnClassic => f.write_str("yarn.lock v1"),
+            LockFormat::YarnBerry(v) => write!(f, "yarn berry lockfile v{v}"),
+            LockFormat::Bun(v) => write!(f, "bun.lock v{v}"),
+        }
+    }
+}
+
+/// A dependency an importer declares, as the lockfile recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImporterDep {
+    pub section: Section,
+    pub name: String,
+    /// The spec as written in package.json when the lockfile was made (pnpm `specifier`, bun,
+    /// yarn berry workspace entries). `None` when the format does not record it.
+    pub specifier: Option<String>,
+    /// What it resolved to (`2.1.3`, `link:../b`, `catalog:` entries resolved).
+    pub version: Option<String>,
+    /// Span of the specifier (or of the entry) in the lockfile.
+    pub span: Range<usize>,
+}
+
+/// One workspace folder's declared dependencies (`""` is the root).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Importer {
+    pub deps: Vec<ImporterDep>,
+    /// Span of the importer's key, for findings about the whole importer.
+    pub span: Range<usize>,
+}
+
+impl Importer {
+    pub fn dep(&self, name: &str) -> Option<&ImporterDep> {
+        self.deps.iter().find(|d| d.name == name)
+    }
+}
+
+/// A locked package (pnpm, yarn, bun).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Package {
+    /// The entry's key as written in the lockfile (`ms@2.1.3`, `"ms@^2.1.0", ms@^2.0.0`).
+    pub key: String,
+    pub name: String,
+    pub version: String,
+    /// Where it is fetched from: a tarball URL, `git+https://…#sha`, `file:…`, `link:…`,
+    /// `workspace:…`. `None` for a registry package recorded without its URL.
+    pub resolved: Option<String>,
+    /// SRI integrity (`sha512-…`), or yarn berry's `checksum` (`10c0/<hex>`).
+    pub integrity: Option<String>,
+    /// `Some(true)` for dev-only packages where the format records it (pnpm 6).
+    pub dev: Option<bool>,
+    pub optional: bool,
+    /// Restricted to some platforms (`os`, `cpu` or `libc` recorded).
+    pub platform: bool,
+    /// Whether the package runs install scripts, where the format records it.
+    pub has_install_script: Option<bool>,
+    /// A workspace member or a linked folder, not fetched.
+    pub link: bool,
+    /// Edges: dependency name → spec (or locked version, as the format records it).
+    pub dependencies: Vec<(String, String)>,
+    /// Descriptors (`name@range`) that resolve to this entry (yarn).
+    pub descriptors: Vec<String>,
+    /// Span of the key.
+    pub span: Range<usize>,
+    pub resolved_span: Option<Range<usize>>,
+    pub integrity_span: Option<Range<usize>>,
+}
+
+/// A catalog entry of a pnpm lockfile: `catalogs.<catalog>.<name>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogEntry {
+    pub specifier: String,
+    pub version: Option<String>,
+    pub span: Range<usize>,
+}
+
+/// A pnpm, yarn or bun lockfile in the common shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lockfile {
+    pub format: LockFormat,
+    /// Keyed by folder relative to the lockfile, `/`-separated; `""` for the root.
+    pub importers: BTreeMap<String, Importer>,
+    pub packages: Vec<Package>,
+    /// pnpm: `catalogs` (`default` for the unnamed `catalog`).
+    pub catalogs: BTreeMap<String, BTreeMap<String, CatalogEntry>>,
+    /// Whether the lockfile records importers' specs (so sync against package.json can be
+    /// judged). yarn classic does not.
+    pub records_importers: bool,
+}
+
+/// A locked package of any format, borrowed from the parsed lockfile.
+#[derive(Debug, Clone, Copy)]
+pub struct PackageView<'a> {
+    /// The entry's key (npm: install path; others: the lockfile's key).
+    pub key: &'a str,
+    pub name: &'a str,
+    pub version: Option<&'a str>,
+    pub resolved: Option<&'a str>,
+    pub integrity: Option<&'a str>,
+    pub dev: Option<bool>,
+    pub optional: bool,
+    pub platform: bool,
+    pub has_install_script: Option<bool>,
+    pub link: bool,
+    /// Shipped inside another package's tarball (npm `inBundle`).
+    pub bundled: bool,
+}
+
+/// Any parsed lockfile.
+#[derive(Debug, Clone, Copy)]
+pub enum AnyLock<'a> {
+    Npm(&'a NpmLockfile),
+    Other(&'a Lockfile),
+}
+
+impl<'a> AnyLock<'a> {
+    pub fn format(&self) -> LockFormat {
+        match self {
+            AnyLock::Npm(l) => LockFormat::Npm(l.lockfile_version),
+            AnyLock::Other(l) => l.format.clone(),
+        }
+    }
+
+    /// Every locked package (importers and workspace folders excluded), in a stable order.
+    pub fn packages(&self) -> Vec<PackageView<'a>> {
+        match *self {
+            AnyLock::Npm(lock) => {
+                let mut out: Vec<PackageView<'a>> = lock
+                    .packages
+                    .iter()
+                    .filter(|(k, _)| !is_importer(k))
+                    .map(|(key, p)| PackageView {
+                        key,
+                        name: p.name.as_deref().unwrap_or_else(|| {
+                            key.rsplit_once("node_modules/").map_or(key, |(_, n)| n)
+                        }),
+                        version: p.version.as_deref(),
+                        resolved: p.resolved.as_deref(),
+                        integrity: p.integrity.as_deref(),
+                        dev: Some(p.dev || p.dev_optional),
+                        optional: p.optional || p.dev_optional,
+                        platform: false,
+                        has_install_script: (lock.lockfile_version >= 2)
+                            .then_some(p.has_install_script),
+                        link: p.link,
+                        bundled: p.in_bundle,
+                    })
+                    .collect();
+                out.sort_by(|a, b| a.key.cmp(b.key));
+                out
+            }
+            AnyLock::Other(lock) => lock
+                .packages
+                .iter()
+                .map(|p| PackageView {
+                    key: &p.key,
+                    name: &p.name,
+                    version: Some(p.version.as_str()).filter(|v| !v.is_empty()),
+                    resolved: p.resolved.as_deref(),
+                    integrity: p.integrity.as_deref(),
+                    dev: p.dev,
+                    optional: p.optional,
+                    platform: p.platform,
+                    has_install_script: p.has_install_script,
+                    link: p.link,
+                    bundled: false,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The parsed lockfile of `file`, whatever its format; `None` for non-lockfiles, `bun.lockb`
+/// (binary) and files that failed to parse (the error is on the file).
+pub fn any_lockfile(file: &SourceFile) -> Option<AnyLock<'_>> {
+    match file.kind {
+        FileKind::NpmLock | FileKind::NpmShrinkwrap => {
+            crate::lockfile::npm_lockfile(file).map(AnyLock::Npm)
+        }
+        FileKind::PnpmLock => crate::pnpm::pnpm_lockfile(file).map(AnyLock::Other),
+        FileKind::YarnLock => crate::yarn::yarn_lockfile(file).map(AnyLock::Other),
+        FileKind::BunLock => crate::bun::bun_lockfile(file).map(AnyLock::Other),
+        _ => None,
+    }
+}
+
+/// Split `name@rest` at the `@` after the name (scoped names start with `@`).
+pub fn split_name(s: &str) -> Option<(&str, &str)> {
+    let from = usize::from(s.starts_with('@'));
+    let at = s[from..].find('@')? + from;
+    Some((&s[..at], &s[at + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_after_the_scope() {
+        assert_eq!(split_name("ms@2.1.3"), Some(("ms", "2.1.3")));
+        assert_eq!(
+            split_name("@types/node@22.0.0"),
+            Some(("@types/node", "22.0.0"))
+        );
+        assert_eq!(split_name("@types/node"), None);
+        assert_eq!(split_name("ms@npm:^2.1.0"), Some(("ms", "npm:^2.1.0")));
+    }
+}

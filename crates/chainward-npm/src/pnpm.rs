@@ -1,0 +1,435 @@
+//! pnpm-lock.yaml, lockfileVersion 6.x and 9.0, into the common [`Lockfile`] model.
+//!
+//! 6.x: importers (or the root's sections at the top level for a single project) with inline
+//! `specifier`/`version`; `packages` keyed `/name@version(peers)` with `dev`, `optional`,
+//! `requiresBuild` and the edges. 9.0: `packages` (metadata, keyed `name@version`) and
+//! `snapshots` (edges, keyed with the peer suffix), `catalogs`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chainward_core::yaml::{self, Yaml};
+use chainward_core::{ParseError, SourceFile};
+
+use crate::manifest::Section;
+use crate::model::{
+    CatalogEntry, Importer, ImporterDep, LockFormat, Lockfile, Package, split_name,
+};
+
+const SECTIONS: [Section; 3] = [
+    Section::Dependencies,
+    Section::DevDependencies,
+    Section::OptionalDependencies,
+];
+
+fn err(file: &SourceFile, node: &Yaml, message: impl Into<String>) -> ParseError {
+    file.parse_error(node.span.start..node.span.start, message)
+}
+
+pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    let doc = yaml::parse(text).map_err(|e| file.parse_error(e.span, e.message))?;
+    if doc.as_map().is_none() {
+        return Err(file.parse_error(
+            0..0,
+            "not a pnpm lockfile: expected a mapping with `lockfileVersion`",
+        ));
+    }
+    let version_node = doc.get("lockfileVersion").ok_or_else(|| {
+        file.parse_error(0..0, "not a pnpm lockfile: `lockfileVersion` is missing")
+    })?;
+    let version = version_node
+        .as_str()
+        .ok_or_else(|| err(file, version_node, "`lockfileVersion` must be a string"))?
+        .to_string();
+    let major: u32 = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if !(6..=9).contains(&major) {
+        return Err(err(
+            file,
+            version_node,
+            format!("unsupported pnpm lockfileVersion {version} (chainward reads 6.x and 9.0)"),
+        ));
+    }
+
+    // Importers: `importers` (workspaces, and every v9 lockfile) or the top-level sections.
+    let mut importers = BTreeMap::new();
+    match doc.get("importers") {
+        Some(node) => {
+            let map = node
+                .as_map()
+                .ok_or_else(|| err(file, node, "`importers` must be a mapping"))?;
+            for (key, value) in map {
+                let path = key
+                    .as_str()
+                    .ok_or_else(|| err(file, key, "an importer key must be a string"))?;
+                let path = if path == "." { "" } else { path };
+                let mut importer = read_importer(file, value)?;
+                importer.span = key.span.clone();
+                importers.insert(path.to_string(), importer);
+            }
+        }
+        None => {
+            let mut importer = read_importer(file, &doc)?;
+            importer.span = version_node.span.clone();
+            importers.insert(String::new(), importer);
+        }
+    }
+
+    // Catalogs (9.0).
+    let mut catalogs = BTreeMap::new();
+    if let Some(node) = doc.get("catalogs") {
+        for (catalog, entries) in node.entries() {
+            let mut out = BTreeMap::new();
+            for (name, entry) in entries.entries() {
+                let specifier = entry.get("specifier");
+                out.insert(
+                    name.to_string(),
+                    CatalogEntry {
+                        specifier: specifier.and_then(Yaml::as_str).unwrap_or_default().into(),
+                        version: entry.get("version").and_then(Yaml::as_str).map(Into::into),
+                        span: specifier.map_or(entry.span.clone(), |s| s.span.clone()),
+                    },
+                );
+            }
+            catalogs.insert(catalog.to_string(), out);
+        }
+    }
+
+    // Packages, with 9.0's snapshots merged in for edges and the optional flag.
+    let mut snapshots: HashMap<&str, &Yaml> = HashMap::new();
+    if let Some(node) = doc.get("snapshots") {
+        for (key, value) in node.entries() {
+            snapshots.entry(strip_peers(key)).or_insert(value);
+        }
+    }
+    let mut packages = Vec::new();
+    if let Some(node) = doc.get("packages") {
+        let map = node
+            .as_map()
+            .ok_or_else(|| err(file, node, "`packages` must be a mapping"))?;
+        for (key_node, value) in map {
+            let key = key_node
+                .as_str()
+                .ok_or_else(|| err(file, key_node, "a package key must be a string"))?;
+            packages.push(read_package(
+                file,
+                key_node,
+                key,
+                value,
+                snapshots.get(strip_peers(key)).copied(),
+                major,
+            )?);
+        }
+    }
+    Ok(Lockfile {
+        format: LockFormat::Pnpm(version),
+        importers,
+        packages,
+        catalogs,
+        records_importers: true,
+    })
+}
+
+fn read_importer(file: &SourceFile, node: &Yaml) -> Result<Importer, ParseError> {
+    let mut deps = Vec::new();
+    // lockfile 5.x kept the specifiers in a map of their own; 6.0 writes them inline.
+    let old_specifiers = node.get("specifiers");
+    for section in SECTIONS {
+        let Some(entries) = node.get(section.key()) else {
+            continue;
+        };
+        if entries.as_map().is_none() {
+            return Err(err(
+                file,
+                entries,
+                format!("`{}` must be a mapping", section.key()),
+            ));
+        }
+        for (name, value) in entries.entries() {
+            let (specifier, version, span) = match value.as_str() {
+                Some(version) => {
+                    let spec = old_specifiers.and_then(|s| s.get(name));
+                    (
+                        spec.and_then(Yaml::as_str).map(str::to_string),
+                        Some(version.to_string()),
+                        spec.map_or(value.span.clone(), |s| s.span.clone()),
+                    )
+                }
+                None => {
+                    let spec = value.get("specifier");
+                    (
+                        spec.and_then(Yaml::as_str).map(str::to_string),
+                        value.get("version").and_then(Yaml::as_str).map(Into::into),
+                        spec.map_or(value.span.clone(), |s| s.span.clone()),
+                    )
+                }
+            };
+            deps.push(ImporterDep {
+                section,
+                name: name.to_string(),
+                specifier,
+                version,
+                span,
+            });
+        }
+    }
+    Ok(Importer {
+        deps,
+        span: node.span.clone(),
+    })
+}
+
+/// `/name@1.0.0(peer@2)(other@3)` → `/name@1.0.0`.
+fn strip_peers(key: &str) -> &str {
+    // The version never contains `(`; a scoped name never does either.
+    key.find('(').map_or(key, |i| &key[..i])
+}
+
+fn read_package(
+    file: &SourceFile,
+    key_node: &Yaml,
+    key: &str,
+    node: &Yaml,
+    snapshot: Option<&Yaml>,
+    major: u32,
+) -> Result<Package, ParseError> {
+    let bare = strip_peers(key.strip_prefix('/').unwrap_or(key));
+    let (key_name, key_version) = split_name(bare).unwrap_or((bare, ""));
+    let name = node
+        .get("name")
+        .and_then(Yaml::as_str)
+        .unwrap_or(key_name)
+        .to_string();
+    let version = node
+        .get("version")
+        .and_then(Yaml::as_str)
+        .unwrap_or(key_version)
+        .to_string();
+
+    let mut pkg = Package {
+        key: key.to_string(),
+        name,
+        version,
+        span: key_node.span.clone(),
+        ..Package::default()
+    };
+    let resolution = node
+        .get("resolution")
+        .ok_or_else(|| err(file, node, format!("package `{key}` has no `resolution`")))?;
+    let field = |k: &str| resolution.get(k).filter(|v| v.as_str().is_some());
+    if let Some(integrity) = field("integrity") {
+        pkg.integrity = integrity.as_str().map(Into::into);
+        pkg.integrity_span = Some(integrity.span.clone());
+    }
+    if let Some(tarball) = field("tarball") {
+        pkg.resolved = tarball.as_str().map(Into::into);
+        pkg.resolved_span = Some(tarball.span.clone());
+    } else if let Some(repo) = field("repo") {
+        let commit = resolution
+            .get("commit")
+            .and_then(Yaml::as_str)
+            .unwrap_or_default();
+        let repo = repo.as_str().unwrap_or_default();
+        let repo = if repo.starts_with("git") {
+            repo.to_string()
+        } else {
+            format!("git+{repo}")
+        };
+        pkg.resolved = Some(format!("{repo}#{commit}"));
+        pkg.resolved_span = Some(resolution.span.clone());
+    } else if let Some(dir) = field("directory") {
+        pkg.resolved = Some(format!("file:{}", dir.as_str().unwrap_or_default()));
+        pkg.link = true;
+    } else if key_version.starts_with("link:") || key_version.starts_with("file:") {
+        pkg.link = key_version.starts_with("link:");
+        pkg.resolved = Some(key_version.to_string());
+    }
+    let flag = |n: &Yaml, k: &str| n.get(k).and_then(Yaml::as_str) == Some("true");
+    pkg.dev = node.get("dev").and_then(Yaml::as_str).map(|d| d == "true");
+    pkg.optional = flag(node, "optional") || snapshot.is_some_and(|s| flag(s, "optional"));
+    pkg.platform = ["os", "cpu", "libc"].iter().any(|k| node.get(k).is_some());
+    // 6.x records `requiresBuild`; 9.0 does not record install scripts at all.
+    pkg.has_install_script = (major < 9).then(|| flag(node, "requiresBuild"));
+    let edges_from = snapshot.unwrap_or(node);
+    for section in [Section::Dependencies, Section::OptionalDependencies] {
+        for (dep, version) in edges_from
+            .get(section.key())
+            .map(|m| m.entries().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            pkg.dependencies
+                .push((dep.to_string(), version.as_str().unwrap_or_default().into()));
+        }
+    }
+    Ok(pkg)
+}
+
+/// The cached parse of a pnpm-lock.yaml.
+pub fn pnpm_lockfile(file: &SourceFile) -> Option<&Lockfile> {
+    file.parsed(parse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chainward_core::FileKind;
+
+    const V9: &str = "lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+
+catalogs:
+  default:
+    picocolors:
+      specifier: ^1.0.0
+      version: 1.1.1
+
+importers:
+
+  .:
+    dependencies:
+      debug:
+        specifier: ^4.3.4
+        version: 4.4.3(supports-color@8.1.1)
+  packages/a:
+    dependencies:
+      b:
+        specifier: workspace:*
+        version: link:../b
+
+packages:
+
+  debug@4.4.3:
+    resolution: {integrity: sha512-aaa}
+    peerDependencies:
+      supports-color: '*'
+
+  esbuild@0.21.5:
+    resolution: {integrity: sha512-bbb}
+    hasBin: true
+
+  '@esbuild/darwin-arm64@0.21.5':
+    resolution: {integrity: sha512-ccc}
+    cpu: [arm64]
+    os: [darwin]
+
+  gitdep@https://codeload.github.com/u/gitdep/tar.gz/abc:
+    resolution: {tarball: https://codeload.github.com/u/gitdep/tar.gz/abc}
+    version: 1.0.0
+
+snapshots:
+
+  debug@4.4.3(supports-color@8.1.1):
+    dependencies:
+      ms: 2.1.3
+
+  '@esbuild/darwin-arm64@0.21.5':
+    optional: true
+";
+
+    #[test]
+    fn reads_v9() {
+        let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, V9);
+        let lock = pnpm_lockfile(&f).expect("parses");
+        assert_eq!(lock.format, LockFormat::Pnpm("9.0".into()));
+        let root = &lock.importers[""];
+        let debug = root.dep("debug").expect("debug");
+        assert_eq!(debug.specifier.as_deref(), Some("^4.3.4"));
+        assert_eq!(&V9[debug.span.clone()], "^4.3.4");
+        assert_eq!(
+            lock.importers["packages/a"].deps[0].version.as_deref(),
+            Some("link:../b")
+        );
+        assert_eq!(lock.catalogs["default"]["picocolors"].specifier, "^1.0.0");
+        let by_name = |n: &str| lock.packages.iter().find(|p| p.name == n).expect(n);
+        assert_eq!(
+            by_name("debug").dependencies,
+            vec![("ms".to_string(), "2.1.3".to_string())]
+        );
+        let darwin = by_name("@esbuild/darwin-arm64");
+        assert!(darwin.optional && darwin.platform);
+        assert_eq!(darwin.version, "0.21.5");
+        let git = by_name("gitdep");
+        assert_eq!(git.version, "1.0.0");
+        assert!(
+            git.resolved
+                .as_deref()
+                .is_some_and(|r| r.contains("codeload"))
+        );
+        assert_eq!(by_name("esbuild").has_install_script, None);
+    }
+
+    #[test]
+    fn reads_v6_single_project() {
+        let text = "lockfileVersion: '6.0'
+
+dependencies:
+  ms:
+    specifier: ^2.1.0
+    version: 2.1.3
+
+packages:
+
+  /ms@2.1.3:
+    resolution: {integrity: sha512-aaa}
+    dev: false
+
+  /esbuild@0.18.0:
+    resolution: {integrity: sha512-bbb}
+    requiresBuild: true
+    dev: true
+";
+        let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text);
+        let lock = pnpm_lockfile(&f).expect("parses");
+        assert_eq!(
+            lock.importers[""]
+                .dep("ms")
+                .and_then(|d| d.specifier.as_deref()),
+            Some("^2.1.0")
+        );
+        let esbuild = &lock.packages[1];
+        assert_eq!(
+            (esbuild.name.as_str(), esbuild.version.as_str()),
+            ("esbuild", "0.18.0")
+        );
+        assert_eq!(esbuild.has_install_script, Some(true));
+        assert_eq!(esbuild.dev, Some(true));
+        assert_eq!(lock.packages[0].has_install_script, Some(false));
+    }
+
+    /// Nested anchors that would expand to 10^12 nodes.
+    fn bomb() -> String {
+        let mut text =
+            String::from("lockfileVersion: '9.0'\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn bad_input_is_a_clear_error() {
+        let bomb = bomb();
+        for (text, needle) in [
+            (
+                "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies: [",
+                "line",
+            ),
+            ("lockfileVersion: '5.4'\n", "unsupported"),
+            ("importers: {}\n", "lockfileVersion"),
+            (bomb.as_ref(), "billion-laughs"),
+            ("- 1\n", "not a pnpm lockfile"),
+        ] {
+            let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text);
+            assert!(pnpm_lockfile(&f).is_none(), "{text}");
+            let e = f.error().expect("error").to_string();
+            assert!(e.contains(needle) || needle == "line", "{text:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,502 @@
+//! yarn.lock: classic (v1, yarn's own indented format) and berry (yarn 2+, YAML with
+//! `__metadata`), into the common [`Lockfile`] model.
+
+use std::collections::BTreeMap;
+
+use chainward_core::yaml::{self, Yaml};
+use chainward_core::{ParseError, SourceFile};
+
+use crate::manifest::Section;
+use crate::model::{Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
+
+pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Berry files are YAML with `__metadata`; classic files say `# yarn lockfile v1`.
+    let is_berry = body
+        .lines()
+        .any(|l| l.starts_with("__metadata:") || l.starts_with("\"__metadata\":"));
+    if is_berry {
+        parse_berry(file, text)
+    } else {
+        parse_classic(file, text)
+    }
+}
+
+/// The cached parse of a yarn.lock.
+pub fn yarn_lockfile(file: &SourceFile) -> Option<&Lockfile> {
+    file.parsed(parse)
+}
+
+// ---------------------------------------------------------------------------------------------
+// classic
+
+/// One token of a classic line: a quoted string (unescaped) or a bare word.
+fn token(s: &str) -> Option<(String, &str)> {
+    let s = s.trim_start();
+    if let Some(rest) = s.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = rest.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, e)) = chars.next() {
+                        out.push(e);
+                    }
+                }
+                '"' => return Some((out, &rest[i + 1..])),
+                c => out.push(c),
+            }
+        }
+        None
+    } else {
+        let end = s.find(|c: char| c.is_whitespace()).unwrap_or(s.len());
+        Some((s[..end].to_string(), &s[end..]))
+    }
+}
+
+/// `"a@^1", a@^1.2:` → the descriptors.
+fn descriptors(key: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = key;
+    loop {
+        let (tok, after) = token(rest)?;
+        let after = after.trim_start();
+        out.push(tok.trim_end_matches(',').to_string());
+        if tok.ends_with(',') {
+            rest = after;
+            continue;
+        }
+        match after.strip_prefix(',') {
+            Some(more) => rest = more,
+            None if after.is_empty() => return Some(out),
+            None => return None,
+        }
+    }
+}
+
+fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    let mut packages: Vec<Package> = Vec::new();
+    let mut section: Option<String> = None;
+    let mut offset = 0usize;
+    let bad = |at: usize, len: usize, m: String| file.parse_error(at..at + len, m);
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let line = if start == 0 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
+        let content = line.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if content.starts_with('\t') {
+            return Err(bad(
+                start,
+                line.len(),
+                "tab indentation: not a yarn.lock v1 file".into(),
+            ));
+        }
+        let indent = line.len() - content.len();
+        let at = start + indent;
+        match indent {
+            0 => {
+                let Some(key) = content.strip_suffix(':') else {
+                    return Err(bad(
+                        at,
+                        content.len(),
+                        format!("expected an entry header like `name@range:`, found `{content}`"),
+                    ));
+                };
+                let descs = descriptors(key)
+                    .filter(|d| !d.is_empty() && d.iter().all(|d| split_name(d).is_some()))
+                    .ok_or_else(|| {
+                        bad(at, content.len(), format!("malformed entry header `{content}`: expected `name@range` descriptors"))
+                    })?;
+                let name = split_name(&descs[0]).map_or("", |(n, _)| n).to_string();
+                packages.push(Package {
+                    key: key.to_string(),
+                    name,
+                    descriptors: descs,
+                    span: at..at + key.len(),
+                    ..Package::default()
+                });
+                section = None;
+            }
+            2 => {
+                let Some(pkg) = packages.last_mut() else {
+                    return Err(bad(
+                        at,
+                        content.len(),
+                        "an indented field before any entry".into(),
+                    ));
+                };
+                if let Some(name) = content.strip_suffix(':') {
+                    section = Some(name.to_string());
+                    continue;
+                }
+                section = None;
+                let (field, rest) = token(content)
+                    .ok_or_else(|| bad(at, content.len(), "unterminated string".into()))?;
+                let value_at =
+                    at + content.len() - rest.len() + (rest.len() - rest.trim_start().len());
+                let (value, tail) = token(rest)
+                    .filter(|(v, _)| !v.is_empty() || rest.trim_start().starts_with('"'))
+                    .ok_or_else(|| {
+                        bad(at, content.len(), format!("field `{field}` has no value"))
+                    })?;
+                if !tail.trim().is_empty() {
+                    return Err(bad(
+                        at,
+                        content.len(),
+                        format!("unexpected text after the value of `{field}`"),
+                    ));
+                }
+                let value_span = value_at..at + content.len() - tail.len();
+                match field.as_str() {
+                    "version" => pkg.version = value,
+                    "resolved" => {
+                        pkg.resolved = Some(value);
+                        pkg.resolved_span = Some(value_span);
+                    }
+                    "integrity" => {
+                        pkg.integrity = Some(value);
+                        pkg.integrity_span = Some(value_span);
+                    }
+                    _ => {}
+                }
+            }
+            4 => {
+                let (Some(pkg), Some(sec)) = (packages.last_mut(), section.as_deref()) else {
+                    return Err(bad(
+                        at,
+                        content.len(),
+                        "an indented line outside of a `dependencies:` block".into(),
+                    ));
+                };
+                let (name, rest) = token(content)
+                    .ok_or_else(|| bad(at, content.len(), "unterminated string".into()))?;
+                let (spec, _) = token(rest)
+                    .ok_or_else(|| bad(at, content.len(), "unterminated string".into()))?;
+                if matches!(sec, "dependencies" | "optionalDependencies") {
+                    pkg.dependencies.push((name, spec));
+                }
+            }
+            _ => {
+                return Err(bad(
+                    at,
+                    content.len(),
+                    format!("unexpected indentation of {indent} spaces"),
+                ));
+            }
+        }
+    }
+    for pkg in &packages {
+        if pkg.version.is_empty() {
+            return Err(file.parse_error(
+                pkg.span.clone(),
+                format!("entry `{}` has no `version`", pkg.key),
+            ));
+        }
+    }
+    Ok(Lockfile {
+        format: LockFormat::YarnClassic,
+        importers: BTreeMap::new(),
+        packages,
+        catalogs: BTreeMap::new(),
+        records_importers: false,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// berry
+
+fn yerr(file: &SourceFile, node: &Yaml, m: impl Into<String>) -> ParseError {
+    file.parse_error(node.span.start..node.span.start, m)
+}
+
+fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    let doc = yaml::parse(text).map_err(|e| file.parse_error(e.span, e.message))?;
+    let map = doc
+        .as_map()
+        .ok_or_else(|| file.parse_error(0..0, "not a yarn lockfile: expected a mapping"))?;
+    let meta = doc.get("__metadata").ok_or_else(|| {
+        file.parse_error(0..0, "not a yarn berry lockfile: `__metadata` is missing")
+    })?;
+    let version = meta
+        .get("version")
+        .and_then(Yaml::as_str)
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| yerr(file, meta, "`__metadata.version` must be a number"))?;
+    let mut packages = Vec::new();
+    let mut importers = BTreeMap::new();
+    for (key_node, entry) in map {
+        let Some(key) = key_node.as_str() else {
+            return Err(yerr(file, key_node, "an entry key must be a string"));
+        };
+        if key == "__metadata" {
+            continue;
+        }
+        if entry.as_map().is_none() {
+            return Err(yerr(
+                file,
+                entry,
+                format!("entry `{key}` must be a mapping"),
+            ));
+        }
+        let descs: Vec<String> = key.split(',').map(|d| d.trim().to_string()).collect();
+        let resolution_node = entry
+            .get("resolution")
+            .ok_or_else(|| yerr(file, entry, format!("entry `{key}` has no `resolution`")))?;
+        let resolution = resolution_node.as_str().unwrap_or_default();
+        let (name, reference) = split_name(resolution).ok_or_else(|| {
+            yerr(
+                file,
+                resolution_node,
+                format!("malformed resolution `{resolution}`"),
+            )
+        })?;
+        let mut pkg = Package {
+            key: key.to_string(),
+            name: name.to_string(),
+            version: entry
+                .get("version")
+                .and_then(Yaml::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            descriptors: descs,
+            span: key_node.span.clone(),
+            ..Package::default()
+        };
+        if let Some(checksum) = entry.get("checksum") {
+            pkg.integrity = checksum.as_str().map(Into::into);
+            pkg.integrity_span = Some(checksum.span.clone());
+        }
+        pkg.link = entry.get("linkType").and_then(Yaml::as_str) == Some("soft");
+        pkg.resolved = berry_source(reference);
+        if pkg.resolved.is_some() {
+            pkg.resolved_span = Some(resolution_node.span.clone());
+        }
+        pkg.platform = entry.get("conditions").is_some();
+        pkg.optional = pkg.platform;
+        for (dep, spec) in entry
+            .get("dependencies")
+            .map(|d| d.entries().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
+            pkg.dependencies.push((
+                dep.to_string(),
+                spec.as_str().unwrap_or_default().to_string(),
+            ));
+        }
+        if let Some(path) = reference.strip_prefix("workspace:") {
+            let path = if path == "." { "" } else { path };
+            let deps = entry
+                .get("dependencies")
+                .map(|d| d.entries().collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(dep, spec)| ImporterDep {
+                    section: Section::Dependencies,
+                    name: dep.to_string(),
+                    specifier: spec.as_str().map(Into::into),
+                    version: None,
+                    span: spec.span.clone(),
+                })
+                .collect();
+            importers.insert(
+                path.to_string(),
+                Importer {
+                    deps,
+                    span: key_node.span.clone(),
+                },
+            );
+        }
+        packages.push(pkg);
+    }
+    Ok(Lockfile {
+        format: LockFormat::YarnBerry(version),
+        importers,
+        packages,
+        catalogs: BTreeMap::new(),
+        records_importers: true,
+    })
+}
+
+/// Where a berry resolution fetches from: `None` for the registry (`npm:`), a URL for git and
+/// tarballs, the protocol reference for workspaces and local folders.
+fn berry_source(reference: &str) -> Option<String> {
+    if reference.starts_with("npm:") {
+        return None;
+    }
+    if let Some(inner) = reference.strip_prefix("patch:") {
+        // `patch:name@npm%3A1.0.0#…`: the patched package comes from the registry.
+        let inner = inner.replace("%3A", ":");
+        let (_, base) = split_name(&inner)?;
+        return berry_source(base.split('#').next().unwrap_or(base));
+    }
+    let (url, commit) = match reference.split_once("#commit=") {
+        Some((u, c)) => (u, Some(c)),
+        None => (reference, None),
+    };
+    if reference.starts_with("https://") || reference.starts_with("http://") {
+        return Some(match commit {
+            Some(c) => format!("git+{url}#{c}"),
+            None => reference.to_string(),
+        });
+    }
+    Some(reference.to_string())
+}
+
+/// The descriptor a manifest entry `name: range` becomes in a berry lockfile: semver ranges and
+/// tags get the default `npm:` protocol.
+pub fn berry_descriptor(name: &str, range: &str) -> String {
+    let has_protocol = range.split_once(':').is_some_and(|(p, _)| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-')
+    });
+    if has_protocol {
+        format!("{name}@{range}")
+    } else {
+        format!("{name}@npm:{range}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chainward_core::FileKind;
+
+    const CLASSIC: &str = r#"# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.
+# yarn lockfile v1
+
+
+"@babel/code-frame@^7.0.0", "@babel/code-frame@^7.10.4":
+  version "7.12.13"
+  resolved "https://registry.yarnpkg.com/@babel/code-frame/-/code-frame-7.12.13.tgz#dcfc826b"
+  integrity sha512-abc
+  dependencies:
+    "@babel/highlight" "^7.12.13"
+
+debug@^4.3.4:
+  version "4.4.3"
+  resolved "https://registry.yarnpkg.com/debug/-/debug-4.4.3.tgz#c6ae432d"
+  integrity sha512-def
+  dependencies:
+    ms "^2.1.3"
+  optionalDependencies:
+    fsevents "~2.3.1"
+"#;
+
+    #[test]
+    fn reads_classic() {
+        let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, CLASSIC);
+        let lock = yarn_lockfile(&f).expect("parses");
+        assert_eq!(lock.format, LockFormat::YarnClassic);
+        let babel = &lock.packages[0];
+        assert_eq!(babel.name, "@babel/code-frame");
+        assert_eq!(
+            babel.descriptors,
+            ["@babel/code-frame@^7.0.0", "@babel/code-frame@^7.10.4"]
+        );
+        assert_eq!(babel.version, "7.12.13");
+        let debug = &lock.packages[1];
+        assert_eq!(
+            debug.dependencies,
+            [
+                ("ms".into(), "^2.1.3".into()),
+                ("fsevents".into(), "~2.3.1".into())
+            ]
+        );
+        let span = debug.integrity_span.clone().expect("span");
+        assert_eq!(&CLASSIC[span], "sha512-def");
+        let span = debug.resolved_span.clone().expect("span");
+        assert!(CLASSIC[span].starts_with("\"https://registry.yarnpkg.com/debug"));
+    }
+
+    #[test]
+    fn broken_classic_entries_are_errors_with_a_line() {
+        for (text, line) in [
+            ("a@^1:\n  version \"1.0.0\"\nb@^1\n  version \"1\"\n", 3),
+            ("  version \"1.0.0\"\n", 1),
+            ("a@^1:\n  version \"1.0.0\n", 2),
+            ("a@^1:\n  resolved \"x\"\n", 1),
+            ("a@^1:\n      deep \"x\"\n", 2),
+        ] {
+            let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, text);
+            assert!(yarn_lockfile(&f).is_none(), "{text}");
+            let e = f.error().expect("error");
+            assert_eq!(
+                f.lines().line_col(text, e.span.start).line,
+                line,
+                "{text:?}: {e}"
+            );
+        }
+    }
+
+    const BERRY: &str = r#"__metadata:
+  version: 8
+  cacheKey: 10c0
+
+"app@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "app@workspace:."
+  dependencies:
+    debug: "npm:^4.3.4"
+    resolve: "npm:^1.20.0"
+  languageName: unknown
+  linkType: soft
+
+"debug@npm:^4.3.4":
+  version: 4.4.3
+  resolution: "debug@npm:4.4.3"
+  checksum: 10c0/d791
+  languageName: node
+  linkType: hard
+
+"resolve@patch:resolve@npm%3A^1.20.0#optional!builtin<compat/resolve>":
+  version: 1.22.8
+  resolution: "resolve@patch:resolve@npm%3A1.22.8#optional!builtin<compat/resolve>::version=1.22.8&hash=c3c19d"
+  checksum: 10c0/0446
+  languageName: node
+  linkType: hard
+
+"gitdep@https://github.com/u/gitdep.git":
+  version: 1.0.0
+  resolution: "gitdep@https://github.com/u/gitdep.git#commit=0123456789abcdef0123456789abcdef01234567"
+  languageName: node
+  linkType: hard
+"#;
+
+    #[test]
+    fn reads_berry() {
+        let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, BERRY);
+        let lock = yarn_lockfile(&f).expect("parses");
+        assert_eq!(lock.format, LockFormat::YarnBerry(8));
+        let root = &lock.importers[""];
+        assert_eq!(
+            root.dep("debug").and_then(|d| d.specifier.as_deref()),
+            Some("npm:^4.3.4")
+        );
+        assert!(lock.packages[0].link);
+        assert_eq!(lock.packages[1].resolved, None);
+        assert_eq!(
+            lock.packages[2].resolved, None,
+            "a patched registry package"
+        );
+        assert_eq!(
+            lock.packages[3].resolved.as_deref(),
+            Some("git+https://github.com/u/gitdep.git#0123456789abcdef0123456789abcdef01234567")
+        );
+        assert_eq!(berry_descriptor("debug", "^4.3.4"), "debug@npm:^4.3.4");
+        assert_eq!(berry_descriptor("b", "workspace:*"), "b@workspace:*");
+        assert!(
+            lock.packages
+                .iter()
+                .any(|p| p.descriptors.contains(&berry_descriptor("debug", "^4.3.4")))
+        );
+    }
+}
