@@ -165,6 +165,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         importers,
         packages,
         catalogs: BTreeMap::new(),
+        settings: BTreeMap::new(),
         records_importers: true,
     })
 }
@@ -256,7 +257,10 @@ mod tests {
             let f = SourceFile::in_memory("bun.lock", FileKind::BunLock, text);
             assert!(bun_lockfile(&f).is_none(), "{text}");
             let e = f.error().expect("error").to_string();
-            assert!(e.to_lowercase().contains(&needle.to_lowercase()), "{text}: {e}");
+            assert!(
+                e.to_lowercase().contains(&needle.to_lowercase()),
+                "{text}: {e}"
+            );
         }
     }
 }

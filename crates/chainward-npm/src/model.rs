@@ -130,6 +130,8 @@ pub struct Lockfile {
     /// Whether the lockfile records importers' specs (so sync against package.json can be
     /// judged). yarn classic does not.
     pub records_importers: bool,
+    /// pnpm `settings` (`autoInstallPeers`, `excludeLinksFromLockfile`), as strings.
+    pub settings: BTreeMap<String, String>,
 }
 
 /// A locked package of any format, borrowed from the parsed lockfile.

@@ -129,6 +129,14 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         packages,
         catalogs,
         records_importers: true,
+        settings: doc
+            .get("settings")
+            .map(|m| {
+                m.entries()
+                    .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

@@ -115,7 +115,15 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     .ok_or_else(|| {
                         bad(at, content.len(), format!("malformed entry header `{content}`: expected `name@range` descriptors"))
                     })?;
-                let name = split_name(&descs[0]).map_or("", |(n, _)| n).to_string();
+                // An alias (`my-ms@npm:ms@^2`) installs the real package `ms`.
+                let name = match split_name(&descs[0]) {
+                    Some((_, range)) if range.starts_with("npm:") => {
+                        split_name(&range[4..]).map_or(&range[4..], |(n, _)| n)
+                    }
+                    Some((n, _)) => n,
+                    None => "",
+                }
+                .to_string();
                 packages.push(Package {
                     key: key.to_string(),
                     name,
@@ -206,6 +214,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
         importers: BTreeMap::new(),
         packages,
         catalogs: BTreeMap::new(),
+        settings: BTreeMap::new(),
         records_importers: false,
     })
 }
@@ -249,7 +258,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         let descs: Vec<String> = key.split(',').map(|d| d.trim().to_string()).collect();
         let resolution_node = entry
             .get("resolution")
-            .ok_or_else(|| yerr(file, entry, format!("entry `{key}` has no `resolution`")))?;
+            .ok_or_else(|| yerr(file, key_node, format!("entry `{key}` has no `resolution`")))?;
         let resolution = resolution_node.as_str().unwrap_or_default();
         let (name, reference) = split_name(resolution).ok_or_else(|| {
             yerr(
@@ -321,6 +330,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         importers,
         packages,
         catalogs: BTreeMap::new(),
+        settings: BTreeMap::new(),
         records_importers: true,
     })
 }

@@ -2,8 +2,7 @@
 //! over https, under its own name; git dependencies and v1 lockfiles called out.
 
 use chainward_core::{Finding, Fixability, Rule, Severity, SourceFile};
-use chainward_npm::lockfile::is_importer;
-use chainward_npm::{LockPackage, npm_lockfile};
+use chainward_npm::{AnyLock, any_lockfile};
 
 use crate::Options;
 
@@ -19,7 +18,11 @@ was written (a compromised registry, mirror or proxy). An entry without it insta
 is served. Git, `file:` and linked entries carry no hash by design and are not reported, nor are
 bundled (`inBundle`) packages or optional platform packages recorded without a tarball.
 
-Regenerate the entry with `npm install --package-lock-only` against the real registry.
+Every format is checked: npm's `integrity`, pnpm's `resolution.integrity`, yarn classic's
+`integrity`, yarn berry's `checksum` and the fourth element of a bun.lock entry.
+
+Regenerate the entry with `npm install --package-lock-only` (or your package manager's
+equivalent) against the real registry.
 "#,
 };
 
@@ -110,30 +113,48 @@ check it against package.json offline. Upgrade with `npm install --package-lock-
 };
 
 pub(crate) fn check(file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
-    let Some(lock) = npm_lockfile(file) else {
+    let Some(lock) = any_lockfile(file) else {
         return;
     };
     let Ok(text) = file.text() else { return };
-    if lock.lockfile_version == 1 {
+    if let AnyLock::Npm(npm) = lock
+        && npm.lockfile_version == 1
+    {
         let span = text
             .find("\"lockfileVersion\"")
             .map_or(0..1, |i| i..i + "\"lockfileVersion\"".len());
         out.push(Finding::new(&LOCKFILE_V1, file, span, "lockfileVersion 1: npm 7+ must fetch metadata to upgrade it, so `npm ci` is not offline-reproducible")
             .with_help("run `npm install --package-lock-only --ignore-scripts` with npm 7 or later and commit the v3 lockfile"));
     }
-    let mut keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
-    keys.sort();
-    for key in keys {
-        let pkg = &lock.packages[key];
-        if pkg.link || pkg.in_bundle {
+    for (index, pkg) in lock.packages().iter().enumerate() {
+        if pkg.link || pkg.bundled {
             continue;
         }
-        let span_of = |field: &str| {
-            lock.field_span(text, key, &[field])
-                .or_else(|| lock.entry_span(key))
-                .unwrap_or(0..0)
+        // npm entries are named by install path; the others by name@version.
+        let label = match lock {
+            AnyLock::Npm(_) => pkg.key.to_string(),
+            AnyLock::Other(_) => match pkg.version {
+                Some(v) => format!("{}@{v}", pkg.name),
+                None => pkg.name.to_string(),
+            },
         };
-        let resolved = pkg.resolved.as_deref().unwrap_or_default();
+        let key = label.as_str();
+        let span_of = |field: &str| match lock {
+            AnyLock::Npm(npm) => npm
+                .field_span(text, pkg.key, &[field])
+                .or_else(|| npm.entry_span(pkg.key))
+                .unwrap_or(0..0),
+            AnyLock::Other(other) => {
+                let p = &other.packages[index];
+                match field {
+                    "resolved" => p.resolved_span.clone(),
+                    "integrity" => p.integrity_span.clone(),
+                    _ => None,
+                }
+                .unwrap_or_else(|| p.span.clone())
+            }
+        };
+        let resolved = pkg.resolved.unwrap_or_default();
         let kind = Source::of(resolved);
         match kind {
             Source::Git => {
@@ -168,18 +189,25 @@ pub(crate) fn check(file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
                         Finding::new(&DISALLOWED_HOST, file, span_of("resolved"), format!("`{key}` resolves from {host}, which is not an allowed registry"))
                             .with_help(format!("allowed: {}; add the host to `allowed-hosts` under [npm-ci] if it is yours", opts.allowed_hosts.join(", "))),
                     );
-                } else if let Some(url_name) = registry_name(resolved) {
-                    let expected = expected_name(key, pkg);
-                    if url_name != expected {
-                        out.push(Finding::new(&NAME_MISMATCH, file, span_of("resolved"), format!("`{key}` is `{expected}`, but its tarball URL is for the package `{url_name}`")));
-                    }
+                } else if let Some(url_name) = registry_name(resolved)
+                    && url_name != pkg.name
+                {
+                    out.push(Finding::new(
+                        &NAME_MISMATCH,
+                        file,
+                        span_of("resolved"),
+                        format!(
+                            "`{key}` is `{}`, but its tarball URL is for the package `{url_name}`",
+                            pkg.name
+                        ),
+                    ));
                 }
             }
             Source::File | Source::Other => {}
         }
         let registry_package =
             matches!(kind, Source::Http { .. }) || (resolved.is_empty() && pkg.version.is_some());
-        match pkg.integrity.as_deref() {
+        match pkg.integrity {
             None if registry_package && !(pkg.optional && resolved.is_empty()) => {
                 out.push(Finding::new(
                     &MISSING_INTEGRITY,
@@ -216,7 +244,13 @@ enum Source<'a> {
 
 impl<'a> Source<'a> {
     fn of(resolved: &'a str) -> Self {
-        if resolved.starts_with("git") || resolved.starts_with("github:") {
+        // Git hosts' tarball endpoints are git dependencies too (pnpm writes them so).
+        if resolved.starts_with("git")
+            || resolved.starts_with("github:")
+            || resolved.starts_with("https://codeload.github.com/")
+            || resolved.starts_with("https://gitlab.com/")
+                && resolved.contains("/repository/archive")
+        {
             Source::Git
         } else if let Some(rest) = resolved
             .strip_prefix("https://")
@@ -267,14 +301,6 @@ fn registry_name(url: &str) -> Option<std::borrow::Cow<'_, str>> {
     } else {
         Some(name.into())
     }
-}
-
-/// The real name of the package installed at `key`: the entry's `name` (aliases) or the folder.
-fn expected_name<'a>(key: &'a str, pkg: &'a LockPackage) -> &'a str {
-    if let Some(name) = &pkg.name {
-        return name;
-    }
-    key.rsplit_once("node_modules/").map_or(key, |(_, n)| n)
 }
 
 #[cfg(test)]

@@ -7,9 +7,11 @@ mod entries;
 mod npmrc_rule;
 mod shell;
 mod sync;
+mod sync_other;
 
 use chainward_core::config::PluginConfig;
 use chainward_core::{Error, FileKind, Finding, Plugin, Project, Rule};
+use chainward_npm::{AnyLock, any_lockfile};
 use rayon::prelude::*;
 
 /// The npm-ci plugin.
@@ -83,6 +85,12 @@ impl Plugin for NpmCi {
                     FileKind::NpmLock | FileKind::NpmShrinkwrap => {
                         entries::check(file, &opts, &mut out);
                         sync::check(project, file, &mut out);
+                    }
+                    FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock => {
+                        entries::check(file, &opts, &mut out);
+                        if let Some(AnyLock::Other(lock)) = any_lockfile(file) {
+                            sync_other::check(project, file, lock, &mut out);
+                        }
                     }
                     FileKind::Workflow | FileKind::Action | FileKind::Dockerfile => {
                         commands::check(project, file, &mut out)

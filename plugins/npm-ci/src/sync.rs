@@ -20,7 +20,7 @@ pub(crate) static LOCKFILE_OUT_OF_SYNC: Rule = Rule {
     default_severity: Severity::Error,
     default_enabled: true,
     fixable: Fixability::None,
-    summary: "The lockfile does not satisfy package.json the way `npm ci` requires",
+    summary: "The lockfile does not satisfy package.json the way `npm ci` (or pnpm's, yarn's, bun's frozen install) requires",
     doc: r#"`npm ci` refuses to install when package.json and the lockfile disagree: a dependency
 missing from the lockfile ("Missing: x@^2 from lock file") or locked at a version outside its
 range ("Invalid: lock file's x@1.0.0 does not satisfy x@^2"). chainward reproduces that check
@@ -33,8 +33,23 @@ A spec that differs from what the lockfile recorded for the root but is still sa
 reported as `info`: `npm ci` accepts it, `npm install` would rewrite the record. A dist-tag
 (`latest`) cannot be judged offline and is reported as `info` saying so.
 
-Bring the two back in sync with `npm install --package-lock-only --ignore-scripts` and review the
-lockfile diff.
+The other package managers are held to their own frozen-install checks:
+
+- **pnpm** (`pnpm install --frozen-lockfile`, pnpm-lock.yaml 6.x and 9.0): every importer's
+  specifiers must equal package.json's dependencies, devDependencies and optionalDependencies
+  exactly, each in the same field (peer dependencies too with `autoInstallPeers`); a `^1.0.1`
+  that is still satisfied by the locked version fails all the same. A catalog entry in
+  pnpm-workspace.yaml that differs from the lockfile's `catalogs` is `info` (pnpm 9 accepts it).
+- **bun** (`bun install --frozen-lockfile`): each workspace's recorded specs must equal
+  package.json's.
+- **yarn berry** (`yarn install --immutable`): every descriptor (`name@npm:^1.2.0`) of every
+  workspace must have a lockfile entry, and the workspace's entry lists the same dependencies.
+- **yarn classic** (`yarn install --frozen-lockfile`): every `name@range` must be a key of
+  yarn.lock (workspace members are linked, not locked).
+
+Bring the two back in sync with `npm install --package-lock-only --ignore-scripts` (or `pnpm
+install --lockfile-only`, `yarn install --mode=update-lockfile`, `bun install --lockfile-only`)
+and review the lockfile diff.
 "#,
 };
 

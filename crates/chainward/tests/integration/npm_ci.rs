@@ -88,6 +88,20 @@ const MUTATIONS: &[(&str, Mutation)] = &[
         )
         .ok()
     }),
+    ("add a workspace with a dependency", |dir, pj| {
+        pj.get("workspaces").or_else(|| {
+            dir.join("pnpm-workspace.yaml")
+                .exists()
+                .then_some(&serde_json::Value::Null)
+        })?;
+        let ws = dir.join("packages/zy");
+        std::fs::create_dir_all(&ws).ok()?;
+        std::fs::write(
+            ws.join("package.json"),
+            "{\"name\": \"zy\", \"version\": \"1.0.0\", \"dependencies\": {\"kleur\": \"^4.1.0\"}}\n",
+        )
+        .ok()
+    }),
 ];
 
 /// Lockfile entries that some other locked package requires (name, the requiring entry, spec).
@@ -277,6 +291,10 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
         disagreements.join("\n")
     );
     assert!(cases >= 60, "only {cases} differential cases ran");
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("npm: {cases} differential cases agree with `npm ci --dry-run --offline`");
+    }
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -339,4 +357,114 @@ fn lockfile_not_committed_follows_git() {
     let found = not_committed(dir);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("git-ignored"), "{found:?}");
+}
+
+/// pnpm 9, installed by `.ci/run` into target/tools (never fetched by a test).
+fn pnpm_bin() -> std::path::PathBuf {
+    crate::common::workspace().join("target/tools/node_modules/.bin/pnpm")
+}
+
+const PNPM_FIXTURES: &[&str] = &[
+    "formats/pnpm-v9",
+    "formats/pnpm-v6",
+    "formats/pnpm-workspace",
+    "formats-out-of-sync/pnpm-v9",
+    "formats-out-of-sync/pnpm-workspace",
+];
+
+/// Differential test: `lockfile-out-of-sync` errors on a pnpm lockfile exactly when
+/// `pnpm install --frozen-lockfile --lockfile-only --offline` fails.
+#[test]
+fn pnpm_lockfile_out_of_sync_agrees_with_pnpm_frozen_lockfile() {
+    let pnpm = pnpm_bin();
+    assert!(
+        pnpm.exists(),
+        "pnpm 9 is not installed at {}: run `.ci/run`, or `npm install --prefix target/tools pnpm@9 --ignore-scripts`",
+        pnpm.display()
+    );
+    let mut cases = 0;
+    let mut disagreements = Vec::new();
+    for fixture in PNPM_FIXTURES {
+        for (what, mutate) in MUTATIONS {
+            let tmp = copy_fixture(&format!("npm-ci/{fixture}"));
+            let dir = tmp.path();
+            let pj_path = dir.join("package.json");
+            let mut pj: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&pj_path).expect("package.json"))
+                    .expect("json");
+            if mutate(dir, &mut pj).is_none() {
+                continue;
+            }
+            if *what != "unchanged" && !what.contains("workspace") {
+                std::fs::write(
+                    &pj_path,
+                    serde_json::to_string_pretty(&pj).expect("json") + "\n",
+                )
+                .expect("write");
+            }
+            cases += 1;
+            let ours = run(
+                dir,
+                &[
+                    "npm-ci",
+                    "--select",
+                    "npm-ci/lockfile-out-of-sync",
+                    "--format",
+                    "json",
+                    ".",
+                ],
+            );
+            let json: serde_json::Value = serde_json::from_str(&ours.stdout)
+                .unwrap_or_else(|e| panic!("{fixture}/{what}: {e}: {}", ours.stderr));
+            let our_errors: Vec<String> = json["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .filter(|f| f["severity"] == "error")
+                .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+                .collect();
+            let out = std::process::Command::new(&pnpm)
+                .args([
+                    "install",
+                    "--frozen-lockfile",
+                    "--lockfile-only",
+                    "--offline",
+                    "--ignore-scripts",
+                    "--reporter=append-only",
+                ])
+                .arg(format!("--store-dir={}", dir.join(".pnpm-store").display()))
+                .env("npm_config_update_notifier", "false")
+                .env("CI", "true")
+                .current_dir(dir)
+                .output()
+                .expect("pnpm runs");
+            let pnpm_fails = !out.status.success();
+            let we_fail = !our_errors.is_empty();
+            if pnpm_fails != we_fail {
+                disagreements.push(format!(
+                    "{fixture} / {what}: pnpm {} but chainward {}\n  pnpm: {}\n  chainward: {our_errors:?}",
+                    if pnpm_fails { "fails" } else { "passes" },
+                    if our_errors.is_empty() { "passes" } else { "fails" },
+                    String::from_utf8_lossy(&out.stdout)
+                        .lines()
+                        .chain(String::from_utf8_lossy(&out.stderr).lines())
+                        .filter(|l| l.contains("ERR"))
+                        .take(2)
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ));
+            }
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of {cases} pnpm cases disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(cases >= 30, "only {cases} pnpm differential cases ran");
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("pnpm: {cases} differential cases agree with `pnpm install --frozen-lockfile`");
+    }
 }

@@ -1,0 +1,409 @@
+//! The frozen-install check of pnpm, yarn and bun, reproduced statically.
+//!
+//! - pnpm (`pnpm install --frozen-lockfile`): each importer's specifiers must equal the
+//!   package.json's dependencies, devDependencies and optionalDependencies exactly (peer
+//!   dependencies too with `autoInstallPeers`), each in the same field.
+//! - bun (`bun install --frozen-lockfile`): each workspace's recorded specs must equal
+//!   package.json's.
+//! - yarn berry (`yarn install --immutable`): every descriptor of every workspace must have a
+//!   lockfile entry, and the workspace's entry must list the same dependencies.
+//! - yarn classic (`yarn install --frozen-lockfile`): every `name@range` must be a key.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chainward_core::yaml::{self, Yaml};
+use chainward_core::{FileKind, Finding, Project, Severity, SourceFile};
+use chainward_npm::model::{LockFormat, Lockfile};
+use chainward_npm::yarn::berry_descriptor;
+use chainward_npm::{PackageJson, Section, Spec, classify, package_json};
+
+use crate::sync::LOCKFILE_OUT_OF_SYNC;
+
+fn join(dir: &Path, rel: &str) -> PathBuf {
+    let mut p = if dir == Path::new(".") || dir.as_os_str().is_empty() {
+        PathBuf::new()
+    } else {
+        dir.to_path_buf()
+    };
+    for part in rel.split('/').filter(|s| !s.is_empty()) {
+        p.push(part);
+    }
+    p
+}
+
+/// The workspace members covered by the lockfile in `dir`: `(relative folder, package.json)`,
+/// the root first.
+fn members(project: &Project, dir: &Path, format: &LockFormat) -> Vec<(String, Arc<SourceFile>)> {
+    let Some(root) = project.file_at(&join(dir, "package.json")) else {
+        return Vec::new();
+    };
+    let patterns: Vec<String> = match format {
+        LockFormat::Pnpm(_) => project
+            .file_at(&join(dir, "pnpm-workspace.yaml"))
+            .and_then(|f| {
+                yaml::parsed(&f).map(|doc| {
+                    doc.get("packages")
+                        .and_then(Yaml::as_seq)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|p| p.as_str().map(str::to_string))
+                        .collect()
+                })
+            })
+            .unwrap_or_default(),
+        _ => package_json(&root)
+            .map(|p| p.workspaces().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+    };
+    let (include, exclude): (Vec<_>, Vec<_>) = patterns.iter().partition(|p| !p.starts_with('!'));
+    let glob = |p: &str| {
+        globset::GlobBuilder::new(
+            p.trim_start_matches('!')
+                .trim_start_matches("./")
+                .trim_end_matches('/'),
+        )
+        .literal_separator(true)
+        .build()
+        .ok()
+        .map(|g| g.compile_matcher())
+    };
+    let include: Vec<_> = include.iter().filter_map(|p| glob(p)).collect();
+    let exclude: Vec<_> = exclude.iter().filter_map(|p| glob(p)).collect();
+    let mut out = vec![(String::new(), root)];
+    for manifest in project.files_of(FileKind::PackageJson) {
+        let Some(folder) = manifest.path.parent() else {
+            continue;
+        };
+        let rel = if dir.as_os_str().is_empty() || dir == Path::new(".") {
+            folder.to_path_buf()
+        } else {
+            match folder.strip_prefix(dir) {
+                Ok(r) => r.to_path_buf(),
+                Err(_) => continue,
+            }
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if rel.is_empty()
+            || rel.split('/').any(|s| s == "node_modules")
+            || !include.iter().any(|g| g.is_match(&rel))
+            || exclude.iter().any(|g| g.is_match(&rel))
+        {
+            continue;
+        }
+        out.push((rel, manifest.clone()));
+    }
+    out
+}
+
+/// The manifest's specs in one field, in file order.
+fn field(pj: &PackageJson, section: Section) -> Vec<(String, String, std::ops::Range<usize>)> {
+    pj.deps(section)
+        .into_iter()
+        .filter_map(|e| Some((e.name.to_string(), e.spec?.to_string(), e.spec_span)))
+        .collect()
+}
+
+/// `the root package` or `` `packages/a` ``.
+fn importer_label(rel: &str) -> String {
+    if rel.is_empty() {
+        "the root package".into()
+    } else {
+        format!("`{rel}`")
+    }
+}
+
+const FIX: &str = "run the package manager's install without frozen-lockfile (`pnpm install --lockfile-only`, `yarn install --mode=update-lockfile`, `bun install --lockfile-only`) and commit the lockfile";
+
+pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: &mut Vec<Finding>) {
+    let dir = file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let lock_name = file.path.file_name().map_or_else(
+        || "the lockfile".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let members = members(project, &dir, &lock.format);
+    let member_names: BTreeSet<&str> = members
+        .iter()
+        .filter_map(|(_, m)| package_json(m).and_then(PackageJson::name))
+        .collect();
+    for (rel, manifest) in &members {
+        let Some(pj) = package_json(manifest) else {
+            continue;
+        };
+        match &lock.format {
+            LockFormat::YarnClassic => {
+                yarn_classic(lock, &lock_name, manifest, pj, &member_names, out)
+            }
+            LockFormat::YarnBerry(_) => yarn_berry(lock, &lock_name, rel, manifest, pj, out),
+            LockFormat::Pnpm(_) | LockFormat::Bun(_) => {
+                exact(lock, &lock_name, rel, manifest, pj, out)
+            }
+            LockFormat::Npm(_) => {}
+        }
+    }
+    if matches!(lock.format, LockFormat::Pnpm(_)) {
+        catalogs(project, &dir, file, lock, out);
+    }
+}
+
+/// pnpm and bun: the recorded specs must equal package.json's, field by field.
+fn exact(
+    lock: &Lockfile,
+    lock_name: &str,
+    rel: &str,
+    manifest: &SourceFile,
+    pj: &PackageJson,
+    out: &mut Vec<Finding>,
+) {
+    let is_pnpm = matches!(lock.format, LockFormat::Pnpm(_));
+    let mut sections = vec![
+        Section::DevDependencies,
+        Section::Dependencies,
+        Section::OptionalDependencies,
+    ];
+    // bun records peer dependencies as declared; pnpm installs them (autoInstallPeers) and
+    // records them among the importer's specifiers.
+    let peers = if is_pnpm {
+        lock.settings
+            .get("autoInstallPeers")
+            .is_none_or(|v| v == "true")
+    } else {
+        true
+    };
+    if !is_pnpm {
+        sections.push(Section::PeerDependencies);
+    }
+    // name → (spec, span, field), later fields winning as in pnpm's object spread.
+    let mut declared: BTreeMap<String, (String, std::ops::Range<usize>, Section)> = BTreeMap::new();
+    if is_pnpm && peers {
+        for (name, spec, span) in field(pj, Section::PeerDependencies) {
+            declared.insert(name, (spec, span, Section::Dependencies));
+        }
+    }
+    for section in &sections {
+        for (name, spec, span) in field(pj, *section) {
+            declared.insert(name, (spec, span, *section));
+        }
+    }
+    let Some(importer) = lock.importers.get(rel) else {
+        // pnpm accepts a member without dependencies that has no importer yet.
+        if declared.is_empty() {
+            return;
+        }
+        let span = pj
+            .json
+            .member("name")
+            .map_or(0..1, |m| m.value.span.clone());
+        out.push(
+            Finding::new(
+                &LOCKFILE_OUT_OF_SYNC,
+                manifest,
+                span,
+                format!(
+                    "{lock_name} has no importer for {}: a frozen install fails",
+                    importer_label(rel)
+                ),
+            )
+            .with_help(FIX),
+        );
+        return;
+    };
+    let manager = lock.format.manager();
+    for (name, (spec, span, section)) in &declared {
+        match importer.dep(name) {
+            None => out.push(
+                Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
+                    "`{name}@{spec}` is not in {lock_name}: `{manager} install --frozen-lockfile` fails"
+                ))
+                .with_help(FIX),
+            ),
+            Some(dep) if dep.specifier.as_deref() != Some(spec.as_str()) => out.push(
+                Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
+                    "`{name}` is `{spec}` in package.json but `{}` in {lock_name}: {manager} requires the exact spec, so a frozen install fails",
+                    dep.specifier.as_deref().unwrap_or("?")
+                ))
+                .with_help(FIX),
+            ),
+            Some(dep) if is_pnpm && dep.section != *section => out.push(
+                Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
+                    "`{name}` is in `{}` in package.json but in `{}` in {lock_name}: a frozen install fails",
+                    section.key(),
+                    dep.section.key()
+                ))
+                .with_help(FIX),
+            ),
+            Some(_) => {}
+        }
+    }
+    for dep in &importer.deps {
+        if declared.contains_key(&dep.name) {
+            continue;
+        }
+        let span = pj
+            .json
+            .member(dep.section.key())
+            .map_or(0..1, |m| m.key_span.clone());
+        out.push(
+            Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
+                "{lock_name} records `{}@{}` for {}, which package.json no longer declares: a frozen install fails",
+                dep.name,
+                dep.specifier.as_deref().unwrap_or("?"),
+                importer_label(rel)
+            ))
+            .with_help(FIX),
+        );
+    }
+}
+
+/// yarn berry: every descriptor has an entry, and the workspace entry lists the same specs.
+fn yarn_berry(
+    lock: &Lockfile,
+    lock_name: &str,
+    rel: &str,
+    manifest: &SourceFile,
+    pj: &PackageJson,
+    out: &mut Vec<Finding>,
+) {
+    let descriptors: BTreeSet<&str> = lock
+        .packages
+        .iter()
+        .flat_map(|p| p.descriptors.iter().map(String::as_str))
+        .collect();
+    let importer = lock.importers.get(rel);
+    let mut declared = BTreeSet::new();
+    for section in [
+        Section::Dependencies,
+        Section::DevDependencies,
+        Section::OptionalDependencies,
+    ] {
+        for (name, spec, span) in field(pj, section) {
+            declared.insert(name.clone());
+            if matches!(classify(&spec), Spec::Git { .. } | Spec::Url { .. }) && !spec.contains(':')
+            {
+                out.push(
+                    Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
+                        "cannot be judged offline: yarn rewrites the spec `{spec}` of `{name}` before looking it up"
+                    ))
+                    .with_severity(Severity::Info),
+                );
+                continue;
+            }
+            let descriptor = berry_descriptor(&name, &spec);
+            if !descriptors.contains(descriptor.as_str()) {
+                out.push(
+                    Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
+                        "`{descriptor}` has no entry in {lock_name}: `yarn install --immutable` fails"
+                    ))
+                    .with_help(FIX),
+                );
+            }
+        }
+    }
+    if let Some(importer) = importer {
+        for dep in &importer.deps {
+            if !declared.contains(&dep.name) {
+                let span = pj
+                    .json
+                    .member("name")
+                    .map_or(0..1, |m| m.value.span.clone());
+                out.push(
+                    Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
+                        "{lock_name} lists `{}` as a dependency of this workspace, which package.json no longer declares: `yarn install --immutable` fails",
+                        dep.name
+                    ))
+                    .with_help(FIX),
+                );
+            }
+        }
+    } else if !rel.is_empty() {
+        let span = pj
+            .json
+            .member("name")
+            .map_or(0..1, |m| m.value.span.clone());
+        out.push(
+            Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!("workspace `{rel}` has no entry in {lock_name}: `yarn install --immutable` fails"))
+                .with_help(FIX),
+        );
+    }
+}
+
+/// yarn classic: every `name@range` of the manifest is a key of yarn.lock (workspace members
+/// are linked, not locked).
+fn yarn_classic(
+    lock: &Lockfile,
+    lock_name: &str,
+    manifest: &SourceFile,
+    pj: &PackageJson,
+    members: &BTreeSet<&str>,
+    out: &mut Vec<Finding>,
+) {
+    let descriptors: BTreeSet<&str> = lock
+        .packages
+        .iter()
+        .flat_map(|p| p.descriptors.iter().map(String::as_str))
+        .collect();
+    for section in [
+        Section::Dependencies,
+        Section::DevDependencies,
+        Section::OptionalDependencies,
+    ] {
+        for (name, spec, span) in field(pj, section) {
+            if members.contains(name.as_str()) {
+                continue;
+            }
+            let descriptor = format!("{name}@{spec}");
+            if !descriptors.contains(descriptor.as_str()) {
+                out.push(
+                    Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
+                        "`{descriptor}` has no entry in {lock_name}: `yarn install --frozen-lockfile` fails"
+                    ))
+                    .with_help(FIX),
+                );
+            }
+        }
+    }
+}
+
+/// pnpm catalogs: the lockfile's `catalogs` against pnpm-workspace.yaml. pnpm 9's frozen
+/// install accepts a changed catalog spec (it re-resolves nothing), so a mismatch is `info`.
+fn catalogs(
+    project: &Project,
+    dir: &Path,
+    file: &SourceFile,
+    lock: &Lockfile,
+    out: &mut Vec<Finding>,
+) {
+    if lock.catalogs.is_empty() {
+        return;
+    }
+    let Some(ws) = project.file_at(&join(dir, "pnpm-workspace.yaml")) else {
+        return;
+    };
+    let Some(doc) = yaml::parsed(&ws) else { return };
+    for (catalog, entries) in &lock.catalogs {
+        let node = if catalog == "default" {
+            doc.get("catalog")
+                .or_else(|| doc.get("catalogs").and_then(|c| c.get("default")))
+        } else {
+            doc.get("catalogs").and_then(|c| c.get(catalog))
+        };
+        for (name, entry) in entries {
+            let declared = node.and_then(|n| n.get(name)).and_then(Yaml::as_str);
+            if declared != Some(entry.specifier.as_str()) {
+                out.push(
+                    Finding::new(&LOCKFILE_OUT_OF_SYNC, file, entry.span.clone(), format!(
+                        "catalog `{catalog}` entry `{name}` is `{}` in pnpm-workspace.yaml but `{}` in the lockfile; pnpm 9's frozen install accepts this, `pnpm install` would rewrite it",
+                        declared.unwrap_or("(missing)"),
+                        entry.specifier
+                    ))
+                    .with_severity(Severity::Info),
+                );
+            }
+        }
+    }
+}
