@@ -11,6 +11,8 @@ struct Target {
     name: &'static str,
     dir: &'static str,
     lockfile: &'static str,
+    /// lockfile-lint's `--type`, or `None` where it cannot read the format (pnpm).
+    peer_type: Option<&'static str>,
 }
 
 const TARGETS: &[Target] = &[
@@ -18,11 +20,25 @@ const TARGETS: &[Target] = &[
         name: "mcp-server (typical)",
         dir: "fixtures/pin-check/mcp-server",
         lockfile: "package-lock.json",
+        peer_type: Some("npm"),
     },
     Target {
-        name: "large lockfile",
+        name: "large npm lockfile",
         dir: "fixtures/bench/large",
         lockfile: "package-lock.json",
+        peer_type: Some("npm"),
+    },
+    Target {
+        name: "large pnpm lockfile",
+        dir: "fixtures/bench/large-pnpm",
+        lockfile: "pnpm-lock.yaml",
+        peer_type: None,
+    },
+    Target {
+        name: "large yarn lockfile",
+        dir: "fixtures/bench/large-yarn",
+        lockfile: "yarn.lock",
+        peer_type: Some("yarn"),
     },
 ];
 
@@ -77,7 +93,7 @@ pub fn run(args: &[String]) -> Result<()> {
                 (above * 1024) as f64 / bytes.max(1) as f64
             );
         }
-        if peers {
+        if let (true, Some(peer_type)) = (peers, target.peer_type) {
             // lockfile-lint validates hosts, https, integrity and package names of an npm
             // lockfile: the closest peer (the flags issue 3 names).
             // Installed once under target/ and run with node directly (no npx start-up cost).
@@ -90,7 +106,7 @@ pub fn run(args: &[String]) -> Result<()> {
                                 "--path",
                                 target.lockfile,
                                 "--type",
-                                "npm",
+                                peer_type,
                                 "--allowed-hosts",
                                 "npm",
                                 "--validate-https",
@@ -145,9 +161,29 @@ fn count_packages(lock: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// Number of `"node_modules/` keys: the package count without a JSON parser in xtask.
+/// The package count without a parser in xtask: npm's `"node_modules/` keys, pnpm's
+/// two-space-indented keys under `packages:`, yarn's unindented entry headers.
 fn serde_json_count(text: &str) -> Option<usize> {
-    Some(text.matches("\"node_modules/").count())
+    if text.trim_start().starts_with('{') {
+        return Some(text.matches("\"node_modules/").count());
+    }
+    if text.starts_with("lockfileVersion:") {
+        let packages = text.split("\npackages:\n").nth(1)?;
+        let packages = packages.split("\nsnapshots:\n").next()?;
+        return Some(
+            packages
+                .lines()
+                .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.ends_with(':'))
+                .count(),
+        );
+    }
+    Some(
+        text.lines()
+            .filter(|l| {
+                !l.starts_with([' ', '#']) && l.ends_with(':') && !l.starts_with("__metadata")
+            })
+            .count(),
+    )
 }
 
 fn time(

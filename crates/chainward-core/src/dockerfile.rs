@@ -16,8 +16,33 @@ pub struct Instruction {
     pub keyword_span: Range<usize>,
     /// Whitespace-separated arguments, continuations removed.
     pub args: Vec<Token>,
-    /// Span of the whole instruction, continuations included.
+    /// Span of the whole instruction, continuations and heredoc bodies included.
     pub span: Range<usize>,
+    /// Here-documents (`RUN <<EOF … EOF`, BuildKit's Dockerfile 1.4 syntax), in order.
+    pub heredocs: Vec<Heredoc>,
+}
+
+/// One here-document of an instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    pub delimiter: String,
+    /// The body's lines, without the terminator line.
+    pub body: Range<usize>,
+}
+
+/// `<<EOF`, `<<-EOF`, `<<"EOF"`, `<<'EOF'` → (`EOF`, strip leading tabs).
+fn heredoc_start(token: &str) -> Option<(String, bool)> {
+    let rest = token.strip_prefix("<<")?;
+    let (rest, dash) = match rest.strip_prefix('-') {
+        Some(r) => (r, true),
+        None => (rest, false),
+    };
+    let word = rest.trim_matches(['"', '\'']);
+    let word: String = word
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!word.is_empty()).then_some((word, dash))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -101,12 +126,46 @@ pub fn parse(text: &str) -> Dockerfile {
                 break;
             }
         }
+        // Here-documents: each body runs to a line that is exactly its delimiter.
+        let mut heredocs = Vec::new();
+        for (delimiter, dash) in tokens.iter().skip(1).filter_map(|t| heredoc_start(&t.text)) {
+            let body_start = cur.min(text.len());
+            let mut line_start = body_start;
+            let mut body_end = text.len();
+            let mut after = text.len() + 1;
+            while line_start < text.len() {
+                let l_end =
+                    memchr(b'\n', &bytes[line_start..]).map_or(text.len(), |i| line_start + i);
+                let line = text[line_start..l_end].trim_end_matches('\r');
+                let line = if dash {
+                    line.trim_start_matches('\t')
+                } else {
+                    line
+                };
+                if line == delimiter {
+                    body_end = line_start;
+                    end = l_end;
+                    after = l_end + 1;
+                    break;
+                }
+                line_start = l_end + 1;
+            }
+            if after > text.len() {
+                end = text.len();
+            }
+            heredocs.push(Heredoc {
+                delimiter,
+                body: body_start..body_end.max(body_start),
+            });
+            cur = after;
+        }
         if let Some(first) = tokens.first().cloned() {
             instructions.push(Instruction {
                 keyword: first.text.to_ascii_uppercase(),
                 keyword_span: first.span,
                 args: tokens.split_off(1),
                 span: start..end,
+                heredocs,
             });
         }
         pos = cur.min(text.len()).max(pos + 1);
@@ -189,6 +248,28 @@ mod tests {
         assert_eq!(&text[from.image.span.clone()], "node:${V}");
         assert_eq!(from.stage_name.map(|t| t.text.as_str()), Some("build"));
         assert_eq!(df.instructions[2].keyword, "RUN");
+    }
+
+    #[test]
+    fn heredocs_are_part_of_their_instruction() {
+        let text = "FROM node:20\nRUN <<EOF\nnpm install\nFROM evil\nEOF\nRUN <<-'A' bash\n\tnpm ci\n\tA\nCMD [\"node\"]\n";
+        let df = parse(text);
+        let kws: Vec<&str> = df.instructions.iter().map(|i| i.keyword.as_str()).collect();
+        assert_eq!(kws, ["FROM", "RUN", "RUN", "CMD"]);
+        let run = &df.instructions[1];
+        assert_eq!(
+            &text[run.heredocs[0].body.clone()],
+            "npm install\nFROM evil\n"
+        );
+        assert!(text[run.span.clone()].ends_with("EOF"));
+        assert_eq!(
+            &text[df.instructions[2].heredocs[0].body.clone()],
+            "\tnpm ci\n"
+        );
+        // An unterminated heredoc runs to the end of the file.
+        let df = parse("RUN <<EOF\nnpm i\n");
+        assert_eq!(df.instructions.len(), 1);
+        assert_eq!(df.instructions[0].heredocs[0].body, 10..16);
     }
 
     #[test]

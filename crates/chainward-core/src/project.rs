@@ -35,6 +35,9 @@ pub enum FileKind {
     /// `action.yml` of a composite/JavaScript/Docker action.
     Action,
     Dockerfile,
+    /// A shell script a workflow runs (`run: ./scripts/ci.sh`); never discovered by name, only
+    /// loaded through [`Project::file_as`].
+    ShellScript,
 }
 
 impl FileKind {
@@ -77,7 +80,11 @@ impl FileKind {
 
     /// Whether the format has `#` comments, so that inline suppressions can be written in it.
     pub fn has_hash_comments(self) -> bool {
-        self.is_yaml() || matches!(self, FileKind::Dockerfile | FileKind::Npmrc)
+        self.is_yaml()
+            || matches!(
+                self,
+                FileKind::Dockerfile | FileKind::Npmrc | FileKind::ShellScript
+            )
     }
 }
 
@@ -468,6 +475,13 @@ impl Project {
     /// The file at `path` (as the user sees paths), discovered or loaded now if it exists on
     /// disk and is of a known kind. Used to find a lockfile above a scanned workspace member.
     pub fn file_at(&self, path: &Path) -> Option<Arc<SourceFile>> {
+        let kind = FileKind::classify(path.file_name()?.to_str()?)?;
+        self.file_as(path, kind)
+    }
+
+    /// Like [`Self::file_at`], for a file whose kind its name does not tell (a shell script a
+    /// workflow runs). A discovered file keeps the kind discovery gave it.
+    pub fn file_as(&self, path: &Path, kind: FileKind) -> Option<Arc<SourceFile>> {
         let path = clean(path);
         if let Some(&i) = self.by_path.get(&path) {
             return Some(Arc::clone(&self.files[i]));
@@ -476,8 +490,6 @@ impl Project {
         extra
             .entry(path.clone())
             .or_insert_with(|| {
-                let name = path.file_name()?.to_str()?;
-                let kind = FileKind::classify(name)?;
                 let overlay = self.overlay.get(&path).cloned();
                 if overlay.is_none() && !path.is_file() {
                     return None;

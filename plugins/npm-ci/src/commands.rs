@@ -3,6 +3,7 @@
 //! npm and yarn, without lifecycle scripts.
 
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use chainward_core::dockerfile;
 use chainward_core::yaml::{self, Yaml};
@@ -33,8 +34,10 @@ pub(crate) static INSTALL_COMMAND: Rule = Rule {
   registry serves that minute: pin the exact version;
 - `curl … | sh` runs a script nobody reviewed.
 
-Checked in `.github/workflows/*.yml` (`run:`), composite `action.yml` and Dockerfiles (`RUN`,
-with `\` continuations and `&&`/`||`/`;` chains).
+Checked in `.github/workflows/*.yml` (`run:`), composite `action.yml`, Dockerfiles (`RUN`,
+with `\` continuations, `&&`/`||`/`;` chains and `RUN <<EOF` heredocs), and the shell scripts
+those workflow steps run (`run: ./script/build-ui`, `bash scripts/ci.sh`, two levels deep):
+each script is checked once, however many steps run it.
 "#,
 };
 
@@ -117,10 +120,34 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                 let Some(first) = ins.args.iter().find(|a| !a.text.starts_with("--")) else {
                     continue;
                 };
-                if first.text.starts_with('[') || first.text.starts_with("<<") {
-                    continue; // exec form and heredocs are not parsed as shell here
+                if first.text.starts_with("<<") {
+                    // `RUN <<EOF`: the body is the shell script (unless a shebang names
+                    // another interpreter).
+                    for doc in &ins.heredocs {
+                        let Some(body) = text.get(doc.body.clone()) else {
+                            continue;
+                        };
+                        let shebang = body.lines().next().filter(|l| l.starts_with("#!"));
+                        if shebang.is_some_and(|l| !(l.ends_with("sh") || l.ends_with("bash"))) {
+                            continue;
+                        }
+                        scripts.push(Script {
+                            text: body.to_string(),
+                            region: doc.body.clone(),
+                            source: text,
+                            fallback: doc.body.clone(),
+                            exact: true,
+                            in_ci: false,
+                        });
+                    }
+                    continue;
                 }
-                let region = first.span.start..ins.span.end;
+                if first.text.starts_with('[') {
+                    continue; // exec form: not a shell command line
+                }
+                // The command line only: heredoc bodies fed to a command are its input.
+                let line_end = ins.args.last().map_or(ins.span.end, |a| a.span.end);
+                let region = first.span.start..line_end;
                 let Some(body) = text.get(region.clone()) else {
                     continue;
                 };
@@ -141,6 +168,99 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         for (i, cmd) in cmds.iter().enumerate() {
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
             check_command(file, script, cmd, prev, scripts_off, out);
+        }
+    }
+}
+
+/// The script files a command line runs: `./scripts/ci.sh`, `script/build-ui`,
+/// `bash scripts/x.sh`, `sh -e ./x`. Paths with variables, absolute paths and URLs are skipped.
+fn script_paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for cmd in shell::commands(text) {
+        let argv = cmd.argv();
+        let Some(first) = argv.first() else { continue };
+        let candidate = if matches!(first.text.as_str(), "bash" | "sh" | "zsh" | "dash") {
+            argv[1..].iter().find(|w| !w.text.starts_with('-'))
+        } else if first.text.contains('/') {
+            Some(first)
+        } else {
+            None
+        };
+        let Some(word) = candidate else { continue };
+        let path = word.text.as_str();
+        if path.starts_with(['/', '$', '~', '-'])
+            || path.contains("://")
+            || path.contains("${")
+            || path.contains('`')
+            || path.split('/').any(|p| p == "..")
+        {
+            continue;
+        }
+        out.push(path.trim_start_matches("./").to_string());
+    }
+    out
+}
+
+/// The shell scripts (files in the project) that workflow and composite-action steps run,
+/// relative to the project root, where a workflow's steps start.
+pub(crate) fn invoked_scripts(project: &Project, file: &SourceFile) -> Vec<PathBuf> {
+    let Some(doc) = yaml::parsed(file) else {
+        return Vec::new();
+    };
+    run_nodes(file.kind, doc)
+        .into_iter()
+        .filter_map(Yaml::as_str)
+        .flat_map(script_paths)
+        .map(|p| project.root.join(p))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// Check a shell script that CI runs, and the scripts it runs in turn (up to `depth` levels).
+pub(crate) fn check_script(
+    project: &Project,
+    path: &Path,
+    depth: usize,
+    seen: &mut Vec<PathBuf>,
+    out: &mut Vec<Finding>,
+) {
+    if seen.iter().any(|p| p == path) {
+        return;
+    }
+    seen.push(path.to_path_buf());
+    let Some(file) = project.file_as(path, FileKind::ShellScript) else {
+        return;
+    };
+    let Ok(text) = file.text() else { return };
+    if text.starts_with("#!") && !text.lines().next().is_some_and(|l| l.ends_with("sh")) {
+        return; // a node or python script
+    }
+    let scripts_off = project
+        .file_at(&project.root.join(".npmrc"))
+        .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
+        .unwrap_or(false);
+    let script = Script {
+        text: text.to_string(),
+        region: 0..text.len(),
+        source: text,
+        fallback: 0..0,
+        exact: true,
+        in_ci: true,
+    };
+    let cmds = shell::commands(text);
+    for (i, cmd) in cmds.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| &cmds[p]);
+        check_command(&file, &script, cmd, prev, scripts_off, out);
+    }
+    if depth > 0 {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for next in script_paths(text) {
+            // A script's relative paths are relative to where CI runs it (the root), or to
+            // the script itself.
+            let candidates = [project.root.join(&next), dir.join(&next)];
+            if let Some(found) = candidates.iter().find(|p| p.is_file()) {
+                check_script(project, found, depth - 1, seen, out);
+            }
         }
     }
 }

@@ -100,6 +100,28 @@ impl Plugin for NpmCi {
                 }
                 out
             })
+            .collect::<Vec<Finding>>()
+            .into_iter()
+            .chain(invoked_scripts(project))
             .collect()
     }
+}
+
+/// Findings in the shell scripts that workflows and composite actions run, each script once
+/// however many steps run it.
+fn invoked_scripts(project: &Project) -> Vec<Finding> {
+    let mut paths: Vec<std::path::PathBuf> = project
+        .files()
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Workflow | FileKind::Action))
+        .flat_map(|f| commands::invoked_scripts(project, f))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for path in paths {
+        commands::check_script(project, &path, 2, &mut seen, &mut out);
+    }
+    out
 }
