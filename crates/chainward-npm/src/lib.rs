@@ -14,7 +14,7 @@ pub mod pnpm;
 pub mod spec;
 pub mod yarn;
 
-pub use lockfile::{LockPackage, NpmLockfile, npm_lockfile};
+pub use lockfile::{DepMap, LockPackage, NpmLockfile, npm_lockfile};
 pub use manifest::{DepEntry, PackageJson, Section, package_json};
 pub use model::{AnyLock, LockFormat, Lockfile, Package, PackageView, any_lockfile};
 pub use spec::{Spec, classify};

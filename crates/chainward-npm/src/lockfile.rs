@@ -33,12 +33,97 @@ pub struct LockPackage {
     pub peer: bool,
     pub in_bundle: bool,
     pub has_install_script: bool,
-    pub dependencies: BTreeMap<String, String>,
-    pub dev_dependencies: BTreeMap<String, String>,
-    pub optional_dependencies: BTreeMap<String, String>,
-    pub peer_dependencies: BTreeMap<String, String>,
-    pub peer_dependencies_meta: BTreeMap<String, PeerMeta>,
+    pub dependencies: DepMap,
+    pub dev_dependencies: DepMap,
+    pub optional_dependencies: DepMap,
+    pub peer_dependencies: DepMap,
+    pub peer_dependencies_meta: DepMap<PeerMeta>,
     pub extraneous: bool,
+    /// Byte range of the entry's value in the file text (v2/v3; empty for v1).
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+/// A small sorted map of dependency name → value. Lockfile entries have thousands of these
+/// with a handful of members each: a sorted `Vec` is a fraction of a `BTreeMap`'s size (whose
+/// smallest node holds room for eleven entries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepMap<V = String>(Vec<(String, V)>);
+
+impl<V> Default for DepMap<V> {
+    fn default() -> Self {
+        DepMap(Vec::new())
+    }
+}
+
+impl<V> DepMap<V> {
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<V> FromIterator<(String, V)> for DepMap<V> {
+    /// Sorted by name; with duplicate names the last one wins, as in `JSON.parse`.
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+        let mut items: Vec<(String, V)> = iter.into_iter().collect();
+        // A stable sort keeps duplicates in file order; keep the last of each run.
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, V)> = Vec::with_capacity(items.len());
+        for item in items {
+            match out.last_mut() {
+                Some(last) if last.0 == item.0 => *last = item,
+                _ => out.push(item),
+            }
+        }
+        out.shrink_to_fit();
+        DepMap(out)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for DepMap<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+            type Value = DepMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of dependency names")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry::<String, V>()? {
+                    items.push(entry);
+                }
+                Ok(items.into_iter().collect())
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 /// `peerDependenciesMeta.<name>`.
@@ -49,7 +134,7 @@ pub struct PeerMeta {
 }
 
 impl LockPackage {
-    pub fn section(&self, section: Section) -> Option<&BTreeMap<String, String>> {
+    pub fn section(&self, section: Section) -> Option<&DepMap> {
         match section {
             Section::Dependencies => Some(&self.dependencies),
             Section::DevDependencies => Some(&self.dev_dependencies),
@@ -67,9 +152,7 @@ pub struct NpmLockfile {
     pub name: Option<String>,
     /// Keyed by install path: `""` (root), `node_modules/a`, `packages/x`,
     /// `packages/x/node_modules/a`, ...
-    pub packages: HashMap<String, LockPackage>,
-    /// Byte range of every entry's value in the file text (v2/v3), for findings and fixes.
-    entry_spans: HashMap<String, Range<usize>>,
+    pub packages: HashMap<String, Box<LockPackage>>,
 }
 
 #[derive(Deserialize)]
@@ -115,7 +198,6 @@ impl NpmLockfile {
         }
         let base = text.as_ptr() as usize;
         let mut packages = HashMap::new();
-        let mut entry_spans = HashMap::new();
         match top.packages {
             Some(map) if lockfile_version >= 2 => {
                 // Entries are independent: parse them on every core.
@@ -131,10 +213,9 @@ impl NpmLockfile {
                     })
                     .collect::<Result<_, _>>()?;
                 packages.reserve(parsed.len());
-                entry_spans.reserve(parsed.len());
-                for (key, pkg, start, len) in parsed {
-                    entry_spans.insert(key.clone(), start..start + len);
-                    packages.insert(key, pkg);
+                for (key, mut pkg, start, len) in parsed {
+                    pkg.span = start..start + len;
+                    packages.insert(key, Box::new(pkg));
                 }
             }
             _ => {
@@ -151,7 +232,6 @@ impl NpmLockfile {
             lockfile_version,
             name: top.name,
             packages,
-            entry_spans,
         })
     }
 
@@ -162,7 +242,7 @@ impl NpmLockfile {
 
     /// The entry for an importer (`""` or a workspace folder).
     pub fn importer(&self, dir: &str) -> Option<&LockPackage> {
-        self.packages.get(dir)
+        self.packages.get(dir).map(|v| &**v)
     }
 
     /// The install path and entry Node would load for `name` when required from the package
@@ -214,7 +294,11 @@ impl NpmLockfile {
     /// Span of a value inside the entry `key`, following `path` (`["resolved"]`,
     /// `["dependencies", "ms"]`). Parses only that entry's text.
     pub fn field_span(&self, text: &str, key: &str, path: &[&str]) -> Option<Range<usize>> {
-        let range = self.entry_spans.get(key)?;
+        let range = self
+            .packages
+            .get(key)
+            .map(|p| p.span.clone())
+            .filter(|r| !r.is_empty())?;
         let slice = text.get(range.clone())?;
         let entry = json::parse(slice).ok()?;
         let value = entry.pointer(path)?;
@@ -223,7 +307,10 @@ impl NpmLockfile {
 
     /// The span of the entry `key`'s opening `{`, for findings about the whole entry.
     pub fn entry_span(&self, key: &str) -> Option<Range<usize>> {
-        self.entry_spans.get(key).map(|r| r.start..r.start + 1)
+        self.packages
+            .get(key)
+            .filter(|p| !p.span.is_empty())
+            .map(|p| p.span.start..p.span.start + 1)
     }
 }
 
@@ -254,7 +341,11 @@ pub fn is_importer(key: &str) -> bool {
     !(key.starts_with("node_modules/") || key.contains("/node_modules/"))
 }
 
-fn flatten_v1(prefix: &str, deps: BTreeMap<String, V1Dep>, out: &mut HashMap<String, LockPackage>) {
+fn flatten_v1(
+    prefix: &str,
+    deps: BTreeMap<String, V1Dep>,
+    out: &mut HashMap<String, Box<LockPackage>>,
+) {
     for (name, dep) in deps {
         let key = if prefix.is_empty() {
             format!("node_modules/{name}")
@@ -267,7 +358,7 @@ fn flatten_v1(prefix: &str, deps: BTreeMap<String, V1Dep>, out: &mut HashMap<Str
             dev: dep.dev,
             optional: dep.optional,
             in_bundle: dep.bundled,
-            dependencies: dep.requires,
+            dependencies: dep.requires.into_iter().collect(),
             ..LockPackage::default()
         };
         // v1 records aliases as `npm:real@1.2.3` and git/url deps as the resolved URL.
@@ -288,7 +379,7 @@ fn flatten_v1(prefix: &str, deps: BTreeMap<String, V1Dep>, out: &mut HashMap<Str
             other => pkg.version = other,
         }
         flatten_v1(&key, dep.dependencies, out);
-        out.insert(key, pkg);
+        out.insert(key, Box::new(pkg));
     }
 }
 
