@@ -230,6 +230,43 @@ pub fn any_lockfile(file: &SourceFile) -> Option<AnyLock<'_>> {
     }
 }
 
+/// The lockfile of any format covering the package.json at `manifest`, and the importer key of
+/// that package.json in it (`""` for the root, `packages/a` for a workspace member). npm's
+/// lockfiles are looked for first (with npm's rules, see [`crate::lockfile::lockfile_for`]), then
+/// pnpm-lock.yaml, bun.lock and yarn.lock in the package.json's folder and upwards; a workspace
+/// member is covered when the lockfile has an importer for it (yarn classic records none, so
+/// its root lockfile covers every member).
+pub fn any_lockfile_for(
+    project: &chainward_core::Project,
+    manifest: &std::path::Path,
+) -> Option<(std::sync::Arc<SourceFile>, String)> {
+    if let Some(found) = crate::lockfile::lockfile_for(project, manifest) {
+        return Some(found);
+    }
+    let dir = manifest.parent().unwrap_or(std::path::Path::new("."));
+    for (folder, importer) in crate::lockfile::ancestors(dir) {
+        for name in ["pnpm-lock.yaml", "bun.lock", "yarn.lock"] {
+            let candidate = if folder == std::path::Path::new(".") {
+                std::path::PathBuf::from(name)
+            } else {
+                folder.join(name)
+            };
+            let Some(file) = project.file_at(&candidate) else {
+                continue;
+            };
+            if importer.is_empty() {
+                return Some((file, importer));
+            }
+            let AnyLock::Other(lock) = any_lockfile(&file)? else {
+                return None;
+            };
+            return (!lock.records_importers || lock.importers.contains_key(&importer))
+                .then_some((file, importer));
+        }
+    }
+    None
+}
+
 /// Split `name@rest` at the `@` after the name (scoped names start with `@`).
 pub fn split_name(s: &str) -> Option<(&str, &str)> {
     let from = usize::from(s.starts_with('@'));

@@ -78,6 +78,9 @@ impl Plugin for PinCheck {
                         images::check_workflow(file, &mut out);
                     }
                     FileKind::Dockerfile => images::check_dockerfile(file, &mut out),
+                    FileKind::PnpmWorkspace => {
+                        manifest::check_pnpm_workspace(project, file, &mut out)
+                    }
                     _ => {}
                 }
                 out

@@ -6,9 +6,13 @@ use std::sync::Arc;
 
 use chainward_core::json::quote;
 use chainward_core::{Edit, Finding, Fix, Fixability, Project, Rule, Severity, SourceFile};
-use chainward_npm::lockfile::lockfile_for;
+use chainward_npm::model::{LockFormat, Lockfile, any_lockfile_for, split_name};
 use chainward_npm::spec::is_full_sha;
-use chainward_npm::{DepEntry, NpmLockfile, Section, Spec, classify, npm_lockfile, package_json};
+use chainward_npm::yarn::berry_descriptor;
+use chainward_npm::{
+    AnyLock, DepEntry, NpmLockfile, Section, Spec, any_lockfile, classify, npm_lockfile,
+    package_json,
+};
 
 use crate::Options;
 
@@ -38,6 +42,13 @@ itself and are not flagged.
 installs for that dependency, resolved as Node resolves it (for a workspace `packages/a`,
 `packages/a/node_modules/ms` before `node_modules/ms`), in package.json *and* in the lockfile's
 record of the spec, so that `npm ci` and `npm install --package-lock-only` agree afterwards.
+With pnpm-lock.yaml (6.x, 9.0) or bun.lock the fix edits the importer's recorded specifier
+too, since `pnpm install --frozen-lockfile` and `bun install --frozen-lockfile` demand that it
+equals package.json; ranges in pnpm catalogs (`catalog:`/`catalogs:` in pnpm-workspace.yaml) are
+reported there and pinned in pnpm-workspace.yaml and the lockfile's `catalogs`. With yarn.lock the
+finding names the version to pin to (yarn keys its entries by descriptor, which only yarn
+rewrites faithfully).
+
 When the locked version does not satisfy the range, there is no fix: update the lockfile first.
 "#,
 };
@@ -149,7 +160,7 @@ struct Lock {
 
 impl Lock {
     fn find(project: &Project, manifest: &SourceFile) -> Option<Lock> {
-        let (file, importer) = lockfile_for(project, &manifest.path)?;
+        let (file, importer) = any_lockfile_for(project, &manifest.path)?;
         let name = file
             .path
             .file_name()
@@ -167,8 +178,21 @@ impl Lock {
         })
     }
 
+    /// The npm lockfile (`None` for the other formats).
     fn parsed(&self) -> Option<&NpmLockfile> {
-        npm_lockfile(&self.file)
+        if self.file.kind.is_npm_lockfile() {
+            npm_lockfile(&self.file)
+        } else {
+            None
+        }
+    }
+
+    /// A pnpm, yarn or bun lockfile.
+    fn other(&self) -> Option<&Lockfile> {
+        match any_lockfile(&self.file)? {
+            AnyLock::Other(lock) => Some(lock),
+            AnyLock::Npm(_) => None,
+        }
     }
 
     fn name(&self) -> &str {
@@ -357,8 +381,17 @@ fn pin_fix(
     range: Option<&str>,
 ) -> Result<Fix, String> {
     let lock = lock.ok_or_else(|| {
-        "pin it to an exact version (no npm lockfile records which version is installed; run `npm install --package-lock-only` to create one)".to_string()
+        "pin it to an exact version (no lockfile records which version is installed; run `npm install --package-lock-only` to create one)".to_string()
     })?;
+    if !lock.file.kind.is_npm_lockfile() {
+        let lf = lock.other().ok_or_else(|| {
+            format!(
+                "{} does not parse, so there is no version to pin to",
+                lock.name()
+            )
+        })?;
+        return other_pin_fix(file, entry, lock, lf, alias_name, range);
+    }
     let lf = lock.parsed().ok_or_else(|| {
         format!(
             "{} does not parse, so there is no version to pin to",
@@ -416,6 +449,248 @@ fn pin_fix(
         lock.name()
     );
     Ok(Fix::safe(description, edits))
+}
+
+/// A YAML scalar's replacement in the style it was written in (plain, `'…'` or `"…"`), or
+/// `None` when its text is not the value verbatim.
+fn yaml_replacement(written: &str, old: &str, new: &str) -> Option<String> {
+    match written.chars().next() {
+        Some('"') => Some(quote(new)),
+        Some('\'') => Some(format!("'{new}'")),
+        _ if written == old => Some(new.to_string()),
+        _ => None,
+    }
+}
+
+/// pnpm catalogs (`catalog:` and `catalogs.<name>:` in pnpm-workspace.yaml): the ranges that
+/// every `"dep": "catalog:"` of the workspace resolves through. The fix pins the catalog entry in
+/// pnpm-workspace.yaml and the lockfile's `catalogs` record together.
+pub(crate) fn check_pnpm_workspace(project: &Project, file: &SourceFile, out: &mut Vec<Finding>) {
+    let Some(doc) = chainward_core::yaml::parsed(file) else {
+        return;
+    };
+    let Ok(text) = file.text() else { return };
+    let dir = file.path.parent().unwrap_or(std::path::Path::new(""));
+    let lock_file = project.file_at(&dir.join("pnpm-lock.yaml"));
+    let lock = lock_file.as_ref().and_then(|f| match any_lockfile(f)? {
+        AnyLock::Other(l) => Some((f, l)),
+        AnyLock::Npm(_) => None,
+    });
+    let mut catalogs: Vec<(&str, &chainward_core::yaml::Yaml)> = Vec::new();
+    if let Some(default) = doc.get("catalog") {
+        catalogs.push(("default", default));
+    }
+    if let Some(named) = doc.get("catalogs") {
+        catalogs.extend(named.entries());
+    }
+    for (catalog, entries) in catalogs {
+        for (name, value) in entries.entries() {
+            let Some(spec) = value.as_str() else { continue };
+            let where_ = if catalog == "default" {
+                "the pnpm catalog".to_string()
+            } else {
+                format!("the pnpm catalog `{catalog}`")
+            };
+            let (rule, what, range) = match classify(spec) {
+                Spec::Range(r) => (&RANGE_SPECIFIER, format!("the range `{r}`"), Some(r)),
+                Spec::Tag(t) => (&DIST_TAG, format!("the dist-tag `{t}`"), None),
+                _ => continue,
+            };
+            let finding = Finding::new(
+                rule,
+                file,
+                value.span.clone(),
+                format!(
+                    "`{name}` in {where_} is declared with {what}: every `catalog:` dependency on it follows that range"
+                ),
+            );
+            let fix = catalog_fix(file, text, lock, catalog, name, spec, range, value, &where_);
+            out.push(match fix {
+                Ok(fix) => finding.with_fix(fix),
+                Err(why) => finding.with_help(why),
+            });
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn catalog_fix(
+    file: &SourceFile,
+    text: &str,
+    lock: Option<(&Arc<SourceFile>, &Lockfile)>,
+    catalog: &str,
+    name: &str,
+    spec: &str,
+    range: Option<&str>,
+    value: &chainward_core::yaml::Yaml,
+    where_: &str,
+) -> Result<Fix, String> {
+    let (lock_file, lf) = lock.ok_or("no pnpm-lock.yaml records which version is installed; run `pnpm install --lockfile-only` first")?;
+    let entry = lf
+        .catalogs
+        .get(catalog)
+        .and_then(|c| c.get(name))
+        .filter(|e| e.specifier == spec)
+        .ok_or("pnpm-lock.yaml does not record this catalog entry as written: install first")?;
+    let version = entry
+        .version
+        .as_deref()
+        .ok_or("pnpm-lock.yaml records no version for it")?;
+    let version = version.split('(').next().unwrap_or(version);
+    if let Some(range) = range
+        && !satisfies(version, range)
+    {
+        return Err(format!(
+            "no fix: pnpm-lock.yaml installs {name}@{version}, which does not satisfy `{range}`"
+        ));
+    }
+    let ws_written = text.get(value.span.clone()).unwrap_or_default();
+    let lock_text = lock_file
+        .text()
+        .map_err(|_| "pnpm-lock.yaml cannot be read".to_string())?;
+    let lock_written = lock_text.get(entry.span.clone()).unwrap_or_default();
+    let (Some(ws_new), Some(lock_new)) = (
+        yaml_replacement(ws_written, spec, version),
+        yaml_replacement(lock_written, spec, version),
+    ) else {
+        return Err("the catalog entry is written in a form chainward cannot edit safely".into());
+    };
+    Ok(Fix::safe(
+        format!("pin `{name}` in {where_} to {version}, the version pnpm-lock.yaml installs"),
+        vec![
+            Edit::replace(&file.path, value.span.clone(), ws_new),
+            Edit::replace(&lock_file.path, entry.span.clone(), lock_new),
+        ],
+    ))
+}
+
+/// Whether `version` satisfies `range` (an empty range is `*`).
+fn satisfies(version: &str, range: &str) -> bool {
+    node_semver::Version::parse(version)
+        .ok()
+        .zip(node_semver::Range::parse(if range.trim().is_empty() { "*" } else { range }).ok())
+        .is_some_and(|(v, r)| r.satisfies(&v))
+}
+
+/// The pin fix against a pnpm, bun or yarn lockfile. pnpm and bun record each importer's
+/// specs, and their frozen installs demand that the record equals package.json: the fix edits
+/// both. yarn keys its entries by descriptor, which only yarn itself can rewrite faithfully, so
+/// for yarn the version to pin to is given as help.
+fn other_pin_fix(
+    file: &SourceFile,
+    entry: &DepEntry<'_>,
+    lock: &Lock,
+    lf: &Lockfile,
+    alias_name: Option<&str>,
+    range: Option<&str>,
+) -> Result<Fix, String> {
+    if !matches!(
+        entry.section,
+        Section::Dependencies | Section::DevDependencies | Section::OptionalDependencies
+    ) {
+        return Err(format!(
+            "pin it to the one version {} installs (chainward pins overrides only against npm lockfiles)",
+            lock.name()
+        ));
+    }
+    let out_of_sync = || {
+        format!(
+            "{} has no entry for `{}`: the lockfile is out of sync; install first",
+            lock.name(),
+            entry.name
+        )
+    };
+    let spec = entry.spec.unwrap_or_default();
+    let importer = lf.importers.get(&lock.importer);
+    let (version, lock_edit) = match &lf.format {
+        LockFormat::Pnpm(_) => {
+            let dep = importer
+                .and_then(|i| i.dep(entry.name))
+                .ok_or_else(out_of_sync)?;
+            let recorded = dep.version.as_deref().ok_or_else(out_of_sync)?;
+            // `2.1.3(peer@1)` → `2.1.3`; an alias records `real@2.1.3`.
+            let bare = recorded.split('(').next().unwrap_or(recorded);
+            let bare = split_name(bare).map_or(bare, |(_, v)| v);
+            if dep.specifier.as_deref() != Some(spec) {
+                return Err(out_of_sync());
+            }
+            (bare.to_string(), Some(dep.span.clone()))
+        }
+        LockFormat::Bun(_) => {
+            let dep = importer
+                .and_then(|i| i.dep(entry.name))
+                .ok_or_else(out_of_sync)?;
+            // A workspace member's own copy is keyed `<member>/<dep>`, the hoisted one `<dep>`.
+            let member = package_json(file).and_then(|p| p.name());
+            let keys: Vec<String> = member
+                .filter(|_| !lock.importer.is_empty())
+                .map(|m| format!("{m}/{}", entry.name))
+                .into_iter()
+                .chain([entry.name.to_string()])
+                .collect();
+            let pkg = keys
+                .iter()
+                .find_map(|k| lf.packages.iter().find(|p| &p.key == k))
+                .ok_or_else(out_of_sync)?;
+            if dep.specifier.as_deref() != Some(spec) {
+                return Err(out_of_sync());
+            }
+            (pkg.version.clone(), Some(dep.span.clone()))
+        }
+        LockFormat::YarnClassic | LockFormat::YarnBerry(_) => {
+            let descriptor = match lf.format {
+                LockFormat::YarnClassic => format!("{}@{spec}", entry.name),
+                _ => berry_descriptor(entry.name, spec),
+            };
+            let pkg = lf
+                .packages
+                .iter()
+                .find(|p| p.descriptors.contains(&descriptor))
+                .ok_or_else(out_of_sync)?;
+            return Err(format!(
+                "pin it to {}, the version {} installs, then run `yarn install` so that yarn.lock records the new descriptor (chainward does not rewrite yarn.lock)",
+                pkg.version,
+                lock.name()
+            ));
+        }
+        LockFormat::Npm(_) => return Err(out_of_sync()),
+    };
+    if let Some(range) = range
+        && !satisfies(&version, range)
+    {
+        return Err(format!(
+            "no fix: {} installs {}@{version}, which does not satisfy `{range}`; bring the lockfile in sync, then pin",
+            lock.name(),
+            alias_name.unwrap_or(entry.name)
+        ));
+    }
+    let new_spec = match alias_name {
+        Some(real) => format!("npm:{real}@{version}"),
+        None => version.clone(),
+    };
+    let mut edits = vec![Edit::replace(
+        &file.path,
+        entry.spec_span.clone(),
+        quote(&new_spec),
+    )];
+    if let (Some(span), Ok(text)) = (lock_edit, lock.file.text()) {
+        let written = text.get(span.clone()).unwrap_or_default();
+        let replacement = yaml_replacement(written, spec, &new_spec).ok_or_else(|| {
+            format!(
+                "{} records the spec in a form chainward cannot edit safely",
+                lock.name()
+            )
+        })?;
+        edits.push(Edit::replace(&lock.file.path, span, replacement));
+    }
+    Ok(Fix::safe(
+        format!(
+            "pin `{}` to {new_spec}, the version {} installs",
+            entry.key,
+            lock.name()
+        ),
+        edits,
+    ))
 }
 
 /// For overrides and resolutions: the one version of `name` the lockfile installs.

@@ -468,3 +468,60 @@ fn pnpm_lockfile_out_of_sync_agrees_with_pnpm_frozen_lockfile() {
         eprintln!("pnpm: {cases} differential cases agree with `pnpm install --frozen-lockfile`");
     }
 }
+
+/// pnpm as the oracle of `chainward fix` on pnpm projects: after pinning package.json (and
+/// pnpm-workspace.yaml catalogs) the frozen install still passes, and a non-frozen
+/// `pnpm install --lockfile-only` finds nothing to change in the lockfile.
+#[test]
+fn pnpm_accepts_the_fixed_projects() {
+    let pnpm = pnpm_bin();
+    assert!(
+        pnpm.exists(),
+        "pnpm 9 is not installed at {}: run `.ci/run`",
+        pnpm.display()
+    );
+    let pnpm_run = |dir: &Path, frozen: bool| {
+        let mut cmd = std::process::Command::new(&pnpm);
+        cmd.args([
+            "install",
+            "--lockfile-only",
+            "--offline",
+            "--ignore-scripts",
+        ]);
+        if frozen {
+            cmd.arg("--frozen-lockfile");
+        }
+        cmd.arg(format!("--store-dir={}", dir.join(".pnpm-store").display()))
+            .env("npm_config_update_notifier", "false")
+            .current_dir(dir)
+            .output()
+            .expect("pnpm runs")
+    };
+    for fixture in [
+        "formats/pnpm-v9",
+        "formats/pnpm-v6",
+        "formats/pnpm-workspace",
+    ] {
+        let tmp = copy_fixture(&format!("npm-ci/{fixture}"));
+        let dir = tmp.path();
+        let before = std::fs::read_to_string(dir.join("package.json")).expect("package.json");
+        let fixed = run(dir, &["fix", "."]);
+        assert!(fixed.code <= 1, "{fixture}: {}", fixed.stderr);
+        let after = std::fs::read_to_string(dir.join("package.json")).expect("package.json");
+        assert_ne!(before, after, "{fixture}: the fix pinned nothing");
+        let frozen = pnpm_run(dir, true);
+        assert!(
+            frozen.status.success(),
+            "{fixture}: pnpm --frozen-lockfile rejects the fixed project:\n{}",
+            String::from_utf8_lossy(&frozen.stdout)
+        );
+        let lock = std::fs::read_to_string(dir.join("pnpm-lock.yaml")).expect("lock");
+        let relock = pnpm_run(dir, false);
+        assert!(relock.status.success(), "{fixture}: pnpm install failed");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("pnpm-lock.yaml")).expect("lock"),
+            lock,
+            "{fixture}: pnpm rewrote the lockfile chainward fixed"
+        );
+    }
+}
