@@ -127,6 +127,315 @@ fn convert(node: &MarkedYaml<'_>, map: &CharToByte<'_>, depth: usize) -> Result<
     })
 }
 
+/// Parse machine-written YAML (pnpm-lock.yaml, yarn berry's yarn.lock) fast: the block subset
+/// those tools write — two-space block mappings and sequences, plain and quoted scalars, one-line
+/// flow mappings and sequences — is read directly with byte spans; anything outside it (anchors,
+/// multi-line scalars, tags, tabs) falls back to the full parser, which also gives the error
+/// messages for broken files.
+pub fn parse_machine(text: &str) -> Result<Yaml, YamlError> {
+    match fast::parse(text) {
+        Some(yaml) => Ok(yaml),
+        None => parse(text),
+    }
+}
+
+mod fast {
+    use super::{Yaml, YamlValue};
+
+    struct Line<'a> {
+        indent: usize,
+        /// Byte offset of the content (after the indentation).
+        at: usize,
+        content: &'a str,
+    }
+
+    pub(super) fn parse(text: &str) -> Option<Yaml> {
+        let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        let mut lines = Vec::new();
+        let mut offset = body_start;
+        for raw in text[body_start..].split_inclusive('\n') {
+            let start = offset;
+            offset += raw.len();
+            let line = raw.trim_end_matches(['\n', '\r']);
+            let content = line.trim_start_matches(' ');
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            if content.starts_with('\t') || content == "---" || content == "..." {
+                return None;
+            }
+            let content = content.trim_end();
+            lines.push(Line {
+                indent: line.len() - line.trim_start_matches(' ').len(),
+                at: start + (line.len() - line.trim_start_matches(' ').len()),
+                content,
+            });
+        }
+        let mut pos = 0;
+        if lines.is_empty() {
+            return Some(Yaml {
+                span: 0..0,
+                value: YamlValue::Null,
+            });
+        }
+        let doc = block(&lines, &mut pos, lines[0].indent, 0)?;
+        (pos == lines.len()).then_some(doc)
+    }
+
+    /// A block node whose lines are indented exactly `indent`.
+    fn block(lines: &[Line<'_>], pos: &mut usize, indent: usize, depth: usize) -> Option<Yaml> {
+        if depth > super::MAX_DEPTH {
+            return None;
+        }
+        let first = lines.get(*pos)?;
+        let start = first.at;
+        if first.content.starts_with("- ") || first.content == "-" {
+            let mut items = Vec::new();
+            while let Some(line) = lines.get(*pos) {
+                if line.indent != indent || !(line.content.starts_with("- ") || line.content == "-")
+                {
+                    break;
+                }
+                let rest = line.content[1..].trim_start();
+                if rest.is_empty() || rest.contains(": ") || rest.ends_with(':') {
+                    return None; // nested blocks in sequences: not written by lockfiles
+                }
+                let at = line.at + (line.content.len() - rest.len());
+                items.push(scalar_or_flow(rest, at)?);
+                *pos += 1;
+            }
+            let end = items.last().map_or(start, |i| i.span.end);
+            return Some(Yaml {
+                span: start..end,
+                value: YamlValue::Seq(items),
+            });
+        }
+        let mut entries = Vec::new();
+        let mut end = start;
+        while let Some(line) = lines.get(*pos) {
+            if line.indent < indent {
+                break;
+            }
+            if line.indent > indent {
+                return None;
+            }
+            let (key, rest) = split_key(line.content, line.at)?;
+            *pos += 1;
+            let rest_trim = rest.trim_start();
+            let value = if rest_trim.is_empty() {
+                match lines.get(*pos) {
+                    Some(next) if next.indent > indent => {
+                        let child = block(lines, pos, next.indent, depth + 1)?;
+                        child
+                    }
+                    // `key:` followed by a sequence at the same indent is valid YAML.
+                    Some(next)
+                        if next.indent == indent
+                            && (next.content.starts_with("- ") || next.content == "-") =>
+                    {
+                        block(lines, pos, indent, depth + 1)?
+                    }
+                    _ => Yaml {
+                        span: key.span.end..key.span.end,
+                        value: YamlValue::Null,
+                    },
+                }
+            } else {
+                let at = line.at + (line.content.len() - rest_trim.len());
+                scalar_or_flow(rest_trim, at)?
+            };
+            end = end.max(value.span.end).max(key.span.end);
+            entries.push((key, value));
+        }
+        Some(Yaml {
+            span: start..end,
+            value: YamlValue::Map(entries),
+        })
+    }
+
+    /// `key: rest` or `key:` → the key node and the text after the colon.
+    fn split_key(content: &str, at: usize) -> Option<(Yaml, &str)> {
+        let (key, key_len) = match content.as_bytes().first()? {
+            b'\'' | b'"' => {
+                let (value, len) = quoted(content)?;
+                (value, len)
+            }
+            b'&' | b'*' | b'!' | b'?' | b'|' | b'>' | b'{' | b'[' | b'%' | b'@' | b'`' => {
+                return None;
+            }
+            _ => {
+                let i = content
+                    .find(": ")
+                    .or_else(|| content.strip_suffix(':').map(|s| s.len()))?;
+                (content[..i].to_string(), i)
+            }
+        };
+        let rest = content[key_len..].strip_prefix(':')?;
+        if !(rest.is_empty() || rest.starts_with(' ')) {
+            return None;
+        }
+        Some((
+            Yaml {
+                span: at..at + key_len,
+                value: YamlValue::Scalar(key),
+            },
+            rest,
+        ))
+    }
+
+    /// A quoted scalar at the start of `s`: its value and its length in bytes.
+    fn quoted(s: &str) -> Option<(String, usize)> {
+        let q = s.chars().next()?;
+        let mut out = String::new();
+        let mut chars = s.char_indices().skip(1).peekable();
+        while let Some((i, c)) = chars.next() {
+            if c == q {
+                if q == '\'' && chars.peek().map(|(_, n)| *n) == Some('\'') {
+                    chars.next();
+                    out.push('\'');
+                    continue;
+                }
+                return Some((out, i + 1));
+            }
+            if q == '"' && c == '\\' {
+                let (_, e) = chars.next()?;
+                match e {
+                    '"' | '\\' | '/' => out.push(e),
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    _ => return None,
+                }
+                continue;
+            }
+            out.push(c);
+        }
+        None
+    }
+
+    fn scalar_or_flow(s: &str, at: usize) -> Option<Yaml> {
+        let bytes = s.as_bytes();
+        match bytes.first()? {
+            b'{' | b'[' => {
+                let (node, len) = flow(s, at, 0)?;
+                s[len..].trim().is_empty().then_some(node)
+            }
+            b'\'' | b'"' => {
+                let (value, len) = quoted(s)?;
+                s[len..].trim().is_empty().then_some(Yaml {
+                    span: at..at + len,
+                    value: YamlValue::Scalar(value),
+                })
+            }
+            b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' => None,
+            _ => plain(s, at),
+        }
+    }
+
+    fn plain(s: &str, at: usize) -> Option<Yaml> {
+        if s.contains(" #") || s.contains(": ") {
+            return None;
+        }
+        let value = match s {
+            "~" | "null" | "Null" | "NULL" => YamlValue::Null,
+            _ => YamlValue::Scalar(s.to_string()),
+        };
+        Some(Yaml {
+            span: at..at + s.len(),
+            value,
+        })
+    }
+
+    /// A one-line flow collection at the start of `s`: the node and its length.
+    fn flow(s: &str, at: usize, depth: usize) -> Option<(Yaml, usize)> {
+        if depth > super::MAX_DEPTH {
+            return None;
+        }
+        let open = s.as_bytes()[0];
+        let close = if open == b'{' { b'}' } else { b']' };
+        let mut i = 1;
+        let mut items = Vec::new();
+        let mut entries = Vec::new();
+        let skip_ws = |i: &mut usize| {
+            while s.as_bytes().get(*i) == Some(&b' ') {
+                *i += 1;
+            }
+        };
+        loop {
+            skip_ws(&mut i);
+            match s.as_bytes().get(i)? {
+                c if *c == close => {
+                    i += 1;
+                    break;
+                }
+                b',' => {
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let item = |i: &mut usize, stop: &[u8]| -> Option<Yaml> {
+                let rest = &s[*i..];
+                match rest.as_bytes().first()? {
+                    b'{' | b'[' => {
+                        let (node, len) = flow(rest, at + *i, depth + 1)?;
+                        *i += len;
+                        Some(node)
+                    }
+                    b'\'' | b'"' => {
+                        let (value, len) = quoted(rest)?;
+                        let node = Yaml {
+                            span: at + *i..at + *i + len,
+                            value: YamlValue::Scalar(value),
+                        };
+                        *i += len;
+                        Some(node)
+                    }
+                    b'&' | b'*' | b'!' | b'|' | b'>' => None,
+                    _ => {
+                        let end = rest
+                            .char_indices()
+                            .find(|(j, c)| {
+                                stop.contains(&(*c as u8))
+                                    && (*c != ':' || rest[j + 1..].starts_with(' '))
+                                    && c.is_ascii()
+                            })
+                            .map_or(rest.len(), |(j, _)| j);
+                        let text = rest[..end].trim_end();
+                        let node = plain(text, at + *i)?;
+                        *i += end;
+                        Some(node)
+                    }
+                }
+            };
+            if open == b'{' {
+                let key = item(&mut i, b":,}")?;
+                skip_ws(&mut i);
+                if s.as_bytes().get(i) != Some(&b':') {
+                    return None;
+                }
+                i += 1;
+                skip_ws(&mut i);
+                let value = item(&mut i, b",}")?;
+                entries.push((key, value));
+            } else {
+                items.push(item(&mut i, b",]")?);
+            }
+        }
+        let value = if open == b'{' {
+            YamlValue::Map(entries)
+        } else {
+            YamlValue::Seq(items)
+        };
+        Some((
+            Yaml {
+                span: at..at + i,
+                value,
+            },
+            i,
+        ))
+    }
+}
+
 /// The cached YAML tree of `file`; `None` if it does not parse (the error is on the file).
 pub fn parsed(file: &crate::project::SourceFile) -> Option<&Yaml> {
     file.parsed(|f, text| parse(text).map_err(|e| f.parse_error(e.span, e.message)))
@@ -154,6 +463,68 @@ mod tests {
     fn syntax_error_has_a_position() {
         let err = parse("a: [1, 2\nb: c\n").expect_err("unclosed");
         assert!(!err.message.is_empty());
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_full_parser_reads() {
+        let text = "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .:\n    dependencies:\n      debug:\n        specifier: ^4.3.4\n        version: 4.4.3(supports-color@8.1.1)\n\npackages:\n\n  '@esbuild/darwin-arm64@0.21.5':\n    resolution: {integrity: sha512-a/b+c==, tarball: 'https://x/y.tgz'}\n    cpu: [arm64]\n    os: [darwin, 'linux']\n    engines: {node: '>=12'}\n    deprecated: it''s old\n\n  \"quoted@1.0.0\":\n    resolution: {integrity: sha512-x}\n    empty: {}\n    list: []\npackages2:\n- a\n- 'b'\n";
+        // Scalars (values and spans) and the structure agree; collections' own spans may end
+        // differently (saphyr counts trailing whitespace), which nothing relies on.
+        fn shape(y: &Yaml) -> String {
+            match &y.value {
+                YamlValue::Null => "~".into(),
+                YamlValue::Scalar(s) => format!("{s:?}@{:?}", y.span),
+                YamlValue::Seq(items) => {
+                    format!(
+                        "[{}]",
+                        items.iter().map(shape).collect::<Vec<_>>().join(",")
+                    )
+                }
+                YamlValue::Map(entries) => format!(
+                    "{{{}}}",
+                    entries
+                        .iter()
+                        .map(|(k, v)| format!("{}:{}", shape(k), shape(v)))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+            }
+        }
+        let fast = fast::parse(text).expect("in the subset");
+        let full = parse(text).expect("valid");
+        assert_eq!(shape(&fast), shape(&full));
+        // Every real machine-written YAML lockfile in the repository, too.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut seen = 0;
+        for dir in ["fixtures/npm-ci/formats", "fixtures/bench"] {
+            for entry in std::fs::read_dir(root.join(dir))
+                .expect("fixtures")
+                .flatten()
+            {
+                for name in ["pnpm-lock.yaml", "yarn.lock"] {
+                    let Ok(text) = std::fs::read_to_string(entry.path().join(name)) else {
+                        continue;
+                    };
+                    if !text.contains("lockfileVersion:") && !text.contains("__metadata:") {
+                        continue; // yarn classic is not YAML
+                    }
+                    seen += 1;
+                    let fast = fast::parse(&text).expect("real lockfiles are in the subset");
+                    let full = parse(&text).expect("valid");
+                    assert_eq!(shape(&fast), shape(&full), "{}", entry.path().display());
+                }
+            }
+        }
+        assert!(seen >= 5, "only {seen} real YAML lockfiles found");
+        // Outside the subset: the full parser decides.
+        for other in [
+            "a: &x 1\nb: *x\n",
+            "a: |\n  text\n",
+            "a:\n\tb: 1\n",
+            "a: [1,\n  2]\n",
+        ] {
+            assert!(fast::parse(other).is_none(), "{other:?}");
+        }
     }
 
     #[test]

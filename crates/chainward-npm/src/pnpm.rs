@@ -26,7 +26,7 @@ fn err(file: &SourceFile, node: &Yaml, message: impl Into<String>) -> ParseError
 }
 
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
-    let doc = yaml::parse(text).map_err(|e| file.parse_error(e.span, e.message))?;
+    let doc = yaml::parse_machine(text).map_err(|e| file.parse_error(e.span, e.message))?;
     if doc.as_map().is_none() {
         return Err(file.parse_error(
             0..0,

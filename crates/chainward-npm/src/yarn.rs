@@ -227,7 +227,7 @@ fn yerr(file: &SourceFile, node: &Yaml, m: impl Into<String>) -> ParseError {
 }
 
 fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
-    let doc = yaml::parse(text).map_err(|e| file.parse_error(e.span, e.message))?;
+    let doc = yaml::parse_machine(text).map_err(|e| file.parse_error(e.span, e.message))?;
     let map = doc
         .as_map()
         .ok_or_else(|| file.parse_error(0..0, "not a yarn lockfile: expected a mapping"))?;
