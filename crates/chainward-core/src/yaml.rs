@@ -127,6 +127,17 @@ fn convert(node: &MarkedYaml<'_>, map: &CharToByte<'_>, depth: usize) -> Result<
     })
 }
 
+/// [`parse_machine`], with the entries of the named top-level sections handed to `on_entry`
+/// one by one (see `fast::stream`); `Ok(None)` when the text is outside the fast subset, and
+/// the caller should use [`parse_machine`] on it instead.
+pub fn stream_machine(
+    text: &str,
+    streamed: &[&str],
+    on_entry: &mut dyn FnMut(&str, Yaml, Yaml),
+) -> Option<Yaml> {
+    fast::stream(text, streamed, on_entry)
+}
+
 /// Parse machine-written YAML (pnpm-lock.yaml, yarn berry's yarn.lock) fast: the block subset
 /// those tools write — two-space block mappings and sequences, plain and quoted scalars, one-line
 /// flow mappings and sequences — is read directly with byte spans; anything outside it (anchors,
@@ -150,6 +161,73 @@ mod fast {
     }
 
     pub(super) fn parse(text: &str) -> Option<Yaml> {
+        let lines = split_lines(text)?;
+        let mut pos = 0;
+        if lines.is_empty() {
+            return Some(Yaml {
+                span: 0..0,
+                value: YamlValue::Null,
+            });
+        }
+        let doc = block(&lines, &mut pos, lines[0].indent, 0)?;
+        (pos == lines.len()).then_some(doc)
+    }
+
+    /// Like [`parse`], but the entries of the top-level mappings named in `streamed` are handed
+    /// to `on_entry(section, key, value)` one at a time instead of being kept in the tree (their
+    /// sections are left as empty mappings), so that a large lockfile is never held as a whole
+    /// tree. `None` when the text is outside the subset (entries may have been handed out).
+    pub(super) fn stream(
+        text: &str,
+        streamed: &[&str],
+        on_entry: &mut dyn FnMut(&str, Yaml, Yaml),
+    ) -> Option<Yaml> {
+        let lines = split_lines(text)?;
+        let mut pos = 0;
+        let mut top = Vec::new();
+        let start = lines.first().map_or(0, |l| l.at);
+        let mut end = start;
+        while let Some(line) = lines.get(pos) {
+            if line.indent != 0 {
+                return None;
+            }
+            let (key, rest) = split_key(line.content, line.at)?;
+            let section = key.as_str().unwrap_or_default();
+            let child = lines.get(pos + 1).filter(|n| n.indent > 0);
+            if rest.trim().is_empty()
+                && streamed.contains(&section)
+                && let Some(child) = child
+            {
+                pos += 1;
+                let indent = child.indent;
+                while lines.get(pos).is_some_and(|l| l.indent >= indent) {
+                    if lines[pos].indent != indent {
+                        return None;
+                    }
+                    let (k, v) = entry(&lines, &mut pos, indent, 1)?;
+                    end = end.max(v.span.end);
+                    on_entry(section, k, v);
+                }
+                top.push((
+                    key,
+                    Yaml {
+                        span: end..end,
+                        value: YamlValue::Map(Vec::new()),
+                    },
+                ));
+            } else {
+                let (k, v) = entry(&lines, &mut pos, 0, 0)?;
+                end = end.max(v.span.end);
+                top.push((k, v));
+            }
+        }
+        Some(Yaml {
+            span: start..end,
+            value: YamlValue::Map(top),
+        })
+    }
+
+    fn split_lines(text: &str) -> Option<Vec<Line<'_>>> {
         let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let mut lines = Vec::new();
         let mut offset = body_start;
@@ -171,15 +249,7 @@ mod fast {
                 content,
             });
         }
-        let mut pos = 0;
-        if lines.is_empty() {
-            return Some(Yaml {
-                span: 0..0,
-                value: YamlValue::Null,
-            });
-        }
-        let doc = block(&lines, &mut pos, lines[0].indent, 0)?;
-        (pos == lines.len()).then_some(doc)
+        Some(lines)
     }
 
     /// A block node whose lines are indented exactly `indent`.
@@ -219,31 +289,7 @@ mod fast {
             if line.indent > indent {
                 return None;
             }
-            let (key, rest) = split_key(line.content, line.at)?;
-            *pos += 1;
-            let rest_trim = rest.trim_start();
-            let value = if rest_trim.is_empty() {
-                match lines.get(*pos) {
-                    Some(next) if next.indent > indent => {
-                        let child = block(lines, pos, next.indent, depth + 1)?;
-                        child
-                    }
-                    // `key:` followed by a sequence at the same indent is valid YAML.
-                    Some(next)
-                        if next.indent == indent
-                            && (next.content.starts_with("- ") || next.content == "-") =>
-                    {
-                        block(lines, pos, indent, depth + 1)?
-                    }
-                    _ => Yaml {
-                        span: key.span.end..key.span.end,
-                        value: YamlValue::Null,
-                    },
-                }
-            } else {
-                let at = line.at + (line.content.len() - rest_trim.len());
-                scalar_or_flow(rest_trim, at)?
-            };
+            let (key, value) = entry(lines, pos, indent, depth)?;
             end = end.max(value.span.end).max(key.span.end);
             entries.push((key, value));
         }
@@ -251,6 +297,39 @@ mod fast {
             span: start..end,
             value: YamlValue::Map(entries),
         })
+    }
+
+    /// One `key: value` entry of a block mapping at `indent`, its value's block included.
+    fn entry(
+        lines: &[Line<'_>],
+        pos: &mut usize,
+        indent: usize,
+        depth: usize,
+    ) -> Option<(Yaml, Yaml)> {
+        let line = lines.get(*pos)?;
+        let (key, rest) = split_key(line.content, line.at)?;
+        *pos += 1;
+        let rest_trim = rest.trim_start();
+        let value = if rest_trim.is_empty() {
+            match lines.get(*pos) {
+                Some(next) if next.indent > indent => block(lines, pos, next.indent, depth + 1)?,
+                // `key:` followed by a sequence at the same indent is valid YAML.
+                Some(next)
+                    if next.indent == indent
+                        && (next.content.starts_with("- ") || next.content == "-") =>
+                {
+                    block(lines, pos, indent, depth + 1)?
+                }
+                _ => Yaml {
+                    span: key.span.end..key.span.end,
+                    value: YamlValue::Null,
+                },
+            }
+        } else {
+            let at = line.at + (line.content.len() - rest_trim.len());
+            scalar_or_flow(rest_trim, at)?
+        };
+        Some((key, value))
     }
 
     /// `key: rest` or `key:` → the key node and the text after the colon.

@@ -25,8 +25,82 @@ fn err(file: &SourceFile, node: &Yaml, message: impl Into<String>) -> ParseError
     file.parse_error(node.span.start..node.span.start, message)
 }
 
+/// A package's edges: dependency name → locked version.
+type Edges = Vec<(String, String)>;
+
+/// `packages` and `snapshots` entries, read one at a time.
+#[derive(Default)]
+struct Entries {
+    /// Each package, with whether it records `requiresBuild: true`.
+    packages: Vec<(Package, bool)>,
+    /// Each snapshot (key without peers): its `optional` flag and edges.
+    snapshots: Vec<(String, bool, Edges)>,
+    error: Option<ParseError>,
+}
+
+impl Entries {
+    fn add(&mut self, file: &SourceFile, section: &str, key: &Yaml, value: &Yaml) {
+        if self.error.is_some() {
+            return;
+        }
+        let Some(name) = key.as_str() else {
+            self.error = Some(err(file, key, "an entry key must be a string"));
+            return;
+        };
+        match section {
+            "packages" => match read_package(file, key, name, value) {
+                Ok(entry) => self.packages.push(entry),
+                Err(e) => self.error = Some(e),
+            },
+            _ => self.snapshots.push((
+                strip_peers(name).to_string(),
+                flag(value, "optional"),
+                edges(value),
+            )),
+        }
+    }
+}
+
+fn flag(node: &Yaml, key: &str) -> bool {
+    node.get(key).and_then(Yaml::as_str) == Some("true")
+}
+
+fn edges(node: &Yaml) -> Edges {
+    [Section::Dependencies, Section::OptionalDependencies]
+        .iter()
+        .flat_map(|s| node.get(s.key()).map(Yaml::entries).into_iter().flatten())
+        .map(|(dep, v)| (dep.to_string(), v.as_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
-    let doc = yaml::parse_machine(text).map_err(|e| file.parse_error(e.span, e.message))?;
+    // The large sections are streamed entry by entry, never held as one tree; YAML outside
+    // the fast subset goes through the full parser.
+    let mut entries = Entries::default();
+    let streamed = yaml::stream_machine(text, &["packages", "snapshots"], &mut |section, k, v| {
+        entries.add(file, section, &k, &v)
+    });
+    let doc = match streamed {
+        Some(doc) => doc,
+        None => {
+            entries = Entries::default();
+            let doc = yaml::parse(text).map_err(|e| file.parse_error(e.span, e.message))?;
+            for section in ["packages", "snapshots"] {
+                if let Some(node) = doc.get(section) {
+                    let map = node
+                        .as_map()
+                        .ok_or_else(|| err(file, node, format!("`{section}` must be a mapping")))?;
+                    for (k, v) in map {
+                        entries.add(file, section, k, v);
+                    }
+                }
+            }
+            doc
+        }
+    };
+    if let Some(e) = entries.error {
+        return Err(e);
+    }
     if doc.as_map().is_none() {
         return Err(file.parse_error(
             0..0,
@@ -97,30 +171,33 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         }
     }
 
-    // Packages, with 9.0's snapshots merged in for edges and the optional flag.
-    let mut snapshots: HashMap<&str, &Yaml> = HashMap::new();
-    if let Some(node) = doc.get("snapshots") {
-        for (key, value) in node.entries() {
-            snapshots.entry(strip_peers(key)).or_insert(value);
-        }
+    if let Some(node) = doc.get("packages").filter(|n| n.as_map().is_none()) {
+        return Err(err(file, node, "`packages` must be a mapping"));
     }
-    let mut packages = Vec::new();
-    if let Some(node) = doc.get("packages") {
-        let map = node
-            .as_map()
-            .ok_or_else(|| err(file, node, "`packages` must be a mapping"))?;
-        for (key_node, value) in map {
-            let key = key_node
-                .as_str()
-                .ok_or_else(|| err(file, key_node, "a package key must be a string"))?;
-            packages.push(read_package(
-                file,
-                key_node,
-                key,
-                value,
-                snapshots.get(strip_peers(key)).copied(),
-                major,
-            )?);
+    // Packages, with 9.0's snapshots merged in for edges and the optional flag.
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.packages.len());
+    for (i, (pkg, _)) in entries.packages.iter().enumerate() {
+        let key = strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key));
+        index.entry(key.to_string()).or_insert(i);
+    }
+    let mut packages: Vec<Package> = entries
+        .packages
+        .into_iter()
+        .map(|(mut pkg, requires_build)| {
+            // 6.x records `requiresBuild`; 9.0 does not record install scripts at all.
+            pkg.has_install_script = (major < 9).then_some(requires_build);
+            pkg
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for (key, optional, snapshot_edges) in entries.snapshots {
+        let Some(&i) = index.get(&key) else { continue };
+        let pkg = &mut packages[i];
+        pkg.optional |= optional;
+        // Several snapshots of one package (peer variants) share its edges' names; the first
+        // one's are kept.
+        if seen.insert(i) && !snapshot_edges.is_empty() {
+            pkg.dependencies = snapshot_edges;
         }
     }
     Ok(Lockfile {
@@ -195,14 +272,13 @@ fn strip_peers(key: &str) -> &str {
     key.find('(').map_or(key, |i| &key[..i])
 }
 
+/// A `packages` entry, and whether it records `requiresBuild: true`.
 fn read_package(
     file: &SourceFile,
     key_node: &Yaml,
     key: &str,
     node: &Yaml,
-    snapshot: Option<&Yaml>,
-    major: u32,
-) -> Result<Package, ParseError> {
+) -> Result<(Package, bool), ParseError> {
     let bare = strip_peers(key.strip_prefix('/').unwrap_or(key));
     let (key_name, key_version) = split_name(bare).unwrap_or((bare, ""));
     let name = node
@@ -254,24 +330,11 @@ fn read_package(
         pkg.link = key_version.starts_with("link:");
         pkg.resolved = Some(key_version.to_string());
     }
-    let flag = |n: &Yaml, k: &str| n.get(k).and_then(Yaml::as_str) == Some("true");
     pkg.dev = node.get("dev").and_then(Yaml::as_str).map(|d| d == "true");
-    pkg.optional = flag(node, "optional") || snapshot.is_some_and(|s| flag(s, "optional"));
+    pkg.optional = flag(node, "optional");
     pkg.platform = ["os", "cpu", "libc"].iter().any(|k| node.get(k).is_some());
-    // 6.x records `requiresBuild`; 9.0 does not record install scripts at all.
-    pkg.has_install_script = (major < 9).then(|| flag(node, "requiresBuild"));
-    let edges_from = snapshot.unwrap_or(node);
-    for section in [Section::Dependencies, Section::OptionalDependencies] {
-        for (dep, version) in edges_from
-            .get(section.key())
-            .map(|m| m.entries().collect::<Vec<_>>())
-            .unwrap_or_default()
-        {
-            pkg.dependencies
-                .push((dep.to_string(), version.as_str().unwrap_or_default().into()));
-        }
-    }
-    Ok(pkg)
+    pkg.dependencies = edges(node);
+    Ok((pkg, flag(node, "requiresBuild")))
 }
 
 /// The cached parse of a pnpm-lock.yaml.
