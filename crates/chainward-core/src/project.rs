@@ -257,6 +257,8 @@ pub struct Project {
     by_path: HashMap<PathBuf, usize>,
     /// Files loaded on demand (a lockfile above a scanned workspace member).
     extra: Mutex<HashMap<PathBuf, Option<Arc<SourceFile>>>>,
+    /// What plugins could not check and why, for `--verbose` (never findings).
+    notes: Mutex<Vec<String>>,
     options: DiscoverOptions,
     overlay: Arc<BTreeMap<PathBuf, String>>,
     /// Problems met while walking (unreadable folders, too many files).
@@ -413,6 +415,7 @@ impl Project {
             files,
             by_path,
             extra: Mutex::new(HashMap::new()),
+            notes: Mutex::new(Vec::new()),
             options: options.clone(),
             overlay: Arc::new(BTreeMap::new()),
             walk_errors,
@@ -449,6 +452,7 @@ impl Project {
             files,
             by_path,
             extra: Mutex::new(HashMap::new()),
+            notes: Mutex::new(Vec::new()),
             options: self.options.clone(),
             overlay: Arc::new(overlay),
             walk_errors: self.walk_errors.clone(),
@@ -504,6 +508,22 @@ impl Project {
                 )))
             })
             .clone()
+    }
+
+    /// Record why something was not checked (`--verbose` prints these; they are not findings).
+    pub fn note(&self, note: impl Into<String>) {
+        self.notes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(note.into());
+    }
+
+    /// The notes recorded so far, sorted, without duplicates.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = self.notes.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        notes.sort();
+        notes.dedup();
+        notes
     }
 
     /// Every file that was read or parsed and failed, discovered or loaded on demand.

@@ -100,6 +100,9 @@ pub struct CheckArgs {
     /// Print findings only, no summary line
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also say on stderr what could not be checked and why (no git repository, ...)
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Also walk node_modules folders
     #[arg(long)]
     pub include_node_modules: bool,

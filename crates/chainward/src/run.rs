@@ -246,6 +246,12 @@ pub fn check(
             }
         }
     }
+    if args.verbose {
+        let mut err = std::io::stderr().lock();
+        for note in shown_project.notes() {
+            let _ = writeln!(err, "note: {note}");
+        }
+    }
     if wants_fix && !args.quiet {
         let _ = writeln!(
             std::io::stderr(),

@@ -142,6 +142,12 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     }
 
     // Lockfiles git does not have.
+    if project.git().is_none() && !here.is_empty() {
+        project.note(format!(
+            "npm-ci/lockfile-not-committed: {} is not in a git repository, so whether its lockfile is committed was not checked",
+            dir.display()
+        ));
+    }
     if let Some(git) = project.git() {
         for (path, name, _) in &here {
             let why = match git.status(path) {

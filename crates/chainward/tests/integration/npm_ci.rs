@@ -340,6 +340,15 @@ fn lockfile_not_committed_follows_git() {
         not_committed(dir).is_empty(),
         "outside a repository the rule is silent"
     );
+    let verbose = run(dir, &["npm-ci", "--verbose", "."]);
+    assert!(
+        verbose.stderr.contains(
+            "is not in a git repository, so whether its lockfile is committed was not checked"
+        ),
+        "--verbose says why the rule was silent: {}",
+        verbose.stderr
+    );
+    assert!(!run(dir, &["npm-ci", "."]).stderr.contains("note:"));
 
     git(dir, &["init", "-q"]);
     let found = not_committed(dir);
