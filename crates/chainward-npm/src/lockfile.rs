@@ -202,21 +202,22 @@ impl NpmLockfile {
             Some(map) if lockfile_version >= 2 => {
                 // Entries are independent: parse them on every core.
                 let entries: Vec<(Cow<'_, str>, &RawValue)> = map.into_iter().collect();
-                let parsed: Vec<(String, LockPackage, usize, usize)> = entries
+                // Boxed as they are parsed, so that the entries are never held twice.
+                let parsed: Vec<(String, Box<LockPackage>)> = entries
                     .into_par_iter()
                     .map(|(key, raw)| {
                         let slice = raw.get();
                         let start = slice.as_ptr() as usize - base;
                         serde_json::from_str::<LockPackage>(slice)
-                            .map(|pkg| (key.into_owned(), pkg, start, slice.len()))
+                            .map(|mut pkg| {
+                                pkg.span = start..start + slice.len();
+                                (key.into_owned(), Box::new(pkg))
+                            })
                             .map_err(|e| serde_error(file, slice, start, &e))
                     })
                     .collect::<Result<_, _>>()?;
                 packages.reserve(parsed.len());
-                for (key, mut pkg, start, len) in parsed {
-                    pkg.span = start..start + len;
-                    packages.insert(key, Box::new(pkg));
-                }
+                packages.extend(parsed);
             }
             _ => {
                 if let Some(raw) = top.dependencies {
