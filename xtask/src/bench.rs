@@ -81,16 +81,25 @@ pub fn run(args: &[String]) -> Result<()> {
                 .output()
         })?;
         report("chainward check", &ours, None);
+        // Peak memory attributable to the lockfile: above a run on an empty folder, and above
+        // a run on a tiny project (same code paths paged in, a 2 KB lockfile).
         let empty = root.join("target/bench-empty");
         let _ = std::fs::create_dir_all(&empty);
-        if let (Some(rss), Some(base)) = (peak_rss(&exe, &dir), peak_rss(&exe, &empty)) {
-            let above = rss.saturating_sub(base);
+        let tiny = root.join("fixtures/pin-check/clean");
+        if let (Some(rss), Some(base), Some(small)) = (
+            peak_rss(&exe, &dir),
+            peak_rss(&exe, &empty),
+            peak_rss(&exe, &tiny),
+        ) {
+            let mib = |k: u64| k as f64 / 1024.0;
+            let ratio = |above: u64| (above * 1024) as f64 / bytes.max(1) as f64;
             println!(
-                "  peak RSS {:.1} MiB; {:.1} MiB above an empty run's {:.1} MiB = {:.2}x the lockfile's size",
-                rss as f64 / 1024.0,
-                above as f64 / 1024.0,
-                base as f64 / 1024.0,
-                (above * 1024) as f64 / bytes.max(1) as f64
+                "  peak RSS {:.1} MiB: {:.1} MiB above an empty run ({:.2}x the lockfile), {:.1} MiB above a tiny project ({:.2}x)",
+                mib(rss),
+                mib(rss.saturating_sub(base)),
+                ratio(rss.saturating_sub(base)),
+                mib(rss.saturating_sub(small)),
+                ratio(rss.saturating_sub(small)),
             );
         }
         if let (true, Some(peer_type)) = (peers, target.peer_type) {

@@ -22,10 +22,10 @@ use crate::manifest::Section;
 #[serde(rename_all = "camelCase", default)]
 pub struct LockPackage {
     /// The real package name when it differs from the install folder (aliases, workspaces).
-    pub name: Option<String>,
-    pub version: Option<String>,
-    pub resolved: Option<String>,
-    pub integrity: Option<String>,
+    pub name: Option<Box<str>>,
+    pub version: Option<Box<str>>,
+    pub resolved: Option<Box<str>>,
+    pub integrity: Option<Box<str>>,
     pub link: bool,
     pub dev: bool,
     pub optional: bool,
@@ -48,11 +48,11 @@ pub struct LockPackage {
 /// with a handful of members each: a sorted `Vec` is a fraction of a `BTreeMap`'s size (whose
 /// smallest node holds room for eleven entries).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DepMap<V = String>(Vec<(String, V)>);
+pub struct DepMap<V = String>(Box<[(String, V)]>);
 
 impl<V> Default for DepMap<V> {
     fn default() -> Self {
-        DepMap(Vec::new())
+        DepMap(Box::new([]))
     }
 }
 
@@ -98,8 +98,7 @@ impl<V> FromIterator<(String, V)> for DepMap<V> {
                 _ => out.push(item),
             }
         }
-        out.shrink_to_fit();
-        DepMap(out)
+        DepMap(out.into_boxed_slice())
     }
 }
 
@@ -354,8 +353,8 @@ fn flatten_v1(
             format!("{prefix}/node_modules/{name}")
         };
         let mut pkg = LockPackage {
-            resolved: dep.resolved,
-            integrity: dep.integrity,
+            resolved: dep.resolved.map(Into::into),
+            integrity: dep.integrity.map(Into::into),
             dev: dep.dev,
             optional: dep.optional,
             in_bundle: dep.bundled,
@@ -368,16 +367,16 @@ fn flatten_v1(
                 let rest = &v[4..];
                 let from = usize::from(rest.starts_with('@'));
                 if let Some(i) = rest[from..].find('@') {
-                    pkg.name = Some(rest[..from + i].to_string());
-                    pkg.version = Some(rest[from + i + 1..].to_string());
+                    pkg.name = Some(rest[..from + i].into());
+                    pkg.version = Some(rest[from + i + 1..].into());
                 }
             }
             Some(v) if v.contains(':') => {
                 if pkg.resolved.is_none() {
-                    pkg.resolved = Some(v);
+                    pkg.resolved = Some(v.into());
                 }
             }
-            other => pkg.version = other,
+            other => pkg.version = other.map(Into::into),
         }
         flatten_v1(&key, dep.dependencies, out);
         out.insert(key, Box::new(pkg));

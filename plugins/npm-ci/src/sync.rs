@@ -261,7 +261,11 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         .collect();
     specs.sort_unstable();
     specs.dedup();
-    let cache: HashMap<&str, Parsed<'_>> = specs.par_iter().map(|s| (*s, Parsed::new(s))).collect();
+    specs.shrink_to_fit();
+    // Parsed once per distinct spec, looked up by binary search (a sorted pair of vectors is a
+    // fraction of a hash map's size on a big lockfile).
+    let parsed_specs: Vec<Parsed<'_>> = specs.par_iter().map(|s| Parsed::new(s)).collect();
+    let cache_get = |spec: &str| specs.binary_search(&spec).ok().map(|i| &parsed_specs[i]);
     let found: Vec<Finding> = keys
         .par_iter()
         .flat_map_iter(|key| {
@@ -278,7 +282,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                 .chain(pkg.peer_dependencies.iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
             for (section, name, spec) in edges {
                 let peer = section == Section::PeerDependencies;
-                let Some(parsed) = cache.get(spec.as_str()) else { continue };
+                let Some(parsed) = cache_get(spec.as_str()) else { continue };
                 let verdict = judge_with(lock, lock.resolve(key, name), name, parsed, &overrides);
                 let message = match verdict {
                     Verdict::Missing if peer && pkg.peer_dependencies_meta.get(name).is_some_and(|m| m.optional) => continue,

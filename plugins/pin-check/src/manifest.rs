@@ -422,7 +422,8 @@ fn pin_fix(
                 ));
             }
             pkg.version
-                .clone()
+                .as_deref()
+                .map(str::to_string)
                 .ok_or_else(|| format!("{} records no version for {key}", lock.name()))?
         }
     };
