@@ -172,7 +172,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
 
 /// The cached parse of a bun.lock.
 pub fn bun_lockfile(file: &SourceFile) -> Option<&Lockfile> {
-    file.parsed(parse)
+    file.parsed(|f, t| parse(f, t).map(Lockfile::shrink))
 }
 
 #[cfg(test)]

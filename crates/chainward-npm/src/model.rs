@@ -134,6 +134,19 @@ pub struct Lockfile {
     pub settings: BTreeMap<String, String>,
 }
 
+impl Lockfile {
+    /// Give back the slack of the vectors grown while parsing (a large lockfile's model is
+    /// otherwise up to twice its size).
+    pub fn shrink(mut self) -> Self {
+        for pkg in &mut self.packages {
+            pkg.dependencies.shrink_to_fit();
+            pkg.descriptors.shrink_to_fit();
+        }
+        self.packages.shrink_to_fit();
+        self
+    }
+}
+
 /// A locked package of any format, borrowed from the parsed lockfile.
 #[derive(Debug, Clone, Copy)]
 pub struct PackageView<'a> {

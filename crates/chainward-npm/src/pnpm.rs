@@ -339,7 +339,7 @@ fn read_package(
 
 /// The cached parse of a pnpm-lock.yaml.
 pub fn pnpm_lockfile(file: &SourceFile) -> Option<&Lockfile> {
-    file.parsed(parse)
+    file.parsed(|f, t| parse(f, t).map(Lockfile::shrink))
 }
 
 #[cfg(test)]

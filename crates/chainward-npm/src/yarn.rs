@@ -24,7 +24,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
 
 /// The cached parse of a yarn.lock.
 pub fn yarn_lockfile(file: &SourceFile) -> Option<&Lockfile> {
-    file.parsed(parse)
+    file.parsed(|f, t| parse(f, t).map(Lockfile::shrink))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -75,7 +75,12 @@ fn descriptors(key: &str) -> Option<Vec<String>> {
 }
 
 fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
-    let mut packages: Vec<Package> = Vec::new();
+    // Entry headers are the unindented lines: sized up front, the vector never regrows.
+    let headers = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with([' ', '#']))
+        .count();
+    let mut packages: Vec<Package> = Vec::with_capacity(headers);
     let mut section: Option<String> = None;
     let mut offset = 0usize;
     let bad = |at: usize, len: usize, m: String| file.parse_error(at..at + len, m);
