@@ -166,6 +166,8 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         packages,
         catalogs: BTreeMap::new(),
         settings: BTreeMap::new(),
+        overrides: BTreeMap::new(),
+        patched: Vec::new(),
         records_importers: true,
     })
 }

@@ -132,6 +132,10 @@ pub struct Lockfile {
     pub records_importers: bool,
     /// pnpm `settings` (`autoInstallPeers`, `excludeLinksFromLockfile`), as strings.
     pub settings: BTreeMap<String, String>,
+    /// pnpm: the `overrides` the lockfile was made with (selector → spec).
+    pub overrides: BTreeMap<String, String>,
+    /// pnpm: the keys of `patchedDependencies` (`name@version`).
+    pub patched: Vec<String>,
 }
 
 impl Lockfile {

@@ -206,6 +206,18 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         packages,
         catalogs,
         records_importers: true,
+        overrides: doc
+            .get("overrides")
+            .map(|m| {
+                m.entries()
+                    .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        patched: doc
+            .get("patchedDependencies")
+            .map(|m| m.entries().map(|(k, _)| k.to_string()).collect())
+            .unwrap_or_default(),
         settings: doc
             .get("settings")
             .map(|m| {

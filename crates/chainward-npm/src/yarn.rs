@@ -220,6 +220,8 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
         packages,
         catalogs: BTreeMap::new(),
         settings: BTreeMap::new(),
+        overrides: BTreeMap::new(),
+        patched: Vec::new(),
         records_importers: false,
     })
 }
@@ -336,6 +338,8 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         packages,
         catalogs: BTreeMap::new(),
         settings: BTreeMap::new(),
+        overrides: BTreeMap::new(),
+        patched: Vec::new(),
         records_importers: true,
     })
 }

@@ -40,6 +40,9 @@ The other package managers are held to their own frozen-install checks:
   exactly, each in the same field (peer dependencies too with `autoInstallPeers`); a `^1.0.1`
   that is still satisfied by the locked version fails all the same. A catalog entry in
   pnpm-workspace.yaml that differs from the lockfile's `catalogs` is `info` (pnpm 9 accepts it).
+  `overrides` (package.json's `pnpm.overrides` and `resolutions`, pnpm-workspace.yaml) and
+  `patchedDependencies` must be the ones the lockfile was made with
+  (`ERR_PNPM_LOCKFILE_CONFIG_MISMATCH`).
 - **bun** (`bun install --frozen-lockfile`): each workspace's recorded specs must equal
   package.json's.
 - **yarn berry** (`yarn install --immutable`): every descriptor (`name@npm:^1.2.0`) of every

@@ -148,6 +148,81 @@ pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: 
     }
     if matches!(lock.format, LockFormat::Pnpm(_)) {
         catalogs(project, &dir, file, lock, out);
+        if let Some((_, root)) = members.first() {
+            pnpm_config(project, &dir, root, file, lock, out);
+        }
+    }
+}
+
+/// pnpm refuses a frozen install when the `overrides` or `patchedDependencies` it is configured
+/// with (package.json's `pnpm` field, its `resolutions`, pnpm-workspace.yaml) differ from what
+/// the lockfile records (`ERR_PNPM_LOCKFILE_CONFIG_MISMATCH`).
+fn pnpm_config(
+    project: &Project,
+    dir: &Path,
+    root: &SourceFile,
+    file: &SourceFile,
+    lock: &Lockfile,
+    out: &mut Vec<Finding>,
+) {
+    let Some(pj) = package_json(root) else { return };
+    let ws_file = project.file_at(&join(dir, "pnpm-workspace.yaml"));
+    let ws = ws_file.as_ref().and_then(|f| yaml::parsed(f));
+    let mut overrides: BTreeMap<String, String> = BTreeMap::new();
+    for section in [Section::Resolutions, Section::PnpmOverrides] {
+        for e in pj.deps(section) {
+            if let Some(spec) = e.spec {
+                overrides.insert(e.key.to_string(), spec.to_string());
+            }
+        }
+    }
+    if let Some(map) = ws.and_then(|d| d.get("overrides")) {
+        for (k, v) in map.entries() {
+            if let Some(spec) = v.as_str() {
+                overrides.insert(k.to_string(), spec.to_string());
+            }
+        }
+    }
+    let mut patched: Vec<String> = pj
+        .json
+        .pointer(&["pnpm", "patchedDependencies"])
+        .and_then(|p| p.as_object())
+        .map(|m| m.iter().map(|m| m.key.clone()).collect())
+        .unwrap_or_default();
+    if let Some(map) = ws.and_then(|d| d.get("patchedDependencies")) {
+        patched.extend(map.entries().map(|(k, _)| k.to_string()));
+    }
+    patched.sort();
+    patched.dedup();
+    let mut recorded = lock.patched.clone();
+    recorded.sort();
+    let show = |m: &BTreeMap<String, String>| {
+        if m.is_empty() {
+            "none".to_string()
+        } else {
+            let items: Vec<String> = m.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            format!("{{{}}}", items.join(", "))
+        }
+    };
+    if overrides != lock.overrides {
+        out.push(
+            Finding::new(&LOCKFILE_OUT_OF_SYNC, file, 0..0, format!(
+                "pnpm is configured with the overrides {} but pnpm-lock.yaml was made with {}: a frozen install fails (ERR_PNPM_LOCKFILE_CONFIG_MISMATCH)",
+                show(&overrides),
+                show(&lock.overrides)
+            ))
+            .with_help(FIX),
+        );
+    }
+    if patched != recorded {
+        out.push(
+            Finding::new(&LOCKFILE_OUT_OF_SYNC, file, 0..0, format!(
+                "pnpm is configured to patch [{}] but pnpm-lock.yaml records patches for [{}]: a frozen install fails (ERR_PNPM_LOCKFILE_CONFIG_MISMATCH)",
+                patched.join(", "),
+                recorded.join(", ")
+            ))
+            .with_help(FIX),
+        );
     }
 }
 

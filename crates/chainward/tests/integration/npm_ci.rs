@@ -88,6 +88,18 @@ const MUTATIONS: &[(&str, Mutation)] = &[
         )
         .ok()
     }),
+    ("add a pnpm override", |_, pj| {
+        pj.as_object_mut()?.insert(
+            "pnpm".into(),
+            serde_json::json!({"overrides": {"ms": "2.1.2"}}),
+        );
+        Some(())
+    }),
+    ("add yarn resolutions", |_, pj| {
+        pj.as_object_mut()?
+            .insert("resolutions".into(), serde_json::json!({"ms": "2.1.2"}));
+        Some(())
+    }),
     ("add a workspace with a dependency", |dir, pj| {
         pj.get("workspaces").or_else(|| {
             dir.join("pnpm-workspace.yaml")
