@@ -139,7 +139,9 @@ pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: 
             LockFormat::YarnClassic => {
                 yarn_classic(lock, &lock_name, manifest, pj, &member_names, out)
             }
-            LockFormat::YarnBerry(_) => yarn_berry(lock, &lock_name, rel, manifest, pj, out),
+            LockFormat::YarnBerry(_) => {
+                yarn_berry(project, &dir, lock, &lock_name, rel, manifest, pj, out)
+            }
             LockFormat::Pnpm(_) | LockFormat::Bun(_) => {
                 exact(lock, &lock_name, rel, manifest, pj, out)
             }
@@ -335,8 +337,24 @@ fn exact(
     }
 }
 
+/// The range a yarn `catalog:` / `catalog:<name>` spec stands for, from .yarnrc.yml.
+fn yarn_catalog(project: &Project, dir: &Path, spec: &str, name: &str) -> Option<String> {
+    let catalog = spec.strip_prefix("catalog:")?;
+    let rc = project.file_at(&join(dir, ".yarnrc.yml"))?;
+    let doc = yaml::parsed(&rc)?;
+    let entries = if catalog.is_empty() || catalog == "default" {
+        doc.get("catalog")
+    } else {
+        doc.get("catalogs").and_then(|c| c.get(catalog))
+    }?;
+    entries.get(name)?.as_str().map(str::to_string)
+}
+
 /// yarn berry: every descriptor has an entry, and the workspace entry lists the same specs.
+#[allow(clippy::too_many_arguments)]
 fn yarn_berry(
+    project: &Project,
+    dir: &Path,
     lock: &Lockfile,
     lock_name: &str,
     rel: &str,
@@ -368,7 +386,23 @@ fn yarn_berry(
                 );
                 continue;
             }
-            let descriptor = berry_descriptor(&name, &spec);
+            // `catalog:` specs are looked up in .yarnrc.yml's catalogs, as yarn does.
+            let range = if spec.starts_with("catalog:") {
+                match yarn_catalog(project, dir, &spec, &name) {
+                    Some(range) => range,
+                    None => {
+                        out.push(
+                            Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
+                                "`{name}@{spec}` names no entry of a catalog in .yarnrc.yml: `yarn install` fails"
+                            )),
+                        );
+                        continue;
+                    }
+                }
+            } else {
+                spec.clone()
+            };
+            let descriptor = berry_descriptor(&name, &range);
             if !descriptors.contains(descriptor.as_str()) {
                 out.push(
                     Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(

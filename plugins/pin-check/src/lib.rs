@@ -81,6 +81,7 @@ impl Plugin for PinCheck {
                     FileKind::PnpmWorkspace => {
                         manifest::check_pnpm_workspace(project, file, &mut out)
                     }
+                    FileKind::YarnRc => manifest::check_yarn_catalogs(project, file, &mut out),
                     _ => {}
                 }
                 out

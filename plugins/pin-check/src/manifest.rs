@@ -47,7 +47,7 @@ too, since `pnpm install --frozen-lockfile` and `bun install --frozen-lockfile` 
 equals package.json; ranges in pnpm catalogs (`catalog:`/`catalogs:` in pnpm-workspace.yaml) are
 reported there and pinned in pnpm-workspace.yaml and the lockfile's `catalogs`. With yarn.lock the
 finding names the version to pin to (yarn keys its entries by descriptor, which only yarn
-rewrites faithfully).
+rewrites faithfully); yarn's catalogs in `.yarnrc.yml` are reported the same way.
 
 When the locked version does not satisfy the range, there is no fix: update the lockfile first.
 "#,
@@ -563,6 +563,64 @@ fn catalog_fix(
             Edit::replace(&lock_file.path, entry.span.clone(), lock_new),
         ],
     ))
+}
+
+/// yarn catalogs (`catalog:` and `catalogs.<name>:` in .yarnrc.yml, yarn ≥ 4.10): the ranges
+/// every `"dep": "catalog:"` resolves through. No fix: yarn.lock keys its entries by descriptor,
+/// which only yarn rewrites faithfully; the finding names the version yarn.lock installs.
+pub(crate) fn check_yarn_catalogs(project: &Project, file: &SourceFile, out: &mut Vec<Finding>) {
+    let Some(doc) = chainward_core::yaml::parsed(file) else {
+        return;
+    };
+    let dir = file.path.parent().unwrap_or(std::path::Path::new(""));
+    let lock_file = project.file_at(&dir.join("yarn.lock"));
+    let lock = lock_file.as_ref().and_then(|f| match any_lockfile(f)? {
+        AnyLock::Other(l) => Some(l),
+        AnyLock::Npm(_) => None,
+    });
+    let mut catalogs: Vec<(&str, &chainward_core::yaml::Yaml)> = Vec::new();
+    if let Some(default) = doc.get("catalog") {
+        catalogs.push(("default", default));
+    }
+    if let Some(named) = doc.get("catalogs") {
+        catalogs.extend(named.entries());
+    }
+    for (catalog, entries) in catalogs {
+        for (name, value) in entries.entries() {
+            let Some(spec) = value.as_str() else { continue };
+            let where_ = if catalog == "default" {
+                "the yarn catalog".to_string()
+            } else {
+                format!("the yarn catalog `{catalog}`")
+            };
+            let (rule, what) = match classify(spec) {
+                Spec::Range(r) => (&RANGE_SPECIFIER, format!("the range `{r}`")),
+                Spec::Tag(t) => (&DIST_TAG, format!("the dist-tag `{t}`")),
+                _ => continue,
+            };
+            let descriptor = berry_descriptor(name, spec);
+            let help = match lock.and_then(|l| {
+                l.packages
+                    .iter()
+                    .find(|p| p.descriptors.contains(&descriptor))
+            }) {
+                Some(pkg) => format!(
+                    "pin it to {}, the version yarn.lock installs, then run `yarn install` so that yarn.lock records the new descriptor",
+                    pkg.version
+                ),
+                None => "pin it to an exact version, then run `yarn install`".to_string(),
+            };
+            out.push(
+                Finding::new(
+                    rule,
+                    file,
+                    value.span.clone(),
+                    format!("`{name}` in {where_} is declared with {what}: every `catalog:` dependency on it follows that range"),
+                )
+                .with_help(help),
+            );
+        }
+    }
 }
 
 /// Whether `version` satisfies `range` (an empty range is `*`).
