@@ -50,6 +50,22 @@ pub struct IgnoreEntry {
     pub rule_span: Range<usize>,
 }
 
+/// One table of an array of tables: its string values (key, value, span of the value).
+#[derive(Debug, Clone)]
+pub struct TableEntry {
+    pub values: Vec<(String, String, Span)>,
+    pub span: Span,
+}
+
+impl TableEntry {
+    pub fn get(&self, key: &str) -> Option<(&str, Span)> {
+        self.values
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, v, s)| (v.as_str(), s.clone()))
+    }
+}
+
 /// A plugin's section of chainward.toml.
 #[derive(Debug, Clone, Default)]
 pub struct PluginConfig {
@@ -129,11 +145,60 @@ impl PluginConfig {
             .collect()
     }
 
+    /// An array of tables (`[[section.key]]`) whose values are strings: each table's keys with
+    /// their values and spans, and the table's own span, in file order.
+    pub fn get_table_array(&self, key: &str) -> Result<Vec<TableEntry>, Error> {
+        let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {
+            return Ok(Vec::new());
+        };
+        let Some(tables) = item.as_array_of_tables() else {
+            return Err(self.error(
+                item.span(),
+                format!("`{key}` must be an array of tables (`[[section.{key}]]`)"),
+            ));
+        };
+        tables
+            .iter()
+            .map(|t| {
+                let mut values = Vec::new();
+                for (k, v) in t.iter() {
+                    match v.as_str() {
+                        Some(s) => values.push((k.to_string(), s.to_string(), v.span())),
+                        None => {
+                            return Err(
+                                self.error(v.span(), format!("`{key}.{k}` must be a string"))
+                            );
+                        }
+                    }
+                }
+                Ok(TableEntry {
+                    values,
+                    span: t.span(),
+                })
+            })
+            .collect()
+    }
+
     /// The section as JSON (for external plugins), `{}` when absent.
     pub fn to_json(&self) -> serde_json::Value {
         self.table
             .as_ref()
             .map_or_else(|| serde_json::json!({}), |t| table_to_json(t))
+    }
+
+    /// The location of `span` in this section's file (chainward.toml), for findings about a
+    /// config entry (an approval nothing needs any more); `None` without a file.
+    pub fn location(&self, span: Span) -> Option<crate::finding::Location> {
+        let source = self.source.as_ref()?;
+        let span = span.unwrap_or(0..0);
+        let start = source.lines.line_col(&source.text, span.start);
+        let end = source.lines.line_col(&source.text, span.end);
+        Some(crate::finding::Location::at(
+            source.path.clone(),
+            span,
+            start,
+            end,
+        ))
     }
 
     /// A config error at `span` of this section's file.

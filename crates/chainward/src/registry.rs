@@ -5,7 +5,11 @@ use chainward_core::Rule;
 use chainward_core::rule::core_rules;
 
 /// Built-in plugins, in the order their findings are documented.
-pub static PLUGINS: &[&dyn Plugin] = &[&pin_check::PinCheck, &npm_ci::NpmCi];
+pub static PLUGINS: &[&dyn Plugin] = &[
+    &pin_check::PinCheck,
+    &npm_ci::NpmCi,
+    &install_scripts::InstallScripts,
+];
 
 /// Every known rule: the engine's own, then each plugin's.
 pub fn all_rules() -> Vec<&'static Rule> {

@@ -7,6 +7,7 @@ mod commands;
 mod common;
 mod fixes;
 mod formats;
+mod install_scripts;
 mod npm_ci;
 mod npm_oracle;
 mod pin_check;

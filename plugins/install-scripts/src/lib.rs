@@ -1,0 +1,333 @@
+//! install-scripts: who runs code at install time, and who approved it. Every install-time
+//! script of the project and its dependency tree, checked against the allowlists users already
+//! keep (npm, pnpm, yarn, bun, LavaMoat) and chainward's own, where every entry has a reason.
+
+pub mod allow;
+pub mod inventory;
+
+use std::path::Path;
+
+use chainward_core::config::PluginConfig;
+use chainward_core::finding::Location;
+use chainward_core::span::LineCol;
+use chainward_core::{Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity};
+use chainward_npm::{any_lockfile, package_json};
+use rayon::prelude::*;
+
+use allow::{Approval, Place};
+use inventory::{Entry, Scripts};
+
+/// The install-scripts plugin.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InstallScripts;
+
+pub(crate) static UNAPPROVED: Rule = Rule {
+    id: "install-scripts/unapproved-install-script",
+    code: "ISC001",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A dependency runs an install script that no allowlist approves",
+    doc: r#"`preinstall`, `install` and `postinstall` scripts of every dependency run during `npm
+install` and `npm ci`, with the developer's or the CI job's credentials in reach: the way worms
+such as Shai-Hulud spread. Each dependency that runs one must be approved on purpose.
+
+Approvals are read from every allowlist in use: npm's `allowScripts`, pnpm's
+`onlyBuiltDependencies` / `neverBuiltDependencies` / `allowBuilds` (package.json `pnpm` field and
+pnpm-workspace.yaml), yarn's `dependenciesMeta.<pkg>.built`, bun's `trustedDependencies`,
+LavaMoat's `lavamoat.allowScripts`, and chainward.toml, where every entry must say why:
+
+```toml
+[[install-scripts.allow]]
+package = "esbuild"
+version = "^0.21"        # optional: only these versions
+reason = "downloads its platform binary; checked against the published checksums"
+```
+
+A denial (`neverBuiltDependencies`, `"pkg": false`) also settles the question: the script does
+not run. Whether a dependency has a script comes from the lockfile (npm v2/v3
+`hasInstallScript`, pnpm 6 `requiresBuild`), from its installed package.json under
+node_modules (read, never executed; an implicit `node-gyp rebuild` for a `binding.gyp` counts),
+and git dependencies always count (npm runs their `prepare`).
+"#,
+};
+
+pub(crate) static PROJECT_SCRIPT: Rule = Rule {
+    id: "install-scripts/project-install-script",
+    code: "ISC002",
+    default_severity: Severity::Info,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "The project's own lifecycle scripts run on every install",
+    doc: r#"`preinstall`, `install`, `postinstall`, `prepare` (which also runs when the package is
+installed from git) and `prepublish` of the project itself run on every `npm install`. Reported
+as `info` so that they are seen; as a `warning` when the script fetches or runs remote code at
+that moment (`npx only-allow pnpm` downloads the latest `only-allow` on every install; `curl`,
+`wget`, `pnpm dlx`, `yarn dlx`, `bunx`, `| sh`).
+"#,
+};
+
+pub(crate) static STALE_APPROVAL: Rule = Rule {
+    id: "install-scripts/stale-approval",
+    code: "ISC003",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "An allowlist entry approves a package that is no longer in the tree or has no script",
+    doc: r#"An approval outlives its reason: when the package leaves the dependency tree, or its
+current version no longer has an install script, the entry would silently approve whatever a
+future version brings. Remove it, and approve again when a script really appears. Packages whose
+script status cannot be determined offline keep their approvals.
+"#,
+};
+
+pub(crate) static INVENTORY_INCOMPLETE: Rule = Rule {
+    id: "install-scripts/inventory-incomplete",
+    code: "ISC005",
+    default_severity: Severity::Info,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "Some packages' install-script status cannot be determined offline",
+    doc: r#"npm v1, pnpm 9, yarn and bun lockfiles do not record which packages have install
+scripts. chainward then reads the installed package.json under node_modules (pnpm's
+`.pnpm` store layout included); packages that are not installed cannot be judged offline and
+are counted here rather than reported as having no scripts. Install the dependencies with
+`--ignore-scripts` before checking to complete the inventory.
+"#,
+};
+
+pub static RULES: &[&Rule] = &[
+    &UNAPPROVED,
+    &PROJECT_SCRIPT,
+    &STALE_APPROVAL,
+    &INVENTORY_INCOMPLETE,
+];
+
+/// Lifecycle scripts of the project itself that run on install.
+const PROJECT_SCRIPTS: [&str; 5] = [
+    "preinstall",
+    "install",
+    "postinstall",
+    "prepare",
+    "prepublish",
+];
+
+/// Commands that fetch or run remote code when the script runs.
+const REMOTE: [&str; 9] = [
+    "npx ", "pnpm dlx", "pnpx ", "yarn dlx", "bunx ", "curl ", "wget ", "| sh", "| bash",
+];
+
+impl Plugin for InstallScripts {
+    fn id(&self) -> &'static str {
+        "install-scripts"
+    }
+
+    fn summary(&self) -> &'static str {
+        "Install-time scripts of the project and its dependencies, and who approved them"
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        RULES
+    }
+
+    fn validate_config(&self, config: &PluginConfig) -> Result<(), Error> {
+        config.deny_unknown_keys("install-scripts", &["allow"])?;
+        allow::from_config(config).map(|_| ())
+    }
+
+    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding> {
+        let configured = allow::from_config(config).unwrap_or_default();
+        let lockfiles: Vec<_> = project
+            .files()
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    FileKind::NpmLock
+                        | FileKind::NpmShrinkwrap
+                        | FileKind::PnpmLock
+                        | FileKind::YarnLock
+                        | FileKind::BunLock
+                )
+            })
+            .collect();
+        // Each lockfile's inventory, on every core.
+        let inventories: Vec<(usize, Vec<Entry>)> = lockfiles
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, file)| {
+                let lock = any_lockfile(file)?;
+                Some((i, inventory::inventory(project, file, &lock)))
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut config_used = vec![false; configured.len()];
+        let mut config_unknown = vec![false; configured.len()];
+        for (i, entries) in &inventories {
+            let file = lockfiles[*i];
+            let dir = file.path.parent().unwrap_or(Path::new(""));
+            let native = allow::from_project(project, dir);
+            let mut native_used = vec![false; native.len()];
+            let mut native_unknown = vec![false; native.len()];
+            let mut unknown = 0usize;
+            for entry in entries {
+                let matching = |list: &[Approval]| -> Vec<usize> {
+                    list.iter()
+                        .enumerate()
+                        .filter(|(_, a)| a.matches(&entry.name, &entry.version))
+                        .map(|(i, _)| i)
+                        .collect()
+                };
+                let in_config = matching(&configured);
+                let in_native = matching(&native);
+                match &entry.scripts {
+                    Scripts::Yes(why) => {
+                        for &i in &in_config {
+                            config_used[i] = true;
+                        }
+                        for &i in &in_native {
+                            native_used[i] = true;
+                        }
+                        if in_config.is_empty() && in_native.is_empty() {
+                            out.push(
+                                Finding::new(
+                                    &UNAPPROVED,
+                                    file,
+                                    entry.span.clone(),
+                                    format!(
+                                        "`{}@{}` runs an install script ({why}) and no allowlist approves it",
+                                        entry.name, entry.version
+                                    ),
+                                )
+                                .with_help(format!(
+                                    "approve it with a reason in chainward.toml (`[[install-scripts.allow]]` package = \"{}\", reason = \"…\") or in your package manager's allowlist, or deny it there",
+                                    entry.name
+                                )),
+                            );
+                        }
+                    }
+                    Scripts::No => {}
+                    Scripts::Unknown => {
+                        unknown += 1;
+                        for &i in &in_config {
+                            config_unknown[i] = true;
+                        }
+                        for &i in &in_native {
+                            native_unknown[i] = true;
+                        }
+                    }
+                }
+            }
+            if unknown > 0 {
+                let lc = LineCol { line: 1, column: 1 };
+                out.push(Finding::at(
+                    &INVENTORY_INCOMPLETE,
+                    Location::at(file.path.clone(), 0..0, lc, lc),
+                    format!(
+                        "{unknown} of {} packages in {}: whether they run install scripts cannot be determined offline (the lockfile does not record it and they are not installed under node_modules)",
+                        entries.len(),
+                        file.rel
+                    ),
+                ).with_help("install with `--ignore-scripts` and check again to complete the inventory"));
+            }
+            for (i, approval) in native.iter().enumerate() {
+                if approval.allow && !native_used[i] && !native_unknown[i] {
+                    out.push(stale(approval, entries, None));
+                }
+            }
+        }
+        if !inventories.is_empty() {
+            let all: Vec<Entry> = inventories
+                .iter()
+                .flat_map(|(_, e)| e.iter().cloned())
+                .collect();
+            for (i, approval) in configured.iter().enumerate() {
+                if !config_used[i] && !config_unknown[i] {
+                    out.push(stale(approval, &all, Some(config)));
+                }
+            }
+        }
+        out.extend(project_scripts(project));
+        out
+    }
+}
+
+fn stale(approval: &Approval, entries: &[Entry], config: Option<&PluginConfig>) -> Finding {
+    let what = match &approval.range {
+        Some(r) => format!("`{}@{r}`", approval.package),
+        None => format!("`{}`", approval.package),
+    };
+    let present = entries.iter().any(|e| e.name == approval.package);
+    let message = if present {
+        format!(
+            "{} approves {what}, which no longer runs an install script in this tree",
+            approval.source
+        )
+    } else {
+        format!(
+            "{} approves {what}, which is no longer in the dependency tree",
+            approval.source
+        )
+    };
+    let location = match &approval.place {
+        Place::File(file, span) => {
+            let text = file.text().unwrap_or_default();
+            let lines = file.lines();
+            Location::at(
+                file.path.clone(),
+                span.clone(),
+                lines.line_col(text, span.start),
+                lines.line_col(text, span.end),
+            )
+        }
+        Place::Config(span) => config
+            .and_then(|c| c.location(span.clone()))
+            .unwrap_or_else(|| {
+                let lc = LineCol { line: 1, column: 1 };
+                Location::at("chainward.toml".into(), 0..0, lc, lc)
+            }),
+    };
+    Finding::at(&STALE_APPROVAL, location, message)
+        .with_help("remove the entry; approve again, with a reason, when a script really appears")
+}
+
+/// The project's own lifecycle scripts (every package.json outside node_modules).
+fn project_scripts(project: &Project) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for file in project.files_of(FileKind::PackageJson) {
+        let Some(pj) = package_json(file) else {
+            continue;
+        };
+        let Some(scripts) = pj.json.get("scripts") else {
+            continue;
+        };
+        for name in PROJECT_SCRIPTS {
+            let Some(member) = scripts.member(name) else {
+                continue;
+            };
+            let Some(command) = member.value.as_str() else {
+                continue;
+            };
+            let remote = REMOTE.iter().find(|r| command.contains(*r));
+            let finding = Finding::new(
+                &PROJECT_SCRIPT,
+                file,
+                member.value.span.clone(),
+                match remote {
+                    Some(r) => format!(
+                        "the `{name}` script runs on every install and fetches or runs remote code (`{}`): whatever is published at that moment runs",
+                        r.trim()
+                    ),
+                    None => format!("the `{name}` script runs on every install: `{command}`"),
+                },
+            );
+            out.push(match remote {
+                Some(_) => finding
+                    .with_severity(Severity::Warning)
+                    .with_help("pin what it runs (`npx only-allow@1.2.1 pnpm`), vendor it, or use `packageManager` with corepack instead"),
+                None => finding,
+            });
+        }
+    }
+    out
+}
