@@ -72,6 +72,9 @@ pub struct Finding {
     pub secondary: Vec<Label>,
     pub help: Option<String>,
     pub fix: Option<Fix>,
+    /// What the finding is about (a package name, an action), for matching it across revisions
+    /// (`--base`); without it the text at the location stands in.
+    pub subject: Option<String>,
 }
 
 impl Finding {
@@ -95,7 +98,14 @@ impl Finding {
             secondary: Vec::new(),
             help: None,
             fix: None,
+            subject: None,
         }
+    }
+
+    /// Set what the finding is about, for `--base` matching.
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

@@ -49,6 +49,47 @@ impl Git {
         })
     }
 
+    /// `path` (as the user sees it) relative to the repository's working tree.
+    pub fn rel(&self, path: &Path) -> Option<PathBuf> {
+        let real = std::fs::canonicalize(path).ok().or_else(|| {
+            Some(
+                std::fs::canonicalize(path.parent()?)
+                    .ok()?
+                    .join(path.file_name()?),
+            )
+        })?;
+        real.strip_prefix(&self.workdir).ok().map(Path::to_path_buf)
+    }
+
+    /// Check that `rev` names a commit.
+    pub fn resolve(&self, rev: &str) -> Result<(), String> {
+        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        repo.revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map(|_| ())
+            .map_err(|e| format!("`{rev}` does not name a commit: {}", e.message()))
+    }
+
+    /// The text of `path` (as the user sees it) at revision `rev`, read from git's objects
+    /// (nothing is checked out); `Ok(None)` when the file does not exist there.
+    pub fn read_at(&self, rev: &str, path: &Path) -> Result<Option<String>, String> {
+        let Some(rel) = self.rel(path) else {
+            return Ok(None);
+        };
+        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        let tree = repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_tree())
+            .map_err(|e| format!("`{rev}` does not name a commit: {}", e.message()))?;
+        let Ok(entry) = tree.get_path(&rel) else {
+            return Ok(None);
+        };
+        let Ok(blob) = entry.to_object(&repo).and_then(|o| o.peel_to_blob()) else {
+            return Ok(None);
+        };
+        Ok(String::from_utf8(blob.content().to_vec()).ok())
+    }
+
     /// The standing of the file at `path` (as the user sees it).
     pub fn status(&self, path: &Path) -> GitStatus {
         let Some(real) = std::fs::canonicalize(path).ok().or_else(|| {

@@ -264,6 +264,8 @@ pub struct Project {
     /// Problems met while walking (unreadable folders, too many files).
     pub walk_errors: Vec<ParseError>,
     git: OnceLock<Option<crate::git::Git>>,
+    /// The project at the `--base` revision, when comparing.
+    base: Option<Arc<Project>>,
 }
 
 impl std::fmt::Debug for Project {
@@ -420,7 +422,61 @@ impl Project {
             overlay: Arc::new(BTreeMap::new()),
             walk_errors,
             git: OnceLock::new(),
+            base: None,
         })
+    }
+
+    /// The project as it was at git revision `rev`: every discovered file's text read from
+    /// git's objects (files that did not exist then are left out). Nothing is checked out.
+    pub fn at_revision(&self, rev: &str) -> Result<Project, Error> {
+        let git = self.git().ok_or_else(|| {
+            Error::Usage(format!(
+                "--base {rev}: {} is not in a git repository",
+                self.root.display()
+            ))
+        })?;
+        git.resolve(rev).map_err(Error::Usage)?;
+        let mut overlay = BTreeMap::new();
+        let mut files = Vec::new();
+        for f in &self.files {
+            if let Some(text) = git.read_at(rev, &f.path).map_err(Error::Usage)? {
+                overlay.insert(f.path.clone(), text.clone());
+                files.push(Arc::new(SourceFile::new(
+                    f.path.clone(),
+                    f.rel.clone(),
+                    f.kind,
+                    self.options.max_file_size,
+                    Some(text),
+                )));
+            }
+        }
+        let by_path = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.clone(), i))
+            .collect();
+        Ok(Project {
+            root: self.root.clone(),
+            files,
+            by_path,
+            extra: Mutex::new(HashMap::new()),
+            notes: Mutex::new(Vec::new()),
+            options: self.options.clone(),
+            overlay: Arc::new(overlay),
+            walk_errors: Vec::new(),
+            git: OnceLock::new(),
+            base: None,
+        })
+    }
+
+    /// Compare against `base` (the project at the `--base` revision).
+    pub fn set_base(&mut self, base: Arc<Project>) {
+        self.base = Some(base);
+    }
+
+    /// The project at the `--base` revision, if comparing.
+    pub fn base(&self) -> Option<&Project> {
+        self.base.as_deref()
     }
 
     /// The same files, with new contents for some of them (the fix loop re-checks the project
@@ -457,6 +513,7 @@ impl Project {
             overlay: Arc::new(overlay),
             walk_errors: self.walk_errors.clone(),
             git: OnceLock::new(),
+            base: self.base.clone(),
         }
     }
 

@@ -216,6 +216,7 @@ pub fn parse_json(text: &str) -> Result<Vec<Finding>, String> {
                 })
                 .collect(),
             help: f.help,
+            subject: None,
             fix: f.fix.map(|x| Fix {
                 applicability: x.applicability,
                 description: x.description,

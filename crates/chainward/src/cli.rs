@@ -97,6 +97,10 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1 [default: warning]
     #[arg(long, value_enum)]
     pub severity_threshold: Option<Threshold>,
+    /// Report only what the working tree introduced relative to this git revision (read from
+    /// git's objects; nothing is checked out), e.g. `--base origin/main` on a pull request
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
     /// Print findings only, no summary line
     #[arg(long, short)]
     pub quiet: bool,

@@ -87,7 +87,15 @@ pub fn check(
             .max_files
             .unwrap_or(chainward_core::project::DEFAULT_MAX_FILES),
     };
-    let project = Project::discover(&paths, &options)?;
+    let mut project = Project::discover(&paths, &options)?;
+    let base = match &args.base {
+        Some(rev) => {
+            let base = std::sync::Arc::new(project.at_revision(rev)?);
+            project.set_base(std::sync::Arc::clone(&base));
+            Some(base)
+        }
+        None => None,
+    };
     let plugins: Vec<&'static dyn Plugin> = registry::PLUGINS
         .iter()
         .copied()
@@ -114,6 +122,8 @@ pub fn check(
     };
 
     let mut findings = run(&project);
+    // `--base`: keep what the base revision did not already have.
+    let base_findings = base.as_deref().map(|b| (run(b), b));
     let threshold = match args.severity_threshold {
         Some(Threshold::Info) => Severity::Info,
         Some(Threshold::Warning) => Severity::Warning,
@@ -201,6 +211,9 @@ pub fn check(
     }
 
     let shown_project = final_project.as_ref().unwrap_or(&project);
+    if let Some((before, base_project)) = &base_findings {
+        findings = introduced(findings, shown_project, before, base_project);
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -272,6 +285,51 @@ pub fn check(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What a finding is about, independent of where its line moved to: the rule, the file, and
+/// the subject the plugin named (a package) or else the text at the location.
+fn fingerprint(finding: &Finding, project: &Project) -> (String, PathBuf, String) {
+    let subject = finding.subject.clone().unwrap_or_else(|| {
+        project
+            .source(&finding.location.path)
+            .and_then(|f| {
+                f.text()
+                    .ok()
+                    .and_then(|t| t.get(finding.location.span.clone()))
+                    .map(str::to_string)
+            })
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| finding.message.clone())
+    });
+    (finding.rule.clone(), finding.location.path.clone(), subject)
+}
+
+/// The findings of the working tree that the base revision did not have (as many of each
+/// fingerprint as are new).
+fn introduced(
+    now: Vec<Finding>,
+    project: &Project,
+    before: &[Finding],
+    base: &Project,
+) -> Vec<Finding> {
+    let mut counts: std::collections::HashMap<(String, PathBuf, String), usize> =
+        std::collections::HashMap::new();
+    for f in before {
+        *counts.entry(fingerprint(f, base)).or_default() += 1;
+    }
+    now.into_iter()
+        .filter(|f| {
+            let key = fingerprint(f, project);
+            match counts.get_mut(&key) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            }
+        })
+        .collect()
 }
 
 fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

@@ -81,6 +81,21 @@ script status cannot be determined offline keep their approvals.
 "#,
 };
 
+pub(crate) static NEW_SCRIPT: Rule = Rule {
+    id: "install-scripts/new-install-script",
+    code: "ISC004",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "With `--base`: a package runs an install script that it did not run at the base revision",
+    doc: r#"The change under review brings code that runs at install time: a new dependency with an
+install script, or a new version of an existing dependency that gained one (how compromised
+releases spread). Reported with `chainward check --base <ref>` (the base lockfile is read from
+git's objects, nothing is checked out), whether or not an allowlist already approves it, so
+that a reviewer sees it.
+"#,
+};
+
 pub(crate) static INVENTORY_INCOMPLETE: Rule = Rule {
     id: "install-scripts/inventory-incomplete",
     code: "ISC005",
@@ -100,6 +115,7 @@ pub static RULES: &[&Rule] = &[
     &UNAPPROVED,
     &PROJECT_SCRIPT,
     &STALE_APPROVAL,
+    &NEW_SCRIPT,
     &INVENTORY_INCOMPLETE,
 ];
 
@@ -202,7 +218,8 @@ impl Plugin for InstallScripts {
                                 .with_help(format!(
                                     "approve it with a reason in chainward.toml (`[[install-scripts.allow]]` package = \"{}\", reason = \"…\") or in your package manager's allowlist, or deny it there",
                                     entry.name
-                                )),
+                                ))
+                                .with_subject(entry.name.clone()),
                             );
                         }
                     }
@@ -228,7 +245,8 @@ impl Plugin for InstallScripts {
                         entries.len(),
                         file.rel
                     ),
-                ).with_help("install with `--ignore-scripts` and check again to complete the inventory"));
+                ).with_help("install with `--ignore-scripts` and check again to complete the inventory")
+                .with_subject("inventory"));
             }
             for (i, approval) in native.iter().enumerate() {
                 if approval.allow && !native_used[i] && !native_unknown[i] {
@@ -247,9 +265,77 @@ impl Plugin for InstallScripts {
                 }
             }
         }
+        if let Some(base) = project.base() {
+            for (i, entries) in &inventories {
+                new_scripts(base, lockfiles[*i], entries, &mut out);
+            }
+        }
         out.extend(project_scripts(project));
         out
     }
+}
+
+/// `--base`: packages that run an install script now and did not at the base revision.
+fn new_scripts(
+    base: &Project,
+    file: &chainward_core::SourceFile,
+    entries: &[Entry],
+    out: &mut Vec<Finding>,
+) {
+    let Some(base_file) = base.source(&file.path) else {
+        // The lockfile is new: every scripted package in it is new.
+        for entry in entries {
+            if let Scripts::Yes(why) = &entry.scripts {
+                out.push(new_script(file, entry, why, None));
+            }
+        }
+        return;
+    };
+    let Some(lock) = any_lockfile(&base_file) else {
+        return;
+    };
+    let before = inventory::inventory(base, &base_file, &lock);
+    for entry in entries {
+        let Scripts::Yes(why) = &entry.scripts else {
+            continue;
+        };
+        let same: Vec<&Entry> = before.iter().filter(|b| b.name == entry.name).collect();
+        if same
+            .iter()
+            .any(|b| matches!(b.scripts, Scripts::Yes(_) | Scripts::Unknown))
+        {
+            continue; // it had one (or may have had one) before
+        }
+        out.push(new_script(
+            file,
+            entry,
+            why,
+            same.first().map(|b| b.version.as_str()),
+        ));
+    }
+}
+
+fn new_script(
+    file: &chainward_core::SourceFile,
+    entry: &Entry,
+    why: &str,
+    before: Option<&str>,
+) -> Finding {
+    let message = match before {
+        Some(old) => format!(
+            "`{}@{}` runs an install script ({why}); at the base revision, {}@{old} did not",
+            entry.name, entry.version, entry.name
+        ),
+        None => format!(
+            "`{}@{}` is a new dependency that runs an install script ({why})",
+            entry.name, entry.version
+        ),
+    };
+    Finding::new(&NEW_SCRIPT, file, entry.span.clone(), message)
+        .with_subject(format!("{}@{}", entry.name, entry.version))
+        .with_help(
+            "review what the script does before merging; approve it with a reason if it is needed",
+        )
 }
 
 fn stale(approval: &Approval, entries: &[Entry], config: Option<&PluginConfig>) -> Finding {
@@ -288,6 +374,7 @@ fn stale(approval: &Approval, entries: &[Entry], config: Option<&PluginConfig>) 
             }),
     };
     Finding::at(&STALE_APPROVAL, location, message)
+        .with_subject(format!("{}:{}", approval.source, approval.package))
         .with_help("remove the entry; approve again, with a reason, when a script really appears")
 }
 
@@ -321,6 +408,7 @@ fn project_scripts(project: &Project) -> Vec<Finding> {
                     None => format!("the `{name}` script runs on every install: `{command}`"),
                 },
             );
+            let finding = finding.with_subject(name);
             out.push(match remote {
                 Some(_) => finding
                     .with_severity(Severity::Warning)

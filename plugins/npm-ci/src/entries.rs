@@ -130,108 +130,123 @@ pub(crate) fn check(file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
         if pkg.link || pkg.bundled {
             continue;
         }
-        // npm entries are named by install path; the others by name@version.
-        let label = match lock {
-            AnyLock::Npm(_) => pkg.key.to_string(),
-            AnyLock::Other(_) => match pkg.version {
-                Some(v) => format!("{}@{v}", pkg.name),
-                None => pkg.name.to_string(),
-            },
-        };
-        let key = label.as_str();
-        let span_of = |field: &str| match lock {
-            AnyLock::Npm(npm) => npm
-                .field_span(text, pkg.key, &[field])
-                .or_else(|| npm.entry_span(pkg.key))
-                .unwrap_or(0..0),
-            AnyLock::Other(other) => {
-                let p = &other.packages[index];
-                match field {
-                    "resolved" => p.resolved_span.clone(),
-                    "integrity" => p.integrity_span.clone(),
-                    _ => None,
-                }
-                .unwrap_or_else(|| p.span.clone())
-            }
-        };
-        let resolved = pkg.resolved.unwrap_or_default();
-        let kind = Source::of(resolved);
-        match kind {
-            Source::Git => {
-                out.push(Finding::new(&GIT_DEPENDENCY, file, span_of("resolved"), format!("`{key}` is resolved from git ({resolved}): no integrity hash, and its `prepare` script runs at install")));
-                if resolved.starts_with("git:") || resolved.starts_with("git+http:") {
-                    out.push(Finding::new(
-                        &INSECURE_PROTOCOL,
-                        file,
-                        span_of("resolved"),
-                        format!(
-                            "`{key}` is fetched over unencrypted `{}`",
-                            resolved.split(':').next().unwrap_or("git")
-                        ),
-                    ));
-                }
-            }
-            Source::Http { insecure, host } => {
-                if insecure {
-                    out.push(Finding::new(
-                        &INSECURE_PROTOCOL,
-                        file,
-                        span_of("resolved"),
-                        format!("`{key}` is fetched over plain http from {host}"),
-                    ));
-                }
-                if !opts
-                    .allowed_hosts
-                    .iter()
-                    .any(|h| h.eq_ignore_ascii_case(host))
-                {
-                    out.push(
-                        Finding::new(&DISALLOWED_HOST, file, span_of("resolved"), format!("`{key}` resolves from {host}, which is not an allowed registry"))
-                            .with_help(format!("allowed: {}; add the host to `allowed-hosts` under [npm-ci] if it is yours", opts.allowed_hosts.join(", "))),
-                    );
-                } else if let Some(url_name) = registry_name(resolved)
-                    && url_name != pkg.name
-                {
-                    out.push(Finding::new(
-                        &NAME_MISMATCH,
-                        file,
-                        span_of("resolved"),
-                        format!(
-                            "`{key}` is `{}`, but its tarball URL is for the package `{url_name}`",
-                            pkg.name
-                        ),
-                    ));
-                }
-            }
-            Source::File | Source::Other => {}
+        let before = out.len();
+        check_package(file, text, lock, index, pkg, opts, out);
+        // `--base` matches these by package, wherever its entry moved.
+        for finding in &mut out[before..] {
+            finding.subject = Some(pkg.key.to_string());
         }
-        let registry_package =
-            matches!(kind, Source::Http { .. }) || (resolved.is_empty() && pkg.version.is_some());
-        match pkg.integrity {
-            None if registry_package && !(pkg.optional && resolved.is_empty()) => {
+    }
+}
+
+fn check_package(
+    file: &SourceFile,
+    text: &str,
+    lock: AnyLock<'_>,
+    index: usize,
+    pkg: &chainward_npm::PackageView<'_>,
+    opts: &Options,
+    out: &mut Vec<Finding>,
+) {
+    // npm entries are named by install path; the others by name@version.
+    let label = match lock {
+        AnyLock::Npm(_) => pkg.key.to_string(),
+        AnyLock::Other(_) => match pkg.version {
+            Some(v) => format!("{}@{v}", pkg.name),
+            None => pkg.name.to_string(),
+        },
+    };
+    let key = label.as_str();
+    let span_of = |field: &str| match lock {
+        AnyLock::Npm(npm) => npm
+            .field_span(text, pkg.key, &[field])
+            .or_else(|| npm.entry_span(pkg.key))
+            .unwrap_or(0..0),
+        AnyLock::Other(other) => {
+            let p = &other.packages[index];
+            match field {
+                "resolved" => p.resolved_span.clone(),
+                "integrity" => p.integrity_span.clone(),
+                _ => None,
+            }
+            .unwrap_or_else(|| p.span.clone())
+        }
+    };
+    let resolved = pkg.resolved.unwrap_or_default();
+    let kind = Source::of(resolved);
+    match kind {
+        Source::Git => {
+            out.push(Finding::new(&GIT_DEPENDENCY, file, span_of("resolved"), format!("`{key}` is resolved from git ({resolved}): no integrity hash, and its `prepare` script runs at install")));
+            if resolved.starts_with("git:") || resolved.starts_with("git+http:") {
                 out.push(Finding::new(
-                    &MISSING_INTEGRITY,
+                    &INSECURE_PROTOCOL,
                     file,
-                    span_of("version"),
+                    span_of("resolved"),
                     format!(
-                        "`{key}` has no integrity hash: a changed tarball would install unnoticed"
+                        "`{key}` is fetched over unencrypted `{}`",
+                        resolved.split(':').next().unwrap_or("git")
                     ),
                 ));
             }
-            Some(integrity)
-                if !integrity
-                    .split_whitespace()
-                    .any(|h| !h.starts_with("sha1-")) =>
-            {
+        }
+        Source::Http { insecure, host } => {
+            if insecure {
                 out.push(Finding::new(
-                    &WEAK_INTEGRITY,
+                    &INSECURE_PROTOCOL,
                     file,
-                    span_of("integrity"),
-                    format!("`{key}` is protected by SHA-1 only"),
+                    span_of("resolved"),
+                    format!("`{key}` is fetched over plain http from {host}"),
                 ));
             }
-            _ => {}
+            if !opts
+                .allowed_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(host))
+            {
+                out.push(
+                        Finding::new(&DISALLOWED_HOST, file, span_of("resolved"), format!("`{key}` resolves from {host}, which is not an allowed registry"))
+                            .with_help(format!("allowed: {}; add the host to `allowed-hosts` under [npm-ci] if it is yours", opts.allowed_hosts.join(", "))),
+                    );
+            } else if let Some(url_name) = registry_name(resolved)
+                && url_name != pkg.name
+            {
+                out.push(Finding::new(
+                    &NAME_MISMATCH,
+                    file,
+                    span_of("resolved"),
+                    format!(
+                        "`{key}` is `{}`, but its tarball URL is for the package `{url_name}`",
+                        pkg.name
+                    ),
+                ));
+            }
         }
+        Source::File | Source::Other => {}
+    }
+    let registry_package =
+        matches!(kind, Source::Http { .. }) || (resolved.is_empty() && pkg.version.is_some());
+    match pkg.integrity {
+        None if registry_package && !(pkg.optional && resolved.is_empty()) => {
+            out.push(Finding::new(
+                &MISSING_INTEGRITY,
+                file,
+                span_of("version"),
+                format!("`{key}` has no integrity hash: a changed tarball would install unnoticed"),
+            ));
+        }
+        Some(integrity)
+            if !integrity
+                .split_whitespace()
+                .any(|h| !h.starts_with("sha1-")) =>
+        {
+            out.push(Finding::new(
+                &WEAK_INTEGRITY,
+                file,
+                span_of("integrity"),
+                format!("`{key}` is protected by SHA-1 only"),
+            ));
+        }
+        _ => {}
     }
 }
 

@@ -144,7 +144,14 @@ pub(crate) fn check(
 
     for section in sections {
         for entry in pj.deps(section) {
+            let before = out.len();
             check_entry(file, &entry, lock.as_ref(), out);
+            // `--base` matches these by dependency, wherever its line moved.
+            for finding in &mut out[before..] {
+                finding
+                    .subject
+                    .get_or_insert_with(|| format!("{}:{}", section.key(), entry.key));
+            }
         }
     }
 }

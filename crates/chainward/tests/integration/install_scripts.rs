@@ -96,3 +96,96 @@ fn approvals_need_a_reason_and_a_valid_range() {
         );
     }
 }
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=chainward",
+            "-c",
+            "user.email=ci@example.com",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+/// `--base`: a dependency that gains a postinstall between two commits is reported, and
+/// nothing else is, although every line after it moved.
+#[test]
+fn base_reports_exactly_the_dependency_that_gained_a_script() {
+    let tmp = copy_fixture("install-scripts/npm");
+    let dir = tmp.path();
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    let lock_path = dir.join("package-lock.json");
+    let text = std::fs::read_to_string(&lock_path).expect("lockfile");
+    let anchor = "\"node_modules/ms\": {\n";
+    assert_eq!(text.matches(anchor).count(), 1);
+    let changed = text.replace(
+        anchor,
+        &format!("{anchor}      \"hasInstallScript\": true,\n"),
+    );
+    std::fs::write(&lock_path, changed).expect("write");
+    git(dir, &["commit", "-q", "-am", "ms gains a postinstall"]);
+
+    let out = run(dir, &["check", "--base", "HEAD~1", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let found: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        rules,
+        [
+            "install-scripts/new-install-script",
+            "install-scripts/unapproved-install-script"
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().all(|(_, m)| m.contains("`ms@2.1.3`")),
+        "{found:#?}"
+    );
+    assert!(
+        found[0]
+            .1
+            .contains("at the base revision, ms@2.1.3 did not"),
+        "{found:#?}"
+    );
+
+    // Without --base, everything is reported; against HEAD itself, nothing.
+    let all = run(dir, &["check", "--format", "json", "."]);
+    let all: serde_json::Value = serde_json::from_str(&all.stdout).expect("json");
+    assert!(all["findings"].as_array().expect("findings").len() > 5);
+    let none = run(dir, &["check", "--base", "HEAD", "."]);
+    assert_eq!(none.code, 0, "{}", none.stdout);
+    // A ref that names nothing is a usage error.
+    let bad = run(dir, &["check", "--base", "no-such-ref", "."]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("no-such-ref"), "{}", bad.stderr);
+}
