@@ -54,7 +54,9 @@ pub struct Report<'a> {
     /// Every known rule (SARIF `rules[]`, codes in JSON).
     pub rules: &'a [&'static Rule],
     /// File text for snippets; `None` renders without a snippet.
-    pub sources: &'a dyn Fn(&Path) -> Option<String>,
+    /// The file a finding points into, for its snippet: shared, not copied (a finding in a
+    /// 3 MB lockfile must not copy the lockfile).
+    pub sources: &'a dyn Fn(&Path) -> Option<std::sync::Arc<chainward_core::SourceFile>>,
     pub tool_version: &'a str,
     /// Colors in text output.
     pub color: bool,

@@ -16,20 +16,21 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
         Renderer::plain()
     }
     .decor_style(DecorStyle::Ascii);
-    let mut cache: Vec<(std::path::PathBuf, Option<(String, LineIndex)>)> = Vec::new();
+    type Source = Option<std::sync::Arc<chainward_core::SourceFile>>;
+    let mut cache: Vec<(std::path::PathBuf, Source)> = Vec::new();
     for finding in report.findings {
         let idx = match cache.iter().position(|(p, _)| *p == finding.location.path) {
             Some(i) => i,
             None => {
-                let text = (report.sources)(&finding.location.path).map(|t| {
-                    let idx = LineIndex::new(&t);
-                    (t, idx)
-                });
-                cache.push((finding.location.path.clone(), text));
+                let file = (report.sources)(&finding.location.path);
+                cache.push((finding.location.path.clone(), file));
                 cache.len() - 1
             }
         };
-        let source = cache[idx].1.as_ref();
+        let source = cache[idx]
+            .1
+            .as_ref()
+            .and_then(|f| Some((f.text().ok()?, f.lines())));
         let block = render_one(&renderer, finding, source);
         writeln!(out, "{block}\n")?;
     }
@@ -47,7 +48,7 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn render_one(renderer: &Renderer, f: &Finding, source: Option<&(String, LineIndex)>) -> String {
+fn render_one(renderer: &Renderer, f: &Finding, source: Option<(&str, &LineIndex)>) -> String {
     let path = f.location.path.to_string_lossy().replace('\\', "/");
     let title = level(f.severity)
         .primary_title(f.message.as_str())

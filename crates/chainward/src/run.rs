@@ -223,11 +223,16 @@ pub fn check(
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let sources = |path: &Path| -> Option<String> {
-        shown_project
-            .source(path)
-            .and_then(|f| f.text().ok().map(str::to_string))
-            .or_else(|| std::fs::read_to_string(path).ok())
+    let sources = |path: &Path| -> Option<std::sync::Arc<chainward_core::SourceFile>> {
+        shown_project.source(path).or_else(|| {
+            // A file no plugin read (chainward.toml): read it for the snippet.
+            let text = std::fs::read_to_string(path).ok()?;
+            Some(std::sync::Arc::new(chainward_core::SourceFile::in_memory(
+                path,
+                FileKind::PackageJson,
+                text,
+            )))
+        })
     };
     let report = chainward_report::Report {
         findings: &findings,

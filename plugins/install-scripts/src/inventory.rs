@@ -22,13 +22,11 @@ pub enum Scripts {
     Unknown,
 }
 
-/// One locked package and its install-script status.
+/// One locked package and its install-script status, borrowed from the parsed lockfile.
 #[derive(Debug, Clone)]
-pub struct Entry {
-    pub name: String,
-    pub version: String,
-    /// How the lockfile names the entry (npm: install path; others: name@version).
-    pub label: String,
+pub struct Entry<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
     pub scripts: Scripts,
     /// Span of the entry in the lockfile.
     pub span: Range<usize>,
@@ -123,7 +121,7 @@ fn is_git(resolved: &str) -> bool {
 }
 
 /// The inventory of one lockfile.
-pub fn inventory(project: &Project, file: &SourceFile, lock: &AnyLock<'_>) -> Vec<Entry> {
+pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -> Vec<Entry<'a>> {
     let dir = file
         .path
         .parent()
@@ -147,19 +145,6 @@ pub fn inventory(project: &Project, file: &SourceFile, lock: &AnyLock<'_>) -> Ve
         if pkg.link || pkg.bundled {
             continue;
         }
-        let version = pkg.version.unwrap_or_default().to_string();
-        let (label, span) = match lock {
-            AnyLock::Npm(npm) => (
-                pkg.key.to_string(),
-                npm.field_span(text, pkg.key, &["hasInstallScript"])
-                    .or_else(|| npm.entry_span(pkg.key))
-                    .unwrap_or(0..0),
-            ),
-            AnyLock::Other(other) => (
-                format!("{}@{version}", pkg.name),
-                other.packages[index].span.clone(),
-            ),
-        };
         let scripts = if pkg.resolved.is_some_and(is_git) {
             Scripts::Yes("a git dependency (npm runs its `prepare`)".into())
         } else {
@@ -191,10 +176,18 @@ pub fn inventory(project: &Project, file: &SourceFile, lock: &AnyLock<'_>) -> Ve
                     .unwrap_or(Scripts::Unknown),
             }
         };
+        // Spans are only wanted for findings: an npm entry's is found by parsing that entry.
+        let span = match (lock, &scripts) {
+            (_, Scripts::No | Scripts::Unknown) => 0..0,
+            (AnyLock::Npm(npm), _) => npm
+                .field_span(text, pkg.key, &["hasInstallScript"])
+                .or_else(|| npm.entry_span(pkg.key))
+                .unwrap_or(0..0),
+            (AnyLock::Other(other), _) => other.packages[index].span.clone(),
+        };
         out.push(Entry {
-            name: pkg.name.to_string(),
-            version,
-            label,
+            name: pkg.name,
+            version: pkg.version.unwrap_or_default(),
             scripts,
             span,
         });

@@ -190,7 +190,7 @@ impl Plugin for InstallScripts {
                 let matching = |list: &[Approval]| -> Vec<usize> {
                     list.iter()
                         .enumerate()
-                        .filter(|(_, a)| a.matches(&entry.name, &entry.version))
+                        .filter(|(_, a)| a.matches(entry.name, entry.version))
                         .map(|(i, _)| i)
                         .collect()
                 };
@@ -219,7 +219,7 @@ impl Plugin for InstallScripts {
                                     "approve it with a reason in chainward.toml (`[[install-scripts.allow]]` package = \"{}\", reason = \"…\") or in your package manager's allowlist, or deny it there",
                                     entry.name
                                 ))
-                                .with_subject(entry.name.clone()),
+                                .with_subject(entry.name),
                             );
                         }
                     }
@@ -310,7 +310,7 @@ fn new_scripts(
             file,
             entry,
             why,
-            same.first().map(|b| b.version.as_str()),
+            same.first().map(|b| b.version),
         ));
     }
 }
