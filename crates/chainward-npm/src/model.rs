@@ -186,49 +186,60 @@ impl<'a> AnyLock<'a> {
 
     /// Every locked package (importers and workspace folders excluded), in a stable order.
     pub fn packages(&self) -> Vec<PackageView<'a>> {
+        let mut out: Vec<PackageView<'a>> = self.iter_packages().map(|(_, p)| p).collect();
+        if let AnyLock::Npm(_) = self {
+            out.sort_by(|a, b| a.key.cmp(b.key));
+        }
+        out
+    }
+
+    /// Every locked package, in no particular order and without collecting them (large
+    /// lockfiles): with its index in [`Lockfile::packages`] for the non-npm formats (0 for npm).
+    pub fn iter_packages(&self) -> Box<dyn Iterator<Item = (usize, PackageView<'a>)> + 'a> {
         match *self {
             AnyLock::Npm(lock) => {
-                let mut out: Vec<PackageView<'a>> = lock
-                    .packages
-                    .iter()
-                    .filter(|(k, _)| !is_importer(k))
-                    .map(|(key, p)| PackageView {
-                        key,
-                        name: p.name.as_deref().unwrap_or_else(|| {
-                            key.rsplit_once("node_modules/").map_or(key, |(_, n)| n)
-                        }),
-                        version: p.version.as_deref(),
+                Box::new(lock.packages.iter().filter(|(k, _)| !is_importer(k)).map(
+                    move |(key, p)| {
+                        (
+                            0,
+                            PackageView {
+                                key,
+                                name: p.name.as_deref().unwrap_or_else(|| {
+                                    key.rsplit_once("node_modules/").map_or(key, |(_, n)| n)
+                                }),
+                                version: p.version.as_deref(),
+                                resolved: p.resolved.as_deref(),
+                                integrity: p.integrity.as_deref(),
+                                dev: Some(p.dev || p.dev_optional),
+                                optional: p.optional || p.dev_optional,
+                                platform: false,
+                                has_install_script: (lock.lockfile_version >= 2)
+                                    .then_some(p.has_install_script),
+                                link: p.link,
+                                bundled: p.in_bundle,
+                            },
+                        )
+                    },
+                ))
+            }
+            AnyLock::Other(lock) => Box::new(lock.packages.iter().enumerate().map(|(i, p)| {
+                (
+                    i,
+                    PackageView {
+                        key: &p.key,
+                        name: &p.name,
+                        version: Some(p.version.as_str()).filter(|v| !v.is_empty()),
                         resolved: p.resolved.as_deref(),
                         integrity: p.integrity.as_deref(),
-                        dev: Some(p.dev || p.dev_optional),
-                        optional: p.optional || p.dev_optional,
-                        platform: false,
-                        has_install_script: (lock.lockfile_version >= 2)
-                            .then_some(p.has_install_script),
+                        dev: p.dev,
+                        optional: p.optional,
+                        platform: p.platform,
+                        has_install_script: p.has_install_script,
                         link: p.link,
-                        bundled: p.in_bundle,
-                    })
-                    .collect();
-                out.sort_by(|a, b| a.key.cmp(b.key));
-                out
-            }
-            AnyLock::Other(lock) => lock
-                .packages
-                .iter()
-                .map(|p| PackageView {
-                    key: &p.key,
-                    name: &p.name,
-                    version: Some(p.version.as_str()).filter(|v| !v.is_empty()),
-                    resolved: p.resolved.as_deref(),
-                    integrity: p.integrity.as_deref(),
-                    dev: p.dev,
-                    optional: p.optional,
-                    platform: p.platform,
-                    has_install_script: p.has_install_script,
-                    link: p.link,
-                    bundled: false,
-                })
-                .collect(),
+                        bundled: false,
+                    },
+                )
+            })),
         }
     }
 }

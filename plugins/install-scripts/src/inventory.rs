@@ -141,7 +141,8 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     };
     store.sort();
     let mut out = Vec::new();
-    for (index, pkg) in lock.packages().iter().enumerate() {
+    for (index, pkg) in lock.iter_packages() {
+        let pkg = &pkg;
         if pkg.link || pkg.bundled {
             continue;
         }

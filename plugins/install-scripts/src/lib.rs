@@ -299,7 +299,8 @@ fn new_scripts(
         let Scripts::Yes(why) = &entry.scripts else {
             continue;
         };
-        let same: Vec<&Entry> = before.iter().filter(|b| b.name == entry.name).collect();
+        let mut same: Vec<&Entry> = before.iter().filter(|b| b.name == entry.name).collect();
+        same.sort_by_key(|b| b.version);
         if same
             .iter()
             .any(|b| matches!(b.scripts, Scripts::Yes(_) | Scripts::Unknown))

@@ -126,7 +126,8 @@ pub(crate) fn check(file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
         out.push(Finding::new(&LOCKFILE_V1, file, span, "lockfileVersion 1: npm 7+ must fetch metadata to upgrade it, so `npm ci` is not offline-reproducible")
             .with_help("run `npm install --package-lock-only --ignore-scripts` with npm 7 or later and commit the v3 lockfile"));
     }
-    for (index, pkg) in lock.packages().iter().enumerate() {
+    for (index, pkg) in lock.iter_packages() {
+        let pkg = &pkg;
         if pkg.link || pkg.bundled {
             continue;
         }
