@@ -7,17 +7,56 @@ pub struct LineCol {
     pub column: usize,
 }
 
-/// Start offsets of every line of a text, for offset → line/column lookups.
+/// Start offsets of every line of a text, for offset → line/column lookups. Stored as `u32`
+/// (half the memory on a large lockfile) unless the text is over 4 GiB.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
-    starts: Vec<usize>,
+    starts: Starts,
+}
+
+#[derive(Debug, Clone)]
+enum Starts {
+    Small(Vec<u32>),
+    Large(Vec<usize>),
+}
+
+impl Starts {
+    fn len(&self) -> usize {
+        match self {
+            Starts::Small(v) => v.len(),
+            Starts::Large(v) => v.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            Starts::Small(v) => v.get(i).map(|&s| s as usize),
+            Starts::Large(v) => v.get(i).copied(),
+        }
+    }
+
+    /// Number of line starts `<= offset`.
+    fn count_le(&self, offset: usize) -> usize {
+        match self {
+            Starts::Small(v) => v.partition_point(|&s| s as usize <= offset),
+            Starts::Large(v) => v.partition_point(|&s| s <= offset),
+        }
+    }
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
-        starts.push(0);
-        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        let newlines = memchr_newlines(text.as_bytes()).map(|i| i + 1);
+        let starts = match u32::try_from(text.len()) {
+            Ok(_) => {
+                let mut v: Vec<u32> = std::iter::once(0)
+                    .chain(newlines.map(|i| i as u32))
+                    .collect();
+                v.shrink_to_fit();
+                Starts::Small(v)
+            }
+            Err(_) => Starts::Large(std::iter::once(0).chain(newlines).collect()),
+        };
         Self { starts }
     }
 
@@ -25,8 +64,8 @@ impl LineIndex {
     /// a UTF-8 sequence count the partial character.
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = offset.min(text.len());
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
+        let line = self.starts.count_le(offset).max(1);
+        let start = self.starts.get(line - 1).unwrap_or(0);
         let column = text
             .get(start..offset)
             .map_or(offset - start, |s| s.chars().count())
@@ -36,15 +75,13 @@ impl LineIndex {
 
     /// Byte offset where 1-based `line` starts, if the text has that line.
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        line.checked_sub(1)
-            .and_then(|i| self.starts.get(i))
-            .copied()
+        line.checked_sub(1).and_then(|i| self.starts.get(i))
     }
 
     /// Byte range of 1-based `line` without its line terminator.
     pub fn line_range(&self, text: &str, line: usize) -> Option<std::ops::Range<usize>> {
         let start = self.line_start(line)?;
-        let end = self.starts.get(line).map_or(text.len(), |&next| next - 1);
+        let end = self.starts.get(line).map_or(text.len(), |next| next - 1);
         let end = if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
             end - 1
         } else {

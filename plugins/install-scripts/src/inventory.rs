@@ -16,7 +16,7 @@ pub const DEPENDENCY_SCRIPTS: [&str; 3] = ["preinstall", "install", "postinstall
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scripts {
     /// It runs code at install time; what says so.
-    Yes(String),
+    Yes(Box<str>),
     No,
     /// Neither the lockfile nor an installed copy tells.
     Unknown,
@@ -140,7 +140,7 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         _ => Vec::new(),
     };
     store.sort();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(lock.iter_packages().size_hint().1.unwrap_or(0));
     for (index, pkg) in lock.iter_packages() {
         let pkg = &pkg;
         if pkg.link || pkg.bundled {
@@ -167,11 +167,14 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
                         Some(if found.is_empty() {
                             Scripts::No
                         } else {
-                            Scripts::Yes(format!(
-                                "`{}` in the installed {}",
-                                found.join("`, `"),
-                                manifest.rel
-                            ))
+                            Scripts::Yes(
+                                format!(
+                                    "`{}` in the installed {}",
+                                    found.join("`, `"),
+                                    manifest.rel
+                                )
+                                .into(),
+                            )
                         })
                     })
                     .unwrap_or(Scripts::Unknown),

@@ -250,18 +250,20 @@ impl Plugin for InstallScripts {
             }
             for (i, approval) in native.iter().enumerate() {
                 if approval.allow && !native_used[i] && !native_unknown[i] {
-                    out.push(stale(approval, entries, None));
+                    let present = entries.iter().any(|e| e.name == approval.package);
+                    out.push(stale(approval, present, None));
                 }
             }
         }
         if !inventories.is_empty() {
-            let all: Vec<Entry> = inventories
-                .iter()
-                .flat_map(|(_, e)| e.iter().cloned())
-                .collect();
+            let present = |name: &str| {
+                inventories
+                    .iter()
+                    .any(|(_, e)| e.iter().any(|e| e.name == name))
+            };
             for (i, approval) in configured.iter().enumerate() {
                 if !config_used[i] && !config_unknown[i] {
-                    out.push(stale(approval, &all, Some(config)));
+                    out.push(stale(approval, present(&approval.package), Some(config)));
                 }
             }
         }
@@ -339,12 +341,11 @@ fn new_script(
         )
 }
 
-fn stale(approval: &Approval, entries: &[Entry], config: Option<&PluginConfig>) -> Finding {
+fn stale(approval: &Approval, present: bool, config: Option<&PluginConfig>) -> Finding {
     let what = match &approval.range {
         Some(r) => format!("`{}@{r}`", approval.package),
         None => format!("`{}`", approval.package),
     };
-    let present = entries.iter().any(|e| e.name == approval.package);
     let message = if present {
         format!(
             "{} approves {what}, which no longer runs an install script in this tree",

@@ -251,7 +251,8 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     // The dependencies of every locked package: each distinct spec parsed once, edges checked
     // on every core.
     let keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
-    let mut specs: Vec<&str> = keys
+    // The distinct specs, collected without first listing every edge (tens of thousands).
+    let distinct: std::collections::HashSet<&str> = keys
         .iter()
         .flat_map(|k| {
             let p = &lock.packages[*k];
@@ -262,9 +263,8 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         })
         .map(String::as_str)
         .collect();
+    let mut specs: Vec<&str> = distinct.into_iter().collect();
     specs.sort_unstable();
-    specs.dedup();
-    specs.shrink_to_fit();
     // Parsed once per distinct spec, looked up by binary search (a sorted pair of vectors is a
     // fraction of a hash map's size on a big lockfile).
     let parsed_specs: Vec<Parsed<'_>> = specs.par_iter().map(|s| Parsed::new(s)).collect();
