@@ -107,6 +107,10 @@ pub struct CheckArgs {
     /// Also say on stderr what could not be checked and why (no git repository, ...)
     #[arg(long, short)]
     pub verbose: bool,
+    /// `chainward install-scripts --list`: print the install-script inventory (packages with
+    /// scripts or unknown status, and what approves each) instead of findings; `--format json`
+    #[arg(long)]
+    pub list: bool,
     /// Also walk node_modules folders
     #[arg(long)]
     pub include_node_modules: bool,

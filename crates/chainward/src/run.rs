@@ -88,6 +88,15 @@ pub fn check(
             .unwrap_or(chainward_core::project::DEFAULT_MAX_FILES),
     };
     let mut project = Project::discover(&paths, &options)?;
+    if args.list {
+        if only.map(|p| p.id()) != Some("install-scripts") {
+            return Err(Error::Usage(
+                "--list prints the install-script inventory: run `chainward install-scripts --list`"
+                    .into(),
+            ));
+        }
+        return print_inventory(&project, &config, args);
+    }
     let base = match &args.base {
         Some(rev) => {
             let base = std::sync::Arc::new(project.at_revision(rev)?);
@@ -290,6 +299,64 @@ pub fn check(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `chainward install-scripts --list`: the inventory as a table or JSON.
+fn print_inventory(
+    project: &Project,
+    config: &Config,
+    args: &CheckArgs,
+) -> Result<ExitCode, Error> {
+    let rows = install_scripts::list(project, &config.plugin("install-scripts"));
+    let io = |e| Error::io(Path::new("<stdout>"), e);
+    let mut out = std::io::stdout().lock();
+    if args.format == OutputFormat::Json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "lockfile": r.lockfile, "name": r.name, "version": r.version,
+                    "scripts": r.scripts, "approved_by": r.approved_by,
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&list).unwrap_or_default();
+        writeln!(out, "{text}").map_err(io)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = |f: &dyn Fn(&install_scripts::Row) -> usize, min: usize| {
+        rows.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let w_pkg = width(&|r| r.name.len() + r.version.len() + 1, 7);
+    let w_appr = width(&|r| r.approved_by.as_deref().unwrap_or("-").len(), 11);
+    writeln!(
+        out,
+        "{:<w_pkg$}  {:<w_appr$}  SCRIPTS",
+        "PACKAGE", "APPROVED BY"
+    )
+    .map_err(io)?;
+    for r in &rows {
+        writeln!(
+            out,
+            "{:<w_pkg$}  {:<w_appr$}  {}",
+            format!("{}@{}", r.name, r.version),
+            r.approved_by.as_deref().unwrap_or("-"),
+            r.scripts
+        )
+        .map_err(io)?;
+    }
+    let scripted = rows.iter().filter(|r| r.scripts.starts_with("yes")).count();
+    let unapproved = rows
+        .iter()
+        .filter(|r| r.scripts.starts_with("yes") && r.approved_by.is_none())
+        .count();
+    writeln!(
+        out,
+        "\n{scripted} with install scripts ({unapproved} unapproved), {} unknown offline.",
+        rows.len() - scripted
+    )
+    .map_err(io)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What a finding is about, independent of where its line moved to: the rule, the file, and

@@ -421,3 +421,70 @@ fn project_scripts(project: &Project) -> Vec<Finding> {
     }
     out
 }
+
+/// One row of `chainward install-scripts --list`: a package that runs, or may run, an install
+/// script, and what approves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub lockfile: String,
+    pub name: String,
+    pub version: String,
+    /// `yes (why)` or `unknown`.
+    pub scripts: String,
+    /// The allowlist that settles it (`chainward.toml`, `pnpm.onlyBuiltDependencies`, …), with
+    /// `denied by` for a denial; `None` when nothing does.
+    pub approved_by: Option<String>,
+}
+
+/// The inventory of every lockfile in the project: packages with install scripts and those
+/// whose status is unknown offline, sorted by lockfile and name.
+pub fn list(project: &Project, config: &PluginConfig) -> Vec<Row> {
+    let configured = allow::from_config(config).unwrap_or_default();
+    let mut rows = Vec::new();
+    for file in project.files() {
+        if !matches!(
+            file.kind,
+            FileKind::NpmLock
+                | FileKind::NpmShrinkwrap
+                | FileKind::PnpmLock
+                | FileKind::YarnLock
+                | FileKind::BunLock
+        ) {
+            continue;
+        }
+        let Some(lock) = any_lockfile(file) else {
+            continue;
+        };
+        let dir = file.path.parent().unwrap_or(Path::new(""));
+        let native = allow::from_project(project, dir);
+        for entry in inventory::inventory(project, file, &lock) {
+            let scripts = match &entry.scripts {
+                Scripts::Yes(why) => format!("yes ({why})"),
+                Scripts::Unknown => "unknown".to_string(),
+                Scripts::No => continue,
+            };
+            let approved_by = configured
+                .iter()
+                .chain(&native)
+                .find(|a| a.matches(entry.name, entry.version))
+                .map(|a| {
+                    if a.allow {
+                        a.source.clone()
+                    } else {
+                        format!("denied by {}", a.source)
+                    }
+                });
+            rows.push(Row {
+                lockfile: file.rel.clone(),
+                name: entry.name.to_string(),
+                version: entry.version.to_string(),
+                scripts,
+                approved_by,
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        (&a.lockfile, &a.name, &a.version).cmp(&(&b.lockfile, &b.name, &b.version))
+    });
+    rows
+}

@@ -189,3 +189,31 @@ fn base_reports_exactly_the_dependency_that_gained_a_script() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("no-such-ref"), "{}", bad.stderr);
 }
+
+/// `chainward install-scripts --list`: the inventory with the allowlist that settles each
+/// package (table), and as JSON.
+#[test]
+fn list_prints_the_inventory_with_its_approvals() {
+    let tmp = copy_fixture("install-scripts/approved");
+    let table = run(tmp.path(), &["install-scripts", "--list", "."]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    crate::snap!("install-scripts", "list__approved", table.snapshot());
+
+    let tmp = copy_fixture("install-scripts/pnpm");
+    let json = run(
+        tmp.path(),
+        &["install-scripts", "--list", "--format", "json", "."],
+    );
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let rows = rows.as_array().expect("rows");
+    let scripted = rows
+        .iter()
+        .filter(|r| r["scripts"].as_str().is_some_and(|s| s.starts_with("yes")))
+        .count();
+    assert_eq!(scripted, 6);
+    assert_eq!(rows.len() - scripted, 41, "unknown offline");
+    assert!(rows.iter().all(|r| r["approved_by"].is_null()));
+
+    let misuse = run(tmp.path(), &["check", "--list", "."]);
+    assert_eq!(misuse.code, 2);
+}

@@ -95,6 +95,7 @@ fn orphans(plugin: &str) {
         let case = stem
             .strip_prefix("check__")
             .or_else(|| stem.strip_prefix("fix_diff__"))
+            .or_else(|| stem.strip_prefix("list__"))
             .unwrap_or_else(|| panic!("unexpected snapshot {name}"));
         let case = case
             .strip_suffix("__unsafe")
