@@ -567,6 +567,28 @@ impl Project {
             .clone()
     }
 
+    /// Whether a regular file exists at `path` (in the overlay of a fix in progress or on
+    /// disk): for files whose presence matters but that are never read (`binding.gyp`, a script
+    /// a workflow runs).
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.overlay.contains_key(&clean(path)) || path.is_file()
+    }
+
+    /// The entry names of a folder (pnpm's `node_modules/.pnpm` store), sorted; empty when it
+    /// cannot be read.
+    pub fn list_dir(&self, path: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
     /// Record why something was not checked (`--verbose` prints these; they are not findings).
     pub fn note(&self, note: impl Into<String>) {
         self.notes
@@ -609,6 +631,20 @@ impl Project {
             .cloned()
             .flatten()
     }
+}
+
+/// `dir` joined with a `/`-separated relative path, keeping `.` out of the result
+/// (`.` + `a/package.json` → `a/package.json`), so that paths match discovered ones.
+pub fn join(dir: &Path, rel: &str) -> PathBuf {
+    let mut p = if dir == Path::new(".") || dir.as_os_str().is_empty() {
+        PathBuf::new()
+    } else {
+        dir.to_path_buf()
+    };
+    for part in rel.split('/').filter(|s| !s.is_empty()) {
+        p.push(part);
+    }
+    p
 }
 
 /// `./a/../b` → `b`, without touching the file system (symlinks are not resolved).

@@ -160,16 +160,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             packages.push(pkg);
         }
     }
-    Ok(Lockfile {
-        format: LockFormat::Bun(version),
-        importers,
-        packages,
-        catalogs: BTreeMap::new(),
-        settings: BTreeMap::new(),
-        overrides: BTreeMap::new(),
-        patched: Vec::new(),
-        records_importers: true,
-    })
+    Ok(Lockfile::new(LockFormat::Bun(version), importers, packages))
 }
 
 /// The cached parse of a bun.lock.

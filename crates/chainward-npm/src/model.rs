@@ -139,6 +139,24 @@ pub struct Lockfile {
 }
 
 impl Lockfile {
+    /// A lockfile of `format` with these importers and packages, and none of pnpm's extras.
+    pub fn new(
+        format: LockFormat,
+        importers: BTreeMap<String, Importer>,
+        packages: Vec<Package>,
+    ) -> Self {
+        Lockfile {
+            records_importers: format != LockFormat::YarnClassic,
+            format,
+            importers,
+            packages,
+            catalogs: BTreeMap::new(),
+            settings: BTreeMap::new(),
+            overrides: BTreeMap::new(),
+            patched: Vec::new(),
+        }
+    }
+
     /// Give back the slack of the vectors grown while parsing (a large lockfile's model is
     /// otherwise up to twice its size).
     pub fn shrink(mut self) -> Self {

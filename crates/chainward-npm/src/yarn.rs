@@ -214,16 +214,11 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
             ));
         }
     }
-    Ok(Lockfile {
-        format: LockFormat::YarnClassic,
-        importers: BTreeMap::new(),
+    Ok(Lockfile::new(
+        LockFormat::YarnClassic,
+        BTreeMap::new(),
         packages,
-        catalogs: BTreeMap::new(),
-        settings: BTreeMap::new(),
-        overrides: BTreeMap::new(),
-        patched: Vec::new(),
-        records_importers: false,
-    })
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,16 +327,11 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         }
         packages.push(pkg);
     }
-    Ok(Lockfile {
-        format: LockFormat::YarnBerry(version),
+    Ok(Lockfile::new(
+        LockFormat::YarnBerry(version),
         importers,
         packages,
-        catalogs: BTreeMap::new(),
-        settings: BTreeMap::new(),
-        overrides: BTreeMap::new(),
-        patched: Vec::new(),
-        records_importers: true,
-    })
+    ))
 }
 
 /// Where a berry resolution fetches from: `None` for the registry (`npm:`), a URL for git and

@@ -6,6 +6,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use chainward_core::project::join;
 use chainward_core::{Project, SourceFile};
 use chainward_npm::{AnyLock, LockFormat, PackageView, package_json};
 
@@ -32,18 +33,6 @@ pub struct Entry<'a> {
     pub span: Range<usize>,
 }
 
-fn join(dir: &Path, rel: &str) -> PathBuf {
-    let mut p = if dir == Path::new(".") || dir.as_os_str().is_empty() {
-        PathBuf::new()
-    } else {
-        dir.to_path_buf()
-    };
-    for part in rel.split('/').filter(|s| !s.is_empty()) {
-        p.push(part);
-    }
-    p
-}
-
 /// The scripts an installed package.json declares that npm runs at install, including the
 /// implicit `node-gyp rebuild` of a package with a binding.gyp and no install script.
 pub fn declared_scripts(project: &Project, manifest: &SourceFile) -> Option<Vec<String>> {
@@ -63,8 +52,7 @@ pub fn declared_scripts(project: &Project, manifest: &SourceFile) -> Option<Vec<
     let gyp_off = pj.json.get("gypfile").and_then(|v| v.as_bool()) == Some(false);
     if !has_install && !gyp_off {
         let dir = manifest.path.parent().unwrap_or(Path::new("."));
-        if dir.join("binding.gyp").is_file() || project.file_at(&dir.join("binding.gyp")).is_some()
-        {
+        if project.is_file(&dir.join("binding.gyp")) {
             found.push("install (implicit `node-gyp rebuild`: binding.gyp)".into());
         }
     }
@@ -128,18 +116,10 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let text = file.text().unwrap_or_default();
-    let mut store: Vec<String> = match lock.format() {
-        LockFormat::Pnpm(_) => std::fs::read_dir(join(&dir, "node_modules/.pnpm"))
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default(),
+    let store: Vec<String> = match lock.format() {
+        LockFormat::Pnpm(_) => project.list_dir(&join(&dir, "node_modules/.pnpm")),
         _ => Vec::new(),
     };
-    store.sort();
     let mut out = Vec::with_capacity(lock.iter_packages().size_hint().1.unwrap_or(0));
     for (index, pkg) in lock.iter_packages() {
         let pkg = &pkg;

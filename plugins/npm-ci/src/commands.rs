@@ -212,7 +212,7 @@ pub(crate) fn invoked_scripts(project: &Project, file: &SourceFile) -> Vec<PathB
         .filter_map(Yaml::as_str)
         .flat_map(script_paths)
         .map(|p| project.root.join(p))
-        .filter(|p| p.is_file())
+        .filter(|p| project.is_file(p))
         .collect()
 }
 
@@ -258,7 +258,7 @@ pub(crate) fn check_script(
             // A script's relative paths are relative to where CI runs it (the root), or to
             // the script itself.
             let candidates = [project.root.join(&next), dir.join(&next)];
-            if let Some(found) = candidates.iter().find(|p| p.is_file()) {
+            if let Some(found) = candidates.iter().find(|p| project.is_file(p)) {
                 check_script(project, found, depth - 1, seen, out);
             }
         }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chainward_core::finding::Location;
 use chainward_core::git::GitStatus;
+use chainward_core::project::join;
 use chainward_core::span::LineCol;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
 use chainward_npm::json_helpers::first_key_span;
@@ -70,14 +71,6 @@ const LOCKFILES: &[(&str, &str)] = &[
     ("bun.lock", "bun"),
     ("bun.lockb", "bun"),
 ];
-
-fn join(dir: &Path, name: &str) -> PathBuf {
-    if dir == Path::new(".") || dir.as_os_str().is_empty() {
-        PathBuf::from(name)
-    } else {
-        dir.join(name)
-    }
-}
 
 /// The lockfiles present in `dir`, with their package manager.
 fn lockfiles_in(project: &Project, dir: &Path) -> Vec<(PathBuf, &'static str, &'static str)> {

@@ -3,8 +3,9 @@
 //! look for it, at a version that satisfies its spec.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use chainward_core::project::join;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
 use chainward_npm::lockfile::is_importer;
 use chainward_npm::npmrc::npmrc;
@@ -62,19 +63,6 @@ enum Verdict {
     Invalid(String),
     Undecidable(String),
     Skip,
-}
-
-/// `dir` joined with a `/`-separated relative path, keeping `.` out of the result.
-fn join(dir: &Path, rel: &str) -> PathBuf {
-    let mut p = if dir == Path::new(".") || dir.as_os_str().is_empty() {
-        PathBuf::new()
-    } else {
-        dir.to_path_buf()
-    };
-    for part in rel.split('/').filter(|s| !s.is_empty()) {
-        p.push(part);
-    }
-    p
 }
 
 pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>) {

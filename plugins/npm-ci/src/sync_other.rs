@@ -10,9 +10,10 @@
 //! - yarn classic (`yarn install --frozen-lockfile`): every `name@range` must be a key.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
+use chainward_core::project::join;
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{FileKind, Finding, Project, Severity, SourceFile};
 use chainward_npm::model::{LockFormat, Lockfile};
@@ -20,18 +21,6 @@ use chainward_npm::yarn::berry_descriptor;
 use chainward_npm::{PackageJson, Section, Spec, classify, package_json};
 
 use crate::sync::LOCKFILE_OUT_OF_SYNC;
-
-fn join(dir: &Path, rel: &str) -> PathBuf {
-    let mut p = if dir == Path::new(".") || dir.as_os_str().is_empty() {
-        PathBuf::new()
-    } else {
-        dir.to_path_buf()
-    };
-    for part in rel.split('/').filter(|s| !s.is_empty()) {
-        p.push(part);
-    }
-    p
-}
 
 /// The workspace members covered by the lockfile in `dir`: `(relative folder, package.json)`,
 /// the root first.

@@ -470,6 +470,19 @@ fn yaml_replacement(written: &str, old: &str, new: &str) -> Option<String> {
     }
 }
 
+/// The catalogs of pnpm-workspace.yaml or .yarnrc.yml: `catalog:` as `default`, then each of
+/// `catalogs:`.
+fn catalog_sections(doc: &chainward_core::yaml::Yaml) -> Vec<(&str, &chainward_core::yaml::Yaml)> {
+    let mut catalogs = Vec::new();
+    if let Some(default) = doc.get("catalog") {
+        catalogs.push(("default", default));
+    }
+    if let Some(named) = doc.get("catalogs") {
+        catalogs.extend(named.entries());
+    }
+    catalogs
+}
+
 /// pnpm catalogs (`catalog:` and `catalogs.<name>:` in pnpm-workspace.yaml): the ranges that
 /// every `"dep": "catalog:"` of the workspace resolves through. The fix pins the catalog entry in
 /// pnpm-workspace.yaml and the lockfile's `catalogs` record together.
@@ -484,14 +497,7 @@ pub(crate) fn check_pnpm_workspace(project: &Project, file: &SourceFile, out: &m
         AnyLock::Other(l) => Some((f, l)),
         AnyLock::Npm(_) => None,
     });
-    let mut catalogs: Vec<(&str, &chainward_core::yaml::Yaml)> = Vec::new();
-    if let Some(default) = doc.get("catalog") {
-        catalogs.push(("default", default));
-    }
-    if let Some(named) = doc.get("catalogs") {
-        catalogs.extend(named.entries());
-    }
-    for (catalog, entries) in catalogs {
+    for (catalog, entries) in catalog_sections(doc) {
         for (name, value) in entries.entries() {
             let Some(spec) = value.as_str() else { continue };
             let where_ = if catalog == "default" {
@@ -585,14 +591,7 @@ pub(crate) fn check_yarn_catalogs(project: &Project, file: &SourceFile, out: &mu
         AnyLock::Other(l) => Some(l),
         AnyLock::Npm(_) => None,
     });
-    let mut catalogs: Vec<(&str, &chainward_core::yaml::Yaml)> = Vec::new();
-    if let Some(default) = doc.get("catalog") {
-        catalogs.push(("default", default));
-    }
-    if let Some(named) = doc.get("catalogs") {
-        catalogs.extend(named.entries());
-    }
-    for (catalog, entries) in catalogs {
+    for (catalog, entries) in catalog_sections(doc) {
         for (name, value) in entries.entries() {
             let Some(spec) = value.as_str() else { continue };
             let where_ = if catalog == "default" {
