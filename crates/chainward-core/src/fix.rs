@@ -211,8 +211,13 @@ pub fn write_atomically(files: &BTreeMap<PathBuf, String>) -> Result<(), Error> 
 }
 
 fn stage(path: &Path, content: &str) -> Result<PathBuf, Error> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.permissions().readonly() {
+    // A new file (chainward.toml written by `allow-script`) gets the default permissions.
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if meta.as_ref().is_some_and(|m| m.permissions().readonly()) {
         return Err(Error::Fix {
             path: path.to_path_buf(),
             message: "the file is read-only; nothing was written".into(),
@@ -240,7 +245,10 @@ fn stage(path: &Path, content: &str) -> Result<PathBuf, Error> {
             Ok(mut file) => {
                 let written = file
                     .write_all(content.as_bytes())
-                    .and_then(|()| file.set_permissions(meta.permissions()))
+                    .and_then(|()| match &meta {
+                        Some(meta) => file.set_permissions(meta.permissions()),
+                        None => Ok(()),
+                    })
                     .and_then(|()| file.sync_all());
                 return match written {
                     Ok(()) => Ok(tmp),

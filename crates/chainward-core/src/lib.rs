@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod dockerfile;
+pub mod edit;
 pub mod error;
 pub mod filter;
 pub mod finding;

@@ -34,6 +34,9 @@ pub enum Command {
         /// Rule id (`pin-check/range-specifier`) or code (`PIN001`)
         rule: String,
     },
+    /// Approve a dependency's install script: an entry with its reason in chainward.toml, or
+    /// with `--in` the package manager's own allowlist
+    AllowScript(AllowScriptArgs),
     #[command(external_subcommand)]
     External(Vec<OsString>),
 }
@@ -116,4 +119,41 @@ pub struct CheckArgs {
     pub include_node_modules: bool,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Where `allow-script` writes the approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AllowTarget {
+    /// `[[install-scripts.allow]]` in chainward.toml, with the reason
+    Chainward,
+    /// package.json `allowScripts` (`"name@version": true`; the locked version when none is given)
+    Npm,
+    /// `onlyBuiltDependencies` in pnpm-workspace.yaml, or package.json's `pnpm` field
+    Pnpm,
+    /// package.json `dependenciesMeta.<name>.built`
+    Yarn,
+    /// package.json `trustedDependencies`
+    Bun,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AllowScriptArgs {
+    /// The package, optionally limited to a semver range: `esbuild`, `sharp@^0.33`, `@scope/pkg@1.2.3`
+    #[arg(value_name = "PACKAGE[@RANGE]")]
+    pub package: String,
+    /// Why its install script is trusted (required for chainward.toml)
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Write to this allowlist instead of chainward.toml
+    #[arg(long = "in", value_enum, default_value_t = AllowTarget::Chainward, value_name = "LIST")]
+    pub target: AllowTarget,
+    /// The project root
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    /// Config file to edit (default: chainward.toml in the project root; created if missing)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the unified diff of the edit and write nothing
+    #[arg(long)]
+    pub diff: bool,
 }

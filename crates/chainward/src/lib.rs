@@ -1,6 +1,7 @@
 //! The chainward dispatcher as a library: the plugin registry (shared with `cargo xtask docs`)
 //! and the `check`/`fix` run. The binary in `main.rs` is a thin CLI over it.
 
+pub mod allow_script;
 pub mod cli;
 pub mod external;
 pub mod registry;

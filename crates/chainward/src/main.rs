@@ -55,6 +55,7 @@ fn dispatch(command: Command) -> Result<ExitCode, chainward_core::Error> {
         Command::Fix(args) => run::check(&args, None, true),
         Command::Rules { format } => rules(format),
         Command::Explain { rule } => explain(&rule),
+        Command::AllowScript(args) => chainward::allow_script::run(&args),
         Command::External(args) => external::run(&args),
     }
 }

@@ -469,7 +469,11 @@ fn parse_error_findings(project: &Project) -> Vec<Finding> {
 }
 
 /// Rules named in `[rules]` and `[[ignore]]` must exist; plugin sections must validate.
-fn validate_config(config: &Config, rules: &[&'static chainward_core::Rule]) -> Result<(), Error> {
+/// Everything a config can get wrong beyond its syntax: unknown rules, each plugin's section.
+pub(crate) fn validate_config(
+    config: &Config,
+    rules: &[&'static chainward_core::Rule],
+) -> Result<(), Error> {
     let unknown = |name: &str| !rules.iter().any(|r| r.matches(name));
     let hint = |name: &str| {
         did_you_mean(name, rules.iter().map(|r| r.id))

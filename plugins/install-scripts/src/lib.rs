@@ -3,6 +3,7 @@
 //! keep (npm, pnpm, yarn, bun, LavaMoat) and chainward's own, where every entry has a reason.
 
 pub mod allow;
+pub mod edit;
 pub mod inventory;
 
 use std::path::Path;

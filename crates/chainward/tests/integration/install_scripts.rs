@@ -217,3 +217,174 @@ fn list_prints_the_inventory_with_its_approvals() {
     let misuse = run(tmp.path(), &["check", "--list", "."]);
     assert_eq!(misuse.code, 2);
 }
+
+/// The packages `install-scripts/unapproved-install-script` reports in `dir`.
+fn unapproved_in(dir: &std::path::Path) -> BTreeSet<String> {
+    let out = run(
+        dir,
+        &[
+            "install-scripts",
+            "--select",
+            "install-scripts/unapproved-install-script",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| {
+            let quoted = f["message"].as_str()?.split('`').nth(1)?;
+            let at = quoted[1..].find('@')? + 1;
+            Some(quoted[..at].to_string())
+        })
+        .collect()
+}
+
+/// `chainward allow-script`: the diff of each allowlist edit (snapshot), the edit applied is
+/// that diff, it approves the package (the finding goes away), and a second run changes nothing.
+#[test]
+fn allow_script_edits_each_allowlist_in_place() {
+    /// (fixture, a file to create first, arguments, the package it approves)
+    type Case<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [&'a str], &'a str);
+    let cases: &[Case<'_>] = &[
+        (
+            "npm",
+            Some((
+                "chainward.toml",
+                "# Supply-chain policy.\n[pin-check]\npeer-dependencies = false # strict\n\n[[install-scripts.allow]]\npackage = \"esbuild\"   # the bundler\nversion = \"^0.21\"\nreason = \"platform binary, checksummed\"\n\n[npm-ci]\n",
+            )),
+            &[
+                "sharp@^0.33",
+                "--reason",
+                "libvips binary; checksums verified by sharp's install",
+            ],
+            "sharp",
+        ),
+        ("npm", None, &["esbuild", "--in", "npm"], "esbuild"),
+        ("pnpm", None, &["esbuild", "--in", "pnpm"], "esbuild"),
+        (
+            "pnpm",
+            Some((
+                "pnpm-workspace.yaml",
+                "packages:\n  - '.'\n# builds we trust\nonlyBuiltDependencies:\n  - sharp # libvips\n\nsettings:\n  a: 1\n",
+            )),
+            &["protobufjs", "--in", "pnpm"],
+            "protobufjs",
+        ),
+        ("yarn", None, &["esbuild", "--in", "yarn"], "esbuild"),
+        ("yarn", None, &["esbuild", "--in", "bun"], "esbuild"),
+    ];
+    let mut snaps: std::collections::BTreeMap<&str, String> = Default::default();
+    for (fixture, extra, args, package) in cases {
+        let tmp = copy_fixture(&format!("install-scripts/{fixture}"));
+        let dir = tmp.path();
+        if let Some((name, text)) = extra {
+            std::fs::write(dir.join(name), text).expect("write");
+        }
+        let before = unapproved_in(dir);
+        let mut with_diff = vec!["allow-script"];
+        with_diff.extend_from_slice(args);
+        with_diff.push("--diff");
+        let diff = run(dir, &with_diff);
+        assert_eq!(diff.code, 0, "{args:?}: {}", diff.stderr);
+        let snap = snaps.entry(fixture).or_default();
+        snap.push_str(&format!(
+            "$ chainward {}\n{}",
+            with_diff.join(" "),
+            diff.stdout
+        ));
+        // `--diff` wrote nothing.
+        assert_eq!(unapproved_in(dir), before);
+
+        with_diff.pop();
+        let applied = run(dir, &with_diff);
+        assert_eq!(applied.code, 0, "{args:?}: {}", applied.stderr);
+        assert!(applied.stderr.contains("Approved `"), "{}", applied.stderr);
+        let after = unapproved_in(dir);
+        assert!(before.contains(*package), "{args:?}: {before:?}");
+        assert!(
+            !after.contains(*package),
+            "{args:?} still unapproved: {after:?}"
+        );
+        let mut expected = before.clone();
+        expected.remove(*package);
+        assert_eq!(after, expected, "{args:?}: only {package} changed");
+
+        // Idempotent: the same command again changes nothing.
+        let files = |dir: &std::path::Path| -> Vec<(String, String)> {
+            ["package.json", "chainward.toml", "pnpm-workspace.yaml"]
+                .iter()
+                .filter_map(|n| Some((n.to_string(), std::fs::read_to_string(dir.join(n)).ok()?)))
+                .collect()
+        };
+        let written = files(dir);
+        let again = run(dir, &with_diff);
+        assert_eq!(again.code, 0);
+        assert!(
+            again.stderr.contains("already approved"),
+            "{}",
+            again.stderr
+        );
+        assert_eq!(files(dir), written);
+    }
+    for (fixture, text) in snaps {
+        crate::snap!("install-scripts", format!("allow_script__{fixture}"), text);
+    }
+}
+
+/// Bad requests and bad files: exit 2, a message that names the problem (and the file and
+/// line), and nothing written.
+#[test]
+fn allow_script_refuses_bad_input_without_writing() {
+    let tmp = copy_fixture("install-scripts/npm");
+    let dir = tmp.path();
+    let cases: &[(&[&str], &str)] = &[
+        (&["esbuild"], "carries a reason"),
+        (&["esbuild", "--reason", "  "], "carries a reason"),
+        (
+            &["esbuild@^^1", "--reason", "x"],
+            "not a valid semver range",
+        ),
+        (
+            &["Not A Name", "--reason", "x"],
+            "not a valid npm package name",
+        ),
+        (&["left-pad", "--in", "npm"], "not in the lockfile"),
+        (&["esbuild@1", "--in", "bun"], "names only"),
+    ];
+    for (args, needle) in cases {
+        let mut full = vec!["allow-script"];
+        full.extend_from_slice(args);
+        let out = run(dir, &full);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(needle), "{args:?}: {}", out.stderr);
+        assert!(!dir.join("chainward.toml").exists());
+    }
+    let pristine = std::fs::read_to_string(dir.join("package.json")).expect("read");
+    std::fs::write(
+        dir.join("package.json"),
+        "{\n  \"name\": \"x\",\n  \"a\": [1,\n}\n",
+    )
+    .expect("write");
+    let out = run(dir, &["allow-script", "esbuild@0.21.5", "--in", "yarn"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("package.json:4:"), "{}", out.stderr);
+    std::fs::write(dir.join("package.json"), &pristine).expect("write");
+
+    std::fs::write(
+        dir.join("chainward.toml"),
+        "[[install-scripts.allow]]\npackage = 3\n",
+    )
+    .expect("write");
+    let out = run(dir, &["allow-script", "esbuild", "--reason", "x"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("chainward.toml:"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("chainward.toml")).expect("read"),
+        "[[install-scripts.allow]]\npackage = 3\n"
+    );
+}

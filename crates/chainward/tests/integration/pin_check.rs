@@ -96,6 +96,7 @@ fn orphans(plugin: &str) {
             .strip_prefix("check__")
             .or_else(|| stem.strip_prefix("fix_diff__"))
             .or_else(|| stem.strip_prefix("list__"))
+            .or_else(|| stem.strip_prefix("allow_script__"))
             .unwrap_or_else(|| panic!("unexpected snapshot {name}"));
         let case = case
             .strip_suffix("__unsafe")
