@@ -13,6 +13,7 @@ pub mod finding;
 pub mod fix;
 pub mod git;
 pub mod json;
+pub mod online;
 pub mod project;
 pub mod rule;
 pub mod severity;

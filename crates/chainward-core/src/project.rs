@@ -266,6 +266,8 @@ pub struct Project {
     git: OnceLock<Option<crate::git::Git>>,
     /// The project at the `--base` revision, when comparing.
     base: Option<Arc<Project>>,
+    /// The package registry, with `--online` only.
+    registry: Option<Arc<dyn crate::online::Registry>>,
 }
 
 impl std::fmt::Debug for Project {
@@ -407,23 +409,40 @@ impl Project {
                 ))
             })
             .collect();
+        Ok(Project::new(
+            root,
+            files,
+            options.clone(),
+            Arc::new(BTreeMap::new()),
+            walk_errors,
+        ))
+    }
+
+    fn new(
+        root: PathBuf,
+        files: Vec<Arc<SourceFile>>,
+        options: DiscoverOptions,
+        overlay: Arc<BTreeMap<PathBuf, String>>,
+        walk_errors: Vec<ParseError>,
+    ) -> Project {
         let by_path = files
             .iter()
             .enumerate()
             .map(|(i, f)| (f.path.clone(), i))
             .collect();
-        Ok(Project {
+        Project {
             root,
             files,
             by_path,
             extra: Mutex::new(HashMap::new()),
             notes: Mutex::new(Vec::new()),
-            options: options.clone(),
-            overlay: Arc::new(BTreeMap::new()),
+            options,
+            overlay,
             walk_errors,
             git: OnceLock::new(),
             base: None,
-        })
+            registry: None,
+        }
     }
 
     /// The project as it was at git revision `rev`: every discovered file's text read from
@@ -450,23 +469,15 @@ impl Project {
                 )));
             }
         }
-        let by_path = files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.clone(), i))
-            .collect();
-        Ok(Project {
-            root: self.root.clone(),
+        let mut project = Project::new(
+            self.root.clone(),
             files,
-            by_path,
-            extra: Mutex::new(HashMap::new()),
-            notes: Mutex::new(Vec::new()),
-            options: self.options.clone(),
-            overlay: Arc::new(overlay),
-            walk_errors: Vec::new(),
-            git: OnceLock::new(),
-            base: None,
-        })
+            self.options.clone(),
+            Arc::new(overlay),
+            Vec::new(),
+        );
+        project.registry = self.registry.clone();
+        Ok(project)
     }
 
     /// Compare against `base` (the project at the `--base` revision).
@@ -498,23 +509,28 @@ impl Project {
                 _ => Arc::clone(f),
             })
             .collect();
-        let by_path = files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.path.clone(), i))
-            .collect();
-        Project {
-            root: self.root.clone(),
+        let mut project = Project::new(
+            self.root.clone(),
             files,
-            by_path,
-            extra: Mutex::new(HashMap::new()),
-            notes: Mutex::new(Vec::new()),
-            options: self.options.clone(),
-            overlay: Arc::new(overlay),
-            walk_errors: self.walk_errors.clone(),
-            git: OnceLock::new(),
-            base: self.base.clone(),
-        }
+            self.options.clone(),
+            Arc::new(overlay),
+            self.walk_errors.clone(),
+        );
+        project.base = self.base.clone();
+        project.registry = self.registry.clone();
+        project
+    }
+
+    /// Let plugins look packages up in the registry (`--online`). Set before `--base`
+    /// projects are made, so that both sides see the same registry.
+    pub fn set_registry(&mut self, registry: Arc<dyn crate::online::Registry>) {
+        self.registry = Some(registry);
+    }
+
+    /// The registry client, with `--online` only: plugins that can fill a gap from the
+    /// registry ask it; without it they say what they could not determine offline.
+    pub fn registry(&self) -> Option<&dyn crate::online::Registry> {
+        self.registry.as_deref()
     }
 
     /// The git repository containing the project, opened on first use; `None` outside one.

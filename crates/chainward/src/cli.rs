@@ -117,6 +117,18 @@ pub struct CheckArgs {
     /// Also walk node_modules folders
     #[arg(long)]
     pub include_node_modules: bool,
+    /// Ask the npm registry what the lockfile does not record (install scripts in pnpm 9,
+    /// yarn, bun and npm v1 lockfiles); responses are cached, so the next run needs no network
+    #[arg(long)]
+    pub online: bool,
+    /// Registry for `--online` [default: `registry` in the project's .npmrc, else
+    /// https://registry.npmjs.org/]
+    #[arg(long, value_name = "URL", requires = "online")]
+    pub registry: Option<String>,
+    /// Response cache for `--online` [default: $CHAINWARD_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]
+    #[arg(long, value_name = "DIR", requires = "online")]
+    pub cache_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }

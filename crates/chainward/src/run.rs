@@ -88,6 +88,13 @@ pub fn check(
             .unwrap_or(chainward_core::project::DEFAULT_MAX_FILES),
     };
     let mut project = Project::discover(&paths, &options)?;
+    let online = if args.online {
+        let client = std::sync::Arc::new(registry_client(args, &project)?);
+        project.set_registry(client.clone());
+        Some(client)
+    } else {
+        None
+    };
     if args.list {
         if only.map(|p| p.id()) != Some("install-scripts") {
             return Err(Error::Usage(
@@ -278,6 +285,14 @@ pub fn check(
         for note in shown_project.notes() {
             let _ = writeln!(err, "note: {note}");
         }
+        if let Some(client) = &online {
+            let stats = client.stats();
+            let _ = writeln!(
+                err,
+                "note: --online: {} registry document(s) fetched, {} read from the cache",
+                stats.fetched, stats.from_cache
+            );
+        }
     }
     if wants_fix && !args.quiet {
         let _ = writeln!(
@@ -350,12 +365,22 @@ fn print_inventory(
         .iter()
         .filter(|r| r.scripts.starts_with("yes") && r.approved_by.is_none())
         .count();
+    let unknown = if project.registry().is_some() {
+        "unknown (not in the lockfile, not installed, not answered by the registry)"
+    } else {
+        "unknown offline (`--online` asks the registry)"
+    };
     writeln!(
         out,
-        "\n{scripted} with install scripts ({unapproved} unapproved), {} unknown offline.",
+        "\n{scripted} with install scripts ({unapproved} unapproved), {} {unknown}.",
         rows.len() - scripted
     )
     .map_err(io)?;
+    if args.verbose {
+        for note in project.notes() {
+            let _ = writeln!(std::io::stderr(), "note: {note}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -499,4 +524,33 @@ pub(crate) fn validate_config(
         plugin.validate_config(&config.plugin(plugin.id()))?;
     }
     Ok(())
+}
+
+/// `--online`: the one registry client, for the registry the user or the project's .npmrc
+/// names, with the response cache.
+fn registry_client(
+    args: &CheckArgs,
+    project: &Project,
+) -> Result<chainward_online::RegistryClient, Error> {
+    let from_npmrc = || {
+        let file = project.file_at(&chainward_core::project::join(&project.root, ".npmrc"))?;
+        let url = chainward_npm::npmrc::npmrc(&file)?
+            .get("registry")?
+            .value
+            .trim()
+            .to_string();
+        // `${NPM_REGISTRY}`-style values need the environment npm would expand them in.
+        (!url.contains("${")).then_some(url)
+    };
+    let registry = args
+        .registry
+        .clone()
+        .or_else(from_npmrc)
+        .unwrap_or_else(|| chainward_online::DEFAULT_REGISTRY.to_string());
+    let cache = args
+        .cache_dir
+        .clone()
+        .or_else(chainward_online::RegistryClient::default_cache_dir);
+    chainward_online::RegistryClient::new(&registry, cache.as_deref())
+        .map_err(|e| Error::Usage(format!("--online: {e}")))
 }

@@ -6,9 +6,11 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use chainward_core::online::Registry;
 use chainward_core::project::join;
 use chainward_core::{Project, SourceFile};
 use chainward_npm::{AnyLock, LockFormat, PackageView, package_json};
+use rayon::prelude::*;
 
 /// The lifecycle scripts npm runs when a dependency is installed.
 pub const DEPENDENCY_SCRIPTS: [&str; 3] = ["preinstall", "install", "postinstall"];
@@ -120,46 +122,19 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         LockFormat::Pnpm(_) => project.list_dir(&join(&dir, "node_modules/.pnpm")),
         _ => Vec::new(),
     };
-    let mut out = Vec::with_capacity(lock.iter_packages().size_hint().1.unwrap_or(0));
+    let mut found = Vec::with_capacity(lock.iter_packages().size_hint().1.unwrap_or(0));
     for (index, pkg) in lock.iter_packages() {
-        let pkg = &pkg;
         if pkg.link || pkg.bundled {
             continue;
         }
-        let scripts = if pkg.resolved.is_some_and(is_git) {
-            Scripts::Yes("a git dependency (npm runs its `prepare`)".into())
-        } else {
-            match pkg.has_install_script {
-                Some(true) => Scripts::Yes(match lock.format() {
-                    LockFormat::Pnpm(_) => "`requiresBuild` in the lockfile".into(),
-                    _ => "`hasInstallScript` in the lockfile".into(),
-                }),
-                Some(false) => Scripts::No,
-                None => installed_candidates(&dir, lock, pkg, &store)
-                    .iter()
-                    .find_map(|candidate| {
-                        let manifest = project.file_at(candidate)?;
-                        let pj = package_json(&manifest)?;
-                        if pj.version() != pkg.version {
-                            return None;
-                        }
-                        let found = declared_scripts(project, &manifest)?;
-                        Some(if found.is_empty() {
-                            Scripts::No
-                        } else {
-                            Scripts::Yes(
-                                format!(
-                                    "`{}` in the installed {}",
-                                    found.join("`, `"),
-                                    manifest.rel
-                                )
-                                .into(),
-                            )
-                        })
-                    })
-                    .unwrap_or(Scripts::Unknown),
-            }
-        };
+        let scripts = local_status(project, &dir, lock, &pkg, &store);
+        found.push((index, pkg, scripts));
+    }
+    if let Some(registry) = project.registry() {
+        ask_registry(project, registry, &mut found);
+    }
+    let mut out = Vec::with_capacity(found.len());
+    for (index, pkg, scripts) in found {
         // Spans are only wanted for findings: an npm entry's is found by parsing that entry.
         let span = match (lock, &scripts) {
             (_, Scripts::No | Scripts::Unknown) => 0..0,
@@ -177,4 +152,116 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         });
     }
     out
+}
+
+/// What the lockfile, or an installed copy of the package, says about its install scripts.
+fn local_status(
+    project: &Project,
+    dir: &Path,
+    lock: &AnyLock<'_>,
+    pkg: &PackageView<'_>,
+    store: &[String],
+) -> Scripts {
+    if pkg.resolved.is_some_and(is_git) {
+        return Scripts::Yes("a git dependency (npm runs its `prepare`)".into());
+    }
+    match pkg.has_install_script {
+        Some(true) => Scripts::Yes(match lock.format() {
+            LockFormat::Pnpm(_) => "`requiresBuild` in the lockfile".into(),
+            _ => "`hasInstallScript` in the lockfile".into(),
+        }),
+        Some(false) => Scripts::No,
+        None => installed_candidates(dir, lock, pkg, store)
+            .iter()
+            .find_map(|candidate| {
+                let manifest = project.file_at(candidate)?;
+                let pj = package_json(&manifest)?;
+                if pj.version() != pkg.version {
+                    return None;
+                }
+                let found = declared_scripts(project, &manifest)?;
+                Some(if found.is_empty() {
+                    Scripts::No
+                } else {
+                    Scripts::Yes(
+                        format!("`{}` in the installed {}", found.join("`, `"), manifest.rel)
+                            .into(),
+                    )
+                })
+            })
+            .unwrap_or(Scripts::Unknown),
+    }
+}
+
+/// A package the registry can tell about: published there (no `resolved`, or a registry
+/// tarball URL), not a git, file or link dependency.
+fn from_a_registry(pkg: &PackageView<'_>) -> bool {
+    match pkg.resolved {
+        None => pkg.version.is_some(),
+        Some(url) => {
+            // yarn classic appends `#<sha1>` to the tarball URL.
+            let url = url.split('#').next().unwrap_or(url);
+            (url.starts_with("https://") || url.starts_with("http://"))
+                && url.contains("/-/")
+                && url.ends_with(".tgz")
+        }
+    }
+}
+
+/// `--online`: the registry's version document settles what is still unknown: its `scripts`
+/// (`preinstall`, `install`, `postinstall`) and `gypfile` (an implicit `node-gyp rebuild`).
+/// Looked up in parallel through the one cached client; what cannot be fetched stays unknown.
+fn ask_registry(
+    project: &Project,
+    registry: &dyn Registry,
+    found: &mut [(usize, PackageView<'_>, Scripts)],
+) {
+    let failures: Vec<String> = found
+        .par_iter_mut()
+        .filter(|(_, pkg, scripts)| *scripts == Scripts::Unknown && from_a_registry(pkg))
+        .filter_map(|(_, pkg, scripts)| {
+            let version = pkg.version.unwrap_or_default();
+            match registry.version(pkg.name, version) {
+                Ok(Some(doc)) => {
+                    *scripts = registry_status(&doc);
+                    None
+                }
+                Ok(None) => Some(format!("{}@{version}: not in the registry", pkg.name)),
+                Err(e) => Some(e),
+            }
+        })
+        .collect();
+    if let Some(first) = failures.first() {
+        project.note(format!(
+            "install-scripts: {} package(s) could not be looked up in the registry (first: {first}); their install scripts stay unknown",
+            failures.len()
+        ));
+    }
+}
+
+/// The install-script status a registry version document gives.
+pub fn registry_status(doc: &serde_json::Value) -> Scripts {
+    let mut found: Vec<&str> = DEPENDENCY_SCRIPTS
+        .iter()
+        .copied()
+        .filter(|s| {
+            doc.pointer(&format!("/scripts/{s}"))
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|v| !v.trim().is_empty())
+        })
+        .collect();
+    if found.is_empty() && doc.get("gypfile").and_then(serde_json::Value::as_bool) == Some(true) {
+        found.push("install (implicit `node-gyp rebuild`: gypfile)");
+    }
+    if found.is_empty() {
+        Scripts::No
+    } else {
+        Scripts::Yes(
+            format!(
+                "`{}` in the registry's version document",
+                found.join("`, `")
+            )
+            .into(),
+        )
+    }
 }

@@ -108,7 +108,9 @@ pub(crate) static INVENTORY_INCOMPLETE: Rule = Rule {
 scripts. chainward then reads the installed package.json under node_modules (pnpm's
 `.pnpm` store layout included); packages that are not installed cannot be judged offline and
 are counted here rather than reported as having no scripts. Install the dependencies with
-`--ignore-scripts` before checking to complete the inventory.
+`--ignore-scripts` before checking to complete the inventory, or pass `--online`: the registry's
+version document of each unknown package (its `scripts` and `gypfile`) then settles it, through
+one HTTP client whose response cache makes the next run offline again.
 "#,
 };
 
@@ -238,16 +240,30 @@ impl Plugin for InstallScripts {
             }
             if unknown > 0 {
                 let lc = LineCol { line: 1, column: 1 };
-                out.push(Finding::at(
-                    &INVENTORY_INCOMPLETE,
-                    Location::at(file.path.clone(), 0..0, lc, lc),
-                    format!(
-                        "{unknown} of {} packages in {}: whether they run install scripts cannot be determined offline (the lockfile does not record it and they are not installed under node_modules)",
-                        entries.len(),
-                        file.rel
-                    ),
-                ).with_help("install with `--ignore-scripts` and check again to complete the inventory")
-                .with_subject("inventory"));
+                let (why, help) = if project.registry().is_some() {
+                    (
+                        " (the lockfile does not record it, they are not installed under node_modules, and the registry could not be asked about them)",
+                        "see `--verbose` for the registry errors; install with `--ignore-scripts` and check again to complete the inventory",
+                    )
+                } else {
+                    (
+                        " offline (the lockfile does not record it and they are not installed under node_modules)",
+                        "install with `--ignore-scripts`, or check with `--online` to ask the registry, to complete the inventory",
+                    )
+                };
+                out.push(
+                    Finding::at(
+                        &INVENTORY_INCOMPLETE,
+                        Location::at(file.path.clone(), 0..0, lc, lc),
+                        format!(
+                            "{unknown} of {} packages in {}: whether they run install scripts cannot be determined{why}",
+                            entries.len(),
+                            file.rel
+                        ),
+                    )
+                    .with_help(help)
+                    .with_subject("inventory"),
+                );
             }
             for (i, approval) in native.iter().enumerate() {
                 if approval.allow && !native_used[i] && !native_unknown[i] {

@@ -136,3 +136,113 @@ macro_rules! snap {
 pub fn snap_name(case: &str) -> String {
     case.replace('/', "__")
 }
+
+/// A loopback HTTP server that answers `GET /<name>/<version>` (scoped names as
+/// `@scope%2fname`) with the recorded registry response in `fixtures/registry`, and 404 for
+/// anything else or anything in `missing`. Counts the requests it answered with a document.
+pub struct RegistryServer {
+    pub url: String,
+    served: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl RegistryServer {
+    pub fn start(missing: &[&str]) -> RegistryServer {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}/", listener.local_addr().expect("address"));
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&served);
+        let missing: Vec<String> = missing.iter().map(|s| s.to_string()).collect();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let counter = std::sync::Arc::clone(&counter);
+                let missing = missing.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                    let mut stream = stream;
+                    // Keep-alive: one request after another on the same connection.
+                    loop {
+                        let mut request = String::new();
+                        if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let mut line = String::new();
+                        while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                            line.clear();
+                        }
+                        let path = request.split(' ').nth(1).unwrap_or_default();
+                        let rel = path.trim_start_matches('/').replace("%2f", "/");
+                        let name = rel.rsplit_once('/').map_or("", |(n, _)| n);
+                        let file = fixtures().join("registry").join(format!("{rel}.json"));
+                        let body = (!rel.contains("..") && !missing.iter().any(|m| m == name))
+                            .then(|| std::fs::read(&file).ok())
+                            .flatten();
+                        let (status, body) = match body {
+                            Some(b) => {
+                                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                ("200 OK", b)
+                            }
+                            None => ("404 Not Found", b"{\"error\":\"Not found\"}".to_vec()),
+                        };
+                        let head = format!(
+                            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        if stream.write_all(head.as_bytes()).is_err()
+                            || stream.write_all(&body).is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        RegistryServer { url, served }
+    }
+
+    /// Documents served so far.
+    pub fn served(&self) -> usize {
+        self.served.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A throwaway git repository driven through git2 (no git executable, no user config).
+pub struct GitRepo(git2::Repository);
+
+impl GitRepo {
+    pub fn init(dir: &Path) -> GitRepo {
+        GitRepo(git2::Repository::init(dir).expect("git init"))
+    }
+
+    /// Stage `paths` (`.` for everything not ignored).
+    pub fn add(&self, paths: &[&str]) {
+        let mut index = self.0.index().expect("index");
+        index
+            .add_all(paths, git2::IndexAddOption::DEFAULT, None)
+            .expect("git add");
+        index.write().expect("write index");
+    }
+
+    /// Unstage a path (`git rm --cached`).
+    pub fn remove(&self, path: &str) {
+        let mut index = self.0.index().expect("index");
+        index.remove_path(Path::new(path)).expect("git rm --cached");
+        index.write().expect("write index");
+    }
+
+    /// Stage everything and commit it on HEAD.
+    pub fn commit_all(&self, message: &str) {
+        self.add(&["."]);
+        let mut index = self.0.index().expect("index");
+        let tree = self
+            .0
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("find tree");
+        let who = git2::Signature::now("chainward", "ci@example.com").expect("signature");
+        let parent = self.0.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        self.0
+            .commit(Some("HEAD"), &who, &who, message, &tree, &parents)
+            .expect("commit");
+    }
+}

@@ -97,42 +97,14 @@ fn approvals_need_a_reason_and_a_valid_range() {
     }
 }
 
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=chainward",
-            "-c",
-            "user.email=ci@example.com",
-        ])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
-
 /// `--base`: a dependency that gains a postinstall between two commits is reported, and
 /// nothing else is, although every line after it moved.
 #[test]
 fn base_reports_exactly_the_dependency_that_gained_a_script() {
     let tmp = copy_fixture("install-scripts/npm");
     let dir = tmp.path();
-    git(dir, &["init", "-q"]);
-    git(dir, &["add", "."]);
-    git(dir, &["commit", "-q", "-m", "base"]);
+    let repo = crate::common::GitRepo::init(dir);
+    repo.commit_all("base");
     let lock_path = dir.join("package-lock.json");
     let text = std::fs::read_to_string(&lock_path).expect("lockfile");
     let anchor = "\"node_modules/ms\": {\n";
@@ -142,7 +114,7 @@ fn base_reports_exactly_the_dependency_that_gained_a_script() {
         &format!("{anchor}      \"hasInstallScript\": true,\n"),
     );
     std::fs::write(&lock_path, changed).expect("write");
-    git(dir, &["commit", "-q", "-am", "ms gains a postinstall"]);
+    repo.commit_all("ms gains a postinstall");
 
     let out = run(dir, &["check", "--base", "HEAD~1", "--format", "json", "."]);
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -387,4 +359,151 @@ fn allow_script_refuses_bad_input_without_writing() {
         std::fs::read_to_string(dir.join("chainward.toml")).expect("read"),
         "[[install-scripts.allow]]\npackage = 3\n"
     );
+}
+
+/// `install-scripts --list --format json` rows as `name@version` → scripts.
+fn inventory_rows(dir: &std::path::Path, extra: &[&str]) -> Vec<(String, String)> {
+    let mut args = vec!["install-scripts", "--list", "--format", "json"];
+    args.extend_from_slice(extra);
+    args.push(".");
+    let out = run(dir, &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    rows.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{}@{}",
+                    r["name"].as_str().unwrap_or_default(),
+                    r["version"].as_str().unwrap_or_default()
+                ),
+                r["scripts"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `--online`: the registry's version documents (recorded, served on loopback) settle what the
+/// lockfile does not record. On the npm v1 lockfile the result is exactly the `hasInstallScript`
+/// set npm wrote into the v3 lockfile of the same packages; a second run is served from the
+/// cache without one request; what the registry lacks stays unknown and is reported as such.
+#[test]
+fn online_fills_the_inventory_from_the_registry_through_the_cache() {
+    let server = crate::common::RegistryServer::start(&[]);
+    let cache = tempfile::tempdir().expect("cache dir");
+    let cache_dir = cache.path().to_str().expect("utf-8 path");
+    let online = [
+        "--online",
+        "--registry",
+        &server.url,
+        "--cache-dir",
+        cache_dir,
+    ];
+
+    let tmp = copy_fixture("install-scripts/npm-v1");
+    let offline = inventory_rows(tmp.path(), &[]);
+    assert_eq!(offline.len(), 202);
+    assert!(offline.iter().all(|(_, s)| s == "unknown"));
+
+    let rows = inventory_rows(tmp.path(), &online);
+    assert!(rows.iter().all(|(_, s)| s.starts_with("yes")), "{rows:#?}");
+    let found: BTreeSet<String> = rows.iter().map(|(p, _)| p.clone()).collect();
+    let v3: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("install-scripts/npm/package-lock.json"))
+            .expect("lockfile"),
+    )
+    .expect("json");
+    let expected: BTreeSet<String> = v3["packages"]
+        .as_object()
+        .expect("packages")
+        .iter()
+        .filter(|(k, p)| !k.is_empty() && p["hasInstallScript"] == true)
+        .map(|(k, p)| {
+            let name = k.rsplit("node_modules/").next().unwrap_or_default();
+            format!("{name}@{}", p["version"].as_str().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(expected.len(), 6);
+    assert_eq!(found, expected);
+    assert!(
+        rows.iter()
+            .all(|(_, s)| s.contains("in the registry's version document")),
+        "{rows:#?}"
+    );
+    assert_eq!(server.served(), 202, "each package asked once");
+
+    // The response cache: the same answers, no request.
+    assert_eq!(inventory_rows(tmp.path(), &online), rows);
+    assert_eq!(server.served(), 202);
+
+    // pnpm 9 with its installed copies: only the uninstalled packages are asked about.
+    let tmp = copy_fixture("install-scripts/pnpm");
+    let fresh = tempfile::tempdir().expect("cache dir");
+    let fresh_dir = fresh.path().to_str().expect("utf-8 path");
+    let before = server.served();
+    let rows = inventory_rows(
+        tmp.path(),
+        &[
+            "--online",
+            "--registry",
+            &server.url,
+            "--cache-dir",
+            fresh_dir,
+        ],
+    );
+    assert_eq!(server.served() - before, 41);
+    assert_eq!(rows.len(), 6, "{rows:#?}");
+    assert!(rows.iter().all(|(_, s)| s.contains("in the installed")));
+
+    // A registry that lacks a package: it stays unknown, and the finding and note say so.
+    let partial = crate::common::RegistryServer::start(&["tslib"]);
+    let empty = tempfile::tempdir().expect("cache dir");
+    let out = run(
+        tmp.path(),
+        &[
+            "install-scripts",
+            "--online",
+            "--registry",
+            &partial.url,
+            "--cache-dir",
+            empty.path().to_str().expect("utf-8 path"),
+            "--verbose",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let incomplete: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "install-scripts/inventory-incomplete")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert_eq!(incomplete.len(), 1, "{incomplete:?}");
+    assert!(incomplete[0].starts_with("1 of "), "{incomplete:?}");
+    assert!(
+        incomplete[0].contains("registry could not be asked"),
+        "{incomplete:?}"
+    );
+    assert!(
+        out.stderr.contains("tslib@2.9.1: not in the registry"),
+        "{}",
+        out.stderr
+    );
+
+    // `--registry` without `--online` is a usage error; a bad URL too.
+    assert_eq!(
+        run(tmp.path(), &["check", "--registry", &server.url, "."]).code,
+        2
+    );
+    let bad = run(
+        tmp.path(),
+        &["check", "--online", "--registry", "ftp://x", "."],
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("not an http(s) URL"), "{}", bad.stderr);
 }

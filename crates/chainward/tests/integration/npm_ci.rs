@@ -309,20 +309,6 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git is installed");
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
-
 fn not_committed(dir: &Path) -> Vec<String> {
     let out = run(
         dir,
@@ -362,18 +348,18 @@ fn lockfile_not_committed_follows_git() {
     );
     assert!(!run(dir, &["npm-ci", "."]).stderr.contains("note:"));
 
-    git(dir, &["init", "-q"]);
+    let repo = crate::common::GitRepo::init(dir);
     let found = not_committed(dir);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("not committed (untracked)"), "{found:?}");
 
-    git(dir, &["add", "package-lock.json"]);
+    repo.add(&["package-lock.json"]);
     assert!(
         not_committed(dir).is_empty(),
         "a staged lockfile counts as committed"
     );
 
-    git(dir, &["rm", "-q", "--cached", "package-lock.json"]);
+    repo.remove("package-lock.json");
     std::fs::write(dir.join(".gitignore"), "package-lock.json\n").expect(".gitignore");
     let found = not_committed(dir);
     assert_eq!(found.len(), 1, "{found:?}");

@@ -1,0 +1,287 @@
+//! chainward's one network client, used with `--online` only: npm registry version documents
+//! over HTTPS (rustls, the aws-lc-rs provider, the system's trust store), kept in an on-disk response
+//! cache so that a second run needs no network. Published versions are immutable, so a cached
+//! document never expires; a failed or partial write leaves no entry (temp file + rename).
+//!
+//! Nothing here is called unless the user passes `--online`; tests point it at a loopback
+//! server that serves recorded responses.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chainward_core::online::Registry;
+
+/// npm's public registry.
+pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
+
+/// Largest version document accepted (real ones are a few KB; the largest seen are ~100 KB).
+const MAX_BODY: u64 = 8 * 1024 * 1024;
+
+type Answer = Result<Option<Arc<serde_json::Value>>, String>;
+
+/// A registry client with a response cache.
+pub struct RegistryClient {
+    agent: ureq::Agent,
+    /// The registry's base URL, ending in `/`.
+    base: String,
+    /// `<cache>/registry/<host>`; `None`: no disk cache.
+    cache: Option<PathBuf>,
+    memo: Mutex<HashMap<(String, String), Answer>>,
+    fetched: AtomicUsize,
+    cached: AtomicUsize,
+}
+
+/// How a run used the network, for `--verbose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub fetched: usize,
+    pub from_cache: usize,
+}
+
+impl RegistryClient {
+    /// A client for the registry at `registry` (`http://` or `https://`), caching responses
+    /// under `cache_dir` when given.
+    pub fn new(registry: &str, cache_dir: Option<&Path>) -> Result<RegistryClient, String> {
+        let (scheme, rest) = registry
+            .split_once("://")
+            .filter(|(s, _)| *s == "https" || *s == "http")
+            .ok_or_else(|| format!("registry `{registry}` is not an http(s) URL"))?;
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() {
+            return Err(format!("registry `{registry}` has no host"));
+        }
+        let base = if registry.ends_with('/') {
+            registry.to_string()
+        } else {
+            format!("{registry}/")
+        };
+        let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(crypto)
+            // The system's trust store: registries behind a company proxy or with a private CA
+            // are trusted where npm trusts them.
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(30)))
+            .http_status_as_error(false)
+            .user_agent(concat!("chainward/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        let cache = cache_dir.map(|dir| {
+            let key: String = format!("{scheme}_{host}")
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            dir.join("registry").join(key)
+        });
+        Ok(RegistryClient {
+            agent,
+            base,
+            cache,
+            memo: Mutex::new(HashMap::new()),
+            fetched: AtomicUsize::new(0),
+            cached: AtomicUsize::new(0),
+        })
+    }
+
+    /// The default cache folder: `$CHAINWARD_CACHE_DIR`, else `$XDG_CACHE_HOME/chainward`, else
+    /// `~/.cache/chainward`.
+    pub fn default_cache_dir() -> Option<PathBuf> {
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        var("CHAINWARD_CACHE_DIR")
+            .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("chainward")))
+            .or_else(|| var("HOME").map(|d| d.join(".cache").join("chainward")))
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            fetched: self.fetched.load(Ordering::Relaxed),
+            from_cache: self.cached.load(Ordering::Relaxed),
+        }
+    }
+
+    fn cache_path(&self, name: &str, version: &str) -> Option<PathBuf> {
+        let mut path = self.cache.clone()?;
+        for part in name.split('/') {
+            path.push(part);
+        }
+        path.push(format!("{version}.json"));
+        Some(path)
+    }
+
+    fn fetch(&self, name: &str, version: &str) -> Answer {
+        check_name(name)?;
+        check_version(version)?;
+        if let Some(path) = self.cache_path(name, version)
+            && let Ok(bytes) = std::fs::read(&path)
+        {
+            // A damaged entry is fetched again, not trusted.
+            if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                self.cached.fetch_add(1, Ordering::Relaxed);
+                return Ok(Some(Arc::new(doc)));
+            }
+        }
+        let url = format!("{}{}/{version}", self.base, name.replace('/', "%2f"));
+        let mut response = self
+            .agent
+            .get(&url)
+            .header("Accept", "application/json")
+            .call()
+            .map_err(|e| format!("{url}: {e}"))?;
+        let status = response.status().as_u16();
+        if status == 404 {
+            return Ok(None);
+        }
+        if status != 200 {
+            return Err(format!("{url}: HTTP {status}"));
+        }
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec()
+            .map_err(|e| format!("{url}: {e}"))?;
+        let doc: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{url}: not JSON: {e}"))?;
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        if let Some(path) = self.cache_path(name, version) {
+            // The cache is an optimisation: failing to write it is not an error.
+            let _ = store(&path, &bytes);
+        }
+        Ok(Some(Arc::new(doc)))
+    }
+}
+
+impl Registry for RegistryClient {
+    fn version(&self, name: &str, version: &str) -> Answer {
+        let key = (name.to_string(), version.to_string());
+        if let Some(answer) = self
+            .memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return answer.clone();
+        }
+        let answer = self.fetch(name, version);
+        self.memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, answer.clone());
+        answer
+    }
+}
+
+/// Names come from lockfiles, which attackers can write: only real npm names reach a URL or a
+/// cache path (no `..`, no separators beyond a scope's one `/`).
+fn check_name(name: &str) -> Result<(), String> {
+    let part = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.len() <= 214
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    };
+    let ok = match name.strip_prefix('@') {
+        Some(scoped) => scoped
+            .split_once('/')
+            .is_some_and(|(scope, rest)| part(scope) && part(rest)),
+        None => part(name),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{name}` is not an npm package name"))
+    }
+}
+
+fn check_version(version: &str) -> Result<(), String> {
+    let ok = !version.is_empty()
+        && version.len() <= 256
+        && !version.starts_with('.')
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.+".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{version}` is not a published version"))
+    }
+}
+
+fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_never_reach_a_path_or_url() {
+        for bad in [
+            "../../etc/passwd",
+            "@a/../b",
+            "a/b",
+            "",
+            ".hidden",
+            "@scope",
+            "a b",
+            "a%2fb",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+        for good in ["esbuild", "@parcel/watcher", "lodash.merge", "a_b~c"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in ["../1", "1.0.0/../../x", "", "1.0.0 "] {
+            assert!(check_version(bad).is_err(), "{bad}");
+        }
+        assert!(check_version("1.0.0-beta.1+build.5").is_ok());
+    }
+
+    #[test]
+    fn registry_urls_are_checked() {
+        assert!(RegistryClient::new("ftp://x", None).is_err());
+        assert!(RegistryClient::new("https://", None).is_err());
+        let client =
+            RegistryClient::new("http://127.0.0.1:9/", Some(Path::new("/c"))).expect("client");
+        assert_eq!(
+            client.cache_path("@s/x", "1.0.0"),
+            Some(PathBuf::from(
+                "/c/registry/http_127.0.0.1_9/@s/x/1.0.0.json"
+            ))
+        );
+    }
+}
