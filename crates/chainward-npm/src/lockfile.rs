@@ -39,6 +39,10 @@ pub struct LockPackage {
     pub peer_dependencies: DepMap,
     pub peer_dependencies_meta: DepMap<PeerMeta>,
     pub extraneous: bool,
+    /// The package's declared licence (v2/v3), as npm copied it from its package.json: an SPDX
+    /// expression as a rule; the old `{"type": "MIT"}` form is read as its `type`.
+    #[serde(deserialize_with = "license")]
+    pub license: Option<Box<str>>,
     /// Byte range of the entry's value in the file text (v2/v3; empty for v1).
     #[serde(skip)]
     pub span: Range<usize>,
@@ -100,6 +104,59 @@ impl<V> FromIterator<(String, V)> for DepMap<V> {
         }
         DepMap(out.into_boxed_slice())
     }
+}
+
+/// A licence field: a string, or an object with a string `type`; anything else is no licence
+/// (never a parse error: the field is informational).
+fn license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<str>>, D::Error> {
+    struct Visit;
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = Option<Box<str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a licence")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.into()))
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut kind = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if key == "type" {
+                    let value: serde_json::Value = map.next_value()?;
+                    kind = value.as_str().map(Into::into);
+                } else {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(kind)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Visit)
 }
 
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for DepMap<V> {

@@ -34,6 +34,8 @@ pub enum Command {
         /// Rule id (`pin-check/range-specifier`) or code (`PIN001`)
         rule: String,
     },
+    /// Write the project's SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) from its lockfile, offline
+    Sbom(SbomArgs),
     /// Approve a dependency's install script: an entry with its reason in chainward.toml, or
     /// with `--in` the package manager's own allowlist
     AllowScript(AllowScriptArgs),
@@ -168,4 +170,88 @@ pub struct AllowScriptArgs {
     /// Print the unified diff of the edit and write nothing
     #[arg(long)]
     pub diff: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomFormat {
+    CyclonedxJson,
+    SpdxJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomOmit {
+    Dev,
+    Optional,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SbomArgs {
+    #[command(subcommand)]
+    pub command: Option<SbomCommand>,
+    #[command(flatten)]
+    pub generate: SbomGenerateArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SbomCommand {
+    /// Compare two SBOMs (CycloneDX or SPDX JSON), or the SBOM at a git revision with the
+    /// working tree's: added, removed, upgraded and downgraded packages, hashes changed at the
+    /// same version, install scripts gained, source and licence changes, new dependency edges
+    Diff(SbomDiffArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+    Github,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SbomDiffArgs {
+    /// OLD and NEW SBOM files (or, with --base, nothing)
+    #[arg(value_name = "FILE", num_args = 0..=2)]
+    pub files: Vec<PathBuf>,
+    /// Compare the SBOM made from the lockfile at this git revision (read from git's objects)
+    /// with the working tree's
+    #[arg(long, value_name = "REF", conflicts_with = "files")]
+    pub base: Option<String>,
+    /// The project folder, with --base
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    /// Output: a table, JSON, a Markdown PR comment, or findings as GitHub annotations / SARIF
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Write to FILE instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest finding severity that makes the exit code 1 [default: warning]
+    #[arg(long, value_enum)]
+    pub severity_threshold: Option<Threshold>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SbomGenerateArgs {
+    /// The project folder (its package.json and the lockfile that covers it)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Document format
+    #[arg(long, value_enum, default_value_t = SbomFormat::CyclonedxJson)]
+    pub format: SbomFormat,
+    /// CycloneDX spec version
+    #[arg(long, value_name = "VERSION", default_value = "1.6", value_parser = ["1.5", "1.6"])]
+    pub spec_version: String,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No timestamp, and a serial number derived from the content (SPDX's required `created`
+    /// is `$SOURCE_DATE_EPOCH`, or 1970-01-01): the same lockfile gives the same bytes
+    #[arg(long)]
+    pub reproducible: bool,
+    /// Leave out dev or optional packages (repeatable)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub omit: Vec<SbomOmit>,
 }

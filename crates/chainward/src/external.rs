@@ -9,7 +9,15 @@ use chainward_core::Error;
 use chainward_core::rule::did_you_mean;
 
 /// Built-in command names, for did-you-mean.
-pub const BUILTIN: &[&str] = &["check", "fix", "rules", "explain", "allow-script", "help"];
+pub const BUILTIN: &[&str] = &[
+    "check",
+    "fix",
+    "rules",
+    "explain",
+    "allow-script",
+    "sbom",
+    "help",
+];
 
 pub fn run(args: &[OsString]) -> Result<ExitCode, Error> {
     let Some(name) = args.first().and_then(|a| a.to_str()) else {

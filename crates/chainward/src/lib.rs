@@ -6,3 +6,4 @@ pub mod cli;
 pub mod external;
 pub mod registry;
 pub mod run;
+pub mod sbom;

@@ -56,6 +56,7 @@ fn dispatch(command: Command) -> Result<ExitCode, chainward_core::Error> {
         Command::Rules { format } => rules(format),
         Command::Explain { rule } => explain(&rule),
         Command::AllowScript(args) => chainward::allow_script::run(&args),
+        Command::Sbom(args) => chainward::sbom::run(&args),
         Command::External(args) => external::run(&args),
     }
 }

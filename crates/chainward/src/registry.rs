@@ -9,6 +9,7 @@ pub static PLUGINS: &[&dyn Plugin] = &[
     &pin_check::PinCheck,
     &npm_ci::NpmCi,
     &install_scripts::InstallScripts,
+    &sbom_diff::SbomDiff,
 ];
 
 /// Every known rule: the engine's own, then each plugin's.

@@ -11,3 +11,4 @@ mod install_scripts;
 mod npm_ci;
 mod npm_oracle;
 mod pin_check;
+mod sbom;

@@ -1,0 +1,434 @@
+//! `chainward sbom`: the project's SBOM from its lockfile, offline; `chainward sbom diff`: what
+//! changed between two SBOMs or two git revisions, as a table, JSON, a Markdown PR comment, or
+//! findings (GitHub annotations, SARIF).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chainward_core::finding::Location;
+use chainward_core::project::{DiscoverOptions, join};
+use chainward_core::{Error, FileKind, Finding, Project, Severity, SourceFile, fix};
+use sbom_diff::cyclonedx::SpecVersion;
+use sbom_diff::diff::Change;
+use sbom_diff::{Format, Omit, Sbom};
+
+use crate::cli::{
+    DiffFormat, SbomArgs, SbomCommand, SbomDiffArgs, SbomFormat, SbomGenerateArgs, SbomOmit,
+    Threshold,
+};
+
+pub fn run(args: &SbomArgs) -> Result<ExitCode, Error> {
+    match &args.command {
+        Some(SbomCommand::Diff(diff)) => run_diff(diff),
+        None => generate(&args.generate),
+    }
+}
+
+fn generate(args: &SbomGenerateArgs) -> Result<ExitCode, Error> {
+    // Only the files an SBOM needs are read (package.json, then the lockfile and workspace
+    // manifests on demand): no walk of the tree.
+    let manifest = join(&args.path, "package.json");
+    if !manifest.is_file() {
+        return Err(Error::Usage(format!(
+            "{}: no package.json here (give the project folder)",
+            args.path.display()
+        )));
+    }
+    let project = Project::discover(&[manifest], &DiscoverOptions::default())?;
+    let omit = Omit {
+        dev: args.omit.contains(&SbomOmit::Dev),
+        optional: args.omit.contains(&SbomOmit::Optional),
+    };
+    let sbom = sbom_diff::from_project(&project, omit)?;
+    let format = match args.format {
+        SbomFormat::CyclonedxJson => {
+            Format::CycloneDx(SpecVersion::parse(&args.spec_version).unwrap_or(SpecVersion::V1_6))
+        }
+        SbomFormat::SpdxJson => Format::Spdx,
+    };
+    emit(
+        args.output.as_deref(),
+        sbom_diff::render(&sbom, format, args.reproducible),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn emit(output: Option<&Path>, text: String) -> Result<(), Error> {
+    match output {
+        Some(path) => fix::write_atomically(&BTreeMap::from([(path.to_path_buf(), text)])),
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::io(Path::new("<stdout>"), e)),
+    }
+}
+
+/// One side of a diff: the SBOM, and how to locate a package in what it was read from.
+struct Side {
+    label: String,
+    sbom: Sbom,
+}
+
+/// An SBOM file, or a lockfile (whose SBOM is generated: `sbom diff old/package-lock.json
+/// package-lock.json` works without writing SBOMs first).
+fn read_sbom(path: &Path) -> Result<(Side, Arc<SourceFile>), Error> {
+    let kind = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(FileKind::classify);
+    if let Some(kind) = kind.filter(|k| sbom_diff::is_lockfile(*k)) {
+        let project = Project::discover(&[path.to_path_buf()], &DiscoverOptions::default())?;
+        let file = project
+            .file_as(path, kind)
+            .ok_or_else(|| Error::Usage(format!("{}: no such file", path.display())))?;
+        let lock = sbom_diff::parsed(&file)?;
+        let sbom = sbom_diff::generate::generate(&project, &file, &lock, Omit::default());
+        return Ok((
+            Side {
+                label: format!("{} ({})", path.display(), lock.format()),
+                sbom,
+            },
+            file,
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let (format, sbom) = sbom_diff::read::read(&text).map_err(|message| Error::Parse {
+        path: path.to_path_buf(),
+        location: None,
+        message,
+    })?;
+    let file = Arc::new(SourceFile::in_memory(path, FileKind::PackageJson, text));
+    Ok((
+        Side {
+            label: format!("{} ({format})", path.display()),
+            sbom,
+        },
+        file,
+    ))
+}
+
+fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
+    let (old, new, findings, sources): (Side, Side, Vec<Finding>, Vec<Arc<SourceFile>>) = match (
+        &args.base,
+        args.files.as_slice(),
+    ) {
+        (Some(rev), []) => {
+            let project = Project::discover(
+                std::slice::from_ref(&args.project),
+                &DiscoverOptions::default(),
+            )?;
+            let base = project.at_revision(rev)?;
+            let old = sbom_diff::from_project(&base, Omit::default())?;
+            let file = sbom_diff::project_lockfile(&project)?;
+            let lock = sbom_diff::parsed(&file)?;
+            let new = sbom_diff::generate::generate(&project, &file, &lock, Omit::default());
+            let changes = sbom_diff::diff::diff(&old, &new);
+            let locate =
+                |name: &str, version: &str| sbom_diff::locate(&file, &lock, &new, name, version);
+            let findings = sbom_diff::rules::findings(&changes, &locate);
+            (
+                Side {
+                    label: format!("{} at {rev}", file.rel),
+                    sbom: old,
+                },
+                Side {
+                    label: format!("{} (working tree)", file.rel),
+                    sbom: new,
+                },
+                findings,
+                vec![Arc::clone(&file)],
+            )
+        }
+        (None, [a, b]) => {
+            let (old, _) = read_sbom(a)?;
+            let (new, new_file) = read_sbom(b)?;
+            let changes = sbom_diff::diff::diff(&old.sbom, &new.sbom);
+            let text = new_file.text().unwrap_or_default();
+            let lock = sbom_diff::is_lockfile(new_file.kind)
+                .then(|| sbom_diff::parsed(&new_file).ok())
+                .flatten();
+            let locate = |name: &str, version: &str| {
+                if let Some(lock) = &lock {
+                    return sbom_diff::locate(&new_file, lock, &new.sbom, name, version);
+                }
+                let purl = new
+                    .sbom
+                    .components
+                    .iter()
+                    .find(|c| c.name == name && c.version == version)
+                    .map(|c| c.purl.as_str())
+                    .unwrap_or(name);
+                Location::new(&new_file, sbom_diff::rules::find_span(text, purl))
+            };
+            let findings = sbom_diff::rules::findings(&changes, &locate);
+            (old, new, findings, vec![Arc::clone(&new_file)])
+        }
+        _ => {
+            return Err(Error::Usage(
+                    "`chainward sbom diff OLD NEW` compares two SBOM files; `chainward sbom diff --base REF` compares the lockfile at a git revision with the working tree".into(),
+                ));
+        }
+    };
+    let changes = sbom_diff::diff::diff(&old.sbom, &new.sbom);
+    let mut findings = findings;
+    findings.sort_by(|a, b| {
+        (&a.location.path, a.location.span.start, &a.rule).cmp(&(
+            &b.location.path,
+            b.location.span.start,
+            &b.rule,
+        ))
+    });
+    let text = match args.format {
+        DiffFormat::Text => table(&old, &new, &changes),
+        DiffFormat::Json => json(&old, &new, &changes),
+        DiffFormat::Markdown => markdown(&changes),
+        DiffFormat::Github | DiffFormat::Sarif => {
+            let rules = crate::registry::all_rules();
+            let lookup = |path: &Path| sources.iter().find(|s| s.path == path).cloned();
+            let report = chainward_report::Report {
+                findings: &findings,
+                rules: &rules,
+                sources: &lookup,
+                tool_version: env!("CARGO_PKG_VERSION"),
+                color: false,
+                summary: false,
+            };
+            let format = if args.format == DiffFormat::Github {
+                chainward_report::Format::Github
+            } else {
+                chainward_report::Format::Sarif
+            };
+            let mut buf = Vec::new();
+            chainward_report::render(format, &report, &mut buf)
+                .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
+            String::from_utf8_lossy(&buf).into_owned()
+        }
+    };
+    emit(args.output.as_deref(), text)?;
+    let threshold = match args.severity_threshold {
+        Some(Threshold::Info) => Severity::Info,
+        Some(Threshold::Error) => Severity::Error,
+        _ => Severity::Warning,
+    };
+    Ok(if findings.iter().any(|f| f.severity >= threshold) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `(kind, package, from, to)` for display.
+fn row(c: &Change) -> (&'static str, String, String, String) {
+    let short = |h: &str| format!("{}…", &h[..h.len().min(16)]);
+    match c {
+        Change::Added { name, version, .. } => {
+            ("added", name.clone(), String::new(), version.clone())
+        }
+        Change::Removed { name, version, .. } => {
+            ("removed", name.clone(), version.clone(), String::new())
+        }
+        Change::Upgraded { name, from, to } | Change::Downgraded { name, from, to } => {
+            (c.kind(), name.clone(), from.clone(), to.clone())
+        }
+        Change::HashChanged {
+            name,
+            version,
+            algorithm,
+            from,
+            to,
+        } => (
+            "hash-changed",
+            format!("{name}@{version}"),
+            format!("{algorithm} {}", short(from)),
+            format!("{algorithm} {}", short(to)),
+        ),
+        Change::LicenseChanged {
+            name,
+            version,
+            from,
+            to,
+        } => (
+            "license-changed",
+            format!("{name}@{version}"),
+            from.clone().unwrap_or_default(),
+            to.clone().unwrap_or_default(),
+        ),
+        Change::SourceChanged {
+            name,
+            version,
+            from,
+            to,
+        } => (
+            "source-changed",
+            format!("{name}@{version}"),
+            from.clone(),
+            to.clone(),
+        ),
+        Change::InstallScriptAdded { name, version }
+        | Change::InstallScriptRemoved { name, version }
+        | Change::DevToProd { name, version }
+        | Change::ProdToDev { name, version } => (
+            c.kind(),
+            format!("{name}@{version}"),
+            String::new(),
+            String::new(),
+        ),
+        Change::EdgeAdded { from, to } | Change::EdgeRemoved { from, to } => (
+            c.kind(),
+            format!("{from} → {to}"),
+            String::new(),
+            String::new(),
+        ),
+        Change::RequiredBy { name, by } => (
+            c.kind(),
+            format!("{by} → {name}"),
+            String::new(),
+            String::new(),
+        ),
+    }
+}
+
+/// Counts by kind, in a fixed order, for summaries.
+fn summary(changes: &[Change]) -> Vec<(&'static str, usize)> {
+    let order = [
+        "hash-changed",
+        "added",
+        "removed",
+        "upgraded",
+        "downgraded",
+        "install-script-added",
+        "install-script-removed",
+        "source-changed",
+        "license-changed",
+        "dev-to-prod",
+        "prod-to-dev",
+        "edge-added",
+        "edge-removed",
+    ];
+    order
+        .iter()
+        .map(|k| (*k, changes.iter().filter(|c| c.kind() == *k).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn summary_line(changes: &[Change]) -> String {
+    let parts: Vec<String> = summary(changes)
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.replace('-', " ")))
+        .collect();
+    if parts.is_empty() {
+        "no changes".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// What the table and the Markdown show (who requires an added package is in JSON and in the
+/// findings).
+fn shown(changes: &[Change]) -> impl Iterator<Item = &Change> {
+    changes
+        .iter()
+        .filter(|c| !matches!(c, Change::RequiredBy { .. }))
+}
+
+fn table(old: &Side, new: &Side, changes: &[Change]) -> String {
+    let rows: Vec<_> = shown(changes).map(row).collect();
+    let w_kind = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(4);
+    let w_pkg = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(7);
+    let w_from = rows.iter().map(|r| r.2.len()).max().unwrap_or(0).max(4);
+    let mut out = format!("--- {}\n+++ {}\n", old.label, new.label);
+    if !rows.is_empty() {
+        out.push_str(&format!(
+            "{:<w_kind$}  {:<w_pkg$}  {:<w_from$}  TO\n",
+            "KIND", "PACKAGE", "FROM"
+        ));
+        for (kind, pkg, from, to) in &rows {
+            let line = format!("{kind:<w_kind$}  {pkg:<w_pkg$}  {from:<w_from$}  {to}");
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!(
+        "\n{} → {} components: {}.\n",
+        old.sbom.components.len(),
+        new.sbom.components.len(),
+        summary_line(changes)
+    ));
+    out
+}
+
+fn json(old: &Side, new: &Side, changes: &[Change]) -> String {
+    let counts: serde_json::Map<String, serde_json::Value> = summary(changes)
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n.into()))
+        .collect();
+    let doc = serde_json::json!({
+        "version": 1,
+        "old": { "source": old.label, "components": old.sbom.components.len() },
+        "new": { "source": new.label, "components": new.sbom.components.len() },
+        "summary": counts,
+        "changes": changes,
+    });
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn markdown(changes: &[Change]) -> String {
+    let mut out = format!("### SBOM diff: {}\n\n", summary_line(changes));
+    let tampered: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::HashChanged { name, version, .. } => Some(format!("`{name}@{version}`")),
+            _ => None,
+        })
+        .collect();
+    if !tampered.is_empty() {
+        out.push_str(&format!(
+            "> [!CAUTION]\n> Same version, different hash (possible tampering): {}\n\n",
+            tampered.join(", ")
+        ));
+    }
+    let sections: [(&str, &[&str]); 6] = [
+        ("Added", &["added"]),
+        ("Removed", &["removed"]),
+        ("Upgraded and downgraded", &["upgraded", "downgraded"]),
+        (
+            "Install scripts, sources, licences",
+            &[
+                "hash-changed",
+                "install-script-added",
+                "install-script-removed",
+                "source-changed",
+                "license-changed",
+            ],
+        ),
+        (
+            "Moved between dev and prod",
+            &["dev-to-prod", "prod-to-dev"],
+        ),
+        ("Dependency edges", &["edge-added", "edge-removed"]),
+    ];
+    for (title, kinds) in sections {
+        let rows: Vec<_> = shown(changes)
+            .filter(|c| kinds.contains(&c.kind()))
+            .map(row)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "<details><summary>{title} ({})</summary>\n\n| change | package | from | to |\n|---|---|---|---|\n",
+            rows.len()
+        ));
+        for (kind, pkg, from, to) in rows {
+            out.push_str(&format!("| {kind} | `{pkg}` | {from} | {to} |\n"));
+        }
+        out.push_str("\n</details>\n\n");
+    }
+    out
+}

@@ -1,0 +1,425 @@
+//! The supply-chain-aware diff of two SBOMs. Components are matched by their purl without the
+//! version (and without qualifiers), so an upgrade is one row, not an add and a remove; where
+//! one name is installed at several versions, versions present on both sides are compared and
+//! the rest are paired in order (lowest with lowest) before what is left counts as added or
+//! removed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::model::{Component, Sbom, Source};
+
+/// One difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Change {
+    Added {
+        name: String,
+        version: String,
+        purl: String,
+    },
+    Removed {
+        name: String,
+        version: String,
+        purl: String,
+    },
+    Upgraded {
+        name: String,
+        from: String,
+        to: String,
+    },
+    Downgraded {
+        name: String,
+        from: String,
+        to: String,
+    },
+    /// Same name and version, another hash: what was published under that version changed, or
+    /// the lockfile was tampered with.
+    HashChanged {
+        name: String,
+        version: String,
+        algorithm: String,
+        from: String,
+        to: String,
+    },
+    LicenseChanged {
+        name: String,
+        version: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    /// Where it is fetched from changed kind (registry → git or URL) or host.
+    SourceChanged {
+        name: String,
+        version: String,
+        from: String,
+        to: String,
+    },
+    InstallScriptAdded {
+        name: String,
+        version: String,
+    },
+    InstallScriptRemoved {
+        name: String,
+        version: String,
+    },
+    /// Moved between development-only and shipped.
+    DevToProd {
+        name: String,
+        version: String,
+    },
+    ProdToDev {
+        name: String,
+        version: String,
+    },
+    /// A dependency edge, by package name.
+    EdgeAdded {
+        from: String,
+        to: String,
+    },
+    EdgeRemoved {
+        from: String,
+        to: String,
+    },
+    /// An added package, and one package that requires it (one per edge).
+    RequiredBy {
+        name: String,
+        by: String,
+    },
+}
+
+impl Change {
+    /// The package the change is about (the edge's target for edges).
+    pub fn subject(&self) -> &str {
+        match self {
+            Change::Added { name, .. }
+            | Change::Removed { name, .. }
+            | Change::Upgraded { name, .. }
+            | Change::Downgraded { name, .. }
+            | Change::HashChanged { name, .. }
+            | Change::LicenseChanged { name, .. }
+            | Change::SourceChanged { name, .. }
+            | Change::InstallScriptAdded { name, .. }
+            | Change::InstallScriptRemoved { name, .. }
+            | Change::DevToProd { name, .. }
+            | Change::ProdToDev { name, .. } => name,
+            Change::EdgeAdded { to, .. } | Change::EdgeRemoved { to, .. } => to,
+            Change::RequiredBy { name, .. } => name,
+        }
+    }
+
+    /// The kind, as written in JSON (`hash-changed`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::Added { .. } => "added",
+            Change::Removed { .. } => "removed",
+            Change::Upgraded { .. } => "upgraded",
+            Change::Downgraded { .. } => "downgraded",
+            Change::HashChanged { .. } => "hash-changed",
+            Change::LicenseChanged { .. } => "license-changed",
+            Change::SourceChanged { .. } => "source-changed",
+            Change::InstallScriptAdded { .. } => "install-script-added",
+            Change::InstallScriptRemoved { .. } => "install-script-removed",
+            Change::DevToProd { .. } => "dev-to-prod",
+            Change::ProdToDev { .. } => "prod-to-dev",
+            Change::EdgeAdded { .. } => "edge-added",
+            Change::EdgeRemoved { .. } => "edge-removed",
+            Change::RequiredBy { .. } => "required-by",
+        }
+    }
+}
+
+/// `pkg:npm/%40s/a@1.0.0?x=y#z` → `pkg:npm/%40s/a`.
+pub fn purl_key(purl: &str) -> &str {
+    let end = purl.find(['?', '#']).unwrap_or(purl.len());
+    let base = &purl[..end];
+    // The version follows the last `@` after the last `/` (a scope's `@` is encoded as %40).
+    let slash = base.rfind('/').unwrap_or(0);
+    match base[slash..].find('@') {
+        Some(at) => &base[..slash + at],
+        None => base,
+    }
+}
+
+fn source_label(c: &Component) -> String {
+    match Source::of(c.distribution.as_deref()) {
+        Source::Registry(Some(url)) => format!("registry {}", host(&url)),
+        Source::Registry(None) => "registry".into(),
+        Source::Git(url) => format!("git {url}"),
+        Source::Url(url) => format!("url {url}"),
+    }
+}
+
+fn host(url: &str) -> &str {
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest.split('/').next().unwrap_or(rest))
+}
+
+fn cmp_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    match (
+        node_semver::Version::parse(a).ok(),
+        node_semver::Version::parse(b).ok(),
+    ) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+/// The differences from `old` to `new`, in a stable order (by package, then kind).
+pub fn diff(old: &Sbom, new: &Sbom) -> Vec<Change> {
+    let index = |s: &'_ Sbom| -> BTreeMap<String, Vec<Component>> {
+        let mut out: BTreeMap<String, Vec<Component>> = BTreeMap::new();
+        for c in &s.components {
+            out.entry(purl_key(&c.purl).to_string())
+                .or_default()
+                .push(c.clone());
+        }
+        for list in out.values_mut() {
+            list.sort_by(|a, b| cmp_versions(&a.version, &b.version));
+            list.dedup_by(|a, b| a.version == b.version && a.hashes == b.hashes);
+        }
+        out
+    };
+    let (before, after) = (index(old), index(new));
+    let mut changes = Vec::new();
+    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for key in keys {
+        let empty = Vec::new();
+        let olds = before.get(key).unwrap_or(&empty);
+        let news = after.get(key).unwrap_or(&empty);
+        let mut left: Vec<&Component> = Vec::new();
+        let mut right: Vec<&Component> = news.iter().collect();
+        for o in olds {
+            match right.iter().position(|n| n.version == o.version) {
+                Some(i) => compare(o, right.remove(i), &mut changes),
+                None => left.push(o),
+            }
+        }
+        let pairs = left.len().min(right.len());
+        for (o, n) in left.iter().zip(&right).take(pairs) {
+            let (from, to) = (o.version.clone(), n.version.clone());
+            changes.push(match cmp_versions(&to, &from) {
+                std::cmp::Ordering::Less => Change::Downgraded {
+                    name: n.name.clone(),
+                    from,
+                    to,
+                },
+                _ => Change::Upgraded {
+                    name: n.name.clone(),
+                    from,
+                    to,
+                },
+            });
+            compare_attributes(o, n, &mut changes);
+        }
+        for o in &left[pairs..] {
+            changes.push(Change::Removed {
+                name: o.name.clone(),
+                version: o.version.clone(),
+                purl: o.purl.clone(),
+            });
+        }
+        for n in &right[pairs..] {
+            changes.push(Change::Added {
+                name: n.name.clone(),
+                version: n.version.clone(),
+                purl: n.purl.clone(),
+            });
+            if n.has_install_script == Some(true) {
+                changes.push(Change::InstallScriptAdded {
+                    name: n.name.clone(),
+                    version: n.version.clone(),
+                });
+            }
+        }
+    }
+    // Edges by package name: a new path to a package shows up even when no version changed.
+    let edges = |s: &Sbom| -> BTreeSet<(String, String)> {
+        let names: BTreeMap<&str, &str> = s
+            .root
+            .iter()
+            .chain(&s.components)
+            .map(|c| (c.bom_ref.as_str(), c.name.as_str()))
+            .collect();
+        s.dependencies
+            .iter()
+            .flat_map(|(from, tos)| tos.iter().map(move |to| (from, to)))
+            .filter_map(|(from, to)| {
+                Some((
+                    names.get(from.as_str())?.to_string(),
+                    names.get(to.as_str())?.to_string(),
+                ))
+            })
+            .collect()
+    };
+    // Only edges between packages present on both sides: an edge to or from a package that
+    // is itself added or removed says nothing its own row does not (the finding for an added
+    // package names what requires it).
+    let names = |s: &Sbom| -> BTreeSet<String> {
+        s.root
+            .iter()
+            .chain(&s.components)
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let both: BTreeSet<String> = names(old).intersection(&names(new)).cloned().collect();
+    let (e_old, e_new) = (edges(old), edges(new));
+    let mut edge_changes = Vec::new();
+    for (from, to) in e_new.difference(&e_old) {
+        if both.contains(from) && both.contains(to) {
+            edge_changes.push(Change::EdgeAdded {
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+    }
+    for (from, to) in e_old.difference(&e_new) {
+        if both.contains(from) && both.contains(to) {
+            edge_changes.push(Change::EdgeRemoved {
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+    }
+    // Who requires each added package, for the findings.
+    for (from, to) in e_new.difference(&e_old) {
+        if !both.contains(to) {
+            edge_changes.push(Change::RequiredBy {
+                name: to.clone(),
+                by: from.clone(),
+            });
+        }
+    }
+    changes.extend(edge_changes);
+    changes
+}
+
+/// The same version on both sides.
+fn compare(o: &Component, n: &Component, out: &mut Vec<Change>) {
+    for (alg, hex) in &n.hashes {
+        if let Some((_, before)) = o.hashes.iter().find(|(a, _)| a == alg)
+            && before != hex
+        {
+            out.push(Change::HashChanged {
+                name: n.name.clone(),
+                version: n.version.clone(),
+                algorithm: alg.clone(),
+                from: before.clone(),
+                to: hex.clone(),
+            });
+            return compare_attributes(o, n, out);
+        }
+    }
+    if let (Some(before), Some(after)) = (&o.yarn_checksum, &n.yarn_checksum)
+        && before != after
+    {
+        out.push(Change::HashChanged {
+            name: n.name.clone(),
+            version: n.version.clone(),
+            algorithm: "yarn checksum".into(),
+            from: before.clone(),
+            to: after.clone(),
+        });
+    }
+    compare_attributes(o, n, out);
+}
+
+/// What can change with or without a version change.
+fn compare_attributes(o: &Component, n: &Component, out: &mut Vec<Change>) {
+    let (name, version) = (n.name.clone(), n.version.clone());
+    let lic = |c: &Component| c.license.as_ref().map(|l| l.text().to_string());
+    if o.license.is_some() && n.license.is_some() && lic(o) != lic(n) {
+        out.push(Change::LicenseChanged {
+            name: name.clone(),
+            version: version.clone(),
+            from: lic(o),
+            to: lic(n),
+        });
+    }
+    let (from, to) = (source_label(o), source_label(n));
+    let comparable = o.distribution.is_some() && n.distribution.is_some()
+        || !from.starts_with("registry")
+        || !to.starts_with("registry");
+    if comparable && from != to {
+        out.push(Change::SourceChanged {
+            name: name.clone(),
+            version: version.clone(),
+            from,
+            to,
+        });
+    }
+    match (o.has_install_script, n.has_install_script) {
+        (Some(false) | None, Some(true)) => out.push(Change::InstallScriptAdded {
+            name: name.clone(),
+            version: version.clone(),
+        }),
+        (Some(true), Some(false)) => out.push(Change::InstallScriptRemoved {
+            name: name.clone(),
+            version: version.clone(),
+        }),
+        _ => {}
+    }
+    match (o.dev, n.dev) {
+        (true, false) => out.push(Change::DevToProd { name, version }),
+        (false, true) => out.push(Change::ProdToDev { name, version }),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comp(name: &str, version: &str, hash: &str) -> Component {
+        Component {
+            bom_ref: format!("{name}@{version}"),
+            name: name.into(),
+            version: version.into(),
+            purl: crate::model::purl(name, version, None),
+            hashes: vec![("SHA-512".into(), hash.into())],
+            ..Component::default()
+        }
+    }
+
+    #[test]
+    fn purl_keys_drop_version_and_qualifiers() {
+        assert_eq!(purl_key("pkg:npm/%40s/a@1.0.0?vcs_url=x"), "pkg:npm/%40s/a");
+        assert_eq!(purl_key("pkg:npm/a@1.0.0"), "pkg:npm/a");
+        assert_eq!(purl_key("pkg:npm/a"), "pkg:npm/a");
+    }
+
+    #[test]
+    fn upgrades_are_one_row_and_tampering_is_seen() {
+        let old = Sbom {
+            components: vec![
+                comp("a", "1.0.0", "aa"),
+                comp("b", "2.0.0", "bb"),
+                comp("c", "1.0.0", "cc"),
+            ],
+            ..Sbom::default()
+        };
+        let new = Sbom {
+            components: vec![
+                comp("a", "1.1.0", "a2"),
+                comp("b", "2.0.0", "XX"),
+                comp("d", "1.0.0", "dd"),
+            ],
+            ..Sbom::default()
+        };
+        let changes = diff(&old, &new);
+        let kinds: Vec<(&str, &str)> = changes.iter().map(|c| (c.kind(), c.subject())).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("upgraded", "a"),
+                ("hash-changed", "b"),
+                ("removed", "c"),
+                ("added", "d")
+            ]
+        );
+        assert!(diff(&new, &new).is_empty());
+        let down: Vec<&str> = diff(&new, &old).iter().map(Change::kind).collect();
+        assert!(down.contains(&"downgraded"));
+    }
+}

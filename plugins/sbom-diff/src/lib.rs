@@ -1,0 +1,305 @@
+//! sbom-diff: CycloneDX and SPDX SBOMs from the lockfile of any format, offline and instant;
+//! and (next) the supply-chain-aware diff of two SBOMs or two git revisions.
+
+pub mod cyclonedx;
+pub mod diff;
+pub mod generate;
+pub mod model;
+pub mod read;
+pub mod rules;
+pub mod spdx;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chainward_core::config::PluginConfig;
+use chainward_core::finding::Location;
+use chainward_core::project::join;
+use chainward_core::{Error, FileKind, Finding, Plugin, Project, Rule, SourceFile};
+use chainward_npm::model::{AnyLock, any_lockfile, any_lockfile_for};
+
+pub use generate::Omit;
+pub use model::Sbom;
+
+/// The sbom-diff plugin: with `--base REF`, what the change does to each lockfile's SBOM.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SbomDiff;
+
+/// Whether files of this kind are lockfiles an SBOM is made from.
+pub fn is_lockfile(kind: FileKind) -> bool {
+    matches!(
+        kind,
+        FileKind::NpmLock
+            | FileKind::NpmShrinkwrap
+            | FileKind::PnpmLock
+            | FileKind::YarnLock
+            | FileKind::BunLock
+    )
+}
+
+impl Plugin for SbomDiff {
+    fn id(&self) -> &'static str {
+        "sbom-diff"
+    }
+
+    fn summary(&self) -> &'static str {
+        "what a change does to the SBOM (with --base): new packages, changed hashes, new install scripts, source moves, downgrades, licence changes"
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        rules::RULES
+    }
+
+    fn check(&self, project: &Project, _config: &PluginConfig) -> Vec<Finding> {
+        let Some(base) = project.base() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for file in project.files().iter().filter(|f| is_lockfile(f.kind)) {
+            let Some(lock) = any_lockfile(file) else {
+                continue;
+            };
+            let now = generate::generate(project, file, &lock, Omit::default());
+            // The lockfile as it was (a lockfile new in this change: every package is new).
+            let before = base
+                .files()
+                .iter()
+                .find(|f| f.path == file.path)
+                .and_then(|old| {
+                    let old_lock = any_lockfile(old)?;
+                    Some(generate::generate(base, old, &old_lock, Omit::default()))
+                })
+                .unwrap_or_default();
+            // A gained install script is install-scripts/new-install-script's in `check`
+            // (with its approval status); reporting it twice helps no one.
+            let changes: Vec<diff::Change> = diff::diff(&before, &now)
+                .into_iter()
+                .filter(|c| !matches!(c, diff::Change::InstallScriptAdded { .. }))
+                .collect();
+            let locate = |name: &str, version: &str| locate(file, &lock, &now, name, version);
+            out.extend(rules::findings(&changes, &locate));
+        }
+        out
+    }
+}
+
+/// A package's entry in the lockfile it came from.
+pub fn locate(
+    file: &SourceFile,
+    lock: &AnyLock<'_>,
+    sbom: &Sbom,
+    name: &str,
+    version: &str,
+) -> Location {
+    let path = sbom
+        .components
+        .iter()
+        .find(|c| c.name == name && c.version == version)
+        .and_then(|c| c.path.as_deref());
+    let span = path
+        .and_then(|p| match lock {
+            AnyLock::Npm(npm) => npm.entry_span(p),
+            AnyLock::Other(other) => other
+                .packages
+                .iter()
+                .find(|pkg| pkg.key == p)
+                .map(|pkg| pkg.span.clone()),
+        })
+        .unwrap_or(0..0);
+    Location::new(file, span)
+}
+
+/// The SBOM formats chainward writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    CycloneDx(cyclonedx::SpecVersion),
+    Spdx,
+}
+
+/// The SBOM of the project rooted at `project.root`, from the lockfile that covers its
+/// package.json; an error naming the file when there is none or it does not parse.
+pub fn from_project(project: &Project, omit: Omit) -> Result<Sbom, Error> {
+    let file = project_lockfile(project)?;
+    let lock = parsed(&file)?;
+    Ok(generate::generate(project, &file, &lock, omit))
+}
+
+/// The lockfile that covers the project root's package.json.
+pub fn project_lockfile(project: &Project) -> Result<std::sync::Arc<SourceFile>, Error> {
+    let manifest = join(&project.root, "package.json");
+    let Some((file, _)) = any_lockfile_for(project, &manifest) else {
+        return Err(Error::Usage(format!(
+            "{}: no lockfile covers this package.json; an SBOM is made from the lockfile (`npm install --package-lock-only --ignore-scripts` writes one)",
+            manifest.display()
+        )));
+    };
+    Ok(file)
+}
+
+/// The parsed lockfile, or its parse error as an error naming the file and line.
+pub fn parsed(file: &SourceFile) -> Result<AnyLock<'_>, Error> {
+    let Some(lock) = any_lockfile(file) else {
+        return Err(match file.error() {
+            Some(e) => {
+                let at = Location::new(file, e.span.clone()).start;
+                Error::Parse {
+                    path: file.path.clone(),
+                    location: Some((at.line, at.column)),
+                    message: e.message.clone(),
+                }
+            }
+            None => Error::Usage(format!(
+                "{}: not a lockfile chainward reads",
+                file.path.display()
+            )),
+        });
+    };
+    Ok(lock)
+}
+
+/// Render `sbom`. With `reproducible`, no wall-clock time and a serial number derived from the
+/// content; otherwise now and a serial number unique to this run.
+pub fn render(sbom: &Sbom, format: Format, reproducible: bool) -> String {
+    let content = fingerprint(sbom);
+    let (time, unique) = if reproducible {
+        let epoch = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        (epoch, content)
+    } else {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let salt = fnv(
+            format!("{}:{}:{}", now.as_nanos(), std::process::id(), content).as_bytes(),
+            0,
+        );
+        (
+            now.as_secs(),
+            (content ^ u128::from(salt)) ^ (u128::from(salt) << 64),
+        )
+    };
+    let uuid = uuid(unique);
+    match format {
+        Format::CycloneDx(spec) => cyclonedx::write(
+            sbom,
+            &cyclonedx::Meta {
+                spec,
+                serial: format!("urn:uuid:{uuid}"),
+                timestamp: (!reproducible).then(|| rfc3339(time)),
+            },
+        ),
+        Format::Spdx => {
+            let name = sbom
+                .root
+                .as_ref()
+                .map(|r| r.name.replace(['@', '/'], "-"))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "project".into());
+            spdx::write(
+                sbom,
+                &spdx::Meta {
+                    namespace: format!(
+                        "https://spdx.org/spdxdocs/chainward/{}/{uuid}",
+                        name.trim_matches('-')
+                    ),
+                    created: rfc3339(time),
+                },
+            )
+        }
+    }
+}
+
+/// 128 bits that change when anything in the SBOM does (two FNV-1a passes).
+fn fingerprint(sbom: &Sbom) -> u128 {
+    let mut text = String::new();
+    for c in sbom.root.iter().chain(&sbom.components) {
+        text.push_str(&c.bom_ref);
+        text.push('\u{1}');
+        text.push_str(&c.purl);
+        for (alg, hex) in &c.hashes {
+            text.push_str(alg);
+            text.push_str(hex);
+        }
+        if let Some(l) = &c.license {
+            text.push_str(l.text());
+        }
+        text.push(match c.scope {
+            model::Scope::Required => 'r',
+            model::Scope::Optional => 'o',
+            model::Scope::Excluded => 'x',
+        });
+        text.push('\n');
+    }
+    for (from, to) in &sbom.dependencies {
+        text.push_str(from);
+        for t in to {
+            text.push(' ');
+            text.push_str(t);
+        }
+        text.push('\n');
+    }
+    (u128::from(fnv(text.as_bytes(), 0)) << 64) | u128::from(fnv(text.as_bytes(), 1))
+}
+
+fn fnv(bytes: &[u8], seed: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A UUID-shaped string (version 5 nibble, RFC 4122 variant) from 128 bits.
+fn uuid(bits: u128) -> String {
+    let mut b = bits.to_be_bytes();
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_uuids_are_well_formed() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        let u = uuid(u128::MAX);
+        assert_eq!(u, "ffffffff-ffff-5fff-bfff-ffffffffffff");
+    }
+}
