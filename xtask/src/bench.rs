@@ -1,5 +1,6 @@
-//! `cargo xtask bench`: whole-process wall time of `chainward check` on real projects, side by
-//! side with peer tools on the same input in the same run, reported as ratios.
+//! `cargo xtask bench`: whole-process wall time of `chainward check` and `chainward sbom` on real
+//! projects, side by side with peer tools (lockfile-lint, cyclonedx-npm) on the same input in the
+//! same run, reported as ratios.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -102,6 +103,39 @@ pub fn run(args: &[String]) -> Result<()> {
                 ratio(rss.saturating_sub(small)),
             );
         }
+        // SBOM generation, side by side with cyclonedx-npm on the npm lockfiles.
+        let sbom = time(runs, || {
+            Command::new(&exe)
+                .args(["sbom", "--reproducible", "."])
+                .current_dir(&dir)
+                .output()
+        })?;
+        report("chainward sbom", &sbom, None);
+        if peers && target.lockfile == "package-lock.json" {
+            match cyclonedx_npm(&root) {
+                Ok(bin) => {
+                    let out = root.join("target/bench-tools/bom.json");
+                    let peer = time(runs.clamp(1, 3), || {
+                        Command::new("node")
+                            .arg(&bin)
+                            .args([
+                                "--package-lock-only",
+                                "--output-reproducible",
+                                "--ignore-npm-errors",
+                                "--output-file",
+                            ])
+                            .arg(&out)
+                            .current_dir(&dir)
+                            .output()
+                    });
+                    match peer {
+                        Ok(peer) => report("cyclonedx-npm 4.2 (node)", &peer, Some(&sbom)),
+                        Err(e) => println!("  cyclonedx-npm: not run ({e})"),
+                    }
+                }
+                Err(e) => println!("  cyclonedx-npm: not installed ({e})"),
+            }
+        }
         if let (true, Some(peer_type)) = (peers, target.peer_type) {
             // lockfile-lint validates hosts, https, integrity and package names of an npm
             // lockfile: the closest peer (the flags issue 3 names).
@@ -136,6 +170,30 @@ pub fn run(args: &[String]) -> Result<()> {
         println!();
     }
     Ok(())
+}
+
+/// Install cyclonedx-npm once into target/bench-tools and return its entry script.
+fn cyclonedx_npm(root: &Path) -> Result<PathBuf> {
+    let prefix = root.join("target/bench-tools");
+    let bin = prefix.join("node_modules/@cyclonedx/cyclonedx-npm/bin/cyclonedx-npm-cli.js");
+    if !bin.is_file() {
+        let status = Command::new("npm")
+            .args([
+                "install",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
+            .arg(&prefix)
+            .arg("@cyclonedx/cyclonedx-npm@4.2.1")
+            .status()
+            .context("running npm install @cyclonedx/cyclonedx-npm")?;
+        if !status.success() {
+            bail!("npm install @cyclonedx/cyclonedx-npm@4.2.1 failed");
+        }
+    }
+    Ok(bin)
 }
 
 /// Install lockfile-lint once into target/bench-tools and return its entry script.

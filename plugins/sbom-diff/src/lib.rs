@@ -55,15 +55,19 @@ impl Plugin for SbomDiff {
         };
         let mut out = Vec::new();
         for file in project.files().iter().filter(|f| is_lockfile(f.kind)) {
+            let old = base.files().iter().find(|f| f.path == file.path);
+            // Most changes leave the lockfile alone: nothing to generate twice.
+            if let (Some(old), Ok(now)) = (old, file.text())
+                && old.text().is_ok_and(|t| t == now)
+            {
+                continue;
+            }
             let Some(lock) = any_lockfile(file) else {
                 continue;
             };
             let now = generate::generate(project, file, &lock, Omit::default());
             // The lockfile as it was (a lockfile new in this change: every package is new).
-            let before = base
-                .files()
-                .iter()
-                .find(|f| f.path == file.path)
+            let before = old
                 .and_then(|old| {
                     let old_lock = any_lockfile(old)?;
                     Some(generate::generate(base, old, &old_lock, Omit::default()))

@@ -221,7 +221,12 @@ pub fn hashes(integrity: &str) -> Vec<(String, String)> {
         };
         let b64 = b64.split('?').next().unwrap_or(b64);
         if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) {
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+            let mut hex = String::with_capacity(bytes.len() * 2);
+            for b in bytes {
+                hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+                hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
+            }
             out.push((name.to_string(), hex));
         }
     }
