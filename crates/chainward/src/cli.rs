@@ -199,6 +199,16 @@ pub enum SbomCommand {
     /// working tree's: added, removed, upgraded and downgraded packages, hashes changed at the
     /// same version, install scripts gained, source and licence changes, new dependency edges
     Diff(SbomDiffArgs),
+    /// Check a CycloneDX (1.2–1.7) or SPDX (2.2/2.3) JSON document: errors name the value by
+    /// JSON pointer, line and column; `--schema` also validates against a JSON schema file
+    Validate {
+        /// The SBOM file
+        file: PathBuf,
+        /// A JSON schema to validate against as well (e.g. the official bom-1.6.schema.json;
+        /// schemas it refers to are looked up beside it by file name)
+        #[arg(long, value_name = "SCHEMA")]
+        schema: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

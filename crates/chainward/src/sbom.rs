@@ -23,6 +23,7 @@ use crate::cli::{
 pub fn run(args: &SbomArgs) -> Result<ExitCode, Error> {
     match &args.command {
         Some(SbomCommand::Diff(diff)) => run_diff(diff),
+        Some(SbomCommand::Validate { file, schema }) => validate(file, schema.as_deref()),
         None => generate(&args.generate),
     }
 }
@@ -431,4 +432,134 @@ fn markdown(changes: &[Change]) -> String {
         out.push_str("\n</details>\n\n");
     }
     out
+}
+
+fn validate(path: &Path, schema: Option<&Path>) -> Result<ExitCode, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let file = SourceFile::in_memory(path, FileKind::PackageJson, text.clone());
+    let at = |span: std::ops::Range<usize>| Location::new(&file, span).start;
+    let (kind, mut problems) = sbom_diff::validate::validate(&text).map_err(|p| {
+        let lc = at(p.span.clone());
+        Error::Parse {
+            path: path.to_path_buf(),
+            location: Some((lc.line, lc.column)),
+            message: p.message,
+        }
+    })?;
+    let mut lines: Vec<String> = Vec::new();
+    problems.sort_by_key(|p| p.span.start);
+    for p in &problems {
+        let lc = at(p.span.clone());
+        lines.push(format!(
+            "{}:{}:{}: {}: {}",
+            path.display(),
+            lc.line,
+            lc.column,
+            p.pointer,
+            p.message
+        ));
+    }
+    if let Some(schema) = schema {
+        for error in schema_errors(&text, schema)? {
+            lines.push(format!("{}: schema: {error}", path.display()));
+        }
+    }
+    let label = match &kind {
+        sbom_diff::validate::Kind::CycloneDx(v) => format!("CycloneDX {v}"),
+        sbom_diff::validate::Kind::Spdx(v) => v.clone(),
+    };
+    let mut out = std::io::stdout().lock();
+    let io = |e| Error::io(Path::new("<stdout>"), e);
+    for line in &lines {
+        writeln!(out, "{line}").map_err(io)?;
+    }
+    if lines.is_empty() {
+        writeln!(out, "{}: valid {label}", path.display()).map_err(io)?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        writeln!(
+            out,
+            "{}: {} problem(s) in this {label} document",
+            path.display(),
+            lines.len()
+        )
+        .map_err(io)?;
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Validate against a JSON schema file with boon; schemas it refers to (`spdx.schema.json`,
+/// `jsf-0.82.schema.json`) are loaded from the same folder, by file name.
+fn schema_errors(text: &str, schema: &Path) -> Result<Vec<String>, Error> {
+    let load = |p: &Path| -> Result<serde_json::Value, Error> {
+        let t = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+        serde_json::from_str(&t).map_err(|e| Error::Parse {
+            path: p.to_path_buf(),
+            location: Some((e.line(), e.column())),
+            message: e.to_string(),
+        })
+    };
+    let root = load(schema)?;
+    let id = root["$id"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("file:///{}", schema.display()));
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    let base = id.rsplit_once('/').map(|(b, _)| b.to_string());
+    if let Some(dir) = schema.parent()
+        && let Ok(entries) = std::fs::read_dir(dir)
+    {
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p == schema || p.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let Ok(value) = load(&p) else { continue };
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(base) = &base {
+                let _ = compiler.add_resource(&format!("{base}/{name}"), value.clone());
+            }
+            if let Some(own) = value["$id"].as_str().map(str::to_string) {
+                let _ = compiler.add_resource(&own, value);
+            }
+        }
+    }
+    compiler
+        .add_resource(&id, root)
+        .map_err(|e| Error::Usage(format!("{}: {e}", schema.display())))?;
+    let mut schemas = boon::Schemas::new();
+    let index = compiler.compile(&id, &mut schemas).map_err(|e| {
+        Error::Usage(format!(
+            "{}: not a usable JSON schema: {e}",
+            schema.display()
+        ))
+    })?;
+    let doc: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    Ok(match schemas.validate(&doc, index) {
+        Ok(()) => Vec::new(),
+        Err(e) => {
+            let mut out = Vec::new();
+            collect(&e.detailed_output(), &mut out);
+            if out.is_empty() {
+                out.push(e.to_string());
+            }
+            out
+        }
+    })
+}
+
+fn collect(unit: &boon::OutputUnit<'_, '_, '_>, out: &mut Vec<String>) {
+    match &unit.error {
+        boon::OutputError::Leaf(kind) => {
+            let at = unit.instance_location.to_string();
+            let at = if at.is_empty() { "/".to_string() } else { at };
+            out.push(format!("{at}: {kind}"));
+        }
+        boon::OutputError::Branch(children) => {
+            for child in children {
+                collect(child, out);
+            }
+        }
+    }
 }

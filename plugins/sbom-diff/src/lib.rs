@@ -8,6 +8,7 @@ pub mod model;
 pub mod read;
 pub mod rules;
 pub mod spdx;
+pub mod validate;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
