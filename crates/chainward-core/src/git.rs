@@ -61,6 +61,13 @@ impl Git {
         real.strip_prefix(&self.workdir).ok().map(Path::to_path_buf)
     }
 
+    /// The URL of a remote (`origin`), as configured.
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        let remote = repo.find_remote(name).ok()?;
+        remote.url().ok().map(str::to_string)
+    }
+
     /// Check that `rev` names a commit.
     pub fn resolve(&self, rev: &str) -> Result<(), String> {
         let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());

@@ -17,6 +17,7 @@ pub mod online;
 pub mod project;
 pub mod rule;
 pub mod severity;
+pub mod shell;
 pub mod span;
 pub mod yaml;
 

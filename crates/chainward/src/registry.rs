@@ -10,6 +10,7 @@ pub static PLUGINS: &[&dyn Plugin] = &[
     &npm_ci::NpmCi,
     &install_scripts::InstallScripts,
     &sbom_diff::SbomDiff,
+    &provenance::Provenance,
 ];
 
 /// Every known rule: the engine's own, then each plugin's.

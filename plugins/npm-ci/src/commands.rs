@@ -13,7 +13,7 @@ use chainward_core::{
 use chainward_npm::npmrc::npmrc;
 use chainward_npm::{Spec, classify};
 
-use crate::shell::{self, Command, Word};
+use chainward_core::shell::{self, Command, Word};
 
 pub(crate) static INSTALL_COMMAND: Rule = Rule {
     id: "npm-ci/install-command",

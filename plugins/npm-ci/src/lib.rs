@@ -5,7 +5,6 @@ mod commands;
 mod coverage;
 mod entries;
 mod npmrc_rule;
-mod shell;
 mod sync;
 mod sync_other;
 

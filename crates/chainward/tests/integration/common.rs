@@ -230,6 +230,11 @@ impl GitRepo {
         index.write().expect("write index");
     }
 
+    /// Add a remote (`git remote add`).
+    pub fn remote(&self, name: &str, url: &str) {
+        self.0.remote(name, url).expect("git remote add");
+    }
+
     /// Stage everything and commit it on HEAD.
     pub fn commit_all(&self, message: &str) {
         self.add(&["."]);

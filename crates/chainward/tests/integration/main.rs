@@ -11,4 +11,5 @@ mod install_scripts;
 mod npm_ci;
 mod npm_oracle;
 mod pin_check;
+mod provenance;
 mod sbom;

@@ -5,7 +5,12 @@ use crate::common::{cases, fixtures, run, snap_name};
 use crate::snap;
 
 /// Plugins and the least number of fixture cases each must have.
-const PLUGINS: &[(&str, usize)] = &[("pin-check", 15), ("npm-ci", 7), ("install-scripts", 4)];
+const PLUGINS: &[(&str, usize)] = &[
+    ("pin-check", 15),
+    ("npm-ci", 7),
+    ("install-scripts", 4),
+    ("provenance", 8),
+];
 
 #[test]
 fn every_plugin_fixture() {

@@ -3,14 +3,14 @@
 
 /// A word of a simple command; `span` is relative to the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Word {
+pub struct Word {
     pub text: String,
     pub span: std::ops::Range<usize>,
 }
 
 /// A simple command and the operator that joined it to the previous one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Command {
+pub struct Command {
     pub words: Vec<Word>,
     /// `||`, `&&`, `;`, `|`, `&` or `\n` (empty for the first command).
     pub after: &'static str,
@@ -37,7 +37,7 @@ impl Command {
 
 /// Split a script into simple commands. Comments (`#` at a word start) run to the end of line;
 /// a backslash-newline joins lines.
-pub(crate) fn commands(script: &str) -> Vec<Command> {
+pub fn commands(script: &str) -> Vec<Command> {
     let bytes = script.as_bytes();
     let mut out = Vec::new();
     let mut words: Vec<Word> = Vec::new();
