@@ -4,6 +4,7 @@
 pub mod allow_script;
 pub mod cli;
 pub mod external;
+pub mod provenance_cmd;
 pub mod registry;
 pub mod run;
 pub mod sbom;

@@ -7,18 +7,28 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, FromArgMatches};
 
 use chainward::cli::{CheckArgs, Cli, Command, ListFormat};
+use chainward::provenance_cmd::VerifyArgs;
 use chainward::{external, registry, run};
 
 fn main() -> ExitCode {
     let mut command = Cli::command();
     for plugin in registry::PLUGINS {
-        command = command.subcommand(CheckArgs::augment_args(
-            clap::Command::new(plugin.id()).about(format!(
-                "Run only the {} plugin: {}",
-                plugin.id(),
-                plugin.summary()
-            )),
-        ));
+        let mut sub = CheckArgs::augment_args(clap::Command::new(plugin.id()).about(format!(
+            "Run only the {} plugin: {}",
+            plugin.id(),
+            plugin.summary()
+        )));
+        if plugin.id() == "provenance" {
+            sub = sub
+                .args_conflicts_with_subcommands(true)
+                .subcommand(VerifyArgs::augment_args(clap::Command::new("verify").about(
+                    "Verify an artifact's Sigstore bundle, npm attestations or SLSA provenance, offline",
+                )))
+                .subcommand(VerifyArgs::augment_args(clap::Command::new("show").about(
+                    "Print what an artifact's provenance says (repository, workflow, ref, commit, builder, signer), and whether it verifies",
+                )));
+        }
+        command = command.subcommand(sub);
     }
     let matches = match command.try_get_matches() {
         Ok(m) => m,
@@ -29,6 +39,12 @@ fn main() -> ExitCode {
         }
     };
     let result = match matches.subcommand() {
+        Some(("provenance", sub)) if sub.subcommand().is_some() => match sub.subcommand() {
+            Some((verb, m)) => VerifyArgs::from_arg_matches(m)
+                .map_err(|e| chainward_core::Error::Usage(e.to_string()))
+                .and_then(|args| chainward::provenance_cmd::run(&args, verb == "show")),
+            None => Ok(ExitCode::from(2)),
+        },
         Some((name, sub)) if registry::plugin(name).is_some() => CheckArgs::from_arg_matches(sub)
             .map_err(|e| chainward_core::Error::Usage(e.to_string()))
             .and_then(|args| run::check(&args, registry::plugin(name), false)),

@@ -3,6 +3,7 @@
 //! missing where signing needs them, long-lived registry tokens, releases without provenance,
 //! caches in publishing jobs, and privileged triggers that run pull-request code.
 
+pub mod verify;
 pub mod workflow;
 
 use std::ops::Range;

@@ -1,0 +1,182 @@
+//! `chainward provenance verify|show ARTIFACT --bundle FILE`: offline verification of Sigstore
+//! bundles, npm attestations and SLSA provenance for an artifact, and what the proof says.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+
+use chainward_core::Error;
+use provenance::verify::{self, Policy, Report, Subject};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The artifact: a file (hashed while streaming) or `sha256:<hex>` / `sha512:<hex>`
+    pub artifact: String,
+    /// A Sigstore bundle (`.sigstore.json`, v0.1–v0.3), an npm attestations response
+    /// (`{"attestations": [...]}`) or SLSA generator output (`.intoto.jsonl`)
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+    /// The exact certificate identity (SAN), e.g. the workflow URI
+    #[arg(long, value_name = "IDENTITY")]
+    pub cert_identity: Option<String>,
+    /// A regular expression the whole certificate identity must match
+    #[arg(long, value_name = "REGEXP", conflicts_with = "cert_identity")]
+    pub cert_identity_regexp: Option<String>,
+    /// The OIDC issuer, e.g. https://token.actions.githubusercontent.com
+    #[arg(long, value_name = "URL")]
+    pub cert_oidc_issuer: Option<String>,
+    /// The source repository: github.com/ORG/REPO
+    #[arg(long, value_name = "URI")]
+    pub source_uri: Option<String>,
+    /// The git ref it was built from: refs/tags/v1.2.3, or a glob (refs/tags/v*)
+    #[arg(long, value_name = "REF")]
+    pub source_ref: Option<String>,
+    /// The builder id (SLSA predicate), or the signer workflow URI without @ref
+    #[arg(long, value_name = "ID")]
+    pub builder_id: Option<String>,
+    /// The workflow file that built it: .github/workflows/release.yml
+    #[arg(long, value_name = "PATH")]
+    pub workflow: Option<String>,
+    /// A trusted_root.json instead of the embedded Sigstore public-good root
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// The npm registry's keys (`/-/npm/v1/keys`), for npm's publish attestations
+    #[arg(long, value_name = "FILE")]
+    pub npm_keys: Option<PathBuf>,
+    /// A managed public key (PEM) for a key-signed bundle
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+fn bad(path: &Path, message: String) -> Error {
+    Error::Parse {
+        path: path.to_path_buf(),
+        location: None,
+        message,
+    }
+}
+
+/// Verify every bundle in the file; `show` prints what each says even when it fails.
+pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
+    let subject = match Subject::digest(&args.artifact) {
+        Some(s) => s,
+        None if args.artifact.starts_with("sha256:") || args.artifact.starts_with("sha512:") => {
+            return Err(Error::Usage(format!(
+                "`{}` is not a sha256:/sha512: hex digest",
+                args.artifact
+            )));
+        }
+        None => {
+            let path = Path::new(&args.artifact);
+            if !path.is_file() {
+                return Err(Error::Usage(format!("{}: no such file", path.display())));
+            }
+            Subject::File(path)
+        }
+    };
+    let bundles = verify::bundles(&read(&args.bundle)?).map_err(|m| bad(&args.bundle, m))?;
+    let root = verify::trusted_root(args.trusted_root.as_deref()).map_err(Error::Usage)?;
+    let verifier = verify::verifier(&root).map_err(Error::Usage)?;
+    let mut keys = match &args.npm_keys {
+        Some(p) => verify::npm_keys(&read(p)?).map_err(|m| bad(p, m))?,
+        None => Vec::new(),
+    };
+    if let Some(p) = &args.key {
+        keys.push(verify::pem_key(&read(p)?).map_err(|m| bad(p, m))?);
+    }
+    let policy = Policy {
+        identity: args.cert_identity.clone(),
+        identity_regexp: args.cert_identity_regexp.clone(),
+        issuer: args.cert_oidc_issuer.clone(),
+        source_uri: args.source_uri.clone(),
+        source_ref: args.source_ref.clone(),
+        builder_id: args.builder_id.clone(),
+        workflow: args.workflow.clone(),
+    };
+    let mut reports = Vec::new();
+    for (label, bundle) in &bundles {
+        reports.push(
+            verify::verify(&verifier, &subject, label, bundle, &policy, &keys)
+                .map_err(Error::Usage)?,
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    let io = |e| Error::io(Path::new("<stdout>"), e);
+    match args.format {
+        ReportFormat::Json => {
+            let text = serde_json::to_string_pretty(&serde_json::json!({
+                "artifact": args.artifact,
+                "verified": reports.iter().all(|r| r.verified() || r.skipped)
+                    && reports.iter().any(Report::verified),
+                "bundles": reports,
+            }))
+            .unwrap_or_default();
+            writeln!(out, "{text}").map_err(io)?;
+        }
+        ReportFormat::Text => {
+            for r in &reports {
+                write!(out, "{}", render(r, show)).map_err(io)?;
+            }
+        }
+    }
+    let ok =
+        reports.iter().all(|r| r.verified() || r.skipped) && reports.iter().any(Report::verified);
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn render(r: &Report, show: bool) -> String {
+    let mut s = String::new();
+    let status = if r.verified() {
+        "Verified ✓".to_string()
+    } else if r.skipped {
+        format!("Not verified: {}", r.failure.as_deref().unwrap_or(""))
+    } else {
+        format!("FAILED: {}", r.failure.as_deref().unwrap_or(""))
+    };
+    if !show {
+        return format!("{}: {status}\n", r.label);
+    }
+    s.push_str(&format!("{}\n", r.label));
+    let rows: [(&str, Option<String>); 11] = [
+        ("Predicate", r.predicate_type.clone()),
+        (
+            "Subject",
+            (!r.subjects.is_empty()).then(|| r.subjects.join(", ")),
+        ),
+        ("Repository", r.repository.clone()),
+        ("Workflow", r.workflow.clone()),
+        ("Ref", r.git_ref.clone()),
+        ("Commit", r.commit.clone()),
+        ("Builder", r.builder.clone()),
+        ("Identity", r.identity.clone()),
+        ("Issuer", r.issuer.clone()),
+        ("Signed at", r.signed_at.clone()),
+        ("Rekor log index", r.log_index.map(|i| i.to_string())),
+    ];
+    for (k, v) in rows {
+        if let Some(v) = v {
+            s.push_str(&format!("  {k:<16} {v}\n"));
+        }
+    }
+    s.push_str(&format!("  {status}\n"));
+    s
+}

@@ -1,0 +1,454 @@
+//! Offline verification of Sigstore bundles and SLSA provenance for an artifact: sigstore-verify
+//! checks the signature, the Fulcio chain to the trusted root, the SCT, the Rekor entry
+//! (inclusion proof or signed entry timestamp, the certificate valid at integration time) and that
+//! the in-toto subject digest is the artifact's; chainward adds the identity policy a release
+//! needs (identity regexp, source repository, ref glob, builder, workflow), read from the
+//! certificate's Fulcio extensions and the SLSA predicate (v0.2 and v1). No network, ever.
+
+use std::path::Path;
+
+use sigstore_verify::trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot};
+use sigstore_verify::types::{Artifact, ArtifactDigest, Bundle, HashAlgorithm, SignatureContent};
+use sigstore_verify::types::{DerPublicKey, VerificationMaterialContent};
+use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, Verifier};
+
+/// What the signer must be.
+#[derive(Debug, Default, Clone)]
+pub struct Policy {
+    pub identity: Option<String>,
+    pub identity_regexp: Option<String>,
+    pub issuer: Option<String>,
+    /// `github.com/ORG/REPO`.
+    pub source_uri: Option<String>,
+    /// `refs/tags/v1.2.3`, or a glob (`refs/tags/v*`).
+    pub source_ref: Option<String>,
+    pub builder_id: Option<String>,
+    /// `.github/workflows/release.yml`.
+    pub workflow: Option<String>,
+}
+
+/// The artifact: a file (hashed while streaming) or a digest.
+pub enum Subject<'a> {
+    File(&'a Path),
+    Digest(HashAlgorithm, Vec<u8>),
+}
+
+impl Subject<'_> {
+    /// `sha256:<hex>` / `sha512:<hex>`.
+    pub fn digest(s: &str) -> Option<Subject<'static>> {
+        let (alg, hex) = s.split_once(':')?;
+        let alg = match alg {
+            "sha256" => HashAlgorithm::Sha2256,
+            "sha512" => HashAlgorithm::Sha2512,
+            _ => return None,
+        };
+        if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .ok()?;
+        Some(Subject::Digest(alg, bytes))
+    }
+}
+
+/// What a proof says, and whether it held.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    /// Where the bundle came from (`bundle`, `attestations[0] https://slsa.dev/provenance/v1`,
+    /// `line 2`).
+    pub label: String,
+    pub predicate_type: Option<String>,
+    pub subjects: Vec<String>,
+    pub identity: Option<String>,
+    pub issuer: Option<String>,
+    pub repository: Option<String>,
+    pub workflow: Option<String>,
+    #[serde(rename = "ref")]
+    pub git_ref: Option<String>,
+    pub commit: Option<String>,
+    pub builder: Option<String>,
+    pub signed_at: Option<String>,
+    pub log_index: Option<u64>,
+    /// `None` when verified; otherwise the check that failed.
+    pub failure: Option<String>,
+    /// Not verifiable with what was given (a registry-key signature without `--npm-keys`).
+    pub skipped: bool,
+}
+
+/// A key of the npm registry (`GET /-/npm/v1/keys`): signs npm's publish attestations.
+#[derive(Debug, Clone)]
+pub struct NpmKey {
+    pub keyid: String,
+    pub der: Vec<u8>,
+    /// Signatures made after this (RFC 3339) are not accepted.
+    pub expires: Option<String>,
+}
+
+/// A managed public key (PEM), used for any key-signed bundle whatever its hint.
+pub fn pem_key(text: &str) -> Result<NpmKey, String> {
+    let key = DerPublicKey::from_pem(text).map_err(|e| format!("not a PEM public key: {e}"))?;
+    Ok(NpmKey {
+        keyid: "*".into(),
+        der: key.as_bytes().to_vec(),
+        expires: None,
+    })
+}
+
+/// The registry's keys document.
+pub fn npm_keys(text: &str) -> Result<Vec<NpmKey>, String> {
+    use base64::Engine;
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let keys = doc["keys"].as_array().ok_or("no `keys` array")?;
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let keyid = k["keyid"].as_str().ok_or(format!("keys[{i}]: no keyid"))?;
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(k["key"].as_str().unwrap_or(""))
+                .map_err(|e| format!("keys[{i}]: key is not base64: {e}"))?;
+            Ok(NpmKey {
+                keyid: keyid.to_string(),
+                der,
+                expires: k["expires"].as_str().map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+impl Report {
+    pub fn verified(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+/// The trusted root: the embedded Sigstore public-good one, or a `trusted_root.json`.
+pub fn trusted_root(path: Option<&Path>) -> Result<TrustedRoot, String> {
+    match path {
+        None => TrustedRoot::from_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT).map_err(|e| e.to_string()),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            TrustedRoot::from_json(&text)
+                .map_err(|e| format!("{}: not a trusted root: {e}", p.display()))
+        }
+    }
+}
+
+/// The bundles in a file: one Sigstore bundle, an npm attestations response
+/// (`{"attestations": [{predicateType, bundle}]}`) or SLSA generator output (`.intoto.jsonl`,
+/// one bundle per line). Malformed input is an error naming the part.
+pub fn bundles(text: &str) -> Result<Vec<(String, Bundle)>, String> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Err("the file is empty".into());
+    }
+    let lines: Vec<&str> = trimmed.lines().filter(|l| !l.trim().is_empty()).collect();
+    let one: Result<serde_json::Value, _> = serde_json::from_str(trimmed);
+    match one {
+        Ok(value) if value.get("attestations").is_some() => {
+            let list = value["attestations"]
+                .as_array()
+                .ok_or("`attestations` is not an array")?;
+            let mut out = Vec::new();
+            for (i, a) in list.iter().enumerate() {
+                let kind = a["predicateType"].as_str().unwrap_or("?");
+                let bundle = serde_json::to_string(&a["bundle"]).unwrap_or_default();
+                let parsed = Bundle::from_json(&bundle).map_err(|e| {
+                    format!("attestations[{i}] ({kind}): not a Sigstore bundle: {e}")
+                })?;
+                out.push((format!("attestations[{i}] {kind}"), parsed));
+            }
+            Ok(out)
+        }
+        Ok(_) => Bundle::from_json(trimmed)
+            .map(|b| vec![("bundle".to_string(), b)])
+            .map_err(|e| format!("not a Sigstore bundle: {e}")),
+        Err(_) if lines.len() > 1 => lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                Bundle::from_json(line)
+                    .map(|b| (format!("line {}", i + 1), b))
+                    .map_err(|e| format!("line {}: not a Sigstore bundle: {e}", i + 1))
+            })
+            .collect(),
+        Err(e) => Err(format!("not JSON: {e}")),
+    }
+}
+
+/// `*` matches any run of characters.
+fn glob(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            text.starts_with(head)
+                && (0..=text.len() - head.len())
+                    .filter(|i| text.is_char_boundary(head.len() + i))
+                    .any(|i| glob(tail, &text[head.len() + i..]))
+        }
+    }
+}
+
+fn strip_scheme(s: &str) -> &str {
+    s.split_once("://")
+        .map_or(s, |(_, r)| r)
+        .trim_end_matches('/')
+}
+
+/// What the DSSE statement says: predicate type, subjects, and the SLSA builder id.
+fn statement_facts(bundle: &Bundle, report: &mut Report) {
+    let SignatureContent::DsseEnvelope(envelope) = &bundle.content else {
+        return;
+    };
+    let Ok(statement) = serde_json::from_slice::<serde_json::Value>(envelope.payload.as_bytes())
+    else {
+        return;
+    };
+    report.predicate_type = statement["predicateType"].as_str().map(str::to_string);
+    report.subjects = statement["subject"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let name = s["name"].as_str().unwrap_or("");
+            let digest = s["digest"]
+                .as_object()
+                .and_then(|d| d.iter().next())
+                .map(|(k, v)| format!("{k}:{}", v.as_str().unwrap_or("")))
+                .unwrap_or_default();
+            format!("{name} {digest}").trim().to_string()
+        })
+        .collect();
+    // SLSA v1: runDetails.builder.id; v0.2: builder.id.
+    report.builder = statement
+        .pointer("/predicate/runDetails/builder/id")
+        .or_else(|| statement.pointer("/predicate/builder/id"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+}
+
+/// Verify one bundle for `subject` under `policy`. Cryptographic and policy failures are a
+/// `Report` with `failure`; only unreadable artifacts are `Err`.
+pub fn verify(
+    verifier: &Verifier,
+    subject: &Subject<'_>,
+    label: &str,
+    bundle: &Bundle,
+    policy: &Policy,
+    keys: &[NpmKey],
+) -> Result<Report, String> {
+    let mut report = Report {
+        label: label.to_string(),
+        ..Report::default()
+    };
+    statement_facts(bundle, &mut report);
+    report.log_index = bundle
+        .verification_material
+        .tlog_entries
+        .first()
+        .map(|e| e.log_index.get());
+    if let VerificationMaterialContent::PublicKey(id) = &bundle.verification_material.content {
+        return verify_with_key(verifier, subject, bundle, &id.hint, keys, report);
+    }
+    let mut vpolicy = VerificationPolicy::any_identity();
+    if let Some(id) = &policy.identity {
+        vpolicy = vpolicy.require_identity(id.as_str());
+    }
+    if let Some(issuer) = &policy.issuer {
+        vpolicy = vpolicy.require_issuer(issuer.as_str());
+    }
+    let result = match run(verifier, subject, bundle, &vpolicy)? {
+        Ok(r) => r,
+        Err(e) => {
+            report.failure = Some(e);
+            return Ok(report);
+        }
+    };
+    report.identity = result.identity().map(|s| s.as_str().to_string());
+    report.issuer = result.issuer().map(str::to_string);
+    report.signed_at = result.integrated_time().map(|t| t.to_string());
+    if let Some(cert) = result.certificate() {
+        let c = &cert.ci_claims;
+        // Certificates before Fulcio's 2023 extensions carry the older GitHub claims.
+        let old = &c.deprecated_github;
+        report.repository = c.source_repository_uri.clone().or_else(|| {
+            old.workflow_repository
+                .as_ref()
+                .map(|r| format!("https://github.com/{r}"))
+        });
+        report.git_ref = c
+            .source_repository_ref
+            .clone()
+            .or_else(|| old.workflow_ref.clone());
+        report.commit = c
+            .source_repository_digest
+            .clone()
+            .or_else(|| old.workflow_sha.clone());
+        report.workflow = c
+            .build_config_uri
+            .clone()
+            .or_else(|| c.build_signer_uri.clone())
+            .or_else(|| {
+                report.identity.clone().filter(|i| {
+                    i.starts_with("https://github.com/") && i.contains("/.github/workflows/")
+                })
+            });
+        if report.builder.is_none() {
+            report.builder = c.build_signer_uri.clone();
+        }
+    }
+    report.failure = policy_failure(policy, &report);
+    Ok(report)
+}
+
+fn run<P: sigstore_verify::Policy>(
+    verifier: &Verifier,
+    subject: &Subject<'_>,
+    bundle: &Bundle,
+    policy: &P,
+) -> Result<Result<sigstore_verify::VerificationResult, String>, String> {
+    Ok(match subject {
+        Subject::File(path) => {
+            let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            verifier
+                .verify_reader(
+                    std::io::BufReader::with_capacity(1 << 20, file),
+                    bundle,
+                    policy,
+                )
+                .map_err(|e| e.to_string())
+        }
+        Subject::Digest(alg, bytes) => {
+            let digest = ArtifactDigest::new(*alg, bytes.clone()).map_err(|e| e.to_string())?;
+            verifier
+                .verify(Artifact::from_digest(digest), bundle, policy)
+                .map_err(|e| e.to_string())
+        }
+    })
+}
+
+/// A bundle signed with a registry key (npm's publish attestation): the key named by the
+/// bundle's hint, and a signature made before the key expired.
+fn verify_with_key(
+    verifier: &Verifier,
+    subject: &Subject<'_>,
+    bundle: &Bundle,
+    hint: &str,
+    keys: &[NpmKey],
+    mut report: Report,
+) -> Result<Report, String> {
+    report.identity = Some(format!("registry key {hint}"));
+    let Some(key) = keys
+        .iter()
+        .find(|k| k.keyid == hint)
+        .or_else(|| keys.iter().find(|k| k.keyid == "*"))
+    else {
+        report.skipped = keys.is_empty();
+        report.failure = Some(if keys.is_empty() {
+            format!(
+                "signed by the registry key {hint}: pass --npm-keys (the registry's /-/npm/v1/keys document) to verify it"
+            )
+        } else {
+            format!("signed by the key {hint}, which is not among the --npm-keys")
+        });
+        return Ok(report);
+    };
+    let policy = PublicKeyVerificationPolicy::new(DerPublicKey::new(key.der.clone()));
+    match run(verifier, subject, bundle, &policy)? {
+        Ok(result) => {
+            report.signed_at = result.integrated_time().map(|t| t.to_string());
+            if let (Some(expires), Some(at)) = (&key.expires, result.integrated_time())
+                && let Ok(expires) = expires.parse::<jiff::Timestamp>()
+                && at > expires
+            {
+                report.failure = Some(format!(
+                    "signed at {at}, after the key {hint} expired ({expires})"
+                ));
+            }
+        }
+        Err(e) => report.failure = Some(e),
+    }
+    Ok(report)
+}
+
+/// The first policy check the verified claims fail, if any.
+fn policy_failure(policy: &Policy, r: &Report) -> Option<String> {
+    if let Some(pattern) = &policy.identity_regexp {
+        let identity = r.identity.as_deref().unwrap_or("");
+        match regex::Regex::new(&format!("^(?:{pattern})$")) {
+            Ok(re) if re.is_match(identity) => {}
+            Ok(_) => {
+                return Some(format!(
+                    "certificate identity {identity} does not match --cert-identity-regexp {pattern}"
+                ));
+            }
+            Err(e) => return Some(format!("--cert-identity-regexp {pattern}: {e}")),
+        }
+    }
+    if let Some(want) = &policy.source_uri {
+        let have = r.repository.as_deref().map(strip_scheme).unwrap_or("");
+        if !have.eq_ignore_ascii_case(strip_scheme(want)) {
+            return Some(format!(
+                "certificate identity {} (source repository {}) does not match --source-uri {want}",
+                r.identity.as_deref().unwrap_or("?"),
+                if have.is_empty() { "unknown" } else { have }
+            ));
+        }
+    }
+    if let Some(want) = &policy.source_ref {
+        let have = r.git_ref.as_deref().unwrap_or("");
+        if !glob(want, have) {
+            return Some(format!(
+                "source ref {} does not match --source-ref {want}",
+                if have.is_empty() { "unknown" } else { have }
+            ));
+        }
+    }
+    if let Some(want) = &policy.builder_id {
+        let have = r.builder.as_deref().unwrap_or("");
+        if !(have == want || have.split('@').next() == Some(want.as_str())) {
+            return Some(format!(
+                "builder {} does not match --builder-id {want}",
+                if have.is_empty() { "unknown" } else { have }
+            ));
+        }
+    }
+    if let Some(want) = &policy.workflow {
+        let have = r.workflow.as_deref().unwrap_or("");
+        // `https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1` → the path.
+        let path = strip_scheme(have).split('@').next().unwrap_or("");
+        let path = path.splitn(4, '/').nth(3).unwrap_or(path);
+        if path != want.trim_start_matches("./") {
+            return Some(format!(
+                "workflow {} does not match --workflow {want}",
+                if path.is_empty() { "unknown" } else { path }
+            ));
+        }
+    }
+    None
+}
+
+/// A verifier for a trusted root.
+pub fn verifier(root: &TrustedRoot) -> Result<Verifier, String> {
+    Verifier::new(root).map_err(|e| format!("trusted root: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_digests() {
+        assert!(glob("refs/tags/v*", "refs/tags/v1.2.3"));
+        assert!(!glob("refs/tags/v*", "refs/heads/main"));
+        assert!(glob("*", ""));
+        assert!(glob("a*c*e", "abcde"));
+        assert!(Subject::digest("sha256:00ff").is_some());
+        assert!(Subject::digest("md5:00").is_none());
+        assert!(Subject::digest("sha256:0g").is_none());
+        assert_eq!(strip_scheme("https://github.com/a/b/"), "github.com/a/b");
+    }
+}
