@@ -328,7 +328,7 @@ fn verify_and_show_from_the_command_line() {
     ];
     let shown = go("show", &tarball, &policy);
     assert_eq!(shown.code, 0, "{}{}", shown.stdout, shown.stderr);
-    crate::snap!("provenance", "show__sigstore-1.0.0", shown.stdout);
+    crate::snap!("provenance-verify", "show__sigstore-1.0.0", shown.stdout);
 
     let digest = "sha512:7bea9f6e7ff37f5fab0b36bf061200fff03099fd2fd696b91d04bc5e4f225eb9fd6e0cadcad54ba980f43fb352a99e8810b4e0abeb5c0ef2cf9108cd1f258b36";
     assert_eq!(go("verify", digest, &policy).code, 0);
