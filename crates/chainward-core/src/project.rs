@@ -38,6 +38,8 @@ pub enum FileKind {
     /// A shell script a workflow runs (`run: ./scripts/ci.sh`); never discovered by name, only
     /// loaded through [`Project::file_as`].
     ShellScript,
+    /// A provenance bundle next to an artifact: `*.sigstore.json`, `*.intoto.jsonl`.
+    ProvenanceBundle,
 }
 
 impl FileKind {
@@ -58,6 +60,9 @@ impl FileKind {
             "action.yml" | "action.yaml" => FileKind::Action,
             _ if crate::dockerfile::is_dockerfile_name(name) => FileKind::Dockerfile,
             _ if is_workflow(rel) => FileKind::Workflow,
+            _ if name.ends_with(".sigstore.json") || name.ends_with(".intoto.jsonl") => {
+                FileKind::ProvenanceBundle
+            }
             _ => return None,
         };
         Some(kind)
@@ -538,6 +543,16 @@ impl Project {
         self.git
             .get_or_init(|| crate::git::Git::discover(&self.root))
             .as_ref()
+    }
+
+    /// The bytes of a file that is not a discovered text file (an artifact a provenance bundle
+    /// signs), within the size limit; `None` when it is missing, unreadable or too large.
+    pub fn read_bytes(&self, path: &Path) -> Option<Vec<u8>> {
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > self.options.max_file_size {
+            return None;
+        }
+        std::fs::read(path).ok()
     }
 
     /// Every discovered file, sorted by path.

@@ -54,6 +54,10 @@ pub struct VerifyArgs {
     /// A managed public key (PEM) for a key-signed bundle
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
+    /// Accept a certificate without a verified SCT (a private Sigstore deployment without a
+    /// certificate transparency log; as cosign's flag of the same name)
+    #[arg(long)]
+    pub insecure_ignore_sct: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -107,6 +111,7 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
         source_ref: args.source_ref.clone(),
         builder_id: args.builder_id.clone(),
         workflow: args.workflow.clone(),
+        ignore_sct: args.insecure_ignore_sct,
     };
     let mut reports = Vec::new();
     for (label, bundle) in &bundles {

@@ -134,6 +134,22 @@ owner and name.
 "#,
 };
 
+pub(crate) static PROVENANCE_FILES: Rule = Rule {
+    id: "provenance/provenance-files",
+    code: "PRV008",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A provenance bundle next to an artifact does not verify",
+    doc: r#"`check` verifies every `*.sigstore.json` and `*.intoto.jsonl` it finds against the
+artifacts beside it (`dist/app.tgz.sigstore.json` signs `dist/app.tgz`; a `.intoto.jsonl` names
+its artifacts as in-toto subjects), offline, with the Sigstore public-good trusted root:
+signature, certificate chain, SCT, transparency-log entry and subject digest. A bundle that does
+not verify is worse than none: it is what a tampered artifact looks like. Identity policies
+(who must have signed) are `chainward provenance verify`'s flags.
+"#,
+};
+
 pub static RULES: &[&Rule] = &[
     &PUBLISH_WITHOUT_PROVENANCE,
     &MISSING_ID_TOKEN,
@@ -142,6 +158,7 @@ pub static RULES: &[&Rule] = &[
     &RELEASE_CACHE,
     &DANGEROUS_TRIGGER,
     &SCOPE_MISMATCH,
+    &PROVENANCE_FILES,
 ];
 
 impl Plugin for Provenance {
@@ -167,6 +184,11 @@ impl Plugin for Provenance {
             == Some(true);
         let mut out = Vec::new();
         scope_mismatch(project, &mut out);
+        let bundles: Vec<&std::sync::Arc<SourceFile>> =
+            project.files_of(FileKind::ProvenanceBundle).collect();
+        if !bundles.is_empty() {
+            provenance_files(project, &bundles, &mut out);
+        }
         for file in project.files_of(FileKind::Workflow) {
             if let Some(doc) = yaml::parsed(file) {
                 check_workflow(file, doc, publish_config, &mut out);
@@ -530,6 +552,139 @@ fn scope_mismatch(project: &Project, out: &mut Vec<Finding>) {
             )
             .with_subject("repository"),
         );
+    }
+}
+
+/// The artifacts a bundle file covers: `x.sigstore.json` → `x`; a `.intoto.jsonl` → its
+/// statements' subjects, by name, in the same folder.
+fn covered(
+    file: &SourceFile,
+    bundles: &[(String, sigstore_verify::types::Bundle)],
+) -> Vec<std::path::PathBuf> {
+    let dir = file.path.parent().unwrap_or(std::path::Path::new(""));
+    let name = file
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if let Some(artifact) = name.strip_suffix(".sigstore.json") {
+        return vec![dir.join(artifact)];
+    }
+    let mut out: Vec<std::path::PathBuf> = Vec::new();
+    for (_, bundle) in bundles {
+        if let sigstore_verify::types::SignatureContent::DsseEnvelope(env) = &bundle.content
+            && let Ok(statement) =
+                serde_json::from_slice::<serde_json::Value>(env.payload.as_bytes())
+        {
+            for subject in statement["subject"].as_array().into_iter().flatten() {
+                if let Some(n) = subject["name"].as_str()
+                    && !n.contains('/')
+                    && !n.contains("..")
+                {
+                    let p = dir.join(n);
+                    if !out.contains(&p) {
+                        out.push(p);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Verify the provenance bundles found in the tree against the artifacts beside them.
+fn provenance_files(
+    project: &Project,
+    files: &[&std::sync::Arc<SourceFile>],
+    out: &mut Vec<Finding>,
+) {
+    let Ok(root) = verify::trusted_root(None) else {
+        return;
+    };
+    let Ok(verifier) = verify::verifier(&root) else {
+        return;
+    };
+    for file in files {
+        let Ok(text) = file.text() else {
+            continue;
+        };
+        let here = file
+            .text()
+            .map(|t| 0..t.lines().next().map_or(0, str::len))
+            .unwrap_or(0..0);
+        let bundles = match verify::bundles(text) {
+            Ok(b) => b,
+            Err(e) => {
+                out.push(
+                    Finding::new(
+                        &PROVENANCE_FILES,
+                        file,
+                        here.clone(),
+                        format!(
+                            "{} is not a provenance bundle chainward can read: {e}",
+                            file.rel
+                        ),
+                    )
+                    .with_subject(file.rel.clone()),
+                );
+                continue;
+            }
+        };
+        let artifacts: Vec<(std::path::PathBuf, Vec<u8>)> = covered(file, &bundles)
+            .into_iter()
+            .filter_map(|p| {
+                let bytes = project.read_bytes(&p)?;
+                Some((p, bytes))
+            })
+            .collect();
+        if artifacts.is_empty() {
+            project.note(format!(
+                "provenance: {} signs no artifact present beside it; not verified",
+                file.rel
+            ));
+            continue;
+        }
+        for (artifact, bytes) in artifacts {
+            let subject = verify::Subject::Bytes(bytes);
+            let shown = artifact
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // A .intoto.jsonl covers several artifacts: one of its bundles must verify each.
+            let reports: Vec<verify::Report> = bundles
+                .iter()
+                .filter_map(|(label, b)| {
+                    verify::verify(
+                        &verifier,
+                        &subject,
+                        label,
+                        b,
+                        &verify::Policy::default(),
+                        &[],
+                    )
+                    .ok()
+                })
+                .collect();
+            if reports.iter().any(verify::Report::verified) {
+                continue;
+            }
+            let why = reports
+                .iter()
+                .find_map(|r| r.failure.clone())
+                .unwrap_or_else(|| "no bundle could be checked".into());
+            out.push(
+                Finding::new(
+                    &PROVENANCE_FILES,
+                    file,
+                    here.clone(),
+                    format!("{} does not verify `{shown}`: {why}", file.rel),
+                )
+                .with_help(
+                    "rebuild the artifact and its provenance together, or find out why they differ",
+                )
+                .with_subject(format!("{}:{shown}", file.rel)),
+            );
+        }
     }
 }
 

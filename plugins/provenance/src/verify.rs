@@ -25,11 +25,16 @@ pub struct Policy {
     pub builder_id: Option<String>,
     /// `.github/workflows/release.yml`.
     pub workflow: Option<String>,
+    /// Accept certificates without a verified SCT (private Sigstore deployments without a
+    /// certificate transparency log), as cosign's `--insecure-ignore-sct`.
+    pub ignore_sct: bool,
 }
 
 /// The artifact: a file (hashed while streaming) or a digest.
 pub enum Subject<'a> {
     File(&'a Path),
+    /// The artifact's bytes, already read (through the project model).
+    Bytes(Vec<u8>),
     Digest(HashAlgorithm, Vec<u8>),
 }
 
@@ -260,6 +265,9 @@ pub fn verify(
     if let Some(issuer) = &policy.issuer {
         vpolicy = vpolicy.require_issuer(issuer.as_str());
     }
+    if policy.ignore_sct {
+        vpolicy = vpolicy.skip_sct();
+    }
     let result = match run(verifier, subject, bundle, &vpolicy)? {
         Ok(r) => r,
         Err(e) => {
@@ -327,6 +335,9 @@ fn run<P: sigstore_verify::Policy>(
                 .verify(Artifact::from_digest(digest), bundle, policy)
                 .map_err(|e| e.to_string())
         }
+        Subject::Bytes(bytes) => verifier
+            .verify(Artifact::from_blob(bytes), bundle, policy)
+            .map_err(|e| e.to_string()),
     })
 }
 

@@ -56,6 +56,22 @@ pub fn output(cmd: &mut Command) -> Output {
     }
 }
 
+/// Run chainward with `args` followed by `--format json .` in `dir`, and collect the `field`
+/// (`rule`, `message`) of every finding.
+pub fn findings(dir: &Path, args: &[&str], field: &str) -> Vec<String> {
+    let mut full = args.to_vec();
+    full.extend(["--format", "json", "."]);
+    let out = run(dir, &full);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}{}", out.stdout, out.stderr));
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f[field].as_str().map(str::to_string))
+        .collect()
+}
+
 /// Copy a fixture tree into a fresh temporary folder.
 pub fn copy_fixture(rel: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().expect("temp dir");

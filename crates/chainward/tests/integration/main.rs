@@ -12,4 +12,5 @@ mod npm_ci;
 mod npm_oracle;
 mod pin_check;
 mod provenance;
+mod provenance_pki;
 mod sbom;

@@ -310,24 +310,11 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
 }
 
 fn not_committed(dir: &Path) -> Vec<String> {
-    let out = run(
+    crate::common::findings(
         dir,
-        &[
-            "npm-ci",
-            "--select",
-            "npm-ci/lockfile-not-committed",
-            "--format",
-            "json",
-            ".",
-        ],
-    );
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["message"].as_str().map(str::to_string))
-        .collect()
+        &["npm-ci", "--select", "npm-ci/lockfile-not-committed"],
+        "message",
+    )
 }
 
 #[test]

@@ -6,14 +6,7 @@ use crate::common::{GitRepo, copy_fixture, run};
 
 fn rules(case: &str) -> Vec<String> {
     let tmp = copy_fixture(&format!("provenance/{case}"));
-    let out = run(tmp.path(), &["provenance", "--format", "json", "."]);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["rule"].as_str().map(str::to_string))
-        .collect()
+    crate::common::findings(tmp.path(), &["provenance"], "rule")
 }
 
 #[test]
@@ -51,24 +44,11 @@ fn scope_and_repository_are_compared_with_the_origin_remote() {
     let tmp = copy_fixture("provenance/trusted-publishing");
     let dir = tmp.path();
     let check = |dir: &std::path::Path| -> Vec<String> {
-        let out = run(
+        crate::common::findings(
             dir,
-            &[
-                "provenance",
-                "--select",
-                "provenance/scope-mismatch",
-                "--format",
-                "json",
-                ".",
-            ],
-        );
-        let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-        json["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter_map(|f| f["message"].as_str().map(str::to_string))
-            .collect()
+            &["provenance", "--select", "provenance/scope-mismatch"],
+            "message",
+        )
     };
     // Outside a repository: silent, and --verbose says why.
     assert!(check(dir).is_empty());
@@ -391,4 +371,61 @@ fn verify_and_show_from_the_command_line() {
         ],
     );
     assert_eq!(out.code, 2);
+}
+
+/// `check` verifies a `.sigstore.json` beside its artifact (a real npm provenance bundle and
+/// tarball from ../shared/vectors, copied into a temporary project): silent when it holds, an
+/// error naming the failed check when the artifact changed or the bundle is unreadable.
+#[test]
+fn provenance_files_next_to_artifacts_are_verified() {
+    let npm = crate::common::shared_vectors().join("npm-provenance/npm-cli-audit-fixtures");
+    if !npm.is_dir() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dist = tmp.path().join("dist");
+    std::fs::create_dir_all(&dist).expect("mkdir");
+    std::fs::copy(
+        npm.join("sigstore-1.0.0.tgz"),
+        dist.join("sigstore-1.0.0.tgz"),
+    )
+    .expect("copy");
+    let attestations: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(npm.join("sigstore-1.0.0.attestations.json")).expect("read"),
+    )
+    .expect("json");
+    std::fs::write(
+        dist.join("sigstore-1.0.0.tgz.sigstore.json"),
+        serde_json::to_string(&attestations["attestations"][0]["bundle"]).expect("bundle"),
+    )
+    .expect("write");
+    let findings = |dir: &std::path::Path| -> Vec<String> {
+        crate::common::findings(
+            dir,
+            &["provenance", "--select", "provenance/provenance-files"],
+            "message",
+        )
+    };
+    assert!(
+        findings(tmp.path()).is_empty(),
+        "{:?}",
+        findings(tmp.path())
+    );
+
+    std::fs::copy(
+        npm.join("tuf-js-1.0.0.tgz"),
+        dist.join("sigstore-1.0.0.tgz"),
+    )
+    .expect("copy");
+    std::fs::write(dist.join("other.sigstore.json"), "{").expect("write");
+    let found = findings(tmp.path());
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].contains("other.sigstore.json is not a provenance bundle"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].contains("does not verify `sigstore-1.0.0.tgz`: artifact mismatch"),
+        "{found:?}"
+    );
 }
