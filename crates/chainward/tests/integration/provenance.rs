@@ -264,6 +264,44 @@ fn conformance_vectors() {
     {
         eprintln!("npm provenance: {npm_passed} passed, {npm_rejected} rejected");
     }
+
+    // slsa-verifier's GitHub artifact attestation cases (`.intoto.jsonl` bundles of
+    // actions/attest-build-provenance, Sigstore public-good root). slsa-verifier requires a
+    // builder id; chainward makes it optional, so the cases without one are not comparable.
+    let slsa = vectors.join("slsa-verifier");
+    let cases: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(slsa.join("cases.json")).expect("slsa-verifier cases"),
+    )
+    .expect("json");
+    let root = verify::trusted_root(None).expect("embedded root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let (mut slsa_passed, mut slsa_rejected) = (0, 0);
+    for case in cases["github_attestation_cases"].as_array().expect("cases") {
+        let Some(builder) = case["policy"]["builder_id"].as_str() else {
+            continue;
+        };
+        let policy = Policy {
+            source_uri: case["policy"]["source_uri"].as_str().map(str::to_string),
+            builder_id: Some(builder.to_string()),
+            ..Policy::default()
+        };
+        let text = std::fs::read_to_string(slsa.join(case["attestation"].as_str().unwrap_or("")))
+            .expect("attestation");
+        let artifact = slsa.join(case["artifact"].as_str().unwrap_or(""));
+        let verified = verify::bundles(&text).is_ok_and(|bundles| {
+            bundles.iter().all(|(label, b)| {
+                verify::verify(&verifier, &Subject::File(&artifact), label, b, &policy, &[])
+                    .is_ok_and(|r| r.verified())
+            })
+        });
+        assert_eq!(verified, case["expected"] == "pass", "{}", case["test"]);
+        if verified {
+            slsa_passed += 1;
+        } else {
+            slsa_rejected += 1;
+        }
+    }
+    assert_eq!((slsa_passed, slsa_rejected), (2, 1));
 }
 
 /// `provenance show` / `verify` end to end on a real npm package and its attestations: what the
