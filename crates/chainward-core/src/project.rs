@@ -68,6 +68,18 @@ impl FileKind {
         Some(kind)
     }
 
+    /// A lockfile read as text: npm's, pnpm's, yarn's or bun's (`bun.lockb` is binary).
+    pub fn is_lockfile(self) -> bool {
+        matches!(
+            self,
+            FileKind::NpmLock
+                | FileKind::NpmShrinkwrap
+                | FileKind::PnpmLock
+                | FileKind::YarnLock
+                | FileKind::BunLock
+        )
+    }
+
     pub fn is_npm_lockfile(self) -> bool {
         matches!(self, FileKind::NpmLock | FileKind::NpmShrinkwrap)
     }

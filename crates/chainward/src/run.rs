@@ -443,11 +443,7 @@ fn reparse(project: &Project, path: &Path, text: &str) -> Result<(), Error> {
         chainward_core::SourceFile::in_memory(path, kind.unwrap_or(FileKind::PackageJson), text);
     let ok = match check.kind {
         FileKind::PackageJson => chainward_npm::package_json(&check).is_some(),
-        FileKind::NpmLock
-        | FileKind::NpmShrinkwrap
-        | FileKind::PnpmLock
-        | FileKind::YarnLock
-        | FileKind::BunLock => chainward_npm::any_lockfile(&check).is_some(),
+        k if k.is_lockfile() => chainward_npm::any_lockfile(&check).is_some(),
         k if k.is_yaml() => chainward_core::yaml::parsed(&check).is_some(),
         _ => true,
     };

@@ -80,7 +80,7 @@ fn read_sbom(path: &Path) -> Result<(Side, Arc<SourceFile>), Error> {
         .file_name()
         .and_then(|n| n.to_str())
         .and_then(FileKind::classify);
-    if let Some(kind) = kind.filter(|k| sbom_diff::is_lockfile(*k)) {
+    if let Some(kind) = kind.filter(|k| k.is_lockfile()) {
         let project = Project::discover(&[path.to_path_buf()], &DiscoverOptions::default())?;
         let file = project
             .file_as(path, kind)
@@ -112,10 +112,9 @@ fn read_sbom(path: &Path) -> Result<(Side, Arc<SourceFile>), Error> {
 }
 
 fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
-    let (old, new, findings, sources): (Side, Side, Vec<Finding>, Vec<Arc<SourceFile>>) = match (
-        &args.base,
-        args.files.as_slice(),
-    ) {
+    type Compared = (Side, Side, Vec<Change>, Vec<Finding>, Vec<Arc<SourceFile>>);
+    let (old, new, changes, findings, sources): Compared = match (&args.base, args.files.as_slice())
+    {
         (Some(rev), []) => {
             let project = Project::discover(
                 std::slice::from_ref(&args.project),
@@ -139,6 +138,7 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
                     label: format!("{} (working tree)", file.rel),
                     sbom: new,
                 },
+                changes,
                 findings,
                 vec![Arc::clone(&file)],
             )
@@ -148,7 +148,9 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
             let (new, new_file) = read_sbom(b)?;
             let changes = sbom_diff::diff::diff(&old.sbom, &new.sbom);
             let text = new_file.text().unwrap_or_default();
-            let lock = sbom_diff::is_lockfile(new_file.kind)
+            let lock = new_file
+                .kind
+                .is_lockfile()
                 .then(|| sbom_diff::parsed(&new_file).ok())
                 .flatten();
             let locate = |name: &str, version: &str| {
@@ -165,7 +167,7 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
                 Location::new(&new_file, sbom_diff::rules::find_span(text, purl))
             };
             let findings = sbom_diff::rules::findings(&changes, &locate);
-            (old, new, findings, vec![Arc::clone(&new_file)])
+            (old, new, changes, findings, vec![Arc::clone(&new_file)])
         }
         _ => {
             return Err(Error::Usage(
@@ -173,7 +175,6 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
                 ));
         }
     };
-    let changes = sbom_diff::diff::diff(&old.sbom, &new.sbom);
     let mut findings = findings;
     findings.sort_by(|a, b| {
         (&a.location.path, a.location.span.start, &a.rule).cmp(&(
@@ -223,7 +224,7 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
 
 /// `(kind, package, from, to)` for display.
 fn row(c: &Change) -> (&'static str, String, String, String) {
-    let short = |h: &str| format!("{}…", &h[..h.len().min(16)]);
+    let short = |h: &str| format!("{}…", sbom_diff::rules::short(h));
     match c {
         Change::Added { name, version, .. } => {
             ("added", name.clone(), String::new(), version.clone())

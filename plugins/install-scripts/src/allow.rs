@@ -110,6 +110,25 @@ fn selector(key: &str) -> (String, Option<String>) {
     }
 }
 
+/// An entry of a package manager's own allowlist (no reason: those lists have no place for one).
+fn native(
+    source: &str,
+    key: &str,
+    allow: bool,
+    file: &Arc<SourceFile>,
+    span: Range<usize>,
+) -> Approval {
+    let (package, range) = selector(key);
+    Approval {
+        source: source.to_string(),
+        package,
+        range,
+        allow,
+        reason: None,
+        place: Place::File(Arc::clone(file), span),
+    }
+}
+
 /// The allowlists in a project's root package.json and pnpm-workspace.yaml (in `dir`).
 pub fn from_project(project: &Project, dir: &Path) -> Vec<Approval> {
     let mut out = Vec::new();
@@ -125,15 +144,7 @@ pub fn from_project(project: &Project, dir: &Path) -> Vec<Approval> {
     {
         let json = &pj.json;
         let mut push = |source: &str, key: &str, allow: bool, span: Range<usize>| {
-            let (package, range) = selector(key);
-            out.push(Approval {
-                source: source.to_string(),
-                package,
-                range,
-                allow,
-                reason: None,
-                place: Place::File(file.clone(), span),
-            });
+            out.push(native(source, key, allow, &file, span));
         };
         // npm `allowScripts`: `"pkg@1.2.3": true` approves, `"pkg": false` denies.
         bool_map(json.get("allowScripts"), &mut |k, allow, span| {
@@ -183,15 +194,7 @@ pub fn from_project(project: &Project, dir: &Path) -> Vec<Approval> {
         && let Some(doc) = yaml::parsed(&file)
     {
         let mut push = |source: &str, key: &str, allow: bool, span: Range<usize>| {
-            let (package, range) = selector(key);
-            out.push(Approval {
-                source: source.to_string(),
-                package,
-                range,
-                allow,
-                reason: None,
-                place: Place::File(file.clone(), span),
-            });
+            out.push(native(source, key, allow, &file, span));
         };
         for (key, allow) in [
             ("onlyBuiltDependencies", true),

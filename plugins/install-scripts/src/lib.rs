@@ -159,16 +159,7 @@ impl Plugin for InstallScripts {
         let lockfiles: Vec<_> = project
             .files()
             .iter()
-            .filter(|f| {
-                matches!(
-                    f.kind,
-                    FileKind::NpmLock
-                        | FileKind::NpmShrinkwrap
-                        | FileKind::PnpmLock
-                        | FileKind::YarnLock
-                        | FileKind::BunLock
-                )
-            })
+            .filter(|f| f.kind.is_lockfile())
             .collect();
         // Each lockfile's inventory, on every core.
         let inventories: Vec<(usize, Vec<Entry>)> = lockfiles
@@ -459,14 +450,7 @@ pub fn list(project: &Project, config: &PluginConfig) -> Vec<Row> {
     let configured = allow::from_config(config).unwrap_or_default();
     let mut rows = Vec::new();
     for file in project.files() {
-        if !matches!(
-            file.kind,
-            FileKind::NpmLock
-                | FileKind::NpmShrinkwrap
-                | FileKind::PnpmLock
-                | FileKind::YarnLock
-                | FileKind::BunLock
-        ) {
+        if !file.kind.is_lockfile() {
             continue;
         }
         let Some(lock) = any_lockfile(file) else {

@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chainward_core::config::PluginConfig;
 use chainward_core::finding::Location;
 use chainward_core::project::join;
-use chainward_core::{Error, FileKind, Finding, Plugin, Project, Rule, SourceFile};
+use chainward_core::{Error, Finding, Plugin, Project, Rule, SourceFile};
 use chainward_npm::model::{AnyLock, any_lockfile, any_lockfile_for};
 
 pub use generate::Omit;
@@ -24,18 +24,6 @@ pub use model::Sbom;
 /// The sbom-diff plugin: with `--base REF`, what the change does to each lockfile's SBOM.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SbomDiff;
-
-/// Whether files of this kind are lockfiles an SBOM is made from.
-pub fn is_lockfile(kind: FileKind) -> bool {
-    matches!(
-        kind,
-        FileKind::NpmLock
-            | FileKind::NpmShrinkwrap
-            | FileKind::PnpmLock
-            | FileKind::YarnLock
-            | FileKind::BunLock
-    )
-}
 
 impl Plugin for SbomDiff {
     fn id(&self) -> &'static str {
@@ -55,7 +43,7 @@ impl Plugin for SbomDiff {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for file in project.files().iter().filter(|f| is_lockfile(f.kind)) {
+        for file in project.files().iter().filter(|f| f.kind.is_lockfile()) {
             let old = base.files().iter().find(|f| f.path == file.path);
             // Most changes leave the lockfile alone: nothing to generate twice.
             if let (Some(old), Ok(now)) = (old, file.text())

@@ -94,8 +94,11 @@ pub static RULES: &[&Rule] = &[
     &LICENSE_CHANGED,
 ];
 
-fn short(hex: &str) -> &str {
-    &hex[..hex.len().min(16)]
+/// The first 16 hex digits of a digest, for messages.
+pub fn short(hex: &str) -> &str {
+    // Digests read from SBOM files are whatever the file says: cut at a character boundary.
+    let end = hex.char_indices().nth(16).map_or(hex.len(), |(i, _)| i);
+    &hex[..end]
 }
 
 /// The findings for `changes`. `locate(name, version)` gives the location of a package in

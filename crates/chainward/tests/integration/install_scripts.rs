@@ -5,32 +5,10 @@ use std::collections::BTreeSet;
 
 use crate::common::{copy_fixture, fixtures, run};
 
-/// The packages reported as running unapproved install scripts.
+/// The packages reported as running unapproved install scripts in a copy of a fixture.
 fn reported(case: &str) -> BTreeSet<String> {
     let tmp = copy_fixture(&format!("install-scripts/{case}"));
-    let out = run(
-        tmp.path(),
-        &[
-            "install-scripts",
-            "--select",
-            "install-scripts/unapproved-install-script",
-            "--format",
-            "json",
-            ".",
-        ],
-    );
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| {
-            let message = f["message"].as_str()?;
-            let quoted = message.split('`').nth(1)?;
-            let at = quoted[1..].find('@')? + 1;
-            Some(quoted[..at].to_string())
-        })
-        .collect()
+    unapproved_in(tmp.path())
 }
 
 #[test]
@@ -192,28 +170,22 @@ fn list_prints_the_inventory_with_its_approvals() {
 
 /// The packages `install-scripts/unapproved-install-script` reports in `dir`.
 fn unapproved_in(dir: &std::path::Path) -> BTreeSet<String> {
-    let out = run(
+    crate::common::findings(
         dir,
         &[
             "install-scripts",
             "--select",
             "install-scripts/unapproved-install-script",
-            "--format",
-            "json",
-            ".",
         ],
-    );
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| {
-            let quoted = f["message"].as_str()?.split('`').nth(1)?;
-            let at = quoted[1..].find('@')? + 1;
-            Some(quoted[..at].to_string())
-        })
-        .collect()
+        "message",
+    )
+    .iter()
+    .filter_map(|message| {
+        let quoted = message.split('`').nth(1)?;
+        let at = quoted[1..].find('@')? + 1;
+        Some(quoted[..at].to_string())
+    })
+    .collect()
 }
 
 /// `chainward allow-script`: the diff of each allowlist edit (snapshot), the edit applied is
