@@ -45,10 +45,17 @@ pub struct VerifyArgs {
     /// The workflow file that built it: .github/workflows/release.yml
     #[arg(long, value_name = "PATH")]
     pub workflow: Option<String>,
+    /// The npm package the attestations must be about (`pkg:npm/` subjects), e.g. @acme/mcp
+    #[arg(long, value_name = "NAME")]
+    pub package_name: Option<String>,
+    /// The npm package version the attestations must be about
+    #[arg(long, value_name = "VERSION")]
+    pub package_version: Option<String>,
     /// A trusted_root.json instead of the embedded Sigstore public-good root
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
-    /// The npm registry's keys (`/-/npm/v1/keys`), for npm's publish attestations
+    /// The npm registry's keys (`/-/npm/v1/keys`, or the Sigstore TUF target
+    /// `registry.npmjs.org/keys.json`), for npm's publish attestations
     #[arg(long, value_name = "FILE")]
     pub npm_keys: Option<PathBuf>,
     /// A managed public key (PEM) for a key-signed bundle
@@ -93,7 +100,9 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
             Subject::File(path)
         }
     };
-    let bundles = verify::bundles(&read(&args.bundle)?).map_err(|m| bad(&args.bundle, m))?;
+    let text = read(&args.bundle)?;
+    // Malformed input is exit 2 before anything is verified.
+    verify::bundles(&text).map_err(|m| bad(&args.bundle, m))?;
     let root = verify::trusted_root(args.trusted_root.as_deref()).map_err(Error::Usage)?;
     let verifier = verify::verifier(&root).map_err(Error::Usage)?;
     let mut keys = match &args.npm_keys {
@@ -111,15 +120,12 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
         source_ref: args.source_ref.clone(),
         builder_id: args.builder_id.clone(),
         workflow: args.workflow.clone(),
+        package_name: args.package_name.clone(),
+        package_version: args.package_version.clone(),
         ignore_sct: args.insecure_ignore_sct,
     };
-    let mut reports = Vec::new();
-    for (label, bundle) in &bundles {
-        reports.push(
-            verify::verify(&verifier, &subject, label, bundle, &policy, &keys)
-                .map_err(Error::Usage)?,
-        );
-    }
+    let reports =
+        verify::verify_all(&verifier, &subject, &text, &policy, &keys).map_err(Error::Usage)?;
     let mut out = std::io::stdout().lock();
     let io = |e| Error::io(Path::new("<stdout>"), e);
     match args.format {

@@ -557,10 +557,7 @@ fn scope_mismatch(project: &Project, out: &mut Vec<Finding>) {
 
 /// The artifacts a bundle file covers: `x.sigstore.json` → `x`; a `.intoto.jsonl` → its
 /// statements' subjects, by name, in the same folder.
-fn covered(
-    file: &SourceFile,
-    bundles: &[(String, sigstore_verify::types::Bundle)],
-) -> Vec<std::path::PathBuf> {
+fn covered(file: &SourceFile, proofs: &[verify::Proof]) -> Vec<std::path::PathBuf> {
     let dir = file.path.parent().unwrap_or(std::path::Path::new(""));
     let name = file
         .path
@@ -571,20 +568,15 @@ fn covered(
         return vec![dir.join(artifact)];
     }
     let mut out: Vec<std::path::PathBuf> = Vec::new();
-    for (_, bundle) in bundles {
-        if let sigstore_verify::types::SignatureContent::DsseEnvelope(env) = &bundle.content
-            && let Ok(statement) =
-                serde_json::from_slice::<serde_json::Value>(env.payload.as_bytes())
-        {
-            for subject in statement["subject"].as_array().into_iter().flatten() {
-                if let Some(n) = subject["name"].as_str()
-                    && !n.contains('/')
-                    && !n.contains("..")
-                {
-                    let p = dir.join(n);
-                    if !out.contains(&p) {
-                        out.push(p);
-                    }
+    for statement in proofs.iter().filter_map(|p| p.statement.as_ref()) {
+        for subject in statement["subject"].as_array().into_iter().flatten() {
+            if let Some(n) = subject["name"].as_str()
+                && !n.contains('/')
+                && !n.contains("..")
+            {
+                let p = dir.join(n);
+                if !out.contains(&p) {
+                    out.push(p);
                 }
             }
         }
@@ -612,7 +604,7 @@ fn provenance_files(
             .text()
             .map(|t| 0..t.lines().next().map_or(0, str::len))
             .unwrap_or(0..0);
-        let bundles = match verify::bundles(text) {
+        let proofs = match verify::bundles(text) {
             Ok(b) => b,
             Err(e) => {
                 out.push(
@@ -630,7 +622,15 @@ fn provenance_files(
                 continue;
             }
         };
-        let artifacts: Vec<(std::path::PathBuf, Vec<u8>)> = covered(file, &bundles)
+        if proofs.iter().all(|p| p.bundle.is_none()) {
+            project.note(format!(
+                "provenance: {} holds DSSE envelopes without transparency-log entries \
+                 (slsa-github-generator before v2), which cannot be verified offline",
+                file.rel
+            ));
+            continue;
+        }
+        let artifacts: Vec<(std::path::PathBuf, Vec<u8>)> = covered(file, &proofs)
             .into_iter()
             .filter_map(|p| {
                 let bytes = project.read_bytes(&p)?;
@@ -651,18 +651,11 @@ fn provenance_files(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             // A .intoto.jsonl covers several artifacts: one of its bundles must verify each.
-            let reports: Vec<verify::Report> = bundles
+            let reports: Vec<verify::Report> = proofs
                 .iter()
-                .filter_map(|(label, b)| {
-                    verify::verify(
-                        &verifier,
-                        &subject,
-                        label,
-                        b,
-                        &verify::Policy::default(),
-                        &[],
-                    )
-                    .ok()
+                .filter(|p| p.bundle.is_some())
+                .filter_map(|p| {
+                    verify::verify(&verifier, &subject, p, &verify::Policy::default(), &[]).ok()
                 })
                 .collect();
             if reports.iter().any(verify::Report::verified) {

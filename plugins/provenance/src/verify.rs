@@ -25,6 +25,9 @@ pub struct Policy {
     pub builder_id: Option<String>,
     /// `.github/workflows/release.yml`.
     pub workflow: Option<String>,
+    /// The npm package the statement must be about (`pkg:npm/<name>@<version>` subjects).
+    pub package_name: Option<String>,
+    pub package_version: Option<String>,
     /// Accept certificates without a verified SCT (private Sigstore deployments without a
     /// certificate transparency log), as cosign's `--insecure-ignore-sct`.
     pub ignore_sct: bool,
@@ -102,7 +105,9 @@ pub fn pem_key(text: &str) -> Result<NpmKey, String> {
     })
 }
 
-/// The registry's keys document.
+/// The registry's keys: the `/-/npm/v1/keys` document (`keyid`, `key`, `expires`), or the
+/// Sigstore TUF target npm publishes them in (`keyId`, `publicKey.rawBytes`,
+/// `publicKey.validFor.end`; only the `npm:attestations` keys).
 pub fn npm_keys(text: &str) -> Result<Vec<NpmKey>, String> {
     use base64::Engine;
     let doc: serde_json::Value =
@@ -110,15 +115,28 @@ pub fn npm_keys(text: &str) -> Result<Vec<NpmKey>, String> {
     let keys = doc["keys"].as_array().ok_or("no `keys` array")?;
     keys.iter()
         .enumerate()
+        .filter(|(_, k)| {
+            k["keyUsage"]
+                .as_str()
+                .is_none_or(|u| u == "npm:attestations")
+        })
         .map(|(i, k)| {
-            let keyid = k["keyid"].as_str().ok_or(format!("keys[{i}]: no keyid"))?;
+            let tuf = &k["publicKey"];
+            let keyid = k["keyid"]
+                .as_str()
+                .or(k["keyId"].as_str())
+                .ok_or(format!("keys[{i}]: no keyid"))?;
+            let key = k["key"].as_str().or(tuf["rawBytes"].as_str()).unwrap_or("");
             let der = base64::engine::general_purpose::STANDARD
-                .decode(k["key"].as_str().unwrap_or(""))
+                .decode(key)
                 .map_err(|e| format!("keys[{i}]: key is not base64: {e}"))?;
             Ok(NpmKey {
                 keyid: keyid.to_string(),
                 der,
-                expires: k["expires"].as_str().map(str::to_string),
+                expires: k["expires"]
+                    .as_str()
+                    .or(tuf["validFor"]["end"].as_str())
+                    .map(str::to_string),
             })
         })
         .collect()
@@ -142,10 +160,56 @@ pub fn trusted_root(path: Option<&Path>) -> Result<TrustedRoot, String> {
     }
 }
 
-/// The bundles in a file: one Sigstore bundle, an npm attestations response
+/// One proof in a file.
+pub struct Proof {
+    /// Where it is in the file (`bundle`, `attestations[0] https://slsa.dev/provenance/v1`,
+    /// `line 2`).
+    pub label: String,
+    /// The in-toto statement its DSSE payload carries, if any.
+    pub statement: Option<serde_json::Value>,
+    /// `None` for a bare DSSE envelope (slsa-github-generator before v2): a signature and a
+    /// certificate without a transparency-log entry, which cannot be verified offline.
+    pub bundle: Option<Box<Bundle>>,
+}
+
+impl Proof {
+    fn of_bundle(label: String, bundle: Bundle) -> Proof {
+        let statement = match &bundle.content {
+            SignatureContent::DsseEnvelope(envelope) => {
+                serde_json::from_slice(envelope.payload.as_bytes()).ok()
+            }
+            _ => None,
+        };
+        Proof {
+            label,
+            statement,
+            bundle: Some(Box::new(bundle)),
+        }
+    }
+
+    /// A Sigstore bundle, or a bare DSSE envelope (`payloadType`, `payload`, `signatures`).
+    fn parse(label: String, value: &serde_json::Value, text: &str) -> Result<Proof, String> {
+        if value.get("payloadType").is_some() && value.get("signatures").is_some() {
+            use base64::Engine;
+            let payload = base64::engine::general_purpose::STANDARD
+                .decode(value["payload"].as_str().unwrap_or(""))
+                .map_err(|e| format!("{label}: the DSSE payload is not base64: {e}"))?;
+            return Ok(Proof {
+                label,
+                statement: serde_json::from_slice(&payload).ok(),
+                bundle: None,
+            });
+        }
+        Bundle::from_json(text)
+            .map(|b| Proof::of_bundle(label.clone(), b))
+            .map_err(|e| format!("{label}: not a Sigstore bundle: {e}"))
+    }
+}
+
+/// The proofs in a file: one Sigstore bundle, an npm attestations response
 /// (`{"attestations": [{predicateType, bundle}]}`) or SLSA generator output (`.intoto.jsonl`,
-/// one bundle per line). Malformed input is an error naming the part.
-pub fn bundles(text: &str) -> Result<Vec<(String, Bundle)>, String> {
+/// one bundle or DSSE envelope per line). Malformed input is an error naming the part.
+pub fn bundles(text: &str) -> Result<Vec<Proof>, String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
         return Err("the file is empty".into());
@@ -164,20 +228,22 @@ pub fn bundles(text: &str) -> Result<Vec<(String, Bundle)>, String> {
                 let parsed = Bundle::from_json(&bundle).map_err(|e| {
                     format!("attestations[{i}] ({kind}): not a Sigstore bundle: {e}")
                 })?;
-                out.push((format!("attestations[{i}] {kind}"), parsed));
+                out.push(Proof::of_bundle(
+                    format!("attestations[{i}] {kind}"),
+                    parsed,
+                ));
             }
             Ok(out)
         }
-        Ok(_) => Bundle::from_json(trimmed)
-            .map(|b| vec![("bundle".to_string(), b)])
-            .map_err(|e| format!("not a Sigstore bundle: {e}")),
+        Ok(value) => Proof::parse("bundle".to_string(), &value, trimmed).map(|p| vec![p]),
         Err(_) if lines.len() > 1 => lines
             .iter()
             .enumerate()
             .map(|(i, line)| {
-                Bundle::from_json(line)
-                    .map(|b| (format!("line {}", i + 1), b))
-                    .map_err(|e| format!("line {}: not a Sigstore bundle: {e}", i + 1))
+                let label = format!("line {}", i + 1);
+                let value: serde_json::Value =
+                    serde_json::from_str(line).map_err(|e| format!("{label}: not JSON: {e}"))?;
+                Proof::parse(label, &value, line)
             })
             .collect(),
         Err(e) => Err(format!("not JSON: {e}")),
@@ -203,15 +269,8 @@ fn strip_scheme(s: &str) -> &str {
         .trim_end_matches('/')
 }
 
-/// What the DSSE statement says: predicate type, subjects, and the SLSA builder id.
-fn statement_facts(bundle: &Bundle, report: &mut Report) {
-    let SignatureContent::DsseEnvelope(envelope) = &bundle.content else {
-        return;
-    };
-    let Ok(statement) = serde_json::from_slice::<serde_json::Value>(envelope.payload.as_bytes())
-    else {
-        return;
-    };
+/// What the in-toto statement says: predicate type, subjects, and the SLSA builder id.
+fn statement_facts(statement: &serde_json::Value, report: &mut Report) {
     report.predicate_type = statement["predicateType"].as_str().map(str::to_string);
     report.subjects = statement["subject"]
         .as_array()
@@ -240,23 +299,38 @@ fn statement_facts(bundle: &Bundle, report: &mut Report) {
 pub fn verify(
     verifier: &Verifier,
     subject: &Subject<'_>,
-    label: &str,
-    bundle: &Bundle,
+    proof: &Proof,
     policy: &Policy,
     keys: &[NpmKey],
 ) -> Result<Report, String> {
     let mut report = Report {
-        label: label.to_string(),
+        label: proof.label.clone(),
         ..Report::default()
     };
-    statement_facts(bundle, &mut report);
+    if let Some(statement) = &proof.statement {
+        statement_facts(statement, &mut report);
+    }
+    let Some(bundle) = &proof.bundle else {
+        report.failure = Some(
+            "a bare DSSE envelope without a transparency-log entry (slsa-github-generator \
+             before v2): its short-lived certificate cannot be checked offline; \
+             slsa-verifier looks the entry up in Rekor online, and generator v2 writes \
+             self-contained Sigstore bundles"
+                .into(),
+        );
+        return Ok(report);
+    };
     report.log_index = bundle
         .verification_material
         .tlog_entries
         .first()
         .map(|e| e.log_index.get());
     if let VerificationMaterialContent::PublicKey(id) = &bundle.verification_material.content {
-        return verify_with_key(verifier, subject, bundle, &id.hint, keys, report);
+        let mut report = verify_with_key(verifier, subject, bundle, &id.hint, keys, report)?;
+        if report.failure.is_none() {
+            report.failure = package_failure(policy, &report);
+        }
+        return Ok(report);
     }
     let mut vpolicy = VerificationPolicy::any_identity();
     if let Some(id) = &policy.identity {
@@ -308,8 +382,85 @@ pub fn verify(
             report.builder = c.build_signer_uri.clone();
         }
     }
-    report.failure = policy_failure(policy, &report);
+    report.failure = policy_failure(policy, &report).or_else(|| package_failure(policy, &report));
     Ok(report)
+}
+
+/// Verify every proof in a file (`bundles`) for `subject`.
+pub fn verify_all(
+    verifier: &Verifier,
+    subject: &Subject<'_>,
+    text: &str,
+    policy: &Policy,
+    keys: &[NpmKey],
+) -> Result<Vec<Report>, String> {
+    bundles(text)?
+        .iter()
+        .map(|proof| verify(verifier, subject, proof, policy, keys))
+        .collect()
+}
+
+/// `pkg:npm/%40scope/name@1.0.0` → (`@scope/name`, `1.0.0`).
+fn npm_purl(subject: &str) -> Option<(String, &str)> {
+    let rest = subject.strip_prefix("pkg:npm/")?;
+    let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+    let (name, version) = rest.rsplit_once('@')?;
+    Some((
+        name.replace("%40", "@")
+            .replace("%2F", "/")
+            .replace("%2f", "/"),
+        version,
+    ))
+}
+
+/// `--package-name` / `--package-version` against the statement's npm subjects.
+fn package_failure(policy: &Policy, r: &Report) -> Option<String> {
+    if policy.package_name.is_none() && policy.package_version.is_none() {
+        return None;
+    }
+    let packages: Vec<(String, &str)> = r
+        .subjects
+        .iter()
+        .filter_map(|s| npm_purl(s.split(' ').next().unwrap_or("")))
+        .collect();
+    let Some((name, version)) = packages.first() else {
+        return Some("the statement names no npm package (no pkg:npm/ subject)".into());
+    };
+    if let Some(want) = &policy.package_name
+        && !packages.iter().any(|(n, _)| n == want)
+    {
+        return Some(format!(
+            "the statement is about the package {name}, not --package-name {want}"
+        ));
+    }
+    if let Some(want) = &policy.package_version
+        && !packages.iter().any(|(_, v)| v == want)
+    {
+        return Some(format!(
+            "the statement is about {name}@{version}, not --package-version {want}"
+        ));
+    }
+    None
+}
+
+/// `--builder-id` against the builder: exact, or without the `@ref` (`@v2.1.0` standing for
+/// `@refs/tags/v2.1.0`). npm's SLSA v0.2 provenance names the GitHub-hosted runner
+/// `https://github.com/actions/runner`, which v1 calls `…/runner/github-hosted`.
+fn builder_matches(want: &str, have: &str) -> bool {
+    let (have_base, have_ref) = have.split_once('@').unwrap_or((have, ""));
+    match want.split_once('@') {
+        _ if want == have => true,
+        None => {
+            want == have_base
+                || (want == "https://github.com/actions/runner/github-hosted"
+                    && have == "https://github.com/actions/runner")
+        }
+        Some((want_base, want_ref)) => {
+            want_base == have_base
+                && !want_ref.starts_with("refs/")
+                && have_ref == format!("refs/tags/{want_ref}")
+        }
+    }
 }
 
 fn run<P: sigstore_verify::Policy>(
@@ -400,12 +551,23 @@ fn policy_failure(policy: &Policy, r: &Report) -> Option<String> {
         }
     }
     if let Some(want) = &policy.source_uri {
+        // The certificate carries the repository as GitHub spells it; like slsa-verifier and
+        // cosign, the comparison is exact (only the host is case-insensitive).
         let have = r.repository.as_deref().map(strip_scheme).unwrap_or("");
-        if !have.eq_ignore_ascii_case(strip_scheme(want)) {
+        let same = |a: &str, b: &str| match (a.split_once('/'), b.split_once('/')) {
+            (Some((ha, pa)), Some((hb, pb))) => ha.eq_ignore_ascii_case(hb) && pa == pb,
+            _ => a == b,
+        };
+        if !same(have, strip_scheme(want)) {
             return Some(format!(
-                "certificate identity {} (source repository {}) does not match --source-uri {want}",
+                "certificate identity {} (source repository {}) does not match --source-uri {want}{}",
                 r.identity.as_deref().unwrap_or("?"),
-                if have.is_empty() { "unknown" } else { have }
+                if have.is_empty() { "unknown" } else { have },
+                if have.eq_ignore_ascii_case(strip_scheme(want)) {
+                    " (the case differs)"
+                } else {
+                    ""
+                }
             ));
         }
     }
@@ -420,7 +582,7 @@ fn policy_failure(policy: &Policy, r: &Report) -> Option<String> {
     }
     if let Some(want) = &policy.builder_id {
         let have = r.builder.as_deref().unwrap_or("");
-        if !(have == want || have.split('@').next() == Some(want.as_str())) {
+        if !builder_matches(want, have) {
             return Some(format!(
                 "builder {} does not match --builder-id {want}",
                 if have.is_empty() { "unknown" } else { have }
@@ -461,5 +623,32 @@ mod tests {
         assert!(Subject::digest("md5:00").is_none());
         assert!(Subject::digest("sha256:0g").is_none());
         assert_eq!(strip_scheme("https://github.com/a/b/"), "github.com/a/b");
+    }
+
+    #[test]
+    fn builders_and_packages() {
+        let generic = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml";
+        let have = format!("{generic}@refs/tags/v2.1.0");
+        assert!(builder_matches(generic, &have));
+        assert!(builder_matches(&format!("{generic}@v2.1.0"), &have));
+        assert!(builder_matches(&have, &have));
+        assert!(!builder_matches(&format!("{generic}@v2.0.0"), &have));
+        assert!(!builder_matches(
+            &format!("{generic}@refs/heads/v2.1.0"),
+            &have
+        ));
+        assert!(!builder_matches("https://github.com/slsa-framework", &have));
+        let runner = "https://github.com/actions/runner";
+        assert!(builder_matches(&format!("{runner}/github-hosted"), runner));
+        assert!(!builder_matches(runner, &format!("{runner}/github-hosted")));
+        assert_eq!(
+            npm_purl("pkg:npm/%40acme/weather-mcp@1.2.3"),
+            Some(("@acme/weather-mcp".to_string(), "1.2.3"))
+        );
+        assert_eq!(
+            npm_purl("pkg:npm/left-pad@1.0.0?x=y"),
+            Some(("left-pad".to_string(), "1.0.0"))
+        );
+        assert_eq!(npm_purl("pkg:pypi/x@1"), None);
     }
 }

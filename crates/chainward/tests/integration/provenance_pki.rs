@@ -254,7 +254,6 @@ fn check(
     std::fs::write(&root_path, root).expect("write");
     let root = verify::trusted_root(Some(&root_path))?;
     let verifier = verify::verifier(&root)?;
-    let bundles = verify::bundles(bundle_json)?;
     let policy = Policy {
         identity: Some(identity.to_string()),
         issuer: Some(issuer.to_string()),
@@ -263,18 +262,15 @@ fn check(
         ignore_sct: true,
         ..Policy::default()
     };
-    for (label, b) in &bundles {
-        let report = verify::verify(
-            &verifier,
-            &Subject::Bytes(artifact.to_vec()),
-            label,
-            b,
-            &policy,
-            &[],
-        )?;
-        if let Some(f) = report.failure {
-            return Err(f);
-        }
+    let reports = verify::verify_all(
+        &verifier,
+        &Subject::Bytes(artifact.to_vec()),
+        bundle_json,
+        &policy,
+        &[],
+    )?;
+    if let Some(f) = reports.into_iter().find_map(|r| r.failure) {
+        return Err(f);
     }
     Ok(())
 }
