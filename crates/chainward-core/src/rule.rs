@@ -134,11 +134,27 @@ stdout. When one exits abnormally or prints garbage, chainward reports it as one
 goes on with the other plugins.",
     };
 
+    pub static STALE_BASELINE: Rule = Rule {
+        id: "chainward/stale-baseline",
+        code: "CW005",
+        default_severity: Severity::Warning,
+        default_enabled: true,
+        fixable: Fixability::None,
+        summary: "A `--baseline` entry matched no finding: it was fixed, so drop it",
+        doc: "A baseline (`chainward check --write-baseline chainward-baseline.json`) lets a \
+project adopt chainward without fixing everything on day one: `--baseline` hides the findings \
+recorded in it, matched by rule, file and subject (the package or action), so a moved line does \
+not bring one back. An entry that no longer matches anything was fixed; left in place, it would \
+hide the same problem if it came back. Rewrite the baseline with `--write-baseline` (it only \
+shrinks) or delete the entry.",
+    };
+
     pub static ALL: &[&Rule] = &[
         &PARSE_ERROR,
         &UNUSED_IGNORE,
         &INVALID_SUPPRESSION,
         &PLUGIN_FAILED,
+        &STALE_BASELINE,
     ];
 }
 

@@ -104,6 +104,11 @@ pub fn check(
         }
         return print_inventory(&project, &config, args);
     }
+    // A malformed baseline is exit 2 before anything runs.
+    let baseline = match &args.baseline {
+        Some(path) => Some(crate::baseline::Baseline::load(path)?),
+        None => None,
+    };
     let base = match &args.base {
         Some(rev) => {
             let base = std::sync::Arc::new(project.at_revision(rev)?);
@@ -229,6 +234,23 @@ pub fn check(
     let shown_project = final_project.as_ref().unwrap_or(&project);
     if let Some((before, base_project)) = &base_findings {
         findings = introduced(findings, shown_project, before, base_project);
+    }
+    if let Some(path) = &args.write_baseline {
+        let n = crate::baseline::write(path, &findings, shown_project)?;
+        if !args.quiet {
+            let _ = writeln!(
+                std::io::stderr(),
+                "Recorded {n} {} in {}; `chainward check --baseline {}` shows only new ones.",
+                plural(n, "finding", "findings"),
+                path.display(),
+                path.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(baseline) = &baseline {
+        findings = baseline.apply(findings, shown_project, |rule| levels.is_enabled(rule));
+        findings.retain(|f| levels.is_enabled(&f.rule));
     }
     let color = match args.color {
         ColorChoice::Always => true,
@@ -384,24 +406,6 @@ fn print_inventory(
     Ok(ExitCode::SUCCESS)
 }
 
-/// What a finding is about, independent of where its line moved to: the rule, the file, and
-/// the subject the plugin named (a package) or else the text at the location.
-fn fingerprint(finding: &Finding, project: &Project) -> (String, PathBuf, String) {
-    let subject = finding.subject.clone().unwrap_or_else(|| {
-        project
-            .source(&finding.location.path)
-            .and_then(|f| {
-                f.text()
-                    .ok()
-                    .and_then(|t| t.get(finding.location.span.clone()))
-                    .map(str::to_string)
-            })
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| finding.message.clone())
-    });
-    (finding.rule.clone(), finding.location.path.clone(), subject)
-}
-
 /// The findings of the working tree that the base revision did not have (as many of each
 /// fingerprint as are new).
 fn introduced(
@@ -413,11 +417,13 @@ fn introduced(
     let mut counts: std::collections::HashMap<(String, PathBuf, String), usize> =
         std::collections::HashMap::new();
     for f in before {
-        *counts.entry(fingerprint(f, base)).or_default() += 1;
+        *counts
+            .entry(crate::baseline::fingerprint(f, base))
+            .or_default() += 1;
     }
     now.into_iter()
         .filter(|f| {
-            let key = fingerprint(f, project);
+            let key = crate::baseline::fingerprint(f, project);
             match counts.get_mut(&key) {
                 Some(n) if *n > 0 => {
                     *n -= 1;

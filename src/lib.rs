@@ -2,6 +2,7 @@
 //! and the `check`/`fix` run. The binary in `main.rs` is a thin CLI over it.
 
 pub mod allow_script;
+pub mod baseline;
 pub mod cli;
 pub mod external;
 pub mod provenance_cmd;

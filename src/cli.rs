@@ -106,6 +106,14 @@ pub struct CheckArgs {
     /// git's objects; nothing is checked out), e.g. `--base origin/main` on a pull request
     #[arg(long, value_name = "REF")]
     pub base: Option<String>,
+    /// Hide the findings recorded in FILE (written by --write-baseline); entries that match
+    /// nothing any more are reported as chainward/stale-baseline
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in FILE (JSON, one entry per line) and exit 0; later runs
+    /// with --baseline FILE show only new findings
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff"])]
+    pub write_baseline: Option<PathBuf>,
     /// Print findings only, no summary line
     #[arg(long, short)]
     pub quiet: bool,

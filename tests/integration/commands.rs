@@ -245,3 +245,112 @@ JSON
         out.stdout
     );
 }
+
+/// `--write-baseline` records today's findings; `--baseline` hides them (line moves do not bring
+/// them back), shows what is new, and reports entries that match nothing any more.
+#[test]
+fn baseline_hides_recorded_findings_and_reports_stale_ones() {
+    let tmp = copy_fixture("pin-check/mcp-server");
+    let dir = tmp.path();
+    let before = run(dir, &["check", "--format", "json"]);
+    assert_eq!(before.code, 1);
+    let recorded = run(dir, &["check", "--write-baseline", "baseline.json"]);
+    assert_eq!(recorded.code, 0, "{}", recorded.stderr);
+    assert!(
+        recorded.stderr.contains("Recorded 13 findings"),
+        "{}",
+        recorded.stderr
+    );
+    let text = std::fs::read_to_string(dir.join("baseline.json")).expect("baseline");
+    assert_eq!(text.lines().filter(|l| l.contains("{\"rule\"")).count(), 13);
+    // Written from another folder, the paths are still relative to the project root.
+    let again = run(
+        dir.parent().expect("parent"),
+        &[
+            "check",
+            dir.file_name().and_then(|n| n.to_str()).expect("name"),
+            "--write-baseline",
+            dir.join("again.json").to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("again.json")).expect("again"),
+        text
+    );
+
+    let clean = run(dir, &["check", "--baseline", "baseline.json"]);
+    assert_eq!((clean.code, clean.stdout.trim()), (0, "No findings."));
+
+    // Lines move (a new key above the dependencies): nothing comes back.
+    let manifest = dir.join("package.json");
+    let original = std::fs::read_to_string(&manifest).expect("package.json");
+    let moved = original.replacen(
+        "{\n",
+        "{\n  \"description\": \"weather tools\",\n  \"keywords\": [\"mcp\"],\n",
+        1,
+    );
+    assert_ne!(moved, original);
+    std::fs::write(&manifest, &moved).expect("write");
+    let out = run(dir, &["check", "--baseline", "baseline.json"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+
+    // A new range is reported; the recorded ones stay hidden.
+    let added = moved.replacen(
+        "\"dependencies\": {\n",
+        "\"dependencies\": {\n    \"left-pad\": \"^1.3.0\",\n",
+        1,
+    );
+    assert_ne!(added, moved);
+    std::fs::write(&manifest, &added).expect("write");
+    let out = run(
+        dir,
+        &[
+            "check",
+            "--baseline",
+            "baseline.json",
+            "--select",
+            "pin-check",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("`left-pad` in `dependencies`"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("`zod`"), "{}", out.stdout);
+
+    // Fixing a recorded finding makes its entry stale, reported at its line of the baseline.
+    std::fs::write(
+        &manifest,
+        moved.replace("\"zod\": \"^3.25.0\"", "\"zod\": \"3.25.76\""),
+    )
+    .expect("write");
+    let out = run(dir, &["check", "--baseline", "baseline.json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    snap!("cli", "baseline__stale", out.stdout);
+
+    // A malformed baseline is exit 2, naming the file and line; nothing is written.
+    std::fs::write(
+        dir.join("broken.json"),
+        "{\n  \"version\": 1,\n  \"findings\": [\n",
+    )
+    .expect("write");
+    let out = run(dir, &["check", "--baseline", "broken.json"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("broken.json:4:"), "{}", out.stderr);
+    let out = run(
+        dir,
+        &[
+            "check",
+            "--baseline",
+            "again.json",
+            "--write-baseline",
+            "x.json",
+            "--fix",
+        ],
+    );
+    assert_eq!(out.code, 2);
+    assert!(!dir.join("x.json").exists());
+}
