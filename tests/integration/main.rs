@@ -11,6 +11,7 @@ mod install_scripts;
 mod npm_ci;
 mod npm_oracle;
 mod pin_check;
+mod pre_commit;
 mod provenance;
 mod provenance_pki;
 mod sbom;

@@ -1,0 +1,159 @@
+//! The pre-commit hooks, with the real pre-commit (installed by `.ci/run` into
+//! target/tools/venv; never fetched by a test): a throwaway repository points at this checkout's
+//! `.pre-commit-hooks.yaml` (a path repo at the committed HEAD), pre-commit builds the hook with
+//! `language: rust` (`cargo install --path .`, offline), a commit that adds a `^` range is
+//! blocked with chainward's message, and after `chainward-fix` the commit goes through.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{copy_fixture, workspace};
+
+fn pre_commit_bin() -> PathBuf {
+    workspace().join("target/tools/venv/bin/pre-commit")
+}
+
+struct Run {
+    ok: bool,
+    text: String,
+}
+
+/// A command in the throwaway repository, with pre-commit's state and cargo's build folder
+/// kept apart from the user's, and no network.
+fn command(dir: &Path, home: &Path, program: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir)
+        .env("PRE_COMMIT_HOME", home)
+        .env("PRE_COMMIT_COLOR", "never")
+        .env("CARGO_NET_OFFLINE", "true")
+        // The hook's `cargo install` builds in one reusable folder, unoptimized: this test is
+        // about the hook wiring, and a clean optimized build would cost CI minutes.
+        .env("CARGO_TARGET_DIR", workspace().join("target/pre-commit"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("CHAINWARD_CONFIG")
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+fn go(mut cmd: Command) -> Run {
+    let out = cmd.output().expect("spawn");
+    Run {
+        ok: out.status.success(),
+        text: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+#[test]
+fn pre_commit_blocks_a_range_and_the_fix_hook_repairs_it() {
+    let pre_commit = pre_commit_bin();
+    assert!(
+        pre_commit.exists(),
+        "pre-commit is not installed at {}: run `.ci/run`, or `python3 -m venv target/tools/venv && target/tools/venv/bin/pip install pre-commit`",
+        pre_commit.display()
+    );
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(workspace())
+        .output()
+        .expect("git rev-parse");
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    assert_eq!(head.len(), 40, "this checkout has no commit");
+
+    let tmp = copy_fixture("pin-check/clean");
+    let repo = tmp.path();
+    let home = tempfile::tempdir().expect("tmp");
+    let git = |args: &[&str]| {
+        let mut cmd = command(repo, home.path(), Path::new("git"));
+        cmd.args(args);
+        go(cmd)
+    };
+    // The user's config: the hooks of this checkout; chainward-fix on demand (manual stage).
+    std::fs::write(
+        repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {head}\n    hooks:\n      - id: chainward\n      - id: chainward-fix\n        stages: [manual]\n",
+            workspace().display()
+        ),
+    )
+    .expect("write config");
+    assert!(git(&["init", "-q", "-b", "main"]).ok);
+    let mut install = command(repo, home.path(), &pre_commit);
+    install.arg("install");
+    let installed = go(install);
+    assert!(installed.ok, "{}", installed.text);
+
+    // A clean project commits (pre-commit builds the hook here: cargo install --path .).
+    assert!(git(&["add", "-A"]).ok);
+    let first = git(&["commit", "-q", "-m", "clean project"]);
+    assert!(first.ok, "{}", first.text);
+    assert!(first.text.contains("chainward check"), "{}", first.text);
+
+    // A commit that loosens a pin to a range is blocked, with chainward's finding.
+    let manifest = repo.join("package.json");
+    let pinned = std::fs::read_to_string(&manifest).expect("package.json");
+    let described = pinned.replace(
+        "\"private\": true,",
+        "\"private\": true,\n  \"description\": \"a clean project\",",
+    );
+    let ranged = described.replace("\"ms\": \"2.1.3\"", "\"ms\": \"^2.1.3\"");
+    assert_ne!(described, pinned);
+    assert_ne!(ranged, pinned);
+    std::fs::write(&manifest, &ranged).expect("write");
+    assert!(git(&["add", "package.json"]).ok);
+    let blocked = git(&["commit", "-q", "-m", "loosen ms"]);
+    assert!(!blocked.ok, "the commit went through:\n{}", blocked.text);
+    assert!(
+        blocked.text.contains("pin-check/range-specifier")
+            && blocked
+                .text
+                .contains("`ms` in `dependencies` is declared with the range `^2.1.3`"),
+        "{}",
+        blocked.text
+    );
+    assert_eq!(
+        git(&["log", "--format=%s"]).text.trim(),
+        "clean project",
+        "nothing was committed"
+    );
+
+    // chainward-fix pins it back to the locked version; pre-commit fails the run because the
+    // hook changed a file (that is how the user sees the change), and the commit then passes.
+    let mut fix = command(repo, home.path(), &pre_commit);
+    fix.args([
+        "run",
+        "--hook-stage",
+        "manual",
+        "chainward-fix",
+        "--show-diff-on-failure",
+    ]);
+    let fixed = go(fix);
+    assert!(!fixed.ok, "{}", fixed.text);
+    assert!(
+        fixed.text.contains("files were modified by this hook")
+            && fixed.text.contains("+    \"ms\": \"2.1.3\""),
+        "{}",
+        fixed.text
+    );
+    assert_eq!(
+        std::fs::read_to_string(&manifest).expect("package.json"),
+        described,
+        "the fix changed only the range"
+    );
+    assert!(git(&["add", "package.json"]).ok);
+    let passed = git(&["commit", "-q", "-m", "describe the project"]);
+    assert!(passed.ok, "{}", passed.text);
+    assert!(passed.text.contains("chainward check"), "{}", passed.text);
+}
