@@ -147,10 +147,7 @@ impl Baseline {
             .into_iter()
             .filter(|f| {
                 let k = key(f, project);
-                match left.get_mut(&k).and_then(Vec::pop) {
-                    Some(_) => false,
-                    None => true,
-                }
+                left.get_mut(&k).and_then(Vec::pop).is_none()
             })
             .collect();
         let mut stale: Vec<usize> = left

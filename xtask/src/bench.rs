@@ -169,7 +169,98 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         println!();
     }
+    pre_commit_path(&root, &exe, runs, peers)?;
     verify(&root, &exe, runs)
+}
+
+/// The pre-commit hook's command (`chainward check` on the repository root) on a typical MCP
+/// server repository: the fixture committed to a fresh git repository, as a hook sees it (the
+/// lockfile-committed check reads git's index). Side by side with `zizmor --offline` on the same
+/// tree: zizmor audits only the workflows; chainward checks those and package.json, the
+/// lockfile, the Dockerfile and .npmrc.
+fn pre_commit_path(root: &Path, exe: &Path, runs: usize, peers: bool) -> Result<()> {
+    let repo = root.join("target/bench-precommit");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo)?;
+    let status = Command::new("cp")
+        .arg("-R")
+        .arg(root.join("fixtures/pin-check/mcp-server/."))
+        .arg(&repo)
+        .status()?;
+    if !status.success() {
+        bail!("copying the MCP server fixture failed");
+    }
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "x",
+        ],
+    ] {
+        Command::new("git").args(args).current_dir(&repo).output()?;
+    }
+    println!("== pre-commit path: MCP server repository (git, 97 KB lockfile, 2 workflows)");
+    let ours = time(runs, || {
+        Command::new(exe)
+            .args(["check", "--color", "never"])
+            .current_dir(&repo)
+            .output()
+    })?;
+    report("chainward check (hook)", &ours, None);
+    if peers {
+        match zizmor(root) {
+            Ok(bin) => {
+                let peer = time_any(runs, || {
+                    Command::new(&bin)
+                        .args(["--offline", "--no-progress", "."])
+                        .current_dir(&repo)
+                        .output()
+                });
+                match peer {
+                    Ok(peer) => report("zizmor --offline", &peer, Some(&ours)),
+                    Err(e) => println!("  zizmor: not run ({e})"),
+                }
+            }
+            Err(e) => println!("  zizmor: not installed ({e})"),
+        }
+    }
+    println!();
+    Ok(())
+}
+
+/// Install zizmor (PyPI) once into a venv under target/bench-tools and return its executable.
+fn zizmor(root: &Path) -> Result<PathBuf> {
+    let venv = root.join("target/bench-tools/venv");
+    let bin = venv.join("bin/zizmor");
+    if !bin.exists() {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .context("running python3 -m venv")?
+            .success()
+            && Command::new(venv.join("bin/pip"))
+                .args([
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "zizmor==1.32.0",
+                ])
+                .status()
+                .context("running pip install zizmor")?
+                .success();
+        if !ok {
+            bail!("pip install zizmor==1.32.0 failed");
+        }
+    }
+    Ok(bin)
 }
 
 /// `chainward provenance verify` on a real npm package and its attestations (SLSA provenance and
@@ -318,12 +409,28 @@ fn serde_json_count(text: &str) -> Option<usize> {
 
 fn time(
     runs: usize,
+    f: impl FnMut() -> std::io::Result<std::process::Output>,
+) -> Result<Vec<Duration>> {
+    timed(runs, f, 1)
+}
+
+/// `time` for a peer whose exit code says how many findings there were (zizmor: up to 14).
+fn time_any(
+    runs: usize,
+    f: impl FnMut() -> std::io::Result<std::process::Output>,
+) -> Result<Vec<Duration>> {
+    timed(runs, f, 14)
+}
+
+fn timed(
+    runs: usize,
     mut f: impl FnMut() -> std::io::Result<std::process::Output>,
+    max_ok: i32,
 ) -> Result<Vec<Duration>> {
     let mut out = Vec::with_capacity(runs);
     // One warm-up run, not counted (page cache).
     let first = f().context("running the command")?;
-    if first.status.code().is_none_or(|c| c > 1) {
+    if first.status.code().is_none_or(|c| c > max_ok) {
         bail!(
             "exited with {:?}: {}",
             first.status.code(),
