@@ -124,22 +124,7 @@ pub fn check(
         .collect();
 
     let run = |project: &Project| -> Vec<Finding> {
-        let mut findings: Vec<Finding> = plugins
-            .par_iter()
-            .flat_map_iter(|p| p.check(project, &config.plugin(p.id())))
-            .collect();
-        if only.is_none() {
-            let external: Vec<Finding> = config
-                .external_plugins
-                .par_iter()
-                .flat_map_iter(|(name, span)| {
-                    crate::external::check_with(name, project, &config, span.clone())
-                })
-                .collect();
-            findings.extend(external);
-        }
-        findings.extend(parse_error_findings(project));
-        filter::apply(findings, project, &config, &levels, &rules)
+        run_plugins(project, &config, &plugins, only.is_none(), &levels, &rules)
     };
 
     let mut findings = run(&project);
@@ -338,6 +323,84 @@ pub fn check(
     })
 }
 
+/// One run of `plugins` (and, with `external`, the config's external plugins) over a project:
+/// findings, parse errors, then levels and suppressions.
+fn run_plugins(
+    project: &Project,
+    config: &Config,
+    plugins: &[&'static dyn Plugin],
+    external: bool,
+    levels: &RuleLevels,
+    rules: &[&'static chainward_core::Rule],
+) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = plugins
+        .par_iter()
+        .flat_map_iter(|p| p.check(project, &config.plugin(p.id())))
+        .collect();
+    if external {
+        let external: Vec<Finding> = config
+            .external_plugins
+            .par_iter()
+            .flat_map_iter(|(name, span)| {
+                crate::external::check_with(name, project, config, span.clone())
+            })
+            .collect();
+        findings.extend(external);
+    }
+    findings.extend(parse_error_findings(project));
+    filter::apply(findings, project, config, levels, rules)
+}
+
+/// Every built-in plugin over `project` with `config` and default levels, no external plugins:
+/// what `chainward check` reports, for the fuzz targets and property tests.
+pub fn check_project(project: &Project, config: &Config) -> Vec<Finding> {
+    let rules = registry::all_rules();
+    let levels = RuleLevels::resolve(&rules, config, &[], &[]);
+    let plugins: Vec<&'static dyn Plugin> = registry::PLUGINS.to_vec();
+    run_plugins(project, config, &plugins, false, &levels, &rules)
+}
+
+/// The files `fixes` (the safe ones) would change, applied to `project` in one round; `Err`
+/// when they overlap or a result does not parse (nothing would be written).
+pub fn apply_safe_fixes(
+    project: &Project,
+    findings: &[Finding],
+) -> Result<BTreeMap<PathBuf, String>, Error> {
+    let fixes: Vec<&chainward_core::Fix> = findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .filter(|x| x.applicability == Applicability::Safe)
+        .collect();
+    apply_fixes(project, &fixes)
+}
+
+/// `fixes` applied to `project` in one round, as `fix` does before writing: overlapping fixes
+/// skipped, edits that do not fit refused, and every changed file re-parsed (`Err` if one would
+/// not parse: nothing would be written).
+pub fn apply_fixes(
+    project: &Project,
+    fixes: &[&chainward_core::Fix],
+) -> Result<BTreeMap<PathBuf, String>, Error> {
+    let applied = fix::apply(fixes, |path| {
+        project
+            .source(path)
+            .ok_or_else(|| Error::Fix {
+                path: path.to_path_buf(),
+                message: "a fix targets a file that was not read".into(),
+            })
+            .and_then(|f| {
+                f.text().map(str::to_string).map_err(|e| Error::Fix {
+                    path: path.to_path_buf(),
+                    message: e.message.clone(),
+                })
+            })
+    })?;
+    for (path, text) in &applied.files {
+        reparse(project, path, text)?;
+    }
+    Ok(applied.files)
+}
+
 /// `chainward install-scripts --list`: the inventory as a table or JSON.
 fn print_inventory(
     project: &Project,
@@ -497,7 +560,7 @@ fn parse_error_findings(project: &Project) -> Vec<Finding> {
 
 /// Rules named in `[rules]` and `[[ignore]]` must exist; plugin sections must validate.
 /// Everything a config can get wrong beyond its syntax: unknown rules, each plugin's section.
-pub(crate) fn validate_config(
+pub fn validate_config(
     config: &Config,
     rules: &[&'static chainward_core::Rule],
 ) -> Result<(), Error> {

@@ -435,6 +435,30 @@ impl Project {
         ))
     }
 
+    /// A project of files held in memory (`(path relative to root, kind, text)`), nothing read
+    /// from disk: for the fuzz targets and property tests. A `root` that does not exist keeps
+    /// git and artifact lookups empty.
+    pub fn in_memory(root: impl Into<PathBuf>, files: Vec<(String, FileKind, String)>) -> Project {
+        let root = root.into();
+        let options = DiscoverOptions::default();
+        let mut overlay = BTreeMap::new();
+        let files = files
+            .into_iter()
+            .map(|(rel, kind, text)| {
+                let path = root.join(&rel);
+                overlay.insert(path.clone(), text.clone());
+                Arc::new(SourceFile::new(
+                    path,
+                    rel,
+                    kind,
+                    options.max_file_size,
+                    Some(text),
+                ))
+            })
+            .collect();
+        Project::new(root, files, options, Arc::new(overlay), Vec::new())
+    }
+
     fn new(
         root: PathBuf,
         files: Vec<Arc<SourceFile>>,

@@ -1,0 +1,9 @@
+//! bun.lock, beside a package.json.
+#![no_main]
+
+use chainward_core::project::FileKind;
+use chainward_fuzz::{MANIFEST, NPM_LOCK, one};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    one(data, "bun.lock", FileKind::BunLock, &[("package.json", FileKind::PackageJson, MANIFEST)]);
+});

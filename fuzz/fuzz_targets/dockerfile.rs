@@ -1,0 +1,9 @@
+//! A Dockerfile, in a project with a package.json and an npm lockfile.
+#![no_main]
+
+use chainward_core::project::FileKind;
+use chainward_fuzz::{MANIFEST, NPM_LOCK, one};
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    one(data, "Dockerfile", FileKind::Dockerfile, &[("package.json", FileKind::PackageJson, MANIFEST), ("package-lock.json", FileKind::NpmLock, NPM_LOCK)]);
+});

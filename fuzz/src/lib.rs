@@ -1,0 +1,156 @@
+//! What every fuzz target does with its input: put it in an in-memory project as one kind of
+//! file (beside fixed companions where the rules need them), run every plugin as `chainward
+//! check` does, render the findings in every output format, and apply the safe fixes; when a fix
+//! round is accepted, check and fix the result again. Any panic, hang or runaway allocation is
+//! a bug; a fix the engine refuses is not.
+
+use chainward_core::config::Config;
+use chainward_core::project::{FileKind, Project};
+
+/// A package.json that names what the companion lockfiles hold.
+pub const MANIFEST: &str = r#"{
+  "name": "fuzz",
+  "version": "1.0.0",
+  "dependencies": { "ms": "^2.1.3", "left-pad": "1.3.0" },
+  "devDependencies": { "kleur": "~4.1.5" }
+}
+"#;
+
+/// An npm v3 lockfile that matches `MANIFEST`.
+pub const NPM_LOCK: &str = r#"{
+  "name": "fuzz",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "fuzz",
+      "version": "1.0.0",
+      "dependencies": { "left-pad": "1.3.0", "ms": "^2.1.3" },
+      "devDependencies": { "kleur": "~4.1.5" }
+    },
+    "node_modules/kleur": { "version": "4.1.5", "resolved": "https://registry.npmjs.org/kleur/-/kleur-4.1.5.tgz", "integrity": "sha512-o+NO+8WrRiQEE4/7nwRJhN1HWpVmJm511pBHUxPLtp0BUISzlBplORYSmTclCnJvQq2tKu/sgl3xVpkc7ZWuQQ==", "dev": true },
+    "node_modules/left-pad": { "version": "1.3.0", "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz", "integrity": "sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQEwYqBoUUbF1CHxhrzT/vPCb6Ts3ms0lADOPvi/Xl26TcZw==" },
+    "node_modules/ms": { "version": "2.1.3", "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz", "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==" }
+  }
+}
+"#;
+
+/// Check `files` as a project; render; fix twice. Non-UTF-8 input is the file reader's job
+/// (a parse-error finding), so targets pass text only.
+pub fn check(files: Vec<(&str, FileKind, String)>) {
+    let files = files
+        .into_iter()
+        .map(|(rel, kind, text)| (rel.to_string(), kind, text))
+        .collect();
+    let project = Project::in_memory("/nonexistent/chainward-fuzz", files);
+    let config = Config::default();
+    let findings = chainward::run::check_project(&project, &config);
+    render(&project, &findings);
+    if let Ok(changes) = chainward::run::apply_safe_fixes(&project, &findings)
+        && !changes.is_empty()
+    {
+        let fixed = project.with_changes(&changes);
+        let again = chainward::run::check_project(&fixed, &config);
+        render(&fixed, &again);
+        let _ = chainward::run::apply_safe_fixes(&fixed, &again);
+    }
+}
+
+fn render(project: &Project, findings: &[chainward_core::finding::Finding]) {
+    let rules = chainward::registry::all_rules();
+    let sources = |path: &std::path::Path| project.source(path);
+    for format in [
+        chainward_report::Format::Text,
+        chainward_report::Format::Json,
+        chainward_report::Format::Sarif,
+        chainward_report::Format::Github,
+    ] {
+        for color in [false, true] {
+            let report = chainward_report::Report {
+                findings,
+                rules: &rules,
+                sources: &sources,
+                tool_version: "fuzz",
+                color,
+                summary: true,
+            };
+            let _ = chainward_report::render(format, &report, &mut std::io::sink());
+        }
+    }
+}
+
+/// One file of `kind` at `rel`, with `companions`.
+pub fn one(data: &[u8], rel: &str, kind: FileKind, companions: &[(&str, FileKind, &str)]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut files = vec![(rel, kind, text.to_string())];
+    files.extend(companions.iter().map(|(r, k, t)| (*r, *k, t.to_string())));
+    check(files);
+}
+
+/// An SBOM document: read, validated, diffed against itself (no change), and what chainward
+/// writes for it read back.
+pub fn sbom(text: &str) {
+    let _ = sbom_diff::validate::validate(text);
+    let Ok((_, doc)) = sbom_diff::read::read(text) else {
+        return;
+    };
+    assert!(
+        sbom_diff::diff::diff(&doc, &doc).is_empty(),
+        "an SBOM differs from itself"
+    );
+    for format in [
+        sbom_diff::Format::CycloneDx(sbom_diff::cyclonedx::SpecVersion::V1_5),
+        sbom_diff::Format::CycloneDx(sbom_diff::cyclonedx::SpecVersion::V1_6),
+        sbom_diff::Format::Spdx,
+    ] {
+        let written = sbom_diff::render(&doc, format, true);
+        if let Err(e) = sbom_diff::read::read(&written) {
+            panic!("chainward cannot read the SBOM it wrote: {e}\n{written}");
+        }
+    }
+}
+
+/// Where the fix engine target puts its document.
+const FIX_KINDS: &[(&str, FileKind)] = &[
+    ("package.json", FileKind::PackageJson),
+    ("package-lock.json", FileKind::NpmLock),
+    ("pnpm-lock.yaml", FileKind::PnpmLock),
+    ("yarn.lock", FileKind::YarnLock),
+    ("bun.lock", FileKind::BunLock),
+    (".github/workflows/ci.yml", FileKind::Workflow),
+];
+
+/// Random fixes (edits given as offsets into the document, any byte, boundaries or not)
+/// against `doc`: the engine refuses or returns whole, parsing files.
+pub fn fix_engine(kind: u8, doc: &str, fixes: &[Vec<(u16, u16, String)>]) {
+    let (rel, kind) = FIX_KINDS[usize::from(kind) % FIX_KINDS.len()];
+    let project = Project::in_memory("/nonexistent/chainward-fuzz", vec![(rel.into(), kind, doc.into())]);
+    let path = project.root.join(rel);
+    let len = doc.len();
+    let fixes: Vec<chainward_core::Fix> = fixes
+        .iter()
+        .map(|edits| {
+            chainward_core::Fix::safe(
+                "fuzz",
+                edits
+                    .iter()
+                    .map(|(a, b, replacement)| {
+                        let start = usize::from(*a) % (len + 1);
+                        let end = start + usize::from(*b) % (len + 1 - start);
+                        chainward_core::fix::Edit::replace(&path, start..end, replacement.clone())
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let refs: Vec<&chainward_core::Fix> = fixes.iter().collect();
+    if let Ok(files) = chainward::run::apply_fixes(&project, &refs) {
+        for (p, text) in &files {
+            assert_eq!(p, &path, "a fix wrote a file it had no edit for");
+            assert_ne!(text, doc, "an unchanged file was reported as changed");
+        }
+    }
+}
