@@ -5,6 +5,7 @@
 mod bad_input;
 mod commands;
 mod common;
+mod crash_safety;
 mod fixes;
 mod formats;
 mod install_scripts;
@@ -12,6 +13,8 @@ mod npm_ci;
 mod npm_oracle;
 mod pin_check;
 mod pre_commit;
+mod properties;
 mod provenance;
 mod provenance_pki;
 mod sbom;
+mod semver;

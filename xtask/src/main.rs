@@ -1,9 +1,11 @@
 //! Developer tasks: `cargo xtask docs [--check]` regenerates docs/rules from rule metadata;
-//! `cargo xtask bench` measures chainward side by side with peer tools.
+//! `cargo xtask bench` measures chainward side by side with peer tools; `cargo xtask fuzz` runs
+//! the fuzz targets.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
 mod docs;
+mod fuzz;
 
 use anyhow::{Result, bail};
 
@@ -12,7 +14,10 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("docs") => docs::run(args.iter().any(|a| a == "--check")),
         Some("bench") => bench::run(&args[1..]),
-        _ => bail!("usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers]"),
+        Some("fuzz") => fuzz::run(&args[1..]),
+        _ => bail!(
+            "usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers] | cargo xtask fuzz [--time SECONDS] [--target NAME]"
+        ),
     }
 }
 

@@ -218,7 +218,10 @@ fn registry<'a>(spec: &'a str, trimmed: &'a str, lead: usize) -> Spec<'a> {
             span: lead + zero.start..lead + zero.end,
         };
     }
-    match node_semver::Range::parse(trimmed) {
+    if parse_range(trimmed).is_some() {
+        return Spec::Range(trimmed);
+    }
+    match node_semver::Range::parse(normalize_x_ranges(trimmed)) {
         Ok(_) => Spec::Range(trimmed),
         Err(err) => {
             if looks_like_range(trimmed) {
@@ -289,6 +292,154 @@ fn semver_reason(err: &node_semver::SemverError) -> String {
     }
 }
 
+/// Whether `version` satisfies the semver `range` (an empty range is `*`), as node-semver's
+/// `satisfies` without options; `None` when either does not parse.
+pub fn satisfies(version: &str, range: &str) -> Option<bool> {
+    let v = node_semver::Version::parse(version).ok()?;
+    Some(parse_range(range)?.satisfies(&v))
+}
+
+/// A semver range as node-semver reads it: `||` alternatives, each an AND of comparators. An
+/// alternative whose comparators cannot all hold (`>=2 <1`, `>x 1.2.3`, `3.0.0 - 1.0.0`) matches
+/// nothing; `None` stands for it.
+#[derive(Debug, Clone)]
+pub struct SemverRange(Vec<Option<node_semver::Range>>);
+
+impl SemverRange {
+    pub fn satisfies(&self, version: &node_semver::Version) -> bool {
+        self.0.iter().flatten().any(|r| r.satisfies(version))
+    }
+}
+
+/// A semver range, parsed by the node-semver crate. Every range chainward reads goes through
+/// here, because the crate needs three corrections to read ranges as node-semver does, and a
+/// package.json is attacker-controlled input:
+/// - it panics (`unreachable!`) on x-ranges such as `~*`, `~1.x.3` or `~>*.1.9`, so they are
+///   first rewritten as node-semver reads them: whatever follows an `x`, `X` or `*` component
+///   is ignored (`1.x.3` is `1.x`), and a wildcard major is `*` (`<0.0.0-0`, nothing, after `>`
+///   or `<`);
+/// - when the comparators of an AND cannot all hold, it keeps them as alternatives (`>=2 <1`
+///   would match everything); such an alternative matches nothing instead;
+/// - an empty `||` alternative (`^1.2.3 ||`) is `*`, and so is an empty range.
+pub fn parse_range(range: &str) -> Option<SemverRange> {
+    if range.trim().is_empty()
+        || (range.contains("||") && range.split("||").any(|alt| alt.trim().is_empty()))
+    {
+        return Some(SemverRange(vec![node_semver::Range::parse("*").ok()]));
+    }
+    range
+        .split("||")
+        .map(|alt| {
+            match node_semver::Range::parse(normalize_x_ranges(alt)) {
+                // The crate split an impossible AND into alternatives.
+                Ok(r) if r.to_string().contains("||") => Some(None),
+                Ok(r) => Some(Some(r)),
+                // A valid range that matches nothing: a hyphen range upside down.
+                Err(e)
+                    if matches!(e.kind(), node_semver::SemverErrorKind::NoValidRanges)
+                        && alt.split_once(" - ").is_some_and(|(lo, hi)| {
+                            node_semver::Range::parse(normalize_x_ranges(lo)).is_ok()
+                                && node_semver::Range::parse(normalize_x_ranges(hi)).is_ok()
+                        }) =>
+                {
+                    Some(None)
+                }
+                Err(_) => None,
+            }
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(SemverRange)
+}
+
+/// See [`parse_range`]. Comparators are separated by whitespace (an operator may be followed by
+/// spaces) and the hyphen of a hyphen range. Build metadata is dropped (it never counts); a
+/// version's components are cut after the first wildcard; and a partial version after `>`,
+/// `>=`, `<`, `<=` or `=` is spelled out as node-semver reads it (`<=1.2` is `<1.3.0-0`), since
+/// the crate reads some of those differently.
+fn normalize_x_ranges(range: &str) -> String {
+    range
+        .split("||")
+        .map(normalize_alternative)
+        .collect::<Vec<_>>()
+        .join(" || ")
+}
+
+/// One `||` alternative of [`normalize_x_ranges`].
+fn normalize_alternative(range: &str) -> String {
+    let mut tokens: Vec<(String, &str)> = Vec::new();
+    let mut pending_op = String::new();
+    for raw in range.split_whitespace() {
+        let op_len = raw
+            .find(|c: char| !matches!(c, '<' | '>' | '=' | '~' | '^'))
+            .unwrap_or(raw.len());
+        let (op, rest) = raw.split_at(op_len);
+        if rest.is_empty() && !op.is_empty() {
+            // `>= 1.2.3`: the operator stands alone.
+            pending_op.push_str(op);
+            continue;
+        }
+        tokens.push((format!("{pending_op}{op}"), rest));
+        pending_op.clear();
+    }
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len() + 1);
+    for (i, (op, rest)) in tokens.iter().enumerate() {
+        // The ends of a hyphen range keep their partial versions.
+        let hyphen =
+            tokens.get(i + 1).is_some_and(|t| t.1 == "-") || (i > 0 && tokens[i - 1].1 == "-");
+        out.push(comparator(op, rest, hyphen));
+    }
+    if !pending_op.is_empty() {
+        out.push(pending_op);
+    }
+    out.join(" ")
+}
+
+/// One comparator, rewritten as described in [`normalize_x_ranges`].
+fn comparator(op: &str, version: &str, in_hyphen: bool) -> String {
+    if op.is_empty() && version == "-" {
+        return version.to_string();
+    }
+    let v = version.strip_prefix(['v', '=']).unwrap_or(version);
+    let v = v.split('+').next().unwrap_or(v);
+    let core_end = v.find('-').unwrap_or(v.len());
+    let parts: Vec<&str> = v[..core_end].split('.').collect();
+    let wild = |p: &str| matches!(p, "x" | "X" | "*");
+    let cut = parts.iter().position(|p| wild(p)).unwrap_or(parts.len());
+    let numbers: Option<Vec<u64>> = parts[..cut].iter().map(|p| p.parse().ok()).collect();
+    let bare_op = op.trim_start_matches('v');
+    match (cut, numbers) {
+        // A wildcard major: anything, or (`>*`, `<*`) nothing at all.
+        (0, _) if matches!(bare_op, ">" | "<") => "<0.0.0-0".to_string(),
+        (0, _) => "*".to_string(),
+        // A partial version (no prerelease) after a comparison operator.
+        (1 | 2, Some(n))
+            if !in_hyphen
+                && core_end == v.len()
+                && matches!(bare_op, ">" | ">=" | "<" | "<=" | "=" | "") =>
+        {
+            let next = if n.len() == 1 {
+                format!("{}.0.0", n[0].saturating_add(1))
+            } else {
+                format!("{}.{}.0", n[0], n[1].saturating_add(1))
+            };
+            let this = if n.len() == 1 {
+                format!("{}.0.0", n[0])
+            } else {
+                format!("{}.{}.0", n[0], n[1])
+            };
+            match bare_op {
+                ">" => format!(">={next}"),
+                ">=" => format!(">={this}"),
+                "<" => format!("<{this}-0"),
+                "<=" => format!("<{next}-0"),
+                _ => format!(">={this} <{next}-0"),
+            }
+        }
+        (i, _) if i < parts.len() => format!("{op}{}", parts[..=i].join(".")),
+        _ => format!("{op}{}", version.split('+').next().unwrap_or(version)),
+    }
+}
+
 /// `1.2.3`, `=1.2.3`, `v1.2.3`, `1.2.3-beta.1+build` → the normalised version.
 fn exact_version(spec: &str) -> Option<String> {
     let s = spec.trim_start_matches('=').trim_start();
@@ -322,6 +473,38 @@ fn is_valid_tag(tag: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::{parse_range, satisfies};
+
+    /// Ranges the node-semver crate panicked on, or read differently from node-semver (found by
+    /// the differential semver test): each is now read as node-semver reads it.
+    #[test]
+    fn ranges_the_crate_got_wrong() {
+        for (range, version, want) in [
+            ("~*", "1.2.3", true),
+            ("~>*.1.9", "4.0.0", true),
+            ("~1.x.3", "1.9.0", true),
+            ("~1.x.3", "2.0.0", false),
+            ("=v*", "0.0.1", true),
+            (">x", "1.0.0", false),
+            ("<=6.x", "6.10.8", true),
+            ("<=2", "2.3.1", true),
+            (">2", "2.9.9", false),
+            (">=2.0.0 <1.0.0", "3.0.0", false),
+            (">x >=5.7.x", "7.4.2", false),
+            ("~1.2.3 ||", "9.9.9", true),
+            ("3.0.0 - 1.0.0", "2.0.0", false),
+            (">= 2+001", "6.1.6", true),
+        ] {
+            assert_eq!(
+                satisfies(version, range),
+                Some(want),
+                "{version} in {range}"
+            );
+        }
+        assert!(parse_range("^^1").is_none());
+        assert!(parse_range("x||=v*").is_some());
+    }
+
     use super::*;
 
     fn kind(s: &str) -> &'static str {

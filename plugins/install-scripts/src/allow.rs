@@ -42,10 +42,7 @@ impl Approval {
         }
         match &self.range {
             None => true,
-            Some(range) => node_semver::Version::parse(version)
-                .ok()
-                .zip(node_semver::Range::parse(range).ok())
-                .is_some_and(|(v, r)| r.satisfies(&v)),
+            Some(range) => chainward_npm::spec::satisfies(version, range).unwrap_or(false),
         }
     }
 }
@@ -80,7 +77,7 @@ pub fn from_config(config: &PluginConfig) -> Result<Vec<Approval>, Error> {
         };
         let range = match entry.get("version") {
             Some((v, span)) => {
-                if node_semver::Range::parse(v).is_err() {
+                if chainward_npm::spec::parse_range(v).is_none() {
                     return Err(config.error(
                         span,
                         format!("`version = \"{v}\"` for `{package}` is not a valid semver range"),

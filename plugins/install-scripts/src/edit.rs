@@ -65,7 +65,7 @@ pub fn parse_selector(s: &str) -> Result<(String, Option<String>), String> {
     }
     match range {
         Some(r) if r.trim().is_empty() => Err(format!("`{s}`: the range after `@` is empty")),
-        Some(r) if node_semver::Range::parse(r).is_err() => {
+        Some(r) if chainward_npm::spec::parse_range(r).is_none() => {
             Err(format!("`{r}` is not a valid semver range"))
         }
         _ => Ok((name.to_string(), range.map(str::to_string))),

@@ -318,7 +318,7 @@ enum Matcher<'a> {
         hi: [u64; 3],
         text: &'a str,
     },
-    Full(node_semver::Range),
+    Full(chainward_npm::spec::SemverRange),
 }
 
 impl<'a> Matcher<'a> {
@@ -326,9 +326,7 @@ impl<'a> Matcher<'a> {
         if let Some((lo, hi)) = simple_bounds(text) {
             return Some(Matcher::Bounds { lo, hi, text });
         }
-        node_semver::Range::parse(if text.trim().is_empty() { "*" } else { text })
-            .ok()
-            .map(Matcher::Full)
+        chainward_npm::spec::parse_range(text).map(Matcher::Full)
     }
 
     /// `None` when the version does not parse.
@@ -336,11 +334,7 @@ impl<'a> Matcher<'a> {
         match self {
             Matcher::Bounds { lo, hi, text } => match plain_version(version) {
                 Some(v) => Some(*lo <= v && v < *hi),
-                None => {
-                    let v = node_semver::Version::parse(version).ok()?;
-                    let r = node_semver::Range::parse(text).ok()?;
-                    Some(r.satisfies(&v))
-                }
+                None => chainward_npm::spec::satisfies(version, text),
             },
             Matcher::Full(r) => Some(r.satisfies(&node_semver::Version::parse(version).ok()?)),
         }

@@ -434,17 +434,13 @@ fn pin_fix(
                 .ok_or_else(|| format!("{} records no version for {key}", lock.name()))?
         }
     };
-    if let Some(range) = range {
-        let satisfied = node_semver::Version::parse(&version)
-            .ok()
-            .zip(node_semver::Range::parse(if range.trim().is_empty() { "*" } else { range }).ok())
-            .is_some_and(|(v, r)| r.satisfies(&v));
-        if !satisfied {
-            return Err(format!(
-                "no fix: {} installs {real_name}@{version}, which does not satisfy `{range}`; run `npm install` to bring the lockfile in sync, then pin",
-                lock.name()
-            ));
-        }
+    if let Some(range) = range
+        && !satisfies(&version, range)
+    {
+        return Err(format!(
+            "no fix: {} installs {real_name}@{version}, which does not satisfy `{range}`; run `npm install` to bring the lockfile in sync, then pin",
+            lock.name()
+        ));
     }
     let new_spec = match alias_name {
         Some(real) => format!("npm:{real}@{version}"),
@@ -631,10 +627,7 @@ pub(crate) fn check_yarn_catalogs(project: &Project, file: &SourceFile, out: &mu
 
 /// Whether `version` satisfies `range` (an empty range is `*`).
 fn satisfies(version: &str, range: &str) -> bool {
-    node_semver::Version::parse(version)
-        .ok()
-        .zip(node_semver::Range::parse(if range.trim().is_empty() { "*" } else { range }).ok())
-        .is_some_and(|(v, r)| r.satisfies(&v))
+    chainward_npm::spec::satisfies(version, range).unwrap_or(false)
 }
 
 /// The pin fix against a pnpm, bun or yarn lockfile. pnpm and bun record each importer's
