@@ -19,8 +19,16 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let project = Project::in_memory(
         "/nonexistent/chainward-fuzz",
         vec![
-            ("package.json".into(), FileKind::PackageJson, MANIFEST.into()),
-            ("package-lock.json".into(), FileKind::NpmLock, NPM_LOCK.into()),
+            (
+                "package.json".into(),
+                FileKind::PackageJson,
+                MANIFEST.into(),
+            ),
+            (
+                "package-lock.json".into(),
+                FileKind::NpmLock,
+                NPM_LOCK.into(),
+            ),
         ],
     );
     let _ = chainward::run::check_project(&project, &config);

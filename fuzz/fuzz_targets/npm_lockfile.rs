@@ -2,8 +2,13 @@
 #![no_main]
 
 use chainward_core::project::FileKind;
-use chainward_fuzz::{MANIFEST, NPM_LOCK, one};
+use chainward_fuzz::{MANIFEST, one};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    one(data, "package-lock.json", FileKind::NpmLock, &[("package.json", FileKind::PackageJson, MANIFEST)]);
+    one(
+        data,
+        "package-lock.json",
+        FileKind::NpmLock,
+        &[("package.json", FileKind::PackageJson, MANIFEST)],
+    );
 });

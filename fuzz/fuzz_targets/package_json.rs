@@ -2,8 +2,13 @@
 #![no_main]
 
 use chainward_core::project::FileKind;
-use chainward_fuzz::{MANIFEST, NPM_LOCK, one};
+use chainward_fuzz::{NPM_LOCK, one};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    one(data, "package.json", FileKind::PackageJson, &[("package-lock.json", FileKind::NpmLock, NPM_LOCK)]);
+    one(
+        data,
+        "package.json",
+        FileKind::PackageJson,
+        &[("package-lock.json", FileKind::NpmLock, NPM_LOCK)],
+    );
 });

@@ -33,5 +33,10 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             let _ = verify::verify(verifier(), &subject, proof, &policy, &[]);
         }
     }
-    chainward_fuzz::one(data, "dist/app.tgz.sigstore.json", FileKind::ProvenanceBundle, &[]);
+    chainward_fuzz::one(
+        data,
+        "dist/app.tgz.sigstore.json",
+        FileKind::ProvenanceBundle,
+        &[],
+    );
 });

@@ -1,7 +1,11 @@
-//! `cargo xtask fuzz [--time SECONDS] [--target NAME]…`: every cargo-fuzz target in fuzz/ for
-//! SECONDS each (default 30), seeded from the fixtures, new corpus entries kept in
-//! fuzz/corpus/<target> (not committed). Prints executions per target; a crash stops the run
-//! with libFuzzer's reproducer path.
+//! `cargo xtask fuzz [--time SECONDS | --runs N] [--jobs J] [--target NAME]…`: every cargo-fuzz
+//! target in fuzz/ for SECONDS each (default 30), or for N inputs with a fixed seed (`--runs`:
+//! deterministic, what CI uses), J targets at a time (default 1). Seeds: the fixture files of
+//! each kind, and for the SBOM and Sigstore targets the public vectors in ../shared/vectors when
+//! it is there (read from there, copied only into target/). New corpus entries are kept in
+//! fuzz/corpus/<target> (not committed); inputs under fuzz/regressions/<target> (crashes found
+//! and fixed) are replayed every time. Prints executions per target; a crash fails the run with
+//! libFuzzer's reproducer path.
 //!
 //! Stable Rust: `--sanitizer none` (chainward forbids unsafe code, so what is looked for is a
 //! panic, a hang or runaway memory, which libFuzzer's `-timeout` and `-rss_limit_mb` catch).
@@ -12,7 +16,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-const CARGO_FUZZ: &str = "0.13.1";
+const CARGO_FUZZ: &str = "0.13.2";
 
 /// Each target and the fixture files that seed it (by file name; `*` matches any run).
 pub const TARGETS: &[(&str, &[&str])] = &[
@@ -32,11 +36,11 @@ pub const TARGETS: &[(&str, &[&str])] = &[
     ),
     ("npmrc", &[".npmrc", ".yarnrc.yml"]),
     ("config", &["chainward.toml"]),
+    ("sbom", &["*.json"]),
     (
-        "sbom",
-        &["*.cdx.json", "*.spdx.json", "bom.json", "*.sbom.json"],
+        "sigstore",
+        &["*.sigstore.json", "*.intoto.jsonl", "*.json", "*.sigstore"],
     ),
-    ("sigstore", &["*.sigstore.json", "*.intoto.jsonl"]),
     ("fix_engine", &["package.json", "package-lock.json"]),
 ];
 
@@ -49,11 +53,20 @@ fn matches(pattern: &str, name: &str) -> bool {
     }
 }
 
-/// Fixture files whose names match `patterns` (at most 300, the smallest first: a seed corpus,
-/// not the bench inputs).
-fn seeds(root: &Path, patterns: &[&str]) -> Vec<PathBuf> {
+/// Files whose names match `patterns` (at most 300, the smallest first: a seed corpus, not the
+/// bench inputs): from the fixtures, and for the document targets from ../shared/vectors.
+fn seeds(root: &Path, target: &str, patterns: &[&str]) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let mut stack = vec![root.join("fixtures")];
+    let vectors = root.join("../shared/vectors");
+    let mut stack = match target {
+        "sbom" => vec![vectors.join("sbom-examples")],
+        "sigstore" => vec![
+            vectors.join("sigstore-conformance"),
+            vectors.join("npm-provenance"),
+            vectors.join("slsa-verifier"),
+        ],
+        _ => vec![root.join("fixtures")],
+    };
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
@@ -102,12 +115,15 @@ fn cargo_fuzz(root: &Path) -> Result<PathBuf> {
 }
 
 pub fn run(args: &[String]) -> Result<()> {
-    let time: u64 = args
-        .iter()
-        .position(|a| a == "--time")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(30);
+    let value = |flag: &str| -> Option<u64> {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|n| n.parse().ok())
+    };
+    let time = value("--time").unwrap_or(30);
+    let runs = value("--runs");
+    let jobs = value("--jobs").unwrap_or(1).max(1) as usize;
     let only: Vec<&str> = args
         .iter()
         .enumerate()
@@ -136,61 +152,103 @@ pub fn run(args: &[String]) -> Result<()> {
     if !status.success() {
         bail!("cargo fuzz build failed");
     }
-    let mut rows = Vec::new();
-    for (target, patterns) in targets {
-        let corpus = root.join("fuzz/corpus").join(target);
-        let seed_dir = root.join("target/fuzz-seeds").join(target);
-        let _ = std::fs::remove_dir_all(&seed_dir);
-        std::fs::create_dir_all(&corpus)?;
-        std::fs::create_dir_all(&seed_dir)?;
-        for (i, s) in seeds(&root, patterns).iter().enumerate() {
-            std::fs::copy(s, seed_dir.join(format!("fixture-{i}")))?;
+    let rows: Vec<Result<(String, u64, String)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|j| {
+                let chunk: Vec<&(&str, &[&str])> =
+                    targets.iter().skip(j).step_by(jobs).copied().collect();
+                let (root, fuzz) = (&root, &fuzz);
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|(target, patterns)| one(root, fuzz, target, patterns, time, runs))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut total = 0;
+    let mut failed = Vec::new();
+    for row in rows {
+        match row {
+            Ok((target, execs, cov)) => {
+                total += execs;
+                println!("{target:<16} {execs:>10} executions  (cov {cov})");
+            }
+            Err(e) => failed.push(e.to_string()),
         }
-        let regressions = root.join("fuzz/regressions").join(target);
-        let mut cmd = Command::new(&fuzz);
-        cmd.args(["run", "--sanitizer", "none", "--release", target])
-            .arg(&corpus)
-            .arg(&seed_dir);
-        if regressions.is_dir() {
-            cmd.arg(&regressions);
-        }
-        cmd.args([
-            "--",
-            &format!("-max_total_time={time}"),
+    }
+    if !failed.is_empty() {
+        bail!("{}", failed.join("\n"));
+    }
+    println!("all targets: {total} executions, no crash");
+    Ok(())
+}
+
+/// Run one target; `Err` with the end of libFuzzer's log when it found a crash.
+fn one(
+    root: &Path,
+    fuzz: &Path,
+    target: &str,
+    patterns: &[&str],
+    time: u64,
+    runs: Option<u64>,
+) -> Result<(String, u64, String)> {
+    let corpus = root.join("fuzz/corpus").join(target);
+    let seed_dir = root.join("target/fuzz-seeds").join(target);
+    let _ = std::fs::remove_dir_all(&seed_dir);
+    std::fs::create_dir_all(&corpus)?;
+    std::fs::create_dir_all(&seed_dir)?;
+    for (i, s) in seeds(root, target, patterns).iter().enumerate() {
+        std::fs::copy(s, seed_dir.join(format!("seed-{i}")))?;
+    }
+    let regressions = root.join("fuzz/regressions").join(target);
+    let mut cmd = Command::new(fuzz);
+    cmd.args(["run", "--sanitizer", "none", "--release", target])
+        .arg(&corpus)
+        .arg(&seed_dir);
+    if regressions.is_dir() {
+        cmd.arg(&regressions);
+    }
+    let limit = match runs {
+        Some(n) => vec![format!("-runs={n}"), "-seed=1".to_string()],
+        None => vec![format!("-max_total_time={time}")],
+    };
+    cmd.arg("--")
+        .args(limit)
+        .args([
             "-timeout=10",
             "-rss_limit_mb=2048",
             "-max_len=262144",
             "-print_final_stats=1",
         ])
-        .current_dir(&root)
+        .current_dir(root)
         .env_remove("RUSTC_WRAPPER");
-        let out = cmd.output().context("running cargo fuzz run")?;
-        let log = String::from_utf8_lossy(&out.stderr);
-        let execs = log
-            .lines()
-            .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        let cov = log
-            .lines()
-            .rev()
-            .find_map(|l| l.split(" cov: ").nth(1))
-            .and_then(|v| v.split_whitespace().next())
-            .unwrap_or("?")
-            .to_string();
-        println!("{target:<16} {execs:>10} executions in {time} s  (cov {cov})");
-        if !out.status.success() {
-            let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            for l in tail.into_iter().rev() {
-                eprintln!("{l}");
-            }
-            bail!(
-                "{target}: the fuzzer found a crash (see above; the input is under fuzz/artifacts/{target})"
-            );
-        }
-        rows.push((target, execs));
+    let out = cmd.output().context("running cargo fuzz run")?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    let execs = log
+        .lines()
+        .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let cov = log
+        .lines()
+        .rev()
+        .find_map(|l| l.split(" cov: ").nth(1))
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap_or("?")
+        .to_string();
+    if !out.status.success() {
+        let tail: Vec<&str> = log.lines().rev().take(40).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        bail!(
+            "{target}: the fuzzer found a crash (the input is under fuzz/artifacts/{target}):\n{}",
+            tail.join("\n")
+        );
     }
-    let total: u64 = rows.iter().map(|r| r.1).sum();
-    println!("all targets: {total} executions, no crash");
-    Ok(())
+    Ok((target.to_string(), execs, cov))
 }
