@@ -404,6 +404,14 @@ fn comparator(op: &str, version: &str, in_hyphen: bool) -> String {
     let core_end = v.find('-').unwrap_or(v.len());
     let parts: Vec<&str> = v[..core_end].split('.').collect();
     let wild = |p: &str| matches!(p, "x" | "X" | "*");
+    // `*1`, `x2`: not a version component to node-semver, and the crate reaches `unreachable!`
+    // on some of them (`~*1.0.2`, found by fuzzing); make them a plain syntax error.
+    if parts
+        .iter()
+        .any(|p| p.len() > 1 && p.starts_with(['x', 'X', '*']))
+    {
+        return "!".to_string();
+    }
     let cut = parts.iter().position(|p| wild(p)).unwrap_or(parts.len());
     let numbers: Option<Vec<u64>> = parts[..cut].iter().map(|p| p.parse().ok()).collect();
     let bare_op = op.trim_start_matches('v');
@@ -502,6 +510,13 @@ mod tests {
             );
         }
         assert!(parse_range("^^1").is_none());
+        // Found by fuzzing.
+        assert!(parse_range("~*1.0.2").is_none());
+        assert!(parse_range("=*94ldns").is_none());
+        assert!(matches!(
+            super::classify("~*1.0.2"),
+            super::Spec::Invalid { .. }
+        ));
         assert!(parse_range("x||=v*").is_some());
     }
 

@@ -298,8 +298,11 @@ pub fn diff(old: &Sbom, new: &Sbom) -> Vec<Change> {
 /// The same version on both sides.
 fn compare(o: &Component, n: &Component, out: &mut Vec<Change>) {
     for (alg, hex) in &n.hashes {
-        if let Some((_, before)) = o.hashes.iter().find(|(a, _)| a == alg)
-            && before != hex
+        // A document may list an algorithm twice: a value is changed only if the old side has
+        // that algorithm and not that value (found by fuzzing: an SBOM differed from itself).
+        let same_alg = || o.hashes.iter().filter(|(a, _)| a == alg);
+        if !same_alg().any(|(_, h)| h == hex)
+            && let Some((_, before)) = same_alg().next()
         {
             out.push(Change::HashChanged {
                 name: n.name.clone(),
@@ -380,6 +383,26 @@ mod tests {
             hashes: vec![("SHA-512".into(), hash.into())],
             ..Component::default()
         }
+    }
+
+    /// Found by fuzzing: a component listing SHA-512 twice made an SBOM differ from itself.
+    #[test]
+    fn an_sbom_never_differs_from_itself() {
+        let mut c = comp("a", "1.0.0", "aa");
+        c.hashes.push(("SHA-512".into(), "bb".into()));
+        let doc = Sbom {
+            root: None,
+            components: vec![c.clone()],
+            dependencies: Vec::new(),
+        };
+        assert!(diff(&doc, &doc).is_empty());
+        let mut changed = c;
+        changed.hashes = vec![("SHA-512".into(), "cc".into())];
+        let new = Sbom {
+            components: vec![changed],
+            ..doc.clone()
+        };
+        assert_eq!(diff(&doc, &new).len(), 1);
     }
 
     #[test]
