@@ -159,26 +159,9 @@ pub fn check(
             if fixes.is_empty() {
                 break;
             }
-            let applied = fix::apply(&fixes, |path| {
-                proj.source(path)
-                    .or_else(|| proj.file_at(path))
-                    .ok_or_else(|| Error::Fix {
-                        path: path.to_path_buf(),
-                        message: "a fix targets a file that was not read; nothing was written"
-                            .into(),
-                    })
-                    .and_then(|f| {
-                        f.text().map(str::to_string).map_err(|e| Error::Fix {
-                            path: path.to_path_buf(),
-                            message: format!("cannot read: {}", e.message),
-                        })
-                    })
-            })?;
+            let applied = apply_fixes(proj, &fixes)?;
             if applied.files.is_empty() {
                 break;
-            }
-            for (path, text) in &applied.files {
-                reparse(proj, path, text)?;
             }
             fixed += applied.applied;
             changes.extend(applied.files);
@@ -371,7 +354,7 @@ pub fn apply_safe_fixes(
         .filter_map(|f| f.fix.as_ref())
         .filter(|x| x.applicability == Applicability::Safe)
         .collect();
-    apply_fixes(project, &fixes)
+    apply_fixes(project, &fixes).map(|applied| applied.files)
 }
 
 /// `fixes` applied to `project` in one round, as `fix` does before writing: overlapping fixes
@@ -380,25 +363,26 @@ pub fn apply_safe_fixes(
 pub fn apply_fixes(
     project: &Project,
     fixes: &[&chainward_core::Fix],
-) -> Result<BTreeMap<PathBuf, String>, Error> {
+) -> Result<fix::Applied, Error> {
     let applied = fix::apply(fixes, |path| {
         project
             .source(path)
+            .or_else(|| project.file_at(path))
             .ok_or_else(|| Error::Fix {
                 path: path.to_path_buf(),
-                message: "a fix targets a file that was not read".into(),
+                message: "a fix targets a file that was not read; nothing was written".into(),
             })
             .and_then(|f| {
                 f.text().map(str::to_string).map_err(|e| Error::Fix {
                     path: path.to_path_buf(),
-                    message: e.message.clone(),
+                    message: format!("cannot read: {}", e.message),
                 })
             })
     })?;
     for (path, text) in &applied.files {
         reparse(project, path, text)?;
     }
-    Ok(applied.files)
+    Ok(applied)
 }
 
 /// `chainward install-scripts --list`: the inventory as a table or JSON.

@@ -157,8 +157,8 @@ pub fn fix_engine(kind: u8, doc: &str, fixes: &[Vec<(u16, u16, String)>]) {
         })
         .collect();
     let refs: Vec<&chainward_core::Fix> = fixes.iter().collect();
-    if let Ok(files) = chainward::run::apply_fixes(&project, &refs) {
-        for (p, text) in &files {
+    if let Ok(applied) = chainward::run::apply_fixes(&project, &refs) {
+        for (p, text) in &applied.files {
             assert_eq!(p, &path, "a fix wrote a file it had no edit for");
             assert_ne!(text, doc, "an unchanged file was reported as changed");
         }
