@@ -6,6 +6,7 @@ use chainward_core::project::{FileKind, Project};
 use chainward_fuzz::{MANIFEST, NPM_LOCK};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    chainward_fuzz::one_thread();
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

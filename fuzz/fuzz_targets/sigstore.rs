@@ -18,6 +18,7 @@ fn verifier() -> &'static sigstore_verify::Verifier {
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    chainward_fuzz::one_thread();
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -4,8 +4,10 @@
 //! each kind, and for the SBOM and Sigstore targets the public vectors in ../shared/vectors when
 //! it is there (read from there, copied only into target/). New corpus entries are kept in
 //! fuzz/corpus/<target> (not committed); inputs under fuzz/regressions/<target> (crashes found
-//! and fixed) are replayed every time. Prints executions per target; a crash fails the run with
-//! libFuzzer's reproducer path.
+//! and fixed) are replayed every time. J workers take targets from one queue, slowest first;
+//! each target's libFuzzer log is in target/fuzz-logs/<target>.log while it runs. Prints
+//! executions per target; a crash fails the run with the end of libFuzzer's log. The targets
+//! themselves keep rayon to one thread (fuzz/src/lib.rs), so `--jobs 2` uses two cores.
 //!
 //! Stable Rust: `--sanitizer none` (chainward forbids unsafe code, so what is looked for is a
 //! panic, a hang or runaway memory, which libFuzzer's `-timeout` and `-rss_limit_mb` catch).
@@ -42,6 +44,23 @@ pub const TARGETS: &[(&str, &[&str])] = &[
         &["*.sigstore.json", "*.intoto.jsonl", "*.json", "*.sigstore"],
     ),
     ("fix_engine", &["package.json", "package-lock.json"]),
+];
+
+/// The order the queue takes them in: inputs per second, slowest first (measured).
+const SLOWEST_FIRST: &[&str] = &[
+    "npm_lockfile",
+    "pnpm_lockfile",
+    "yarn_lockfile",
+    "workflow",
+    "dockerfile",
+    "sigstore",
+    "package_json",
+    "action",
+    "config",
+    "sbom",
+    "npmrc",
+    "bun_lockfile",
+    "fix_engine",
 ];
 
 fn matches(pattern: &str, name: &str) -> bool {
@@ -152,17 +171,23 @@ pub fn run(args: &[String]) -> Result<()> {
     if !status.success() {
         bail!("cargo fuzz build failed");
     }
-    let rows: Vec<Result<(String, u64, String)>> = std::thread::scope(|scope| {
+    // J workers take the next target from one queue, the slowest targets (whole lockfiles)
+    // first, so no core idles while another still has two targets to go.
+    let mut queue: Vec<(usize, &(&str, &[&str]))> = targets.iter().copied().enumerate().collect();
+    queue.sort_by_key(|(_, (t, _))| SLOWEST_FIRST.iter().position(|s| s == t));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut rows: Vec<(usize, Result<Row>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
-            .map(|j| {
-                let chunk: Vec<&(&str, &[&str])> =
-                    targets.iter().skip(j).step_by(jobs).copied().collect();
-                let (root, fuzz) = (&root, &fuzz);
+            .map(|_| {
+                let (root, fuzz, queue, next) = (&root, &fuzz, &queue, &next);
                 scope.spawn(move || {
-                    chunk
-                        .into_iter()
-                        .map(|(target, patterns)| one(root, fuzz, target, patterns, time, runs))
-                        .collect::<Vec<_>>()
+                    let mut done = Vec::new();
+                    while let Some((i, (target, patterns))) =
+                        queue.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        done.push((*i, one(root, fuzz, target, patterns, time, runs)));
+                    }
+                    done
                 })
             })
             .collect();
@@ -171,6 +196,8 @@ pub fn run(args: &[String]) -> Result<()> {
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    rows.sort_by_key(|(i, _)| *i);
+    let rows = rows.into_iter().map(|(_, row)| row);
     let mut total = 0;
     let mut failed = Vec::new();
     for row in rows {
@@ -189,6 +216,9 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// A target's name, executions and final coverage.
+type Row = (String, u64, String);
+
 /// Run one target; `Err` with the end of libFuzzer's log when it found a crash.
 fn one(
     root: &Path,
@@ -197,7 +227,7 @@ fn one(
     patterns: &[&str],
     time: u64,
     runs: Option<u64>,
-) -> Result<(String, u64, String)> {
+) -> Result<Row> {
     let corpus = root.join("fuzz/corpus").join(target);
     let seed_dir = root.join("target/fuzz-seeds").join(target);
     let _ = std::fs::remove_dir_all(&seed_dir);
@@ -228,8 +258,16 @@ fn one(
         ])
         .current_dir(root)
         .env_remove("RUSTC_WRAPPER");
-    let out = cmd.output().context("running cargo fuzz run")?;
-    let log = String::from_utf8_lossy(&out.stderr);
+    // libFuzzer's log goes to a file, to follow a long run as it goes (`tail -f`).
+    let logs = root.join("target/fuzz-logs");
+    std::fs::create_dir_all(&logs)?;
+    let log_path = logs.join(format!("{target}.log"));
+    let status = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path)?)
+        .status()
+        .context("running cargo fuzz run")?;
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let execs = log
         .lines()
         .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
@@ -242,7 +280,7 @@ fn one(
         .and_then(|v| v.split_whitespace().next())
         .unwrap_or("?")
         .to_string();
-    if !out.status.success() {
+    if !status.success() {
         let tail: Vec<&str> = log.lines().rev().take(40).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         bail!(
