@@ -178,49 +178,72 @@ const FIXTURES: &[&str] = &[
     "out-of-range",
 ];
 
+/// A copy of `fixture` with the package.json mutation `what` applied; `None` when it does not
+/// apply to the fixture.
+fn mutated_copy(fixture: &str, what: &str, mutate: Mutation) -> Option<tempfile::TempDir> {
+    let tmp = copy_fixture(fixture);
+    let pj_path = tmp.path().join("package.json");
+    let mut pj: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&pj_path).expect("package.json"))
+            .expect("json");
+    mutate(tmp.path(), &mut pj)?;
+    if what != "unchanged" && !what.contains("workspace") {
+        std::fs::write(
+            &pj_path,
+            serde_json::to_string_pretty(&pj).expect("json") + "\n",
+        )
+        .expect("write");
+    }
+    Some(tmp)
+}
+
+/// The messages of chainward's `lockfile-out-of-sync` errors on the project in `dir`.
+fn out_of_sync_errors(dir: &Path, case: &str) -> Vec<String> {
+    let ours = run(
+        dir,
+        &[
+            "npm-ci",
+            "--select",
+            "npm-ci/lockfile-out-of-sync",
+            "--format",
+            "json",
+            ".",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&ours.stdout)
+        .unwrap_or_else(|e| panic!("{case}: {e}: {}", ours.stderr));
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The first `n` lines of an oracle's output that contain `marker`, joined.
+fn oracle_errors(out: &std::process::Output, marker: &str, n: usize) -> String {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .chain(String::from_utf8_lossy(&out.stderr).lines())
+        .filter(|l| l.contains(marker))
+        .take(n)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 #[test]
 fn lockfile_out_of_sync_agrees_with_npm_ci() {
     let mut cases = 0;
     let mut disagreements = Vec::new();
     for fixture in FIXTURES {
         for (what, mutate) in MUTATIONS {
-            let tmp = copy_fixture(&format!("pin-check/{fixture}"));
-            let dir = tmp.path();
-            let pj_path = dir.join("package.json");
-            let mut pj: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&pj_path).expect("package.json"))
-                    .expect("json");
-            if mutate(dir, &mut pj).is_none() {
+            let Some(tmp) = mutated_copy(&format!("pin-check/{fixture}"), what, *mutate) else {
                 continue;
-            }
-            if *what != "unchanged" && !what.contains("workspace") {
-                std::fs::write(
-                    &pj_path,
-                    serde_json::to_string_pretty(&pj).expect("json") + "\n",
-                )
-                .expect("write");
-            }
+            };
+            let dir = tmp.path();
             cases += 1;
-            let ours = run(
-                dir,
-                &[
-                    "npm-ci",
-                    "--select",
-                    "npm-ci/lockfile-out-of-sync",
-                    "--format",
-                    "json",
-                    ".",
-                ],
-            );
-            let json: serde_json::Value = serde_json::from_str(&ours.stdout)
-                .unwrap_or_else(|e| panic!("{fixture}/{what}: {e}: {}", ours.stderr));
-            let our_errors: Vec<String> = json["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .filter(|f| f["severity"] == "error")
-                .map(|f| f["message"].as_str().unwrap_or_default().to_string())
-                .collect();
+            let our_errors = out_of_sync_errors(dir, &format!("{fixture}/{what}"));
             let lockfile = if dir.join("package-lock.json").exists() {
                 dir.join("package-lock.json")
             } else {
@@ -236,8 +259,8 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
                 disagreements.push(format!(
                     "{fixture} / {what}: npm ci {} but chainward {}\n  npm: {}\n  chainward: {our_errors:?}",
                     if npm_fails { "fails" } else { "passes" },
-                    if our_errors.is_empty() { "passes" } else { "fails" },
-                    String::from_utf8_lossy(&npm_out.stderr).lines().filter(|l| l.contains("error")).take(3).collect::<Vec<_>>().join(" | ")
+                    if we_fail { "fails" } else { "passes" },
+                    oracle_errors(&npm_out, "error", 3)
                 ));
             }
         }
@@ -262,23 +285,8 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
             )
             .expect("write");
             cases += 1;
-            let ours = run(
-                dir,
-                &[
-                    "npm-ci",
-                    "--select",
-                    "npm-ci/lockfile-out-of-sync",
-                    "--format",
-                    "json",
-                    ".",
-                ],
-            );
-            let json: serde_json::Value = serde_json::from_str(&ours.stdout).expect("json");
-            let we_fail = json["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .any(|f| f["severity"] == "error");
+            let we_fail =
+                !out_of_sync_errors(dir, &format!("{fixture}/lockfile: {what}")).is_empty();
             let npm_out = npm(dir, &["ci", "--dry-run"], text.contains("\"resolved\""));
             let npm_fails = !npm_out.status.success();
             if npm_fails != we_fail {
@@ -286,12 +294,7 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
                     "{fixture} / lockfile: {what}: npm ci {} but chainward {}\n  npm: {}",
                     if npm_fails { "fails" } else { "passes" },
                     if we_fail { "fails" } else { "passes" },
-                    String::from_utf8_lossy(&npm_out.stderr)
-                        .lines()
-                        .filter(|l| l.contains("error"))
-                        .take(3)
-                        .collect::<Vec<_>>()
-                        .join(" | ")
+                    oracle_errors(&npm_out, "error", 3)
                 ));
             }
         }
@@ -380,43 +383,12 @@ fn pnpm_lockfile_out_of_sync_agrees_with_pnpm_frozen_lockfile() {
     let mut disagreements = Vec::new();
     for fixture in PNPM_FIXTURES {
         for (what, mutate) in MUTATIONS {
-            let tmp = copy_fixture(&format!("npm-ci/{fixture}"));
-            let dir = tmp.path();
-            let pj_path = dir.join("package.json");
-            let mut pj: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&pj_path).expect("package.json"))
-                    .expect("json");
-            if mutate(dir, &mut pj).is_none() {
+            let Some(tmp) = mutated_copy(&format!("npm-ci/{fixture}"), what, *mutate) else {
                 continue;
-            }
-            if *what != "unchanged" && !what.contains("workspace") {
-                std::fs::write(
-                    &pj_path,
-                    serde_json::to_string_pretty(&pj).expect("json") + "\n",
-                )
-                .expect("write");
-            }
+            };
+            let dir = tmp.path();
             cases += 1;
-            let ours = run(
-                dir,
-                &[
-                    "npm-ci",
-                    "--select",
-                    "npm-ci/lockfile-out-of-sync",
-                    "--format",
-                    "json",
-                    ".",
-                ],
-            );
-            let json: serde_json::Value = serde_json::from_str(&ours.stdout)
-                .unwrap_or_else(|e| panic!("{fixture}/{what}: {e}: {}", ours.stderr));
-            let our_errors: Vec<String> = json["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .filter(|f| f["severity"] == "error")
-                .map(|f| f["message"].as_str().unwrap_or_default().to_string())
-                .collect();
+            let our_errors = out_of_sync_errors(dir, &format!("{fixture}/{what}"));
             let out = std::process::Command::new(&pnpm)
                 .args([
                     "install",
@@ -438,14 +410,8 @@ fn pnpm_lockfile_out_of_sync_agrees_with_pnpm_frozen_lockfile() {
                 disagreements.push(format!(
                     "{fixture} / {what}: pnpm {} but chainward {}\n  pnpm: {}\n  chainward: {our_errors:?}",
                     if pnpm_fails { "fails" } else { "passes" },
-                    if our_errors.is_empty() { "passes" } else { "fails" },
-                    String::from_utf8_lossy(&out.stdout)
-                        .lines()
-                        .chain(String::from_utf8_lossy(&out.stderr).lines())
-                        .filter(|l| l.contains("ERR"))
-                        .take(2)
-                        .collect::<Vec<_>>()
-                        .join(" | ")
+                    if we_fail { "fails" } else { "passes" },
+                    oracle_errors(&out, "ERR", 2)
                 ));
             }
         }

@@ -157,3 +157,126 @@ fn pre_commit_blocks_a_range_and_the_fix_hook_repairs_it() {
     assert!(passed.ok, "{}", passed.text);
     assert!(passed.text.contains("chainward check"), "{}", passed.text);
 }
+
+/// Paths that are not in the fixtures: case, prefixes, suffixes and near-misses.
+const PATHS: &[&str] = &[
+    "Dockerfile",
+    "docker/Dockerfile.prod",
+    "api.Dockerfile",
+    "DOCKERFILE",
+    "build/DockerFile",
+    "Containerfile",
+    "x.containerfile",
+    "dockerfile.",
+    "a.dockerfile.b",
+    "docs/Dockerfile-guide.md",
+    "dockerfiles/readme.md",
+    ".github/workflows/ci.yaml",
+    ".github/workflows/.yml",
+    "packages/a/.github/workflows/release.yml",
+    ".github/workflows/sub/x.yml",
+    ".github/workflows/x.yml.orig",
+    ".github/workflow/x.yml",
+    "workflows/x.yml",
+    "bun.lockb",
+    "bun.lock",
+    "bun.lock.bak",
+    ".yarnrc.yml",
+    ".yarnrc",
+    "pnpm-workspace.yaml",
+    "dist/pkg.tgz.sigstore.json",
+    ".sigstore.json",
+    "sigstore.json",
+    "x.sigstore.json.bak",
+    "attestation.intoto.jsonl",
+    "action.yaml",
+    "sub/action.yml",
+    "src/action.ts",
+    ".npmrc",
+    ".npmrc.bak",
+    "npm-shrinkwrap.json",
+    "package.json.bak",
+    "my-package.json",
+    "Package.json",
+    "package.json5",
+    "yarn.lock.orig",
+    "chainward.toml",
+    "sub/chainward.toml",
+];
+
+fn files_under(dir: &Path, root: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).expect("read fixtures").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, root, out);
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+/// The hooks' `files:` patterns, read by pre-commit's own Python (its `re.search` and PyYAML,
+/// in the venv `.ci/run` makes), against chainward's file classifier: over every fixture path
+/// and the near-misses above, both hooks run for a commit exactly when it touches a file
+/// chainward reads, or its configuration.
+#[test]
+fn hooks_run_for_exactly_the_files_chainward_reads() {
+    let python = workspace().join("target/tools/venv/bin/python");
+    assert!(
+        python.exists(),
+        "pre-commit's Python is not at {}: run `.ci/run`",
+        python.display()
+    );
+    let mut paths = Vec::new();
+    files_under(&workspace().join("fixtures"), &workspace(), &mut paths);
+    paths.sort();
+    paths.extend(PATHS.iter().map(ToString::to_string));
+    let script = r#"
+import re, sys, yaml
+hooks = yaml.safe_load(open(sys.argv[1]))
+patterns = [re.compile(hook["files"]) for hook in hooks]
+for line in sys.stdin.read().split("\n"):
+    print("".join("1" if p.search(line) else "0" for p in patterns))
+"#;
+    let mut child = Command::new(&python)
+        .args(["-c", script])
+        .arg(workspace().join(".pre-commit-hooks.yaml"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn python");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(paths.join("\n").as_bytes())
+            .expect("write paths");
+    }
+    let out = child.wait_with_output().expect("python");
+    assert!(out.status.success(), "python failed");
+    let answers: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(answers.len(), paths.len());
+    let (mut read, mut wrong) = (0, Vec::new());
+    for (path, answer) in paths.iter().zip(&answers) {
+        let is_read = chainward_core::project::FileKind::classify(path).is_some()
+            || path.rsplit('/').next() == Some("chainward.toml");
+        read += usize::from(is_read);
+        let expected = if is_read { "11" } else { "00" };
+        if answer != expected {
+            wrong.push(format!(
+                "{path}: chainward {} it, the hooks say {answer}",
+                if is_read { "reads" } else { "ignores" }
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Both sides of the line are exercised, many times.
+    assert!(
+        read > 100 && paths.len() - read > 100,
+        "{read} of {}",
+        paths.len()
+    );
+}

@@ -152,6 +152,9 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                         .and_then(Json::as_object)
                         .unwrap_or_default()
                     {
+                        if section == Section::OptionalDependencies {
+                            pkg.optional_dependencies.push(m.key.clone());
+                        }
                         pkg.dependencies
                             .push((m.key.clone(), m.value.as_str().unwrap_or_default().into()));
                     }

@@ -102,6 +102,10 @@ pub struct Package {
     pub link: bool,
     /// Edges: dependency name → spec (or locked version, as the format records it).
     pub dependencies: Vec<(String, String)>,
+    /// The names among `dependencies` that are optional edges, sorted: yarn classic's
+    /// `optionalDependencies:`, yarn berry's `dependenciesMeta.<name>.optional`, bun's
+    /// `optionalDependencies` (pnpm flags the packages themselves instead).
+    pub optional_dependencies: Vec<String>,
     /// Descriptors (`name@range`) that resolve to this entry (yarn).
     pub descriptors: Vec<String>,
     /// Span of the key.
@@ -143,8 +147,12 @@ impl Lockfile {
     pub fn new(
         format: LockFormat,
         importers: BTreeMap<String, Importer>,
-        packages: Vec<Package>,
+        mut packages: Vec<Package>,
     ) -> Self {
+        for pkg in &mut packages {
+            pkg.optional_dependencies.sort_unstable();
+            pkg.optional_dependencies.dedup();
+        }
         Lockfile {
             records_importers: format != LockFormat::YarnClassic,
             format,
@@ -163,6 +171,7 @@ impl Lockfile {
         for pkg in &mut self.packages {
             pkg.dependencies.shrink_to_fit();
             pkg.descriptors.shrink_to_fit();
+            pkg.optional_dependencies.shrink_to_fit();
         }
         self.packages.shrink_to_fit();
         self

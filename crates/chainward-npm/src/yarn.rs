@@ -194,6 +194,9 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                 let (spec, _) = token(rest)
                     .ok_or_else(|| bad(at, content.len(), "unterminated string".into()))?;
                 if matches!(sec, "dependencies" | "optionalDependencies") {
+                    if sec == "optionalDependencies" {
+                        pkg.optional_dependencies.push(name.clone());
+                    }
                     pkg.dependencies.push((name, spec));
                 }
             }
@@ -301,6 +304,14 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 dep.to_string(),
                 spec.as_str().unwrap_or_default().to_string(),
             ));
+        }
+        // `dependenciesMeta: { fsevents: { optional: true } }`: an optional edge.
+        if let Some(meta) = entry.get("dependenciesMeta") {
+            for (dep, flags) in meta.entries() {
+                if flags.get("optional").and_then(Yaml::as_str) == Some("true") {
+                    pkg.optional_dependencies.push(dep.to_string());
+                }
+            }
         }
         if let Some(path) = reference.strip_prefix("workspace:") {
             let path = if path == "." { "" } else { path };
@@ -420,6 +431,8 @@ debug@^4.3.4:
                 ("fsevents".into(), "~2.3.1".into())
             ]
         );
+        assert_eq!(debug.optional_dependencies, ["fsevents"]);
+        assert!(lock.packages[0].optional_dependencies.is_empty());
         let span = debug.integrity_span.clone().expect("span");
         assert_eq!(&CLASSIC[span], "sha512-def");
         let span = debug.resolved_span.clone().expect("span");
@@ -462,6 +475,14 @@ debug@^4.3.4:
 "debug@npm:^4.3.4":
   version: 4.4.3
   resolution: "debug@npm:4.4.3"
+  dependencies:
+    fsevents: "npm:~2.3.1"
+    ms: "npm:^2.1.3"
+  dependenciesMeta:
+    fsevents:
+      optional: true
+    ms:
+      built: false
   checksum: 10c0/d791
   languageName: node
   linkType: hard
@@ -492,6 +513,9 @@ debug@^4.3.4:
         );
         assert!(lock.packages[0].link);
         assert_eq!(lock.packages[1].resolved, None);
+        // `dependenciesMeta.fsevents.optional`; `built: false` is not optional.
+        assert_eq!(lock.packages[1].optional_dependencies, ["fsevents"]);
+        assert_eq!(lock.packages[1].dependencies.len(), 2);
         assert_eq!(
             lock.packages[2].resolved, None,
             "a patched registry package"

@@ -295,7 +295,8 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
             .iter()
             .filter_map(|(name, spec)| {
                 let to = resolve(from_key, name, spec)?;
-                Some((to, Edge::Prod))
+                let optional = p.optional_dependencies.binary_search(name).is_ok();
+                Some((to, if optional { Edge::Optional } else { Edge::Prod }))
             })
             .collect();
     }
