@@ -2,6 +2,7 @@
 //! hermetically (scrubbed environment, copies in temporary folders, no network), and snapshots
 //! what a user sees.
 
+mod action;
 mod bad_input;
 mod commands;
 mod common;
