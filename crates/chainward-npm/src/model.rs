@@ -322,6 +322,26 @@ pub fn any_lockfile_for(
     None
 }
 
+/// Whether `name` can be an npm package name: `name` or `@scope/name`, each part made of
+/// letters, digits and `-._~`, not starting with `.`, at most 214 characters in all (npm's
+/// limit). Names from lockfiles and the command line pass here before they reach a URL, a cache
+/// path or an allowlist, so nothing like `..` or a second `/` gets through.
+pub fn is_package_name(name: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && !p.starts_with('.')
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    };
+    name.len() <= 214
+        && match name.strip_prefix('@') {
+            Some(scoped) => scoped
+                .split_once('/')
+                .is_some_and(|(scope, rest)| part(scope) && part(rest)),
+            None => part(name),
+        }
+}
+
 /// Split `name@rest` at the `@` after the name (scoped names start with `@`).
 pub fn split_name(s: &str) -> Option<(&str, &str)> {
     let from = usize::from(s.starts_with('@'));

@@ -193,20 +193,7 @@ impl Registry for RegistryClient {
 /// Names come from lockfiles, which attackers can write: only real npm names reach a URL or a
 /// cache path (no `..`, no separators beyond a scope's one `/`).
 fn check_name(name: &str) -> Result<(), String> {
-    let part = |p: &str| {
-        !p.is_empty()
-            && !p.starts_with('.')
-            && p.len() <= 214
-            && p.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-    };
-    let ok = match name.strip_prefix('@') {
-        Some(scoped) => scoped
-            .split_once('/')
-            .is_some_and(|(scope, rest)| part(scope) && part(rest)),
-        None => part(name),
-    };
-    if ok {
+    if chainward_npm::model::is_package_name(name) {
         Ok(())
     } else {
         Err(format!("`{name}` is not an npm package name"))
@@ -262,6 +249,9 @@ mod tests {
         ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
+        let long = "a".repeat(215);
+        assert!(check_name(&long).is_err());
+        assert!(check_name(&long[1..]).is_ok());
         for good in ["esbuild", "@parcel/watcher", "lodash.merge", "a_b~c"] {
             assert!(check_name(good).is_ok(), "{good}");
         }

@@ -48,19 +48,7 @@ pub fn parse_selector(s: &str) -> Result<(String, Option<String>), String> {
         Some((name, range)) => (name, Some(range)),
         None => (s, None),
     };
-    let valid_part = |p: &str| {
-        !p.is_empty()
-            && !p.starts_with('.')
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
-    };
-    let valid = match name.strip_prefix('@') {
-        Some(scoped) => scoped
-            .split_once('/')
-            .is_some_and(|(scope, rest)| valid_part(scope) && valid_part(rest)),
-        None => valid_part(name),
-    };
-    if !valid {
+    if !chainward_npm::model::is_package_name(name) {
         return Err(format!("`{name}` is not a valid npm package name"));
     }
     match range {
