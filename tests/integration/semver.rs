@@ -126,6 +126,28 @@ fn realistic_spec() -> impl Strategy<Value = String> {
         .prop_map(|(sets, pad)| format!("{pad}{}{pad}", sets.join(" || ")))
 }
 
+/// Dependency specs as lockfiles record them between packages (`^1.2.3`, `~0.2.0`, `>=1.0.0`,
+/// `1.2.3`), the lockfile check's fast path, each with a version near its bounds (every part
+/// one below to two above; a prerelease now and then), with padding and huge numbers.
+fn edge_case() -> impl Strategy<Value = (String, String)> {
+    let n = || prop_oneof![9 => 0u64..4, 1 => Just(u64::MAX)];
+    let d = || -1i64..3;
+    (
+        proptest::sample::select(vec!["^", "^", "~", "~", ">=", "=", ""]),
+        (n(), n(), n()),
+        (d(), d(), d()),
+        proptest::sample::select(vec!["", "", "", "-0", "-rc.1"]),
+        proptest::sample::select(vec!["", "", "", " "]),
+    )
+        .prop_map(|(op, (a, b, c), (da, db, dc), pre, pad)| {
+            let near = |x: u64, dx: i64| x.saturating_add_signed(dx).to_string();
+            (
+                format!("{pad}{op}{a}.{b}.{c}{pad}"),
+                format!("{}.{}.{}{pre}", near(a, da), near(b, db), near(c, dc)),
+            )
+        })
+}
+
 const NODE: &str = r#"
 const semver = require(process.argv[1]);
 let input = '';
@@ -194,6 +216,22 @@ fn compare(cases: &[(String, String)]) -> (Vec<String>, std::collections::BTreeM
                 "{spec:?} @ {version}: node-semver {want_kind} {want_sat:?}, chainward {kind} {sat:?}"
             ));
         }
+        // The lockfile check's matcher (plain bounds for `^1.2.3`, `~1.2.3`, `>=1.2.3`,
+        // `1.2.3`; the general reading for the rest) must give the same answer.
+        if kind != "other" {
+            let matcher = chainward_npm::spec::Matcher::parse(spec);
+            if matcher.as_ref().is_some_and(|m| m.is_bounds()) {
+                *kinds.entry("fast path".into()).or_default() += 1;
+            }
+            // Compared with chainward's own `satisfies`, which the check above compares with
+            // node-semver: together, the matcher agrees with node-semver.
+            let fast = matcher.and_then(|m| m.satisfies(version));
+            if fast != sat {
+                wrong.push(format!(
+                    "{spec:?} @ {version}: node-semver {want_sat:?}, satisfies {sat:?}, the lockfile check's matcher {fast:?}"
+                ));
+            }
+        }
     }
     (wrong, kinds)
 }
@@ -208,7 +246,8 @@ fn sample<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
 /// Specs as people write them: chainward agrees with node-semver on every one.
 #[test]
 fn classification_and_satisfies_agree_with_node_semver() {
-    let cases = sample((realistic_spec(), version()), 4000);
+    let mut cases = sample((realistic_spec(), version()), 4000);
+    cases.extend(sample(edge_case(), 1000));
     let (wrong, kinds) = compare(&cases);
     #[allow(clippy::print_stderr)]
     {
@@ -223,7 +262,7 @@ fn classification_and_satisfies_agree_with_node_semver() {
         wrong.len(),
         wrong[..wrong.len().min(40)].join("\n")
     );
-    for k in ["version/version", "range/range"] {
+    for k in ["version/version", "range/range", "fast path"] {
         assert!(kinds.get(k).copied().unwrap_or(0) > 100, "{k}: {kinds:?}");
     }
 }
@@ -236,16 +275,27 @@ fn classification_and_satisfies_agree_with_node_semver() {
 fn malformed_specs_never_panic() {
     let cases = sample((spec(), version()), 4000);
     let (wrong, kinds) = compare(&cases);
+    // Where chainward and node-semver part ways on input like this: the kind (a spec one reads
+    // as a range and the other as invalid), and, with the same kind, the answer.
+    let classified: usize = kinds
+        .iter()
+        .filter(|(k, _)| k.split_once('/').is_some_and(|(a, b)| a != b))
+        .map(|(_, n)| n)
+        .sum();
     let matched: Vec<&String> = wrong
         .iter()
-        .filter(|w| w.contains("node-semver range") && w.contains("chainward range"))
+        .filter(|w| {
+            ["range", "version"].iter().any(|k| {
+                w.contains(&format!("node-semver {k} ")) && w.contains(&format!("chainward {k} "))
+            })
+        })
         .collect();
+    let matcher = wrong.iter().filter(|w| w.contains("matcher")).count();
     #[allow(clippy::print_stderr)]
     {
         eprintln!(
-            "semver, malformed: {} cases, {} classified differently, {} matched differently; kinds {kinds:?}; e.g. {:?}",
+            "semver, malformed: {} cases, {classified} classified differently, {} matched differently ({matcher} by the lockfile check's matcher); kinds {kinds:?}; e.g. {:?}",
             cases.len(),
-            wrong.len() - matched.len(),
             matched.len(),
             matched.iter().take(5).collect::<Vec<_>>()
         );

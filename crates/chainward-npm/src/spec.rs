@@ -479,6 +479,89 @@ fn is_valid_tag(tag: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c))
 }
 
+/// A parsed semver range. The forms that make up nearly every lockfile edge (`^1.2.3`,
+/// `~1.2.3`, `1.2.3`, `>=1.2.3`) are kept as plain bounds, a fraction of the size of
+/// node-semver's `Range`; everything else is node-semver's.
+pub enum Matcher<'a> {
+    /// `lo <= version < hi`, for versions without a prerelease tag; the range text for the
+    /// rest (node-semver decides those).
+    Bounds {
+        lo: [u64; 3],
+        hi: [u64; 3],
+        text: &'a str,
+    },
+    Full(SemverRange),
+}
+
+impl<'a> Matcher<'a> {
+    /// Whether the range took the fast path (plain bounds).
+    pub fn is_bounds(&self) -> bool {
+        matches!(self, Matcher::Bounds { .. })
+    }
+
+    pub fn parse(text: &'a str) -> Option<Matcher<'a>> {
+        if let Some((lo, hi)) = simple_bounds(text) {
+            return Some(Matcher::Bounds { lo, hi, text });
+        }
+        parse_range(text).map(Matcher::Full)
+    }
+
+    /// `None` when the version does not parse.
+    pub fn satisfies(&self, version: &str) -> Option<bool> {
+        match self {
+            Matcher::Bounds { lo, hi, text } => match plain_version(version) {
+                Some(v) => Some(*lo <= v && v < *hi),
+                None => satisfies(version, text),
+            },
+            Matcher::Full(r) => Some(r.satisfies(&node_semver::Version::parse(version).ok()?)),
+        }
+    }
+}
+
+/// `1.2.3` as numbers (no `v`, no prerelease or build; no leading zeros).
+fn plain_version(s: &str) -> Option<[u64; 3]> {
+    let mut parts = s.split('.');
+    let mut out = [0u64; 3];
+    for slot in &mut out {
+        let p = parts.next()?;
+        if p.is_empty()
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || (p.len() > 1 && p.starts_with('0'))
+        {
+            return None;
+        }
+        *slot = p.parse().ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// The bounds of `^1.2.3`, `~1.2.3`, `1.2.3` / `=1.2.3` and `>=1.2.3`.
+fn simple_bounds(range: &str) -> Option<([u64; 3], [u64; 3])> {
+    let r = range.trim();
+    let (op, rest) = if let Some(rest) = r.strip_prefix(">=") {
+        (">=", rest)
+    } else if let Some(rest) = r.strip_prefix('^') {
+        ("^", rest)
+    } else if let Some(rest) = r.strip_prefix('~') {
+        ("~", rest)
+    } else if let Some(rest) = r.strip_prefix('=') {
+        ("=", rest)
+    } else {
+        ("=", r)
+    };
+    let lo = plain_version(rest)?;
+    let [x, y, z] = lo;
+    let hi = match op {
+        ">=" => [u64::MAX; 3],
+        "^" if x > 0 => [x.checked_add(1)?, 0, 0],
+        "^" if y > 0 => [0, y.checked_add(1)?, 0],
+        "^" => [0, 0, z.checked_add(1)?],
+        "~" => [x, y.checked_add(1)?, 0],
+        _ => [x, y, z.checked_add(1)?],
+    };
+    Some((lo, hi))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{parse_range, satisfies};
@@ -603,5 +686,63 @@ mod tests {
             span.start < spec.len() && span.end <= spec.len(),
             "{span:?}"
         );
+    }
+
+    #[test]
+    fn bounds_agree_with_node_semver() {
+        let ranges = [
+            "^1.2.3",
+            "^0.2.3",
+            "^0.0.3",
+            "^0.0.0",
+            "~1.2.3",
+            "~0.0.1",
+            "1.2.3",
+            "=1.2.3",
+            ">=1.2.3",
+            " ^2.0.0 ",
+            "^10.20.30",
+        ];
+        let versions = [
+            "0.0.0",
+            "0.0.3",
+            "0.0.4",
+            "0.2.3",
+            "0.2.9",
+            "0.3.0",
+            "1.2.2",
+            "1.2.3",
+            "1.2.4",
+            "1.3.0",
+            "1.9.9",
+            "2.0.0",
+            "2.0.1",
+            "10.20.30",
+            "10.99.0",
+            "11.0.0",
+            "1.2.4-beta.1",
+            "1.2.3+build.5",
+            "2.0.0-rc.1",
+            "99.0.0",
+        ];
+        for range in ranges {
+            let ours = Matcher::parse(range).expect("parses");
+            assert!(matches!(ours, Matcher::Bounds { .. }), "{range}");
+            let theirs = node_semver::Range::parse(range).expect("node-semver parses");
+            for version in versions {
+                let v = node_semver::Version::parse(version).expect("version");
+                assert_eq!(
+                    ours.satisfies(version),
+                    Some(theirs.satisfies(&v)),
+                    "{version} in {range}"
+                );
+            }
+        }
+        for other in ["^1.2", "1.x", ">=1 <2", "^1.2.3-beta", "01.2.3", "*", ""] {
+            assert!(
+                !matches!(Matcher::parse(other), Some(Matcher::Bounds { .. })),
+                "{other}"
+            );
+        }
     }
 }
