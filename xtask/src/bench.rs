@@ -472,17 +472,23 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Peak resident set size in KiB, from `/usr/bin/time -v`, if available.
+/// Peak resident set size in KiB, from `/usr/bin/time -v`, if available: the median of 7 runs
+/// (one run's figure moves by a few hundred KiB with thread scheduling).
 fn peak_rss(exe: &PathBuf, dir: &Path) -> Option<u64> {
-    let out = Command::new("/usr/bin/time")
-        .arg("-v")
-        .arg(exe)
-        .args(["check", "--quiet", "--color", "never", "."])
-        .current_dir(dir)
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-        .and_then(|v| v.trim().parse().ok())
+    let one = || -> Option<u64> {
+        let out = Command::new("/usr/bin/time")
+            .arg("-v")
+            .arg(exe)
+            .args(["check", "--quiet", "--color", "never", "."])
+            .current_dir(dir)
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    let mut runs = (0..7).map(|_| one()).collect::<Option<Vec<u64>>>()?;
+    runs.sort_unstable();
+    Some(runs[runs.len() / 2])
 }
