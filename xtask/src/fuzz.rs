@@ -174,7 +174,12 @@ pub fn run(args: &[String]) -> Result<()> {
     // J workers take the next target from one queue, the slowest targets (whole lockfiles)
     // first, so no core idles while another still has two targets to go.
     let mut queue: Vec<(usize, &(&str, &[&str]))> = targets.iter().copied().enumerate().collect();
-    queue.sort_by_key(|(_, (t, _))| SLOWEST_FIRST.iter().position(|s| s == t));
+    queue.sort_by_key(|(_, (t, _))| {
+        SLOWEST_FIRST
+            .iter()
+            .position(|s| s == t)
+            .unwrap_or(usize::MAX)
+    });
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut rows: Vec<(usize, Result<Row>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)

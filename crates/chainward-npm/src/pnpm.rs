@@ -200,33 +200,24 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             pkg.dependencies = snapshot_edges;
         }
     }
-    Ok(Lockfile {
-        format: LockFormat::Pnpm(version),
-        importers,
-        packages,
-        catalogs,
-        records_importers: true,
-        overrides: doc
-            .get("overrides")
+    let entries = |key: &str| -> BTreeMap<String, String> {
+        doc.get(key)
             .map(|m| {
                 m.entries()
                     .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
                     .collect()
             })
-            .unwrap_or_default(),
-        patched: doc
-            .get("patchedDependencies")
-            .map(|m| m.entries().map(|(k, _)| k.to_string()).collect())
-            .unwrap_or_default(),
-        settings: doc
-            .get("settings")
-            .map(|m| {
-                m.entries()
-                    .filter_map(|(k, v)| Some((k.to_string(), v.as_str()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    })
+            .unwrap_or_default()
+    };
+    let mut lock = Lockfile::new(LockFormat::Pnpm(version), importers, packages);
+    lock.catalogs = catalogs;
+    lock.overrides = entries("overrides");
+    lock.settings = entries("settings");
+    lock.patched = doc
+        .get("patchedDependencies")
+        .map(|m| m.entries().map(|(k, _)| k.to_string()).collect())
+        .unwrap_or_default();
+    Ok(lock)
 }
 
 fn read_importer(file: &SourceFile, node: &Yaml) -> Result<Importer, ParseError> {

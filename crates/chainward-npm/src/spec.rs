@@ -518,7 +518,8 @@ impl<'a> Matcher<'a> {
     }
 }
 
-/// `1.2.3` as numbers (no `v`, no prerelease or build; no leading zeros).
+/// `1.2.3` as numbers (no `v`, no prerelease or build; no leading zeros; no part above
+/// node-semver's `MAX_SAFE_INTEGER`, which it rejects).
 fn plain_version(s: &str) -> Option<[u64; 3]> {
     let mut parts = s.split('.');
     let mut out = [0u64; 3];
@@ -530,7 +531,10 @@ fn plain_version(s: &str) -> Option<[u64; 3]> {
         {
             return None;
         }
-        *slot = p.parse().ok()?;
+        *slot = p
+            .parse()
+            .ok()
+            .filter(|&n| n <= node_semver::MAX_SAFE_INTEGER)?;
     }
     parts.next().is_none().then_some(out)
 }
@@ -688,6 +692,8 @@ mod tests {
         );
     }
 
+    /// The plain-bounds fast path agrees with node-semver on every range form it takes, for
+    /// versions around each bound (prereleases go to node-semver).
     #[test]
     fn bounds_agree_with_node_semver() {
         let ranges = [
@@ -737,6 +743,14 @@ mod tests {
                     "{version} in {range}"
                 );
             }
+        }
+        // Above node-semver's MAX_SAFE_INTEGER: not a version at all, on either path.
+        for version in ["1.900719925474100.0", "2.18446744073709551615.0", "banana"] {
+            assert_eq!(
+                Matcher::parse("^1.2.3").and_then(|m| m.satisfies(version)),
+                None,
+                "{version}"
+            );
         }
         for other in ["^1.2", "1.x", ">=1 <2", "^1.2.3-beta", "01.2.3", "*", ""] {
             assert!(

@@ -433,9 +433,11 @@ fn satisfies(
     let Some(version) = version else {
         return Verdict::Invalid(locked());
     };
-    match range.and_then(|r| r.satisfies(version)) {
-        Some(true) => Verdict::Ok,
-        Some(false) => Verdict::Invalid(locked()),
+    match range.map(|r| r.satisfies(version)) {
+        Some(Some(true)) => Verdict::Ok,
+        Some(Some(false)) => Verdict::Invalid(locked()),
+        // A locked version that is not semver at all: `npm ci` stops ("Invalid Version").
+        Some(None) => Verdict::Invalid(locked()),
         None => Verdict::Skip,
     }
 }
@@ -471,8 +473,6 @@ fn repo_of(spec: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The plain-bounds fast path agrees with node-semver on every range form it takes, for
-    /// versions around each bound (prereleases go to node-semver).
     #[test]
     fn git_specs_and_resolved_urls_name_the_same_repo() {
         let resolved =
