@@ -191,6 +191,16 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
                 .contains("--signer-workflow chainward/chainward/.github/workflows/release.yml"),
         "{log}"
     );
+    // The file verified is the file downloaded.
+    let downloaded = lines[0]
+        .split(" -o ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("curl -o");
+    assert!(
+        lines[1].starts_with(&format!("gh attestation verify {downloaded} ")),
+        "{log}"
+    );
     assert!(r.file("runner/chainward-bin/chainward").exists());
     assert!(out.stdout.contains("chainward "), "{}", out.stdout);
 
@@ -334,4 +344,9 @@ fn check_step_annotates_only_what_a_pull_request_introduces() {
     ];
     let out = r.step(1, work, &env);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("::notice file=package.json"),
+        "{}",
+        out.stdout
+    );
 }

@@ -166,21 +166,27 @@ const LOCK_MUTATIONS: &[(&str, LockMutation)] = &[
         Some(())
     }),
     // npm stops on a locked version it cannot read ("Invalid Version").
-    ("lock a direct dependency at a version that is not semver", |lock| {
-        let root = lock["packages"][""]["dependencies"].as_object()?.clone();
-        let name = root.keys().next()?;
-        lock["packages"][format!("node_modules/{name}")]["version"] = "banana".into();
-        Some(())
-    }),
-    ("lock a direct dependency at a minor above MAX_SAFE_INTEGER", |lock| {
-        let root = lock["packages"][""]["dependencies"].as_object()?.clone();
-        let name = root.keys().next()?;
-        let path = format!("node_modules/{name}");
-        let version = lock["packages"][&path]["version"].as_str()?.to_string();
-        let major = version.split('.').next()?.to_string();
-        lock["packages"][&path]["version"] = format!("{major}.18446744073709551615.0").into();
-        Some(())
-    }),
+    (
+        "lock a direct dependency at a version that is not semver",
+        |lock| {
+            let root = lock["packages"][""]["dependencies"].as_object()?.clone();
+            let name = root.keys().next()?;
+            lock["packages"][format!("node_modules/{name}")]["version"] = "banana".into();
+            Some(())
+        },
+    ),
+    (
+        "lock a direct dependency at a minor above MAX_SAFE_INTEGER",
+        |lock| {
+            let root = lock["packages"][""]["dependencies"].as_object()?.clone();
+            let name = root.keys().next()?;
+            let path = format!("node_modules/{name}");
+            let version = lock["packages"][&path]["version"].as_str()?.to_string();
+            let major = version.split('.').next()?.to_string();
+            lock["packages"][&path]["version"] = format!("{major}.18446744073709551615.0").into();
+            Some(())
+        },
+    ),
 ];
 
 const FIXTURES: &[&str] = &[

@@ -202,6 +202,13 @@ const PATHS: &[&str] = &[
     "yarn.lock.orig",
     "chainward.toml",
     "sub/chainward.toml",
+    "scripts/ci.sh",
+    "install.bash",
+    "scripts/sh",
+    "x.shell",
+    // Case folding is ASCII only, as in chainward (U+0131 dotless i, U+212A Kelvin sign).
+    "dockerf\u{131}le",
+    "x.doc\u{212a}erfile",
 ];
 
 fn files_under(dir: &Path, root: &Path, out: &mut Vec<String>) {
@@ -218,7 +225,7 @@ fn files_under(dir: &Path, root: &Path, out: &mut Vec<String>) {
 /// The hooks' `files:` patterns, read by pre-commit's own Python (its `re.search` and PyYAML,
 /// in the venv `.ci/run` makes), against chainward's file classifier: over every fixture path
 /// and the near-misses above, both hooks run for a commit exactly when it touches a file
-/// chainward reads, or its configuration.
+/// chainward reads: what discovery finds, the configuration, and shell scripts.
 #[test]
 fn hooks_run_for_exactly_the_files_chainward_reads() {
     let python = workspace().join("target/tools/venv/bin/python");
@@ -235,7 +242,7 @@ fn hooks_run_for_exactly_the_files_chainward_reads() {
 import re, sys, yaml
 hooks = yaml.safe_load(open(sys.argv[1]))
 patterns = [re.compile(hook["files"]) for hook in hooks]
-for line in sys.stdin.read().split("\n"):
+for line in sys.stdin.buffer.read().decode("utf-8").split("\n"):
     print("".join("1" if p.search(line) else "0" for p in patterns))
 "#;
     let mut child = Command::new(&python)
@@ -261,8 +268,12 @@ for line in sys.stdin.read().split("\n"):
     assert_eq!(answers.len(), paths.len());
     let (mut read, mut wrong) = (0, Vec::new());
     for (path, answer) in paths.iter().zip(&answers) {
+        // What discovery reads, the configuration at the root, and shell scripts (read when a
+        // workflow or action runs them).
         let is_read = chainward_core::project::FileKind::classify(path).is_some()
-            || path.rsplit('/').next() == Some("chainward.toml");
+            || path == "chainward.toml"
+            || path.ends_with(".sh")
+            || path.ends_with(".bash");
         read += usize::from(is_read);
         let expected = if is_read { "11" } else { "00" };
         if answer != expected {
