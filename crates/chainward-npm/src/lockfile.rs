@@ -447,9 +447,11 @@ fn serde_error(
     err: &serde_json::Error,
 ) -> ParseError {
     let lines = LineIndex::new(slice);
-    let at = lines.line_start(err.line()).map_or(slice.len(), |s| {
-        (s + err.column().saturating_sub(1)).min(slice.len())
-    });
+    let at = lines
+        .line_start(slice, err.line())
+        .map_or(slice.len(), |s| {
+            (s + err.column().saturating_sub(1)).min(slice.len())
+        });
     let message = err.to_string();
     // serde_json appends " at line L column C" relative to what it parsed; the finding carries
     // the position in the whole file instead.

@@ -126,7 +126,7 @@ fn excerpt(
         .line_col(text, end.saturating_sub(usize::from(end > span.start)))
         .line
         .max(first);
-    let start_byte = lines.line_start(first)?;
+    let start_byte = lines.line_start(text, first)?;
     let end_byte = lines.line_range(text, last.min(first + 20))?.end;
     if end_byte < start_byte
         || !text.is_char_boundary(start_byte)
