@@ -324,6 +324,10 @@ fn spdx(doc: SpdxDoc) -> Result<Sbom, String> {
         if !seen.insert(p.id.as_str()) {
             return Err(format!("packages[{i}]: duplicate SPDXID \"{}\"", p.id));
         }
+        // SPDX 2.3 requires a package name (7.1); without one there is no component to write.
+        if p.name.trim().is_empty() {
+            return Err(format!("packages[{i}]: a package without a name"));
+        }
     }
     let mut described: Vec<String> = doc.document_describes.clone();
     let mut edges: HashMap<String, Vec<String>> = HashMap::new();
@@ -437,6 +441,12 @@ mod tests {
             read(r#"{"bomFormat":"CycloneDX","specVersion":"1.1"}"#)
                 .expect_err("an error")
                 .contains("1.1 is not supported")
+        );
+        // Found by fuzzing: an SPDX package without a name was read, and the CycloneDX written
+        // for it had a component without a name, which chainward then refused to read.
+        assert!(
+            read(r#"{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","packages":[{"SPDXID":"SPDXRef-a"}]}"#)
+                .is_err_and(|e| e.contains("without a name"))
         );
         assert!(read(r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"a","bom-ref":"x"},{"type":"library","name":"b","bom-ref":"x"}]}"#)
             .expect_err("an error")
