@@ -132,6 +132,38 @@ impl Runner {
     }
 }
 
+/// The install step's environment: the action's folder, `version`, and the stub `gh`'s exit code.
+fn install_env<'a>(
+    action_path: &'a str,
+    version: &'a str,
+    gh_exit: &'a str,
+) -> [(&'a str, &'a str); 4] {
+    [
+        ("ACTION_PATH", action_path),
+        ("VERSION", version),
+        ("GH_TOKEN", "t"),
+        ("GH_EXIT", gh_exit),
+    ]
+}
+
+/// The check step's environment (`base` input empty: the pull request decides).
+fn check_env<'a>(
+    args: &'a str,
+    fail_on: &'a str,
+    sarif: &'a str,
+    event: &'a str,
+    base_ref: &'a str,
+) -> [(&'a str, &'a str); 6] {
+    [
+        ("ARGS", args),
+        ("BASE", ""),
+        ("FAIL_ON", fail_on),
+        ("SARIF", sarif),
+        ("EVENT", event),
+        ("BASE_REF", base_ref),
+    ]
+}
+
 #[test]
 fn no_expression_is_expanded_inside_a_script() {
     let steps = steps();
@@ -148,13 +180,7 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
     let action_path = ws.to_str().expect("utf-8 path");
     // No version: the action's own checkout, with cargo.
     let r = Runner::new();
-    let env = [
-        ("ACTION_PATH", action_path),
-        ("VERSION", ""),
-        ("GH_TOKEN", "t"),
-        ("GH_EXIT", "0"),
-    ];
-    let out = r.step(0, r.tmp.path(), &env);
+    let out = r.step(0, r.tmp.path(), &install_env(action_path, "", "0"));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("chainward "), "{}", out.stdout);
     let log = r.read("stub.log");
@@ -167,13 +193,7 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
 
     // A release: downloaded, its provenance verified, then unpacked.
     let r = Runner::new();
-    let env = [
-        ("ACTION_PATH", action_path),
-        ("VERSION", "0.2.0"),
-        ("GH_TOKEN", "t"),
-        ("GH_EXIT", "0"),
-    ];
-    let out = r.step(0, r.tmp.path(), &env);
+    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "0"));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let log = r.read("stub.log");
     let lines: Vec<&str> = log.lines().collect();
@@ -206,26 +226,18 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
 
     // Provenance that does not verify: nothing is unpacked, nothing is put on PATH.
     let r = Runner::new();
-    let env = [
-        ("ACTION_PATH", action_path),
-        ("VERSION", "0.2.0"),
-        ("GH_TOKEN", "t"),
-        ("GH_EXIT", "1"),
-    ];
-    let out = r.step(0, r.tmp.path(), &env);
+    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "1"));
     assert_ne!(out.code, 0);
     assert!(!r.file("runner/chainward-bin/chainward").exists());
     assert!(r.read("github_path").is_empty());
 
     // A version that is not one never reaches a URL.
     let r = Runner::new();
-    let env = [
-        ("ACTION_PATH", action_path),
-        ("VERSION", "1.0; rm -rf /"),
-        ("GH_TOKEN", "t"),
-        ("GH_EXIT", "0"),
-    ];
-    let out = r.step(0, r.tmp.path(), &env);
+    let out = r.step(
+        0,
+        r.tmp.path(),
+        &install_env(action_path, "1.0; rm -rf /", "0"),
+    );
     assert_eq!(out.code, 2);
     assert!(out.stdout.contains("::error::version"), "{}", out.stdout);
     assert!(r.read("stub.log").is_empty());
@@ -276,15 +288,11 @@ fn check_step_annotates_only_what_a_pull_request_introduces() {
     git(work, &["commit", "-qam", "pr"]);
 
     let r = Runner::new();
-    let env = [
-        ("ARGS", "."),
-        ("BASE", ""),
-        ("FAIL_ON", "warning"),
-        ("SARIF", "results.sarif"),
-        ("EVENT", "pull_request"),
-        ("BASE_REF", "main"),
-    ];
-    let out = r.step(1, work, &env);
+    let out = r.step(
+        1,
+        work,
+        &check_env(".", "warning", "results.sarif", "pull_request", "main"),
+    );
     // Findings fail the step (exit 1), after the annotations and the SARIF file.
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     let annotations: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("::")).collect();
@@ -318,15 +326,7 @@ fn check_step_annotates_only_what_a_pull_request_introduces() {
     // A push (no base): every finding, `ms` included.
     std::fs::remove_file(work.join("results.sarif")).expect("rm");
     let r = Runner::new();
-    let env = [
-        ("ARGS", "."),
-        ("BASE", ""),
-        ("FAIL_ON", "warning"),
-        ("SARIF", ""),
-        ("EVENT", "push"),
-        ("BASE_REF", ""),
-    ];
-    let out = r.step(1, work, &env);
+    let out = r.step(1, work, &check_env(".", "warning", "", "push", ""));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.contains("`ms`") && out.stdout.contains("`kleur`"));
     assert!(r.read("github_output").is_empty());
@@ -334,15 +334,11 @@ fn check_step_annotates_only_what_a_pull_request_introduces() {
 
     // `fail-on: error` where the selected rules report notices only: the step passes.
     let r = Runner::new();
-    let env = [
-        ("ARGS", ". --select npm-ci"),
-        ("BASE", ""),
-        ("FAIL_ON", "error"),
-        ("SARIF", ""),
-        ("EVENT", "push"),
-        ("BASE_REF", ""),
-    ];
-    let out = r.step(1, work, &env);
+    let out = r.step(
+        1,
+        work,
+        &check_env(". --select npm-ci", "error", "", "push", ""),
+    );
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout.contains("::notice file=package.json"),

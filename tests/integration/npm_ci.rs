@@ -144,6 +144,15 @@ fn required_entries(lock: &serde_json::Value) -> Vec<(String, String, String)> {
 /// Mutations of the lockfile itself (a hand-edited or tampered lockfile).
 type LockMutation = fn(&mut serde_json::Value) -> Option<()>;
 
+/// The install path of the root's first dependency.
+fn first_direct(lock: &serde_json::Value) -> Option<String> {
+    let name = lock["packages"][""]["dependencies"]
+        .as_object()?
+        .keys()
+        .next()?;
+    Some(format!("node_modules/{name}"))
+}
+
 const LOCK_MUTATIONS: &[(&str, LockMutation)] = &[
     ("delete an entry another package requires", |lock| {
         let (target, _, _) = required_entries(lock).into_iter().next()?;
@@ -169,18 +178,15 @@ const LOCK_MUTATIONS: &[(&str, LockMutation)] = &[
     (
         "lock a direct dependency at a version that is not semver",
         |lock| {
-            let root = lock["packages"][""]["dependencies"].as_object()?.clone();
-            let name = root.keys().next()?;
-            lock["packages"][format!("node_modules/{name}")]["version"] = "banana".into();
+            let path = first_direct(lock)?;
+            lock["packages"][&path]["version"] = "banana".into();
             Some(())
         },
     ),
     (
         "lock a direct dependency at a minor above MAX_SAFE_INTEGER",
         |lock| {
-            let root = lock["packages"][""]["dependencies"].as_object()?.clone();
-            let name = root.keys().next()?;
-            let path = format!("node_modules/{name}");
+            let path = first_direct(lock)?;
             let version = lock["packages"][&path]["version"].as_str()?.to_string();
             let major = version.split('.').next()?.to_string();
             lock["packages"][&path]["version"] = format!("{major}.18446744073709551615.0").into();
