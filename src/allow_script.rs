@@ -136,7 +136,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
     };
 
     let shown = selector(&package, range.as_deref());
-    let mut err = std::io::stderr().lock();
+    let mut err = crate::stderr();
     for note in &notes {
         let _ = writeln!(err, "note: {note}");
     }

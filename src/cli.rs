@@ -141,6 +141,12 @@ pub struct CheckArgs {
     pub cache_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Run the external plugins that chainward.toml's `external-plugins` names (also
+    /// CHAINWARD_ALLOW_EXTERNAL_PLUGINS=1). Without it they are not run: a project's own config
+    /// never makes chainward execute a program. They are looked up only in absolute PATH
+    /// entries outside the scanned tree
+    #[arg(long)]
+    pub allow_external_plugins: bool,
 }
 
 /// Where `allow-script` writes the approval.

@@ -55,6 +55,25 @@ fn find_on_path(exe: &str) -> Option<PathBuf> {
         .find(|p| is_executable(p))
 }
 
+/// `exe` in PATH for a plugin that the project's config names: only absolute entries, and none
+/// inside the scanned tree `root` (an empty entry is the current folder, and `npm run` puts the
+/// project's `node_modules/.bin` first), so that the tree cannot provide the program it names.
+pub(crate) fn find_outside(exe: &str, root: &std::path::Path) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    let root = std::fs::canonicalize(root).ok()?;
+    std::env::split_paths(&path)
+        .filter(|dir| dir.is_absolute())
+        .filter(|dir| {
+            // An entry that does not exist or cannot be resolved is not searched.
+            std::fs::canonicalize(dir).is_ok_and(|real| !real.starts_with(&root))
+        })
+        .map(|dir| dir.join(exe))
+        .find(|p| {
+            // The executable itself may be a link into the tree.
+            is_executable(p) && std::fs::canonicalize(p).is_ok_and(|real| !real.starts_with(&root))
+        })
+}
+
 /// `chainward-*` executables on PATH, by command name.
 fn external_commands() -> Vec<String> {
     let Some(path) = std::env::var_os("PATH") else {
@@ -88,6 +107,42 @@ fn is_executable(p: &std::path::Path) -> bool {
     p.is_file()
 }
 
+/// Where the config names external plugin `name`: its entry in `external-plugins`, else the
+/// project root.
+fn entry_location(
+    project: &chainward_core::Project,
+    config: &chainward_core::Config,
+    span: Option<&std::ops::Range<usize>>,
+) -> chainward_core::Location {
+    let lc = chainward_core::span::LineCol { line: 1, column: 1 };
+    match (&config.path, span) {
+        (Some(path), Some(span)) => match config.line_col(span) {
+            Some((s, e)) => chainward_core::Location::at(path.clone(), span.clone(), s, e),
+            None => chainward_core::Location::at(path.clone(), 0..0, lc, lc),
+        },
+        _ => chainward_core::Location::at(project.root.clone(), 0..0, lc, lc),
+    }
+}
+
+/// The finding for an external plugin that the config names and the user did not allow: it is
+/// not run, and the report says its checks are missing.
+pub fn not_allowed(
+    name: &str,
+    project: &chainward_core::Project,
+    config: &chainward_core::Config,
+    span: Option<std::ops::Range<usize>>,
+) -> chainward_core::Finding {
+    use chainward_core::rule::core_rules::EXTERNAL_PLUGIN_NOT_ALLOWED;
+    chainward_core::Finding::at(
+        &EXTERNAL_PLUGIN_NOT_ALLOWED,
+        entry_location(project, config, span.as_ref()),
+        format!("external plugin `{name}` was not run: the project's config names it, and external plugins were not allowed"),
+    )
+    .with_help(format!(
+        "if you trust `chainward-{name}`, run with `--allow-external-plugins` (or CHAINWARD_ALLOW_EXTERNAL_PLUGINS=1); it is looked up only in absolute PATH entries outside this tree"
+    ))
+}
+
 /// How long an external plugin may run inside `chainward check`.
 const PLUGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -105,23 +160,17 @@ pub fn check_with(
     use std::io::{Read, Write};
 
     let failed = |message: String| {
-        let lc = chainward_core::span::LineCol { line: 1, column: 1 };
-        let location = match (&config.path, &span) {
-            (Some(path), Some(span)) => match config.line_col(span) {
-                Some((s, e)) => chainward_core::Location::at(path.clone(), span.clone(), s, e),
-                None => chainward_core::Location::at(path.clone(), 0..0, lc, lc),
-            },
-            _ => chainward_core::Location::at(project.root.clone(), 0..0, lc, lc),
-        };
         vec![chainward_core::Finding::at(
             &PLUGIN_FAILED,
-            location,
+            entry_location(project, config, span.as_ref()),
             format!("external plugin `{name}`: {message}"),
         )]
     };
     let exe = format!("chainward-{name}");
-    let Some(path) = find_on_path(&exe) else {
-        return failed(format!("`{exe}` is not on PATH"));
+    let Some(path) = find_outside(&exe, &project.root) else {
+        return failed(format!(
+            "`{exe}` is not in an absolute PATH entry outside the scanned tree (relative entries, empty entries and folders inside the project are never searched)"
+        ));
     };
     let input = serde_json::json!({
         "version": 1,

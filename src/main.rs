@@ -59,7 +59,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "error: {err}");
+            let _ = writeln!(chainward::stderr(), "error: {err}");
             ExitCode::from(2)
         }
     }

@@ -123,8 +123,13 @@ pub fn check(
         .filter(|p| levels.plugin_enabled(*p))
         .collect();
 
+    let external = match only {
+        Some(_) => External::No,
+        None if args.allow_external_plugins || external_allowed_by_env() => External::Run,
+        None => External::NotAllowed,
+    };
     let run = |project: &Project| -> Vec<Finding> {
-        run_plugins(project, &config, &plugins, only.is_none(), &levels, &rules)
+        run_plugins(project, &config, &plugins, external, &levels, &rules)
     };
 
     let mut findings = run(&project);
@@ -174,13 +179,13 @@ pub fn check(
             .filter(|(p, new)| std::fs::read_to_string(p).ok().as_deref() != Some(new.as_str()))
             .count();
         if args.diff {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::stdout_safe(chainward_core::escape::Mode::Log);
             for (path, new) in &changes {
                 let old = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
                 write!(out, "{}", fix::unified_diff(path, &old, new))
                     .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
             }
-            let mut err = std::io::stderr().lock();
+            let mut err = crate::stderr();
             let _ = writeln!(
                 err,
                 "{} {} would be applied to {} {}; nothing was written (--diff).",
@@ -207,7 +212,7 @@ pub fn check(
         let n = crate::baseline::write(path, &findings, shown_project)?;
         if !args.quiet {
             let _ = writeln!(
-                std::io::stderr(),
+                crate::stderr(),
                 "Recorded {n} {} in {}; `chainward check --baseline {}` shows only new ones.",
                 plural(n, "finding", "findings"),
                 path.display(),
@@ -271,7 +276,7 @@ pub fn check(
         }
     }
     if args.verbose {
-        let mut err = std::io::stderr().lock();
+        let mut err = crate::stderr();
         for note in shown_project.notes() {
             let _ = writeln!(err, "note: {note}");
         }
@@ -286,7 +291,7 @@ pub fn check(
     }
     if wants_fix && !args.quiet {
         let _ = writeln!(
-            std::io::stderr(),
+            crate::stderr(),
             "Applied {} {} to {} {}.",
             fixed,
             plural(fixed, "fix", "fixes"),
@@ -306,13 +311,31 @@ pub fn check(
     })
 }
 
-/// One run of `plugins` (and, with `external`, the config's external plugins) over a project:
-/// findings, parse errors, then levels and suppressions.
+/// What to do with the external plugins the config names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum External {
+    /// One plugin's subcommand: external plugins are not part of it.
+    No,
+    /// The user allowed them (`--allow-external-plugins`, CHAINWARD_ALLOW_EXTERNAL_PLUGINS=1).
+    Run,
+    /// Named by the project's config only: each is reported as not run.
+    NotAllowed,
+}
+
+/// `CHAINWARD_ALLOW_EXTERNAL_PLUGINS=1` (or `true`) in the environment of the person running
+/// chainward, which a scanned tree cannot set.
+fn external_allowed_by_env() -> bool {
+    std::env::var("CHAINWARD_ALLOW_EXTERNAL_PLUGINS")
+        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
+}
+
+/// One run of `plugins` (and the config's external plugins, as `external` says) over a
+/// project: findings, parse errors, then levels and suppressions.
 fn run_plugins(
     project: &Project,
     config: &Config,
     plugins: &[&'static dyn Plugin],
-    external: bool,
+    external: External,
     levels: &RuleLevels,
     rules: &[&'static chainward_core::Rule],
 ) -> Vec<Finding> {
@@ -320,15 +343,22 @@ fn run_plugins(
         .par_iter()
         .flat_map_iter(|p| p.check(project, &config.plugin(p.id())))
         .collect();
-    if external {
-        let external: Vec<Finding> = config
-            .external_plugins
-            .par_iter()
-            .flat_map_iter(|(name, span)| {
-                crate::external::check_with(name, project, config, span.clone())
-            })
-            .collect();
-        findings.extend(external);
+    match external {
+        External::Run => findings.extend(
+            config
+                .external_plugins
+                .par_iter()
+                .flat_map_iter(|(name, span)| {
+                    crate::external::check_with(name, project, config, span.clone())
+                })
+                .collect::<Vec<_>>(),
+        ),
+        External::NotAllowed => {
+            findings.extend(config.external_plugins.iter().map(|(name, span)| {
+                crate::external::not_allowed(name, project, config, span.clone())
+            }))
+        }
+        External::No => {}
     }
     findings.extend(parse_error_findings(project));
     filter::apply(findings, project, config, levels, rules)
@@ -340,7 +370,7 @@ pub fn check_project(project: &Project, config: &Config) -> Vec<Finding> {
     let rules = registry::all_rules();
     let levels = RuleLevels::resolve(&rules, config, &[], &[]);
     let plugins: Vec<&'static dyn Plugin> = registry::PLUGINS.to_vec();
-    run_plugins(project, config, &plugins, false, &levels, &rules)
+    run_plugins(project, config, &plugins, External::No, &levels, &rules)
 }
 
 /// The files `fixes` (the safe ones) would change, applied to `project` in one round; `Err`
@@ -393,7 +423,10 @@ fn print_inventory(
 ) -> Result<ExitCode, Error> {
     let rows = install_scripts::list(project, &config.plugin("install-scripts"));
     let io = |e| Error::io(Path::new("<stdout>"), e);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdout_safe(match args.format {
+        OutputFormat::Json => chainward_core::escape::Mode::Json,
+        _ => chainward_core::escape::Mode::Log,
+    });
     if args.format == OutputFormat::Json {
         let list: Vec<serde_json::Value> = rows
             .iter()
@@ -447,7 +480,7 @@ fn print_inventory(
     .map_err(io)?;
     if args.verbose {
         for note in project.notes() {
-            let _ = writeln!(std::io::stderr(), "note: {note}");
+            let _ = writeln!(crate::stderr(), "note: {note}");
         }
     }
     Ok(ExitCode::SUCCESS)

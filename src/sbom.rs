@@ -2,6 +2,7 @@
 //! changed between two SBOMs or two git revisions, as a table, JSON, a Markdown PR comment, or
 //! findings (GitHub annotations, SARIF).
 
+use chainward_core::escape::{Mode, safe_text};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -52,7 +53,10 @@ fn generate(args: &SbomGenerateArgs) -> Result<ExitCode, Error> {
     };
     emit(
         args.output.as_deref(),
-        sbom_diff::render(&sbom, format, args.reproducible),
+        safe_text(
+            &sbom_diff::render(&sbom, format, args.reproducible),
+            Mode::Json,
+        ),
     )?;
     Ok(ExitCode::SUCCESS)
 }
@@ -183,10 +187,12 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
             &b.rule,
         ))
     });
+    // Names and versions come from the SBOMs: escaped for where they go. GitHub annotations are
+    // escaped by their renderer (their lines are commands on purpose).
     let text = match args.format {
-        DiffFormat::Text => table(&old, &new, &changes),
-        DiffFormat::Json => json(&old, &new, &changes),
-        DiffFormat::Markdown => markdown(&changes),
+        DiffFormat::Text => safe_text(&table(&old, &new, &changes), Mode::Log),
+        DiffFormat::Json => safe_text(&json(&old, &new, &changes), Mode::Json),
+        DiffFormat::Markdown => safe_text(&markdown(&changes), Mode::Log),
         DiffFormat::Github | DiffFormat::Sarif => {
             let rules = crate::registry::all_rules();
             let lookup = |path: &Path| sources.iter().find(|s| s.path == path).cloned();
@@ -469,7 +475,7 @@ fn validate(path: &Path, schema: Option<&Path>) -> Result<ExitCode, Error> {
         sbom_diff::validate::Kind::CycloneDx(v) => format!("CycloneDX {v}"),
         sbom_diff::validate::Kind::Spdx(v) => v.clone(),
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdout_safe(Mode::Log);
     let io = |e| Error::io(Path::new("<stdout>"), e);
     for line in &lines {
         writeln!(out, "{line}").map_err(io)?;

@@ -216,11 +216,13 @@ JSON
         bin.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = output(
-        chainward(tmp.path())
-            .env("PATH", path)
-            .args(["check", "--format", "json", "."]),
-    );
+    let out = output(chainward(tmp.path()).env("PATH", path).args([
+        "check",
+        "--allow-external-plugins",
+        "--format",
+        "json",
+        ".",
+    ]));
     assert_eq!(out.code, 1, "{}", out.snapshot());
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     let rules: Vec<&str> = json["findings"]
@@ -240,7 +242,8 @@ JSON
         out.stdout
     );
     assert!(
-        out.stdout.contains("`chainward-missing` is not on PATH"),
+        out.stdout
+            .contains("`chainward-missing` is not in an absolute PATH entry outside"),
         "{}",
         out.stdout
     );

@@ -18,4 +18,5 @@ mod properties;
 mod provenance;
 mod provenance_pki;
 mod sbom;
+mod security;
 mod semver;

@@ -8,6 +8,7 @@ pub mod config;
 pub mod dockerfile;
 pub mod edit;
 pub mod error;
+pub mod escape;
 pub mod filter;
 pub mod finding;
 pub mod fix;

@@ -149,12 +149,47 @@ hide the same problem if it came back. Rewrite the baseline with `--write-baseli
 shrinks) or delete the entry.",
     };
 
+    pub static EXTERNAL_PLUGIN_NOT_ALLOWED: Rule = Rule {
+        id: "chainward/external-plugin-not-allowed",
+        code: "CW006",
+        default_severity: Severity::Warning,
+        default_enabled: true,
+        fixable: Fixability::None,
+        summary: "chainward.toml names an external plugin, and the user did not allow external plugins",
+        doc: "`external-plugins = [\"foo\"]` in chainward.toml asks `check` to run the program \
+`chainward-foo`. A chainward.toml comes with the scanned tree, and so may come from a stranger's \
+pull request: chainward never runs a program because the tree asks it to. External plugins run \
+only when the person running chainward also allows them, with `--allow-external-plugins` or \
+`CHAINWARD_ALLOW_EXTERNAL_PLUGINS=1`, and even then `chainward-foo` is looked up only in absolute \
+PATH entries outside the scanned tree (never `.`, an empty entry or `node_modules/.bin` of the \
+project).\n\nThis finding says the plugin was not run, so its checks are missing from the \
+report. Allow external plugins where you trust the plugin (your CI), or remove the entry.",
+    };
+
+    pub static UNSAFE_PATH: Rule = Rule {
+        id: "chainward/unsafe-path",
+        code: "CW007",
+        default_severity: Severity::Error,
+        default_enabled: true,
+        fixable: Fixability::None,
+        summary: "A file chainward has to read is a symbolic link that leaves the project, dangles or loops",
+        doc: "npm, pnpm, yarn and git follow symbolic links, so a `package-lock.json` that is a \
+link to another file in the project is read as that file, and the finding names the link. A link \
+whose target is outside the project root (`/proc/self/environ`, `../../secret`), or that points \
+nowhere or to itself, is never read: its content could be anyone's, and a report that printed \
+or compared it would leak it. chainward reports the link and where it points instead, and the \
+file is not checked.\n\nReplace the link with the file itself, or point it inside the \
+project.",
+    };
+
     pub static ALL: &[&Rule] = &[
         &PARSE_ERROR,
         &UNUSED_IGNORE,
         &INVALID_SUPPRESSION,
         &PLUGIN_FAILED,
         &STALE_BASELINE,
+        &EXTERNAL_PLUGIN_NOT_ALLOWED,
+        &UNSAFE_PATH,
     ];
 }
 

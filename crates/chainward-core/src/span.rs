@@ -16,22 +16,62 @@ pub struct LineIndex {
     /// Byte offset where lines 1, 1 + STEP, 1 + 2 STEP, … start.
     checkpoints: Vec<usize>,
     lines: usize,
+    /// Inside lines longer than [`Self::LONG`] bytes (a minified lockfile is one such line):
+    /// every `LONG` bytes, `(offset, line, column)` at a character boundary, so that a lookup
+    /// never scans more than `LONG` bytes of one line. Empty for ordinary files.
+    long: Vec<(usize, usize, usize)>,
 }
 
 impl LineIndex {
     const STEP: usize = 32;
+    const LONG: usize = 4096;
 
     pub fn new(text: &str) -> Self {
         let mut checkpoints = vec![0];
+        let mut long = Vec::new();
         let mut lines = 1;
-        for start in memchr_newlines(text.as_bytes()).map(|i| i + 1) {
+        let mut line_start = 0;
+        let ends = memchr_newlines(text.as_bytes()).chain(std::iter::once(text.len()));
+        for end in ends {
+            if end - line_start > Self::LONG {
+                Self::long_line(text, line_start..end, lines, &mut long);
+            }
+            if end == text.len() {
+                break;
+            }
+            let start = end + 1;
             if lines % Self::STEP == 0 {
                 checkpoints.push(start);
             }
             lines += 1;
+            line_start = start;
         }
         checkpoints.shrink_to_fit();
-        Self { checkpoints, lines }
+        long.shrink_to_fit();
+        Self {
+            checkpoints,
+            lines,
+            long,
+        }
+    }
+
+    fn long_line(
+        text: &str,
+        range: std::ops::Range<usize>,
+        line: usize,
+        long: &mut Vec<(usize, usize, usize)>,
+    ) {
+        let (mut prev, mut column) = (range.start, 1);
+        let mut at = range.start + Self::LONG;
+        while at < range.end {
+            while !text.is_char_boundary(at) {
+                at += 1;
+            }
+            column += text[prev..at].chars().count();
+            long.push((at, line, column));
+            prev = at;
+            at += Self::LONG;
+        }
     }
 
     /// Line and column of a byte offset. Offsets past the end clamp to the end; offsets inside
@@ -47,14 +87,26 @@ impl LineIndex {
         let base = self.checkpoints.get(k).copied().unwrap_or(0).min(offset);
         let mut line = k * Self::STEP + 1;
         let mut start = base;
-        for newline in memchr_newlines(&text.as_bytes()[base..offset]) {
+        let mut column_base = 1;
+        // A point inside a long line, nearer than the line checkpoint.
+        let j = self.long.partition_point(|&(o, _, _)| o <= offset);
+        if let Some(&(o, l, c)) = j.checked_sub(1).and_then(|j| self.long.get(j))
+            && o >= base
+        {
+            line = l;
+            start = o;
+            column_base = c;
+        }
+        let scan_from = start;
+        for newline in memchr_newlines(&text.as_bytes()[scan_from..offset]) {
             line += 1;
-            start = base + newline + 1;
+            start = scan_from + newline + 1;
+            column_base = 1;
         }
         let column = text
             .get(start..offset)
             .map_or(offset - start, |s| s.chars().count())
-            + 1;
+            + column_base;
         LineCol { line, column }
     }
 
@@ -209,6 +261,32 @@ mod tests {
                 assert_eq!(idx.line_start(&text, starts.len() + 1), None);
             }
         }
+    }
+
+    /// Lines longer than the long-line step (a minified lockfile), with multibyte characters
+    /// across the step boundaries, mixed with short lines: every offset against a plain count.
+    #[test]
+    fn long_lines_agree_at_every_offset() {
+        let long_ascii = "z".repeat(9_000);
+        let long_multi = "🦀é".repeat(1_500);
+        let text = format!("{long_multi}\nshort\r\n{long_ascii}\n\n{long_multi}x{long_ascii}");
+        let idx = LineIndex::new(&text);
+        assert!(!idx.long.is_empty());
+        let (mut line, mut column) = (1, 1);
+        for (offset, c) in text.char_indices() {
+            assert_eq!(
+                idx.line_col(&text, offset),
+                LineCol { line, column },
+                "offset {offset}"
+            );
+            if c == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        assert_eq!(idx.line_col(&text, text.len()), LineCol { line, column });
     }
 
     #[test]

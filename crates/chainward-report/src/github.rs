@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use chainward_core::Severity;
+use chainward_core::escape::visible;
 
 use crate::{Report, slash_path};
 
@@ -27,20 +28,22 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
             Severity::Info => "notice",
         };
         let l = &f.location;
-        let mut message = f.message.clone();
+        // Strings from the tree are made visible first (no control characters, bidi overrides
+        // or newlines of their own); only the help's own line break is kept, as `%0A`.
+        let mut message = visible(&f.message).into_owned();
         if let Some(help) = &f.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&visible(help));
         }
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&slash_path(&l.path)),
+            escape_property(&visible(&slash_path(&l.path))),
             l.start.line,
             l.start.column,
             l.end.line,
             l.end.column,
-            escape_property(&f.rule),
+            escape_property(&visible(&f.rule)),
             escape_data(&message)
         )?;
     }

@@ -75,10 +75,14 @@ pub fn render(
     report: &Report<'_>,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    use chainward_core::escape::{Mode, SafeWriter};
+    // Text and GitHub escape each string from the tree where they place it (their own colours
+    // and `::` commands are meant); JSON and SARIF pass through a writer that escapes what JSON
+    // allows raw in strings (bidi controls, C1), so every format is safe to print.
     match format {
         Format::Text => text::render(report, out),
-        Format::Json => json::render(report, out),
-        Format::Sarif => sarif::render(report, out),
+        Format::Json => json::render(report, &mut SafeWriter::new(out, Mode::Json)),
+        Format::Sarif => sarif::render(report, &mut SafeWriter::new(out, Mode::Json)),
         Format::Github => github::render(report, out),
     }
 }

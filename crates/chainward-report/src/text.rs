@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet, renderer::DecorStyle};
+use chainward_core::escape::{escape_char, is_unsafe_char, visible};
 use chainward_core::fix::Applicability;
 use chainward_core::span::LineIndex;
 use chainward_core::{Finding, Severity};
@@ -49,35 +50,54 @@ fn level(severity: Severity) -> Level<'static> {
 }
 
 fn render_one(renderer: &Renderer, f: &Finding, source: Option<(&str, &LineIndex)>) -> String {
-    let path = f.location.path.to_string_lossy().replace('\\', "/");
+    // Everything from the tree is shown escaped: a name with a newline or an escape sequence
+    // stays one visible line (see chainward_core::escape).
+    let path = visible(&f.location.path.to_string_lossy().replace('\\', "/")).into_owned();
+    let message = visible(&f.message);
     let title = level(f.severity)
-        .primary_title(f.message.as_str())
+        .primary_title(message.as_ref())
         .id(f.rule.as_str());
-    let snippet = source.and_then(|(text, lines)| excerpt(text, lines, &f.location.span));
-    let mut group = match snippet {
-        Some((slice, line_start, span)) => {
-            let mut snip = Snippet::source(slice)
-                .line_start(line_start)
-                .path(path.clone())
+    let same_file: Vec<_> = f
+        .secondary
+        .iter()
+        .filter(|l| l.location.path == f.location.path)
+        .collect();
+    let others: Vec<std::ops::Range<usize>> =
+        same_file.iter().map(|l| l.location.span.clone()).collect();
+    let snippet = source.and_then(|(text, lines)| excerpt(text, lines, &f.location.span, &others));
+    let labels: Vec<String> = f
+        .secondary
+        .iter()
+        .map(|l| visible(&l.message).into_owned())
+        .collect();
+    let mut group = match &snippet {
+        Some(ex) => {
+            let mut snip = Snippet::source(ex.text.as_str())
+                .line_start(ex.line)
                 .fold(false)
-                .annotation(AnnotationKind::Primary.span(span));
-            if let Some((text, lines)) = source {
-                for label in &f.secondary {
-                    if label.location.path == f.location.path {
-                        // Secondary spans outside the excerpt are shown as notes below.
-                        if let Some((_, ls, s)) = excerpt(text, lines, &label.location.span)
-                            && ls == line_start
-                        {
-                            snip = snip.annotation(
-                                AnnotationKind::Context
-                                    .span(s)
-                                    .label(label.message.as_str()),
-                            );
-                        }
-                    }
+                .annotation(AnnotationKind::Primary.span(ex.span.clone()));
+            for (other, label) in ex.others.iter().zip(&same_file) {
+                if let Some(span) = other {
+                    snip = snip.annotation(
+                        AnnotationKind::Context
+                            .span(span.clone())
+                            .label(visible(&label.message)),
+                    );
                 }
             }
-            title.element(snip)
+            // A window of a long line: the header must give the real column, which the
+            // renderer cannot count from the window.
+            if ex.windowed {
+                title
+                    .element(
+                        annotate_snippets::Origin::path(path.clone())
+                            .line(f.location.start.line)
+                            .char_column(f.location.start.column),
+                    )
+                    .element(snip)
+            } else {
+                title.element(snip.path(path.clone()))
+            }
         }
         None => title.element(
             annotate_snippets::Origin::path(path.clone())
@@ -85,24 +105,24 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<(&str, &LineIndex
                 .char_column(f.location.start.column),
         ),
     };
-    for label in &f.secondary {
+    for (label, text) in f.secondary.iter().zip(&labels) {
         group = group.element(Level::NOTE.message(format!(
             "{}: {}:{}:{}",
-            label.message,
-            label.location.path.display(),
+            text,
+            visible(&label.location.path.to_string_lossy()),
             label.location.start.line,
             label.location.start.column
         )));
     }
     if let Some(help) = &f.help {
-        group = group.element(Level::HELP.message(help.as_str()));
+        group = group.element(Level::HELP.message(visible(help).into_owned()));
     }
     if let Some(fix) = &f.fix {
         let text = match fix.applicability {
-            Applicability::Safe => fix.description.clone(),
+            Applicability::Safe => visible(&fix.description).into_owned(),
             Applicability::Unsafe => format!(
                 "{} (unsafe fix: `chainward fix --unsafe-fixes`)",
-                fix.description
+                visible(&fix.description)
             ),
         };
         group = group.element(Level::HELP.message(text));
@@ -110,44 +130,155 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<(&str, &LineIndex
     renderer.render(&[group])
 }
 
-/// The lines a span covers: (text of those lines, first line number, span within it). `None`
-/// for empty spans at offset 0 of nothing, or when the span does not fit the text.
+/// How much of a line a snippet shows around its span, in bytes, on each side.
+const CONTEXT: usize = 80;
+/// The most of one span a snippet shows, in bytes, and in lines.
+const MAX_SPAN: usize = 800;
+const MAX_LINES: usize = 20;
+
+/// What a snippet shows: the text (escaped), its first line number, the primary span and the
+/// secondary ones (when they fall inside) within it.
+struct Excerpt {
+    text: String,
+    line: usize,
+    span: std::ops::Range<usize>,
+    others: Vec<Option<std::ops::Range<usize>>>,
+    /// Whether the first line is cut (its start is not shown), so columns must be given.
+    windowed: bool,
+}
+
+/// The source around `span`, bounded whatever the file: the lines the span covers (at most
+/// [`MAX_LINES`], at most [`MAX_SPAN`] bytes of the span), and at most [`CONTEXT`] bytes before
+/// and after it on its first and last line, with `…` where a line is cut, like rustc does for
+/// long lines. Control characters are shown as escapes. `None` when the span does not fit.
 fn excerpt(
     text: &str,
     lines: &LineIndex,
     span: &std::ops::Range<usize>,
-) -> Option<(String, usize, std::ops::Range<usize>)> {
+    others: &[std::ops::Range<usize>],
+) -> Option<Excerpt> {
     if text.is_empty() || span.start > text.len() {
         return None;
     }
-    let end = span.end.clamp(span.start, text.len());
-    let first = lines.line_col(text, span.start).line;
-    let last = lines
-        .line_col(text, end.saturating_sub(usize::from(end > span.start)))
-        .line
-        .max(first);
-    let start_byte = lines.line_start(text, first)?;
-    let end_byte = lines.line_range(text, last.min(first + 20))?.end;
-    if end_byte < start_byte
-        || !text.is_char_boundary(start_byte)
-        || !text.is_char_boundary(end_byte)
+    let bytes = text.as_bytes();
+    let start = floor_char(text, span.start);
+    let end = floor_char(text, span.end.clamp(start, text.len()));
+    // The shown part of the span: up to MAX_SPAN bytes and MAX_LINES lines.
+    let mut shown_end = floor_char(text, end.min(start.saturating_add(MAX_SPAN)));
+    if let Some(nth) = bytes[start..shown_end]
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| start + i)
+        .nth(MAX_LINES)
     {
-        return None;
+        shown_end = nth;
     }
-    let slice = text[start_byte..end_byte].replace('\r', "");
-    // Offsets inside the slice: clamped to it, moved back to a character boundary, and
-    // adjusted for the carriage returns removed before them.
-    let clamp = |abs: usize| {
-        let mut abs = abs.clamp(start_byte, end_byte);
-        while abs > start_byte && !text.is_char_boundary(abs) {
-            abs -= 1;
-        }
-        let removed = text[start_byte..abs].matches('\r').count();
-        (abs - start_byte - removed).min(slice.len())
+    // Back to the line start, or CONTEXT bytes; forward to the line end, or CONTEXT bytes.
+    let back = start.saturating_sub(CONTEXT);
+    let (from, cut_front) = match bytes[back..start].iter().rposition(|&b| b == b'\n') {
+        Some(i) => (back + i + 1, false),
+        None if back == 0 => (0, false),
+        None => (ceil_char(text, back), true),
     };
-    let s = clamp(span.start);
-    let e = clamp(end).max(s);
-    Some((slice, first, s..e))
+    let ahead = shown_end.saturating_add(CONTEXT).min(text.len());
+    let (to, cut_back) = match bytes[shown_end..ahead].iter().position(|&b| b == b'\n') {
+        Some(i) => (shown_end + i, false),
+        None if ahead == text.len() => (text.len(), false),
+        None => (floor_char(text, ahead), true),
+    };
+    let line = lines.line_col(text, start).line;
+
+    let mut out = String::with_capacity(to - from + 16);
+    let mut map = Mapper::new(start, end, others);
+    if cut_front {
+        out.push('…');
+    }
+    for (i, c) in text[from..to].char_indices() {
+        map.at(from + i, out.len());
+        match c {
+            '\r' => {}
+            '\n' | '\t' => out.push(c),
+            c if is_unsafe_char(c) => escape_char(c, &mut out),
+            c => out.push(c),
+        }
+    }
+    map.at(to, out.len());
+    if cut_back {
+        out.push('…');
+    }
+    let (span, others) = map.finish(out.len(), from..to);
+    Some(Excerpt {
+        text: out,
+        line,
+        span,
+        others,
+        windowed: cut_front,
+    })
+}
+
+/// Byte offsets of the source to offsets in the escaped excerpt.
+struct Mapper {
+    /// (source offset, shown offset once passed)
+    points: Vec<(usize, Option<usize>)>,
+}
+
+impl Mapper {
+    fn new(start: usize, end: usize, others: &[std::ops::Range<usize>]) -> Self {
+        let mut points = vec![(start, None), (end, None)];
+        for o in others {
+            points.push((o.start, None));
+            points.push((o.end, None));
+        }
+        Self { points }
+    }
+
+    /// The source character at `src` is written at `shown`.
+    fn at(&mut self, src: usize, shown: usize) {
+        for (p, m) in &mut self.points {
+            if m.is_none() && *p <= src {
+                *m = Some(shown);
+            }
+        }
+    }
+
+    /// The primary span (clamped into the excerpt), and each other span fully inside it.
+    fn finish(
+        self,
+        len: usize,
+        shown: std::ops::Range<usize>,
+    ) -> (std::ops::Range<usize>, Vec<Option<std::ops::Range<usize>>>) {
+        let get = |i: usize| self.points.get(i).and_then(|(_, m)| *m);
+        let s = get(0).unwrap_or(len).min(len);
+        let e = get(1).unwrap_or(len).clamp(s, len);
+        let others = (1..self.points.len() / 2)
+            .map(|k| {
+                let (os, oe) = (self.points[2 * k], self.points[2 * k + 1]);
+                match (os.1, oe.1) {
+                    (Some(a), Some(b)) if a <= b && shown.start <= os.0 && oe.0 <= shown.end => {
+                        Some(a..b)
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        (s..e, others)
+    }
+}
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 pub(crate) fn summary(findings: &[Finding]) -> String {
@@ -209,11 +340,29 @@ mod tests {
         let lines = LineIndex::new(text);
         for start in 0..=text.len() + 2 {
             for end in start..=text.len() + 3 {
-                if let Some((slice, _, span)) = excerpt(text, &lines, &(start..end)) {
-                    assert!(span.end <= slice.len());
-                    assert!(slice.is_char_boundary(span.start) && slice.is_char_boundary(span.end));
+                if let Some(ex) = excerpt(text, &lines, &(start..end), &[0..1, end..start]) {
+                    assert!(ex.span.end <= ex.text.len());
+                    assert!(
+                        ex.text.is_char_boundary(ex.span.start)
+                            && ex.text.is_char_boundary(ex.span.end)
+                    );
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_and_escaped() {
+        let mut text = "x".repeat(100_000);
+        text.push_str("\"evil\u{1b}[2J\"");
+        text.push_str(&"y".repeat(100_000));
+        let lines = LineIndex::new(&text);
+        let at = 100_000..100_000 + 10;
+        let ex = excerpt(&text, &lines, &at, &[]).expect("excerpt");
+        assert!(ex.windowed);
+        assert!(ex.text.len() < 2 * CONTEXT + 40, "{}", ex.text.len());
+        assert!(ex.text.starts_with('…') && ex.text.ends_with('…'));
+        assert!(!ex.text.contains('\u{1b}'));
+        assert_eq!(&ex.text[ex.span.clone()], "\"evil\\e[2J\"");
     }
 }
