@@ -26,8 +26,13 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
         .clone()
         .unwrap_or_else(|| join(&root, config::FILE_NAME));
     let rules = registry::all_rules();
+    // Files of the project are read and written only inside it (a chainward.toml or
+    // pnpm-workspace.yaml that links out of the project is refused); a --config the user names
+    // is theirs to point anywhere.
+    let config_within = args.config.is_none().then_some(root.as_path());
     let config = if config_path.is_file() {
-        let config = Config::load(&config_path, &ids)?;
+        let text = read(&config_path, config_within)?;
+        let config = Config::parse(&text, &config_path, &ids)?;
         crate::run::validate_config(&config, &rules)?;
         config
     } else if args.config.is_some() {
@@ -89,7 +94,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
 
     let (path, old, new) = match native {
         None => {
-            let old = read_or_empty(&config_path)?;
+            let old = read_or_empty(&config_path, config_within)?;
             let new = edit::in_config(&old, &package, range.as_deref(), reason.unwrap_or(""))
                 .map_err(|m| Error::Fix {
                     path: config_path.clone(),
@@ -99,7 +104,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
                 // The result must still be a valid config: never write one chainward rejects.
                 crate::run::validate_config(&Config::parse(new, &config_path, &ids)?, &rules)?;
             }
-            (config_path, old, new)
+            (config_path.clone(), old, new)
         }
         Some(native) => {
             if reason.is_some() {
@@ -110,7 +115,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
             }
             let workspace = join(&root, "pnpm-workspace.yaml");
             if native == Native::Pnpm && workspace.is_file() {
-                let old = read(&workspace)?;
+                let old = read(&workspace, Some(&root))?;
                 check_yaml(&workspace, &old)?;
                 let new =
                     edit::in_pnpm_workspace(&old, &package, range.as_deref()).map_err(|m| {
@@ -122,7 +127,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
                 (workspace, old, new)
             } else {
                 let manifest = join(&root, "package.json");
-                let old = read(&manifest)?;
+                let old = read(&manifest, Some(&root))?;
                 check_json(&manifest, &old)?;
                 let new = edit::in_package_json(&old, native, &package, range.as_deref()).map_err(
                     |m| Error::Fix {
@@ -152,7 +157,17 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
             .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
         return Ok(ExitCode::SUCCESS);
     }
-    fix::write_atomically(&BTreeMap::from([(path.clone(), new)]))?;
+    // Through a link only to a file inside the project; and not over an edit made meanwhile.
+    let within = if path == config_path {
+        config_within
+    } else {
+        Some(root.as_path())
+    };
+    fix::write_checked(
+        &BTreeMap::from([(path.clone(), new)]),
+        &BTreeMap::from([(path.clone(), old)]),
+        within,
+    )?;
     let _ = writeln!(err, "Approved `{shown}` in {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -164,15 +179,30 @@ fn selector(package: &str, range: Option<&str>) -> String {
     }
 }
 
-fn read(path: &Path) -> Result<String, Error> {
+/// The text of `path`; when `within` is given, a link is followed only to a file inside it.
+fn read(path: &Path, within: Option<&Path>) -> Result<String, Error> {
+    if let Some(root) = within
+        && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
+    {
+        let boundary = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        if let chainward_core::links::Resolved::Unsafe(link) =
+            chainward_core::links::resolve(&boundary, path)
+        {
+            return Err(Error::Fix {
+                path: path.to_path_buf(),
+                message: format!("it is {}; nothing was written", link.describe()),
+            });
+        }
+    }
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
-fn read_or_empty(path: &Path) -> Result<String, Error> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(Error::io(path, e)),
+fn read_or_empty(path: &Path, within: Option<&Path>) -> Result<String, Error> {
+    match read(path, within) {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(String::new())
+        }
+        other => other,
     }
 }
 

@@ -200,7 +200,15 @@ pub fn check(
                 ExitCode::SUCCESS
             });
         }
-        fix::write_atomically(&changes)?;
+        // What each file held when it was read: a file changed since is not overwritten.
+        let originals: BTreeMap<PathBuf, String> = changes
+            .keys()
+            .filter_map(|path| {
+                let file = project.source(path).or_else(|| project.file_at(path))?;
+                Some((path.clone(), file.text().ok()?.to_string()))
+            })
+            .collect();
+        fix::write_checked(&changes, &originals, Some(&project.root))?;
         final_project = current;
     }
 
@@ -361,6 +369,7 @@ fn run_plugins(
         External::No => {}
     }
     findings.extend(parse_error_findings(project));
+    findings.extend(unsafe_path_findings(project, config));
     filter::apply(findings, project, config, levels, rules)
 }
 
@@ -573,6 +582,29 @@ fn parse_error_findings(project: &Project) -> Vec<Finding> {
         .with_severity(Severity::Warning)
     }));
     out
+}
+
+/// `chainward/unsafe-path`: every link that was not followed (the config's, discovery's, and
+/// those met by plugins reading files on demand), at the link, naming where it points.
+fn unsafe_path_findings(project: &Project, config: &Config) -> Vec<Finding> {
+    let lc = chainward_core::span::LineCol { line: 1, column: 1 };
+    config
+        .unsafe_link
+        .iter()
+        .cloned()
+        .chain(project.unsafe_links())
+        .map(|link| {
+            let shown = chainward_core::project::rel_path(&project.root, &link.path);
+            Finding::at(
+                &core_rules::UNSAFE_PATH,
+                Location::at(link.path.clone(), 0..0, lc, lc),
+                format!("`{shown}` is {}", link.describe()),
+            )
+            .with_help(
+                "replace the link with the file itself, or point it at a file inside the project",
+            )
+        })
+        .collect()
 }
 
 /// Rules named in `[rules]` and `[[ignore]]` must exist; plugin sections must validate.

@@ -244,6 +244,8 @@ pub struct Config {
     /// `external-plugins`: names of `chainward-<name>` executables that `check` also runs.
     pub external_plugins: Vec<(String, Option<Range<usize>>)>,
     pub ignores: Vec<IgnoreEntry>,
+    /// The project's chainward.toml is a link that was not followed (see [`Config::find`]).
+    pub unsafe_link: Option<crate::links::UnsafeLink>,
     plugins: BTreeMap<String, PluginConfig>,
     source: Option<Source>,
 }
@@ -256,16 +258,26 @@ impl Config {
     }
 
     /// `chainward.toml` in `root`, if there is one.
+    /// A `chainward.toml` that is a link is read only when its target is inside `root`; a
+    /// link out of the project, dangling or looping is not read (the default config is used)
+    /// and is kept in [`Config::unsafe_link`] for the report.
     pub fn find(root: &Path, plugin_ids: &[&str]) -> Result<Config, Error> {
         let path = if root == Path::new(".") {
             PathBuf::from(FILE_NAME)
         } else {
             root.join(FILE_NAME)
         };
-        if path.is_file() {
-            Config::load(&path, plugin_ids)
-        } else {
-            Ok(Config::default())
+        let boundary = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        match crate::links::resolve(&boundary, &path) {
+            crate::links::Resolved::Inside(real) if real.is_file() => {
+                let text = std::fs::read_to_string(&real).map_err(|e| Error::io(&path, e))?;
+                Config::parse(&text, &path, plugin_ids)
+            }
+            crate::links::Resolved::Unsafe(link) => Ok(Config {
+                unsafe_link: Some(link),
+                ..Config::default()
+            }),
+            _ => Ok(Config::default()),
         }
     }
 

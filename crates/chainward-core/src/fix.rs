@@ -176,31 +176,69 @@ pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
 /// Write every file in `files` atomically, all or nothing as far as the file system allows:
 /// every new content goes to a temporary file in the target's directory (same permissions,
 /// fsynced) first; only when all of them are written are they renamed over the targets.
-/// A read-only target, or any failure while staging, writes nothing.
+/// A read-only target, or any failure while staging, writes nothing. For files the user named
+/// (`-o`, a baseline); fixes of the project go through [`write_checked`].
 pub fn write_atomically(files: &BTreeMap<PathBuf, String>) -> Result<(), Error> {
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in staged {
+    write_checked(files, &BTreeMap::new(), None)
+}
+
+/// [`write_atomically`] for files of the scanned project:
+/// - a file that is a symbolic link is written through to its target (the link stays a link),
+///   and only when the target is inside `within` (the project root);
+/// - a file whose bytes on disk are no longer `originals[path]` (the text chainward read and
+///   edited) was changed by someone else meanwhile: nothing is written, and the error names it;
+/// - manifests are renamed before lockfiles, so a crash between two renames leaves a pinned
+///   package.json beside the old lockfile, which the next `chainward fix` completes;
+/// - temporary files that an earlier, killed run left behind (`.NAME.chainward-PID-N.tmp` of a
+///   PID that no longer runs) are removed from the folders written to.
+pub fn write_checked(
+    files: &BTreeMap<PathBuf, String>,
+    originals: &BTreeMap<PathBuf, String>,
+    within: Option<&Path>,
+) -> Result<(), Error> {
+    let mut staged: Vec<(PathBuf, PathBuf, &PathBuf)> = Vec::new();
+    let cleanup = |staged: &[(PathBuf, PathBuf, &PathBuf)]| {
+        for (tmp, _, _) in staged {
             let _ = std::fs::remove_file(tmp);
         }
     };
-    for (path, content) in files {
-        match stage(path, content) {
-            Ok(tmp) => staged.push((tmp, path.clone())),
+    // Lockfiles last.
+    let mut order: Vec<(&PathBuf, &String)> = files.iter().collect();
+    order.sort_by_key(|(p, _)| is_lockfile(p));
+    for (path, content) in order {
+        let staged_one = write_target(path, within).and_then(|target| {
+            remove_stale_temporaries(&target);
+            stage(&target, content).map(|tmp| (tmp, target))
+        });
+        match staged_one {
+            Ok((tmp, target)) => staged.push((tmp, target, path)),
             Err(err) => {
                 cleanup(&staged);
                 return Err(err);
             }
         }
     }
-    for (i, (tmp, target)) in staged.iter().enumerate() {
+    // Right before the renames: has anyone changed a file since it was read?
+    for (_, target, path) in &staged {
+        if let Some(original) = originals.get(*path) {
+            let now = std::fs::read(target).unwrap_or_default();
+            if now != original.as_bytes() {
+                cleanup(&staged);
+                return Err(Error::Fix {
+                    path: (*path).clone(),
+                    message: "the file changed on disk after chainward read it (another editor or process?); nothing was written: run the fix again".into(),
+                });
+            }
+        }
+    }
+    for (i, (tmp, target, _)) in staged.iter().enumerate() {
         if let Err(source) = std::fs::rename(tmp, target) {
             cleanup(&staged[i..]);
             return Err(Error::io(target, source));
         }
     }
     // Make the renames durable too.
-    for (_, target) in &staged {
+    for (_, target, _) in &staged {
         if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
             && let Ok(handle) = std::fs::File::open(dir)
         {
@@ -208,6 +246,73 @@ pub fn write_atomically(files: &BTreeMap<PathBuf, String>) -> Result<(), Error> 
         }
     }
     Ok(())
+}
+
+fn is_lockfile(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(crate::project::FileKind::classify)
+        .is_some_and(crate::project::FileKind::is_lockfile)
+}
+
+/// The file to write for `path`: itself, or the target of the link it is (which must be inside
+/// `within` when given).
+fn write_target(path: &Path, within: Option<&Path>) -> Result<PathBuf, Error> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+    if !is_link {
+        return Ok(path.to_path_buf());
+    }
+    let refuse = |why: String| Error::Fix {
+        path: path.to_path_buf(),
+        message: format!("{why}; nothing was written"),
+    };
+    let boundary = match within {
+        Some(root) => std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?,
+        None => PathBuf::from("/"),
+    };
+    match crate::links::resolve(&boundary, path) {
+        crate::links::Resolved::Inside(real) => Ok(real),
+        crate::links::Resolved::Unsafe(link) => Err(refuse(format!("it is {}", link.describe()))),
+        crate::links::Resolved::Missing => Err(refuse("it is a link to nothing".into())),
+    }
+}
+
+/// Remove `.NAME.chainward-PID-N.tmp` files in `target`'s folder whose PID no longer runs: what
+/// a run killed between staging and renaming left behind. Only where running PIDs can be told
+/// (Linux `/proc`).
+fn remove_stale_temporaries(target: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        let Some(pid) = stale_pid(name) else {
+            continue;
+        };
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if is_file && pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The PID in `.NAME.chainward-PID-N.tmp`, the name [`stage`] gives its temporary files.
+fn stale_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, tail) = rest.rsplit_once(".chainward-")?;
+    let (pid, attempt) = tail.split_once('-')?;
+    attempt.parse::<u32>().ok()?;
+    pid.parse().ok()
 }
 
 fn stage(path: &Path, content: &str) -> Result<PathBuf, Error> {
@@ -291,6 +396,14 @@ mod tests {
     fn edit_past_the_end_is_an_error_not_a_panic() {
         let a = Fix::safe("a", vec![edit("f", 5..50, "x")]);
         assert!(apply(&[&a], |_| Ok("short".to_string())).is_err());
+    }
+
+    #[test]
+    fn temporary_names_are_recognised() {
+        assert_eq!(stale_pid(".package.json.chainward-4242-0.tmp"), Some(4242));
+        assert_eq!(stale_pid(".a.chainward-1.json.chainward-7-12.tmp"), Some(7));
+        assert_eq!(stale_pid("package.json"), None);
+        assert_eq!(stale_pid(".x.chainward-abc-0.tmp"), None);
     }
 
     #[test]

@@ -17,6 +17,14 @@ pub enum GitStatus {
     Outside,
 }
 
+/// A file read from git's objects at a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AtRevision {
+    Text(String),
+    /// A link that leaves the project, dangles or loops at that revision: not read.
+    Unsafe(crate::links::UnsafeLink),
+}
+
 /// The repository containing the project root.
 pub struct Git {
     workdir: PathBuf,
@@ -49,15 +57,18 @@ impl Git {
         })
     }
 
-    /// `path` (as the user sees it) relative to the repository's working tree.
+    /// `path` (as the user sees it) relative to the repository's working tree. A link is
+    /// itself (its folder is resolved, not the link), as git records it.
     pub fn rel(&self, path: &Path) -> Option<PathBuf> {
-        let real = std::fs::canonicalize(path).ok().or_else(|| {
-            Some(
-                std::fs::canonicalize(path.parent()?)
-                    .ok()?
-                    .join(path.file_name()?),
-            )
-        })?;
+        let link = |path: &Path| {
+            let name = path.file_name()?;
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            Some(std::fs::canonicalize(dir).ok()?.join(name))
+        };
+        let real = link(path).or_else(|| std::fs::canonicalize(path).ok())?;
         real.strip_prefix(&self.workdir).ok().map(Path::to_path_buf)
     }
 
@@ -78,23 +89,62 @@ impl Git {
     }
 
     /// The text of `path` (as the user sees it) at revision `rev`, read from git's objects
-    /// (nothing is checked out); `Ok(None)` when the file does not exist there.
-    pub fn read_at(&self, rev: &str, path: &Path) -> Result<Option<String>, String> {
-        let Some(rel) = self.rel(path) else {
+    /// (nothing is checked out); `None` when the file did not exist then or is not UTF-8. A
+    /// link (a git symlink object) is followed inside the tree at that revision while it stays
+    /// below `within` (the project root); one that leaves it, dangles or loops is not read.
+    pub fn read_at(
+        &self,
+        rev: &str,
+        path: &Path,
+        within: &Path,
+    ) -> Result<Option<AtRevision>, String> {
+        let Some(mut rel) = self.rel(path) else {
             return Ok(None);
         };
+        let within = self.rel(within).unwrap_or_default();
         let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
         let tree = repo
             .revparse_single(rev)
             .and_then(|o| o.peel_to_tree())
             .map_err(|e| format!("`{rev}` does not name a commit: {}", e.message()))?;
-        let Ok(entry) = tree.get_path(&rel) else {
-            return Ok(None);
+        let unsafe_link = |target: String, problem| {
+            Ok(Some(AtRevision::Unsafe(crate::links::UnsafeLink {
+                path: path.to_path_buf(),
+                target,
+                problem,
+            })))
         };
-        let Ok(blob) = entry.to_object(&repo).and_then(|o| o.peel_to_blob()) else {
-            return Ok(None);
-        };
-        Ok(String::from_utf8(blob.content().to_vec()).ok())
+        let mut first_target = None;
+        for _ in 0..40 {
+            let Ok(entry) = tree.get_path(&rel) else {
+                return match first_target {
+                    Some(target) => unsafe_link(target, crate::links::LinkProblem::Dangling),
+                    None => Ok(None),
+                };
+            };
+            let Ok(blob) = entry.to_object(&repo).and_then(|o| o.peel_to_blob()) else {
+                return Ok(None);
+            };
+            if entry.filemode() != 0o120000 {
+                return Ok(String::from_utf8(blob.content().to_vec())
+                    .ok()
+                    .map(AtRevision::Text));
+            }
+            let target = String::from_utf8_lossy(blob.content()).into_owned();
+            let first = first_target.get_or_insert_with(|| target.clone()).clone();
+            let next = crate::project::clean(&rel.parent().unwrap_or(Path::new("")).join(&target));
+            if Path::new(&target).is_absolute()
+                || next.starts_with("..")
+                || !next.starts_with(&within)
+            {
+                return unsafe_link(first, crate::links::LinkProblem::Outside);
+            }
+            rel = next;
+        }
+        unsafe_link(
+            first_target.unwrap_or_default(),
+            crate::links::LinkProblem::Loop,
+        )
     }
 
     /// The standing of the file at `path` (as the user sees it).

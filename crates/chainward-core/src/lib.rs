@@ -14,6 +14,7 @@ pub mod finding;
 pub mod fix;
 pub mod git;
 pub mod json;
+pub mod links;
 pub mod online;
 pub mod project;
 pub mod rule;

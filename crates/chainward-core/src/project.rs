@@ -285,6 +285,11 @@ pub struct Project {
     base: Option<Arc<Project>>,
     /// The package registry, with `--online` only.
     registry: Option<Arc<dyn crate::online::Registry>>,
+    /// The real (canonical) project root: links are followed only to targets below it. `None`
+    /// for a project in memory, which reads nothing from disk.
+    boundary: Option<PathBuf>,
+    /// Links met while walking or reading that were not followed (outside, dangling, looping).
+    unsafe_links: Mutex<Vec<crate::links::UnsafeLink>>,
 }
 
 impl std::fmt::Debug for Project {
@@ -316,6 +321,8 @@ impl Project {
         };
         let found: Mutex<Vec<(PathBuf, FileKind)>> = Mutex::new(Vec::new());
         let errors: Mutex<Vec<ParseError>> = Mutex::new(Vec::new());
+        let links: Mutex<Vec<crate::links::UnsafeLink>> = Mutex::new(Vec::new());
+        let boundary = std::fs::canonicalize(&root).map_err(|e| Error::io(&root, e))?;
 
         for path in &paths {
             if path.is_file() {
@@ -363,21 +370,47 @@ impl Project {
             });
             let walk_root = path.clone();
             let root_ref = &root;
+            let boundary = &boundary;
             builder.build_parallel().run(|| {
                 let found = &found;
                 let errors = &errors;
+                let links = &links;
                 let walk_root = walk_root.clone();
                 Box::new(move |entry| {
                     match entry {
                         Ok(entry) => {
-                            if entry.file_type().is_some_and(|t| t.is_file()) {
-                                let rel = rel_path(root_ref, entry.path());
-                                if let Some(kind) = FileKind::classify(&rel) {
-                                    found
-                                        .lock()
-                                        .unwrap_or_else(|e| e.into_inner())
-                                        .push((clean(entry.path()), kind));
+                            let file_type = entry.file_type();
+                            let is_file = file_type.is_some_and(|t| t.is_file());
+                            let is_link = file_type.is_some_and(|t| t.is_symlink());
+                            let rel = rel_path(root_ref, entry.path());
+                            let kind = (is_file || is_link)
+                                .then(|| FileKind::classify(&rel))
+                                .flatten();
+                            // A link is read as the file it stands for when that is a file
+                            // inside the project; otherwise it is reported, never read.
+                            let take = match (kind, is_link) {
+                                (None, _) => false,
+                                (Some(_), false) => true,
+                                (Some(_), true) => {
+                                    match crate::links::resolve(boundary, entry.path()) {
+                                        crate::links::Resolved::Inside(real) => real.is_file(),
+                                        crate::links::Resolved::Unsafe(mut link) => {
+                                            link.path = clean(entry.path());
+                                            links
+                                                .lock()
+                                                .unwrap_or_else(|e| e.into_inner())
+                                                .push(link);
+                                            false
+                                        }
+                                        crate::links::Resolved::Missing => false,
+                                    }
                                 }
+                            };
+                            if let (true, Some(kind)) = (take, kind) {
+                                found
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .push((clean(entry.path()), kind));
                             }
                         }
                         Err(err) => {
@@ -426,13 +459,64 @@ impl Project {
                 ))
             })
             .collect();
-        Ok(Project::new(
+        let mut project = Project::new(
             root,
             files,
             options.clone(),
             Arc::new(BTreeMap::new()),
             walk_errors,
-        ))
+        );
+        project.boundary = Some(boundary);
+        let mut links = links.into_inner().unwrap_or_else(|e| e.into_inner());
+        links.sort();
+        project.unsafe_links = Mutex::new(links);
+        Ok(project)
+    }
+
+    /// Where reading `path` from disk would lead: inside the project (the real path), nothing,
+    /// or a link that is not followed (recorded for [`Self::unsafe_links`]). A path above the
+    /// root (a workspace's lockfile when a member is scanned) may not be a link out of its own
+    /// folder.
+    fn resolve(&self, path: &Path) -> Option<PathBuf> {
+        let boundary = self.boundary.as_ref()?;
+        let lexical = clean(path);
+        let root = clean(&self.root);
+        let below_root = if root == Path::new(".") {
+            lexical.is_relative() && !lexical.starts_with("..")
+        } else {
+            lexical.starts_with(&root)
+        };
+        let outer;
+        let boundary = if below_root {
+            boundary
+        } else {
+            outer = std::fs::canonicalize(lexical.parent()?).ok()?;
+            &outer
+        };
+        match crate::links::resolve(boundary, &lexical) {
+            crate::links::Resolved::Inside(real) => Some(real),
+            crate::links::Resolved::Missing => None,
+            crate::links::Resolved::Unsafe(link) => {
+                let mut links = self.unsafe_links.lock().unwrap_or_else(|e| e.into_inner());
+                if !links.contains(&link) {
+                    links.push(link);
+                }
+                None
+            }
+        }
+    }
+
+    /// Links that were not followed (outside the project, dangling, looping), for the
+    /// `chainward/unsafe-path` findings: sorted, without duplicates.
+    pub fn unsafe_links(&self) -> Vec<crate::links::UnsafeLink> {
+        let mut links = self
+            .unsafe_links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        links.sort();
+        links.dedup();
+        links
     }
 
     /// A project of files held in memory (`(path relative to root, kind, text)`), nothing read
@@ -483,6 +567,8 @@ impl Project {
             git: OnceLock::new(),
             base: None,
             registry: None,
+            boundary: None,
+            unsafe_links: Mutex::new(Vec::new()),
         }
     }
 
@@ -498,8 +584,20 @@ impl Project {
         git.resolve(rev).map_err(Error::Usage)?;
         let mut overlay = BTreeMap::new();
         let mut files = Vec::new();
+        let mut links = Vec::new();
         for f in &self.files {
-            if let Some(text) = git.read_at(rev, &f.path).map_err(Error::Usage)? {
+            let text = match git
+                .read_at(rev, &f.path, &self.root)
+                .map_err(Error::Usage)?
+            {
+                Some(crate::git::AtRevision::Text(text)) => Some(text),
+                Some(crate::git::AtRevision::Unsafe(link)) => {
+                    links.push(link);
+                    None
+                }
+                None => None,
+            };
+            if let Some(text) = text {
                 overlay.insert(f.path.clone(), text.clone());
                 files.push(Arc::new(SourceFile::new(
                     f.path.clone(),
@@ -518,6 +616,8 @@ impl Project {
             Vec::new(),
         );
         project.registry = self.registry.clone();
+        project.boundary = self.boundary.clone();
+        project.unsafe_links = Mutex::new(links);
         Ok(project)
     }
 
@@ -559,6 +659,7 @@ impl Project {
         );
         project.base = self.base.clone();
         project.registry = self.registry.clone();
+        project.boundary = self.boundary.clone();
         project
     }
 
@@ -584,11 +685,12 @@ impl Project {
     /// The bytes of a file that is not a discovered text file (an artifact a provenance bundle
     /// signs), within the size limit; `None` when it is missing, unreadable or too large.
     pub fn read_bytes(&self, path: &Path) -> Option<Vec<u8>> {
-        let meta = std::fs::metadata(path).ok()?;
+        let real = self.resolve(path)?;
+        let meta = std::fs::metadata(&real).ok()?;
         if !meta.is_file() || meta.len() > self.options.max_file_size {
             return None;
         }
-        std::fs::read(path).ok()
+        std::fs::read(real).ok()
     }
 
     /// Every discovered file, sorted by path.
@@ -619,7 +721,7 @@ impl Project {
             .entry(path.clone())
             .or_insert_with(|| {
                 let overlay = self.overlay.get(&path).cloned();
-                if overlay.is_none() && !path.is_file() {
+                if overlay.is_none() && !self.resolve(&path).is_some_and(|real| real.is_file()) {
                     return None;
                 }
                 let rel = rel_path(&self.root, &path);
@@ -638,13 +740,17 @@ impl Project {
     /// disk): for files whose presence matters but that are never read (`binding.gyp`, a script
     /// a workflow runs).
     pub fn is_file(&self, path: &Path) -> bool {
-        self.overlay.contains_key(&clean(path)) || path.is_file()
+        self.overlay.contains_key(&clean(path))
+            || self.resolve(path).is_some_and(|real| real.is_file())
     }
 
     /// The entry names of a folder (pnpm's `node_modules/.pnpm` store), sorted; empty when it
     /// cannot be read.
     pub fn list_dir(&self, path: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(path)
+        let Some(real) = self.resolve(path) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = std::fs::read_dir(real)
             .map(|entries| {
                 entries
                     .flatten()

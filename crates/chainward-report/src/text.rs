@@ -163,8 +163,14 @@ fn excerpt(
     let bytes = text.as_bytes();
     let start = floor_char(text, span.start);
     let end = floor_char(text, span.end.clamp(start, text.len()));
-    // The shown part of the span: up to MAX_SPAN bytes and MAX_LINES lines.
-    let mut shown_end = floor_char(text, end.min(start.saturating_add(MAX_SPAN)));
+    // The shown part of the span: up to MAX_SPAN bytes and MAX_LINES lines, and not the line
+    // break it may end with.
+    let last = if end > start && bytes[end - 1] == b'\n' {
+        end - 1
+    } else {
+        end
+    };
+    let mut shown_end = floor_char(text, last.min(start.saturating_add(MAX_SPAN)));
     if let Some(nth) = bytes[start..shown_end]
         .iter()
         .enumerate()
