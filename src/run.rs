@@ -244,8 +244,9 @@ pub fn check(
     };
     let sources = |path: &Path| -> Option<std::sync::Arc<chainward_core::SourceFile>> {
         shown_project.source(path).or_else(|| {
-            // A file no plugin read (chainward.toml): read it for the snippet.
-            let text = std::fs::read_to_string(path).ok()?;
+            // A file no plugin read (chainward.toml): read it for the snippet, never through
+            // a link out of the project.
+            let text = shown_project.read_text(path)?;
             Some(std::sync::Arc::new(chainward_core::SourceFile::in_memory(
                 path,
                 FileKind::PackageJson,

@@ -105,3 +105,290 @@ fn an_allowed_plugin_outside_the_tree_runs() {
         out.stdout
     );
 }
+
+#[cfg(unix)]
+fn link(target: &str, at: &Path) {
+    if let Some(dir) = at.parent() {
+        std::fs::create_dir_all(dir).expect("mkdir");
+    }
+    std::os::unix::fs::symlink(target, at).expect("symlink");
+}
+
+/// `(rule, path)` of every finding, for comparing two runs.
+fn rules_and_paths(dir: &Path, args: &[&str]) -> Vec<(String, String)> {
+    let mut full = args.to_vec();
+    full.extend(["--format", "json", "."]);
+    let out = run(dir, &full);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.snapshot()));
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["location"]["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A package.json and lockfile that are links to files inside the project are checked as the
+/// files they stand for (npm reads them through the link); before, both were skipped and the
+/// project had "No findings".
+#[cfg(unix)]
+#[test]
+fn links_inside_the_project_are_read_as_the_files_they_stand_for() {
+    let plain = copy_fixture("pin-check/ranges");
+    let expected = rules_and_paths(plain.path(), &["check"]);
+    assert!(!expected.is_empty());
+
+    let linked = copy_fixture("pin-check/ranges");
+    let dir = linked.path();
+    std::fs::create_dir_all(dir.join("manifests")).expect("mkdir");
+    for (name, kept) in [
+        ("package.json", "manifests/app.json"),
+        ("package-lock.json", "manifests/app-lock.json"),
+    ] {
+        std::fs::rename(dir.join(name), dir.join(kept)).expect("move");
+        link(kept, &dir.join(name));
+    }
+    assert_eq!(rules_and_paths(dir, &["check"]), expected);
+
+    // `fix` writes through the link: the link stays a link, its target is pinned.
+    let out = run(dir, &["fix", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let meta = std::fs::symlink_metadata(dir.join("package.json")).expect("meta");
+    assert!(meta.is_symlink(), "fix replaced the link with a file");
+    let fixed = std::fs::read_to_string(dir.join("manifests/app.json")).expect("read");
+    let before = std::fs::read_to_string(plain.path().join("package.json")).expect("read");
+    assert_ne!(fixed, before);
+    assert!(fixed.contains("\"ms\": \"2.1.3\""), "{fixed}");
+}
+
+/// Links that leave the project, dangle or loop are reported where they are and never read:
+/// no byte of what they point to reaches any output format.
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_project_are_reported_and_never_read() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    let canary = "SECRET-CANARY-7f3a";
+    std::fs::write(
+        outside.join("secret"),
+        format!("{{\"name\": \"{canary}\", \"dependencies\": {{\"x\": \"^1\"}}}}\nregistry=http://{canary}/\n"),
+    )
+    .expect("write");
+    let dir = tmp.path().join("p");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    link("../outside/secret", &dir.join("package.json"));
+    link("/etc/passwd", &dir.join("package-lock.json"));
+    link("../outside/secret", &dir.join(".npmrc"));
+    link("missing.yml", &dir.join(".github/workflows/ci.yml"));
+    link("chainward.toml", &dir.join("chainward.toml"));
+    link("../../outside/secret", &dir.join("docker/Dockerfile"));
+    // A workflow that runs a script which is a link out of the project.
+    std::fs::write(
+        dir.join(".github/workflows/release.yml"),
+        "on: push\npermissions: {}\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./build.sh\n",
+    )
+    .expect("write");
+    link("../outside/secret", &dir.join("build.sh"));
+
+    let expected = [
+        ".github/workflows/ci.yml",
+        ".npmrc",
+        "build.sh",
+        "chainward.toml",
+        "docker/Dockerfile",
+        "package-lock.json",
+        "package.json",
+    ];
+    let mut found: Vec<String> = rules_and_paths(&dir, &["check"])
+        .into_iter()
+        .filter(|(rule, _)| rule == "chainward/unsafe-path")
+        .map(|(_, path)| path)
+        .collect();
+    found.sort();
+    assert_eq!(found, expected);
+    for format in ["text", "json", "sarif", "github"] {
+        let out = run(&dir, &["check", "--format", format, "-v", "."]);
+        assert_eq!(out.code, 1, "{}", out.snapshot());
+        for leak in [canary, "root:x:0"] {
+            assert!(
+                !out.stdout.contains(leak) && !out.stderr.contains(leak),
+                "{format} output shows the target's content: {}",
+                out.snapshot()
+            );
+        }
+    }
+    let text = run(&dir, &["check", "."]);
+    assert!(
+        text.stdout.contains(
+            "`package-lock.json` is a symbolic link to `/etc/passwd`, outside the project"
+        ),
+        "{}",
+        text.stdout
+    );
+}
+
+/// `provenance-files` never hashes an artifact that is a link out of the project.
+#[cfg(unix)]
+#[test]
+fn an_artifact_that_links_out_of_the_project_is_not_hashed() {
+    let npm = shared_vectors().join("npm-provenance/npm-cli-audit-fixtures");
+    if !npm.is_dir() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("p");
+    let dist = dir.join("dist");
+    std::fs::create_dir_all(&dist).expect("mkdir");
+    std::fs::copy(npm.join("sigstore-1.0.0.tgz"), tmp.path().join("real.tgz")).expect("copy");
+    link("../../real.tgz", &dist.join("sigstore-1.0.0.tgz"));
+    let attestations: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(npm.join("sigstore-1.0.0.attestations.json")).expect("read"),
+    )
+    .expect("json");
+    std::fs::write(
+        dist.join("sigstore-1.0.0.tgz.sigstore.json"),
+        serde_json::to_string(&attestations["attestations"][0]["bundle"]).expect("bundle"),
+    )
+    .expect("write");
+    let found = rules_and_paths(&dir, &["check"]);
+    assert!(
+        found.contains(&(
+            "chainward/unsafe-path".to_string(),
+            "dist/sigstore-1.0.0.tgz".to_string()
+        )),
+        "{found:?}"
+    );
+}
+
+/// `--base`: a git symlink object is followed inside the tree at that revision (the blob it
+/// names is read, not the link's own text), and one that leaves the project is not read.
+#[cfg(unix)]
+#[test]
+fn base_revisions_follow_git_links_only_inside_the_project() {
+    use chainward_core::git::AtRevision;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let repo = git2::Repository::init(dir).expect("git init");
+    std::fs::create_dir_all(dir.join("locks")).expect("mkdir");
+    std::fs::write(dir.join("locks/real.json"), "{\"lockfileVersion\": 3}").expect("write");
+    link("locks/real.json", &dir.join("package-lock.json"));
+    link("../../../../etc/passwd", &dir.join("npm-shrinkwrap.json"));
+    std::fs::write(dir.join("package.json"), "{}").expect("write");
+    let mut index = repo.index().expect("index");
+    for p in [
+        "locks/real.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "package.json",
+    ] {
+        index.add_path(Path::new(p)).expect("add");
+    }
+    index.write().expect("write index");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let sig = git2::Signature::now("t", "t@example.com").expect("sig");
+    repo.commit(Some("HEAD"), &sig, &sig, "base", &tree, &[])
+        .expect("commit");
+    // The working tree now has plain files where the links were.
+    for p in ["package-lock.json", "npm-shrinkwrap.json"] {
+        std::fs::remove_file(dir.join(p)).expect("rm");
+        std::fs::write(dir.join(p), "{\"lockfileVersion\": 3}").expect("write");
+    }
+    let git = chainward_core::git::Git::discover(dir).expect("repo");
+    assert_eq!(
+        git.read_at("HEAD", &dir.join("package-lock.json"), dir)
+            .expect("read"),
+        Some(AtRevision::Text("{\"lockfileVersion\": 3}".into()))
+    );
+    match git
+        .read_at("HEAD", &dir.join("npm-shrinkwrap.json"), dir)
+        .expect("read")
+    {
+        Some(AtRevision::Unsafe(link)) => {
+            assert_eq!(link.target, "../../../../etc/passwd");
+            assert_eq!(link.problem, chainward_core::links::LinkProblem::Outside);
+        }
+        other => panic!("{other:?}"),
+    }
+    let project = chainward_core::Project::discover(
+        &[dir.to_path_buf()],
+        &chainward_core::project::DiscoverOptions::default(),
+    )
+    .expect("discover");
+    let base = project.at_revision("HEAD").expect("base");
+    assert_eq!(base.unsafe_links().len(), 1);
+}
+
+/// `allow-script` edits a chainward.toml that links inside the project through the link, and
+/// refuses one that links out of it (the target is left untouched).
+#[cfg(unix)]
+#[test]
+fn allow_script_edits_through_links_only_inside_the_project() {
+    let tmp = copy_fixture("pin-check/clean");
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("config")).expect("mkdir");
+    std::fs::write(dir.join("config/chainward.toml"), "# policy\n").expect("write");
+    link("config/chainward.toml", &dir.join("chainward.toml"));
+    let out = run(
+        dir,
+        &["allow-script", "esbuild", "--reason", "platform binary"],
+    );
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(
+        std::fs::symlink_metadata(dir.join("chainward.toml"))
+            .expect("meta")
+            .is_symlink()
+    );
+    let edited = std::fs::read_to_string(dir.join("config/chainward.toml")).expect("read");
+    assert!(
+        edited.contains("# policy\n") && edited.contains("esbuild"),
+        "{edited}"
+    );
+
+    let outside = tempfile::tempdir().expect("tmp");
+    let target = outside.path().join("chainward.toml");
+    std::fs::write(&target, "# someone else's\n").expect("write");
+    std::fs::remove_file(dir.join("chainward.toml")).expect("rm");
+    link(&target.display().to_string(), &dir.join("chainward.toml"));
+    let out = run(
+        dir,
+        &["allow-script", "esbuild", "--reason", "platform binary"],
+    );
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stderr.contains("outside the project"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("read"),
+        "# someone else's\n"
+    );
+}
+
+/// A temporary file that a killed `fix` left behind (`.NAME.chainward-PID-N.tmp`, PID gone) is
+/// removed by the next `fix`; one of a live process is not.
+#[cfg(target_os = "linux")]
+#[test]
+fn fix_removes_what_a_killed_run_left_behind() {
+    let tmp = copy_fixture("pin-check/ranges");
+    let dir = tmp.path();
+    let dead = dir.join(".package.json.chainward-4294000-0.tmp");
+    let alive = dir.join(format!(
+        ".package.json.chainward-{}-0.tmp",
+        std::process::id()
+    ));
+    std::fs::write(&dead, "half").expect("write");
+    std::fs::write(&alive, "busy").expect("write");
+    let out = run(dir, &["fix", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(!dead.exists());
+    assert!(alive.exists());
+}

@@ -398,6 +398,50 @@ mod tests {
         assert!(apply(&[&a], |_| Ok("short".to_string())).is_err());
     }
 
+    /// A file edited by someone else between chainward's read and its rename is not
+    /// overwritten, and neither is any other file of the same fix.
+    #[test]
+    fn a_concurrent_edit_is_never_lost() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let manifest = tmp.path().join("package.json");
+        let lock = tmp.path().join("package-lock.json");
+        std::fs::write(&manifest, "{\"v\": \"^1\"}").expect("write");
+        std::fs::write(&lock, "{\"edited\": \"by someone else\"}").expect("write");
+        let files = BTreeMap::from([
+            (manifest.clone(), "{\"v\": \"1.0.0\"}".to_string()),
+            (lock.clone(), "{\"fixed\": true}".to_string()),
+        ]);
+        let originals = BTreeMap::from([
+            (manifest.clone(), "{\"v\": \"^1\"}".to_string()),
+            (lock.clone(), "{\"as read\": true}".to_string()),
+        ]);
+        let err = write_checked(&files, &originals, Some(tmp.path())).expect_err("refused");
+        assert!(err.to_string().contains("changed on disk"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&manifest).expect("read"),
+            "{\"v\": \"^1\"}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&lock).expect("read"),
+            "{\"edited\": \"by someone else\"}"
+        );
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .expect("dir")
+            .flatten()
+            .collect();
+        assert_eq!(left.len(), 2, "temporaries left behind");
+        // As read: written.
+        let originals = BTreeMap::from([(
+            lock.clone(),
+            "{\"edited\": \"by someone else\"}".to_string(),
+        )]);
+        write_checked(&files, &originals, Some(tmp.path())).expect("written");
+        assert_eq!(
+            std::fs::read_to_string(&lock).expect("read"),
+            "{\"fixed\": true}"
+        );
+    }
+
     #[test]
     fn temporary_names_are_recognised() {
         assert_eq!(stale_pid(".package.json.chainward-4242-0.tmp"), Some(4242));

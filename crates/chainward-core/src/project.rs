@@ -693,6 +693,12 @@ impl Project {
         std::fs::read(real).ok()
     }
 
+    /// The text of a file no plugin read (chainward.toml, for a snippet), inside the project
+    /// and within the size limit only.
+    pub fn read_text(&self, path: &Path) -> Option<String> {
+        String::from_utf8(self.read_bytes(path)?).ok()
+    }
+
     /// Every discovered file, sorted by path.
     pub fn files(&self) -> &[Arc<SourceFile>] {
         &self.files
