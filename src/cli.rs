@@ -135,6 +135,9 @@ pub struct CheckArgs {
     /// https://registry.npmjs.org/]
     #[arg(long, value_name = "URL", requires = "online")]
     pub registry: Option<String>,
+    /// Let `--online` ask a registry over plain http (a local mirror); refused otherwise
+    #[arg(long, requires = "online")]
+    pub allow_http_registry: bool,
     /// Response cache for `--online` [default: $CHAINWARD_CACHE_DIR, else
     /// $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]
     #[arg(long, value_name = "DIR", requires = "online")]

@@ -368,6 +368,7 @@ fn online_fills_the_inventory_from_the_registry_through_the_cache() {
     let cache_dir = cache.path().to_str().expect("utf-8 path");
     let online = [
         "--online",
+        "--allow-http-registry",
         "--registry",
         &server.url,
         "--cache-dir",
@@ -419,6 +420,7 @@ fn online_fills_the_inventory_from_the_registry_through_the_cache() {
         tmp.path(),
         &[
             "--online",
+            "--allow-http-registry",
             "--registry",
             &server.url,
             "--cache-dir",
@@ -437,6 +439,7 @@ fn online_fills_the_inventory_from_the_registry_through_the_cache() {
         &[
             "install-scripts",
             "--online",
+            "--allow-http-registry",
             "--registry",
             &partial.url,
             "--cache-dir",
@@ -469,12 +472,29 @@ fn online_fills_the_inventory_from_the_registry_through_the_cache() {
 
     // `--registry` without `--online` is a usage error; a bad URL too.
     assert_eq!(
-        run(tmp.path(), &["check", "--registry", &server.url, "."]).code,
+        run(
+            tmp.path(),
+            &[
+                "check",
+                "--allow-http-registry",
+                "--registry",
+                &server.url,
+                "."
+            ]
+        )
+        .code,
         2
     );
     let bad = run(
         tmp.path(),
-        &["check", "--online", "--registry", "ftp://x", "."],
+        &[
+            "check",
+            "--online",
+            "--allow-http-registry",
+            "--registry",
+            "ftp://x",
+            ".",
+        ],
     );
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("not an http(s) URL"), "{}", bad.stderr);

@@ -392,3 +392,105 @@ fn fix_removes_what_a_killed_run_left_behind() {
     assert!(!dead.exists());
     assert!(alive.exists());
 }
+
+/// A loopback server that counts the connections it gets and answers every request with a
+/// redirect to `location` (or a 404 when there is none).
+fn counting_server(
+    location: Option<String>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let url = format!("http://{}/", listener.local_addr().expect("address"));
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let mut stream = stream;
+            let head = match &location {
+                Some(to) => format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                ),
+                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .into(),
+            };
+            let _ = stream.write_all(head.as_bytes());
+        }
+    });
+    (url, count)
+}
+
+/// `--online` asks only a registry the user chose: the project's .npmrc cannot point it at a
+/// host of its own, plain http needs the user's `--allow-http-registry`, and a redirect to
+/// another host is not followed.
+#[test]
+fn online_talks_only_to_registries_the_user_chose() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let tmp = copy_fixture("install-scripts/npm-v1");
+    let dir = tmp.path();
+    let cache = tempfile::tempdir().expect("cache");
+    let cache_dir = cache.path().to_str().expect("utf-8");
+    let (elsewhere, elsewhere_hits) = counting_server(None);
+    let (project_registry, project_hits) = counting_server(None);
+
+    // The project's .npmrc names its own http registry: refused before any request.
+    std::fs::write(dir.join(".npmrc"), format!("registry={project_registry}\n")).expect("npmrc");
+    let out = run(dir, &["check", "--online", "--cache-dir", cache_dir, "."]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stderr.contains("allowed-hosts"), "{}", out.stderr);
+    // https, but not an allowed host: refused too.
+    std::fs::write(
+        dir.join(".npmrc"),
+        "registry=https://npm.attacker.example/\n",
+    )
+    .expect("npmrc");
+    let out = run(dir, &["check", "--online", "--cache-dir", cache_dir, "."]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    std::fs::remove_file(dir.join(".npmrc")).expect("rm");
+
+    // Plain http named by the user, without --allow-http-registry: refused.
+    let out = run(
+        dir,
+        &[
+            "check",
+            "--online",
+            "--registry",
+            &project_registry,
+            "--cache-dir",
+            cache_dir,
+            ".",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(
+        out.stderr.contains("--allow-http-registry"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(project_hits.load(SeqCst), 0);
+
+    // Allowed, but it redirects to another server: the redirect is not followed.
+    let (redirecting, redirect_hits) = counting_server(Some(format!("{elsewhere}x")));
+    let out = run(
+        dir,
+        &[
+            "check",
+            "--online",
+            "--allow-http-registry",
+            "--registry",
+            &redirecting,
+            "--cache-dir",
+            cache_dir,
+            "-v",
+            ".",
+        ],
+    );
+    assert!(redirect_hits.load(SeqCst) > 0, "{}", out.snapshot());
+    assert_eq!(elsewhere_hits.load(SeqCst), 0, "{}", out.snapshot());
+    assert!(out.stderr.contains("not followed"), "{}", out.snapshot());
+}

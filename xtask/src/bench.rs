@@ -61,6 +61,9 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("release build failed");
     }
     let exe = root.join("target/release/chainward");
+    if args.iter().any(|a| a == "--hostile") {
+        return crate::hostile::run(&root, &exe);
+    }
     println!("chainward bench: {runs} runs each, min / median wall time of the whole process\n");
     for target in TARGETS {
         let dir = root.join(target.dir);
@@ -170,7 +173,8 @@ pub fn run(args: &[String]) -> Result<()> {
         println!();
     }
     pre_commit_path(&root, &exe, runs, peers)?;
-    verify(&root, &exe, runs)
+    verify(&root, &exe, runs)?;
+    crate::hostile::run(&root, &exe)
 }
 
 /// The pre-commit hook's command (`chainward check` on the repository root) on a typical MCP

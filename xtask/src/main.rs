@@ -6,6 +6,7 @@
 mod bench;
 mod docs;
 mod fuzz;
+mod hostile;
 
 use anyhow::{Result, bail};
 
@@ -16,7 +17,7 @@ fn main() -> Result<()> {
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers] | cargo xtask fuzz [--time SECONDS] [--target NAME]"
+            "usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers] [--hostile] | cargo xtask fuzz [--time SECONDS] [--target NAME]"
         ),
     }
 }

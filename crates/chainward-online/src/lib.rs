@@ -72,6 +72,9 @@ impl RegistryClient {
             .timeout_connect(Some(Duration::from_secs(10)))
             .timeout_global(Some(Duration::from_secs(30)))
             .http_status_as_error(false)
+            // Only the registry the user chose is asked: a redirect to another host (or to
+            // plain http) is not followed.
+            .max_redirects(0)
             .user_agent(concat!("chainward/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
@@ -149,6 +152,16 @@ impl RegistryClient {
         let status = response.status().as_u16();
         if status == 404 {
             return Ok(None);
+        }
+        if (300..400).contains(&status) {
+            let to = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("?");
+            return Err(format!(
+                "{url}: HTTP {status}, a redirect to `{to}`: not followed (only the chosen registry is asked)"
+            ));
         }
         if status != 200 {
             return Err(format!("{url}: HTTP {status}"));
