@@ -441,3 +441,144 @@ proptest! {
         }
     }
 }
+
+/// Pieces of hostile strings: line breaks, workflow commands (also indented and in the old
+/// `##[` form), terminal escapes, bidi overrides, C1 controls, and ordinary name characters.
+fn hostile_string() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            Just("::error file=F.md::INJECT".to_string()),
+            Just("  ::warning::x".to_string()),
+            Just("##[error]old".to_string()),
+            Just("\u{1b}[31m\u{1b}]0;title\u{7}".to_string()),
+            Just("\u{202e}\u{2066}".to_string()),
+            Just("\u{85}\u{9b}\u{2028}".to_string()),
+            Just("%0A%25".to_string()),
+            Just("\t".to_string()),
+            "[a-z@/._-]{1,8}",
+            any::<char>().prop_map(String::from),
+        ],
+        1..6,
+    )
+    .prop_map(|v| v.concat())
+}
+
+/// A character no rendered output may hold raw: C0 controls other than the line feed (and tab,
+/// which only the text renderer's own layout uses), DEL, C1, bidi controls, line separators.
+fn forbidden(c: char) -> bool {
+    chainward_core::escape::is_unsafe_char(c) && c != '\n' && c != '\t'
+}
+
+/// Text output with colour: the only escapes are chainward's own SGR sequences.
+fn strip_sgr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            let mut ok = false;
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    ok = true;
+                    break;
+                }
+                if !(d.is_ascii_digit() || d == ';') {
+                    break;
+                }
+            }
+            if !ok {
+                out.push('\u{1b}');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// Whatever names, specs, paths and workflow text a tree holds, no rendered output (text
+    /// with and without colour, JSON, SARIF, GitHub annotations) contains a raw control
+    /// character, and no line is a workflow command that chainward did not write: in GitHub
+    /// format every line is one of chainward's annotations, one per finding.
+    #[test]
+    fn no_output_can_be_turned_against_its_reader(
+        name in hostile_string(),
+        spec in hostile_string(),
+        folder in hostile_string(),
+        uses in hostile_string(),
+        run in hostile_string(),
+    ) {
+        let json_str = |s: &str| serde_json::to_string(s).expect("json string");
+        let manifest = format!(
+            "{{\"name\": {}, \"dependencies\": {{{}: {}, \"ok\": \"^1.0.0\"}}}}",
+            json_str(&name), json_str(&name), json_str(&spec)
+        );
+        let yaml_str = |s: &str| json_str(s); // a JSON string is a YAML double-quoted scalar
+        let workflow = format!(
+            "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {}\n      - run: {}\n      - run: npm install {}\n",
+            yaml_str(&uses), yaml_str(&run), yaml_str(&name)
+        );
+        let folder = folder.replace('/', "_");
+        let nested = format!("{folder}/package.json");
+        let files = [
+            ("package.json", FileKind::PackageJson, manifest.as_str()),
+            (nested.as_str(), FileKind::PackageJson, manifest.as_str()),
+            (".github/workflows/ci.yml", FileKind::Workflow, workflow.as_str()),
+            (".npmrc", FileKind::Npmrc, "ignore-scripts=false\nregistry=http://x\n"),
+        ];
+        let project = project(&files);
+        let findings = chainward::run::check_project(&project, &Config::default());
+        prop_assert!(!findings.is_empty());
+        let rules = chainward::registry::all_rules();
+        let sources = |p: &std::path::Path| project.source(p);
+        for (format, color) in [
+            (chainward_report::Format::Text, false),
+            (chainward_report::Format::Text, true),
+            (chainward_report::Format::Json, false),
+            (chainward_report::Format::Sarif, false),
+            (chainward_report::Format::Github, false),
+        ] {
+            let report = chainward_report::Report {
+                findings: &findings,
+                rules: &rules,
+                sources: &sources,
+                tool_version: "0.0.0",
+                color,
+                summary: true,
+            };
+            let mut out = Vec::new();
+            chainward_report::render(format, &report, &mut out).expect("renders");
+            let text = String::from_utf8(out).expect("UTF-8");
+            let shown = if color { strip_sgr(&text) } else { text.clone() };
+            if let Some(c) = shown.chars().find(|&c| forbidden(c)) {
+                prop_assert!(false, "{format} (color {color}) holds a raw {c:?}:\n{text}");
+            }
+            if matches!(format, chainward_report::Format::Json | chainward_report::Format::Sarif) {
+                prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{format} is not JSON");
+            }
+            let lines: Vec<&str> = text.lines().collect();
+            if format == chainward_report::Format::Github {
+                prop_assert_eq!(lines.len(), findings.len(), "{}", text);
+                for line in &lines {
+                    let ours = ["::error file=", "::warning file=", "::notice file="]
+                        .iter()
+                        .any(|p| line.starts_with(p));
+                    prop_assert!(ours, "a line chainward did not mean: {:?}", line);
+                }
+            } else {
+                for line in &lines {
+                    prop_assert!(
+                        !chainward_core::escape::is_command_line(line),
+                        "{format}: a workflow command: {:?}\n{text}",
+                        line
+                    );
+                }
+            }
+        }
+    }
+}

@@ -127,7 +127,39 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<(&str, &LineIndex
         };
         group = group.element(Level::HELP.message(text));
     }
-    renderer.render(&[group])
+    let block = renderer.render(&[group]);
+    // The window of a long line follows its own origin line; the renderer marks such a
+    // snippet with a bare ` ::: ` line, which a CI runner could read as a command: left out.
+    if snippet.as_ref().is_some_and(|ex| ex.windowed) {
+        block
+            .split('\n')
+            .filter(|line| strip_sgr(line).trim() != ":::")
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        block
+    }
+}
+
+/// `s` without ANSI SGR sequences (`ESC [ … m`), for looking at a coloured line's text.
+fn strip_sgr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("\u{1b}[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        match after.find('m') {
+            Some(end) if after[..end].bytes().all(|b| b.is_ascii_digit() || b == b';') => {
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push_str("\u{1b}[");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// How much of a line a snippet shows around its span, in bytes, on each side.
