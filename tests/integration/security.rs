@@ -494,3 +494,75 @@ fn online_talks_only_to_registries_the_user_chose() {
     assert_eq!(elsewhere_hits.load(SeqCst), 0, "{}", out.snapshot());
     assert!(out.stderr.contains("not followed"), "{}", out.snapshot());
 }
+
+/// An ignore file too large to honour cheaply (it cost gigabytes of glob matcher) is reported
+/// and not honoured: the files it would hide are checked, never fewer, at the root and below.
+#[test]
+fn an_oversized_gitignore_is_reported_and_hides_nothing() {
+    let tmp = copy_fixture("pin-check/ranges");
+    let dir = tmp.path();
+    let mut huge = String::from("hidden/\n");
+    while huge.len() <= 1024 * 1024 {
+        huge.push_str("build-0123456789/**/*.map\n");
+    }
+    std::fs::write(dir.join(".gitignore"), &huge).expect("write");
+    std::fs::create_dir_all(dir.join("hidden")).expect("mkdir");
+    std::fs::write(
+        dir.join("hidden/package.json"),
+        "{\"dependencies\": {\"ms\": \"^2.1.0\"}}\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.join("pkg/inner")).expect("mkdir");
+    std::fs::write(
+        dir.join("pkg/.gitignore"),
+        huge.replace("hidden/", "inner/"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("pkg/inner/package.json"),
+        "{\"dependencies\": {\"ms\": \"^2.1.0\"}}\n",
+    )
+    .expect("write");
+    // Below the root: that folder is walked without ignore files.
+    std::fs::write(dir.join(".gitignore"), "hidden/\n").expect("write");
+    let found = rules_and_paths(dir, &["check"]);
+    assert!(
+        has(
+            &found,
+            "pin-check/range-specifier",
+            "pkg/inner/package.json"
+        ),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, "chainward/parse-error", "pkg/.gitignore"),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, p)| p == "hidden/package.json"),
+        "{found:?}"
+    );
+    // At the root: the whole tree is.
+    std::fs::write(dir.join(".gitignore"), &huge).expect("write");
+    let found = rules_and_paths(dir, &["check"]);
+    assert!(
+        has(&found, "pin-check/range-specifier", "hidden/package.json"),
+        "{found:?}"
+    );
+    assert!(
+        has(
+            &found,
+            "pin-check/range-specifier",
+            "pkg/inner/package.json"
+        ),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, "chainward/parse-error", ".gitignore"),
+        "{found:?}"
+    );
+}
+
+fn has(found: &[(String, String)], rule: &str, path: &str) -> bool {
+    found.iter().any(|(r, p)| r == rule && p == path)
+}

@@ -244,6 +244,19 @@ fn read_text(path: &Path, max_size: u64) -> Result<String, ParseError> {
     })
 }
 
+/// The largest `.gitignore` or `.ignore` discovery honours (the largest real ones are tens of
+/// kilobytes; a 5 MB one costs the glob matcher gigabytes).
+pub const MAX_IGNORE_FILE: u64 = 1024 * 1024;
+
+/// `dir`'s `.gitignore` or `.ignore` when it is larger than [`MAX_IGNORE_FILE`], with its size.
+fn oversized_ignore_file(dir: &Path) -> Option<(PathBuf, u64)> {
+    [".gitignore", ".ignore"].iter().find_map(|name| {
+        let file = clean(&dir.join(name));
+        let size = std::fs::metadata(&file).ok()?.len();
+        (size > MAX_IGNORE_FILE).then_some((file, size))
+    })
+}
+
 /// How discovery walks the tree.
 #[derive(Debug, Clone)]
 pub struct DiscoverOptions {
@@ -341,92 +354,129 @@ impl Project {
                 }
                 continue;
             }
-            let mut builder = ignore::WalkBuilder::new(path);
-            builder
-                .hidden(false)
-                .git_ignore(true)
-                .git_exclude(true)
-                .git_global(false)
-                .require_git(false)
-                .ignore(true)
-                .parents(true)
-                .follow_links(false)
-                .threads(2);
-            if !options.exclude.is_empty() {
-                let mut ob = ignore::overrides::OverrideBuilder::new(path);
-                for glob in &options.exclude {
-                    ob.add(&format!("!{glob}"))
-                        .map_err(|e| Error::Usage(format!("invalid exclude glob `{glob}`: {e}")))?;
+            // Walks still to do: (folder, whether its ignore files are honoured).
+            let mut walks = vec![(path.clone(), true)];
+            let deferred: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(Vec::new()));
+            while let Some((dir, mut honour)) = walks.pop() {
+                if honour && let Some((file, size)) = oversized_ignore_file(&dir) {
+                    honour = false;
+                    errors.lock().unwrap_or_else(|e| e.into_inner()).push(ParseError::new(
+                        &file,
+                        0..0,
+                        format!(
+                            "{size} bytes, over the {MAX_IGNORE_FILE} bytes chainward reads of an ignore file: not honoured, every file below it is checked"
+                        ),
+                    ));
                 }
-                let ov = ob
-                    .build()
-                    .map_err(|e| Error::Usage(format!("invalid exclude globs: {e}")))?;
-                builder.overrides(ov);
-            }
-            let include_nm = options.include_node_modules;
-            builder.filter_entry(move |entry| {
-                let name = entry.file_name();
-                name != ".git" && (include_nm || name != "node_modules")
-            });
-            let walk_root = path.clone();
-            let root_ref = &root;
-            let boundary = &boundary;
-            builder.build_parallel().run(|| {
-                let found = &found;
-                let errors = &errors;
-                let links = &links;
-                let walk_root = walk_root.clone();
-                Box::new(move |entry| {
-                    match entry {
-                        Ok(entry) => {
-                            let file_type = entry.file_type();
-                            let is_file = file_type.is_some_and(|t| t.is_file());
-                            let is_link = file_type.is_some_and(|t| t.is_symlink());
-                            let rel = rel_path(root_ref, entry.path());
-                            let kind = (is_file || is_link)
-                                .then(|| FileKind::classify(&rel))
-                                .flatten();
-                            // A link is read as the file it stands for when that is a file
-                            // inside the project; otherwise it is reported, never read.
-                            let take = match (kind, is_link) {
-                                (None, _) => false,
-                                (Some(_), false) => true,
-                                (Some(_), true) => {
-                                    match crate::links::resolve(boundary, entry.path()) {
-                                        crate::links::Resolved::Inside(real) => real.is_file(),
-                                        crate::links::Resolved::Unsafe(mut link) => {
-                                            link.path = clean(entry.path());
-                                            links
-                                                .lock()
-                                                .unwrap_or_else(|e| e.into_inner())
-                                                .push(link);
-                                            false
+                let mut builder = ignore::WalkBuilder::new(&dir);
+                builder
+                    .hidden(false)
+                    .git_ignore(honour)
+                    .git_exclude(honour)
+                    .git_global(false)
+                    .require_git(false)
+                    .ignore(honour)
+                    .parents(honour)
+                    .follow_links(false)
+                    .threads(2);
+                if !options.exclude.is_empty() {
+                    let mut ob = ignore::overrides::OverrideBuilder::new(path);
+                    for glob in &options.exclude {
+                        ob.add(&format!("!{glob}")).map_err(|e| {
+                            Error::Usage(format!("invalid exclude glob `{glob}`: {e}"))
+                        })?;
+                    }
+                    let ov = ob
+                        .build()
+                        .map_err(|e| Error::Usage(format!("invalid exclude globs: {e}")))?;
+                    builder.overrides(ov);
+                }
+                let include_nm = options.include_node_modules;
+                let deferred_here = Arc::clone(&deferred);
+                builder.filter_entry(move |entry| {
+                    let name = entry.file_name();
+                    if name == ".git" || (!include_nm && name == "node_modules") {
+                        return false;
+                    }
+                    // A folder whose ignore file is too large to honour is walked later without
+                    // ignore files (more files checked, never fewer), and said so.
+                    if honour
+                        && entry.depth() > 0
+                        && entry.file_type().is_some_and(|t| t.is_dir())
+                        && oversized_ignore_file(entry.path()).is_some()
+                    {
+                        deferred_here
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(entry.path().to_path_buf());
+                        return false;
+                    }
+                    true
+                });
+                let walk_root = path.clone();
+                let root_ref = &root;
+                let boundary = &boundary;
+                builder.build_parallel().run(|| {
+                    let found = &found;
+                    let errors = &errors;
+                    let links = &links;
+                    let walk_root = walk_root.clone();
+                    Box::new(move |entry| {
+                        match entry {
+                            Ok(entry) => {
+                                let file_type = entry.file_type();
+                                let is_file = file_type.is_some_and(|t| t.is_file());
+                                let is_link = file_type.is_some_and(|t| t.is_symlink());
+                                let rel = rel_path(root_ref, entry.path());
+                                let kind = (is_file || is_link)
+                                    .then(|| FileKind::classify(&rel))
+                                    .flatten();
+                                // A link is read as the file it stands for when that is a file
+                                // inside the project; otherwise it is reported, never read.
+                                let take = match (kind, is_link) {
+                                    (None, _) => false,
+                                    (Some(_), false) => true,
+                                    (Some(_), true) => {
+                                        match crate::links::resolve(boundary, entry.path()) {
+                                            crate::links::Resolved::Inside(real) => real.is_file(),
+                                            crate::links::Resolved::Unsafe(mut link) => {
+                                                link.path = clean(entry.path());
+                                                links
+                                                    .lock()
+                                                    .unwrap_or_else(|e| e.into_inner())
+                                                    .push(link);
+                                                false
+                                            }
+                                            crate::links::Resolved::Missing => false,
                                         }
-                                        crate::links::Resolved::Missing => false,
                                     }
+                                };
+                                if let (true, Some(kind)) = (take, kind) {
+                                    found
+                                        .lock()
+                                        .unwrap_or_else(|e| e.into_inner())
+                                        .push((clean(entry.path()), kind));
                                 }
-                            };
-                            if let (true, Some(kind)) = (take, kind) {
-                                found
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .push((clean(entry.path()), kind));
+                            }
+                            Err(err) => {
+                                errors.lock().unwrap_or_else(|e| e.into_inner()).push(
+                                    ParseError::new(
+                                        &walk_root,
+                                        0..0,
+                                        format!("while walking: {err}"),
+                                    ),
+                                );
                             }
                         }
-                        Err(err) => {
-                            errors
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .push(ParseError::new(
-                                    &walk_root,
-                                    0..0,
-                                    format!("while walking: {err}"),
-                                ));
-                        }
-                    }
-                    ignore::WalkState::Continue
-                })
-            });
+                        ignore::WalkState::Continue
+                    })
+                });
+                walks.extend(
+                    std::mem::take(&mut *deferred.lock().unwrap_or_else(|e| e.into_inner()))
+                        .into_iter()
+                        .map(|d| (d, true)),
+                );
+            }
         }
 
         let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());

@@ -149,7 +149,11 @@ fn strip_sgr(s: &str) -> String {
         out.push_str(&rest[..at]);
         let after = &rest[at + 2..];
         match after.find('m') {
-            Some(end) if after[..end].bytes().all(|b| b.is_ascii_digit() || b == b';') => {
+            Some(end)
+                if after[..end]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b';') =>
+            {
                 rest = &after[end + 1..];
             }
             _ => {
