@@ -566,3 +566,34 @@ fn an_oversized_gitignore_is_reported_and_hides_nothing() {
 fn has(found: &[(String, String)], rule: &str, path: &str) -> bool {
     found.iter().any(|(r, p)| r == rule && p == path)
 }
+
+/// A `fix` killed between its renames leaves the pinned lockfile beside the old package.json
+/// (lockfiles are renamed first; `npm ci` installs that state as before). The next `fix`
+/// completes it: both files end exactly as one uninterrupted run writes them. (The other order
+/// is not repaired: with package.json pinned, nothing is reported that would fix the lockfile's
+/// record of the ranges.)
+#[test]
+fn a_second_fix_completes_a_half_written_one() {
+    let whole = copy_fixture("pin-check/ranges");
+    assert_eq!(run(whole.path(), &["fix", "."]).code, 0);
+    let half = copy_fixture("pin-check/ranges");
+    std::fs::copy(
+        whole.path().join("package-lock.json"),
+        half.path().join("package-lock.json"),
+    )
+    .expect("copy");
+    let manifest_before = std::fs::read_to_string(half.path().join("package.json")).expect("read");
+    let out = run(half.path(), &["fix", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    for name in ["package.json", "package-lock.json"] {
+        assert_eq!(
+            std::fs::read_to_string(half.path().join(name)).expect("read"),
+            std::fs::read_to_string(whole.path().join(name)).expect("read"),
+            "{name}"
+        );
+    }
+    assert_ne!(
+        std::fs::read_to_string(half.path().join("package.json")).expect("read"),
+        manifest_before
+    );
+}

@@ -187,8 +187,10 @@ pub fn write_atomically(files: &BTreeMap<PathBuf, String>) -> Result<(), Error> 
 ///   and only when the target is inside `within` (the project root);
 /// - a file whose bytes on disk are no longer `originals[path]` (the text chainward read and
 ///   edited) was changed by someone else meanwhile: nothing is written, and the error names it;
-/// - manifests are renamed before lockfiles, so a crash between two renames leaves a pinned
-///   package.json beside the old lockfile, which the next `chainward fix` completes;
+/// - lockfiles are renamed before manifests, so a crash between two renames leaves the pinned
+///   lockfile beside the old package.json: a state `npm ci` installs exactly as before (the
+///   lockfile's root specs are only its record of package.json), and that the next
+///   `chainward fix` completes, since the package.json ranges are still reported and fixed;
 /// - temporary files that an earlier, killed run left behind (`.NAME.chainward-PID-N.tmp` of a
 ///   PID that no longer runs) are removed from the folders written to.
 pub fn write_checked(
@@ -202,9 +204,9 @@ pub fn write_checked(
             let _ = std::fs::remove_file(tmp);
         }
     };
-    // Lockfiles last.
+    // Lockfiles first, manifests last.
     let mut order: Vec<(&PathBuf, &String)> = files.iter().collect();
-    order.sort_by_key(|(p, _)| is_lockfile(p));
+    order.sort_by_key(|(p, _)| !is_lockfile(p));
     for (path, content) in order {
         let staged_one = write_target(path, within).and_then(|target| {
             remove_stale_temporaries(&target);
