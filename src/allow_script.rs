@@ -184,7 +184,8 @@ fn read(path: &Path, within: Option<&Path>) -> Result<String, Error> {
     if let Some(root) = within
         && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
     {
-        let boundary = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        let boundary =
+            chainward_core::links::canonical_root(root).map_err(|e| Error::io(root, e))?;
         if let chainward_core::links::Resolved::Unsafe(link) =
             chainward_core::links::resolve(&boundary, path)
         {

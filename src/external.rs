@@ -60,7 +60,7 @@ fn find_on_path(exe: &str) -> Option<PathBuf> {
 /// project's `node_modules/.bin` first), so that the tree cannot provide the program it names.
 pub(crate) fn find_outside(exe: &str, root: &std::path::Path) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    let root = std::fs::canonicalize(root).ok()?;
+    let root = chainward_core::links::canonical_root(root).ok()?;
     std::env::split_paths(&path)
         .filter(|dir| dir.is_absolute())
         .filter(|dir| {

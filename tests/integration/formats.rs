@@ -4,7 +4,7 @@
 use crate::common::{fixtures, run, shared_vectors};
 use crate::snap;
 
-fn sarif_validator() -> (boon::Schemas, boon::SchemaIndex) {
+pub(crate) fn sarif_validator() -> (boon::Schemas, boon::SchemaIndex) {
     let path = shared_vectors().join("schemas/sarif/sarif-schema-2.1.0.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(

@@ -559,7 +559,17 @@ proptest! {
                 prop_assert!(false, "{format} (color {color}) holds a raw {c:?}:\n{text}");
             }
             if matches!(format, chainward_report::Format::Json | chainward_report::Format::Sarif) {
-                prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "{format} is not JSON");
+                let doc = serde_json::from_str::<serde_json::Value>(&text);
+                prop_assert!(doc.is_ok(), "{format} is not JSON");
+                if format == chainward_report::Format::Sarif {
+                    static SARIF: std::sync::OnceLock<(boon::Schemas, boon::SchemaIndex)> =
+                        std::sync::OnceLock::new();
+                    let (schemas, index) = SARIF.get_or_init(crate::formats::sarif_validator);
+                    let doc = doc.expect("checked");
+                    if let Err(e) = schemas.validate(&doc, *index) {
+                        prop_assert!(false, "SARIF does not validate: {e:#}\n{text}");
+                    }
+                }
             }
             let lines: Vec<&str> = text.lines().collect();
             if format == chainward_report::Format::Github {

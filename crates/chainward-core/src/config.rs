@@ -267,7 +267,10 @@ impl Config {
         } else {
             root.join(FILE_NAME)
         };
-        let boundary = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        // A root that does not exist has no config; discovery reports the missing path.
+        let Ok(boundary) = crate::links::canonical_root(root) else {
+            return Ok(Config::default());
+        };
         match crate::links::resolve(&boundary, &path) {
             crate::links::Resolved::Inside(real) if real.is_file() => {
                 let text = std::fs::read_to_string(&real).map_err(|e| Error::io(&path, e))?;

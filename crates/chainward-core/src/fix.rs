@@ -269,7 +269,7 @@ fn write_target(path: &Path, within: Option<&Path>) -> Result<PathBuf, Error> {
         message: format!("{why}; nothing was written"),
     };
     let boundary = match within {
-        Some(root) => std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?,
+        Some(root) => crate::links::canonical_root(root).map_err(|e| Error::io(root, e))?,
         None => PathBuf::from("/"),
     };
     match crate::links::resolve(&boundary, path) {

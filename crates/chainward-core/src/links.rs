@@ -52,6 +52,15 @@ pub enum Resolved {
     Unsafe(UnsafeLink),
 }
 
+/// The real path of a project root (`""`, as a file's parent may be, is the current folder).
+pub fn canonical_root(root: &Path) -> std::io::Result<PathBuf> {
+    if root.as_os_str().is_empty() {
+        std::fs::canonicalize(".")
+    } else {
+        std::fs::canonicalize(root)
+    }
+}
+
 /// Resolve `path`, following links only while they stay inside `boundary` (a canonical path:
 /// the project root).
 pub fn resolve(boundary: &Path, path: &Path) -> Resolved {

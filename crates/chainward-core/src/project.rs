@@ -335,7 +335,7 @@ impl Project {
         let found: Mutex<Vec<(PathBuf, FileKind)>> = Mutex::new(Vec::new());
         let errors: Mutex<Vec<ParseError>> = Mutex::new(Vec::new());
         let links: Mutex<Vec<crate::links::UnsafeLink>> = Mutex::new(Vec::new());
-        let boundary = std::fs::canonicalize(&root).map_err(|e| Error::io(&root, e))?;
+        let boundary = crate::links::canonical_root(&root).map_err(|e| Error::io(&root, e))?;
 
         for path in &paths {
             if path.is_file() {
@@ -540,7 +540,7 @@ impl Project {
         let boundary = if below_root {
             boundary
         } else {
-            outer = std::fs::canonicalize(lexical.parent()?).ok()?;
+            outer = crate::links::canonical_root(lexical.parent()?).ok()?;
             &outer
         };
         match crate::links::resolve(boundary, &lexical) {

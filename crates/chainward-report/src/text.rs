@@ -54,9 +54,11 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<(&str, &LineIndex
     // stays one visible line (see chainward_core::escape).
     let path = visible(&f.location.path.to_string_lossy().replace('\\', "/")).into_owned();
     let message = visible(&f.message);
+    // An external plugin's rule id is data too.
+    let rule = visible(&f.rule);
     let title = level(f.severity)
         .primary_title(message.as_ref())
-        .id(f.rule.as_str());
+        .id(rule.as_ref());
     let same_file: Vec<_> = f
         .secondary
         .iter()
@@ -167,9 +169,9 @@ fn strip_sgr(s: &str) -> String {
 }
 
 /// How much of a line a snippet shows around its span, in bytes, on each side.
-const CONTEXT: usize = 80;
+const CONTEXT: usize = 120;
 /// The most of one span a snippet shows, in bytes, and in lines.
-const MAX_SPAN: usize = 800;
+const MAX_SPAN: usize = 4096;
 const MAX_LINES: usize = 20;
 
 /// What a snippet shows: the text (escaped), its first line number, the primary span and the
