@@ -604,3 +604,135 @@ fn provenance_files_next_to_artifacts_are_verified() {
         "{found:?}"
     );
 }
+
+/// The npm audit fixture for sigstore@1.0.0: its tarball, attestations, the registry keys and
+/// the production trusted root; `None` without ../shared/vectors.
+fn sigstore_fixture() -> Option<[String; 4]> {
+    let vectors = crate::common::shared_vectors();
+    let npm = vectors.join("npm-provenance/npm-cli-audit-fixtures");
+    if !npm.is_dir() {
+        return None;
+    }
+    let s = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    Some([
+        s(npm.join("sigstore-1.0.0.tgz")),
+        s(npm.join("sigstore-1.0.0.attestations.json")),
+        s(vectors.join("npm-registry-keys/npm-v1-keys.json")),
+        s(vectors.join("sigstore-trust/production/trusted_root.json")),
+    ])
+}
+
+/// An identity flag is a claim about a Fulcio certificate: npm's publish attestation (signed
+/// by the registry key) kept alone, without the SLSA provenance, satisfies none of them.
+#[test]
+fn identity_flags_need_a_certificate_signed_statement() {
+    let Some([tarball, bundle, keys, root]) = sigstore_fixture() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).expect("read")).expect("json");
+    let publish = doc["attestations"][1].clone();
+    doc["attestations"] = serde_json::json!([publish]);
+    std::fs::write(dir.path().join("publish-only.json"), doc.to_string()).expect("write");
+    let go = |extra: &[&str]| {
+        let mut args = vec![
+            "provenance",
+            "verify",
+            tarball.as_str(),
+            "--bundle",
+            "publish-only.json",
+            "--npm-keys",
+            keys.as_str(),
+            "--trusted-root",
+            root.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let out = go(&["--source-uri", "github.com/evil/repo"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("no certificate-signed provenance to check --source-uri against"),
+        "{}",
+        out.stdout
+    );
+    let all = go(&[
+        "--source-uri",
+        "github.com/evil/repo",
+        "--cert-identity",
+        "https://github.com/evil/repo/.github/workflows/x.yml@refs/tags/v1",
+        "--cert-oidc-issuer",
+        "https://token.actions.githubusercontent.com",
+        "--builder-id",
+        "https://github.com/actions/runner/github-hosted",
+        "--workflow",
+        ".github/workflows/x.yml",
+        "--source-ref",
+        "refs/tags/v1",
+    ]);
+    assert_eq!(all.code, 1, "{}{}", all.stdout, all.stderr);
+    assert!(
+        all.stdout
+            .contains("no certificate-signed provenance to check"),
+        "{}",
+        all.stdout
+    );
+    // Each flag on its own, through the library: never satisfied by the key alone.
+    use provenance::verify::{self, Policy, Subject};
+    let root = verify::trusted_root(Some(std::path::Path::new(&root))).expect("root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let keys = verify::npm_keys(&std::fs::read_to_string(&keys).expect("keys")).expect("keys");
+    let text = doc.to_string();
+    let some = |s: &str| Some(s.to_string());
+    for policy in [
+        Policy {
+            identity: some("x"),
+            ..Policy::default()
+        },
+        Policy {
+            identity_regexp: some(".*"),
+            ..Policy::default()
+        },
+        Policy {
+            issuer: some("https://token.actions.githubusercontent.com"),
+            ..Policy::default()
+        },
+        Policy {
+            source_ref: some("*"),
+            ..Policy::default()
+        },
+        Policy {
+            builder_id: some("https://github.com/actions/runner/github-hosted"),
+            ..Policy::default()
+        },
+        Policy {
+            workflow: some(".github/workflows/publish.yml"),
+            ..Policy::default()
+        },
+    ] {
+        let reports = verify::verify_all(
+            &verifier,
+            &Subject::File(std::path::Path::new(&tarball)),
+            &text,
+            &policy,
+            &keys,
+        )
+        .expect("readable");
+        assert!(
+            reports.iter().all(|r| !r.verified()),
+            "{policy:?}: {reports:?}"
+        );
+    }
+    // Without an identity flag the publish attestation still verifies on its own.
+    let reports = verify::verify_all(
+        &verifier,
+        &Subject::File(std::path::Path::new(&tarball)),
+        &text,
+        &Policy::default(),
+        &keys,
+    )
+    .expect("readable");
+    assert!(reports.iter().all(verify::Report::verified), "{reports:?}");
+}

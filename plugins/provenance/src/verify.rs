@@ -33,6 +33,34 @@ pub struct Policy {
     pub ignore_sct: bool,
 }
 
+impl Policy {
+    /// The identity flags given (`--source-uri`, `--builder-id`, …). Each is a claim about a
+    /// certificate (Fulcio) signer: a key-signed statement cannot satisfy any of them.
+    pub fn identity_flags(&self) -> Vec<&'static str> {
+        [
+            (self.identity.is_some(), "--cert-identity"),
+            (self.identity_regexp.is_some(), "--cert-identity-regexp"),
+            (self.issuer.is_some(), "--cert-oidc-issuer"),
+            (self.source_uri.is_some(), "--source-uri"),
+            (self.source_ref.is_some(), "--source-ref"),
+            (self.builder_id.is_some(), "--builder-id"),
+            (self.workflow.is_some(), "--workflow"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
+    }
+}
+
+/// Why a key-signed statement fails an identity policy on its own.
+fn no_certificate(flags: &[&str]) -> String {
+    format!(
+        "no certificate-signed provenance to check {} against (a key-signed statement names no \
+         workflow, repository or builder)",
+        flags.join(", ")
+    )
+}
+
 /// The artifact: a file (hashed while streaming) or a digest.
 pub enum Subject<'a> {
     File(&'a Path),
@@ -84,6 +112,12 @@ pub struct Report {
     pub failure: Option<String>,
     /// Not verifiable with what was given (a registry-key signature without `--npm-keys`).
     pub skipped: bool,
+    /// Signed with a key (npm's publish attestation, `--key`), not a Fulcio certificate.
+    pub key_signed: bool,
+    /// Verified, except that the identity flags could not be checked against a key: lifted by
+    /// `verify_all` when a certificate-signed statement in the same file satisfies them.
+    #[serde(skip)]
+    identity_deferred: bool,
 }
 
 /// A key of the npm registry (`GET /-/npm/v1/keys`): signs npm's publish attestations.
@@ -326,9 +360,15 @@ pub fn verify(
         .first()
         .map(|e| e.log_index.get());
     if let VerificationMaterialContent::PublicKey(id) = &bundle.verification_material.content {
+        report.key_signed = true;
         let mut report = verify_with_key(verifier, subject, bundle, &id.hint, keys, report)?;
         if report.failure.is_none() {
             report.failure = package_failure(policy, &report);
+        }
+        let flags = policy.identity_flags();
+        if report.failure.is_none() && !flags.is_empty() {
+            report.failure = Some(no_certificate(&flags));
+            report.identity_deferred = true;
         }
         return Ok(report);
     }
@@ -386,7 +426,9 @@ pub fn verify(
     Ok(report)
 }
 
-/// Verify every proof in a file (`bundles`) for `subject`.
+/// Verify every proof in a file (`bundles`) for `subject`. The identity flags are checked
+/// against the certificate-signed statements; a key-signed one (npm's publish attestation)
+/// passes them only when a certificate-signed statement in the same file verified under them.
 pub fn verify_all(
     verifier: &Verifier,
     subject: &Subject<'_>,
@@ -394,10 +436,18 @@ pub fn verify_all(
     policy: &Policy,
     keys: &[NpmKey],
 ) -> Result<Vec<Report>, String> {
-    bundles(text)?
+    let mut reports = bundles(text)?
         .iter()
         .map(|proof| verify(verifier, subject, proof, policy, keys))
-        .collect()
+        .collect::<Result<Vec<Report>, String>>()?;
+    let certified = reports.iter().any(|r| !r.key_signed && r.verified());
+    if certified {
+        for r in reports.iter_mut().filter(|r| r.identity_deferred) {
+            r.failure = None;
+            r.identity_deferred = false;
+        }
+    }
+    Ok(reports)
 }
 
 /// `pkg:npm/%40scope/name@1.0.0` → (`@scope/name`, `1.0.0`).
