@@ -736,3 +736,65 @@ fn identity_flags_need_a_certificate_signed_statement() {
     .expect("readable");
     assert!(reports.iter().all(verify::Report::verified), "{reports:?}");
 }
+
+/// `--builder-id` names the workflow that signed (the certificate's build signer), not the
+/// `builder.id` the statement claims: slsa-verifier's `MODULE-wrong-signer` case claims
+/// bazel-contrib's publish-to-bcr builder but was signed by another repository's workflow.
+#[test]
+fn builder_id_is_read_from_the_certificate() {
+    let bcr = crate::common::shared_vectors().join("slsa-verifier/cli/slsa-verifier/testdata/bcr");
+    if !bcr.is_dir() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let builder = "https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml";
+    let go = |name: &str, extra: &[&str]| {
+        let artifact = bcr.join(name).to_string_lossy().into_owned();
+        let bundle = bcr
+            .join(format!("{name}.intoto.jsonl"))
+            .to_string_lossy()
+            .into_owned();
+        let mut args = vec!["provenance", "verify", &artifact, "--bundle", &bundle];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let forged = go("MODULE-wrong-signer.bazel", &["--builder-id", builder]);
+    assert_eq!(forged.code, 1, "{}{}", forged.stdout, forged.stderr);
+    assert!(
+        forged.stdout.contains("untrusted reusable workflow")
+            && forged
+                .stdout
+                .contains("loosebazooka/aa-test/.github/workflows/malicious_attestation.yaml"),
+        "{}",
+        forged.stdout
+    );
+    for extra in [
+        &["--builder-id", builder][..],
+        &[
+            "--builder-id",
+            &format!("{builder}@v0.0.1"),
+            "--source-uri",
+            "github.com/aspect-build/rules_lint",
+        ],
+    ] {
+        let genuine = go("MODULE.bazel", extra);
+        assert_eq!(
+            genuine.code, 0,
+            "{extra:?}: {}{}",
+            genuine.stdout, genuine.stderr
+        );
+    }
+    let other = go(
+        "MODULE.bazel",
+        &[
+            "--builder-id",
+            "https://github.com/bazel-contrib/.github/.github/workflows/release_ruleset.yaml",
+        ],
+    );
+    assert_eq!(other.code, 1, "{}", other.stdout);
+    assert!(
+        other.stdout.contains("untrusted reusable workflow"),
+        "{}",
+        other.stdout
+    );
+}

@@ -105,7 +105,14 @@ pub struct Report {
     #[serde(rename = "ref")]
     pub git_ref: Option<String>,
     pub commit: Option<String>,
+    /// The builder the statement claims (SLSA `builder.id`): signed, but written by the signer.
     pub builder: Option<String>,
+    /// The workflow that signed, from the certificate: Fulcio's Build Signer URI, or for
+    /// GitHub Actions certificates without it, the SAN (the signing job's `job_workflow_ref`).
+    pub build_signer: Option<String>,
+    /// Fulcio's Runner Environment (`github-hosted`, `self-hosted`), when the certificate has it.
+    #[serde(skip)]
+    runner_environment: Option<String>,
     pub signed_at: Option<String>,
     pub log_index: Option<u64>,
     /// `None` when verified; otherwise the check that failed.
@@ -413,14 +420,13 @@ pub fn verify(
             .build_config_uri
             .clone()
             .or_else(|| c.build_signer_uri.clone())
-            .or_else(|| {
-                report.identity.clone().filter(|i| {
-                    i.starts_with("https://github.com/") && i.contains("/.github/workflows/")
-                })
-            });
-        if report.builder.is_none() {
-            report.builder = c.build_signer_uri.clone();
-        }
+            .or_else(|| report.identity.clone().filter(|i| is_github_workflow(i)));
+        report.build_signer = c.build_signer_uri.clone().or_else(|| {
+            report.identity.clone().filter(|i| {
+                is_github_workflow(i) && report.issuer.as_deref() == Some(GITHUB_ISSUER)
+            })
+        });
+        report.runner_environment = c.runner_environment.clone();
     }
     report.failure = policy_failure(policy, &report).or_else(|| package_failure(policy, &report));
     Ok(report)
@@ -511,6 +517,79 @@ fn builder_matches(want: &str, have: &str) -> bool {
                 && have_ref == format!("refs/tags/{want_ref}")
         }
     }
+}
+
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+const GITHUB_RUNNER: &str = "https://github.com/actions/runner";
+
+/// `https://github.com/OWNER/REPO/.github/workflows/FILE@REF`.
+fn is_github_workflow(uri: &str) -> bool {
+    uri.starts_with("https://github.com/")
+        && uri.contains("/.github/workflows/")
+        && uri.contains('@')
+}
+
+/// slsa-github-generator's BYOB delegators, at a release tag: they sign for the builder that
+/// called them and write its id into `builder.id` (slsa-verifier's trusted delegators).
+fn is_trusted_delegator(signer: &str) -> bool {
+    let (base, git_ref) = signer.split_once('@').unwrap_or((signer, ""));
+    matches!(
+        base,
+        "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/delegator_generic_slsa3.yml"
+            | "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/delegator_lowperms-generic_slsa3.yml"
+    ) && git_ref.starts_with("refs/tags/v")
+}
+
+/// `--builder-id` against the certificate, as slsa-verifier does: the builder is the workflow
+/// that signed (the certificate's build signer), and the statement's `builder.id` must agree
+/// with it; any signer can write any `builder.id`. Two exceptions, both slsa-verifier's: a
+/// trusted BYOB delegator signs for the builder that called it, and npm's CLI on a
+/// GitHub-hosted runner names the runner (`https://github.com/actions/runner/github-hosted`)
+/// while the repository's own workflow signs.
+fn builder_failure(want: &str, r: &Report) -> Option<String> {
+    let claimed = r.builder.as_deref().unwrap_or("");
+    let Some(signer) = r.build_signer.as_deref() else {
+        return Some(format!(
+            "the certificate names no build signer (Fulcio Build Signer URI) to check --builder-id {want} against"
+        ));
+    };
+    let claimed_shown = if claimed.is_empty() {
+        "no builder"
+    } else {
+        claimed
+    };
+    if builder_matches(want, signer) {
+        let (signer_base, _) = signer.split_once('@').unwrap_or((signer, ""));
+        return (claimed != signer && claimed != signer_base).then(|| {
+            format!(
+                "the statement claims {claimed_shown}, but the certificate's build signer is {signer}"
+            )
+        });
+    }
+    let want_base = want.split_once('@').map_or(want, |(b, _)| b);
+    if is_trusted_delegator(signer)
+        || want_base == GITHUB_RUNNER
+        || want_base == format!("{GITHUB_RUNNER}/github-hosted")
+    {
+        if let Some(env) = r.runner_environment.as_deref()
+            && !is_trusted_delegator(signer)
+            && env != "github-hosted"
+        {
+            return Some(format!(
+                "the certificate says the build ran on a {env} runner, not --builder-id {want}"
+            ));
+        }
+        return (!builder_matches(want, claimed))
+            .then(|| format!("builder {claimed_shown} does not match --builder-id {want}"));
+    }
+    Some(format!(
+        "untrusted reusable workflow: the certificate's build signer is {signer}, not --builder-id {want}{}",
+        if claimed.is_empty() || claimed == signer {
+            String::new()
+        } else {
+            format!(" (the statement claims {claimed})")
+        }
+    ))
 }
 
 fn run<P: sigstore_verify::Policy>(
@@ -630,14 +709,10 @@ fn policy_failure(policy: &Policy, r: &Report) -> Option<String> {
             ));
         }
     }
-    if let Some(want) = &policy.builder_id {
-        let have = r.builder.as_deref().unwrap_or("");
-        if !builder_matches(want, have) {
-            return Some(format!(
-                "builder {} does not match --builder-id {want}",
-                if have.is_empty() { "unknown" } else { have }
-            ));
-        }
+    if let Some(want) = &policy.builder_id
+        && let Some(failure) = builder_failure(want, r)
+    {
+        return Some(failure);
     }
     if let Some(want) = &policy.workflow {
         let have = r.workflow.as_deref().unwrap_or("");
