@@ -124,6 +124,8 @@ struct Make {
     no_tlog: bool,
     tamper_signature: bool,
     tamper_payload: bool,
+    /// The statement's subjects (name, signed bytes) instead of the one artifact.
+    subjects: Option<&'static [(&'static str, &'static [u8])]>,
 }
 
 fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
@@ -144,9 +146,18 @@ fn bundle(pki: &Pki, leaf: &(Vec<u8>, KeyPair), artifact: &[u8], make: Make) -> 
         B64.encode(cert)
     );
     let payload_type = "application/vnd.in-toto+json";
+    let subjects = match make.subjects {
+        Some(list) => list
+            .iter()
+            .map(|(name, bytes)| serde_json::json!({"name": name, "digest": {"sha256": hex(&sha256(bytes))}}))
+            .collect(),
+        None => vec![
+            serde_json::json!({"name": "weather-mcp-1.2.3.tgz", "digest": {"sha256": hex(&sha256(artifact))}}),
+        ],
+    };
     let statement = serde_json::json!({
         "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "weather-mcp-1.2.3.tgz", "digest": {"sha256": hex(&sha256(artifact))}}],
+        "subject": subjects,
         "predicateType": "https://slsa.dev/provenance/v1",
         "predicate": {"runDetails": {"builder": {"id": "https://github.com/actions/runner/github-hosted"}}}
     })
@@ -454,4 +465,79 @@ fn a_test_pki_signs_and_every_forgery_is_rejected() {
         "{}",
         strict.stdout
     );
+}
+
+/// `--package-name` / `--package-version` bind to the subject whose digest is the artifact's:
+/// a statement signing `good.tgz` as `pkg:npm/good@1.0.0` and `evil.tgz` as
+/// `pkg:npm/evil@2.0.0` does not make `evil.tgz` good@1.0.0, nor name and version come from two
+/// subjects.
+#[test]
+fn the_package_policy_binds_to_the_subject_that_matched() {
+    const GOOD: &[u8] = b"good 1.0.0 tarball";
+    const EVIL: &[u8] = b"evil 2.0.0 tarball";
+    const SUBJECTS: &[(&str, &[u8])] =
+        &[("pkg:npm/good@1.0.0", GOOD), ("pkg:npm/evil@2.0.0", EVIL)];
+    let pki = Pki::new();
+    let root = pki.trusted_root(&pki.log);
+    let leaf = pki.leaf(IDENTITY, ISSUER);
+    let signed = bundle(
+        &pki,
+        &leaf,
+        GOOD,
+        Make {
+            dsse: true,
+            subjects: Some(SUBJECTS),
+            ..Make::default()
+        },
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let root_path = dir.path().join("trusted_root.json");
+    std::fs::write(&root_path, &root).expect("write");
+    let root = verify::trusted_root(Some(&root_path)).expect("root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let check = |artifact: &[u8], name: &str, version: &str| -> Option<String> {
+        let policy = Policy {
+            identity: Some(IDENTITY.to_string()),
+            issuer: Some(ISSUER.to_string()),
+            package_name: Some(name.to_string()),
+            package_version: Some(version.to_string()),
+            ignore_sct: true,
+            ..Policy::default()
+        };
+        let reports = verify::verify_all(
+            &verifier,
+            &Subject::Bytes(artifact.to_vec()),
+            &signed,
+            &policy,
+            &[],
+        )
+        .expect("readable");
+        reports.into_iter().find_map(|r| r.failure)
+    };
+    assert_eq!(check(GOOD, "good", "1.0.0"), None);
+    assert_eq!(check(EVIL, "evil", "2.0.0"), None);
+    let e = check(EVIL, "good", "1.0.0").expect("evil.tgz as good@1.0.0");
+    assert!(e.contains("not --package-name good"), "{e}");
+    let e = check(EVIL, "evil", "1.0.0").expect("evil.tgz as evil@1.0.0");
+    assert!(e.contains("not --package-version 1.0.0"), "{e}");
+    let e = check(GOOD, "good", "2.0.0").expect("name and version from two subjects");
+    assert!(e.contains("not --package-version 2.0.0"), "{e}");
+    // The digest form of the artifact binds the same way.
+    let digest = format!("sha256:{}", hex(&sha256(EVIL)));
+    let policy = Policy {
+        identity: Some(IDENTITY.to_string()),
+        issuer: Some(ISSUER.to_string()),
+        package_name: Some("good".to_string()),
+        ignore_sct: true,
+        ..Policy::default()
+    };
+    let reports = verify::verify_all(
+        &verifier,
+        &Subject::digest(&digest).expect("digest"),
+        &signed,
+        &policy,
+        &[],
+    )
+    .expect("readable");
+    assert!(reports.iter().all(|r| !r.verified()), "{reports:?}");
 }

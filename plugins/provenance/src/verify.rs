@@ -370,7 +370,7 @@ pub fn verify(
         report.key_signed = true;
         let mut report = verify_with_key(verifier, subject, bundle, &id.hint, keys, report)?;
         if report.failure.is_none() {
-            report.failure = package_failure(policy, &report);
+            report.failure = package_failure(policy, proof.statement.as_ref(), subject)?;
         }
         let flags = policy.identity_flags();
         if report.failure.is_none() && !flags.is_empty() {
@@ -428,7 +428,10 @@ pub fn verify(
         });
         report.runner_environment = c.runner_environment.clone();
     }
-    report.failure = policy_failure(policy, &report).or_else(|| package_failure(policy, &report));
+    report.failure = match policy_failure(policy, &report) {
+        Some(f) => Some(f),
+        None => package_failure(policy, proof.statement.as_ref(), subject)?,
+    };
     Ok(report)
 }
 
@@ -469,34 +472,102 @@ fn npm_purl(subject: &str) -> Option<(String, &str)> {
     ))
 }
 
-/// `--package-name` / `--package-version` against the statement's npm subjects.
-fn package_failure(policy: &Policy, r: &Report) -> Option<String> {
-    if policy.package_name.is_none() && policy.package_version.is_none() {
-        return None;
-    }
-    let packages: Vec<(String, &str)> = r
-        .subjects
-        .iter()
-        .filter_map(|s| npm_purl(s.split(' ').next().unwrap_or("")))
-        .collect();
-    let Some((name, version)) = packages.first() else {
-        return Some("the statement names no npm package (no pkg:npm/ subject)".into());
+/// The artifact's digests (`sha256`, `sha512`; lower-case hex), to find the subject it is.
+fn artifact_digests(subject: &Subject<'_>) -> Result<Vec<(&'static str, String)>, String> {
+    use sigstore_verify::crypto::ArtifactHasher;
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let name = |alg: HashAlgorithm| match alg {
+        HashAlgorithm::Sha2256 => Some("sha256"),
+        HashAlgorithm::Sha2512 => Some("sha512"),
+        _ => None,
     };
-    if let Some(want) = &policy.package_name
-        && !packages.iter().any(|(n, _)| n == want)
-    {
-        return Some(format!(
-            "the statement is about the package {name}, not --package-name {want}"
-        ));
+    if let Subject::Digest(alg, bytes) = subject {
+        return Ok(name(*alg).map(|n| (n, hex(bytes))).into_iter().collect());
     }
-    if let Some(want) = &policy.package_version
-        && !packages.iter().any(|(_, v)| v == want)
-    {
-        return Some(format!(
-            "the statement is about {name}@{version}, not --package-version {want}"
-        ));
+    let mut hashers = [HashAlgorithm::Sha2256, HashAlgorithm::Sha2512]
+        .into_iter()
+        .map(|alg| ArtifactHasher::new(alg).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, String>>()?;
+    match subject {
+        Subject::Bytes(bytes) => hashers.iter_mut().for_each(|h| h.update(bytes)),
+        Subject::File(path) => {
+            use std::io::Read;
+            let mut file =
+                std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = file
+                    .read(&mut buf)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                if n == 0 {
+                    break;
+                }
+                hashers.iter_mut().for_each(|h| h.update(&buf[..n]));
+            }
+        }
+        Subject::Digest(..) => {}
     }
-    None
+    Ok(hashers
+        .into_iter()
+        .filter_map(|h| {
+            let d = h.finalize();
+            name(d.algorithm()).map(|n| (n, hex(d.as_bytes())))
+        })
+        .collect())
+}
+
+/// `--package-name` / `--package-version` against the subject whose digest is the artifact's:
+/// that one subject must be `pkg:npm/NAME@VERSION` (another subject of the same statement says
+/// nothing about this artifact).
+fn package_failure(
+    policy: &Policy,
+    statement: Option<&serde_json::Value>,
+    subject: &Subject<'_>,
+) -> Result<Option<String>, String> {
+    if policy.package_name.is_none() && policy.package_version.is_none() {
+        return Ok(None);
+    }
+    let digests = artifact_digests(subject)?;
+    let matched: Vec<&str> = statement
+        .and_then(|s| s["subject"].as_array())
+        .into_iter()
+        .flatten()
+        .filter(|s| {
+            digests.iter().any(|(alg, hex)| {
+                s["digest"][*alg]
+                    .as_str()
+                    .is_some_and(|d| d.eq_ignore_ascii_case(hex))
+            })
+        })
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    let packages: Vec<(String, &str)> = matched.iter().filter_map(|n| npm_purl(n)).collect();
+    let Some((name, version)) = packages.first() else {
+        return Ok(Some(if matched.is_empty() {
+            "no subject of the statement has the artifact's digest".into()
+        } else {
+            format!(
+                "the subject with the artifact's digest ({}) is not an npm package (pkg:npm/)",
+                matched.join(", ")
+            )
+        }));
+    };
+    let fits = |(n, v): &(String, &str)| {
+        policy.package_name.as_ref().is_none_or(|w| n == w)
+            && policy.package_version.as_ref().is_none_or(|w| v == w)
+    };
+    if packages.iter().any(fits) {
+        return Ok(None);
+    }
+    Ok(Some(match &policy.package_name {
+        Some(want) if !packages.iter().any(|(n, _)| n == want) => {
+            format!("the statement is about the package {name}, not --package-name {want}")
+        }
+        _ => format!(
+            "the statement is about {name}@{version}, not --package-version {}",
+            policy.package_version.as_deref().unwrap_or("")
+        ),
+    }))
 }
 
 /// `--builder-id` against the builder: exact, or without the `@ref` (`@v2.1.0` standing for
