@@ -798,3 +798,59 @@ fn builder_id_is_read_from_the_certificate() {
         other.stdout
     );
 }
+
+/// The `predicateType` beside each bundle of an npm attestations response is unsigned: the
+/// label shows the signed statement's, and a different outer one is rejected (slsa-verifier's
+/// `npm-att-mismatch-*-predicatetype` cases).
+#[test]
+fn unsigned_predicate_types_are_never_shown_as_verified() {
+    use provenance::verify::{self, Policy, Subject};
+    let vectors = crate::common::shared_vectors();
+    let testdata = vectors.join("slsa-verifier/verifiers/internal/gha/testdata");
+    if !testdata.is_dir() {
+        return;
+    }
+    let root = verify::trusted_root(None).expect("embedded root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let keys = verify::npm_keys(
+        &std::fs::read_to_string(
+            vectors.join("npm-registry-keys/registry.npmjs.org-keys.tuf-target.json"),
+        )
+        .expect("keys"),
+    )
+    .expect("keys");
+    // The tarball is not shipped; its digest is given.
+    let subject = Subject::digest("sha512:29d19f26233f4441328412b34fd73ed104ecfef62f14097890cccf7455b521b65c5acff851849faa85c85395aa22d401436f01f3afb61b19c780e906c88c7f20").expect("digest");
+    let reports = |file: &str| {
+        let text = std::fs::read_to_string(testdata.join(file)).expect("vector");
+        verify::verify_all(&verifier, &subject, &text, &Policy::default(), &keys).expect("readable")
+    };
+    let base = reports("npm-attestations.intoto.sigstore");
+    assert!(base.iter().all(verify::Report::verified), "{base:?}");
+    for (file, tampered, index) in [
+        (
+            "npm-att-mismatch-prov-predicatetype.intoto.sigstore",
+            "https://slsa.dev/provenanc/v0.2",
+            0,
+        ),
+        (
+            "npm-att-mismatch-pub-predicatetype.intoto.sigstore",
+            "https://github.com/npm/attestation/tree/main/specs/publis/v0.1",
+            1,
+        ),
+    ] {
+        let got = reports(file);
+        assert_eq!(got[index].label, base[index].label, "{file}");
+        assert!(
+            got.iter().all(|r| !r.label.contains(tampered)),
+            "{file}: {got:?}"
+        );
+        let failure = got[index].failure.as_deref().unwrap_or("");
+        assert!(
+            failure.contains(&format!(
+                "predicateType {tampered} is not the signed statement's"
+            )),
+            "{file}: {got:?}"
+        );
+    }
+}

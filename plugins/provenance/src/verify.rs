@@ -211,6 +211,9 @@ pub struct Proof {
     /// `None` for a bare DSSE envelope (slsa-github-generator before v2): a signature and a
     /// certificate without a transparency-log entry, which cannot be verified offline.
     pub bundle: Option<Box<Bundle>>,
+    /// The `predicateType` an npm attestations response states beside the bundle: unsigned, so
+    /// only compared with the signed statement's, never shown.
+    outer_predicate_type: Option<String>,
 }
 
 impl Proof {
@@ -225,6 +228,7 @@ impl Proof {
             label,
             statement,
             bundle: Some(Box::new(bundle)),
+            outer_predicate_type: None,
         }
     }
 
@@ -239,6 +243,7 @@ impl Proof {
                 label,
                 statement: serde_json::from_slice(&payload).ok(),
                 bundle: None,
+                outer_predicate_type: None,
             });
         }
         Bundle::from_json(text)
@@ -264,15 +269,22 @@ pub fn bundles(text: &str) -> Result<Vec<Proof>, String> {
                 .ok_or("`attestations` is not an array")?;
             let mut out = Vec::new();
             for (i, a) in list.iter().enumerate() {
-                let kind = a["predicateType"].as_str().unwrap_or("?");
                 let bundle = serde_json::to_string(&a["bundle"]).unwrap_or_default();
-                let parsed = Bundle::from_json(&bundle).map_err(|e| {
-                    format!("attestations[{i}] ({kind}): not a Sigstore bundle: {e}")
-                })?;
-                out.push(Proof::of_bundle(
-                    format!("attestations[{i}] {kind}"),
-                    parsed,
-                ));
+                let parsed = Bundle::from_json(&bundle)
+                    .map_err(|e| format!("attestations[{i}]: not a Sigstore bundle: {e}"))?;
+                // The label names the signed statement's predicateType, not the unsigned one.
+                let mut proof = Proof::of_bundle(format!("attestations[{i}]"), parsed);
+                let signed = proof
+                    .statement
+                    .as_ref()
+                    .and_then(|s| s["predicateType"].as_str())
+                    .unwrap_or("(no in-toto statement)");
+                proof.label = format!("attestations[{i}] {signed}");
+                proof.outer_predicate_type = a.get("predicateType").map(|t| match t.as_str() {
+                    Some(t) => t.to_string(),
+                    None => t.to_string(),
+                });
+                out.push(proof);
             }
             Ok(out)
         }
@@ -350,6 +362,15 @@ pub fn verify(
     };
     if let Some(statement) = &proof.statement {
         statement_facts(statement, &mut report);
+    }
+    if let Some(outer) = &proof.outer_predicate_type
+        && report.predicate_type.as_deref() != Some(outer.as_str())
+    {
+        report.failure = Some(format!(
+            "the attestation's predicateType {outer} is not the signed statement's ({})",
+            report.predicate_type.as_deref().unwrap_or("none")
+        ));
+        return Ok(report);
     }
     let Some(bundle) = &proof.bundle else {
         report.failure = Some(
