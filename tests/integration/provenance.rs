@@ -854,3 +854,112 @@ fn unsigned_predicate_types_are_never_shown_as_verified() {
         );
     }
 }
+
+/// The parts of a log proof that are not signed are checked against the parts that are: an
+/// inclusion proof's `treeSize` must be the signed checkpoint's; a bundle must name its media
+/// type; an npm keys file whose `expires` cannot be read is refused, not read as "never".
+#[test]
+fn log_proofs_are_fully_checked() {
+    use provenance::verify::{self, Policy, Subject};
+    let vectors = crate::common::shared_vectors();
+    let conformance = vectors.join("sigstore-conformance");
+    let Ok(text) = std::fs::read_to_string(
+        conformance.join("bundle-verify/happy-path-v0.3/bundle.sigstore.json"),
+    ) else {
+        return;
+    };
+    let root = verify::trusted_root(None).expect("embedded root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let artifact = conformance.join("bundle-verify/a.txt");
+    let policy = Policy {
+        identity: Some("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main".into()),
+        issuer: Some("https://token.actions.githubusercontent.com".into()),
+        ..Policy::default()
+    };
+    let verified = |text: &str| {
+        verify::verify_all(&verifier, &Subject::File(&artifact), text, &policy, &[])
+            .is_ok_and(|r| !r.is_empty() && r.iter().all(verify::Report::verified))
+    };
+    assert!(verified(&text));
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    // A proof for a leaf inside the tree (not its last): gundam-visor's npm attestations.
+    let npm = vectors.join("slsa-verifier/cli/slsa-verifier/testdata/npm/gha");
+    let tarball = npm.join("gundam-visor-cli-v1-tag.tgz");
+    let attestations: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(npm.join("gundam-visor-cli-v1-tag.tgz.json")).expect("vector"),
+    )
+    .expect("json");
+    let keys = verify::npm_keys(
+        &std::fs::read_to_string(
+            vectors.join("npm-registry-keys/registry.npmjs.org-keys.tuf-target.json"),
+        )
+        .expect("keys"),
+    )
+    .expect("keys");
+    let npm_verified = |doc: &serde_json::Value| {
+        verify::verify_all(
+            &verifier,
+            &Subject::File(&tarball),
+            &doc.to_string(),
+            &Policy::default(),
+            &keys,
+        )
+        .is_ok_and(|r| !r.is_empty() && r.iter().all(verify::Report::verified))
+    };
+    assert!(npm_verified(&attestations));
+    let mut accepted = Vec::new();
+    let proof = "/verificationMaterial/tlogEntries/0/inclusionProof/treeSize";
+    for (j, a) in attestations["attestations"]
+        .as_array()
+        .expect("attestations")
+        .iter()
+        .enumerate()
+    {
+        let Some(size) = a["bundle"]
+            .pointer(proof)
+            .and_then(|s| s.as_str())
+            .and_then(|s| s.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        for delta in (-1..=37).filter(|d| *d != 0) {
+            let mut edited = attestations.clone();
+            if let Some(v) = edited["attestations"][j]["bundle"].pointer_mut(proof) {
+                *v = serde_json::json!((size + delta).to_string());
+            }
+            if npm_verified(&edited) {
+                accepted.push((j, delta));
+            }
+        }
+    }
+    assert!(
+        accepted.is_empty(),
+        "treeSize edited by (attestation, delta) {accepted:?} verified"
+    );
+
+    let mut untyped = doc.clone();
+    untyped.as_object_mut().expect("object").remove("mediaType");
+    assert!(!verified(&untyped.to_string()));
+    let e = verify::bundles(&untyped.to_string())
+        .err()
+        .unwrap_or_default();
+    assert!(e.contains("no mediaType"), "{e}");
+
+    let keys_text =
+        std::fs::read_to_string(vectors.join("npm-registry-keys/npm-v1-keys.json")).expect("keys");
+    let mut keys: serde_json::Value = serde_json::from_str(&keys_text).expect("json");
+    assert!(verify::npm_keys(&keys_text).is_ok());
+    keys["keys"][0]["expires"] = serde_json::json!("29 January 2025");
+    let e = verify::npm_keys(&keys.to_string()).expect_err("unreadable expiry");
+    assert!(e.contains("not an RFC 3339 time"), "{e}");
+    let tuf_text = std::fs::read_to_string(
+        vectors.join("npm-registry-keys/registry.npmjs.org-keys.tuf-target.json"),
+    )
+    .expect("keys");
+    let mut tuf: serde_json::Value = serde_json::from_str(&tuf_text).expect("json");
+    assert!(verify::npm_keys(&tuf_text).is_ok());
+    for key in tuf["keys"].as_array_mut().expect("keys") {
+        key["publicKey"]["validFor"]["end"] = serde_json::json!(20250129);
+    }
+    assert!(verify::npm_keys(&tuf.to_string()).is_err());
+}

@@ -132,8 +132,8 @@ pub struct Report {
 pub struct NpmKey {
     pub keyid: String,
     pub der: Vec<u8>,
-    /// Signatures made after this (RFC 3339) are not accepted.
-    pub expires: Option<String>,
+    /// Signatures made after this are not accepted.
+    pub expires: Option<jiff::Timestamp>,
 }
 
 /// A managed public key (PEM), used for any key-signed bundle whatever its hint.
@@ -171,13 +171,22 @@ pub fn npm_keys(text: &str) -> Result<Vec<NpmKey>, String> {
             let der = base64::engine::general_purpose::STANDARD
                 .decode(key)
                 .map_err(|e| format!("keys[{i}]: key is not base64: {e}"))?;
+            // `null` or absent: no end. Anything else must be an RFC 3339 time: a key whose
+            // expiry cannot be read must not be taken as never expiring.
+            let expires = match k.get("expires").or(tuf["validFor"].get("end")) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(v) => Some(
+                    v.as_str()
+                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                        .ok_or(format!(
+                            "keys[{i}] ({keyid}): expires {v} is not an RFC 3339 time"
+                        ))?,
+                ),
+            };
             Ok(NpmKey {
                 keyid: keyid.to_string(),
                 der,
-                expires: k["expires"]
-                    .as_str()
-                    .or(tuf["validFor"]["end"].as_str())
-                    .map(str::to_string),
+                expires,
             })
         })
         .collect()
@@ -246,10 +255,47 @@ impl Proof {
                 outer_predicate_type: None,
             });
         }
+        media_type(value).map_err(|e| format!("{label}: {e}"))?;
         Bundle::from_json(text)
             .map(|b| Proof::of_bundle(label.clone(), b))
             .map_err(|e| format!("{label}: not a Sigstore bundle: {e}"))
     }
+}
+
+/// A Sigstore bundle must state its `mediaType`: the version it names decides the rules it is
+/// checked by (which log proof, which certificate form), so none is assumed.
+fn media_type(bundle: &serde_json::Value) -> Result<(), String> {
+    match bundle.get("mediaType") {
+        Some(serde_json::Value::String(t))
+            if t.starts_with("application/vnd.dev.sigstore.bundle") =>
+        {
+            Ok(())
+        }
+        Some(t) => Err(format!("not a Sigstore bundle media type: {t}")),
+        None => Err("the bundle has no mediaType".into()),
+    }
+}
+
+/// Every Rekor v1 inclusion proof is for the tree its signed checkpoint describes: the proof's
+/// own `treeSize` is unsigned, and a Merkle path stays valid for a range of tree sizes.
+fn tree_size_failure(bundle: &Bundle) -> Option<String> {
+    use sigstore_verify::types::KindVersion;
+    bundle
+        .verification_material
+        .tlog_entries
+        .iter()
+        .filter(|e| e.kind_version != KindVersion::HashedRekordV002)
+        .filter_map(|e| e.inclusion_proof.as_ref())
+        .find_map(|proof| {
+            let checkpoint = proof.checkpoint.checkpoint()?;
+            (checkpoint.tree_size() != proof.tree_size).then(|| {
+                format!(
+                    "inclusion proof: treeSize {} is not the signed checkpoint's tree size {}",
+                    proof.tree_size,
+                    checkpoint.tree_size()
+                )
+            })
+        })
 }
 
 /// The proofs in a file: one Sigstore bundle, an npm attestations response
@@ -269,6 +315,7 @@ pub fn bundles(text: &str) -> Result<Vec<Proof>, String> {
                 .ok_or("`attestations` is not an array")?;
             let mut out = Vec::new();
             for (i, a) in list.iter().enumerate() {
+                media_type(&a["bundle"]).map_err(|e| format!("attestations[{i}]: {e}"))?;
                 let bundle = serde_json::to_string(&a["bundle"]).unwrap_or_default();
                 let parsed = Bundle::from_json(&bundle)
                     .map_err(|e| format!("attestations[{i}]: not a Sigstore bundle: {e}"))?;
@@ -382,6 +429,10 @@ pub fn verify(
         );
         return Ok(report);
     };
+    if let Some(failure) = tree_size_failure(bundle) {
+        report.failure = Some(failure);
+        return Ok(report);
+    }
     report.log_index = bundle
         .verification_material
         .tlog_entries
@@ -743,8 +794,7 @@ fn verify_with_key(
     match run(verifier, subject, bundle, &policy)? {
         Ok(result) => {
             report.signed_at = result.integrated_time().map(|t| t.to_string());
-            if let (Some(expires), Some(at)) = (&key.expires, result.integrated_time())
-                && let Ok(expires) = expires.parse::<jiff::Timestamp>()
+            if let (Some(expires), Some(at)) = (key.expires, result.integrated_time())
                 && at > expires
             {
                 report.failure = Some(format!(
