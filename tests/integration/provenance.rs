@@ -473,12 +473,24 @@ fn verify_and_show_from_the_command_line() {
 
     let digest = "sha512:7bea9f6e7ff37f5fab0b36bf061200fff03099fd2fd696b91d04bc5e4f225eb9fd6e0cadcad54ba980f43fb352a99e8810b4e0abeb5c0ef2cf9108cd1f258b36";
     assert_eq!(go("verify", digest, &policy).code, 0);
-    let package = ["--package-name", "sigstore", "--package-version", "1.0.0"];
+    let package = [
+        "--package-name",
+        "sigstore",
+        "--package-version",
+        "1.0.0",
+        "--source-uri",
+        "github.com/sigstore/sigstore-js",
+    ];
     assert_eq!(go("verify", &tarball, &package).code, 0);
     let regexp = go(
         "verify",
         &tarball,
-        &["--cert-identity-regexp", r"https://github\.com/sigstore/.*"],
+        &[
+            "--cert-identity-regexp",
+            r"https://github\.com/sigstore/.*",
+            "--cert-oidc-issuer",
+            "https://token.actions.githubusercontent.com",
+        ],
     );
     assert_eq!(regexp.code, 0, "{}", regexp.stdout);
 
@@ -488,7 +500,12 @@ fn verify_and_show_from_the_command_line() {
             "does not match --source-uri github.com/evil/sigstore-js",
         ),
         (
-            &["--source-ref", "refs/heads/*"][..],
+            &[
+                "--source-ref",
+                "refs/heads/*",
+                "--source-uri",
+                "github.com/sigstore/sigstore-js",
+            ][..],
             "source ref refs/tags/v1.0.0 does not match",
         ),
         (
@@ -496,21 +513,40 @@ fn verify_and_show_from_the_command_line() {
             "(the case differs)",
         ),
         (
-            &["--package-name", "@sigstore/cli"][..],
+            &[
+                "--package-name",
+                "@sigstore/cli",
+                "--source-uri",
+                "github.com/sigstore/sigstore-js",
+            ][..],
             "the statement is about the package sigstore, not --package-name @sigstore/cli",
         ),
         (
-            &["--package-name", "sigstore", "--package-version", "1.0.1"][..],
+            &[
+                "--package-name",
+                "sigstore",
+                "--package-version",
+                "1.0.1",
+                "--source-uri",
+                "github.com/sigstore/sigstore-js",
+            ][..],
             "the statement is about sigstore@1.0.0, not --package-version 1.0.1",
         ),
         (
-            &["--cert-oidc-issuer", "https://accounts.google.com"][..],
+            &[
+                "--cert-oidc-issuer",
+                "https://accounts.google.com",
+                "--source-uri",
+                "github.com/sigstore/sigstore-js",
+            ][..],
             "issuer mismatch",
         ),
         (
             &[
                 "--cert-identity",
                 "https://github.com/sigstore/sigstore-js/.github/workflows/x.yml@refs/tags/v1.0.0",
+                "--cert-oidc-issuer",
+                "https://token.actions.githubusercontent.com",
             ][..],
             "identity mismatch",
         ),
@@ -520,7 +556,11 @@ fn verify_and_show_from_the_command_line() {
         assert!(out.stdout.contains(needle), "{extra:?}: {}", out.stdout);
     }
     let other = s(npm.join("tuf-js-1.0.0.tgz"));
-    let wrong = go("verify", &other, &[]);
+    let wrong = go(
+        "verify",
+        &other,
+        &["--source-uri", "github.com/sigstore/sigstore-js"],
+    );
     assert_eq!(wrong.code, 1);
     assert!(
         wrong.stdout.contains("artifact mismatch"),
@@ -531,7 +571,15 @@ fn verify_and_show_from_the_command_line() {
     std::fs::write(dir.path().join("broken.json"), "{\"mediaType\": 3").expect("write");
     let out = run(
         dir.path(),
-        &["provenance", "verify", &tarball, "--bundle", "broken.json"],
+        &[
+            "provenance",
+            "verify",
+            &tarball,
+            "--bundle",
+            "broken.json",
+            "--source-uri",
+            "github.com/a/b",
+        ],
     );
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("broken.json"), "{}", out.stderr);
@@ -543,6 +591,8 @@ fn verify_and_show_from_the_command_line() {
             "sha256:zz",
             "--bundle",
             "broken.json",
+            "--source-uri",
+            "github.com/a/b",
         ],
     );
     assert_eq!(out.code, 2);
@@ -758,7 +808,15 @@ fn builder_id_is_read_from_the_certificate() {
         args.extend_from_slice(extra);
         run(dir.path(), &args)
     };
-    let forged = go("MODULE-wrong-signer.bazel", &["--builder-id", builder]);
+    let forged = go(
+        "MODULE-wrong-signer.bazel",
+        &[
+            "--builder-id",
+            builder,
+            "--source-uri",
+            "github.com/loosebazooka/aa-test",
+        ],
+    );
     assert_eq!(forged.code, 1, "{}{}", forged.stdout, forged.stderr);
     assert!(
         forged.stdout.contains("untrusted reusable workflow")
@@ -769,7 +827,12 @@ fn builder_id_is_read_from_the_certificate() {
         forged.stdout
     );
     for extra in [
-        &["--builder-id", builder][..],
+        &[
+            "--builder-id",
+            builder,
+            "--source-uri",
+            "github.com/aspect-build/rules_lint",
+        ][..],
         &[
             "--builder-id",
             &format!("{builder}@v0.0.1"),
@@ -789,6 +852,8 @@ fn builder_id_is_read_from_the_certificate() {
         &[
             "--builder-id",
             "https://github.com/bazel-contrib/.github/.github/workflows/release_ruleset.yaml",
+            "--source-uri",
+            "github.com/aspect-build/rules_lint",
         ],
     );
     assert_eq!(other.code, 1, "{}", other.stdout);
@@ -962,4 +1027,85 @@ fn log_proofs_are_fully_checked() {
         key["publicKey"]["validFor"]["end"] = serde_json::json!(20250129);
     }
     assert!(verify::npm_keys(&tuf.to_string()).is_err());
+}
+
+/// A signature proves only that someone signed: `verify` refuses to run without an identity
+/// policy (as cosign and `gh attestation verify` do) unless `--insecure-any-identity` is given,
+/// and then says what was not checked; `show` prints what the proof says, labelled the same way.
+#[test]
+fn no_identity_no_verified() {
+    let Some([tarball, bundle, keys, root]) = sigstore_fixture() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let go = |verb: &str, extra: &[&str]| {
+        let mut args = vec![
+            "provenance",
+            verb,
+            tarball.as_str(),
+            "--bundle",
+            bundle.as_str(),
+            "--npm-keys",
+            keys.as_str(),
+            "--trusted-root",
+            root.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let issuer = "https://token.actions.githubusercontent.com";
+    for extra in [
+        &[][..],
+        &[
+            "--builder-id",
+            "https://github.com/actions/runner/github-hosted",
+        ],
+        &["--workflow", ".github/workflows/publish.yml"],
+        &["--package-name", "sigstore"],
+        &[
+            "--cert-identity",
+            "https://github.com/sigstore/sigstore-js/.github/workflows/publish.yml@refs/tags/v1.0.0",
+        ],
+        &["--cert-oidc-issuer", issuer],
+    ] {
+        let out = go("verify", extra);
+        assert_eq!(out.code, 2, "{extra:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("needs an identity policy"),
+            "{extra:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("Verified"), "{}", out.stdout);
+    }
+    let any = go("verify", &["--insecure-any-identity"]);
+    assert_eq!(any.code, 0, "{}{}", any.stdout, any.stderr);
+    assert!(
+        any.stdout
+            .contains("Verified ✓ (signature only: no identity policy"),
+        "{}",
+        any.stdout
+    );
+    let json = go("verify", &["--insecure-any-identity", "--format", "json"]);
+    assert!(
+        json.stdout.contains("\"identity_checked\": false"),
+        "{}",
+        json.stdout
+    );
+    let shown = go("show", &[]);
+    assert_eq!(shown.code, 0, "{}{}", shown.stdout, shown.stderr);
+    assert!(shown.stdout.contains("signature only"), "{}", shown.stdout);
+    for extra in [
+        &["--source-uri", "github.com/sigstore/sigstore-js"][..],
+        &[
+            "--cert-identity",
+            "https://github.com/sigstore/sigstore-js/.github/workflows/publish.yml@refs/tags/v1.0.0",
+            "--cert-oidc-issuer",
+            issuer,
+        ],
+    ] {
+        let out = go("verify", extra);
+        assert_eq!(out.code, 0, "{extra:?}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("Verified ✓\n"), "{}", out.stdout);
+        assert!(!out.stdout.contains("signature only"), "{}", out.stdout);
+    }
 }

@@ -458,7 +458,9 @@ fn a_test_pki_signs_and_every_forgery_is_rejected() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("Verified ✓"), "{}", out.stdout);
     // Without --insecure-ignore-sct the missing SCT is a failure, named.
-    let strict = crate::common::run(dir.path(), &args[..7]);
+    let mut without_sct_flag = args[..7].to_vec();
+    without_sct_flag.extend(["--source-uri", "github.com/acme/weather-mcp"]);
+    let strict = crate::common::run(dir.path(), &without_sct_flag);
     assert_eq!(strict.code, 1, "{}", strict.stdout);
     assert!(
         strict.stdout.to_lowercase().contains("sct"),
