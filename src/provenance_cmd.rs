@@ -141,6 +141,7 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
         package_version: args.package_version.clone(),
         ignore_sct: args.insecure_ignore_sct,
     };
+    verify::check_policy(&policy).map_err(Error::Usage)?;
     let reports =
         verify::verify_all(&verifier, &subject, &text, &policy, &keys).map_err(Error::Usage)?;
     let mut out = std::io::stdout().lock();

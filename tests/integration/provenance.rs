@@ -1109,3 +1109,69 @@ fn no_identity_no_verified() {
         assert!(!out.stdout.contains("signature only"), "{}", out.stdout);
     }
 }
+
+/// `--cert-identity-regexp` cannot close the group its anchors wrap, and `--source-uri` takes
+/// only the github.com forms slsa-verifier accepts: both are usage errors, never a match.
+#[test]
+fn identity_regexps_and_source_uris_are_checked_before_use() {
+    let Some([tarball, bundle, keys, root]) = sigstore_fixture() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let go = |extra: &[&str]| {
+        let mut args = vec![
+            "provenance",
+            "verify",
+            tarball.as_str(),
+            "--bundle",
+            bundle.as_str(),
+            "--npm-keys",
+            keys.as_str(),
+            "--trusted-root",
+            root.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let issuer = "https://token.actions.githubusercontent.com";
+    let out = go(&[
+        "--cert-identity-regexp",
+        "a)|(.*",
+        "--cert-oidc-issuer",
+        issuer,
+    ]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("--cert-identity-regexp"),
+        "{}",
+        out.stderr
+    );
+    let out = go(&[
+        "--cert-identity-regexp",
+        "https://github.com/sigstore",
+        "--cert-oidc-issuer",
+        issuer,
+    ]);
+    assert_eq!(out.code, 1, "a prefix is not a full match: {}", out.stdout);
+    for uri in [
+        "evil://github.com/sigstore/sigstore-js",
+        "http://github.com/sigstore/sigstore-js",
+        "https://github.com.evil.com/sigstore/sigstore-js",
+    ] {
+        let out = go(&["--source-uri", uri]);
+        assert_eq!(out.code, 2, "{uri}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("expected github.com/OWNER/REPO"),
+            "{}",
+            out.stderr
+        );
+    }
+    for uri in [
+        "github.com/sigstore/sigstore-js",
+        "https://github.com/sigstore/sigstore-js",
+        "git+https://github.com/sigstore/sigstore-js",
+    ] {
+        let out = go(&["--source-uri", uri]);
+        assert_eq!(out.code, 0, "{uri}: {}{}", out.stdout, out.stderr);
+    }
+}

@@ -52,6 +52,59 @@ impl Policy {
     }
 }
 
+/// `--source-uri` in a form slsa-verifier accepts: `github.com/OWNER/REPO`, with an optional
+/// `https://` or `git+https://` scheme (host case-insensitive), returned as
+/// `github.com/OWNER/REPO`. Any other scheme or host is refused, not stripped.
+pub fn source_uri(uri: &str) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "--source-uri {uri}: expected github.com/OWNER/REPO (or https://github.com/OWNER/REPO, git+https://github.com/OWNER/REPO)"
+        )
+    };
+    let rest = uri
+        .strip_prefix("git+https://")
+        .or_else(|| uri.strip_prefix("https://"))
+        .unwrap_or(uri);
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let mut parts = rest.split('/');
+    let (Some(host), Some(owner), Some(repo), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let name = |s: &str| {
+        !s.is_empty()
+            && s != "."
+            && s != ".."
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    if !host.eq_ignore_ascii_case("github.com") || !name(owner) || !name(repo) {
+        return Err(bad());
+    }
+    Ok(format!("github.com/{owner}/{repo}"))
+}
+
+/// `--cert-identity-regexp`, matched against the whole identity (cosign's full-match
+/// semantics). The pattern is compiled on its own first, so that it cannot close the group it
+/// is wrapped in (`a)|(.*` would otherwise escape the anchors and match anything).
+pub fn identity_regexp(pattern: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(pattern)
+        .and_then(|_| regex::Regex::new(&format!("^(?:{pattern})$")))
+        .map_err(|e| format!("--cert-identity-regexp {pattern}: {e}"))
+}
+
+/// The policy's own values, checked before anything is verified.
+pub fn check_policy(policy: &Policy) -> Result<(), String> {
+    if let Some(uri) = &policy.source_uri {
+        source_uri(uri)?;
+    }
+    if let Some(pattern) = &policy.identity_regexp {
+        identity_regexp(pattern)?;
+    }
+    Ok(())
+}
+
 /// Why a key-signed statement fails an identity policy on its own.
 fn no_certificate(flags: &[&str]) -> String {
     format!(
@@ -811,17 +864,22 @@ fn verify_with_key(
 fn policy_failure(policy: &Policy, r: &Report) -> Option<String> {
     if let Some(pattern) = &policy.identity_regexp {
         let identity = r.identity.as_deref().unwrap_or("");
-        match regex::Regex::new(&format!("^(?:{pattern})$")) {
+        match identity_regexp(pattern) {
             Ok(re) if re.is_match(identity) => {}
             Ok(_) => {
                 return Some(format!(
                     "certificate identity {identity} does not match --cert-identity-regexp {pattern}"
                 ));
             }
-            Err(e) => return Some(format!("--cert-identity-regexp {pattern}: {e}")),
+            Err(e) => return Some(e),
         }
     }
-    if let Some(want) = &policy.source_uri {
+    if let Some(given) = &policy.source_uri {
+        let want = match source_uri(given) {
+            Ok(w) => w,
+            Err(e) => return Some(e),
+        };
+        let want = want.as_str();
         // The certificate carries the repository as GitHub spells it; like slsa-verifier and
         // cosign, the comparison is exact (only the host is case-insensitive).
         let have = r.repository.as_deref().map(strip_scheme).unwrap_or("");
@@ -890,6 +948,77 @@ mod tests {
         assert!(Subject::digest("md5:00").is_none());
         assert!(Subject::digest("sha256:0g").is_none());
         assert_eq!(strip_scheme("https://github.com/a/b/"), "github.com/a/b");
+    }
+
+    #[test]
+    fn identity_regexps_match_the_whole_identity_and_cannot_escape_the_anchors() {
+        let id = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1";
+        assert!(identity_regexp(r"https://github\.com/acme/.*").is_ok_and(|r| r.is_match(id)));
+        assert!(identity_regexp("a|https://github.com/acme/app/.*").is_ok_and(|r| r.is_match(id)));
+        // Full match: a prefix or a substring is not enough.
+        assert!(identity_regexp("https://github.com/acme").is_ok_and(|r| !r.is_match(id)));
+        assert!(identity_regexp("acme").is_ok_and(|r| !r.is_match(id)));
+        // A pattern that closes the wrapping group is not a pattern.
+        for escape in ["a)|(.*", ".*)|(", "x)(?:.*"] {
+            assert!(identity_regexp(escape).is_err(), "{escape}");
+            let policy = Policy {
+                identity_regexp: Some(escape.into()),
+                ..Policy::default()
+            };
+            assert!(check_policy(&policy).is_err(), "{escape}");
+            let report = Report {
+                identity: Some(
+                    "https://github.com/evil/x/.github/workflows/r.yml@refs/heads/main".into(),
+                ),
+                ..Report::default()
+            };
+            assert!(policy_failure(&policy, &report).is_some(), "{escape}");
+        }
+    }
+
+    #[test]
+    fn source_uris_in_the_forms_slsa_verifier_accepts() {
+        for ok in [
+            "github.com/acme/app",
+            "https://github.com/acme/app",
+            "git+https://github.com/acme/app",
+            "https://GitHub.com/acme/app/",
+            "github.com/acme-1/app_x.js",
+        ] {
+            assert_eq!(
+                source_uri(ok).as_deref(),
+                Ok(if ok.contains("app_x") {
+                    "github.com/acme-1/app_x.js"
+                } else {
+                    "github.com/acme/app"
+                }),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "evil://github.com/acme/app",
+            "http://github.com/acme/app",
+            "ssh://github.com/acme/app",
+            "https://evil.com/acme/app",
+            "github.com.evil.com/acme/app",
+            "github.com/acme",
+            "github.com/acme/app/extra",
+            "github.com/acme/..",
+            "acme/app",
+            "",
+        ] {
+            assert!(source_uri(bad).is_err(), "{bad}");
+        }
+        let policy = Policy {
+            source_uri: Some("evil://github.com/acme/app".into()),
+            ..Policy::default()
+        };
+        let report = Report {
+            repository: Some("https://github.com/acme/app".into()),
+            ..Report::default()
+        };
+        assert!(check_policy(&policy).is_err());
+        assert!(policy_failure(&policy, &report).is_some());
     }
 
     #[test]
