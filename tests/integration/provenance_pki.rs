@@ -124,6 +124,8 @@ struct Make {
     no_tlog: bool,
     tamper_signature: bool,
     tamper_payload: bool,
+    /// An inclusion proof and checkpoint beside the SET: the entry is leaf 0 of a 6-leaf tree.
+    inclusion_proof: bool,
     /// The statement's subjects (name, signed bytes) instead of the one artifact.
     subjects: Option<&'static [(&'static str, &'static [u8])]>,
 }
@@ -213,6 +215,36 @@ fn bundle(pki: &Pki, leaf: &(Vec<u8>, KeyPair), artifact: &[u8], make: Make) -> 
     }
     let tlog = if make.no_tlog {
         serde_json::json!([])
+    } else if make.inclusion_proof {
+        // RFC 6962: leaf = H(0x00 || body), node = H(0x01 || left || right).
+        let leaf = |data: &[u8]| sha256(&[&[0u8][..], data].concat());
+        let node = |l: &[u8], r: &[u8]| sha256(&[&[1u8][..], l, r].concat());
+        let leaves: Vec<Vec<u8>> = std::iter::once(leaf(body.as_bytes()))
+            .chain((1..6).map(|i| leaf(format!("entry {i}").as_bytes())))
+            .collect();
+        let n01 = node(&leaves[0], &leaves[1]);
+        let n23 = node(&leaves[2], &leaves[3]);
+        let n45 = node(&leaves[4], &leaves[5]);
+        let root = node(&node(&n01, &n23), &n45);
+        let note = format!("rekor.test - 1\n6\n{}\n", B64.encode(&root));
+        let mut signed_note = sha256(&spki)[..4].to_vec();
+        signed_note.extend(pki.log.sign(note.as_bytes()).expect("sign"));
+        let checkpoint = format!("{note}\n\u{2014} rekor.test {}\n", B64.encode(&signed_note));
+        serde_json::json!([{
+            "logIndex": "42",
+            "logId": {"keyId": B64.encode(sha256(&spki))},
+            "kindVersion": {"kind": kind, "version": "0.0.1"},
+            "integratedTime": time.to_string(),
+            "inclusionPromise": {"signedEntryTimestamp": B64.encode(&set)},
+            "inclusionProof": {
+                "logIndex": "0",
+                "rootHash": B64.encode(&root),
+                "treeSize": "6",
+                "hashes": [B64.encode(&leaves[1]), B64.encode(&n23), B64.encode(&n45)],
+                "checkpoint": {"envelope": checkpoint}
+            },
+            "canonicalizedBody": B64.encode(body.as_bytes())
+        }])
     } else {
         serde_json::json!([{
             "logIndex": "42",
@@ -542,4 +574,35 @@ fn the_package_policy_binds_to_the_subject_that_matched() {
     )
     .expect("readable");
     assert!(reports.iter().all(|r| !r.verified()), "{reports:?}");
+}
+
+/// An inclusion proof's `treeSize` is not signed; the checkpoint's is. A Merkle path for leaf 0
+/// of a 6-leaf tree also hashes to the same root for tree sizes 5, 7 and 8, so the proof must be
+/// for the checkpoint's tree size.
+#[test]
+fn inclusion_proofs_are_for_the_signed_tree_size() {
+    let pki = Pki::new();
+    let root = pki.trusted_root(&pki.log);
+    let leaf = pki.leaf(IDENTITY, ISSUER);
+    let artifact = b"weather-mcp 1.2.3 tarball bytes".to_vec();
+    let good = bundle(
+        &pki,
+        &leaf,
+        &artifact,
+        Make {
+            dsse: true,
+            inclusion_proof: true,
+            ..Make::default()
+        },
+    );
+    check(&root, &good, &artifact, IDENTITY, ISSUER).expect("the proof for the signed tree size");
+    let doc: serde_json::Value = serde_json::from_str(&good).expect("json");
+    for size in ["5", "7", "8"] {
+        let mut edited = doc.clone();
+        edited["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["treeSize"] =
+            serde_json::json!(size);
+        let e = check(&root, &edited.to_string(), &artifact, IDENTITY, ISSUER)
+            .expect_err("an edited treeSize");
+        assert!(e.contains("treeSize"), "{size}: {e}");
+    }
 }

@@ -36,7 +36,7 @@ pub struct Policy {
 impl Policy {
     /// The identity flags given (`--source-uri`, `--builder-id`, …). Each is a claim about a
     /// certificate (Fulcio) signer: a key-signed statement cannot satisfy any of them.
-    pub fn identity_flags(&self) -> Vec<&'static str> {
+    pub(crate) fn identity_flags(&self) -> Vec<&'static str> {
         [
             (self.identity.is_some(), "--cert-identity"),
             (self.identity_regexp.is_some(), "--cert-identity-regexp"),
