@@ -65,6 +65,10 @@ pub struct VerifyArgs {
     /// certificate transparency log; as cosign's flag of the same name)
     #[arg(long)]
     pub insecure_ignore_sct: bool,
+    /// Verify without an identity policy: proves only that someone signed, whoever it was (as
+    /// cosign's --certificate-identity-regexp '.*'); the output says so
+    #[arg(long)]
+    pub insecure_any_identity: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -100,6 +104,19 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
             Subject::File(path)
         }
     };
+    // A signature proves only that someone signed: `verify` needs to know who (as cosign and
+    // `gh attestation verify` do). `show` prints what the proof says, labelled unchecked.
+    let identity_checked = args.source_uri.is_some()
+        || ((args.cert_identity.is_some() || args.cert_identity_regexp.is_some())
+            && args.cert_oidc_issuer.is_some());
+    if !show && !identity_checked && !args.insecure_any_identity {
+        return Err(Error::Usage(
+            "provenance verify needs an identity policy: --source-uri github.com/ORG/REPO, or \
+             --cert-identity (or --cert-identity-regexp) with --cert-oidc-issuer; \
+             --insecure-any-identity accepts any signer"
+                .into(),
+        ));
+    }
     let text = read(&args.bundle)?;
     // Malformed input is exit 2 before anything is verified.
     verify::bundles(&text).map_err(|m| bad(&args.bundle, m))?;
@@ -124,6 +141,7 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
         package_version: args.package_version.clone(),
         ignore_sct: args.insecure_ignore_sct,
     };
+    verify::check_policy(&policy).map_err(Error::Usage)?;
     let reports =
         verify::verify_all(&verifier, &subject, &text, &policy, &keys).map_err(Error::Usage)?;
     let mut out = std::io::stdout().lock();
@@ -132,6 +150,7 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
         ReportFormat::Json => {
             let text = serde_json::to_string_pretty(&serde_json::json!({
                 "artifact": args.artifact,
+                "identity_checked": identity_checked,
                 "verified": reports.iter().all(|r| r.verified() || r.skipped)
                     && reports.iter().any(Report::verified),
                 "bundles": reports,
@@ -141,7 +160,7 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
         }
         ReportFormat::Text => {
             for r in &reports {
-                write!(out, "{}", render(r, show)).map_err(io)?;
+                write!(out, "{}", render(r, show, identity_checked)).map_err(io)?;
             }
         }
     }
@@ -154,9 +173,13 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
     })
 }
 
-fn render(r: &Report, show: bool) -> String {
+fn render(r: &Report, show: bool, identity_checked: bool) -> String {
     let mut s = String::new();
-    let status = if r.verified() {
+    let status = if r.verified() && !identity_checked {
+        "Verified ✓ (signature only: no identity policy, so anyone could have signed; \
+         pass --source-uri or --cert-identity with --cert-oidc-issuer)"
+            .to_string()
+    } else if r.verified() {
         "Verified ✓".to_string()
     } else if r.skipped {
         format!("Not verified: {}", r.failure.as_deref().unwrap_or(""))

@@ -473,12 +473,24 @@ fn verify_and_show_from_the_command_line() {
 
     let digest = "sha512:7bea9f6e7ff37f5fab0b36bf061200fff03099fd2fd696b91d04bc5e4f225eb9fd6e0cadcad54ba980f43fb352a99e8810b4e0abeb5c0ef2cf9108cd1f258b36";
     assert_eq!(go("verify", digest, &policy).code, 0);
-    let package = ["--package-name", "sigstore", "--package-version", "1.0.0"];
+    let package = [
+        "--package-name",
+        "sigstore",
+        "--package-version",
+        "1.0.0",
+        "--source-uri",
+        "github.com/sigstore/sigstore-js",
+    ];
     assert_eq!(go("verify", &tarball, &package).code, 0);
     let regexp = go(
         "verify",
         &tarball,
-        &["--cert-identity-regexp", r"https://github\.com/sigstore/.*"],
+        &[
+            "--cert-identity-regexp",
+            r"https://github\.com/sigstore/.*",
+            "--cert-oidc-issuer",
+            "https://token.actions.githubusercontent.com",
+        ],
     );
     assert_eq!(regexp.code, 0, "{}", regexp.stdout);
 
@@ -488,7 +500,12 @@ fn verify_and_show_from_the_command_line() {
             "does not match --source-uri github.com/evil/sigstore-js",
         ),
         (
-            &["--source-ref", "refs/heads/*"][..],
+            &[
+                "--source-ref",
+                "refs/heads/*",
+                "--source-uri",
+                "github.com/sigstore/sigstore-js",
+            ][..],
             "source ref refs/tags/v1.0.0 does not match",
         ),
         (
@@ -496,21 +513,40 @@ fn verify_and_show_from_the_command_line() {
             "(the case differs)",
         ),
         (
-            &["--package-name", "@sigstore/cli"][..],
+            &[
+                "--package-name",
+                "@sigstore/cli",
+                "--source-uri",
+                "github.com/sigstore/sigstore-js",
+            ][..],
             "the statement is about the package sigstore, not --package-name @sigstore/cli",
         ),
         (
-            &["--package-name", "sigstore", "--package-version", "1.0.1"][..],
+            &[
+                "--package-name",
+                "sigstore",
+                "--package-version",
+                "1.0.1",
+                "--source-uri",
+                "github.com/sigstore/sigstore-js",
+            ][..],
             "the statement is about sigstore@1.0.0, not --package-version 1.0.1",
         ),
         (
-            &["--cert-oidc-issuer", "https://accounts.google.com"][..],
+            &[
+                "--cert-oidc-issuer",
+                "https://accounts.google.com",
+                "--source-uri",
+                "github.com/sigstore/sigstore-js",
+            ][..],
             "issuer mismatch",
         ),
         (
             &[
                 "--cert-identity",
                 "https://github.com/sigstore/sigstore-js/.github/workflows/x.yml@refs/tags/v1.0.0",
+                "--cert-oidc-issuer",
+                "https://token.actions.githubusercontent.com",
             ][..],
             "identity mismatch",
         ),
@@ -520,7 +556,11 @@ fn verify_and_show_from_the_command_line() {
         assert!(out.stdout.contains(needle), "{extra:?}: {}", out.stdout);
     }
     let other = s(npm.join("tuf-js-1.0.0.tgz"));
-    let wrong = go("verify", &other, &[]);
+    let wrong = go(
+        "verify",
+        &other,
+        &["--source-uri", "github.com/sigstore/sigstore-js"],
+    );
     assert_eq!(wrong.code, 1);
     assert!(
         wrong.stdout.contains("artifact mismatch"),
@@ -531,7 +571,15 @@ fn verify_and_show_from_the_command_line() {
     std::fs::write(dir.path().join("broken.json"), "{\"mediaType\": 3").expect("write");
     let out = run(
         dir.path(),
-        &["provenance", "verify", &tarball, "--bundle", "broken.json"],
+        &[
+            "provenance",
+            "verify",
+            &tarball,
+            "--bundle",
+            "broken.json",
+            "--source-uri",
+            "github.com/a/b",
+        ],
     );
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("broken.json"), "{}", out.stderr);
@@ -543,6 +591,8 @@ fn verify_and_show_from_the_command_line() {
             "sha256:zz",
             "--bundle",
             "broken.json",
+            "--source-uri",
+            "github.com/a/b",
         ],
     );
     assert_eq!(out.code, 2);
@@ -603,4 +653,525 @@ fn provenance_files_next_to_artifacts_are_verified() {
         found[1].contains("does not verify `sigstore-1.0.0.tgz`: artifact mismatch"),
         "{found:?}"
     );
+}
+
+/// The npm audit fixture for sigstore@1.0.0: its tarball, attestations, the registry keys and
+/// the production trusted root; `None` without ../shared/vectors.
+fn sigstore_fixture() -> Option<[String; 4]> {
+    let vectors = crate::common::shared_vectors();
+    let npm = vectors.join("npm-provenance/npm-cli-audit-fixtures");
+    if !npm.is_dir() {
+        return None;
+    }
+    let s = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    Some([
+        s(npm.join("sigstore-1.0.0.tgz")),
+        s(npm.join("sigstore-1.0.0.attestations.json")),
+        s(vectors.join("npm-registry-keys/npm-v1-keys.json")),
+        s(vectors.join("sigstore-trust/production/trusted_root.json")),
+    ])
+}
+
+/// An identity flag is a claim about a Fulcio certificate: npm's publish attestation (signed
+/// by the registry key) kept alone, without the SLSA provenance, satisfies none of them.
+#[test]
+fn identity_flags_need_a_certificate_signed_statement() {
+    let Some([tarball, bundle, keys, root]) = sigstore_fixture() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).expect("read")).expect("json");
+    let publish = doc["attestations"][1].clone();
+    doc["attestations"] = serde_json::json!([publish]);
+    std::fs::write(dir.path().join("publish-only.json"), doc.to_string()).expect("write");
+    let go = |extra: &[&str]| {
+        let mut args = vec![
+            "provenance",
+            "verify",
+            tarball.as_str(),
+            "--bundle",
+            "publish-only.json",
+            "--npm-keys",
+            keys.as_str(),
+            "--trusted-root",
+            root.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let out = go(&["--source-uri", "github.com/evil/repo"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("no certificate-signed provenance to check --source-uri against"),
+        "{}",
+        out.stdout
+    );
+    let all = go(&[
+        "--source-uri",
+        "github.com/evil/repo",
+        "--cert-identity",
+        "https://github.com/evil/repo/.github/workflows/x.yml@refs/tags/v1",
+        "--cert-oidc-issuer",
+        "https://token.actions.githubusercontent.com",
+        "--builder-id",
+        "https://github.com/actions/runner/github-hosted",
+        "--workflow",
+        ".github/workflows/x.yml",
+        "--source-ref",
+        "refs/tags/v1",
+    ]);
+    assert_eq!(all.code, 1, "{}{}", all.stdout, all.stderr);
+    assert!(
+        all.stdout
+            .contains("no certificate-signed provenance to check"),
+        "{}",
+        all.stdout
+    );
+    // Each flag on its own, through the library: never satisfied by the key alone.
+    use provenance::verify::{self, Policy, Subject};
+    let root = verify::trusted_root(Some(std::path::Path::new(&root))).expect("root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let keys = verify::npm_keys(&std::fs::read_to_string(&keys).expect("keys")).expect("keys");
+    let text = doc.to_string();
+    let some = |s: &str| Some(s.to_string());
+    for policy in [
+        Policy {
+            identity: some("x"),
+            ..Policy::default()
+        },
+        Policy {
+            identity_regexp: some(".*"),
+            ..Policy::default()
+        },
+        Policy {
+            issuer: some("https://token.actions.githubusercontent.com"),
+            ..Policy::default()
+        },
+        Policy {
+            source_ref: some("*"),
+            ..Policy::default()
+        },
+        Policy {
+            builder_id: some("https://github.com/actions/runner/github-hosted"),
+            ..Policy::default()
+        },
+        Policy {
+            workflow: some(".github/workflows/publish.yml"),
+            ..Policy::default()
+        },
+    ] {
+        let reports = verify::verify_all(
+            &verifier,
+            &Subject::File(std::path::Path::new(&tarball)),
+            &text,
+            &policy,
+            &keys,
+        )
+        .expect("readable");
+        assert!(
+            reports.iter().all(|r| !r.verified()),
+            "{policy:?}: {reports:?}"
+        );
+    }
+    // Without an identity flag the publish attestation still verifies on its own.
+    let reports = verify::verify_all(
+        &verifier,
+        &Subject::File(std::path::Path::new(&tarball)),
+        &text,
+        &Policy::default(),
+        &keys,
+    )
+    .expect("readable");
+    assert!(reports.iter().all(verify::Report::verified), "{reports:?}");
+}
+
+/// `--builder-id` names the workflow that signed (the certificate's build signer), not the
+/// `builder.id` the statement claims: slsa-verifier's `MODULE-wrong-signer` case claims
+/// bazel-contrib's publish-to-bcr builder but was signed by another repository's workflow.
+#[test]
+fn builder_id_is_read_from_the_certificate() {
+    let bcr = crate::common::shared_vectors().join("slsa-verifier/cli/slsa-verifier/testdata/bcr");
+    if !bcr.is_dir() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let builder = "https://github.com/bazel-contrib/publish-to-bcr/.github/workflows/publish.yaml";
+    let go = |name: &str, extra: &[&str]| {
+        let artifact = bcr.join(name).to_string_lossy().into_owned();
+        let bundle = bcr
+            .join(format!("{name}.intoto.jsonl"))
+            .to_string_lossy()
+            .into_owned();
+        let mut args = vec!["provenance", "verify", &artifact, "--bundle", &bundle];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let forged = go(
+        "MODULE-wrong-signer.bazel",
+        &[
+            "--builder-id",
+            builder,
+            "--source-uri",
+            "github.com/loosebazooka/aa-test",
+        ],
+    );
+    assert_eq!(forged.code, 1, "{}{}", forged.stdout, forged.stderr);
+    assert!(
+        forged.stdout.contains("untrusted reusable workflow")
+            && forged
+                .stdout
+                .contains("loosebazooka/aa-test/.github/workflows/malicious_attestation.yaml"),
+        "{}",
+        forged.stdout
+    );
+    for extra in [
+        &[
+            "--builder-id",
+            builder,
+            "--source-uri",
+            "github.com/aspect-build/rules_lint",
+        ][..],
+        &[
+            "--builder-id",
+            &format!("{builder}@v0.0.1"),
+            "--source-uri",
+            "github.com/aspect-build/rules_lint",
+        ],
+    ] {
+        let genuine = go("MODULE.bazel", extra);
+        assert_eq!(
+            genuine.code, 0,
+            "{extra:?}: {}{}",
+            genuine.stdout, genuine.stderr
+        );
+    }
+    let other = go(
+        "MODULE.bazel",
+        &[
+            "--builder-id",
+            "https://github.com/bazel-contrib/.github/.github/workflows/release_ruleset.yaml",
+            "--source-uri",
+            "github.com/aspect-build/rules_lint",
+        ],
+    );
+    assert_eq!(other.code, 1, "{}", other.stdout);
+    assert!(
+        other.stdout.contains("untrusted reusable workflow"),
+        "{}",
+        other.stdout
+    );
+}
+
+/// The `predicateType` beside each bundle of an npm attestations response is unsigned: the
+/// label shows the signed statement's, and a different outer one is rejected (slsa-verifier's
+/// `npm-att-mismatch-*-predicatetype` cases).
+#[test]
+fn unsigned_predicate_types_are_never_shown_as_verified() {
+    use provenance::verify::{self, Policy, Subject};
+    let vectors = crate::common::shared_vectors();
+    let testdata = vectors.join("slsa-verifier/verifiers/internal/gha/testdata");
+    if !testdata.is_dir() {
+        return;
+    }
+    let root = verify::trusted_root(None).expect("embedded root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let keys = verify::npm_keys(
+        &std::fs::read_to_string(
+            vectors.join("npm-registry-keys/registry.npmjs.org-keys.tuf-target.json"),
+        )
+        .expect("keys"),
+    )
+    .expect("keys");
+    // The tarball is not shipped; its digest is given.
+    let subject = Subject::digest("sha512:29d19f26233f4441328412b34fd73ed104ecfef62f14097890cccf7455b521b65c5acff851849faa85c85395aa22d401436f01f3afb61b19c780e906c88c7f20").expect("digest");
+    let reports = |file: &str| {
+        let text = std::fs::read_to_string(testdata.join(file)).expect("vector");
+        verify::verify_all(&verifier, &subject, &text, &Policy::default(), &keys).expect("readable")
+    };
+    let base = reports("npm-attestations.intoto.sigstore");
+    assert!(base.iter().all(verify::Report::verified), "{base:?}");
+    for (file, tampered, index) in [
+        (
+            "npm-att-mismatch-prov-predicatetype.intoto.sigstore",
+            "https://slsa.dev/provenanc/v0.2",
+            0,
+        ),
+        (
+            "npm-att-mismatch-pub-predicatetype.intoto.sigstore",
+            "https://github.com/npm/attestation/tree/main/specs/publis/v0.1",
+            1,
+        ),
+    ] {
+        let got = reports(file);
+        assert_eq!(got[index].label, base[index].label, "{file}");
+        assert!(
+            got.iter().all(|r| !r.label.contains(tampered)),
+            "{file}: {got:?}"
+        );
+        let failure = got[index].failure.as_deref().unwrap_or("");
+        assert!(
+            failure.contains(&format!(
+                "predicateType {tampered} is not the signed statement's"
+            )),
+            "{file}: {got:?}"
+        );
+    }
+}
+
+/// The parts of a log proof that are not signed are checked against the parts that are: an
+/// inclusion proof's `treeSize` must be the signed checkpoint's; a bundle must name its media
+/// type; an npm keys file whose `expires` cannot be read is refused, not read as "never".
+#[test]
+fn log_proofs_are_fully_checked() {
+    use provenance::verify::{self, Policy, Subject};
+    let vectors = crate::common::shared_vectors();
+    let conformance = vectors.join("sigstore-conformance");
+    let Ok(text) = std::fs::read_to_string(
+        conformance.join("bundle-verify/happy-path-v0.3/bundle.sigstore.json"),
+    ) else {
+        return;
+    };
+    let root = verify::trusted_root(None).expect("embedded root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let artifact = conformance.join("bundle-verify/a.txt");
+    let policy = Policy {
+        identity: Some("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main".into()),
+        issuer: Some("https://token.actions.githubusercontent.com".into()),
+        ..Policy::default()
+    };
+    let verified = |text: &str| {
+        verify::verify_all(&verifier, &Subject::File(&artifact), text, &policy, &[])
+            .is_ok_and(|r| !r.is_empty() && r.iter().all(verify::Report::verified))
+    };
+    assert!(verified(&text));
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    // A proof for a leaf inside the tree (not its last): gundam-visor's npm attestations.
+    let npm = vectors.join("slsa-verifier/cli/slsa-verifier/testdata/npm/gha");
+    let tarball = npm.join("gundam-visor-cli-v1-tag.tgz");
+    let attestations: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(npm.join("gundam-visor-cli-v1-tag.tgz.json")).expect("vector"),
+    )
+    .expect("json");
+    let keys = verify::npm_keys(
+        &std::fs::read_to_string(
+            vectors.join("npm-registry-keys/registry.npmjs.org-keys.tuf-target.json"),
+        )
+        .expect("keys"),
+    )
+    .expect("keys");
+    let npm_verified = |doc: &serde_json::Value| {
+        verify::verify_all(
+            &verifier,
+            &Subject::File(&tarball),
+            &doc.to_string(),
+            &Policy::default(),
+            &keys,
+        )
+        .is_ok_and(|r| !r.is_empty() && r.iter().all(verify::Report::verified))
+    };
+    assert!(npm_verified(&attestations));
+    let mut accepted = Vec::new();
+    let proof = "/verificationMaterial/tlogEntries/0/inclusionProof/treeSize";
+    for (j, a) in attestations["attestations"]
+        .as_array()
+        .expect("attestations")
+        .iter()
+        .enumerate()
+    {
+        let Some(size) = a["bundle"]
+            .pointer(proof)
+            .and_then(|s| s.as_str())
+            .and_then(|s| s.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        for delta in (-1..=37).filter(|d| *d != 0) {
+            let mut edited = attestations.clone();
+            if let Some(v) = edited["attestations"][j]["bundle"].pointer_mut(proof) {
+                *v = serde_json::json!((size + delta).to_string());
+            }
+            if npm_verified(&edited) {
+                accepted.push((j, delta));
+            }
+        }
+    }
+    assert!(
+        accepted.is_empty(),
+        "treeSize edited by (attestation, delta) {accepted:?} verified"
+    );
+
+    let mut untyped = doc.clone();
+    untyped.as_object_mut().expect("object").remove("mediaType");
+    assert!(!verified(&untyped.to_string()));
+    let e = verify::bundles(&untyped.to_string())
+        .err()
+        .unwrap_or_default();
+    assert!(e.contains("no mediaType"), "{e}");
+
+    let keys_text =
+        std::fs::read_to_string(vectors.join("npm-registry-keys/npm-v1-keys.json")).expect("keys");
+    let mut keys: serde_json::Value = serde_json::from_str(&keys_text).expect("json");
+    assert!(verify::npm_keys(&keys_text).is_ok());
+    keys["keys"][0]["expires"] = serde_json::json!("29 January 2025");
+    let e = verify::npm_keys(&keys.to_string()).expect_err("unreadable expiry");
+    assert!(e.contains("not an RFC 3339 time"), "{e}");
+    let tuf_text = std::fs::read_to_string(
+        vectors.join("npm-registry-keys/registry.npmjs.org-keys.tuf-target.json"),
+    )
+    .expect("keys");
+    let mut tuf: serde_json::Value = serde_json::from_str(&tuf_text).expect("json");
+    assert!(verify::npm_keys(&tuf_text).is_ok());
+    for key in tuf["keys"].as_array_mut().expect("keys") {
+        key["publicKey"]["validFor"]["end"] = serde_json::json!(20250129);
+    }
+    assert!(verify::npm_keys(&tuf.to_string()).is_err());
+}
+
+/// A signature proves only that someone signed: `verify` refuses to run without an identity
+/// policy (as cosign and `gh attestation verify` do) unless `--insecure-any-identity` is given,
+/// and then says what was not checked; `show` prints what the proof says, labelled the same way.
+#[test]
+fn no_identity_no_verified() {
+    let Some([tarball, bundle, keys, root]) = sigstore_fixture() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let go = |verb: &str, extra: &[&str]| {
+        let mut args = vec![
+            "provenance",
+            verb,
+            tarball.as_str(),
+            "--bundle",
+            bundle.as_str(),
+            "--npm-keys",
+            keys.as_str(),
+            "--trusted-root",
+            root.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let issuer = "https://token.actions.githubusercontent.com";
+    for extra in [
+        &[][..],
+        &[
+            "--builder-id",
+            "https://github.com/actions/runner/github-hosted",
+        ],
+        &["--workflow", ".github/workflows/publish.yml"],
+        &["--package-name", "sigstore"],
+        &[
+            "--cert-identity",
+            "https://github.com/sigstore/sigstore-js/.github/workflows/publish.yml@refs/tags/v1.0.0",
+        ],
+        &["--cert-oidc-issuer", issuer],
+    ] {
+        let out = go("verify", extra);
+        assert_eq!(out.code, 2, "{extra:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("needs an identity policy"),
+            "{extra:?}: {}",
+            out.stderr
+        );
+        assert!(!out.stdout.contains("Verified"), "{}", out.stdout);
+    }
+    let any = go("verify", &["--insecure-any-identity"]);
+    assert_eq!(any.code, 0, "{}{}", any.stdout, any.stderr);
+    assert!(
+        any.stdout
+            .contains("Verified ✓ (signature only: no identity policy"),
+        "{}",
+        any.stdout
+    );
+    let json = go("verify", &["--insecure-any-identity", "--format", "json"]);
+    assert!(
+        json.stdout.contains("\"identity_checked\": false"),
+        "{}",
+        json.stdout
+    );
+    let shown = go("show", &[]);
+    assert_eq!(shown.code, 0, "{}{}", shown.stdout, shown.stderr);
+    assert!(shown.stdout.contains("signature only"), "{}", shown.stdout);
+    for extra in [
+        &["--source-uri", "github.com/sigstore/sigstore-js"][..],
+        &[
+            "--cert-identity",
+            "https://github.com/sigstore/sigstore-js/.github/workflows/publish.yml@refs/tags/v1.0.0",
+            "--cert-oidc-issuer",
+            issuer,
+        ],
+    ] {
+        let out = go("verify", extra);
+        assert_eq!(out.code, 0, "{extra:?}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("Verified ✓\n"), "{}", out.stdout);
+        assert!(!out.stdout.contains("signature only"), "{}", out.stdout);
+    }
+}
+
+/// `--cert-identity-regexp` cannot close the group its anchors wrap, and `--source-uri` takes
+/// only the github.com forms slsa-verifier accepts: both are usage errors, never a match.
+#[test]
+fn identity_regexps_and_source_uris_are_checked_before_use() {
+    let Some([tarball, bundle, keys, root]) = sigstore_fixture() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let go = |extra: &[&str]| {
+        let mut args = vec![
+            "provenance",
+            "verify",
+            tarball.as_str(),
+            "--bundle",
+            bundle.as_str(),
+            "--npm-keys",
+            keys.as_str(),
+            "--trusted-root",
+            root.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    let issuer = "https://token.actions.githubusercontent.com";
+    let out = go(&[
+        "--cert-identity-regexp",
+        "a)|(.*",
+        "--cert-oidc-issuer",
+        issuer,
+    ]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("--cert-identity-regexp"),
+        "{}",
+        out.stderr
+    );
+    let out = go(&[
+        "--cert-identity-regexp",
+        "https://github.com/sigstore",
+        "--cert-oidc-issuer",
+        issuer,
+    ]);
+    assert_eq!(out.code, 1, "a prefix is not a full match: {}", out.stdout);
+    for uri in [
+        "evil://github.com/sigstore/sigstore-js",
+        "http://github.com/sigstore/sigstore-js",
+        "https://github.com.evil.com/sigstore/sigstore-js",
+    ] {
+        let out = go(&["--source-uri", uri]);
+        assert_eq!(out.code, 2, "{uri}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("expected github.com/OWNER/REPO"),
+            "{}",
+            out.stderr
+        );
+    }
+    for uri in [
+        "github.com/sigstore/sigstore-js",
+        "https://github.com/sigstore/sigstore-js",
+        "git+https://github.com/sigstore/sigstore-js",
+    ] {
+        let out = go(&["--source-uri", uri]);
+        assert_eq!(out.code, 0, "{uri}: {}{}", out.stdout, out.stderr);
+    }
 }

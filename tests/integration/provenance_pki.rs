@@ -124,6 +124,10 @@ struct Make {
     no_tlog: bool,
     tamper_signature: bool,
     tamper_payload: bool,
+    /// An inclusion proof and checkpoint beside the SET: the entry is leaf 0 of a 6-leaf tree.
+    inclusion_proof: bool,
+    /// The statement's subjects (name, signed bytes) instead of the one artifact.
+    subjects: Option<&'static [(&'static str, &'static [u8])]>,
 }
 
 fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
@@ -144,9 +148,18 @@ fn bundle(pki: &Pki, leaf: &(Vec<u8>, KeyPair), artifact: &[u8], make: Make) -> 
         B64.encode(cert)
     );
     let payload_type = "application/vnd.in-toto+json";
+    let subjects = match make.subjects {
+        Some(list) => list
+            .iter()
+            .map(|(name, bytes)| serde_json::json!({"name": name, "digest": {"sha256": hex(&sha256(bytes))}}))
+            .collect(),
+        None => vec![
+            serde_json::json!({"name": "weather-mcp-1.2.3.tgz", "digest": {"sha256": hex(&sha256(artifact))}}),
+        ],
+    };
     let statement = serde_json::json!({
         "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "weather-mcp-1.2.3.tgz", "digest": {"sha256": hex(&sha256(artifact))}}],
+        "subject": subjects,
         "predicateType": "https://slsa.dev/provenance/v1",
         "predicate": {"runDetails": {"builder": {"id": "https://github.com/actions/runner/github-hosted"}}}
     })
@@ -202,6 +215,36 @@ fn bundle(pki: &Pki, leaf: &(Vec<u8>, KeyPair), artifact: &[u8], make: Make) -> 
     }
     let tlog = if make.no_tlog {
         serde_json::json!([])
+    } else if make.inclusion_proof {
+        // RFC 6962: leaf = H(0x00 || body), node = H(0x01 || left || right).
+        let leaf = |data: &[u8]| sha256(&[&[0u8][..], data].concat());
+        let node = |l: &[u8], r: &[u8]| sha256(&[&[1u8][..], l, r].concat());
+        let leaves: Vec<Vec<u8>> = std::iter::once(leaf(body.as_bytes()))
+            .chain((1..6).map(|i| leaf(format!("entry {i}").as_bytes())))
+            .collect();
+        let n01 = node(&leaves[0], &leaves[1]);
+        let n23 = node(&leaves[2], &leaves[3]);
+        let n45 = node(&leaves[4], &leaves[5]);
+        let root = node(&node(&n01, &n23), &n45);
+        let note = format!("rekor.test - 1\n6\n{}\n", B64.encode(&root));
+        let mut signed_note = sha256(&spki)[..4].to_vec();
+        signed_note.extend(pki.log.sign(note.as_bytes()).expect("sign"));
+        let checkpoint = format!("{note}\n\u{2014} rekor.test {}\n", B64.encode(&signed_note));
+        serde_json::json!([{
+            "logIndex": "42",
+            "logId": {"keyId": B64.encode(sha256(&spki))},
+            "kindVersion": {"kind": kind, "version": "0.0.1"},
+            "integratedTime": time.to_string(),
+            "inclusionPromise": {"signedEntryTimestamp": B64.encode(&set)},
+            "inclusionProof": {
+                "logIndex": "0",
+                "rootHash": B64.encode(&root),
+                "treeSize": "6",
+                "hashes": [B64.encode(&leaves[1]), B64.encode(&n23), B64.encode(&n45)],
+                "checkpoint": {"envelope": checkpoint}
+            },
+            "canonicalizedBody": B64.encode(body.as_bytes())
+        }])
     } else {
         serde_json::json!([{
             "logIndex": "42",
@@ -447,11 +490,119 @@ fn a_test_pki_signs_and_every_forgery_is_rejected() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("Verified ✓"), "{}", out.stdout);
     // Without --insecure-ignore-sct the missing SCT is a failure, named.
-    let strict = crate::common::run(dir.path(), &args[..7]);
+    let mut without_sct_flag = args[..7].to_vec();
+    without_sct_flag.extend(["--source-uri", "github.com/acme/weather-mcp"]);
+    let strict = crate::common::run(dir.path(), &without_sct_flag);
     assert_eq!(strict.code, 1, "{}", strict.stdout);
     assert!(
         strict.stdout.to_lowercase().contains("sct"),
         "{}",
         strict.stdout
     );
+}
+
+/// `--package-name` / `--package-version` bind to the subject whose digest is the artifact's:
+/// a statement signing `good.tgz` as `pkg:npm/good@1.0.0` and `evil.tgz` as
+/// `pkg:npm/evil@2.0.0` does not make `evil.tgz` good@1.0.0, nor name and version come from two
+/// subjects.
+#[test]
+fn the_package_policy_binds_to_the_subject_that_matched() {
+    const GOOD: &[u8] = b"good 1.0.0 tarball";
+    const EVIL: &[u8] = b"evil 2.0.0 tarball";
+    const SUBJECTS: &[(&str, &[u8])] =
+        &[("pkg:npm/good@1.0.0", GOOD), ("pkg:npm/evil@2.0.0", EVIL)];
+    let pki = Pki::new();
+    let root = pki.trusted_root(&pki.log);
+    let leaf = pki.leaf(IDENTITY, ISSUER);
+    let signed = bundle(
+        &pki,
+        &leaf,
+        GOOD,
+        Make {
+            dsse: true,
+            subjects: Some(SUBJECTS),
+            ..Make::default()
+        },
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let root_path = dir.path().join("trusted_root.json");
+    std::fs::write(&root_path, &root).expect("write");
+    let root = verify::trusted_root(Some(&root_path)).expect("root");
+    let verifier = verify::verifier(&root).expect("verifier");
+    let check = |artifact: &[u8], name: &str, version: &str| -> Option<String> {
+        let policy = Policy {
+            identity: Some(IDENTITY.to_string()),
+            issuer: Some(ISSUER.to_string()),
+            package_name: Some(name.to_string()),
+            package_version: Some(version.to_string()),
+            ignore_sct: true,
+            ..Policy::default()
+        };
+        let reports = verify::verify_all(
+            &verifier,
+            &Subject::Bytes(artifact.to_vec()),
+            &signed,
+            &policy,
+            &[],
+        )
+        .expect("readable");
+        reports.into_iter().find_map(|r| r.failure)
+    };
+    assert_eq!(check(GOOD, "good", "1.0.0"), None);
+    assert_eq!(check(EVIL, "evil", "2.0.0"), None);
+    let e = check(EVIL, "good", "1.0.0").expect("evil.tgz as good@1.0.0");
+    assert!(e.contains("not --package-name good"), "{e}");
+    let e = check(EVIL, "evil", "1.0.0").expect("evil.tgz as evil@1.0.0");
+    assert!(e.contains("not --package-version 1.0.0"), "{e}");
+    let e = check(GOOD, "good", "2.0.0").expect("name and version from two subjects");
+    assert!(e.contains("not --package-version 2.0.0"), "{e}");
+    // The digest form of the artifact binds the same way.
+    let digest = format!("sha256:{}", hex(&sha256(EVIL)));
+    let policy = Policy {
+        identity: Some(IDENTITY.to_string()),
+        issuer: Some(ISSUER.to_string()),
+        package_name: Some("good".to_string()),
+        ignore_sct: true,
+        ..Policy::default()
+    };
+    let reports = verify::verify_all(
+        &verifier,
+        &Subject::digest(&digest).expect("digest"),
+        &signed,
+        &policy,
+        &[],
+    )
+    .expect("readable");
+    assert!(reports.iter().all(|r| !r.verified()), "{reports:?}");
+}
+
+/// An inclusion proof's `treeSize` is not signed; the checkpoint's is. A Merkle path for leaf 0
+/// of a 6-leaf tree also hashes to the same root for tree sizes 5, 7 and 8, so the proof must be
+/// for the checkpoint's tree size.
+#[test]
+fn inclusion_proofs_are_for_the_signed_tree_size() {
+    let pki = Pki::new();
+    let root = pki.trusted_root(&pki.log);
+    let leaf = pki.leaf(IDENTITY, ISSUER);
+    let artifact = b"weather-mcp 1.2.3 tarball bytes".to_vec();
+    let good = bundle(
+        &pki,
+        &leaf,
+        &artifact,
+        Make {
+            dsse: true,
+            inclusion_proof: true,
+            ..Make::default()
+        },
+    );
+    check(&root, &good, &artifact, IDENTITY, ISSUER).expect("the proof for the signed tree size");
+    let doc: serde_json::Value = serde_json::from_str(&good).expect("json");
+    for size in ["5", "7", "8"] {
+        let mut edited = doc.clone();
+        edited["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["treeSize"] =
+            serde_json::json!(size);
+        let e = check(&root, &edited.to_string(), &artifact, IDENTITY, ISSUER)
+            .expect_err("an edited treeSize");
+        assert!(e.contains("treeSize"), "{size}: {e}");
+    }
 }

@@ -33,6 +33,87 @@ pub struct Policy {
     pub ignore_sct: bool,
 }
 
+impl Policy {
+    /// The identity flags given (`--source-uri`, `--builder-id`, …). Each is a claim about a
+    /// certificate (Fulcio) signer: a key-signed statement cannot satisfy any of them.
+    pub(crate) fn identity_flags(&self) -> Vec<&'static str> {
+        [
+            (self.identity.is_some(), "--cert-identity"),
+            (self.identity_regexp.is_some(), "--cert-identity-regexp"),
+            (self.issuer.is_some(), "--cert-oidc-issuer"),
+            (self.source_uri.is_some(), "--source-uri"),
+            (self.source_ref.is_some(), "--source-ref"),
+            (self.builder_id.is_some(), "--builder-id"),
+            (self.workflow.is_some(), "--workflow"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
+    }
+}
+
+/// `--source-uri` in a form slsa-verifier accepts: `github.com/OWNER/REPO`, with an optional
+/// `https://` or `git+https://` scheme (host case-insensitive), returned as
+/// `github.com/OWNER/REPO`. Any other scheme or host is refused, not stripped.
+pub fn source_uri(uri: &str) -> Result<String, String> {
+    let bad = || {
+        format!(
+            "--source-uri {uri}: expected github.com/OWNER/REPO (or https://github.com/OWNER/REPO, git+https://github.com/OWNER/REPO)"
+        )
+    };
+    let rest = uri
+        .strip_prefix("git+https://")
+        .or_else(|| uri.strip_prefix("https://"))
+        .unwrap_or(uri);
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    let mut parts = rest.split('/');
+    let (Some(host), Some(owner), Some(repo), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let name = |s: &str| {
+        !s.is_empty()
+            && s != "."
+            && s != ".."
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    if !host.eq_ignore_ascii_case("github.com") || !name(owner) || !name(repo) {
+        return Err(bad());
+    }
+    Ok(format!("github.com/{owner}/{repo}"))
+}
+
+/// `--cert-identity-regexp`, matched against the whole identity (cosign's full-match
+/// semantics). The pattern is compiled on its own first, so that it cannot close the group it
+/// is wrapped in (`a)|(.*` would otherwise escape the anchors and match anything).
+pub fn identity_regexp(pattern: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(pattern)
+        .and_then(|_| regex::Regex::new(&format!("^(?:{pattern})$")))
+        .map_err(|e| format!("--cert-identity-regexp {pattern}: {e}"))
+}
+
+/// The policy's own values, checked before anything is verified.
+pub fn check_policy(policy: &Policy) -> Result<(), String> {
+    if let Some(uri) = &policy.source_uri {
+        source_uri(uri)?;
+    }
+    if let Some(pattern) = &policy.identity_regexp {
+        identity_regexp(pattern)?;
+    }
+    Ok(())
+}
+
+/// Why a key-signed statement fails an identity policy on its own.
+fn no_certificate(flags: &[&str]) -> String {
+    format!(
+        "no certificate-signed provenance to check {} against (a key-signed statement names no \
+         workflow, repository or builder)",
+        flags.join(", ")
+    )
+}
+
 /// The artifact: a file (hashed while streaming) or a digest.
 pub enum Subject<'a> {
     File(&'a Path),
@@ -77,13 +158,26 @@ pub struct Report {
     #[serde(rename = "ref")]
     pub git_ref: Option<String>,
     pub commit: Option<String>,
+    /// The builder the statement claims (SLSA `builder.id`): signed, but written by the signer.
     pub builder: Option<String>,
+    /// The workflow that signed, from the certificate: Fulcio's Build Signer URI, or for
+    /// GitHub Actions certificates without it, the SAN (the signing job's `job_workflow_ref`).
+    pub build_signer: Option<String>,
+    /// Fulcio's Runner Environment (`github-hosted`, `self-hosted`), when the certificate has it.
+    #[serde(skip)]
+    runner_environment: Option<String>,
     pub signed_at: Option<String>,
     pub log_index: Option<u64>,
     /// `None` when verified; otherwise the check that failed.
     pub failure: Option<String>,
     /// Not verifiable with what was given (a registry-key signature without `--npm-keys`).
     pub skipped: bool,
+    /// Signed with a key (npm's publish attestation, `--key`), not a Fulcio certificate.
+    pub key_signed: bool,
+    /// Verified, except that the identity flags could not be checked against a key: lifted by
+    /// `verify_all` when a certificate-signed statement in the same file satisfies them.
+    #[serde(skip)]
+    identity_deferred: bool,
 }
 
 /// A key of the npm registry (`GET /-/npm/v1/keys`): signs npm's publish attestations.
@@ -91,8 +185,8 @@ pub struct Report {
 pub struct NpmKey {
     pub keyid: String,
     pub der: Vec<u8>,
-    /// Signatures made after this (RFC 3339) are not accepted.
-    pub expires: Option<String>,
+    /// Signatures made after this are not accepted.
+    pub expires: Option<jiff::Timestamp>,
 }
 
 /// A managed public key (PEM), used for any key-signed bundle whatever its hint.
@@ -130,13 +224,22 @@ pub fn npm_keys(text: &str) -> Result<Vec<NpmKey>, String> {
             let der = base64::engine::general_purpose::STANDARD
                 .decode(key)
                 .map_err(|e| format!("keys[{i}]: key is not base64: {e}"))?;
+            // `null` or absent: no end. Anything else must be an RFC 3339 time: a key whose
+            // expiry cannot be read must not be taken as never expiring.
+            let expires = match k.get("expires").or(tuf["validFor"].get("end")) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(v) => Some(
+                    v.as_str()
+                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                        .ok_or(format!(
+                            "keys[{i}] ({keyid}): expires {v} is not an RFC 3339 time"
+                        ))?,
+                ),
+            };
             Ok(NpmKey {
                 keyid: keyid.to_string(),
                 der,
-                expires: k["expires"]
-                    .as_str()
-                    .or(tuf["validFor"]["end"].as_str())
-                    .map(str::to_string),
+                expires,
             })
         })
         .collect()
@@ -170,6 +273,9 @@ pub struct Proof {
     /// `None` for a bare DSSE envelope (slsa-github-generator before v2): a signature and a
     /// certificate without a transparency-log entry, which cannot be verified offline.
     pub bundle: Option<Box<Bundle>>,
+    /// The `predicateType` an npm attestations response states beside the bundle: unsigned, so
+    /// only compared with the signed statement's, never shown.
+    outer_predicate_type: Option<String>,
 }
 
 impl Proof {
@@ -184,6 +290,7 @@ impl Proof {
             label,
             statement,
             bundle: Some(Box::new(bundle)),
+            outer_predicate_type: None,
         }
     }
 
@@ -198,12 +305,50 @@ impl Proof {
                 label,
                 statement: serde_json::from_slice(&payload).ok(),
                 bundle: None,
+                outer_predicate_type: None,
             });
         }
+        media_type(value).map_err(|e| format!("{label}: {e}"))?;
         Bundle::from_json(text)
             .map(|b| Proof::of_bundle(label.clone(), b))
             .map_err(|e| format!("{label}: not a Sigstore bundle: {e}"))
     }
+}
+
+/// A Sigstore bundle must state its `mediaType`: the version it names decides the rules it is
+/// checked by (which log proof, which certificate form), so none is assumed.
+fn media_type(bundle: &serde_json::Value) -> Result<(), String> {
+    match bundle.get("mediaType") {
+        Some(serde_json::Value::String(t))
+            if t.starts_with("application/vnd.dev.sigstore.bundle") =>
+        {
+            Ok(())
+        }
+        Some(t) => Err(format!("not a Sigstore bundle media type: {t}")),
+        None => Err("the bundle has no mediaType".into()),
+    }
+}
+
+/// Every Rekor v1 inclusion proof is for the tree its signed checkpoint describes: the proof's
+/// own `treeSize` is unsigned, and a Merkle path stays valid for a range of tree sizes.
+fn tree_size_failure(bundle: &Bundle) -> Option<String> {
+    use sigstore_verify::types::KindVersion;
+    bundle
+        .verification_material
+        .tlog_entries
+        .iter()
+        .filter(|e| e.kind_version != KindVersion::HashedRekordV002)
+        .filter_map(|e| e.inclusion_proof.as_ref())
+        .find_map(|proof| {
+            let checkpoint = proof.checkpoint.checkpoint()?;
+            (checkpoint.tree_size() != proof.tree_size).then(|| {
+                format!(
+                    "inclusion proof: treeSize {} is not the signed checkpoint's tree size {}",
+                    proof.tree_size,
+                    checkpoint.tree_size()
+                )
+            })
+        })
 }
 
 /// The proofs in a file: one Sigstore bundle, an npm attestations response
@@ -223,15 +368,23 @@ pub fn bundles(text: &str) -> Result<Vec<Proof>, String> {
                 .ok_or("`attestations` is not an array")?;
             let mut out = Vec::new();
             for (i, a) in list.iter().enumerate() {
-                let kind = a["predicateType"].as_str().unwrap_or("?");
+                media_type(&a["bundle"]).map_err(|e| format!("attestations[{i}]: {e}"))?;
                 let bundle = serde_json::to_string(&a["bundle"]).unwrap_or_default();
-                let parsed = Bundle::from_json(&bundle).map_err(|e| {
-                    format!("attestations[{i}] ({kind}): not a Sigstore bundle: {e}")
-                })?;
-                out.push(Proof::of_bundle(
-                    format!("attestations[{i}] {kind}"),
-                    parsed,
-                ));
+                let parsed = Bundle::from_json(&bundle)
+                    .map_err(|e| format!("attestations[{i}]: not a Sigstore bundle: {e}"))?;
+                // The label names the signed statement's predicateType, not the unsigned one.
+                let mut proof = Proof::of_bundle(format!("attestations[{i}]"), parsed);
+                let signed = proof
+                    .statement
+                    .as_ref()
+                    .and_then(|s| s["predicateType"].as_str())
+                    .unwrap_or("(no in-toto statement)");
+                proof.label = format!("attestations[{i}] {signed}");
+                proof.outer_predicate_type = a.get("predicateType").map(|t| match t.as_str() {
+                    Some(t) => t.to_string(),
+                    None => t.to_string(),
+                });
+                out.push(proof);
             }
             Ok(out)
         }
@@ -310,6 +463,15 @@ pub fn verify(
     if let Some(statement) = &proof.statement {
         statement_facts(statement, &mut report);
     }
+    if let Some(outer) = &proof.outer_predicate_type
+        && report.predicate_type.as_deref() != Some(outer.as_str())
+    {
+        report.failure = Some(format!(
+            "the attestation's predicateType {outer} is not the signed statement's ({})",
+            report.predicate_type.as_deref().unwrap_or("none")
+        ));
+        return Ok(report);
+    }
     let Some(bundle) = &proof.bundle else {
         report.failure = Some(
             "a bare DSSE envelope without a transparency-log entry (slsa-github-generator \
@@ -320,15 +482,25 @@ pub fn verify(
         );
         return Ok(report);
     };
+    if let Some(failure) = tree_size_failure(bundle) {
+        report.failure = Some(failure);
+        return Ok(report);
+    }
     report.log_index = bundle
         .verification_material
         .tlog_entries
         .first()
         .map(|e| e.log_index.get());
     if let VerificationMaterialContent::PublicKey(id) = &bundle.verification_material.content {
+        report.key_signed = true;
         let mut report = verify_with_key(verifier, subject, bundle, &id.hint, keys, report)?;
         if report.failure.is_none() {
-            report.failure = package_failure(policy, &report);
+            report.failure = package_failure(policy, proof.statement.as_ref(), subject)?;
+        }
+        let flags = policy.identity_flags();
+        if report.failure.is_none() && !flags.is_empty() {
+            report.failure = Some(no_certificate(&flags));
+            report.identity_deferred = true;
         }
         return Ok(report);
     }
@@ -373,20 +545,24 @@ pub fn verify(
             .build_config_uri
             .clone()
             .or_else(|| c.build_signer_uri.clone())
-            .or_else(|| {
-                report.identity.clone().filter(|i| {
-                    i.starts_with("https://github.com/") && i.contains("/.github/workflows/")
-                })
-            });
-        if report.builder.is_none() {
-            report.builder = c.build_signer_uri.clone();
-        }
+            .or_else(|| report.identity.clone().filter(|i| is_github_workflow(i)));
+        report.build_signer = c.build_signer_uri.clone().or_else(|| {
+            report.identity.clone().filter(|i| {
+                is_github_workflow(i) && report.issuer.as_deref() == Some(GITHUB_ISSUER)
+            })
+        });
+        report.runner_environment = c.runner_environment.clone();
     }
-    report.failure = policy_failure(policy, &report).or_else(|| package_failure(policy, &report));
+    report.failure = match policy_failure(policy, &report) {
+        Some(f) => Some(f),
+        None => package_failure(policy, proof.statement.as_ref(), subject)?,
+    };
     Ok(report)
 }
 
-/// Verify every proof in a file (`bundles`) for `subject`.
+/// Verify every proof in a file (`bundles`) for `subject`. The identity flags are checked
+/// against the certificate-signed statements; a key-signed one (npm's publish attestation)
+/// passes them only when a certificate-signed statement in the same file verified under them.
 pub fn verify_all(
     verifier: &Verifier,
     subject: &Subject<'_>,
@@ -394,10 +570,18 @@ pub fn verify_all(
     policy: &Policy,
     keys: &[NpmKey],
 ) -> Result<Vec<Report>, String> {
-    bundles(text)?
+    let mut reports = bundles(text)?
         .iter()
         .map(|proof| verify(verifier, subject, proof, policy, keys))
-        .collect()
+        .collect::<Result<Vec<Report>, String>>()?;
+    let certified = reports.iter().any(|r| !r.key_signed && r.verified());
+    if certified {
+        for r in reports.iter_mut().filter(|r| r.identity_deferred) {
+            r.failure = None;
+            r.identity_deferred = false;
+        }
+    }
+    Ok(reports)
 }
 
 /// `pkg:npm/%40scope/name@1.0.0` → (`@scope/name`, `1.0.0`).
@@ -413,34 +597,102 @@ fn npm_purl(subject: &str) -> Option<(String, &str)> {
     ))
 }
 
-/// `--package-name` / `--package-version` against the statement's npm subjects.
-fn package_failure(policy: &Policy, r: &Report) -> Option<String> {
-    if policy.package_name.is_none() && policy.package_version.is_none() {
-        return None;
-    }
-    let packages: Vec<(String, &str)> = r
-        .subjects
-        .iter()
-        .filter_map(|s| npm_purl(s.split(' ').next().unwrap_or("")))
-        .collect();
-    let Some((name, version)) = packages.first() else {
-        return Some("the statement names no npm package (no pkg:npm/ subject)".into());
+/// The artifact's digests (`sha256`, `sha512`; lower-case hex), to find the subject it is.
+fn artifact_digests(subject: &Subject<'_>) -> Result<Vec<(&'static str, String)>, String> {
+    use sigstore_verify::crypto::ArtifactHasher;
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let name = |alg: HashAlgorithm| match alg {
+        HashAlgorithm::Sha2256 => Some("sha256"),
+        HashAlgorithm::Sha2512 => Some("sha512"),
+        _ => None,
     };
-    if let Some(want) = &policy.package_name
-        && !packages.iter().any(|(n, _)| n == want)
-    {
-        return Some(format!(
-            "the statement is about the package {name}, not --package-name {want}"
-        ));
+    if let Subject::Digest(alg, bytes) = subject {
+        return Ok(name(*alg).map(|n| (n, hex(bytes))).into_iter().collect());
     }
-    if let Some(want) = &policy.package_version
-        && !packages.iter().any(|(_, v)| v == want)
-    {
-        return Some(format!(
-            "the statement is about {name}@{version}, not --package-version {want}"
-        ));
+    let mut hashers = [HashAlgorithm::Sha2256, HashAlgorithm::Sha2512]
+        .into_iter()
+        .map(|alg| ArtifactHasher::new(alg).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, String>>()?;
+    match subject {
+        Subject::Bytes(bytes) => hashers.iter_mut().for_each(|h| h.update(bytes)),
+        Subject::File(path) => {
+            use std::io::Read;
+            let mut file =
+                std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = file
+                    .read(&mut buf)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                if n == 0 {
+                    break;
+                }
+                hashers.iter_mut().for_each(|h| h.update(&buf[..n]));
+            }
+        }
+        Subject::Digest(..) => {}
     }
-    None
+    Ok(hashers
+        .into_iter()
+        .filter_map(|h| {
+            let d = h.finalize();
+            name(d.algorithm()).map(|n| (n, hex(d.as_bytes())))
+        })
+        .collect())
+}
+
+/// `--package-name` / `--package-version` against the subject whose digest is the artifact's:
+/// that one subject must be `pkg:npm/NAME@VERSION` (another subject of the same statement says
+/// nothing about this artifact).
+fn package_failure(
+    policy: &Policy,
+    statement: Option<&serde_json::Value>,
+    subject: &Subject<'_>,
+) -> Result<Option<String>, String> {
+    if policy.package_name.is_none() && policy.package_version.is_none() {
+        return Ok(None);
+    }
+    let digests = artifact_digests(subject)?;
+    let matched: Vec<&str> = statement
+        .and_then(|s| s["subject"].as_array())
+        .into_iter()
+        .flatten()
+        .filter(|s| {
+            digests.iter().any(|(alg, hex)| {
+                s["digest"][*alg]
+                    .as_str()
+                    .is_some_and(|d| d.eq_ignore_ascii_case(hex))
+            })
+        })
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    let packages: Vec<(String, &str)> = matched.iter().filter_map(|n| npm_purl(n)).collect();
+    let Some((name, version)) = packages.first() else {
+        return Ok(Some(if matched.is_empty() {
+            "no subject of the statement has the artifact's digest".into()
+        } else {
+            format!(
+                "the subject with the artifact's digest ({}) is not an npm package (pkg:npm/)",
+                matched.join(", ")
+            )
+        }));
+    };
+    let fits = |(n, v): &(String, &str)| {
+        policy.package_name.as_ref().is_none_or(|w| n == w)
+            && policy.package_version.as_ref().is_none_or(|w| v == w)
+    };
+    if packages.iter().any(fits) {
+        return Ok(None);
+    }
+    Ok(Some(match &policy.package_name {
+        Some(want) if !packages.iter().any(|(n, _)| n == want) => {
+            format!("the statement is about the package {name}, not --package-name {want}")
+        }
+        _ => format!(
+            "the statement is about {name}@{version}, not --package-version {}",
+            policy.package_version.as_deref().unwrap_or("")
+        ),
+    }))
 }
 
 /// `--builder-id` against the builder: exact, or without the `@ref` (`@v2.1.0` standing for
@@ -461,6 +713,79 @@ fn builder_matches(want: &str, have: &str) -> bool {
                 && have_ref == format!("refs/tags/{want_ref}")
         }
     }
+}
+
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+const GITHUB_RUNNER: &str = "https://github.com/actions/runner";
+
+/// `https://github.com/OWNER/REPO/.github/workflows/FILE@REF`.
+fn is_github_workflow(uri: &str) -> bool {
+    uri.starts_with("https://github.com/")
+        && uri.contains("/.github/workflows/")
+        && uri.contains('@')
+}
+
+/// slsa-github-generator's BYOB delegators, at a release tag: they sign for the builder that
+/// called them and write its id into `builder.id` (slsa-verifier's trusted delegators).
+fn is_trusted_delegator(signer: &str) -> bool {
+    let (base, git_ref) = signer.split_once('@').unwrap_or((signer, ""));
+    matches!(
+        base,
+        "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/delegator_generic_slsa3.yml"
+            | "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/delegator_lowperms-generic_slsa3.yml"
+    ) && git_ref.starts_with("refs/tags/v")
+}
+
+/// `--builder-id` against the certificate, as slsa-verifier does: the builder is the workflow
+/// that signed (the certificate's build signer), and the statement's `builder.id` must agree
+/// with it; any signer can write any `builder.id`. Two exceptions, both slsa-verifier's: a
+/// trusted BYOB delegator signs for the builder that called it, and npm's CLI on a
+/// GitHub-hosted runner names the runner (`https://github.com/actions/runner/github-hosted`)
+/// while the repository's own workflow signs.
+fn builder_failure(want: &str, r: &Report) -> Option<String> {
+    let claimed = r.builder.as_deref().unwrap_or("");
+    let Some(signer) = r.build_signer.as_deref() else {
+        return Some(format!(
+            "the certificate names no build signer (Fulcio Build Signer URI) to check --builder-id {want} against"
+        ));
+    };
+    let claimed_shown = if claimed.is_empty() {
+        "no builder"
+    } else {
+        claimed
+    };
+    if builder_matches(want, signer) {
+        let (signer_base, _) = signer.split_once('@').unwrap_or((signer, ""));
+        return (claimed != signer && claimed != signer_base).then(|| {
+            format!(
+                "the statement claims {claimed_shown}, but the certificate's build signer is {signer}"
+            )
+        });
+    }
+    let want_base = want.split_once('@').map_or(want, |(b, _)| b);
+    if is_trusted_delegator(signer)
+        || want_base == GITHUB_RUNNER
+        || want_base == format!("{GITHUB_RUNNER}/github-hosted")
+    {
+        if let Some(env) = r.runner_environment.as_deref()
+            && !is_trusted_delegator(signer)
+            && env != "github-hosted"
+        {
+            return Some(format!(
+                "the certificate says the build ran on a {env} runner, not --builder-id {want}"
+            ));
+        }
+        return (!builder_matches(want, claimed))
+            .then(|| format!("builder {claimed_shown} does not match --builder-id {want}"));
+    }
+    Some(format!(
+        "untrusted reusable workflow: the certificate's build signer is {signer}, not --builder-id {want}{}",
+        if claimed.is_empty() || claimed == signer {
+            String::new()
+        } else {
+            format!(" (the statement claims {claimed})")
+        }
+    ))
 }
 
 fn run<P: sigstore_verify::Policy>(
@@ -522,8 +847,7 @@ fn verify_with_key(
     match run(verifier, subject, bundle, &policy)? {
         Ok(result) => {
             report.signed_at = result.integrated_time().map(|t| t.to_string());
-            if let (Some(expires), Some(at)) = (&key.expires, result.integrated_time())
-                && let Ok(expires) = expires.parse::<jiff::Timestamp>()
+            if let (Some(expires), Some(at)) = (key.expires, result.integrated_time())
                 && at > expires
             {
                 report.failure = Some(format!(
@@ -540,17 +864,22 @@ fn verify_with_key(
 fn policy_failure(policy: &Policy, r: &Report) -> Option<String> {
     if let Some(pattern) = &policy.identity_regexp {
         let identity = r.identity.as_deref().unwrap_or("");
-        match regex::Regex::new(&format!("^(?:{pattern})$")) {
+        match identity_regexp(pattern) {
             Ok(re) if re.is_match(identity) => {}
             Ok(_) => {
                 return Some(format!(
                     "certificate identity {identity} does not match --cert-identity-regexp {pattern}"
                 ));
             }
-            Err(e) => return Some(format!("--cert-identity-regexp {pattern}: {e}")),
+            Err(e) => return Some(e),
         }
     }
-    if let Some(want) = &policy.source_uri {
+    if let Some(given) = &policy.source_uri {
+        let want = match source_uri(given) {
+            Ok(w) => w,
+            Err(e) => return Some(e),
+        };
+        let want = want.as_str();
         // The certificate carries the repository as GitHub spells it; like slsa-verifier and
         // cosign, the comparison is exact (only the host is case-insensitive).
         let have = r.repository.as_deref().map(strip_scheme).unwrap_or("");
@@ -580,14 +909,10 @@ fn policy_failure(policy: &Policy, r: &Report) -> Option<String> {
             ));
         }
     }
-    if let Some(want) = &policy.builder_id {
-        let have = r.builder.as_deref().unwrap_or("");
-        if !builder_matches(want, have) {
-            return Some(format!(
-                "builder {} does not match --builder-id {want}",
-                if have.is_empty() { "unknown" } else { have }
-            ));
-        }
+    if let Some(want) = &policy.builder_id
+        && let Some(failure) = builder_failure(want, r)
+    {
+        return Some(failure);
     }
     if let Some(want) = &policy.workflow {
         let have = r.workflow.as_deref().unwrap_or("");
@@ -623,6 +948,77 @@ mod tests {
         assert!(Subject::digest("md5:00").is_none());
         assert!(Subject::digest("sha256:0g").is_none());
         assert_eq!(strip_scheme("https://github.com/a/b/"), "github.com/a/b");
+    }
+
+    #[test]
+    fn identity_regexps_match_the_whole_identity_and_cannot_escape_the_anchors() {
+        let id = "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1";
+        assert!(identity_regexp(r"https://github\.com/acme/.*").is_ok_and(|r| r.is_match(id)));
+        assert!(identity_regexp("a|https://github.com/acme/app/.*").is_ok_and(|r| r.is_match(id)));
+        // Full match: a prefix or a substring is not enough.
+        assert!(identity_regexp("https://github.com/acme").is_ok_and(|r| !r.is_match(id)));
+        assert!(identity_regexp("acme").is_ok_and(|r| !r.is_match(id)));
+        // A pattern that closes the wrapping group is not a pattern.
+        for escape in ["a)|(.*", ".*)|(", "x)(?:.*"] {
+            assert!(identity_regexp(escape).is_err(), "{escape}");
+            let policy = Policy {
+                identity_regexp: Some(escape.into()),
+                ..Policy::default()
+            };
+            assert!(check_policy(&policy).is_err(), "{escape}");
+            let report = Report {
+                identity: Some(
+                    "https://github.com/evil/x/.github/workflows/r.yml@refs/heads/main".into(),
+                ),
+                ..Report::default()
+            };
+            assert!(policy_failure(&policy, &report).is_some(), "{escape}");
+        }
+    }
+
+    #[test]
+    fn source_uris_in_the_forms_slsa_verifier_accepts() {
+        for ok in [
+            "github.com/acme/app",
+            "https://github.com/acme/app",
+            "git+https://github.com/acme/app",
+            "https://GitHub.com/acme/app/",
+            "github.com/acme-1/app_x.js",
+        ] {
+            assert_eq!(
+                source_uri(ok).as_deref(),
+                Ok(if ok.contains("app_x") {
+                    "github.com/acme-1/app_x.js"
+                } else {
+                    "github.com/acme/app"
+                }),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "evil://github.com/acme/app",
+            "http://github.com/acme/app",
+            "ssh://github.com/acme/app",
+            "https://evil.com/acme/app",
+            "github.com.evil.com/acme/app",
+            "github.com/acme",
+            "github.com/acme/app/extra",
+            "github.com/acme/..",
+            "acme/app",
+            "",
+        ] {
+            assert!(source_uri(bad).is_err(), "{bad}");
+        }
+        let policy = Policy {
+            source_uri: Some("evil://github.com/acme/app".into()),
+            ..Policy::default()
+        };
+        let report = Report {
+            repository: Some("https://github.com/acme/app".into()),
+            ..Report::default()
+        };
+        assert!(check_policy(&policy).is_err());
+        assert!(policy_failure(&policy, &report).is_some());
     }
 
     #[test]
