@@ -144,7 +144,11 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
     verify::check_policy(&policy).map_err(Error::Usage)?;
     let reports =
         verify::verify_all(&verifier, &subject, &text, &policy, &keys).map_err(Error::Usage)?;
-    let mut out = std::io::stdout().lock();
+    // What the proof says (repository, workflow, ref) comes from the bundle: escaped.
+    let mut out = crate::stdout_safe(match args.format {
+        ReportFormat::Json => chainward_core::escape::Mode::Json,
+        ReportFormat::Text => chainward_core::escape::Mode::Log,
+    });
     let io = |e| Error::io(Path::new("<stdout>"), e);
     match args.format {
         ReportFormat::Json => {

@@ -242,7 +242,7 @@ mod tests {
         let mut out = Vec::new();
         {
             let mut w = SafeWriter::new(&mut out, Mode::Json);
-            write!(w, "{{\"a\": \"x\u{202e}y\u{85}\"}}\n").expect("write");
+            writeln!(w, "{{\"a\": \"x\u{202e}y\u{85}\"}}").expect("write");
         }
         let text = String::from_utf8(out).expect("utf-8");
         assert_eq!(text, "{\"a\": \"x\\u202ey\\u0085\"}\n");
