@@ -597,3 +597,69 @@ fn a_second_fix_completes_a_half_written_one() {
         manifest_before
     );
 }
+
+/// Names with a line break and a workflow command in them (a folder name, a rule name in
+/// chainward.toml): no line of stdout or stderr, in any format, is a command GitHub's runner
+/// would obey, and text output shows the break as `\n`.
+#[cfg(unix)]
+#[test]
+fn no_printed_line_is_a_workflow_command() {
+    let inject = "x\n  ::error file=F.md::INJECT";
+    let tmp = copy_fixture("pin-check/ranges");
+    let dir = tmp.path();
+    let nested = dir.join(inject);
+    std::fs::create_dir_all(&nested).expect("mkdir");
+    std::fs::write(
+        nested.join("package.json"),
+        "{\"dependencies\": {\"a\": \"^1\"",
+    )
+    .expect("write");
+    let assert_clean = |out: &Output, what: &str| {
+        for line in out.stdout.lines().chain(out.stderr.lines()) {
+            let t = line.trim_start();
+            assert!(
+                !(t.starts_with("::") || t.starts_with("##["))
+                    || line.starts_with("::error file=")
+                    || line.starts_with("::warning file=")
+                    || line.starts_with("::notice file="),
+                "{what}: {line:?}\n{}",
+                out.snapshot()
+            );
+            assert!(
+                !line.contains("::INJECT") || !t.starts_with("::error file=F.md"),
+                "{what}: {line:?}"
+            );
+        }
+    };
+    for format in ["text", "json", "sarif", "github"] {
+        let out = run(dir, &["check", "--format", format, "-v", "."]);
+        assert_eq!(out.code, 1, "{}", out.snapshot());
+        assert_clean(&out, format);
+        if format == "github" {
+            // One annotation per finding: the name's line break stayed inside its line.
+            let json = run(dir, &["check", "--format", "json", "."]);
+            let count =
+                serde_json::from_str::<serde_json::Value>(&json.stdout).expect("json")["findings"]
+                    .as_array()
+                    .map_or(0, Vec::len);
+            assert_eq!(out.stdout.lines().count(), count, "{}", out.stdout);
+        }
+    }
+    let text = run(dir, &["check", "."]);
+    assert!(
+        text.stdout
+            .contains("x\\n  ::error file=F.md::INJECT/package.json"),
+        "{}",
+        text.stdout
+    );
+    // A config error quoting a hostile rule name, on stderr.
+    std::fs::write(
+        dir.join("chainward.toml"),
+        "[rules]\n\"pin-check/x\\n::error file=F.md::INJECT\" = \"off\"\n",
+    )
+    .expect("config");
+    let out = run(dir, &["check", "--format", "github", "."]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stderr.contains("INJECT"), "{}", out.stderr);
+    assert_clean(&out, "config error");
+}
