@@ -73,7 +73,64 @@ fn edges(node: &Yaml) -> Edges {
         .collect()
 }
 
+/// pnpm 11 writes `pnpm-lock.yaml` as two YAML documents: the first holds only
+/// `packageManagerDependencies` (pnpm itself), the second the lockfile proper. The text with
+/// every document but the one that has `importers` (else the last) blanked out: same length,
+/// same line breaks, so every span still points into the file as it is.
+fn main_document(text: &str) -> std::borrow::Cow<'_, str> {
+    // Byte offsets of the lines that are document markers (`---`).
+    let mut markers = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            markers.push(at..at + line.len());
+        }
+        at += line.len();
+    }
+    if markers.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    // Documents: between markers (the first may start at 0 without one).
+    let mut docs = Vec::new();
+    let mut start = 0;
+    for m in &markers {
+        if m.start > start || (start == 0 && m.start == 0) {
+            docs.push(start..m.start);
+        }
+        start = m.end;
+    }
+    docs.push(start..text.len());
+    docs.retain(|d| !text[d.clone()].trim().is_empty());
+    let has = |d: &std::ops::Range<usize>, key: &str| {
+        text[d.clone()]
+            .split('\n')
+            .any(|line| line.starts_with(key) && line[key.len()..].starts_with(':'))
+    };
+    // pnpm's own entry (`packageManagerDependencies`, under `importers` or at the top) is not
+    // the project's lockfile.
+    let pnpm_only =
+        |d: &std::ops::Range<usize>| text[d.clone()].contains("packageManagerDependencies:");
+    let Some(main) = docs
+        .iter()
+        .find(|d| !pnpm_only(d) && has(d, "importers"))
+        .or_else(|| docs.iter().rev().find(|d| !pnpm_only(d)))
+        .or(docs.last())
+        .cloned()
+    else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let mut bytes = text.as_bytes().to_vec();
+    for (i, b) in bytes.iter_mut().enumerate() {
+        if !main.contains(&i) && *b != b'\n' {
+            *b = b' ';
+        }
+    }
+    // Only ASCII spaces replaced whole characters' bytes: still UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
+}
+
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    let text = &*main_document(text);
     // The large sections are streamed entry by entry, never held as one tree; YAML outside
     // the fast subset goes through the full parser.
     let mut entries = Entries::default();
@@ -403,6 +460,28 @@ snapshots:
   '@esbuild/darwin-arm64@0.21.5':
     optional: true
 ";
+
+    /// pnpm 11's two documents: the importers come from the second, and spans still point
+    /// into the whole file. (Hand-made from the shape pnpm 11 writes; the real one is in
+    /// fixtures/real-world/pnpm11-two-documents.)
+    #[test]
+    fn reads_the_document_with_the_importers() {
+        let first = "---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    configDependencies: {}\n    packageManagerDependencies:\n      pnpm:\n        specifier: 11.0.0\n        version: 11.0.0\n\npackages:\n\n  pnpm@11.0.0:\n    resolution: {integrity: sha512-p}\n\nsnapshots:\n\n  pnpm@11.0.0: {}\n\n---\n";
+        let text = format!("{first}{V9}");
+        let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text.clone());
+        let lock = pnpm_lockfile(&f).expect("parses");
+        let debug = lock.importers[""].dep("debug").expect("debug");
+        assert_eq!(&text[debug.span.clone()], "^4.3.4");
+        assert!(lock.importers.contains_key("packages/a"));
+        assert!(lock.packages.iter().any(|p| p.name == "esbuild"));
+        assert!(!lock.packages.iter().any(|p| p.name == "pnpm"));
+        // One document, with or without a leading marker: as before.
+        let marked = format!("---\n{V9}");
+        let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, marked.clone());
+        let lock = pnpm_lockfile(&f).expect("parses");
+        let debug = lock.importers[""].dep("debug").expect("debug");
+        assert_eq!(&marked[debug.span.clone()], "^4.3.4");
+    }
 
     #[test]
     fn reads_v9() {

@@ -21,7 +21,8 @@ be moved; keep the version in a comment for humans and tools such as Dependabot:
 - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0
 ```
 
-Local actions (`./...`) and `docker://image@sha256:...` are fine. Checked in
+Local actions (`./...`), this repository at the running commit (`$/path`, GitHub's
+self-repository syntax) and `docker://image@sha256:...` are fine. Checked in
 `.github/workflows/*.yml` (step and reusable-workflow `uses:`) and in `action.yml`
 (composite steps).
 
@@ -185,7 +186,15 @@ fn uses_nodes(kind: FileKind, doc: &Yaml) -> Vec<&Yaml> {
 /// Why a `uses:` value is not pinned enough, if it is not.
 fn verdict(uses: &Yaml, policies: &Policies) -> Option<String> {
     let value = uses.as_str()?.trim();
-    if value.starts_with("./") || value.starts_with("../") || value.contains("${{") {
+    // `./path` is the checked-out workspace; `$/path` is this repository at the commit that is
+    // running (GitHub's self-repository syntax: the runner resolves it to `github.repository`
+    // at `github.sha`, or inside an action to that action's own repository and ref), so it
+    // cannot be moved either.
+    if value.starts_with("./")
+        || value.starts_with("../")
+        || value.starts_with("$/")
+        || value.contains("${{")
+    {
         return None;
     }
     if let Some(image) = value.strip_prefix("docker://") {
