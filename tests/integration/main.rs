@@ -17,6 +17,7 @@ mod pre_commit;
 mod properties;
 mod provenance;
 mod provenance_pki;
+mod real_world;
 mod sbom;
 mod security;
 mod semver;

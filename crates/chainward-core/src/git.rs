@@ -15,6 +15,9 @@ pub enum GitStatus {
     Ignored,
     /// Outside the repository's working tree.
     Outside,
+    /// git's index is missing or unreadable while the repository has commits: whether the file
+    /// is committed cannot be told (and saying "untracked" of every file would be wrong).
+    Unknown,
 }
 
 /// A file read from git's objects at a revision.
@@ -29,6 +32,8 @@ pub enum AtRevision {
 pub struct Git {
     workdir: PathBuf,
     tracked: HashSet<PathBuf>,
+    /// Whether git's index could be read (see [`GitStatus::Unknown`]).
+    index_readable: bool,
     repo: Mutex<git2::Repository>,
 }
 
@@ -45,14 +50,27 @@ impl Git {
     pub fn discover(root: &Path) -> Option<Git> {
         let repo = git2::Repository::discover(root).ok()?;
         let workdir = std::fs::canonicalize(repo.workdir()?).ok()?;
-        let index = repo.index().ok()?;
+        // A repository with commits always has an index file; without one (deleted, or a
+        // checkout made without it) libgit2 reads an empty index, which would make every file
+        // look untracked.
+        let has_commits = repo.head().ok().and_then(|h| h.target()).is_some();
+        let index = repo
+            .index()
+            .ok()
+            .filter(|_| repo.path().join("index").is_file() || !has_commits);
+        let index_readable = index.is_some();
         let tracked = index
-            .iter()
-            .filter_map(|e| std::str::from_utf8(&e.path).ok().map(PathBuf::from))
-            .collect();
+            .map(|index| {
+                index
+                    .iter()
+                    .filter_map(|e| std::str::from_utf8(&e.path).ok().map(PathBuf::from))
+                    .collect()
+            })
+            .unwrap_or_default();
         Some(Git {
             workdir,
             tracked,
+            index_readable,
             repo: Mutex::new(repo),
         })
     }
@@ -70,6 +88,28 @@ impl Git {
         };
         let real = link(path).or_else(|| std::fs::canonicalize(path).ok())?;
         real.strip_prefix(&self.workdir).ok().map(Path::to_path_buf)
+    }
+
+    /// Whether git's index could be read (else nothing is known to be tracked or not).
+    pub fn index_readable(&self) -> bool {
+        self.index_readable
+    }
+
+    /// Tracked files below `dir` (a folder as the user sees it), relative to `dir`.
+    pub fn tracked_below(&self, dir: &Path) -> Vec<PathBuf> {
+        let Ok(real) = crate::links::canonical_root(dir) else {
+            return Vec::new();
+        };
+        let Ok(prefix) = real.strip_prefix(&self.workdir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<PathBuf> = self
+            .tracked
+            .iter()
+            .filter_map(|p| p.strip_prefix(prefix).ok().map(Path::to_path_buf))
+            .collect();
+        out.sort();
+        out
     }
 
     /// The URL of a remote (`origin`), as configured.
@@ -149,18 +189,14 @@ impl Git {
 
     /// The standing of the file at `path` (as the user sees it).
     pub fn status(&self, path: &Path) -> GitStatus {
-        let Some(real) = std::fs::canonicalize(path).ok().or_else(|| {
-            Some(
-                std::fs::canonicalize(path.parent()?)
-                    .ok()?
-                    .join(path.file_name()?),
-            )
-        }) else {
+        // A link is tracked as itself, as git records it.
+        let Some(rel) = self.rel(path) else {
             return GitStatus::Outside;
         };
-        let Ok(rel) = real.strip_prefix(&self.workdir) else {
-            return GitStatus::Outside;
-        };
+        let rel = rel.as_path();
+        if !self.index_readable {
+            return GitStatus::Unknown;
+        }
         if self.tracked.contains(rel) {
             return GitStatus::Tracked;
         }

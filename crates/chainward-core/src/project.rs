@@ -248,6 +248,27 @@ fn read_text(path: &Path, max_size: u64) -> Result<String, ParseError> {
 /// kilobytes; a 5 MB one costs the glob matcher gigabytes).
 pub const MAX_IGNORE_FILE: u64 = 1024 * 1024;
 
+/// The config's `exclude` globs as a gitignore-style matcher rooted at `root` (`None` when
+/// there are none), for files added outside the walk.
+fn exclude_matcher(
+    root: &Path,
+    globs: &[String],
+) -> Result<Option<ignore::gitignore::Gitignore>, Error> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+    for glob in globs {
+        builder
+            .add_line(None, glob)
+            .map_err(|e| Error::Usage(format!("invalid exclude glob `{glob}`: {e}")))?;
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| Error::Usage(format!("invalid exclude globs: {e}")))
+}
+
 /// `dir`'s `.gitignore` or `.ignore` when it is larger than [`MAX_IGNORE_FILE`], with its size.
 fn oversized_ignore_file(dir: &Path) -> Option<(PathBuf, u64)> {
     [".gitignore", ".ignore"].iter().find_map(|name| {
@@ -481,6 +502,48 @@ impl Project {
 
         let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
         let mut walk_errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Files git tracks are what CI checks out and installs from, even when .gitignore
+        // matches them (a force-added lockfile): the walk skipped those, so add them back.
+        let git = crate::git::Git::discover(&root);
+        if let Some(git) = &git {
+            let excluded = exclude_matcher(&root, &options.exclude)?;
+            let mut links = links.lock().unwrap_or_else(|e| e.into_inner());
+            let walked = paths.iter().filter(|p| p.is_dir());
+            let tracked = walked.flat_map(|dir| {
+                git.tracked_below(dir)
+                    .into_iter()
+                    .map(move |rel| clean(&join(dir, &rel.to_string_lossy())))
+            });
+            for path in tracked {
+                let rel_str = rel_path(&root, &path);
+                let Some(kind) = FileKind::classify(&rel_str) else {
+                    continue;
+                };
+                let skipped_folder = Path::new(&rel_str).components().any(|c| {
+                    let c = c.as_os_str();
+                    c == ".git" || (!options.include_node_modules && c == "node_modules")
+                });
+                if skipped_folder
+                    || excluded
+                        .as_ref()
+                        .is_some_and(|m| m.matched_path_or_any_parents(&path, false).is_ignore())
+                {
+                    continue;
+                }
+                match crate::links::resolve(&boundary, &path) {
+                    crate::links::Resolved::Inside(real) if real.is_file() => {
+                        found.push((path, kind));
+                    }
+                    crate::links::Resolved::Unsafe(mut link) => {
+                        link.path = path;
+                        if !links.contains(&link) {
+                            links.push(link);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         found.sort();
         found.dedup();
         if found.len() > options.max_files {
@@ -517,6 +580,9 @@ impl Project {
             walk_errors,
         );
         project.boundary = Some(boundary);
+        if let Some(git) = git {
+            let _ = project.git.set(Some(git));
+        }
         let mut links = links.into_inner().unwrap_or_else(|e| e.into_inner());
         links.sort();
         project.unsafe_links = Mutex::new(links);

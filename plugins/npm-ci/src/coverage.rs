@@ -151,6 +151,12 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                     "is git-ignored: it can never be committed, so CI and other machines resolve their own versions"
                 }
                 GitStatus::Tracked | GitStatus::Outside => continue,
+                GitStatus::Unknown => {
+                    project.note(
+                        "npm-ci/lockfile-not-committed: git's index (.git/index) is missing or unreadable, so whether lockfiles are committed was not checked (`git status` would say the same; `git reset` rebuilds the index)",
+                    );
+                    continue;
+                }
             };
             out.push(
                 Finding::at(
