@@ -63,6 +63,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
 
     let options = DiscoverOptions {
         exclude: config.exclude.clone(),
+        include: config.include.clone(),
         ..DiscoverOptions::default()
     };
     let project = Project::discover(std::slice::from_ref(&root), &options)?;

@@ -80,6 +80,7 @@ pub fn check(
     let options = DiscoverOptions {
         include_node_modules: args.include_node_modules || config.include_node_modules,
         exclude: config.exclude.clone(),
+        include: config.include.clone(),
         max_file_size: config
             .max_file_size
             .unwrap_or(chainward_core::project::DEFAULT_MAX_FILE_SIZE),
@@ -286,6 +287,22 @@ pub fn check(
     }
     if args.verbose {
         let mut err = crate::stderr();
+        let skipped = &project.skipped_test_data;
+        if !skipped.is_empty() {
+            let shown: Vec<&str> = skipped.iter().take(5).map(String::as_str).collect();
+            let _ = writeln!(
+                err,
+                "note: {} test-data {} not checked ({}{}): `[files] include` checks them",
+                skipped.len(),
+                plural(skipped.len(), "folder", "folders"),
+                shown.join(", "),
+                if skipped.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            );
+        }
         for note in shown_project.notes() {
             let _ = writeln!(err, "note: {note}");
         }

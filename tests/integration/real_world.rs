@@ -136,3 +136,55 @@ fn a_missing_git_index_is_said_once_not_blamed_on_every_lockfile() {
         .count();
     assert_eq!(notes, 1, "{}", out.stderr);
 }
+
+/// Test-data folders (npm/cli keeps hundreds of deliberately broken lockfiles under
+/// `test/fixtures`) are not checked below the scanned root; `-v` says so once, and
+/// `[files] include` brings a folder back.
+#[test]
+fn test_data_folders_are_left_out_unless_included() {
+    let tmp = copy_fixture("pin-check/clean");
+    let dir = tmp.path();
+    for case in [
+        "test/fixtures/broken",
+        "workspaces/a/test/__fixtures__/x",
+        "testdata/y",
+    ] {
+        std::fs::create_dir_all(dir.join(case)).expect("mkdir");
+        std::fs::write(dir.join(case).join("package-lock.json"), "{ broken").expect("write");
+        std::fs::write(
+            dir.join(case).join("package.json"),
+            "{\"dependencies\": {\"a\": \"^1\"}}",
+        )
+        .expect("write");
+    }
+    let found = rules_and_paths(dir, &["check"]);
+    assert!(
+        !found
+            .iter()
+            .any(|(_, p)| p.contains("fixtures") || p.contains("testdata")),
+        "{found:?}"
+    );
+    let out = run(dir, &["check", "-v", "."]);
+    assert!(
+        out.stderr.contains("note: 3 test-data folders not checked"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        dir.join("chainward.toml"),
+        "[files]\ninclude = [\"test/fixtures/broken/**\"]\n",
+    )
+    .expect("config");
+    let found = rules_and_paths(dir, &["check"]);
+    assert!(
+        found.contains(&(
+            "chainward/parse-error".into(),
+            "test/fixtures/broken/package-lock.json".into()
+        )),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, p)| p.contains("__fixtures__")),
+        "{found:?}"
+    );
+}

@@ -235,6 +235,8 @@ pub struct Config {
     pub rules: Vec<(String, Level, Option<Range<usize>>)>,
     /// `[files] exclude`.
     pub exclude: Vec<String>,
+    /// `[files] include`: paths inside test-data folders to check all the same.
+    pub include: Vec<String>,
     /// `[files] include-node-modules`.
     pub include_node_modules: bool,
     pub max_file_size: Option<u64>,
@@ -340,6 +342,20 @@ impl Config {
                                     config.exclude.push(glob.to_string());
                                 }
                             }
+                            "include" => {
+                                let arr = v.as_array().ok_or_else(|| {
+                                    source.error(v.span(), "`include` must be an array of globs")
+                                })?;
+                                for g in arr.iter() {
+                                    let glob = g.as_str().ok_or_else(|| {
+                                        source.error(g.span(), "`include` entries must be strings")
+                                    })?;
+                                    globset::Glob::new(glob).map_err(|e| {
+                                        source.error(g.span(), format!("invalid glob: {e}"))
+                                    })?;
+                                    config.include.push(glob.to_string());
+                                }
+                            }
                             "include-node-modules" => {
                                 config.include_node_modules = v.as_bool().ok_or_else(|| {
                                     source.error(
@@ -359,7 +375,7 @@ impl Config {
                             other => {
                                 return Err(source.error(
                                     key_span(table, other),
-                                    format!("unknown key `{other}` in [files] (known: exclude, include-node-modules, max-file-size, max-files)"),
+                                    format!("unknown key `{other}` in [files] (known: exclude, include, include-node-modules, max-file-size, max-files)"),
                                 ));
                             }
                         }

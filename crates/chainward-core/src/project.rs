@@ -244,6 +244,102 @@ fn read_text(path: &Path, max_size: u64) -> Result<String, ParseError> {
     })
 }
 
+/// Folders of test data, left out below the scanned root unless `[files] include` names them:
+/// projects keep deliberately broken lockfiles and manifests there (npm/cli has hundreds under
+/// `test/fixtures`), which no install reads.
+pub const TEST_DATA_DIRS: &[&str] = &[
+    "fixtures",
+    "__fixtures__",
+    "test-fixtures",
+    "testdata",
+    "test-data",
+];
+
+/// The test-data rule of discovery: which folders are left out, and which files in them the
+/// config's `include` brings back.
+struct TestData {
+    root: PathBuf,
+    include: Option<ignore::gitignore::Gitignore>,
+    /// The literal start of each include glob (up to its first wildcard), to tell whether a
+    /// folder may hold included files.
+    prefixes: Vec<String>,
+    skipped: Mutex<Vec<String>>,
+}
+
+impl TestData {
+    fn new(root: &Path, include: &[String]) -> Result<TestData, Error> {
+        let matcher = if include.is_empty() {
+            None
+        } else {
+            let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+            for glob in include {
+                builder
+                    .add_line(None, glob)
+                    .map_err(|e| Error::Usage(format!("invalid include glob `{glob}`: {e}")))?;
+            }
+            Some(
+                builder
+                    .build()
+                    .map_err(|e| Error::Usage(format!("invalid include globs: {e}")))?,
+            )
+        };
+        let prefixes = include
+            .iter()
+            .map(|g| {
+                let g = g.trim_start_matches('/');
+                let end = g.find(['*', '?', '[', '{']).unwrap_or(g.len());
+                g[..end].to_string()
+            })
+            .collect();
+        Ok(TestData {
+            root: root.to_path_buf(),
+            include: matcher,
+            prefixes,
+            skipped: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Whether `rel` (a path below the root) is inside a test-data folder.
+    fn inside(rel: &str) -> bool {
+        let mut parts: Vec<&str> = rel.split('/').collect();
+        parts.pop();
+        parts.iter().any(|p| TEST_DATA_DIRS.contains(p))
+    }
+
+    /// Whether the folder `dir` (below the root) is left out: a test-data folder no include
+    /// glob reaches into. Recorded for the summary.
+    fn skips_dir(&self, dir: &Path) -> bool {
+        let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+            return false;
+        };
+        if !TEST_DATA_DIRS.contains(&name) {
+            return false;
+        }
+        let rel = rel_path(&self.root, dir);
+        let reached = self.prefixes.iter().any(|p| {
+            p.is_empty()
+                || p.starts_with(&format!("{rel}/"))
+                || format!("{rel}/").starts_with(p.as_str())
+        });
+        if !reached {
+            self.skipped
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(rel);
+        }
+        !reached
+    }
+
+    /// Whether a file at `rel` is kept: outside test data, or named by an include glob.
+    fn keeps_file(&self, path: &Path, rel: &str) -> bool {
+        !Self::inside(rel)
+            || self
+                .include
+                .as_ref()
+                .is_some_and(|m| m.matched_path_or_any_parents(path, false).is_ignore())
+    }
+}
+
 /// The largest `.gitignore` or `.ignore` discovery honours (the largest real ones are tens of
 /// kilobytes; a 5 MB one costs the glob matcher gigabytes).
 pub const MAX_IGNORE_FILE: u64 = 1024 * 1024;
@@ -285,6 +381,9 @@ pub struct DiscoverOptions {
     pub include_node_modules: bool,
     /// Gitignore-style globs (relative to the root) of paths to leave out.
     pub exclude: Vec<String>,
+    /// Gitignore-style globs of paths inside test-data folders ([`TEST_DATA_DIRS`]) to check
+    /// all the same (`[files] include`).
+    pub include: Vec<String>,
     pub max_file_size: u64,
     pub max_files: usize,
 }
@@ -294,6 +393,7 @@ impl Default for DiscoverOptions {
         Self {
             include_node_modules: false,
             exclude: Vec::new(),
+            include: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             max_files: DEFAULT_MAX_FILES,
         }
@@ -324,6 +424,8 @@ pub struct Project {
     boundary: Option<PathBuf>,
     /// Links met while walking or reading that were not followed (outside, dangling, looping).
     unsafe_links: Mutex<Vec<crate::links::UnsafeLink>>,
+    /// Test-data folders left out of discovery (relative to the root), for the summary.
+    pub skipped_test_data: Vec<String>,
 }
 
 impl std::fmt::Debug for Project {
@@ -357,6 +459,7 @@ impl Project {
         let errors: Mutex<Vec<ParseError>> = Mutex::new(Vec::new());
         let links: Mutex<Vec<crate::links::UnsafeLink>> = Mutex::new(Vec::new());
         let boundary = crate::links::canonical_root(&root).map_err(|e| Error::io(&root, e))?;
+        let test_data = Arc::new(TestData::new(&root, &options.include)?);
 
         for path in &paths {
             if path.is_file() {
@@ -414,9 +517,16 @@ impl Project {
                 }
                 let include_nm = options.include_node_modules;
                 let deferred_here = Arc::clone(&deferred);
+                let test_data_here = Arc::clone(&test_data);
                 builder.filter_entry(move |entry| {
                     let name = entry.file_name();
                     if name == ".git" || (!include_nm && name == "node_modules") {
+                        return false;
+                    }
+                    if entry.depth() > 0
+                        && entry.file_type().is_some_and(|t| t.is_dir())
+                        && test_data_here.skips_dir(entry.path())
+                    {
                         return false;
                     }
                     // A folder whose ignore file is too large to honour is walked later without
@@ -437,6 +547,7 @@ impl Project {
                 let walk_root = path.clone();
                 let root_ref = &root;
                 let boundary = &boundary;
+                let test_data = &*test_data;
                 builder.build_parallel().run(|| {
                     let found = &found;
                     let errors = &errors;
@@ -451,7 +562,8 @@ impl Project {
                                 let rel = rel_path(root_ref, entry.path());
                                 let kind = (is_file || is_link)
                                     .then(|| FileKind::classify(&rel))
-                                    .flatten();
+                                    .flatten()
+                                    .filter(|_| test_data.keeps_file(entry.path(), &rel));
                                 // A link is read as the file it stands for when that is a file
                                 // inside the project; otherwise it is reported, never read.
                                 let take = match (kind, is_link) {
@@ -522,7 +634,7 @@ impl Project {
                 let skipped_folder = Path::new(&rel_str).components().any(|c| {
                     let c = c.as_os_str();
                     c == ".git" || (!options.include_node_modules && c == "node_modules")
-                });
+                }) || !test_data.keeps_file(&path, &rel_str);
                 if skipped_folder
                     || excluded
                         .as_ref()
@@ -580,6 +692,11 @@ impl Project {
             walk_errors,
         );
         project.boundary = Some(boundary);
+        let mut skipped =
+            std::mem::take(&mut *test_data.skipped.lock().unwrap_or_else(|e| e.into_inner()));
+        skipped.sort();
+        skipped.dedup();
+        project.skipped_test_data = skipped;
         if let Some(git) = git {
             let _ = project.git.set(Some(git));
         }
@@ -685,6 +802,7 @@ impl Project {
             registry: None,
             boundary: None,
             unsafe_links: Mutex::new(Vec::new()),
+            skipped_test_data: Vec::new(),
         }
     }
 
