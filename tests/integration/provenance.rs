@@ -68,16 +68,33 @@ fn scope_and_repository_are_compared_with_the_origin_remote() {
     let repo = GitRepo::init(tmp.path());
     repo.commit_all("init");
     repo.remote("origin", "https://github.com/someone-else/weather-mcp.git");
+    // The scope is company naming unless configured: only `repository` is npm's own check.
+    let found = check(tmp.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("`repository` names acme/weather-mcp"),
+        "{found:?}"
+    );
+    std::fs::write(
+        tmp.path().join("chainward.toml"),
+        "[provenance]\nscope-owner = true\n",
+    )
+    .expect("config");
     let found = check(tmp.path());
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(
         found[0].contains("scope `@acme` is not the GitHub owner `someone-else`"),
         "{found:?}"
     );
-    assert!(
-        found[1].contains("`repository` names acme/weather-mcp"),
-        "{found:?}"
-    );
+    // An unknown key is an error naming it.
+    std::fs::write(
+        tmp.path().join("chainward.toml"),
+        "[provenance]\nscope = true\n",
+    )
+    .expect("config");
+    let out = run(tmp.path(), &["check", "."]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stderr.contains("scope"), "{}", out.stderr);
 }
 
 /// Whether every proof in `text` verifies (an unreadable file does not).

@@ -124,13 +124,21 @@ pub(crate) static SCOPE_MISMATCH: Rule = Rule {
     default_severity: Severity::Warning,
     default_enabled: true,
     fixable: Fixability::None,
-    summary: "The package's scope or `repository` does not match the GitHub repository it is built from",
-    doc: r#"Provenance says which repository built a package; users and registries (the mpak registry
-enforces it) check that it is the package's own. A package `@acme/x` built from
-`github.com/someone-else/x`, or whose `repository` names another repository than the `origin`
-remote, either was forked and republished or will fail that check. The scope is compared with
-the GitHub owner of `origin` (https and ssh forms, case-insensitive); `repository` with the
-owner and name.
+    summary: "The package's `repository` (or, when configured, its scope) does not match the GitHub repository it is built from",
+    doc: r#"Provenance says which repository built a package, and npm checks it: a publish with
+provenance is refused when `repository` in package.json is not the repository that built it. A
+package whose `repository` names another repository than the `origin` remote either was forked
+and republished or will fail that check. `repository` is compared with the owner and name of
+`origin` (https and ssh forms, case-insensitive).
+
+The package scope is compared with the GitHub owner only when you ask for it: ordinary company
+naming (`@sentry/…` built in `getsentry/…`) differs on purpose, and only some registries (mpak)
+require the scope to be the owner.
+
+```toml
+[provenance]
+scope-owner = true   # `@acme/x` must be built in a repository of the GitHub owner `acme`
+```
 "#,
 };
 
@@ -174,7 +182,17 @@ impl Plugin for Provenance {
         RULES
     }
 
-    fn check(&self, project: &Project, _config: &PluginConfig) -> Vec<Finding> {
+    fn validate_config(&self, config: &PluginConfig) -> Result<(), chainward_core::Error> {
+        config.deny_unknown_keys("provenance", &["scope-owner"])?;
+        config.get_bool("scope-owner").map(|_| ())
+    }
+
+    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding> {
+        let scope_owner = config
+            .get_bool("scope-owner")
+            .ok()
+            .flatten()
+            .unwrap_or(false);
         let publish_config = project
             .file_at(&join(&project.root, "package.json"))
             .as_deref()
@@ -183,7 +201,7 @@ impl Plugin for Provenance {
             .and_then(|v| v.as_bool().or_else(|| v.as_str().map(|s| s == "true")))
             == Some(true);
         let mut out = Vec::new();
-        scope_mismatch(project, &mut out);
+        scope_mismatch(project, scope_owner, &mut out);
         let bundles: Vec<&std::sync::Arc<SourceFile>> =
             project.files_of(FileKind::ProvenanceBundle).collect();
         if !bundles.is_empty() {
@@ -500,7 +518,7 @@ pub fn github_repo(url: &str) -> Option<(String, String)> {
     Some((owner.to_string(), repo.to_string()))
 }
 
-fn scope_mismatch(project: &Project, out: &mut Vec<Finding>) {
+fn scope_mismatch(project: &Project, scope_owner: bool, out: &mut Vec<Finding>) {
     let Some(file) = project.file_at(&join(&project.root, "package.json")) else {
         return;
     };
@@ -515,7 +533,8 @@ fn scope_mismatch(project: &Project, out: &mut Vec<Finding>) {
         project.note("provenance: no GitHub `origin` remote, so the package scope was not compared with its owner");
         return;
     };
-    if let Some(name) = pj.json.get("name")
+    if scope_owner
+        && let Some(name) = pj.json.get("name")
         && let Some(scope) = name
             .as_str()
             .and_then(|n| n.strip_prefix('@'))
