@@ -188,3 +188,74 @@ fn test_data_folders_are_left_out_unless_included() {
         "{found:?}"
     );
 }
+
+/// Messages of every finding of `rule`.
+fn messages(dir: &Path, rule: &str) -> Vec<String> {
+    let out = run(dir, &["check", "--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.snapshot()));
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .filter_map(|f| f["message"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// pnpm/pnpm's lockfile as pnpm 11.9.0 wrote it: two YAML documents (pnpm's own
+/// `packageManagerDependencies` and config dependencies first), catalog-valued overrides, the
+/// `devEngines.runtime` node dependency with one integrity per platform. pnpm 11.9.0's frozen
+/// install accepts it (README); so does chainward, and its SBOM is the second document's.
+#[test]
+fn pnpm11_two_document_lockfile_is_in_sync() {
+    let tmp = copy_fixture("real-world/pnpm11-two-documents");
+    let dir = tmp.path();
+    for rule in [
+        "npm-ci/lockfile-out-of-sync",
+        "npm-ci/missing-integrity",
+        "chainward/parse-error",
+    ] {
+        assert_eq!(messages(dir, rule), Vec::<String>::new(), "{rule}");
+    }
+    let out = run(dir, &["sbom", "--reproducible", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let sbom: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let names: Vec<&str> = sbom["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(names.contains(&"graceful-fs"), "{names:?}");
+    assert!(
+        !names.contains(&"@pnpm/exe") && !names.contains(&"@pnpm/pacquet"),
+        "pnpm's own document is not the project's: {names:?}"
+    );
+    assert!(names.len() > 40, "{}", names.len());
+}
+
+/// entur/gha-api's workflow uses its own actions with GitHub's self-repository syntax
+/// (`uses: $/.github/actions/setup-spectral`): pinned to the running commit by GitHub, not an
+/// unpinned action (the tag-pinned `actions/*` beside them still are).
+#[test]
+fn self_repository_uses_are_not_unpinned_actions() {
+    let tmp = copy_fixture("real-world/uses-self-repository");
+    let found = messages(tmp.path(), "pin-check/unpinned-action");
+    assert!(!found.is_empty());
+    assert!(!found.iter().any(|m| m.contains("$/")), "{found:?}");
+}
+
+/// A bun project whose only lockfile is the binary bun.lockb (bun 1.4.5's frozen install
+/// accepts it): covered, so not "missing", but said to be unread.
+#[test]
+fn a_binary_bun_lockfile_is_reported_as_unread() {
+    let tmp = copy_fixture("real-world/bun-lockb-only");
+    let dir = tmp.path();
+    assert_eq!(
+        messages(dir, "npm-ci/missing-lockfile"),
+        Vec::<String>::new()
+    );
+    let unread = messages(dir, "npm-ci/unreadable-lockfile");
+    assert_eq!(unread.len(), 1, "{unread:?}");
+}

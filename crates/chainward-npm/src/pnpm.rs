@@ -129,6 +129,16 @@ fn main_document(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
 }
 
+/// How strong an SRI hash is, by algorithm (sha1 < sha256 < sha384 < sha512).
+fn integrity_strength(sri: &str) -> u8 {
+    match sri.split('-').next().unwrap_or_default() {
+        "sha512" => 4,
+        "sha384" => 3,
+        "sha256" => 2,
+        _ => 1,
+    }
+}
+
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     let text = &*main_document(text);
     // The large sections are streamed entry by entry, never held as one tree; YAML outside
@@ -366,6 +376,26 @@ fn read_package(
     if let Some(integrity) = field("integrity") {
         pkg.integrity = integrity.as_str().map(Into::into);
         pkg.integrity_span = Some(integrity.span.clone());
+    }
+    // pnpm 11 runtimes (`node@runtime:26.4.0`): one binary per platform, each with its own
+    // integrity. The package has one when every variant has one; the weakest is kept.
+    if resolution.get("type").and_then(Yaml::as_str) == Some("variations") {
+        let hashes: Vec<&Yaml> = resolution
+            .get("variants")
+            .and_then(Yaml::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v.get("resolution").and_then(|r| r.get("integrity")))
+            .collect::<Option<Vec<&Yaml>>>()
+            .unwrap_or_default();
+        if let Some(weakest) = hashes
+            .iter()
+            .filter(|h| h.as_str().is_some())
+            .min_by_key(|h| integrity_strength(h.as_str().unwrap_or_default()))
+        {
+            pkg.integrity = weakest.as_str().map(Into::into);
+            pkg.integrity_span = Some(weakest.span.clone());
+        }
     }
     if let Some(tarball) = field("tarball") {
         pkg.resolved = tarball.as_str().map(Into::into);

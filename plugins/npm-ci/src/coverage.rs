@@ -29,6 +29,23 @@ equivalent) and commit it.
 "#,
 };
 
+pub(crate) static UNREADABLE_LOCKFILE: Rule = Rule {
+    id: "npm-ci/unreadable-lockfile",
+    code: "NCI015",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "The only lockfile is bun's binary `bun.lockb`, which chainward cannot read",
+    doc: r#"`bun.lockb` is a binary format that only bun reads, and that bun itself replaced with the
+text lockfile `bun.lock` in bun 1.2. chainward cannot see what it locks, so nothing is checked
+for it: not sync with package.json, integrity, registries, nor install scripts. Reviewers cannot
+read its diffs either.
+
+Convert it once with `bun install --save-text-lockfile --frozen-lockfile --lockfile-only`, commit
+`bun.lock` and delete `bun.lockb`: bun uses `bun.lock` when both exist.
+"#,
+};
+
 pub(crate) static MULTIPLE_LOCKFILES: Rule = Rule {
     id: "npm-ci/multiple-lockfiles",
     code: "NCI002",
@@ -170,6 +187,21 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                 )),
             );
         }
+    }
+
+    // bun's binary lockfile, with no text lockfile beside it: nothing of it can be checked.
+    if here.iter().any(|(_, name, _)| *name == "bun.lockb")
+        && !here.iter().any(|(_, name, _)| *name == "bun.lock")
+        && let Some((path, _, _)) = here.iter().find(|(_, name, _)| *name == "bun.lockb")
+    {
+        out.push(
+            Finding::at(
+                &UNREADABLE_LOCKFILE,
+                file_start(path.clone()),
+                "bun.lockb is bun's binary lockfile, which chainward cannot read: its sync with package.json, integrity hashes, registries and install scripts were not checked",
+            )
+            .with_help("convert it: `bun install --save-text-lockfile --frozen-lockfile --lockfile-only`, commit bun.lock and delete bun.lockb"),
+        );
     }
 
     // Several package managers' lockfiles side by side.

@@ -21,6 +21,7 @@ pub static RULES: &[&Rule] = &[
     &coverage::MISSING_LOCKFILE,
     &coverage::MULTIPLE_LOCKFILES,
     &coverage::LOCKFILE_NOT_COMMITTED,
+    &coverage::UNREADABLE_LOCKFILE,
     &sync::LOCKFILE_OUT_OF_SYNC,
     &entries::MISSING_INTEGRITY,
     &entries::WEAK_INTEGRITY,

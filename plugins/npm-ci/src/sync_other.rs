@@ -174,6 +174,29 @@ fn pnpm_config(
             }
         }
     }
+    // An override of `catalog:` (or `catalog:<name>`) is recorded as the catalog's spec for the
+    // package it overrides (the last name of `a>b@range`).
+    for (selector, spec) in overrides.iter_mut() {
+        let Some(catalog) = spec.strip_prefix("catalog:") else {
+            continue;
+        };
+        let target = selector.rsplit('>').next().unwrap_or(selector);
+        // `@scope/name@range`: the `@` of the range, not of the scope.
+        let name = match target.char_indices().skip(1).find(|&(_, c)| c == '@') {
+            Some((at, _)) => &target[..at],
+            None => target,
+        };
+        let entries = match catalog {
+            "" | "default" => ws.and_then(|d| {
+                d.get("catalog")
+                    .or_else(|| d.get("catalogs").and_then(|c| c.get("default")))
+            }),
+            other => ws.and_then(|d| d.get("catalogs").and_then(|c| c.get(other))),
+        };
+        if let Some(resolved) = entries.and_then(|e| e.get(name)).and_then(Yaml::as_str) {
+            *spec = resolved.to_string();
+        }
+    }
     let mut patched: Vec<String> = pj
         .json
         .pointer(&["pnpm", "patchedDependencies"])
@@ -256,6 +279,13 @@ fn exact(
             declared.insert(name, (spec, span, *section));
         }
     }
+    if is_pnpm {
+        // pnpm (10.14+) installs the runtime `devEngines.runtime` names with `onFail:
+        // "download"` as a dev dependency `node: runtime:<version>`.
+        for (name, spec, span) in runtime_dependencies(pj) {
+            declared.insert(name, (spec, span, Section::DevDependencies));
+        }
+    }
     let Some(importer) = lock.importers.get(rel) else {
         // pnpm accepts a member without dependencies that has no importer yet.
         if declared.is_empty() {
@@ -324,6 +354,31 @@ fn exact(
             .with_help(FIX),
         );
     }
+}
+
+/// `devEngines.runtime` entries (one object or an array) that pnpm downloads and records as a
+/// dev dependency: `(name, "runtime:<version>", span)`.
+fn runtime_dependencies(pj: &PackageJson) -> Vec<(String, String, std::ops::Range<usize>)> {
+    let Some(runtime) = pj.json.pointer(&["devEngines", "runtime"]) else {
+        return Vec::new();
+    };
+    let entries: Vec<&chainward_core::json::Json> = match runtime.as_array() {
+        Some(items) => items.iter().collect(),
+        None => vec![runtime],
+    };
+    entries
+        .into_iter()
+        .filter(|e| e.get("onFail").and_then(|v| v.as_str()) == Some("download"))
+        .filter_map(|e| {
+            let name = e.get("name")?.as_str()?;
+            let version = e.get("version")?.as_str()?;
+            Some((
+                name.to_string(),
+                format!("runtime:{version}"),
+                e.span.clone(),
+            ))
+        })
+        .collect()
 }
 
 /// The range a yarn `catalog:` / `catalog:<name>` spec stands for, from .yarnrc.yml.
