@@ -209,6 +209,20 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
             }
         }
     }
+    for pkg in &mut packages {
+        // A local dependency (`file:`/`link:`) has no `resolved` and, by design, no integrity
+        // in yarn 1: its source is the folder or tarball the spec names.
+        if pkg.resolved.is_none()
+            && let Some(local) = pkg.descriptors.iter().find_map(|d| {
+                split_name(d)
+                    .map(|(_, range)| range)
+                    .filter(|r| r.starts_with("file:") || r.starts_with("link:"))
+            })
+        {
+            pkg.resolved = Some(local.to_string());
+            pkg.link = local.starts_with("link:");
+        }
+    }
     for pkg in &packages {
         if pkg.version.is_empty() {
             return Err(file.parse_error(
