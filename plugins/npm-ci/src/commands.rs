@@ -34,6 +34,12 @@ pub(crate) static INSTALL_COMMAND: Rule = Rule {
   registry serves that minute: pin the exact version;
 - `curl … | sh` runs a script nobody reviewed.
 
+A package named by a variable or a GitHub expression (`npm i -g ${{ matrix.tool }}`,
+`pnpm@${PNPM_VERSION}` in a Dockerfile) is judged by every value the file shows for it: the
+workflow's, job's and step's `env:`, the job's `strategy.matrix`, a Dockerfile's `ARG` default or
+`ENV`. One whose value the file does not show (`${{ inputs.tool }}`) is reported once per command,
+at `info`, as what it is: something chainward cannot tell.
+
 Checked in `.github/workflows/*.yml` (`run:`), composite `action.yml`, Dockerfiles (`RUN`,
 with `\` continuations, `&&`/`||`/`;` chains and `RUN <<EOF` heredocs), and the shell scripts
 those workflow steps run (`run: ./script/build-ui`, `bash scripts/ci.sh`, two levels deep):
@@ -68,6 +74,220 @@ struct Script<'a> {
     exact: bool,
     /// Runs with `CI` set (GitHub Actions), where pnpm defaults to a frozen lockfile.
     in_ci: bool,
+    /// What the variables it may use hold, where the file says (see [`Vars`]).
+    vars: Vars,
+}
+
+/// The values a script's variables can hold where the file shows them: `NAME` (a shell or
+/// environment variable, from `env:` or a Dockerfile's `ARG`/`ENV`), `env.NAME` and
+/// `matrix.NAME` (GitHub expressions). A variable that is not here cannot be told.
+type Vars = std::collections::BTreeMap<String, Vec<String>>;
+
+/// The byte a space inside `${{ … }}` becomes before the script is split into words, so that an
+/// expression stays one word; same length, so spans still point into the script.
+const MASKED_SPACE: char = '\u{1f}';
+
+/// `script` with the spaces inside each GitHub expression `${{ … }}` masked.
+fn mask_expressions(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut rest = script;
+    while let Some(at) = rest.find("${{") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let end = tail.find("}}").map_or(tail.len(), |e| e + 2);
+        out.extend(
+            tail[..end]
+                .chars()
+                .map(|c| if c == ' ' { MASKED_SPACE } else { c }),
+        );
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A word as the file shows it (masked spaces back).
+fn shown(word: &str) -> String {
+    word.replace(MASKED_SPACE, " ")
+}
+
+/// What a word expands to: every value it can take (at most 64), or the first reference whose
+/// value the file does not show.
+enum Expanded {
+    Values(Vec<String>),
+    Unknown(String),
+}
+
+/// A piece of a word: literal text, or a reference (as written, the variable's key, its
+/// `:-default`).
+enum Part {
+    Text(String),
+    Ref(String, String, Option<String>),
+}
+
+fn expand(word: &str, vars: &Vars) -> Expanded {
+    // Split into literal text and references.
+    let mut parts: Vec<Part> = Vec::new();
+    let mut rest = word;
+    while let Some(at) = rest.find('$') {
+        parts.push(Part::Text(rest[..at].to_string()));
+        let tail = &rest[at..];
+        let (reference, key, default, len) = if let Some(body) = tail.strip_prefix("${{") {
+            let end = body.find("}}").unwrap_or(body.len());
+            let expr = body[..end].replace(MASKED_SPACE, " ");
+            let len = 3 + end + if end < body.len() { 2 } else { 0 };
+            (shown(&tail[..len]), expr.trim().to_string(), None, len)
+        } else if let Some(body) = tail.strip_prefix("${") {
+            let end = body.find('}').unwrap_or(body.len());
+            let inner = &body[..end];
+            let name_len = inner
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(inner.len());
+            let op = &inner[name_len..];
+            let default = op
+                .strip_prefix(":-")
+                .or_else(|| op.strip_prefix('-'))
+                .map(str::to_string);
+            let len = 2 + end + usize::from(end < body.len());
+            (
+                tail[..len].to_string(),
+                inner[..name_len].to_string(),
+                default,
+                len,
+            )
+        } else {
+            let name_len = tail[1..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(tail.len() - 1);
+            if name_len == 0 {
+                parts.push(Part::Text("$".to_string()));
+                rest = &tail[1..];
+                continue;
+            }
+            (
+                tail[..1 + name_len].to_string(),
+                tail[1..1 + name_len].to_string(),
+                None,
+                1 + name_len,
+            )
+        };
+        parts.push(Part::Ref(reference, key, default));
+        rest = &tail[len..];
+    }
+    parts.push(Part::Text(rest.to_string()));
+    let mut values = vec![String::new()];
+    for part in parts {
+        match part {
+            Part::Text(text) => values.iter_mut().for_each(|v| v.push_str(&text)),
+            Part::Ref(reference, key, default) => {
+                let options: Vec<String> = match (vars.get(&key), default) {
+                    (Some(v), _) if !v.is_empty() => v.clone(),
+                    (_, Some(d)) => vec![d],
+                    _ => return Expanded::Unknown(reference),
+                };
+                if values.len() * options.len() > 64 {
+                    return Expanded::Unknown(reference);
+                }
+                values = values
+                    .iter()
+                    .flat_map(|v| options.iter().map(move |o| format!("{v}{o}")))
+                    .collect();
+            }
+        }
+    }
+    Expanded::Values(values)
+}
+
+/// A Dockerfile `ARG A=1 B` / `ENV A=1 B=2` / `ENV A 1`: the values it sets (an `ARG` without
+/// one takes the global default of that name, else is unknown).
+fn docker_vars(ins: &dockerfile::Instruction, global: &Vars, vars: &mut Vars) {
+    let unquote = |v: &str| v.trim_matches(|c| c == '"' || c == '\'').to_string();
+    let args: Vec<&str> = ins.args.iter().map(|a| a.text.as_str()).collect();
+    if ins.keyword == "ENV" && args.len() >= 2 && !args[0].contains('=') {
+        vars.insert(args[0].to_string(), vec![unquote(&args[1..].join(" "))]);
+        return;
+    }
+    for arg in args {
+        match arg.split_once('=') {
+            Some((name, value)) if !value.contains('$') => {
+                vars.insert(name.to_string(), vec![unquote(value)]);
+            }
+            Some((name, _)) => {
+                vars.remove(name);
+            }
+            None => match global.get(arg) {
+                Some(v) => {
+                    vars.insert(arg.to_string(), v.clone());
+                }
+                None => {
+                    vars.remove(arg);
+                }
+            },
+        }
+    }
+}
+
+/// Literal scalar values of an `env:` mapping, as `NAME` and `env.NAME`.
+fn env_vars(env: Option<&Yaml>, vars: &mut Vars) {
+    for (name, value) in env.map(Yaml::entries).into_iter().flatten() {
+        match value.as_str().filter(|v| !v.contains("${{")) {
+            Some(v) => {
+                vars.insert(name.to_string(), vec![v.to_string()]);
+                vars.insert(format!("env.{name}"), vec![v.to_string()]);
+            }
+            None => {
+                vars.remove(name);
+                vars.remove(&format!("env.{name}"));
+            }
+        }
+    }
+}
+
+/// A job's `strategy.matrix` values, as `matrix.NAME` (lists of scalars, plus `include`).
+fn matrix_vars(job: &Yaml, vars: &mut Vars) {
+    let Some(matrix) = job.get("strategy").and_then(|s| s.get("matrix")) else {
+        return;
+    };
+    let mut found: Vars = Vars::new();
+    for (key, value) in matrix.entries() {
+        match key {
+            "include" => {
+                for item in value.as_seq().unwrap_or_default() {
+                    for (k, v) in item.entries() {
+                        if let Some(v) = v.as_str().filter(|v| !v.contains("${{")) {
+                            found
+                                .entry(format!("matrix.{k}"))
+                                .or_default()
+                                .push(v.to_string());
+                        }
+                    }
+                }
+            }
+            "exclude" => {}
+            _ => {
+                let items = value.as_seq().unwrap_or_default();
+                let scalars: Option<Vec<String>> = items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .filter(|v| !v.contains("${{"))
+                            .map(str::to_string)
+                    })
+                    .collect();
+                if let Some(scalars) = scalars.filter(|s| !s.is_empty()) {
+                    found
+                        .entry(format!("matrix.{key}"))
+                        .or_default()
+                        .extend(scalars);
+                }
+            }
+        }
+    }
+    for (k, mut v) in found {
+        v.sort();
+        v.dedup();
+        vars.insert(k, v);
+    }
 }
 
 impl Script<'_> {
@@ -100,7 +320,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             let Some(doc) = yaml::parsed(file) else {
                 return;
             };
-            for run in run_nodes(file.kind, doc) {
+            for (run, vars) in run_steps(file.kind, doc) {
                 let Some(value) = run.as_str() else { continue };
                 scripts.push(Script {
                     text: value.to_string(),
@@ -109,6 +329,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                     fallback: run.span.clone(),
                     exact: text.get(run.span.clone()) == Some(value),
                     in_ci: true,
+                    vars,
                 });
             }
         }
@@ -116,7 +337,30 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             let Some(df) = dockerfile::parsed(file) else {
                 return;
             };
-            for ins in df.instructions.iter().filter(|i| i.keyword == "RUN") {
+            // `ARG`/`ENV` values seen so far in this stage (ARGs before the first FROM are
+            // global defaults, which an `ARG NAME` in a stage takes up).
+            let mut global: Vars = Vars::new();
+            let mut vars: Vars = Vars::new();
+            let mut staged = false;
+            for ins in &df.instructions {
+                match ins.keyword.as_str() {
+                    "FROM" => {
+                        staged = true;
+                        vars.clear();
+                        continue;
+                    }
+                    "ARG" | "ENV" => {
+                        if staged {
+                            docker_vars(ins, &global, &mut vars);
+                        } else {
+                            let before = global.clone();
+                            docker_vars(ins, &before, &mut global);
+                        }
+                        continue;
+                    }
+                    "RUN" => {}
+                    _ => continue,
+                }
                 let Some(first) = ins.args.iter().find(|a| !a.text.starts_with("--")) else {
                     continue;
                 };
@@ -138,6 +382,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                             fallback: doc.body.clone(),
                             exact: true,
                             in_ci: false,
+                            vars: vars.clone(),
                         });
                     }
                     continue;
@@ -158,13 +403,14 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                     fallback: region,
                     exact: true,
                     in_ci: false,
+                    vars: vars.clone(),
                 });
             }
         }
         _ => return,
     }
     for script in &scripts {
-        let cmds = shell::commands(&script.text);
+        let cmds = shell::commands(&mask_expressions(&script.text));
         for (i, cmd) in cmds.iter().enumerate() {
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
             check_command(file, script, cmd, prev, scripts_off, out);
@@ -246,6 +492,7 @@ pub(crate) fn check_script(
         fallback: 0..0,
         exact: true,
         in_ci: true,
+        vars: Vars::new(),
     };
     let cmds = shell::commands(text);
     for (i, cmd) in cmds.iter().enumerate() {
@@ -266,21 +513,41 @@ pub(crate) fn check_script(
 }
 
 fn run_nodes(kind: FileKind, doc: &Yaml) -> Vec<&Yaml> {
-    fn steps<'a>(steps: Option<&'a Yaml>, out: &mut Vec<&'a Yaml>) {
+    run_steps(kind, doc)
+        .into_iter()
+        .map(|(run, _)| run)
+        .collect()
+}
+
+/// Every `run:` of a workflow's jobs or a composite action's steps, with what its variables
+/// hold (workflow, job and step `env:`, the job's matrix).
+fn run_steps(kind: FileKind, doc: &Yaml) -> Vec<(&Yaml, Vars)> {
+    fn steps<'a>(steps: Option<&'a Yaml>, vars: &Vars, out: &mut Vec<(&'a Yaml, Vars)>) {
         for step in steps.and_then(Yaml::as_seq).unwrap_or_default() {
             if let Some(run) = step.get("run") {
-                out.push(run);
+                let mut vars = vars.clone();
+                env_vars(step.get("env"), &mut vars);
+                out.push((run, vars));
             }
         }
     }
     let mut out = Vec::new();
+    let mut vars = Vars::new();
+    env_vars(doc.get("env"), &mut vars);
     match kind {
         FileKind::Workflow => {
             for (_, job) in doc.get("jobs").map(Yaml::entries).into_iter().flatten() {
-                steps(job.get("steps"), &mut out);
+                let mut vars = vars.clone();
+                matrix_vars(job, &mut vars);
+                env_vars(job.get("env"), &mut vars);
+                steps(job.get("steps"), &vars, &mut out);
             }
         }
-        FileKind::Action => steps(doc.get("runs").and_then(|r| r.get("steps")), &mut out),
+        FileKind::Action => steps(
+            doc.get("runs").and_then(|r| r.get("steps")),
+            &vars,
+            &mut out,
+        ),
         _ => {}
     }
     out
@@ -373,17 +640,9 @@ fn check_command(
                             out.push(scripts_finding(file, script, cmd, sub, "npm install"));
                         }
                     } else {
-                        for pkg in packages {
-                            if !exact_package(&pkg.text) {
-                                let what = if global { "installs the tool" } else { "adds" };
-                                out.push(Finding::new(
-                                    &INSTALL_COMMAND,
-                                    file,
-                                    at(pkg),
-                                    format!("`npm {}` {what} `{}` at whatever version the registry serves today; pin an exact version (`name@1.2.3`)", sub.text, pkg.text),
-                                ));
-                            }
-                        }
+                        let what = if global { "installs the tool" } else { "adds" };
+                        let shown_cmd = format!("npm {}", sub.text);
+                        judge_packages(file, script, &shown_cmd, what, &packages, &at, out);
                     }
                 }
                 "ci" | "clean-install" | "ic" | "install-clean" | "isntall-clean"
@@ -391,11 +650,11 @@ fn check_command(
                 {
                     out.push(scripts_finding(file, script, cmd, sub, "npm ci"));
                 }
-                "exec" | "x" => npx(file, cmd, &argv[i..], &at, out),
+                "exec" | "x" => npx(file, script, &argv[i..], &at, out),
                 _ => {}
             }
         }
-        "npx" => npx(file, cmd, argv, &at, out),
+        "npx" => npx(file, script, argv, &at, out),
         "yarn" => {
             let sub = subcommand(argv).map(|(_, w)| w.text.as_str());
             if matches!(sub, None | Some("install")) {
@@ -494,7 +753,7 @@ fn scripts_finding(
 /// `npx [--yes|-y] [-p pkg] pkg[@spec] …`: flagged when it downloads a version nobody pinned.
 fn npx(
     file: &SourceFile,
-    cmd: &Command,
+    script: &Script<'_>,
     argv: &[Word],
     at: &dyn Fn(&Word) -> Range<usize>,
     out: &mut Vec<Finding>,
@@ -503,15 +762,66 @@ fn npx(
     let package = argv.iter().skip(1).find(|w| !w.text.starts_with('-'));
     let Some(package) = package else { return };
     let versioned = package.text.trim_start_matches('@').contains('@');
-    if (yes || versioned) && !exact_package(&package.text) {
-        out.push(Finding::new(
-            &INSTALL_COMMAND,
-            file,
-            at(package),
-            format!("`{}` runs `{}` at whatever version the registry serves today; pin an exact version (`name@1.2.3`)", argv.first().map_or("npx", |w| w.text.as_str()), package.text),
-        ));
+    if yes || versioned {
+        let tool = argv.first().map_or("npx", |w| w.text.as_str());
+        judge_packages(file, script, tool, "runs", &[package], at, out);
     }
-    let _ = cmd;
+}
+
+/// Package words of an install (`npm install -g a b`, `npx a`): each must name an exact
+/// version. A word with a variable or a GitHub expression is judged by every value the file
+/// shows for it (`env:`, the job's matrix, a Dockerfile `ARG` default); one whose value the file
+/// does not show is said once per command, as what it is: something chainward cannot tell.
+fn judge_packages(
+    file: &SourceFile,
+    script: &Script<'_>,
+    tool: &str,
+    what: &str,
+    packages: &[&Word],
+    at: &dyn Fn(&Word) -> Range<usize>,
+    out: &mut Vec<Finding>,
+) {
+    let mut unknown: Vec<(String, &Word)> = Vec::new();
+    for pkg in packages {
+        let word = shown(&pkg.text);
+        match expand(&pkg.text, &script.vars) {
+            Expanded::Unknown(reference) => unknown.push((reference, pkg)),
+            Expanded::Values(values) => {
+                let loose: Vec<&String> = values.iter().filter(|v| !exact_package(v)).collect();
+                if loose.is_empty() {
+                    continue;
+                }
+                let named = if values.len() == 1 && values[0] == word {
+                    format!("`{word}`")
+                } else {
+                    let shown: Vec<String> = loose.iter().map(|v| format!("`{v}`")).collect();
+                    format!("`{word}` ({})", shown.join(", "))
+                };
+                out.push(Finding::new(
+                    &INSTALL_COMMAND,
+                    file,
+                    at(pkg),
+                    format!("`{tool}` {what} {named} at whatever version the registry serves today; pin an exact version (`name@1.2.3`)"),
+                ));
+            }
+        }
+    }
+    if let Some((reference, first)) = unknown.first() {
+        let refs: Vec<String> = unknown.iter().map(|(r, _)| format!("`{r}`")).collect();
+        out.push(
+            Finding::new(
+                &INSTALL_COMMAND,
+                file,
+                at(first),
+                format!(
+                    "`{tool}` {what} {}, whose value this file does not show: chainward cannot tell whether it pins an exact version",
+                    refs.join(", ")
+                ),
+            )
+            .with_severity(Severity::Info)
+            .with_help(format!("wherever `{reference}` is set, make it `name@1.2.3`")),
+        );
+    }
 }
 
 /// `name@1.2.3` (an exact version); a bare name or a range is not.
