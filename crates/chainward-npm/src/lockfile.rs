@@ -26,18 +26,26 @@ pub struct LockPackage {
     pub version: Option<Box<str>>,
     pub resolved: Option<Box<str>>,
     pub integrity: Option<Box<str>>,
+    #[serde(deserialize_with = "truthy")]
     pub link: bool,
+    #[serde(deserialize_with = "truthy")]
     pub dev: bool,
+    #[serde(deserialize_with = "truthy")]
     pub optional: bool,
+    #[serde(deserialize_with = "truthy")]
     pub dev_optional: bool,
+    #[serde(deserialize_with = "truthy")]
     pub peer: bool,
+    #[serde(deserialize_with = "truthy")]
     pub in_bundle: bool,
+    #[serde(deserialize_with = "truthy")]
     pub has_install_script: bool,
     pub dependencies: DepMap,
     pub dev_dependencies: DepMap,
     pub optional_dependencies: DepMap,
     pub peer_dependencies: DepMap,
     pub peer_dependencies_meta: DepMap<PeerMeta>,
+    #[serde(deserialize_with = "truthy")]
     pub extraneous: bool,
     /// The package's declared licence (v2/v3), as npm copied it from its package.json: an SPDX
     /// expression as a rule; the old `{"type": "MIT"}` form is read as its `type`.
@@ -108,6 +116,18 @@ impl<V> FromIterator<(String, V)> for DepMap<V> {
 
 /// A licence field: a string, or an object with a string `type`; anything else is no licence
 /// (never a parse error: the field is informational).
+/// A flag as npm reads it: JavaScript truthiness (`"bundled": "true"`, written by some tools, is
+/// true; so is any non-empty string or non-zero number; `null` is false).
+fn truthy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => b,
+        serde_json::Value::Null => false,
+        serde_json::Value::String(s) => !s.is_empty(),
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => true,
+    })
+}
+
 fn license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<str>>, D::Error> {
     struct Visit;
     impl<'de> serde::de::Visitor<'de> for Visit {
@@ -228,8 +248,11 @@ struct V1Dep {
     version: Option<String>,
     resolved: Option<String>,
     integrity: Option<String>,
+    #[serde(deserialize_with = "truthy")]
     dev: bool,
+    #[serde(deserialize_with = "truthy")]
     optional: bool,
+    #[serde(deserialize_with = "truthy")]
     bundled: bool,
     requires: BTreeMap<String, String>,
     dependencies: BTreeMap<String, V1Dep>,
@@ -628,6 +651,25 @@ mod tests {
             lock.resolve("node_modules/debug", "ms").map(|(k, _)| k),
             Some("node_modules/debug/node_modules/ms")
         );
+    }
+
+    /// Flags as npm reads them (JavaScript truthiness): `"bundled": "true"` (a string, as some
+    /// tools write it) is bundled, not a parse error. (Hand-made: no real lockfile with it was
+    /// found; npm's arborist tests `if (lock.bundled)`.)
+    #[test]
+    fn flags_are_read_with_javascript_truthiness() {
+        let text = r#"{"lockfileVersion": 1, "requires": true, "dependencies": {
+          "a": {"version": "1.0.0", "bundled": "true", "dev": 1},
+          "b": {"version": "1.0.0", "bundled": "", "optional": null}}}"#;
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        let lock = npm_lockfile(&f).expect("parses");
+        let a = &lock.packages["node_modules/a"];
+        assert!(a.in_bundle && a.dev);
+        let b = &lock.packages["node_modules/b"];
+        assert!(!b.in_bundle && !b.optional);
+        let v3 = r#"{"lockfileVersion": 3, "packages": {"node_modules/c": {"version": "1.0.0", "inBundle": "true", "link": false}}}"#;
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, v3);
+        assert!(npm_lockfile(&f).expect("parses").packages["node_modules/c"].in_bundle);
     }
 
     #[test]
