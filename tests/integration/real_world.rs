@@ -259,3 +259,44 @@ fn a_binary_bun_lockfile_is_reported_as_unread() {
     let unread = messages(dir, "npm-ci/unreadable-lockfile");
     assert_eq!(unread.len(), 1, "{unread:?}");
 }
+
+/// A package.json below a workspace root that the root's `workspaces` globs leave out is not
+/// covered by the root's lockfile (`npm ci` there fails); together with other package.json files
+/// no install reads (examples, templates), it is said once, not file by file. The root and
+/// members are judged as before. (fixtures/npm-ci/workspace-non-members, lockfile by npm.)
+#[test]
+fn package_json_files_no_install_reads_are_summarized_once() {
+    let tmp = copy_fixture("npm-ci/workspace-non-members");
+    let dir = tmp.path();
+    let found: Vec<(String, String)> = rules_and_paths(dir, &["check"])
+        .into_iter()
+        .filter(|(r, _)| r == "npm-ci/missing-lockfile")
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "npm-ci/missing-lockfile".to_string(),
+            "examples/demo/package.json".to_string()
+        )]
+    );
+    let message = messages(dir, "npm-ci/missing-lockfile").join("\n");
+    assert!(
+        message.contains("nor 2 others") && message.contains("tools/x/package.json"),
+        "{message}"
+    );
+    // npm agrees that the root's lockfile does not serve tools/x, and serves the member.
+    let npm_ci = |sub: &str| {
+        std::process::Command::new("npm")
+            .args(["ci", "--dry-run", "--ignore-scripts", "--offline"])
+            .current_dir(dir.join(sub))
+            .output()
+            .expect("npm runs")
+    };
+    let out = npm_ci("tools/x");
+    assert!(!out.status.success(), "npm ci in tools/x succeeded");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("package-lock.json"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

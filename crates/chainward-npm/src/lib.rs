@@ -12,6 +12,7 @@ pub mod model;
 pub mod npmrc;
 pub mod pnpm;
 pub mod spec;
+pub mod workspaces;
 pub mod yarn;
 
 pub use lockfile::{DepMap, LockPackage, NpmLockfile, npm_lockfile};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use chainward_core::finding::Location;
 use chainward_core::git::GitStatus;
-use chainward_core::project::join;
+use chainward_core::project::{clean, join};
 use chainward_core::span::LineCol;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
 use chainward_npm::json_helpers::first_key_span;
@@ -26,6 +26,12 @@ registry serves that minute: two CI runs of the same commit can install differen
 
 Create one with `npm install --package-lock-only --ignore-scripts` (or your package manager's
 equivalent) and commit it.
+
+A workspace member is one the root's own globs include (`workspaces` in package.json,
+`packages` in pnpm-workspace.yaml, `!` excludes): a folder below the root that they leave out is
+not covered, and `npm ci` there fails. package.json files that no install reads (not the root,
+not a member, no lockfile of their own: templates, examples) are reported once, as one warning
+naming them all, rather than as an error each.
 "#,
 };
 
@@ -79,6 +85,45 @@ Outside a git repository this rule is silent.
 "#,
 };
 
+/// The subject of the per-file findings for package.json files no install reads, which the
+/// plugin folds into one summary.
+pub(crate) const NOT_INSTALLED: &str = "not-installed";
+
+/// One finding for every package.json no install reads: at the first, naming the others.
+pub(crate) fn summarize_not_installed(findings: &mut Vec<Finding>) {
+    let (mut stray, rest): (Vec<Finding>, Vec<Finding>) =
+        std::mem::take(findings).into_iter().partition(|f| {
+            f.rule == MISSING_LOCKFILE.id && f.subject.as_deref() == Some(NOT_INSTALLED)
+        });
+    *findings = rest;
+    if stray.is_empty() {
+        return;
+    }
+    stray.sort_by(|a, b| a.location.path.cmp(&b.location.path));
+    let mut first = stray.remove(0);
+    if !stray.is_empty() {
+        let shown: Vec<String> = stray
+            .iter()
+            .take(10)
+            .map(|f| format!("`{}`", f.location.path.display()))
+            .collect();
+        let more = stray.len().saturating_sub(10);
+        first.message = format!(
+            "no install reads this package.json nor {} other{}: {}{}. None is the root, a member of a workspace, or a project with its own lockfile",
+            stray.len(),
+            if stray.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    first.help = Some("if one of them is installed on its own (a docs site, a service), commit its lockfile; if they are templates or examples, exclude them in chainward.toml (`[files] exclude`)".into());
+    findings.push(first);
+}
+
 /// Lockfile names by package manager.
 const LOCKFILES: &[(&str, &str)] = &[
     ("npm-shrinkwrap.json", "npm"),
@@ -131,10 +176,33 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             .is_some_and(|o| !o.is_empty())
     });
     if here.is_empty() && has_deps {
-        let covered = ancestors(&dir).into_iter().skip(1).any(|(up, _)| {
-            !lockfiles_in(project, &up).is_empty() && is_workspace_root(project, &up)
+        // Covered: a member (by the root's own globs) of a workspace root above that has a
+        // lockfile. A folder below such a root that its globs leave out is not: `npm ci` there
+        // fails.
+        let covered = ancestors(&dir).into_iter().skip(1).any(|(up, rel)| {
+            let locks = lockfiles_in(project, &up);
+            let Some((_, _, manager)) = locks.first() else {
+                return false;
+            };
+            is_workspace_root(project, &up)
+                && chainward_npm::workspaces::Workspaces::of_root(project, &up, manager)
+                    .contains(&rel)
         });
-        if !covered {
+        let is_root = clean(&dir) == clean(&project.root);
+        if !covered && !is_root {
+            // Neither the root, nor a workspace member, nor a project with its own lockfile: no
+            // install reads it (a template, an example). Said once for all of them.
+            out.push(
+                Finding::new(
+                    &MISSING_LOCKFILE,
+                    file,
+                    0..0,
+                    "no install reads this package.json: it is not the root, not a member of a workspace, and has no lockfile of its own",
+                )
+                .with_severity(Severity::Warning)
+                .with_subject(NOT_INSTALLED),
+            );
+        } else if !covered {
             let span = first_key_span(
                 &pj.json,
                 &[

@@ -75,7 +75,7 @@ impl Plugin for NpmCi {
         let opts = Options::from_config(config).unwrap_or_else(|_| Options {
             allowed_hosts: DEFAULT_HOSTS.iter().map(|h| h.to_string()).collect(),
         });
-        project
+        let mut findings: Vec<Finding> = project
             .files()
             .par_iter()
             .flat_map_iter(|file| {
@@ -103,7 +103,9 @@ impl Plugin for NpmCi {
             .collect::<Vec<Finding>>()
             .into_iter()
             .chain(invoked_scripts(project))
-            .collect()
+            .collect();
+        coverage::summarize_not_installed(&mut findings);
+        findings
     }
 }
 

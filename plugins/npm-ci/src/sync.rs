@@ -196,17 +196,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     if let Some(root) = root_manifest.as_ref()
         && let Some(pj) = package_json(root)
     {
-        let patterns: Vec<globset::GlobMatcher> = pj
-            .workspaces()
-            .iter()
-            .filter_map(|p| {
-                globset::GlobBuilder::new(p.trim_end_matches('/'))
-                    .literal_separator(true)
-                    .build()
-                    .ok()
-            })
-            .map(|g| g.compile_matcher())
-            .collect();
+        let workspaces = chainward_npm::workspaces::Workspaces::from_patterns(&pj.workspaces());
         for manifest in project.files_of(chainward_core::FileKind::PackageJson) {
             let Some(folder) = manifest.path.parent() else {
                 continue;
@@ -220,10 +210,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                 }
             };
             let rel = rel.to_string_lossy().replace('\\', "/");
-            if rel.is_empty()
-                || lock.packages.contains_key(&rel)
-                || !patterns.iter().any(|g| g.is_match(&rel))
-            {
+            if rel.is_empty() || lock.packages.contains_key(&rel) || !workspaces.contains(&rel) {
                 continue;
             }
             let name = package_json(manifest)

@@ -28,38 +28,12 @@ fn members(project: &Project, dir: &Path, format: &LockFormat) -> Vec<(String, A
     let Some(root) = project.file_at(&join(dir, "package.json")) else {
         return Vec::new();
     };
-    let patterns: Vec<String> = match format {
-        LockFormat::Pnpm(_) => project
-            .file_at(&join(dir, "pnpm-workspace.yaml"))
-            .and_then(|f| {
-                yaml::parsed(&f).map(|doc| {
-                    doc.get("packages")
-                        .and_then(Yaml::as_seq)
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(|p| p.as_str().map(str::to_string))
-                        .collect()
-                })
-            })
-            .unwrap_or_default(),
-        _ => package_json(&root)
-            .map(|p| p.workspaces().iter().map(|s| s.to_string()).collect())
-            .unwrap_or_default(),
+    let manager = if matches!(format, LockFormat::Pnpm(_)) {
+        "pnpm"
+    } else {
+        "other"
     };
-    let (include, exclude): (Vec<_>, Vec<_>) = patterns.iter().partition(|p| !p.starts_with('!'));
-    let glob = |p: &str| {
-        globset::GlobBuilder::new(
-            p.trim_start_matches('!')
-                .trim_start_matches("./")
-                .trim_end_matches('/'),
-        )
-        .literal_separator(true)
-        .build()
-        .ok()
-        .map(|g| g.compile_matcher())
-    };
-    let include: Vec<_> = include.iter().filter_map(|p| glob(p)).collect();
-    let exclude: Vec<_> = exclude.iter().filter_map(|p| glob(p)).collect();
+    let workspaces = chainward_npm::workspaces::Workspaces::of_root(project, dir, manager);
     let mut out = vec![(String::new(), root)];
     for manifest in project.files_of(FileKind::PackageJson) {
         let Some(folder) = manifest.path.parent() else {
@@ -74,11 +48,7 @@ fn members(project: &Project, dir: &Path, format: &LockFormat) -> Vec<(String, A
             }
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        if rel.is_empty()
-            || rel.split('/').any(|s| s == "node_modules")
-            || !include.iter().any(|g| g.is_match(&rel))
-            || exclude.iter().any(|g| g.is_match(&rel))
-        {
+        if !workspaces.contains(&rel) {
             continue;
         }
         out.push((rel, manifest.clone()));
