@@ -300,3 +300,54 @@ fn package_json_files_no_install_reads_are_summarized_once() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// pnpm 10 and later run no dependency's build script unless it is approved: under
+/// `packageManager: pnpm@10`, an unapproved script is blocked (pnpm warns and skips it), so it
+/// is not an "unapproved script that runs" error, and scripts nobody can see do not make the
+/// inventory incomplete. `dangerouslyAllowAllBuilds` brings pnpm 9's behaviour back.
+#[test]
+fn pnpm_10_blocks_unapproved_builds() {
+    let tmp = copy_fixture("install-scripts/pnpm");
+    let dir = tmp.path();
+    let severity_of = |dir: &Path| -> Vec<(String, String)> {
+        let out = run(dir, &["install-scripts", "--format", "json", "."]);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| {
+                f["rule"] == "install-scripts/unapproved-install-script"
+                    || f["rule"] == "install-scripts/inventory-incomplete"
+            })
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap_or_default().to_string(),
+                    f["severity"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let pnpm9 = severity_of(dir);
+    assert!(pnpm9.iter().any(|(_, s)| s == "error"), "{pnpm9:?}");
+    let manifest = std::fs::read_to_string(dir.join("package.json")).expect("read");
+    std::fs::write(
+        dir.join("package.json"),
+        manifest.replacen('{', "{\n  \"packageManager\": \"pnpm@10.12.1\",", 1),
+    )
+    .expect("write");
+    let pnpm10 = severity_of(dir);
+    assert!(!pnpm10.is_empty());
+    assert!(
+        pnpm10
+            .iter()
+            .all(|(r, s)| r == "install-scripts/unapproved-install-script" && s == "info"),
+        "{pnpm10:?}"
+    );
+    std::fs::write(
+        dir.join("pnpm-workspace.yaml"),
+        "dangerouslyAllowAllBuilds: true\n",
+    )
+    .expect("write");
+    assert_eq!(severity_of(dir), pnpm9);
+}

@@ -50,6 +50,11 @@ not run. Whether a dependency has a script comes from the lockfile (npm v2/v3
 `hasInstallScript`, pnpm 6 `requiresBuild`), from its installed package.json under
 node_modules (read, never executed; an implicit `node-gyp rebuild` for a `binding.gyp` counts),
 and git dependencies always count (npm runs their `prepare`).
+
+pnpm 10 and later (`packageManager: pnpm@10…`, or `devEngines.packageManager`) run no
+dependency's build script unless it is approved: there an unapproved script does not run, and is
+reported at `info` (pnpm warns about it at every install), unless `dangerouslyAllowAllBuilds`
+turns the protection off.
 "#,
 };
 
@@ -177,6 +182,11 @@ impl Plugin for InstallScripts {
             let file = lockfiles[*i];
             let dir = file.path.parent().unwrap_or(Path::new(""));
             let native = allow::from_project(project, dir);
+            // pnpm 10 and later run no dependency's build script unless it is approved
+            // (`onlyBuiltDependencies`/`allowBuilds`); it warns and skips the others.
+            let blocked_by = matches!(file.kind, FileKind::PnpmLock)
+                .then(|| pnpm_blocks_builds(project, dir))
+                .flatten();
             let mut native_used = vec![false; native.len()];
             let mut native_unknown = vec![false; native.len()];
             let mut unknown = 0usize;
@@ -198,7 +208,28 @@ impl Plugin for InstallScripts {
                         for &i in &in_native {
                             native_used[i] = true;
                         }
-                        if in_config.is_empty() && in_native.is_empty() {
+                        if in_config.is_empty()
+                            && in_native.is_empty()
+                            && let Some(version) = &blocked_by
+                        {
+                            out.push(
+                                Finding::new(
+                                    &UNAPPROVED,
+                                    file,
+                                    entry.span.clone(),
+                                    format!(
+                                        "`{}@{}` has an install script ({why}) that pnpm {version} does not run: no allowlist approves it",
+                                        entry.name, entry.version
+                                    ),
+                                )
+                                .with_severity(Severity::Info)
+                                .with_help(format!(
+                                    "if the package needs its build, approve it in pnpm-workspace.yaml (`allowBuilds` / `onlyBuiltDependencies`) or chainward.toml; otherwise deny it to silence pnpm's warning (`{}: false`)",
+                                    entry.name
+                                ))
+                                .with_subject(entry.name),
+                            );
+                        } else if in_config.is_empty() && in_native.is_empty() {
                             out.push(
                                 Finding::new(
                                     &UNAPPROVED,
@@ -229,7 +260,9 @@ impl Plugin for InstallScripts {
                     }
                 }
             }
-            if unknown > 0 {
+            // Under pnpm 10+ an unknown script runs only if approved, and approvals are checked
+            // by name: the unknown ones cannot run.
+            if unknown > 0 && blocked_by.is_none() {
                 let lc = LineCol { line: 1, column: 1 };
                 let (why, help) = if project.registry().is_some() {
                     (
@@ -283,6 +316,48 @@ impl Plugin for InstallScripts {
         out.extend(project_scripts(project));
         out
     }
+}
+
+/// The pnpm version (`packageManager: pnpm@X`, or `devEngines.packageManager`) of the project in
+/// `dir`, when it is 10 or later and does not `dangerouslyAllowAllBuilds`: then a dependency's
+/// build script runs only if approved. `None` when pnpm 9 or earlier, or unknown.
+fn pnpm_blocks_builds(project: &Project, dir: &Path) -> Option<String> {
+    let manifest = project.file_at(&chainward_core::project::join(dir, "package.json"))?;
+    let pj = package_json(&manifest)?;
+    let declared = pj
+        .json
+        .get("packageManager")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.strip_prefix("pnpm@"))
+        .map(|v| v.split('+').next().unwrap_or(v).to_string())
+        .or_else(|| {
+            let pm = pj.json.pointer(&["devEngines", "packageManager"])?;
+            (pm.get("name")?.as_str()? == "pnpm")
+                .then(|| pm.get("version")?.as_str().map(str::to_string))
+                .flatten()
+        })?;
+    let major: u64 = declared
+        .trim_start_matches(['^', '~', '=', 'v'])
+        .split('.')
+        .next()?
+        .parse()
+        .ok()?;
+    if major < 10 {
+        return None;
+    }
+    let allow_all_in_ws = project
+        .file_at(&chainward_core::project::join(dir, "pnpm-workspace.yaml"))
+        .and_then(|f| {
+            chainward_core::yaml::parsed(&f)
+                .and_then(|d| d.get("dangerouslyAllowAllBuilds"))
+                .and_then(|v| v.as_str().map(|s| s == "true"))
+        })
+        .unwrap_or(false);
+    let allow_all_in_pj = pj
+        .json
+        .pointer(&["pnpm", "dangerouslyAllowAllBuilds"])
+        .is_some_and(|v| v.as_bool() == Some(true));
+    (!allow_all_in_ws && !allow_all_in_pj).then_some(declared)
 }
 
 /// `--base`: packages that run an install script now and did not at the base revision.
