@@ -182,6 +182,28 @@ pub fn diff(old: &Sbom, new: &Sbom) -> Vec<Change> {
         out
     };
     let (before, after) = (index(old), index(new));
+    // Who requires each component (names), to pair copies by their place in the tree.
+    let requirers = |s: &Sbom| -> BTreeMap<String, BTreeSet<String>> {
+        let names: BTreeMap<&str, &str> = s
+            .root
+            .iter()
+            .chain(&s.components)
+            .map(|c| (c.bom_ref.as_str(), c.name.as_str()))
+            .collect();
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (from, tos) in &s.dependencies {
+            let Some(from) = names.get(from.as_str()) else {
+                continue;
+            };
+            for to in tos {
+                out.entry(to.clone())
+                    .or_default()
+                    .insert((*from).to_string());
+            }
+        }
+        out
+    };
+    let (req_old, req_new) = (requirers(old), requirers(new));
     let mut changes = Vec::new();
     let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     for key in keys {
@@ -196,8 +218,47 @@ pub fn diff(old: &Sbom, new: &Sbom) -> Vec<Change> {
                 None => left.push(o),
             }
         }
+        // Copies in the same place pair first: the same install path (npm's
+        // `node_modules/semver`), then the most requirers in common; then the rest in order
+        // (lowest with lowest). So `semver` 7.6.3 becoming 7.8.4 at the top plus 5.7.2 nested is
+        // an upgrade and an addition, not a downgrade to 5.7.2.
+        let mut paired: Vec<(&Component, &Component)> = Vec::new();
+        left.retain(|o| {
+            let place = o.path.as_deref().filter(|p| !p.is_empty());
+            match right
+                .iter()
+                .position(|n| place.is_some() && n.path.as_deref() == place)
+            {
+                Some(i) => {
+                    paired.push((o, right.remove(i)));
+                    false
+                }
+                None => true,
+            }
+        });
+        let empty_set = BTreeSet::new();
+        left.retain(|o| {
+            let from = req_old.get(&o.bom_ref).unwrap_or(&empty_set);
+            let best = right
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let to = req_new.get(&n.bom_ref).unwrap_or(&empty_set);
+                    (from.intersection(to).count(), i)
+                })
+                .filter(|&(shared, _)| shared > 0)
+                .max_by_key(|&(shared, i)| (shared, std::cmp::Reverse(i)));
+            match best {
+                Some((_, i)) => {
+                    paired.push((o, right.remove(i)));
+                    false
+                }
+                None => true,
+            }
+        });
         let pairs = left.len().min(right.len());
-        for (o, n) in left.iter().zip(&right).take(pairs) {
+        paired.extend(left.iter().copied().zip(right.iter().copied()).take(pairs));
+        for (o, n) in paired {
             let (from, to) = (o.version.clone(), n.version.clone());
             changes.push(match cmp_versions(&to, &from) {
                 std::cmp::Ordering::Less => Change::Downgraded {
@@ -403,6 +464,67 @@ mod tests {
             ..doc.clone()
         };
         assert_eq!(diff(&doc, &new).len(), 1);
+    }
+
+    /// semver 7.6.3 at the top level becoming 7.8.4 at the top level plus 5.7.2 nested (seen on
+    /// a real repository): an upgrade of the top-level copy and an added nested one, paired by
+    /// install path (npm) or by requirer (formats whose keys carry the version).
+    #[test]
+    fn copies_pair_by_their_place_in_the_tree() {
+        let at = |version: &str, path: &str| {
+            let mut c = comp("semver", version, version);
+            c.path = Some(path.into());
+            c
+        };
+        let old = Sbom {
+            components: vec![at("7.6.3", "node_modules/semver")],
+            ..Sbom::default()
+        };
+        let new = Sbom {
+            components: vec![
+                at("5.7.2", "node_modules/x/node_modules/semver"),
+                at("7.8.4", "node_modules/semver"),
+            ],
+            ..Sbom::default()
+        };
+        let kinds: Vec<(&str, String)> = diff(&old, &new)
+            .iter()
+            .map(|c| (c.kind(), format!("{c:?}")))
+            .collect();
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, d)| *k == "upgraded" && d.contains("7.8.4")),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, d)| *k == "added" && d.contains("5.7.2")),
+            "{kinds:?}"
+        );
+        assert!(!kinds.iter().any(|(k, _)| *k == "downgraded"), "{kinds:?}");
+        // Keys with versions (pnpm): paired by who requires them.
+        let by = |version: &str| comp("semver", version, version);
+        let parent = |name: &str, dep: &str| (format!("{name}@1.0.0"), vec![dep.to_string()]);
+        let old = Sbom {
+            components: vec![comp("app", "1.0.0", "p"), by("7.6.3")],
+            dependencies: vec![parent("app", "semver@7.6.3")],
+            ..Sbom::default()
+        };
+        let new = Sbom {
+            components: vec![
+                comp("app", "1.0.0", "p"),
+                comp("x", "1.0.0", "q"),
+                by("5.7.2"),
+                by("7.8.4"),
+            ],
+            dependencies: vec![parent("app", "semver@7.8.4"), parent("x", "semver@5.7.2")],
+            ..Sbom::default()
+        };
+        let kinds: Vec<&str> = diff(&old, &new).iter().map(Change::kind).collect();
+        assert!(!kinds.contains(&"downgraded"), "{kinds:?}");
+        assert!(kinds.contains(&"upgraded"), "{kinds:?}");
     }
 
     #[test]
