@@ -237,23 +237,35 @@ fn exact(
     if !is_pnpm {
         sections.push(Section::PeerDependencies);
     }
-    // name → (spec, span, field), later fields winning as in pnpm's object spread.
-    let mut declared: BTreeMap<String, (String, std::ops::Range<usize>, Section)> = BTreeMap::new();
+    // (name, field) → (spec, span, field). pnpm keeps one spec per name, later fields winning
+    // as in its object spread (the field is then not part of the key); bun records each field
+    // apart, so a package in both `dependencies` and `peerDependencies` is two entries.
+    let key = |name: String, section: Section| -> (String, Option<Section>) {
+        (name, (!is_pnpm).then_some(section))
+    };
+    type Declared = BTreeMap<(String, Option<Section>), (String, std::ops::Range<usize>, Section)>;
+    let mut declared: Declared = BTreeMap::new();
     if is_pnpm && peers {
         for (name, spec, span) in field(pj, Section::PeerDependencies) {
-            declared.insert(name, (spec, span, Section::Dependencies));
+            declared.insert(
+                key(name, Section::Dependencies),
+                (spec, span, Section::Dependencies),
+            );
         }
     }
     for section in &sections {
         for (name, spec, span) in field(pj, *section) {
-            declared.insert(name, (spec, span, *section));
+            declared.insert(key(name, *section), (spec, span, *section));
         }
     }
     if is_pnpm {
         // pnpm (10.14+) installs the runtime `devEngines.runtime` names with `onFail:
         // "download"` as a dev dependency `node: runtime:<version>`.
         for (name, spec, span) in runtime_dependencies(pj) {
-            declared.insert(name, (spec, span, Section::DevDependencies));
+            declared.insert(
+                key(name, Section::DevDependencies),
+                (spec, span, Section::DevDependencies),
+            );
         }
     }
     let Some(importer) = lock.importers.get(rel) else {
@@ -280,8 +292,15 @@ fn exact(
         return;
     };
     let manager = lock.format.manager();
-    for (name, (spec, span, section)) in &declared {
-        match importer.dep(name) {
+    for ((name, in_field), (spec, span, section)) in &declared {
+        let locked = match in_field {
+            Some(field) => importer
+                .deps
+                .iter()
+                .find(|d| d.name == *name && d.section == *field),
+            None => importer.dep(name),
+        };
+        match locked {
             None => out.push(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
                     "`{name}@{spec}` is not in {lock_name}: `{manager} install --frozen-lockfile` fails"
@@ -307,7 +326,7 @@ fn exact(
         }
     }
     for dep in &importer.deps {
-        if declared.contains_key(&dep.name) {
+        if declared.contains_key(&key(dep.name.clone(), dep.section)) {
             continue;
         }
         let span = pj
