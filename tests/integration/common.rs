@@ -267,3 +267,41 @@ impl GitRepo {
             .expect("commit");
     }
 }
+
+/// `(rule, path)` of every finding of `chainward ARGS --format json .` in `dir`.
+pub fn rules_and_paths(dir: &Path, args: &[&str]) -> Vec<(String, String)> {
+    let mut full = args.to_vec();
+    full.extend(["--format", "json", "."]);
+    let out = run(dir, &full);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.snapshot()));
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["location"]["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Write the Sigstore bundle npm published for sigstore@1.0.0 (../shared/vectors) as
+/// `<dir>/sigstore-1.0.0.tgz.sigstore.json`, beside where its tarball goes.
+pub fn write_sigstore_bundle(npm_vectors: &Path, dir: &Path) {
+    let attestations: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(npm_vectors.join("sigstore-1.0.0.attestations.json"))
+            .expect("read"),
+    )
+    .expect("json");
+    std::fs::write(
+        dir.join("sigstore-1.0.0.tgz.sigstore.json"),
+        serde_json::to_string(&attestations["attestations"][0]["bundle"]).expect("bundle"),
+    )
+    .expect("write");
+}

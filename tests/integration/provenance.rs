@@ -632,15 +632,7 @@ fn provenance_files_next_to_artifacts_are_verified() {
         dist.join("sigstore-1.0.0.tgz"),
     )
     .expect("copy");
-    let attestations: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(npm.join("sigstore-1.0.0.attestations.json")).expect("read"),
-    )
-    .expect("json");
-    std::fs::write(
-        dist.join("sigstore-1.0.0.tgz.sigstore.json"),
-        serde_json::to_string(&attestations["attestations"][0]["bundle"]).expect("bundle"),
-    )
-    .expect("write");
+    crate::common::write_sigstore_bundle(&npm, &dist);
     let findings = |dir: &std::path::Path| -> Vec<String> {
         crate::common::findings(
             dir,

@@ -5,29 +5,6 @@ use std::path::Path;
 
 use crate::common::*;
 
-/// `(rule, path)` of every finding.
-fn rules_and_paths(dir: &Path, args: &[&str]) -> Vec<(String, String)> {
-    let mut full = args.to_vec();
-    full.extend(["--format", "json", "."]);
-    let out = run(dir, &full);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.snapshot()));
-    json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["location"]["path"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        })
-        .collect()
-}
-
 /// Commit every file of `dir` (force-adding ignored ones, as `git add -f` does).
 fn commit_all(dir: &Path, paths: &[&str]) -> git2::Repository {
     let repo = git2::Repository::init(dir).expect("git init");

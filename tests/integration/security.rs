@@ -114,29 +114,6 @@ fn link(target: &str, at: &Path) {
     std::os::unix::fs::symlink(target, at).expect("symlink");
 }
 
-/// `(rule, path)` of every finding, for comparing two runs.
-fn rules_and_paths(dir: &Path, args: &[&str]) -> Vec<(String, String)> {
-    let mut full = args.to_vec();
-    full.extend(["--format", "json", "."]);
-    let out = run(dir, &full);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.snapshot()));
-    json["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["location"]["path"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        })
-        .collect()
-}
-
 /// A package.json and lockfile that are links to files inside the project are checked as the
 /// files they stand for (npm reads them through the link); before, both were skipped and the
 /// project had "No findings".
@@ -251,15 +228,7 @@ fn an_artifact_that_links_out_of_the_project_is_not_hashed() {
     std::fs::create_dir_all(&dist).expect("mkdir");
     std::fs::copy(npm.join("sigstore-1.0.0.tgz"), tmp.path().join("real.tgz")).expect("copy");
     link("../../real.tgz", &dist.join("sigstore-1.0.0.tgz"));
-    let attestations: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(npm.join("sigstore-1.0.0.attestations.json")).expect("read"),
-    )
-    .expect("json");
-    std::fs::write(
-        dist.join("sigstore-1.0.0.tgz.sigstore.json"),
-        serde_json::to_string(&attestations["attestations"][0]["bundle"]).expect("bundle"),
-    )
-    .expect("write");
+    crate::common::write_sigstore_bundle(&npm, &dist);
     let found = rules_and_paths(&dir, &["check"]);
     assert!(
         found.contains(&(

@@ -226,6 +226,23 @@ impl PluginConfig {
     }
 }
 
+/// An array of glob strings (`[files] exclude`, `include`), each checked.
+fn glob_list(source: &Source, v: &toml_edit::Item, key: &str) -> Result<Vec<String>, Error> {
+    let arr = v
+        .as_array()
+        .ok_or_else(|| source.error(v.span(), format!("`{key}` must be an array of globs")))?;
+    arr.iter()
+        .map(|g| {
+            let glob = g.as_str().ok_or_else(|| {
+                source.error(g.span(), format!("`{key}` entries must be strings"))
+            })?;
+            globset::Glob::new(glob)
+                .map_err(|e| source.error(g.span(), format!("invalid glob: {e}")))?;
+            Ok(glob.to_string())
+        })
+        .collect()
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -328,34 +345,8 @@ impl Config {
                         .ok_or_else(|| source.error(item.span(), "[files] must be a table"))?;
                     for (k, v) in table.iter() {
                         match k {
-                            "exclude" => {
-                                let arr = v.as_array().ok_or_else(|| {
-                                    source.error(v.span(), "`exclude` must be an array of globs")
-                                })?;
-                                for g in arr.iter() {
-                                    let glob = g.as_str().ok_or_else(|| {
-                                        source.error(g.span(), "`exclude` entries must be strings")
-                                    })?;
-                                    globset::Glob::new(glob).map_err(|e| {
-                                        source.error(g.span(), format!("invalid glob: {e}"))
-                                    })?;
-                                    config.exclude.push(glob.to_string());
-                                }
-                            }
-                            "include" => {
-                                let arr = v.as_array().ok_or_else(|| {
-                                    source.error(v.span(), "`include` must be an array of globs")
-                                })?;
-                                for g in arr.iter() {
-                                    let glob = g.as_str().ok_or_else(|| {
-                                        source.error(g.span(), "`include` entries must be strings")
-                                    })?;
-                                    globset::Glob::new(glob).map_err(|e| {
-                                        source.error(g.span(), format!("invalid glob: {e}"))
-                                    })?;
-                                    config.include.push(glob.to_string());
-                                }
-                            }
+                            "exclude" => config.exclude = glob_list(&source, v, "exclude")?,
+                            "include" => config.include = glob_list(&source, v, "include")?,
                             "include-node-modules" => {
                                 config.include_node_modules = v.as_bool().ok_or_else(|| {
                                     source.error(

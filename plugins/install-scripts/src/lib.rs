@@ -208,43 +208,37 @@ impl Plugin for InstallScripts {
                         for &i in &in_native {
                             native_used[i] = true;
                         }
-                        if in_config.is_empty()
-                            && in_native.is_empty()
-                            && let Some(version) = &blocked_by
-                        {
-                            out.push(
-                                Finding::new(
-                                    &UNAPPROVED,
-                                    file,
-                                    entry.span.clone(),
+                        if in_config.is_empty() && in_native.is_empty() {
+                            // Under pnpm 10+ the script is blocked, not run: said, not an error.
+                            let (message, help, severity) = match &blocked_by {
+                                Some(version) => (
                                     format!(
                                         "`{}@{}` has an install script ({why}) that pnpm {version} does not run: no allowlist approves it",
                                         entry.name, entry.version
                                     ),
-                                )
-                                .with_severity(Severity::Info)
-                                .with_help(format!(
-                                    "if the package needs its build, approve it in pnpm-workspace.yaml (`allowBuilds` / `onlyBuiltDependencies`) or chainward.toml; otherwise deny it to silence pnpm's warning (`{}: false`)",
-                                    entry.name
-                                ))
-                                .with_subject(entry.name),
-                            );
-                        } else if in_config.is_empty() && in_native.is_empty() {
-                            out.push(
-                                Finding::new(
-                                    &UNAPPROVED,
-                                    file,
-                                    entry.span.clone(),
+                                    format!(
+                                        "if the package needs its build, approve it in pnpm-workspace.yaml (`allowBuilds` / `onlyBuiltDependencies`) or chainward.toml; otherwise deny it to silence pnpm's warning (`{}: false`)",
+                                        entry.name
+                                    ),
+                                    Severity::Info,
+                                ),
+                                None => (
                                     format!(
                                         "`{}@{}` runs an install script ({why}) and no allowlist approves it",
                                         entry.name, entry.version
                                     ),
-                                )
-                                .with_help(format!(
-                                    "approve it with a reason in chainward.toml (`[[install-scripts.allow]]` package = \"{}\", reason = \"…\") or in your package manager's allowlist, or deny it there",
-                                    entry.name
-                                ))
-                                .with_subject(entry.name),
+                                    format!(
+                                        "approve it with a reason in chainward.toml (`[[install-scripts.allow]]` package = \"{}\", reason = \"…\") or in your package manager's allowlist, or deny it there",
+                                        entry.name
+                                    ),
+                                    UNAPPROVED.default_severity,
+                                ),
+                            };
+                            out.push(
+                                Finding::new(&UNAPPROVED, file, entry.span.clone(), message)
+                                    .with_severity(severity)
+                                    .with_help(help)
+                                    .with_subject(entry.name),
                             );
                         }
                     }

@@ -184,12 +184,7 @@ pub fn diff(old: &Sbom, new: &Sbom) -> Vec<Change> {
     let (before, after) = (index(old), index(new));
     // Who requires each component (names), to pair copies by their place in the tree.
     let requirers = |s: &Sbom| -> BTreeMap<String, BTreeSet<String>> {
-        let names: BTreeMap<&str, &str> = s
-            .root
-            .iter()
-            .chain(&s.components)
-            .map(|c| (c.bom_ref.as_str(), c.name.as_str()))
-            .collect();
+        let names = names_by_ref(s);
         let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (from, tos) in &s.dependencies {
             let Some(from) = names.get(from.as_str()) else {
@@ -297,12 +292,7 @@ pub fn diff(old: &Sbom, new: &Sbom) -> Vec<Change> {
     }
     // Edges by package name: a new path to a package shows up even when no version changed.
     let edges = |s: &Sbom| -> BTreeSet<(String, String)> {
-        let names: BTreeMap<&str, &str> = s
-            .root
-            .iter()
-            .chain(&s.components)
-            .map(|c| (c.bom_ref.as_str(), c.name.as_str()))
-            .collect();
+        let names = names_by_ref(s);
         s.dependencies
             .iter()
             .flat_map(|(from, tos)| tos.iter().map(move |to| (from, to)))
@@ -354,6 +344,15 @@ pub fn diff(old: &Sbom, new: &Sbom) -> Vec<Change> {
     }
     changes.extend(edge_changes);
     changes
+}
+
+/// Each component's name by its `bom_ref` (the project's too).
+fn names_by_ref(s: &Sbom) -> BTreeMap<&str, &str> {
+    s.root
+        .iter()
+        .chain(&s.components)
+        .map(|c| (c.bom_ref.as_str(), c.name.as_str()))
+        .collect()
 }
 
 /// The same version on both sides.
