@@ -65,7 +65,7 @@ reported here.
 
 /// A script and how its offsets map back to the file.
 struct Script<'a> {
-    text: String,
+    text: std::borrow::Cow<'a, str>,
     /// Where the script's text sits in the file, byte for byte (Dockerfiles, and workflow
     /// commands found verbatim); `None` when it does not (then findings point at `fallback`).
     region: Range<usize>,
@@ -87,8 +87,12 @@ type Vars = std::collections::BTreeMap<String, Vec<String>>;
 /// expression stays one word; same length, so spans still point into the script.
 const MASKED_SPACE: char = '\u{1f}';
 
-/// `script` with the spaces inside each GitHub expression `${{ … }}` masked.
-fn mask_expressions(script: &str) -> String {
+/// `script` with the spaces inside each GitHub expression `${{ … }}` masked (borrowed when it
+/// has none: a run line may be tens of megabytes).
+fn mask_expressions(script: &str) -> std::borrow::Cow<'_, str> {
+    if !script.contains("${{") {
+        return std::borrow::Cow::Borrowed(script);
+    }
     let mut out = String::with_capacity(script.len());
     let mut rest = script;
     while let Some(at) = rest.find("${{") {
@@ -103,7 +107,7 @@ fn mask_expressions(script: &str) -> String {
         rest = &tail[end..];
     }
     out.push_str(rest);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// A word as the file shows it (masked spaces back).
@@ -323,7 +327,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             for (run, vars) in run_steps(file.kind, doc) {
                 let Some(value) = run.as_str() else { continue };
                 scripts.push(Script {
-                    text: value.to_string(),
+                    text: value.into(),
                     region: run.span.clone(),
                     source: text,
                     fallback: run.span.clone(),
@@ -376,7 +380,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                             continue;
                         }
                         scripts.push(Script {
-                            text: body.to_string(),
+                            text: body.into(),
                             region: doc.body.clone(),
                             source: text,
                             fallback: doc.body.clone(),
@@ -397,7 +401,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                     continue;
                 };
                 scripts.push(Script {
-                    text: body.to_string(),
+                    text: body.into(),
                     region: region.clone(),
                     source: text,
                     fallback: region,
@@ -486,7 +490,7 @@ pub(crate) fn check_script(
         .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
         .unwrap_or(false);
     let script = Script {
-        text: text.to_string(),
+        text: text.into(),
         region: 0..text.len(),
         source: text,
         fallback: 0..0,
