@@ -104,6 +104,30 @@ impl PackageJson {
         self.json.get("version").and_then(Json::as_str)
     }
 
+    /// The package manager the project declares: `packageManager: "pnpm@10.12.1+sha512…"`, else
+    /// `devEngines.packageManager` (`{ name, version }`): `(name, version)` without the hash.
+    pub fn package_manager(&self) -> Option<(&str, &str)> {
+        if let Some(declared) = self.json.get("packageManager").and_then(Json::as_str) {
+            let (name, version) = declared.rsplit_once('@')?;
+            return Some((name, version.split('+').next().unwrap_or(version)));
+        }
+        let pm = self.json.pointer(&["devEngines", "packageManager"])?;
+        Some((pm.get("name")?.as_str()?, pm.get("version")?.as_str()?))
+    }
+
+    /// The major version of the package manager `name` the project declares, if it declares
+    /// that one (`^10.2` and `v10` count as 10).
+    pub fn manager_major(&self, name: &str) -> Option<u64> {
+        let (declared, version) = self.package_manager()?;
+        (declared == name).then_some(())?;
+        version
+            .trim_start_matches(['^', '~', '=', 'v', '>'])
+            .split('.')
+            .next()?
+            .parse()
+            .ok()
+    }
+
     /// `workspaces` patterns (array form or `{ "packages": [...] }`).
     pub fn workspaces(&self) -> Vec<&str> {
         let ws = self.json.get("workspaces");

@@ -318,27 +318,11 @@ impl Plugin for InstallScripts {
 fn pnpm_blocks_builds(project: &Project, dir: &Path) -> Option<String> {
     let manifest = project.file_at(&chainward_core::project::join(dir, "package.json"))?;
     let pj = package_json(&manifest)?;
-    let declared = pj
-        .json
-        .get("packageManager")
-        .and_then(|v| v.as_str())
-        .and_then(|v| v.strip_prefix("pnpm@"))
-        .map(|v| v.split('+').next().unwrap_or(v).to_string())
-        .or_else(|| {
-            let pm = pj.json.pointer(&["devEngines", "packageManager"])?;
-            (pm.get("name")?.as_str()? == "pnpm")
-                .then(|| pm.get("version")?.as_str().map(str::to_string))
-                .flatten()
-        })?;
-    let major: u64 = declared
-        .trim_start_matches(['^', '~', '=', 'v'])
-        .split('.')
-        .next()?
-        .parse()
-        .ok()?;
+    let major = pj.manager_major("pnpm")?;
     if major < 10 {
         return None;
     }
+    let declared = pj.package_manager()?.1.to_string();
     let allow_all_in_ws = project
         .file_at(&chainward_core::project::join(dir, "pnpm-workspace.yaml"))
         .and_then(|f| {

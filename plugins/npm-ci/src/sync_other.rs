@@ -90,6 +90,16 @@ pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: 
         .iter()
         .filter_map(|(_, m)| package_json(m).and_then(PackageJson::name))
         .collect();
+    // pnpm rewrites a direct dependency's spec with the override that names it.
+    let overrides = match (&lock.format, members.first()) {
+        (LockFormat::Pnpm(_), Some((_, root))) => package_json(root)
+            .map(|pj| {
+                let ws_file = project.file_at(&join(&dir, "pnpm-workspace.yaml"));
+                pnpm_overrides(pj, ws_file.as_ref().and_then(|f| yaml::parsed(f)))
+            })
+            .unwrap_or_default(),
+        _ => BTreeMap::new(),
+    };
     for (rel, manifest) in &members {
         let Some(pj) = package_json(manifest) else {
             continue;
@@ -102,7 +112,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: 
                 yarn_berry(project, &dir, lock, &lock_name, rel, manifest, pj, out)
             }
             LockFormat::Pnpm(_) | LockFormat::Bun(_) => {
-                exact(lock, &lock_name, rel, manifest, pj, out)
+                exact(lock, &lock_name, rel, manifest, pj, &overrides, out)
             }
             LockFormat::Npm(_) => {}
         }
@@ -129,51 +139,19 @@ fn pnpm_config(
     let Some(pj) = package_json(root) else { return };
     let ws_file = project.file_at(&join(dir, "pnpm-workspace.yaml"));
     let ws = ws_file.as_ref().and_then(|f| yaml::parsed(f));
-    let mut overrides: BTreeMap<String, String> = BTreeMap::new();
-    for section in [Section::Resolutions, Section::PnpmOverrides] {
-        for e in pj.deps(section) {
-            if let Some(spec) = e.spec {
-                overrides.insert(e.key.to_string(), spec.to_string());
-            }
-        }
+    let overrides = pnpm_overrides(pj, ws);
+    let (from_manifest, from_workspace) = pnpm_sources(pj);
+    let mut patched: Vec<String> = Vec::new();
+    if from_manifest {
+        patched.extend(
+            pj.json
+                .pointer(&["pnpm", "patchedDependencies"])
+                .and_then(|p| p.as_object())
+                .map(|m| m.iter().map(|m| m.key.clone()).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
     }
-    if let Some(map) = ws.and_then(|d| d.get("overrides")) {
-        for (k, v) in map.entries() {
-            if let Some(spec) = v.as_str() {
-                overrides.insert(k.to_string(), spec.to_string());
-            }
-        }
-    }
-    // An override of `catalog:` (or `catalog:<name>`) is recorded as the catalog's spec for the
-    // package it overrides (the last name of `a>b@range`).
-    for (selector, spec) in overrides.iter_mut() {
-        let Some(catalog) = spec.strip_prefix("catalog:") else {
-            continue;
-        };
-        let target = selector.rsplit('>').next().unwrap_or(selector);
-        // `@scope/name@range`: the `@` of the range, not of the scope.
-        let name = match target.char_indices().skip(1).find(|&(_, c)| c == '@') {
-            Some((at, _)) => &target[..at],
-            None => target,
-        };
-        let entries = match catalog {
-            "" | "default" => ws.and_then(|d| {
-                d.get("catalog")
-                    .or_else(|| d.get("catalogs").and_then(|c| c.get("default")))
-            }),
-            other => ws.and_then(|d| d.get("catalogs").and_then(|c| c.get(other))),
-        };
-        if let Some(resolved) = entries.and_then(|e| e.get(name)).and_then(Yaml::as_str) {
-            *spec = resolved.to_string();
-        }
-    }
-    let mut patched: Vec<String> = pj
-        .json
-        .pointer(&["pnpm", "patchedDependencies"])
-        .and_then(|p| p.as_object())
-        .map(|m| m.iter().map(|m| m.key.clone()).collect())
-        .unwrap_or_default();
-    if let Some(map) = ws.and_then(|d| d.get("patchedDependencies")) {
+    if from_workspace && let Some(map) = ws.and_then(|d| d.get("patchedDependencies")) {
         patched.extend(map.entries().map(|(k, _)| k.to_string()));
     }
     patched.sort();
@@ -210,6 +188,84 @@ fn pnpm_config(
     }
 }
 
+/// Where the pnpm the project declares reads `overrides` and `patchedDependencies` from:
+/// `(package.json, pnpm-workspace.yaml)`. pnpm 9 reads only package.json (`pnpm` field and
+/// `resolutions`), pnpm 10 both, pnpm 11 only pnpm-workspace.yaml. Unknown: both.
+fn pnpm_sources(pj: &PackageJson) -> (bool, bool) {
+    match pj.manager_major("pnpm") {
+        Some(major) if major <= 9 => (true, false),
+        Some(10) | None => (true, true),
+        Some(_) => (false, true),
+    }
+}
+
+/// The `overrides` pnpm is configured with (selector → spec), from the sources its version reads,
+/// `catalog:` values resolved to the catalog's spec as pnpm records them.
+fn pnpm_overrides(pj: &PackageJson, ws: Option<&Yaml>) -> BTreeMap<String, String> {
+    let (from_manifest, from_workspace) = pnpm_sources(pj);
+    let mut overrides: BTreeMap<String, String> = BTreeMap::new();
+    for section in [Section::Resolutions, Section::PnpmOverrides]
+        .into_iter()
+        .filter(|_| from_manifest)
+    {
+        for e in pj.deps(section) {
+            if let Some(spec) = e.spec {
+                overrides.insert(e.key.to_string(), spec.to_string());
+            }
+        }
+    }
+    if from_workspace && let Some(map) = ws.and_then(|d| d.get("overrides")) {
+        for (k, v) in map.entries() {
+            if let Some(spec) = v.as_str() {
+                overrides.insert(k.to_string(), spec.to_string());
+            }
+        }
+    }
+    // `$name` stands for the root's own spec of `name` (pnpm resolves it before recording).
+    let root_spec = |name: &str| {
+        [
+            Section::Dependencies,
+            Section::DevDependencies,
+            Section::OptionalDependencies,
+        ]
+        .into_iter()
+        .flat_map(|section| field(pj, section))
+        .find(|(n, _, _)| n == name)
+        .map(|(_, spec, _)| spec)
+    };
+    for spec in overrides.values_mut() {
+        if let Some(reference) = spec.strip_prefix('$')
+            && let Some(resolved) = root_spec(reference)
+        {
+            *spec = resolved;
+        }
+    }
+    // An override of `catalog:` (or `catalog:<name>`) is recorded as the catalog's spec for the
+    // package it overrides (the last name of `a>b@range`).
+    for (selector, spec) in overrides.iter_mut() {
+        let Some(catalog) = spec.strip_prefix("catalog:") else {
+            continue;
+        };
+        let target = selector.rsplit('>').next().unwrap_or(selector);
+        // `@scope/name@range`: the `@` of the range, not of the scope.
+        let name = match target.char_indices().skip(1).find(|&(_, c)| c == '@') {
+            Some((at, _)) => &target[..at],
+            None => target,
+        };
+        let entries = match catalog {
+            "" | "default" => ws.and_then(|d| {
+                d.get("catalog")
+                    .or_else(|| d.get("catalogs").and_then(|c| c.get("default")))
+            }),
+            other => ws.and_then(|d| d.get("catalogs").and_then(|c| c.get(other))),
+        };
+        if let Some(resolved) = entries.and_then(|e| e.get(name)).and_then(Yaml::as_str) {
+            *spec = resolved.to_string();
+        }
+    }
+    overrides
+}
+
 /// pnpm and bun: the recorded specs must equal package.json's, field by field.
 fn exact(
     lock: &Lockfile,
@@ -217,6 +273,7 @@ fn exact(
     rel: &str,
     manifest: &SourceFile,
     pj: &PackageJson,
+    overrides: &BTreeMap<String, String>,
     out: &mut Vec<Finding>,
 ) {
     let is_pnpm = matches!(lock.format, LockFormat::Pnpm(_));
@@ -292,7 +349,25 @@ fn exact(
         return;
     };
     let manager = lock.format.manager();
+    // The overrides that name a dependency directly (`name`, `name@range`; not `parent>name`):
+    // pnpm records the override's spec instead of package.json's. A ranged selector applies
+    // only when the declared range is within it, which is not evaluated here: either spec is
+    // accepted. `-` removes the dependency.
+    let overridden = |name: &str| -> Vec<&str> {
+        overrides
+            .iter()
+            .filter(|(selector, _)| {
+                !selector.contains('>')
+                    && (selector.as_str() == name
+                        || selector
+                            .strip_prefix(name)
+                            .is_some_and(|rest| rest.starts_with('@')))
+            })
+            .map(|(_, spec)| spec.as_str())
+            .collect()
+    };
     for ((name, in_field), (spec, span, section)) in &declared {
+        let replaced = overridden(name);
         let locked = match in_field {
             Some(field) => importer
                 .deps
@@ -301,6 +376,12 @@ fn exact(
             None => importer.dep(name),
         };
         match locked {
+            None if replaced.contains(&"-") => {}
+            Some(dep)
+                if dep
+                    .specifier
+                    .as_deref()
+                    .is_some_and(|locked| replaced.contains(&locked)) => {}
             None => out.push(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
                     "`{name}@{spec}` is not in {lock_name}: `{manager} install --frozen-lockfile` fails"
@@ -395,11 +476,40 @@ fn yarn_berry(
     pj: &PackageJson,
     out: &mut Vec<Finding>,
 ) {
+    // Keys of local sources (`portal:`, `link:`, `file:`) carry the workspace that declared
+    // them (`foo@portal:./lib::locator=root%40workspace%3A.`): looked up without it too.
     let descriptors: BTreeSet<&str> = lock
         .packages
         .iter()
         .flat_map(|p| p.descriptors.iter().map(String::as_str))
+        .flat_map(|d| [d, d.split("::locator=").next().unwrap_or(d)])
         .collect();
+    // The root's `resolutions` replace a dependency's range before yarn looks it up: `name`
+    // for every descriptor of it, `name@range` for that one. (`parent/child` selectors apply
+    // to transitive dependencies only.)
+    let root_manifest = project.file_at(&join(dir, "package.json"));
+    let resolutions: Vec<(String, String)> = root_manifest
+        .as_deref()
+        .and_then(package_json)
+        .map(|root| {
+            root.deps(Section::Resolutions)
+                .into_iter()
+                .filter_map(|e| Some((e.key.to_string(), e.spec?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let resolved = |name: &str, range: &str| -> Vec<String> {
+        resolutions
+            .iter()
+            .filter(|(selector, _)| {
+                let selector = selector.as_str();
+                selector == name
+                    || selector == format!("{name}@{range}")
+                    || selector == berry_descriptor(name, range)
+            })
+            .map(|(_, spec)| berry_descriptor(name, spec))
+            .collect()
+    };
     let importer = lock.importers.get(rel);
     let mut declared = BTreeSet::new();
     for section in [
@@ -436,7 +546,11 @@ fn yarn_berry(
                 spec.clone()
             };
             let descriptor = berry_descriptor(&name, &range);
-            if !descriptors.contains(descriptor.as_str()) {
+            if !descriptors.contains(descriptor.as_str())
+                && !resolved(&name, &range)
+                    .iter()
+                    .any(|d| descriptors.contains(d.as_str()))
+            {
                 out.push(
                     Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
                         "`{descriptor}` has no entry in {lock_name}: `yarn install --immutable` fails"
