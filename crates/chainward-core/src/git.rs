@@ -54,9 +54,13 @@ impl Git {
         // checkout made without it) libgit2 reads an empty index, which would make every file
         // look untracked.
         let has_commits = repo.head().ok().and_then(|h| h.target()).is_some();
-        let index = repo
-            .index()
-            .ok()
+        // The index is read through a second handle that is dropped at once: libgit2 caches
+        // the index in the repository it was read from, a few hundred KB held to the end of
+        // the run for paths already copied out.
+        let reader = git2::Repository::open(repo.path()).ok();
+        let index = reader
+            .as_ref()
+            .and_then(|r| r.index().ok())
             .filter(|_| repo.path().join("index").is_file() || !has_commits);
         let index_readable = index.is_some();
         let tracked = index
@@ -67,6 +71,7 @@ impl Git {
                     .collect()
             })
             .unwrap_or_default();
+        drop(reader);
         Some(Git {
             workdir,
             tracked,

@@ -697,6 +697,8 @@ impl Project {
         skipped.sort();
         skipped.dedup();
         project.skipped_test_data = skipped;
+        // Kept for the plugins (lockfile-not-committed): read now, before any lockfile is,
+        // so that reading git's index never adds to the peak of a run.
         if let Some(git) = git {
             let _ = project.git.set(Some(git));
         }
