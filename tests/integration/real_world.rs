@@ -328,3 +328,70 @@ fn pnpm_10_blocks_unapproved_builds() {
     .expect("write");
     assert_eq!(severity_of(dir), pnpm9);
 }
+
+/// The causes the corpus sweep found (fixtures/real-world/*, each from a real repository, the
+/// package manager's verdict in its README): chainward now agrees. Before, each produced the
+/// errors its README quotes.
+#[test]
+fn sweep_causes_agree_with_the_package_managers() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "pnpm-overrides-not-applied-to-specifiers",
+            &["npm-ci/lockfile-out-of-sync", "pin-check/range-specifier"],
+        ),
+        (
+            "pnpm-overrides-source-precedence",
+            &["npm-ci/lockfile-out-of-sync"],
+        ),
+        (
+            "pnpm11-ignores-package-json-resolutions",
+            &["npm-ci/lockfile-out-of-sync"],
+        ),
+        (
+            "yarn-berry-bare-name-resolutions",
+            &["npm-ci/lockfile-out-of-sync"],
+        ),
+        (
+            "yarn-berry-portal-link-locator-keys",
+            &["npm-ci/lockfile-out-of-sync"],
+        ),
+        (
+            "yarn-berry-ci-implies-immutable",
+            &["npm-ci/install-command", "npm-ci/scripts-enabled"],
+        ),
+        (
+            "stale-nested-pnpm-lockfile-v5-parse-error",
+            &["chainward/parse-error"],
+        ),
+        ("pnpm-jsr-protocol-host", &["npm-ci/disallowed-host"]),
+    ];
+    for (case, absent) in cases {
+        let tmp = copy_fixture(&format!("real-world/{case}"));
+        let found = rules_and_paths(tmp.path(), &["check"]);
+        for rule in *absent {
+            assert!(
+                !found.iter().any(|(r, _)| r == rule),
+                "{case}: {rule} in {found:?}"
+            );
+        }
+    }
+    // The stale lockfile is said to be unused, once.
+    let tmp = copy_fixture("real-world/stale-nested-pnpm-lockfile-v5-parse-error");
+    let unused = messages(tmp.path(), "npm-ci/multiple-lockfiles")
+        .into_iter()
+        .filter(|m| m.contains("not read by any install"))
+        .count();
+    assert_eq!(unused, 1);
+    // Outside CI (a Dockerfile) yarn 2+ is not immutable by default: still reported.
+    let tmp = copy_fixture("real-world/yarn-berry-ci-implies-immutable");
+    std::fs::write(
+        tmp.path().join("Dockerfile"),
+        "FROM node:22@sha256:0000000000000000000000000000000000000000000000000000000000000000\nRUN yarn install\n",
+    )
+    .expect("write");
+    let found = rules_and_paths(tmp.path(), &["check"]);
+    assert!(
+        found.contains(&("npm-ci/install-command".into(), "Dockerfile".into())),
+        "{found:?}"
+    );
+}

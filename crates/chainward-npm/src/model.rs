@@ -309,6 +309,13 @@ pub fn any_lockfile_for(
             let Some(file) = project.file_at(&candidate) else {
                 continue;
             };
+            // A member's own lockfile that its workspace root's lockfile shadows is not the one
+            // installs read: look further up.
+            if importer.is_empty()
+                && crate::workspaces::shadowing_root(project, &folder, name).is_some()
+            {
+                continue;
+            }
             if importer.is_empty() {
                 return Some((file, importer));
             }

@@ -81,6 +81,30 @@ impl Workspaces {
     }
 }
 
+/// The workspace root above `dir` whose own `lock_name` (pnpm-lock.yaml, yarn.lock, bun.lock,
+/// package-lock.json) covers `dir` as a member: a lockfile of that name in `dir` is then not
+/// read by any install (the package managers use the root's), however stale or old it is.
+pub fn shadowing_root(
+    project: &Project,
+    dir: &Path,
+    lock_name: &str,
+) -> Option<std::path::PathBuf> {
+    let manager = match lock_name {
+        "pnpm-lock.yaml" => "pnpm",
+        "yarn.lock" => "yarn",
+        "bun.lock" | "bun.lockb" => "bun",
+        _ => "npm",
+    };
+    crate::lockfile::ancestors(dir)
+        .into_iter()
+        .skip(1)
+        .find(|(up, rel)| {
+            project.file_at(&join(up, lock_name)).is_some()
+                && Workspaces::of_root(project, up, manager).contains(rel)
+        })
+        .map(|(up, _)| up)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

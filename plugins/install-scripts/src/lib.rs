@@ -165,6 +165,17 @@ impl Plugin for InstallScripts {
             .files()
             .iter()
             .filter(|f| f.kind.is_lockfile())
+            .filter(|f| {
+                // A member's lockfile that the workspace root's shadows installs nothing.
+                let dir = f.path.parent().unwrap_or(Path::new("."));
+                let name = f
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                f.kind.is_npm_lockfile()
+                    || chainward_npm::workspaces::shadowing_root(project, dir, name).is_none()
+            })
             .collect();
         // Each lockfile's inventory, on every core.
         let inventories: Vec<(usize, Vec<Entry>)> = lockfiles

@@ -27,7 +27,9 @@ pub(crate) static INSTALL_COMMAND: Rule = Rule {
 - `npm install` / `npm i` re-resolves ranges and may rewrite the lockfile: use `npm ci`
   (unsafe fix: `install` → `ci`);
 - `npm ci || npm install` silently falls back to ignoring the lockfile when it is out of sync;
-- `yarn install` needs `--frozen-lockfile` (yarn 1) or `--immutable` (yarn 2+); `pnpm install`
+- `yarn install` needs `--frozen-lockfile` (yarn 1) or `--immutable` (yarn 2+, which is
+  immutable by default where `CI` is set, as in GitHub Actions; `enableScripts: false` in
+  .yarnrc.yml turns its scripts off); `pnpm install`
   needs `--frozen-lockfile` outside CI (pnpm only defaults to it when `CI` is set, which a
   Docker build does not); `bun install` needs `--frozen-lockfile`;
 - `npm install -g tool@^1`, `npx --yes tool` or `npx tool@latest` install whatever version the
@@ -76,6 +78,51 @@ struct Script<'a> {
     in_ci: bool,
     /// What the variables it may use hold, where the file says (see [`Vars`]).
     vars: Vars,
+}
+
+/// What the project's own configuration says about installs, for judging install commands.
+struct Setup {
+    /// `.npmrc` `ignore-scripts=true` (npm and yarn 1 read it).
+    npm_scripts_off: bool,
+    /// yarn 2+ (`packageManager: yarn@2…`, a `.yarnrc.yml`, or a berry yarn.lock at the root).
+    yarn_berry: bool,
+    /// `.yarnrc.yml` `enableScripts: false`.
+    yarn_scripts_off: bool,
+}
+
+impl Setup {
+    fn of(project: &Project) -> Setup {
+        let npm_scripts_off = project
+            .file_at(&project.root.join(".npmrc"))
+            .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
+            .unwrap_or(false);
+        let yarnrc = project.file_at(&project.root.join(".yarnrc.yml"));
+        let declared = project
+            .file_at(&project.root.join("package.json"))
+            .and_then(|f| chainward_npm::package_json(&f).and_then(|pj| pj.manager_major("yarn")));
+        let berry_lock = project
+            .file_at(&project.root.join("yarn.lock"))
+            .and_then(|f| f.text().ok().map(|t| t.contains("__metadata:")))
+            .unwrap_or(false);
+        let yarn_berry = match declared {
+            Some(major) => major >= 2,
+            None => yarnrc.is_some() || berry_lock,
+        };
+        let yarn_scripts_off = yarnrc
+            .as_ref()
+            .and_then(|f| yaml::parsed(f))
+            .and_then(|doc| {
+                doc.get("enableScripts")
+                    .and_then(Yaml::as_str)
+                    .map(|v| v == "false")
+            })
+            .unwrap_or(false);
+        Setup {
+            npm_scripts_off,
+            yarn_berry,
+            yarn_scripts_off,
+        }
+    }
 }
 
 /// The values a script's variables can hold where the file shows them: `NAME` (a shell or
@@ -314,10 +361,7 @@ impl Script<'_> {
 
 pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>) {
     let Ok(text) = file.text() else { return };
-    let scripts_off = project
-        .file_at(&project.root.join(".npmrc"))
-        .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
-        .unwrap_or(false);
+    let setup = Setup::of(project);
     let mut scripts = Vec::new();
     match file.kind {
         FileKind::Workflow | FileKind::Action => {
@@ -417,7 +461,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         let cmds = shell::commands(&mask_expressions(&script.text));
         for (i, cmd) in cmds.iter().enumerate() {
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
-            check_command(file, script, cmd, prev, scripts_off, out);
+            check_command(file, script, cmd, prev, &setup, out);
         }
     }
 }
@@ -485,10 +529,7 @@ pub(crate) fn check_script(
     if text.starts_with("#!") && !text.lines().next().is_some_and(|l| l.ends_with("sh")) {
         return; // a node or python script
     }
-    let scripts_off = project
-        .file_at(&project.root.join(".npmrc"))
-        .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
-        .unwrap_or(false);
+    let setup = Setup::of(project);
     let script = Script {
         text: text.into(),
         region: 0..text.len(),
@@ -501,7 +542,7 @@ pub(crate) fn check_script(
     let cmds = shell::commands(text);
     for (i, cmd) in cmds.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| &cmds[p]);
-        check_command(&file, &script, cmd, prev, scripts_off, out);
+        check_command(&file, &script, cmd, prev, &setup, out);
     }
     if depth > 0 {
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -590,9 +631,10 @@ fn check_command(
     script: &Script<'_>,
     cmd: &Command,
     prev: Option<&Command>,
-    scripts_off: bool,
+    setup: &Setup,
     out: &mut Vec<Finding>,
 ) {
+    let scripts_off = setup.npm_scripts_off;
     let argv = cmd.argv();
     let Some(tool) = argv.first() else { return };
     let span_of = |w: &Word| script.locate(cmd, w);
@@ -662,7 +704,10 @@ fn check_command(
         "yarn" => {
             let sub = subcommand(argv).map(|(_, w)| w.text.as_str());
             if matches!(sub, None | Some("install")) {
-                if !has(argv, &["--frozen-lockfile", "--immutable"]) {
+                // yarn 2+ installs immutably by default where `CI` is set (GitHub Actions).
+                let immutable_by_default =
+                    setup.yarn_berry && script.in_ci && !has(argv, &["--no-immutable"]);
+                if !has(argv, &["--frozen-lockfile", "--immutable"]) && !immutable_by_default {
                     out.push(Finding::new(
                         &INSTALL_COMMAND,
                         file,
@@ -670,7 +715,12 @@ fn check_command(
                         "`yarn install` without `--frozen-lockfile` (yarn 1) or `--immutable` (yarn 2+) may update the lockfile instead of failing",
                     ));
                 }
-                if !scripts_off && !has(argv, &["--ignore-scripts", "--mode"]) {
+                let yarn_scripts_off = if setup.yarn_berry {
+                    setup.yarn_scripts_off
+                } else {
+                    scripts_off
+                };
+                if !yarn_scripts_off && !has(argv, &["--ignore-scripts", "--mode"]) {
                     out.push(
                         Finding::new(
                             &SCRIPTS_ENABLED,

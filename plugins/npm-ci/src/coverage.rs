@@ -124,6 +124,34 @@ pub(crate) fn summarize_not_installed(findings: &mut Vec<Finding>) {
     findings.push(first);
 }
 
+/// A pnpm, yarn or bun lockfile in a workspace member whose root's lockfile shadows it: no
+/// install reads it, so it is not checked (a 2021 pnpm 5 lockfile is not a parse error), and one
+/// info finding says so. Returns whether it was shadowed.
+pub(crate) fn shadowed(project: &Project, file: &SourceFile, out: &mut Vec<Finding>) -> bool {
+    let dir = file.path.parent().unwrap_or(Path::new("."));
+    let name = file
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let Some(root) = chainward_npm::workspaces::shadowing_root(project, dir, name) else {
+        return false;
+    };
+    out.push(
+        Finding::at(
+            &MULTIPLE_LOCKFILES,
+            file_start(file.path.clone()),
+            format!(
+                "{name} is not read by any install: this folder is a member of the workspace at `{}`, whose own {name} is used",
+                root.display()
+            ),
+        )
+        .with_severity(Severity::Info)
+        .with_help("delete it: it only misleads readers and tools"),
+    );
+    true
+}
+
 /// Lockfile names by package manager.
 const LOCKFILES: &[(&str, &str)] = &[
     ("npm-shrinkwrap.json", "npm"),

@@ -56,7 +56,8 @@ allowed-hosts = ["registry.npmjs.org", "npm.internal.example.com"]
 ```
 
 Entries without `resolved` (lockfiles written with `omit-lockfile-registry-resolved`) install
-from the configured registry and are not reported.
+from the configured registry and are not reported, nor are JSR packages (`jsr:` specs, locked as
+`@jsr/…` from `npm.jsr.io`, where the package manager fetches them by design).
 "#,
 };
 
@@ -199,10 +200,14 @@ fn check_package(
                     format!("`{key}` is fetched over plain http from {host}"),
                 ));
             }
-            if !opts
-                .allowed_hosts
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(host))
+            // JSR packages (`jsr:` specs, installed as `@jsr/scope__name`) come from JSR's npm
+            // endpoint by the package manager's own design: the project chose that registry.
+            let jsr = host.eq_ignore_ascii_case("npm.jsr.io") && pkg.name.starts_with("@jsr/");
+            if !jsr
+                && !opts
+                    .allowed_hosts
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(host))
             {
                 out.push(
                         Finding::new(&DISALLOWED_HOST, file, span_of("resolved"), format!("`{key}` resolves from {host}, which is not an allowed registry"))

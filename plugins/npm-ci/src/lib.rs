@@ -86,6 +86,8 @@ impl Plugin for NpmCi {
                         entries::check(file, &opts, &mut out);
                         sync::check(project, file, &mut out);
                     }
+                    FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock
+                        if coverage::shadowed(project, file, &mut out) => {}
                     FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock => {
                         entries::check(file, &opts, &mut out);
                         if let Some(AnyLock::Other(lock)) = any_lockfile(file) {

@@ -50,6 +50,9 @@ finding names the version to pin to (yarn keys its entries by descriptor, which 
 rewrites faithfully); yarn's catalogs in `.yarnrc.yml` are reported the same way.
 
 When the locked version does not satisfy the range, there is no fix: update the lockfile first.
+
+A range that a pnpm override replaces with an exact version (the lockfile records the override's
+spec for the dependency) is not what gets installed, and is not reported.
 "#,
 };
 
@@ -239,6 +242,26 @@ fn check_entry(
         Some(real) => format!("`{}` (an alias of `{real}`)", entry.name),
         None => format!("`{}`", entry.name),
     };
+    // pnpm records the spec it installs by: where an override replaced this dependency's range
+    // with an exact version, the range in package.json is not what gets installed.
+    let pinned_by_override = matches!(spec_kind, Spec::Range(_) | Spec::Tag(_))
+        && lock
+            .and_then(Lock::other)
+            .filter(|lf| matches!(lf.format, chainward_npm::LockFormat::Pnpm(_)))
+            .and_then(|lf| lf.importers.get(&lock?.importer))
+            .and_then(|importer| {
+                importer
+                    .deps
+                    .iter()
+                    .find(|d| d.name == entry.key && d.section == entry.section)
+            })
+            .and_then(|dep| dep.specifier.as_deref())
+            .is_some_and(|recorded| {
+                recorded != spec && matches!(classify(recorded), Spec::Version(_))
+            });
+    if pinned_by_override {
+        return;
+    }
     match spec_kind {
         Spec::Version(_) | Spec::File | Spec::Protocol(_) => {}
         Spec::Range(range) => {
