@@ -1,9 +1,11 @@
 //! Developer tasks: `cargo xtask docs [--check]` regenerates docs/rules from rule metadata;
 //! `cargo xtask bench` measures chainward side by side with peer tools; `cargo xtask fuzz` runs
-//! the fuzz targets.
+//! the fuzz targets; `cargo xtask corpus` compares chainward with the package managers on real
+//! repositories.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod corpus;
 mod docs;
 mod fuzz;
 mod hostile;
@@ -16,8 +18,9 @@ fn main() -> Result<()> {
         Some("docs") => docs::run(args.iter().any(|a| a == "--check")),
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("corpus") => corpus::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers] [--hostile] | cargo xtask fuzz [--time SECONDS] [--target NAME]"
+            "usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers] [--hostile] | cargo xtask fuzz [--time SECONDS] [--target NAME] | cargo xtask corpus [--corpus DIR] [--exe PATH]"
         ),
     }
 }

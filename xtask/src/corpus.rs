@@ -1,0 +1,506 @@
+//! `cargo xtask corpus [--corpus DIR]`: chainward over a local corpus of real repositories,
+//! its `npm-ci/lockfile-out-of-sync` verdict per lockfile compared with the package manager's own
+//! frozen install, recorded below. A table, and exit 1 on any disagreement that is not listed as
+//! a known, explained exception.
+//!
+//! The corpus stays out of the repository: each repository is a snapshot of the commit named
+//! here, unpacked as `<DIR>/<owner>+<name>/` (the search tool's `fetch`, then `git archive`).
+//! The verdicts were recorded with the package managers on 2026-12-04 (`--ignore-scripts`,
+//! pnpm `--ignore-pnpmfile`, the official yarn with `yarnPath`/`plugins` removed from a copy;
+//! nothing of the repositories executed); the oracles need the registry, so they are recorded
+//! rather than run here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// What the package manager's frozen install said of one lockfile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Installs: chainward must report no out-of-sync error for it.
+    Accepts,
+    /// Refuses as out of sync: chainward must report at least one.
+    Rejects,
+    /// Could not be judged here (a registry or package missing from the mirror).
+    Unavailable,
+    /// Not read by any install (shadowed by a workspace root's lockfile).
+    NotRead,
+}
+
+struct Case {
+    repo: &'static str,
+    commit: &'static str,
+    lockfile: &'static str,
+    manager: &'static str,
+    verdict: Verdict,
+    /// Why a disagreement is expected, if one is.
+    exception: Option<&'static str>,
+}
+
+const fn case(
+    repo: &'static str,
+    commit: &'static str,
+    lockfile: &'static str,
+    manager: &'static str,
+    verdict: Verdict,
+) -> Case {
+    Case {
+        repo,
+        commit,
+        lockfile,
+        manager,
+        verdict,
+        exception: None,
+    }
+}
+
+use Verdict::*;
+
+const CASES: &[Case] = &[
+    case(
+        "Effect-TS/effect",
+        "1144032cedda",
+        "pnpm-lock.yaml",
+        "pnpm 11.20.0",
+        Unavailable,
+    ),
+    case(
+        "GLips/Figma-Context-MCP",
+        "c083d65c7e00",
+        "pnpm-lock.yaml",
+        "pnpm 10.10.0",
+        Accepts,
+    ),
+    case(
+        "TanStack/query",
+        "40321a0b1b3b",
+        "pnpm-lock.yaml",
+        "pnpm 11.9.0",
+        Accepts,
+    ),
+    case(
+        "apify/actors-mcp-server",
+        "6216fa406386",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "exa-labs/exa-mcp-server",
+        "15ffb50519e7",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "heroku/heroku-mcp-server",
+        "de94a9c50cbf",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "microsoft/playwright-mcp",
+        "7e0457a7cbf8",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "mochajs/mocha",
+        "e6b9ee773481",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "mochajs/mocha",
+        "e6b9ee773481",
+        "docs/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "modelcontextprotocol/servers",
+        "76d64c822f51",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "modelcontextprotocol/inspector",
+        "86d5f58ec8c3",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "modelcontextprotocol/inspector",
+        "86d5f58ec8c3",
+        "clients/tui/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "modelcontextprotocol/inspector",
+        "86d5f58ec8c3",
+        "clients/web/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "modelcontextprotocol/inspector",
+        "86d5f58ec8c3",
+        "clients/launcher/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "modelcontextprotocol/inspector",
+        "86d5f58ec8c3",
+        "clients/cli/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "mongodb-js/mongodb-mcp-server",
+        "36a405e33817",
+        "pnpm-lock.yaml",
+        "pnpm 11.5.1",
+        Accepts,
+    ),
+    case(
+        "prettier/prettier",
+        "4f84a9342013",
+        "yarn.lock",
+        "yarn 4.18.1",
+        Accepts,
+    ),
+    case(
+        "punkpeye/fastmcp",
+        "a97c5eb2f0c5",
+        "pnpm-lock.yaml",
+        "pnpm 10",
+        Accepts,
+    ),
+    case(
+        "shadcn-ui/ui",
+        "1773ecfeeb4a",
+        "pnpm-lock.yaml",
+        "pnpm 10.33.4",
+        Accepts,
+    ),
+    case(
+        "shadcn-ui/ui",
+        "1773ecfeeb4a",
+        "templates/next-monorepo/pnpm-lock.yaml",
+        "pnpm 10.33.4",
+        Rejects,
+    ),
+    case(
+        "shadcn-ui/ui",
+        "1773ecfeeb4a",
+        "templates/react-router-monorepo/pnpm-lock.yaml",
+        "pnpm 10.33.4",
+        Rejects,
+    ),
+    case(
+        "shadcn-ui/ui",
+        "1773ecfeeb4a",
+        "templates/start-monorepo/pnpm-lock.yaml",
+        "pnpm 10.33.4",
+        Rejects,
+    ),
+    case(
+        "shadcn-ui/ui",
+        "1773ecfeeb4a",
+        "templates/vite-monorepo/pnpm-lock.yaml",
+        "pnpm 10.33.4",
+        Rejects,
+    ),
+    case(
+        "shadcn-ui/ui",
+        "1773ecfeeb4a",
+        "templates/astro-app/pnpm-lock.yaml",
+        "pnpm 10.33.4",
+        Accepts,
+    ),
+    case(
+        "solidjs/solid",
+        "f47845f9cc16",
+        "pnpm-lock.yaml",
+        "pnpm 9.15.0",
+        Accepts,
+    ),
+    case(
+        "tavily-ai/tavily-mcp",
+        "7bcf90750ef5",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "vercel/hyper",
+        "63795530f0b2",
+        "yarn.lock",
+        "yarn 1",
+        Accepts,
+    ),
+    case(
+        "vercel/hyper",
+        "63795530f0b2",
+        "app/yarn.lock",
+        "yarn 1",
+        Accepts,
+    ),
+    case(
+        "vercel/mcp-handler",
+        "7c8fe0a6d18e",
+        "pnpm-lock.yaml",
+        "pnpm 9.4.0",
+        Accepts,
+    ),
+    case(
+        "vitest-dev/vitest",
+        "c3ba16b35847",
+        "pnpm-lock.yaml",
+        "pnpm 11.22.0",
+        Accepts,
+    ),
+    case(
+        "vueuse/vueuse",
+        "1354e69588f6",
+        "pnpm-lock.yaml",
+        "pnpm 11.17.0",
+        Accepts,
+    ),
+    case(
+        "vueuse/vueuse",
+        "1354e69588f6",
+        "packages/integrations/pnpm-lock.yaml",
+        "pnpm 11.17.0",
+        NotRead,
+    ),
+    case(
+        "honojs/hono",
+        "28a9c128912d",
+        "bun.lock",
+        "bun 1.4.5",
+        Accepts,
+    ),
+    case(
+        "honojs/hono",
+        "28a9c128912d",
+        "benchmarks/routers/bun.lock",
+        "bun 1.4.5",
+        Rejects,
+    ),
+    case(
+        "honojs/hono",
+        "28a9c128912d",
+        "benchmarks/query-param/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "honojs/hono",
+        "28a9c128912d",
+        "benchmarks/jsx/yarn.lock",
+        "yarn 1",
+        Accepts,
+    ),
+    case(
+        "jestjs/jest",
+        "52db46e50404",
+        "yarn.lock",
+        "yarn 4.18.1",
+        Accepts,
+    ),
+    case(
+        "jestjs/jest",
+        "52db46e50404",
+        "e2e/pnp/yarn.lock",
+        "yarn 4.18.1",
+        Accepts,
+    ),
+    case(
+        "jestjs/jest",
+        "52db46e50404",
+        "e2e/transform/transform-testrunner/yarn.lock",
+        "yarn 4.18.1",
+        Accepts,
+    ),
+    case(
+        "jestjs/jest",
+        "52db46e50404",
+        "e2e/transform/transform-esm-testrunner/yarn.lock",
+        "yarn 4.18.1",
+        Accepts,
+    ),
+];
+
+const LOCKFILES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+    "bun.lockb",
+];
+
+pub fn run(args: &[String]) -> Result<()> {
+    let root = crate::workspace_root();
+    let corpus = args
+        .iter()
+        .position(|a| a == "--corpus")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("CHAINWARD_CORPUS").map(PathBuf::from))
+        .unwrap_or_else(|| root.join("target/corpus"));
+    // `--exe PATH`: another build (an earlier version, to see what changed).
+    let exe = match args
+        .iter()
+        .position(|a| a == "--exe")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(exe) => PathBuf::from(exe),
+        None => {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--release", "--quiet", "-p", "chainward"])
+                .current_dir(&root)
+                .status()
+                .context("running cargo build --release")?;
+            if !status.success() {
+                bail!("release build failed");
+            }
+            root.join("target/release/chainward")
+        }
+    };
+    println!(
+        "chainward corpus: {} (recorded verdicts of {} lockfiles)\n",
+        corpus.display(),
+        CASES.len()
+    );
+    println!(
+        "{:<34} {:<48} {:<13} {:<11} {:>9}  result",
+        "repository", "lockfile", "manager", "verdict", "chainward"
+    );
+    let mut by_repo: BTreeMap<&str, Vec<&Case>> = BTreeMap::new();
+    for c in CASES {
+        by_repo.entry(c.repo).or_default().push(c);
+    }
+    let (mut agree, mut disagree, mut skipped) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for (repo, cases) in by_repo {
+        let dir = corpus.join(repo.replace('/', "+"));
+        if !dir.is_dir() {
+            println!(
+                "{repo:<34} (not in the corpus: fetch {repo} at {} into {})",
+                cases[0].commit,
+                dir.display()
+            );
+            skipped += cases.len();
+            continue;
+        }
+        let errors = out_of_sync_by_lockfile(&exe, &dir)?;
+        for c in cases {
+            let found = errors.get(c.lockfile).copied().unwrap_or(0);
+            let ok = match c.verdict {
+                Accepts | NotRead => found == 0,
+                Rejects => found > 0,
+                Unavailable => true,
+            };
+            let result = match (c.verdict, ok, c.exception) {
+                (Unavailable, _, _) => "not judged".to_string(),
+                (_, true, _) => "agree".to_string(),
+                (_, false, Some(why)) => format!("known exception: {why}"),
+                (_, false, None) => "DISAGREE".to_string(),
+            };
+            match (c.verdict, ok, c.exception) {
+                (Unavailable, _, _) => skipped += 1,
+                (_, true, _) => agree += 1,
+                (_, false, Some(_)) => agree += 1,
+                (_, false, None) => {
+                    disagree += 1;
+                    failures.push(format!("{repo} {}", c.lockfile));
+                }
+            }
+            println!(
+                "{:<34} {:<48} {:<13} {:<11} {:>9}  {result}",
+                repo,
+                c.lockfile,
+                c.manager,
+                format!("{:?}", c.verdict).to_lowercase(),
+                found
+            );
+        }
+    }
+    println!("\n{agree} agree, {disagree} disagree, {skipped} not judged or not in the corpus");
+    if !failures.is_empty() {
+        bail!(
+            "chainward disagrees with the package manager on: {}",
+            failures.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// `npm-ci/lockfile-out-of-sync` errors per lockfile (relative to `dir`): each finding counts for
+/// the lockfile whose folder is the nearest above the file it points at.
+fn out_of_sync_by_lockfile(exe: &Path, dir: &Path) -> Result<BTreeMap<String, usize>> {
+    let out = Command::new(exe)
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "npm-ci/lockfile-out-of-sync",
+            ".",
+        ])
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("running chainward in {}", dir.display()))?;
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| {
+        format!(
+            "chainward in {}: not JSON ({})",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        )
+    })?;
+    let mut counts = BTreeMap::new();
+    for f in json["findings"].as_array().into_iter().flatten() {
+        if f["severity"] != "error" {
+            continue;
+        }
+        let Some(path) = f["location"]["path"].as_str() else {
+            continue;
+        };
+        if let Some(lock) = nearest_lockfile(dir, path) {
+            *counts.entry(lock).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// The lockfile in the folder of `path` or the nearest folder above it (within `dir`).
+fn nearest_lockfile(dir: &Path, path: &str) -> Option<String> {
+    let mut folder = Path::new(path).parent().map(Path::to_path_buf);
+    if LOCKFILES.iter().any(|l| path.ends_with(l)) {
+        return Some(path.to_string());
+    }
+    while let Some(f) = folder {
+        for name in LOCKFILES {
+            let candidate = f.join(name);
+            if dir.join(&candidate).is_file() {
+                return Some(candidate.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        folder = f.parent().map(Path::to_path_buf);
+    }
+    None
+}
