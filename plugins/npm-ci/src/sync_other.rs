@@ -512,6 +512,11 @@ fn yarn_berry(
     };
     let importer = lock.importers.get(rel);
     let mut declared = BTreeSet::new();
+    // A name in both `dependencies` and `devDependencies` is locked by the latter's range.
+    let dev_names: BTreeSet<String> = field(pj, Section::DevDependencies)
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .collect();
     for section in [
         Section::Dependencies,
         Section::DevDependencies,
@@ -519,6 +524,9 @@ fn yarn_berry(
     ] {
         for (name, spec, span) in field(pj, section) {
             declared.insert(name.clone());
+            if section == Section::Dependencies && dev_names.contains(&name) {
+                continue;
+            }
             if matches!(classify(&spec), Spec::Git { .. } | Spec::Url { .. }) && !spec.contains(':')
             {
                 out.push(
