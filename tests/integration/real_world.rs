@@ -395,3 +395,29 @@ fn sweep_causes_agree_with_the_package_managers() {
         "{found:?}"
     );
 }
+
+/// A `file:` dependency on a sibling folder: npm records the link target as `../a`, with `a`'s
+/// own dependencies, which it does not install from this lockfile; `npm ci` accepts it, and so
+/// does chainward (before: "Missing: ms@2.1.3", as if `../a` were a workspace). Lockfile by npm.
+#[test]
+fn lock_entries_outside_the_root_are_links_not_workspaces() {
+    let tmp = copy_fixture("npm-links/file-dependency-outside-root");
+    let app = tmp.path().join("app");
+    let found = rules_and_paths(&app, &["check"]);
+    assert!(
+        !found
+            .iter()
+            .any(|(r, _)| r == "npm-ci/lockfile-out-of-sync"),
+        "{found:?}"
+    );
+    let ci = std::process::Command::new("npm")
+        .args(["ci", "--dry-run", "--ignore-scripts", "--offline"])
+        .current_dir(&app)
+        .output()
+        .expect("npm runs");
+    assert!(
+        ci.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ci.stderr)
+    );
+}

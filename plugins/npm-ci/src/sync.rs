@@ -108,7 +108,14 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         .map(|(name, spec)| (name.as_str(), spec.as_deref().map(Parsed::new)))
         .collect();
 
-    let mut importers: Vec<&String> = lock.packages.keys().filter(|k| is_importer(k)).collect();
+    // Entries outside the root (`../a`, a `file:` dependency on a sibling folder) are link
+    // targets, not workspaces: npm installs their dependencies in their own folder, and
+    // `npm ci` does not need them in this lockfile.
+    let mut importers: Vec<&String> = lock
+        .packages
+        .keys()
+        .filter(|k| is_importer(k) && !(k.as_str() == ".." || k.starts_with("../")))
+        .collect();
     importers.sort();
     for importer in importers {
         let Some(manifest) = project.file_at(&join(&join(&dir, importer), "package.json")) else {
