@@ -14,7 +14,7 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile};
 use chainward_npm::package_json;
 
-use workflow::{Job, Step, Workflow, has_provenance_flag, is_cosign_sign, is_publish, truthy};
+use workflow::{Job, Step, Workflow, has_provenance_flag, is_cosign_sign, publishes, truthy};
 
 /// The provenance plugin.
 #[derive(Debug, Default, Clone, Copy)]
@@ -34,6 +34,12 @@ your CI and not from a stolen token. A publish has provenance when it runs with
 in package.json, or through npm trusted publishing (the job has `id-token: write` and no
 `NODE_AUTH_TOKEN`/`NPM_TOKEN`: npm ≥ 11.5.1 then authenticates with OIDC and adds provenance
 itself).
+
+A publish is `npm publish`, `pnpm publish`, `yarn npm publish`, or a release tool that runs one:
+`changeset publish`, `semantic-release`, `release-it`, `lerna publish`, `np` (also through
+`npx`, `pnpm exec|dlx`, `yarn`), a package.json script that does (`pnpm release`), the
+`changesets/action` with a `publish:` command, and `JS-DevTools/npm-publish` (whose
+`provenance: true` input counts).
 
 ```yaml
 permissions:
@@ -200,6 +206,19 @@ impl Plugin for Provenance {
             .and_then(|pj| pj.json.pointer(&["publishConfig", "provenance"]))
             .and_then(|v| v.as_bool().or_else(|| v.as_str().map(|s| s == "true")))
             == Some(true);
+        // The root's package.json scripts, for workflow steps that publish through one.
+        let scripts: std::collections::BTreeMap<String, String> = project
+            .file_at(&join(&project.root, "package.json"))
+            .as_deref()
+            .and_then(package_json)
+            .and_then(|pj| pj.json.get("scripts").and_then(|s| s.as_object()))
+            .map(|members| {
+                members
+                    .iter()
+                    .filter_map(|m| Some((m.key.clone(), m.value.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut out = Vec::new();
         scope_mismatch(project, scope_owner, &mut out);
         let bundles: Vec<&std::sync::Arc<SourceFile>> =
@@ -209,7 +228,7 @@ impl Plugin for Provenance {
         }
         for file in project.files_of(FileKind::Workflow) {
             if let Some(doc) = yaml::parsed(file) {
-                check_workflow(file, doc, publish_config, &mut out);
+                check_workflow(file, doc, publish_config, &scripts, &mut out);
             }
         }
         out
@@ -237,7 +256,13 @@ fn token_env<'a>(wf: &Workflow<'a>, job: &Job<'a>, step: &Step<'a>) -> Option<&'
         .filter(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()))
 }
 
-fn check_workflow(file: &SourceFile, doc: &Yaml, publish_config: bool, out: &mut Vec<Finding>) {
+fn check_workflow(
+    file: &SourceFile,
+    doc: &Yaml,
+    publish_config: bool,
+    scripts: &std::collections::BTreeMap<String, String>,
+    out: &mut Vec<Finding>,
+) {
     let wf = Workflow::read(doc);
     let text = file.text().unwrap_or_default();
     let mut release_provenance = false;
@@ -322,15 +347,27 @@ fn check_workflow(file: &SourceFile, doc: &Yaml, publish_config: bool, out: &mut
                     release_artifact = step.run.map(|r| r.span.clone());
                 }
             }
-            let publishes: Vec<&chainward_core::shell::Command> =
-                step.commands.iter().filter(|c| is_publish(c)).collect();
-            if publishes.is_empty() {
+            let publish_cmds: Vec<&chainward_core::shell::Command> = step
+                .commands
+                .iter()
+                .filter(|c| publishes(c, scripts, 2))
+                .collect();
+            // Actions that publish: changesets/action with a `publish:` command, and
+            // JS-DevTools/npm-publish (whose `provenance: true` input is the flag).
+            let changesets_publish = (action == "changesets/action")
+                .then(|| step.with_str("publish"))
+                .flatten()
+                .map(chainward_core::shell::commands)
+                .is_some_and(|cmds| cmds.iter().any(|c| publishes(c, scripts, 2)));
+            let npm_publish_action = action == "js-devtools/npm-publish";
+            if publish_cmds.is_empty() && !changesets_publish && !npm_publish_action {
                 continue;
             }
             publishing = true;
             let span = publish_span(file, step);
             let token = token_env(&wf, job, step);
-            let flag = publishes.iter().any(|c| has_provenance_flag(c));
+            let flag = publish_cmds.iter().any(|c| has_provenance_flag(c))
+                || (npm_publish_action && step.with_str("provenance") == Some("true"));
             let env_flag = wf
                 .env(job, step, "NPM_CONFIG_PROVENANCE")
                 .or_else(|| wf.env(job, step, "npm_config_provenance"))

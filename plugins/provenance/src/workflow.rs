@@ -166,6 +166,93 @@ pub fn is_publish(cmd: &Command) -> bool {
     publishes && !rest.contains(&"--dry-run")
 }
 
+/// Whether a command publishes to npm: `npm|pnpm publish`, `yarn npm publish`, and the release
+/// tools that run them (`changeset publish`, `semantic-release`, `release-it`, `lerna publish`,
+/// `np`), also through `npx`, `bunx`, `npm exec`, `pnpm exec|dlx` and `yarn exec|dlx`; and the
+/// package.json scripts it runs (`pnpm release`, `npm run release`, `yarn release`) whose commands
+/// publish, up to `depth` levels down.
+pub fn publishes(
+    cmd: &Command,
+    scripts: &std::collections::BTreeMap<String, String>,
+    depth: usize,
+) -> bool {
+    if is_publish(cmd) {
+        return true;
+    }
+    let argv: Vec<&str> = cmd.argv().iter().map(|w| w.text.as_str()).collect();
+    let positional = |from: usize| -> Vec<&str> {
+        argv.iter()
+            .skip(from)
+            .copied()
+            .filter(|w| !w.starts_with('-'))
+            .collect()
+    };
+    // The tool a runner runs: `npx x`, `pnpm exec x`, `yarn dlx x` → `x …`.
+    let (tool, rest): (&str, Vec<&str>) = match argv.first().copied() {
+        Some("npx" | "bunx" | "pnpx") => match positional(1).split_first() {
+            Some((t, r)) => (t, r.to_vec()),
+            None => return false,
+        },
+        Some(pm @ ("npm" | "pnpm" | "yarn" | "bun")) => {
+            let pos = positional(1);
+            match pos.first().copied() {
+                Some("exec" | "dlx" | "x") => match pos[1..].split_first() {
+                    Some((t, r)) => (t, r.to_vec()),
+                    None => return false,
+                },
+                // A package.json script: `npm run x`, `pnpm run x`, `pnpm x`, `yarn x`.
+                Some("run" | "run-script") => {
+                    return pos
+                        .get(1)
+                        .is_some_and(|s| script_publishes(s, scripts, depth));
+                }
+                Some(name) if pm != "npm" && scripts.contains_key(name) => {
+                    return script_publishes(name, scripts, depth);
+                }
+                // `pnpm changeset publish`, `yarn lerna publish`: a dependency's binary.
+                Some(name) if pm != "npm" => (name, pos[1..].to_vec()),
+                _ => return false,
+            }
+        }
+        Some(t) => (t, positional(1)),
+        None => return false,
+    };
+    // `semantic-release@24.2.3`, `@changesets/cli@2`: the package, without its version.
+    let tool = match tool.char_indices().skip(1).find(|&(_, c)| c == '@') {
+        Some((at, _)) => &tool[..at],
+        None => tool,
+    };
+    let tool = match tool {
+        "@changesets/cli" => "changeset",
+        other => other.rsplit('/').next().unwrap_or(other),
+    };
+    let dry = argv
+        .iter()
+        .any(|w| *w == "--dry-run" || (*w == "-d" && tool == "semantic-release"));
+    let publishes = match tool {
+        "changeset" | "changesets" => rest.first() == Some(&"publish"),
+        "lerna" => rest.first() == Some(&"publish"),
+        "semantic-release" | "release-it" | "np" => true,
+        _ => false,
+    };
+    publishes && !dry
+}
+
+/// Whether the package.json script `name` publishes (its commands, parsed as a shell).
+fn script_publishes(
+    name: &str,
+    scripts: &std::collections::BTreeMap<String, String>,
+    depth: usize,
+) -> bool {
+    let Some(body) = scripts.get(name) else {
+        return false;
+    };
+    depth > 0
+        && chainward_core::shell::commands(body)
+            .iter()
+            .any(|c| publishes(c, scripts, depth - 1))
+}
+
 /// `--provenance` (or `--provenance=true`) on the command line.
 pub fn has_provenance_flag(cmd: &Command) -> bool {
     cmd.argv()
@@ -188,4 +275,57 @@ pub fn is_cosign_sign(cmd: &Command) -> bool {
 /// A truthy env value (`true`, `"true"`, `1`).
 pub fn truthy(v: &Yaml) -> bool {
     matches!(v.as_str(), Some("true" | "1" | "True" | "TRUE"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_tools_publish_through_runners_and_scripts() {
+        let scripts: std::collections::BTreeMap<String, String> = [
+            ("release", "pnpm build && changeset publish"),
+            ("ship", "npm run release"),
+            ("build", "tsc"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let publishes_line = |line: &str| {
+            chainward_core::shell::commands(line)
+                .iter()
+                .any(|c| publishes(c, &scripts, 2))
+        };
+        for yes in [
+            "npm publish --access public",
+            "pnpm -r publish",
+            "yarn npm publish",
+            "npx changeset publish",
+            "pnpm changeset publish",
+            "yarn changeset publish",
+            "pnpm exec changeset publish",
+            "npx @changesets/cli@2.27.1 publish",
+            "npx semantic-release@24.2.3",
+            "pnpm dlx semantic-release",
+            "npx release-it --ci",
+            "npx lerna@8.2.2 publish from-package --yes",
+            "npx np --no-tests",
+            "pnpm release",
+            "npm run ship",
+            "yarn release",
+        ] {
+            assert!(publishes_line(yes), "{yes}");
+        }
+        for no in [
+            "npm publish --dry-run",
+            "npx semantic-release --dry-run",
+            "npx changeset version",
+            "pnpm build",
+            "npm run build",
+            "lerna run test",
+            "pnpm install",
+        ] {
+            assert!(!publishes_line(no), "{no}");
+        }
+    }
 }
