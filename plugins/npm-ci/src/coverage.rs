@@ -30,8 +30,8 @@ equivalent) and commit it.
 A workspace member is one the root's own globs include (`workspaces` in package.json,
 `packages` in pnpm-workspace.yaml, `!` excludes): a folder below the root that they leave out is
 not covered, and `npm ci` there fails. package.json files that no install reads (not the root,
-not a member, no lockfile of their own: templates, examples) are reported once, as one warning
-naming them all, rather than as an error each.
+not a member, no lockfile of their own: templates, examples) are reported once, as one finding
+naming them all (at `info`), rather than as an error each.
 "#,
 };
 
@@ -227,7 +227,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                     0..0,
                     "no install reads this package.json: it is not the root, not a member of a workspace, and has no lockfile of its own",
                 )
-                .with_severity(Severity::Warning)
+                .with_severity(Severity::Info)
                 .with_subject(NOT_INSTALLED),
             );
         } else if !covered {
