@@ -305,3 +305,22 @@ pub fn write_sigstore_bundle(npm_vectors: &Path, dir: &Path) {
     )
     .expect("write");
 }
+
+/// Commit every file of `dir` (force-adding ignored ones, as `git add -f` does).
+pub fn commit_all(dir: &Path, paths: &[&str]) -> git2::Repository {
+    let repo = git2::Repository::init(dir).expect("git init");
+    {
+        let mut index = repo.index().expect("index");
+        for p in paths {
+            index.add_path(Path::new(p)).expect("add");
+        }
+        index.write().expect("write index");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let sig = git2::Signature::now("t", "t@example.com").expect("sig");
+        repo.commit(Some("HEAD"), &sig, &sig, "init", &tree, &[])
+            .expect("commit");
+    }
+    repo
+}

@@ -247,28 +247,20 @@ fn base_revisions_follow_git_links_only_inside_the_project() {
     use chainward_core::git::AtRevision;
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path();
-    let repo = git2::Repository::init(dir).expect("git init");
     std::fs::create_dir_all(dir.join("locks")).expect("mkdir");
     std::fs::write(dir.join("locks/real.json"), "{\"lockfileVersion\": 3}").expect("write");
     link("locks/real.json", &dir.join("package-lock.json"));
     link("../../../../etc/passwd", &dir.join("npm-shrinkwrap.json"));
     std::fs::write(dir.join("package.json"), "{}").expect("write");
-    let mut index = repo.index().expect("index");
-    for p in [
-        "locks/real.json",
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "package.json",
-    ] {
-        index.add_path(Path::new(p)).expect("add");
-    }
-    index.write().expect("write index");
-    let tree = repo
-        .find_tree(index.write_tree().expect("tree"))
-        .expect("tree");
-    let sig = git2::Signature::now("t", "t@example.com").expect("sig");
-    repo.commit(Some("HEAD"), &sig, &sig, "base", &tree, &[])
-        .expect("commit");
+    commit_all(
+        dir,
+        &[
+            "locks/real.json",
+            "package-lock.json",
+            "npm-shrinkwrap.json",
+            "package.json",
+        ],
+    );
     // The working tree now has plain files where the links were.
     for p in ["package-lock.json", "npm-shrinkwrap.json"] {
         std::fs::remove_file(dir.join(p)).expect("rm");

@@ -52,15 +52,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .unwrap_or(30);
     let peers = !args.iter().any(|a| a == "--no-peers");
     let root = crate::workspace_root();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "chainward"])
-        .current_dir(&root)
-        .status()
-        .context("running cargo build --release")?;
-    if !status.success() {
-        bail!("release build failed");
-    }
-    let exe = root.join("target/release/chainward");
+    let exe = crate::release_binary(&root)?;
     if args.iter().any(|a| a == "--hostile") {
         return crate::hostile::run(&root, &exe);
     }

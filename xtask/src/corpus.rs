@@ -366,17 +366,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .and_then(|i| args.get(i + 1))
     {
         Some(exe) => PathBuf::from(exe),
-        None => {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "--release", "--quiet", "-p", "chainward"])
-                .current_dir(&root)
-                .status()
-                .context("running cargo build --release")?;
-            if !status.success() {
-                bail!("release build failed");
-            }
-            root.join("target/release/chainward")
-        }
+        None => crate::release_binary(&root)?,
     };
     println!(
         "chainward corpus: {} (recorded verdicts of {} lockfiles)\n",

@@ -33,3 +33,16 @@ pub fn workspace_root() -> std::path::PathBuf {
         .map(std::path::Path::to_path_buf)
         .unwrap_or(manifest)
 }
+
+/// `cargo build --release -p chainward`, and the binary it made.
+pub fn release_binary(root: &std::path::Path) -> Result<std::path::PathBuf> {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", "chainward"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| anyhow::anyhow!("running cargo build --release: {e}"))?;
+    if !status.success() {
+        bail!("release build failed");
+    }
+    Ok(root.join("target/release/chainward"))
+}
