@@ -21,6 +21,7 @@ pub mod rule;
 pub mod severity;
 pub mod shell;
 pub mod span;
+pub mod workflow;
 pub mod yaml;
 
 pub use config::Config;

@@ -516,7 +516,14 @@ mod fast {
 }
 
 /// The cached YAML tree of `file`; `None` if it does not parse (the error is on the file).
+/// A workflow's or action's tree is the one its [`crate::workflow::Workflow`] model holds.
 pub fn parsed(file: &crate::project::SourceFile) -> Option<&Yaml> {
+    if matches!(
+        file.kind,
+        crate::FileKind::Workflow | crate::FileKind::Action
+    ) {
+        return crate::workflow::parsed(file).map(|w| &w.doc);
+    }
     file.parsed(|f, text| parse(text).map_err(|e| f.parse_error(e.span, e.message)))
 }
 

@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chainward_core::dockerfile;
+use chainward_core::workflow::{self, MASKED_SPACE, Vars, mask_expressions, shown};
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{
     Edit, FileKind, Finding, Fix, Fixability, Project, Rule, Severity, SourceFile,
@@ -67,7 +68,10 @@ reported here.
 
 /// A script and how its offsets map back to the file.
 struct Script<'a> {
+    /// The script, GitHub expressions masked (see [`workflow::MASKED_SPACE`]).
     text: std::borrow::Cow<'a, str>,
+    /// Its simple commands (a workflow step's come with the cached workflow model).
+    commands: std::borrow::Cow<'a, [Command]>,
     /// Where the script's text sits in the file, byte for byte (Dockerfiles, and workflow
     /// commands found verbatim); `None` when it does not (then findings point at `fallback`).
     region: Range<usize>,
@@ -123,43 +127,6 @@ impl Setup {
             yarn_scripts_off,
         }
     }
-}
-
-/// The values a script's variables can hold where the file shows them: `NAME` (a shell or
-/// environment variable, from `env:` or a Dockerfile's `ARG`/`ENV`), `env.NAME` and
-/// `matrix.NAME` (GitHub expressions). A variable that is not here cannot be told.
-type Vars = std::collections::BTreeMap<String, Vec<String>>;
-
-/// The byte a space inside `${{ … }}` becomes before the script is split into words, so that an
-/// expression stays one word; same length, so spans still point into the script.
-const MASKED_SPACE: char = '\u{1f}';
-
-/// `script` with the spaces inside each GitHub expression `${{ … }}` masked (borrowed when it
-/// has none: a run line may be tens of megabytes).
-fn mask_expressions(script: &str) -> std::borrow::Cow<'_, str> {
-    if !script.contains("${{") {
-        return std::borrow::Cow::Borrowed(script);
-    }
-    let mut out = String::with_capacity(script.len());
-    let mut rest = script;
-    while let Some(at) = rest.find("${{") {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        let end = tail.find("}}").map_or(tail.len(), |e| e + 2);
-        out.extend(
-            tail[..end]
-                .chars()
-                .map(|c| if c == ' ' { MASKED_SPACE } else { c }),
-        );
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
-}
-
-/// A word as the file shows it (masked spaces back).
-fn shown(word: &str) -> String {
-    word.replace(MASKED_SPACE, " ")
 }
 
 /// What a word expands to: every value it can take (at most 64), or the first reference whose
@@ -278,67 +245,9 @@ fn docker_vars(ins: &dockerfile::Instruction, global: &Vars, vars: &mut Vars) {
     }
 }
 
-/// Literal scalar values of an `env:` mapping, as `NAME` and `env.NAME`.
-fn env_vars(env: Option<&Yaml>, vars: &mut Vars) {
-    for (name, value) in env.map(Yaml::entries).into_iter().flatten() {
-        match value.as_str().filter(|v| !v.contains("${{")) {
-            Some(v) => {
-                vars.insert(name.to_string(), vec![v.to_string()]);
-                vars.insert(format!("env.{name}"), vec![v.to_string()]);
-            }
-            None => {
-                vars.remove(name);
-                vars.remove(&format!("env.{name}"));
-            }
-        }
-    }
-}
-
-/// A job's `strategy.matrix` values, as `matrix.NAME` (lists of scalars, plus `include`).
-fn matrix_vars(job: &Yaml, vars: &mut Vars) {
-    let Some(matrix) = job.get("strategy").and_then(|s| s.get("matrix")) else {
-        return;
-    };
-    let mut found: Vars = Vars::new();
-    for (key, value) in matrix.entries() {
-        match key {
-            "include" => {
-                for item in value.as_seq().unwrap_or_default() {
-                    for (k, v) in item.entries() {
-                        if let Some(v) = v.as_str().filter(|v| !v.contains("${{")) {
-                            found
-                                .entry(format!("matrix.{k}"))
-                                .or_default()
-                                .push(v.to_string());
-                        }
-                    }
-                }
-            }
-            "exclude" => {}
-            _ => {
-                let items = value.as_seq().unwrap_or_default();
-                let scalars: Option<Vec<String>> = items
-                    .iter()
-                    .map(|i| {
-                        i.as_str()
-                            .filter(|v| !v.contains("${{"))
-                            .map(str::to_string)
-                    })
-                    .collect();
-                if let Some(scalars) = scalars.filter(|s| !s.is_empty()) {
-                    found
-                        .entry(format!("matrix.{key}"))
-                        .or_default()
-                        .extend(scalars);
-                }
-            }
-        }
-    }
-    for (k, mut v) in found {
-        v.sort();
-        v.dedup();
-        vars.insert(k, v);
-    }
+/// The simple commands of a Dockerfile's script, GitHub-expression spaces masked.
+fn commands_of(body: &str) -> Vec<Command> {
+    shell::commands(&mask_expressions(body))
 }
 
 impl Script<'_> {
@@ -351,9 +260,9 @@ impl Script<'_> {
         // line as written, minus indentation).
         let first = cmd.words.first()?;
         let last = cmd.words.last()?;
-        let needle = self.text.get(first.span.start..last.span.end)?;
+        let needle = shown(self.text.get(first.span.start..last.span.end)?);
         let hay = self.source.get(self.region.clone())?;
-        let at = hay.find(needle)?;
+        let at = hay.find(&needle)?;
         let start = self.region.start + at + (word.span.start - first.span.start);
         Some(start..start + (word.span.end - word.span.start))
     }
@@ -365,19 +274,20 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     let mut scripts = Vec::new();
     match file.kind {
         FileKind::Workflow | FileKind::Action => {
-            let Some(doc) = yaml::parsed(file) else {
+            let Some(wf) = workflow::parsed(file) else {
                 return;
             };
-            for (run, vars) in run_steps(file.kind, doc) {
-                let Some(value) = run.as_str() else { continue };
+            for (_, step) in wf.steps() {
+                let Some(run) = step.run else { continue };
                 scripts.push(Script {
-                    text: value.into(),
+                    text: step.script.into(),
+                    commands: step.commands.into(),
                     region: run.span.clone(),
                     source: text,
                     fallback: run.span.clone(),
-                    exact: text.get(run.span.clone()) == Some(value),
+                    exact: text.get(run.span.clone()) == run.as_str(),
                     in_ci: true,
-                    vars,
+                    vars: step.vars.clone(),
                 });
             }
         }
@@ -424,7 +334,8 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                             continue;
                         }
                         scripts.push(Script {
-                            text: body.into(),
+                            commands: commands_of(body).into(),
+                            text: mask_expressions(body),
                             region: doc.body.clone(),
                             source: text,
                             fallback: doc.body.clone(),
@@ -445,7 +356,8 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                     continue;
                 };
                 scripts.push(Script {
-                    text: body.into(),
+                    commands: commands_of(body).into(),
+                    text: mask_expressions(body),
                     region: region.clone(),
                     source: text,
                     fallback: region,
@@ -458,7 +370,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         _ => return,
     }
     for script in &scripts {
-        let cmds = shell::commands(&mask_expressions(&script.text));
+        let cmds = &script.commands;
         for (i, cmd) in cmds.iter().enumerate() {
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
             check_command(file, script, cmd, prev, &setup, out);
@@ -466,45 +378,14 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     }
 }
 
-/// The script files a command line runs: `./scripts/ci.sh`, `script/build-ui`,
-/// `bash scripts/x.sh`, `sh -e ./x`. Paths with variables, absolute paths and URLs are skipped.
-fn script_paths(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for cmd in shell::commands(text) {
-        let argv = cmd.argv();
-        let Some(first) = argv.first() else { continue };
-        let candidate = if matches!(first.text.as_str(), "bash" | "sh" | "zsh" | "dash") {
-            argv[1..].iter().find(|w| !w.text.starts_with('-'))
-        } else if first.text.contains('/') {
-            Some(first)
-        } else {
-            None
-        };
-        let Some(word) = candidate else { continue };
-        let path = word.text.as_str();
-        if path.starts_with(['/', '$', '~', '-'])
-            || path.contains("://")
-            || path.contains("${")
-            || path.contains('`')
-            || path.split('/').any(|p| p == "..")
-        {
-            continue;
-        }
-        out.push(path.trim_start_matches("./").to_string());
-    }
-    out
-}
-
 /// The shell scripts (files in the project) that workflow and composite-action steps run,
 /// relative to the project root, where a workflow's steps start.
 pub(crate) fn invoked_scripts(project: &Project, file: &SourceFile) -> Vec<PathBuf> {
-    let Some(doc) = yaml::parsed(file) else {
+    let Some(wf) = workflow::parsed(file) else {
         return Vec::new();
     };
-    run_nodes(file.kind, doc)
-        .into_iter()
-        .filter_map(Yaml::as_str)
-        .flat_map(script_paths)
+    wf.steps()
+        .flat_map(|(_, step)| workflow::script_paths(step.commands))
         .map(|p| project.root.join(p))
         .filter(|p| project.is_file(p))
         .collect()
@@ -532,6 +413,7 @@ pub(crate) fn check_script(
     let setup = Setup::of(project);
     let script = Script {
         text: text.into(),
+        commands: shell::commands(text).into(),
         region: 0..text.len(),
         source: text,
         fallback: 0..0,
@@ -539,14 +421,14 @@ pub(crate) fn check_script(
         in_ci: true,
         vars: Vars::new(),
     };
-    let cmds = shell::commands(text);
+    let cmds = &script.commands;
     for (i, cmd) in cmds.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| &cmds[p]);
         check_command(&file, &script, cmd, prev, &setup, out);
     }
     if depth > 0 {
         let dir = path.parent().unwrap_or(Path::new("."));
-        for next in script_paths(text) {
+        for next in workflow::script_paths(cmds) {
             // A script's relative paths are relative to where CI runs it (the root), or to
             // the script itself.
             let candidates = [project.root.join(&next), dir.join(&next)];
@@ -555,47 +437,6 @@ pub(crate) fn check_script(
             }
         }
     }
-}
-
-fn run_nodes(kind: FileKind, doc: &Yaml) -> Vec<&Yaml> {
-    run_steps(kind, doc)
-        .into_iter()
-        .map(|(run, _)| run)
-        .collect()
-}
-
-/// Every `run:` of a workflow's jobs or a composite action's steps, with what its variables
-/// hold (workflow, job and step `env:`, the job's matrix).
-fn run_steps(kind: FileKind, doc: &Yaml) -> Vec<(&Yaml, Vars)> {
-    fn steps<'a>(steps: Option<&'a Yaml>, vars: &Vars, out: &mut Vec<(&'a Yaml, Vars)>) {
-        for step in steps.and_then(Yaml::as_seq).unwrap_or_default() {
-            if let Some(run) = step.get("run") {
-                let mut vars = vars.clone();
-                env_vars(step.get("env"), &mut vars);
-                out.push((run, vars));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut vars = Vars::new();
-    env_vars(doc.get("env"), &mut vars);
-    match kind {
-        FileKind::Workflow => {
-            for (_, job) in doc.get("jobs").map(Yaml::entries).into_iter().flatten() {
-                let mut vars = vars.clone();
-                matrix_vars(job, &mut vars);
-                env_vars(job.get("env"), &mut vars);
-                steps(job.get("steps"), &vars, &mut out);
-            }
-        }
-        FileKind::Action => steps(
-            doc.get("runs").and_then(|r| r.get("steps")),
-            &vars,
-            &mut out,
-        ),
-        _ => {}
-    }
-    out
 }
 
 fn has(argv: &[Word], flags: &[&str]) -> bool {

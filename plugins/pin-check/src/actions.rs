@@ -2,8 +2,9 @@
 //! policy for that action allows.
 
 use chainward_core::config::PluginConfig;
-use chainward_core::yaml::{self, Yaml};
-use chainward_core::{Error, FileKind, Finding, Fixability, Rule, Severity, SourceFile};
+use chainward_core::workflow;
+use chainward_core::yaml::Yaml;
+use chainward_core::{Error, Finding, Fixability, Rule, Severity, SourceFile};
 
 pub(crate) static UNPINNED_ACTION: Rule = Rule {
     id: "pin-check/unpinned-action",
@@ -138,10 +139,16 @@ impl Policies {
 
 /// Check every `uses:` of a workflow or action.yml.
 pub(crate) fn check(file: &SourceFile, policies: &Policies, out: &mut Vec<Finding>) {
-    let Some(doc) = yaml::parsed(file) else {
+    let Some(wf) = workflow::parsed(file) else {
         return;
     };
-    for uses in uses_nodes(file.kind, doc) {
+    // Job-level (a reusable workflow) and step-level `uses:` values.
+    let uses_nodes = wf.jobs().flat_map(|job| {
+        job.uses()
+            .into_iter()
+            .chain(job.steps().filter_map(|s| s.uses))
+    });
+    for uses in uses_nodes {
         if let Some(message) = verdict(uses, policies) {
             let help = if uses
                 .as_str()
@@ -156,31 +163,6 @@ pub(crate) fn check(file: &SourceFile, policies: &Policies, out: &mut Vec<Findin
             );
         }
     }
-}
-
-/// The `uses:` values of a workflow (job-level and step-level) or an action (composite steps).
-fn uses_nodes(kind: FileKind, doc: &Yaml) -> Vec<&Yaml> {
-    fn steps_uses<'a>(steps: Option<&'a Yaml>, out: &mut Vec<&'a Yaml>) {
-        for step in steps.and_then(Yaml::as_seq).unwrap_or_default() {
-            if let Some(u) = step.get("uses") {
-                out.push(u);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    match kind {
-        FileKind::Workflow => {
-            for (_, job) in doc.get("jobs").map(Yaml::entries).into_iter().flatten() {
-                if let Some(u) = job.get("uses") {
-                    out.push(u);
-                }
-                steps_uses(job.get("steps"), &mut out);
-            }
-        }
-        FileKind::Action => steps_uses(doc.get("runs").and_then(|r| r.get("steps")), &mut out),
-        _ => {}
-    }
-    out
 }
 
 /// Why a `uses:` value is not pinned enough, if it is not.

@@ -10,11 +10,12 @@ use std::ops::Range;
 
 use chainward_core::config::PluginConfig;
 use chainward_core::project::join;
-use chainward_core::yaml::{self, Yaml};
+use chainward_core::yaml::Yaml;
 use chainward_core::{FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile};
 use chainward_npm::package_json;
 
-use workflow::{Job, Step, Workflow, has_provenance_flag, is_cosign_sign, publishes, truthy};
+use chainward_core::workflow::{self as model, Job, Step, Workflow, publishes};
+use workflow::{has_provenance_flag, is_cosign_sign, truthy};
 
 /// The provenance plugin.
 #[derive(Debug, Default, Clone, Copy)]
@@ -227,8 +228,8 @@ impl Plugin for Provenance {
             provenance_files(project, &bundles, &mut out);
         }
         for file in project.files_of(FileKind::Workflow) {
-            if let Some(doc) = yaml::parsed(file) {
-                check_workflow(file, doc, publish_config, &scripts, &mut out);
+            if let Some(wf) = model::parsed(file) {
+                check_workflow(file, wf, publish_config, &scripts, &mut out);
             }
         }
         out
@@ -249,29 +250,28 @@ fn publish_span(file: &SourceFile, step: &Step<'_>) -> Range<usize> {
     }
 }
 
-fn token_env<'a>(wf: &Workflow<'a>, job: &Job<'a>, step: &Step<'a>) -> Option<&'a Yaml> {
+fn token_env<'a>(job: &Job<'a>, step: &Step<'a>) -> Option<&'a Yaml> {
     ["NODE_AUTH_TOKEN", "NPM_TOKEN", "NPM_AUTH_TOKEN"]
         .iter()
-        .find_map(|k| wf.env(job, step, k))
+        .find_map(|k| job.env(step, k))
         .filter(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()))
 }
 
 fn check_workflow(
     file: &SourceFile,
-    doc: &Yaml,
+    wf: &Workflow,
     publish_config: bool,
     scripts: &std::collections::BTreeMap<String, String>,
     out: &mut Vec<Finding>,
 ) {
-    let wf = Workflow::read(doc);
     let text = file.text().unwrap_or_default();
     let mut release_provenance = false;
     let mut release_artifact: Option<Range<usize>> = None;
-    for job in &wf.jobs {
-        let id_token = wf.id_token_write(job);
+    for job in wf.jobs() {
+        let id_token = job.id_token_write();
         let mut publishing = false;
         // A reusable SLSA generator workflow called by this job.
-        if let Some(calls) = &job.calls
+        if let Some(calls) = job.calls()
             && calls.starts_with("slsa-framework/slsa-github-generator/")
         {
             release_provenance = true;
@@ -280,7 +280,7 @@ fn check_workflow(
                     Finding::new(
                         &MISSING_ID_TOKEN,
                         file,
-                        job.node.get("uses").map_or(job.node.span.clone(), |u| u.span.clone()),
+                        job.uses().map_or(job.node.span.clone(), |u| u.span.clone()),
                         format!("job `{}` calls the SLSA generator without `id-token: write`", job.id),
                     )
                     .with_help("add `permissions: { id-token: write, contents: write, actions: read }` to the job")
@@ -288,8 +288,8 @@ fn check_workflow(
                 );
             }
         }
-        for step in &job.steps {
-            let action = step.action.as_deref().unwrap_or("");
+        for step in job.steps() {
+            let action = step.action.unwrap_or("");
             // Signing and attesting actions need the OIDC token.
             let attests = matches!(action, "actions/attest-build-provenance" | "actions/attest");
             let signs = step.commands.iter().any(is_cosign_sign);
@@ -333,7 +333,7 @@ fn check_workflow(
             {
                 release_artifact = Some(step.node.span.clone());
             }
-            for cmd in &step.commands {
+            for cmd in step.commands {
                 let argv: Vec<&str> = cmd.argv().iter().map(|w| w.text.as_str()).collect();
                 let builds = matches!(
                     argv.as_slice(),
@@ -364,13 +364,13 @@ fn check_workflow(
                 continue;
             }
             publishing = true;
-            let span = publish_span(file, step);
-            let token = token_env(&wf, job, step);
+            let span = publish_span(file, &step);
+            let token = token_env(&job, &step);
             let flag = publish_cmds.iter().any(|c| has_provenance_flag(c))
                 || (npm_publish_action && step.with_str("provenance") == Some("true"));
-            let env_flag = wf
-                .env(job, step, "NPM_CONFIG_PROVENANCE")
-                .or_else(|| wf.env(job, step, "npm_config_provenance"))
+            let env_flag = job
+                .env(&step, "NPM_CONFIG_PROVENANCE")
+                .or_else(|| job.env(&step, "npm_config_provenance"))
                 .is_some_and(truthy);
             let trusted = id_token && token.is_none();
             let provenance = flag || env_flag || publish_config || trusted;
@@ -429,10 +429,10 @@ fn check_workflow(
             }
         }
         if publishing {
-            for step in &job.steps {
-                let action = step.action.as_deref().unwrap_or("");
+            for step in job.steps() {
+                let action = step.action.unwrap_or("");
                 let cache = match action {
-                    "actions/cache" | "actions/cache/restore" => step.node.get("uses"),
+                    "actions/cache" | "actions/cache/restore" => step.uses,
                     "actions/setup-node" => step
                         .with
                         .and_then(|w| w.get("cache"))
@@ -469,12 +469,12 @@ fn check_workflow(
             .with_subject("release"),
         );
     }
-    dangerous_trigger(file, &wf, text, out);
+    dangerous_trigger(file, wf, text, out);
 }
 
 /// `pull_request_target` / `workflow_run` that checks out the pull request's head, in a workflow
 /// holding secrets or an OIDC grant.
-fn dangerous_trigger(file: &SourceFile, wf: &Workflow<'_>, text: &str, out: &mut Vec<Finding>) {
+fn dangerous_trigger(file: &SourceFile, wf: &Workflow, text: &str, out: &mut Vec<Finding>) {
     let trigger = ["pull_request_target", "workflow_run"]
         .into_iter()
         .find(|t| wf.triggered_by(t).is_some());
@@ -484,7 +484,7 @@ fn dangerous_trigger(file: &SourceFile, wf: &Workflow<'_>, text: &str, out: &mut
     let secrets = text
         .match_indices("secrets.")
         .any(|(i, _)| !text[i..].starts_with("secrets.GITHUB_TOKEN"));
-    let oidc = wf.jobs.iter().any(|j| wf.id_token_write(j));
+    let oidc = wf.jobs().any(|j| j.id_token_write());
     if !secrets && !oidc {
         return;
     }
@@ -496,9 +496,9 @@ fn dangerous_trigger(file: &SourceFile, wf: &Workflow<'_>, text: &str, out: &mut
         "github.event.workflow_run.head_branch",
         "refs/pull/",
     ];
-    for job in &wf.jobs {
-        for step in &job.steps {
-            if step.action.as_deref() != Some("actions/checkout") {
+    for job in wf.jobs() {
+        for step in job.steps() {
+            if step.action != Some("actions/checkout") {
                 continue;
             }
             let Some(r) = step.with.and_then(|w| w.get("ref")) else {
