@@ -4,6 +4,7 @@
 //! (classic and berry) and bun.lock. Each file is parsed once, through
 //! [`chainward_core::SourceFile::parsed`].
 
+pub mod bins;
 pub mod bun;
 pub mod json_helpers;
 pub mod lockfile;

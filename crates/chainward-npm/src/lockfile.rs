@@ -51,6 +51,10 @@ pub struct LockPackage {
     /// expression as a rule; the old `{"type": "MIT"}` form is read as its `type`.
     #[serde(deserialize_with = "license")]
     pub license: Option<Box<str>>,
+    /// The commands the package puts in `node_modules/.bin`: the keys of its `bin` map (v2/v3
+    /// record it; v1 does not).
+    #[serde(deserialize_with = "bin_names")]
+    pub bin: Box<[Box<str>]>,
     /// Byte range of the entry's value in the file text (v2/v3; empty for v1).
     #[serde(skip)]
     pub span: Range<usize>,
@@ -125,6 +129,13 @@ fn truthy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         serde_json::Value::String(s) => !s.is_empty(),
         serde_json::Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
         serde_json::Value::Array(_) | serde_json::Value::Object(_) => true,
+    })
+}
+
+fn bin_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<[Box<str>]>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Object(map) => map.keys().map(|k| k.as_str().into()).collect(),
+        _ => Box::default(),
     })
 }
 

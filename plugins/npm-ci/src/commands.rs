@@ -11,6 +11,7 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{
     Edit, FileKind, Finding, Fix, Fixability, Project, Rule, Severity, SourceFile,
 };
+use chainward_npm::bins::LocalCommands;
 use chainward_npm::npmrc::npmrc;
 use chainward_npm::{Spec, classify};
 
@@ -82,6 +83,72 @@ struct Script<'a> {
     in_ci: bool,
     /// What the variables it may use hold, where the file says (see [`Vars`]).
     vars: Vars,
+}
+
+/// What install commands are judged against, computed once per run: the project's install
+/// configuration, and (when a command needs it) the commands its installs provide.
+pub(crate) struct Context<'p> {
+    project: &'p Project,
+    setup: Setup,
+    local: std::sync::OnceLock<LocalCommands>,
+}
+
+impl<'p> Context<'p> {
+    pub(crate) fn new(project: &'p Project) -> Self {
+        Context {
+            project,
+            setup: Setup::of(project),
+            local: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn local(&self) -> &LocalCommands {
+        self.local.get_or_init(|| LocalCommands::of(self.project))
+    }
+}
+
+/// What a command is judged with: the run's [`Context`], and the packages the file installs
+/// globally (`npm i -g x`), whose commands later steps run without a download.
+struct Judge<'a> {
+    ctx: &'a Context<'a>,
+    globals: LocalCommands,
+}
+
+impl Judge<'_> {
+    /// Whether `command` runs without a download (see [`LocalCommands::provides`]): npx runs a
+    /// global install's command too.
+    fn provides(&self, command: &str) -> Option<bool> {
+        if self.globals.provides(command) == Some(true) {
+            return Some(true);
+        }
+        self.ctx.local().provides(command)
+    }
+}
+
+/// The package names (without version) a script's commands install globally.
+fn global_installs(cmds: &[Command], out: &mut Vec<String>) {
+    for cmd in cmds {
+        let argv = cmd.argv();
+        let words: Vec<&str> = argv.iter().map(|w| w.text.as_str()).collect();
+        let global = match words.as_slice() {
+            ["yarn", "global", "add", ..] => true,
+            [
+                "npm" | "pnpm" | "bun",
+                "install" | "i" | "add",
+                ..,
+            ] => has(argv, &["-g", "--global"]),
+            _ => false,
+        };
+        if !global {
+            continue;
+        }
+        for w in words.iter().skip(2).filter(|w| !w.starts_with('-')) {
+            let name = chainward_npm::model::split_name(w).map_or(*w, |(n, _)| n);
+            if *w != "add" {
+                out.push(name.to_string());
+            }
+        }
+    }
 }
 
 /// What the project's own configuration says about installs, for judging install commands.
@@ -268,9 +335,8 @@ impl Script<'_> {
     }
 }
 
-pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>) {
+pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>) {
     let Ok(text) = file.text() else { return };
-    let setup = Setup::of(project);
     let mut scripts = Vec::new();
     match file.kind {
         FileKind::Workflow | FileKind::Action => {
@@ -369,11 +435,19 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         }
         _ => return,
     }
+    let mut globals = Vec::new();
+    for script in &scripts {
+        global_installs(&script.commands, &mut globals);
+    }
+    let judge = Judge {
+        ctx,
+        globals: LocalCommands::named(globals),
+    };
     for script in &scripts {
         let cmds = &script.commands;
         for (i, cmd) in cmds.iter().enumerate() {
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
-            check_command(file, script, cmd, prev, &setup, out);
+            check_command(file, script, cmd, prev, &judge, out);
         }
     }
 }
@@ -393,12 +467,13 @@ pub(crate) fn invoked_scripts(project: &Project, file: &SourceFile) -> Vec<PathB
 
 /// Check a shell script that CI runs, and the scripts it runs in turn (up to `depth` levels).
 pub(crate) fn check_script(
-    project: &Project,
+    ctx: &Context<'_>,
     path: &Path,
     depth: usize,
     seen: &mut Vec<PathBuf>,
     out: &mut Vec<Finding>,
 ) {
+    let project = ctx.project;
     if seen.iter().any(|p| p == path) {
         return;
     }
@@ -410,7 +485,6 @@ pub(crate) fn check_script(
     if text.starts_with("#!") && !text.lines().next().is_some_and(|l| l.ends_with("sh")) {
         return; // a node or python script
     }
-    let setup = Setup::of(project);
     let script = Script {
         text: text.into(),
         commands: shell::commands(text).into(),
@@ -422,9 +496,15 @@ pub(crate) fn check_script(
         vars: Vars::new(),
     };
     let cmds = &script.commands;
+    let mut globals = Vec::new();
+    global_installs(cmds, &mut globals);
+    let judge = Judge {
+        ctx,
+        globals: LocalCommands::named(globals),
+    };
     for (i, cmd) in cmds.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| &cmds[p]);
-        check_command(&file, &script, cmd, prev, &setup, out);
+        check_command(&file, &script, cmd, prev, &judge, out);
     }
     if depth > 0 {
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -433,7 +513,7 @@ pub(crate) fn check_script(
             // the script itself.
             let candidates = [project.root.join(&next), dir.join(&next)];
             if let Some(found) = candidates.iter().find(|p| project.is_file(p)) {
-                check_script(project, found, depth - 1, seen, out);
+                check_script(ctx, found, depth - 1, seen, out);
             }
         }
     }
@@ -472,9 +552,10 @@ fn check_command(
     script: &Script<'_>,
     cmd: &Command,
     prev: Option<&Command>,
-    setup: &Setup,
+    judge: &Judge<'_>,
     out: &mut Vec<Finding>,
 ) {
+    let setup = &judge.ctx.setup;
     let scripts_off = setup.npm_scripts_off;
     let argv = cmd.argv();
     let Some(tool) = argv.first() else { return };
@@ -537,11 +618,33 @@ fn check_command(
                 {
                     out.push(scripts_finding(file, script, cmd, sub, "npm ci"));
                 }
-                "exec" | "x" => npx(file, script, &argv[i..], &at, out),
+                "exec" | "x" => npx(file, script, "npm exec", &argv[i..], judge, &at, out),
                 _ => {}
             }
         }
-        "npx" => npx(file, script, argv, &at, out),
+        "npx" | "bunx" => npx(file, script, &tool.text, argv, judge, &at, out),
+        "pnpx" => dlx(file, script, "pnpx", argv, &at, out),
+        "deno" => {
+            // `deno run npm:pkg`, `deno x npm:pkg`: fetched from the registry, never locked here.
+            let runs = matches!(argv.get(1).map(|w| w.text.as_str()), Some("run" | "x"));
+            let package = argv[1..].iter().find(|w| w.text.starts_with("npm:"));
+            if let (true, Some(word)) = (runs, package) {
+                let spec = &word.text["npm:".len()..];
+                if !exact_package(spec) {
+                    out.push(Finding::new(
+                        &INSTALL_COMMAND,
+                        file,
+                        at(word),
+                        format!("`deno` runs `{}` at whatever version the registry serves today; pin an exact version (`npm:name@1.2.3`)", shown(&word.text)),
+                    ));
+                }
+            }
+        }
+        "pnpm" | "yarn" if subcommand(argv).is_some_and(|(_, w)| w.text == "dlx") => {
+            let (i, _) = subcommand(argv).unwrap_or((0, tool));
+            let shown_tool = format!("{} dlx", tool.text);
+            dlx(file, script, &shown_tool, &argv[i..], &at, out);
+        }
         "yarn" => {
             let sub = subcommand(argv).map(|(_, w)| w.text.as_str());
             if matches!(sub, None | Some("install")) {
@@ -575,6 +678,10 @@ fn check_command(
                     );
                 }
             }
+        }
+        "bun" if subcommand(argv).is_some_and(|(_, w)| w.text == "x") => {
+            let (i, _) = subcommand(argv).unwrap_or((0, tool));
+            npx(file, script, "bun x", &argv[i..], judge, &at, out);
         }
         "pnpm" => {
             let sub = subcommand(argv).map(|(_, w)| w.text.as_str());
@@ -645,22 +752,105 @@ fn scripts_finding(
     .with_fix_opt(fix)
 }
 
-/// `npx [--yes|-y] [-p pkg] pkg[@spec] …`: flagged when it downloads a version nobody pinned.
+/// The packages a runner runs: the values of `-p`/`--package` if any, else its first operand
+/// (after `--`, if the options end there).
+fn runner_packages(argv: &[Word]) -> Vec<&Word> {
+    let mut packages = Vec::new();
+    let mut i = 1;
+    while let Some(w) = argv.get(i) {
+        match w.text.as_str() {
+            "-p" | "--package" => {
+                packages.extend(argv.get(i + 1));
+                i += 1;
+            }
+            t if t.starts_with("--package=") => packages.push(w),
+            _ => {}
+        }
+        i += 1;
+    }
+    if packages.is_empty() {
+        let operand = argv
+            .iter()
+            .skip(1)
+            .find(|w| !w.text.starts_with('-') || w.text == "--");
+        let operand = match operand {
+            Some(w) if w.text == "--" => argv
+                .iter()
+                .skip_while(|w| w.text != "--")
+                .nth(1),
+            other => other,
+        };
+        packages.extend(operand);
+    }
+    packages
+}
+
+/// `npx [--yes|-y] [-p pkg] pkg[@spec] …`, `npm exec`, `bunx`, `bun x`: these run the project's
+/// own copy of a command when its installs provide one, and otherwise download the package. A
+/// version that is not exact is always flagged (the registry picks it); a bare name is flagged
+/// when no package of the project provides that command (an error when the lockfiles say so
+/// for certain, a warning when they cannot tell, see [`LocalCommands`]).
 fn npx(
     file: &SourceFile,
     script: &Script<'_>,
+    tool: &str,
+    argv: &[Word],
+    judge: &Judge<'_>,
+    at: &dyn Fn(&Word) -> Range<usize>,
+    out: &mut Vec<Finding>,
+) {
+    // `npx --no` / `--no-install` never downloads.
+    if has(argv, &["--no", "--no-install", "--offline"]) {
+        return;
+    }
+    let yes = has(argv, &["--yes", "-y"]);
+    for package in runner_packages(argv) {
+        let text = package.text.strip_prefix("--package=").unwrap_or(&package.text);
+        let versioned = text.trim_start_matches('@').contains('@');
+        let name = chainward_npm::model::split_name(text).map_or(text, |(n, _)| n);
+        let bare = !versioned && chainward_npm::model::is_package_name(name);
+        if !bare {
+            if yes || versioned {
+                judge_packages(file, script, tool, "runs", &[package], at, out);
+            }
+            continue;
+        }
+        let (severity, why) = match judge.provides(name) {
+            Some(true) => continue,
+            Some(false) => (
+                Severity::Error,
+                "no package this project locks provides it",
+            ),
+            None => (
+                Severity::Warning,
+                "chainward found no package of this project that provides it (pnpm, yarn and bun lockfiles do not record the commands packages provide)",
+            ),
+        };
+        out.push(
+            Finding::new(
+                &INSTALL_COMMAND,
+                file,
+                at(package),
+                format!("`{tool}` downloads and runs `{name}` at whatever version the registry serves today: {why}"),
+            )
+            .with_severity(severity)
+            .with_help(format!("pin an exact version (`{name}@1.2.3`), or add it to devDependencies so the lockfile pins it")),
+        );
+    }
+}
+
+/// `pnpm dlx pkg`, `pnpx pkg`, `yarn dlx [-p pkg] pkg`: always a download from the registry,
+/// whatever the project locks, so each package must name an exact version.
+fn dlx(
+    file: &SourceFile,
+    script: &Script<'_>,
+    tool: &str,
     argv: &[Word],
     at: &dyn Fn(&Word) -> Range<usize>,
     out: &mut Vec<Finding>,
 ) {
-    let yes = has(argv, &["--yes", "-y"]);
-    let package = argv.iter().skip(1).find(|w| !w.text.starts_with('-'));
-    let Some(package) = package else { return };
-    let versioned = package.text.trim_start_matches('@').contains('@');
-    if yes || versioned {
-        let tool = argv.first().map_or("npx", |w| w.text.as_str());
-        judge_packages(file, script, tool, "runs", &[package], at, out);
-    }
+    let packages = runner_packages(argv);
+    judge_packages(file, script, tool, "runs", &packages, at, out);
 }
 
 /// Package words of an install (`npm install -g a b`, `npx a`): each must name an exact
@@ -678,6 +868,9 @@ fn judge_packages(
 ) {
     let mut unknown: Vec<(String, &Word)> = Vec::new();
     for pkg in packages {
+        if is_path(&pkg.text) {
+            continue;
+        }
         let word = shown(&pkg.text);
         match expand(&pkg.text, &script.vars) {
             Expanded::Unknown(reference) => unknown.push((reference, pkg)),
@@ -717,6 +910,25 @@ fn judge_packages(
             .with_help(format!("wherever `{reference}` is set, make it `name@1.2.3`")),
         );
     }
+}
+
+/// A folder or tarball on disk rather than a package name: `./cli`, `/opt/x`, `~/x`,
+/// `$GITHUB_WORKSPACE/packages/cli`, `${{ github.workspace }}/cli`.
+fn is_path(word: &str) -> bool {
+    if word.starts_with(['.', '/', '~']) {
+        return true;
+    }
+    let Some(rest) = word.strip_prefix('$') else {
+        return false;
+    };
+    let after = if rest.starts_with("{{") {
+        rest.find("}}").map(|i| &rest[i + 2..])
+    } else if rest.starts_with('{') {
+        rest.find('}').map(|i| &rest[i + 1..])
+    } else {
+        Some(rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+    };
+    after.is_some_and(|a| a.starts_with('/'))
 }
 
 /// `name@1.2.3` (an exact version); a bare name or a range is not.

@@ -75,6 +75,7 @@ impl Plugin for NpmCi {
         let opts = Options::from_config(config).unwrap_or_else(|_| Options {
             allowed_hosts: DEFAULT_HOSTS.iter().map(|h| h.to_string()).collect(),
         });
+        let ctx = commands::Context::new(project);
         let mut findings: Vec<Finding> = project
             .files()
             .par_iter()
@@ -95,7 +96,7 @@ impl Plugin for NpmCi {
                         }
                     }
                     FileKind::Workflow | FileKind::Action | FileKind::Dockerfile => {
-                        commands::check(project, file, &mut out)
+                        commands::check(&ctx, file, &mut out)
                     }
                     FileKind::Npmrc => npmrc_rule::check(file, &mut out),
                     _ => {}
@@ -104,7 +105,7 @@ impl Plugin for NpmCi {
             })
             .collect::<Vec<Finding>>()
             .into_iter()
-            .chain(invoked_scripts(project))
+            .chain(invoked_scripts(&ctx, project))
             .collect();
         coverage::summarize_not_installed(&mut findings);
         findings
@@ -113,7 +114,7 @@ impl Plugin for NpmCi {
 
 /// Findings in the shell scripts that workflows and composite actions run, each script once
 /// however many steps run it.
-fn invoked_scripts(project: &Project) -> Vec<Finding> {
+fn invoked_scripts(ctx: &commands::Context<'_>, project: &Project) -> Vec<Finding> {
     let mut paths: Vec<std::path::PathBuf> = project
         .files()
         .iter()
@@ -125,7 +126,7 @@ fn invoked_scripts(project: &Project) -> Vec<Finding> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for path in paths {
-        commands::check_script(project, &path, 2, &mut seen, &mut out);
+        commands::check_script(ctx, &path, 2, &mut seen, &mut out);
     }
     out
 }
