@@ -375,6 +375,20 @@ fn sweep_causes_agree_with_the_package_managers() {
         found.contains(&("npm-ci/install-command".into(), "Dockerfile".into())),
         "{found:?}"
     );
+    // A step that turns the CI default off (prettier prod-test.yml) is not immutable either.
+    std::fs::write(
+        tmp.path().join(".github/workflows/prod-test.yml"),
+        "on: push\npermissions: {}\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: yarn install\n        env:\n          YARN_ENABLE_IMMUTABLE_INSTALLS: false\n",
+    )
+    .expect("write");
+    let found = rules_and_paths(tmp.path(), &["check"]);
+    assert!(
+        found.contains(&(
+            "npm-ci/install-command".into(),
+            ".github/workflows/prod-test.yml".into()
+        )),
+        "{found:?}"
+    );
 }
 
 /// A `file:` dependency on a sibling folder: npm records the link target as `../a`, with `a`'s

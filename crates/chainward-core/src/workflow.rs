@@ -70,8 +70,8 @@ pub struct Step<'a> {
     pub vars: &'a Vars,
 }
 
-impl Step<'_> {
-    pub fn with_str(&self, key: &str) -> Option<&str> {
+impl<'a> Step<'a> {
+    pub fn with_str(&self, key: &str) -> Option<&'a str> {
         self.with?.get(key)?.as_str()
     }
 }
@@ -300,13 +300,21 @@ pub fn shown(word: &str) -> String {
     word.replace(MASKED_SPACE, " ")
 }
 
-/// Literal scalar values of an `env:` mapping, as `NAME` and `env.NAME`.
+/// The values of an `env:` mapping, as `NAME` and `env.NAME`: literal scalars, and a value that
+/// is one expression whose values are known (`${{ matrix.pnpm }}`, `${{ env.X }}`).
 fn env_vars(env: Option<&Yaml>, vars: &mut Vars) {
     for (name, value) in env.map(Yaml::entries).into_iter().flatten() {
-        match value.as_str().filter(|v| !v.contains("${{")) {
+        let values = value.as_str().and_then(|v| {
+            if !v.contains("${{") {
+                return Some(vec![v.to_string()]);
+            }
+            let inner = v.trim().strip_prefix("${{")?.strip_suffix("}}")?.trim();
+            vars.get(inner).filter(|_| !inner.contains("${{")).cloned()
+        });
+        match values {
             Some(v) => {
-                vars.insert(name.to_string(), vec![v.to_string()]);
-                vars.insert(format!("env.{name}"), vec![v.to_string()]);
+                vars.insert(name.to_string(), v.clone());
+                vars.insert(format!("env.{name}"), v);
             }
             None => {
                 vars.remove(name);
@@ -503,7 +511,7 @@ mod tests {
     #[test]
     fn steps_carry_their_vars_commands_and_job() {
         let wf = model(
-            "on: push\nenv: {A: '1'}\njobs:\n  t:\n    strategy: {matrix: {node: [20, 22]}}\n    env: {B: '2'}\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci && npx x@${{ matrix.node }}\n        env: {A: '3'}\n  call:\n    uses: ./.github/workflows/r.yml\n",
+            "on: push\nenv: {A: '1'}\njobs:\n  t:\n    strategy: {matrix: {node: [20, 22]}}\n    env: {B: '2', NODE: '${{ matrix.node }}'}\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci && npx x@${{ matrix.node }}\n        env: {A: '3'}\n  call:\n    uses: ./.github/workflows/r.yml\n",
         );
         let steps: Vec<_> = wf.steps().collect();
         assert_eq!(steps.len(), 2);
@@ -515,6 +523,7 @@ mod tests {
         assert_eq!(second.vars["A"], ["3"]);
         assert_eq!(second.vars["B"], ["2"]);
         assert_eq!(second.vars["matrix.node"], ["20", "22"]);
+        assert_eq!(second.vars["NODE"], ["20", "22"]);
         // The expression stays one word.
         assert_eq!(second.commands[1].words.len(), 2);
         let call = wf.jobs().nth(1).expect("second job");

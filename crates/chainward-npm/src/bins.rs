@@ -57,10 +57,9 @@ impl LocalCommands {
                 Some(AnyLock::Npm(lock)) => {
                     exact &= lock.lockfile_version >= 2;
                     for (key, pkg) in lock.packages.iter() {
-                        let name = pkg
-                            .name
-                            .as_deref()
-                            .unwrap_or_else(|| key.rsplit_once("node_modules/").map_or(key, |(_, n)| n));
+                        let name = pkg.name.as_deref().unwrap_or_else(|| {
+                            key.rsplit_once("node_modules/").map_or(key, |(_, n)| n)
+                        });
                         names.insert(name.to_string());
                         names.extend(pkg.bin.iter().map(|b| b.to_string()));
                     }
@@ -135,7 +134,10 @@ mod tests {
 
     #[test]
     fn commands_named_otherwise_are_found_through_their_packages() {
-        let c = commands(&["typescript", "@biomejs/biome", "netlify-cli", "eslint"], false);
+        let c = commands(
+            &["typescript", "@biomejs/biome", "netlify-cli", "eslint"],
+            false,
+        );
         for local in ["tsc", "biome", "netlify", "eslint"] {
             assert_eq!(c.provides(local), Some(true), "{local}");
         }

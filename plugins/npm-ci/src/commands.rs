@@ -34,9 +34,22 @@ pub(crate) static INSTALL_COMMAND: Rule = Rule {
   .yarnrc.yml turns its scripts off); `pnpm install`
   needs `--frozen-lockfile` outside CI (pnpm only defaults to it when `CI` is set, which a
   Docker build does not); `bun install` needs `--frozen-lockfile`;
-- `npm install -g tool@^1`, `npx --yes tool` or `npx tool@latest` install whatever version the
-  registry serves that minute: pin the exact version;
-- `curl … | sh` runs a script nobody reviewed.
+- `npm install -g tool@^1` or `npx tool@latest` install whatever version the registry serves
+  that minute: pin the exact version;
+- ad-hoc packages: `npx tool`, `bunx tool`, `npm exec tool` run the project's own copy when its
+  installs provide the command, and otherwise download `tool` at whatever version is current.
+  Reported when no package of the project provides it: an error when its lockfiles say so for
+  certain (npm lockfiles record every package's commands), a warning when they cannot tell
+  (pnpm, yarn and bun lockfiles record package names only; a command named like a locked
+  package, like its scope-less name, like it without `-cli`, or a well-known one such as `tsc`
+  of typescript, counts as provided). A global install in the same workflow (`npm i -g x@1.2.3`)
+  provides its commands too. `pnpm dlx`, `pnpx`, `yarn dlx` and `deno run npm:` always download:
+  they need an exact version. `pnpm exec`, `yarn exec` and `npx --no-install` never download;
+- `curl … | sh`, `bash <(curl …)` and `curl -o x.sh … && sh x.sh` run a script nobody reviewed;
+- a download that is unpacked or run (`curl … | tar x`, `wget -O tool URL && chmod +x tool`)
+  with no checksum, signature or attestation check in the same step (`sha256sum -c`, `gpg
+  --verify`, `cosign verify-blob`, `gh attestation verify`): an error from a
+  `releases/latest/download/` URL (no version pinned at all), a warning otherwise.
 
 A package named by a variable or a GitHub expression (`npm i -g ${{ matrix.tool }}`,
 `pnpm@${PNPM_VERSION}` in a Dockerfile) is judged by every value the file shows for it: the
@@ -63,7 +76,10 @@ the CI job's tokens in reach: the way the Shai-Hulud worm spread. Install with
 `--ignore-scripts` (unsafe fix: the flag is added) and run the few builds you need explicitly
 (`npm rebuild <pkg>`), or set `ignore-scripts=true` in the project's `.npmrc` (then this rule is
 silent). pnpm 10 and bun do not run dependency scripts unless allow-listed, so they are not
-reported here.
+reported here; pnpm 9 and earlier run them all (unless `onlyBuiltDependencies` or
+`neverBuiltDependencies` is set), so `pnpm install` is reported when the job's
+`pnpm/action-setup` `version:` or the root's `packageManager` names pnpm before 10. yarn 2+
+honours `enableScripts: false` in `.yarnrc.yml`.
 "#,
 };
 
@@ -83,6 +99,8 @@ struct Script<'a> {
     in_ci: bool,
     /// What the variables it may use hold, where the file says (see [`Vars`]).
     vars: Vars,
+    /// The pnpm major version the job sets up (`pnpm/action-setup`'s `version:`), if it says.
+    pnpm_major: Option<u64>,
 }
 
 /// What install commands are judged against, computed once per run: the project's install
@@ -132,11 +150,7 @@ fn global_installs(cmds: &[Command], out: &mut Vec<String>) {
         let words: Vec<&str> = argv.iter().map(|w| w.text.as_str()).collect();
         let global = match words.as_slice() {
             ["yarn", "global", "add", ..] => true,
-            [
-                "npm" | "pnpm" | "bun",
-                "install" | "i" | "add",
-                ..,
-            ] => has(argv, &["-g", "--global"]),
+            ["npm" | "pnpm" | "bun", "install" | "i" | "add", ..] => has(argv, &["-g", "--global"]),
             _ => false,
         };
         if !global {
@@ -159,6 +173,12 @@ struct Setup {
     yarn_berry: bool,
     /// `.yarnrc.yml` `enableScripts: false`.
     yarn_scripts_off: bool,
+    /// The pnpm major version `packageManager` names.
+    pnpm_major: Option<u64>,
+    /// pnpm's allowlist (`onlyBuiltDependencies`) or denylist (`neverBuiltDependencies`) is
+    /// set, in package.json's `pnpm` field or pnpm-workspace.yaml: then pnpm 9 runs only the
+    /// builds it allows.
+    pnpm_builds_listed: bool,
 }
 
 impl Setup {
@@ -168,9 +188,20 @@ impl Setup {
             .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
             .unwrap_or(false);
         let yarnrc = project.file_at(&project.root.join(".yarnrc.yml"));
-        let declared = project
-            .file_at(&project.root.join("package.json"))
-            .and_then(|f| chainward_npm::package_json(&f).and_then(|pj| pj.manager_major("yarn")));
+        let root_pj = project.file_at(&project.root.join("package.json"));
+        let root_pj = root_pj.as_deref().and_then(chainward_npm::package_json);
+        let declared = root_pj.and_then(|pj| pj.manager_major("yarn"));
+        let pnpm_major = root_pj.and_then(|pj| pj.manager_major("pnpm"));
+        const LISTS: [&str; 2] = ["onlyBuiltDependencies", "neverBuiltDependencies"];
+        let pnpm_builds_listed = root_pj.is_some_and(|pj| {
+            LISTS
+                .iter()
+                .any(|k| pj.json.pointer(&["pnpm", k]).is_some())
+        }) || project
+            .file_at(&project.root.join("pnpm-workspace.yaml"))
+            .as_deref()
+            .and_then(yaml::parsed)
+            .is_some_and(|doc| LISTS.iter().any(|k| doc.get(k).is_some()));
         let berry_lock = project
             .file_at(&project.root.join("yarn.lock"))
             .and_then(|f| f.text().ok().map(|t| t.contains("__metadata:")))
@@ -192,6 +223,8 @@ impl Setup {
             npm_scripts_off,
             yarn_berry,
             yarn_scripts_off,
+            pnpm_major,
+            pnpm_builds_listed,
         }
     }
 }
@@ -312,6 +345,13 @@ fn docker_vars(ins: &dockerfile::Instruction, global: &Vars, vars: &mut Vars) {
     }
 }
 
+/// The major version of a version or range as a setup action takes it (`9`, `9.15.0`, `v8`).
+fn major_of(version: &str) -> Option<u64> {
+    let v = version.trim().trim_start_matches(['v', '^', '~', '=']);
+    let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 /// The simple commands of a Dockerfile's script, GitHub-expression spaces masked.
 fn commands_of(body: &str) -> Vec<Command> {
     shell::commands(&mask_expressions(body))
@@ -343,8 +383,13 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
             let Some(wf) = workflow::parsed(file) else {
                 return;
             };
-            for (_, step) in wf.steps() {
+            for (job, step) in wf.steps() {
                 let Some(run) = step.run else { continue };
+                let pnpm_major = job
+                    .steps()
+                    .find(|s| s.action == Some("pnpm/action-setup"))
+                    .and_then(|s| s.with_str("version"))
+                    .and_then(major_of);
                 scripts.push(Script {
                     text: step.script.into(),
                     commands: step.commands.into(),
@@ -354,6 +399,7 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                     exact: text.get(run.span.clone()) == run.as_str(),
                     in_ci: true,
                     vars: step.vars.clone(),
+                    pnpm_major,
                 });
             }
         }
@@ -408,6 +454,7 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                             exact: true,
                             in_ci: false,
                             vars: vars.clone(),
+                            pnpm_major: None,
                         });
                     }
                     continue;
@@ -430,6 +477,7 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                     exact: true,
                     in_ci: false,
                     vars: vars.clone(),
+                    pnpm_major: None,
                 });
             }
         }
@@ -449,6 +497,7 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
             check_command(file, script, cmd, prev, &judge, out);
         }
+        check_downloads(file, script, out);
     }
 }
 
@@ -494,6 +543,7 @@ pub(crate) fn check_script(
         exact: true,
         in_ci: true,
         vars: Vars::new(),
+        pnpm_major: None,
     };
     let cmds = &script.commands;
     let mut globals = Vec::new();
@@ -506,6 +556,7 @@ pub(crate) fn check_script(
         let prev = i.checked_sub(1).map(|p| &cmds[p]);
         check_command(&file, &script, cmd, prev, &judge, out);
     }
+    check_downloads(&file, &script, out);
     if depth > 0 {
         let dir = path.parent().unwrap_or(Path::new("."));
         for next in workflow::script_paths(cmds) {
@@ -649,8 +700,20 @@ fn check_command(
             let sub = subcommand(argv).map(|(_, w)| w.text.as_str());
             if matches!(sub, None | Some("install")) {
                 // yarn 2+ installs immutably by default where `CI` is set (GitHub Actions).
+                // `YARN_ENABLE_IMMUTABLE_INSTALLS=false` in the step's env turns that off.
+                let env_off = ["YARN_ENABLE_IMMUTABLE_INSTALLS"].iter().any(|k| {
+                    script
+                        .vars
+                        .get(*k)
+                        .is_some_and(|v| v.iter().any(|v| matches!(v.as_str(), "false" | "0")))
+                }) || cmd.words.iter().any(|w| {
+                    matches!(
+                        w.text.as_str(),
+                        "YARN_ENABLE_IMMUTABLE_INSTALLS=false" | "YARN_ENABLE_IMMUTABLE_INSTALLS=0"
+                    )
+                });
                 let immutable_by_default =
-                    setup.yarn_berry && script.in_ci && !has(argv, &["--no-immutable"]);
+                    setup.yarn_berry && script.in_ci && !env_off && !has(argv, &["--no-immutable"]);
                 if !has(argv, &["--frozen-lockfile", "--immutable"]) && !immutable_by_default {
                     out.push(Finding::new(
                         &INSTALL_COMMAND,
@@ -695,6 +758,24 @@ fn check_command(
                         "`pnpm install` may update pnpm-lock.yaml here: pass `--frozen-lockfile` (pnpm only defaults to it when `CI` is set)",
                     ));
                 }
+                // pnpm 10 runs no dependency's build scripts unless allow-listed; pnpm 9 and
+                // earlier run them all (`ignore-scripts=true` in .npmrc turns them off).
+                let major = script.pnpm_major.or(setup.pnpm_major);
+                if let Some(major) = major.filter(|m| *m < 10)
+                    && !scripts_off
+                    && !setup.pnpm_builds_listed
+                    && !has(argv, &["--ignore-scripts"])
+                {
+                    out.push(
+                        Finding::new(
+                            &SCRIPTS_ENABLED,
+                            file,
+                            whole(cmd),
+                            format!("`pnpm install` (pnpm {major}) runs every dependency's install scripts"),
+                        )
+                        .with_help("add `--ignore-scripts` (and `pnpm rebuild <pkg>` for the few that need a build), or move to pnpm 10, which runs only the builds `onlyBuiltDependencies` allows"),
+                    );
+                }
             }
         }
         "bun" => {
@@ -710,8 +791,15 @@ fn check_command(
                         .first()
                         .is_some_and(|w| w.text == "curl" || w.text == "wget")
                 });
-            if piped_download
-                && (argv.len() == 1 || argv.get(1).is_some_and(|w| w.text.starts_with('-')))
+            // `bash <(curl …)`, `sh -c "$(curl …)"`: the same, by process substitution.
+            let substituted = argv.iter().skip(1).any(|w| {
+                ["<(curl", "<(wget", "$(curl", "$(wget"]
+                    .iter()
+                    .any(|p| w.text.contains(p))
+            });
+            if substituted
+                || (piped_download
+                    && (argv.len() == 1 || argv.get(1).is_some_and(|w| w.text.starts_with('-'))))
             {
                 let span = prev.map_or_else(
                     || whole(cmd),
@@ -725,6 +813,163 @@ fn check_command(
             }
         }
         _ => {}
+    }
+}
+
+/// A command that checks what a download delivered: a checksum, a signature or an attestation.
+fn verifies(cmd: &Command) -> bool {
+    let argv = cmd.argv();
+    let words: Vec<&str> = argv.iter().map(|w| w.text.as_str()).collect();
+    match words.as_slice() {
+        [tool, ..] if tool.starts_with("sha") && (tool.ends_with("sum") || *tool == "shasum") => {
+            true
+        }
+        [
+            "gpg" | "gpgv" | "minisign" | "signify" | "slsa-verifier" | "cosign",
+            ..,
+        ] => true,
+        ["gh", "attestation", "verify", ..] => true,
+        ["openssl", "dgst", ..] => true,
+        _ => false,
+    }
+}
+
+/// The file a `curl`/`wget` command saves to (`-o F`, `--output F`, `-O` the URL's name, wget's
+/// default), if it saves one.
+fn saved_as(argv: &[Word], url: &str) -> Option<String> {
+    let curl = argv.first().is_some_and(|w| w.text == "curl");
+    let remote_name = || {
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        path.rsplit('/')
+            .next()
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+    };
+    let mut i = 1;
+    while let Some(w) = argv.get(i) {
+        let t = w.text.as_str();
+        let short = t.starts_with('-') && !t.starts_with("--");
+        if curl {
+            if t == "--output" || (short && t.ends_with('o')) {
+                return argv.get(i + 1).map(|f| f.text.clone());
+            }
+            if let Some(f) = t.strip_prefix("--output=") {
+                return Some(f.to_string());
+            }
+            if t == "--remote-name" || (short && t.contains('O')) {
+                return remote_name();
+            }
+        } else {
+            if t == "--output-document" || (short && t.ends_with('O')) {
+                return argv.get(i + 1).map(|f| f.text.clone());
+            }
+            if let Some(f) = t.strip_prefix("--output-document=") {
+                return Some(f.to_string());
+            }
+        }
+        i += 1;
+    }
+    // wget saves under the URL's name; curl writes to stdout.
+    (!curl).then(remote_name).flatten()
+}
+
+/// Downloads the script unpacks or runs without checking what arrived: `curl … | tar x`,
+/// `wget -O tool URL && chmod +x tool`, `curl -LO …/x.tar.gz && tar xf x.tar.gz`. A
+/// checksum, signature or attestation check anywhere in the same script clears them. From a
+/// `releases/latest/download/` URL it is an error (no version is pinned at all), otherwise a
+/// warning (a release's assets can be replaced).
+fn check_downloads(file: &SourceFile, script: &Script<'_>, out: &mut Vec<Finding>) {
+    let cmds = &script.commands;
+    if !cmds.iter().any(|c| {
+        c.argv()
+            .first()
+            .is_some_and(|w| w.text == "curl" || w.text == "wget")
+    }) || cmds.iter().any(verifies)
+    {
+        return;
+    }
+    const UNPACK: &[&str] = &[
+        "tar", "unzip", "bsdtar", "7z", "gunzip", "xz", "zstd", "dpkg", "rpm", "install", "sh",
+        "bash", "source", ".", "chmod", "python", "python3", "node", "perl", "apt", "apt-get",
+    ];
+    for (i, cmd) in cmds.iter().enumerate() {
+        let argv = cmd.argv();
+        if !argv
+            .first()
+            .is_some_and(|w| w.text == "curl" || w.text == "wget")
+        {
+            continue;
+        }
+        let Some(url) = argv.iter().find(|w| w.text.contains("://")) else {
+            continue;
+        };
+        let url_text = shown(&url.text);
+        let next = cmds.get(i + 1).filter(|n| n.after == "|");
+        const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "source", "."];
+        // What consumes the download: `Some(true)` a shell, `Some(false)` an unpacker or the
+        // file itself run, `None` nothing (it is only read).
+        let consumer = match next {
+            // Piped into a shell: reported with the shell.
+            Some(n) => n.argv().first().and_then(|w| {
+                (!SHELLS.contains(&w.text.as_str()) && UNPACK.contains(&w.text.as_str()))
+                    .then_some(false)
+            }),
+            None => saved_as(argv, &url_text).and_then(|saved| {
+                let matches = |t: &str| {
+                    t == saved
+                        || t.trim_start_matches("./") == saved
+                        || t.ends_with(&format!("/{saved}"))
+                };
+                cmds[i + 1..].iter().find_map(|later| {
+                    let words = later.argv();
+                    let tool = words.first()?;
+                    if matches(&tool.text) {
+                        return Some(false);
+                    }
+                    (UNPACK.contains(&tool.text.as_str())
+                        && words[1..].iter().any(|w| matches(&w.text)))
+                    .then(|| SHELLS.contains(&tool.text.as_str()))
+                })
+            }),
+        };
+        let Some(shell) = consumer else {
+            continue;
+        };
+        let latest = url_text.contains("/releases/latest/download/")
+            || url_text.contains("/releases/download/latest/");
+        let span = match (script.locate(cmd, &argv[0]), script.locate(cmd, url)) {
+            (Some(a), Some(b)) => a.start..b.end,
+            _ => script.fallback.clone(),
+        };
+        let tool = &argv[0].text;
+        let finding = if shell {
+            Finding::new(
+                &INSTALL_COMMAND,
+                file,
+                span,
+                format!(
+                    "`{tool}` downloads `{url_text}` and a shell runs it: nobody reviewed what runs, and it can change at any time"
+                ),
+            )
+        } else if latest {
+            Finding::new(
+                &INSTALL_COMMAND,
+                file,
+                span,
+                format!(
+                    "`{tool}` downloads the latest release (`{url_text}`), whatever it is that day, and the script unpacks or runs it unchecked"
+                ),
+            )
+        } else {
+            Finding::new(
+                &INSTALL_COMMAND,
+                file,
+                span,
+                format!("`{tool}` downloads `{url_text}` and the script unpacks or runs it without a checksum, signature or attestation check: whoever can replace that file decides what runs here"),
+            )
+            .with_severity(Severity::Warning)
+        };
+        out.push(finding.with_help("download a fixed version and check it before use (`echo \"<sha256>  file\" | sha256sum -c -`, `gh attestation verify`, `cosign verify-blob`)"));
     }
 }
 
@@ -774,10 +1019,7 @@ fn runner_packages(argv: &[Word]) -> Vec<&Word> {
             .skip(1)
             .find(|w| !w.text.starts_with('-') || w.text == "--");
         let operand = match operand {
-            Some(w) if w.text == "--" => argv
-                .iter()
-                .skip_while(|w| w.text != "--")
-                .nth(1),
+            Some(w) if w.text == "--" => argv.iter().skip_while(|w| w.text != "--").nth(1),
             other => other,
         };
         packages.extend(operand);
@@ -805,7 +1047,10 @@ fn npx(
     }
     let yes = has(argv, &["--yes", "-y"]);
     for package in runner_packages(argv) {
-        let text = package.text.strip_prefix("--package=").unwrap_or(&package.text);
+        let text = package
+            .text
+            .strip_prefix("--package=")
+            .unwrap_or(&package.text);
         let versioned = text.trim_start_matches('@').contains('@');
         let name = chainward_npm::model::split_name(text).map_or(text, |(n, _)| n);
         let bare = !versioned && chainward_npm::model::is_package_name(name);
@@ -817,10 +1062,7 @@ fn npx(
         }
         let (severity, why) = match judge.provides(name) {
             Some(true) => continue,
-            Some(false) => (
-                Severity::Error,
-                "no package this project locks provides it",
-            ),
+            Some(false) => (Severity::Error, "no package this project locks provides it"),
             None => (
                 Severity::Warning,
                 "chainward found no package of this project that provides it (pnpm, yarn and bun lockfiles do not record the commands packages provide)",
