@@ -345,6 +345,14 @@ fn sweep_causes_agree_with_the_package_managers() {
             &["chainward/parse-error"],
         ),
         ("pnpm-jsr-protocol-host", &["npm-ci/disallowed-host"]),
+        (
+            "npm-workspace-transitive-not-revalidated",
+            &["npm-ci/lockfile-out-of-sync"],
+        ),
+        (
+            "yarn3-transparent-workspace-descriptor",
+            &["npm-ci/lockfile-out-of-sync"],
+        ),
     ];
     for (case, absent) in cases {
         let tmp = copy_fixture(&format!("real-world/{case}"));
@@ -363,6 +371,27 @@ fn sweep_causes_agree_with_the_package_managers() {
         .filter(|m| m.contains("not read by any install"))
         .count();
     assert_eq!(unused, 1);
+    // npm ci accepts a workspace's stale nested copy of a direct dependency: a warning that says
+    // what gets installed, not an error.
+    let tmp = copy_fixture("real-world/npm-workspace-stale-nested-direct-dep");
+    let out = run(tmp.path(), &["check", "--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let sync: Vec<(&str, &str)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "npm-ci/lockfile-out-of-sync")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap_or_default(),
+                f["message"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        matches!(sync.as_slice(), [("warning", m)] if m.contains("installs tar@7.5.11 in packages/a2a-server")),
+        "{sync:?}"
+    );
     // Outside CI (a Dockerfile) yarn 2+ is not immutable by default: still reported.
     let tmp = copy_fixture("real-world/yarn-berry-ci-implies-immutable");
     std::fs::write(

@@ -56,6 +56,21 @@ const fn case(
     }
 }
 
+/// A disagreement that is expected, and why.
+const fn known(
+    repo: &'static str,
+    commit: &'static str,
+    lockfile: &'static str,
+    manager: &'static str,
+    verdict: Verdict,
+    why: &'static str,
+) -> Case {
+    Case {
+        exception: Some(why),
+        ..case(repo, commit, lockfile, manager, verdict)
+    }
+}
+
 use Verdict::*;
 
 const CASES: &[Case] = &[
@@ -339,6 +354,238 @@ const CASES: &[Case] = &[
         "yarn 4.18.1",
         Accepts,
     ),
+    case(
+        "babel/babel",
+        "1da3cfa1a255",
+        "yarn.lock",
+        "yarn 4.17.0",
+        Accepts,
+    ),
+    case(
+        "browserbase/mcp-server-browserbase",
+        "1e196b3d3c4d",
+        "pnpm-lock.yaml",
+        "pnpm 10.12.4",
+        Accepts,
+    ),
+    case(
+        "google-gemini/gemini-cli",
+        "5411f113cafa",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "google-gemini/gemini-cli",
+        "5411f113cafa",
+        "tools/caretaker-agent/cloudrun/egress-service/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "google-gemini/gemini-cli",
+        "5411f113cafa",
+        "tools/caretaker-agent/cloudrun/ingestion-service/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    known(
+        "LegendApp/legend-state",
+        "9460e6f1cdae",
+        "bun.lockb",
+        "bun 1.4.5",
+        Rejects,
+        "bun.lockb is binary: chainward reports it as unreadable (warning) and does not judge it",
+    ),
+    case(
+        "LegendApp/legend-state",
+        "9460e6f1cdae",
+        "package-lock.json",
+        "npm 11",
+        Rejects,
+    ),
+    case(
+        "LegendApp/legend-state",
+        "9460e6f1cdae",
+        "yarn.lock",
+        "yarn 1",
+        Accepts,
+    ),
+    case(
+        "mermaid-js/mermaid",
+        "df032c942c32",
+        "pnpm-lock.yaml",
+        "pnpm 10.30.3",
+        Accepts,
+    ),
+    case(
+        "npm/cli",
+        "780afc50e3a3",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "nuxt/nuxt",
+        "4e0099839c3e",
+        "pnpm-lock.yaml",
+        "pnpm 11.22.0",
+        Accepts,
+    ),
+    case(
+        "pnpm/pnpm",
+        "36e5ae6ac8d0",
+        "pnpm-lock.yaml",
+        "pnpm 12.0.0-rc.8",
+        Unavailable,
+    ),
+    case(
+        "pnpm/pnpm",
+        "36e5ae6ac8d0",
+        "pnpm11/__utils__/assert-project/test/fixture/project/pnpm-lock.yaml",
+        "pnpm 7.33.7",
+        Accepts,
+    ),
+    case(
+        "pnpm/pnpm",
+        "36e5ae6ac8d0",
+        "pnpm11/__utils__/assert-store/test/fixture/project/pnpm-lock.yaml",
+        "pnpm 9.15.9",
+        Accepts,
+    ),
+    case(
+        "pnpm/pnpm",
+        "36e5ae6ac8d0",
+        "pnpm11/benchmarks/fixture/pnpm-lock.yaml",
+        "pnpm 12.0.0-rc.8",
+        NotRead,
+    ),
+    case(
+        "pnpm/pnpm",
+        "36e5ae6ac8d0",
+        "pnpm11/deps/inspection/list/example/pnpm-lock.yaml",
+        "pnpm 7.33.7",
+        Accepts,
+    ),
+    case(
+        "pnpm/pnpm",
+        "36e5ae6ac8d0",
+        "pnpm11/deps/inspection/list/pnpm-lock.yaml",
+        "pnpm 12.0.0-rc.8",
+        NotRead,
+    ),
+    case(
+        "pnpm/pnpm",
+        "36e5ae6ac8d0",
+        "pnpm11/deps/inspection/tree-builder/example/pnpm-lock.yaml",
+        "pnpm 7.33.7",
+        Accepts,
+    ),
+    case(
+        "redhat-developer/rhdh",
+        "3b46b7718ccb",
+        ".ibm/yarn.lock",
+        "yarn 3.8.7",
+        Accepts,
+    ),
+    case(
+        "redhat-developer/rhdh",
+        "3b46b7718ccb",
+        "dynamic-plugins/yarn.lock",
+        "yarn 3.8.7",
+        Accepts,
+    ),
+    case(
+        "redhat-developer/rhdh",
+        "3b46b7718ccb",
+        "e2e-tests/yarn.lock",
+        "yarn 3.8.7",
+        Accepts,
+    ),
+    case(
+        "redhat-developer/rhdh",
+        "3b46b7718ccb",
+        "yarn.lock",
+        "yarn 3.8.7",
+        Accepts,
+    ),
+    case(
+        "reduxjs/redux-toolkit",
+        "74200d87c27c",
+        "examples/publish-ci/expo/yarn.lock",
+        "yarn 4.4.1",
+        Accepts,
+    ),
+    case(
+        "reduxjs/redux-toolkit",
+        "74200d87c27c",
+        "examples/publish-ci/next/yarn.lock",
+        "yarn 4.4.1",
+        Accepts,
+    ),
+    case(
+        "reduxjs/redux-toolkit",
+        "74200d87c27c",
+        "examples/publish-ci/node/yarn.lock",
+        "yarn 4.4.1",
+        Accepts,
+    ),
+    case(
+        "reduxjs/redux-toolkit",
+        "74200d87c27c",
+        "examples/publish-ci/react-native/yarn.lock",
+        "yarn 4.4.1",
+        Accepts,
+    ),
+    case(
+        "reduxjs/redux-toolkit",
+        "74200d87c27c",
+        "examples/publish-ci/vite/yarn.lock",
+        "yarn 4.4.1",
+        Accepts,
+    ),
+    case(
+        "reduxjs/redux-toolkit",
+        "74200d87c27c",
+        "yarn.lock",
+        "yarn 4.4.1",
+        Accepts,
+    ),
+    case(
+        "supabase-community/supabase-mcp",
+        "17fb90f8655a",
+        "pnpm-lock.yaml",
+        "pnpm 10.34.9",
+        Accepts,
+    ),
+    case(
+        "TanStack/router",
+        "0eb45738c07f",
+        "pnpm-lock.yaml",
+        "pnpm 11.21.0",
+        Accepts,
+    ),
+    case(
+        "typescript-eslint/typescript-eslint",
+        "56c9ed90d0ae",
+        "pnpm-lock.yaml",
+        "pnpm 12.0.0-rc.7",
+        Accepts,
+    ),
+    case(
+        "upstash/context7",
+        "c3248289c2ad",
+        "pnpm-lock.yaml",
+        "pnpm 10.34.9",
+        Accepts,
+    ),
+    case(
+        "vitejs/vite",
+        "a98c8d95d552",
+        "pnpm-lock.yaml",
+        "pnpm 10.34.5",
+        Accepts,
+    ),
 ];
 
 const LOCKFILES: &[&str] = &[
@@ -365,7 +612,8 @@ pub fn run(args: &[String]) -> Result<()> {
         .position(|a| a == "--exe")
         .and_then(|i| args.get(i + 1))
     {
-        Some(exe) => PathBuf::from(exe),
+        // Absolute: chainward runs in each repository's folder.
+        Some(exe) => std::fs::canonicalize(exe).with_context(|| format!("--exe {exe}"))?,
         None => crate::release_binary(&root)?,
     };
     println!(

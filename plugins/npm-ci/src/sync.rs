@@ -173,6 +173,15 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                         Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, at, format!("Missing: {}@{spec} from lock file ({})", entry.name, file.path.display()))
                             .with_help("run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"),
                     ),
+                    Verdict::Invalid(locked)
+                        if stale_nested_accepted(lock, importer, entry.name, &own, &overrides) =>
+                    {
+                        out.push(
+                            Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, at, format!("npm ci accepts this lockfile, but installs {locked} in {importer}, which asks for {}@{spec}: the stale copy nested in the workspace hides the one npm would place", entry.name))
+                                .with_severity(Severity::Warning)
+                                .with_help("run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"),
+                        );
+                    }
                     Verdict::Invalid(locked) => out.push(
                         Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, at, format!("Invalid: lock file's {locked} does not satisfy {}@{spec}", entry.name))
                             .with_help("run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"),
@@ -230,9 +239,15 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         }
     }
 
-    // The dependencies of every locked package: each distinct spec parsed once, edges checked
+    // The dependencies of the locked packages `npm ci` looks at: those the root reaches, not
+    // through a link (see [`checked_by_npm_ci`]). Each distinct spec parsed once, edges checked
     // on every core.
-    let keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
+    let reached = checked_by_npm_ci(lock, legacy_peers);
+    let keys: Vec<&String> = lock
+        .packages
+        .keys()
+        .filter(|k| !is_importer(k) && reached.contains(k.as_str()))
+        .collect();
     // The distinct specs, collected without first listing every edge (tens of thousands).
     let distinct: std::collections::HashSet<&str> = keys
         .iter()
@@ -292,6 +307,76 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         })
         .collect();
     out.extend(found);
+}
+
+/// The locked packages whose dependencies `npm ci` checks: those the root reaches through
+/// dependency edges, resolved where Node would find them. A workspace is reached through a
+/// link, which has no edges of its own: arborist checks the workspace's direct dependencies
+/// (the importer checks above) but nothing below them, so an edge only a workspace's
+/// dependencies reach is never compared (seen on google-gemini/gemini-cli, whose lockfile npm
+/// accepts with four such edges broken).
+fn checked_by_npm_ci(lock: &NpmLockfile, legacy_peers: bool) -> std::collections::HashSet<&str> {
+    let mut reached = std::collections::HashSet::new();
+    let Some(root) = lock.importer("") else {
+        return reached;
+    };
+    let edges = |pkg: &'_ LockPackage, root: bool| -> Vec<String> {
+        let mut names: Vec<String> = pkg
+            .dependencies
+            .keys()
+            .chain(pkg.optional_dependencies.keys())
+            .chain(pkg.peer_dependencies.keys().filter(|_| !legacy_peers))
+            .cloned()
+            .collect();
+        if root {
+            names.extend(pkg.dev_dependencies.keys().cloned());
+        }
+        names
+    };
+    let mut queue: Vec<(&str, Vec<String>)> = vec![("", edges(root, true))];
+    while let Some((from, names)) = queue.pop() {
+        for name in names {
+            let Some((key, pkg)) = lock.resolve(from, &name) else {
+                continue;
+            };
+            if pkg.link || is_importer(key) || !reached.insert(key) {
+                continue;
+            }
+            queue.push((key, edges(pkg, false)));
+        }
+    }
+    reached
+}
+
+/// A workspace's direct dependency locked, out of range, in the workspace's own `node_modules`
+/// while the root's copy is absent or in range: `npm ci` accepts it (arborist places the right
+/// version at the root, where the nested copy shadows it, then prunes it as unused; traced on
+/// google-gemini/gemini-cli). What it installs for the workspace is still the stale copy.
+fn stale_nested_accepted(
+    lock: &NpmLockfile,
+    importer: &str,
+    name: &str,
+    own: &Parsed<'_>,
+    overrides: &HashMap<&str, Option<Parsed<'_>>>,
+) -> bool {
+    if importer.is_empty() {
+        return false;
+    }
+    let nested = format!("{importer}/node_modules/{name}");
+    let Some((key, _)) = lock.resolve(importer, name) else {
+        return false;
+    };
+    if key != nested {
+        return false;
+    }
+    let root = format!("node_modules/{name}");
+    match lock.packages.get(&root) {
+        None => true,
+        Some(pkg) => matches!(
+            judge_with(lock, Some((root.as_str(), pkg)), name, own, overrides),
+            Verdict::Ok
+        ),
+    }
 }
 
 /// A spec classified, with its semver range parsed once (for versions, ranges and aliases).

@@ -554,7 +554,11 @@ fn yarn_berry(
                 spec.clone()
             };
             let descriptor = berry_descriptor(&name, &range);
+            // A range a workspace satisfies resolves to that workspace (transparent
+            // workspaces): yarn keys it as written, without `npm:` (`name@1.0.0, name@workspace:…`).
+            let transparent = format!("{name}@{range}");
             if !descriptors.contains(descriptor.as_str())
+                && !descriptors.contains(transparent.as_str())
                 && !resolved(&name, &range)
                     .iter()
                     .any(|d| descriptors.contains(d.as_str()))
