@@ -107,20 +107,25 @@ pub fn parse(text: &str) -> Dockerfile {
         let start = pos + indent;
         let mut tokens = Vec::new();
         let mut cur = start;
-        let mut end;
+        let mut end = start;
         loop {
             let l_end = memchr(b'\n', &bytes[cur..]).map_or(text.len(), |i| cur + i);
             let content = text[cur..l_end].trim_end_matches(['\r', ' ', '\t']);
-            let continued = content.ends_with(escape) && !content.trim_start().starts_with('#');
+            // Inside a continuation, comment lines and empty lines are dropped before the lines
+            // are joined (the builder's own rule): the instruction goes on after them.
+            let dropped = cur != start
+                && (content.trim_start().starts_with('#') || content.trim().is_empty());
+            let continued =
+                dropped || (content.ends_with(escape) && !content.trim_start().starts_with('#'));
             let body_end = if continued {
                 cur + content.len() - escape.len_utf8()
             } else {
                 cur + content.len()
             };
-            if !text[cur..l_end].trim_start().starts_with('#') || cur == start {
+            if !dropped {
                 tokenize(text, cur..body_end, &mut tokens);
+                end = body_end;
             }
-            end = body_end;
             cur = l_end + 1;
             if !continued || cur >= text.len() {
                 break;
@@ -237,6 +242,16 @@ pub fn parsed(file: &crate::project::SourceFile) -> Option<&Dockerfile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comment_lines_inside_a_continuation_do_not_end_it() {
+        let text = "RUN npm ci && \\\n  # then the browsers\n\n  npx -y playwright-core install\nFROM x\n";
+        let df = parse(text);
+        assert_eq!(df.instructions.len(), 2, "{df:?}");
+        let args: Vec<&str> = df.instructions[0].args.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(args, ["npm", "ci", "&&", "npx", "-y", "playwright-core", "install"]);
+        assert_eq!(&text[df.instructions[0].span.clone()], "RUN npm ci && \\\n  # then the browsers\n\n  npx -y playwright-core install");
+    }
 
     #[test]
     fn from_with_platform_stage_and_continuation() {
