@@ -245,12 +245,23 @@ mod tests {
 
     #[test]
     fn comment_lines_inside_a_continuation_do_not_end_it() {
-        let text = "RUN npm ci && \\\n  # then the browsers\n\n  npx -y playwright-core install\nFROM x\n";
+        let text =
+            "RUN npm ci && \\\n  # then the browsers\n\n  npx -y playwright-core install\nFROM x\n";
         let df = parse(text);
         assert_eq!(df.instructions.len(), 2, "{df:?}");
-        let args: Vec<&str> = df.instructions[0].args.iter().map(|a| a.text.as_str()).collect();
-        assert_eq!(args, ["npm", "ci", "&&", "npx", "-y", "playwright-core", "install"]);
-        assert_eq!(&text[df.instructions[0].span.clone()], "RUN npm ci && \\\n  # then the browsers\n\n  npx -y playwright-core install");
+        let args: Vec<&str> = df.instructions[0]
+            .args
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect();
+        assert_eq!(
+            args,
+            ["npm", "ci", "&&", "npx", "-y", "playwright-core", "install"]
+        );
+        assert_eq!(
+            &text[df.instructions[0].span.clone()],
+            "RUN npm ci && \\\n  # then the browsers\n\n  npx -y playwright-core install"
+        );
     }
 
     #[test]

@@ -259,6 +259,22 @@ impl<'a> Job<'a> {
         }
     }
 
+    /// The folder a step's `run:` starts in: its `working-directory`, else the job's, else the
+    /// workflow's `defaults.run.working-directory`.
+    pub fn working_directory(&self, step: &Step<'a>) -> Option<&'a str> {
+        let default = |node: &'a Yaml| {
+            node.get("defaults")
+                .and_then(|d| d.get("run"))
+                .and_then(|r| r.get("working-directory"))
+                .and_then(Yaml::as_str)
+        };
+        step.node
+            .get("working-directory")
+            .and_then(Yaml::as_str)
+            .or_else(|| self.data.slot.and_then(|_| default(self.node)))
+            .or_else(|| default(&self.wf.doc))
+    }
+
     /// The node of an `env:` variable for a step: step, then job, then workflow.
     pub fn env(&self, step: &Step<'a>, key: &str) -> Option<&'a Yaml> {
         [

@@ -75,7 +75,10 @@ pub(crate) static SCRIPTS_ENABLED: Rule = Rule {
 the CI job's tokens in reach: the way the Shai-Hulud worm spread. Install with
 `--ignore-scripts` (unsafe fix: the flag is added) and run the few builds you need explicitly
 (`npm rebuild <pkg>`), or set `ignore-scripts=true` in the project's `.npmrc` (then this rule is
-silent). pnpm 10 and bun do not run dependency scripts unless allow-listed, so they are not
+silent). npm reads the `.npmrc` of the project it installs: the nearest folder up from where the
+install runs (the step's `working-directory`, a `cd dir` before it, `--prefix dir`) that has a
+package.json, or the workspace root that folder is a member of; never another project's. An
+`npm_config_ignore_scripts: true` in the step's environment turns scripts off too. pnpm 10 and bun do not run dependency scripts unless allow-listed, so they are not
 reported here; pnpm 9 and earlier run them all (unless `onlyBuiltDependencies` or
 `neverBuiltDependencies` is set), so `pnpm install` is reported when the job's
 `pnpm/action-setup` `version:` or the root's `packageManager` names pnpm before 10. yarn 2+
@@ -101,6 +104,8 @@ struct Script<'a> {
     vars: Vars,
     /// The pnpm major version the job sets up (`pnpm/action-setup`'s `version:`), if it says.
     pnpm_major: Option<u64>,
+    /// The folder it starts in, relative to the project root (a step's `working-directory`).
+    dir: String,
 }
 
 /// What install commands are judged against, computed once per run: the project's install
@@ -112,6 +117,52 @@ pub(crate) struct Context<'p> {
 }
 
 impl<'p> Context<'p> {
+    /// Whether npm runs dependencies' scripts for an install started in `dir` (relative to the
+    /// root; `None` when a `cd` made it unknown, then the root's): `ignore-scripts=true` in the
+    /// `.npmrc` of npm's project folder, the nearest folder up with a package.json (or the
+    /// workspace root it belongs to); npm reads no other project's .npmrc.
+    fn npm_scripts_off(&self, dir: Option<&str>) -> bool {
+        let Some(dir) = dir.filter(|d| !d.is_empty()) else {
+            return self.setup.npm_scripts_off;
+        };
+        let project = self.project;
+        let mut prefix: Option<String> = None;
+        let mut folder = Some(dir.to_string());
+        while let Some(f) = folder {
+            let base = project.root.join(&f);
+            if prefix.is_none() && project.file_at(&base.join("package.json")).is_some() {
+                prefix = Some(f.clone());
+            }
+            // A workspace member installs from its workspace root.
+            if let Some(member) = &prefix
+                && f != *member
+                && project.file_at(&base.join("package.json")).is_some()
+            {
+                let rel = member
+                    .strip_prefix(&format!("{f}/"))
+                    .unwrap_or(member)
+                    .to_string();
+                let rel = if f.is_empty() { member.clone() } else { rel };
+                if chainward_npm::workspaces::Workspaces::of_root(project, &base, "npm")
+                    .contains(&rel)
+                {
+                    prefix = Some(f.clone());
+                    break;
+                }
+            }
+            folder = match f.rsplit_once('/') {
+                Some((up, _)) => Some(up.to_string()),
+                None if f.is_empty() => None,
+                None => Some(String::new()),
+            };
+        }
+        let prefix = prefix.unwrap_or_else(|| dir.to_string());
+        project
+            .file_at(&project.root.join(&prefix).join(".npmrc"))
+            .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
+            .unwrap_or(false)
+    }
+
     pub(crate) fn new(project: &'p Project) -> Self {
         Context {
             project,
@@ -345,6 +396,51 @@ fn docker_vars(ins: &dockerfile::Instruction, global: &Vars, vars: &mut Vars) {
     }
 }
 
+/// A `working-directory:` as a folder relative to the root (`./app/` → `app`).
+fn clean_dir(dir: &str) -> String {
+    if !relative_dir(dir) {
+        return String::new();
+    }
+    join_dir("", dir)
+}
+
+/// A folder path without variables, `~` or a leading `/`.
+fn relative_dir(dir: &str) -> bool {
+    !dir.starts_with(['/', '~', '$']) && !dir.contains('$') && !dir.contains(MASKED_SPACE)
+}
+
+/// `base` and `rel` joined and normalized (`a` + `../b` → `b`), `/`-separated.
+fn join_dir(base: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// Follow `cd dir` (relative, without variables); any other `cd`, `pushd` or `popd` makes the
+/// folder unknown.
+fn change_dir(cmd: &Command, cwd: &mut Option<String>) {
+    let argv = cmd.argv();
+    match argv.first().map(|w| w.text.as_str()) {
+        Some("cd" | "pushd") => {
+            let target = argv.get(1).map(|w| w.text.as_str());
+            *cwd = match (cwd.as_deref(), target) {
+                (Some(c), Some(t)) if relative_dir(t) && t != "-" => Some(join_dir(c, t)),
+                _ => None,
+            };
+        }
+        Some("popd") => *cwd = None,
+        _ => {}
+    }
+}
+
 /// The major version of a version or range as a setup action takes it (`9`, `9.15.0`, `v8`).
 fn major_of(version: &str) -> Option<u64> {
     let v = version.trim().trim_start_matches(['v', '^', '~', '=']);
@@ -400,6 +496,10 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                     in_ci: true,
                     vars: step.vars.clone(),
                     pnpm_major,
+                    dir: job
+                        .working_directory(&step)
+                        .map(clean_dir)
+                        .unwrap_or_default(),
                 });
             }
         }
@@ -455,6 +555,7 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                             in_ci: false,
                             vars: vars.clone(),
                             pnpm_major: None,
+                            dir: String::new(),
                         });
                     }
                     continue;
@@ -478,6 +579,7 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                     in_ci: false,
                     vars: vars.clone(),
                     pnpm_major: None,
+                    dir: String::new(),
                 });
             }
         }
@@ -493,9 +595,11 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
     };
     for script in &scripts {
         let cmds = &script.commands;
+        let mut cwd = Some(script.dir.clone());
         for (i, cmd) in cmds.iter().enumerate() {
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
-            check_command(file, script, cmd, prev, &judge, out);
+            check_command(file, script, cmd, prev, cwd.as_deref(), &judge, out);
+            change_dir(cmd, &mut cwd);
         }
         check_downloads(file, script, out);
     }
@@ -544,6 +648,7 @@ pub(crate) fn check_script(
         in_ci: true,
         vars: Vars::new(),
         pnpm_major: None,
+        dir: String::new(),
     };
     let cmds = &script.commands;
     let mut globals = Vec::new();
@@ -552,9 +657,11 @@ pub(crate) fn check_script(
         ctx,
         globals: LocalCommands::named(globals),
     };
+    let mut cwd = Some(String::new());
     for (i, cmd) in cmds.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| &cmds[p]);
-        check_command(&file, &script, cmd, prev, &judge, out);
+        check_command(&file, &script, cmd, prev, cwd.as_deref(), &judge, out);
+        change_dir(cmd, &mut cwd);
     }
     check_downloads(&file, &script, out);
     if depth > 0 {
@@ -603,11 +710,31 @@ fn check_command(
     script: &Script<'_>,
     cmd: &Command,
     prev: Option<&Command>,
+    cwd: Option<&str>,
     judge: &Judge<'_>,
     out: &mut Vec<Finding>,
 ) {
     let setup = &judge.ctx.setup;
-    let scripts_off = setup.npm_scripts_off;
+    // `npm --prefix dir …` installs in `dir`.
+    let prefixed = cmd
+        .argv()
+        .windows(2)
+        .find(|w| w[0].text == "--prefix" || w[0].text == "-C")
+        .map(|w| w[1].text.as_str());
+    let install_dir = match (cwd, prefixed) {
+        (Some(cwd), Some(p)) if relative_dir(p) => Some(join_dir(cwd, p)),
+        (_, Some(_)) => None,
+        (cwd, None) => cwd.map(str::to_string),
+    };
+    let env_off = ["npm_config_ignore_scripts", "NPM_CONFIG_IGNORE_SCRIPTS"]
+        .iter()
+        .any(|k| {
+            script
+                .vars
+                .get(*k)
+                .is_some_and(|v| v.iter().all(|v| v == "true" || v == "1"))
+        });
+    let scripts_off = env_off || judge.ctx.npm_scripts_off(install_dir.as_deref());
     let argv = cmd.argv();
     let Some(tool) = argv.first() else { return };
     let span_of = |w: &Word| script.locate(cmd, w);
