@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod model;
 pub mod npmrc;
 pub mod pnpm;
+pub mod query;
 pub mod spec;
 pub mod workspaces;
 pub mod yarn;

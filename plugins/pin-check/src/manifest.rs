@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chainward_core::json::quote;
 use chainward_core::{Edit, Finding, Fix, Fixability, Project, Rule, Severity, SourceFile};
-use chainward_npm::model::{LockFormat, Lockfile, any_lockfile_for, split_name};
+use chainward_npm::model::{Lockfile, any_lockfile_for};
+use chainward_npm::query::{NotLocked, Record};
 use chainward_npm::spec::is_full_sha;
-use chainward_npm::yarn::berry_descriptor;
 use chainward_npm::{
     AnyLock, DepEntry, NpmLockfile, Section, Spec, any_lockfile, classify, npm_lockfile,
     package_json,
@@ -197,12 +197,9 @@ impl Lock {
         }
     }
 
-    /// A pnpm, yarn or bun lockfile.
-    fn other(&self) -> Option<&Lockfile> {
-        match any_lockfile(&self.file)? {
-            AnyLock::Other(lock) => Some(lock),
-            AnyLock::Npm(_) => None,
-        }
+    /// The lockfile, whatever its format.
+    fn any(&self) -> Option<AnyLock<'_>> {
+        any_lockfile(&self.file)
     }
 
     fn name(&self) -> &str {
@@ -246,18 +243,9 @@ fn check_entry(
     // with an exact version, the range in package.json is not what gets installed.
     let pinned_by_override = matches!(spec_kind, Spec::Range(_) | Spec::Tag(_))
         && lock
-            .and_then(Lock::other)
-            .filter(|lf| matches!(lf.format, chainward_npm::LockFormat::Pnpm(_)))
-            .and_then(|lf| lf.importers.get(&lock?.importer))
-            .and_then(|importer| {
-                importer
-                    .deps
-                    .iter()
-                    .find(|d| d.name == entry.key && d.section == entry.section)
-            })
-            .and_then(|dep| dep.specifier.as_deref())
-            .is_some_and(|recorded| {
-                recorded != spec && matches!(classify(recorded), Spec::Version(_))
+            .and_then(|l| l.any()?.installed_by(&l.importer, entry.section, entry.key))
+            .is_some_and(|installed| {
+                installed != spec && matches!(classify(installed), Spec::Version(_))
             });
     if pinned_by_override {
         return;
@@ -413,55 +401,92 @@ fn pin_fix(
     let lock = lock.ok_or_else(|| {
         "pin it to an exact version (no lockfile records which version is installed; run `npm install --package-lock-only` to create one)".to_string()
     })?;
-    if !lock.file.kind.is_npm_lockfile() {
-        let lf = lock.other().ok_or_else(|| {
-            format!(
-                "{} does not parse, so there is no version to pin to",
-                lock.name()
-            )
-        })?;
-        return other_pin_fix(file, entry, lock, lf, alias_name, range);
-    }
-    let lf = lock.parsed().ok_or_else(|| {
+    let any = lock.any().ok_or_else(|| {
         format!(
             "{} does not parse, so there is no version to pin to",
             lock.name()
         )
     })?;
+    let npm = lock.parsed();
     let real_name = alias_name.unwrap_or(entry.name);
-    let version = match entry.section {
+    let (install_first, sync_then_pin) = if npm.is_some() {
+        (
+            "run `npm install` first",
+            "run `npm install` to bring the lockfile in sync, then pin",
+        )
+    } else {
+        ("install first", "bring the lockfile in sync, then pin")
+    };
+    let out_of_sync = || {
+        format!(
+            "{} has no entry for `{}`: the lockfile is out of sync; {install_first}",
+            lock.name(),
+            entry.name
+        )
+    };
+    let (version, record) = match entry.section {
         Section::Overrides | Section::Resolutions | Section::PnpmOverrides => {
-            single_locked_version(lf, real_name, lock.name())?
-        }
-        _ => {
-            let (key, pkg) = lf.resolve(&lock.importer, entry.name).ok_or_else(|| {
-                format!(
-                    "{} has no entry for `{}`: the lockfile is out of sync; run `npm install` first",
-                    lock.name(),
-                    entry.name
-                )
-            })?;
-            let pkg = lf.follow_link(pkg);
-            if let Some(alias) = alias_name
-                && pkg.name.as_deref() != Some(alias)
-            {
+            if npm.is_none() {
                 return Err(format!(
-                    "{} installs `{}` at {key}, not the alias target `{alias}`: the lockfile is out of sync",
-                    lock.name(),
-                    pkg.name.as_deref().unwrap_or(entry.name)
+                    "pin it to the one version {} installs (chainward pins overrides only against npm lockfiles)",
+                    lock.name()
                 ));
             }
-            pkg.version
-                .as_deref()
-                .map(str::to_string)
-                .ok_or_else(|| format!("{} records no version for {key}", lock.name()))?
+            let version = any.single_version(real_name).map_err(|found| match found.as_slice() {
+                [] => format!(
+                    "{} installs no `{real_name}`, so there is no version to pin the override to",
+                    lock.name()
+                ),
+                many => format!(
+                    "{} installs several versions of `{real_name}` ({}), so there is no single version to pin the override to",
+                    lock.name(),
+                    many.join(", ")
+                ),
+            })?;
+            (version.to_string(), Record::Npm)
+        }
+        Section::PeerDependencies if npm.is_none() => {
+            return Err(format!(
+                "pin it to the one version {} installs (chainward pins overrides only against npm lockfiles)",
+                lock.name()
+            ));
+        }
+        _ => {
+            let member = package_json(file).and_then(|p| p.name());
+            let spec = entry.spec.unwrap_or_default();
+            let locked = any
+                .locked(&lock.importer, member, entry.name, spec)
+                .map_err(|why| match why {
+                    NotLocked::Missing | NotLocked::Stale => out_of_sync(),
+                    NotLocked::NoVersion(key) => {
+                        format!("{} records no version for {key}", lock.name())
+                    }
+                })?;
+            if let Some(alias) = alias_name
+                && npm.is_some()
+                && locked.name != alias
+            {
+                return Err(format!(
+                    "{} installs `{}` at {}, not the alias target `{alias}`: the lockfile is out of sync",
+                    lock.name(),
+                    locked.name,
+                    locked.key
+                ));
+            }
+            (locked.version, locked.record)
         }
     };
+    if record == Record::Descriptor {
+        return Err(format!(
+            "pin it to {version}, the version {} installs, then run `yarn install` so that yarn.lock records the new descriptor (chainward does not rewrite yarn.lock)",
+            lock.name()
+        ));
+    }
     if let Some(range) = range
         && !satisfies(&version, range)
     {
         return Err(format!(
-            "no fix: {} installs {real_name}@{version}, which does not satisfy `{range}`; run `npm install` to bring the lockfile in sync, then pin",
+            "no fix: {} installs {real_name}@{version}, which does not satisfy `{range}`; {sync_then_pin}",
             lock.name()
         ));
     }
@@ -469,13 +494,41 @@ fn pin_fix(
         Some(real) => format!("npm:{real}@{version}"),
         None => version.clone(),
     };
-    let edits = spec_edits(file, entry, lock, lf, &new_spec);
-    let description = format!(
-        "pin `{}` to {new_spec}, the version {} installs",
-        entry.key,
-        lock.name()
-    );
-    Ok(Fix::safe(description, edits))
+    let edits = match (&record, npm) {
+        (Record::Spec(span), _) => {
+            let spec = entry.spec.unwrap_or_default();
+            let written = lock
+                .file
+                .text()
+                .ok()
+                .and_then(|t| t.get(span.clone()))
+                .unwrap_or_default();
+            let replacement = yaml_replacement(written, spec, &new_spec).ok_or_else(|| {
+                format!(
+                    "{} records the spec in a form chainward cannot edit safely",
+                    lock.name()
+                )
+            })?;
+            vec![
+                Edit::replace(&file.path, entry.spec_span.clone(), quote(&new_spec)),
+                Edit::replace(&lock.file.path, span.clone(), replacement),
+            ]
+        }
+        (_, Some(lf)) => spec_edits(file, entry, lock, lf, &new_spec),
+        (_, None) => vec![Edit::replace(
+            &file.path,
+            entry.spec_span.clone(),
+            quote(&new_spec),
+        )],
+    };
+    Ok(Fix::safe(
+        format!(
+            "pin `{}` to {new_spec}, the version {} installs",
+            entry.key,
+            lock.name()
+        ),
+        edits,
+    ))
 }
 
 /// A YAML scalar's replacement in the style it was written in (plain, `'…'` or `"…"`), or
@@ -606,10 +659,7 @@ pub(crate) fn check_yarn_catalogs(project: &Project, file: &SourceFile, out: &mu
     };
     let dir = file.path.parent().unwrap_or(std::path::Path::new(""));
     let lock_file = project.file_at(&dir.join("yarn.lock"));
-    let lock = lock_file.as_ref().and_then(|f| match any_lockfile(f)? {
-        AnyLock::Other(l) => Some(l),
-        AnyLock::Npm(_) => None,
-    });
+    let lock = lock_file.as_deref().and_then(any_lockfile);
     for (catalog, entries) in catalog_sections(doc) {
         for (name, value) in entries.entries() {
             let Some(spec) = value.as_str() else { continue };
@@ -623,12 +673,7 @@ pub(crate) fn check_yarn_catalogs(project: &Project, file: &SourceFile, out: &mu
                 Spec::Tag(t) => (&DIST_TAG, format!("the dist-tag `{t}`")),
                 _ => continue,
             };
-            let descriptor = berry_descriptor(name, spec);
-            let help = match lock.and_then(|l| {
-                l.packages
-                    .iter()
-                    .find(|p| p.descriptors.contains(&descriptor))
-            }) {
+            let help = match lock.and_then(|l| l.by_descriptor(name, spec)) {
                 Some(pkg) => format!(
                     "pin it to {}, the version yarn.lock installs, then run `yarn install` so that yarn.lock records the new descriptor",
                     pkg.version
@@ -651,156 +696,6 @@ pub(crate) fn check_yarn_catalogs(project: &Project, file: &SourceFile, out: &mu
 /// Whether `version` satisfies `range` (an empty range is `*`).
 fn satisfies(version: &str, range: &str) -> bool {
     chainward_npm::spec::satisfies(version, range).unwrap_or(false)
-}
-
-/// The pin fix against a pnpm, bun or yarn lockfile. pnpm and bun record each importer's
-/// specs, and their frozen installs demand that the record equals package.json: the fix edits
-/// both. yarn keys its entries by descriptor, which only yarn itself can rewrite faithfully, so
-/// for yarn the version to pin to is given as help.
-fn other_pin_fix(
-    file: &SourceFile,
-    entry: &DepEntry<'_>,
-    lock: &Lock,
-    lf: &Lockfile,
-    alias_name: Option<&str>,
-    range: Option<&str>,
-) -> Result<Fix, String> {
-    if !matches!(
-        entry.section,
-        Section::Dependencies | Section::DevDependencies | Section::OptionalDependencies
-    ) {
-        return Err(format!(
-            "pin it to the one version {} installs (chainward pins overrides only against npm lockfiles)",
-            lock.name()
-        ));
-    }
-    let out_of_sync = || {
-        format!(
-            "{} has no entry for `{}`: the lockfile is out of sync; install first",
-            lock.name(),
-            entry.name
-        )
-    };
-    let spec = entry.spec.unwrap_or_default();
-    let importer = lf.importers.get(&lock.importer);
-    let (version, lock_edit) = match &lf.format {
-        LockFormat::Pnpm(_) => {
-            let dep = importer
-                .and_then(|i| i.dep(entry.name))
-                .ok_or_else(out_of_sync)?;
-            let recorded = dep.version.as_deref().ok_or_else(out_of_sync)?;
-            // `2.1.3(peer@1)` → `2.1.3`; an alias records `real@2.1.3`.
-            let bare = recorded.split('(').next().unwrap_or(recorded);
-            let bare = split_name(bare).map_or(bare, |(_, v)| v);
-            if dep.specifier.as_deref() != Some(spec) {
-                return Err(out_of_sync());
-            }
-            (bare.to_string(), Some(dep.span.clone()))
-        }
-        LockFormat::Bun(_) => {
-            let dep = importer
-                .and_then(|i| i.dep(entry.name))
-                .ok_or_else(out_of_sync)?;
-            // A workspace member's own copy is keyed `<member>/<dep>`, the hoisted one `<dep>`.
-            let member = package_json(file).and_then(|p| p.name());
-            let keys: Vec<String> = member
-                .filter(|_| !lock.importer.is_empty())
-                .map(|m| format!("{m}/{}", entry.name))
-                .into_iter()
-                .chain([entry.name.to_string()])
-                .collect();
-            let pkg = keys
-                .iter()
-                .find_map(|k| lf.packages.iter().find(|p| &p.key == k))
-                .ok_or_else(out_of_sync)?;
-            if dep.specifier.as_deref() != Some(spec) {
-                return Err(out_of_sync());
-            }
-            (pkg.version.clone(), Some(dep.span.clone()))
-        }
-        LockFormat::YarnClassic | LockFormat::YarnBerry(_) => {
-            let descriptor = match lf.format {
-                LockFormat::YarnClassic => format!("{}@{spec}", entry.name),
-                _ => berry_descriptor(entry.name, spec),
-            };
-            let pkg = lf
-                .packages
-                .iter()
-                .find(|p| p.descriptors.contains(&descriptor))
-                .ok_or_else(out_of_sync)?;
-            return Err(format!(
-                "pin it to {}, the version {} installs, then run `yarn install` so that yarn.lock records the new descriptor (chainward does not rewrite yarn.lock)",
-                pkg.version,
-                lock.name()
-            ));
-        }
-        LockFormat::Npm(_) => return Err(out_of_sync()),
-    };
-    if let Some(range) = range
-        && !satisfies(&version, range)
-    {
-        return Err(format!(
-            "no fix: {} installs {}@{version}, which does not satisfy `{range}`; bring the lockfile in sync, then pin",
-            lock.name(),
-            alias_name.unwrap_or(entry.name)
-        ));
-    }
-    let new_spec = match alias_name {
-        Some(real) => format!("npm:{real}@{version}"),
-        None => version.clone(),
-    };
-    let mut edits = vec![Edit::replace(
-        &file.path,
-        entry.spec_span.clone(),
-        quote(&new_spec),
-    )];
-    if let (Some(span), Ok(text)) = (lock_edit, lock.file.text()) {
-        let written = text.get(span.clone()).unwrap_or_default();
-        let replacement = yaml_replacement(written, spec, &new_spec).ok_or_else(|| {
-            format!(
-                "{} records the spec in a form chainward cannot edit safely",
-                lock.name()
-            )
-        })?;
-        edits.push(Edit::replace(&lock.file.path, span, replacement));
-    }
-    Ok(Fix::safe(
-        format!(
-            "pin `{}` to {new_spec}, the version {} installs",
-            entry.key,
-            lock.name()
-        ),
-        edits,
-    ))
-}
-
-/// For overrides and resolutions: the one version of `name` the lockfile installs.
-fn single_locked_version(lf: &NpmLockfile, name: &str, lock_name: &str) -> Result<String, String> {
-    let suffix = format!("node_modules/{name}");
-    let mut versions: Vec<&str> = lf
-        .packages
-        .iter()
-        .filter(|(key, pkg)| {
-            let folder_matches = key.ends_with(&suffix)
-                && (key.len() == suffix.len()
-                    || key.as_bytes()[key.len() - suffix.len() - 1] == b'/');
-            (folder_matches && pkg.name.as_deref().is_none_or(|n| n == name))
-                || (pkg.name.as_deref() == Some(name) && key.contains("node_modules/"))
-        })
-        .filter_map(|(_, p)| p.version.as_deref())
-        .collect();
-    versions.sort_unstable();
-    versions.dedup();
-    match versions.as_slice() {
-        [one] => Ok((*one).to_string()),
-        [] => Err(format!(
-            "{lock_name} installs no `{name}`, so there is no version to pin the override to"
-        )),
-        many => Err(format!(
-            "{lock_name} installs several versions of `{name}` ({}), so there is no single version to pin the override to",
-            many.join(", ")
-        )),
-    }
 }
 
 /// Git specs: an unsafe fix to the commit the lockfile resolved.

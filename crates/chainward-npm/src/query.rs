@@ -1,0 +1,296 @@
+//! One way to ask any lockfile what it installs, so that rules do not branch on the format:
+//! which version an importer's dependency gets ([`AnyLock::locked`]), the one version of a
+//! package the whole lockfile installs ([`AnyLock::single_version`]), and the spec the lockfile
+//! recorded for a dependency ([`AnyLock::recorded_spec`]). A format fix lands here once.
+
+use std::ops::Range;
+
+use crate::manifest::Section;
+use crate::model::{AnyLock, LockFormat, split_name};
+use crate::yarn::berry_descriptor;
+
+/// What a lockfile installs for one dependency of one importer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Locked<'a> {
+    /// The version installed (`2.1.3`: without pnpm's peer suffix or an alias's name).
+    pub version: String,
+    /// The package installed: the dependency's name, or an alias's target.
+    pub name: String,
+    /// npm: the install folder (`node_modules/x`); the other formats: the entry's key.
+    pub key: &'a str,
+    /// What else must change in the lockfile when package.json's spec changes.
+    pub record: Record,
+}
+
+/// How the lockfile records an importer's spec, which a change of that spec must follow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    /// npm: the root's record in `packages[""]` (edited with the spec, see the pin fix).
+    Npm,
+    /// pnpm and bun compare the recorded spec (here, at this span of the lockfile) with
+    /// package.json: both change together.
+    Spec(Range<usize>),
+    /// yarn keys its entries by descriptor: only yarn itself rewrites them faithfully.
+    Descriptor,
+}
+
+/// Why a dependency has no locked version.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotLocked {
+    /// No entry for it: the lockfile is out of sync.
+    Missing,
+    /// The recorded spec differs from package.json's: the lockfile is out of sync.
+    Stale,
+    /// An entry without a version (its key).
+    NoVersion(String),
+}
+
+impl<'a> AnyLock<'a> {
+    /// What the lockfile installs for `name`, declared as `spec` by the importer at `importer`
+    /// (`""` for the root; `member` is that importer's package name, which bun keys nested
+    /// copies by).
+    pub fn locked(
+        &self,
+        importer: &str,
+        member: Option<&str>,
+        name: &str,
+        spec: &str,
+    ) -> Result<Locked<'a>, NotLocked> {
+        match *self {
+            AnyLock::Npm(lf) => {
+                let (key, pkg) = lf.resolve(importer, name).ok_or(NotLocked::Missing)?;
+                let pkg = lf.follow_link(pkg);
+                let version = pkg
+                    .version
+                    .as_deref()
+                    .ok_or_else(|| NotLocked::NoVersion(key.to_string()))?;
+                Ok(Locked {
+                    version: version.to_string(),
+                    name: pkg.name.as_deref().unwrap_or(name).to_string(),
+                    key,
+                    record: Record::Npm,
+                })
+            }
+            AnyLock::Other(lf) => match &lf.format {
+                LockFormat::Pnpm(_) => {
+                    let dep = lf
+                        .importers
+                        .get(importer)
+                        .and_then(|i| i.dep(name))
+                        .ok_or(NotLocked::Missing)?;
+                    if dep.specifier.as_deref() != Some(spec) {
+                        return Err(NotLocked::Stale);
+                    }
+                    let recorded = dep.version.as_deref().ok_or(NotLocked::Missing)?;
+                    // `2.1.3(peer@1)` → `2.1.3`; an alias records `real@2.1.3`.
+                    let bare = recorded.split('(').next().unwrap_or(recorded);
+                    let (real, version) = split_name(bare).unwrap_or((name, bare));
+                    Ok(Locked {
+                        version: version.to_string(),
+                        name: real.to_string(),
+                        key: &dep.name,
+                        record: Record::Spec(dep.span.clone()),
+                    })
+                }
+                LockFormat::Bun(_) => {
+                    let dep = lf
+                        .importers
+                        .get(importer)
+                        .and_then(|i| i.dep(name))
+                        .ok_or(NotLocked::Missing)?;
+                    // A workspace member's own copy is keyed `<member>/<dep>`, the hoisted one
+                    // `<dep>`.
+                    let nested = member
+                        .filter(|_| !importer.is_empty())
+                        .map(|m| format!("{m}/{name}"));
+                    let pkg = nested
+                        .iter()
+                        .map(String::as_str)
+                        .chain([name])
+                        .find_map(|k| lf.packages.iter().find(|p| p.key == k))
+                        .ok_or(NotLocked::Missing)?;
+                    if dep.specifier.as_deref() != Some(spec) {
+                        return Err(NotLocked::Stale);
+                    }
+                    Ok(Locked {
+                        version: pkg.version.clone(),
+                        name: pkg.name.clone(),
+                        key: &pkg.key,
+                        record: Record::Spec(dep.span.clone()),
+                    })
+                }
+                LockFormat::YarnClassic | LockFormat::YarnBerry(_) => {
+                    let pkg = self.by_descriptor(name, spec).ok_or(NotLocked::Missing)?;
+                    Ok(Locked {
+                        version: pkg.version.to_string(),
+                        name: pkg.name.to_string(),
+                        key: pkg.key,
+                        record: Record::Descriptor,
+                    })
+                }
+                LockFormat::Npm(_) => Err(NotLocked::Missing),
+            },
+        }
+    }
+
+    /// A yarn lockfile's entry for the descriptor `name@spec`, as yarn looks it up: yarn 1 by
+    /// `name@range`; yarn 2+ by `name@npm:range` (the default protocol added), or as written for
+    /// a range a workspace satisfies (transparent workspaces). `None` for other formats.
+    pub fn by_descriptor(&self, name: &str, spec: &str) -> Option<LockedEntry<'a>> {
+        let AnyLock::Other(lf) = *self else {
+            return None;
+        };
+        let written = format!("{name}@{spec}");
+        let candidates: Vec<String> = match lf.format {
+            LockFormat::YarnClassic => vec![written],
+            LockFormat::YarnBerry(_) => vec![berry_descriptor(name, spec), written],
+            _ => return None,
+        };
+        lf.packages
+            .iter()
+            .find(|p| {
+                candidates.iter().any(|c| {
+                    p.descriptors
+                        .iter()
+                        .any(|d| d == c || d.split("::locator=").next() == Some(c.as_str()))
+                })
+            })
+            .map(|p| LockedEntry {
+                name: &p.name,
+                version: &p.version,
+                key: &p.key,
+            })
+    }
+
+    /// The one version of `name` the lockfile installs anywhere (for overrides and
+    /// resolutions): `Ok` with it, or `Err` with every version found (none, or several).
+    pub fn single_version(&self, name: &str) -> Result<&'a str, Vec<&'a str>> {
+        let mut versions: Vec<&'a str> = match *self {
+            AnyLock::Npm(lf) => {
+                let suffix = format!("node_modules/{name}");
+                lf.packages
+                    .iter()
+                    .filter(|(key, pkg)| {
+                        let folder_matches = key.ends_with(&suffix)
+                            && (key.len() == suffix.len()
+                                || key.as_bytes()[key.len() - suffix.len() - 1] == b'/');
+                        (folder_matches && pkg.name.as_deref().is_none_or(|n| n == name))
+                            || (pkg.name.as_deref() == Some(name) && key.contains("node_modules/"))
+                    })
+                    .filter_map(|(_, p)| p.version.as_deref())
+                    .collect()
+            }
+            AnyLock::Other(_) => self
+                .iter_packages()
+                .filter(|(_, p)| p.name == name && !p.link)
+                .filter_map(|(_, p)| p.version)
+                .collect(),
+        };
+        versions.sort_unstable();
+        versions.dedup();
+        match versions.as_slice() {
+            [one] => Ok(one),
+            _ => Err(versions),
+        }
+    }
+
+    /// The spec the lockfile recorded for the importer's dependency `name` in `section`, where
+    /// the format records one (pnpm, bun, npm's root; yarn classic does not).
+    pub fn recorded_spec(&self, importer: &str, section: Section, name: &str) -> Option<&'a str> {
+        match *self {
+            AnyLock::Npm(lf) => lf
+                .importer(importer)?
+                .section(section)?
+                .get(name)
+                .map(String::as_str),
+            AnyLock::Other(lf) => lf
+                .importers
+                .get(importer)?
+                .deps
+                .iter()
+                .find(|d| d.name == name && d.section == section)?
+                .specifier
+                .as_deref(),
+        }
+    }
+}
+
+impl<'a> AnyLock<'a> {
+    /// The spec the package manager installs the dependency by, where it records one that is not
+    /// package.json's: pnpm records the spec an override replaced it with (`^1` overridden to
+    /// `1.2.3` is recorded as `1.2.3`). `None` for the formats that record package.json's own.
+    pub fn installed_by(&self, importer: &str, section: Section, name: &str) -> Option<&'a str> {
+        match self {
+            AnyLock::Other(lf) if matches!(lf.format, LockFormat::Pnpm(_)) => {
+                self.recorded_spec(importer, section, name)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A yarn entry found by descriptor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LockedEntry<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub key: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chainward_core::{FileKind, SourceFile};
+
+    /// The same project locked by each package manager (fixtures/npm-ci/formats, each lockfile
+    /// by its package manager): one question, one answer shape.
+    #[test]
+    fn every_format_answers_the_same_questions() {
+        let cases = [
+            ("pnpm-v9", "pnpm-lock.yaml", FileKind::PnpmLock),
+            ("yarn-berry", "yarn.lock", FileKind::YarnLock),
+            ("yarn-classic", "yarn.lock", FileKind::YarnLock),
+            ("bun", "bun.lock", FileKind::BunLock),
+        ];
+        for (dir, name, kind) in cases {
+            let path = format!(
+                "{}/../../fixtures/npm-ci/formats/{dir}/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let file = SourceFile::in_memory(name, kind, text);
+            let lock = crate::model::any_lockfile(&file).expect("parses");
+            let debug = lock
+                .locked("", None, "debug", "^4.3.4")
+                .unwrap_or_else(|e| panic!("{dir}: {e:?}"));
+            assert!(
+                crate::spec::satisfies(&debug.version, "^4.3.4") == Some(true),
+                "{dir}: {debug:?}"
+            );
+            assert_eq!(debug.name, "debug", "{dir}");
+            let expected_record = match kind {
+                FileKind::YarnLock => matches!(debug.record, Record::Descriptor),
+                _ => matches!(debug.record, Record::Spec(_)),
+            };
+            assert!(expected_record, "{dir}: {:?}", debug.record);
+            assert_eq!(
+                lock.locked("", None, "left-pad", "^1.0.0"),
+                Err(NotLocked::Missing),
+                "{dir}"
+            );
+            if kind != FileKind::YarnLock {
+                // A spec that is not the one recorded: the lockfile is stale.
+                assert_eq!(
+                    lock.locked("", None, "debug", "^4.0.0"),
+                    Err(NotLocked::Stale),
+                    "{dir}"
+                );
+            }
+            assert_eq!(
+                lock.single_version("debug"),
+                Ok(debug.version.as_str()),
+                "{dir}"
+            );
+        }
+    }
+}
