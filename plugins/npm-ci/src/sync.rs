@@ -435,7 +435,11 @@ fn judge_parsed(
     };
     let target = lock.follow_link(pkg);
     let version = target.version.as_deref();
-    let locked = |n: &str| format!("{n}@{}", version.unwrap_or("?"));
+    // An entry without a version (hand-edited, or a tool's) is named by its folder.
+    let locked = |n: &str| match version {
+        Some(v) => format!("{n}@{v}"),
+        None => format!("{key} (recorded without a version)"),
+    };
     let real_name = target
         .name
         .as_deref()
@@ -452,11 +456,7 @@ fn judge_parsed(
             name: alias, inner, ..
         } => {
             if real_name != alias {
-                return Verdict::Invalid(format!(
-                    "{}@{} (not {alias})",
-                    real_name,
-                    version.unwrap_or("?")
-                ));
+                return Verdict::Invalid(format!("{} (not {alias})", locked(real_name)));
             }
             match *inner {
                 Spec::Version(_) | Spec::Range(_) => {
@@ -493,10 +493,10 @@ fn judge_parsed(
             if pkg.resolved.as_deref() == Some(spec.trim()) {
                 Verdict::Ok
             } else {
-                Verdict::Invalid(format!(
-                    "{name} from {}",
-                    pkg.resolved.as_deref().unwrap_or("?")
-                ))
+                Verdict::Invalid(match pkg.resolved.as_deref() {
+                    Some(resolved) => format!("{name} from {resolved}"),
+                    None => format!("{key} (recorded without a `resolved` URL)"),
+                })
             }
         }
         Spec::File => Verdict::Ok,
