@@ -105,15 +105,28 @@ impl FileKind {
     }
 }
 
+/// A workflow GitHub runs: `.github/workflows/*.yml` at the root of the scanned tree. A
+/// `.github/workflows` folder further down (a package split out to its own repository, a
+/// template) is not run by GitHub for this repository; scan that folder to check it.
 fn is_workflow(rel: &str) -> bool {
-    let mut parts = rel.rsplit('/');
-    let (Some(name), Some(dir), Some(dotgithub)) = (parts.next(), parts.next(), parts.next())
+    let mut parts = rel.split('/');
+    let (Some(".github"), Some("workflows"), Some(name), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
-    dir == "workflows"
-        && dotgithub == ".github"
-        && (name.ends_with(".yml") || name.ends_with(".yaml"))
+    name.ends_with(".yml") || name.ends_with(".yaml")
+}
+
+/// `…/.github/workflows/*.yml` at any depth.
+fn is_any_workflow(rel: &str) -> bool {
+    let mut parts = rel.rsplit('/');
+    let (Some(name), Some("workflows"), Some(".github")) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    name.ends_with(".yml") || name.ends_with(".yaml")
 }
 
 /// One file of the project, read and parsed on first use.
@@ -464,7 +477,10 @@ impl Project {
         for path in &paths {
             if path.is_file() {
                 let rel = rel_path(&root, path);
-                match FileKind::classify(&rel) {
+                // A file named on the command line is checked as what it is, wherever it sits.
+                let kind = FileKind::classify(&rel)
+                    .or_else(|| is_any_workflow(&rel).then_some(FileKind::Workflow));
+                match kind {
                     Some(kind) => found
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -1111,10 +1127,9 @@ mod tests {
             FileKind::classify(".github/workflows/ci.yml"),
             Some(FileKind::Workflow)
         );
-        assert_eq!(
-            FileKind::classify("x/.github/workflows/ci.yaml"),
-            Some(FileKind::Workflow)
-        );
+        // GitHub runs only the root's workflows; a nested one is read when named.
+        assert_eq!(FileKind::classify("x/.github/workflows/ci.yaml"), None);
+        assert!(is_any_workflow("x/.github/workflows/ci.yaml"));
         assert_eq!(FileKind::classify(".github/ci.yml"), None);
         assert_eq!(
             FileKind::classify("docker/prod.Dockerfile"),

@@ -383,35 +383,78 @@ fn matrix_vars(job: &Yaml, vars: &mut Vars) {
     }
 }
 
-/// The script files a command line runs: `./scripts/ci.sh`, `script/build-ui`,
-/// `bash scripts/x.sh`, `sh -e ./x`, relative to where it runs. Paths with variables, absolute
-/// paths and URLs are skipped.
-pub fn script_paths(commands: &[Command]) -> Vec<String> {
+/// The script files a command line runs, relative to the root: `./scripts/ci.sh`,
+/// `script/build-ui`, `bash scripts/x.sh`, `sh -e ./x`, and after `cd dir` relative to `dir`;
+/// `start` is the folder the commands start in (a step's `working-directory`). Paths with
+/// variables, absolute paths and URLs are skipped.
+pub fn script_paths(commands: &[Command], start: &str) -> Vec<String> {
     let mut out = Vec::new();
+    let mut cwd = Some(start.to_string());
     for cmd in commands {
         let argv = cmd.argv();
         let Some(first) = argv.first() else { continue };
-        let candidate = if matches!(first.text.as_str(), "bash" | "sh" | "zsh" | "dash") {
+        let candidate = if matches!(
+            first.text.as_str(),
+            "bash" | "sh" | "zsh" | "dash" | "source" | "."
+        ) {
             argv[1..].iter().find(|w| !w.text.starts_with('-'))
         } else if first.text.contains('/') {
             Some(first)
         } else {
             None
         };
-        let Some(word) = candidate else { continue };
-        let path = word.text.as_str();
-        if path.starts_with(['/', '$', '~', '-'])
-            || path.contains("://")
-            || path.contains("${")
-            || path.contains('`')
-            || path.contains(MASKED_SPACE)
-            || path.split('/').any(|p| p == "..")
-        {
-            continue;
+        if let (Some(word), Some(dir)) = (candidate, cwd.as_deref()) {
+            let path = word.text.as_str();
+            if !(path.starts_with(['/', '$', '~', '-'])
+                || path.contains("://")
+                || path.contains("${")
+                || path.contains('`')
+                || path.contains(MASKED_SPACE)
+                || path.split('/').any(|p| p == ".."))
+            {
+                out.push(join_dir(dir, path));
+            }
         }
-        out.push(path.trim_start_matches("./").to_string());
+        change_dir(cmd, &mut cwd);
     }
     out
+}
+
+/// A folder path without variables, `~` or a leading `/`.
+pub fn relative_dir(dir: &str) -> bool {
+    !dir.starts_with(['/', '~', '$']) && !dir.contains('$') && !dir.contains(MASKED_SPACE)
+}
+
+/// `base` and `rel` joined and normalized (`a` + `../b` → `b`), `/`-separated.
+pub fn join_dir(base: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+/// Follow `cd dir` (relative, without variables) in `cwd`; any other `cd`, `pushd` or `popd`
+/// makes the folder unknown (`None`).
+pub fn change_dir(cmd: &Command, cwd: &mut Option<String>) {
+    let argv = cmd.argv();
+    match argv.first().map(|w| w.text.as_str()) {
+        Some("cd" | "pushd") => {
+            let target = argv.get(1).map(|w| w.text.as_str());
+            *cwd = match (cwd.as_deref(), target) {
+                (Some(c), Some(t)) if relative_dir(t) && t != "-" => Some(join_dir(c, t)),
+                _ => None,
+            };
+        }
+        Some("popd") => *cwd = None,
+        _ => {}
+    }
 }
 
 /// `npm publish`, `pnpm publish` (`pnpm -r publish`), `yarn npm publish` (also `--staged`), and
@@ -545,6 +588,11 @@ mod tests {
         let call = wf.jobs().nth(1).expect("second job");
         assert_eq!(call.calls().as_deref(), Some("./.github/workflows/r.yml"));
         assert!(wf.triggered_by("push").is_some());
+        let cmds = shell::commands("./a.sh && cd app && bash ./build.sh && cd .. && sh b/c.sh");
+        assert_eq!(
+            script_paths(&cmds, "tools"),
+            ["tools/a.sh", "tools/app/build.sh", "tools/b/c.sh"]
+        );
     }
 
     #[test]

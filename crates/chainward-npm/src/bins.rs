@@ -29,6 +29,7 @@ const KNOWN: &[(&str, &str)] = &[
     ("cdk", "aws-cdk"),
     ("ntl", "netlify-cli"),
     ("_mocha", "mocha"),
+    ("nx-cloud", "nx"),
     ("nuxi", "nuxt"),
     ("nuxt", "nuxi"),
     ("eas", "eas-cli"),

@@ -6,7 +6,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use chainward_core::dockerfile;
-use chainward_core::workflow::{self, MASKED_SPACE, Vars, mask_expressions, shown};
+use chainward_core::workflow::{
+    self, MASKED_SPACE, Vars, change_dir, join_dir, mask_expressions, relative_dir, shown,
+};
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{
     Edit, FileKind, Finding, Fix, Fixability, Project, Rule, Severity, SourceFile,
@@ -404,43 +406,6 @@ fn clean_dir(dir: &str) -> String {
     join_dir("", dir)
 }
 
-/// A folder path without variables, `~` or a leading `/`.
-fn relative_dir(dir: &str) -> bool {
-    !dir.starts_with(['/', '~', '$']) && !dir.contains('$') && !dir.contains(MASKED_SPACE)
-}
-
-/// `base` and `rel` joined and normalized (`a` + `../b` → `b`), `/`-separated.
-fn join_dir(base: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
-/// Follow `cd dir` (relative, without variables); any other `cd`, `pushd` or `popd` makes the
-/// folder unknown.
-fn change_dir(cmd: &Command, cwd: &mut Option<String>) {
-    let argv = cmd.argv();
-    match argv.first().map(|w| w.text.as_str()) {
-        Some("cd" | "pushd") => {
-            let target = argv.get(1).map(|w| w.text.as_str());
-            *cwd = match (cwd.as_deref(), target) {
-                (Some(c), Some(t)) if relative_dir(t) && t != "-" => Some(join_dir(c, t)),
-                _ => None,
-            };
-        }
-        Some("popd") => *cwd = None,
-        _ => {}
-    }
-}
-
 /// The major version of a version or range as a setup action takes it (`9`, `9.15.0`, `v8`).
 fn major_of(version: &str) -> Option<u64> {
     let v = version.trim().trim_start_matches(['v', '^', '~', '=']);
@@ -612,7 +577,13 @@ pub(crate) fn invoked_scripts(project: &Project, file: &SourceFile) -> Vec<PathB
         return Vec::new();
     };
     wf.steps()
-        .flat_map(|(_, step)| workflow::script_paths(step.commands))
+        .flat_map(|(job, step)| {
+            let start = job
+                .working_directory(&step)
+                .map(clean_dir)
+                .unwrap_or_default();
+            workflow::script_paths(step.commands, &start)
+        })
         .map(|p| project.root.join(p))
         .filter(|p| project.is_file(p))
         .collect()
@@ -666,7 +637,7 @@ pub(crate) fn check_script(
     check_downloads(&file, &script, out);
     if depth > 0 {
         let dir = path.parent().unwrap_or(Path::new("."));
-        for next in workflow::script_paths(cmds) {
+        for next in workflow::script_paths(cmds, "") {
             // A script's relative paths are relative to where CI runs it (the root), or to
             // the script itself.
             let candidates = [project.root.join(&next), dir.join(&next)];
@@ -691,10 +662,7 @@ fn subcommand(argv: &[Word]) -> Option<(usize, &Word)> {
     let mut i = 1;
     while let Some(w) = argv.get(i) {
         if w.text.starts_with('-') {
-            if matches!(
-                w.text.as_str(),
-                "--prefix" | "-C" | "--cwd" | "--dir" | "--filter" | "-w" | "--workspace"
-            ) {
+            if takes_value(&w.text) {
                 i += 1;
             }
             i += 1;
@@ -703,6 +671,58 @@ fn subcommand(argv: &[Word]) -> Option<(usize, &Word)> {
         return Some((i, w));
     }
     None
+}
+
+/// Options of npm, pnpm, yarn and bun that take the next word as their value (`--loglevel
+/// verbose`), so that word is not a package or a subcommand.
+fn takes_value(option: &str) -> bool {
+    matches!(
+        option,
+        "--prefix"
+            | "-C"
+            | "--cwd"
+            | "--dir"
+            | "--filter"
+            | "-F"
+            | "-w"
+            | "--workspace"
+            | "--loglevel"
+            | "--registry"
+            | "--tag"
+            | "--cache"
+            | "--userconfig"
+            | "--globalconfig"
+            | "--omit"
+            | "--include"
+            | "--install-strategy"
+            | "--before"
+            | "--cpu"
+            | "--os"
+            | "--libc"
+            | "--access"
+            | "--otp"
+            | "--save-prefix"
+            | "--fetch-retries"
+            | "--network-concurrency"
+            | "--mode"
+            | "--reporter"
+    )
+}
+
+/// The operands after a subcommand: words that are neither options nor an option's value.
+fn operands(rest: &[Word]) -> Vec<&Word> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for w in rest {
+        if skip {
+            skip = false;
+        } else if w.text.starts_with('-') {
+            skip = takes_value(&w.text);
+        } else {
+            out.push(w);
+        }
+    }
+    out
 }
 
 fn check_command(
@@ -752,7 +772,7 @@ fn check_command(
                 return;
             };
             let rest = &argv[i + 1..];
-            let packages: Vec<&Word> = rest.iter().filter(|w| !w.text.starts_with('-')).collect();
+            let packages: Vec<&Word> = operands(rest);
             match sub.text.as_str() {
                 "install" | "i" | "in" | "ins" | "inst" | "insta" | "instal" | "isnt"
                 | "isntal" | "isntall" | "add" => {
@@ -802,6 +822,30 @@ fn check_command(
         }
         "npx" | "bunx" => npx(file, script, &tool.text, argv, judge, &at, out),
         "pnpx" => dlx(file, script, "pnpx", argv, &at, out),
+        "deno" if matches!(argv.get(1).map(|w| w.text.as_str()), Some("install" | "i")) => {
+            if has(argv, &["--no-lock"]) {
+                out.push(Finding::new(
+                    &INSTALL_COMMAND,
+                    file,
+                    whole(cmd),
+                    "`deno install --no-lock` ignores deno.lock: whatever the registry serves is installed",
+                ).with_help("drop `--no-lock` and pass `--frozen`, so that an out-of-date deno.lock fails the install"));
+            }
+            // `--allow-scripts` alone allows every package's; `--allow-scripts=npm:x` only those.
+            if let Some(flag) = argv.iter().find(|w| w.text == "--allow-scripts") {
+                out.push(
+                    Finding::new(
+                        &SCRIPTS_ENABLED,
+                        file,
+                        at(flag),
+                        "`deno install --allow-scripts` runs every dependency's lifecycle scripts",
+                    )
+                    .with_help(
+                        "allow only the packages that need a build: `--allow-scripts=npm:pkg`",
+                    ),
+                );
+            }
+        }
         "deno" => {
             // `deno run npm:pkg`, `deno x npm:pkg`: fetched from the registry, never locked here.
             let runs = matches!(argv.get(1).map(|w| w.text.as_str()), Some("run" | "x"));
@@ -825,7 +869,9 @@ fn check_command(
         }
         "yarn" => {
             let sub = subcommand(argv).map(|(_, w)| w.text.as_str());
-            if matches!(sub, None | Some("install")) {
+            // `yarn -v`, `yarn --version`, `yarn --help`: no install.
+            let informational = has(argv, &["-v", "--version", "-h", "--help"]);
+            if matches!(sub, None | Some("install")) && !informational {
                 // yarn 2+ installs immutably by default where `CI` is set (GitHub Actions).
                 // `YARN_ENABLE_IMMUTABLE_INSTALLS=false` in the step's env turns that off.
                 let env_off = ["YARN_ENABLE_IMMUTABLE_INSTALLS"].iter().any(|k| {
@@ -876,7 +922,9 @@ fn check_command(
         "pnpm" => {
             let sub = subcommand(argv).map(|(_, w)| w.text.as_str());
             if matches!(sub, Some("install" | "i")) {
-                let unfrozen = has(argv, &["--no-frozen-lockfile"]);
+                let unfrozen = argv.iter().any(|w| {
+                    w.text == "--no-frozen-lockfile" || w.text == "--frozen-lockfile=false"
+                });
                 if unfrozen || (!script.in_ci && !has(argv, &["--frozen-lockfile"])) {
                     out.push(Finding::new(
                         &INSTALL_COMMAND,
@@ -945,6 +993,23 @@ fn check_command(
 
 /// A command that checks what a download delivered: a checksum, a signature or an attestation.
 fn verifies(cmd: &Command) -> bool {
+    // A digest computed anywhere in the command (`actual=$(sha256sum f | cut -d' ' -f1)`, then
+    // compared) counts as a check.
+    const DIGESTS: &[&str] = &[
+        "sha256sum",
+        "sha512sum",
+        "sha384sum",
+        "sha1sum",
+        "shasum",
+        "b2sum",
+    ];
+    if cmd
+        .words
+        .iter()
+        .any(|w| DIGESTS.iter().any(|d| w.text.contains(d)))
+    {
+        return true;
+    }
     let argv = cmd.argv();
     let words: Vec<&str> = argv.iter().map(|w| w.text.as_str()).collect();
     match words.as_slice() {
@@ -1062,6 +1127,19 @@ fn check_downloads(file: &SourceFile, script: &Script<'_>, out: &mut Vec<Finding
         let Some(shell) = consumer else {
             continue;
         };
+        // A published npm tarball at an exact version cannot be replaced: as safe as
+        // `npm i -g pkg@1.2.3`.
+        let registry_tarball = [
+            "https://registry.npmjs.org/",
+            "https://registry.yarnpkg.com/",
+        ]
+        .iter()
+        .any(|r| url_text.starts_with(r))
+            && url_text.contains("/-/")
+            && url_text.ends_with(".tgz");
+        if registry_tarball {
+            continue;
+        }
         let latest = url_text.contains("/releases/latest/download/")
             || url_text.contains("/releases/download/latest/");
         let span = match (script.locate(cmd, &argv[0]), script.locate(cmd, url)) {
