@@ -615,7 +615,12 @@ fn parse_error_findings(project: &Project) -> Vec<Finding> {
                     chainward_core::span::LineCol { line: 1, column: 1 },
                 ),
             };
-            Finding::at(&core_rules::PARSE_ERROR, location, err.message)
+            let finding = Finding::at(&core_rules::PARSE_ERROR, location, err.message);
+            if err.unsupported {
+                finding.with_severity(Severity::Warning)
+            } else {
+                finding
+            }
         })
         .collect();
     out.extend(project.walk_errors.iter().map(|err| {

@@ -11,6 +11,9 @@ pub struct ParseError {
     /// Byte span of the offending text (empty when unknown).
     pub span: std::ops::Range<usize>,
     pub message: String,
+    /// A well-formed file in a format chainward does not read (a pnpm lockfile v5): not the
+    /// author's error, so reported at `warning`, as unchecked.
+    pub unsupported: bool,
 }
 
 impl ParseError {
@@ -19,7 +22,14 @@ impl ParseError {
             path: path.to_path_buf(),
             span,
             message: message.into(),
+            unsupported: false,
         }
+    }
+
+    /// A well-formed file in a format chainward does not read.
+    pub fn unsupported(mut self) -> Self {
+        self.unsupported = true;
+        self
     }
 }
 

@@ -91,7 +91,8 @@ pub mod core_rules {
         doc: "A package.json, lockfile, workflow or Dockerfile that cannot be parsed cannot be \
 checked, and the package manager or CI would reject it too. The finding points at the line and \
 column where parsing stopped.\n\nFix the syntax error; chainward never guesses at the content of \
-a broken file.",
+a broken file. A well-formed file in a format chainward does not read (a pnpm lockfile v5, which \
+pnpm 7 still installs from) is reported at `warning`, as not checked.",
     };
 
     pub static UNUSED_IGNORE: Rule = Rule {

@@ -279,12 +279,14 @@ impl NpmLockfile {
             file.parse_error(0..0, "not an npm lockfile: `lockfileVersion` is missing")
         })?;
         if !(1..=3).contains(&lockfile_version) {
-            return Err(file.parse_error(
-                0..0,
-                format!(
-                    "unsupported lockfileVersion {lockfile_version} (chainward reads 1, 2 and 3)"
-                ),
-            ));
+            return Err(file
+                .parse_error(
+                    0..0,
+                    format!(
+                        "lockfileVersion {lockfile_version} is not read by chainward (it reads 1, 2 and 3): this lockfile is not checked"
+                    ),
+                )
+                .unsupported());
         }
         let base = text.as_ptr() as usize;
         let mut packages = HashMap::new();

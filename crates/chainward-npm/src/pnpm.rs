@@ -190,8 +190,9 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         return Err(err(
             file,
             version_node,
-            format!("unsupported pnpm lockfileVersion {version} (chainward reads 6.x and 9.0)"),
-        ));
+            format!("pnpm lockfileVersion {version} is not read by chainward (it reads 6.x and 9.0): this lockfile is not checked"),
+        )
+        .unsupported());
     }
 
     // Importers: `importers` (workspaces, and every v9 lockfile) or the top-level sections.
@@ -604,7 +605,7 @@ packages:
                 "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies: [",
                 "line",
             ),
-            ("lockfileVersion: '5.4'\n", "unsupported"),
+            ("lockfileVersion: '5.4'\n", "is not read by chainward"),
             ("importers: {}\n", "lockfileVersion"),
             (bomb.as_ref(), "billion-laughs"),
             ("- 1\n", "not a pnpm lockfile"),
