@@ -40,6 +40,42 @@ struct StepData {
     script: Option<String>,
     commands: Vec<Command>,
     vars: Vars,
+    inputs: Vec<InputData>,
+}
+
+/// An action input that is a shell script (see [`SHELL_INPUTS`]).
+pub struct InputData {
+    key: &'static str,
+    script: String,
+    commands: Vec<Command>,
+}
+
+/// Inputs of well-known actions that the action runs as shell commands: what they run is
+/// checked like a `run:`.
+pub const SHELL_INPUTS: &[(&str, &str)] = &[
+    ("changesets/action", "publish"),
+    ("changesets/action", "version"),
+    ("pguyot/arm-runner-action", "commands"),
+    ("uraimo/run-on-arch-action", "run"),
+    ("addnab/docker-run-action", "run"),
+    ("nick-fields/retry", "command"),
+    ("nick-invision/retry", "command"),
+    ("wandalen/wretry.action", "command"),
+    ("coactions/setup-xvfb", "run"),
+    ("gabrielbb/xvfb-action", "run"),
+    ("cypress-io/github-action", "install-command"),
+    ("cypress-io/github-action", "build"),
+    ("cypress-io/github-action", "start"),
+];
+
+/// A shell-script input of a step's action.
+#[derive(Clone, Copy)]
+pub struct ShellInput<'a> {
+    /// The `with:` value.
+    pub node: &'a Yaml,
+    /// Its text, expressions masked, and its commands.
+    pub script: &'a str,
+    pub commands: &'a [Command],
 }
 
 /// One job (a composite action's `runs:` is one job with an empty id).
@@ -68,11 +104,31 @@ pub struct Step<'a> {
     pub commands: &'a [Command],
     /// What its variables hold: workflow, job and step `env:`, and the job's matrix.
     pub vars: &'a Vars,
+    inputs: &'a [InputData],
 }
 
 impl<'a> Step<'a> {
     pub fn with_str(&self, key: &str) -> Option<&'a str> {
         self.with?.get(key)?.as_str()
+    }
+
+    /// The inputs its action runs as shell commands (see [`SHELL_INPUTS`]).
+    pub fn shell_inputs(&self) -> impl Iterator<Item = ShellInput<'a>> + use<'a> {
+        let with = self.with;
+        self.inputs.iter().filter_map(move |i| {
+            Some(ShellInput {
+                node: with?.get(i.key)?,
+                script: &i.script,
+                commands: &i.commands,
+            })
+        })
+    }
+
+    /// Every command the step runs: its `run:`, then its action's shell inputs.
+    pub fn all_commands(&self) -> impl Iterator<Item = &'a Command> + use<'a> {
+        self.commands
+            .iter()
+            .chain(self.shell_inputs().flat_map(|i| i.commands.iter()))
     }
 }
 
@@ -115,9 +171,24 @@ impl Workflow {
                         .get("run")
                         .and_then(Yaml::as_str)
                         .map(|r| mask_expressions(r).into_owned());
+                    let action = s.get("uses").and_then(Yaml::as_str).map(action_name);
+                    let inputs = SHELL_INPUTS
+                        .iter()
+                        .filter(|(a, _)| action.as_deref() == Some(*a))
+                        .filter_map(|(_, key)| {
+                            let text = s.get("with")?.get(key)?.as_str()?;
+                            let script = mask_expressions(text).into_owned();
+                            Some(InputData {
+                                key,
+                                commands: shell::commands(&script),
+                                script,
+                            })
+                        })
+                        .collect();
                     StepData {
                         slot,
-                        action: s.get("uses").and_then(Yaml::as_str).map(action_name),
+                        inputs,
+                        action,
                         commands: script.as_deref().map(shell::commands).unwrap_or_default(),
                         script,
                         vars,
@@ -226,6 +297,7 @@ impl<'a> Job<'a> {
                 script: d.script.as_deref().unwrap_or_default(),
                 commands: &d.commands,
                 vars: &d.vars,
+                inputs: &d.inputs,
             }
         })
     }

@@ -59,10 +59,15 @@ workflow's, job's and step's `env:`, the job's `strategy.matrix`, a Dockerfile's
 `ENV`. One whose value the file does not show (`${{ inputs.tool }}`) is reported once per command,
 at `info`, as what it is: something chainward cannot tell.
 
-Checked in `.github/workflows/*.yml` (`run:`), composite `action.yml`, Dockerfiles (`RUN`,
+Checked in `.github/workflows/*.yml` (`run:`, and the inputs well-known actions run as shell
+commands: `changesets/action` `publish`/`version`, `pguyot/arm-runner-action` `commands`,
+`uraimo/run-on-arch-action` `run`, `nick-fields/retry` `command`, `cypress-io/github-action`
+`install-command`/`build`/`start`, …), composite `action.yml`, Dockerfiles (`RUN`,
 with `\` continuations, `&&`/`||`/`;` chains and `RUN <<EOF` heredocs), and the shell scripts
-those workflow steps run (`run: ./script/build-ui`, `bash scripts/ci.sh`, two levels deep):
-each script is checked once, however many steps run it.
+those workflow steps run (`run: ./script/build-ui`, `bash scripts/ci.sh`, `cd app && ./build.sh`,
+`source x.sh`, from the step's `working-directory`; two levels deep): each script is checked
+once, however many steps run it. Only the root's `.github/workflows` are workflows: GitHub runs
+no other (scan a nested project's folder to check its own).
 "#,
 };
 
@@ -445,27 +450,32 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                 return;
             };
             for (job, step) in wf.steps() {
-                let Some(run) = step.run else { continue };
                 let pnpm_major = job
                     .steps()
                     .find(|s| s.action == Some("pnpm/action-setup"))
                     .and_then(|s| s.with_str("version"))
                     .and_then(major_of);
-                scripts.push(Script {
-                    text: step.script.into(),
-                    commands: step.commands.into(),
-                    region: run.span.clone(),
-                    source: text,
-                    fallback: run.span.clone(),
-                    exact: text.get(run.span.clone()) == run.as_str(),
-                    in_ci: true,
-                    vars: step.vars.clone(),
-                    pnpm_major,
-                    dir: job
-                        .working_directory(&step)
-                        .map(clean_dir)
-                        .unwrap_or_default(),
-                });
+                let dir = job
+                    .working_directory(&step)
+                    .map(clean_dir)
+                    .unwrap_or_default();
+                // The `run:`, and the inputs its action runs as shell commands.
+                let run = step.run.map(|r| (r, step.script, step.commands));
+                let inputs = step.shell_inputs().map(|i| (i.node, i.script, i.commands));
+                for (node, script, commands) in run.into_iter().chain(inputs) {
+                    scripts.push(Script {
+                        text: script.into(),
+                        commands: commands.into(),
+                        region: node.span.clone(),
+                        source: text,
+                        fallback: node.span.clone(),
+                        exact: text.get(node.span.clone()) == node.as_str(),
+                        in_ci: true,
+                        vars: step.vars.clone(),
+                        pnpm_major,
+                        dir: dir.clone(),
+                    });
+                }
             }
         }
         FileKind::Dockerfile => {

@@ -270,6 +270,7 @@ fn check_workflow(
     for job in wf.jobs() {
         let id_token = job.id_token_write();
         let mut publishing = false;
+        let mut token_reported = false;
         // A reusable SLSA generator workflow called by this job.
         if let Some(calls) = job.calls()
             && calls.starts_with("slsa-framework/slsa-github-generator/")
@@ -347,20 +348,15 @@ fn check_workflow(
                     release_artifact = step.run.map(|r| r.span.clone());
                 }
             }
+            // What the step runs: its `run:` and the inputs its action runs as commands
+            // (changesets/action's `publish:`).
             let publish_cmds: Vec<&chainward_core::shell::Command> = step
-                .commands
-                .iter()
+                .all_commands()
                 .filter(|c| publishes(c, scripts, 2))
                 .collect();
-            // Actions that publish: changesets/action with a `publish:` command, and
-            // JS-DevTools/npm-publish (whose `provenance: true` input is the flag).
-            let changesets_publish = (action == "changesets/action")
-                .then(|| step.with_str("publish"))
-                .flatten()
-                .map(chainward_core::shell::commands)
-                .is_some_and(|cmds| cmds.iter().any(|c| publishes(c, scripts, 2)));
+            // JS-DevTools/npm-publish publishes (its `provenance: true` input is the flag).
             let npm_publish_action = action == "js-devtools/npm-publish";
-            if publish_cmds.is_empty() && !changesets_publish && !npm_publish_action {
+            if publish_cmds.is_empty() && !npm_publish_action {
                 continue;
             }
             publishing = true;
@@ -401,6 +397,7 @@ fn check_workflow(
                 );
             }
             if let Some(token) = token {
+                token_reported = true;
                 out.push(
                     Finding::new(
                         &LONG_LIVED_TOKEN,
@@ -416,6 +413,7 @@ fn check_workflow(
                 .and_then(|r| text.get(r.span.clone()))
                 .is_some_and(|t| t.contains("_authToken"))
             {
+                token_reported = true;
                 let run = step.run.map_or(step.node.span.clone(), |r| r.span.clone());
                 out.push(
                     Finding::new(
@@ -427,6 +425,27 @@ fn check_workflow(
                     .with_subject(job.id),
                 );
             }
+        }
+        // A token written into an .npmrc by another step of the publishing job (`echo
+        // "//registry.npmjs.org/:_authToken=$NPM_TOKEN" >> ~/.npmrc`, `npm config set …`):
+        // whatever publishes in this job uses it.
+        if publishing
+            && !token_reported
+            && let Some(run) = job.steps().filter_map(|s| s.run).find(|r| {
+                text.get(r.span.clone())
+                    .is_some_and(|t| t.contains("_authToken"))
+            })
+        {
+            out.push(
+                Finding::new(
+                    &LONG_LIVED_TOKEN,
+                    file,
+                    run.span.clone(),
+                    format!("job `{}` writes an npm `_authToken` that its publish step uses", job.id),
+                )
+                .with_help("configure npm trusted publishing for this workflow, grant `id-token: write`, and remove the token")
+                .with_subject(job.id),
+            );
         }
         if publishing {
             for step in job.steps() {
