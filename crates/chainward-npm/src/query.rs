@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::manifest::Section;
-use crate::model::{AnyLock, LockFormat, split_name};
+use crate::model::{AnyLock, LockFormat, PackageView, split_name};
 use crate::yarn::berry_descriptor;
 
 /// What a lockfile installs for one dependency of one importer.
@@ -225,6 +225,59 @@ impl<'a> AnyLock<'a> {
                 self.recorded_spec(importer, section, name)
             }
             _ => None,
+        }
+    }
+}
+
+impl<'a> AnyLock<'a> {
+    /// How findings name a locked package: npm entries by install path (`node_modules/a/node_modules/b`),
+    /// the others by `name@version`.
+    pub fn label(&self, pkg: &PackageView<'_>) -> String {
+        match (self, pkg.version) {
+            (AnyLock::Npm(_), _) => pkg.key.to_string(),
+            (AnyLock::Other(_), Some(v)) => format!("{}@{v}", pkg.name),
+            (AnyLock::Other(_), None) => pkg.name.to_string(),
+        }
+    }
+
+    /// Where a field of the locked package `pkg` (the `index`-th of [`AnyLock::iter_packages`])
+    /// is written in the lockfile's `text` (`resolved`, `integrity`, `hasInstallScript`…), or
+    /// its entry where the field is not written or not located.
+    pub fn field_span(
+        &self,
+        text: &str,
+        index: usize,
+        pkg: &PackageView<'_>,
+        field: &str,
+    ) -> Range<usize> {
+        match self {
+            AnyLock::Npm(npm) => npm
+                .field_span(text, pkg.key, &[field])
+                .or_else(|| npm.entry_span(pkg.key))
+                .unwrap_or(0..0),
+            AnyLock::Other(other) => {
+                let Some(p) = other.packages.get(index) else {
+                    return 0..0;
+                };
+                match field {
+                    "resolved" => p.resolved_span.clone(),
+                    "integrity" => p.integrity_span.clone(),
+                    _ => None,
+                }
+                .unwrap_or_else(|| p.span.clone())
+            }
+        }
+    }
+
+    /// Where the entry with this key (npm: install path; others: the lockfile's key) is.
+    pub fn entry_span(&self, key: &str) -> Option<Range<usize>> {
+        match self {
+            AnyLock::Npm(npm) => npm.entry_span(key),
+            AnyLock::Other(other) => other
+                .packages
+                .iter()
+                .find(|p| p.key == key)
+                .map(|p| p.span.clone()),
         }
     }
 }

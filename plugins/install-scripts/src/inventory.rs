@@ -136,13 +136,9 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     let mut out = Vec::with_capacity(found.len());
     for (index, pkg, scripts) in found {
         // Spans are only wanted for findings: an npm entry's is found by parsing that entry.
-        let span = match (lock, &scripts) {
-            (_, Scripts::No | Scripts::Unknown) => 0..0,
-            (AnyLock::Npm(npm), _) => npm
-                .field_span(text, pkg.key, &["hasInstallScript"])
-                .or_else(|| npm.entry_span(pkg.key))
-                .unwrap_or(0..0),
-            (AnyLock::Other(other), _) => other.packages[index].span.clone(),
+        let span = match scripts {
+            Scripts::No | Scripts::Unknown => 0..0,
+            _ => lock.field_span(text, index, &pkg, "hasInstallScript"),
         };
         out.push(Entry {
             name: pkg.name,

@@ -151,29 +151,9 @@ fn check_package(
     out: &mut Vec<Finding>,
 ) {
     // npm entries are named by install path; the others by name@version.
-    let label = match lock {
-        AnyLock::Npm(_) => pkg.key.to_string(),
-        AnyLock::Other(_) => match pkg.version {
-            Some(v) => format!("{}@{v}", pkg.name),
-            None => pkg.name.to_string(),
-        },
-    };
+    let label = lock.label(pkg);
     let key = label.as_str();
-    let span_of = |field: &str| match lock {
-        AnyLock::Npm(npm) => npm
-            .field_span(text, pkg.key, &[field])
-            .or_else(|| npm.entry_span(pkg.key))
-            .unwrap_or(0..0),
-        AnyLock::Other(other) => {
-            let p = &other.packages[index];
-            match field {
-                "resolved" => p.resolved_span.clone(),
-                "integrity" => p.integrity_span.clone(),
-                _ => None,
-            }
-            .unwrap_or_else(|| p.span.clone())
-        }
-    };
+    let span_of = |field: &str| lock.field_span(text, index, pkg, field);
     let resolved = pkg.resolved.unwrap_or_default();
     let kind = Source::of(resolved);
     match kind {

@@ -88,16 +88,7 @@ pub fn locate(
         .iter()
         .find(|c| c.name == name && c.version == version)
         .and_then(|c| c.path.as_deref());
-    let span = path
-        .and_then(|p| match lock {
-            AnyLock::Npm(npm) => npm.entry_span(p),
-            AnyLock::Other(other) => other
-                .packages
-                .iter()
-                .find(|pkg| pkg.key == p)
-                .map(|pkg| pkg.span.clone()),
-        })
-        .unwrap_or(0..0);
+    let span = path.and_then(|p| lock.entry_span(p)).unwrap_or(0..0);
     Location::new(file, span)
 }
 
