@@ -4,6 +4,9 @@
 //! recorded for a dependency ([`AnyLock::recorded_spec`]). A format fix lands here once.
 
 use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use chainward_core::project::join;
 
 use crate::manifest::Section;
 use crate::model::{AnyLock, LockFormat, PackageView, split_name};
@@ -278,6 +281,57 @@ impl<'a> AnyLock<'a> {
                 .iter()
                 .find(|p| p.key == key)
                 .map(|p| p.span.clone()),
+        }
+    }
+}
+
+impl AnyLock<'_> {
+    /// The folder (relative to the lockfile's) whose entries name the installed copies:
+    /// pnpm's virtual store, `node_modules/.pnpm`.
+    pub fn store_dir(&self) -> Option<&'static str> {
+        matches!(self.format(), LockFormat::Pnpm(_)).then_some("node_modules/.pnpm")
+    }
+
+    /// Where an installed copy of the package would be, by layout, most specific first. `store`
+    /// lists pnpm's virtual store (`node_modules/.pnpm`), whose folder names carry peer suffixes
+    /// (`bcrypt@5.1.1_encoding@0.1.14`).
+    pub fn installed_paths(
+        &self,
+        dir: &Path,
+        pkg: &PackageView<'_>,
+        store: &[String],
+    ) -> Vec<PathBuf> {
+        let version = pkg.version.unwrap_or_default();
+        match self.format() {
+            // npm: the lockfile key is the install path.
+            LockFormat::Npm(_) => vec![join(dir, &format!("{}/package.json", pkg.key))],
+            // pnpm: the virtual store, then a hoisted copy.
+            LockFormat::Pnpm(_) => {
+                let prefix = format!("{}@{version}", pkg.name.replace('/', "+"));
+                let from = store.partition_point(|e| e.as_str() < prefix.as_str());
+                store[from..]
+                    .iter()
+                    .take_while(|e| e.starts_with(&prefix))
+                    .filter(|e| e.len() == prefix.len() || e[prefix.len()..].starts_with('_'))
+                    .map(|e| {
+                        join(
+                            dir,
+                            &format!(
+                                "node_modules/.pnpm/{e}/node_modules/{}/package.json",
+                                pkg.name
+                            ),
+                        )
+                    })
+                    .chain([join(
+                        dir,
+                        &format!("node_modules/{}/package.json", pkg.name),
+                    )])
+                    .collect()
+            }
+            _ => vec![join(
+                dir,
+                &format!("node_modules/{}/package.json", pkg.name),
+            )],
         }
     }
 }

@@ -4,7 +4,7 @@
 //! `prepare`). What cannot be known offline is `Unknown`, never "no scripts".
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chainward_core::online::Registry;
 use chainward_core::project::join;
@@ -61,49 +61,6 @@ pub fn declared_scripts(project: &Project, manifest: &SourceFile) -> Option<Vec<
     Some(found)
 }
 
-/// Where an installed copy of the package would be, by layout, most specific first. `store`
-/// lists pnpm's virtual store (`node_modules/.pnpm`), whose folder names carry peer suffixes
-/// (`bcrypt@5.1.1_encoding@0.1.14`).
-fn installed_candidates(
-    dir: &Path,
-    lock: &AnyLock<'_>,
-    pkg: &PackageView<'_>,
-    store: &[String],
-) -> Vec<PathBuf> {
-    let version = pkg.version.unwrap_or_default();
-    match lock.format() {
-        // npm: the lockfile key is the install path.
-        LockFormat::Npm(_) => vec![join(dir, &format!("{}/package.json", pkg.key))],
-        // pnpm: the virtual store, then a hoisted copy.
-        LockFormat::Pnpm(_) => {
-            let prefix = format!("{}@{version}", pkg.name.replace('/', "+"));
-            let from = store.partition_point(|e| e.as_str() < prefix.as_str());
-            store[from..]
-                .iter()
-                .take_while(|e| e.starts_with(&prefix))
-                .filter(|e| e.len() == prefix.len() || e[prefix.len()..].starts_with('_'))
-                .map(|e| {
-                    join(
-                        dir,
-                        &format!(
-                            "node_modules/.pnpm/{e}/node_modules/{}/package.json",
-                            pkg.name
-                        ),
-                    )
-                })
-                .chain([join(
-                    dir,
-                    &format!("node_modules/{}/package.json", pkg.name),
-                )])
-                .collect()
-        }
-        _ => vec![join(
-            dir,
-            &format!("node_modules/{}/package.json", pkg.name),
-        )],
-    }
-}
-
 fn is_git(resolved: &str) -> bool {
     resolved.starts_with("git")
         || resolved.starts_with("github:")
@@ -118,10 +75,10 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let text = file.text().unwrap_or_default();
-    let store: Vec<String> = match lock.format() {
-        LockFormat::Pnpm(_) => project.list_dir(&join(&dir, "node_modules/.pnpm")),
-        _ => Vec::new(),
-    };
+    let store: Vec<String> = lock
+        .store_dir()
+        .map(|store| project.list_dir(&join(&dir, store)))
+        .unwrap_or_default();
     let mut found = Vec::with_capacity(lock.iter_packages().size_hint().1.unwrap_or(0));
     for (index, pkg) in lock.iter_packages() {
         if pkg.link || pkg.bundled {
@@ -167,7 +124,8 @@ fn local_status(
             _ => "`hasInstallScript` in the lockfile".into(),
         }),
         Some(false) => Scripts::No,
-        None => installed_candidates(dir, lock, pkg, store)
+        None => lock
+            .installed_paths(dir, pkg, store)
             .iter()
             .find_map(|candidate| {
                 let manifest = project.file_at(candidate)?;
