@@ -336,6 +336,103 @@ impl AnyLock<'_> {
     }
 }
 
+/// How the dependency edges of a pnpm, yarn or bun lockfile find the entries they install
+/// (links left out): pnpm by `name@version` key (peer suffixes dropped, aliases as
+/// `real@version`), yarn by descriptor, bun by nested key, nearest scope first.
+pub struct EdgeIndex<'a> {
+    format: LockFormat,
+    by_key: std::collections::HashMap<&'a str, usize>,
+}
+
+/// `2.1.3(peer@1)` → `2.1.3`.
+fn strip_peers(key: &str) -> &str {
+    key.find('(').map_or(key, |i| &key[..i])
+}
+
+/// bun's nested keys: `a/@s/b/c` → `a/@s/b`.
+pub fn bun_parent(key: &str) -> &str {
+    let mut segments = Vec::new();
+    let mut rest = key;
+    while !rest.is_empty() {
+        let take = if rest.starts_with('@') {
+            rest.match_indices('/')
+                .nth(1)
+                .map_or(rest.len(), |(i, _)| i)
+        } else {
+            rest.find('/').unwrap_or(rest.len())
+        };
+        segments.push(&rest[..take]);
+        rest = rest[take..].strip_prefix('/').unwrap_or("");
+    }
+    segments.pop();
+    let len: usize = segments.iter().map(|s| s.len() + 1).sum::<usize>();
+    &key[..len.saturating_sub(1)]
+}
+
+impl crate::model::Lockfile {
+    /// The index its dependency edges are resolved with (see [`EdgeIndex`]).
+    pub fn edge_index(&self) -> EdgeIndex<'_> {
+        let mut by_key = std::collections::HashMap::with_capacity(self.packages.len() * 2);
+        for (i, p) in self.packages.iter().enumerate().filter(|(_, p)| !p.link) {
+            let key = p.key.strip_prefix('/').unwrap_or(&p.key);
+            by_key.insert(strip_peers(key), i);
+            for d in &p.descriptors {
+                by_key.insert(d.as_str(), i);
+            }
+        }
+        EdgeIndex {
+            format: self.format.clone(),
+            by_key,
+        }
+    }
+}
+
+impl EdgeIndex<'_> {
+    /// The entry (an index of [`crate::model::Lockfile::packages`]) that the dependency
+    /// `name@spec` of the entry keyed `from` installs (bun: `from` is the dependent's key, or
+    /// a workspace member's package name; `""` for the root).
+    pub fn resolve(&self, from: &str, name: &str, spec: &str) -> Option<usize> {
+        match self.format {
+            LockFormat::Pnpm(_) => {
+                let spec = strip_peers(spec);
+                // An alias records the real package: `string-width-cjs: string-width@4.2.3`.
+                let aliased =
+                    split_name(spec).is_some() && !spec.starts_with(|c: char| c.is_ascii_digit());
+                let key = if aliased {
+                    spec.to_string()
+                } else {
+                    format!("{name}@{spec}")
+                };
+                self.by_key.get(key.as_str()).copied()
+            }
+            LockFormat::YarnClassic | LockFormat::YarnBerry(_) => self
+                .by_key
+                .get(format!("{name}@{spec}").as_str())
+                .or_else(|| self.by_key.get(berry_descriptor(name, spec).as_str()))
+                .copied(),
+            LockFormat::Bun(_) => {
+                // Nested keys (`parent/name`) shadow the hoisted one, as node_modules does.
+                let mut scope = from;
+                loop {
+                    let key = if scope.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{scope}/{name}")
+                    };
+                    if let Some(&i) = self.by_key.get(key.as_str()) {
+                        return Some(i);
+                    }
+                    if scope.is_empty() {
+                        return None;
+                    }
+                    scope = bun_parent(scope);
+                }
+            }
+            LockFormat::Npm(_) => None,
+        }
+    }
+}
+
 /// A yarn entry found by descriptor.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LockedEntry<'a> {

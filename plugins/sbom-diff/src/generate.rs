@@ -12,7 +12,7 @@ use chainward_core::project::join;
 use chainward_core::{Project, SourceFile};
 use chainward_npm::lockfile::NpmLockfile;
 use chainward_npm::manifest::Section;
-use chainward_npm::model::{AnyLock, Lockfile, split_name};
+use chainward_npm::model::{AnyLock, Lockfile};
 use chainward_npm::{LockFormat, package_json};
 
 use crate::model::{Component, Kind, License, Sbom, Scope, Source, hashes, purl};
@@ -179,14 +179,10 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
 /// not record their dependencies, their package.json files).
 fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
     let mut nodes: Vec<Node> = Vec::with_capacity(lock.packages.len() + lock.importers.len());
-    let mut by_key: HashMap<String, usize> = HashMap::with_capacity(lock.packages.len() * 2);
-    for p in lock.packages.iter().filter(|p| !p.link) {
-        let i = nodes.len();
-        let key = p.key.strip_prefix('/').unwrap_or(&p.key);
-        by_key.insert(strip_peers(key).to_string(), i);
-        for d in &p.descriptors {
-            by_key.insert(d.clone(), i);
-        }
+    // The node of each package (links have none).
+    let mut node_of: Vec<Option<usize>> = vec![None; lock.packages.len()];
+    for (index, p) in lock.packages.iter().enumerate().filter(|(_, p)| !p.link) {
+        node_of[index] = Some(nodes.len());
         nodes.push(Node {
             name: p.name.clone(),
             version: p.version.clone(),
@@ -245,45 +241,9 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
             edges: Vec::new(),
         });
     }
-    let format = lock.format.clone();
+    let edges = lock.edge_index();
     let resolve = |from_key: &str, name: &str, spec: &str| -> Option<usize> {
-        match format {
-            LockFormat::Pnpm(_) => {
-                let spec = strip_peers(spec);
-                let key = match split_name(spec) {
-                    // An alias: `string-width-cjs: string-width@4.2.3`.
-                    Some((real, _)) if !spec.starts_with(|c: char| c.is_ascii_digit()) => {
-                        let _ = real;
-                        spec.to_string()
-                    }
-                    _ => format!("{name}@{spec}"),
-                };
-                by_key.get(&key).copied()
-            }
-            LockFormat::YarnClassic | LockFormat::YarnBerry(_) => by_key
-                .get(&format!("{name}@{spec}"))
-                .or_else(|| by_key.get(&chainward_npm::yarn::berry_descriptor(name, spec)))
-                .copied(),
-            LockFormat::Bun(_) => {
-                // Nested keys (`parent/name`) shadow the hoisted one, as node_modules does.
-                let mut scope = from_key.to_string();
-                loop {
-                    let key = if scope.is_empty() {
-                        name.to_string()
-                    } else {
-                        format!("{scope}/{name}")
-                    };
-                    if let Some(&i) = by_key.get(&key) {
-                        return Some(i);
-                    }
-                    if scope.is_empty() {
-                        return None;
-                    }
-                    scope = bun_parent(&scope).to_string();
-                }
-            }
-            LockFormat::Npm(_) => None,
-        }
+        node_of[edges.resolve(from_key, name, spec)?]
     };
     // Package edges.
     let packages: Vec<&chainward_npm::model::Package> =
@@ -394,32 +354,6 @@ fn normalize(folder: &str, rel: &str) -> String {
         }
     }
     parts.join("/")
-}
-
-/// `/name@1.0.0(peer@2)` → `/name@1.0.0`.
-fn strip_peers(key: &str) -> &str {
-    key.find('(').map_or(key, |i| &key[..i])
-}
-
-/// bun's nested keys: `a/@s/b/c` → `a/@s/b`.
-fn bun_parent(key: &str) -> &str {
-    let mut segments = Vec::new();
-    let mut rest = key;
-    while !rest.is_empty() {
-        let take = if rest.starts_with('@') {
-            rest.match_indices('/')
-                .nth(1)
-                .map_or(rest.len(), |(i, _)| i)
-        } else {
-            rest.find('/').unwrap_or(rest.len())
-        };
-        segments.push(&rest[..take]);
-        rest = rest[take..].strip_prefix('/').unwrap_or("");
-    }
-    segments.pop();
-    let len: usize =
-        segments.iter().map(|s| s.len()).sum::<usize>() + segments.len().saturating_sub(1);
-    &key[..len]
 }
 
 /// Each node's scope: walk from the importers' production edges (required), then optional
@@ -598,9 +532,9 @@ mod tests {
 
     #[test]
     fn bun_keys_nest_by_name_segments() {
-        assert_eq!(bun_parent("a/@s/b/c"), "a/@s/b");
-        assert_eq!(bun_parent("@s/b/c"), "@s/b");
-        assert_eq!(bun_parent("a"), "");
+        assert_eq!(chainward_npm::query::bun_parent("a/@s/b/c"), "a/@s/b");
+        assert_eq!(chainward_npm::query::bun_parent("@s/b/c"), "@s/b");
+        assert_eq!(chainward_npm::query::bun_parent("a"), "");
         assert_eq!(normalize("packages/a", "../b"), "packages/b");
         assert_eq!(normalize("", "packages/b"), "packages/b");
     }
