@@ -1036,6 +1036,42 @@ fn verifies(cmd: &Command) -> bool {
     }
 }
 
+/// A `curl`/`wget` option that takes the next word as its value (`-o FILE`, `-H HEADER`,
+/// `-fsSLo FILE`, wget's `-O FILE`), so that word is not the URL.
+fn takes_download_value(curl: bool, option: &str) -> bool {
+    if let Some(long) = option.strip_prefix("--") {
+        return matches!(
+            long,
+            "output"
+                | "output-document"
+                | "header"
+                | "data"
+                | "data-raw"
+                | "data-binary"
+                | "user"
+                | "request"
+                | "user-agent"
+                | "referer"
+                | "cookie"
+                | "max-time"
+                | "write-out"
+                | "proxy"
+                | "retry"
+                | "connect-timeout"
+                | "directory-prefix"
+        );
+    }
+    option.strip_prefix('-').is_some_and(|short| {
+        short.chars().last().is_some_and(|c| {
+            if curl {
+                "oHduXAebcTFmwxrKE".contains(c)
+            } else {
+                "oOPeaU".contains(c)
+            }
+        })
+    })
+}
+
 /// The file a `curl`/`wget` command saves to (`-o F`, `--output F`, `-O` the URL's name, wget's
 /// default), if it saves one.
 fn saved_as(argv: &[Word], url: &str) -> Option<String> {
@@ -1102,10 +1138,28 @@ fn check_downloads(file: &SourceFile, script: &Script<'_>, out: &mut Vec<Finding
         {
             continue;
         }
-        let Some(url) = argv.iter().find(|w| w.text.contains("://")) else {
+        // The URL, written out or held in a variable (`curl -sSL "$nodeUrl" | tar xz`): judged
+        // by the values the file shows for it, else as written.
+        let Some(url) = argv
+            .iter()
+            .skip(1)
+            .find(|w| w.text.contains("://"))
+            .or_else(|| {
+                // Not an option's value (`-o "$OUT"`, `-H "$AUTH"`).
+                argv.windows(2)
+                    .find(|w| {
+                        w[1].text.starts_with('$')
+                            && !takes_download_value(argv[0].text == "curl", &w[0].text)
+                    })
+                    .map(|w| &w[1])
+            })
+        else {
             continue;
         };
-        let url_text = shown(&url.text);
+        let url_text = match expand(&url.text, &script.vars) {
+            Expanded::Values(values) if values.len() == 1 => values[0].clone(),
+            _ => shown(&url.text),
+        };
         let next = cmds.get(i + 1).filter(|n| n.after == "|");
         const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "source", "."];
         // What consumes the download: `Some(true)` a shell, `Some(false)` an unpacker or the
