@@ -29,6 +29,20 @@ pub enum LockFormat {
 }
 
 impl LockFormat {
+    /// The field that records whether a package runs install scripts (pnpm 6: `requiresBuild`).
+    pub fn install_script_field(&self) -> &'static str {
+        match self {
+            LockFormat::Pnpm(_) => "requiresBuild",
+            _ => "hasInstallScript",
+        }
+    }
+
+    /// Whether each importer's dependencies are recorded with the version they resolved to
+    /// (pnpm), so the lockfile alone gives the importer's edges.
+    pub fn records_importer_versions(&self) -> bool {
+        matches!(self, LockFormat::Pnpm(_))
+    }
+
     pub fn manager(&self) -> &'static str {
         match self {
             LockFormat::Npm(_) => "npm",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chainward_core::project::join;
 
 use crate::manifest::Section;
-use crate::model::{AnyLock, LockFormat, PackageView, split_name};
+use crate::model::{AnyLock, CatalogEntry, LockFormat, PackageView, split_name};
 use crate::yarn::berry_descriptor;
 
 /// What a lockfile installs for one dependency of one importer.
@@ -285,6 +285,17 @@ impl<'a> AnyLock<'a> {
     }
 }
 
+impl<'a> AnyLock<'a> {
+    /// A pnpm catalog entry the lockfile records (`catalogs.<catalog>.<name>`); `None` for the
+    /// formats without catalogs in the lockfile.
+    pub fn catalog_entry(&self, catalog: &str, name: &str) -> Option<&'a CatalogEntry> {
+        match self {
+            AnyLock::Other(lf) => lf.catalogs.get(catalog)?.get(name),
+            AnyLock::Npm(_) => None,
+        }
+    }
+}
+
 impl AnyLock<'_> {
     /// The folder (relative to the lockfile's) whose entries name the installed copies:
     /// pnpm's virtual store, `node_modules/.pnpm`.
@@ -389,8 +400,8 @@ impl crate::model::Lockfile {
 
 impl EdgeIndex<'_> {
     /// The entry (an index of [`crate::model::Lockfile::packages`]) that the dependency
-    /// `name@spec` of the entry keyed `from` installs (bun: `from` is the dependent's key, or
-    /// a workspace member's package name; `""` for the root).
+    /// `name@spec` of the entry keyed `from` installs: `from` is the dependent's key, or a
+    /// workspace member's package name (`""` for the root); only bun, whose keys nest, needs it.
     pub fn resolve(&self, from: &str, name: &str, spec: &str) -> Option<usize> {
         match self.format {
             LockFormat::Pnpm(_) => {

@@ -9,7 +9,7 @@ use std::path::Path;
 use chainward_core::online::Registry;
 use chainward_core::project::join;
 use chainward_core::{Project, SourceFile};
-use chainward_npm::{AnyLock, LockFormat, PackageView, package_json};
+use chainward_npm::{AnyLock, PackageView, package_json};
 use rayon::prelude::*;
 
 /// The lifecycle scripts npm runs when a dependency is installed.
@@ -119,10 +119,9 @@ fn local_status(
         return Scripts::Yes("a git dependency (npm runs its `prepare`)".into());
     }
     match pkg.has_install_script {
-        Some(true) => Scripts::Yes(match lock.format() {
-            LockFormat::Pnpm(_) => "`requiresBuild` in the lockfile".into(),
-            _ => "`hasInstallScript` in the lockfile".into(),
-        }),
+        Some(true) => Scripts::Yes(
+            format!("`{}` in the lockfile", lock.format().install_script_field()).into(),
+        ),
         Some(false) => Scripts::No,
         None => lock
             .installed_paths(dir, pkg, store)

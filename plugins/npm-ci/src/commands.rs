@@ -432,10 +432,25 @@ impl Script<'_> {
         // Find the command's text verbatim in the scalar's source (block scalars keep each
         // line as written, minus indentation).
         let first = cmd.words.first()?;
-        let last = cmd.words.last()?;
-        let needle = shown(self.text.get(first.span.start..last.span.end)?);
+        let text_of = |c: &Command| {
+            let (a, b) = (c.words.first()?, c.words.last()?);
+            self.text.get(a.span.start..b.span.end)
+        };
+        let written = text_of(cmd)?;
+        let needle = shown(written);
         let hay = self.source.get(self.region.clone())?;
-        let at = hay.find(&needle)?;
+        // The same command written twice in one script: the n-th one is the n-th occurrence.
+        let nth = self
+            .commands
+            .iter()
+            .take_while(|c| {
+                c.words
+                    .first()
+                    .is_some_and(|w| w.span.start < first.span.start)
+            })
+            .filter(|c| text_of(c) == Some(written))
+            .count();
+        let (at, _) = hay.match_indices(needle.as_str()).nth(nth)?;
         let start = self.region.start + at + (word.span.start - first.span.start);
         Some(start..start + (word.span.end - word.span.start))
     }
@@ -1171,7 +1186,10 @@ fn check_downloads(file: &SourceFile, script: &Script<'_>, out: &mut Vec<Finding
                     .then_some(false)
             }),
             None => saved_as(argv, &url_text).and_then(|saved| {
+                // Compared as written (expressions' masked spaces shown on both sides).
+                let saved = shown(&saved);
                 let matches = |t: &str| {
+                    let t = shown(t);
                     t == saved
                         || t.trim_start_matches("./") == saved
                         || t.ends_with(&format!("/{saved}"))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chainward_core::json::quote;
 use chainward_core::{Edit, Finding, Fix, Fixability, Project, Rule, Severity, SourceFile};
-use chainward_npm::model::{Lockfile, any_lockfile_for};
+use chainward_npm::model::any_lockfile_for;
 use chainward_npm::query::{NotLocked, Record};
 use chainward_npm::spec::is_full_sha;
 use chainward_npm::{
@@ -565,10 +565,7 @@ pub(crate) fn check_pnpm_workspace(project: &Project, file: &SourceFile, out: &m
     let Ok(text) = file.text() else { return };
     let dir = file.path.parent().unwrap_or(std::path::Path::new(""));
     let lock_file = project.file_at(&dir.join("pnpm-lock.yaml"));
-    let lock = lock_file.as_ref().and_then(|f| match any_lockfile(f)? {
-        AnyLock::Other(l) => Some((f, l)),
-        AnyLock::Npm(_) => None,
-    });
+    let lock = lock_file.as_ref().and_then(|f| Some((f, any_lockfile(f)?)));
     for (catalog, entries) in catalog_sections(doc) {
         for (name, value) in entries.entries() {
             let Some(spec) = value.as_str() else { continue };
@@ -603,7 +600,7 @@ pub(crate) fn check_pnpm_workspace(project: &Project, file: &SourceFile, out: &m
 fn catalog_fix(
     file: &SourceFile,
     text: &str,
-    lock: Option<(&Arc<SourceFile>, &Lockfile)>,
+    lock: Option<(&Arc<SourceFile>, AnyLock<'_>)>,
     catalog: &str,
     name: &str,
     spec: &str,
@@ -613,9 +610,7 @@ fn catalog_fix(
 ) -> Result<Fix, String> {
     let (lock_file, lf) = lock.ok_or("no pnpm-lock.yaml records which version is installed; run `pnpm install --lockfile-only` first")?;
     let entry = lf
-        .catalogs
-        .get(catalog)
-        .and_then(|c| c.get(name))
+        .catalog_entry(catalog, name)
         .filter(|e| e.specifier == spec)
         .ok_or("pnpm-lock.yaml does not record this catalog entry as written: install first")?;
     let version = entry

@@ -13,7 +13,7 @@ use chainward_core::{Project, SourceFile};
 use chainward_npm::lockfile::NpmLockfile;
 use chainward_npm::manifest::Section;
 use chainward_npm::model::{AnyLock, Lockfile};
-use chainward_npm::{LockFormat, package_json};
+use chainward_npm::package_json;
 
 use crate::model::{Component, Kind, License, Sbom, Scope, Source, hashes, purl};
 
@@ -267,7 +267,7 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
         let recorded = lock
             .importers
             .get(folder)
-            .filter(|imp| !imp.deps.is_empty() && matches!(lock.format, LockFormat::Pnpm(_)));
+            .filter(|imp| !imp.deps.is_empty() && lock.format.records_importer_versions());
         let declared: Vec<(Section, String, String)> = match recorded {
             Some(imp) => imp
                 .deps
@@ -296,10 +296,11 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
                 // `workspace:*`: the member with that name.
                 nodes.iter().position(|n| n.importer && n.name == name)
             } else {
-                let from = if matches!(lock.format, LockFormat::Bun(_)) && !folder.is_empty() {
-                    nodes[at].name.clone()
-                } else {
+                // A member resolves from its own scope (bun's nested keys); the root from none.
+                let from = if folder.is_empty() {
                     String::new()
+                } else {
+                    nodes[at].name.clone()
                 };
                 resolve(&from, &name, &spec)
             };
