@@ -29,7 +29,8 @@ That is how compromised releases (event-stream, ua-parser-js, the Shai-Hulud wor
 that never asked for them. An exact version changes only when you change it.
 
 Checked in `dependencies`, `devDependencies`, `optionalDependencies`, npm `overrides`, yarn
-`resolutions` and `pnpm.overrides`, and inside `npm:` aliases (`npm:pkg@^1`). `peerDependencies`
+`resolutions`, `pnpm.overrides` and the `overrides:` and catalogs of pnpm-workspace.yaml, and
+inside `npm:` aliases (`npm:pkg@^1`). `peerDependencies`
 are ranges by design and are only checked with `peer-dependencies = true` under `[pin-check]`.
 `workspace:`, `file:`, `link:`, `portal:` and `catalog:` specs are resolved from the project
 itself and are not flagged.
@@ -574,10 +575,8 @@ pub(crate) fn check_pnpm_workspace(project: &Project, file: &SourceFile, out: &m
             } else {
                 format!("the pnpm catalog `{catalog}`")
             };
-            let (rule, what, range) = match classify(spec) {
-                Spec::Range(r) => (&RANGE_SPECIFIER, format!("the range `{r}`"), Some(r)),
-                Spec::Tag(t) => (&DIST_TAG, format!("the dist-tag `{t}`"), None),
-                _ => continue,
+            let Some((rule, what, range, alias)) = loose_spec(spec) else {
+                continue;
             };
             let finding = Finding::new(
                 rule,
@@ -587,12 +586,72 @@ pub(crate) fn check_pnpm_workspace(project: &Project, file: &SourceFile, out: &m
                     "`{name}` in {where_} is declared with {what}: every `catalog:` dependency on it follows that range"
                 ),
             );
-            let fix = catalog_fix(file, text, lock, catalog, name, spec, range, value, &where_);
+            let fix = match alias {
+                Some(real) => Err(format!(
+                    "pin the alias to an exact version of `{real}` (`npm:{real}@1.2.3`), then run `pnpm install`"
+                )),
+                None => catalog_fix(file, text, lock, catalog, name, spec, range, value, &where_),
+            };
             out.push(match fix {
                 Ok(fix) => finding.with_fix(fix),
                 Err(why) => finding.with_help(why),
             });
         }
+    }
+    // `overrides:` (pnpm 10+ reads them here): what every dependent of the package installs.
+    for (key, value) in doc
+        .get("overrides")
+        .map(|o| o.entries())
+        .into_iter()
+        .flatten()
+    {
+        let Some(spec) = value.as_str() else { continue };
+        let Some((rule, what, _, alias)) = loose_spec(spec) else {
+            continue;
+        };
+        let help = match alias {
+            Some(real) => format!("pin it to an exact version: `npm:{real}@1.2.3`"),
+            None => "pin it to an exact version: an override decides what every dependent installs"
+                .to_string(),
+        };
+        out.push(
+            Finding::new(
+                rule,
+                file,
+                value.span.clone(),
+                format!(
+                    "`{key}` in the `overrides` of pnpm-workspace.yaml is declared with {what}"
+                ),
+            )
+            .with_help(help),
+        );
+    }
+}
+
+/// A range or dist-tag, also inside an `npm:` alias: the rule, how to say it, the range, and the
+/// alias's target. `None` for exact versions and specs resolved from the project
+/// (`workspace:`, `catalog:`, `link:`, `$name` references, `-` removals).
+fn loose_spec(spec: &str) -> Option<(&'static Rule, String, Option<&str>, Option<&str>)> {
+    if spec.starts_with('$') || spec.trim() == "-" {
+        return None;
+    }
+    let (kind, alias) = match classify(spec) {
+        Spec::Alias { name, inner, .. } => (*inner, Some(name)),
+        other => (other, None),
+    };
+    let shown = |what: String| match alias {
+        Some(real) => format!("{what} (an alias of `{real}`)"),
+        None => what,
+    };
+    match kind {
+        Spec::Range(r) => Some((
+            &RANGE_SPECIFIER,
+            shown(format!("the range `{r}`")),
+            Some(r),
+            alias,
+        )),
+        Spec::Tag(t) => Some((&DIST_TAG, shown(format!("the dist-tag `{t}`")), None, alias)),
+        _ => None,
     }
 }
 
