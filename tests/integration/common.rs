@@ -56,17 +56,20 @@ pub fn output(cmd: &mut Command) -> Output {
     }
 }
 
-/// Run chainward with `args` followed by `--format json .` in `dir`, and collect the `field`
-/// (`rule`, `message`) of every finding.
-pub fn findings(dir: &Path, args: &[&str], field: &str) -> Vec<String> {
+/// Every finding of `chainward ARGS --format json .` in `dir`, as JSON.
+pub fn findings_json(dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     let mut full = args.to_vec();
     full.extend(["--format", "json", "."]);
     let out = run(dir, &full);
     let json: serde_json::Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}{}", out.stdout, out.stderr));
-    json["findings"]
-        .as_array()
-        .expect("findings")
+    json["findings"].as_array().expect("findings").clone()
+}
+
+/// Run chainward with `args` followed by `--format json .` in `dir`, and collect the `field`
+/// (`rule`, `message`) of every finding.
+pub fn findings(dir: &Path, args: &[&str], field: &str) -> Vec<String> {
+    findings_json(dir, args)
         .iter()
         .filter_map(|f| f[field].as_str().map(str::to_string))
         .collect()
@@ -270,14 +273,7 @@ impl GitRepo {
 
 /// `(rule, path)` of every finding of `chainward ARGS --format json .` in `dir`.
 pub fn rules_and_paths(dir: &Path, args: &[&str]) -> Vec<(String, String)> {
-    let mut full = args.to_vec();
-    full.extend(["--format", "json", "."]);
-    let out = run(dir, &full);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.snapshot()));
-    json["findings"]
-        .as_array()
-        .expect("findings")
+    findings_json(dir, args)
         .iter()
         .map(|f| {
             (

@@ -149,12 +149,7 @@ fn test_data_folders_are_left_out_unless_included() {
 
 /// Messages of every finding of `rule`.
 fn messages(dir: &Path, rule: &str) -> Vec<String> {
-    let out = run(dir, &["check", "--format", "json", "."]);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.snapshot()));
-    json["findings"]
-        .as_array()
-        .expect("findings")
+    findings_json(dir, &["check"])
         .iter()
         .filter(|f| f["rule"] == rule)
         .filter_map(|f| f["message"].as_str().map(str::to_string))
@@ -268,11 +263,7 @@ fn pnpm_10_blocks_unapproved_builds() {
     let tmp = copy_fixture("install-scripts/pnpm");
     let dir = tmp.path();
     let severity_of = |dir: &Path| -> Vec<(String, String)> {
-        let out = run(dir, &["install-scripts", "--format", "json", "."]);
-        let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-        json["findings"]
-            .as_array()
-            .expect("findings")
+        findings_json(dir, &["install-scripts"])
             .iter()
             .filter(|f| {
                 f["rule"] == "install-scripts/unapproved-install-script"
@@ -374,11 +365,8 @@ fn sweep_causes_agree_with_the_package_managers() {
     // npm ci accepts a workspace's stale nested copy of a direct dependency: a warning that says
     // what gets installed, not an error.
     let tmp = copy_fixture("real-world/npm-workspace-stale-nested-direct-dep");
-    let out = run(tmp.path(), &["check", "--format", "json", "."]);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    let sync: Vec<(&str, &str)> = json["findings"]
-        .as_array()
-        .expect("findings")
+    let found = findings_json(tmp.path(), &["check"]);
+    let sync: Vec<(&str, &str)> = found
         .iter()
         .filter(|f| f["rule"] == "npm-ci/lockfile-out-of-sync")
         .map(|f| {
