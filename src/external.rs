@@ -8,6 +8,10 @@ use std::process::ExitCode;
 use chainward_core::Error;
 use chainward_core::rule::did_you_mean;
 
+/// The external-plugin protocol version: 2 names file kinds by their stable kebab-case names
+/// (`package-json`), 1 sent Rust's enum names (`PackageJson`).
+const PROTOCOL: u32 = 2;
+
 /// Built-in command names, for did-you-mean.
 pub const BUILTIN: &[&str] = &[
     "check",
@@ -173,17 +177,17 @@ pub fn check_with(
         ));
     };
     let input = serde_json::json!({
-        "version": 1,
+        "version": PROTOCOL,
         "root": project.root.to_string_lossy(),
         "files": project.files().iter().map(|f| serde_json::json!({
             "path": f.path.to_string_lossy(),
-            "kind": format!("{:?}", f.kind),
+            "kind": f.kind.name(),
         })).collect::<Vec<_>>(),
         "config": config.plugin(name).to_json(),
     });
     let me = std::env::current_exe().unwrap_or_default();
     let child = std::process::Command::new(&path)
-        .arg("--chainward-plugin-protocol=1")
+        .arg(format!("--chainward-plugin-protocol={PROTOCOL}"))
         .env("CHAINWARD", me)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -191,8 +191,8 @@ fn external_plugins_in_check_and_their_failures() {
         &good,
         r#"#!/bin/sh
 input=$(cat)
-case "$input" in *'"PackageJson"'*) ;; *) echo "no package.json in input" >&2; exit 3 ;; esac
-case "$1" in --chainward-plugin-protocol=1) ;; *) exit 4 ;; esac
+case "$input" in *'"kind":"package-json"'*) ;; *) echo "no package.json in input" >&2; exit 3 ;; esac
+case "$1" in --chainward-plugin-protocol=2) ;; *) exit 4 ;; esac
 cat <<'JSON'
 {"version": 1, "findings": [{"rule": "acme/thing", "severity": "warning", "message": "from acme",
   "location": {"path": "package.json", "span": {"start": 0, "end": 1},

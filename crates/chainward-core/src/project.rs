@@ -43,6 +43,47 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [FileKind; 15] = [
+        FileKind::PackageJson,
+        FileKind::NpmLock,
+        FileKind::NpmShrinkwrap,
+        FileKind::PnpmLock,
+        FileKind::YarnLock,
+        FileKind::BunLock,
+        FileKind::BunLockb,
+        FileKind::Npmrc,
+        FileKind::PnpmWorkspace,
+        FileKind::YarnRc,
+        FileKind::Workflow,
+        FileKind::Action,
+        FileKind::Dockerfile,
+        FileKind::ShellScript,
+        FileKind::ProvenanceBundle,
+    ];
+
+    /// The kind's stable name on the wire (the external-plugin protocol, docs/json-format.md):
+    /// kebab-case, independent of how the enum is spelled in Rust.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::PackageJson => "package-json",
+            FileKind::NpmLock => "npm-lock",
+            FileKind::NpmShrinkwrap => "npm-shrinkwrap",
+            FileKind::PnpmLock => "pnpm-lock",
+            FileKind::YarnLock => "yarn-lock",
+            FileKind::BunLock => "bun-lock",
+            FileKind::BunLockb => "bun-lockb",
+            FileKind::Npmrc => "npmrc",
+            FileKind::PnpmWorkspace => "pnpm-workspace",
+            FileKind::YarnRc => "yarnrc",
+            FileKind::Workflow => "workflow",
+            FileKind::Action => "action",
+            FileKind::Dockerfile => "dockerfile",
+            FileKind::ShellScript => "shell-script",
+            FileKind::ProvenanceBundle => "provenance-bundle",
+        }
+    }
+
     /// Classify a file by its path relative to the project root (`/`-separated).
     pub fn classify(rel: &str) -> Option<FileKind> {
         let name = rel.rsplit('/').next().unwrap_or(rel);
@@ -1116,6 +1157,19 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_names_are_kebab_case_and_distinct() {
+        let names: std::collections::BTreeSet<&str> =
+            FileKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names.len(), FileKind::ALL.len());
+        assert!(
+            names
+                .iter()
+                .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
+        );
+        assert_eq!(FileKind::PackageJson.name(), "package-json");
+    }
 
     #[test]
     fn classify_by_name_and_place() {
