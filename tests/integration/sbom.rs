@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::common::{fixtures, run, shared_vectors, workspace};
+use crate::common::{copy_fixture, fixtures, run, shared_vectors, workspace};
 
 /// Every fixture folder with a lockfile of each format.
 const CASES: &[&str] = &[
@@ -664,4 +664,26 @@ fn a_50_mb_sbom_is_handled() {
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(json["summary"], serde_json::json!({"hash-changed": 1}));
     assert_eq!(json["changes"][0]["name"], "p77777");
+}
+
+/// `[sbom-diff]` takes no settings: a key there is a config error naming file, line and column,
+/// as for every other plugin (before, the section accepted anything).
+#[test]
+fn sbom_diff_config_rejects_unknown_keys() {
+    let tmp = copy_fixture("pin-check/ranges");
+    std::fs::write(
+        tmp.path().join("chainward.toml"),
+        "[sbom-diff]\nformat = \"spdx\"\n",
+    )
+    .expect("config");
+    let out = run(tmp.path(), &["check", "."]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(
+        out.stderr.contains("chainward.toml:2:1")
+            && out
+                .stderr
+                .contains("unknown key `format` in [sbom-diff] (it takes no settings)"),
+        "{}",
+        out.stderr
+    );
 }

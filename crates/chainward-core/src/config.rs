@@ -213,12 +213,14 @@ impl PluginConfig {
     pub fn deny_unknown_keys(&self, section: &str, known: &[&str]) -> Result<(), Error> {
         for (key, span) in self.keys() {
             if !known.contains(&key.as_str()) {
+                let known = if known.is_empty() {
+                    "it takes no settings".to_string()
+                } else {
+                    format!("known: {}", known.join(", "))
+                };
                 return Err(self.error(
                     span,
-                    format!(
-                        "unknown key `{key}` in [{section}] (known: {})",
-                        known.join(", ")
-                    ),
+                    format!("unknown key `{key}` in [{section}] ({known})"),
                 ));
             }
         }

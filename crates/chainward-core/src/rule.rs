@@ -70,9 +70,10 @@ pub trait Plugin: Sync + Send {
     fn rules(&self) -> &'static [&'static Rule];
     /// Check the project. `config` is this plugin's section of chainward.toml.
     fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding>;
-    /// Validate this plugin's config section; errors name the offending key.
-    fn validate_config(&self, _config: &PluginConfig) -> Result<(), crate::Error> {
-        Ok(())
+    /// Reject a configuration the plugin cannot run with, naming the file, line and column.
+    /// By default a plugin takes no settings: any key in its section is an error.
+    fn validate_config(&self, config: &PluginConfig) -> Result<(), crate::Error> {
+        config.deny_unknown_keys(self.id(), &[])
     }
 }
 
