@@ -239,12 +239,12 @@ pub enum DiffFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct SbomDiffArgs {
-    /// OLD and NEW SBOM files (or, with --base, nothing)
+    /// OLD and NEW SBOM files (or, with --base, the project folder, like every other command)
     #[arg(value_name = "FILE", num_args = 0..=2)]
     pub files: Vec<PathBuf>,
     /// Compare the SBOM made from the lockfile at this git revision (read from git's objects)
     /// with the working tree's
-    #[arg(long, value_name = "REF", conflicts_with = "files")]
+    #[arg(long, value_name = "REF")]
     pub base: Option<String>,
     /// The project folder, with --base
     #[arg(long, value_name = "DIR", default_value = ".")]

@@ -119,11 +119,12 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
     type Compared = (Side, Side, Vec<Change>, Vec<Finding>, Vec<Arc<SourceFile>>);
     let (old, new, changes, findings, sources): Compared = match (&args.base, args.files.as_slice())
     {
-        (Some(rev), []) => {
-            let project = Project::discover(
-                std::slice::from_ref(&args.project),
-                &DiscoverOptions::default(),
-            )?;
+        // `--base REF [PATH]`: the project folder as a path, like every other command, or
+        // `--project DIR`.
+        (Some(rev), [] | [_]) => {
+            let folder = args.files.first().unwrap_or(&args.project);
+            let project =
+                Project::discover(std::slice::from_ref(folder), &DiscoverOptions::default())?;
             let base = project.at_revision(rev)?;
             let old = sbom_diff::from_project(&base, Omit::default())?;
             let file = sbom_diff::project_lockfile(&project)?;
@@ -175,7 +176,7 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
         }
         _ => {
             return Err(Error::Usage(
-                    "`chainward sbom diff OLD NEW` compares two SBOM files; `chainward sbom diff --base REF` compares the lockfile at a git revision with the working tree".into(),
+                    "`chainward sbom diff OLD NEW` compares two SBOM files; `chainward sbom diff --base REF [PATH]` compares the lockfile at a git revision with the working tree".into(),
                 ));
         }
     };

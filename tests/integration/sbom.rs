@@ -402,6 +402,13 @@ fn diff_against_a_git_revision() {
     let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(json["summary"]["upgraded"], 35);
     assert_eq!(json["summary"]["added"], 21);
+    // The project as a path, like every other command (before: a usage error).
+    let with_path = run(
+        dir,
+        &["sbom", "diff", "--base", "HEAD", "--format", "json", "."],
+    );
+    assert_eq!(with_path.code, 0, "{}", with_path.stderr);
+    assert_eq!(with_path.stdout, out.stdout);
 
     let check = run(
         dir,
