@@ -357,3 +357,54 @@ fn baseline_hides_recorded_findings_and_reports_stale_ones() {
     assert_eq!(out.code, 2);
     assert!(!dir.join("x.json").exists());
 }
+
+/// Contributor guarantees, checked on every fixture: each finding names a registered rule, and
+/// a rule that declares itself not fixable never carries a fix, while one declared always
+/// fixable always does.
+#[test]
+fn every_finding_names_a_registered_rule_with_its_declared_fixability() {
+    use chainward_core::Fixability;
+    let rules: std::collections::BTreeMap<&str, Fixability> = chainward::registry::all_rules()
+        .into_iter()
+        .map(|r| (r.id, r.fixable))
+        .collect();
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for plugin in std::fs::read_dir(fixtures()).expect("fixtures") {
+        let plugin = plugin.expect("entry").path();
+        if !plugin.is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(&plugin).expect("plugin fixtures") {
+            let case = case.expect("entry").path();
+            if !case.is_dir() {
+                continue;
+            }
+            let out = run(&case, &["check", "--format", "json", "."]);
+            if out.code == 2 {
+                continue; // a fixture of bad configuration: no findings to check
+            }
+            let json: serde_json::Value = serde_json::from_str(&out.stdout)
+                .unwrap_or_else(|e| panic!("{}: not JSON ({e})", case.display()));
+            for f in json["findings"].as_array().expect("findings") {
+                checked += 1;
+                let id = f["rule"].as_str().unwrap_or_default();
+                let has_fix = !f["fix"].is_null();
+                match rules.get(id) {
+                    None => problems.push(format!("{}: unregistered rule {id}", case.display())),
+                    Some(Fixability::None) if has_fix => problems.push(format!(
+                        "{}: {id} is declared not fixable but has a fix",
+                        case.display()
+                    )),
+                    Some(Fixability::Always) if !has_fix => problems.push(format!(
+                        "{}: {id} is declared always fixable but has no fix",
+                        case.display()
+                    )),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(checked > 500, "only {checked} findings checked");
+}
