@@ -143,12 +143,7 @@ impl<'a> AnyLock<'a> {
         let AnyLock::Other(lf) = *self else {
             return None;
         };
-        let written = format!("{name}@{spec}");
-        let candidates: Vec<String> = match lf.format {
-            LockFormat::YarnClassic => vec![written],
-            LockFormat::YarnBerry(_) => vec![berry_descriptor(name, spec), written],
-            _ => return None,
-        };
+        let candidates = descriptor_candidates(&lf.format, name, spec);
         lf.packages
             .iter()
             .find(|p| {
@@ -361,7 +356,7 @@ fn strip_peers(key: &str) -> &str {
 }
 
 /// bun's nested keys: `a/@s/b/c` → `a/@s/b`.
-pub fn bun_parent(key: &str) -> &str {
+fn bun_parent(key: &str) -> &str {
     let mut segments = Vec::new();
     let mut rest = key;
     while !rest.is_empty() {
@@ -416,11 +411,11 @@ impl EdgeIndex<'_> {
                 };
                 self.by_key.get(key.as_str()).copied()
             }
-            LockFormat::YarnClassic | LockFormat::YarnBerry(_) => self
-                .by_key
-                .get(format!("{name}@{spec}").as_str())
-                .or_else(|| self.by_key.get(berry_descriptor(name, spec).as_str()))
-                .copied(),
+            LockFormat::YarnClassic | LockFormat::YarnBerry(_) => {
+                descriptor_candidates(&self.format, name, spec)
+                    .iter()
+                    .find_map(|d| self.by_key.get(d.as_str()).copied())
+            }
             LockFormat::Bun(_) => {
                 // Nested keys (`parent/name`) shadow the hoisted one, as node_modules does.
                 let mut scope = from;
@@ -444,6 +439,25 @@ impl EdgeIndex<'_> {
     }
 }
 
+/// The descriptors yarn looks `name@spec` up by, in its lockfile's keys: yarn 1 `name@range`;
+/// yarn 2+ `name@npm:range` (the default protocol added), or as written for a range a workspace
+/// satisfies (transparent workspaces). Empty for the other formats.
+pub fn descriptor_candidates(format: &LockFormat, name: &str, spec: &str) -> Vec<String> {
+    let written = format!("{name}@{spec}");
+    match format {
+        LockFormat::YarnClassic => vec![written],
+        LockFormat::YarnBerry(_) => {
+            let berry = berry_descriptor(name, spec);
+            if berry == written {
+                vec![written]
+            } else {
+                vec![berry, written]
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// A yarn entry found by descriptor.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LockedEntry<'a> {
@@ -456,6 +470,13 @@ pub struct LockedEntry<'a> {
 mod tests {
     use super::*;
     use chainward_core::{FileKind, SourceFile};
+
+    #[test]
+    fn bun_keys_nest_by_name_segments() {
+        assert_eq!(bun_parent("a/@s/b/c"), "a/@s/b");
+        assert_eq!(bun_parent("@s/b/c"), "@s/b");
+        assert_eq!(bun_parent("a"), "");
+    }
 
     /// The same project locked by each package manager (fixtures/npm-ci/formats, each lockfile
     /// by its package manager): one question, one answer shape.

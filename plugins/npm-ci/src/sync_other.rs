@@ -17,6 +17,7 @@ use chainward_core::project::join;
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{FileKind, Finding, Project, Severity, SourceFile};
 use chainward_npm::model::{LockFormat, Lockfile};
+use chainward_npm::query::descriptor_candidates;
 use chainward_npm::yarn::berry_descriptor;
 use chainward_npm::{PackageJson, Section, Spec, classify, package_json};
 
@@ -554,11 +555,8 @@ fn yarn_berry(
                 spec.clone()
             };
             let descriptor = berry_descriptor(&name, &range);
-            // A range a workspace satisfies resolves to that workspace (transparent
-            // workspaces): yarn keys it as written, without `npm:` (`name@1.0.0, name@workspace:…`).
-            let transparent = format!("{name}@{range}");
-            if !descriptors.contains(descriptor.as_str())
-                && !descriptors.contains(transparent.as_str())
+            let candidates = descriptor_candidates(&lock.format, &name, &range);
+            if !candidates.iter().any(|d| descriptors.contains(d.as_str()))
                 && !resolved(&name, &range)
                     .iter()
                     .any(|d| descriptors.contains(d.as_str()))

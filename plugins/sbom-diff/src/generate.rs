@@ -532,10 +532,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bun_keys_nest_by_name_segments() {
-        assert_eq!(chainward_npm::query::bun_parent("a/@s/b/c"), "a/@s/b");
-        assert_eq!(chainward_npm::query::bun_parent("@s/b/c"), "@s/b");
-        assert_eq!(chainward_npm::query::bun_parent("a"), "");
+    fn importer_folders_normalize() {
         assert_eq!(normalize("packages/a", "../b"), "packages/b");
         assert_eq!(normalize("", "packages/b"), "packages/b");
     }
