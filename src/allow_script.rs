@@ -15,7 +15,7 @@ use chainward_npm::model::any_lockfile_for;
 use install_scripts::edit::{self, Native};
 
 use crate::cli::{AllowScriptArgs, AllowTarget};
-use crate::registry;
+use chainward_engine::registry;
 
 pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
     let (package, range) = edit::parse_selector(&args.package).map_err(Error::Usage)?;
@@ -25,7 +25,6 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
         .config
         .clone()
         .unwrap_or_else(|| join(&root, config::FILE_NAME));
-    let rules = registry::all_rules();
     // Files of the project are read and written only inside it (a chainward.toml or
     // pnpm-workspace.yaml that links out of the project is refused); a --config the user names
     // is theirs to point anywhere.
@@ -33,7 +32,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
     let config = if config_path.is_file() {
         let text = read(&config_path, config_within)?;
         let config = Config::parse(&text, &config_path, &ids)?;
-        crate::run::validate_config(&config, &rules)?;
+        chainward_engine::validate_config(&config)?;
         config
     } else if args.config.is_some() {
         return Err(Error::Usage(format!(
@@ -103,7 +102,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
                 })?;
             if let Some(new) = &new {
                 // The result must still be a valid config: never write one chainward rejects.
-                crate::run::validate_config(&Config::parse(new, &config_path, &ids)?, &rules)?;
+                chainward_engine::validate_config(&Config::parse(new, &config_path, &ids)?)?;
             }
             (config_path.clone(), old, new)
         }

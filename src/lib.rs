@@ -1,12 +1,10 @@
-//! The chainward dispatcher as a library: the plugin registry (shared with `cargo xtask docs`)
-//! and the `check`/`fix` run. The binary in `main.rs` is a thin CLI over it.
+//! The chainward binary's modules: the CLI, `check`/`fix` over the engine (`chainward-engine`),
+//! and the commands that are not plugins'. `main.rs` dispatches to them.
 
 pub mod allow_script;
-pub mod baseline;
 pub mod cli;
 pub mod external;
 pub mod provenance_cmd;
-pub mod registry;
 pub mod run;
 pub mod sbom;
 

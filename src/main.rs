@@ -8,7 +8,8 @@ use clap::{Args, CommandFactory, FromArgMatches};
 
 use chainward::cli::{CheckArgs, Cli, Command, ListFormat};
 use chainward::provenance_cmd::VerifyArgs;
-use chainward::{external, registry, run};
+use chainward::{external, run};
+use chainward_engine::registry;
 
 fn main() -> ExitCode {
     let mut command = Cli::command();

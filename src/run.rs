@@ -1,24 +1,15 @@
-//! One run of `check` / `fix`: config, discovery, plugins in parallel, filters, the fix loop,
-//! and the report.
+//! One run of `check` / `fix`: the engine configured from the command line and the config, the
+//! project discovered, checked (and fixed), then rendered; the exit code.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chainward_core::config::Config;
-use chainward_core::filter::{self, RuleLevels};
-use chainward_core::fix::{self, Applicability};
-use chainward_core::project::DiscoverOptions;
-use chainward_core::rule::{core_rules, did_you_mean};
-use chainward_core::{Error, FileKind, Finding, Location, Plugin, Project, Severity};
-use rayon::prelude::*;
+use chainward_core::{Error, FileKind, Finding, Plugin, Project, Severity};
+use chainward_engine::{Engine, External, FixPolicy, Selection, baseline, registry};
 
 use crate::cli::{CheckArgs, ColorChoice, OutputFormat, Threshold};
-use crate::registry;
-
-/// Rounds of fix → re-check before giving up on convergence.
-const MAX_FIX_ROUNDS: usize = 10;
 
 pub fn check(
     args: &CheckArgs,
@@ -30,67 +21,36 @@ pub fn check(
     } else {
         args.paths.clone()
     };
-    let root = match paths.first() {
-        Some(p) if p.is_dir() => p.clone(),
-        Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        None => PathBuf::from("."),
-    };
-    let root = if root.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        root
-    };
-
+    let root = project_root(&paths);
     let ids = registry::plugin_ids();
     let config: Config = match &args.config {
         Some(path) => Config::load(path, &ids)?,
         None => Config::find(&root, &ids)?,
     };
-    let rules = registry::all_rules();
-    validate_config(&config, &rules)?;
-    for selector in args.select.iter().chain(&args.ignore) {
-        if !rules.iter().any(|r| r.matches(selector)) {
-            let hint = did_you_mean(selector, rules.iter().map(|r| r.id))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(Error::Usage(format!(
-                "unknown rule `{selector}`{hint} (see `chainward rules`)"
-            )));
-        }
-    }
-
-    let mut select = args.select.clone();
-    if let Some(plugin) = only {
-        // `chainward pin-check` = only that plugin's rules (and the engine's own).
-        if select.is_empty() {
-            select.push(plugin.id().to_string());
-        } else {
-            select.retain(|s| plugin.rules().iter().any(|r| r.matches(s)));
-            if select.is_empty() {
-                return Err(Error::Usage(format!(
-                    "none of the selected rules belongs to {}",
-                    plugin.id()
-                )));
-            }
-        }
-        select.extend(core_rules::ALL.iter().map(|r| r.id.to_string()));
-    }
-    let levels = RuleLevels::resolve(&rules, &config, &select, &args.ignore);
-
-    let options = DiscoverOptions {
-        include_node_modules: args.include_node_modules || config.include_node_modules,
-        exclude: config.exclude.clone(),
-        include: config.include.clone(),
-        max_file_size: config
-            .max_file_size
-            .unwrap_or(chainward_core::project::DEFAULT_MAX_FILE_SIZE),
-        max_files: config
-            .max_files
-            .unwrap_or(chainward_core::project::DEFAULT_MAX_FILES),
+    let external = if args.allow_external_plugins || chainward_engine::external::allowed_by_env() {
+        External::Run
+    } else {
+        External::NotAllowed
     };
-    let mut project = Project::discover(&paths, &options)?;
+    let selection = Selection {
+        select: &args.select,
+        ignore: &args.ignore,
+        only,
+    };
+    let engine = Engine::new(config, selection, external)?;
+    let mut project =
+        Project::discover(&paths, &engine.discover_options(args.include_node_modules))?;
     let online = if args.online {
-        let client = std::sync::Arc::new(registry_client(args, &project, &config)?);
+        let choice = chainward_engine::online::Choice {
+            registry: args.registry.clone(),
+            allow_http: args.allow_http_registry,
+            cache_dir: args.cache_dir.clone(),
+        };
+        let client = std::sync::Arc::new(chainward_engine::online::client(
+            &choice,
+            &project,
+            engine.config(),
+        )?);
         project.set_registry(client.clone());
         Some(client)
     } else {
@@ -103,11 +63,11 @@ pub fn check(
                     .into(),
             ));
         }
-        return print_inventory(&project, &config, args);
+        return print_inventory(&project, engine.config(), args);
     }
     // A malformed baseline is exit 2 before anything runs.
     let baseline = match &args.baseline {
-        Some(path) => Some(crate::baseline::Baseline::load(path)?),
+        Some(path) => Some(baseline::Baseline::load(path)?),
         None => None,
     };
     let base = match &args.base {
@@ -118,112 +78,59 @@ pub fn check(
         }
         None => None,
     };
-    let plugins: Vec<&'static dyn Plugin> = registry::PLUGINS
-        .iter()
-        .copied()
-        .filter(|p| levels.plugin_enabled(*p))
-        .collect();
 
-    let external = match only {
-        Some(_) => External::No,
-        None if args.allow_external_plugins || external_allowed_by_env() => External::Run,
-        None => External::NotAllowed,
-    };
-    let run = |project: &Project| -> Vec<Finding> {
-        run_plugins(project, &config, &plugins, external, &levels, &rules)
-    };
-
-    let mut findings = run(&project);
+    let findings = engine.check(&project);
     // `--base`: keep what the base revision did not already have.
-    let base_findings = base.as_deref().map(|b| (run(b), b));
-    let threshold = match args.severity_threshold {
-        Some(Threshold::Info) => Severity::Info,
-        Some(Threshold::Warning) => Severity::Warning,
-        Some(Threshold::Error) => Severity::Error,
-        None => config.severity_threshold.unwrap_or(Severity::Warning),
-    };
-
+    let base_findings = base.as_deref().map(|b| (engine.check(b), b));
     let wants_fix = fix_mode || args.fix || args.diff;
-    let mut fixed = 0usize;
-    let mut changed_files = 0usize;
-    let mut final_project = None;
-    if wants_fix {
-        let allowed = |f: &&Finding| {
-            f.fix
-                .as_ref()
-                .is_some_and(|x| x.applicability == Applicability::Safe || args.unsafe_fixes)
+    let mut applied = None;
+    let outcome = if wants_fix {
+        let policy = FixPolicy {
+            unsafe_fixes: args.unsafe_fixes,
+            ..FixPolicy::default()
         };
-        let mut changes: BTreeMap<PathBuf, String> = BTreeMap::new();
-        let mut current = None::<Project>;
-        for _ in 0..MAX_FIX_ROUNDS {
-            let proj = current.as_ref().unwrap_or(&project);
-            let fixes: Vec<&chainward_core::Fix> = findings
-                .iter()
-                .filter(allowed)
-                .filter_map(|f| f.fix.as_ref())
-                .collect();
-            if fixes.is_empty() {
-                break;
-            }
-            let applied = apply_fixes(proj, &fixes)?;
-            if applied.files.is_empty() {
-                break;
-            }
-            fixed += applied.applied;
-            changes.extend(applied.files);
-            let next = project.with_changes(&changes);
-            findings = run(&next);
-            current = Some(next);
-        }
-        changed_files = changes
-            .iter()
-            .filter(|(p, new)| std::fs::read_to_string(p).ok().as_deref() != Some(new.as_str()))
-            .count();
+        let outcome = engine.fix_until_stable(&project, findings, policy)?;
+        let changed = outcome.files_changed(&project);
         if args.diff {
-            let mut out = crate::stdout_safe(chainward_core::escape::Mode::Log);
-            for (path, new) in &changes {
-                let old = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-                write!(out, "{}", fix::unified_diff(path, &old, new))
-                    .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
-            }
-            let mut err = crate::stderr();
+            write!(
+                crate::stdout_safe(chainward_core::escape::Mode::Log),
+                "{}",
+                outcome.diff(&project)?
+            )
+            .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
             let _ = writeln!(
-                err,
-                "{} {} would be applied to {} {}; nothing was written (--diff).",
-                fixed,
-                plural(fixed, "fix", "fixes"),
-                changed_files,
-                plural(changed_files, "file", "files")
+                crate::stderr(),
+                "{} would be applied to {}; nothing was written (--diff).",
+                count(outcome.fixes_applied, "fix", "fixes"),
+                count(changed, "file", "files")
             );
-            return Ok(if changed_files > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            });
+            return Ok(ExitCode::from(u8::from(changed > 0)));
         }
-        // What each file held when it was read: a file changed since is not overwritten.
-        let originals: BTreeMap<PathBuf, String> = changes
-            .keys()
-            .filter_map(|path| {
-                let file = project.source(path).or_else(|| project.file_at(path))?;
-                Some((path.clone(), file.text().ok()?.to_string()))
-            })
-            .collect();
-        fix::write_checked(&changes, &originals, Some(&project.root))?;
-        final_project = current;
-    }
-
-    let shown_project = final_project.as_ref().unwrap_or(&project);
+        outcome.write(&project)?;
+        applied = Some(format!(
+            "Applied {} to {}.",
+            count(outcome.fixes_applied, "fix", "fixes"),
+            count(changed, "file", "files")
+        ));
+        outcome
+    } else {
+        chainward_engine::FixOutcome {
+            findings,
+            ..Default::default()
+        }
+    };
+    let shown = outcome.project(&project);
+    let mut findings = outcome.findings.clone();
     if let Some((before, base_project)) = &base_findings {
-        findings = introduced(findings, shown_project, before, base_project);
+        findings = chainward_engine::introduced(findings, shown, before, base_project);
     }
     if let Some(path) = &args.write_baseline {
-        let n = crate::baseline::write(path, &findings, shown_project)?;
+        let n = baseline::write(path, &findings, shown)?;
         if !args.quiet {
             let _ = writeln!(
                 crate::stderr(),
-                "Recorded {n} {} in {}; `chainward check --baseline {}` shows only new ones.",
-                plural(n, "finding", "findings"),
+                "Recorded {} in {}; `chainward check --baseline {}` shows only new ones.",
+                count(n, "finding", "findings"),
                 path.display(),
                 path.display()
             );
@@ -231,9 +138,54 @@ pub fn check(
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(baseline) = &baseline {
-        findings = baseline.apply(findings, shown_project, |rule| levels.is_enabled(rule));
-        findings.retain(|f| levels.is_enabled(&f.rule));
+        findings = baseline.apply(findings, shown, |rule| engine.is_enabled(rule));
+        findings.retain(|f| engine.is_enabled(&f.rule));
     }
+    render(args, &engine, shown, &findings)?;
+    if args.verbose {
+        notes(&project, shown, online.as_deref());
+    }
+    if let Some(applied) = applied.filter(|_| !args.quiet) {
+        let _ = writeln!(crate::stderr(), "{applied}");
+    }
+    let threshold = match args.severity_threshold {
+        Some(Threshold::Info) => Severity::Info,
+        Some(Threshold::Warning) => Severity::Warning,
+        Some(Threshold::Error) => Severity::Error,
+        None => engine
+            .config()
+            .severity_threshold
+            .unwrap_or(Severity::Warning),
+    };
+    let failing = findings.iter().any(|f| f.severity >= threshold);
+    // The process ends here: freeing the parsed lockfiles (hundreds of thousands of small
+    // allocations on a big one) would only delay the exit.
+    std::mem::forget(outcome);
+    std::mem::forget(project);
+    Ok(ExitCode::from(u8::from(failing)))
+}
+
+/// The folder the config is looked up from: the first path, or the folder of the first file.
+fn project_root(paths: &[PathBuf]) -> PathBuf {
+    let root = match paths.first() {
+        Some(p) if p.is_dir() => p.clone(),
+        Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => PathBuf::new(),
+    };
+    if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root
+    }
+}
+
+/// The findings in the format asked for, to stdout or `--output`.
+fn render(
+    args: &CheckArgs,
+    engine: &Engine,
+    project: &Project,
+    findings: &[Finding],
+) -> Result<(), Error> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -244,10 +196,10 @@ pub fn check(
         }
     };
     let sources = |path: &Path| -> Option<std::sync::Arc<chainward_core::SourceFile>> {
-        shown_project.source(path).or_else(|| {
+        project.source(path).or_else(|| {
             // A file no plugin read (chainward.toml): read it for the snippet, never through
             // a link out of the project.
-            let text = shown_project.read_text(path)?;
+            let text = project.read_text(path)?;
             Some(std::sync::Arc::new(chainward_core::SourceFile::in_memory(
                 path,
                 FileKind::PackageJson,
@@ -256,8 +208,8 @@ pub fn check(
         })
     };
     let report = chainward_report::Report {
-        findings: &findings,
-        rules: &rules,
+        findings,
+        rules: engine.rules(),
         sources: &sources,
         tool_version: env!("CARGO_PKG_VERSION"),
         color,
@@ -269,177 +221,49 @@ pub fn check(
         OutputFormat::Sarif => chainward_report::Format::Sarif,
         OutputFormat::Github => chainward_report::Format::Github,
     };
-    let quiet_text = args.quiet && format == chainward_report::Format::Text && findings.is_empty();
-    if !quiet_text {
-        match &args.output {
-            Some(path) => {
-                let mut buf = Vec::new();
-                chainward_report::render(format, &report, &mut buf)
-                    .map_err(|e| Error::io(path, e))?;
-                std::fs::write(path, buf).map_err(|e| Error::io(path, e))?;
-            }
-            None => {
-                let mut out = std::io::stdout().lock();
-                chainward_report::render(format, &report, &mut out)
-                    .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
-            }
-        }
+    if args.quiet && format == chainward_report::Format::Text && findings.is_empty() {
+        return Ok(());
     }
-    if args.verbose {
-        let mut err = crate::stderr();
-        let skipped = &project.skipped_test_data;
-        if !skipped.is_empty() {
-            let shown: Vec<&str> = skipped.iter().take(5).map(String::as_str).collect();
-            let _ = writeln!(
-                err,
-                "note: {} test-data {} not checked ({}{}): `[files] include` checks them",
-                skipped.len(),
-                plural(skipped.len(), "folder", "folders"),
-                shown.join(", "),
-                if skipped.len() > shown.len() {
-                    ", …"
-                } else {
-                    ""
-                }
-            );
+    match &args.output {
+        Some(path) => {
+            let mut buf = Vec::new();
+            chainward_report::render(format, &report, &mut buf).map_err(|e| Error::io(path, e))?;
+            std::fs::write(path, buf).map_err(|e| Error::io(path, e))
         }
-        for note in shown_project.notes() {
-            let _ = writeln!(err, "note: {note}");
-        }
-        if let Some(client) = &online {
-            let stats = client.stats();
-            let _ = writeln!(
-                err,
-                "note: --online: {} registry document(s) fetched, {} read from the cache",
-                stats.fetched, stats.from_cache
-            );
-        }
+        None => chainward_report::render(format, &report, &mut std::io::stdout().lock())
+            .map_err(|e| Error::io(Path::new("<stdout>"), e)),
     }
-    if wants_fix && !args.quiet {
+}
+
+/// `--verbose`: test-data folders skipped, what the plugins noted, registry traffic.
+fn notes(project: &Project, shown: &Project, online: Option<&chainward_online::RegistryClient>) {
+    let mut err = crate::stderr();
+    let skipped = &project.skipped_test_data;
+    if !skipped.is_empty() {
+        let listed: Vec<&str> = skipped.iter().take(5).map(String::as_str).collect();
+        let more = if skipped.len() > listed.len() {
+            ", …"
+        } else {
+            ""
+        };
         let _ = writeln!(
-            crate::stderr(),
-            "Applied {} {} to {} {}.",
-            fixed,
-            plural(fixed, "fix", "fixes"),
-            changed_files,
-            plural(changed_files, "file", "files")
+            err,
+            "note: {} not checked ({}{more}): `[files] include` checks them",
+            count(skipped.len(), "test-data folder", "test-data folders"),
+            listed.join(", "),
         );
     }
-    let failing = findings.iter().any(|f| f.severity >= threshold);
-    // The process ends here: freeing the parsed lockfiles (hundreds of thousands of small
-    // allocations on a big one) would only delay the exit.
-    std::mem::forget(final_project);
-    std::mem::forget(project);
-    Ok(if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
-/// What to do with the external plugins the config names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum External {
-    /// One plugin's subcommand: external plugins are not part of it.
-    No,
-    /// The user allowed them (`--allow-external-plugins`, CHAINWARD_ALLOW_EXTERNAL_PLUGINS=1).
-    Run,
-    /// Named by the project's config only: each is reported as not run.
-    NotAllowed,
-}
-
-/// `CHAINWARD_ALLOW_EXTERNAL_PLUGINS=1` (or `true`) in the environment of the person running
-/// chainward, which a scanned tree cannot set.
-fn external_allowed_by_env() -> bool {
-    std::env::var("CHAINWARD_ALLOW_EXTERNAL_PLUGINS")
-        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"))
-}
-
-/// One run of `plugins` (and the config's external plugins, as `external` says) over a
-/// project: findings, parse errors, then levels and suppressions.
-fn run_plugins(
-    project: &Project,
-    config: &Config,
-    plugins: &[&'static dyn Plugin],
-    external: External,
-    levels: &RuleLevels,
-    rules: &[&'static chainward_core::Rule],
-) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = plugins
-        .par_iter()
-        .flat_map_iter(|p| p.check(project, &config.plugin(p.id())))
-        .collect();
-    match external {
-        External::Run => findings.extend(
-            config
-                .external_plugins
-                .par_iter()
-                .flat_map_iter(|(name, span)| {
-                    crate::external::check_with(name, project, config, span.clone())
-                })
-                .collect::<Vec<_>>(),
-        ),
-        External::NotAllowed => {
-            findings.extend(config.external_plugins.iter().map(|(name, span)| {
-                crate::external::not_allowed(name, project, config, span.clone())
-            }))
-        }
-        External::No => {}
+    for note in shown.notes() {
+        let _ = writeln!(err, "note: {note}");
     }
-    findings.extend(parse_error_findings(project));
-    findings.extend(unsafe_path_findings(project, config));
-    filter::apply(findings, project, config, levels, rules)
-}
-
-/// Every built-in plugin over `project` with `config` and default levels, no external plugins:
-/// what `chainward check` reports, for the fuzz targets and property tests.
-pub fn check_project(project: &Project, config: &Config) -> Vec<Finding> {
-    let rules = registry::all_rules();
-    let levels = RuleLevels::resolve(&rules, config, &[], &[]);
-    let plugins: Vec<&'static dyn Plugin> = registry::PLUGINS.to_vec();
-    run_plugins(project, config, &plugins, External::No, &levels, &rules)
-}
-
-/// The files `fixes` (the safe ones) would change, applied to `project` in one round; `Err`
-/// when they overlap or a result does not parse (nothing would be written).
-pub fn apply_safe_fixes(
-    project: &Project,
-    findings: &[Finding],
-) -> Result<BTreeMap<PathBuf, String>, Error> {
-    let fixes: Vec<&chainward_core::Fix> = findings
-        .iter()
-        .filter_map(|f| f.fix.as_ref())
-        .filter(|x| x.applicability == Applicability::Safe)
-        .collect();
-    apply_fixes(project, &fixes).map(|applied| applied.files)
-}
-
-/// `fixes` applied to `project` in one round, as `fix` does before writing: overlapping fixes
-/// skipped, edits that do not fit refused, and every changed file re-parsed (`Err` if one would
-/// not parse: nothing would be written).
-pub fn apply_fixes(
-    project: &Project,
-    fixes: &[&chainward_core::Fix],
-) -> Result<fix::Applied, Error> {
-    let applied = fix::apply(fixes, |path| {
-        project
-            .source(path)
-            .or_else(|| project.file_at(path))
-            .ok_or_else(|| Error::Fix {
-                path: path.to_path_buf(),
-                message: "a fix targets a file that was not read; nothing was written".into(),
-            })
-            .and_then(|f| {
-                f.text().map(str::to_string).map_err(|e| Error::Fix {
-                    path: path.to_path_buf(),
-                    message: format!("cannot read: {}", e.message),
-                })
-            })
-    })?;
-    for (path, text) in &applied.files {
-        reparse(project, path, text)?;
+    if let Some(client) = online {
+        let stats = client.stats();
+        let _ = writeln!(
+            err,
+            "note: --online: {} registry document(s) fetched, {} read from the cache",
+            stats.fetched, stats.from_cache
+        );
     }
-    Ok(applied)
 }
 
 /// `chainward install-scripts --list`: the inventory as a table or JSON.
@@ -513,235 +337,7 @@ fn print_inventory(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The findings of the working tree that the base revision did not have (as many of each
-/// fingerprint as are new).
-fn introduced(
-    now: Vec<Finding>,
-    project: &Project,
-    before: &[Finding],
-    base: &Project,
-) -> Vec<Finding> {
-    let mut counts: std::collections::HashMap<(String, PathBuf, String), usize> =
-        std::collections::HashMap::new();
-    for f in before {
-        *counts
-            .entry(crate::baseline::fingerprint(f, base))
-            .or_default() += 1;
-    }
-    now.into_iter()
-        .filter(|f| {
-            let key = crate::baseline::fingerprint(f, project);
-            match counts.get_mut(&key) {
-                Some(n) if *n > 0 => {
-                    *n -= 1;
-                    false
-                }
-                _ => true,
-            }
-        })
-        .collect()
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
-
-/// A fixed file must still parse as what it is; otherwise nothing is written.
-fn reparse(project: &Project, path: &Path, text: &str) -> Result<(), Error> {
-    let kind = project
-        .source(path)
-        .map(|f| f.kind)
-        .or_else(|| FileKind::classify(&path.to_string_lossy()));
-    let check =
-        chainward_core::SourceFile::in_memory(path, kind.unwrap_or(FileKind::PackageJson), text);
-    let ok = match check.kind {
-        FileKind::PackageJson => chainward_npm::package_json(&check).is_some(),
-        k if k.is_lockfile() => chainward_npm::any_lockfile(&check).is_some(),
-        k if k.is_yaml() => chainward_core::yaml::parsed(&check).is_some(),
-        _ => true,
-    };
-    if ok {
-        Ok(())
-    } else {
-        let why = check.error().map(|e| e.message.clone()).unwrap_or_default();
-        Err(Error::Fix {
-            path: path.to_path_buf(),
-            message: format!(
-                "internal error: the fixed file would not parse ({why}); nothing was written"
-            ),
-        })
-    }
-}
-
-/// The host of a registry URL (`https://npm.acme.dev:8443/path` → `npm.acme.dev`).
-fn registry_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next()?,
-        None => host.split(':').next()?,
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
-/// `[npm-ci] allowed-hosts`, the list the lockfile host rule uses (npm's and yarn's registries
-/// by default).
-fn allowed_registry_hosts(config: &Config) -> Vec<String> {
-    config
-        .plugin("npm-ci")
-        .get_string_list("allowed-hosts")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| {
-            npm_ci::DEFAULT_HOSTS
-                .iter()
-                .map(|h| h.to_string())
-                .collect()
-        })
-}
-
-fn parse_error_findings(project: &Project) -> Vec<Finding> {
-    let mut out: Vec<Finding> = project
-        .parse_errors()
-        .into_iter()
-        .map(|err| {
-            let location = match project.source(&err.path) {
-                Some(file) => Location::new(&file, err.span.clone()),
-                None => Location::at(
-                    err.path.clone(),
-                    0..0,
-                    chainward_core::span::LineCol { line: 1, column: 1 },
-                    chainward_core::span::LineCol { line: 1, column: 1 },
-                ),
-            };
-            let finding = Finding::at(&core_rules::PARSE_ERROR, location, err.message);
-            if err.unsupported {
-                finding.with_severity(Severity::Warning)
-            } else {
-                finding
-            }
-        })
-        .collect();
-    out.extend(project.walk_errors.iter().map(|err| {
-        let lc = chainward_core::span::LineCol { line: 1, column: 1 };
-        Finding::at(
-            &core_rules::PARSE_ERROR,
-            Location::at(err.path.clone(), 0..0, lc, lc),
-            err.message.clone(),
-        )
-        .with_severity(Severity::Warning)
-    }));
-    out
-}
-
-/// `chainward/unsafe-path`: every link that was not followed (the config's, discovery's, and
-/// those met by plugins reading files on demand), at the link, naming where it points.
-fn unsafe_path_findings(project: &Project, config: &Config) -> Vec<Finding> {
-    let lc = chainward_core::span::LineCol { line: 1, column: 1 };
-    config
-        .unsafe_link
-        .iter()
-        .cloned()
-        .chain(project.unsafe_links())
-        .map(|link| {
-            let shown = chainward_core::project::rel_path(&project.root, &link.path);
-            Finding::at(
-                &core_rules::UNSAFE_PATH,
-                Location::at(link.path.clone(), 0..0, lc, lc),
-                format!("`{shown}` is {}", link.describe()),
-            )
-            .with_help(
-                "replace the link with the file itself, or point it at a file inside the project",
-            )
-        })
-        .collect()
-}
-
-/// Rules named in `[rules]` and `[[ignore]]` must exist; plugin sections must validate.
-/// Everything a config can get wrong beyond its syntax: unknown rules, each plugin's section.
-pub fn validate_config(
-    config: &Config,
-    rules: &[&'static chainward_core::Rule],
-) -> Result<(), Error> {
-    let unknown = |name: &str| !rules.iter().any(|r| r.matches(name));
-    let hint = |name: &str| {
-        did_you_mean(name, rules.iter().map(|r| r.id))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default()
-    };
-    for (name, _, span) in &config.rules {
-        if unknown(name) {
-            return Err(
-                config.error_at(span.clone(), format!("unknown rule `{name}`{}", hint(name)))
-            );
-        }
-    }
-    for entry in &config.ignores {
-        if unknown(&entry.rule) {
-            return Err(config.error_at(
-                Some(entry.rule_span.clone()),
-                format!("unknown rule `{}`{}", entry.rule, hint(&entry.rule)),
-            ));
-        }
-    }
-    for plugin in registry::PLUGINS {
-        plugin.validate_config(&config.plugin(plugin.id()))?;
-    }
-    Ok(())
-}
-
-/// `--online`: the one registry client, for the registry the user chose: `--registry`, else
-/// the project's .npmrc `registry` when it is https on a host of `[npm-ci] allowed-hosts` (a
-/// stranger's pull request must not make chainward send the project's package names
-/// elsewhere), else npm's. Plain http only with `--allow-http-registry`.
-fn registry_client(
-    args: &CheckArgs,
-    project: &Project,
-    config: &Config,
-) -> Result<chainward_online::RegistryClient, Error> {
-    let from_npmrc = || -> Option<(String, PathBuf)> {
-        let path = chainward_core::project::join(&project.root, ".npmrc");
-        let file = project.file_at(&path)?;
-        let url = chainward_npm::npmrc::npmrc(&file)?
-            .get("registry")?
-            .value
-            .trim()
-            .to_string();
-        // `${NPM_REGISTRY}`-style values need the environment npm would expand them in.
-        (!url.contains("${")).then_some((url, path))
-    };
-    let registry = match (&args.registry, from_npmrc()) {
-        (Some(url), _) => url.clone(),
-        (None, Some((url, npmrc))) => {
-            let host = registry_host(&url);
-            let allowed = allowed_registry_hosts(config);
-            let is_default = url.trim_end_matches('/')
-                == chainward_online::DEFAULT_REGISTRY.trim_end_matches('/');
-            if !is_default
-                && !host
-                    .as_deref()
-                    .is_some_and(|h| allowed.iter().any(|a| a == h))
-            {
-                return Err(Error::Usage(format!(
-                    "--online: {} names the registry `{url}`, whose host is not in `[npm-ci] allowed-hosts` ({}); chainward asks only registries you chose: add the host there, or pass --registry",
-                    npmrc.display(),
-                    allowed.join(", ")
-                )));
-            }
-            url
-        }
-        (None, None) => chainward_online::DEFAULT_REGISTRY.to_string(),
-    };
-    if registry.starts_with("http://") && !args.allow_http_registry {
-        return Err(Error::Usage(format!(
-            "--online: the registry `{registry}` is plain http, which anyone on the way can answer for; use https, or pass --allow-http-registry for a local mirror"
-        )));
-    }
-    let cache = args
-        .cache_dir
-        .clone()
-        .or_else(chainward_online::RegistryClient::default_cache_dir);
-    chainward_online::RegistryClient::new(&registry, cache.as_deref())
-        .map_err(|e| Error::Usage(format!("--online: {e}")))
+/// `n` and the noun that goes with it.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -195,7 +195,7 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
         DiffFormat::Json => safe_text(&json(&old, &new, &changes), Mode::Json),
         DiffFormat::Markdown => safe_text(&markdown(&changes), Mode::Log),
         DiffFormat::Github | DiffFormat::Sarif => {
-            let rules = crate::registry::all_rules();
+            let rules = chainward_engine::registry::all_rules();
             let lookup = |path: &Path| sources.iter().find(|s| s.path == path).cloned();
             let report = chainward_report::Report {
                 findings: &findings,

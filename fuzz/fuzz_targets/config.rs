@@ -10,13 +10,13 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let ids = chainward::registry::plugin_ids();
+    let ids = chainward_engine::registry::plugin_ids();
     let Ok(config) = Config::parse(text, std::path::Path::new("chainward.toml"), &ids) else {
         return;
     };
-    if chainward::run::validate_config(&config, &chainward::registry::all_rules()).is_err() {
+    let Ok(engine) = chainward_engine::Engine::with_defaults(config) else {
         return;
-    }
+    };
     let project = Project::in_memory(
         "/nonexistent/chainward-fuzz",
         vec![
@@ -32,5 +32,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             ),
         ],
     );
-    let _ = chainward::run::check_project(&project, &config);
+    let _ = engine.check(&project);
 });

@@ -1,7 +1,7 @@
 //! What every fuzz target does with its input: put it in an in-memory project as one kind of
 //! file (beside fixed companions where the rules need them), run every plugin as `chainward
 //! check` does, render the findings (one of text, text with color, JSON and GitHub, and SARIF
-//! for one input in 16, chosen by size), and apply the safe fixes; when a fix round is accepted, check and fix the result again. Any panic, hang or runaway allocation is
+//! for one input in 16, chosen by size), and apply the safe fixes as `chainward fix` does (two rounds). Any panic, hang or runaway allocation is
 //! a bug; a fix the engine refuses is not.
 
 use chainward_core::config::Config;
@@ -48,16 +48,19 @@ pub fn check(files: Vec<(&str, FileKind, String)>) {
         .map(|(rel, kind, text)| (rel.to_string(), kind, text))
         .collect();
     let project = Project::in_memory("/nonexistent/chainward-fuzz", files);
-    let config = Config::default();
-    let findings = chainward::run::check_project(&project, &config);
+    let engine = chainward_engine::Engine::with_defaults(Config::default())
+        .expect("the default config is valid");
+    let findings = engine.check(&project);
     render(&project, &findings, salt);
-    if let Ok(changes) = chainward::run::apply_safe_fixes(&project, &findings)
-        && !changes.is_empty()
+    // Two rounds of `chainward fix`, as the CLI runs them.
+    let policy = chainward_engine::FixPolicy {
+        unsafe_fixes: false,
+        max_rounds: 2,
+    };
+    if let Ok(outcome) = engine.fix_until_stable(&project, findings, policy)
+        && let Some(fixed) = &outcome.project
     {
-        let fixed = project.with_changes(&changes);
-        let again = chainward::run::check_project(&fixed, &config);
-        render(&fixed, &again, salt);
-        let _ = chainward::run::apply_safe_fixes(&fixed, &again);
+        render(fixed, &outcome.findings, salt);
     }
 }
 
@@ -76,7 +79,7 @@ pub fn one_thread() {
 }
 
 fn render(project: &Project, findings: &[chainward_core::finding::Finding], salt: usize) {
-    let rules = chainward::registry::all_rules();
+    let rules = chainward_engine::registry::all_rules();
     let sources = |path: &std::path::Path| project.source(path);
     // One rendering per input, chosen by its size (deterministic per input): each renderer
     // still sees a quarter of all inputs, at a third of the cost of rendering every input
@@ -177,7 +180,7 @@ pub fn fix_engine(kind: u8, doc: &str, fixes: &[Vec<(u16, u16, String)>]) {
         })
         .collect();
     let refs: Vec<&chainward_core::Fix> = fixes.iter().collect();
-    if let Ok(applied) = chainward::run::apply_fixes(&project, &refs) {
+    if let Ok(applied) = chainward_engine::apply_fixes(&project, &refs) {
         for (p, text) in &applied.files {
             assert_eq!(p, &path, "a fix wrote a file it had no edit for");
             assert_ne!(text, doc, "an unchanged file was reported as changed");

@@ -364,10 +364,11 @@ fn baseline_hides_recorded_findings_and_reports_stale_ones() {
 #[test]
 fn every_finding_names_a_registered_rule_with_its_declared_fixability() {
     use chainward_core::Fixability;
-    let rules: std::collections::BTreeMap<&str, Fixability> = chainward::registry::all_rules()
-        .into_iter()
-        .map(|r| (r.id, r.fixable))
-        .collect();
+    let rules: std::collections::BTreeMap<&str, Fixability> =
+        chainward_engine::registry::all_rules()
+            .into_iter()
+            .map(|r| (r.id, r.fixable))
+            .collect();
     let mut checked = 0;
     let mut problems = Vec::new();
     for plugin in std::fs::read_dir(fixtures()).expect("fixtures") {

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use chainward_core::config::Config;
 use chainward_core::fix::{self, Edit, Fix};
 use chainward_core::project::{FileKind, Project};
+use chainward_engine::{Engine, FixPolicy};
 use proptest::prelude::*;
 
 const NAMES: &[&str] = &[
@@ -263,8 +264,16 @@ fn project(files: &[(&str, FileKind, &str)]) -> Project {
 }
 
 fn fix_once(project: &Project) -> BTreeMap<PathBuf, String> {
-    let findings = chainward::run::check_project(project, &Config::default());
-    chainward::run::apply_safe_fixes(project, &findings).expect("the fixes apply and parse")
+    let engine = Engine::with_defaults(Config::default()).expect("the default config is valid");
+    let findings = engine.check(project);
+    let one_round = FixPolicy {
+        unsafe_fixes: false,
+        max_rounds: 1,
+    };
+    engine
+        .fix_until_stable(project, findings, one_round)
+        .expect("the fixes apply and parse")
+        .changes
 }
 
 /// `old` with the JSON strings at the given positions replaced: the only change `fix` may make.
@@ -532,9 +541,10 @@ proptest! {
             (".npmrc", FileKind::Npmrc, "ignore-scripts=false\nregistry=http://x\n"),
         ];
         let project = project(&files);
-        let findings = chainward::run::check_project(&project, &Config::default());
+        let engine = Engine::with_defaults(Config::default()).expect("the default config is valid");
+        let findings = engine.check(&project);
         prop_assert!(!findings.is_empty());
-        let rules = chainward::registry::all_rules();
+        let rules = engine.rules();
         let sources = |p: &std::path::Path| project.source(p);
         for (format, color) in [
             (chainward_report::Format::Text, false),
@@ -545,7 +555,7 @@ proptest! {
         ] {
             let report = chainward_report::Report {
                 findings: &findings,
-                rules: &rules,
+                rules,
                 sources: &sources,
                 tool_version: "0.0.0",
                 color,

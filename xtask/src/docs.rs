@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use anyhow::{Context, Result, bail};
-use chainward::registry;
 use chainward_core::{Fixability, Rule};
+use chainward_engine::registry;
 
 pub fn run(check: bool) -> Result<()> {
     let dir = crate::workspace_root().join("docs/rules");

@@ -68,13 +68,16 @@ pub trait Plugin: Sync + Send {
     fn summary(&self) -> &'static str;
     /// Every rule the plugin can emit.
     fn rules(&self) -> &'static [&'static Rule];
-    /// Check the project. `config` is this plugin's section of chainward.toml.
-    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding>;
-    /// Reject a configuration the plugin cannot run with, naming the file, line and column.
-    /// By default a plugin takes no settings: any key in its section is an error.
-    fn validate_config(&self, config: &PluginConfig) -> Result<(), crate::Error> {
-        config.deny_unknown_keys(self.id(), &[])
-    }
+    /// Read this plugin's section of chainward.toml, once, before any plugin runs (as zizmor's
+    /// `Audit::new` and cargo-deny's `ValidConfig` do): a key the plugin does not take or a value
+    /// it cannot use is an error naming the file, line and column. What it returns checks
+    /// projects with those settings.
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, crate::Error>;
+}
+
+/// A configured plugin: checks a project with the settings [`Plugin::configure`] read.
+pub trait Check: Sync + Send {
+    fn check(&self, project: &Project) -> Vec<Finding>;
 }
 
 /// Rules that belong to the engine itself rather than to a plugin.

@@ -11,7 +11,9 @@ use std::path::Path;
 use chainward_core::config::PluginConfig;
 use chainward_core::finding::Location;
 use chainward_core::span::LineCol;
-use chainward_core::{Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity};
+use chainward_core::{
+    Check, Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity,
+};
 use chainward_npm::{any_lockfile, package_json};
 use rayon::prelude::*;
 
@@ -154,13 +156,25 @@ impl Plugin for InstallScripts {
         RULES
     }
 
-    fn validate_config(&self, config: &PluginConfig) -> Result<(), Error> {
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
         config.deny_unknown_keys("install-scripts", &["allow"])?;
-        allow::from_config(config).map(|_| ())
+        Ok(Box::new(Settings {
+            allow: allow::from_config(config)?,
+            section: config.clone(),
+        }))
     }
+}
 
-    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding> {
-        let configured = allow::from_config(config).unwrap_or_default();
+/// `[install-scripts]`: the approvals of `allow`.
+pub struct Settings {
+    allow: Vec<Approval>,
+    /// Where the approvals are, for findings that point at one.
+    section: PluginConfig,
+}
+
+impl Check for Settings {
+    fn check(&self, project: &Project) -> Vec<Finding> {
+        let configured = &self.allow;
         let lockfiles: Vec<_> = project
             .files()
             .iter()
@@ -209,7 +223,7 @@ impl Plugin for InstallScripts {
                         .map(|(i, _)| i)
                         .collect()
                 };
-                let in_config = matching(&configured);
+                let in_config = matching(configured);
                 let in_native = matching(&native);
                 match &entry.scripts {
                     Scripts::Yes(why) => {
@@ -309,7 +323,11 @@ impl Plugin for InstallScripts {
             };
             for (i, approval) in configured.iter().enumerate() {
                 if !config_used[i] && !config_unknown[i] {
-                    out.push(stale(approval, present(&approval.package), Some(config)));
+                    out.push(stale(
+                        approval,
+                        present(&approval.package),
+                        Some(&self.section),
+                    ));
                 }
             }
         }

@@ -9,7 +9,7 @@ mod sync;
 mod sync_other;
 
 use chainward_core::config::PluginConfig;
-use chainward_core::{Error, FileKind, Finding, Plugin, Project, Rule};
+use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
 use chainward_npm::{AnyLock, any_lockfile};
 use rayon::prelude::*;
 
@@ -67,14 +67,14 @@ impl Plugin for NpmCi {
         RULES
     }
 
-    fn validate_config(&self, config: &PluginConfig) -> Result<(), Error> {
-        Options::from_config(config).map(|_| ())
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
+        Ok(Box::new(Options::from_config(config)?))
     }
+}
 
-    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding> {
-        let opts = Options::from_config(config).unwrap_or_else(|_| Options {
-            allowed_hosts: DEFAULT_HOSTS.iter().map(|h| h.to_string()).collect(),
-        });
+impl Check for Options {
+    fn check(&self, project: &Project) -> Vec<Finding> {
+        let opts = self;
         let ctx = commands::Context::new(project);
         let mut findings: Vec<Finding> = project
             .files()
@@ -84,13 +84,13 @@ impl Plugin for NpmCi {
                 match file.kind {
                     FileKind::PackageJson => coverage::check(project, file, &mut out),
                     FileKind::NpmLock | FileKind::NpmShrinkwrap => {
-                        entries::check(file, &opts, &mut out);
+                        entries::check(file, opts, &mut out);
                         sync::check(project, file, &mut out);
                     }
                     FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock
                         if coverage::shadowed(project, file, &mut out) => {}
                     FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock => {
-                        entries::check(file, &opts, &mut out);
+                        entries::check(file, opts, &mut out);
                         if let Some(AnyLock::Other(lock)) = any_lockfile(file) {
                             sync_other::check(project, file, lock, &mut out);
                         }

@@ -6,7 +6,7 @@ mod images;
 mod manifest;
 
 use chainward_core::config::PluginConfig;
-use chainward_core::{Error, FileKind, Finding, Plugin, Project, Rule};
+use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
 use rayon::prelude::*;
 
 pub use actions::Policy;
@@ -56,23 +56,21 @@ impl Plugin for PinCheck {
         RULES
     }
 
-    fn validate_config(&self, config: &PluginConfig) -> Result<(), Error> {
-        Options::from_config(config).map(|_| ())
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
+        Ok(Box::new(Options::from_config(config)?))
     }
+}
 
-    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding> {
-        // Config was validated before the run; fall back to defaults rather than fail here.
-        let opts = Options::from_config(config).unwrap_or_else(|_| Options {
-            peer_dependencies: false,
-            policies: actions::Policies::default(),
-        });
+impl Check for Options {
+    fn check(&self, project: &Project) -> Vec<Finding> {
+        let opts = self;
         project
             .files()
             .par_iter()
             .flat_map_iter(|file| {
                 let mut out = Vec::new();
                 match file.kind {
-                    FileKind::PackageJson => manifest::check(project, file, &opts, &mut out),
+                    FileKind::PackageJson => manifest::check(project, file, opts, &mut out),
                     FileKind::Workflow | FileKind::Action => {
                         actions::check(file, &opts.policies, &mut out);
                         images::check_workflow(file, &mut out);

@@ -11,7 +11,9 @@ use std::ops::Range;
 use chainward_core::config::PluginConfig;
 use chainward_core::project::join;
 use chainward_core::yaml::Yaml;
-use chainward_core::{FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile};
+use chainward_core::{
+    Check, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile,
+};
 use chainward_npm::package_json;
 
 use chainward_core::workflow::{self as model, Job, Step, Workflow, publishes};
@@ -189,17 +191,22 @@ impl Plugin for Provenance {
         RULES
     }
 
-    fn validate_config(&self, config: &PluginConfig) -> Result<(), chainward_core::Error> {
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, chainward_core::Error> {
         config.deny_unknown_keys("provenance", &["scope-owner"])?;
-        config.get_bool("scope-owner").map(|_| ())
+        Ok(Box::new(Settings {
+            scope_owner: config.get_bool("scope-owner")?.unwrap_or(false),
+        }))
     }
+}
 
-    fn check(&self, project: &Project, config: &PluginConfig) -> Vec<Finding> {
-        let scope_owner = config
-            .get_bool("scope-owner")
-            .ok()
-            .flatten()
-            .unwrap_or(false);
+/// `[provenance]`: `scope-owner` asks that a scoped package's scope match the repository owner.
+struct Settings {
+    scope_owner: bool,
+}
+
+impl Check for Settings {
+    fn check(&self, project: &Project) -> Vec<Finding> {
+        let scope_owner = self.scope_owner;
         let publish_config = project
             .file_at(&join(&project.root, "package.json"))
             .as_deref()

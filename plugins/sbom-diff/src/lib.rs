@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chainward_core::config::PluginConfig;
 use chainward_core::finding::Location;
 use chainward_core::project::join;
-use chainward_core::{Error, Finding, Plugin, Project, Rule, SourceFile};
+use chainward_core::{Check, Error, Finding, Plugin, Project, Rule, SourceFile};
 use chainward_npm::model::{AnyLock, any_lockfile, any_lockfile_for};
 
 pub use generate::Omit;
@@ -38,7 +38,14 @@ impl Plugin for SbomDiff {
         rules::RULES
     }
 
-    fn check(&self, project: &Project, _config: &PluginConfig) -> Vec<Finding> {
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
+        config.deny_unknown_keys(self.id(), &[])?;
+        Ok(Box::new(SbomDiff))
+    }
+}
+
+impl Check for SbomDiff {
+    fn check(&self, project: &Project) -> Vec<Finding> {
         let Some(base) = project.base() else {
             return Vec::new();
         };

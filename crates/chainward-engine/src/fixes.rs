@@ -1,0 +1,180 @@
+//! The fix loop: apply the fixes the findings carry, re-check the result, and go on until
+//! nothing changes ([`Engine::fix_until_stable`]); every changed file must still parse.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chainward_core::fix::{self, Applicability};
+use chainward_core::{Error, FileKind, Finding, Fix, Project};
+
+use crate::Engine;
+
+/// Rounds of fix → re-check before giving up on convergence.
+const MAX_FIX_ROUNDS: usize = 10;
+
+/// Which fixes to apply.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FixPolicy {
+    /// `--unsafe-fixes`: also those marked unsafe.
+    pub unsafe_fixes: bool,
+    /// Stop after this many rounds (0: the engine's limit).
+    pub max_rounds: usize,
+}
+
+/// What the fix loop did. Nothing is written until [`FixOutcome::write`].
+#[derive(Default)]
+pub struct FixOutcome {
+    /// Rounds in which fixes were applied.
+    pub rounds: usize,
+    /// Fixes applied over all rounds.
+    pub fixes_applied: usize,
+    /// The new text of every file a fix touched.
+    pub changes: BTreeMap<PathBuf, String>,
+    /// The findings of the fixed project: what was left.
+    pub findings: Vec<Finding>,
+    /// The project with the changes, when there are any.
+    pub project: Option<Project>,
+}
+
+impl FixOutcome {
+    /// The project the findings are about: the fixed one, else `original`.
+    pub fn project<'a>(&'a self, original: &'a Project) -> &'a Project {
+        self.project.as_ref().unwrap_or(original)
+    }
+
+    /// Files whose text differs from what `original` read (a file fixed and fixed back is not
+    /// counted).
+    pub fn files_changed(&self, original: &Project) -> usize {
+        self.changes
+            .iter()
+            .filter(|(path, new)| original_text(original, path).as_deref() != Some(new.as_str()))
+            .count()
+    }
+
+    /// The unified diff of every change (`--diff`).
+    pub fn diff(&self, original: &Project) -> Result<String, Error> {
+        let mut out = String::new();
+        for (path, new) in &self.changes {
+            let old = original_text(original, path).ok_or_else(|| Error::Fix {
+                path: path.clone(),
+                message: "cannot read the file a fix changes".into(),
+            })?;
+            out.push_str(&fix::unified_diff(path, &old, new));
+        }
+        Ok(out)
+    }
+
+    /// Write every change atomically; a file that changed on disk since `original` read it is
+    /// not overwritten (nothing is written then).
+    pub fn write(&self, original: &Project) -> Result<(), Error> {
+        let originals: BTreeMap<PathBuf, String> = self
+            .changes
+            .keys()
+            .filter_map(|path| Some((path.clone(), original_text(original, path)?)))
+            .collect();
+        fix::write_checked(&self.changes, &originals, Some(&original.root))
+    }
+}
+
+/// What `project` read at `path`.
+fn original_text(project: &Project, path: &Path) -> Option<String> {
+    let file = project.source(path).or_else(|| project.file_at(path))?;
+    Some(file.text().ok()?.to_string())
+}
+
+impl Engine {
+    /// Apply the fixes of `findings` (found in `project`) that `policy` allows, re-check, and
+    /// repeat until no fix changes anything or the round limit is reached. `Err` when a fixed
+    /// file would not parse; nothing is written either way.
+    pub fn fix_until_stable(
+        &self,
+        project: &Project,
+        findings: Vec<Finding>,
+        policy: FixPolicy,
+    ) -> Result<FixOutcome, Error> {
+        let max_rounds = if policy.max_rounds == 0 {
+            MAX_FIX_ROUNDS
+        } else {
+            policy.max_rounds
+        };
+        let mut outcome = FixOutcome {
+            findings,
+            ..FixOutcome::default()
+        };
+        while outcome.rounds < max_rounds {
+            let current = outcome.project.as_ref().unwrap_or(project);
+            let fixes: Vec<&Fix> = outcome
+                .findings
+                .iter()
+                .filter_map(|f| f.fix.as_ref())
+                .filter(|x| x.applicability == Applicability::Safe || policy.unsafe_fixes)
+                .collect();
+            if fixes.is_empty() {
+                break;
+            }
+            let applied = apply_fixes(current, &fixes)?;
+            if applied.files.is_empty() {
+                break;
+            }
+            outcome.rounds += 1;
+            outcome.fixes_applied += applied.applied;
+            outcome.changes.extend(applied.files);
+            let next = project.with_changes(&outcome.changes);
+            outcome.findings = self.check(&next);
+            outcome.project = Some(next);
+        }
+        Ok(outcome)
+    }
+}
+
+/// `fixes` applied to `project` in one round: overlapping fixes skipped, edits that do not fit
+/// refused, and every changed file re-parsed (`Err` if one would not parse: nothing would be
+/// written).
+pub fn apply_fixes(project: &Project, fixes: &[&Fix]) -> Result<fix::Applied, Error> {
+    let applied = fix::apply(fixes, |path| {
+        project
+            .source(path)
+            .or_else(|| project.file_at(path))
+            .ok_or_else(|| Error::Fix {
+                path: path.to_path_buf(),
+                message: "a fix targets a file that was not read; nothing was written".into(),
+            })
+            .and_then(|f| {
+                f.text().map(str::to_string).map_err(|e| Error::Fix {
+                    path: path.to_path_buf(),
+                    message: format!("cannot read: {}", e.message),
+                })
+            })
+    })?;
+    for (path, text) in &applied.files {
+        reparse(project, path, text)?;
+    }
+    Ok(applied)
+}
+
+/// A fixed file must still parse as what it is; otherwise nothing is written.
+fn reparse(project: &Project, path: &Path, text: &str) -> Result<(), Error> {
+    let kind = project
+        .source(path)
+        .map(|f| f.kind)
+        .or_else(|| FileKind::classify(&path.to_string_lossy()));
+    let check =
+        chainward_core::SourceFile::in_memory(path, kind.unwrap_or(FileKind::PackageJson), text);
+    let ok = match check.kind {
+        FileKind::PackageJson => chainward_npm::package_json(&check).is_some(),
+        k if k.is_lockfile() => chainward_npm::any_lockfile(&check).is_some(),
+        k if k.is_yaml() => chainward_core::yaml::parsed(&check).is_some(),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let why = check.error().map(|e| e.message.clone()).unwrap_or_default();
+        Err(Error::Fix {
+            path: path.to_path_buf(),
+            message: format!(
+                "internal error: the fixed file would not parse ({why}); nothing was written"
+            ),
+        })
+    }
+}
