@@ -34,11 +34,6 @@ pub enum Command {
         /// Rule id (`pin-check/range-specifier`) or code (`PIN001`)
         rule: String,
     },
-    /// Write the project's SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) from its lockfile, offline
-    Sbom(SbomArgs),
-    /// Approve a dependency's install script: an entry with its reason in chainward.toml, or
-    /// with `--in` the package manager's own allowlist
-    AllowScript(AllowScriptArgs),
     #[command(external_subcommand)]
     External(Vec<OsString>),
 }
@@ -120,10 +115,6 @@ pub struct CheckArgs {
     /// Also say on stderr what could not be checked and why (no git repository, ...)
     #[arg(long, short)]
     pub verbose: bool,
-    /// `chainward install-scripts --list`: print the install-script inventory (packages with
-    /// scripts or unknown status, and what approves each) instead of findings; `--format json`
-    #[arg(long)]
-    pub list: bool,
     /// Also walk node_modules folders
     #[arg(long)]
     pub include_node_modules: bool,
@@ -150,135 +141,4 @@ pub struct CheckArgs {
     /// entries outside the scanned tree
     #[arg(long)]
     pub allow_external_plugins: bool,
-}
-
-/// Where `allow-script` writes the approval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AllowTarget {
-    /// `[[install-scripts.allow]]` in chainward.toml, with the reason
-    Chainward,
-    /// package.json `allowScripts` (`"name@version": true`; the locked version when none is given)
-    Npm,
-    /// `onlyBuiltDependencies` in pnpm-workspace.yaml, or package.json's `pnpm` field
-    Pnpm,
-    /// package.json `dependenciesMeta.<name>.built`
-    Yarn,
-    /// package.json `trustedDependencies`
-    Bun,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct AllowScriptArgs {
-    /// The package, optionally limited to a semver range: `esbuild`, `sharp@^0.33`, `@scope/pkg@1.2.3`
-    #[arg(value_name = "PACKAGE[@RANGE]")]
-    pub package: String,
-    /// Why its install script is trusted (required for chainward.toml)
-    #[arg(long)]
-    pub reason: Option<String>,
-    /// Write to this allowlist instead of chainward.toml
-    #[arg(long = "in", value_enum, default_value_t = AllowTarget::Chainward, value_name = "LIST")]
-    pub target: AllowTarget,
-    /// The project root
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub project: PathBuf,
-    /// Config file to edit (default: chainward.toml in the project root; created if missing)
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Print the unified diff of the edit and write nothing
-    #[arg(long)]
-    pub diff: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SbomFormat {
-    CyclonedxJson,
-    SpdxJson,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SbomOmit {
-    Dev,
-    Optional,
-}
-
-#[derive(Debug, Clone, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct SbomArgs {
-    #[command(subcommand)]
-    pub command: Option<SbomCommand>,
-    #[command(flatten)]
-    pub generate: SbomGenerateArgs,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum SbomCommand {
-    /// Compare two SBOMs (CycloneDX or SPDX JSON), or the SBOM at a git revision with the
-    /// working tree's: added, removed, upgraded and downgraded packages, hashes changed at the
-    /// same version, install scripts gained, source and licence changes, new dependency edges
-    Diff(SbomDiffArgs),
-    /// Check a CycloneDX (1.2–1.7) or SPDX (2.2/2.3) JSON document: errors name the value by
-    /// JSON pointer, line and column; `--schema` also validates against a JSON schema file
-    Validate {
-        /// The SBOM file
-        file: PathBuf,
-        /// A JSON schema to validate against as well (e.g. the official bom-1.6.schema.json;
-        /// schemas it refers to are looked up beside it by file name)
-        #[arg(long, value_name = "SCHEMA")]
-        schema: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
-    Text,
-    Json,
-    Markdown,
-    Github,
-    Sarif,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct SbomDiffArgs {
-    /// OLD and NEW SBOM files (or, with --base, the project folder, like every other command)
-    #[arg(value_name = "FILE", num_args = 0..=2)]
-    pub files: Vec<PathBuf>,
-    /// Compare the SBOM made from the lockfile at this git revision (read from git's objects)
-    /// with the working tree's
-    #[arg(long, value_name = "REF")]
-    pub base: Option<String>,
-    /// The project folder, with --base
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub project: PathBuf,
-    /// Output: a table, JSON, a Markdown PR comment, or findings as GitHub annotations / SARIF
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
-    /// Write to FILE instead of stdout
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Lowest finding severity that makes the exit code 1 [default: warning]
-    #[arg(long, value_enum)]
-    pub severity_threshold: Option<Threshold>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct SbomGenerateArgs {
-    /// The project folder (its package.json and the lockfile that covers it)
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
-    /// Document format
-    #[arg(long, value_enum, default_value_t = SbomFormat::CyclonedxJson)]
-    pub format: SbomFormat,
-    /// CycloneDX spec version
-    #[arg(long, value_name = "VERSION", default_value = "1.6", value_parser = ["1.5", "1.6"])]
-    pub spec_version: String,
-    /// Write to FILE (atomically) instead of stdout
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// No timestamp, and a serial number derived from the content (SPDX's required `created`
-    /// is `$SOURCE_DATE_EPOCH`, or 1970-01-01): the same lockfile gives the same bytes
-    #[arg(long)]
-    pub reproducible: bool,
-    /// Leave out dev or optional packages (repeatable)
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub omit: Vec<SbomOmit>,
 }

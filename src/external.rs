@@ -9,16 +9,8 @@ use chainward_core::Error;
 use chainward_core::rule::did_you_mean;
 use chainward_engine::{external, registry};
 
-/// Built-in command names, for did-you-mean.
-pub const BUILTIN: &[&str] = &[
-    "check",
-    "fix",
-    "rules",
-    "explain",
-    "allow-script",
-    "sbom",
-    "help",
-];
+/// The CLI's own command names, for did-you-mean (plugins and their commands are added).
+const BUILTIN: &[&str] = &["check", "fix", "rules", "explain", "help"];
 
 pub fn run(args: &[OsString]) -> Result<ExitCode, Error> {
     let Some(name) = args.first().and_then(|a| a.to_str()) else {
@@ -28,6 +20,12 @@ pub fn run(args: &[OsString]) -> Result<ExitCode, Error> {
     let Some(path) = external::find_on_path(&exe) else {
         let mut known: Vec<String> = BUILTIN.iter().map(|s| s.to_string()).collect();
         known.extend(registry::plugin_ids().iter().map(|s| s.to_string()));
+        known.extend(registry::PLUGINS.iter().flat_map(|p| {
+            p.commands()
+                .into_iter()
+                .filter(|(mount, _)| *mount == chainward_core::command::Mount::Top)
+                .map(|(_, cmd)| cmd.get_name().to_string())
+        }));
         known.extend(external::commands());
         let hint = did_you_mean(name, known.iter().map(String::as_str))
             .map(|s| format!("\n\n  tip: a similar command exists: `{s}`"))

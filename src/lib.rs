@@ -1,12 +1,9 @@
 //! The chainward binary's modules: the CLI, `check`/`fix` over the engine (`chainward-engine`),
 //! and the commands that are not plugins'. `main.rs` dispatches to them.
 
-pub mod allow_script;
 pub mod cli;
 pub mod external;
-pub mod provenance_cmd;
 pub mod run;
-pub mod sbom;
 
 /// Standard error for everything chainward says besides findings: every line made safe for a
 /// terminal or a CI log (no control characters, no line a runner would read as a workflow

@@ -7,27 +7,45 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, FromArgMatches};
 
 use chainward::cli::{CheckArgs, Cli, Command, ListFormat};
-use chainward::provenance_cmd::VerifyArgs;
 use chainward::{external, run};
+use chainward_core::command::Mount;
 use chainward_engine::registry;
 
 fn main() -> ExitCode {
     let mut command = Cli::command();
+    // The plugins' own top-level commands (`sbom`, `allow-script`), after the CLI's.
+    for plugin in registry::PLUGINS {
+        for (mount, cmd) in plugin.commands() {
+            if mount == Mount::Top {
+                command = command.subcommand(cmd);
+            }
+        }
+    }
+    // Every built-in plugin is a subcommand that runs it alone (with its own verbs and flags),
+    // and may add commands of its own.
     for plugin in registry::PLUGINS {
         let mut sub = CheckArgs::augment_args(clap::Command::new(plugin.id()).about(format!(
             "Run only the {} plugin: {}",
             plugin.id(),
             plugin.summary()
         )));
-        if plugin.id() == "provenance" {
-            sub = sub
-                .args_conflicts_with_subcommands(true)
-                .subcommand(VerifyArgs::augment_args(clap::Command::new("verify").about(
-                    "Verify an artifact's Sigstore bundle, npm attestations or SLSA provenance, offline",
-                )))
-                .subcommand(VerifyArgs::augment_args(clap::Command::new("show").about(
-                    "Print what an artifact's provenance says (repository, workflow, ref, commit, builder, signer), and whether it verifies",
-                )));
+        for (mount, cmd) in plugin.commands() {
+            match mount {
+                Mount::Top => {}
+                Mount::Plugin => sub = sub.args_conflicts_with_subcommands(true).subcommand(cmd),
+                Mount::Project => {
+                    let help = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+                    // clap (without its `string` feature) takes `&'static str` names: one
+                    // short name per flag, once per process.
+                    let flag: &'static str = String::leak(cmd.get_name().to_string());
+                    sub = sub.arg(
+                        clap::Arg::new(flag)
+                            .long(flag)
+                            .action(clap::ArgAction::SetTrue)
+                            .help(help),
+                    );
+                }
+            }
         }
         command = command.subcommand(sub);
     }
@@ -40,22 +58,17 @@ fn main() -> ExitCode {
         }
     };
     let result = match matches.subcommand() {
-        Some(("provenance", sub)) if sub.subcommand().is_some() => match sub.subcommand() {
-            Some((verb, m)) => VerifyArgs::from_arg_matches(m)
-                .map_err(|e| chainward_core::Error::Usage(e.to_string()))
-                .and_then(|args| chainward::provenance_cmd::run(&args, verb == "show")),
-            None => Ok(ExitCode::from(2)),
+        Some((name, sub)) => match plugin_command(name, sub) {
+            Some(result) => result,
+            None => match Cli::from_arg_matches(&matches) {
+                Ok(cli) => dispatch(cli.command),
+                Err(e) => {
+                    let _ = e.print();
+                    return ExitCode::from(2);
+                }
+            },
         },
-        Some((name, sub)) if registry::plugin(name).is_some() => CheckArgs::from_arg_matches(sub)
-            .map_err(|e| chainward_core::Error::Usage(e.to_string()))
-            .and_then(|args| run::check(&args, registry::plugin(name), false)),
-        _ => match Cli::from_arg_matches(&matches) {
-            Ok(cli) => dispatch(cli.command),
-            Err(e) => {
-                let _ = e.print();
-                return ExitCode::from(2);
-            }
-        },
+        None => Ok(ExitCode::from(2)),
     };
     match result {
         Ok(code) => code,
@@ -66,14 +79,45 @@ fn main() -> ExitCode {
     }
 }
 
+/// `chainward <plugin> …` (a check of that plugin alone, one of its verbs, or one of its
+/// project flags) and the plugins' top-level commands; `None` for the CLI's own commands.
+fn plugin_command(
+    name: &str,
+    sub: &clap::ArgMatches,
+) -> Option<Result<ExitCode, chainward_core::Error>> {
+    if let Some(plugin) = registry::plugin(name) {
+        if let Some((verb, m)) = sub.subcommand() {
+            return Some(run::command(plugin, verb, m));
+        }
+        let args = match CheckArgs::from_arg_matches(sub) {
+            Ok(args) => args,
+            Err(e) => return Some(Err(chainward_core::Error::Usage(e.to_string()))),
+        };
+        let flag = plugin
+            .commands()
+            .into_iter()
+            .filter(|(mount, _)| *mount == Mount::Project)
+            .map(|(_, cmd)| cmd.get_name().to_string())
+            .find(|flag| sub.get_flag(flag));
+        return Some(match flag {
+            Some(flag) => run::project_command(&args, plugin, &flag),
+            None => run::check(&args, Some(plugin), false),
+        });
+    }
+    let plugin = registry::PLUGINS.iter().copied().find(|p| {
+        p.commands()
+            .iter()
+            .any(|(mount, cmd)| *mount == Mount::Top && cmd.get_name() == name)
+    })?;
+    Some(run::command(plugin, name, sub))
+}
+
 fn dispatch(command: Command) -> Result<ExitCode, chainward_core::Error> {
     match command {
         Command::Check(args) => run::check(&args, None, false),
         Command::Fix(args) => run::check(&args, None, true),
         Command::Rules { format } => rules(format),
         Command::Explain { rule } => explain(&rule),
-        Command::AllowScript(args) => chainward::allow_script::run(&args),
-        Command::Sbom(args) => chainward::sbom::run(&args),
         Command::External(args) => external::run(&args),
     }
 }

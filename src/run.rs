@@ -16,55 +16,7 @@ pub fn check(
     only: Option<&'static dyn Plugin>,
     fix_mode: bool,
 ) -> Result<ExitCode, Error> {
-    let paths: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let root = project_root(&paths);
-    let ids = registry::plugin_ids();
-    let config: Config = match &args.config {
-        Some(path) => Config::load(path, &ids)?,
-        None => Config::find(&root, &ids)?,
-    };
-    let external = if args.allow_external_plugins || chainward_engine::external::allowed_by_env() {
-        External::Run
-    } else {
-        External::NotAllowed
-    };
-    let selection = Selection {
-        select: &args.select,
-        ignore: &args.ignore,
-        only,
-    };
-    let engine = Engine::new(config, selection, external)?;
-    let mut project =
-        Project::discover(&paths, &engine.discover_options(args.include_node_modules))?;
-    let online = if args.online {
-        let choice = chainward_engine::online::Choice {
-            registry: args.registry.clone(),
-            allow_http: args.allow_http_registry,
-            cache_dir: args.cache_dir.clone(),
-        };
-        let client = std::sync::Arc::new(chainward_engine::online::client(
-            &choice,
-            &project,
-            engine.config(),
-        )?);
-        project.set_registry(client.clone());
-        Some(client)
-    } else {
-        None
-    };
-    if args.list {
-        if only.map(|p| p.id()) != Some("install-scripts") {
-            return Err(Error::Usage(
-                "--list prints the install-script inventory: run `chainward install-scripts --list`"
-                    .into(),
-            ));
-        }
-        return print_inventory(&project, engine.config(), args);
-    }
+    let (engine, mut project, online) = prepare(args, only)?;
     // A malformed baseline is exit 2 before anything runs.
     let baseline = match &args.baseline {
         Some(path) => Some(baseline::Baseline::load(path)?),
@@ -163,6 +115,137 @@ pub fn check(
     std::mem::forget(outcome);
     std::mem::forget(project);
     Ok(ExitCode::from(u8::from(failing)))
+}
+
+/// The engine configured from the command line and the config, the project discovered with it,
+/// and the `--online` registry client.
+type Prepared = (
+    Engine,
+    Project,
+    Option<std::sync::Arc<chainward_online::RegistryClient>>,
+);
+
+fn prepare(args: &CheckArgs, only: Option<&'static dyn Plugin>) -> Result<Prepared, Error> {
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let root = project_root(&paths);
+    let ids = registry::plugin_ids();
+    let config: Config = match &args.config {
+        Some(path) => Config::load(path, &ids)?,
+        None => Config::find(&root, &ids)?,
+    };
+    let external = if args.allow_external_plugins || chainward_engine::external::allowed_by_env() {
+        External::Run
+    } else {
+        External::NotAllowed
+    };
+    let selection = Selection {
+        select: &args.select,
+        ignore: &args.ignore,
+        only,
+    };
+    let engine = Engine::new(config, selection, external)?;
+    let mut project =
+        Project::discover(&paths, &engine.discover_options(args.include_node_modules))?;
+    let online = if args.online {
+        let choice = chainward_engine::online::Choice {
+            registry: args.registry.clone(),
+            allow_http: args.allow_http_registry,
+            cache_dir: args.cache_dir.clone(),
+        };
+        let client = std::sync::Arc::new(chainward_engine::online::client(
+            &choice,
+            &project,
+            engine.config(),
+        )?);
+        project.set_registry(client.clone());
+        Some(client)
+    } else {
+        None
+    };
+    Ok((engine, project, online))
+}
+
+/// `chainward install-scripts --list`: a plugin's command over the project `check` would
+/// discover ([`Mount::Project`](chainward_core::command::Mount::Project)).
+pub fn project_command(
+    args: &CheckArgs,
+    plugin: &'static dyn Plugin,
+    name: &str,
+) -> Result<ExitCode, Error> {
+    let (engine, project, _online) = prepare(args, Some(plugin))?;
+    let section = engine.config().plugin(plugin.id());
+    let rules = registry::all_rules();
+    let context = chainward_core::command::Context {
+        plugin_ids: &registry::plugin_ids(),
+        validate_config: &chainward_engine::validate_config,
+        project: Some(&project),
+        section: Some(&section),
+        json: args.format == OutputFormat::Json,
+        rules: &rules,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let output = plugin.run_command(name, &clap::ArgMatches::default(), &context)?;
+    let code = emit(output)?;
+    if args.verbose {
+        for note in project.notes() {
+            let _ = writeln!(crate::stderr(), "note: {note}");
+        }
+    }
+    Ok(code)
+}
+
+/// A plugin command with no project: `chainward sbom`, `chainward provenance verify`.
+pub fn command(
+    plugin: &'static dyn Plugin,
+    name: &str,
+    matches: &clap::ArgMatches,
+) -> Result<ExitCode, Error> {
+    let rules = registry::all_rules();
+    let context = chainward_core::command::Context {
+        plugin_ids: &registry::plugin_ids(),
+        validate_config: &chainward_engine::validate_config,
+        project: None,
+        section: None,
+        json: false,
+        rules: &rules,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    emit(plugin.run_command(name, matches, &context)?)
+}
+
+/// What a command produced: its files written (all or nothing), its output printed, its
+/// messages said, its exit code.
+fn emit(output: chainward_core::command::Output) -> Result<ExitCode, Error> {
+    for write in &output.writes {
+        let files = std::collections::BTreeMap::from([(write.path.clone(), write.text.clone())]);
+        match &write.original {
+            Some(original) => chainward_core::fix::write_checked(
+                &files,
+                &std::collections::BTreeMap::from([(write.path.clone(), original.clone())]),
+                write.within.as_deref(),
+            )?,
+            None => chainward_core::fix::write_atomically(&files)?,
+        }
+    }
+    let io = |e| Error::io(Path::new("<stdout>"), e);
+    match output.stdout_mode {
+        Some(mode) => crate::stdout_safe(mode)
+            .write_all(output.stdout.as_bytes())
+            .map_err(io)?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(output.stdout.as_bytes())
+            .map_err(io)?,
+    }
+    let mut err = crate::stderr();
+    for message in &output.messages {
+        let _ = writeln!(err, "{message}");
+    }
+    Ok(ExitCode::from(output.exit))
 }
 
 /// The folder the config is looked up from: the first path, or the folder of the first file.
@@ -264,77 +347,6 @@ fn notes(project: &Project, shown: &Project, online: Option<&chainward_online::R
             stats.fetched, stats.from_cache
         );
     }
-}
-
-/// `chainward install-scripts --list`: the inventory as a table or JSON.
-fn print_inventory(
-    project: &Project,
-    config: &Config,
-    args: &CheckArgs,
-) -> Result<ExitCode, Error> {
-    let rows = install_scripts::list(project, &config.plugin("install-scripts"));
-    let io = |e| Error::io(Path::new("<stdout>"), e);
-    let mut out = crate::stdout_safe(match args.format {
-        OutputFormat::Json => chainward_core::escape::Mode::Json,
-        _ => chainward_core::escape::Mode::Log,
-    });
-    if args.format == OutputFormat::Json {
-        let list: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|r| {
-                serde_json::json!({
-                    "lockfile": r.lockfile, "name": r.name, "version": r.version,
-                    "scripts": r.scripts, "approved_by": r.approved_by,
-                })
-            })
-            .collect();
-        let text = serde_json::to_string_pretty(&list).unwrap_or_default();
-        writeln!(out, "{text}").map_err(io)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let width = |f: &dyn Fn(&install_scripts::Row) -> usize, min: usize| {
-        rows.iter().map(f).max().unwrap_or(0).max(min)
-    };
-    let w_pkg = width(&|r| r.name.len() + r.version.len() + 1, 7);
-    let w_appr = width(&|r| r.approved_by.as_deref().unwrap_or("-").len(), 11);
-    writeln!(
-        out,
-        "{:<w_pkg$}  {:<w_appr$}  SCRIPTS",
-        "PACKAGE", "APPROVED BY"
-    )
-    .map_err(io)?;
-    for r in &rows {
-        writeln!(
-            out,
-            "{:<w_pkg$}  {:<w_appr$}  {}",
-            format!("{}@{}", r.name, r.version),
-            r.approved_by.as_deref().unwrap_or("-"),
-            r.scripts
-        )
-        .map_err(io)?;
-    }
-    let scripted = rows.iter().filter(|r| r.scripts.starts_with("yes")).count();
-    let unapproved = rows
-        .iter()
-        .filter(|r| r.scripts.starts_with("yes") && r.approved_by.is_none())
-        .count();
-    let unknown = if project.registry().is_some() {
-        "unknown (not in the lockfile, not installed, not answered by the registry)"
-    } else {
-        "unknown offline (`--online` asks the registry)"
-    };
-    writeln!(
-        out,
-        "\n{scripted} with install scripts ({unapproved} unapproved), {} {unknown}.",
-        rows.len() - scripted
-    )
-    .map_err(io)?;
-    if args.verbose {
-        for note in project.notes() {
-            let _ = writeln!(crate::stderr(), "note: {note}");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `n` and the noun that goes with it.

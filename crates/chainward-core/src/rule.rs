@@ -73,6 +73,27 @@ pub trait Plugin: Sync + Send {
     /// it cannot use is an error naming the file, line and column. What it returns checks
     /// projects with those settings.
     fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, crate::Error>;
+    /// The plugin's own commands and where each is mounted (`chainward sbom`: [`Mount::Top`];
+    /// `chainward provenance verify`: [`Mount::Plugin`]).
+    ///
+    /// [`Mount::Top`]: crate::command::Mount::Top
+    /// [`Mount::Plugin`]: crate::command::Mount::Plugin
+    fn commands(&self) -> Vec<(crate::command::Mount, clap::Command)> {
+        Vec::new()
+    }
+    /// Run the command named `name` (one of [`Plugin::commands`]) with its parsed arguments.
+    fn run_command(
+        &self,
+        name: &str,
+        args: &clap::ArgMatches,
+        context: &crate::command::Context<'_>,
+    ) -> Result<crate::command::Output, crate::Error> {
+        let _ = (args, context);
+        Err(crate::Error::Usage(format!(
+            "{} has no command `{name}`",
+            self.id()
+        )))
+    }
 }
 
 /// A configured plugin: checks a project with the settings [`Plugin::configure`] read.

@@ -3,6 +3,7 @@
 //! keep (npm, pnpm, yarn, bun, LavaMoat) and chainward's own, where every entry has a reason.
 
 pub mod allow;
+mod command;
 pub mod edit;
 pub mod inventory;
 
@@ -162,6 +163,19 @@ impl Plugin for InstallScripts {
             allow: allow::from_config(config)?,
             section: config.clone(),
         }))
+    }
+
+    fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {
+        command::commands()
+    }
+
+    fn run_command(
+        &self,
+        name: &str,
+        args: &clap::ArgMatches,
+        context: &chainward_core::command::Context<'_>,
+    ) -> Result<chainward_core::command::Output, Error> {
+        command::run_command(name, args, context)
     }
 }
 

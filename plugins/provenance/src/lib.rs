@@ -3,6 +3,7 @@
 //! missing where signing needs them, long-lived registry tokens, releases without provenance,
 //! caches in publishing jobs, and privileged triggers that run pull-request code.
 
+mod command;
 pub mod verify;
 pub mod workflow;
 
@@ -196,6 +197,19 @@ impl Plugin for Provenance {
         Ok(Box::new(Settings {
             scope_owner: config.get_bool("scope-owner")?.unwrap_or(false),
         }))
+    }
+
+    fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {
+        command::commands()
+    }
+
+    fn run_command(
+        &self,
+        name: &str,
+        args: &clap::ArgMatches,
+        _context: &chainward_core::command::Context<'_>,
+    ) -> Result<chainward_core::command::Output, chainward_core::Error> {
+        command::run_command(name, args)
     }
 }
 

@@ -1,6 +1,7 @@
 //! sbom-diff: CycloneDX and SPDX SBOMs from the lockfile of any format, offline and instant;
 //! and (next) the supply-chain-aware diff of two SBOMs or two git revisions.
 
+mod command;
 pub mod cyclonedx;
 pub mod diff;
 pub mod generate;
@@ -41,6 +42,19 @@ impl Plugin for SbomDiff {
     fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
         config.deny_unknown_keys(self.id(), &[])?;
         Ok(Box::new(SbomDiff))
+    }
+
+    fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {
+        command::commands()
+    }
+
+    fn run_command(
+        &self,
+        _name: &str,
+        args: &clap::ArgMatches,
+        context: &chainward_core::command::Context<'_>,
+    ) -> Result<chainward_core::command::Output, Error> {
+        command::run_command(args, context)
     }
 }
 

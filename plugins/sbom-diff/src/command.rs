@@ -2,34 +2,145 @@
 //! changed between two SBOMs or two git revisions, as a table, JSON, a Markdown PR comment, or
 //! findings (GitHub annotations, SARIF).
 
-use chainward_core::escape::{Mode, safe_text};
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::Path;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use clap::{Args, FromArgMatches, Subcommand, ValueEnum};
+
+use chainward_core::command::{Context, FileWrite, Mount, Output};
+use chainward_core::escape::{Mode, safe_text};
 use chainward_core::finding::Location;
 use chainward_core::project::{DiscoverOptions, join};
-use chainward_core::{Error, FileKind, Finding, Project, Severity, SourceFile, fix};
-use sbom_diff::cyclonedx::SpecVersion;
-use sbom_diff::diff::Change;
-use sbom_diff::{Format, Omit, Sbom};
+use chainward_core::{Error, FileKind, Finding, Project, Severity, SourceFile};
 
-use crate::cli::{
-    DiffFormat, SbomArgs, SbomCommand, SbomDiffArgs, SbomFormat, SbomGenerateArgs, SbomOmit,
-    Threshold,
-};
+use crate::cyclonedx::SpecVersion;
+use crate::diff::Change;
+use crate::{Format, Omit, Sbom};
 
-pub fn run(args: &SbomArgs) -> Result<ExitCode, Error> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SbomFormat {
+    CyclonedxJson,
+    SpdxJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SbomOmit {
+    Dev,
+    Optional,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct SbomArgs {
+    #[command(subcommand)]
+    pub command: Option<SbomCommand>,
+    #[command(flatten)]
+    pub generate: SbomGenerateArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+enum SbomCommand {
+    /// Compare two SBOMs (CycloneDX or SPDX JSON), or the SBOM at a git revision with the
+    /// working tree's: added, removed, upgraded and downgraded packages, hashes changed at the
+    /// same version, install scripts gained, source and licence changes, new dependency edges
+    Diff(SbomDiffArgs),
+    /// Check a CycloneDX (1.2–1.7) or SPDX (2.2/2.3) JSON document: errors name the value by
+    /// JSON pointer, line and column; `--schema` also validates against a JSON schema file
+    Validate {
+        /// The SBOM file
+        file: PathBuf,
+        /// A JSON schema to validate against as well (e.g. the official bom-1.6.schema.json;
+        /// schemas it refers to are looked up beside it by file name)
+        #[arg(long, value_name = "SCHEMA")]
+        schema: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    Markdown,
+    Github,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Args)]
+struct SbomDiffArgs {
+    /// OLD and NEW SBOM files (or, with --base, the project folder, like every other command)
+    #[arg(value_name = "FILE", num_args = 0..=2)]
+    pub files: Vec<PathBuf>,
+    /// Compare the SBOM made from the lockfile at this git revision (read from git's objects)
+    /// with the working tree's
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// The project folder, with --base
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    /// Output: a table, JSON, a Markdown PR comment, or findings as GitHub annotations / SARIF
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Write to FILE instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Lowest finding severity that makes the exit code 1 [default: warning]
+    #[arg(long, value_enum)]
+    pub severity_threshold: Option<Threshold>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct SbomGenerateArgs {
+    /// The project folder (its package.json and the lockfile that covers it)
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Document format
+    #[arg(long, value_enum, default_value_t = SbomFormat::CyclonedxJson)]
+    pub format: SbomFormat,
+    /// CycloneDX spec version
+    #[arg(long, value_name = "VERSION", default_value = "1.6", value_parser = ["1.5", "1.6"])]
+    pub spec_version: String,
+    /// Write to FILE (atomically) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// No timestamp, and a serial number derived from the content (SPDX's required `created`
+    /// is `$SOURCE_DATE_EPOCH`, or 1970-01-01): the same lockfile gives the same bytes
+    #[arg(long)]
+    pub reproducible: bool,
+    /// Leave out dev or optional packages (repeatable)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub omit: Vec<SbomOmit>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Threshold {
+    Info,
+    Warning,
+    Error,
+}
+
+/// `chainward sbom` (with `diff` and `validate`).
+pub(crate) fn commands() -> Vec<(Mount, clap::Command)> {
+    vec![(
+        Mount::Top,
+        SbomArgs::augment_args(clap::Command::new("sbom").about(
+            "Write the project's SBOM (CycloneDX 1.6 or SPDX 2.3 JSON) from its lockfile, offline",
+        )),
+    )]
+}
+
+pub(crate) fn run_command(
+    matches: &clap::ArgMatches,
+    context: &Context<'_>,
+) -> Result<Output, Error> {
+    let args = SbomArgs::from_arg_matches(matches).map_err(|e| Error::Usage(e.to_string()))?;
     match &args.command {
-        Some(SbomCommand::Diff(diff)) => run_diff(diff),
+        Some(SbomCommand::Diff(diff)) => run_diff(diff, context),
         Some(SbomCommand::Validate { file, schema }) => validate(file, schema.as_deref()),
         None => generate(&args.generate),
     }
 }
 
-fn generate(args: &SbomGenerateArgs) -> Result<ExitCode, Error> {
+fn generate(args: &SbomGenerateArgs) -> Result<Output, Error> {
     // Only the files an SBOM needs are read (package.json, then the lockfile and workspace
     // manifests on demand): no walk of the tree.
     let manifest = join(&args.path, "package.json");
@@ -44,30 +155,35 @@ fn generate(args: &SbomGenerateArgs) -> Result<ExitCode, Error> {
         dev: args.omit.contains(&SbomOmit::Dev),
         optional: args.omit.contains(&SbomOmit::Optional),
     };
-    let sbom = sbom_diff::from_project(&project, omit)?;
+    let sbom = crate::from_project(&project, omit)?;
     let format = match args.format {
         SbomFormat::CyclonedxJson => {
             Format::CycloneDx(SpecVersion::parse(&args.spec_version).unwrap_or(SpecVersion::V1_6))
         }
         SbomFormat::SpdxJson => Format::Spdx,
     };
-    emit(
+    Ok(emit(
         args.output.as_deref(),
-        safe_text(
-            &sbom_diff::render(&sbom, format, args.reproducible),
-            Mode::Json,
-        ),
-    )?;
-    Ok(ExitCode::SUCCESS)
+        safe_text(&crate::render(&sbom, format, args.reproducible), Mode::Json),
+    ))
 }
 
-fn emit(output: Option<&Path>, text: String) -> Result<(), Error> {
+/// `text` (escaped already) to `--output FILE`, written atomically, or to stdout.
+fn emit(output: Option<&Path>, text: String) -> Output {
     match output {
-        Some(path) => fix::write_atomically(&BTreeMap::from([(path.to_path_buf(), text)])),
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::io(Path::new("<stdout>"), e)),
+        Some(path) => Output {
+            writes: vec![FileWrite {
+                path: path.to_path_buf(),
+                text,
+                original: None,
+                within: None,
+            }],
+            ..Output::default()
+        },
+        None => Output {
+            stdout: text,
+            ..Output::default()
+        },
     }
 }
 
@@ -89,8 +205,8 @@ fn read_sbom(path: &Path) -> Result<(Side, Arc<SourceFile>), Error> {
         let file = project
             .file_as(path, kind)
             .ok_or_else(|| Error::Usage(format!("{}: no such file", path.display())))?;
-        let lock = sbom_diff::parsed(&file)?;
-        let sbom = sbom_diff::generate::generate(&project, &file, &lock, Omit::default());
+        let lock = crate::parsed(&file)?;
+        let sbom = crate::generate::generate(&project, &file, &lock, Omit::default());
         return Ok((
             Side {
                 label: format!("{} ({})", path.display(), lock.format()),
@@ -100,7 +216,7 @@ fn read_sbom(path: &Path) -> Result<(Side, Arc<SourceFile>), Error> {
         ));
     }
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let (format, sbom) = sbom_diff::read::read(&text).map_err(|message| Error::Parse {
+    let (format, sbom) = crate::read::read(&text).map_err(|message| Error::Parse {
         path: path.to_path_buf(),
         location: None,
         message,
@@ -115,7 +231,7 @@ fn read_sbom(path: &Path) -> Result<(Side, Arc<SourceFile>), Error> {
     ))
 }
 
-fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
+fn run_diff(args: &SbomDiffArgs, context: &Context<'_>) -> Result<Output, Error> {
     type Compared = (Side, Side, Vec<Change>, Vec<Finding>, Vec<Arc<SourceFile>>);
     let (old, new, changes, findings, sources): Compared = match (&args.base, args.files.as_slice())
     {
@@ -126,14 +242,14 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
             let project =
                 Project::discover(std::slice::from_ref(folder), &DiscoverOptions::default())?;
             let base = project.at_revision(rev)?;
-            let old = sbom_diff::from_project(&base, Omit::default())?;
-            let file = sbom_diff::project_lockfile(&project)?;
-            let lock = sbom_diff::parsed(&file)?;
-            let new = sbom_diff::generate::generate(&project, &file, &lock, Omit::default());
-            let changes = sbom_diff::diff::diff(&old, &new);
+            let old = crate::from_project(&base, Omit::default())?;
+            let file = crate::project_lockfile(&project)?;
+            let lock = crate::parsed(&file)?;
+            let new = crate::generate::generate(&project, &file, &lock, Omit::default());
+            let changes = crate::diff::diff(&old, &new);
             let locate =
-                |name: &str, version: &str| sbom_diff::locate(&file, &lock, &new, name, version);
-            let findings = sbom_diff::rules::findings(&changes, &locate);
+                |name: &str, version: &str| crate::locate(&file, &lock, &new, name, version);
+            let findings = crate::rules::findings(&changes, &locate);
             (
                 Side {
                     label: format!("{} at {rev}", file.rel),
@@ -151,16 +267,16 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
         (None, [a, b]) => {
             let (old, _) = read_sbom(a)?;
             let (new, new_file) = read_sbom(b)?;
-            let changes = sbom_diff::diff::diff(&old.sbom, &new.sbom);
+            let changes = crate::diff::diff(&old.sbom, &new.sbom);
             let text = new_file.text().unwrap_or_default();
             let lock = new_file
                 .kind
                 .is_lockfile()
-                .then(|| sbom_diff::parsed(&new_file).ok())
+                .then(|| crate::parsed(&new_file).ok())
                 .flatten();
             let locate = |name: &str, version: &str| {
                 if let Some(lock) = &lock {
-                    return sbom_diff::locate(&new_file, lock, &new.sbom, name, version);
+                    return crate::locate(&new_file, lock, &new.sbom, name, version);
                 }
                 let purl = new
                     .sbom
@@ -169,9 +285,9 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
                     .find(|c| c.name == name && c.version == version)
                     .map(|c| c.purl.as_str())
                     .unwrap_or(name);
-                Location::new(&new_file, sbom_diff::rules::find_span(text, purl))
+                Location::new(&new_file, crate::rules::find_span(text, purl))
             };
-            let findings = sbom_diff::rules::findings(&changes, &locate);
+            let findings = crate::rules::findings(&changes, &locate);
             (old, new, changes, findings, vec![Arc::clone(&new_file)])
         }
         _ => {
@@ -195,13 +311,12 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
         DiffFormat::Json => safe_text(&json(&old, &new, &changes), Mode::Json),
         DiffFormat::Markdown => safe_text(&markdown(&changes), Mode::Log),
         DiffFormat::Github | DiffFormat::Sarif => {
-            let rules = chainward_engine::registry::all_rules();
             let lookup = |path: &Path| sources.iter().find(|s| s.path == path).cloned();
             let report = chainward_report::Report {
                 findings: &findings,
-                rules: &rules,
+                rules: context.rules,
                 sources: &lookup,
-                tool_version: env!("CARGO_PKG_VERSION"),
+                tool_version: context.tool_version,
                 color: false,
                 summary: false,
             };
@@ -216,22 +331,18 @@ fn run_diff(args: &SbomDiffArgs) -> Result<ExitCode, Error> {
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
-    emit(args.output.as_deref(), text)?;
     let threshold = match args.severity_threshold {
         Some(Threshold::Info) => Severity::Info,
         Some(Threshold::Error) => Severity::Error,
         _ => Severity::Warning,
     };
-    Ok(if findings.iter().any(|f| f.severity >= threshold) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let failing = findings.iter().any(|f| f.severity >= threshold);
+    Ok(emit(args.output.as_deref(), text).with_exit(u8::from(failing)))
 }
 
 /// `(kind, package, from, to)` for display.
 fn row(c: &Change) -> (&'static str, String, String, String) {
-    let short = |h: &str| format!("{}…", sbom_diff::rules::short(h));
+    let short = |h: &str| format!("{}…", crate::rules::short(h));
     match c {
         Change::Added { name, version, .. } => {
             ("added", name.clone(), String::new(), version.clone())
@@ -442,11 +553,11 @@ fn markdown(changes: &[Change]) -> String {
     out
 }
 
-fn validate(path: &Path, schema: Option<&Path>) -> Result<ExitCode, Error> {
+fn validate(path: &Path, schema: Option<&Path>) -> Result<Output, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let file = SourceFile::in_memory(path, FileKind::PackageJson, text.clone());
     let at = |span: std::ops::Range<usize>| Location::new(&file, span).start;
-    let (kind, mut problems) = sbom_diff::validate::validate(&text).map_err(|p| {
+    let (kind, mut problems) = crate::validate::validate(&text).map_err(|p| {
         let lc = at(p.span.clone());
         Error::Parse {
             path: path.to_path_buf(),
@@ -473,27 +584,20 @@ fn validate(path: &Path, schema: Option<&Path>) -> Result<ExitCode, Error> {
         }
     }
     let label = match &kind {
-        sbom_diff::validate::Kind::CycloneDx(v) => format!("CycloneDX {v}"),
-        sbom_diff::validate::Kind::Spdx(v) => v.clone(),
+        crate::validate::Kind::CycloneDx(v) => format!("CycloneDX {v}"),
+        crate::validate::Kind::Spdx(v) => v.clone(),
     };
-    let mut out = crate::stdout_safe(Mode::Log);
-    let io = |e| Error::io(Path::new("<stdout>"), e);
-    for line in &lines {
-        writeln!(out, "{line}").map_err(io)?;
-    }
+    let mut out: String = lines.iter().map(|line| format!("{line}\n")).collect();
     if lines.is_empty() {
-        writeln!(out, "{}: valid {label}", path.display()).map_err(io)?;
-        Ok(ExitCode::SUCCESS)
+        out.push_str(&format!("{}: valid {label}\n", path.display()));
     } else {
-        writeln!(
-            out,
-            "{}: {} problem(s) in this {label} document",
+        out.push_str(&format!(
+            "{}: {} problem(s) in this {label} document\n",
             path.display(),
             lines.len()
-        )
-        .map_err(io)?;
-        Ok(ExitCode::from(1))
+        ));
     }
+    Ok(Output::text(out, Mode::Log).with_exit(u8::from(!lines.is_empty())))
 }
 
 /// Validate against a JSON schema file with boon; schemas it refers to (`spdx.schema.json`,

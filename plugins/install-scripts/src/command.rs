@@ -1,26 +1,99 @@
-//! `chainward allow-script <package>[@range] --reason "…"`: approve a dependency's install
-//! script in chainward.toml (with its reason) or, with `--in`, in the package manager's own
-//! allowlist. The edit keeps every other byte of the file; `--diff` shows it and writes nothing.
+//! The plugin's commands: `chainward allow-script <package>[@range] --reason "…"` approves a
+//! dependency's install script in chainward.toml (with its reason) or, with `--in`, in the
+//! package manager's own allowlist (the edit keeps every other byte of the file; `--diff` shows
+//! it and writes nothing); `chainward install-scripts --list` prints the inventory.
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::Path;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
 
-use chainward_core::config::{self, Config};
+use clap::{Args, FromArgMatches, ValueEnum};
+
+use chainward_core::command::{Context, FileWrite, Mount, Output};
+use chainward_core::config::{self, Config, PluginConfig};
+use chainward_core::escape::Mode;
 use chainward_core::project::{DiscoverOptions, join};
 use chainward_core::span::LineIndex;
 use chainward_core::{Error, Project, fix, json, yaml};
 use chainward_npm::model::any_lockfile_for;
-use install_scripts::edit::{self, Native};
 
-use crate::cli::{AllowScriptArgs, AllowTarget};
-use chainward_engine::registry;
+use crate::edit::{self, Native};
 
-pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
+/// Where `allow-script` writes the approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AllowTarget {
+    /// `[[install-scripts.allow]]` in chainward.toml, with the reason
+    Chainward,
+    /// package.json `allowScripts` (`"name@version": true`; the locked version when none is given)
+    Npm,
+    /// `onlyBuiltDependencies` in pnpm-workspace.yaml, or package.json's `pnpm` field
+    Pnpm,
+    /// package.json `dependenciesMeta.<name>.built`
+    Yarn,
+    /// package.json `trustedDependencies`
+    Bun,
+}
+
+#[derive(Debug, Clone, Args)]
+struct AllowScriptArgs {
+    /// The package, optionally limited to a semver range: `esbuild`, `sharp@^0.33`, `@scope/pkg@1.2.3`
+    #[arg(value_name = "PACKAGE[@RANGE]")]
+    pub package: String,
+    /// Why its install script is trusted (required for chainward.toml)
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Write to this allowlist instead of chainward.toml
+    #[arg(long = "in", value_enum, default_value_t = AllowTarget::Chainward, value_name = "LIST")]
+    pub target: AllowTarget,
+    /// The project root
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    /// Config file to edit (default: chainward.toml in the project root; created if missing)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the unified diff of the edit and write nothing
+    #[arg(long)]
+    pub diff: bool,
+}
+
+pub(crate) fn commands() -> Vec<(Mount, clap::Command)> {
+    vec![
+        (
+            Mount::Top,
+            AllowScriptArgs::augment_args(clap::Command::new("allow-script").about(
+                "Approve a dependency's install script: an entry with its reason in chainward.toml, or with `--in` the package manager's own allowlist",
+            )),
+        ),
+        (
+            Mount::Project,
+            clap::Command::new("list").about(
+                "Print the install-script inventory (packages with scripts or unknown status, and what approves each) instead of findings; `--format json`",
+            ),
+        ),
+    ]
+}
+
+pub(crate) fn run_command(
+    name: &str,
+    matches: &clap::ArgMatches,
+    context: &Context<'_>,
+) -> Result<Output, Error> {
+    match (name, context.project) {
+        ("list", Some(project)) => Ok(list(
+            project,
+            context.section.unwrap_or(&PluginConfig::empty()),
+            context.json,
+        )),
+        _ => {
+            let args = AllowScriptArgs::from_arg_matches(matches)
+                .map_err(|e| Error::Usage(e.to_string()))?;
+            allow_script(&args, context)
+        }
+    }
+}
+
+fn allow_script(args: &AllowScriptArgs, context: &Context<'_>) -> Result<Output, Error> {
     let (package, range) = edit::parse_selector(&args.package).map_err(Error::Usage)?;
     let root = args.project.clone();
-    let ids = registry::plugin_ids();
+    let ids = context.plugin_ids;
     let config_path = args
         .config
         .clone()
@@ -31,8 +104,8 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
     let config_within = args.config.is_none().then_some(root.as_path());
     let config = if config_path.is_file() {
         let text = read(&config_path, config_within)?;
-        let config = Config::parse(&text, &config_path, &ids)?;
-        chainward_engine::validate_config(&config)?;
+        let config = Config::parse(&text, &config_path, ids)?;
+        (context.validate_config)(&config)?;
         config
     } else if args.config.is_some() {
         return Err(Error::Usage(format!(
@@ -102,7 +175,7 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
                 })?;
             if let Some(new) = &new {
                 // The result must still be a valid config: never write one chainward rejects.
-                chainward_engine::validate_config(&Config::parse(new, &config_path, &ids)?)?;
+                (context.validate_config)(&Config::parse(new, &config_path, ids)?)?;
             }
             (config_path.clone(), old, new)
         }
@@ -141,21 +214,21 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
     };
 
     let shown = selector(&package, range.as_deref());
-    let mut err = crate::stderr();
-    for note in &notes {
-        let _ = writeln!(err, "note: {note}");
-    }
+    let mut output = Output {
+        messages: notes.iter().map(|n| format!("note: {n}")).collect(),
+        ..Output::default()
+    };
     let Some(new) = new else {
-        let _ = writeln!(err, "`{shown}` is already approved in {}", path.display());
-        return Ok(ExitCode::SUCCESS);
+        output.messages.push(format!(
+            "`{shown}` is already approved in {}",
+            path.display()
+        ));
+        return Ok(output);
     };
     if args.diff {
-        let text = fix::unified_diff(&path, &old, &new);
-        std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| Error::io(Path::new("<stdout>"), e))?;
-        return Ok(ExitCode::SUCCESS);
+        output.stdout = fix::unified_diff(&path, &old, &new);
+        output.stdout_mode = Some(Mode::Log);
+        return Ok(output);
     }
     // Through a link only to a file inside the project; and not over an edit made meanwhile.
     let within = if path == config_path {
@@ -163,13 +236,16 @@ pub fn run(args: &AllowScriptArgs) -> Result<ExitCode, Error> {
     } else {
         Some(root.as_path())
     };
-    fix::write_checked(
-        &BTreeMap::from([(path.clone(), new)]),
-        &BTreeMap::from([(path.clone(), old)]),
-        within,
-    )?;
-    let _ = writeln!(err, "Approved `{shown}` in {}", path.display());
-    Ok(ExitCode::SUCCESS)
+    output.writes.push(FileWrite {
+        path: path.clone(),
+        text: new,
+        original: Some(old),
+        within: within.map(Path::to_path_buf),
+    });
+    output
+        .messages
+        .push(format!("Approved `{shown}` in {}", path.display()));
+    Ok(output)
 }
 
 fn selector(package: &str, range: Option<&str>) -> String {
@@ -246,4 +322,54 @@ fn locked_versions(project: &Project, manifest: &Path, name: &str) -> Vec<String
         }
     }
     out
+}
+
+/// `chainward install-scripts --list`: the inventory as a table or JSON.
+fn list(project: &Project, section: &PluginConfig, json: bool) -> Output {
+    let rows = crate::list(project, section);
+    if json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "lockfile": r.lockfile, "name": r.name, "version": r.version,
+                    "scripts": r.scripts, "approved_by": r.approved_by,
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&list).unwrap_or_default() + "\n";
+        return Output::text(text, Mode::Json);
+    }
+    let width = |f: &dyn Fn(&crate::Row) -> usize, min: usize| {
+        rows.iter().map(f).max().unwrap_or(0).max(min)
+    };
+    let w_pkg = width(&|r| r.name.len() + r.version.len() + 1, 7);
+    let w_appr = width(&|r| r.approved_by.as_deref().unwrap_or("-").len(), 11);
+    let mut out = format!(
+        "{:<w_pkg$}  {:<w_appr$}  SCRIPTS\n",
+        "PACKAGE", "APPROVED BY"
+    );
+    for r in &rows {
+        out.push_str(&format!(
+            "{:<w_pkg$}  {:<w_appr$}  {}\n",
+            format!("{}@{}", r.name, r.version),
+            r.approved_by.as_deref().unwrap_or("-"),
+            r.scripts
+        ));
+    }
+    let scripted = rows.iter().filter(|r| r.scripts.starts_with("yes")).count();
+    let unapproved = rows
+        .iter()
+        .filter(|r| r.scripts.starts_with("yes") && r.approved_by.is_none())
+        .count();
+    let unknown = if project.registry().is_some() {
+        "unknown (not in the lockfile, not installed, not answered by the registry)"
+    } else {
+        "unknown offline (`--online` asks the registry)"
+    };
+    out.push_str(&format!(
+        "\n{scripted} with install scripts ({unapproved} unapproved), {} {unknown}.\n",
+        rows.len() - scripted
+    ));
+    Output::text(out, Mode::Log)
 }

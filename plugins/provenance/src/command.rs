@@ -1,23 +1,47 @@
 //! `chainward provenance verify|show ARTIFACT --bundle FILE`: offline verification of Sigstore
 //! bundles, npm attestations and SLSA provenance for an artifact, and what the proof says.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, FromArgMatches, ValueEnum};
 
 use chainward_core::Error;
-use provenance::verify::{self, Policy, Report, Subject};
+use chainward_core::command::{Mount, Output};
+use chainward_core::escape::Mode;
+
+use crate::verify::{self, Policy, Report, Subject};
+
+/// `verify` and `show`, verbs of `chainward provenance`.
+pub(crate) fn commands() -> Vec<(Mount, clap::Command)> {
+    vec![
+        (
+            Mount::Plugin,
+            VerifyArgs::augment_args(clap::Command::new("verify").about(
+                "Verify an artifact's Sigstore bundle, npm attestations or SLSA provenance, offline",
+            )),
+        ),
+        (
+            Mount::Plugin,
+            VerifyArgs::augment_args(clap::Command::new("show").about(
+                "Print what an artifact's provenance says (repository, workflow, ref, commit, builder, signer), and whether it verifies",
+            )),
+        ),
+    ]
+}
+
+pub(crate) fn run_command(name: &str, matches: &clap::ArgMatches) -> Result<Output, Error> {
+    let args = VerifyArgs::from_arg_matches(matches).map_err(|e| Error::Usage(e.to_string()))?;
+    run(&args, name == "show")
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+enum ReportFormat {
     Text,
     Json,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct VerifyArgs {
+struct VerifyArgs {
     /// The artifact: a file (hashed while streaming) or `sha256:<hex>` / `sha512:<hex>`
     pub artifact: String,
     /// A Sigstore bundle (`.sigstore.json`, v0.1–v0.3), an npm attestations response
@@ -87,7 +111,7 @@ fn bad(path: &Path, message: String) -> Error {
 }
 
 /// Verify every bundle in the file; `show` prints what each says even when it fails.
-pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
+fn run(args: &VerifyArgs, show: bool) -> Result<Output, Error> {
     let subject = match Subject::digest(&args.artifact) {
         Some(s) => s,
         None if args.artifact.starts_with("sha256:") || args.artifact.starts_with("sha512:") => {
@@ -145,36 +169,30 @@ pub fn run(args: &VerifyArgs, show: bool) -> Result<ExitCode, Error> {
     let reports =
         verify::verify_all(&verifier, &subject, &text, &policy, &keys).map_err(Error::Usage)?;
     // What the proof says (repository, workflow, ref) comes from the bundle: escaped.
-    let mut out = crate::stdout_safe(match args.format {
-        ReportFormat::Json => chainward_core::escape::Mode::Json,
-        ReportFormat::Text => chainward_core::escape::Mode::Log,
-    });
-    let io = |e| Error::io(Path::new("<stdout>"), e);
-    match args.format {
-        ReportFormat::Json => {
-            let text = serde_json::to_string_pretty(&serde_json::json!({
+    let (text, mode) = match args.format {
+        ReportFormat::Json => (
+            serde_json::to_string_pretty(&serde_json::json!({
                 "artifact": args.artifact,
                 "identity_checked": identity_checked,
                 "verified": reports.iter().all(|r| r.verified() || r.skipped)
                     && reports.iter().any(Report::verified),
                 "bundles": reports,
             }))
-            .unwrap_or_default();
-            writeln!(out, "{text}").map_err(io)?;
-        }
-        ReportFormat::Text => {
-            for r in &reports {
-                write!(out, "{}", render(r, show, identity_checked)).map_err(io)?;
-            }
-        }
-    }
+            .unwrap_or_default()
+                + "\n",
+            Mode::Json,
+        ),
+        ReportFormat::Text => (
+            reports
+                .iter()
+                .map(|r| render(r, show, identity_checked))
+                .collect(),
+            Mode::Log,
+        ),
+    };
     let ok =
         reports.iter().all(|r| r.verified() || r.skipped) && reports.iter().any(Report::verified);
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(Output::text(text, mode).with_exit(u8::from(!ok)))
 }
 
 fn render(r: &Report, show: bool, identity_checked: bool) -> String {
