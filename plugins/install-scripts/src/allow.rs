@@ -31,7 +31,6 @@ pub struct Approval {
     pub range: Option<String>,
     /// `false` for a denial (`neverBuiltDependencies`, `"pkg": false`).
     pub allow: bool,
-    pub reason: Option<String>,
     pub place: Place,
 }
 
@@ -66,15 +65,16 @@ pub fn from_config(config: &PluginConfig) -> Result<Vec<Approval>, Error> {
                 "[[install-scripts.allow]] needs `package`",
             )
         })?;
-        let reason = match entry.get("reason") {
-            Some((r, _)) if !r.trim().is_empty() => r.to_string(),
+        // The reason is for the reviewer of chainward.toml: required, not otherwise used.
+        match entry.get("reason") {
+            Some((r, _)) if !r.trim().is_empty() => {}
             Some((_, span)) => {
                 return Err(config.error(span, format!("the approval of `{package}` has an empty `reason`: say why its install script is trusted")));
             }
             None => {
                 return Err(config.error(entry.span.clone(), format!("the approval of `{package}` has no `reason`: every [[install-scripts.allow]] entry must say why the script is trusted")));
             }
-        };
+        }
         let range = match entry.get("version") {
             Some((v, span)) => {
                 if chainward_npm::spec::parse_range(v).is_none() {
@@ -92,7 +92,6 @@ pub fn from_config(config: &PluginConfig) -> Result<Vec<Approval>, Error> {
             package: package.to_string(),
             range,
             allow: true,
-            reason: Some(reason),
             place: Place::Config(entry.span.clone()),
         });
     }
@@ -121,7 +120,6 @@ fn native(
         package,
         range,
         allow,
-        reason: None,
         place: Place::File(Arc::clone(file), span),
     }
 }

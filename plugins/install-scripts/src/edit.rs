@@ -20,16 +20,6 @@ pub enum Native {
 }
 
 impl Native {
-    pub fn parse(s: &str) -> Option<Native> {
-        Some(match s {
-            "npm" => Native::Npm,
-            "pnpm" => Native::Pnpm,
-            "yarn" => Native::Yarn,
-            "bun" => Native::Bun,
-            _ => return None,
-        })
-    }
-
     /// The allowlist's name, as users know it.
     pub fn list_name(self) -> &'static str {
         match self {

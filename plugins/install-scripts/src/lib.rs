@@ -2,10 +2,10 @@
 //! script of the project and its dependency tree, checked against the allowlists users already
 //! keep (npm, pnpm, yarn, bun, LavaMoat) and chainward's own, where every entry has a reason.
 
-pub mod allow;
+mod allow;
 mod command;
-pub mod edit;
-pub mod inventory;
+mod edit;
+mod inventory;
 
 use std::path::Path;
 
@@ -180,7 +180,7 @@ impl Plugin for InstallScripts {
 }
 
 /// `[install-scripts]`: the approvals of `allow`.
-pub struct Settings {
+pub(crate) struct Settings {
     allow: Vec<Approval>,
     /// Where the approvals are, for findings that point at one.
     section: PluginConfig,
@@ -529,7 +529,7 @@ fn project_scripts(project: &Project) -> Vec<Finding> {
 /// One row of `chainward install-scripts --list`: a package that runs, or may run, an install
 /// script, and what approves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
+pub(crate) struct Row {
     pub lockfile: String,
     pub name: String,
     pub version: String,
@@ -542,7 +542,7 @@ pub struct Row {
 
 /// The inventory of every lockfile in the project: packages with install scripts and those
 /// whose status is unknown offline, sorted by lockfile and name.
-pub fn list(project: &Project, config: &PluginConfig) -> Vec<Row> {
+pub(crate) fn list(project: &Project, config: &PluginConfig) -> Vec<Row> {
     let configured = allow::from_config(config).unwrap_or_default();
     let mut rows = Vec::new();
     for file in project.files() {

@@ -4,8 +4,13 @@
 //! caches in publishing jobs, and privileged triggers that run pull-request code.
 
 mod command;
+// The verifier's API is the plugin's own; the fuzz targets and integration tests reach it with
+// the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod verify;
-pub mod workflow;
+#[cfg(not(feature = "internals"))]
+mod verify;
+mod workflow;
 
 use std::ops::Range;
 

@@ -2,14 +2,28 @@
 //! and (next) the supply-chain-aware diff of two SBOMs or two git revisions.
 
 mod command;
+// The reader, writer, validator and diff are the plugin's own; the fuzz targets and integration
+// tests reach them with the `internals` feature.
+#[cfg(feature = "internals")]
 pub mod cyclonedx;
+#[cfg(not(feature = "internals"))]
+mod cyclonedx;
+#[cfg(feature = "internals")]
 pub mod diff;
-pub mod generate;
-pub mod model;
+#[cfg(not(feature = "internals"))]
+mod diff;
+mod generate;
+mod model;
+#[cfg(feature = "internals")]
 pub mod read;
-pub mod rules;
-pub mod spdx;
+#[cfg(not(feature = "internals"))]
+mod read;
+mod rules;
+mod spdx;
+#[cfg(feature = "internals")]
 pub mod validate;
+#[cfg(not(feature = "internals"))]
+mod validate;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
