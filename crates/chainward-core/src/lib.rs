@@ -7,13 +7,13 @@
 pub mod command;
 pub mod config;
 pub mod dockerfile;
-pub mod edit;
 pub mod error;
 pub mod escape;
 pub mod filter;
 pub mod finding;
 pub mod fix;
 pub mod git;
+pub mod insert;
 pub mod json;
 pub mod links;
 pub mod online;

@@ -12,8 +12,8 @@ use std::collections::HashSet;
 
 use chainward_core::{FileKind, Project};
 
+use crate::lockfile::{AnyLock, any_lockfile};
 use crate::manifest::{Section, package_json};
-use crate::model::{AnyLock, any_lockfile};
 
 /// Commands whose package is named otherwise: (command, package).
 const KNOWN: &[(&str, &str)] = &[

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use chainward_core::json::{self, Json, JsonValue};
 use chainward_core::{ParseError, SourceFile};
 
+use crate::lockfile::{Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
 use crate::manifest::Section;
-use crate::model::{Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
 
 fn err(file: &SourceFile, node: &Json, m: impl Into<String>) -> ParseError {
     file.parse_error(node.span.start..node.span.start, m)

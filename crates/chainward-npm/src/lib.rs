@@ -9,7 +9,7 @@ pub mod bun;
 pub mod json_helpers;
 pub mod lockfile;
 pub mod manifest;
-pub mod model;
+pub mod npm;
 pub mod npmrc;
 pub mod pnpm;
 pub mod query;
@@ -17,7 +17,7 @@ pub mod spec;
 pub mod workspaces;
 pub mod yarn;
 
-pub use lockfile::{DepMap, LockPackage, NpmLockfile, npm_lockfile};
+pub use lockfile::{AnyLock, LockFormat, Lockfile, Package, PackageView, any_lockfile};
 pub use manifest::{DepEntry, PackageJson, Section, package_json};
-pub use model::{AnyLock, LockFormat, Lockfile, Package, PackageView, any_lockfile};
+pub use npm::{DepMap, LockPackage, NpmLockfile, npm_lockfile};
 pub use spec::{Spec, classify};

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
-use crate::manifest::Section;
-use crate::model::{
+use crate::lockfile::{
     CatalogEntry, Importer, ImporterDep, LockFormat, Lockfile, Package, split_name,
 };
+use crate::manifest::Section;
 
 const SECTIONS: [Section; 3] = [
     Section::Dependencies,

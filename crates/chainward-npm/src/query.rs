@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use chainward_core::project::join;
 
+use crate::lockfile::{AnyLock, CatalogEntry, LockFormat, PackageView, split_name};
 use crate::manifest::Section;
-use crate::model::{AnyLock, CatalogEntry, LockFormat, PackageView, split_name};
 use crate::yarn::berry_descriptor;
 
 /// What a lockfile installs for one dependency of one importer.
@@ -375,7 +375,7 @@ fn bun_parent(key: &str) -> &str {
     &key[..len.saturating_sub(1)]
 }
 
-impl crate::model::Lockfile {
+impl crate::lockfile::Lockfile {
     /// The index its dependency edges are resolved with (see [`EdgeIndex`]).
     pub fn edge_index(&self) -> EdgeIndex<'_> {
         let mut by_key = std::collections::HashMap::with_capacity(self.packages.len() * 2);
@@ -394,7 +394,7 @@ impl crate::model::Lockfile {
 }
 
 impl EdgeIndex<'_> {
-    /// The entry (an index of [`crate::model::Lockfile::packages`]) that the dependency
+    /// The entry (an index of [`crate::lockfile::Lockfile::packages`]) that the dependency
     /// `name@spec` of the entry keyed `from` installs: `from` is the dependent's key, or a
     /// workspace member's package name (`""` for the root); only bun, whose keys nest, needs it.
     pub fn resolve(&self, from: &str, name: &str, spec: &str) -> Option<usize> {
@@ -495,7 +495,7 @@ mod tests {
             );
             let text = std::fs::read_to_string(&path).expect("fixture");
             let file = SourceFile::in_memory(name, kind, text);
-            let lock = crate::model::any_lockfile(&file).expect("parses");
+            let lock = crate::lockfile::any_lockfile(&file).expect("parses");
             let debug = lock
                 .locked("", None, "debug", "^4.3.4")
                 .unwrap_or_else(|e| panic!("{dir}: {e:?}"));

@@ -95,7 +95,7 @@ pub fn shadowing_root(
         "bun.lock" | "bun.lockb" => "bun",
         _ => "npm",
     };
-    crate::lockfile::ancestors(dir)
+    crate::npm::ancestors(dir)
         .into_iter()
         .skip(1)
         .find(|(up, rel)| {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
+use crate::lockfile::{Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
 use crate::manifest::Section;
-use crate::model::{Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
 
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);

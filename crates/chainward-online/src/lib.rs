@@ -206,7 +206,7 @@ impl Registry for RegistryClient {
 /// Names come from lockfiles, which attackers can write: only real npm names reach a URL or a
 /// cache path (no `..`, no separators beyond a scope's one `/`).
 fn check_name(name: &str) -> Result<(), String> {
-    if chainward_npm::model::is_package_name(name) {
+    if chainward_npm::lockfile::is_package_name(name) {
         Ok(())
     } else {
         Err(format!("`{name}` is not an npm package name"))

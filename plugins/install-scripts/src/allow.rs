@@ -9,7 +9,7 @@ use chainward_core::config::{PluginConfig, Span};
 use chainward_core::json::Json;
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{Error, Project, SourceFile};
-use chainward_npm::model::split_name;
+use chainward_npm::lockfile::split_name;
 use chainward_npm::package_json;
 
 /// Where an approval is written.

@@ -13,7 +13,7 @@ use chainward_core::escape::Mode;
 use chainward_core::project::{DiscoverOptions, join};
 use chainward_core::span::LineIndex;
 use chainward_core::{Error, Project, fix, json, yaml};
-use chainward_npm::model::any_lockfile_for;
+use chainward_npm::lockfile::any_lockfile_for;
 
 use crate::edit::{self, Native};
 

@@ -3,7 +3,7 @@
 //! pnpm-workspace.yaml edited in place, every other byte kept). Pure text in, text out; the
 //! command does the reading and the atomic write. `Ok(None)`: the approval is already there.
 
-use chainward_core::edit;
+use chainward_core::insert;
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
 /// A package manager's native allowlist.
@@ -34,11 +34,11 @@ impl Native {
 /// `name[@range]` from the command line: a valid package name and, when given, a valid semver
 /// range.
 pub fn parse_selector(s: &str) -> Result<(String, Option<String>), String> {
-    let (name, range) = match chainward_npm::model::split_name(s) {
+    let (name, range) = match chainward_npm::lockfile::split_name(s) {
         Some((name, range)) => (name, Some(range)),
         None => (s, None),
     };
-    if !chainward_npm::model::is_package_name(name) {
+    if !chainward_npm::lockfile::is_package_name(name) {
         return Err(format!("`{name}` is not a valid npm package name"));
     }
     match range {
@@ -116,16 +116,16 @@ pub fn in_package_json(
 ) -> Result<Option<String>, String> {
     let key = selector(package, range);
     match native {
-        Native::Npm => edit::json_set(text, &["allowScripts", &key], "true"),
-        Native::Pnpm => edit::json_push(text, &["pnpm", "onlyBuiltDependencies"], &key),
-        Native::Yarn => edit::json_set(text, &["dependenciesMeta", &key, "built"], "true"),
+        Native::Npm => insert::json_set(text, &["allowScripts", &key], "true"),
+        Native::Pnpm => insert::json_push(text, &["pnpm", "onlyBuiltDependencies"], &key),
+        Native::Yarn => insert::json_set(text, &["dependenciesMeta", &key, "built"], "true"),
         Native::Bun => {
             if range.is_some() {
                 return Err(
                     "bun's trustedDependencies lists names only: leave out `@range`".into(),
                 );
             }
-            edit::json_push(text, &["trustedDependencies"], package)
+            insert::json_push(text, &["trustedDependencies"], package)
         }
     }
 }
@@ -136,7 +136,7 @@ pub fn in_pnpm_workspace(
     package: &str,
     range: Option<&str>,
 ) -> Result<Option<String>, String> {
-    edit::yaml_push(text, "onlyBuiltDependencies", &selector(package, range))
+    insert::yaml_push(text, "onlyBuiltDependencies", &selector(package, range))
 }
 
 #[cfg(test)]

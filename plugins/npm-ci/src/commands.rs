@@ -215,7 +215,7 @@ fn global_installs(cmds: &[Command], out: &mut Vec<String>) {
             continue;
         }
         for w in words.iter().skip(2).filter(|w| !w.starts_with('-')) {
-            let name = chainward_npm::model::split_name(w).map_or(*w, |(n, _)| n);
+            let name = chainward_npm::lockfile::split_name(w).map_or(*w, |(n, _)| n);
             if *w != "add" {
                 out.push(name.to_string());
             }
@@ -1339,8 +1339,8 @@ fn npx(
             .strip_prefix("--package=")
             .unwrap_or(&package.text);
         let versioned = text.trim_start_matches('@').contains('@');
-        let name = chainward_npm::model::split_name(text).map_or(text, |(n, _)| n);
-        let bare = !versioned && chainward_npm::model::is_package_name(name);
+        let name = chainward_npm::lockfile::split_name(text).map_or(text, |(n, _)| n);
+        let bare = !versioned && chainward_npm::lockfile::is_package_name(name);
         if !bare {
             if yes || versioned {
                 judge_packages(file, script, tool, "runs", &[package], at, out);

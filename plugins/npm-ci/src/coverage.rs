@@ -9,7 +9,7 @@ use chainward_core::project::{clean, join};
 use chainward_core::span::LineCol;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
 use chainward_npm::json_helpers::first_key_span;
-use chainward_npm::lockfile::ancestors;
+use chainward_npm::npm::ancestors;
 use chainward_npm::{Section, package_json};
 
 pub(crate) static MISSING_LOCKFILE: Rule = Rule {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chainward_core::project::join;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
-use chainward_npm::lockfile::is_importer;
+use chainward_npm::npm::is_importer;
 use chainward_npm::npmrc::npmrc;
 use chainward_npm::spec::{Matcher, is_full_sha};
 use chainward_npm::{

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use chainward_core::project::join;
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{FileKind, Finding, Project, Severity, SourceFile};
-use chainward_npm::model::{LockFormat, Lockfile};
+use chainward_npm::lockfile::{LockFormat, Lockfile};
 use chainward_npm::query::descriptor_candidates;
 use chainward_npm::yarn::berry_descriptor;
 use chainward_npm::{PackageJson, Section, Spec, classify, package_json};

@@ -2,8 +2,10 @@
 //! pins ranges to what the lockfile already installs.
 
 mod actions;
+mod catalogs;
 mod images;
 mod manifest;
+mod pin;
 
 use chainward_core::config::PluginConfig;
 use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
@@ -77,9 +79,9 @@ impl Check for Options {
                     }
                     FileKind::Dockerfile => images::check_dockerfile(file, &mut out),
                     FileKind::PnpmWorkspace => {
-                        manifest::check_pnpm_workspace(project, file, &mut out)
+                        catalogs::check_pnpm_workspace(project, file, &mut out)
                     }
-                    FileKind::YarnRc => manifest::check_yarn_catalogs(project, file, &mut out),
+                    FileKind::YarnRc => catalogs::check_yarn_catalogs(project, file, &mut out),
                     _ => {}
                 }
                 out

@@ -10,9 +10,9 @@ use std::path::Path;
 
 use chainward_core::project::join;
 use chainward_core::{Project, SourceFile};
-use chainward_npm::lockfile::NpmLockfile;
+use chainward_npm::lockfile::{AnyLock, Lockfile};
 use chainward_npm::manifest::Section;
-use chainward_npm::model::{AnyLock, Lockfile};
+use chainward_npm::npm::NpmLockfile;
 use chainward_npm::package_json;
 
 use crate::model::{Component, Kind, License, Sbom, Scope, Source, hashes, purl};
@@ -107,7 +107,7 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
         if p.link {
             continue;
         }
-        let importer = chainward_npm::lockfile::is_importer(key);
+        let importer = chainward_npm::npm::is_importer(key);
         index.insert(key.as_str(), nodes.len());
         let name = p.name.as_deref().map(str::to_string).unwrap_or_else(|| {
             if importer {
@@ -246,7 +246,7 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
         node_of[edges.resolve(from_key, name, spec)?]
     };
     // Package edges.
-    let packages: Vec<&chainward_npm::model::Package> =
+    let packages: Vec<&chainward_npm::lockfile::Package> =
         lock.packages.iter().filter(|p| !p.link).collect();
     for (i, p) in packages.iter().enumerate() {
         let from_key = p.key.as_str();

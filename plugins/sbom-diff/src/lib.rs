@@ -31,7 +31,7 @@ use chainward_core::config::PluginConfig;
 use chainward_core::finding::Location;
 use chainward_core::project::join;
 use chainward_core::{Check, Error, Finding, Plugin, Project, Rule, SourceFile};
-use chainward_npm::model::{AnyLock, any_lockfile, any_lockfile_for};
+use chainward_npm::lockfile::{AnyLock, any_lockfile, any_lockfile_for};
 
 pub use generate::Omit;
 pub use model::Sbom;

@@ -1,0 +1,122 @@
+//! Other views of the same project: at a git revision (`--base`), with fixed text (the fix
+//! loop), with the registry (`--online`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::error::Error;
+
+use super::{Project, SourceFile};
+
+impl Project {
+    /// The project as it was at git revision `rev`: every discovered file's text read from
+    /// git's objects (files that did not exist then are left out). Nothing is checked out.
+    pub fn at_revision(&self, rev: &str) -> Result<Project, Error> {
+        let git = self.git().ok_or_else(|| {
+            Error::Usage(format!(
+                "--base {rev}: {} is not in a git repository",
+                self.root.display()
+            ))
+        })?;
+        git.resolve(rev).map_err(Error::Usage)?;
+        let mut overlay = BTreeMap::new();
+        let mut files = Vec::new();
+        let mut links = Vec::new();
+        for f in &self.files {
+            let text = match git
+                .read_at(rev, &f.path, &self.root)
+                .map_err(Error::Usage)?
+            {
+                Some(crate::git::AtRevision::Text(text)) => Some(text),
+                Some(crate::git::AtRevision::Unsafe(link)) => {
+                    links.push(link);
+                    None
+                }
+                None => None,
+            };
+            if let Some(text) = text {
+                overlay.insert(f.path.clone(), text.clone());
+                files.push(Arc::new(SourceFile::new(
+                    f.path.clone(),
+                    f.rel.clone(),
+                    f.kind,
+                    self.options.max_file_size,
+                    Some(text),
+                )));
+            }
+        }
+        let mut project = Project::new(
+            self.root.clone(),
+            files,
+            self.options.clone(),
+            Arc::new(overlay),
+            Vec::new(),
+        );
+        project.registry = self.registry.clone();
+        project.boundary = self.boundary.clone();
+        project.unsafe_links = Mutex::new(links);
+        Ok(project)
+    }
+
+    /// Compare against `base` (the project at the `--base` revision).
+    pub fn set_base(&mut self, base: Arc<Project>) {
+        self.base = Some(base);
+    }
+
+    /// The project at the `--base` revision, if comparing.
+    pub fn base(&self) -> Option<&Project> {
+        self.base.as_deref()
+    }
+
+    /// The same files, with new contents for some of them (the fix loop re-checks the project
+    /// as it will be after the fixes, before anything is written).
+    pub fn with_changes(&self, changes: &BTreeMap<PathBuf, String>) -> Project {
+        let mut overlay = (*self.overlay).clone();
+        overlay.extend(changes.iter().map(|(p, t)| (p.clone(), t.clone())));
+        let files: Vec<Arc<SourceFile>> = self
+            .files
+            .iter()
+            .map(|f| match overlay.get(&f.path) {
+                Some(text) if changes.contains_key(&f.path) => Arc::new(SourceFile::new(
+                    f.path.clone(),
+                    f.rel.clone(),
+                    f.kind,
+                    self.options.max_file_size,
+                    Some(text.clone()),
+                )),
+                _ => Arc::clone(f),
+            })
+            .collect();
+        let mut project = Project::new(
+            self.root.clone(),
+            files,
+            self.options.clone(),
+            Arc::new(overlay),
+            self.walk_errors.clone(),
+        );
+        project.base = self.base.clone();
+        project.registry = self.registry.clone();
+        project.boundary = self.boundary.clone();
+        project
+    }
+
+    /// Let plugins look packages up in the registry (`--online`). Set before `--base`
+    /// projects are made, so that both sides see the same registry.
+    pub fn set_registry(&mut self, registry: Arc<dyn crate::online::Registry>) {
+        self.registry = Some(registry);
+    }
+
+    /// The registry client, with `--online` only: plugins that can fill a gap from the
+    /// registry ask it; without it they say what they could not determine offline.
+    pub fn registry(&self) -> Option<&dyn crate::online::Registry> {
+        self.registry.as_deref()
+    }
+
+    /// The git repository containing the project, opened on first use; `None` outside one.
+    pub fn git(&self) -> Option<&crate::git::Git> {
+        self.git
+            .get_or_init(|| crate::git::Git::discover(&self.root))
+            .as_ref()
+    }
+}

@@ -1,0 +1,138 @@
+//! One file of the project: read within the size limit, parsed on first use.
+
+use std::any::Any;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::error::ParseError;
+use crate::span::LineIndex;
+
+use super::FileKind;
+
+/// One file of the project, read and parsed on first use.
+pub struct SourceFile {
+    /// The path as the user sees it (the scanned root joined with `rel`).
+    pub path: PathBuf,
+    /// Relative to the project root, `/`-separated.
+    pub rel: String,
+    pub kind: FileKind,
+    overlay: Option<String>,
+    max_size: u64,
+    text: OnceLock<Result<String, ParseError>>,
+    lines: OnceLock<LineIndex>,
+    parsed: OnceLock<Box<dyn Any + Send + Sync>>,
+    failed: OnceLock<ParseError>,
+}
+
+impl std::fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("path", &self.path)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SourceFile {
+    pub(super) fn new(
+        path: PathBuf,
+        rel: String,
+        kind: FileKind,
+        max_size: u64,
+        overlay: Option<String>,
+    ) -> Self {
+        Self {
+            path,
+            rel,
+            kind,
+            overlay,
+            max_size,
+            text: OnceLock::new(),
+            lines: OnceLock::new(),
+            parsed: OnceLock::new(),
+            failed: OnceLock::new(),
+        }
+    }
+
+    /// A file with the given text, not read from disk (tests, fixes in progress).
+    pub fn in_memory(path: impl Into<PathBuf>, kind: FileKind, text: impl Into<String>) -> Self {
+        let path = path.into();
+        let rel = path.to_string_lossy().replace('\\', "/");
+        Self::new(path, rel, kind, u64::MAX, Some(text.into()))
+    }
+
+    /// The file's text. Unreadable, oversized or non-UTF-8 files are an error naming the file.
+    pub fn text(&self) -> Result<&str, &ParseError> {
+        self.text
+            .get_or_init(|| match &self.overlay {
+                Some(text) => Ok(text.clone()),
+                None => read_text(&self.path, self.max_size),
+            })
+            .as_deref()
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        self.lines
+            .get_or_init(|| LineIndex::new(self.text().unwrap_or_default()))
+    }
+
+    /// The file parsed by `parse`, computed once and shared. The first caller's parser wins:
+    /// every file kind has exactly one parser, owned by the crate that models that kind.
+    /// Returns `None` when reading or parsing failed; the error is kept for [`Self::error`].
+    pub fn parsed<T: Send + Sync + 'static>(
+        &self,
+        parse: impl FnOnce(&SourceFile, &str) -> Result<T, ParseError>,
+    ) -> Option<&T> {
+        let slot = self.parsed.get_or_init(|| {
+            let result = match self.text() {
+                Ok(text) => parse(self, text),
+                Err(e) => Err(e.clone()),
+            };
+            if let Err(e) = &result {
+                let _ = self.failed.set(e.clone());
+            }
+            Box::new(result)
+        });
+        slot.downcast_ref::<Result<T, ParseError>>()?.as_ref().ok()
+    }
+
+    /// Why reading or parsing this file failed, if it was attempted and failed.
+    pub fn error(&self) -> Option<&ParseError> {
+        self.failed
+            .get()
+            .or_else(|| self.text.get()?.as_ref().err())
+    }
+
+    /// A parse error at `span` of this file.
+    pub fn parse_error(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> ParseError {
+        ParseError::new(&self.path, span, message)
+    }
+}
+
+pub(super) fn read_text(path: &Path, max_size: u64) -> Result<String, ParseError> {
+    let err = |m: String| ParseError::new(path, 0..0, m);
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err("not a regular file".into()));
+    }
+    if meta.len() > max_size {
+        return Err(err(format!(
+            "file is {} bytes, over the limit of {} bytes (raise `max-file-size` in chainward.toml to read it)",
+            meta.len(),
+            max_size
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        ParseError::new(
+            path,
+            at..at,
+            format!("not valid UTF-8 (invalid byte at offset {at})"),
+        )
+    })
+}

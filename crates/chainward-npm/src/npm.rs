@@ -1,0 +1,696 @@
+//! npm lockfiles: package-lock.json v1, v2 and v3 and npm-shrinkwrap.json, read into one shape
+//! (the v2/v3 `packages` map keyed by install path), with Node's module resolution.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chainward_core::json;
+use chainward_core::project::clean;
+use chainward_core::span::LineIndex;
+use chainward_core::{FileKind, ParseError, Project, SourceFile};
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::manifest::Section;
+
+/// One entry of `packages` (v2/v3), or a v1 `dependencies` entry converted to that shape.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct LockPackage {
+    /// The real package name when it differs from the install folder (aliases, workspaces).
+    pub name: Option<Box<str>>,
+    pub version: Option<Box<str>>,
+    pub resolved: Option<Box<str>>,
+    pub integrity: Option<Box<str>>,
+    #[serde(deserialize_with = "truthy")]
+    pub link: bool,
+    #[serde(deserialize_with = "truthy")]
+    pub dev: bool,
+    #[serde(deserialize_with = "truthy")]
+    pub optional: bool,
+    #[serde(deserialize_with = "truthy")]
+    pub dev_optional: bool,
+    #[serde(deserialize_with = "truthy")]
+    pub peer: bool,
+    #[serde(deserialize_with = "truthy")]
+    pub in_bundle: bool,
+    #[serde(deserialize_with = "truthy")]
+    pub has_install_script: bool,
+    pub dependencies: DepMap,
+    pub dev_dependencies: DepMap,
+    pub optional_dependencies: DepMap,
+    pub peer_dependencies: DepMap,
+    pub peer_dependencies_meta: DepMap<PeerMeta>,
+    #[serde(deserialize_with = "truthy")]
+    pub extraneous: bool,
+    /// The package's declared licence (v2/v3), as npm copied it from its package.json: an SPDX
+    /// expression as a rule; the old `{"type": "MIT"}` form is read as its `type`.
+    #[serde(deserialize_with = "license")]
+    pub license: Option<Box<str>>,
+    /// The commands the package puts in `node_modules/.bin`: the keys of its `bin` map (v2/v3
+    /// record it; v1 does not).
+    #[serde(deserialize_with = "bin_names")]
+    pub bin: Box<[Box<str>]>,
+    /// Byte range of the entry's value in the file text (v2/v3; empty for v1).
+    #[serde(skip)]
+    pub span: Range<usize>,
+}
+
+/// A small sorted map of dependency name → value. Lockfile entries have thousands of these
+/// with a handful of members each: a sorted `Vec` is a fraction of a `BTreeMap`'s size (whose
+/// smallest node holds room for eleven entries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepMap<V = String>(Box<[(String, V)]>);
+
+impl<V> Default for DepMap<V> {
+    fn default() -> Self {
+        DepMap(Box::new([]))
+    }
+}
+
+impl<V> DepMap<V> {
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<V> FromIterator<(String, V)> for DepMap<V> {
+    /// Sorted by name; with duplicate names the last one wins, as in `JSON.parse`.
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+        let mut items: Vec<(String, V)> = iter.into_iter().collect();
+        // A stable sort keeps duplicates in file order; keep the last of each run.
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, V)> = Vec::with_capacity(items.len());
+        for item in items {
+            match out.last_mut() {
+                Some(last) if last.0 == item.0 => *last = item,
+                _ => out.push(item),
+            }
+        }
+        DepMap(out.into_boxed_slice())
+    }
+}
+
+/// A licence field: a string, or an object with a string `type`; anything else is no licence
+/// (never a parse error: the field is informational).
+/// A flag as npm reads it: JavaScript truthiness (`"bundled": "true"`, written by some tools, is
+/// true; so is any non-empty string or non-zero number; `null` is false).
+fn truthy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => b,
+        serde_json::Value::Null => false,
+        serde_json::Value::String(s) => !s.is_empty(),
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => true,
+    })
+}
+
+fn bin_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<[Box<str>]>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Object(map) => map.keys().map(|k| k.as_str().into()).collect(),
+        _ => Box::default(),
+    })
+}
+
+fn license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<str>>, D::Error> {
+    struct Visit;
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = Option<Box<str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a licence")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.into()))
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut kind = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                if key == "type" {
+                    let value: serde_json::Value = map.next_value()?;
+                    kind = value.as_str().map(Into::into);
+                } else {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(kind)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Visit)
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for DepMap<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+            type Value = DepMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of dependency names")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry::<String, V>()? {
+                    items.push(entry);
+                }
+                Ok(items.into_iter().collect())
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// `peerDependenciesMeta.<name>`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PeerMeta {
+    pub optional: bool,
+}
+
+impl LockPackage {
+    pub fn section(&self, section: Section) -> Option<&DepMap> {
+        match section {
+            Section::Dependencies => Some(&self.dependencies),
+            Section::DevDependencies => Some(&self.dev_dependencies),
+            Section::OptionalDependencies => Some(&self.optional_dependencies),
+            Section::PeerDependencies => Some(&self.peer_dependencies),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed npm lockfile.
+#[derive(Debug, Clone)]
+pub struct NpmLockfile {
+    pub lockfile_version: u64,
+    pub name: Option<String>,
+    /// Keyed by install path: `""` (root), `node_modules/a`, `packages/x`,
+    /// `packages/x/node_modules/a`, ...
+    pub packages: HashMap<String, Box<LockPackage>>,
+}
+
+#[derive(Deserialize)]
+struct Top<'a> {
+    #[serde(rename = "lockfileVersion")]
+    lockfile_version: Option<u64>,
+    name: Option<String>,
+    #[serde(borrow)]
+    packages: Option<BTreeMap<Cow<'a, str>, &'a RawValue>>,
+    #[serde(borrow)]
+    dependencies: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct V1Dep {
+    version: Option<String>,
+    resolved: Option<String>,
+    integrity: Option<String>,
+    #[serde(deserialize_with = "truthy")]
+    dev: bool,
+    #[serde(deserialize_with = "truthy")]
+    optional: bool,
+    #[serde(deserialize_with = "truthy")]
+    bundled: bool,
+    requires: BTreeMap<String, String>,
+    dependencies: BTreeMap<String, V1Dep>,
+}
+
+impl NpmLockfile {
+    pub fn parse(file: &SourceFile, text: &str) -> Result<NpmLockfile, ParseError> {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let shift = text.len() - body.len();
+        let top: Top<'_> =
+            serde_json::from_str(body).map_err(|e| serde_error(file, body, shift, &e))?;
+        let lockfile_version = top.lockfile_version.ok_or_else(|| {
+            file.parse_error(0..0, "not an npm lockfile: `lockfileVersion` is missing")
+        })?;
+        if !(1..=3).contains(&lockfile_version) {
+            return Err(file
+                .parse_error(
+                    0..0,
+                    format!(
+                        "lockfileVersion {lockfile_version} is not read by chainward (it reads 1, 2 and 3): this lockfile is not checked"
+                    ),
+                )
+                .unsupported());
+        }
+        let base = text.as_ptr() as usize;
+        let mut packages = HashMap::new();
+        match top.packages {
+            Some(map) if lockfile_version >= 2 => {
+                // Entries are independent: parse them on every core.
+                let entries: Vec<(Cow<'_, str>, &RawValue)> = map.into_iter().collect();
+                // Boxed as they are parsed, so that the entries are never held twice.
+                let parsed: Vec<(String, Box<LockPackage>)> = entries
+                    .into_par_iter()
+                    .map(|(key, raw)| {
+                        let slice = raw.get();
+                        let start = slice.as_ptr() as usize - base;
+                        serde_json::from_str::<LockPackage>(slice)
+                            .map(|mut pkg| {
+                                pkg.span = start..start + slice.len();
+                                (key.into_owned(), Box::new(pkg))
+                            })
+                            .map_err(|e| serde_error(file, slice, start, &e))
+                    })
+                    .collect::<Result<_, _>>()?;
+                packages.reserve(parsed.len());
+                packages.extend(parsed);
+            }
+            _ => {
+                if let Some(raw) = top.dependencies {
+                    let slice = raw.get();
+                    let start = slice.as_ptr() as usize - base;
+                    let deps: BTreeMap<String, V1Dep> = serde_json::from_str(slice)
+                        .map_err(|e| serde_error(file, slice, start, &e))?;
+                    flatten_v1("", deps, &mut packages);
+                }
+            }
+        }
+        Ok(NpmLockfile {
+            lockfile_version,
+            name: top.name,
+            packages,
+        })
+    }
+
+    /// Whether this lockfile records the specs of its importers (v2 and v3 do; v1 does not).
+    pub fn records_specs(&self) -> bool {
+        self.lockfile_version >= 2
+    }
+
+    /// The entry for an importer (`""` or a workspace folder).
+    pub fn importer(&self, dir: &str) -> Option<&LockPackage> {
+        self.packages.get(dir).map(|v| &**v)
+    }
+
+    /// The install path and entry Node would load for `name` when required from the package
+    /// installed at `from` (`""` for the root, `packages/a` for a workspace): the nearest
+    /// `node_modules/<name>` walking up the folders.
+    pub fn resolve(&self, from: &str, name: &str) -> Option<(&str, &LockPackage)> {
+        let mut dir = from.trim_end_matches('/');
+        let mut key = String::with_capacity(dir.len() + name.len() + 16);
+        loop {
+            key.clear();
+            if !dir.is_empty() {
+                key.push_str(dir);
+                key.push('/');
+            }
+            key.push_str("node_modules/");
+            key.push_str(name);
+            if let Some((k, p)) = self.packages.get_key_value(key.as_str()) {
+                return Some((k.as_str(), p));
+            }
+            if dir.is_empty() {
+                return None;
+            }
+            dir = parent_dir(dir);
+        }
+    }
+
+    /// Follow a `link: true` entry to the folder it links to (a workspace).
+    pub fn follow_link<'a>(&'a self, pkg: &'a LockPackage) -> &'a LockPackage {
+        if pkg.link
+            && let Some(target) = pkg.resolved.as_deref().and_then(|r| self.packages.get(r))
+        {
+            return target;
+        }
+        pkg
+    }
+
+    /// Span of the spec string (quotes included) of `name` in `section` of the entry `key`
+    /// (an importer such as `""` or `packages/a`, or any installed package).
+    pub fn importer_spec_span(
+        &self,
+        text: &str,
+        key: &str,
+        section: Section,
+        name: &str,
+    ) -> Option<Range<usize>> {
+        self.field_span(text, key, &[section.key(), name])
+    }
+
+    /// Span of a value inside the entry `key`, following `path` (`["resolved"]`,
+    /// `["dependencies", "ms"]`). Parses only that entry's text.
+    pub fn field_span(&self, text: &str, key: &str, path: &[&str]) -> Option<Range<usize>> {
+        let range = self
+            .packages
+            .get(key)
+            .map(|p| p.span.clone())
+            .filter(|r| !r.is_empty())?;
+        let slice = text.get(range.clone())?;
+        let entry = json::parse(slice).ok()?;
+        let value = entry.pointer(path)?;
+        Some(value.span.start + range.start..value.span.end + range.start)
+    }
+
+    /// The span of the entry `key`'s opening `{`, for findings about the whole entry.
+    pub fn entry_span(&self, key: &str) -> Option<Range<usize>> {
+        self.packages
+            .get(key)
+            .filter(|p| !p.span.is_empty())
+            .map(|p| p.span.start..p.span.start + 1)
+    }
+}
+
+/// `packages/a` → `packages`; `node_modules/x` → ``; `a/node_modules/@s/x` → `a`.
+fn parent_dir(dir: &str) -> &str {
+    fn up(d: &str) -> &str {
+        d.rfind('/').map_or("", |i| &d[..i])
+    }
+    let mut rest = up(dir);
+    // `…/node_modules/@scope/name`: the scope folder is not a package.
+    if rest
+        .rsplit('/')
+        .next()
+        .is_some_and(|seg| seg.starts_with('@'))
+        && up(rest).ends_with("node_modules")
+    {
+        rest = up(rest);
+    }
+    if rest == "node_modules" {
+        ""
+    } else {
+        rest.strip_suffix("/node_modules").unwrap_or(rest)
+    }
+}
+
+/// The root and workspace folders: every key not inside a node_modules folder.
+pub fn is_importer(key: &str) -> bool {
+    !(key.starts_with("node_modules/") || key.contains("/node_modules/"))
+}
+
+fn flatten_v1(
+    prefix: &str,
+    deps: BTreeMap<String, V1Dep>,
+    out: &mut HashMap<String, Box<LockPackage>>,
+) {
+    for (name, dep) in deps {
+        let key = if prefix.is_empty() {
+            format!("node_modules/{name}")
+        } else {
+            format!("{prefix}/node_modules/{name}")
+        };
+        let mut pkg = LockPackage {
+            resolved: dep.resolved.map(Into::into),
+            integrity: dep.integrity.map(Into::into),
+            dev: dep.dev,
+            optional: dep.optional,
+            in_bundle: dep.bundled,
+            dependencies: dep.requires.into_iter().collect(),
+            ..LockPackage::default()
+        };
+        // v1 records aliases as `npm:real@1.2.3` and git/url deps as the resolved URL.
+        match dep.version {
+            Some(v) if v.starts_with("npm:") => {
+                let rest = &v[4..];
+                let from = usize::from(rest.starts_with('@'));
+                if let Some(i) = rest[from..].find('@') {
+                    pkg.name = Some(rest[..from + i].into());
+                    pkg.version = Some(rest[from + i + 1..].into());
+                }
+            }
+            Some(v) if v.contains(':') => {
+                if pkg.resolved.is_none() {
+                    pkg.resolved = Some(v.into());
+                }
+            }
+            other => pkg.version = other.map(Into::into),
+        }
+        flatten_v1(&key, dep.dependencies, out);
+        out.insert(key, Box::new(pkg));
+    }
+}
+
+fn serde_error(
+    file: &SourceFile,
+    slice: &str,
+    start: usize,
+    err: &serde_json::Error,
+) -> ParseError {
+    let lines = LineIndex::new(slice);
+    let at = lines
+        .line_start(slice, err.line())
+        .map_or(slice.len(), |s| {
+            (s + err.column().saturating_sub(1)).min(slice.len())
+        });
+    let message = err.to_string();
+    // serde_json appends " at line L column C" relative to what it parsed; the finding carries
+    // the position in the whole file instead.
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    file.parse_error(start + at..start + at, message)
+}
+
+/// The cached parse of an npm lockfile.
+pub fn npm_lockfile(file: &SourceFile) -> Option<&NpmLockfile> {
+    file.parsed(NpmLockfile::parse)
+}
+
+/// The folders from `dir` upwards, each with the path from it down to `dir` (`""` for `dir`
+/// itself, `packages/a` for the root of a workspace `packages/a`). Relative paths climb past
+/// `.` through `..` using the real folder names, so a workspace member scanned on its own still
+/// finds its root.
+pub fn ancestors(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut current = clean(dir);
+    let mut climbed: Vec<String> = Vec::new();
+    for _ in 0..64 {
+        out.push((
+            current.clone(),
+            climbed.iter().rev().cloned().collect::<Vec<_>>().join("/"),
+        ));
+        let is_named = matches!(
+            current.components().next_back(),
+            Some(std::path::Component::Normal(_))
+        );
+        let (name, up) = if is_named {
+            let name = current
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            let parent = current
+                .parent()
+                .map(Path::to_path_buf)
+                .filter(|p| !p.as_os_str().is_empty());
+            (name, parent.unwrap_or_else(|| PathBuf::from(".")))
+        } else {
+            // `.` or a path ending in `..`: climb through the real folder names.
+            let Ok(real) = std::fs::canonicalize(&current) else {
+                break;
+            };
+            let up = if current == Path::new(".") {
+                PathBuf::from("..")
+            } else {
+                current.join("..")
+            };
+            (
+                real.file_name().map(|n| n.to_string_lossy().into_owned()),
+                up,
+            )
+        };
+        let Some(name) = name else { break };
+        if let (Ok(a), Ok(b)) = (std::fs::canonicalize(&up), std::fs::canonicalize(&current))
+            && a == b
+        {
+            break;
+        }
+        climbed.push(name);
+        current = up;
+    }
+    out
+}
+
+/// The npm lockfile covering the package.json at `manifest`, and the importer key of that
+/// package.json in it (`""` for the root, `packages/a` for a workspace member).
+///
+/// Looks in the package.json's folder, then walks up (a workspace member is covered by its
+/// root's lockfile if that lockfile lists the member). `npm-shrinkwrap.json` wins over
+/// package-lock.json, as in npm.
+pub fn lockfile_for(project: &Project, manifest: &Path) -> Option<(Arc<SourceFile>, String)> {
+    let dir = manifest.parent().unwrap_or(Path::new("."));
+    for (folder, importer) in ancestors(dir) {
+        for name in ["npm-shrinkwrap.json", "package-lock.json"] {
+            let candidate = if folder == Path::new(".") {
+                PathBuf::from(name)
+            } else {
+                folder.join(name)
+            };
+            if let Some(file) = project.file_at(&candidate) {
+                if importer.is_empty() {
+                    return Some((file, importer));
+                }
+                let lock = npm_lockfile(&file)?;
+                return lock
+                    .packages
+                    .contains_key(&importer)
+                    .then_some((file, importer));
+            }
+        }
+    }
+    None
+}
+
+/// Whether a file is an npm lockfile.
+pub fn is_npm_lockfile(file: &SourceFile) -> bool {
+    matches!(file.kind, FileKind::NpmLock | FileKind::NpmShrinkwrap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V3: &str = r#"{
+  "name": "x",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": { "name": "x", "workspaces": ["packages/*"], "dependencies": { "ms": "^2.1.0" } },
+    "node_modules/a": { "resolved": "packages/a", "link": true },
+    "node_modules/ms": { "version": "2.1.3" },
+    "packages/a": { "version": "1.0.0", "dependencies": { "ms": "~2.0.0" } },
+    "packages/a/node_modules/ms": { "version": "2.0.0" }
+  }
+}"#;
+
+    #[test]
+    fn resolves_like_node() {
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, V3);
+        let lock = npm_lockfile(&f).expect("parses");
+        assert_eq!(
+            lock.resolve("", "ms").map(|(k, p)| (k, p.version.clone())),
+            Some(("node_modules/ms", Some("2.1.3".into())))
+        );
+        assert_eq!(
+            lock.resolve("packages/a", "ms")
+                .map(|(_, p)| p.version.clone()),
+            Some(Some("2.0.0".into()))
+        );
+        let (_, a) = lock.resolve("", "a").expect("link");
+        assert_eq!(lock.follow_link(a).version.as_deref(), Some("1.0.0"));
+        let span = lock
+            .importer_spec_span(V3, "packages/a", Section::Dependencies, "ms")
+            .expect("span");
+        assert_eq!(&V3[span], "\"~2.0.0\"");
+    }
+
+    #[test]
+    fn parent_dirs_skip_node_modules_and_scopes() {
+        assert_eq!(parent_dir("packages/a"), "packages");
+        assert_eq!(parent_dir("node_modules/x"), "");
+        assert_eq!(parent_dir("a/node_modules/@s/x"), "a");
+        assert_eq!(parent_dir("node_modules/@s/x"), "");
+        assert_eq!(
+            parent_dir("node_modules/x/node_modules/y"),
+            "node_modules/x"
+        );
+        assert_eq!(
+            parent_dir("node_modules/@s/x/node_modules/@t/y"),
+            "node_modules/@s/x"
+        );
+    }
+
+    #[test]
+    fn v1_is_flattened_with_aliases() {
+        let text = r#"{"lockfileVersion": 1, "requires": true, "dependencies": {
+          "my-ms": {"version": "npm:ms@2.1.3", "integrity": "sha512-x"},
+          "debug": {"version": "4.3.4", "requires": {"ms": "2.1.2"},
+                    "dependencies": {"ms": {"version": "2.1.2"}}}}}"#;
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        let lock = npm_lockfile(&f).expect("parses");
+        assert!(!lock.records_specs());
+        let alias = &lock.packages["node_modules/my-ms"];
+        assert_eq!(
+            (alias.name.as_deref(), alias.version.as_deref()),
+            (Some("ms"), Some("2.1.3"))
+        );
+        assert_eq!(
+            lock.resolve("node_modules/debug", "ms").map(|(k, _)| k),
+            Some("node_modules/debug/node_modules/ms")
+        );
+    }
+
+    /// Flags as npm reads them (JavaScript truthiness): `"bundled": "true"` (a string, as some
+    /// tools write it) is bundled, not a parse error. (Hand-made: no real lockfile with it was
+    /// found; npm's arborist tests `if (lock.bundled)`.)
+    #[test]
+    fn flags_are_read_with_javascript_truthiness() {
+        let text = r#"{"lockfileVersion": 1, "requires": true, "dependencies": {
+          "a": {"version": "1.0.0", "bundled": "true", "dev": 1},
+          "b": {"version": "1.0.0", "bundled": "", "optional": null}}}"#;
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        let lock = npm_lockfile(&f).expect("parses");
+        let a = &lock.packages["node_modules/a"];
+        assert!(a.in_bundle && a.dev);
+        let b = &lock.packages["node_modules/b"];
+        assert!(!b.in_bundle && !b.optional);
+        let v3 = r#"{"lockfileVersion": 3, "packages": {"node_modules/c": {"version": "1.0.0", "inBundle": "true", "link": false}}}"#;
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, v3);
+        assert!(npm_lockfile(&f).expect("parses").packages["node_modules/c"].in_bundle);
+    }
+
+    #[test]
+    fn type_errors_point_into_the_file() {
+        let text = "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": { \"version\": 1 }\n  }\n}";
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        assert!(npm_lockfile(&f).is_none());
+        let err = f.error().expect("error");
+        assert_eq!(f.lines().line_col(text, err.span.start).line, 4, "{err:?}");
+    }
+}
