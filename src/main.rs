@@ -11,6 +11,9 @@ use chainward::{external, run};
 use chainward_core::command::Mount;
 use chainward_engine::registry;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut command = Cli::command();
     // The plugins' own top-level commands (`sbom`, `allow-script`), after the CLI's.

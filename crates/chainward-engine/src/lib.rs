@@ -20,7 +20,7 @@ use chainward_core::config::Config;
 use chainward_core::filter::{self, RuleLevels};
 use chainward_core::project::DiscoverOptions;
 use chainward_core::rule::{core_rules, did_you_mean};
-use chainward_core::{Check, Error, Finding, Plugin, Project, Rule};
+use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
 use rayon::prelude::*;
 
 pub use fixes::{FixOutcome, FixPolicy, apply_fixes};
@@ -54,6 +54,8 @@ pub struct Engine {
     levels: RuleLevels,
     /// The enabled plugins, configured.
     checks: Vec<Box<dyn Check>>,
+    /// The kinds of file the enabled plugins parse.
+    reads: Vec<FileKind>,
     external: External,
 }
 
@@ -95,12 +97,16 @@ impl Engine {
         // Every plugin's section is read, whether or not the plugin runs: a wrong setting is
         // wrong on every run.
         let mut checks = Vec::new();
+        let mut reads = Vec::new();
         for plugin in registry::PLUGINS {
             let check = plugin.configure(&config.plugin(plugin.id()))?;
             if levels.plugin_enabled(*plugin) {
                 checks.push(check);
+                reads.extend(plugin.reads().iter().copied());
             }
         }
+        reads.sort_unstable();
+        reads.dedup();
         let external = if selection.only.is_some() {
             External::No
         } else {
@@ -111,6 +117,7 @@ impl Engine {
             rules,
             levels,
             checks,
+            reads,
             external,
         })
     }
@@ -154,6 +161,7 @@ impl Engine {
     /// suppressions, sorted.
     pub fn check(&self, project: &Project) -> Vec<Finding> {
         let config = &self.config;
+        parse_all(project, &self.reads);
         let mut findings: Vec<Finding> = self
             .checks
             .par_iter()
@@ -185,6 +193,40 @@ impl Engine {
     /// Whether findings of `rule` are reported on this run.
     pub fn is_enabled(&self, rule: &str) -> bool {
         self.levels.is_enabled(rule)
+    }
+}
+
+/// Parse every file of the kinds the enabled plugins read, once, on every core, lockfiles
+/// first, before any plugin runs. A plugin that asks for a file another is still parsing waits
+/// on it outside rayon's pool, leaving the lockfile's own parallel parse to one core; parsed up
+/// front, both cores parse the big lockfile, then both run the plugins.
+fn parse_all(project: &Project, kinds: &[FileKind]) {
+    let mut files: Vec<&std::sync::Arc<chainward_core::SourceFile>> = project
+        .files()
+        .iter()
+        .filter(|f| kinds.contains(&f.kind))
+        .collect();
+    // Rayon splits the list in halves: the core that takes the lockfile shares its entries
+    // with the other.
+    files.sort_by_key(|f| !f.kind.is_lockfile());
+    files.par_iter().for_each(|file| {
+        chainward_core::project::prefetch(|| parse_one(file));
+    });
+}
+
+/// `file` parsed by the one parser of its kind.
+fn parse_one(file: &chainward_core::SourceFile) {
+    match file.kind {
+        FileKind::PackageJson => {
+            chainward_npm::package_json(file);
+        }
+        kind if kind.is_lockfile() => {
+            chainward_npm::any_lockfile(file);
+        }
+        FileKind::Workflow | FileKind::Action => {
+            chainward_core::workflow::parsed(file);
+        }
+        _ => {}
     }
 }
 

@@ -21,3 +21,9 @@ pub use lockfile::{AnyLock, LockFormat, Lockfile, Package, PackageView, any_lock
 pub use manifest::{DepEntry, PackageJson, Section, package_json};
 pub use npm::{DepMap, LockPackage, NpmLockfile, npm_lockfile};
 pub use spec::{Spec, classify};
+
+/// The hash map of the lockfile models' hot lookups: foldhash (seeded at random per process),
+/// several times faster than SipHash on the short keys lockfiles have.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// The set of the lockfile models' hot lookups (see [`FastMap`]).
+pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;

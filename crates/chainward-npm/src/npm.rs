@@ -2,7 +2,9 @@
 //! (the v2/v3 `packages` map keyed by install path), with Node's module resolution.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::FastMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -239,7 +241,7 @@ pub struct NpmLockfile {
     pub name: Option<String>,
     /// Keyed by install path: `""` (root), `node_modules/a`, `packages/x`,
     /// `packages/x/node_modules/a`, ...
-    pub packages: HashMap<String, Box<LockPackage>>,
+    pub packages: FastMap<String, Box<LockPackage>>,
 }
 
 #[derive(Deserialize)]
@@ -289,7 +291,7 @@ impl NpmLockfile {
                 .unsupported());
         }
         let base = text.as_ptr() as usize;
-        let mut packages = HashMap::new();
+        let mut packages = FastMap::default();
         match top.packages {
             Some(map) if lockfile_version >= 2 => {
                 // Entries are independent: parse them on every core.
@@ -437,7 +439,7 @@ pub fn is_importer(key: &str) -> bool {
 fn flatten_v1(
     prefix: &str,
     deps: BTreeMap<String, V1Dep>,
-    out: &mut HashMap<String, Box<LockPackage>>,
+    out: &mut FastMap<String, Box<LockPackage>>,
 ) {
     for (name, dep) in deps {
         let key = if prefix.is_empty() {

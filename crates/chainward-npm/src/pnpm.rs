@@ -5,7 +5,9 @@
 //! `requiresBuild` and the edges. 9.0: `packages` (metadata, keyed `name@version`) and
 //! `snapshots` (edges, keyed with the peer suffix), `catalogs`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::FastMap;
 
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
@@ -243,7 +245,8 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         return Err(err(file, node, "`packages` must be a mapping"));
     }
     // Packages, with 9.0's snapshots merged in for edges and the optional flag.
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.packages.len());
+    let mut index: FastMap<String, usize> =
+        FastMap::with_capacity_and_hasher(entries.packages.len(), Default::default());
     for (i, (pkg, _)) in entries.packages.iter().enumerate() {
         let key = strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key));
         index.entry(key.to_string()).or_insert(i);

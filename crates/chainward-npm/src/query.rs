@@ -347,7 +347,7 @@ impl AnyLock<'_> {
 /// `real@version`), yarn by descriptor, bun by nested key, nearest scope first.
 pub struct EdgeIndex<'a> {
     format: LockFormat,
-    by_key: std::collections::HashMap<&'a str, usize>,
+    by_key: crate::FastMap<&'a str, usize>,
 }
 
 /// `2.1.3(peer@1)` → `2.1.3`.
@@ -378,7 +378,8 @@ fn bun_parent(key: &str) -> &str {
 impl crate::lockfile::Lockfile {
     /// The index its dependency edges are resolved with (see [`EdgeIndex`]).
     pub fn edge_index(&self) -> EdgeIndex<'_> {
-        let mut by_key = std::collections::HashMap::with_capacity(self.packages.len() * 2);
+        let mut by_key =
+            crate::FastMap::with_capacity_and_hasher(self.packages.len() * 2, Default::default());
         for (i, p) in self.packages.iter().enumerate().filter(|(_, p)| !p.link) {
             let key = p.key.strip_prefix('/').unwrap_or(&p.key);
             by_key.insert(strip_peers(key), i);

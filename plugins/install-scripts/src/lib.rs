@@ -165,6 +165,17 @@ impl Plugin for InstallScripts {
         }))
     }
 
+    fn reads(&self) -> &'static [FileKind] {
+        &[
+            FileKind::PackageJson,
+            FileKind::NpmLock,
+            FileKind::NpmShrinkwrap,
+            FileKind::PnpmLock,
+            FileKind::YarnLock,
+            FileKind::BunLock,
+        ]
+    }
+
     fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {
         command::commands()
     }

@@ -70,6 +70,19 @@ impl Plugin for NpmCi {
     fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
         Ok(Box::new(Options::from_config(config)?))
     }
+
+    fn reads(&self) -> &'static [FileKind] {
+        &[
+            FileKind::PackageJson,
+            FileKind::NpmLock,
+            FileKind::NpmShrinkwrap,
+            FileKind::PnpmLock,
+            FileKind::YarnLock,
+            FileKind::BunLock,
+            FileKind::Workflow,
+            FileKind::Action,
+        ]
+    }
 }
 
 impl Check for Options {
@@ -84,8 +97,14 @@ impl Check for Options {
                 match file.kind {
                     FileKind::PackageJson => coverage::check(project, file, &mut out),
                     FileKind::NpmLock | FileKind::NpmShrinkwrap => {
-                        entries::check(file, opts, &mut out);
-                        sync::check(project, file, &mut out);
+                        // Both read the parsed lockfile: side by side on a big one.
+                        let (mut a, mut b) = (Vec::new(), Vec::new());
+                        rayon::join(
+                            || entries::check(file, opts, &mut a),
+                            || sync::check(project, file, &mut b),
+                        );
+                        out.append(&mut a);
+                        out.append(&mut b);
                     }
                     FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock
                         if coverage::shadowed(project, file, &mut out) => {}

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use chainward_core::project::join;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
+use chainward_npm::FastSet;
 use chainward_npm::npm::is_importer;
 use chainward_npm::npmrc::npmrc;
 use chainward_npm::spec::{Matcher, is_full_sha};
@@ -241,15 +242,33 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
 
     // The dependencies of the locked packages `npm ci` looks at: those the root reaches, not
     // through a link (see [`checked_by_npm_ci`]). Each distinct spec parsed once, edges checked
-    // on every core.
-    let reached = checked_by_npm_ci(lock, legacy_peers);
-    let keys: Vec<&String> = lock
-        .packages
-        .keys()
-        .filter(|k| !is_importer(k) && reached.contains(k.as_str()))
-        .collect();
+    // on every core while one core walks what the root reaches; only the findings of reached
+    // entries are kept.
+    let keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
+    let (reached, found) = rayon::join(
+        || checked_by_npm_ci(lock, legacy_peers),
+        || check_edges(lock, file, lock_text, &keys, legacy_peers, &overrides),
+    );
+    out.extend(
+        found
+            .into_iter()
+            .filter(|(key, _)| reached.contains(*key))
+            .map(|(_, finding)| finding),
+    );
+}
+
+/// The `Missing` and `Invalid` findings of every locked entry's dependency edges, each with the
+/// entry it is about.
+fn check_edges<'a>(
+    lock: &'a NpmLockfile,
+    file: &SourceFile,
+    lock_text: &str,
+    keys: &[&'a String],
+    legacy_peers: bool,
+    overrides: &HashMap<&str, Option<Parsed<'_>>>,
+) -> Vec<(&'a str, Finding)> {
     // The distinct specs, collected without first listing every edge (tens of thousands).
-    let distinct: std::collections::HashSet<&str> = keys
+    let mut specs: Vec<&str> = keys
         .iter()
         .flat_map(|k| {
             let p = &lock.packages[*k];
@@ -259,15 +278,15 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                 .chain(p.peer_dependencies.values())
         })
         .map(String::as_str)
+        .collect::<FastSet<&str>>()
+        .into_iter()
         .collect();
-    let mut specs: Vec<&str> = distinct.into_iter().collect();
     specs.sort_unstable();
     // Parsed once per distinct spec, looked up by binary search (a sorted pair of vectors is a
     // fraction of a hash map's size on a big lockfile).
     let parsed_specs: Vec<Parsed<'_>> = specs.par_iter().map(|s| Parsed::new(s)).collect();
     let cache_get = |spec: &str| specs.binary_search(&spec).ok().map(|i| &parsed_specs[i]);
-    let found: Vec<Finding> = keys
-        .par_iter()
+    keys.par_iter()
         .flat_map_iter(|key| {
             let mut out = Vec::new();
             let pkg = &lock.packages[*key];
@@ -283,7 +302,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             for (section, name, spec) in edges {
                 let peer = section == Section::PeerDependencies;
                 let Some(parsed) = cache_get(spec.as_str()) else { continue };
-                let verdict = judge_with(lock, lock.resolve(key, name), name, parsed, &overrides);
+                let verdict = judge_with(lock, lock.resolve(key, name), name, parsed, overrides);
                 let message = match verdict {
                     Verdict::Missing if peer && pkg.peer_dependencies_meta.get(name).is_some_and(|m| m.optional) => continue,
                     Verdict::Missing => format!("Missing: {name}@{spec} from lock file (required by {key})"),
@@ -301,12 +320,11 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                 } else {
                     "the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"
                 };
-                out.push(Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help));
+                out.push((key.as_str(), Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help)));
             }
             out
         })
-        .collect();
-    out.extend(found);
+        .collect()
 }
 
 /// The locked packages whose dependencies `npm ci` checks: those the root reaches through
@@ -315,34 +333,32 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
 /// (the importer checks above) but nothing below them, so an edge only a workspace's
 /// dependencies reach is never compared (seen on google-gemini/gemini-cli, whose lockfile npm
 /// accepts with four such edges broken).
-fn checked_by_npm_ci(lock: &NpmLockfile, legacy_peers: bool) -> std::collections::HashSet<&str> {
-    let mut reached = std::collections::HashSet::new();
+fn checked_by_npm_ci(lock: &NpmLockfile, legacy_peers: bool) -> FastSet<&str> {
+    let mut reached = FastSet::default();
     let Some(root) = lock.importer("") else {
         return reached;
     };
-    let edges = |pkg: &'_ LockPackage, root: bool| -> Vec<String> {
-        let mut names: Vec<String> = pkg
-            .dependencies
+    fn edges(
+        pkg: &LockPackage,
+        root: bool,
+        legacy_peers: bool,
+    ) -> impl Iterator<Item = &String> + '_ {
+        pkg.dependencies
             .keys()
             .chain(pkg.optional_dependencies.keys())
-            .chain(pkg.peer_dependencies.keys().filter(|_| !legacy_peers))
-            .cloned()
-            .collect();
-        if root {
-            names.extend(pkg.dev_dependencies.keys().cloned());
-        }
-        names
-    };
-    let mut queue: Vec<(&str, Vec<String>)> = vec![("", edges(root, true))];
-    while let Some((from, names)) = queue.pop() {
-        for name in names {
-            let Some((key, pkg)) = lock.resolve(from, &name) else {
+            .chain(pkg.peer_dependencies.keys().filter(move |_| !legacy_peers))
+            .chain(pkg.dev_dependencies.keys().filter(move |_| root))
+    }
+    let mut queue: Vec<(&str, &LockPackage, bool)> = vec![("", root, true)];
+    while let Some((from, pkg, is_root)) = queue.pop() {
+        for name in edges(pkg, is_root, legacy_peers) {
+            let Some((key, dep)) = lock.resolve(from, name) else {
                 continue;
             };
-            if pkg.link || is_importer(key) || !reached.insert(key) {
+            if dep.link || is_importer(key) || !reached.insert(key) {
                 continue;
             }
-            queue.push((key, edges(pkg, false)));
+            queue.push((key, dep, false));
         }
     }
     reached

@@ -61,6 +61,19 @@ impl Plugin for PinCheck {
     fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
         Ok(Box::new(Options::from_config(config)?))
     }
+
+    fn reads(&self) -> &'static [FileKind] {
+        &[
+            FileKind::PackageJson,
+            FileKind::NpmLock,
+            FileKind::NpmShrinkwrap,
+            FileKind::PnpmLock,
+            FileKind::YarnLock,
+            FileKind::BunLock,
+            FileKind::Workflow,
+            FileKind::Action,
+        ]
+    }
 }
 
 impl Check for Options {

@@ -204,6 +204,10 @@ impl Plugin for Provenance {
         }))
     }
 
+    fn reads(&self) -> &'static [FileKind] {
+        &[FileKind::Workflow, FileKind::Action]
+    }
+
     fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {
         command::commands()
     }

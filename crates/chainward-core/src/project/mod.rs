@@ -21,7 +21,7 @@ mod walk;
 pub use kind::FileKind;
 use kind::is_any_workflow;
 pub use paths::{clean, join, rel_path};
-pub use source::SourceFile;
+pub use source::{SourceFile, prefetch};
 pub use walk::{DiscoverOptions, MAX_IGNORE_FILE, TEST_DATA_DIRS};
 use walk::{TestData, exclude_matcher, oversized_ignore_file};
 
@@ -80,6 +80,11 @@ impl Project {
         } else {
             first.parent().map(Path::to_path_buf).unwrap_or_default()
         };
+        // Opening the repository and reading its index overlaps the walk.
+        let git_thread = std::thread::spawn({
+            let root = root.clone();
+            move || crate::git::Git::discover(&root)
+        });
         let found: Mutex<Vec<(PathBuf, FileKind)>> = Mutex::new(Vec::new());
         let errors: Mutex<Vec<ParseError>> = Mutex::new(Vec::new());
         let links: Mutex<Vec<crate::links::UnsafeLink>> = Mutex::new(Vec::new());
@@ -244,7 +249,7 @@ impl Project {
         let mut walk_errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
         // Files git tracks are what CI checks out and installs from, even when .gitignore
         // matches them (a force-added lockfile): the walk skipped those, so add them back.
-        let git = crate::git::Git::discover(&root);
+        let git = git_thread.join().ok().flatten();
         if let Some(git) = &git {
             let excluded = exclude_matcher(&root, &options.exclude)?;
             let mut links = links.lock().unwrap_or_else(|e| e.into_inner());
@@ -545,7 +550,7 @@ impl Project {
             .files
             .iter()
             .chain(extra.values().flatten())
-            .filter_map(|f| f.error().cloned())
+            .filter_map(|f| f.reported_error().cloned())
             .collect();
         errors.sort_by(|a, b| a.path.cmp(&b.path));
         errors.dedup();
@@ -629,5 +634,23 @@ mod tests {
         let parsed: Option<&u8> = f.parsed(|f, _| Err(f.parse_error(0..1, "broken")));
         assert!(parsed.is_none());
         assert_eq!(f.error().map(|e| e.message.as_str()), Some("broken"));
+    }
+
+    #[test]
+    fn a_file_only_prefetched_is_not_reported_until_a_plugin_reads_it() {
+        let project = Project::in_memory(
+            "/nonexistent",
+            vec![("package-lock.json".into(), FileKind::NpmLock, "{".into())],
+        );
+        let file = &project.files()[0];
+        let broken = |f: &SourceFile, _: &str| -> Result<u8, ParseError> {
+            Err(f.parse_error(0..1, "broken"))
+        };
+        prefetch(|| file.parsed(broken));
+        assert!(file.error().is_some(), "the parse ran");
+        assert!(project.parse_errors().is_empty(), "no plugin asked for it");
+        // A plugin reads it: the cached error is now a finding.
+        assert!(file.parsed(broken).is_none());
+        assert_eq!(project.parse_errors().len(), 1);
     }
 }

@@ -1,8 +1,10 @@
 //! One file of the project: read within the size limit, parsed on first use.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::ParseError;
 use crate::span::LineIndex;
@@ -22,6 +24,27 @@ pub struct SourceFile {
     lines: OnceLock<LineIndex>,
     parsed: OnceLock<Box<dyn Any + Send + Sync>>,
     failed: OnceLock<ParseError>,
+    /// A plugin read this file (its text or its parse): its errors are findings. A file only
+    /// [`prefetch`]ed is parsed, and its errors are not reported.
+    used: AtomicBool,
+}
+
+thread_local! {
+    static PREFETCHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `read` (which reads and parses files) ahead of the plugins: the files it reads are not
+/// marked as read, so that a file no plugin asks for is not reported as malformed because the
+/// engine parsed it early (a stale lockfile that no install reads).
+pub fn prefetch<R>(read: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PREFETCHING.set(self.0);
+        }
+    }
+    let _restore = Restore(PREFETCHING.replace(true));
+    read()
 }
 
 impl std::fmt::Debug for SourceFile {
@@ -51,6 +74,7 @@ impl SourceFile {
             lines: OnceLock::new(),
             parsed: OnceLock::new(),
             failed: OnceLock::new(),
+            used: AtomicBool::new(false),
         }
     }
 
@@ -63,6 +87,7 @@ impl SourceFile {
 
     /// The file's text. Unreadable, oversized or non-UTF-8 files are an error naming the file.
     pub fn text(&self) -> Result<&str, &ParseError> {
+        self.mark_used();
         self.text
             .get_or_init(|| match &self.overlay {
                 Some(text) => Ok(text.clone()),
@@ -83,6 +108,7 @@ impl SourceFile {
         &self,
         parse: impl FnOnce(&SourceFile, &str) -> Result<T, ParseError>,
     ) -> Option<&T> {
+        self.mark_used();
         let slot = self.parsed.get_or_init(|| {
             let result = match self.text() {
                 Ok(text) => parse(self, text),
@@ -94,6 +120,22 @@ impl SourceFile {
             Box::new(result)
         });
         slot.downcast_ref::<Result<T, ParseError>>()?.as_ref().ok()
+    }
+
+    fn mark_used(&self) {
+        if !PREFETCHING.get() {
+            self.used.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Why reading or parsing this file failed, when a plugin read it (not only
+    /// [`prefetch`]) and it failed: the error is a finding.
+    pub fn reported_error(&self) -> Option<&ParseError> {
+        if self.used.load(Ordering::Relaxed) {
+            self.error()
+        } else {
+            None
+        }
     }
 
     /// Why reading or parsing this file failed, if it was attempted and failed.
