@@ -204,12 +204,21 @@ JSON
     .expect("script");
     let bad = bin.path().join("chainward-broken");
     std::fs::write(&bad, "#!/bin/sh\ncat >/dev/null\necho 'not json'\n").expect("script");
-    for p in [&good, &bad] {
+    // A plugin that reports under another plugin's rule id is not believed.
+    let spoof = bin.path().join("chainward-spoof");
+    std::fs::write(
+        &spoof,
+        std::fs::read_to_string(&good)
+            .expect("script")
+            .replace("acme/thing", "pin-check/range-specifier"),
+    )
+    .expect("script");
+    for p in [&good, &bad, &spoof] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
     let tmp = with_config(
         "clean",
-        "external-plugins = [\"acme\", \"broken\", \"missing\"]\n\n[acme]\nlevel = 3\n",
+        "external-plugins = [\"acme\", \"broken\", \"missing\", \"spoof\"]\n\n[acme]\nlevel = 3\n",
     );
     let path = format!(
         "{}:{}",
@@ -237,7 +246,7 @@ JSON
             .iter()
             .filter(|r| **r == "chainward/plugin-failed")
             .count(),
-        2,
+        3,
         "{}",
         out.stdout
     );
@@ -247,6 +256,14 @@ JSON
         "{}",
         out.stdout
     );
+    assert!(
+        out.stdout.contains(
+            "reported a finding of `pin-check/range-specifier`, which is not one of its rules"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(!rules.contains(&"pin-check/range-specifier"), "{rules:?}");
 }
 
 /// `--write-baseline` records today's findings; `--baseline` hides them (line moves do not bring

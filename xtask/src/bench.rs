@@ -77,6 +77,9 @@ pub fn run(args: &[String]) -> Result<()> {
                 .output()
         })?;
         report("chainward check", &ours, None);
+        if let Some((cpu, cpus)) = cpus_utilized(&exe, &dir, runs) {
+            println!("  perf stat: {cpu:.1} ms of CPU, {cpus:.2} CPUs utilized");
+        }
         // Peak memory attributable to the lockfile: above a run on an empty folder, and above
         // a run on a tiny project (same code paths paged in, a 2 KB lockfile).
         let empty = root.join("target/bench-empty");
@@ -164,9 +167,113 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         println!();
     }
+    workspaces(&root, &exe, runs)?;
     pre_commit_path(&root, &exe, runs, peers)?;
     verify(&root, &exe, runs)?;
     crate::hostile::run(&root, &exe)
+}
+
+/// `perf stat`'s task-clock (ms of CPU) and "CPUs utilized" of `chainward check` in `dir`, when
+/// perf is installed.
+fn cpus_utilized(exe: &Path, dir: &Path, runs: usize) -> Option<(f64, f64)> {
+    let out = Command::new("perf")
+        .args(["stat", "-x,", "-e", "task-clock", "-r", &runs.to_string()])
+        .arg(exe)
+        .args(["check", "--quiet", "--color", "never", "."])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    // `45.24,msec,task-clock,…,1.06,CPUs utilized`
+    let line = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find(|l| l.contains("task-clock"))?
+        .to_string();
+    let fields: Vec<&str> = line.split(',').collect();
+    let cpu: f64 = fields.first()?.parse().ok()?;
+    let at = fields.iter().position(|f| f.starts_with("CPUs utilized"))?;
+    let cpus: f64 = fields.get(at.checked_sub(1)?)?.parse().ok()?;
+    Some((cpu, cpus))
+}
+
+/// A generated npm monorepo of `n` workspaces: the root declares `packages/*`; each workspace
+/// depends on two registry packages and on the previous workspace; the lockfile (v3, written
+/// here the way npm writes it) links each workspace and locks the shared packages once.
+fn write_monorepo(dir: &Path, n: usize) -> Result<()> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir.join(".github/workflows"))?;
+    std::fs::write(
+        dir.join("package.json"),
+        "{\n  \"name\": \"mono\",\n  \"private\": true,\n  \"workspaces\": [\"packages/*\"]\n}\n",
+    )?;
+    std::fs::write(
+        dir.join(".github/workflows/ci.yml"),
+        "on: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci --ignore-scripts\n",
+    )?;
+    let mut packages =
+        vec!["    \"\": {\"name\": \"mono\", \"workspaces\": [\"packages/*\"]}".to_string()];
+    for i in 0..n {
+        let name = format!("p{i:04}");
+        let prev = if i > 0 {
+            format!(", \"p{:04}\": \"1.0.0\"", i - 1)
+        } else {
+            String::new()
+        };
+        let deps = format!("\"ms\": \"2.1.3\", \"left-pad\": \"1.3.0\"{prev}");
+        let folder = dir.join("packages").join(&name);
+        std::fs::create_dir_all(&folder)?;
+        std::fs::write(
+            folder.join("package.json"),
+            format!(
+                "{{\n  \"name\": \"{name}\",\n  \"version\": \"1.0.0\",\n  \"dependencies\": {{{deps}}}\n}}\n"
+            ),
+        )?;
+        packages.push(format!(
+            "    \"node_modules/{name}\": {{\"resolved\": \"packages/{name}\", \"link\": true}}"
+        ));
+        packages.push(format!(
+            "    \"packages/{name}\": {{\"name\": \"{name}\", \"version\": \"1.0.0\", \"dependencies\": {{{deps}}}}}"
+        ));
+    }
+    packages.push("    \"node_modules/left-pad\": {\"version\": \"1.3.0\", \"resolved\": \"https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz\", \"integrity\": \"sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQEwYqBoUUbF1CHxhrzT/vPCb6Ts3ms0lADOPvi/Xl26TcZw==\"}".to_string());
+    packages.push("    \"node_modules/ms\": {\"version\": \"2.1.3\", \"resolved\": \"https://registry.npmjs.org/ms/-/ms-2.1.3.tgz\", \"integrity\": \"sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==\"}".to_string());
+    std::fs::write(
+        dir.join("package-lock.json"),
+        format!(
+            "{{\n  \"name\": \"mono\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {{\n{}\n  }}\n}}\n",
+            packages.join(",\n")
+        ),
+    )?;
+    Ok(())
+}
+
+/// `chainward check` on generated monorepos of 10, 100 and 1,000 workspaces: time and peak
+/// memory per workspace should stay flat (linear in files).
+fn workspaces(root: &Path, exe: &Path, runs: usize) -> Result<()> {
+    println!("== monorepo: n workspaces (generated; each a package.json, one shared lockfile)");
+    for n in [10usize, 100, 1000] {
+        let dir = root.join(format!("target/bench-monorepo-{n}"));
+        write_monorepo(&dir, n)?;
+        let times = time(runs, || {
+            Command::new(exe)
+                .args(["check", "--quiet", "--color", "never", "."])
+                .current_dir(&dir)
+                .output()
+        })?;
+        let median = times.get(times.len() / 2).copied().unwrap_or_default();
+        let rss = peak_rss(&exe.to_path_buf(), &dir)
+            .map(|k| format!("peak RSS {:.1} MiB", k as f64 / 1024.0))
+            .unwrap_or_default();
+        let cpus = cpus_utilized(exe, &dir, runs)
+            .map(|(_, c)| format!(", {c:.2} CPUs"))
+            .unwrap_or_default();
+        println!(
+            "  {n:>5} workspaces: median {:>8.2} ms ({:.3} ms per workspace), {rss}{cpus}",
+            ms(median),
+            ms(median) / n as f64
+        );
+    }
+    println!();
+    Ok(())
 }
 
 /// The pre-commit hook's command (`chainward check` on the repository root) on a typical MCP

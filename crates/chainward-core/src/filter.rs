@@ -16,6 +16,9 @@ pub struct RuleLevels {
     levels: HashMap<&'static str, Level>,
     /// Rules whose level was set in config (their findings take that severity).
     configured: HashMap<&'static str, Severity>,
+    /// The external plugins the config names: their rules (`<name>/…`) are not registered, and
+    /// run at the severity the plugin gives them.
+    external: Vec<String>,
 }
 
 impl RuleLevels {
@@ -68,11 +71,28 @@ impl RuleLevels {
                 levels.insert(rule.id, Level::On(rule.default_severity));
             }
         }
-        Self { levels, configured }
+        let external = config
+            .external_plugins
+            .iter()
+            .map(|(name, _)| name.clone())
+            .collect();
+        Self {
+            levels,
+            configured,
+            external,
+        }
     }
 
+    /// Whether findings of `rule_id` are reported: a registered rule at its level; a rule no
+    /// plugin registered only when it is an external plugin's (`<name>/…`).
     pub fn is_enabled(&self, rule_id: &str) -> bool {
-        matches!(self.levels.get(rule_id), Some(Level::On(_)) | None)
+        match self.levels.get(rule_id) {
+            Some(level) => matches!(level, Level::On(_)),
+            // Not registered: only an external plugin's own rules.
+            None => rule_id
+                .split_once('/')
+                .is_some_and(|(plugin, _)| self.external.iter().any(|e| e == plugin)),
+        }
     }
 
     /// Whether any rule of `plugin` runs.

@@ -82,7 +82,9 @@ pub fn parse(text: &str) -> Result<Yaml, YamlError> {
             message: e.info().to_string(),
         }
     })?;
-    match docs.first() {
+    // Consumed as it is converted: each scalar's text is moved, not copied (a 50 MB `run:` line
+    // is held once, not twice).
+    match docs.into_iter().next() {
         Some(doc) => convert(doc, &map, 0),
         None => Ok(Yaml {
             span: 0..0,
@@ -91,7 +93,7 @@ pub fn parse(text: &str) -> Result<Yaml, YamlError> {
     }
 }
 
-fn convert(node: &MarkedYaml<'_>, map: &CharToByte<'_>, depth: usize) -> Result<Yaml, YamlError> {
+fn convert(node: MarkedYaml<'_>, map: &CharToByte<'_>, depth: usize) -> Result<Yaml, YamlError> {
     let start = map.byte(node.span.start.index());
     let end = map.byte(node.span.end.index()).max(start);
     if depth > MAX_DEPTH {
@@ -100,23 +102,23 @@ fn convert(node: &MarkedYaml<'_>, map: &CharToByte<'_>, depth: usize) -> Result<
             message: format!("nesting deeper than {MAX_DEPTH} levels"),
         });
     }
-    let value = match &node.data {
+    let value = match node.data {
         YamlData::Value(Scalar::Null) | YamlData::BadValue | YamlData::Alias(_) => YamlValue::Null,
-        YamlData::Value(Scalar::String(s)) => YamlValue::Scalar(s.to_string()),
+        YamlData::Value(Scalar::String(s)) => YamlValue::Scalar(s.into_owned()),
         YamlData::Value(Scalar::Boolean(b)) => YamlValue::Scalar(b.to_string()),
         YamlData::Value(Scalar::Integer(i)) => YamlValue::Scalar(i.to_string()),
         YamlData::Value(Scalar::FloatingPoint(f)) => YamlValue::Scalar(f.to_string()),
-        YamlData::Representation(s, _, _) => YamlValue::Scalar(s.to_string()),
-        YamlData::Tagged(_, inner) => return convert(inner, map, depth + 1),
+        YamlData::Representation(s, _, _) => YamlValue::Scalar(s.into_owned()),
+        YamlData::Tagged(_, inner) => return convert(*inner, map, depth + 1),
         YamlData::Sequence(items) => YamlValue::Seq(
             items
-                .iter()
+                .into_iter()
                 .map(|i| convert(i, map, depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
         YamlData::Mapping(entries) => YamlValue::Map(
             entries
-                .iter()
+                .into_iter()
                 .map(|(k, v)| Ok((convert(k, map, depth + 1)?, convert(v, map, depth + 1)?)))
                 .collect::<Result<_, YamlError>>()?,
         ),

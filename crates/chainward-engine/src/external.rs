@@ -193,7 +193,19 @@ pub fn check_with(
         return failed(format!("exited with {status}"));
     }
     match chainward_report::parse_json(&text) {
-        Ok(findings) => findings,
+        // Its findings are its own rules (`<name>/…`): one that speaks for another plugin, or
+        // for chainward, is not believed.
+        Ok(findings) => match findings.iter().find(|f| {
+            f.rule
+                .split_once('/')
+                .is_none_or(|(plugin, _)| plugin != name)
+        }) {
+            Some(f) => failed(format!(
+                "reported a finding of `{}`, which is not one of its rules (`{name}/…`)",
+                f.rule
+            )),
+            None => findings,
+        },
         Err(e) => {
             let head: String = text.chars().take(120).collect();
             failed(format!(
