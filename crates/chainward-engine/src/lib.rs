@@ -167,6 +167,18 @@ impl Engine {
             .par_iter()
             .flat_map_iter(|c| c.check(project))
             .collect();
+        // A built-in plugin reports only rules it registered (the filter drops any other id, so
+        // the debug builds the tests run catch the mistake instead).
+        debug_assert!(
+            findings
+                .iter()
+                .all(|f| self.rules.iter().any(|r| r.id == f.rule)),
+            "a plugin reported a rule it did not register: {:?}",
+            findings
+                .iter()
+                .find(|f| !self.rules.iter().any(|r| r.id == f.rule))
+                .map(|f| &f.rule)
+        );
         match self.external {
             External::Run => findings.extend(
                 config
