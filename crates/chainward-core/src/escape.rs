@@ -164,6 +164,15 @@ fn json_safe(s: &str) -> Cow<'_, str> {
 
 /// `text` made safe as [`SafeWriter`] would write it, for output built in memory first.
 pub fn safe_text(text: &str, mode: Mode) -> String {
+    // JSON that is printable ASCII (what serde_json writes for ASCII input) has nothing to
+    // escape: one vectorised pass instead of a line-by-line rewrite of a multi-megabyte SBOM.
+    if mode == Mode::Json
+        && text
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) || b == b'\n')
+    {
+        return text.to_string();
+    }
     let mut out = Vec::with_capacity(text.len());
     {
         let mut w = SafeWriter::new(&mut out, mode);
@@ -248,5 +257,25 @@ mod tests {
         assert_eq!(text, "{\"a\": \"x\\u202ey\\u0085\"}\n");
         let v: serde_json::Value = serde_json::from_str(&text).expect("still JSON");
         assert_eq!(v["a"], "x\u{202e}y\u{85}");
+    }
+
+    #[test]
+    fn safe_json_fast_path_matches_the_line_by_line_rewrite() {
+        for text in [
+            "{\n  \"a\": \"b\"\n}\n",
+            "{\"a\": \"\u{202e}evil\"}",
+            "no newline at the end",
+            "tab\there\n",
+        ] {
+            let mut slow = Vec::new();
+            {
+                let mut w = SafeWriter::new(&mut slow, Mode::Json);
+                let _ = std::io::Write::write_all(&mut w, text.as_bytes());
+            }
+            assert_eq!(
+                safe_text(text, Mode::Json),
+                String::from_utf8(slow).expect("utf-8")
+            );
+        }
     }
 }
