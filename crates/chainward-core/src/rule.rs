@@ -73,11 +73,12 @@ pub trait Plugin: Sync + Send {
     /// it cannot use is an error naming the file, line and column. What it returns checks
     /// projects with those settings.
     fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, crate::Error>;
-    /// The kinds of file the plugin parses on every run. The engine parses those files once,
-    /// up front, on every core (lockfiles first), before any plugin runs, so that no plugin
-    /// waits on a parse another has started.
-    fn reads(&self) -> &'static [crate::project::FileKind] {
-        &[]
+    /// Whether the plugin parses files of `kind` on every run. The engine parses those files
+    /// once, up front, on every core (lockfiles first), before any plugin runs, so that no
+    /// plugin waits on a parse another has started.
+    fn reads(&self, kind: crate::project::FileKind) -> bool {
+        let _ = kind;
+        false
     }
     /// The plugin's own commands and where each is mounted (`chainward sbom`: [`Mount::Top`];
     /// `chainward provenance verify`: [`Mount::Plugin`]).

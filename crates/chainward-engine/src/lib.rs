@@ -102,7 +102,7 @@ impl Engine {
             let check = plugin.configure(&config.plugin(plugin.id()))?;
             if levels.plugin_enabled(*plugin) {
                 checks.push(check);
-                reads.extend(plugin.reads().iter().copied());
+                reads.extend(FileKind::ALL.into_iter().filter(|k| plugin.reads(*k)));
             }
         }
         reads.sort_unstable();
@@ -235,7 +235,7 @@ fn parse_one(file: &chainward_core::SourceFile) {
         kind if kind.is_lockfile() => {
             chainward_npm::any_lockfile(file);
         }
-        FileKind::Workflow | FileKind::Action => {
+        kind if kind.is_workflow_model() => {
             chainward_core::workflow::parsed(file);
         }
         _ => {}

@@ -165,15 +165,8 @@ impl Plugin for InstallScripts {
         }))
     }
 
-    fn reads(&self) -> &'static [FileKind] {
-        &[
-            FileKind::PackageJson,
-            FileKind::NpmLock,
-            FileKind::NpmShrinkwrap,
-            FileKind::PnpmLock,
-            FileKind::YarnLock,
-            FileKind::BunLock,
-        ]
+    fn reads(&self, kind: FileKind) -> bool {
+        kind.is_npm_model()
     }
 
     fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {

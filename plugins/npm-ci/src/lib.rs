@@ -71,17 +71,8 @@ impl Plugin for NpmCi {
         Ok(Box::new(Options::from_config(config)?))
     }
 
-    fn reads(&self) -> &'static [FileKind] {
-        &[
-            FileKind::PackageJson,
-            FileKind::NpmLock,
-            FileKind::NpmShrinkwrap,
-            FileKind::PnpmLock,
-            FileKind::YarnLock,
-            FileKind::BunLock,
-            FileKind::Workflow,
-            FileKind::Action,
-        ]
+    fn reads(&self, kind: FileKind) -> bool {
+        kind.is_npm_model() || kind.is_workflow_model()
     }
 }
 

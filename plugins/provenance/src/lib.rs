@@ -204,8 +204,8 @@ impl Plugin for Provenance {
         }))
     }
 
-    fn reads(&self) -> &'static [FileKind] {
-        &[FileKind::Workflow, FileKind::Action]
+    fn reads(&self, kind: FileKind) -> bool {
+        kind.is_workflow_model()
     }
 
     fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {

@@ -107,6 +107,16 @@ impl FileKind {
         )
     }
 
+    /// package.json or a lockfile: what the npm model (`chainward-npm`) reads.
+    pub fn is_npm_model(self) -> bool {
+        self == FileKind::PackageJson || self.is_lockfile()
+    }
+
+    /// A workflow or a composite action: what the workflow model reads.
+    pub fn is_workflow_model(self) -> bool {
+        matches!(self, FileKind::Workflow | FileKind::Action)
+    }
+
     pub fn is_npm_lockfile(self) -> bool {
         matches!(self, FileKind::NpmLock | FileKind::NpmShrinkwrap)
     }
