@@ -249,10 +249,45 @@ struct Top<'a> {
     #[serde(rename = "lockfileVersion")]
     lockfile_version: Option<u64>,
     name: Option<String>,
-    #[serde(borrow)]
-    packages: Option<BTreeMap<Cow<'a, str>, &'a RawValue>>,
+    #[serde(borrow, default, deserialize_with = "entries")]
+    packages: Option<RawEntries<'a>>,
     #[serde(borrow)]
     dependencies: Option<&'a RawValue>,
+}
+
+/// Lockfile entries in document order, each value left raw.
+type RawEntries<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+
+/// `packages` as its entries in document order, each value left raw: no map is built only to
+/// be taken apart (a duplicate key is kept twice; the later one wins, as in a JSON object).
+fn entries<'de, D>(de: D) -> Result<Option<RawEntries<'de>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Option<RawEntries<'de>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of lockfile entries")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                out.push((key, value));
+            }
+            Ok(Some(out))
+        }
+    }
+    /// A key borrowed from the document when it has no escapes.
+    #[derive(Deserialize)]
+    struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+    de.deserialize_any(Entries)
 }
 
 #[derive(Deserialize, Default)]
@@ -295,7 +330,7 @@ impl NpmLockfile {
         match top.packages {
             Some(map) if lockfile_version >= 2 => {
                 // Entries are independent: parse them on every core.
-                let entries: Vec<(Cow<'_, str>, &RawValue)> = map.into_iter().collect();
+                let entries = map;
                 // Boxed as they are parsed, so that the entries are never held twice.
                 let parsed: Vec<(String, Box<LockPackage>)> = entries
                     .into_par_iter()
@@ -610,6 +645,33 @@ mod tests {
     "packages/a/node_modules/ms": { "version": "2.0.0" }
   }
 }"#;
+
+    #[test]
+    fn entries_keep_json_object_semantics() {
+        // A duplicate key: the later entry wins, as when the object was a map.
+        let text = r#"{"lockfileVersion": 3, "packages": {"node_modules/ms": {"version": "1.0.0"}, "node_modules/ms": {"version": "2.0.0"}}}"#;
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        let lock = npm_lockfile(&f).expect("parses");
+        assert_eq!(lock.packages.len(), 1);
+        assert_eq!(
+            lock.packages["node_modules/ms"].version.as_deref(),
+            Some("2.0.0")
+        );
+        // `null` is no entries; an array is an error naming where.
+        let f = SourceFile::in_memory(
+            "package-lock.json",
+            FileKind::NpmLock,
+            r#"{"lockfileVersion": 3, "packages": null}"#,
+        );
+        assert!(npm_lockfile(&f).expect("parses").packages.is_empty());
+        let f = SourceFile::in_memory(
+            "package-lock.json",
+            FileKind::NpmLock,
+            r#"{"lockfileVersion": 3, "packages": []}"#,
+        );
+        assert!(npm_lockfile(&f).is_none());
+        assert!(f.error().is_some());
+    }
 
     #[test]
     fn resolves_like_node() {
