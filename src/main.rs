@@ -14,28 +14,43 @@ use chainward_engine::registry;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// A plugin and the commands it mounts.
+type Mounted = (
+    &'static dyn chainward_core::Plugin,
+    Vec<(Mount, clap::Command)>,
+);
+
 fn main() -> ExitCode {
     let mut command = Cli::command();
+    // Each plugin's commands, built once.
+    let mounted: Vec<Mounted> = registry::PLUGINS
+        .iter()
+        .map(|plugin| (*plugin, plugin.commands()))
+        .collect();
     // The plugins' own top-level commands (`sbom`, `allow-script`), after the CLI's.
-    for plugin in registry::PLUGINS {
-        for (mount, cmd) in plugin.commands() {
-            if mount == Mount::Top {
-                command = command.subcommand(cmd);
+    for (_, commands) in &mounted {
+        for (mount, cmd) in commands {
+            if *mount == Mount::Top {
+                command = command.subcommand(cmd.clone());
             }
         }
     }
     // Every built-in plugin is a subcommand that runs it alone (with its own verbs and flags),
     // and may add commands of its own.
-    for plugin in registry::PLUGINS {
+    for (plugin, commands) in &mounted {
         let mut sub = CheckArgs::augment_args(clap::Command::new(plugin.id()).about(format!(
             "Run only the {} plugin: {}",
             plugin.id(),
             plugin.summary()
         )));
-        for (mount, cmd) in plugin.commands() {
+        for (mount, cmd) in commands {
             match mount {
                 Mount::Top => {}
-                Mount::Plugin => sub = sub.args_conflicts_with_subcommands(true).subcommand(cmd),
+                Mount::Plugin => {
+                    sub = sub
+                        .args_conflicts_with_subcommands(true)
+                        .subcommand(cmd.clone())
+                }
                 Mount::Project => {
                     let help = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
                     // clap (without its `string` feature) takes `&'static str` names: one
@@ -61,7 +76,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match matches.subcommand() {
-        Some((name, sub)) => match plugin_command(name, sub) {
+        Some((name, sub)) => match plugin_command(name, sub, &mounted) {
             Some(result) => result,
             None => match Cli::from_arg_matches(&matches) {
                 Ok(cli) => dispatch(cli.command),
@@ -87,6 +102,7 @@ fn main() -> ExitCode {
 fn plugin_command(
     name: &str,
     sub: &clap::ArgMatches,
+    mounted: &[Mounted],
 ) -> Option<Result<ExitCode, chainward_core::Error>> {
     if let Some(plugin) = registry::plugin(name) {
         if let Some((verb, m)) = sub.subcommand() {
@@ -96,9 +112,10 @@ fn plugin_command(
             Ok(args) => args,
             Err(e) => return Some(Err(chainward_core::Error::Usage(e.to_string()))),
         };
-        let flag = plugin
-            .commands()
-            .into_iter()
+        let flag = mounted
+            .iter()
+            .filter(|(p, _)| p.id() == plugin.id())
+            .flat_map(|(_, commands)| commands)
             .filter(|(mount, _)| *mount == Mount::Project)
             .map(|(_, cmd)| cmd.get_name().to_string())
             .find(|flag| sub.get_flag(flag));
@@ -107,12 +124,12 @@ fn plugin_command(
             None => run::check(&args, Some(plugin), false),
         });
     }
-    let plugin = registry::PLUGINS.iter().copied().find(|p| {
-        p.commands()
+    let (plugin, _) = mounted.iter().find(|(_, commands)| {
+        commands
             .iter()
             .any(|(mount, cmd)| *mount == Mount::Top && cmd.get_name() == name)
     })?;
-    Some(run::command(plugin, name, sub))
+    Some(run::command(*plugin, name, sub))
 }
 
 fn dispatch(command: Command) -> Result<ExitCode, chainward_core::Error> {

@@ -178,17 +178,11 @@ pub fn project_command(
 ) -> Result<ExitCode, Error> {
     let (engine, project, _online) = prepare(args, Some(plugin))?;
     let section = engine.config().plugin(plugin.id());
-    let rules = registry::all_rules();
-    let context = chainward_core::command::Context {
-        plugin_ids: &registry::plugin_ids(),
-        validate_config: &chainward_engine::validate_config,
-        project: Some(&project),
-        section: Some(&section),
-        json: args.format == OutputFormat::Json,
-        rules: &rules,
-        tool_version: env!("CARGO_PKG_VERSION"),
-    };
-    let output = plugin.run_command(name, &clap::ArgMatches::default(), &context)?;
+    let output = with_context(
+        Some((&project, &section)),
+        args.format == OutputFormat::Json,
+        |c| plugin.run_command(name, &clap::ArgMatches::default(), c),
+    )?;
     let code = emit(output)?;
     if args.verbose {
         for note in project.notes() {
@@ -204,17 +198,28 @@ pub fn command(
     name: &str,
     matches: &clap::ArgMatches,
 ) -> Result<ExitCode, Error> {
+    emit(with_context(None, false, |c| {
+        plugin.run_command(name, matches, c)
+    })?)
+}
+
+/// `run` with what the binary lends a plugin's command (see
+/// [`Context`](chainward_core::command::Context)).
+fn with_context<R>(
+    project: Option<(&Project, &chainward_core::config::PluginConfig)>,
+    json: bool,
+    run: impl FnOnce(&chainward_core::command::Context<'_>) -> R,
+) -> R {
     let rules = registry::all_rules();
-    let context = chainward_core::command::Context {
+    run(&chainward_core::command::Context {
         plugin_ids: &registry::plugin_ids(),
         validate_config: &chainward_engine::validate_config,
-        project: None,
-        section: None,
-        json: false,
+        project: project.map(|(p, _)| p),
+        section: project.map(|(_, s)| s),
+        json,
         rules: &rules,
         tool_version: env!("CARGO_PKG_VERSION"),
-    };
-    emit(plugin.run_command(name, matches, &context)?)
+    })
 }
 
 /// What a command produced: its files written (all or nothing), its output printed, its

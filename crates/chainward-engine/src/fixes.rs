@@ -160,12 +160,7 @@ fn reparse(project: &Project, path: &Path, text: &str) -> Result<(), Error> {
         .or_else(|| FileKind::classify(&path.to_string_lossy()));
     let check =
         chainward_core::SourceFile::in_memory(path, kind.unwrap_or(FileKind::PackageJson), text);
-    let ok = match check.kind {
-        FileKind::PackageJson => chainward_npm::package_json(&check).is_some(),
-        k if k.is_lockfile() => chainward_npm::any_lockfile(&check).is_some(),
-        k if k.is_yaml() => chainward_core::yaml::parsed(&check).is_some(),
-        _ => true,
-    };
+    let ok = crate::parses(&check);
     if ok {
         Ok(())
     } else {

@@ -136,10 +136,6 @@ impl Engine {
         &self.rules
     }
 
-    pub fn levels(&self) -> &RuleLevels {
-        &self.levels
-    }
-
     /// How to walk the tree, from the config (`include_node_modules` also from the CLI).
     pub fn discover_options(&self, include_node_modules: bool) -> DiscoverOptions {
         let config = &self.config;
@@ -222,23 +218,18 @@ fn parse_all(project: &Project, kinds: &[FileKind]) {
     // with the other.
     files.sort_by_key(|f| !f.kind.is_lockfile());
     files.par_iter().for_each(|file| {
-        chainward_core::project::prefetch(|| parse_one(file));
+        chainward_core::project::prefetch(|| parses(file));
     });
 }
 
-/// `file` parsed by the one parser of its kind.
-fn parse_one(file: &chainward_core::SourceFile) {
+/// Whether `file` parses, by the one parser of its kind (the parse is cached in the file and
+/// shared); kinds chainward reads without a parser of their own pass.
+pub(crate) fn parses(file: &chainward_core::SourceFile) -> bool {
     match file.kind {
-        FileKind::PackageJson => {
-            chainward_npm::package_json(file);
-        }
-        kind if kind.is_lockfile() => {
-            chainward_npm::any_lockfile(file);
-        }
-        kind if kind.is_workflow_model() => {
-            chainward_core::workflow::parsed(file);
-        }
-        _ => {}
+        FileKind::PackageJson => chainward_npm::package_json(file).is_some(),
+        kind if kind.is_lockfile() => chainward_npm::any_lockfile(file).is_some(),
+        kind if kind.is_yaml() => chainward_core::yaml::parsed(file).is_some(),
+        _ => true,
     }
 }
 
