@@ -58,9 +58,10 @@ impl LocalCommands {
                 Some(AnyLock::Npm(lock)) => {
                     exact &= lock.lockfile_version >= 2;
                     for (key, pkg) in lock.packages.iter() {
-                        let name = pkg.name.as_deref().unwrap_or_else(|| {
-                            key.rsplit_once("node_modules/").map_or(key, |(_, n)| n)
-                        });
+                        let name = pkg
+                            .name
+                            .as_deref()
+                            .unwrap_or_else(|| crate::npm::installed_name(key));
                         names.insert(name.to_string());
                         names.extend(pkg.bin.iter().map(|b| b.to_string()));
                     }

@@ -10,6 +10,7 @@ pub mod json_helpers;
 pub mod lockfile;
 pub mod manifest;
 pub mod npm;
+mod npm_split;
 pub mod npmrc;
 pub mod pnpm;
 pub mod query;
@@ -19,7 +20,7 @@ pub mod yarn;
 
 pub use lockfile::{AnyLock, LockFormat, Lockfile, Package, PackageView, any_lockfile};
 pub use manifest::{DepEntry, PackageJson, Section, package_json};
-pub use npm::{DepMap, LockPackage, NpmLockfile, npm_lockfile};
+pub use npm::{DepMap, LockPackage, NpmLockfile, OptionalPeers, npm_lockfile};
 pub use spec::{Spec, classify};
 
 /// The hash map of the lockfile models' hot lookups: foldhash (seeded at random per process),

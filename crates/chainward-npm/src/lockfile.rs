@@ -245,9 +245,10 @@ impl<'a> AnyLock<'a> {
                             0,
                             PackageView {
                                 key,
-                                name: p.name.as_deref().unwrap_or_else(|| {
-                                    key.rsplit_once("node_modules/").map_or(key, |(_, n)| n)
-                                }),
+                                name: p
+                                    .name
+                                    .as_deref()
+                                    .unwrap_or_else(|| crate::npm::installed_name(key)),
                                 version: p.version.as_deref(),
                                 resolved: p.resolved.as_deref(),
                                 integrity: p.integrity.as_deref(),

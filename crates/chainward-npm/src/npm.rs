@@ -46,7 +46,7 @@ pub struct LockPackage {
     pub dev_dependencies: DepMap,
     pub optional_dependencies: DepMap,
     pub peer_dependencies: DepMap,
-    pub peer_dependencies_meta: DepMap<PeerMeta>,
+    pub peer_dependencies_meta: OptionalPeers,
     #[serde(deserialize_with = "truthy")]
     pub extraneous: bool,
     /// The package's declared licence (v2/v3), as npm copied it from its package.json: an SPDX
@@ -62,61 +62,112 @@ pub struct LockPackage {
     pub span: Range<usize>,
 }
 
-/// A small sorted map of dependency name → value. Lockfile entries have thousands of these
-/// with a handful of members each: a sorted `Vec` is a fraction of a `BTreeMap`'s size (whose
-/// smallest node holds room for eleven entries).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DepMap<V = String>(Box<[(String, V)]>);
-
-impl<V> Default for DepMap<V> {
-    fn default() -> Self {
-        DepMap(Box::new([]))
-    }
+/// A small sorted map of dependency name → spec. Lockfile entries have thousands of these with
+/// a handful of members each: the names and specs live in one string with their boundaries
+/// beside it (two allocations per map instead of two per dependency and a tuple of `String`s,
+/// which on a 6,000-entry lockfile was a quarter of the parsed model).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct DepMap {
+    /// Each name followed by its spec, in name order.
+    text: Box<str>,
+    /// Where each name ends and where its spec ends in `text`; a name starts where the previous
+    /// spec ends.
+    ends: Box<[(u32, u32)]>,
 }
 
-impl<V> DepMap<V> {
-    pub fn get(&self, name: &str) -> Option<&V> {
-        self.0
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
-            .ok()
-            .map(|i| &self.0[i].1)
+impl DepMap {
+    fn entry(&self, i: usize) -> (&str, &str) {
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1].1 as usize
+        };
+        let (name_end, spec_end) = self.ends[i];
+        (
+            &self.text[start..name_end as usize],
+            &self.text[name_end as usize..spec_end as usize],
+        )
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let (mut lo, mut hi) = (0, self.ends.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (key, spec) = self.entry(mid);
+            match key.cmp(name) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(spec),
+            }
+        }
+        None
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &V> {
-        self.0.iter().map(|(_, v)| v)
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
+        (0..self.ends.len()).map(|i| self.entry(i))
+    }
+
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        self.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        self.iter().map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.ends.is_empty()
+    }
+
+    /// Sorted by name; with duplicate names the last one wins, as in `JSON.parse`. `None` when
+    /// the names and specs together pass 4 GiB (no file chainward reads is that large).
+    fn from_pairs<K: AsRef<str>, S: AsRef<str>>(mut items: Vec<(K, S)>) -> Option<DepMap> {
+        // A stable sort keeps duplicates in file order; keep the last of each run.
+        items.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        let mut kept: Vec<(K, S)> = Vec::with_capacity(items.len());
+        for item in items {
+            match kept.last_mut() {
+                Some(last) if last.0.as_ref() == item.0.as_ref() => *last = item,
+                _ => kept.push(item),
+            }
+        }
+        let size = kept
+            .iter()
+            .map(|(k, s)| k.as_ref().len() + s.as_ref().len())
+            .sum();
+        let mut text = String::with_capacity(size);
+        let mut ends = Vec::with_capacity(kept.len());
+        for (name, spec) in &kept {
+            text.push_str(name.as_ref());
+            let name_end = u32::try_from(text.len()).ok()?;
+            text.push_str(spec.as_ref());
+            ends.push((name_end, u32::try_from(text.len()).ok()?));
+        }
+        Some(DepMap {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        })
     }
 }
 
-impl<V> FromIterator<(String, V)> for DepMap<V> {
+impl std::fmt::Debug for DepMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K: AsRef<str>, S: AsRef<str>> FromIterator<(K, S)> for DepMap {
     /// Sorted by name; with duplicate names the last one wins, as in `JSON.parse`.
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
-        let mut items: Vec<(String, V)> = iter.into_iter().collect();
-        // A stable sort keeps duplicates in file order; keep the last of each run.
-        items.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, V)> = Vec::with_capacity(items.len());
-        for item in items {
-            match out.last_mut() {
-                Some(last) if last.0 == item.0 => *last = item,
-                _ => out.push(item),
-            }
-        }
-        DepMap(out.into_boxed_slice())
+    fn from_iter<I: IntoIterator<Item = (K, S)>>(iter: I) -> Self {
+        DepMap::from_pairs(iter.into_iter().collect()).unwrap_or_default()
     }
 }
 
@@ -192,11 +243,11 @@ fn license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<str>>, D
     d.deserialize_any(Visit)
 }
 
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for DepMap<V> {
+impl<'de> Deserialize<'de> for DepMap {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<V>(std::marker::PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
-            type Value = DepMap<V>;
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = DepMap;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object of dependency names")
             }
@@ -204,22 +255,54 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for DepMap<V> {
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut items = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(entry) = map.next_entry::<String, V>()? {
-                    items.push(entry);
+                // Names and specs borrowed from the document unless they hold escapes.
+                let mut items: Vec<(Cow<'de, str>, Cow<'de, str>)> =
+                    Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some((Borrowed(name), Borrowed(spec))) =
+                    map.next_entry::<Borrowed<'de>, Borrowed<'de>>()?
+                {
+                    items.push((name, spec));
                 }
-                Ok(items.into_iter().collect())
+                DepMap::from_pairs(items).ok_or_else(|| {
+                    serde::de::Error::custom("dependency names and specs over 4 GiB")
+                })
             }
         }
-        d.deserialize_map(Visit(std::marker::PhantomData))
+        d.deserialize_map(Visit)
+    }
+}
+
+/// A string borrowed from the document when it has no escapes.
+#[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// The names in `peerDependenciesMeta` marked `optional`, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionalPeers(Box<[Box<str>]>);
+
+impl OptionalPeers {
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.binary_search_by(|n| (**n).cmp(name)).is_ok()
+    }
+}
+
+impl<'de> Deserialize<'de> for OptionalPeers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map: BTreeMap<Borrowed<'de>, PeerMeta> = BTreeMap::deserialize(d)?;
+        Ok(OptionalPeers(
+            map.into_iter()
+                .filter(|(_, meta)| meta.optional)
+                .map(|(Borrowed(name), _)| name.into())
+                .collect(),
+        ))
     }
 }
 
 /// `peerDependenciesMeta.<name>`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-pub struct PeerMeta {
-    pub optional: bool,
+struct PeerMeta {
+    optional: bool,
 }
 
 impl LockPackage {
@@ -308,6 +391,15 @@ struct V1Dep {
 
 impl NpmLockfile {
     pub fn parse(file: &SourceFile, text: &str) -> Result<NpmLockfile, ParseError> {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        match crate::npm_split::parse(text, body) {
+            Some(lock) => Ok(lock),
+            None => Self::parse_slow(file, text),
+        }
+    }
+
+    /// Every lockfile version, and every error, by serde over the whole document.
+    fn parse_slow(file: &SourceFile, text: &str) -> Result<NpmLockfile, ParseError> {
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         let shift = text.len() - body.len();
         let top: Top<'_> =
@@ -468,8 +560,23 @@ fn parent_dir(dir: &str) -> &str {
 
 /// The root and workspace folders: every key not inside a node_modules folder.
 pub fn is_importer(key: &str) -> bool {
-    !(key.starts_with("node_modules/") || key.contains("/node_modules/"))
+    !(key.starts_with("node_modules/") || NODE_MODULES_DIR.find(key.as_bytes()).is_some())
 }
+
+/// The folder name a package is installed under: what follows the last `node_modules/` of its
+/// key (`a/node_modules/@s/x` → `@s/x`), or the key itself when it has none.
+pub fn installed_name(key: &str) -> &str {
+    match NODE_MODULES_REV.rfind(key.as_bytes()) {
+        Some(i) => &key[i + "node_modules/".len()..],
+        None => key,
+    }
+}
+
+// Searchers built once: every key of a large lockfile is looked at several times.
+static NODE_MODULES_DIR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("/node_modules/"));
+static NODE_MODULES_REV: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new("node_modules/"));
 
 fn flatten_v1(
     prefix: &str,
@@ -632,6 +739,138 @@ pub fn is_npm_lockfile(file: &SourceFile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path returns what serde over the whole document returns, or leaves the
+    /// document to it: on every fixture lockfile, and on damaged copies of them (bytes removed,
+    /// replaced and inserted where the scan looks: quotes, brackets, commas, escapes).
+    #[test]
+    fn fast_path_agrees_with_serde() {
+        fn lockfiles(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("fixtures").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    lockfiles(&path, out);
+                } else if matches!(
+                    path.file_name().and_then(|n| n.to_str()),
+                    Some("package-lock.json" | "npm-shrinkwrap.json")
+                ) {
+                    out.push(path);
+                }
+            }
+        }
+        fn same(a: &NpmLockfile, b: &NpmLockfile) -> bool {
+            let sorted = |l: &NpmLockfile| {
+                let mut v: Vec<String> = l.packages.iter().map(|e| format!("{e:?}")).collect();
+                v.sort();
+                v
+            };
+            a.lockfile_version == b.lockfile_version && a.name == b.name && sorted(a) == sorted(b)
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut paths = Vec::new();
+        lockfiles(&root, &mut paths);
+        assert!(paths.len() >= 20, "fixture lockfiles: {}", paths.len());
+        let (mut fast, mut mutants, mut left) = (0, 0, 0);
+        // A fixed xorshift: the same damaged copies on every run.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for path in &paths {
+            let text = std::fs::read_to_string(path).expect("fixture");
+            let file = SourceFile::in_memory(path, FileKind::NpmLock, text.clone());
+            let slow = NpmLockfile::parse_slow(&file, &text);
+            match (crate::npm_split::parse(&text, &text), &slow) {
+                (Some(f), Ok(s)) => {
+                    assert!(same(&f, s), "{}", path.display());
+                    fast += 1;
+                }
+                (Some(_), Err(e)) => panic!("{}: fast path accepted, serde: {e:?}", path.display()),
+                (None, Ok(s)) => {
+                    assert!(s.lockfile_version < 2, "{} left to serde", path.display())
+                }
+                (None, Err(_)) => {}
+            }
+            // Damage: at positions the scan cares about when the file is large enough.
+            let bytes = text.as_bytes();
+            let marks: Vec<usize> = (0..bytes.len())
+                .filter(|&i| {
+                    matches!(
+                        bytes[i],
+                        b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':' | b'\\'
+                    )
+                })
+                .collect();
+            if marks.is_empty() || bytes.len() > 200_000 {
+                continue;
+            }
+            for _ in 0..60 {
+                let at = marks[next(marks.len())];
+                let insert = [
+                    b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'1', b' ', b'n',
+                ];
+                let mut damaged = bytes.to_vec();
+                match next(3) {
+                    0 => {
+                        damaged.remove(at);
+                    }
+                    1 => damaged[at] = insert[next(insert.len())],
+                    _ => damaged.insert(at, insert[next(insert.len())]),
+                }
+                let Ok(damaged) = String::from_utf8(damaged) else {
+                    continue;
+                };
+                mutants += 1;
+                let file = SourceFile::in_memory(path, FileKind::NpmLock, damaged.clone());
+                let slow = NpmLockfile::parse_slow(&file, &damaged);
+                match (crate::npm_split::parse(&damaged, &damaged), slow) {
+                    (Some(f), Ok(s)) => assert!(same(&f, &s), "{} damaged at {at}", path.display()),
+                    (Some(_), Err(e)) => panic!(
+                        "{} damaged at {at}: fast path accepted, serde: {e:?}\n{}",
+                        path.display(),
+                        &damaged[at.saturating_sub(80)..(at + 80).min(damaged.len())]
+                    ),
+                    (None, _) => left += 1,
+                }
+            }
+        }
+        assert!(fast >= 20, "fast path taken on {fast} fixture lockfiles");
+        assert!(
+            mutants >= 1000 && left > mutants / 2,
+            "{mutants} damaged copies, {left} left to serde"
+        );
+    }
+
+    #[test]
+    fn dep_map_reads_like_the_object_it_was() {
+        let entry: LockPackage = serde_json::from_str(
+            r#"{"dependencies": {"b": "^2", "a\u0062c": "1.0.0", "a": "~1", "b": "^3", "": "x"},
+                "peerDependencies": {}, "peerDependenciesMeta": {"p": {"optional": true}, "q": {}}}"#,
+        )
+        .expect("an entry");
+        let deps = &entry.dependencies;
+        // Sorted by name, the later of two duplicates kept, escapes decoded.
+        assert_eq!(
+            deps.iter().collect::<Vec<_>>(),
+            [("", "x"), ("a", "~1"), ("abc", "1.0.0"), ("b", "^3")]
+        );
+        assert_eq!(deps.len(), 4);
+        assert_eq!(deps.get("abc"), Some("1.0.0"));
+        assert_eq!(deps.get("b"), Some("^3"));
+        assert_eq!(deps.get(""), Some("x"));
+        assert_eq!(deps.get("c"), None);
+        assert_eq!(deps.get("ab"), None);
+        assert!(entry.peer_dependencies.is_empty());
+        assert_eq!(entry.peer_dependencies.get("a"), None);
+        assert!(entry.peer_dependencies_meta.contains("p"));
+        assert!(!entry.peer_dependencies_meta.contains("q"));
+        let collected: DepMap = [("z", "1"), ("y", "2")].into_iter().collect();
+        assert_eq!(collected.keys().collect::<Vec<_>>(), ["y", "z"]);
+        assert_eq!(format!("{collected:?}"), r#"{"y": "2", "z": "1"}"#);
+    }
 
     const V3: &str = r#"{
   "name": "x",

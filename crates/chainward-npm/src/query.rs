@@ -196,11 +196,7 @@ impl<'a> AnyLock<'a> {
     /// the format records one (pnpm, bun, npm's root; yarn classic does not).
     pub fn recorded_spec(&self, importer: &str, section: Section, name: &str) -> Option<&'a str> {
         match *self {
-            AnyLock::Npm(lf) => lf
-                .importer(importer)?
-                .section(section)?
-                .get(name)
-                .map(String::as_str),
+            AnyLock::Npm(lf) => lf.importer(importer)?.section(section)?.get(name),
             AnyLock::Other(lf) => lf
                 .importers
                 .get(importer)?

@@ -197,7 +197,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
                                 Finding::new(&LOCKFILE_OUT_OF_SYNC, &manifest, at, format!(
                                     "package.json says `{spec}` for `{}`, the lockfile recorded `{}`; `npm ci` accepts this (the locked version satisfies it), `npm install` would rewrite the record",
                                     entry.name,
-                                    rec.map(String::as_str).unwrap_or_default()
+                                    rec.unwrap_or_default()
                                 ))
                                 .with_severity(Severity::Info),
                             );
@@ -277,7 +277,6 @@ fn check_edges<'a>(
                 .chain(p.optional_dependencies.values())
                 .chain(p.peer_dependencies.values())
         })
-        .map(String::as_str)
         .collect::<FastSet<&str>>()
         .into_iter()
         .collect();
@@ -301,10 +300,10 @@ fn check_edges<'a>(
                 .chain(pkg.peer_dependencies.iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
             for (section, name, spec) in edges {
                 let peer = section == Section::PeerDependencies;
-                let Some(parsed) = cache_get(spec.as_str()) else { continue };
+                let Some(parsed) = cache_get(spec) else { continue };
                 let verdict = judge_with(lock, lock.resolve(key, name), name, parsed, overrides);
                 let message = match verdict {
-                    Verdict::Missing if peer && pkg.peer_dependencies_meta.get(name).is_some_and(|m| m.optional) => continue,
+                    Verdict::Missing if peer && pkg.peer_dependencies_meta.contains(name) => continue,
                     Verdict::Missing => format!("Missing: {name}@{spec} from lock file (required by {key})"),
                     // npm resolves peer conflicts with a warning, not a failure.
                     Verdict::Invalid(_) if peer => continue,
@@ -338,11 +337,7 @@ fn checked_by_npm_ci(lock: &NpmLockfile, legacy_peers: bool) -> FastSet<&str> {
     let Some(root) = lock.importer("") else {
         return reached;
     };
-    fn edges(
-        pkg: &LockPackage,
-        root: bool,
-        legacy_peers: bool,
-    ) -> impl Iterator<Item = &String> + '_ {
+    fn edges(pkg: &LockPackage, root: bool, legacy_peers: bool) -> impl Iterator<Item = &str> + '_ {
         pkg.dependencies
             .keys()
             .chain(pkg.optional_dependencies.keys())

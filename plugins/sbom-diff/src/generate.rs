@@ -113,9 +113,7 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
             if importer {
                 String::new()
             } else {
-                key.rsplit_once("node_modules/")
-                    .map_or(key.as_str(), |(_, n)| n)
-                    .to_string()
+                chainward_npm::npm::installed_name(key).to_string()
             }
         });
         nodes.push(Node {
