@@ -393,6 +393,11 @@ fn lockfile_not_committed_follows_git() {
     let found = not_committed(dir);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].contains("git-ignored"), "{found:?}");
+    let text = run(
+        dir,
+        &["npm-ci", "--select", "npm-ci/lockfile-not-committed", "."],
+    );
+    crate::snap!("cli", "lockfile_not_committed__ignored", text.snapshot());
 }
 
 /// pnpm 9, installed by `.ci/run` into target/tools (never fetched by a test).

@@ -86,6 +86,11 @@ fn scope_and_repository_are_compared_with_the_origin_remote() {
         found[0].contains("scope `@acme` is not the GitHub owner `someone-else`"),
         "{found:?}"
     );
+    let text = run(
+        tmp.path(),
+        &["provenance", "--select", "provenance/scope-mismatch", "."],
+    );
+    crate::snap!("cli", "scope_mismatch__other_owner", text.snapshot());
     // An unknown key is an error naming it.
     std::fs::write(
         tmp.path().join("chainward.toml"),
@@ -662,6 +667,11 @@ fn provenance_files_next_to_artifacts_are_verified() {
         found[1].contains("does not verify `sigstore-1.0.0.tgz`: artifact mismatch"),
         "{found:?}"
     );
+    let text = run(
+        tmp.path(),
+        &["provenance", "--select", "provenance/provenance-files", "."],
+    );
+    crate::snap!("cli", "provenance_files__mismatch", text.snapshot());
 }
 
 /// The npm audit fixture for sigstore@1.0.0: its tarball, attestations, the registry keys and

@@ -211,6 +211,11 @@ fn a_binary_bun_lockfile_is_reported_as_unread() {
     );
     let unread = messages(dir, "npm-ci/unreadable-lockfile");
     assert_eq!(unread.len(), 1, "{unread:?}");
+    crate::snap!(
+        "cli",
+        "real_world__bun_lockb_only",
+        run(dir, &["npm-ci", "."]).snapshot()
+    );
 }
 
 /// A package.json below a workspace root that the root's `workspaces` globs leave out is not

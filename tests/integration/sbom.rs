@@ -386,6 +386,43 @@ fn diff_of_a_real_npm_update_and_of_a_tampered_lockfile() {
     );
 }
 
+/// Every `sbom-diff` rule once, in a reviewed snapshot: `check --base HEAD` on a hand-made
+/// lockfile change (fixtures/sbom-diff/every-change), and `sbom diff` on the same change.
+#[test]
+fn every_change_against_a_git_revision() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let case = fixtures().join("sbom-diff/every-change");
+    crate::common::copy_tree(&case.join("before"), dir);
+    let repo = crate::common::GitRepo::init(dir);
+    repo.commit_all("before");
+    crate::common::copy_tree(&case.join("after"), dir);
+    // The gained install script is install-scripts' finding in `check` (sbom-diff leaves it).
+    let check = run(
+        dir,
+        &[
+            "check",
+            "--base",
+            "HEAD",
+            "--select",
+            "sbom-diff",
+            "--select",
+            "install-scripts/new-install-script",
+            ".",
+        ],
+    );
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    crate::snap!("cli", "every_change__check", check.snapshot());
+    let diff = run(dir, &["sbom", "diff", "--base", "HEAD", "."]);
+    crate::snap!("cli", "every_change__diff", diff.snapshot());
+    // As findings (GitHub annotations), the install script among them.
+    let annotations = run(
+        dir,
+        &["sbom", "diff", "--base", "HEAD", "--format", "github", "."],
+    );
+    crate::snap!("cli", "every_change__diff_github", annotations.snapshot());
+}
+
 /// `--base`: the lockfile at a git revision (git2 blobs, no checkout) against the working tree,
 /// through `sbom diff --base` and through `check --base` (the sbom-diff plugin).
 #[test]

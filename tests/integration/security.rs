@@ -55,6 +55,17 @@ fn the_projects_config_cannot_make_chainward_run_a_program() {
         "{}",
         out.stdout
     );
+    let text = output(
+        chainward(dir)
+            .env("PATH", hostile_path(dir))
+            .args(["check", "."]),
+    );
+    crate::snap!(
+        "cli",
+        "external_plugin__not_allowed",
+        text.snapshot()
+            .replace(&dir.display().to_string(), "[TREE]")
+    );
 
     // Allowed by the user: still only looked up outside the tree.
     for allow in [
@@ -76,6 +87,18 @@ fn the_projects_config_cannot_make_chainward_run_a_program() {
             out.stdout
         );
     }
+    let text = output(
+        chainward(dir)
+            .env("PATH", hostile_path(dir))
+            .env("CHAINWARD_ALLOW_EXTERNAL_PLUGINS", "1")
+            .args(["check", "."]),
+    );
+    crate::snap!(
+        "cli",
+        "external_plugin__only_outside_the_tree",
+        text.snapshot()
+            .replace(&dir.display().to_string(), "[TREE]")
+    );
 }
 
 /// The same plugin in a folder outside the tree runs when the user allows it by environment.
@@ -212,6 +235,7 @@ fn links_out_of_the_project_are_reported_and_never_read() {
         "{}",
         text.stdout
     );
+    crate::snap!("cli", "unsafe_path__links_out", text.snapshot());
 }
 
 /// `provenance-files` never hashes an artifact that is a link out of the project.
