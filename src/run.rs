@@ -219,6 +219,7 @@ fn with_context<R>(
         json,
         rules: &rules,
         tool_version: env!("CARGO_PKG_VERSION"),
+        files: &chainward_core::command::DISK,
     })
 }
 

@@ -12,7 +12,7 @@ use provenance::verify::{self, Policy, Subject};
 fn verifier() -> &'static sigstore_verify::Verifier {
     static V: OnceLock<sigstore_verify::Verifier> = OnceLock::new();
     V.get_or_init(|| {
-        let root = verify::trusted_root(None).expect("embedded root");
+        let root = verify::trusted_root(None, &chainward_core::command::DISK).expect("embedded root");
         verify::verifier(&root).expect("verifier")
     })
 }

@@ -144,7 +144,7 @@ fn conformance_vectors() {
         let expected_pass = case["expected"] == "pass";
         let root_path = conformance.join(case["trusted_root"].as_str().unwrap_or(""));
         let verdict = (|| -> Result<bool, String> {
-            let root = verify::trusted_root(Some(&root_path))?;
+            let root = verify::trusted_root(Some(&root_path), &chainward_core::command::DISK)?;
             let verifier = verify::verifier(&root)?;
             let text =
                 std::fs::read_to_string(conformance.join(case["bundle"].as_str().unwrap_or("")))
@@ -161,7 +161,7 @@ fn conformance_vectors() {
             let artifact = conformance.join(case["artifact"].as_str().unwrap_or(""));
             let subject = match case["artifact_digest"].as_str() {
                 Some(d) => Subject::digest(d).ok_or("bad digest")?,
-                None => Subject::File(&artifact),
+                None => Subject::File(&artifact, &chainward_core::command::DISK),
             };
             let keys = match case["verify_with_key"].as_str() {
                 Some(k) => vec![verify::pem_key(
@@ -196,9 +196,10 @@ fn conformance_vectors() {
     // tarball must not; libnpmpublish's bundles (no log entry, so no verified time) must fail.
     let npm = vectors.join("npm-provenance");
     let cases = read_json(&npm.join("cases.json"));
-    let root = verify::trusted_root(Some(
-        &vectors.join("sigstore-trust/production/trusted_root.json"),
-    ))
+    let root = verify::trusted_root(
+        Some(&vectors.join("sigstore-trust/production/trusted_root.json")),
+        &chainward_core::command::DISK,
+    )
     .expect("root");
     let verifier = verify::verifier(&root).expect("verifier");
     let keys = verify::npm_keys(
@@ -230,8 +231,14 @@ fn conformance_vectors() {
                 ..Policy::default()
             };
             let check = |tarball| {
-                verify::verify(&verifier, &Subject::File(tarball), proof, &policy, &keys)
-                    .expect("verify")
+                verify::verify(
+                    &verifier,
+                    &Subject::File(tarball, &chainward_core::command::DISK),
+                    proof,
+                    &policy,
+                    &keys,
+                )
+                .expect("verify")
             };
             let good = check(&own);
             assert_eq!(expected["expected"], "pass");
@@ -262,7 +269,7 @@ fn conformance_vectors() {
         let text = std::fs::read_to_string(npm.join(file["file"].as_str().unwrap_or("")))
             .expect("fixture");
         let tarball = npm.join("libnpmpublish-fixtures/npmcli-libnpmpublish-test-1.0.0.tgz");
-        let subject = Subject::File(&tarball);
+        let subject = Subject::File(&tarball, &chainward_core::command::DISK);
         let verified = verifies(&verifier, &subject, &text, &Policy::default(), &keys);
         assert!(!verified.unwrap_or(false), "{}", file["file"]);
         npm_rejected += 1;
@@ -282,7 +289,7 @@ fn conformance_vectors() {
 fn slsa_verifier_cases(slsa: &std::path::Path, vectors: &std::path::Path) {
     use provenance::verify::{self, Policy, Subject};
     let cases = read_json(&slsa.join("cases.json"));
-    let root = verify::trusted_root(None).expect("embedded root");
+    let root = verify::trusted_root(None, &chainward_core::command::DISK).expect("embedded root");
     let verifier = verify::verifier(&root).expect("verifier");
     let keys = verify::npm_keys(
         &std::fs::read_to_string(
@@ -311,7 +318,7 @@ fn slsa_verifier_cases(slsa: &std::path::Path, vectors: &std::path::Path) {
         let attestations = text(case["attestations"].as_str().unwrap_or(""));
         let verified = verifies(
             &verifier,
-            &Subject::File(&tarball),
+            &Subject::File(&tarball, &chainward_core::command::DISK),
             &attestations,
             &policy,
             &keys,
@@ -338,7 +345,7 @@ fn slsa_verifier_cases(slsa: &std::path::Path, vectors: &std::path::Path) {
         let attestation = text(case["attestation"].as_str().unwrap_or(""));
         let verified = verifies(
             &verifier,
-            &Subject::File(&artifact),
+            &Subject::File(&artifact, &chainward_core::command::DISK),
             &attestation,
             &policy,
             &[],
@@ -750,7 +757,11 @@ fn identity_flags_need_a_certificate_signed_statement() {
     );
     // Each flag on its own, through the library: never satisfied by the key alone.
     use provenance::verify::{self, Policy, Subject};
-    let root = verify::trusted_root(Some(std::path::Path::new(&root))).expect("root");
+    let root = verify::trusted_root(
+        Some(std::path::Path::new(&root)),
+        &chainward_core::command::DISK,
+    )
+    .expect("root");
     let verifier = verify::verifier(&root).expect("verifier");
     let keys = verify::npm_keys(&std::fs::read_to_string(&keys).expect("keys")).expect("keys");
     let text = doc.to_string();
@@ -783,7 +794,10 @@ fn identity_flags_need_a_certificate_signed_statement() {
     ] {
         let reports = verify::verify_all(
             &verifier,
-            &Subject::File(std::path::Path::new(&tarball)),
+            &Subject::File(
+                std::path::Path::new(&tarball),
+                &chainward_core::command::DISK,
+            ),
             &text,
             &policy,
             &keys,
@@ -797,7 +811,10 @@ fn identity_flags_need_a_certificate_signed_statement() {
     // Without an identity flag the publish attestation still verifies on its own.
     let reports = verify::verify_all(
         &verifier,
-        &Subject::File(std::path::Path::new(&tarball)),
+        &Subject::File(
+            std::path::Path::new(&tarball),
+            &chainward_core::command::DISK,
+        ),
         &text,
         &Policy::default(),
         &keys,
@@ -894,7 +911,7 @@ fn unsigned_predicate_types_are_never_shown_as_verified() {
     if !testdata.is_dir() {
         return;
     }
-    let root = verify::trusted_root(None).expect("embedded root");
+    let root = verify::trusted_root(None, &chainward_core::command::DISK).expect("embedded root");
     let verifier = verify::verifier(&root).expect("verifier");
     let keys = verify::npm_keys(
         &std::fs::read_to_string(
@@ -952,7 +969,7 @@ fn log_proofs_are_fully_checked() {
     ) else {
         return;
     };
-    let root = verify::trusted_root(None).expect("embedded root");
+    let root = verify::trusted_root(None, &chainward_core::command::DISK).expect("embedded root");
     let verifier = verify::verifier(&root).expect("verifier");
     let artifact = conformance.join("bundle-verify/a.txt");
     let policy = Policy {
@@ -961,8 +978,14 @@ fn log_proofs_are_fully_checked() {
         ..Policy::default()
     };
     let verified = |text: &str| {
-        verify::verify_all(&verifier, &Subject::File(&artifact), text, &policy, &[])
-            .is_ok_and(|r| !r.is_empty() && r.iter().all(verify::Report::verified))
+        verify::verify_all(
+            &verifier,
+            &Subject::File(&artifact, &chainward_core::command::DISK),
+            text,
+            &policy,
+            &[],
+        )
+        .is_ok_and(|r| !r.is_empty() && r.iter().all(verify::Report::verified))
     };
     assert!(verified(&text));
     let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
@@ -983,7 +1006,7 @@ fn log_proofs_are_fully_checked() {
     let npm_verified = |doc: &serde_json::Value| {
         verify::verify_all(
             &verifier,
-            &Subject::File(&tarball),
+            &Subject::File(&tarball, &chainward_core::command::DISK),
             &doc.to_string(),
             &Policy::default(),
             &keys,

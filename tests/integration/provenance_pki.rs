@@ -295,7 +295,7 @@ fn check(
     let dir = tempfile::tempdir().expect("tmp");
     let root_path = dir.path().join("trusted_root.json");
     std::fs::write(&root_path, root).expect("write");
-    let root = verify::trusted_root(Some(&root_path))?;
+    let root = verify::trusted_root(Some(&root_path), &chainward_core::command::DISK)?;
     let verifier = verify::verifier(&root)?;
     let policy = Policy {
         identity: Some(identity.to_string()),
@@ -527,7 +527,8 @@ fn the_package_policy_binds_to_the_subject_that_matched() {
     let dir = tempfile::tempdir().expect("tmp");
     let root_path = dir.path().join("trusted_root.json");
     std::fs::write(&root_path, &root).expect("write");
-    let root = verify::trusted_root(Some(&root_path)).expect("root");
+    let root =
+        verify::trusted_root(Some(&root_path), &chainward_core::command::DISK).expect("root");
     let verifier = verify::verifier(&root).expect("verifier");
     let check = |artifact: &[u8], name: &str, version: &str| -> Option<String> {
         let policy = Policy {

@@ -3,7 +3,8 @@
 //! running one returns an [`Output`]; the binary prints it, writes its files and exits with its
 //! code. Plugins never print or write themselves.
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::error::Error;
@@ -40,6 +41,102 @@ pub struct Context<'a> {
     pub rules: &'a [&'static crate::rule::Rule],
     /// chainward's version, for reports that name the tool.
     pub tool_version: &'static str,
+    /// The files the user named on the command line (SBOMs, bundles, keys, configs): plugins
+    /// read them through this, never from the file system themselves.
+    pub files: &'a dyn Files,
+}
+
+/// The file system as a command sees it. The binary lends [`Disk`]; a test may lend another.
+pub trait Files: Sync {
+    /// The text of `path`: a regular file within the size limit, UTF-8; errors name the file.
+    fn read_text(&self, path: &Path) -> Result<String, Error>;
+    /// `path` as a stream, whatever its size (an artifact to hash); errors name the file.
+    fn open(&self, path: &Path) -> Result<Box<dyn Read + Send + '_>, Error>;
+    /// The paths in the folder `dir`, sorted; none when it cannot be listed.
+    fn list(&self, dir: &Path) -> Vec<PathBuf>;
+    /// Whether `path` is itself a symbolic link.
+    fn is_link(&self, path: &Path) -> bool;
+    /// Whether `path` is a regular file (through links).
+    fn is_file(&self, path: &Path) -> bool;
+}
+
+/// The real file system with the default size limit, as a constant (`&DISK` is `'static`).
+pub const DISK: Disk = Disk {
+    max_file_size: crate::project::DEFAULT_MAX_FILE_SIZE,
+};
+
+/// The real file system, with the same size limit as the files `check` reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Disk {
+    pub max_file_size: u64,
+}
+
+impl Default for Disk {
+    fn default() -> Self {
+        Self {
+            max_file_size: crate::project::DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+impl Files for Disk {
+    fn read_text(&self, path: &Path) -> Result<String, Error> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if !meta.is_file() {
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+            ));
+        }
+        if meta.len() > self.max_file_size {
+            return Err(Error::io(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "{} bytes, over the limit of {} bytes",
+                        meta.len(),
+                        self.max_file_size
+                    ),
+                ),
+            ));
+        }
+        // Read no more than the limit even if the file grew since.
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        std::fs::File::open(path)
+            .and_then(|f| f.take(self.max_file_size).read_to_end(&mut bytes))
+            .map_err(|e| Error::io(path, e))?;
+        String::from_utf8(bytes).map_err(|e| {
+            Error::io(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
+                ),
+            )
+        })
+    }
+
+    fn open(&self, path: &Path) -> Result<Box<dyn Read + Send + '_>, Error> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(Box::new(file))
+    }
+
+    fn list(&self, dir: &Path) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
+    fn is_link(&self, path: &Path) -> bool {
+        std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
 }
 
 /// A file a command asks to have written, atomically.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, FromArgMatches, ValueEnum};
 
-use chainward_core::command::{Context, FileWrite, Mount, Output};
+use chainward_core::command::{Context, FileWrite, Files, Mount, Output};
 use chainward_core::config::{self, Config, PluginConfig};
 use chainward_core::escape::Mode;
 use chainward_core::project::{DiscoverOptions, join};
@@ -102,8 +102,8 @@ fn allow_script(args: &AllowScriptArgs, context: &Context<'_>) -> Result<Output,
     // pnpm-workspace.yaml that links out of the project is refused); a --config the user names
     // is theirs to point anywhere.
     let config_within = args.config.is_none().then_some(root.as_path());
-    let config = if config_path.is_file() {
-        let text = read(&config_path, config_within)?;
+    let config = if context.files.is_file(&config_path) {
+        let text = read(context.files, &config_path, config_within)?;
         let config = Config::parse(&text, &config_path, ids)?;
         (context.validate_config)(&config)?;
         config
@@ -167,7 +167,7 @@ fn allow_script(args: &AllowScriptArgs, context: &Context<'_>) -> Result<Output,
 
     let (path, old, new) = match native {
         None => {
-            let old = read_or_empty(&config_path, config_within)?;
+            let old = read_or_empty(context.files, &config_path, config_within)?;
             let new = edit::in_config(&old, &package, range.as_deref(), reason.unwrap_or(""))
                 .map_err(|m| Error::Fix {
                     path: config_path.clone(),
@@ -187,8 +187,8 @@ fn allow_script(args: &AllowScriptArgs, context: &Context<'_>) -> Result<Output,
                 ));
             }
             let workspace = join(&root, "pnpm-workspace.yaml");
-            if native == Native::Pnpm && workspace.is_file() {
-                let old = read(&workspace, Some(&root))?;
+            if native == Native::Pnpm && context.files.is_file(&workspace) {
+                let old = read(context.files, &workspace, Some(&root))?;
                 check_yaml(&workspace, &old)?;
                 let new =
                     edit::in_pnpm_workspace(&old, &package, range.as_deref()).map_err(|m| {
@@ -200,7 +200,7 @@ fn allow_script(args: &AllowScriptArgs, context: &Context<'_>) -> Result<Output,
                 (workspace, old, new)
             } else {
                 let manifest = join(&root, "package.json");
-                let old = read(&manifest, Some(&root))?;
+                let old = read(context.files, &manifest, Some(&root))?;
                 check_json(&manifest, &old)?;
                 let new = edit::in_package_json(&old, native, &package, range.as_deref()).map_err(
                     |m| Error::Fix {
@@ -256,9 +256,9 @@ fn selector(package: &str, range: Option<&str>) -> String {
 }
 
 /// The text of `path`; when `within` is given, a link is followed only to a file inside it.
-fn read(path: &Path, within: Option<&Path>) -> Result<String, Error> {
+fn read(files: &dyn Files, path: &Path, within: Option<&Path>) -> Result<String, Error> {
     if let Some(root) = within
-        && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink())
+        && files.is_link(path)
     {
         let boundary =
             chainward_core::links::canonical_root(root).map_err(|e| Error::io(root, e))?;
@@ -271,11 +271,11 @@ fn read(path: &Path, within: Option<&Path>) -> Result<String, Error> {
             });
         }
     }
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+    files.read_text(path)
 }
 
-fn read_or_empty(path: &Path, within: Option<&Path>) -> Result<String, Error> {
-    match read(path, within) {
+fn read_or_empty(files: &dyn Files, path: &Path, within: Option<&Path>) -> Result<String, Error> {
+    match read(files, path, within) {
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             Ok(String::new())
         }

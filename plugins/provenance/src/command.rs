@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, FromArgMatches, ValueEnum};
 
 use chainward_core::Error;
-use chainward_core::command::{Mount, Output};
+use chainward_core::command::{Context, Files, Mount, Output};
 use chainward_core::escape::Mode;
 
 use crate::verify::{self, Policy, Report, Subject};
@@ -29,9 +29,13 @@ pub(crate) fn commands() -> Vec<(Mount, clap::Command)> {
     ]
 }
 
-pub(crate) fn run_command(name: &str, matches: &clap::ArgMatches) -> Result<Output, Error> {
+pub(crate) fn run_command(
+    name: &str,
+    matches: &clap::ArgMatches,
+    context: &Context<'_>,
+) -> Result<Output, Error> {
     let args = VerifyArgs::from_arg_matches(matches).map_err(|e| Error::Usage(e.to_string()))?;
-    run(&args, name == "show")
+    run(&args, name == "show", context.files)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,10 +102,6 @@ struct VerifyArgs {
     pub format: ReportFormat,
 }
 
-fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
-}
-
 fn bad(path: &Path, message: String) -> Error {
     Error::Parse {
         path: path.to_path_buf(),
@@ -111,7 +111,7 @@ fn bad(path: &Path, message: String) -> Error {
 }
 
 /// Verify every bundle in the file; `show` prints what each says even when it fails.
-fn run(args: &VerifyArgs, show: bool) -> Result<Output, Error> {
+fn run(args: &VerifyArgs, show: bool, files: &dyn Files) -> Result<Output, Error> {
     let subject = match Subject::digest(&args.artifact) {
         Some(s) => s,
         None if args.artifact.starts_with("sha256:") || args.artifact.starts_with("sha512:") => {
@@ -122,10 +122,10 @@ fn run(args: &VerifyArgs, show: bool) -> Result<Output, Error> {
         }
         None => {
             let path = Path::new(&args.artifact);
-            if !path.is_file() {
+            if !files.is_file(path) {
                 return Err(Error::Usage(format!("{}: no such file", path.display())));
             }
-            Subject::File(path)
+            Subject::File(path, files)
         }
     };
     // A signature proves only that someone signed: `verify` needs to know who (as cosign and
@@ -141,17 +141,17 @@ fn run(args: &VerifyArgs, show: bool) -> Result<Output, Error> {
                 .into(),
         ));
     }
-    let text = read(&args.bundle)?;
+    let text = files.read_text(&args.bundle)?;
     // Malformed input is exit 2 before anything is verified.
     verify::bundles(&text).map_err(|m| bad(&args.bundle, m))?;
-    let root = verify::trusted_root(args.trusted_root.as_deref()).map_err(Error::Usage)?;
+    let root = verify::trusted_root(args.trusted_root.as_deref(), files).map_err(Error::Usage)?;
     let verifier = verify::verifier(&root).map_err(Error::Usage)?;
     let mut keys = match &args.npm_keys {
-        Some(p) => verify::npm_keys(&read(p)?).map_err(|m| bad(p, m))?,
+        Some(p) => verify::npm_keys(&files.read_text(p)?).map_err(|m| bad(p, m))?,
         None => Vec::new(),
     };
     if let Some(p) = &args.key {
-        keys.push(verify::pem_key(&read(p)?).map_err(|m| bad(p, m))?);
+        keys.push(verify::pem_key(&files.read_text(p)?).map_err(|m| bad(p, m))?);
     }
     let policy = Policy {
         identity: args.cert_identity.clone(),

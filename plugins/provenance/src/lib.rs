@@ -216,9 +216,9 @@ impl Plugin for Provenance {
         &self,
         name: &str,
         args: &clap::ArgMatches,
-        _context: &chainward_core::command::Context<'_>,
+        context: &chainward_core::command::Context<'_>,
     ) -> Result<chainward_core::command::Output, chainward_core::Error> {
-        command::run_command(name, args)
+        command::run_command(name, args, context)
     }
 }
 
@@ -695,7 +695,7 @@ fn provenance_files(
     files: &[&std::sync::Arc<SourceFile>],
     out: &mut Vec<Finding>,
 ) {
-    let Ok(root) = verify::trusted_root(None) else {
+    let Ok(root) = verify::trusted_root(None, &chainward_core::command::DISK) else {
         return;
     };
     let Ok(verifier) = verify::verifier(&root) else {

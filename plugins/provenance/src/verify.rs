@@ -5,7 +5,10 @@
 //! needs (identity regexp, source repository, ref glob, builder, workflow), read from the
 //! certificate's Fulcio extensions and the SLSA predicate (v0.2 and v1). No network, ever.
 
+use std::io::Read;
 use std::path::Path;
+
+use chainward_core::command::Files;
 
 use sigstore_verify::trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot};
 use sigstore_verify::types::{Artifact, ArtifactDigest, Bundle, HashAlgorithm, SignatureContent};
@@ -116,7 +119,8 @@ fn no_certificate(flags: &[&str]) -> String {
 
 /// The artifact: a file (hashed while streaming) or a digest.
 pub enum Subject<'a> {
-    File(&'a Path),
+    /// A file, streamed through the command's [`Files`].
+    File(&'a Path, &'a dyn Files),
     /// The artifact's bytes, already read (through the project model).
     Bytes(Vec<u8>),
     Digest(HashAlgorithm, Vec<u8>),
@@ -252,11 +256,11 @@ impl Report {
 }
 
 /// The trusted root: the embedded Sigstore public-good one, or a `trusted_root.json`.
-pub fn trusted_root(path: Option<&Path>) -> Result<TrustedRoot, String> {
+pub fn trusted_root(path: Option<&Path>, files: &dyn Files) -> Result<TrustedRoot, String> {
     match path {
         None => TrustedRoot::from_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT).map_err(|e| e.to_string()),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let text = files.read_text(p).map_err(|e| e.to_string())?;
             TrustedRoot::from_json(&text)
                 .map_err(|e| format!("{}: not a trusted root: {e}", p.display()))
         }
@@ -615,10 +619,8 @@ fn artifact_digests(subject: &Subject<'_>) -> Result<Vec<(&'static str, String)>
         .collect::<Result<Vec<_>, String>>()?;
     match subject {
         Subject::Bytes(bytes) => hashers.iter_mut().for_each(|h| h.update(bytes)),
-        Subject::File(path) => {
-            use std::io::Read;
-            let mut file =
-                std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Subject::File(path, files) => {
+            let mut file = files.open(path).map_err(|e| e.to_string())?;
             let mut buf = vec![0u8; 1 << 20];
             loop {
                 let n = file
@@ -795,8 +797,8 @@ fn run<P: sigstore_verify::Policy>(
     policy: &P,
 ) -> Result<Result<sigstore_verify::VerificationResult, String>, String> {
     Ok(match subject {
-        Subject::File(path) => {
-            let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Subject::File(path, files) => {
+            let file = files.open(path).map_err(|e| e.to_string())?;
             verifier
                 .verify_reader(
                     std::io::BufReader::with_capacity(1 << 20, file),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Args, FromArgMatches, Subcommand, ValueEnum};
 
-use chainward_core::command::{Context, FileWrite, Mount, Output};
+use chainward_core::command::{Context, FileWrite, Files, Mount, Output};
 use chainward_core::escape::{Mode, safe_text};
 use chainward_core::finding::Location;
 use chainward_core::project::{DiscoverOptions, join};
@@ -135,16 +135,18 @@ pub(crate) fn run_command(
     let args = SbomArgs::from_arg_matches(matches).map_err(|e| Error::Usage(e.to_string()))?;
     match &args.command {
         Some(SbomCommand::Diff(diff)) => run_diff(diff, context),
-        Some(SbomCommand::Validate { file, schema }) => validate(file, schema.as_deref()),
-        None => generate(&args.generate),
+        Some(SbomCommand::Validate { file, schema }) => {
+            validate(file, schema.as_deref(), context.files)
+        }
+        None => generate(&args.generate, context.files),
     }
 }
 
-fn generate(args: &SbomGenerateArgs) -> Result<Output, Error> {
+fn generate(args: &SbomGenerateArgs, files: &dyn Files) -> Result<Output, Error> {
     // Only the files an SBOM needs are read (package.json, then the lockfile and workspace
     // manifests on demand): no walk of the tree.
     let manifest = join(&args.path, "package.json");
-    if !manifest.is_file() {
+    if !files.is_file(&manifest) {
         return Err(Error::Usage(format!(
             "{}: no package.json here (give the project folder)",
             args.path.display()
@@ -195,7 +197,7 @@ struct Side {
 
 /// An SBOM file, or a lockfile (whose SBOM is generated: `sbom diff old/package-lock.json
 /// package-lock.json` works without writing SBOMs first).
-fn read_sbom(path: &Path) -> Result<(Side, Arc<SourceFile>), Error> {
+fn read_sbom(path: &Path, files: &dyn Files) -> Result<(Side, Arc<SourceFile>), Error> {
     let kind = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -215,7 +217,7 @@ fn read_sbom(path: &Path) -> Result<(Side, Arc<SourceFile>), Error> {
             file,
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = files.read_text(path)?;
     let (format, sbom) = crate::read::read(&text).map_err(|message| Error::Parse {
         path: path.to_path_buf(),
         location: None,
@@ -265,8 +267,8 @@ fn run_diff(args: &SbomDiffArgs, context: &Context<'_>) -> Result<Output, Error>
             )
         }
         (None, [a, b]) => {
-            let (old, _) = read_sbom(a)?;
-            let (new, new_file) = read_sbom(b)?;
+            let (old, _) = read_sbom(a, context.files)?;
+            let (new, new_file) = read_sbom(b, context.files)?;
             let changes = crate::diff::diff(&old.sbom, &new.sbom);
             let text = new_file.text().unwrap_or_default();
             let lock = new_file
@@ -553,8 +555,8 @@ fn markdown(changes: &[Change]) -> String {
     out
 }
 
-fn validate(path: &Path, schema: Option<&Path>) -> Result<Output, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+fn validate(path: &Path, schema: Option<&Path>, files: &dyn Files) -> Result<Output, Error> {
+    let text = files.read_text(path)?;
     let file = SourceFile::in_memory(path, FileKind::PackageJson, text.clone());
     let at = |span: std::ops::Range<usize>| Location::new(&file, span).start;
     let (kind, mut problems) = crate::validate::validate(&text).map_err(|p| {
@@ -579,7 +581,7 @@ fn validate(path: &Path, schema: Option<&Path>) -> Result<Output, Error> {
         ));
     }
     if let Some(schema) = schema {
-        for error in schema_errors(&text, schema)? {
+        for error in schema_errors(&text, schema, files)? {
             lines.push(format!("{}: schema: {error}", path.display()));
         }
     }
@@ -602,9 +604,9 @@ fn validate(path: &Path, schema: Option<&Path>) -> Result<Output, Error> {
 
 /// Validate against a JSON schema file with boon; schemas it refers to (`spdx.schema.json`,
 /// `jsf-0.82.schema.json`) are loaded from the same folder, by file name.
-fn schema_errors(text: &str, schema: &Path) -> Result<Vec<String>, Error> {
+fn schema_errors(text: &str, schema: &Path, files: &dyn Files) -> Result<Vec<String>, Error> {
     let load = |p: &Path| -> Result<serde_json::Value, Error> {
-        let t = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+        let t = files.read_text(p)?;
         serde_json::from_str(&t).map_err(|e| Error::Parse {
             path: p.to_path_buf(),
             location: Some((e.line(), e.column())),
@@ -619,16 +621,16 @@ fn schema_errors(text: &str, schema: &Path) -> Result<Vec<String>, Error> {
     let mut compiler = boon::Compiler::new();
     compiler.enable_format_assertions();
     let base = id.rsplit_once('/').map(|(b, _)| b.to_string());
-    if let Some(dir) = schema.parent()
-        && let Ok(entries) = std::fs::read_dir(dir)
-    {
-        for entry in entries.flatten() {
-            let p = entry.path();
+    if let Some(dir) = schema.parent() {
+        for p in files.list(dir) {
             if p == schema || p.extension().and_then(|e| e.to_str()) != Some("json") {
                 continue;
             }
             let Ok(value) = load(&p) else { continue };
-            let name = entry.file_name().to_string_lossy().into_owned();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if let Some(base) = &base {
                 let _ = compiler.add_resource(&format!("{base}/{name}"), value.clone());
             }
