@@ -46,7 +46,11 @@ pub enum ListFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// Each finding with its source snippet
     Text,
+    /// One line per finding: `path:line:col: rule message` (`[*]` fixable, `[-]` with
+    /// --unsafe-fixes)
+    Concise,
     Json,
     Sarif,
     Github,
@@ -80,8 +84,16 @@ pub struct CheckArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
     /// Output format
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+    /// Count the findings by rule (with how many are fixable) instead of listing them (text or
+    /// json)
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0 even when findings at or above the threshold were found (usage and read errors
+    /// still exit 2)
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Write the report to FILE instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

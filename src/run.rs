@@ -109,7 +109,7 @@ pub fn check(
             .severity_threshold
             .unwrap_or(Severity::Warning),
     };
-    let failing = findings.iter().any(|f| f.severity >= threshold);
+    let failing = !args.exit_zero && findings.iter().any(|f| f.severity >= threshold);
     // The process ends here: freeing the parsed lockfiles (hundreds of thousands of small
     // allocations on a big one) would only delay the exit.
     std::mem::forget(outcome);
@@ -296,6 +296,7 @@ fn render(
             )))
         })
     };
+    let checked: Vec<FileKind> = project.files().iter().map(|f| f.kind).collect();
     let report = chainward_report::Report {
         findings,
         rules: engine.rules(),
@@ -303,24 +304,55 @@ fn render(
         tool_version: env!("CARGO_PKG_VERSION"),
         color,
         summary: !args.quiet,
+        checked: &checked,
     };
     let format = match args.format {
         OutputFormat::Text => chainward_report::Format::Text,
+        OutputFormat::Concise => chainward_report::Format::Concise,
         OutputFormat::Json => chainward_report::Format::Json,
         OutputFormat::Sarif => chainward_report::Format::Sarif,
         OutputFormat::Github => chainward_report::Format::Github,
     };
-    if args.quiet && format == chainward_report::Format::Text && findings.is_empty() {
+    let human = matches!(
+        format,
+        chainward_report::Format::Text | chainward_report::Format::Concise
+    );
+    if args.statistics && !matches!(args.format, OutputFormat::Text | OutputFormat::Json) {
+        return Err(Error::Usage(
+            "--statistics prints a table (text) or a JSON array (json)".into(),
+        ));
+    }
+    if args.quiet && human && findings.is_empty() {
         return Ok(());
     }
+    let write = |out: &mut dyn Write| {
+        if args.statistics {
+            chainward_report::statistics(&report, args.format == OutputFormat::Json, out)
+        } else {
+            chainward_report::render(format, &report, out)
+        }
+    };
     match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
-            chainward_report::render(format, &report, &mut buf).map_err(|e| Error::io(path, e))?;
-            std::fs::write(path, buf).map_err(|e| Error::io(path, e))
+            write(&mut buf).map_err(|e| Error::io(path, e))?;
+            std::fs::write(path, buf).map_err(|e| Error::io(path, e))?;
+            // The report went to a file: a person at the terminal still sees how it went.
+            if !args.quiet && std::io::stderr().is_terminal() {
+                let _ = writeln!(
+                    crate::stderr(),
+                    "{} Written to {}.",
+                    chainward_report::summary_line(&report),
+                    path.display()
+                );
+            }
+            Ok(())
         }
-        None => chainward_report::render(format, &report, &mut std::io::stdout().lock())
-            .map_err(|e| Error::io(Path::new("<stdout>"), e)),
+        None => match write(&mut std::io::stdout().lock()) {
+            // `chainward check | head`: the reader has gone; nothing more to say.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(|e| Error::io(Path::new("<stdout>"), e)),
+        },
     }
 }
 

@@ -102,6 +102,7 @@ fn render(project: &Project, findings: &[chainward_core::finding::Finding], salt
                 tool_version: "fuzz",
                 color,
                 summary: true,
+                checked: &[],
             };
             let _ = chainward_report::render(format, &report, &mut std::io::sink());
         }

@@ -76,3 +76,111 @@ fn json_is_versioned() {
     assert_eq!(json["version"], 1);
     snap!("cli", "json__npm-alias", out.stdout);
 }
+
+/// `--format concise` (alias `--output-format`): one line per finding, `[*]` where `fix`
+/// applies, then the summary saying what was checked.
+#[test]
+fn concise_output() {
+    let dir = fixtures().join("pin-check/actions");
+    let out = run(&dir, &["check", "--format", "concise", "."]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let text = run(&dir, &["check", "."]);
+    let findings = text.stdout.matches("\n  --> ").count() + text.stdout.matches("\n --> ").count();
+    assert_eq!(out.stdout.lines().count(), findings + 1, "{}", out.stdout);
+    assert_eq!(
+        run(&dir, &["check", "--output-format", "concise", "."]).stdout,
+        out.stdout
+    );
+    snap!("cli", "concise__actions", out.snapshot());
+}
+
+/// `--statistics`: counts by rule with the fixable share, as a table or JSON; other formats are
+/// a usage error.
+#[test]
+fn statistics() {
+    let dir = fixtures().join("pin-check/actions");
+    let table = run(&dir, &["check", "--statistics", "."]);
+    assert_eq!(table.code, 1, "{}", table.stderr);
+    snap!("cli", "statistics__actions", table.snapshot());
+    let json = run(&dir, &["check", "--statistics", "--format", "json", "."]);
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let rows = rows.as_array().expect("an array");
+    let concise = run(&dir, &["check", "--format", "concise", "."]);
+    let total: u64 = rows
+        .iter()
+        .map(|r| r["count"].as_u64().expect("count"))
+        .sum();
+    assert_eq!(total as usize, concise.stdout.lines().count() - 1);
+    for row in rows {
+        let rule = row["rule"].as_str().expect("rule");
+        let listed = concise
+            .stdout
+            .lines()
+            .filter(|l| l.contains(&format!(": {rule} ")) || l.contains(&format!(": {rule} [")))
+            .count();
+        assert_eq!(row["count"].as_u64(), Some(listed as u64), "{rule}");
+    }
+    let sarif = run(&dir, &["check", "--statistics", "--format", "sarif", "."]);
+    assert_eq!(sarif.code, 2, "{}", sarif.snapshot());
+}
+
+/// The summary line says what was checked; a tree with nothing chainward reads says so.
+#[test]
+fn the_summary_says_what_was_checked() {
+    let empty = tempfile::tempdir().expect("tmp");
+    std::fs::write(empty.path().join("main.py"), "print('hi')\n").expect("write");
+    let out = run(empty.path(), &["check", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(
+        out.stdout
+            .starts_with("Nothing chainward reads was found here"),
+        "{}",
+        out.stdout
+    );
+    let clean = run(&fixtures().join("pin-check/clean"), &["check", "."]);
+    assert_eq!(clean.code, 0, "{}", clean.snapshot());
+    assert!(
+        clean.stdout.starts_with(
+            "Checked 4 files (1 package.json, 1 lockfile, 1 workflow, 1 Dockerfile): no findings."
+        ),
+        "{}",
+        clean.stdout
+    );
+}
+
+/// `--exit-zero` keeps the report and exits 0; `| head` ends quietly, never "Broken pipe".
+#[test]
+fn exit_zero_and_a_closed_pipe() {
+    let dir = fixtures().join("pin-check/actions");
+    let out = run(&dir, &["check", "--exit-zero", "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("error["), "{}", out.stdout);
+
+    // Enough findings to fill a pipe (64 KiB), read by no one.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let deps: Vec<String> = (0..3000)
+        .map(|i| format!("\"dep-{i}\": \"^1.0.0\""))
+        .collect();
+    std::fs::write(
+        tmp.path().join("package.json"),
+        format!(
+            "{{\"name\": \"x\", \"dependencies\": {{{}}}}}\n",
+            deps.join(", ")
+        ),
+    )
+    .expect("write");
+    let mut child = crate::common::chainward(tmp.path())
+        .args(["check", "."])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("Broken pipe") && !stderr.contains("error"),
+        "{stderr}"
+    );
+    assert_ne!(out.status.code(), Some(2), "{stderr}");
+}

@@ -552,6 +552,7 @@ proptest! {
             (chainward_report::Format::Json, false),
             (chainward_report::Format::Sarif, false),
             (chainward_report::Format::Github, false),
+            (chainward_report::Format::Concise, false),
         ] {
             let report = chainward_report::Report {
                 findings: &findings,
@@ -560,6 +561,7 @@ proptest! {
                 tool_version: "0.0.0",
                 color,
                 summary: true,
+                checked: &[],
             };
             let mut out = Vec::new();
             chainward_report::render(format, &report, &mut out).expect("renders");

@@ -16,6 +16,8 @@ pub use json::parse_json;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
+    /// One line per finding: `path:line:col: rule message`.
+    Concise,
     Json,
     Sarif,
     Github,
@@ -26,6 +28,7 @@ impl std::str::FromStr for Format {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "text" => Ok(Format::Text),
+            "concise" => Ok(Format::Concise),
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "github" => Ok(Format::Github),
@@ -40,6 +43,7 @@ impl std::fmt::Display for Format {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Format::Text => "text",
+            Format::Concise => "concise",
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
@@ -62,6 +66,9 @@ pub struct Report<'a> {
     pub color: bool,
     /// Text: end with a summary line.
     pub summary: bool,
+    /// The kind of every file checked, for the summary line ("4 files (1 package.json, …)");
+    /// empty when nothing was found to check.
+    pub checked: &'a [chainward_core::FileKind],
 }
 
 impl Report<'_> {
@@ -81,6 +88,7 @@ pub fn render(
     // allows raw in strings (bidi controls, C1), so every format is safe to print.
     match format {
         Format::Text => text::render(report, out),
+        Format::Concise => text::render_concise(report, out),
         Format::Json => json::render(report, &mut SafeWriter::new(out, Mode::Json)),
         Format::Sarif => sarif::render(report, &mut SafeWriter::new(out, Mode::Json)),
         Format::Github => github::render(report, out),
@@ -90,4 +98,20 @@ pub fn render(
 /// `/`-separated path for machine formats.
 fn slash_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
+}
+
+/// `--statistics`: the findings counted by rule, most frequent first, with how many have a fix;
+/// as a table (`text`) or a JSON array (`json`), then (text) the summary line.
+pub fn statistics(
+    report: &Report<'_>,
+    json: bool,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    text::statistics(report, json, out)
+}
+
+/// The one-line summary of a report ("Checked 4 files (…): 3 findings (…)."), for a caller that
+/// wrote the report elsewhere.
+pub fn summary_line(report: &Report<'_>) -> String {
+    text::summary(report.findings, report.checked)
 }

@@ -6,7 +6,7 @@ use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet, renderer::Deco
 use chainward_core::escape::{escape_char, is_unsafe_char, visible};
 use chainward_core::fix::Applicability;
 use chainward_core::span::LineIndex;
-use chainward_core::{Finding, Severity};
+use chainward_core::{FileKind, Finding, Severity};
 
 use crate::Report;
 
@@ -19,7 +19,21 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
     .decor_style(DecorStyle::Ascii);
     type Source = Option<std::sync::Arc<chainward_core::SourceFile>>;
     let mut cache: Vec<(std::path::PathBuf, Source)> = Vec::new();
-    for finding in report.findings {
+    // One hazard repeated (the same action unpinned in nine workflows) reads as one finding
+    // with its other places: grouped by rule, severity and message, at the first one's place.
+    let mut groups: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, Severity, &str), usize> =
+        std::collections::HashMap::new();
+    for f in report.findings {
+        match index.entry((f.rule.as_str(), f.severity, f.message.as_str())) {
+            std::collections::hash_map::Entry::Occupied(e) => groups[*e.get()].1.push(f),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(groups.len());
+                groups.push((f, Vec::new()));
+            }
+        }
+    }
+    for (finding, also) in groups {
         let idx = match cache.iter().position(|(p, _)| *p == finding.location.path) {
             Some(i) => i,
             None => {
@@ -32,11 +46,127 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
             .1
             .as_ref()
             .and_then(|f| Some((f.text().ok()?, f.lines())));
-        let block = render_one(&renderer, finding, source);
+        let block = render_one(&renderer, finding, source, &also);
         writeln!(out, "{block}\n")?;
     }
     if report.summary {
-        writeln!(out, "{}", summary(report.findings))?;
+        writeln!(out, "{}", summary(report.findings, report.checked))?;
+    }
+    Ok(())
+}
+
+/// `--format concise`: one line per finding, `path:line:col: rule message`, then the summary.
+pub(crate) fn render_concise(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    for f in report.findings {
+        let path = visible(&f.location.path.to_string_lossy().replace('\\', "/")).into_owned();
+        let fixable = match f.fix.as_ref().map(|x| x.applicability) {
+            Some(Applicability::Safe) => " [*]",
+            Some(Applicability::Unsafe) => " [-]",
+            None => "",
+        };
+        writeln!(
+            out,
+            "{path}:{}:{}: {}{fixable} {}",
+            f.location.start.line,
+            f.location.start.column,
+            visible(&f.rule),
+            visible(&f.message)
+        )?;
+    }
+    if report.summary {
+        writeln!(out, "{}", summary(report.findings, report.checked))?;
+    }
+    Ok(())
+}
+
+/// One line per rule that fired: count, rule, code, severity, how many are fixable.
+pub(crate) fn statistics(
+    report: &Report<'_>,
+    json: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    struct Row<'a> {
+        rule: &'a str,
+        code: &'a str,
+        severity: Severity,
+        count: usize,
+        fixable: usize,
+    }
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for f in report.findings {
+        let fixable = usize::from(f.fix.is_some());
+        match rows
+            .iter_mut()
+            .find(|r| r.rule == f.rule && r.severity == f.severity)
+        {
+            Some(row) => {
+                row.count += 1;
+                row.fixable += fixable;
+            }
+            None => rows.push(Row {
+                rule: &f.rule,
+                code: report
+                    .rules
+                    .iter()
+                    .find(|r| r.id == f.rule)
+                    .map_or("", |r| r.code),
+                severity: f.severity,
+                count: 1,
+                fixable,
+            }),
+        }
+    }
+    // Most frequent first; ties by severity, then rule.
+    rows.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.rule.cmp(b.rule))
+    });
+    if json {
+        let items: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "rule": r.rule,
+                    "code": r.code,
+                    "severity": r.severity.as_str(),
+                    "count": r.count,
+                    "fixable": r.fixable,
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&items).map_err(std::io::Error::other)?;
+        return writeln!(out, "{text}");
+    }
+    let width = rows.iter().map(|r| r.rule.len()).max().unwrap_or(0).max(4);
+    if !rows.is_empty() {
+        writeln!(
+            out,
+            "{:>5}  {:<width$}  {:<6}  {:<8}  FIXABLE",
+            "COUNT", "RULE", "CODE", "SEVERITY"
+        )?;
+    }
+    for r in &rows {
+        let fixable = if r.fixable == 0 {
+            "-".to_string()
+        } else {
+            r.fixable.to_string()
+        };
+        writeln!(
+            out,
+            "{:>5}  {:<width$}  {:<6}  {:<8}  {fixable}",
+            r.count,
+            visible(r.rule),
+            r.code,
+            r.severity.as_str(),
+        )?;
+    }
+    if report.summary {
+        if !rows.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(out, "{}", summary(report.findings, report.checked))?;
     }
     Ok(())
 }
@@ -49,7 +179,15 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn render_one(renderer: &Renderer, f: &Finding, source: Option<(&str, &LineIndex)>) -> String {
+/// At most this many other places are listed under a grouped finding.
+const ALSO_SHOWN: usize = 8;
+
+fn render_one(
+    renderer: &Renderer,
+    f: &Finding,
+    source: Option<(&str, &LineIndex)>,
+    also: &[&Finding],
+) -> String {
     // Everything from the tree is shown escaped: a name with a newline or an escape sequence
     // stays one visible line (see chainward_core::escape).
     let path = visible(&f.location.path.to_string_lossy().replace('\\', "/")).into_owned();
@@ -114,6 +252,32 @@ fn render_one(renderer: &Renderer, f: &Finding, source: Option<(&str, &LineIndex
             visible(&label.location.path.to_string_lossy()),
             label.location.start.line,
             label.location.start.column
+        )));
+    }
+    if !also.is_empty() {
+        let places: Vec<String> = also
+            .iter()
+            .take(ALSO_SHOWN)
+            .map(|o| {
+                format!(
+                    "{}:{}:{}",
+                    visible(&o.location.path.to_string_lossy().replace('\\', "/")),
+                    o.location.start.line,
+                    o.location.start.column
+                )
+            })
+            .collect();
+        let more = also.len().saturating_sub(ALSO_SHOWN);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        group = group.element(Level::NOTE.message(format!(
+            "the same in {} more {}: {}{more}",
+            also.len(),
+            if also.len() == 1 { "place" } else { "places" },
+            places.join(", ")
         )));
     }
     if let Some(help) = &f.help {
@@ -325,9 +489,58 @@ fn ceil_char(text: &str, mut i: usize) -> usize {
     i
 }
 
-pub(crate) fn summary(findings: &[Finding]) -> String {
+/// What was checked, by kind: "4 files (1 package.json, 1 lockfile, 2 workflows)".
+fn checked_phrase(checked: &[FileKind]) -> String {
+    const KINDS: &[(&str, &str)] = &[
+        ("package.json", "package.json"),
+        ("lockfile", "lockfiles"),
+        (".npmrc", ".npmrc"),
+        ("pnpm-workspace.yaml", "pnpm-workspace.yaml"),
+        (".yarnrc.yml", ".yarnrc.yml"),
+        ("workflow", "workflows"),
+        ("action.yml", "action.yml"),
+        ("Dockerfile", "Dockerfiles"),
+        ("shell script", "shell scripts"),
+        ("provenance bundle", "provenance bundles"),
+    ];
+    let group = |kind: FileKind| match kind {
+        FileKind::PackageJson => 0,
+        k if k.is_lockfile() => 1,
+        FileKind::Npmrc => 2,
+        FileKind::PnpmWorkspace => 3,
+        FileKind::YarnRc => 4,
+        FileKind::Workflow => 5,
+        FileKind::Action => 6,
+        FileKind::Dockerfile => 7,
+        FileKind::ShellScript => 8,
+        _ => 9,
+    };
+    let mut counts = [0usize; 10];
+    for kind in checked {
+        counts[group(*kind)] += 1;
+    }
+    let parts: Vec<String> = KINDS
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|((one, many), n)| format!("{n} {}", if n == 1 { one } else { many }))
+        .collect();
+    let n = checked.len();
+    format!(
+        "{n} {} ({})",
+        if n == 1 { "file" } else { "files" },
+        parts.join(", ")
+    )
+}
+
+pub(crate) fn summary(findings: &[Finding], checked: &[FileKind]) -> String {
     if findings.is_empty() {
-        return "No findings.".to_string();
+        if checked.is_empty() {
+            return "Nothing chainward reads was found here (package.json, lockfiles, .npmrc, \
+                    workflows, action.yml, Dockerfiles): no findings."
+                .to_string();
+        }
+        return format!("Checked {}: no findings.", checked_phrase(checked));
     }
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let parts: Vec<String> = [
@@ -342,8 +555,14 @@ pub(crate) fn summary(findings: &[Finding]) -> String {
     })
     .collect();
     let n = findings.len();
+    let checked = if checked.is_empty() {
+        String::new()
+    } else {
+        format!("Checked {}: ", checked_phrase(checked))
+    };
     let mut line = format!(
-        "Found {n} {} ({}).",
+        "{checked}{}{n} {} ({}).",
+        if checked.is_empty() { "Found " } else { "" },
         if n == 1 { "finding" } else { "findings" },
         parts.join(", ")
     );

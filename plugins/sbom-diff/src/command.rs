@@ -321,6 +321,7 @@ fn run_diff(args: &SbomDiffArgs, context: &Context<'_>) -> Result<Output, Error>
                 tool_version: context.tool_version,
                 color: false,
                 summary: false,
+                checked: &[],
             };
             let format = if args.format == DiffFormat::Github {
                 chainward_report::Format::Github
