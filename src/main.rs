@@ -193,8 +193,7 @@ fn rules(format: ListFormat) -> Result<ExitCode, chainward_core::Error> {
 
 fn explain(name: &str) -> Result<ExitCode, chainward_core::Error> {
     let Some(rule) = registry::rule(name) else {
-        let rules = registry::all_rules();
-        let hint = chainward_core::rule::did_you_mean(name, rules.iter().map(|r| r.id))
+        let hint = registry::did_you_mean(name)
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         return Err(chainward_core::Error::Usage(format!(

@@ -468,3 +468,69 @@ fn every_rule_fires_in_a_snapshot() {
         "rules no snapshot shows firing (add a fixture under fixtures/<plugin>/<case>/): {missing:?}"
     );
 }
+
+/// Every name a user types gets a did-you-mean (rule ids, codes, short names, plugin ids; on the
+/// command line and in chainward.toml); `explain` takes a short name when only one rule has it;
+/// `warn` is `warning`.
+#[test]
+fn typed_names_get_a_did_you_mean() {
+    let dir = fixtures().join("pin-check/actions");
+    for (typed, meant) in [
+        ("range-specifer", "pin-check/range-specifier"),
+        ("range-specifier", "pin-check/range-specifier"),
+        ("PIN01", "PIN001"),
+        ("pin-chek", "pin-check"),
+        ("pin-check/unpinned-actoin", "pin-check/unpinned-action"),
+    ] {
+        for flag in ["--select", "--ignore"] {
+            let out = run(&dir, &["check", flag, typed, "."]);
+            assert_eq!(out.code, 2, "{}", out.snapshot());
+            assert!(
+                out.stderr.contains(&format!("did you mean `{meant}`?")),
+                "{typed}: {}",
+                out.stderr
+            );
+        }
+    }
+    let explained = run(&dir, &["explain", "range-specifier"]);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    assert!(
+        explained
+            .stdout
+            .starts_with("# pin-check/range-specifier (PIN001)")
+    );
+    let typo = run(&dir, &["explain", "unpined-image"]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr
+            .contains("did you mean `pin-check/unpinned-image`?"),
+        "{}",
+        typo.stderr
+    );
+
+    let tmp = copy_fixture("pin-check/actions");
+    std::fs::write(
+        tmp.path().join("chainward.toml"),
+        "[rules]\n\"unpinned-image\" = \"warn\"\n",
+    )
+    .expect("config");
+    let out = run(tmp.path(), &["check", "."]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(
+        out.stderr.contains("chainward.toml:2:1: unknown rule `unpinned-image`; did you mean `pin-check/unpinned-image`?"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(
+        tmp.path().join("chainward.toml"),
+        "[rules]\n\"pin-check/unpinned-image\" = \"warn\"\n",
+    )
+    .expect("config");
+    let out = run(tmp.path(), &["check", "--format", "json", "."]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("\"severity\": \"warning\""),
+        "{}",
+        out.stdout
+    );
+}

@@ -35,10 +35,11 @@ impl FromStr for Severity {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "info" => Ok(Severity::Info),
-            "warning" => Ok(Severity::Warning),
+            // `warn`, as ESLint and clippy spell it.
+            "warning" | "warn" => Ok(Severity::Warning),
             "error" => Ok(Severity::Error),
             other => Err(format!(
-                "unknown severity `{other}` (expected info, warning or error)"
+                "unknown severity `{other}` (expected info, warning (or warn) or error)"
             )),
         }
     }

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use chainward_core::config::Config;
 use chainward_core::filter::{self, RuleLevels};
 use chainward_core::project::DiscoverOptions;
-use chainward_core::rule::{core_rules, did_you_mean};
+use chainward_core::rule::core_rules;
 use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
 use rayon::prelude::*;
 
@@ -74,7 +74,7 @@ impl Engine {
             if !rules.iter().any(|r| r.matches(selector)) {
                 return Err(Error::Usage(format!(
                     "unknown rule `{selector}`{} (see `chainward rules`)",
-                    hint(selector, &rules)
+                    hint(selector)
                 )));
             }
         }
@@ -243,8 +243,8 @@ pub fn validate_config(config: &Config) -> Result<(), Error> {
     Ok(())
 }
 
-fn hint(name: &str, rules: &[&'static Rule]) -> String {
-    did_you_mean(name, rules.iter().map(|r| r.id))
+fn hint(name: &str) -> String {
+    registry::did_you_mean(name)
         .map(|s| format!("; did you mean `{s}`?"))
         .unwrap_or_default()
 }
@@ -253,17 +253,16 @@ fn validate_rule_names(config: &Config, rules: &[&'static Rule]) -> Result<(), E
     let unknown = |name: &str| !rules.iter().any(|r| r.matches(name));
     for (name, _, span) in &config.rules {
         if unknown(name) {
-            return Err(config.error_at(
-                span.clone(),
-                format!("unknown rule `{name}`{}", hint(name, rules)),
-            ));
+            return Err(
+                config.error_at(span.clone(), format!("unknown rule `{name}`{}", hint(name)))
+            );
         }
     }
     for entry in &config.ignores {
         if unknown(&entry.rule) {
             return Err(config.error_at(
                 Some(entry.rule_span.clone()),
-                format!("unknown rule `{}`{}", entry.rule, hint(&entry.rule, rules)),
+                format!("unknown rule `{}`{}", entry.rule, hint(&entry.rule)),
             ));
         }
     }

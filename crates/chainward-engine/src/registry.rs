@@ -30,11 +30,45 @@ pub fn plugin_ids() -> Vec<&'static str> {
     PLUGINS.iter().map(|p| p.id()).collect()
 }
 
-/// The rule named by an id or a code.
+/// The rule named by an id, a code, or its short name when no other rule has it.
 pub fn rule(name: &str) -> Option<&'static Rule> {
-    all_rules()
-        .into_iter()
+    let rules = all_rules();
+    if let Some(rule) = rules
+        .iter()
         .find(|r| r.id == name || r.code.eq_ignore_ascii_case(name))
+    {
+        return Some(rule);
+    }
+    // A rule's short name (`range-specifier`) when exactly one rule has it.
+    let mut short = rules.into_iter().filter(|r| r.name() == name);
+    match (short.next(), short.next()) {
+        (Some(rule), None) => Some(rule),
+        _ => None,
+    }
+}
+
+/// What a mistyped rule name was probably meant to be: the closest rule id, code, plugin id,
+/// or the full id of a rule named by its short name (`range-specifier`).
+pub fn did_you_mean(name: &str) -> Option<String> {
+    let rules = all_rules();
+    let mut short = rules.iter().filter(|r| r.name() == name);
+    if let (Some(rule), None) = (short.next(), short.next()) {
+        return Some(rule.id.to_string());
+    }
+    let plugins = plugin_ids();
+    let candidates = rules
+        .iter()
+        .flat_map(|r| [r.id, r.code, r.name()])
+        .chain(plugins.iter().copied());
+    let best = chainward_core::rule::did_you_mean(name, candidates)?;
+    // A short name is suggested as the full id it stands for.
+    Some(
+        rules
+            .iter()
+            .find(|r| r.name() == best && !plugins.contains(&best))
+            .map_or(best, |r| r.id)
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
