@@ -256,16 +256,10 @@ fn emit(output: chainward_core::command::Output) -> Result<ExitCode, Error> {
 
 /// The folder the config is looked up from: the first path, or the folder of the first file.
 fn project_root(paths: &[PathBuf]) -> PathBuf {
-    let root = match paths.first() {
-        Some(p) if p.is_dir() => p.clone(),
-        Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        None => PathBuf::new(),
-    };
-    if root.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        root
-    }
+    paths.first().map_or_else(
+        || PathBuf::from("."),
+        |p| chainward_core::project::project_root_of(p),
+    )
 }
 
 /// The findings in the format asked for, to stdout or `--output`.

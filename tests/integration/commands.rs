@@ -534,3 +534,70 @@ fn typed_names_get_a_did_you_mean() {
         out.stdout
     );
 }
+
+/// A file named on the command line is checked as what it is: a workflow by its path (from the
+/// project's root or from anywhere), any other YAML file as the workflow the user says it is;
+/// the project is the folder above `.github`, so the config there applies.
+#[test]
+fn a_named_file_is_checked_with_its_project() {
+    let tmp = copy_fixture("pin-check/actions");
+    let dir = tmp.path();
+    let whole = run(dir, &["check", "--format", "concise", "."]);
+    let in_ci: Vec<&str> = whole
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(".github/workflows/ci.yml:"))
+        .collect();
+    assert!(!in_ci.is_empty(), "{}", whole.stdout);
+    let named = run(
+        dir,
+        &["check", "--format", "concise", ".github/workflows/ci.yml"],
+    );
+    assert_eq!(named.code, 1, "{}", named.snapshot());
+    let named: Vec<&str> = named
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with(".github/"))
+        .collect();
+    assert_eq!(named, in_ci);
+
+    // The project's config applies to the named workflow.
+    std::fs::write(
+        dir.join("chainward.toml"),
+        "[rules]\n\"pin-check/unpinned-image\" = \"off\"\n",
+    )
+    .expect("config");
+    let configured = run(
+        dir,
+        &["check", "--format", "concise", ".github/workflows/ci.yml"],
+    );
+    assert!(
+        !configured.stdout.contains("unpinned-image"),
+        "{}",
+        configured.stdout
+    );
+    assert!(
+        configured.stdout.contains("unpinned-action"),
+        "{}",
+        configured.stdout
+    );
+
+    // Any YAML file named explicitly is read as a workflow; other files are a usage error.
+    std::fs::copy(
+        dir.join(".github/workflows/ci.yml"),
+        dir.join("release.yml"),
+    )
+    .expect("copy");
+    let stray = run(dir, &["check", "--format", "concise", "release.yml"]);
+    assert_eq!(stray.code, 1, "{}", stray.snapshot());
+    assert!(
+        stray
+            .stdout
+            .contains("release.yml:14:15: pin-check/unpinned-action"),
+        "{}",
+        stray.stdout
+    );
+    std::fs::write(dir.join("notes.txt"), "x\n").expect("write");
+    let other = run(dir, &["check", "notes.txt"]);
+    assert_eq!(other.code, 2, "{}", other.snapshot());
+}

@@ -20,7 +20,7 @@ mod walk;
 
 pub use kind::FileKind;
 use kind::is_any_workflow;
-pub use paths::{clean, join, rel_path};
+pub use paths::{clean, join, project_root_of, rel_path};
 pub use source::{SourceFile, prefetch};
 pub use walk::{DiscoverOptions, MAX_IGNORE_FILE, TEST_DATA_DIRS};
 use walk::{TestData, exclude_matcher, oversized_ignore_file};
@@ -74,12 +74,7 @@ impl Project {
         for p in &paths {
             std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         }
-        let first = &paths[0];
-        let root = if first.is_dir() {
-            first.clone()
-        } else {
-            first.parent().map(Path::to_path_buf).unwrap_or_default()
-        };
+        let root = clean(&project_root_of(&paths[0]));
         // Opening the repository and reading its index overlaps the walk.
         let git_thread = std::thread::spawn({
             let root = root.clone();
@@ -94,9 +89,13 @@ impl Project {
         for path in &paths {
             if path.is_file() {
                 let rel = rel_path(&root, path);
-                // A file named on the command line is checked as what it is, wherever it sits.
+                // A file named on the command line is checked as what it is, wherever it sits;
+                // a YAML file that is nothing else chainward reads is taken for the workflow the
+                // user says it is.
+                let yaml = rel.ends_with(".yml") || rel.ends_with(".yaml");
                 let kind = FileKind::classify(&rel)
-                    .or_else(|| is_any_workflow(&rel).then_some(FileKind::Workflow));
+                    .or_else(|| is_any_workflow(&rel).then_some(FileKind::Workflow))
+                    .or_else(|| yaml.then_some(FileKind::Workflow));
                 match kind {
                     Some(kind) => found
                         .lock()

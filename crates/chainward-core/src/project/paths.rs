@@ -50,3 +50,25 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
     };
     rel.to_string_lossy().replace('\\', "/")
 }
+
+/// The project a path on the command line belongs to: a folder is its own project; a file's
+/// project is the folder above its `.github` when it sits in one (a workflow or a composite
+/// action is checked with the project whose CI it is), else its folder. `.` for a bare name.
+pub fn project_root_of(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        return path.to_path_buf();
+    }
+    let parent = path.parent().unwrap_or(Path::new(""));
+    let mut above_github = None;
+    for ancestor in parent.ancestors() {
+        if ancestor.file_name().is_some_and(|n| n == ".github") {
+            above_github = ancestor.parent();
+        }
+    }
+    let root = above_github.unwrap_or(parent);
+    if root.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        root.to_path_buf()
+    }
+}
