@@ -145,6 +145,8 @@ pub struct CheckArgs {
     /// $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]
     #[arg(long, value_name = "DIR", requires = "online")]
     pub cache_dir: Option<PathBuf>,
+    /// Colour in text output: `auto` (on a terminal, unless NO_COLOR is set), `always` or
+    /// `never`
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Run the external plugins that chainward.toml's `external-plugins` names (also

@@ -1280,7 +1280,12 @@ fn scripts_finding(
         span.unwrap_or_else(|| script.fallback.clone()),
         format!("`{shown}` runs every dependency's install scripts"),
     )
-    .with_help("add `--ignore-scripts` (and `npm rebuild <pkg>` for the few that need a build), or set `ignore-scripts=true` in .npmrc")
+    // One help line: the fix says what it adds; the help what else there is.
+    .with_help(if fix.is_some() {
+        "for the few packages that need a build, `npm rebuild <pkg>` after the install; or set `ignore-scripts=true` in .npmrc instead"
+    } else {
+        "add `--ignore-scripts` (and `npm rebuild <pkg>` for the few that need a build), or set `ignore-scripts=true` in .npmrc"
+    })
     .with_fix_opt(fix)
 }
 

@@ -63,9 +63,21 @@ pub(crate) static MULTIPLE_LOCKFILES: Rule = Rule {
 runs the install: the two drift apart and review only ever sees one of them. The same holds when
 `packageManager` (corepack) names pnpm but the lockfile is npm's. npm-shrinkwrap.json next to
 package-lock.json makes npm ignore package-lock.json.
+"#,
+};
 
-`packageManager` without a `+sha512.…` hash is reported as `info`: corepack then downloads the
-package manager without verifying it.
+pub(crate) static PACKAGE_MANAGER_UNVERIFIED: Rule = Rule {
+    id: "npm-ci/package-manager-unverified",
+    code: "NCI016",
+    default_severity: Severity::Info,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "`packageManager` names a version without its hash, so corepack does not verify the download",
+    doc: r#"Corepack installs the package manager `packageManager` names (`pnpm@9.15.9`) before any
+install runs. With a hash (`pnpm@9.15.9+sha512.<hex>`) it checks what it downloaded; without one
+it runs whatever the registry served under that version. `corepack use pnpm@9.15.9` writes the
+field with its hash. (It was part of `npm-ci/multiple-lockfiles` before, so silencing either
+hid the other.)
 "#,
 };
 
@@ -249,9 +261,15 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
 
     // Lockfiles git does not have.
     if project.git().is_none() && !here.is_empty() {
+        // The folder as the user sees it: `.` for the current one, never an empty name.
+        let shown = if dir.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            dir.as_path()
+        };
         project.note(format!(
             "npm-ci/lockfile-not-committed: {} is not in a git repository, so whether its lockfile is committed was not checked",
-            dir.display()
+            shown.display()
         ));
     }
     if let Some(git) = project.git() {
@@ -346,8 +364,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
         }
         if !value.contains("+sha") {
             out.push(
-                Finding::new(&MULTIPLE_LOCKFILES, file, span, format!("`packageManager` pins `{value}` without a hash, so corepack does not verify what it downloads"))
-                    .with_severity(Severity::Info)
+                Finding::new(&PACKAGE_MANAGER_UNVERIFIED, file, span, format!("`packageManager` pins `{value}` without a hash, so corepack does not verify what it downloads"))
                     .with_help("add the hash: `corepack use <manager>@<version>` writes `<manager>@<version>+sha512.<hex>`"),
             );
         }

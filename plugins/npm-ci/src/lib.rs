@@ -20,6 +20,7 @@ pub struct NpmCi;
 pub static RULES: &[&Rule] = &[
     &coverage::MISSING_LOCKFILE,
     &coverage::MULTIPLE_LOCKFILES,
+    &coverage::PACKAGE_MANAGER_UNVERIFIED,
     &coverage::LOCKFILE_NOT_COMMITTED,
     &coverage::UNREADABLE_LOCKFILE,
     &sync::LOCKFILE_OUT_OF_SYNC,

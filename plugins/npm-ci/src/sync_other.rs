@@ -77,6 +77,30 @@ fn importer_label(rel: &str) -> String {
 const FIX: &str = "run the package manager's install without frozen-lockfile (`pnpm install --lockfile-only`, `yarn install --mode=update-lockfile`, `bun install --lockfile-only`) and commit the lockfile";
 
 pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: &mut Vec<Finding>) {
+    let before = out.len();
+    check_sync(project, file, lock, out);
+    // The help names the one command of this lockfile's package manager.
+    let help = match &lock.format {
+        LockFormat::Pnpm(_) => {
+            "run `pnpm install --lockfile-only --ignore-scripts` and commit pnpm-lock.yaml"
+        }
+        LockFormat::YarnBerry(_) => {
+            "run `yarn install --mode=update-lockfile` and commit yarn.lock"
+        }
+        LockFormat::YarnClassic => "run `yarn install --ignore-scripts` and commit yarn.lock",
+        LockFormat::Bun(_) => "run `bun install --lockfile-only` and commit bun.lock",
+        LockFormat::Npm(_) => {
+            "run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"
+        }
+    };
+    for finding in &mut out[before..] {
+        if finding.help.as_deref() == Some(FIX) {
+            finding.help = Some(help.to_string());
+        }
+    }
+}
+
+fn check_sync(project: &Project, file: &SourceFile, lock: &Lockfile, out: &mut Vec<Finding>) {
     let dir = file
         .path
         .parent()
