@@ -42,6 +42,37 @@ fn sarif_output_validates_against_the_official_schema() {
         }
         let results = sarif["runs"][0]["results"].as_array().map_or(0, Vec::len);
         assert!(results > 0, "{case}: no results");
+        // Every rule is a security rule GitHub ranks, with its documentation linked.
+        for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .expect("rules")
+        {
+            let properties = &rule["properties"];
+            let score: f64 = properties["security-severity"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("{}: no security-severity", rule["id"]));
+            assert!((0.1..=10.0).contains(&score), "{}", rule["id"]);
+            assert!(
+                properties["tags"]
+                    .as_array()
+                    .expect("tags")
+                    .contains(&"security".into())
+            );
+            let uri = rule["helpUri"].as_str().expect("helpUri");
+            let (page, anchor) = uri
+                .rsplit_once("/docs/rules/")
+                .and_then(|(_, p)| p.split_once(".md#"))
+                .unwrap_or_else(|| panic!("helpUri {uri}"));
+            let doc = std::fs::read_to_string(
+                crate::common::workspace().join(format!("docs/rules/{page}.md")),
+            )
+            .unwrap_or_else(|e| panic!("{uri}: {e}"));
+            assert!(
+                doc.contains(&format!("\n## {anchor}\n")),
+                "{uri}: no such heading"
+            );
+        }
     }
     // The validator is not a rubber stamp.
     let out = run(

@@ -66,8 +66,23 @@ fn descriptor(r: &Rule) -> Value {
         "help": { "text": r.doc, "markdown": r.doc },
         "helpUri": format!("{INFO_URI}/blob/main/docs/rules/{}.md#{}", r.plugin(), r.name()),
         "defaultConfiguration": { "level": level(r.default_severity), "enabled": r.default_enabled },
-        "properties": { "tags": ["supply-chain", r.plugin()], "code": r.code }
+        // `security` and `security-severity` make GitHub code scanning list these as security
+        // alerts ranked critical/high/medium/low (GitHub reads 7.0–8.9 as high, 4.0–6.9 as
+        // medium, 0.1–3.9 as low).
+        "properties": {
+            "tags": ["security", "supply-chain", r.plugin()],
+            "security-severity": security_severity(r.default_severity),
+            "code": r.code
+        }
     })
+}
+
+fn security_severity(severity: chainward_core::Severity) -> &'static str {
+    match severity {
+        chainward_core::Severity::Error => "8.0",
+        chainward_core::Severity::Warning => "5.5",
+        chainward_core::Severity::Info => "2.0",
+    }
 }
 
 /// FNV-1a: a stable fingerprint without a hashing dependency.
@@ -149,6 +164,9 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
                 "informationUri": INFO_URI,
                 "rules": report.rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>(),
             }},
+            // A stable category (the part before the last `/`): each upload replaces the last
+            // one of chainward's, not another tool's.
+            "automationDetails": { "id": "chainward/" },
             "columnKind": "unicodeCodePoints",
             "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The folder chainward was run in" } } },
             "results": report.findings.iter().map(|f| result(report, f)).collect::<Vec<_>>(),
