@@ -119,3 +119,64 @@ fn orphans(plugin: &str) {
         );
     }
 }
+
+/// Package roles: a published library's runtime ranges are not reported (its devDependencies
+/// are), `-v` says why; a `bin` makes it an executable whose ranges are errors again, with the
+/// shrinkwrap alternative; `[pin-check.roles]` overrides, and a role that does not exist is a
+/// config error naming its place.
+#[test]
+fn package_roles_decide_which_ranges_are_findings() {
+    let ranges = |dir: &std::path::Path, args: &[&str]| -> Vec<String> {
+        crate::common::findings(dir, args, "message")
+            .into_iter()
+            .filter(|m| m.contains("is declared with the range"))
+            .collect()
+    };
+    let tmp = crate::common::copy_fixture("pin-check/library");
+    let dir = tmp.path();
+    let found = ranges(dir, &["pin-check"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("`kleur` in `devDependencies`"), "{found:?}");
+    let verbose = run(dir, &["pin-check", "-v", "."]);
+    assert!(
+        verbose.stderr.contains("pin-check: package.json is a library (published, no `bin`)"),
+        "{}",
+        verbose.stderr
+    );
+
+    std::fs::write(dir.join("chainward.toml"), "[pin-check.roles]\n\".\" = \"application\"\n")
+        .expect("config");
+    assert_eq!(ranges(dir, &["pin-check"]).len(), 2);
+    std::fs::write(
+        dir.join("chainward.toml"),
+        "[pin-check.roles]\n\"@acme/date-utils\" = \"libary\"\n",
+    )
+    .expect("config");
+    let bad = run(dir, &["pin-check", "."]);
+    assert_eq!(bad.code, 2, "{}", bad.snapshot());
+    assert!(
+        bad.stderr.contains("chainward.toml:2:22: unknown role `libary`"),
+        "{}",
+        bad.stderr
+    );
+    std::fs::remove_file(dir.join("chainward.toml")).expect("rm");
+
+    let manifest = std::fs::read_to_string(dir.join("package.json")).expect("read");
+    std::fs::write(
+        dir.join("package.json"),
+        manifest.replace("\"main\":", "\"bin\": {\"date-utils\": \"dist/cli.js\"},\n  \"main\":"),
+    )
+    .expect("write");
+    let out = run(dir, &["pin-check", "--format", "json", "."]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let ms = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["message"].as_str().is_some_and(|m| m.starts_with("`ms`")))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(
+        ms["help"].as_str().is_some_and(|h| h.contains("npm-shrinkwrap.json")),
+        "{ms}"
+    );
+}

@@ -6,6 +6,7 @@ mod catalogs;
 mod images;
 mod manifest;
 mod pin;
+mod role;
 
 use chainward_core::config::PluginConfig;
 use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
@@ -33,14 +34,16 @@ pub static RULES: &[&Rule] = &[
 pub(crate) struct Options {
     pub peer_dependencies: bool,
     pub policies: actions::Policies,
+    pub roles: role::Roles,
 }
 
 impl Options {
     fn from_config(config: &PluginConfig) -> Result<Self, Error> {
-        config.deny_unknown_keys("pin-check", &["peer-dependencies", "actions"])?;
+        config.deny_unknown_keys("pin-check", &["peer-dependencies", "actions", "roles"])?;
         Ok(Self {
             peer_dependencies: config.get_bool("peer-dependencies")?.unwrap_or(false),
             policies: actions::Policies::from_config(config)?,
+            roles: role::Roles::from_config(config)?,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! package.json specifiers: ranges, dist-tags, git and url specs, invalid specs, each with the
 //! pin fix of [`crate::pin`] where the lockfile says what to pin to.
 
+use crate::role::Role;
 use std::sync::Arc;
 
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
@@ -130,6 +131,14 @@ pub(crate) fn check(
 ) {
     let Some(pj) = package_json(file) else { return };
     let lock = Lock::find(project, file);
+    let role = crate::role::role(project, file, pj, &opts.roles);
+    if role == Role::Library {
+        project.note(format!(
+            "pin-check: {} is {} (published, no `bin`): ranges in its dependencies and optionalDependencies are its consumers' to resolve and are not reported ([pin-check.roles] says otherwise)",
+            file.rel,
+            role.as_str()
+        ));
+    }
     let mut sections = vec![
         Section::Dependencies,
         Section::DevDependencies,
@@ -148,6 +157,40 @@ pub(crate) fn check(
         for entry in pj.deps(section) {
             let before = out.len();
             check_entry(file, &entry, lock.as_ref(), out);
+            // A library's runtime ranges are its consumers' to resolve.
+            if role == Role::Library
+                && matches!(
+                    section,
+                    Section::Dependencies | Section::OptionalDependencies
+                )
+            {
+                let mut i = before;
+                while i < out.len() {
+                    if out[i].rule == RANGE_SPECIFIER.id {
+                        out.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            // A published executable runs from its package.json ranges on its users' machines:
+            // the alternative to exact versions is a shrinkwrap, which npm honours there.
+            if role == Role::Executable {
+                for finding in &mut out[before..] {
+                    if finding.rule == RANGE_SPECIFIER.id
+                        && matches!(
+                            section,
+                            Section::Dependencies | Section::OptionalDependencies
+                        )
+                    {
+                        let help = finding.help.take().unwrap_or_default();
+                        finding.help = Some(format!(
+                            "{help}{}published and run by its users (`bin`, an MCP server), who install what these ranges resolve to: pin them, or publish an npm-shrinkwrap.json (`npm shrinkwrap`), which npm honours in a published package (unlike package-lock.json)",
+                            if help.is_empty() { "" } else { "; " }
+                        ));
+                    }
+                }
+            }
             // `--base` matches these by dependency, wherever its line moved.
             for finding in &mut out[before..] {
                 finding
