@@ -136,16 +136,24 @@ fn package_roles_decide_which_ranges_are_findings() {
     let dir = tmp.path();
     let found = ranges(dir, &["pin-check"]);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("`kleur` in `devDependencies`"), "{found:?}");
+    assert!(
+        found[0].starts_with("`kleur` in `devDependencies`"),
+        "{found:?}"
+    );
     let verbose = run(dir, &["pin-check", "-v", "."]);
     assert!(
-        verbose.stderr.contains("pin-check: package.json is a library (published, no `bin`)"),
+        verbose
+            .stderr
+            .contains("pin-check: package.json is a library (published, no `bin`)"),
         "{}",
         verbose.stderr
     );
 
-    std::fs::write(dir.join("chainward.toml"), "[pin-check.roles]\n\".\" = \"application\"\n")
-        .expect("config");
+    std::fs::write(
+        dir.join("chainward.toml"),
+        "[pin-check.roles]\n\".\" = \"application\"\n",
+    )
+    .expect("config");
     assert_eq!(ranges(dir, &["pin-check"]).len(), 2);
     std::fs::write(
         dir.join("chainward.toml"),
@@ -155,7 +163,8 @@ fn package_roles_decide_which_ranges_are_findings() {
     let bad = run(dir, &["pin-check", "."]);
     assert_eq!(bad.code, 2, "{}", bad.snapshot());
     assert!(
-        bad.stderr.contains("chainward.toml:2:22: unknown role `libary`"),
+        bad.stderr
+            .contains("chainward.toml:2:22: unknown role `libary`"),
         "{}",
         bad.stderr
     );
@@ -164,7 +173,10 @@ fn package_roles_decide_which_ranges_are_findings() {
     let manifest = std::fs::read_to_string(dir.join("package.json")).expect("read");
     std::fs::write(
         dir.join("package.json"),
-        manifest.replace("\"main\":", "\"bin\": {\"date-utils\": \"dist/cli.js\"},\n  \"main\":"),
+        manifest.replace(
+            "\"main\":",
+            "\"bin\": {\"date-utils\": \"dist/cli.js\"},\n  \"main\":",
+        ),
     )
     .expect("write");
     let out = run(dir, &["pin-check", "--format", "json", "."]);
@@ -176,7 +188,9 @@ fn package_roles_decide_which_ranges_are_findings() {
         .find(|f| f["message"].as_str().is_some_and(|m| m.starts_with("`ms`")))
         .unwrap_or_else(|| panic!("{}", out.stdout));
     assert!(
-        ms["help"].as_str().is_some_and(|h| h.contains("npm-shrinkwrap.json")),
+        ms["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("npm-shrinkwrap.json")),
         "{ms}"
     );
 }

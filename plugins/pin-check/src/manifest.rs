@@ -53,6 +53,17 @@ When the locked version does not satisfy the range, there is no fix: update the 
 
 A range that a pnpm override replaces with an exact version (the lockfile records the override's
 spec for the dependency) is not what gets installed, and is not reported.
+
+**By package role.** Exact versions protect what runs. An application runs from its lockfile: its
+ranges are errors. A published executable (`bin`, `mcpName`, a server.json beside it: an MCP
+server started with `npx`) runs on its users' machines from whatever its ranges resolve to, since
+npm ignores a published package's package-lock.json: its ranges are errors, and the help names the
+alternative, an npm-shrinkwrap.json, which npm honours there. A library (published: `name`,
+`version` and `main`/`exports`/`module`/`types`/`files`/`publishConfig`, not `private`, no `bin`)
+is resolved by its consumers' lockfiles: ranges in its `dependencies` and `optionalDependencies`
+are the ecosystem's practice (exact pins duplicate packages in every consumer) and are not
+reported; its `devDependencies` still are. `[pin-check.roles]` sets a package's role by folder or
+name where the manifest does not say it: `"packages/cli" = "executable"`.
 "#,
 };
 

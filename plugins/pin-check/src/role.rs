@@ -98,7 +98,9 @@ pub(crate) fn role(project: &Project, file: &SourceFile, pj: &PackageJson, roles
     }
     let bin = json.member("bin").is_some_and(|m| {
         m.value.as_str().is_some_and(|s| !s.is_empty())
-            || m.value.as_object().is_some_and(|members| !members.is_empty())
+            || m.value
+                .as_object()
+                .is_some_and(|members| !members.is_empty())
     });
     let server_json = file
         .path
@@ -107,9 +109,17 @@ pub(crate) fn role(project: &Project, file: &SourceFile, pj: &PackageJson, roles
     if bin || has("mcpName") || server_json {
         return Role::Executable;
     }
-    let published_shape = ["main", "exports", "module", "types", "typings", "files", "publishConfig"]
-        .iter()
-        .any(|k| has(k));
+    let published_shape = [
+        "main",
+        "exports",
+        "module",
+        "types",
+        "typings",
+        "files",
+        "publishConfig",
+    ]
+    .iter()
+    .any(|k| has(k));
     if pj.name().is_some() && has("version") && published_shape {
         Role::Library
     } else {
