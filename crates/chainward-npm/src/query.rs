@@ -140,24 +140,25 @@ impl<'a> AnyLock<'a> {
     /// `name@range`; yarn 2+ by `name@npm:range` (the default protocol added), or as written for
     /// a range a workspace satisfies (transparent workspaces). `None` for other formats.
     pub fn by_descriptor(&self, name: &str, spec: &str) -> Option<LockedEntry<'a>> {
+        self.package_by_descriptor(name, spec).map(|p| LockedEntry {
+            name: &p.name,
+            version: &p.version,
+            key: &p.key,
+        })
+    }
+
+    fn package_by_descriptor(&self, name: &str, spec: &str) -> Option<&'a crate::Package> {
         let AnyLock::Other(lf) = *self else {
             return None;
         };
         let candidates = descriptor_candidates(&lf.format, name, spec);
-        lf.packages
-            .iter()
-            .find(|p| {
-                candidates.iter().any(|c| {
-                    p.descriptors
-                        .iter()
-                        .any(|d| d == c || d.split("::locator=").next() == Some(c.as_str()))
-                })
+        lf.packages.iter().find(|p| {
+            candidates.iter().any(|c| {
+                p.descriptors
+                    .iter()
+                    .any(|d| d == c || d.split("::locator=").next() == Some(c.as_str()))
             })
-            .map(|p| LockedEntry {
-                name: &p.name,
-                version: &p.version,
-                key: &p.key,
-            })
+        })
     }
 
     /// The one version of `name` the lockfile installs anywhere (for overrides and
@@ -210,6 +211,33 @@ impl<'a> AnyLock<'a> {
 }
 
 impl<'a> AnyLock<'a> {
+    /// Whether the lockfile installs the importer's dependency `name` (declared as `spec`) as a
+    /// link to a folder of the project (a workspace sibling declared `"*"` or `^1`), not as a
+    /// package fetched at some version: npm's `"link": true` entry, pnpm's `link:` version,
+    /// yarn berry's and bun's `workspace:` resolution.
+    pub fn links_to_project(&self, importer: &str, name: &str, spec: &str) -> bool {
+        match *self {
+            AnyLock::Npm(lf) => lf.resolve(importer, name).is_some_and(|(_, p)| p.link),
+            AnyLock::Other(lf) => match &lf.format {
+                LockFormat::Pnpm(_) => lf
+                    .importers
+                    .get(importer)
+                    .and_then(|i| i.dep(name))
+                    .and_then(|d| d.version.as_deref())
+                    .is_some_and(|v| v.starts_with("link:")),
+                LockFormat::YarnBerry(_) | LockFormat::YarnClassic => self
+                    .package_by_descriptor(name, spec)
+                    .is_some_and(|p| p.link),
+                LockFormat::Bun(_) => lf
+                    .packages
+                    .iter()
+                    .find(|p| p.key == name)
+                    .is_some_and(|p| p.link),
+                LockFormat::Npm(_) => false,
+            },
+        }
+    }
+
     /// The spec the package manager installs the dependency by, where it records one that is not
     /// package.json's: pnpm records the spec an override replaced it with (`^1` overridden to
     /// `1.2.3` is recorded as `1.2.3`). `None` for the formats that record package.json's own.

@@ -32,7 +32,9 @@ Checked in `dependencies`, `devDependencies`, `optionalDependencies`, npm `overr
 inside `npm:` aliases (`npm:pkg@^1`). `peerDependencies`
 are ranges by design and are only checked with `peer-dependencies = true` under `[pin-check]`.
 `workspace:`, `file:`, `link:`, `portal:` and `catalog:` specs are resolved from the project
-itself and are not flagged.
+itself and are not flagged; nor is a range the lockfile installs as a link to a workspace
+sibling (npm and yarn link a sibling declared `"*"` or `^1`). pnpm 9 links only `workspace:`
+specs: there `"*"` installs whatever the registry has under that name, and is reported.
 
 ```json
 { "dependencies": { "ms": "^2.1.0" } }
@@ -306,6 +308,23 @@ fn check_entry(
     match spec_kind {
         Spec::Version(_) | Spec::File | Spec::Protocol(_) => {}
         Spec::Range(range) => {
+            // A workspace sibling declared `"*"` (or `^1`) that the lockfile links: the
+            // project's own folder is installed, not a version from the registry.
+            let linked = alias_name.is_none()
+                && matches!(
+                    entry.section,
+                    Section::Dependencies
+                        | Section::DevDependencies
+                        | Section::OptionalDependencies
+                        | Section::PeerDependencies
+                )
+                && lock.is_some_and(|l| {
+                    l.any()
+                        .is_some_and(|a| a.links_to_project(&l.importer, entry.name, spec))
+                });
+            if linked {
+                return;
+            }
             let what = if range.is_empty() {
                 "the empty range `\"\"`, which npm reads as `*` (any version)".to_string()
             } else if range == "*" || range == "x" {
