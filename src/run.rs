@@ -137,6 +137,24 @@ fn prepare(args: &CheckArgs, only: Option<&'static dyn Plugin>) -> Result<Prepar
         Some(path) => Config::load(path, &ids)?,
         None => Config::find(&root, &ids)?,
     };
+    if args.verbose {
+        let said = match (&config.path, &config.base) {
+            (Some(path), Some(base)) => format!(
+                "note: config: {} (found above the scanned folder; its paths are read from its own folder, which holds {base})",
+                path.display()
+            ),
+            (Some(path), None) => format!("note: config: {}", path.display()),
+            (None, _) => format!(
+                "note: config: none (no chainward.toml in {} or above it up to the repository root): the defaults apply",
+                root.display()
+            ),
+        };
+        let _ = writeln!(
+            crate::stderr(),
+            "{}",
+            chainward_core::escape::safe_text(&said, chainward_core::escape::Mode::Log)
+        );
+    }
     let external = if args.allow_external_plugins || chainward_engine::external::allowed_by_env() {
         External::Run
     } else {

@@ -601,3 +601,96 @@ fn a_named_file_is_checked_with_its_project() {
     let other = run(dir, &["check", "notes.txt"]);
     assert_eq!(other.code, 2, "{}", other.snapshot());
 }
+
+/// chainward.toml is found from a subfolder up to the repository's root (as ruff and zizmor
+/// look), whether the subfolder is named or is the working directory; its paths stay relative
+/// to its own folder; `-v` says which file; above a repository nothing is looked for.
+#[test]
+fn config_is_found_above_the_scanned_folder() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let repo = tmp.path().join("repo");
+    let cli = repo.join("packages/cli");
+    std::fs::create_dir_all(&cli).expect("mkdir");
+    crate::common::copy_tree(&fixtures().join("pin-check/ranges"), &cli);
+    crate::common::GitRepo::init(&repo);
+    let rules = |dir: &Path, args: &[&str]| -> Vec<String> {
+        let mut full = args.to_vec();
+        full.extend(["--format", "json"]);
+        let out = run(dir, &full);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", out.stdout, out.stderr));
+        json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let before = rules(&repo, &["check", "packages/cli"]);
+    assert!(
+        before.iter().any(|r| r == "pin-check/range-specifier"),
+        "{before:?}"
+    );
+
+    // A config a level above the package, in the repository's root, with paths relative to it.
+    std::fs::write(
+        repo.join("chainward.toml"),
+        "[rules]\n\"npm-ci/lockfile-not-committed\" = \"off\"\n\n\
+         [[ignore]]\nrule = \"pin-check/range-specifier\"\npath = \"packages/cli/package.json\"\nreason = \"frozen package\"\n\n\
+         [[ignore]]\nrule = \"pin-check/url-spec\"\npath = \"packages/other/package.json\"\nreason = \"another package\"\n\n\
+         [files]\nexclude = [\"packages/**\", \"packages/cli/vendor/**\"]\n",
+    )
+    .expect("config");
+    std::fs::create_dir_all(cli.join("vendor/x")).expect("mkdir");
+    std::fs::write(
+        cli.join("vendor/x/package.json"),
+        "{\"dependencies\": {\"ms\": \"^2\"}}\n",
+    )
+    .expect("write");
+    for (dir, arg) in [
+        (&repo, "packages/cli"),
+        (&cli, "."),
+        (&cli.join(".."), "cli"),
+    ] {
+        let found = rules(dir, &["check", arg]);
+        // [rules] applies; the [[ignore]] for this package's file matches it; the one for
+        // another package neither matches here nor is reported unused; `packages/**` (which
+        // covers the folder named) does not exclude it, `packages/cli/vendor/**` excludes below.
+        assert!(found.is_empty(), "{arg}: {found:?}");
+    }
+    let verbose = run(&cli, &["check", "-v", "-q", "."]);
+    assert!(
+        verbose
+            .stderr
+            .contains("note: config: ../../chainward.toml (found above the scanned folder"),
+        "{}",
+        verbose.stderr
+    );
+    // --config still wins.
+    std::fs::write(tmp.path().join("empty.toml"), "").expect("write");
+    let empty = tmp.path().join("empty.toml");
+    let own = rules(
+        &cli,
+        &["check", "--config", empty.to_str().expect("utf-8"), "."],
+    );
+    assert!(
+        own.iter().any(|r| r == "pin-check/range-specifier"),
+        "{own:?}"
+    );
+
+    // Outside a repository, only the scanned folder's own config counts.
+    let loose = tempfile::tempdir().expect("tmp");
+    let sub = loose.path().join("sub");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    crate::common::copy_tree(&fixtures().join("pin-check/ranges"), &sub);
+    std::fs::write(
+        loose.path().join("chainward.toml"),
+        "[rules]\n\"pin-check/range-specifier\" = \"off\"\n",
+    )
+    .expect("config");
+    let found = rules(&sub, &["check", "."]);
+    assert!(
+        found.iter().any(|r| r == "pin-check/range-specifier"),
+        "{found:?}"
+    );
+}

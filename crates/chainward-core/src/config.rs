@@ -42,6 +42,9 @@ impl Source {
 pub struct IgnoreEntry {
     /// Rule id, code or plugin id.
     pub rule: String,
+    /// The entry's path is outside the scanned root (the config was found above it): it can
+    /// match nothing here, and is not reported unused.
+    pub elsewhere: bool,
     /// Gitignore-style glob relative to the project root; `None` matches every path.
     pub path: Option<String>,
     pub reason: String,
@@ -267,6 +270,9 @@ pub struct Config {
     pub ignores: Vec<IgnoreEntry>,
     /// The project's chainward.toml is a link that was not followed (see [`Config::find`]).
     pub unsafe_link: Option<crate::links::UnsafeLink>,
+    /// Where the scanned root sits below the folder of the config, when the config was found
+    /// above it (`packages/cli`); the config's globs are relative to its own folder.
+    pub base: Option<String>,
     plugins: BTreeMap<String, PluginConfig>,
     source: Option<Source>,
 }
@@ -283,26 +289,100 @@ impl Config {
     /// link out of the project, dangling or looping is not read (the default config is used)
     /// and is kept in [`Config::unsafe_link`] for the report.
     pub fn find(root: &Path, plugin_ids: &[&str]) -> Result<Config, Error> {
-        let path = if root == Path::new(".") {
+        if let Some(config) = Self::in_folder(root, root, plugin_ids)? {
+            return Ok(config);
+        }
+        // Then the folders above, up to the repository's root (as ruff and zizmor look): a run
+        // from `packages/cli`, or on it, obeys the repository's config. Outside a repository
+        // only the root itself is looked at.
+        let Ok(absolute) = std::path::absolute(root) else {
+            return Ok(Config::default());
+        };
+        let absolute = crate::project::clean(&absolute);
+        let is_repo = |dir: &Path| dir.join(".git").exists();
+        if is_repo(&absolute) {
+            return Ok(Config::default());
+        }
+        let Some(repo) = absolute.ancestors().skip(1).find(|dir| is_repo(dir)) else {
+            return Ok(Config::default());
+        };
+        let mut up = root.to_path_buf();
+        for dir in absolute.ancestors().skip(1) {
+            up.push("..");
+            let shown = crate::project::clean(&up);
+            if let Some(mut config) = Self::in_folder(&shown, repo, plugin_ids)? {
+                let base = absolute
+                    .strip_prefix(dir)
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+                    .unwrap_or_default();
+                config.rebase(&base);
+                return Ok(config);
+            }
+            if dir == repo {
+                break;
+            }
+        }
+        Ok(Config::default())
+    }
+
+    /// `chainward.toml` in `dir`, read only through links that stay inside `boundary`.
+    fn in_folder(
+        dir: &Path,
+        boundary: &Path,
+        plugin_ids: &[&str],
+    ) -> Result<Option<Config>, Error> {
+        let path = if dir == Path::new(".") {
             PathBuf::from(FILE_NAME)
         } else {
-            root.join(FILE_NAME)
+            dir.join(FILE_NAME)
         };
         // A root that does not exist has no config; discovery reports the missing path.
-        let Ok(boundary) = crate::links::canonical_root(root) else {
-            return Ok(Config::default());
+        let Ok(boundary) = crate::links::canonical_root(boundary) else {
+            return Ok(None);
         };
         match crate::links::resolve(&boundary, &path) {
             crate::links::Resolved::Inside(real) if real.is_file() => {
                 let text = std::fs::read_to_string(&real).map_err(|e| Error::io(&path, e))?;
-                Config::parse(&text, &path, plugin_ids)
+                Config::parse(&text, &path, plugin_ids).map(Some)
             }
-            crate::links::Resolved::Unsafe(link) => Ok(Config {
+            crate::links::Resolved::Unsafe(link) => Ok(Some(Config {
                 unsafe_link: Some(link),
                 ..Config::default()
-            }),
-            _ => Ok(Config::default()),
+            })),
+            _ => Ok(None),
         }
+    }
+
+    /// The config's globs, written relative to its own folder, made relative to the scanned
+    /// root `base` below it; those that can only match elsewhere are dropped (`[[ignore]]`
+    /// entries are kept, marked [`IgnoreEntry::elsewhere`]).
+    fn rebase(&mut self, base: &str) {
+        if base.is_empty() {
+            return;
+        }
+        // A folder named on the command line is checked even where the config excludes it (as
+        // ruff checks the paths it is given): an exclusion that covers the whole scanned folder
+        // is dropped; those below it apply.
+        self.exclude = self
+            .exclude
+            .iter()
+            .filter_map(|g| rebase_gitignore(g, base))
+            .filter(|g| g.trim_matches('/') != "**")
+            .collect();
+        self.include = self
+            .include
+            .iter()
+            .filter_map(|g| rebase_gitignore(g, base))
+            .collect();
+        for entry in &mut self.ignores {
+            if let Some(path) = &entry.path {
+                match rebase_glob(path, base) {
+                    Some(rebased) => entry.path = Some(rebased),
+                    None => entry.elsewhere = true,
+                }
+            }
+        }
+        self.base = Some(base.to_string());
     }
 
     pub fn parse(text: &str, path: &Path, plugin_ids: &[&str]) -> Result<Config, Error> {
@@ -530,6 +610,7 @@ fn ignore_entry(source: &Source, entry: &toml_edit::Table) -> Result<IgnoreEntry
         }
     };
     Ok(IgnoreEntry {
+        elsewhere: false,
         rule,
         path: path.map(|(p, _)| p),
         reason,
@@ -571,9 +652,86 @@ fn value_to_json(value: &toml_edit::Value) -> serde_json::Value {
     }
 }
 
+/// A gitignore-style glob relative to a folder, made relative to its subfolder `base`
+/// (`packages/cli`): `None` when it can match nothing below `base`. A glob without a slash
+/// (other than a trailing one) matches at any depth and is kept; an anchored one loses the
+/// leading segments that match `base` (by glob, so `packages/*/fixtures/**` applies to every
+/// package); a `**` segment matches what is left of `base`, so the rest of the glob is kept
+/// after it.
+pub fn rebase_glob(glob: &str, base: &str) -> Option<String> {
+    let anchored = glob.trim_start_matches('/');
+    if !anchored.trim_end_matches('/').contains('/') && !glob.starts_with('/') {
+        return Some(glob.to_string());
+    }
+    let mut segments = anchored.split('/').peekable();
+    for part in base.split('/') {
+        match segments.peek() {
+            Some(&"**") => return Some(segments.collect::<Vec<_>>().join("/")),
+            Some(seg) => {
+                let matches = globset::Glob::new(seg)
+                    .map(|g| g.compile_matcher().is_match(part))
+                    .unwrap_or(false);
+                if !matches {
+                    return None;
+                }
+                segments.next();
+            }
+            // The glob names a folder above (or at) `base`: everything below it.
+            None => return Some("**".to_string()),
+        }
+    }
+    let rest: Vec<&str> = segments.collect();
+    if rest.is_empty() || rest == [""] {
+        Some("**".to_string())
+    } else {
+        Some(rest.join("/"))
+    }
+}
+
+/// [`rebase_glob`] for a gitignore-style pattern: what was anchored stays anchored.
+fn rebase_gitignore(glob: &str, base: &str) -> Option<String> {
+    let rebased = rebase_glob(glob, base)?;
+    let anchored = glob.starts_with('/') || glob.trim_end_matches('/').contains('/');
+    Some(if anchored && !rebased.starts_with("**") {
+        format!("/{rebased}")
+    } else {
+        rebased
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn globs_are_rebased_onto_a_subfolder() {
+        let r = |g: &str| rebase_glob(g, "packages/cli");
+        // Unanchored: any depth, unchanged.
+        assert_eq!(r("fixtures").as_deref(), Some("fixtures"));
+        assert_eq!(r("*.log").as_deref(), Some("*.log"));
+        assert_eq!(r("fixtures/").as_deref(), Some("fixtures/"));
+        // Anchored: the leading segments that match the subfolder go, by glob.
+        assert_eq!(r("packages/cli/vendor/**").as_deref(), Some("vendor/**"));
+        assert_eq!(r("/packages/cli/vendor").as_deref(), Some("vendor"));
+        assert_eq!(r("packages/*/fixtures/**").as_deref(), Some("fixtures/**"));
+        assert_eq!(r("packages/**/dist").as_deref(), Some("**/dist"));
+        assert_eq!(r("**/dist/**").as_deref(), Some("**/dist/**"));
+        // The whole subfolder, or a folder above it.
+        assert_eq!(r("packages/**").as_deref(), Some("**"));
+        assert_eq!(r("packages/cli").as_deref(), Some("**"));
+        // Elsewhere.
+        assert_eq!(r("packages/web/**"), None);
+        assert_eq!(r("apps/cli/x"), None);
+        // Gitignore patterns stay anchored.
+        assert_eq!(
+            rebase_gitignore("packages/cli/vendor", "packages/cli").as_deref(),
+            Some("/vendor")
+        );
+        assert_eq!(
+            rebase_gitignore("vendor", "packages/cli").as_deref(),
+            Some("vendor")
+        );
+    }
 
     #[test]
     fn ignore_without_reason_names_line_and_column() {

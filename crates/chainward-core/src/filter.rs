@@ -207,7 +207,7 @@ pub fn apply(
                 (Some(_), Some(g)) => g.is_match(&rel),
                 (Some(_), None) => false,
             };
-            if path_ok && rule_matches(&f.rule, &entry.rule, known) {
+            if path_ok && !entry.elsewhere && rule_matches(&f.rule, &entry.rule, known) {
                 used[i] = true;
                 keep = false;
             }
@@ -219,7 +219,7 @@ pub fn apply(
             let rule_ran = known
                 .iter()
                 .any(|r| r.matches(&entry.rule) && levels.is_enabled(r.id));
-            if used || !rule_ran {
+            if used || !rule_ran || entry.elsewhere {
                 continue;
             }
             let Some((start, end)) = config.line_col(&entry.span) else {
