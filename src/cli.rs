@@ -141,6 +141,10 @@ pub struct CheckArgs {
     /// Let `--online` ask a registry over plain http (a local mirror); refused otherwise
     #[arg(long, requires = "online")]
     pub allow_http_registry: bool,
+    /// With --online: the GitHub API that `fix` asks for the commit an action's tag names
+    /// (default https://api.github.com; GITHUB_TOKEN is sent when set)
+    #[arg(long, value_name = "URL", requires = "online")]
+    pub github_api: Option<String>,
     /// Response cache for `--online` [default: $CHAINWARD_CACHE_DIR, else
     /// $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]
     #[arg(long, value_name = "DIR", requires = "online")]

@@ -180,6 +180,14 @@ fn prepare(args: &CheckArgs, only: Option<&'static dyn Plugin>) -> Result<Prepar
             engine.config(),
         )?);
         project.set_registry(client.clone());
+        let api = args
+            .github_api
+            .as_deref()
+            .unwrap_or(chainward_online::DEFAULT_GITHUB_API);
+        let token = std::env::var("GITHUB_TOKEN").ok();
+        let forge = chainward_online::GitHubClient::new(api, args.allow_http_registry, token)
+            .map_err(Error::Usage)?;
+        project.set_forge(std::sync::Arc::new(forge));
         Some(client)
     } else {
         None

@@ -225,6 +225,81 @@ impl RegistryServer {
     }
 }
 
+/// A loopback HTTP server standing in for an API: answers `GET <path>` with the text recorded
+/// for that path (200) or 404, and keeps every request's path and `Authorization` header.
+pub struct ApiServer {
+    pub url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Request>>>,
+}
+
+/// A request's path and `Authorization` header.
+pub type Request = (String, Option<String>);
+
+impl ApiServer {
+    pub fn start(routes: &[(&str, &str)]) -> ApiServer {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = std::sync::Arc::clone(&requests);
+        let routes: Vec<(String, String)> = routes
+            .iter()
+            .map(|(p, b)| (p.to_string(), b.to_string()))
+            .collect();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let log = std::sync::Arc::clone(&log);
+                let routes = routes.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                    let mut stream = stream;
+                    loop {
+                        let mut request = String::new();
+                        if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let mut auth = None;
+                        let mut line = String::new();
+                        while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                            if let Some((k, v)) = line.split_once(':')
+                                && k.eq_ignore_ascii_case("authorization")
+                            {
+                                auth = Some(v.trim().to_string());
+                            }
+                            line.clear();
+                        }
+                        let path = request.split(' ').nth(1).unwrap_or_default().to_string();
+                        let body = routes
+                            .iter()
+                            .find(|(p, _)| *p == path)
+                            .map(|(_, b)| b.clone());
+                        log.lock().expect("log").push((path, auth));
+                        let (status, body) = match body {
+                            Some(b) => ("200 OK", b),
+                            None => ("404 Not Found", "{\"message\":\"Not Found\"}".to_string()),
+                        };
+                        let head = format!(
+                            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        if stream.write_all(head.as_bytes()).is_err()
+                            || stream.write_all(body.as_bytes()).is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        ApiServer { url, requests }
+    }
+
+    /// Every request so far: its path and `Authorization` header.
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().expect("log").clone()
+    }
+}
+
 /// A throwaway git repository driven through git2 (no git executable, no user config).
 pub struct GitRepo(git2::Repository);
 

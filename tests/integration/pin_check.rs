@@ -111,6 +111,7 @@ fn orphans(plugin: &str) {
             .unwrap_or_else(|| panic!("unexpected snapshot {name}"));
         let case = case
             .strip_suffix("__unsafe")
+            .or_else(|| case.strip_suffix("__online"))
             .unwrap_or(case)
             .replace("__", "/");
         assert!(
@@ -193,4 +194,78 @@ fn package_roles_decide_which_ranges_are_findings() {
             .is_some_and(|h| h.contains("npm-shrinkwrap.json")),
         "{ms}"
     );
+}
+
+/// `fix --online --unsafe-fixes` pins an action's tag or branch to the commit the GitHub API
+/// says it names now (a loopback server stands in for api.github.com), keeping the tag in a
+/// comment; a line with a comment keeps its own; GITHUB_TOKEN is sent; a reference the API does
+/// not know has no fix; a second run has nothing left to pin there. Without --online, no fix.
+#[test]
+fn actions_are_pinned_online_to_the_commit_their_tag_names() {
+    let checkout = "08c6903cd8c0fde910a37f88322edcfb5dd907a8";
+    let cache = "2f8e54208210a422b2efd51efaa6bd6d7ca8920f";
+    let some = "0123456789abcdef0123456789abcdef01234567";
+    let api = crate::common::ApiServer::start(&[
+        ("/repos/actions/checkout/commits/v4", checkout),
+        ("/repos/actions/cache/commits/v3", cache),
+        ("/repos/some/action/commits/main", some),
+    ]);
+    let tmp = crate::common::copy_fixture("pin-check/actions");
+    let dir = tmp.path();
+    let offline = run(dir, &["fix", "--unsafe-fixes", "--diff", "."]);
+    assert!(!offline.stdout.contains(checkout), "{}", offline.stdout);
+
+    let args = [
+        "--online",
+        "--allow-http-registry",
+        "--registry",
+        &api.url,
+        "--github-api",
+        &api.url,
+        "--unsafe-fixes",
+    ];
+    let mut diff_args = vec!["fix", "--diff"];
+    diff_args.extend(args);
+    diff_args.push(".");
+    let diff = crate::common::output(
+        crate::common::chainward(dir)
+            .env("GITHUB_TOKEN", "test-token")
+            .args(&diff_args),
+    );
+    assert_eq!(diff.code, 1, "{}", diff.snapshot());
+    snap!(
+        "pin-check",
+        "fix_diff__actions__online",
+        diff.stdout.clone()
+    );
+    assert!(
+        api.requests()
+            .iter()
+            .all(|(_, auth)| auth.as_deref() == Some("Bearer test-token")),
+        "{:?}",
+        api.requests()
+    );
+
+    let mut fix_args = vec!["fix"];
+    fix_args.extend(args);
+    fix_args.push(".");
+    let fixed = run(dir, &fix_args);
+    assert!(fixed.code <= 1, "{}", fixed.snapshot());
+    let workflow = std::fs::read_to_string(dir.join(".github/workflows/ci.yml")).expect("workflow");
+    assert!(
+        workflow.contains(&format!("actions/checkout@{checkout} # v4\n")),
+        "{workflow}"
+    );
+    assert!(
+        workflow.contains(&format!("some/action@{some} # main\n")),
+        "{workflow}"
+    );
+    // Its own comment stays, none is added.
+    assert!(
+        workflow.contains("acme/no-reason@v1 # chainward: ignore[pin-check/unpinned-action]"),
+        "{workflow}"
+    );
+    // Nothing the API resolves is left to pin: a second run changes nothing.
+    let again = run(dir, &diff_args);
+    assert!(again.stdout.is_empty(), "{}", again.stdout);
 }

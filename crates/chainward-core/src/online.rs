@@ -12,3 +12,12 @@ pub trait Registry: Send + Sync {
     /// be asked (network, HTTP error, a body that is not JSON).
     fn version(&self, name: &str, version: &str) -> Result<Option<Arc<serde_json::Value>>, String>;
 }
+
+/// Where GitHub Actions' references are resolved, with `--online` only (for `fix` to pin a
+/// tag to the commit it names now).
+pub trait Forge: Send + Sync {
+    /// The full commit SHA that `reference` (a tag, a branch or a short SHA) of the repository
+    /// `owner/repo` points to now: `Ok(None)` when the repository has no such reference, `Err`
+    /// with a message when it could not be asked.
+    fn commit(&self, owner_repo: &str, reference: &str) -> Result<Option<String>, String>;
+}

@@ -42,6 +42,144 @@ pub struct Stats {
     pub from_cache: usize,
 }
 
+/// The one HTTP agent configuration: rustls with the system's trust store, bounded time, no
+/// redirects (only the host the user chose is asked; a redirect to another host, or to plain
+/// http, is not followed).
+fn agent() -> ureq::Agent {
+    let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(crypto)
+        // The system's trust store: registries behind a company proxy or with a private CA
+        // are trusted where npm trusts them.
+        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .timeout_connect(Some(Duration::from_secs(10)))
+        .timeout_global(Some(Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(concat!("chainward/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// GitHub's public API.
+pub const DEFAULT_GITHUB_API: &str = "https://api.github.com";
+
+/// The GitHub API, for the commit an action's tag or branch names (`fix --online`). Answers are
+/// kept for the run only: tags move, so a cached answer could pin to a commit the tag left.
+pub struct GitHubClient {
+    agent: ureq::Agent,
+    base: String,
+    token: Option<String>,
+    memo: Mutex<HashMap<(String, String), CommitAnswer>>,
+    fetched: AtomicUsize,
+}
+
+/// What the API said a reference names: a commit, none, or why it could not be asked.
+type CommitAnswer = Result<Option<String>, String>;
+
+impl GitHubClient {
+    /// A client for the API at `api` (`https://`, or `http://` when `allow_http`), sending
+    /// `token` (`GITHUB_TOKEN`) when given.
+    pub fn new(api: &str, allow_http: bool, token: Option<String>) -> Result<GitHubClient, String> {
+        let (_, rest) = api
+            .split_once("://")
+            .filter(|(s, _)| *s == "https" || (*s == "http" && allow_http))
+            .ok_or_else(|| {
+                format!("GitHub API `{api}` is not an https URL (plain http needs --allow-http-registry)")
+            })?;
+        if rest.split('/').next().unwrap_or_default().is_empty() {
+            return Err(format!("GitHub API `{api}` has no host"));
+        }
+        Ok(GitHubClient {
+            agent: agent(),
+            base: api.trim_end_matches('/').to_string(),
+            token: token.filter(|t| !t.is_empty()),
+            memo: Mutex::new(HashMap::new()),
+            fetched: AtomicUsize::new(0),
+        })
+    }
+
+    /// How many requests were made.
+    pub fn fetched(&self) -> usize {
+        self.fetched.load(Ordering::Relaxed)
+    }
+
+    fn fetch(&self, owner_repo: &str, reference: &str) -> Result<Option<String>, String> {
+        let safe = |s: &str, slash: bool| {
+            !s.is_empty()
+                && !s.starts_with('.')
+                && !s.contains("..")
+                && s.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || b"-_.".contains(&b) || (slash && b == b'/')
+                })
+        };
+        let (owner, repo) = owner_repo
+            .split_once('/')
+            .filter(|(o, r)| safe(o, false) && safe(r, false))
+            .ok_or_else(|| format!("`{owner_repo}` is not an owner/repo name"))?;
+        if !safe(reference, true) {
+            return Err(format!(
+                "`{reference}` is not a git reference chainward asks about"
+            ));
+        }
+        let url = format!("{}/repos/{owner}/{repo}/commits/{reference}", self.base);
+        let mut request = self
+            .agent
+            .get(&url)
+            // The commit's SHA alone, as text.
+            .header("Accept", "application/vnd.github.sha")
+            .header("X-GitHub-Api-Version", "2022-11-28");
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.call().map_err(|e| format!("{url}: {e}"))?;
+        let status = response.status().as_u16();
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        if status == 404 || status == 422 {
+            return Ok(None);
+        }
+        if status != 200 {
+            return Err(format!("{url}: HTTP {status}"));
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(4096)
+            .read_to_string()
+            .map_err(|e| format!("{url}: {e}"))?;
+        let sha = body.trim();
+        if sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Some(sha.to_ascii_lowercase()))
+        } else {
+            Err(format!("{url}: not a commit SHA"))
+        }
+    }
+}
+
+impl chainward_core::online::Forge for GitHubClient {
+    fn commit(&self, owner_repo: &str, reference: &str) -> Result<Option<String>, String> {
+        let key = (owner_repo.to_string(), reference.to_string());
+        if let Some(answer) = self
+            .memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return answer.clone();
+        }
+        let answer = self.fetch(owner_repo, reference);
+        self.memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, answer.clone());
+        answer
+    }
+}
+
 impl RegistryClient {
     /// A client for the registry at `registry` (`http://` or `https://`), caching responses
     /// under `cache_dir` when given.
@@ -59,25 +197,7 @@ impl RegistryClient {
         } else {
             format!("{registry}/")
         };
-        let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(crypto)
-            // The system's trust store: registries behind a company proxy or with a private CA
-            // are trusted where npm trusts them.
-            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-            .build();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_global(Some(Duration::from_secs(30)))
-            .http_status_as_error(false)
-            // Only the registry the user chose is asked: a redirect to another host (or to
-            // plain http) is not followed.
-            .max_redirects(0)
-            .user_agent(concat!("chainward/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = agent();
         let cache = cache_dir.map(|dir| {
             let key: String = format!("{scheme}_{host}")
                 .chars()

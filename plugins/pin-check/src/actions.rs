@@ -2,6 +2,8 @@
 //! policy for that action allows.
 
 use chainward_core::config::PluginConfig;
+use chainward_core::fix::{Edit, Fix};
+use chainward_core::online::Forge;
 use chainward_core::workflow;
 use chainward_core::yaml::Yaml;
 use chainward_core::{Error, Finding, Fixability, Rule, Severity, SourceFile};
@@ -11,7 +13,7 @@ pub(crate) static UNPINNED_ACTION: Rule = Rule {
     code: "PIN006",
     default_severity: Severity::Error,
     default_enabled: true,
-    fixable: Fixability::None,
+    fixable: Fixability::Sometimes,
     summary: "A GitHub Action or reusable workflow is not pinned to a full commit SHA",
     doc: r#"`uses: actions/checkout@v4` runs whatever commit the tag `v4` points to today. Tags and
 branches can be moved by anyone with push access to the action's repository, which is how the
@@ -21,6 +23,14 @@ be moved; keep the version in a comment for humans and tools such as Dependabot:
 ```yaml
 - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0
 ```
+
+**Fix** (unsafe, `chainward fix --online --unsafe-fixes`): the tag or branch is replaced by the
+commit it points to now, asked of the GitHub API (`--github-api`, default
+`https://api.github.com`; `GITHUB_TOKEN` is sent when set), and the tag is kept in a comment,
+the form zizmor, pinact and ratchet write: `actions/checkout@<sha> # v4`. A line that already
+has a comment keeps it and gets none added. Unsafe because it changes what runs, to the commit
+the tag names today: review it. Answers are not cached across runs (tags move). Without
+`--online` there is no fix.
 
 Local actions (`./...`), this repository at the running commit (`$/path`, GitHub's
 self-repository syntax) and `docker://image@sha256:...` are fine. Checked in
@@ -138,7 +148,12 @@ impl Policies {
 }
 
 /// Check every `uses:` of a workflow or action.yml.
-pub(crate) fn check(file: &SourceFile, policies: &Policies, out: &mut Vec<Finding>) {
+pub(crate) fn check(
+    file: &SourceFile,
+    policies: &Policies,
+    forge: Option<&dyn Forge>,
+    out: &mut Vec<Finding>,
+) {
     let Some(wf) = workflow::parsed(file) else {
         return;
     };
@@ -158,8 +173,11 @@ pub(crate) fn check(file: &SourceFile, policies: &Policies, out: &mut Vec<Findin
             } else {
                 "pin it to a full 40-character commit SHA and keep the version in a comment: `owner/repo@<sha> # v1.2.3`"
             };
+            let fix = forge.and_then(|forge| pin_fix(file, uses, policies, forge));
             out.push(
-                Finding::new(&UNPINNED_ACTION, file, uses.span.clone(), message).with_help(help),
+                Finding::new(&UNPINNED_ACTION, file, uses.span.clone(), message)
+                    .with_help(help)
+                    .with_fix_opt(fix),
             );
         }
     }
@@ -208,6 +226,45 @@ fn verdict(uses: &Yaml, policies: &Policies) -> Option<String> {
             Some(format!("`{target}` is pinned to `{git_ref}`, {what}"))
         }
     }
+}
+
+/// `owner/repo@ref` pinned to the commit `ref` names now, the ref kept in a comment (unless
+/// the line has one already).
+fn pin_fix(file: &SourceFile, uses: &Yaml, policies: &Policies, forge: &dyn Forge) -> Option<Fix> {
+    let value = uses.as_str()?.trim();
+    if value.starts_with("docker://") {
+        return None;
+    }
+    let (target, git_ref) = value.rsplit_once('@')?;
+    if git_ref.is_empty() || policies.for_action(target) != Policy::HashPin {
+        return None;
+    }
+    let mut parts = target.split('/');
+    let (owner, repo) = (parts.next()?, parts.next()?);
+    let sha = forge.commit(&format!("{owner}/{repo}"), git_ref).ok()??;
+    if !chainward_npm::spec::is_full_sha(&sha) {
+        return None;
+    }
+    let text = file.text().ok()?;
+    let span = uses.span.clone();
+    let at = span.start + text.get(span.clone())?.rfind(&format!("@{git_ref}"))? + 1;
+    let mut edits = vec![Edit::replace(
+        &file.path,
+        at..at + git_ref.len(),
+        sha.clone(),
+    )];
+    let line_end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i);
+    let rest = &text[span.end..line_end];
+    if !rest.contains('#') {
+        let end = span.end + rest.trim_end_matches(['\r', ' ', '\t']).len();
+        edits.push(Edit::replace(&file.path, end..end, format!(" # {git_ref}")));
+    }
+    Some(Fix::unsafe_(
+        format!("pin `{owner}/{repo}` to {sha}, the commit `{git_ref}` names now"),
+        edits,
+    ))
 }
 
 fn looks_like_version(r: &str) -> bool {

@@ -81,7 +81,7 @@ impl Check for Options {
                 match file.kind {
                     FileKind::PackageJson => manifest::check(project, file, opts, &mut out),
                     FileKind::Workflow | FileKind::Action => {
-                        actions::check(file, &opts.policies, &mut out);
+                        actions::check(file, &opts.policies, project.forge(), &mut out);
                         images::check_workflow(file, &mut out);
                     }
                     FileKind::Dockerfile => images::check_dockerfile(file, &mut out),

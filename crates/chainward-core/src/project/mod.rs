@@ -44,6 +44,8 @@ pub struct Project {
     base: Option<Arc<Project>>,
     /// The package registry, with `--online` only.
     registry: Option<Arc<dyn crate::online::Registry>>,
+    /// Where action references are resolved, with `--online` only.
+    forge: Option<Arc<dyn crate::online::Forge>>,
     /// The real (canonical) project root: links are followed only to targets below it. `None`
     /// for a project in memory, which reads nothing from disk.
     boundary: Option<PathBuf>,
@@ -434,6 +436,7 @@ impl Project {
             git: OnceLock::new(),
             base: None,
             registry: None,
+            forge: None,
             boundary: None,
             unsafe_links: Mutex::new(Vec::new()),
             skipped_test_data: Vec::new(),

@@ -54,6 +54,7 @@ impl Project {
             Vec::new(),
         );
         project.registry = self.registry.clone();
+        project.forge = self.forge.clone();
         project.boundary = self.boundary.clone();
         project.unsafe_links = Mutex::new(links);
         Ok(project)
@@ -97,6 +98,7 @@ impl Project {
         );
         project.base = self.base.clone();
         project.registry = self.registry.clone();
+        project.forge = self.forge.clone();
         project.boundary = self.boundary.clone();
         project
     }
@@ -105,6 +107,15 @@ impl Project {
     /// projects are made, so that both sides see the same registry.
     pub fn set_registry(&mut self, registry: Arc<dyn crate::online::Registry>) {
         self.registry = Some(registry);
+    }
+
+    pub fn set_forge(&mut self, forge: Arc<dyn crate::online::Forge>) {
+        self.forge = Some(forge);
+    }
+
+    /// Where action references are resolved, with `--online` only.
+    pub fn forge(&self) -> Option<&dyn crate::online::Forge> {
+        self.forge.as_deref()
     }
 
     /// The registry client, with `--online` only: plugins that can fill a gap from the
