@@ -156,6 +156,55 @@ pub fn snap_name(case: &str) -> String {
     case.replace('/', "__")
 }
 
+/// A loopback HTTP/1.1 server (keep-alive, one request after another on a connection): each
+/// request's path and `Authorization` header go to `answer`, which gives the status line, the
+/// content type and the body.
+fn serve(
+    answer: impl Fn(&str, Option<&str>) -> (&'static str, &'static str, Vec<u8>) + Send + Sync + 'static,
+) -> std::net::SocketAddr {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("address");
+    let answer = std::sync::Arc::new(answer);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let answer = std::sync::Arc::clone(&answer);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut stream = stream;
+                loop {
+                    let mut request = String::new();
+                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut auth = None;
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                        if let Some((k, v)) = line.split_once(':')
+                            && k.eq_ignore_ascii_case("authorization")
+                        {
+                            auth = Some(v.trim().to_string());
+                        }
+                        line.clear();
+                    }
+                    let path = request.split(' ').nth(1).unwrap_or_default();
+                    let (status, kind, body) = answer(path, auth.as_deref());
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if stream.write_all(head.as_bytes()).is_err()
+                        || stream.write_all(&body).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
 /// A loopback HTTP server that answers `GET /<name>/<version>` (scoped names as
 /// `@scope%2fname`) with the recorded registry response in `fixtures/registry`, and 404 for
 /// anything else or anything in `missing`. Counts the requests it answered with a document.
@@ -166,57 +215,32 @@ pub struct RegistryServer {
 
 impl RegistryServer {
     pub fn start(missing: &[&str]) -> RegistryServer {
-        use std::io::{BufRead, BufReader, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let url = format!("http://{}/", listener.local_addr().expect("address"));
         let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = std::sync::Arc::clone(&served);
         let missing: Vec<String> = missing.iter().map(|s| s.to_string()).collect();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let counter = std::sync::Arc::clone(&counter);
-                let missing = missing.clone();
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                    let mut stream = stream;
-                    // Keep-alive: one request after another on the same connection.
-                    loop {
-                        let mut request = String::new();
-                        if reader.read_line(&mut request).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let mut line = String::new();
-                        while reader.read_line(&mut line).unwrap_or(0) > 2 {
-                            line.clear();
-                        }
-                        let path = request.split(' ').nth(1).unwrap_or_default();
-                        let rel = path.trim_start_matches('/').replace("%2f", "/");
-                        let name = rel.rsplit_once('/').map_or("", |(n, _)| n);
-                        let file = fixtures().join("registry").join(format!("{rel}.json"));
-                        let body = (!rel.contains("..") && !missing.iter().any(|m| m == name))
-                            .then(|| std::fs::read(&file).ok())
-                            .flatten();
-                        let (status, body) = match body {
-                            Some(b) => {
-                                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                                ("200 OK", b)
-                            }
-                            None => ("404 Not Found", b"{\"error\":\"Not found\"}".to_vec()),
-                        };
-                        let head = format!(
-                            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                            body.len()
-                        );
-                        if stream.write_all(head.as_bytes()).is_err()
-                            || stream.write_all(&body).is_err()
-                        {
-                            return;
-                        }
-                    }
-                });
+        let addr = serve(move |path, _| {
+            let rel = path.trim_start_matches('/').replace("%2f", "/");
+            let name = rel.rsplit_once('/').map_or("", |(n, _)| n);
+            let file = fixtures().join("registry").join(format!("{rel}.json"));
+            let body = (!rel.contains("..") && !missing.iter().any(|m| m == name))
+                .then(|| std::fs::read(&file).ok())
+                .flatten();
+            match body {
+                Some(b) => {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    ("200 OK", "application/json", b)
+                }
+                None => (
+                    "404 Not Found",
+                    "application/json",
+                    b"{\"error\":\"Not found\"}".to_vec(),
+                ),
             }
         });
-        RegistryServer { url, served }
+        RegistryServer {
+            url: format!("http://{addr}/"),
+            served,
+        }
     }
 
     /// Documents served so far.
@@ -237,61 +261,29 @@ pub type Request = (String, Option<String>);
 
 impl ApiServer {
     pub fn start(routes: &[(&str, &str)]) -> ApiServer {
-        use std::io::{BufRead, BufReader, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
         let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = std::sync::Arc::clone(&requests);
         let routes: Vec<(String, String)> = routes
             .iter()
             .map(|(p, b)| (p.to_string(), b.to_string()))
             .collect();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let log = std::sync::Arc::clone(&log);
-                let routes = routes.clone();
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                    let mut stream = stream;
-                    loop {
-                        let mut request = String::new();
-                        if reader.read_line(&mut request).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let mut auth = None;
-                        let mut line = String::new();
-                        while reader.read_line(&mut line).unwrap_or(0) > 2 {
-                            if let Some((k, v)) = line.split_once(':')
-                                && k.eq_ignore_ascii_case("authorization")
-                            {
-                                auth = Some(v.trim().to_string());
-                            }
-                            line.clear();
-                        }
-                        let path = request.split(' ').nth(1).unwrap_or_default().to_string();
-                        let body = routes
-                            .iter()
-                            .find(|(p, _)| *p == path)
-                            .map(|(_, b)| b.clone());
-                        log.lock().expect("log").push((path, auth));
-                        let (status, body) = match body {
-                            Some(b) => ("200 OK", b),
-                            None => ("404 Not Found", "{\"message\":\"Not Found\"}".to_string()),
-                        };
-                        let head = format!(
-                            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
-                            body.len()
-                        );
-                        if stream.write_all(head.as_bytes()).is_err()
-                            || stream.write_all(body.as_bytes()).is_err()
-                        {
-                            return;
-                        }
-                    }
-                });
+        let addr = serve(move |path, auth| {
+            log.lock()
+                .expect("log")
+                .push((path.to_string(), auth.map(str::to_string)));
+            match routes.iter().find(|(p, _)| p == path) {
+                Some((_, body)) => ("200 OK", "text/plain", body.clone().into_bytes()),
+                None => (
+                    "404 Not Found",
+                    "application/json",
+                    b"{\"message\":\"Not Found\"}".to_vec(),
+                ),
             }
         });
-        ApiServer { url, requests }
+        ApiServer {
+            url: format!("http://{addr}"),
+            requests,
+        }
     }
 
     /// Every request so far: its path and `Authorization` header.

@@ -162,22 +162,28 @@ impl GitHubClient {
 
 impl chainward_core::online::Forge for GitHubClient {
     fn commit(&self, owner_repo: &str, reference: &str) -> Result<Option<String>, String> {
-        let key = (owner_repo.to_string(), reference.to_string());
-        if let Some(answer) = self
-            .memo
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return answer.clone();
-        }
-        let answer = self.fetch(owner_repo, reference);
-        self.memo
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, answer.clone());
-        answer
+        memoized(&self.memo, owner_repo, reference, || {
+            self.fetch(owner_repo, reference)
+        })
     }
+}
+
+/// One answer per question for the whole run: asked once, however many findings need it.
+fn memoized<T: Clone>(
+    memo: &Mutex<HashMap<(String, String), T>>,
+    a: &str,
+    b: &str,
+    ask: impl FnOnce() -> T,
+) -> T {
+    let key = (a.to_string(), b.to_string());
+    if let Some(answer) = memo.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return answer.clone();
+    }
+    let answer = ask();
+    memo.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, answer.clone());
+    answer
 }
 
 impl RegistryClient {
@@ -305,21 +311,7 @@ impl RegistryClient {
 
 impl Registry for RegistryClient {
     fn version(&self, name: &str, version: &str) -> Answer {
-        let key = (name.to_string(), version.to_string());
-        if let Some(answer) = self
-            .memo
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return answer.clone();
-        }
-        let answer = self.fetch(name, version);
-        self.memo
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, answer.clone());
-        answer
+        memoized(&self.memo, name, version, || self.fetch(name, version))
     }
 }
 
