@@ -16,7 +16,13 @@ pub fn check(
     only: Option<&'static dyn Plugin>,
     fix_mode: bool,
 ) -> Result<ExitCode, Error> {
-    let (engine, mut project, online) = prepare(args, only)?;
+    if args.statistics && !matches!(args.format, OutputFormat::Text | OutputFormat::Json) {
+        return Err(Error::Usage(
+            "--statistics prints a table (text) or a JSON array (json)".into(),
+        ));
+    }
+    let wants_fix = fix_mode || args.fix || args.diff;
+    let (engine, mut project, online) = prepare(args, only, wants_fix)?;
     // A malformed baseline is exit 2 before anything runs.
     let baseline = match &args.baseline {
         Some(path) => Some(baseline::Baseline::load(path)?),
@@ -34,7 +40,6 @@ pub fn check(
     let findings = engine.check(&project);
     // `--base`: keep what the base revision did not already have.
     let base_findings = base.as_deref().map(|b| (engine.check(b), b));
-    let wants_fix = fix_mode || args.fix || args.diff;
     let mut applied = None;
     let outcome = if wants_fix {
         let policy = FixPolicy {
@@ -125,7 +130,13 @@ type Prepared = (
     Option<std::sync::Arc<chainward_online::RegistryClient>>,
 );
 
-fn prepare(args: &CheckArgs, only: Option<&'static dyn Plugin>) -> Result<Prepared, Error> {
+/// `fixing`: the run applies or shows fixes, so fixes that ask the network (an action's commit)
+/// are worth asking for; a plain `check --online` asks only the package registry.
+fn prepare(
+    args: &CheckArgs,
+    only: Option<&'static dyn Plugin>,
+    fixing: bool,
+) -> Result<Prepared, Error> {
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -180,14 +191,16 @@ fn prepare(args: &CheckArgs, only: Option<&'static dyn Plugin>) -> Result<Prepar
             engine.config(),
         )?);
         project.set_registry(client.clone());
-        let api = args
-            .github_api
-            .as_deref()
-            .unwrap_or(chainward_online::DEFAULT_GITHUB_API);
-        let token = std::env::var("GITHUB_TOKEN").ok();
-        let forge = chainward_online::GitHubClient::new(api, args.allow_http_registry, token)
-            .map_err(Error::Usage)?;
-        project.set_forge(std::sync::Arc::new(forge));
+        if fixing {
+            let api = args
+                .github_api
+                .as_deref()
+                .unwrap_or(chainward_online::DEFAULT_GITHUB_API);
+            let token = std::env::var("GITHUB_TOKEN").ok();
+            let forge = chainward_online::GitHubClient::new(api, args.allow_http_registry, token)
+                .map_err(Error::Usage)?;
+            project.set_forge(std::sync::Arc::new(forge));
+        }
         Some(client)
     } else {
         None
@@ -202,7 +215,7 @@ pub fn project_command(
     plugin: &'static dyn Plugin,
     name: &str,
 ) -> Result<ExitCode, Error> {
-    let (engine, project, _online) = prepare(args, Some(plugin))?;
+    let (engine, project, _online) = prepare(args, Some(plugin), false)?;
     let section = engine.config().plugin(plugin.id());
     let output = with_context(
         Some((&project, &section)),
@@ -337,11 +350,6 @@ fn render(
         format,
         chainward_report::Format::Text | chainward_report::Format::Concise
     );
-    if args.statistics && !matches!(args.format, OutputFormat::Text | OutputFormat::Json) {
-        return Err(Error::Usage(
-            "--statistics prints a table (text) or a JSON array (json)".into(),
-        ));
-    }
     if args.quiet && human && findings.is_empty() {
         return Ok(());
     }

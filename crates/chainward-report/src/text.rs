@@ -8,7 +8,7 @@ use chainward_core::fix::Applicability;
 use chainward_core::span::LineIndex;
 use chainward_core::{FileKind, Finding, Severity};
 
-use crate::Report;
+use crate::{Report, slash_path};
 
 pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     let renderer = if report.color {
@@ -58,7 +58,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
 /// `--format concise`: one line per finding, `path:line:col: rule message`, then the summary.
 pub(crate) fn render_concise(report: &Report<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     for f in report.findings {
-        let path = visible(&f.location.path.to_string_lossy().replace('\\', "/")).into_owned();
+        let path = visible(&slash_path(&f.location.path)).into_owned();
         let fixable = match f.fix.as_ref().map(|x| x.applicability) {
             Some(Applicability::Safe) => " [*]",
             Some(Applicability::Unsafe) => " [-]",
@@ -190,7 +190,7 @@ fn render_one(
 ) -> String {
     // Everything from the tree is shown escaped: a name with a newline or an escape sequence
     // stays one visible line (see chainward_core::escape).
-    let path = visible(&f.location.path.to_string_lossy().replace('\\', "/")).into_owned();
+    let path = visible(&slash_path(&f.location.path)).into_owned();
     let message = visible(&f.message);
     // An external plugin's rule id is data too.
     let rule = visible(&f.rule);
@@ -261,7 +261,7 @@ fn render_one(
             .map(|o| {
                 format!(
                     "{}:{}:{}",
-                    visible(&o.location.path.to_string_lossy().replace('\\', "/")),
+                    visible(&slash_path(&o.location.path)),
                     o.location.start.line,
                     o.location.start.column
                 )

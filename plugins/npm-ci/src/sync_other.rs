@@ -74,13 +74,9 @@ fn importer_label(rel: &str) -> String {
     }
 }
 
-const FIX: &str = "run the package manager's install without frozen-lockfile (`pnpm install --lockfile-only`, `yarn install --mode=update-lockfile`, `bun install --lockfile-only`) and commit the lockfile";
-
-pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: &mut Vec<Finding>) {
-    let before = out.len();
-    check_sync(project, file, lock, out);
-    // The help names the one command of this lockfile's package manager.
-    let help = match &lock.format {
+/// The one command of the lockfile's own package manager that brings it back in sync.
+fn fix_help(lock: &Lockfile) -> &'static str {
+    match &lock.format {
         LockFormat::Pnpm(_) => {
             "run `pnpm install --lockfile-only --ignore-scripts` and commit pnpm-lock.yaml"
         }
@@ -92,15 +88,10 @@ pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: 
         LockFormat::Npm(_) => {
             "run `npm install --package-lock-only --ignore-scripts` and commit the lockfile"
         }
-    };
-    for finding in &mut out[before..] {
-        if finding.help.as_deref() == Some(FIX) {
-            finding.help = Some(help.to_string());
-        }
     }
 }
 
-fn check_sync(project: &Project, file: &SourceFile, lock: &Lockfile, out: &mut Vec<Finding>) {
+pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: &mut Vec<Finding>) {
     let dir = file
         .path
         .parent()
@@ -198,7 +189,7 @@ fn pnpm_config(
                 show(&overrides),
                 show(&lock.overrides)
             ))
-            .with_help(FIX),
+            .with_help(fix_help(lock)),
         );
     }
     if patched != recorded {
@@ -208,7 +199,7 @@ fn pnpm_config(
                 patched.join(", "),
                 recorded.join(", ")
             ))
-            .with_help(FIX),
+            .with_help(fix_help(lock)),
         );
     }
 }
@@ -369,7 +360,7 @@ fn exact(
                     importer_label(rel)
                 ),
             )
-            .with_help(FIX),
+            .with_help(fix_help(lock)),
         );
         return;
     };
@@ -411,14 +402,14 @@ fn exact(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
                     "`{name}@{spec}` is not in {lock_name}: `{manager} install --frozen-lockfile` fails"
                 ))
-                .with_help(FIX),
+                .with_help(fix_help(lock)),
             ),
             Some(dep) if dep.specifier.as_deref() != Some(spec.as_str()) => out.push(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
                     "`{name}` is `{spec}` in package.json but `{}` in {lock_name}: {manager} requires the exact spec, so a frozen install fails",
                     dep.specifier.as_deref().unwrap_or("?")
                 ))
-                .with_help(FIX),
+                .with_help(fix_help(lock)),
             ),
             Some(dep) if is_pnpm && dep.section != *section => out.push(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
@@ -426,7 +417,7 @@ fn exact(
                     section.key(),
                     dep.section.key()
                 ))
-                .with_help(FIX),
+                .with_help(fix_help(lock)),
             ),
             Some(_) => {}
         }
@@ -446,7 +437,7 @@ fn exact(
                 dep.specifier.as_deref().unwrap_or("?"),
                 importer_label(rel)
             ))
-            .with_help(FIX),
+            .with_help(fix_help(lock)),
         );
     }
 }
@@ -589,7 +580,7 @@ fn yarn_berry(
                     Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
                         "`{descriptor}` has no entry in {lock_name}: `yarn install --immutable` fails"
                     ))
-                    .with_help(FIX),
+                    .with_help(fix_help(lock)),
                 );
             }
         }
@@ -606,7 +597,7 @@ fn yarn_berry(
                         "{lock_name} lists `{}` as a dependency of this workspace, which package.json no longer declares: `yarn install --immutable` fails",
                         dep.name
                     ))
-                    .with_help(FIX),
+                    .with_help(fix_help(lock)),
                 );
             }
         }
@@ -617,7 +608,7 @@ fn yarn_berry(
             .map_or(0..1, |m| m.value.span.clone());
         out.push(
             Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!("workspace `{rel}` has no entry in {lock_name}: `yarn install --immutable` fails"))
-                .with_help(FIX),
+                .with_help(fix_help(lock)),
         );
     }
 }
@@ -652,7 +643,7 @@ fn yarn_classic(
                     Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
                         "`{descriptor}` has no entry in {lock_name}: `yarn install --frozen-lockfile` fails"
                     ))
-                    .with_help(FIX),
+                    .with_help(fix_help(lock)),
                 );
             }
         }

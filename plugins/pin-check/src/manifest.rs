@@ -177,14 +177,8 @@ pub(crate) fn check(
                     Section::Dependencies | Section::OptionalDependencies
                 )
             {
-                let mut i = before;
-                while i < out.len() {
-                    if out[i].rule == RANGE_SPECIFIER.id {
-                        out.remove(i);
-                    } else {
-                        i += 1;
-                    }
-                }
+                let found = out.split_off(before);
+                out.extend(found.into_iter().filter(|f| f.rule != RANGE_SPECIFIER.id));
             }
             // A published executable runs from its package.json ranges on its users' machines:
             // the alternative to exact versions is a shrinkwrap, which npm honours there.
