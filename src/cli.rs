@@ -94,6 +94,10 @@ pub struct CheckArgs {
     /// still exit 2)
     #[arg(long)]
     pub exit_zero: bool,
+    /// List what the fixes changed, by file and rule (with `fix`, `--fix` or `--diff`), or what
+    /// `chainward fix` would change (with `check`); on stderr
+    #[arg(long)]
+    pub show_fixes: bool,
     /// Write the report to FILE instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -41,6 +41,7 @@ pub fn check(
     // `--base`: keep what the base revision did not already have.
     let base_findings = base.as_deref().map(|b| (engine.check(b), b));
     let mut applied = None;
+    let mut fix_list = None;
     let outcome = if wants_fix {
         let policy = FixPolicy {
             unsafe_fixes: args.unsafe_fixes,
@@ -61,16 +62,31 @@ pub fn check(
                 count(outcome.fixes_applied, "fix", "fixes"),
                 count(changed, "file", "files")
             );
+            if args.show_fixes {
+                let _ = write!(crate::stderr(), "{}", show_fixes(&outcome.fixed, true));
+            }
             return Ok(ExitCode::from(u8::from(changed > 0)));
         }
         outcome.write(&project)?;
         applied = Some(format!(
             "Applied {} to {}.",
             count(outcome.fixes_applied, "fix", "fixes"),
-            count(changed, "file", "files")
+            count(changed, "file", "files"),
         ));
+        if args.show_fixes {
+            fix_list = Some(show_fixes(&outcome.fixed, false));
+        }
         outcome
     } else {
+        if args.show_fixes {
+            // What `chainward fix` would do: the fix loop in memory, nothing written.
+            let policy = FixPolicy {
+                unsafe_fixes: args.unsafe_fixes,
+                ..FixPolicy::default()
+            };
+            let dry = engine.fix_until_stable(&project, findings.clone(), policy)?;
+            fix_list = Some(show_fixes(&dry.fixed, true));
+        }
         chainward_engine::FixOutcome {
             findings,
             ..Default::default()
@@ -104,6 +120,10 @@ pub fn check(
     }
     if let Some(applied) = applied.filter(|_| !args.quiet) {
         let _ = writeln!(crate::stderr(), "{applied}");
+    }
+    // Asked for by name: printed even with --quiet.
+    if let Some(list) = fix_list {
+        let _ = write!(crate::stderr(), "{list}");
     }
     let threshold = match args.severity_threshold {
         Some(Threshold::Info) => Severity::Info,
@@ -418,4 +438,44 @@ fn notes(project: &Project, shown: &Project, online: Option<&chainward_online::R
 /// `n` and the noun that goes with it.
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `--show-fixes`: the applied fixes by file and rule, as ruff enumerates them.
+fn show_fixes(fixed: &[chainward_engine::Fixed], dry: bool) -> String {
+    let mut by_file: std::collections::BTreeMap<&Path, std::collections::BTreeMap<&str, usize>> =
+        std::collections::BTreeMap::new();
+    for f in fixed {
+        *by_file
+            .entry(f.path.as_path())
+            .or_default()
+            .entry(f.rule.as_str())
+            .or_default() += 1;
+    }
+    if fixed.is_empty() {
+        return if dry {
+            "`chainward fix` would fix nothing.\n".to_string()
+        } else {
+            String::new()
+        };
+    }
+    let mut out = format!(
+        "{} {}:\n",
+        if dry {
+            "`chainward fix` would fix"
+        } else {
+            "Fixed"
+        },
+        count(fixed.len(), "finding", "findings")
+    );
+    for (path, rules) in by_file {
+        out.push_str(&format!(
+            "- {}:\n",
+            path.display().to_string().replace('\\', "/")
+        ));
+        for (rule, n) in rules {
+            let code = registry::rule(rule).map(|r| r.code).unwrap_or_default();
+            out.push_str(&format!("    {n} × {rule} ({code})\n"));
+        }
+    }
+    out
 }

@@ -245,3 +245,58 @@ fn explicit_config_file() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("missing.toml"), "{}", out.stderr);
 }
+
+/// `--show-fixes`: `check` lists what `fix` would fix, by file and rule; `fix` lists what it
+/// fixed, the same list; a second `fix` fixes nothing. On every fixable fixture.
+#[test]
+fn show_fixes_lists_what_fix_does() {
+    let number = |text: &str, prefix: &str| -> usize {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|rest| rest.split(' ').next())
+            .map_or(0, |n| {
+                if n == "nothing." {
+                    0
+                } else {
+                    n.parse().expect("a count")
+                }
+            })
+    };
+    let mut listed = 0;
+    for plugin in ["pin-check", "npm-ci"] {
+        for case in cases(plugin) {
+            let tmp = copy_fixture(&format!("{plugin}/{case}"));
+            let would = run(tmp.path(), &["check", "--show-fixes", "."]);
+            let n = number(&would.stderr, "`chainward fix` would fix ");
+            let fixed = run(tmp.path(), &["fix", "--show-fixes", "."]);
+            assert_eq!(
+                number(&fixed.stderr, "Fixed "),
+                n,
+                "{case}: {}\n{}",
+                would.stderr,
+                fixed.stderr
+            );
+            assert_eq!(number(&fixed.stderr, "Applied "), n, "{case}");
+            // The same files and rules, in the same order.
+            let list = |s: &str| -> Vec<String> {
+                s.lines()
+                    .filter(|l| l.starts_with("- ") || l.starts_with("    "))
+                    .map(str::to_string)
+                    .collect()
+            };
+            assert_eq!(list(&would.stderr), list(&fixed.stderr), "{case}");
+            let again = run(tmp.path(), &["fix", "--show-fixes", "."]);
+            assert!(!again.stderr.contains("Fixed "), "{case}: {}", again.stderr);
+            listed += usize::from(n > 0);
+            if case == "mcp-server" {
+                let tmp = copy_fixture(&format!("{plugin}/{case}"));
+                let out = run(
+                    tmp.path(),
+                    &["fix", "--unsafe-fixes", "--show-fixes", "--quiet", "."],
+                );
+                snap!("cli", "show_fixes__mcp-server", out.snapshot());
+            }
+        }
+    }
+    assert!(listed >= 10, "only {listed} fixtures have fixes");
+}

@@ -75,6 +75,8 @@ pub struct Applied {
     pub files: BTreeMap<PathBuf, String>,
     /// Fixes applied.
     pub applied: usize,
+    /// Which of the fixes given to [`apply`] were applied (their indices, ascending).
+    pub applied_fixes: Vec<usize>,
     /// Fixes skipped because an edit overlapped an edit of a fix applied before (they are
     /// retried on the next round, against the updated text).
     pub skipped: usize,
@@ -87,12 +89,13 @@ pub fn apply(
     fixes: &[&Fix],
     mut text_of: impl FnMut(&Path) -> Result<String, Error>,
 ) -> Result<Applied, Error> {
-    let mut order: Vec<&Fix> = fixes
+    let mut order: Vec<(usize, &Fix)> = fixes
         .iter()
         .copied()
-        .filter(|f| !f.edits.is_empty())
+        .enumerate()
+        .filter(|(_, f)| !f.edits.is_empty())
         .collect();
-    order.sort_by(|a, b| {
+    order.sort_by(|(_, a), (_, b)| {
         let ka = a.edits.iter().map(|e| (&e.path, e.range.start)).min();
         let kb = b.edits.iter().map(|e| (&e.path, e.range.start)).min();
         ka.cmp(&kb)
@@ -100,7 +103,7 @@ pub fn apply(
 
     let mut accepted: BTreeMap<&Path, Vec<&Edit>> = BTreeMap::new();
     let mut out = Applied::default();
-    'fixes: for fix in order {
+    'fixes: for (index, fix) in order {
         let mut new_edits = Vec::new();
         for edit in &fix.edits {
             let taken = accepted
@@ -123,7 +126,9 @@ pub fn apply(
             accepted.entry(edit.path.as_path()).or_default().push(edit);
         }
         out.applied += 1;
+        out.applied_fixes.push(index);
     }
+    out.applied_fixes.sort_unstable();
 
     for (path, mut edits) in accepted {
         let old = text_of(path)?;

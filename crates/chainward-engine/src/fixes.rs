@@ -34,6 +34,16 @@ pub struct FixOutcome {
     pub findings: Vec<Finding>,
     /// The project with the changes, when there are any.
     pub project: Option<Project>,
+    /// What each applied fix was for: the rule and the file of its finding, in the order they
+    /// were applied (`--show-fixes`).
+    pub fixed: Vec<Fixed>,
+}
+
+/// One applied fix: the rule of the finding it fixed and where that finding was.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fixed {
+    pub path: PathBuf,
+    pub rule: String,
 }
 
 impl FixOutcome {
@@ -103,12 +113,12 @@ impl Engine {
         };
         while outcome.rounds < max_rounds {
             let current = outcome.project.as_ref().unwrap_or(project);
-            let fixes: Vec<&Fix> = outcome
+            let (fixes, of): (Vec<&Fix>, Vec<&Finding>) = outcome
                 .findings
                 .iter()
-                .filter_map(|f| f.fix.as_ref())
-                .filter(|x| x.applicability == Applicability::Safe || policy.unsafe_fixes)
-                .collect();
+                .filter_map(|f| f.fix.as_ref().map(|x| (x, f)))
+                .filter(|(x, _)| x.applicability == Applicability::Safe || policy.unsafe_fixes)
+                .unzip();
             if fixes.is_empty() {
                 break;
             }
@@ -118,6 +128,12 @@ impl Engine {
             }
             outcome.rounds += 1;
             outcome.fixes_applied += applied.applied;
+            outcome
+                .fixed
+                .extend(applied.applied_fixes.iter().map(|&i| Fixed {
+                    path: of[i].location.path.clone(),
+                    rule: of[i].rule.clone(),
+                }));
             outcome.changes.extend(applied.files);
             let next = project.with_changes(&outcome.changes);
             outcome.findings = self.check(&next);

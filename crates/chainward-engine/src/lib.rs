@@ -23,7 +23,7 @@ use chainward_core::rule::core_rules;
 use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
 use rayon::prelude::*;
 
-pub use fixes::{FixOutcome, FixPolicy, apply_fixes};
+pub use fixes::{FixOutcome, FixPolicy, Fixed, apply_fixes};
 
 /// What to do with the external plugins the config names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
