@@ -149,6 +149,11 @@ pub struct CheckArgs {
     /// (default https://api.github.com; GITHUB_TOKEN is sent when set)
     #[arg(long, value_name = "URL", requires = "online")]
     pub github_api: Option<String>,
+    /// With --online: a container registry `fix` may ask for image digests, besides Docker Hub,
+    /// ghcr.io, quay.io, gcr.io, mcr.microsoft.com, public.ecr.aws and registry.gitlab.com
+    /// (HOST=URL: images on HOST are asked at URL; repeatable; anonymous pulls only)
+    #[arg(long, value_name = "HOST=URL", requires = "online")]
+    pub image_registry: Vec<String>,
     /// Response cache for `--online` [default: $CHAINWARD_CACHE_DIR, else
     /// $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]
     #[arg(long, value_name = "DIR", requires = "online")]

@@ -220,6 +220,10 @@ fn prepare(
             let forge = chainward_online::GitHubClient::new(api, args.allow_http_registry, token)
                 .map_err(Error::Usage)?;
             project.set_forge(std::sync::Arc::new(forge));
+            let images =
+                chainward_online::ImageClient::new(&args.image_registry, args.allow_http_registry)
+                    .map_err(Error::Usage)?;
+            project.set_images(std::sync::Arc::new(images));
         }
         Some(client)
     } else {

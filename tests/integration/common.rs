@@ -162,6 +162,24 @@ pub fn snap_name(case: &str) -> String {
 fn serve(
     answer: impl Fn(&str, Option<&str>) -> (&'static str, &'static str, Vec<u8>) + Send + Sync + 'static,
 ) -> std::net::SocketAddr {
+    serve_full(move |_, path, auth| {
+        let (status, kind, body) = answer(path, auth);
+        (
+            status,
+            vec![("Content-Type".to_string(), kind.to_string())],
+            body,
+        )
+    })
+}
+
+/// Like [`serve`], with the request's method, and the answer's headers: the body is not sent
+/// to a `HEAD` request (its length is).
+fn serve_full(
+    answer: impl Fn(&str, &str, Option<&str>) -> (&'static str, Vec<(String, String)>, Vec<u8>)
+    + Send
+    + Sync
+    + 'static,
+) -> std::net::SocketAddr {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().expect("address");
@@ -187,14 +205,17 @@ fn serve(
                         }
                         line.clear();
                     }
-                    let path = request.split(' ').nth(1).unwrap_or_default();
-                    let (status, kind, body) = answer(path, auth.as_deref());
-                    let head = format!(
-                        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    if stream.write_all(head.as_bytes()).is_err()
-                        || stream.write_all(&body).is_err()
+                    let mut words = request.split(' ');
+                    let method = words.next().unwrap_or_default();
+                    let path = words.next().unwrap_or_default();
+                    let (status, headers, body) = answer(method, path, auth.as_deref());
+                    let mut head = format!("HTTP/1.1 {status}\r\n");
+                    for (k, v) in &headers {
+                        head.push_str(&format!("{k}: {v}\r\n"));
+                    }
+                    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+                    let body: &[u8] = if method == "HEAD" { &[] } else { &body };
+                    if stream.write_all(head.as_bytes()).is_err() || stream.write_all(body).is_err()
                     {
                         return;
                     }
@@ -203,6 +224,104 @@ fn serve(
         }
     });
     addr
+}
+
+/// A loopback container registry (the OCI distribution API as Docker Hub serves it, hand-made
+/// from its documentation): a manifest request without a token is answered 401 with a Bearer
+/// challenge whose realm is this server's `/token` (or `realm` when given: a registry sending
+/// chainward elsewhere); `/token?scope=repository:<repo>:pull…` hands out `tok-<repo>`; a
+/// manifest request with that token gets the recorded digest in `Docker-Content-Digest`, or 404.
+/// Keeps every request as `METHOD path` with its `Authorization` header.
+pub struct ImageRegistryServer {
+    pub url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Request>>>,
+}
+
+impl ImageRegistryServer {
+    pub fn start(images: &[(&str, &str, &str)], realm: Option<&str>) -> ImageRegistryServer {
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = std::sync::Arc::clone(&requests);
+        let images: Vec<(String, String, String)> = images
+            .iter()
+            .map(|(r, t, d)| (r.to_string(), t.to_string(), d.to_string()))
+            .collect();
+        let own = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+        let realm = realm.map(str::to_string);
+        let me = std::sync::Arc::clone(&own);
+        let addr = serve_full(move |method, path, auth| {
+            log.lock()
+                .expect("log")
+                .push((format!("{method} {path}"), auth.map(str::to_string)));
+            let json = |body: String| {
+                (
+                    "200 OK",
+                    vec![("Content-Type".to_string(), "application/json".to_string())],
+                    body.into_bytes(),
+                )
+            };
+            let not_found = || ("404 Not Found", Vec::new(), b"{}".to_vec());
+            if let Some(query) = path.strip_prefix("/token?") {
+                let scope = query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix("scope="))
+                    .unwrap_or_default()
+                    .replace("%3A", ":")
+                    .replace("%2F", "/");
+                return match scope
+                    .strip_prefix("repository:")
+                    .and_then(|s| s.strip_suffix(":pull"))
+                {
+                    Some(repo) => json(format!("{{\"token\":\"tok-{repo}\"}}")),
+                    None => not_found(),
+                };
+            }
+            let Some((repo, tag)) = path
+                .strip_prefix("/v2/")
+                .and_then(|p| p.split_once("/manifests/"))
+            else {
+                return not_found();
+            };
+            if auth != Some(format!("Bearer tok-{repo}").as_str()) {
+                let realm = realm
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}/token", me.get().expect("address")));
+                return (
+                    "401 Unauthorized",
+                    vec![(
+                        "WWW-Authenticate".to_string(),
+                        format!(
+                            "Bearer realm=\"{realm}\",service=\"registry.test\",scope=\"repository:{repo}:pull\""
+                        ),
+                    )],
+                    b"{}".to_vec(),
+                );
+            }
+            match images.iter().find(|(r, t, _)| r == repo && t == tag) {
+                Some((_, _, digest)) => (
+                    "200 OK",
+                    vec![
+                        (
+                            "Content-Type".to_string(),
+                            "application/vnd.oci.image.index.v1+json".to_string(),
+                        ),
+                        ("Docker-Content-Digest".to_string(), digest.clone()),
+                    ],
+                    b"{}".to_vec(),
+                ),
+                None => not_found(),
+            }
+        });
+        own.set(addr.to_string()).expect("set once");
+        ImageRegistryServer {
+            url: format!("http://{addr}"),
+            requests,
+        }
+    }
+
+    /// Every request so far: `METHOD path` and its `Authorization` header.
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().expect("log").clone()
+    }
 }
 
 /// A loopback HTTP server that answers `GET /<name>/<version>` (scoped names as

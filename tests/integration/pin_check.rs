@@ -1,6 +1,8 @@
 //! Every plugin on each of its fixtures (`chainward <plugin>`): the rendered text findings,
 //! snapshotted under snapshots/<plugin>/.
 
+use std::path::Path;
+
 use crate::common::{cases, fixtures, run, snap_name};
 use crate::snap;
 
@@ -268,4 +270,176 @@ fn actions_are_pinned_online_to_the_commit_their_tag_names() {
     // Nothing the API resolves is left to pin: a second run changes nothing.
     let again = run(dir, &diff_args);
     assert!(again.stdout.is_empty(), "{}", again.stdout);
+}
+
+/// `fix --online --unsafe-fixes` pins container images (Dockerfile `FROM`, workflow
+/// `container:`/`services:`, `uses: docker://`) to the digest their tag names now, asking the
+/// registry anonymously through its Bearer-token challenge (a loopback server stands in for
+/// Docker Hub and gcr.io); an image built from build args, one the registry does not know and
+/// one on a registry chainward was not told about are left alone; a second run pins nothing; a
+/// registry whose token realm points elsewhere is not followed there.
+#[test]
+fn images_are_pinned_online_to_the_digest_their_tag_names() {
+    let d = |hex: &str| format!("sha256:{hex}");
+    let node = d("194b23bd4ffb132c9a190cac099e31e17ef534cbdad6eeabbc022ed3146220ad");
+    let distroless = d("5c295aa2817d6d2c23927c60b6e99b41b0e8823ff419879c204adc7b299cde57");
+    let ubuntu = d("abfc1768a57a6029d7601e4048b1eb9c2c41a06078ce137744bfa3a3d820005e");
+    let alpine320 = d("d3dfed77bb64d7d29a735783a2a90e9a1979dacbe1b8dead996d9ebc78544336");
+    let alpine319 = d("6bd2275da52e3a69ffbe28739e65cdb0ac1167f9a8d9d16e129ab83f0a189c19");
+    let redis = d("00ed341fa17da659b63730e405322fbaa9be1e0edc43f9a46d6c173037feabce");
+    let registry = crate::common::ImageRegistryServer::start(
+        &[
+            ("library/node", "20", &node),
+            ("distroless/nodejs20-debian12", "nonroot", &distroless),
+            ("library/ubuntu", "latest", &ubuntu),
+            ("library/alpine", "3.20", &alpine320),
+            ("library/alpine", "3.19", &alpine319),
+            ("library/redis", "7", &redis),
+        ],
+        None,
+    );
+    let docker_io = format!("docker.io={}", registry.url);
+    let gcr = format!("gcr.io={}", registry.url);
+    let online = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "fix",
+            "--online",
+            "--allow-http-registry",
+            "--registry",
+            &registry.url,
+            "--github-api",
+            &registry.url,
+            "--unsafe-fixes",
+            "--image-registry",
+            &docker_io,
+            "--image-registry",
+            &gcr,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(".".into());
+        args
+    };
+    let call = |dir: &Path, args: &[String]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(dir, &args)
+    };
+
+    for fixture in ["docker", "actions"] {
+        let tmp = crate::common::copy_fixture(&format!("pin-check/{fixture}"));
+        let dir = tmp.path();
+        let offline = run(dir, &["fix", "--unsafe-fixes", "--diff", "."]);
+        assert!(
+            !offline.stdout.contains("sha256:194b"),
+            "{}",
+            offline.stdout
+        );
+        let diff = call(dir, &online(&["--diff"]));
+        assert_eq!(diff.code, 1, "{}", diff.snapshot());
+        if fixture == "docker" {
+            snap!("pin-check", "fix_diff__docker__online", diff.stdout.clone());
+        } else {
+            // The actions' own pins are the GitHub test's snapshot; here, the images.
+            for (image, digest) in [
+                ("node:20", &node),
+                ("redis:7", &redis),
+                ("alpine:3.19", &alpine319),
+            ] {
+                assert!(
+                    diff.stdout.contains(&format!("{image}@{digest}")),
+                    "{image}: {}",
+                    diff.stdout
+                );
+            }
+        }
+        let fixed = call(dir, &online(&[]));
+        assert!(fixed.code <= 1, "{}", fixed.snapshot());
+        let again = call(dir, &online(&["--diff"]));
+        assert!(again.stdout.is_empty(), "{fixture}: {}", again.stdout);
+    }
+    let dockerfile_fixed = {
+        let tmp = crate::common::copy_fixture("pin-check/docker");
+        call(tmp.path(), &online(&[]));
+        std::fs::read_to_string(tmp.path().join("Dockerfile")).expect("Dockerfile")
+    };
+    assert!(
+        dockerfile_fixed.contains(&format!(
+            "FROM --platform=$BUILDPLATFORM node:20@{node} AS deps\n"
+        )),
+        "{dockerfile_fixed}"
+    );
+    assert!(
+        dockerfile_fixed.contains(&format!("from ubuntu@{ubuntu}\n")),
+        "{dockerfile_fixed}"
+    );
+    // Built from ARGs: the text is not an image; a suppressed finding is not fixed.
+    assert!(
+        dockerfile_fixed.contains("FROM node:${NODE_VERSION}-alpine AS build\n"),
+        "{dockerfile_fixed}"
+    );
+    assert!(
+        dockerfile_fixed.contains("FROM python:3.12-slim\n"),
+        "{dockerfile_fixed}"
+    );
+
+    // Anonymous: the only Authorization ever sent is the token the registry handed out, for
+    // the repository asked about, and each repository's token was asked for once.
+    let requests = registry.requests();
+    let tokens: Vec<&String> = requests
+        .iter()
+        .map(|(r, _)| r)
+        .filter(|r| r.starts_with("GET /token?"))
+        .collect();
+    assert!(
+        tokens.iter().all(|r| r.contains("service=registry.test")),
+        "{tokens:?}"
+    );
+    for (request, auth) in &requests {
+        if let Some(auth) = auth {
+            let repo = request
+                .strip_prefix("HEAD /v2/")
+                .and_then(|p| p.split_once("/manifests/"))
+                .map(|(r, _)| r);
+            assert_eq!(
+                Some(auth.as_str()),
+                repo.map(|r| format!("Bearer tok-{r}")).as_deref(),
+                "{request}"
+            );
+        }
+    }
+
+    // A registry whose challenge names another token service: not followed, no fix.
+    let hostile = crate::common::ImageRegistryServer::start(
+        &[("library/node", "20", &node)],
+        Some("https://tokens.evil.example/steal"),
+    );
+    let tmp = crate::common::copy_fixture("pin-check/docker");
+    let out = run(
+        tmp.path(),
+        &[
+            "fix",
+            "--online",
+            "--allow-http-registry",
+            "--registry",
+            &hostile.url,
+            "--github-api",
+            &hostile.url,
+            "--unsafe-fixes",
+            "--image-registry",
+            &format!("docker.io={}", hostile.url),
+            "--diff",
+            ".",
+        ],
+    );
+    assert!(!out.stdout.contains("sha256:194b"), "{}", out.stdout);
+    assert!(
+        hostile
+            .requests()
+            .iter()
+            .all(|(r, auth)| r.starts_with("HEAD /v2/") && auth.is_none()),
+        "{:?}",
+        hostile.requests()
+    );
 }

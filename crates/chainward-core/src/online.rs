@@ -21,3 +21,182 @@ pub trait Forge: Send + Sync {
     /// with a message when it could not be asked.
     fn commit(&self, owner_repo: &str, reference: &str) -> Result<Option<String>, String>;
 }
+
+/// Where container images are resolved, with `fix --online` only (to pin a tag to the image it
+/// names now).
+pub trait Images: Send + Sync {
+    /// The digest (`sha256:<64 hex>`) of the manifest (for a multi-platform image, the index)
+    /// that `image`'s tag names now: `Ok(None)` when the registry has no such image or tag,
+    /// `Err` with a message when it could not be asked (including a registry chainward was not
+    /// told it may ask).
+    fn digest(&self, image: &ImageRef) -> Result<Option<String>, String>;
+}
+
+/// A container image reference without a digest, normalised as Docker does: `node:22` is
+/// `docker.io/library/node:22`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ImageRef {
+    /// `docker.io`, `ghcr.io`, `registry.example.com:5000`, lowercase.
+    pub registry: String,
+    /// `library/node`, `owner/image`.
+    pub repository: String,
+    /// `22-alpine`; `latest` when the reference names none.
+    pub tag: String,
+}
+
+impl ImageRef {
+    /// Parse `[registry[:port]/]path[:tag]` (Docker's grammar: lowercase path components
+    /// separated by `.`, `_`, `__` or dashes; a tag of at most 128 word characters, dots and
+    /// dashes). `None` for a reference with a digest, a variable or anything outside the
+    /// grammar: such text never reaches a URL.
+    pub fn parse(reference: &str) -> Option<ImageRef> {
+        if reference.len() > 255 || reference.contains('@') {
+            return None;
+        }
+        let (registry, rest) = match reference.split_once('/') {
+            Some((first, rest))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                (first.to_ascii_lowercase(), rest)
+            }
+            _ => ("docker.io".to_string(), reference),
+        };
+        let registry = match registry.as_str() {
+            "index.docker.io" | "registry-1.docker.io" => "docker.io".to_string(),
+            _ => registry,
+        };
+        let host_ok = registry
+            .split_once(':')
+            .map_or(registry.as_str(), |(h, _)| h);
+        let port_ok = registry.split_once(':').is_none_or(|(_, p)| {
+            !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit())
+        });
+        if host_ok.is_empty()
+            || !port_ok
+            || !host_ok
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            || host_ok.starts_with(['.', '-'])
+        {
+            return None;
+        }
+        let last = rest.rsplit('/').next().unwrap_or(rest);
+        let (path, tag) = match last.split_once(':') {
+            Some((_, tag)) => (&rest[..rest.len() - tag.len() - 1], tag),
+            None => (rest, "latest"),
+        };
+        let tag_ok = !tag.is_empty()
+            && tag.len() <= 128
+            && !tag.starts_with(['.', '-'])
+            && tag
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        if !tag_ok || path.is_empty() || !path.split('/').all(path_component_ok) {
+            return None;
+        }
+        let repository = if registry == "docker.io" && !path.contains('/') {
+            format!("library/{path}")
+        } else {
+            path.to_string()
+        };
+        Some(ImageRef {
+            registry,
+            repository,
+            tag: tag.to_string(),
+        })
+    }
+}
+
+/// `[a-z0-9]+` runs joined by one `.`, one `_`, two `_` or any number of `-`.
+fn path_component_ok(c: &str) -> bool {
+    let b = c.as_bytes();
+    if b.is_empty() || !b[0].is_ascii_alphanumeric() || !b[b.len() - 1].is_ascii_alphanumeric() {
+        return false;
+    }
+    if !b
+        .iter()
+        .all(|&x| x.is_ascii_lowercase() || x.is_ascii_digit() || b"._-".contains(&x))
+    {
+        return false;
+    }
+    // Separators: `.`, `_`, `__`, or dashes only.
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && !b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let sep = &c[start..i];
+        if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|x| x == b'-')) {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImageRef;
+
+    fn parts(r: &str) -> Option<(String, String, String)> {
+        ImageRef::parse(r).map(|i| (i.registry, i.repository, i.tag))
+    }
+
+    #[test]
+    fn image_references_normalise_as_docker_does() {
+        let t = |a: &str, b: &str, c: &str| Some((a.to_string(), b.to_string(), c.to_string()));
+        assert_eq!(
+            parts("node:22-alpine"),
+            t("docker.io", "library/node", "22-alpine")
+        );
+        assert_eq!(parts("node"), t("docker.io", "library/node", "latest"));
+        assert_eq!(
+            parts("bitnami/redis:7.2"),
+            t("docker.io", "bitnami/redis", "7.2")
+        );
+        assert_eq!(
+            parts("docker.io/node:22"),
+            t("docker.io", "library/node", "22")
+        );
+        assert_eq!(
+            parts("index.docker.io/library/node"),
+            t("docker.io", "library/node", "latest")
+        );
+        assert_eq!(
+            parts("ghcr.io/owner/img:v1.2.3"),
+            t("ghcr.io", "owner/img", "v1.2.3")
+        );
+        assert_eq!(
+            parts("registry.example.com:5000/team/app_x:1"),
+            t("registry.example.com:5000", "team/app_x", "1")
+        );
+        assert_eq!(parts("localhost/app"), t("localhost", "app", "latest"));
+        assert_eq!(
+            parts("mcr.microsoft.com/devcontainers/typescript-node:1-22"),
+            t("mcr.microsoft.com", "devcontainers/typescript-node", "1-22")
+        );
+        for bad in [
+            "node@sha256:abc",
+            "Node:22",
+            "node:",
+            "node:-x",
+            "../../etc:1",
+            "a/../b",
+            "ghcr.io/owner//img",
+            "host:port/x",
+            "node:22 ",
+            "$IMAGE",
+            "x/y?z",
+            "ghcr.io/o/i:t%2f",
+            "a..b",
+            "a___b",
+            "",
+        ] {
+            assert_eq!(parts(bad), None, "{bad}");
+        }
+    }
+}

@@ -15,6 +15,9 @@ use std::time::Duration;
 
 use chainward_core::online::Registry;
 
+mod images;
+pub use images::ImageClient;
+
 /// npm's public registry.
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
 

@@ -152,6 +152,7 @@ pub(crate) fn check(
     file: &SourceFile,
     policies: &Policies,
     forge: Option<&dyn Forge>,
+    images: Option<&dyn chainward_core::online::Images>,
     out: &mut Vec<Finding>,
 ) {
     let Some(wf) = workflow::parsed(file) else {
@@ -173,7 +174,17 @@ pub(crate) fn check(
             } else {
                 "pin it to a full 40-character commit SHA and keep the version in a comment: `owner/repo@<sha> # v1.2.3`"
             };
-            let fix = forge.and_then(|forge| pin_fix(file, uses, policies, forge));
+            let fix = match uses.as_str().map(str::trim) {
+                Some(value) if value.starts_with("docker://") => images.and_then(|images| {
+                    crate::images::digest_fix(
+                        file,
+                        uses.span.clone(),
+                        value.trim_start_matches("docker://"),
+                        images,
+                    )
+                }),
+                _ => forge.and_then(|forge| pin_fix(file, uses, policies, forge)),
+            };
             out.push(
                 Finding::new(&UNPINNED_ACTION, file, uses.span.clone(), message)
                     .with_help(help)

@@ -3,6 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chainward_core::dockerfile;
+use chainward_core::fix::{Edit, Fix};
+use chainward_core::online::{ImageRef, Images};
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{FileKind, Finding, Fixability, Rule, Severity, SourceFile};
 
@@ -11,7 +13,7 @@ pub(crate) static UNPINNED_IMAGE: Rule = Rule {
     code: "PIN007",
     default_severity: Severity::Warning,
     default_enabled: true,
-    fixable: Fixability::None,
+    fixable: Fixability::Sometimes,
     summary: "A container image is referenced by tag instead of by digest",
     doc: r#"`FROM node:22-alpine` builds on whatever image the tag points to on the day of the build;
 tags are re-pushed routinely. A digest names exactly one image:
@@ -25,6 +27,17 @@ Checked in Dockerfiles/Containerfiles (`FROM`) and in workflows (`jobs.<id>.cont
 built from `ARG`s are checked with the ARG defaults declared before the first `FROM`; an image
 that depends on an ARG without a default is decided by whoever passes `--build-arg`, and is not
 reported.
+
+## Fix
+
+`chainward fix --online --unsafe-fixes` asks the image's registry (anonymously, the OCI
+distribution API) for the digest its tag names now and adds it, keeping the tag for readers:
+`FROM node:22-alpine@sha256:…`. For a multi-platform image that is the digest of the index, the
+one `docker buildx imagetools inspect` prints, so every platform stays pinned. It is an unsafe
+fix: the image that runs is the one the tag names *today*. Only well-known public registries are
+asked (Docker Hub, ghcr.io, quay.io, gcr.io, mcr.microsoft.com, public.ecr.aws,
+registry.gitlab.com); add others with `--image-registry HOST=URL`. An image built from build args
+is left alone.
 "#,
 };
 
@@ -47,7 +60,11 @@ fn has_digest(image: &str) -> bool {
     image.contains("@sha256:") || image.contains("@sha512:")
 }
 
-pub(crate) fn check_dockerfile(file: &SourceFile, out: &mut Vec<Finding>) {
+pub(crate) fn check_dockerfile(
+    file: &SourceFile,
+    images: Option<&dyn Images>,
+    out: &mut Vec<Finding>,
+) {
     let Some(df) = dockerfile::parsed(file) else {
         return;
     };
@@ -103,7 +120,12 @@ pub(crate) fn check_dockerfile(file: &SourceFile, out: &mut Vec<Finding>) {
             .with_help(format!(
                 "use `{}@sha256:<digest>` (`docker buildx imagetools inspect {image}` prints it)",
                 image
-            )),
+            ))
+            .with_fix_opt(
+                images
+                    .filter(|_| image == raw)
+                    .and_then(|images| digest_fix(file, from.image.span.clone(), raw, images)),
+            ),
         );
         stages.extend(stage);
     }
@@ -144,7 +166,11 @@ fn substitute(raw: &str, args: &HashMap<String, Option<String>>) -> Option<Strin
     Some(out)
 }
 
-pub(crate) fn check_workflow(file: &SourceFile, out: &mut Vec<Finding>) {
+pub(crate) fn check_workflow(
+    file: &SourceFile,
+    images: Option<&dyn Images>,
+    out: &mut Vec<Finding>,
+) {
     if file.kind != FileKind::Workflow {
         return;
     }
@@ -158,6 +184,7 @@ pub(crate) fn check_workflow(file: &SourceFile, out: &mut Vec<Finding>) {
                 file,
                 image,
                 &format!("job `{job_id}` runs in container"),
+                images,
                 out,
             );
         }
@@ -167,13 +194,20 @@ pub(crate) fn check_workflow(file: &SourceFile, out: &mut Vec<Finding>) {
                 file,
                 image,
                 &format!("service `{name}` of job `{job_id}` uses"),
+                images,
                 out,
             );
         }
     }
 }
 
-fn check_image_node(file: &SourceFile, node: &Yaml, what: &str, out: &mut Vec<Finding>) {
+fn check_image_node(
+    file: &SourceFile,
+    node: &Yaml,
+    what: &str,
+    images: Option<&dyn Images>,
+    out: &mut Vec<Finding>,
+) {
     let Some(image) = node.as_str().map(str::trim) else {
         return;
     };
@@ -194,8 +228,28 @@ fn check_image_node(file: &SourceFile, node: &Yaml, what: &str, out: &mut Vec<Fi
                 }
             ),
         )
-        .with_help(format!("use `{image}@sha256:<digest>`")),
+        .with_help(format!("use `{image}@sha256:<digest>`"))
+        .with_fix_opt(images.and_then(|images| digest_fix(file, node.span.clone(), image, images))),
     );
+}
+
+/// `image` (found in `span` of `file`, as written) pinned to the digest its tag names now: the
+/// digest inserted after the reference, the tag kept. `None` when the reference is not one
+/// chainward resolves or the registry has no answer.
+pub(crate) fn digest_fix(
+    file: &SourceFile,
+    span: std::ops::Range<usize>,
+    image: &str,
+    images: &dyn Images,
+) -> Option<Fix> {
+    let reference = ImageRef::parse(image)?;
+    let digest = images.digest(&reference).ok()??;
+    let text = file.text().ok()?;
+    let at = span.start + text.get(span)?.find(image)? + image.len();
+    Some(Fix::unsafe_(
+        format!("pin `{image}` to {digest}, the image its tag names now"),
+        vec![Edit::replace(&file.path, at..at, format!("@{digest}"))],
+    ))
 }
 
 #[cfg(test)]

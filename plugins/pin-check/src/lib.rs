@@ -81,10 +81,18 @@ impl Check for Options {
                 match file.kind {
                     FileKind::PackageJson => manifest::check(project, file, opts, &mut out),
                     FileKind::Workflow | FileKind::Action => {
-                        actions::check(file, &opts.policies, project.forge(), &mut out);
-                        images::check_workflow(file, &mut out);
+                        actions::check(
+                            file,
+                            &opts.policies,
+                            project.forge(),
+                            project.images(),
+                            &mut out,
+                        );
+                        images::check_workflow(file, project.images(), &mut out);
                     }
-                    FileKind::Dockerfile => images::check_dockerfile(file, &mut out),
+                    FileKind::Dockerfile => {
+                        images::check_dockerfile(file, project.images(), &mut out)
+                    }
                     FileKind::PnpmWorkspace => {
                         catalogs::check_pnpm_workspace(project, file, &mut out)
                     }

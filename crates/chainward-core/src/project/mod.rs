@@ -46,6 +46,8 @@ pub struct Project {
     registry: Option<Arc<dyn crate::online::Registry>>,
     /// Where action references are resolved, with `--online` only.
     forge: Option<Arc<dyn crate::online::Forge>>,
+    /// Where container images' digests are asked, with `fix --online` only.
+    images: Option<Arc<dyn crate::online::Images>>,
     /// The real (canonical) project root: links are followed only to targets below it. `None`
     /// for a project in memory, which reads nothing from disk.
     boundary: Option<PathBuf>,
@@ -437,6 +439,7 @@ impl Project {
             base: None,
             registry: None,
             forge: None,
+            images: None,
             boundary: None,
             unsafe_links: Mutex::new(Vec::new()),
             skipped_test_data: Vec::new(),

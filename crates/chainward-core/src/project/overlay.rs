@@ -55,6 +55,7 @@ impl Project {
         );
         project.registry = self.registry.clone();
         project.forge = self.forge.clone();
+        project.images = self.images.clone();
         project.boundary = self.boundary.clone();
         project.unsafe_links = Mutex::new(links);
         Ok(project)
@@ -99,6 +100,7 @@ impl Project {
         project.base = self.base.clone();
         project.registry = self.registry.clone();
         project.forge = self.forge.clone();
+        project.images = self.images.clone();
         project.boundary = self.boundary.clone();
         project
     }
@@ -116,6 +118,15 @@ impl Project {
     /// Where action references are resolved, with `--online` only.
     pub fn forge(&self) -> Option<&dyn crate::online::Forge> {
         self.forge.as_deref()
+    }
+
+    pub fn set_images(&mut self, images: Arc<dyn crate::online::Images>) {
+        self.images = Some(images);
+    }
+
+    /// Where container images' digests are asked, with `fix --online` only.
+    pub fn images(&self) -> Option<&dyn crate::online::Images> {
+        self.images.as_deref()
     }
 
     /// The registry client, with `--online` only: plugins that can fill a gap from the
