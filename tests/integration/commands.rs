@@ -277,12 +277,12 @@ fn baseline_hides_recorded_findings_and_reports_stale_ones() {
     let recorded = run(dir, &["check", "--write-baseline", "baseline.json"]);
     assert_eq!(recorded.code, 0, "{}", recorded.stderr);
     assert!(
-        recorded.stderr.contains("Recorded 13 findings"),
+        recorded.stderr.contains("Recorded 14 findings"),
         "{}",
         recorded.stderr
     );
     let text = std::fs::read_to_string(dir.join("baseline.json")).expect("baseline");
-    assert_eq!(text.lines().filter(|l| l.contains("{\"rule\"")).count(), 13);
+    assert_eq!(text.lines().filter(|l| l.contains("{\"rule\"")).count(), 14);
     // Written from another folder, the paths are still relative to the project root.
     let again = run(
         dir.parent().expect("parent"),

@@ -111,3 +111,67 @@ fn npm_agrees_after_fix() {
         );
     }
 }
+
+/// `fix --unsafe-fixes` for `pin-check/executable-without-shrinkwrap` does what `npm shrinkwrap`
+/// does (npm-shrinkwrap.json byte for byte the same, package-lock.json gone), and what it adds to
+/// `files` makes `npm pack` ship the shrinkwrap, which it leaves out before.
+#[test]
+fn shrinkwrap_fix_is_what_npm_shrinkwrap_does() {
+    let packed = |dir: &Path| -> Vec<String> {
+        let out = npm(dir, &["pack", "--dry-run", "--json"], true);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("pack json");
+        json[0]["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .map(|f| f["path"].as_str().expect("path").to_string())
+            .collect()
+    };
+    let ours = copy_fixture("pin-check/executable-shrinkwrap");
+    let theirs = copy_fixture("pin-check/executable-shrinkwrap");
+    let out = run(
+        ours.path(),
+        &[
+            "fix",
+            "--unsafe-fixes",
+            "--select",
+            "pin-check/executable-without-shrinkwrap",
+            ".",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let npm_out = npm(theirs.path(), &["shrinkwrap"], true);
+    assert!(
+        npm_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&npm_out.stderr)
+    );
+    for dir in [ours.path(), theirs.path()] {
+        assert!(!dir.join("package-lock.json").exists());
+    }
+    assert_eq!(
+        String::from_utf8_lossy(
+            &std::fs::read(ours.path().join("npm-shrinkwrap.json")).expect("ours")
+        ),
+        String::from_utf8_lossy(
+            &std::fs::read(theirs.path().join("npm-shrinkwrap.json")).expect("npm's")
+        )
+    );
+    // npm's own leaves `files` as it is, so the shrinkwrap is not published; ours is.
+    assert!(!packed(theirs.path()).contains(&"npm-shrinkwrap.json".to_string()));
+    assert!(packed(ours.path()).contains(&"npm-shrinkwrap.json".to_string()));
+    // Nothing left to fix; npm ci accepts the result.
+    let again = run(ours.path(), &["fix", "--unsafe-fixes", "--diff", "."]);
+    assert!(again.stdout.is_empty(), "{}", again.stdout);
+    let ci = npm(ours.path(), &["ci", "--dry-run"], true);
+    assert!(
+        ci.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ci.stderr)
+    );
+}

@@ -365,7 +365,7 @@ proptest! {
         }
 
         // Idempotent: the fixed project needs no further fix.
-        let after = p.with_changes(&changes);
+        let after = p.with_changes(&changes, &[]);
         let again = fix_once(&after);
         prop_assert!(again.is_empty(), "a second fix changed {:?}", again.keys().collect::<Vec<_>>());
     }

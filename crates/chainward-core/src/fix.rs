@@ -41,13 +41,25 @@ impl Edit {
     }
 }
 
-/// A set of edits applied together or not at all.
+/// A file given a new name in the same folder, its bytes unchanged (`npm shrinkwrap` renames
+/// package-lock.json to npm-shrinkwrap.json). The new name must not exist.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rename {
+    pub from: PathBuf,
+    pub to: PathBuf,
+}
+
+/// A set of edits (and renames) applied together or not at all.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Fix {
     pub applicability: Applicability,
     /// What the fix does, imperative: "pin `ms` to 2.1.3".
     pub description: String,
     pub edits: Vec<Edit>,
+    /// Files renamed, after the edits of the round (a renamed file is edited by no other fix of
+    /// that round).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub renames: Vec<Rename>,
 }
 
 impl Fix {
@@ -56,6 +68,7 @@ impl Fix {
             applicability: Applicability::Safe,
             description: description.into(),
             edits,
+            renames: Vec::new(),
         }
     }
 
@@ -64,7 +77,17 @@ impl Fix {
             applicability: Applicability::Unsafe,
             description: description.into(),
             edits,
+            renames: Vec::new(),
         }
+    }
+
+    /// The same fix, also renaming `from` to `to` (same folder).
+    pub fn with_rename(mut self, from: &Path, to: &Path) -> Self {
+        self.renames.push(Rename {
+            from: from.to_path_buf(),
+            to: to.to_path_buf(),
+        });
+        self
     }
 }
 
@@ -77,6 +100,9 @@ pub struct Applied {
     pub applied: usize,
     /// Which of the fixes given to [`apply`] were applied (their indices, ascending).
     pub applied_fixes: Vec<usize>,
+    /// Files renamed: `files` has the new name's content (the old name's text); the old name
+    /// is gone.
+    pub renames: Vec<Rename>,
     /// Fixes skipped because an edit overlapped an edit of a fix applied before (they are
     /// retried on the next round, against the updated text).
     pub skipped: usize,
@@ -93,7 +119,7 @@ pub fn apply(
         .iter()
         .copied()
         .enumerate()
-        .filter(|(_, f)| !f.edits.is_empty())
+        .filter(|(_, f)| !f.edits.is_empty() || !f.renames.is_empty())
         .collect();
     order.sort_by(|(_, a), (_, b)| {
         let ka = a.edits.iter().map(|e| (&e.path, e.range.start)).min();
@@ -102,8 +128,24 @@ pub fn apply(
     });
 
     let mut accepted: BTreeMap<&Path, Vec<&Edit>> = BTreeMap::new();
+    // Paths an accepted rename moves from or to: no other edit or rename may touch them.
+    let mut moved: Vec<&Path> = Vec::new();
+    let mut renames: Vec<&Rename> = Vec::new();
     let mut out = Applied::default();
     'fixes: for (index, fix) in order {
+        let touched = |p: &Path| moved.contains(&p);
+        let rename_clash = fix.renames.iter().any(|r| {
+            renames.contains(&r)
+                || touched(&r.from)
+                || touched(&r.to)
+                || accepted.contains_key(r.from.as_path())
+                || accepted.contains_key(r.to.as_path())
+                || fix.edits.iter().any(|e| e.path == r.from || e.path == r.to)
+        });
+        if rename_clash || fix.edits.iter().any(|e| touched(&e.path)) {
+            out.skipped += 1;
+            continue 'fixes;
+        }
         let mut new_edits = Vec::new();
         for edit in &fix.edits {
             let taken = accepted
@@ -124,6 +166,10 @@ pub fn apply(
         }
         for edit in new_edits {
             accepted.entry(edit.path.as_path()).or_default().push(edit);
+        }
+        for rename in &fix.renames {
+            moved.extend([rename.from.as_path(), rename.to.as_path()]);
+            renames.push(rename);
         }
         out.applied += 1;
         out.applied_fixes.push(index);
@@ -160,6 +206,19 @@ pub fn apply(
             out.files.insert(path.to_path_buf(), new);
         }
     }
+    for rename in renames {
+        if rename.from.parent() != rename.to.parent() || rename.from == rename.to {
+            return Err(Error::Fix {
+                path: rename.from.clone(),
+                message: format!(
+                    "internal error: a rename to `{}` leaves the folder; nothing was written",
+                    rename.to.display()
+                ),
+            });
+        }
+        out.files.insert(rename.to.clone(), text_of(&rename.from)?);
+        out.renames.push(rename.clone());
+    }
     Ok(out)
 }
 
@@ -170,11 +229,16 @@ fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
 
 /// The unified diff of one file, with `a/` and `b/` headers as git prints them.
 pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
-    let shown = path.display().to_string().replace('\\', "/");
+    unified_diff_between(path, path, old, new)
+}
+
+/// The unified diff of a file that was `from` and is `to` now.
+pub fn unified_diff_between(from: &Path, to: &Path, old: &str, new: &str) -> String {
+    let shown = |p: &Path| p.display().to_string().replace('\\', "/");
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{shown}"), &format!("b/{shown}"))
+        .header(&format!("a/{}", shown(from)), &format!("b/{}", shown(to)))
         .to_string()
 }
 

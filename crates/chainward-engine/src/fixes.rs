@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chainward_core::fix::{self, Applicability};
+use chainward_core::fix::{self, Applicability, Rename};
 use chainward_core::{Error, FileKind, Finding, Fix, Project};
 
 use crate::Engine;
@@ -37,6 +37,8 @@ pub struct FixOutcome {
     /// What each applied fix was for: the rule and the file of its finding, in the order they
     /// were applied (`--show-fixes`).
     pub fixed: Vec<Fixed>,
+    /// Files renamed (their new name's text is in `changes`; the old name goes).
+    pub renamed: Vec<Rename>,
 }
 
 /// One applied fix: the rule of the finding it fixed and where that finding was.
@@ -61,28 +63,93 @@ impl FixOutcome {
             .count()
     }
 
+    /// What `path` (a file in `changes`) was in `original`: itself, or the file renamed to it.
+    fn before<'a>(&'a self, path: &'a Path) -> &'a Path {
+        let mut path = path;
+        while let Some(r) = self.renamed.iter().find(|r| r.to == path) {
+            path = &r.from;
+        }
+        path
+    }
+
     /// The unified diff of every change (`--diff`).
     pub fn diff(&self, original: &Project) -> Result<String, Error> {
         let mut out = String::new();
         for (path, new) in &self.changes {
-            let old = original_text(original, path).ok_or_else(|| Error::Fix {
-                path: path.clone(),
+            let from = self.before(path);
+            let old = original_text(original, from).ok_or_else(|| Error::Fix {
+                path: from.to_path_buf(),
                 message: "cannot read the file a fix changes".into(),
             })?;
-            out.push_str(&fix::unified_diff(path, &old, new));
+            if from == path {
+                out.push_str(&fix::unified_diff(path, &old, new));
+            } else {
+                // As git prints a rename.
+                let slash = |p: &Path| p.display().to_string().replace('\\', "/");
+                out.push_str(&format!(
+                    "diff --git a/{} b/{}\n{}rename from {}\nrename to {}\n",
+                    slash(from),
+                    slash(path),
+                    if old == *new {
+                        "similarity index 100%\n"
+                    } else {
+                        ""
+                    },
+                    slash(from),
+                    slash(path)
+                ));
+                if old != *new {
+                    out.push_str(&fix::unified_diff_between(from, path, &old, new));
+                }
+            }
         }
         Ok(out)
     }
 
     /// Write every change atomically; a file that changed on disk since `original` read it is
     /// not overwritten (nothing is written then).
+    /// A renamed file's new name is created only where nothing exists (and its old name is
+    /// removed only when it still holds what was read, after the new one is written).
     pub fn write(&self, original: &Project) -> Result<(), Error> {
         let originals: BTreeMap<PathBuf, String> = self
             .changes
             .keys()
             .filter_map(|path| Some((path.clone(), original_text(original, path)?)))
             .collect();
-        fix::write_checked(&self.changes, &originals, Some(&original.root))
+        let gone: Vec<&Path> = self
+            .renamed
+            .iter()
+            .map(|r| r.from.as_path())
+            .filter(|from| !self.changes.contains_key(*from))
+            .collect();
+        for rename in &self.renamed {
+            if !self.changes.contains_key(&rename.to) {
+                continue;
+            }
+            if std::fs::symlink_metadata(&rename.to).is_ok() && !originals.contains_key(&rename.to)
+            {
+                return Err(Error::Fix {
+                    path: rename.to.clone(),
+                    message: "a fix would create this file, and it exists now; nothing was written"
+                        .into(),
+                });
+            }
+        }
+        for from in &gone {
+            let read = original_text(original, from);
+            let now = std::fs::read(from).ok();
+            if read.as_deref().map(str::as_bytes) != now.as_deref() {
+                return Err(Error::Fix {
+                    path: from.to_path_buf(),
+                    message: "the file changed on disk after chainward read it (another editor or process?); nothing was written: run the fix again".into(),
+                });
+            }
+        }
+        fix::write_checked(&self.changes, &originals, Some(&original.root))?;
+        for from in gone {
+            std::fs::remove_file(from).map_err(|e| Error::io(from, e))?;
+        }
+        Ok(())
     }
 }
 
@@ -135,7 +202,11 @@ impl Engine {
                     rule: of[i].rule.clone(),
                 }));
             outcome.changes.extend(applied.files);
-            let next = project.with_changes(&outcome.changes);
+            for rename in &applied.renames {
+                outcome.changes.remove(&rename.from);
+            }
+            outcome.renamed.extend(applied.renames);
+            let next = project.with_changes(&outcome.changes, &outcome.renamed);
             outcome.findings = self.check(&next);
             outcome.project = Some(next);
         }

@@ -86,6 +86,15 @@ struct JFix {
     applicability: Applicability,
     description: String,
     edits: Vec<JEdit>,
+    /// Files renamed in the same folder (`npm-shrinkwrap.json` from `package-lock.json`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    renames: Vec<JRename>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct JRename {
+    from: String,
+    to: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -169,6 +178,14 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
                             replacement: e.replacement.clone(),
                         })
                         .collect(),
+                    renames: x
+                        .renames
+                        .iter()
+                        .map(|r| JRename {
+                            from: slash_path(&r.from),
+                            to: slash_path(&r.to),
+                        })
+                        .collect(),
                 }),
             })
             .collect(),
@@ -227,6 +244,14 @@ pub fn parse_json(text: &str) -> Result<Vec<Finding>, String> {
                         path: PathBuf::from(e.path),
                         range: e.span.start..e.span.end.max(e.span.start),
                         replacement: e.replacement,
+                    })
+                    .collect(),
+                renames: x
+                    .renames
+                    .into_iter()
+                    .map(|r| chainward_core::fix::Rename {
+                        from: PathBuf::from(r.from),
+                        to: PathBuf::from(r.to),
                     })
                     .collect(),
             }),

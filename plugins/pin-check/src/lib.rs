@@ -7,6 +7,7 @@ mod images;
 mod manifest;
 mod pin;
 mod role;
+mod shrinkwrap;
 
 use chainward_core::config::PluginConfig;
 use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
@@ -27,6 +28,7 @@ pub static RULES: &[&Rule] = &[
     &manifest::INVALID_SPECIFIER,
     &actions::UNPINNED_ACTION,
     &images::UNPINNED_IMAGE,
+    &shrinkwrap::EXECUTABLE_WITHOUT_SHRINKWRAP,
 ];
 
 /// Options read from `[pin-check]`.

@@ -145,6 +145,9 @@ pub(crate) fn check(
     let Some(pj) = package_json(file) else { return };
     let lock = Lock::find(project, file);
     let role = crate::role::role(project, file, pj, &opts.roles);
+    if role == Role::Executable {
+        crate::shrinkwrap::check(file, pj, lock.as_ref(), out);
+    }
     if role == Role::Library {
         project.note(format!(
             "pin-check: {} is {} (published, no `bin`): ranges in its dependencies and optionalDependencies are its consumers' to resolve and are not reported ([pin-check.roles] says otherwise)",
@@ -218,7 +221,7 @@ pub(crate) struct Lock {
 }
 
 impl Lock {
-    fn find(project: &Project, manifest: &SourceFile) -> Option<Lock> {
+    pub(crate) fn find(project: &Project, manifest: &SourceFile) -> Option<Lock> {
         let (file, importer) = any_lockfile_for(project, &manifest.path)?;
         let name = file
             .path

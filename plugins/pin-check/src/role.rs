@@ -93,7 +93,9 @@ pub(crate) fn role(project: &Project, file: &SourceFile, pj: &PackageJson, roles
     }
     let json = &pj.json;
     let has = |key: &str| json.member(key).is_some();
-    if json.member("private").and_then(|m| m.value.as_bool()) == Some(true) {
+    // npm refuses to publish when `private` is truthy in JavaScript's sense
+    // (libnpmpublish: `if (manifest.private)`): `"true"`, and even `"false"`, count.
+    if json.member("private").is_some_and(|m| is_truthy(&m.value)) {
         return Role::Application;
     }
     let bin = json.member("bin").is_some_and(|m| {
@@ -124,5 +126,41 @@ pub(crate) fn role(project: &Project, file: &SourceFile, pj: &PackageJson, roles
         Role::Library
     } else {
         Role::Application
+    }
+}
+
+/// JavaScript's truthiness of a JSON value.
+fn is_truthy(value: &chainward_core::json::Json) -> bool {
+    use chainward_core::json::JsonValue;
+    match &value.value {
+        JsonValue::Null => false,
+        JsonValue::Bool(b) => *b,
+        JsonValue::String(s) => !s.is_empty(),
+        JsonValue::Number(n) => n.parse::<f64>().is_ok_and(|x| x != 0.0 && !x.is_nan()),
+        JsonValue::Array(_) | JsonValue::Object(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_truthy;
+
+    #[test]
+    fn private_is_truthy_as_npm_reads_it() {
+        for (text, truthy) in [
+            ("true", true),
+            ("\"true\"", true),
+            ("\"false\"", true),
+            ("\"\"", false),
+            ("false", false),
+            ("null", false),
+            ("0", false),
+            ("1", true),
+            ("0.0", false),
+            ("{}", true),
+        ] {
+            let json = chainward_core::json::parse(text).expect("json");
+            assert_eq!(is_truthy(&json), truthy, "{text}");
+        }
     }
 }

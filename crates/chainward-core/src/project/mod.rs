@@ -48,6 +48,8 @@ pub struct Project {
     forge: Option<Arc<dyn crate::online::Forge>>,
     /// Where container images' digests are asked, with `fix --online` only.
     images: Option<Arc<dyn crate::online::Images>>,
+    /// Files a fix renamed away: still on disk while the fix loop runs, gone for its checks.
+    removed: Arc<Vec<PathBuf>>,
     /// The real (canonical) project root: links are followed only to targets below it. `None`
     /// for a project in memory, which reads nothing from disk.
     boundary: Option<PathBuf>,
@@ -351,6 +353,9 @@ impl Project {
     fn resolve(&self, path: &Path) -> Option<PathBuf> {
         let boundary = self.boundary.as_ref()?;
         let lexical = clean(path);
+        if self.removed.contains(&lexical) {
+            return None;
+        }
         let root = clean(&self.root);
         let below_root = if root == Path::new(".") {
             lexical.is_relative() && !lexical.starts_with("..")
@@ -440,6 +445,7 @@ impl Project {
             registry: None,
             forge: None,
             images: None,
+            removed: Arc::default(),
             boundary: None,
             unsafe_links: Mutex::new(Vec::new()),
             skipped_test_data: Vec::new(),

@@ -71,25 +71,57 @@ impl Project {
         self.base.as_deref()
     }
 
-    /// The same files, with new contents for some of them (the fix loop re-checks the project
-    /// as it will be after the fixes, before anything is written).
-    pub fn with_changes(&self, changes: &BTreeMap<PathBuf, String>) -> Project {
+    /// The same files, with new contents for some of them, and some renamed (the fix loop
+    /// re-checks the project as it will be after the fixes, before anything is written): a
+    /// renamed file takes its new name, kind and `changes[to]` text where the old one was.
+    pub fn with_changes(
+        &self,
+        changes: &BTreeMap<PathBuf, String>,
+        renames: &[crate::fix::Rename],
+    ) -> Project {
         let mut overlay = (*self.overlay).clone();
         overlay.extend(changes.iter().map(|(p, t)| (p.clone(), t.clone())));
-        let files: Vec<Arc<SourceFile>> = self
+        let mut removed = (*self.removed).clone();
+        for rename in renames {
+            overlay.remove(&rename.from);
+            if !changes.contains_key(&rename.from) {
+                removed.push(super::clean(&rename.from));
+            }
+        }
+        removed.retain(|p| !changes.contains_key(p));
+        let mut files: Vec<Arc<SourceFile>> = self
             .files
             .iter()
-            .map(|f| match overlay.get(&f.path) {
-                Some(text) if changes.contains_key(&f.path) => Arc::new(SourceFile::new(
-                    f.path.clone(),
-                    f.rel.clone(),
-                    f.kind,
-                    self.options.max_file_size,
-                    Some(text.clone()),
-                )),
-                _ => Arc::clone(f),
+            .map(|f| {
+                let renamed = renames.iter().rev().find(|r| r.from == f.path);
+                let path = renamed.map_or(&f.path, |r| &r.to);
+                match overlay.get(path) {
+                    Some(text) if changes.contains_key(path) => {
+                        let (rel, kind) = match renamed {
+                            Some(r) => {
+                                let name = r.to.file_name().unwrap_or_default().to_string_lossy();
+                                let rel = match f.rel.rsplit_once('/') {
+                                    Some((dir, _)) => format!("{dir}/{name}"),
+                                    None => name.to_string(),
+                                };
+                                let kind = super::FileKind::classify(&name).unwrap_or(f.kind);
+                                (rel, kind)
+                            }
+                            None => (f.rel.clone(), f.kind),
+                        };
+                        Arc::new(SourceFile::new(
+                            path.clone(),
+                            rel,
+                            kind,
+                            self.options.max_file_size,
+                            Some(text.clone()),
+                        ))
+                    }
+                    _ => Arc::clone(f),
+                }
             })
             .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         let mut project = Project::new(
             self.root.clone(),
             files,
@@ -102,6 +134,7 @@ impl Project {
         project.forge = self.forge.clone();
         project.images = self.images.clone();
         project.boundary = self.boundary.clone();
+        project.removed = Arc::new(removed);
         project
     }
 
