@@ -217,12 +217,24 @@ fn prepare(
                 .as_deref()
                 .unwrap_or(chainward_online::DEFAULT_GITHUB_API);
             let token = std::env::var("GITHUB_TOKEN").ok();
-            let forge = chainward_online::GitHubClient::new(api, args.allow_http_registry, token)
-                .map_err(Error::Usage)?;
+            let cache = args
+                .cache_dir
+                .clone()
+                .or_else(chainward_online::RegistryClient::default_cache_dir);
+            let forge = chainward_online::GitHubClient::new(
+                api,
+                args.allow_http_registry,
+                token,
+                cache.as_deref(),
+            )
+            .map_err(Error::Usage)?;
             project.set_forge(std::sync::Arc::new(forge));
-            let images =
-                chainward_online::ImageClient::new(&args.image_registry, args.allow_http_registry)
-                    .map_err(Error::Usage)?;
+            let images = chainward_online::ImageClient::new(
+                &args.image_registry,
+                args.allow_http_registry,
+                cache.as_deref(),
+            )
+            .map_err(Error::Usage)?;
             project.set_images(std::sync::Arc::new(images));
         }
         Some(client)

@@ -410,6 +410,23 @@ fn images_are_pinned_online_to_the_digest_their_tag_names() {
         }
     }
 
+    // With a cache folder, an answer is kept for a short while: the `fix` after a `fix --diff`
+    // asks nothing and pins to the same digest.
+    let cache = tempfile::tempdir().expect("cache");
+    let cache_dir = cache.path().to_string_lossy().into_owned();
+    let tmp = crate::common::copy_fixture("pin-check/docker");
+    let first = call(tmp.path(), &online(&["--diff", "--cache-dir", &cache_dir]));
+    let asked = registry.requests().len();
+    let second = call(tmp.path(), &online(&["--cache-dir", &cache_dir]));
+    assert!(second.code <= 1, "{}", second.snapshot());
+    assert_eq!(registry.requests().len(), asked, "asked again despite the cache");
+    assert!(first.stdout.contains(&node));
+    assert!(
+        std::fs::read_to_string(tmp.path().join("Dockerfile"))
+            .expect("Dockerfile")
+            .contains(&format!("node:20@{node}"))
+    );
+
     // A registry whose challenge names another token service: not followed, no fix.
     let hostile = crate::common::ImageRegistryServer::start(
         &[("library/node", "20", &node)],

@@ -4,7 +4,8 @@
 //! The scanned tree names the images, so it names the hosts: only registries on a list are
 //! asked (the well-known public ones, and those the user adds with `--image-registry`), and the
 //! token service a registry points to must be that registry's own host or the one its operator
-//! documents (Docker Hub's `auth.docker.io`). Answers are kept for the run only: tags move.
+//! documents (Docker Hub's `auth.docker.io`). Tags move: answers are kept for
+//! [`crate::MOVING_TTL`] only.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -47,6 +48,7 @@ type DigestAnswer = Result<Option<String>, String>;
 struct Registry {
     /// `https://registry-1.docker.io`, no trailing slash.
     base: String,
+    cache: crate::moving::MovingCache,
     /// Hosts (with port, if any) whose token service may be asked: the API's own host and the
     /// documented ones.
     token_hosts: Vec<String>,
@@ -68,13 +70,18 @@ pub struct ImageClient {
 impl ImageClient {
     /// The well-known public registries, plus `extra` (`HOST=URL`, `--image-registry`): an
     /// image on `HOST` is asked at `URL` (`https://`, or `http://` with `allow_http`).
-    pub fn new(extra: &[String], allow_http: bool) -> Result<ImageClient, String> {
+    pub fn new(
+        extra: &[String],
+        allow_http: bool,
+        cache_dir: Option<&std::path::Path>,
+    ) -> Result<ImageClient, String> {
         let mut registries = HashMap::new();
         for (host, base, tokens) in KNOWN {
             registries.insert(
                 (*host).to_string(),
                 Registry {
                     base: (*base).to_string(),
+                    cache: crate::moving::MovingCache::new(cache_dir, "images", base),
                     token_hosts: std::iter::once(authority(base).to_string())
                         .chain(tokens.iter().map(|t| (*t).to_string()))
                         .collect(),
@@ -105,6 +112,7 @@ impl ImageClient {
                 Registry {
                     token_hosts: vec![auth.to_string()],
                     http_tokens: scheme == "http",
+                    cache: crate::moving::MovingCache::new(cache_dir, "images", &base),
                     base,
                 },
             );
@@ -267,7 +275,18 @@ impl Images for ImageClient {
             &self.memo,
             &image.registry,
             &format!("{}:{}", image.repository, image.tag),
-            || self.fetch(image),
+            || {
+                let key = format!("{}:{}", image.repository, image.tag);
+                let cache = self.registries.get(&image.registry).map(|r| &r.cache);
+                if let Some(kept) = cache.and_then(|c| c.get(&key)) {
+                    return Ok(kept);
+                }
+                let answer = self.fetch(image)?;
+                if let Some(cache) = cache {
+                    cache.put(&key, answer.as_deref());
+                }
+                Ok(answer)
+            },
         )
     }
 }
@@ -359,8 +378,12 @@ mod tests {
 
     #[test]
     fn only_listed_registries_and_their_token_services() {
-        let client = ImageClient::new(&["r.example.com=https://mirror.example.com/".into()], false)
-            .expect("client");
+        let client = ImageClient::new(
+            &["r.example.com=https://mirror.example.com/".into()],
+            false,
+            None,
+        )
+        .expect("client");
         let hub = &client.registries["docker.io"];
         assert_eq!(hub.token_hosts, ["registry-1.docker.io", "auth.docker.io"]);
         assert_eq!(
@@ -378,11 +401,13 @@ mod tests {
             "r.example.com=https://user@host",
         ] {
             assert!(
-                ImageClient::new(&[bad.to_string()], false).is_err(),
+                ImageClient::new(&[bad.to_string()], false, None).is_err(),
                 "{bad}"
             );
         }
-        assert!(ImageClient::new(&["localhost:5000=http://127.0.0.1:5000".into()], true).is_ok());
+        assert!(
+            ImageClient::new(&["localhost:5000=http://127.0.0.1:5000".into()], true, None).is_ok()
+        );
     }
 
     #[test]

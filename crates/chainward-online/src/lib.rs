@@ -16,7 +16,9 @@ use std::time::Duration;
 use chainward_core::online::Registry;
 
 mod images;
+mod moving;
 pub use images::ImageClient;
+pub use moving::TTL as MOVING_TTL;
 
 /// npm's public registry.
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
@@ -71,12 +73,13 @@ fn agent() -> ureq::Agent {
 /// GitHub's public API.
 pub const DEFAULT_GITHUB_API: &str = "https://api.github.com";
 
-/// The GitHub API, for the commit an action's tag or branch names (`fix --online`). Answers are
-/// kept for the run only: tags move, so a cached answer could pin to a commit the tag left.
+/// The GitHub API, for the commit an action's tag or branch names (`fix --online`). Tags move:
+/// answers are kept for [`MOVING_TTL`] only.
 pub struct GitHubClient {
     agent: ureq::Agent,
     base: String,
     token: Option<String>,
+    cache: moving::MovingCache,
     memo: Mutex<HashMap<(String, String), CommitAnswer>>,
     fetched: AtomicUsize,
 }
@@ -87,7 +90,12 @@ type CommitAnswer = Result<Option<String>, String>;
 impl GitHubClient {
     /// A client for the API at `api` (`https://`, or `http://` when `allow_http`), sending
     /// `token` (`GITHUB_TOKEN`) when given.
-    pub fn new(api: &str, allow_http: bool, token: Option<String>) -> Result<GitHubClient, String> {
+    pub fn new(
+        api: &str,
+        allow_http: bool,
+        token: Option<String>,
+        cache_dir: Option<&Path>,
+    ) -> Result<GitHubClient, String> {
         let (_, rest) = api
             .split_once("://")
             .filter(|(s, _)| *s == "https" || (*s == "http" && allow_http))
@@ -99,6 +107,7 @@ impl GitHubClient {
         }
         Ok(GitHubClient {
             agent: agent(),
+            cache: moving::MovingCache::new(cache_dir, "github", api.trim_end_matches('/')),
             base: api.trim_end_matches('/').to_string(),
             token: token.filter(|t| !t.is_empty()),
             memo: Mutex::new(HashMap::new()),
@@ -166,7 +175,13 @@ impl GitHubClient {
 impl chainward_core::online::Forge for GitHubClient {
     fn commit(&self, owner_repo: &str, reference: &str) -> Result<Option<String>, String> {
         memoized(&self.memo, owner_repo, reference, || {
-            self.fetch(owner_repo, reference)
+            let key = format!("{owner_repo}@{reference}");
+            if let Some(kept) = self.cache.get(&key) {
+                return Ok(kept);
+            }
+            let answer = self.fetch(owner_repo, reference)?;
+            self.cache.put(&key, answer.as_deref());
+            Ok(answer)
         })
     }
 }

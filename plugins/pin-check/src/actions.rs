@@ -29,7 +29,7 @@ commit it points to now, asked of the GitHub API (`--github-api`, default
 `https://api.github.com`; `GITHUB_TOKEN` is sent when set), and the tag is kept in a comment,
 the form zizmor, pinact and ratchet write: `actions/checkout@<sha> # v4`. A line that already
 has a comment keeps it and gets none added. Unsafe because it changes what runs, to the commit
-the tag names today: review it. Answers are not cached across runs (tags move). Without
+the tag names today: review it. Tags move, so answers are kept for 10 minutes only. Without
 `--online` there is no fix.
 
 Local actions (`./...`), this repository at the running commit (`$/path`, GitHub's
