@@ -419,7 +419,11 @@ fn images_are_pinned_online_to_the_digest_their_tag_names() {
     let asked = registry.requests().len();
     let second = call(tmp.path(), &online(&["--cache-dir", &cache_dir]));
     assert!(second.code <= 1, "{}", second.snapshot());
-    assert_eq!(registry.requests().len(), asked, "asked again despite the cache");
+    assert_eq!(
+        registry.requests().len(),
+        asked,
+        "asked again despite the cache"
+    );
     assert!(first.stdout.contains(&node));
     assert!(
         std::fs::read_to_string(tmp.path().join("Dockerfile"))

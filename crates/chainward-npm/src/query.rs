@@ -249,6 +249,25 @@ impl<'a> AnyLock<'a> {
             _ => None,
         }
     }
+
+    /// Whether the lockfile was made with an override that replaces every dependency on `name`
+    /// (pnpm's `overrides:` selector `name` or `name@range`; one scoped to a parent, `a>name`,
+    /// does not apply to a project's own dependency).
+    pub fn overrides_everywhere(&self, name: &str) -> bool {
+        match self {
+            AnyLock::Other(lf) => lf.overrides.keys().any(|selector| {
+                if selector.contains('>') {
+                    return false;
+                }
+                let bare = match selector.rfind('@') {
+                    Some(at) if at > 0 => &selector[..at],
+                    _ => selector.as_str(),
+                };
+                bare == name
+            }),
+            AnyLock::Npm(_) => false,
+        }
+    }
 }
 
 impl<'a> AnyLock<'a> {

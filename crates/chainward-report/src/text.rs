@@ -20,12 +20,19 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
     type Source = Option<std::sync::Arc<chainward_core::SourceFile>>;
     let mut cache: Vec<(std::path::PathBuf, Source)> = Vec::new();
     // One hazard repeated (the same action unpinned in nine workflows) reads as one finding
-    // with its other places: grouped by rule, severity and message, at the first one's place.
+    // with its other places: grouped by rule, severity, message and advice (the help and the
+    // fix, with how far up the lockfile is left out), at the first one's place.
     let mut groups: Vec<(&Finding, Vec<&Finding>)> = Vec::new();
-    let mut index: std::collections::HashMap<(&str, Severity, &str), usize> =
+    let mut index: std::collections::HashMap<(&str, Severity, &str, String), usize> =
         std::collections::HashMap::new();
     for f in report.findings {
-        match index.entry((f.rule.as_str(), f.severity, f.message.as_str())) {
+        let advice = format!(
+            "{}\n{}",
+            f.help.as_deref().unwrap_or_default(),
+            f.fix.as_ref().map_or("", |x| x.description.as_str())
+        )
+        .replace("../", "");
+        match index.entry((f.rule.as_str(), f.severity, f.message.as_str(), advice)) {
             std::collections::hash_map::Entry::Occupied(e) => groups[*e.get()].1.push(f),
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(groups.len());

@@ -169,10 +169,80 @@ pub(crate) fn check(
         Section::PnpmOverrides,
     ]);
 
+    let resolved_away = lock
+        .as_ref()
+        .map(|l| yarn_resolved_names(project, l))
+        .unwrap_or_default();
+    let runtime: Vec<(&str, Option<&str>)> = [Section::Dependencies, Section::OptionalDependencies]
+        .into_iter()
+        .flat_map(|s| pj.deps(s))
+        .map(|e| (e.key, e.spec))
+        .collect();
+    let dev: Vec<(&str, Option<&str>)> = pj
+        .deps(Section::DevDependencies)
+        .into_iter()
+        .map(|e| (e.key, e.spec))
+        .collect();
+
     for section in sections {
         for entry in pj.deps(section) {
             let before = out.len();
             check_entry(file, &entry, lock.as_ref(), out);
+            let own_dependency = matches!(
+                section,
+                Section::Dependencies
+                    | Section::DevDependencies
+                    | Section::OptionalDependencies
+                    | Section::PeerDependencies
+            );
+            // yarn's `resolutions` replace this range everywhere: what yarn installs is the
+            // resolution's, reported where it is declared.
+            if own_dependency && resolved_away.iter().any(|n| n == entry.key) {
+                let found = out.split_off(before);
+                out.extend(
+                    found
+                        .into_iter()
+                        .filter(|f| f.rule != RANGE_SPECIFIER.id && f.rule != DIST_TAG.id),
+                );
+            }
+            // The same package in `dependencies` and `devDependencies`: the package managers
+            // disagree on which entry they install (npm, yarn and bun the `devDependencies`
+            // one, pnpm the other), so the lockfile may record the other: say so rather than
+            // call the lockfile out of sync.
+            let twin = match section {
+                Section::DevDependencies => runtime
+                    .iter()
+                    .find(|(k, _)| *k == entry.key)
+                    .map(|(_, spec)| ("dependencies", *spec)),
+                Section::Dependencies | Section::OptionalDependencies => dev
+                    .iter()
+                    .find(|(k, _)| *k == entry.key)
+                    .map(|(_, spec)| ("devDependencies", *spec)),
+                _ => None,
+            };
+            if let Some((other_section, other)) = twin {
+                let twin = format!(
+                    "`{}` is also in `{other_section}`{}: npm, yarn and bun install the `devDependencies` entry, pnpm the `dependencies` one; keep one, pinned",
+                    entry.key,
+                    other.map(|o| format!(" (`{o}`)")).unwrap_or_default()
+                );
+                for finding in &mut out[before..] {
+                    if finding.rule != RANGE_SPECIFIER.id && finding.rule != DIST_TAG.id {
+                        continue;
+                    }
+                    finding.help = Some(match finding.help.take() {
+                        // The lockfile records the twin's spec, not this one's: it is not out
+                        // of sync.
+                        Some(help)
+                            if finding.fix.is_none() && help.contains("has no entry for") =>
+                        {
+                            twin.clone()
+                        }
+                        Some(help) => format!("{help}; {twin}"),
+                        None => twin.clone(),
+                    });
+                }
+            }
             // A library's runtime ranges are its consumers' to resolve.
             if role == Role::Library
                 && matches!(
@@ -209,6 +279,42 @@ pub(crate) fn check(
             }
         }
     }
+}
+
+/// yarn: the names the `resolutions` of the package.json beside the lockfile replace
+/// everywhere (`name`, `name@range`, `**/name`; not `parent/name`, which applies below one
+/// parent only).
+fn yarn_resolved_names(project: &Project, lock: &Lock) -> Vec<String> {
+    let is_yarn = matches!(lock.file.kind, chainward_core::FileKind::YarnLock);
+    if !is_yarn {
+        return Vec::new();
+    }
+    let Some(root) = project.file_at(&lock.file.path.with_file_name("package.json")) else {
+        return Vec::new();
+    };
+    let Some(resolutions) = package_json(&root)
+        .and_then(|pj| pj.json.get("resolutions"))
+        .and_then(chainward_core::json::Json::as_object)
+    else {
+        return Vec::new();
+    };
+    resolutions
+        .iter()
+        .filter_map(|m| {
+            let selector = m.key.strip_prefix("**/").unwrap_or(&m.key);
+            let bare = match selector.rfind('@') {
+                Some(at) if at > 0 => &selector[..at],
+                _ => selector,
+            };
+            let slashes = bare.matches('/').count();
+            let nested = if bare.starts_with('@') {
+                slashes > 1
+            } else {
+                slashes > 0
+            };
+            (!nested && !bare.is_empty()).then(|| bare.to_string())
+        })
+        .collect()
 }
 
 /// The lockfile covering a package.json, with the importer key of that package.json.
@@ -292,14 +398,21 @@ fn check_entry(
         None => format!("`{}`", entry.name),
     };
     // pnpm records the spec it installs by: where an override replaced this dependency's range
-    // with an exact version, the range in package.json is not what gets installed.
-    let pinned_by_override = matches!(spec_kind, Spec::Range(_) | Spec::Tag(_))
-        && lock
-            .and_then(|l| l.any()?.installed_by(&l.importer, entry.section, entry.key))
-            .is_some_and(|installed| {
-                installed != spec && matches!(classify(installed), Spec::Version(_))
-            });
-    if pinned_by_override {
+    // (with an exact version, or with another range, which is then reported where the override
+    // or the catalog it names declares it), the range in package.json is not what gets
+    // installed.
+    let replaced_by_override = matches!(spec_kind, Spec::Range(_) | Spec::Tag(_))
+        && lock.is_some_and(|l| {
+            l.any().is_some_and(|any| {
+                any.installed_by(&l.importer, entry.section, entry.key)
+                    .is_some_and(|installed| {
+                        installed != spec
+                            && (matches!(classify(installed), Spec::Version(_))
+                                || any.overrides_everywhere(entry.key))
+                    })
+            })
+        });
+    if replaced_by_override {
         return;
     }
     match spec_kind {
