@@ -277,12 +277,12 @@ fn baseline_hides_recorded_findings_and_reports_stale_ones() {
     let recorded = run(dir, &["check", "--write-baseline", "baseline.json"]);
     assert_eq!(recorded.code, 0, "{}", recorded.stderr);
     assert!(
-        recorded.stderr.contains("Recorded 14 findings"),
+        recorded.stderr.contains("Recorded 15 findings"),
         "{}",
         recorded.stderr
     );
     let text = std::fs::read_to_string(dir.join("baseline.json")).expect("baseline");
-    assert_eq!(text.lines().filter(|l| l.contains("{\"rule\"")).count(), 14);
+    assert_eq!(text.lines().filter(|l| l.contains("{\"rule\"")).count(), 15);
     // Written from another folder, the paths are still relative to the project root.
     let again = run(
         dir.parent().expect("parent"),
@@ -635,7 +635,7 @@ fn config_is_found_above_the_scanned_folder() {
     // A config a level above the package, in the repository's root, with paths relative to it.
     std::fs::write(
         repo.join("chainward.toml"),
-        "[rules]\n\"npm-ci/lockfile-not-committed\" = \"off\"\n\n\
+        "[rules]\n\"npm-ci/lockfile-not-committed\" = \"off\"\n\"pm-config\" = \"off\"\n\n\
          [[ignore]]\nrule = \"pin-check/range-specifier\"\npath = \"packages/cli/package.json\"\nreason = \"frozen package\"\n\n\
          [[ignore]]\nrule = \"pin-check/url-spec\"\npath = \"packages/other/package.json\"\nreason = \"another package\"\n\n\
          [files]\nexclude = [\"packages/**\", \"packages/cli/vendor/**\"]\n",
@@ -693,4 +693,29 @@ fn config_is_found_above_the_scanned_folder() {
         found.iter().any(|r| r == "pin-check/range-specifier"),
         "{found:?}"
     );
+}
+
+/// `chainward pm-config --show`: the protections in effect for each project and where each
+/// value came from (default, file), as a table and as JSON.
+#[test]
+fn pm_config_show() {
+    let mut table = String::new();
+    for case in crate::common::cases("pm-config") {
+        let tmp = copy_fixture(&format!("pm-config/{case}"));
+        let out = run(tmp.path(), &["pm-config", "--show", "."]);
+        assert_eq!(out.code, 0, "{case}: {}", out.snapshot());
+        table.push_str(&format!("## {case}\n{}\n", out.stdout));
+    }
+    snap!("cli", "pm_config_show", table);
+    let tmp = copy_fixture("pm-config/pnpm-11-moved-settings");
+    let json = run(
+        tmp.path(),
+        &["pm-config", "--show", "--format", "json", "."],
+    );
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(rows[0]["package_manager"], "pnpm 11.2.0");
+    assert_eq!(rows[0]["cooldown_minutes"], 1440.0);
+    assert_eq!(rows[0]["cooldown_from"], "pnpm 11's default");
+    assert_eq!(rows[0]["meets_policy"], false);
+    assert_eq!(rows[0]["trust_policy"], "off (default)");
 }

@@ -172,7 +172,7 @@ fn the_summary_says_what_was_checked() {
     assert_eq!(clean.code, 0, "{}", clean.snapshot());
     assert!(
         clean.stdout.starts_with(
-            "Checked 4 files (1 package.json, 1 lockfile, 1 workflow, 1 Dockerfile): no findings."
+            "Checked 5 files (1 package.json, 1 lockfile, 1 .npmrc, 1 workflow, 1 Dockerfile): no findings."
         ),
         "{}",
         clean.stdout

@@ -175,3 +175,38 @@ fn shrinkwrap_fix_is_what_npm_shrinkwrap_does() {
         String::from_utf8_lossy(&ci.stderr)
     );
 }
+
+/// pm-config's fix writes the cooldown where npm reads it: after `fix --unsafe-fixes`, npm's own
+/// `npm config get min-release-age` in the project says 3 (days), and a second fix changes
+/// nothing.
+#[test]
+fn npm_reads_the_cooldown_pm_config_writes() {
+    let tmp = copy_fixture("pm-config/npm-11-no-cooldown");
+    let dir = tmp.path();
+    let before = npm(dir, &["config", "get", "min-release-age"], true);
+    assert_eq!(String::from_utf8_lossy(&before.stdout).trim(), "null");
+    let fixed = run(
+        dir,
+        &["fix", "--unsafe-fixes", "--select", "pm-config", "."],
+    );
+    assert!(fixed.code <= 1, "{}", fixed.snapshot());
+    let after = npm(dir, &["config", "get", "min-release-age"], true);
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&after.stdout).trim(), "3");
+    let again = run(
+        dir,
+        &[
+            "fix",
+            "--unsafe-fixes",
+            "--diff",
+            "--select",
+            "pm-config",
+            ".",
+        ],
+    );
+    assert!(again.stdout.is_empty(), "{}", again.stdout);
+}

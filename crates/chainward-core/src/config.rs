@@ -113,6 +113,28 @@ impl PluginConfig {
             .ok_or_else(|| self.error(item.span(), format!("`{key}` must be true or false")))
     }
 
+    /// A whole number in `range`; `None` when the key is absent.
+    pub fn get_integer(
+        &self,
+        key: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<Option<i64>, Error> {
+        let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {
+            return Ok(None);
+        };
+        match item.as_integer() {
+            Some(n) if range.contains(&n) => Ok(Some(n)),
+            _ => Err(self.error(
+                item.span(),
+                format!(
+                    "`{key}` must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )),
+        }
+    }
+
     /// An array of strings; `None` when the key is absent.
     pub fn get_string_list(&self, key: &str) -> Result<Option<Vec<String>>, Error> {
         let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {

@@ -9,6 +9,7 @@ pub static PLUGINS: &[&dyn Plugin] = &[
     &pin_check::PinCheck,
     &npm_ci::NpmCi,
     &install_scripts::InstallScripts,
+    &pm_config::PmConfig,
     &sbom_diff::SbomDiff,
     &provenance::Provenance,
 ];

@@ -1,0 +1,740 @@
+//! The release-age cooldown each package manager applies: read from its own file, in its own
+//! unit, as the version in use reads it (or does not).
+//!
+//! Sources (checked against each package manager's published code and changelog):
+//! - npm `min-release-age` (days) in the project .npmrc, since 11.10.0; no default. npm 10 and
+//!   11.0–11.1 ignore an unknown key silently, 11.2+ warn (`@npmcli/config` `checkUnknown`).
+//! - pnpm `minimumReleaseAge` (minutes), since 10.16.0: pnpm-workspace.yaml (10: also .npmrc
+//!   `minimum-release-age`); default off in 10, 1440 in 11. pnpm 11 reads only auth, registry and
+//!   network keys from .npmrc and no longer reads the package.json `pnpm` field.
+//! - yarn `npmMinimalAgeGate` in .yarnrc.yml, since 4.10.0: a number of minutes in 4.10 (where
+//!   `"1d"` is read as 1 minute), a duration (`3d`; a bare number is minutes) from 4.11; default
+//!   0 until 4.14, `1d` from 4.15. Before 4.10 the key is unknown and yarn stops every command
+//!   ("Unrecognized or legacy configuration settings found").
+//! - bun `[install] minimumReleaseAge` (seconds) in bunfig.toml, since 1.3.0 (durations such as
+//!   `"3d"` from 1.4.4); no default.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use chainward_core::fix::{Edit, Fix};
+use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, yaml};
+use chainward_npm::npmrc::npmrc;
+
+use crate::detect::{Pm, Root, Ver};
+
+pub(crate) static NO_COOLDOWN: Rule = Rule {
+    id: "pm-config/no-cooldown",
+    code: "PMC001",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::Sometimes,
+    summary: "The package manager installs versions published minutes ago: no release-age cooldown",
+    doc: r#"The 2025 npm compromises (the chalk/debug phishing, the Shai-Hulud worm) were published
+as ordinary patch releases and taken down within hours; projects that waited a few days before
+installing a new version never ran them. Every package manager can now wait:
+
+| package manager | setting | unit | default |
+|---|---|---|---|
+| npm 11.10+ | `min-release-age=3` in .npmrc | days | none |
+| pnpm 10.16+ | `minimumReleaseAge: 4320` in pnpm-workspace.yaml | minutes | none in 10, 1 day in 11 |
+| yarn 4.10+ | `npmMinimalAgeGate: 3d` in .yarnrc.yml | a duration (4.11+) | 0 until 4.14, 1 day from 4.15 |
+| bun 1.3+ | `[install] minimumReleaseAge = 259200` in bunfig.toml | seconds | none |
+
+The package manager and its version come from `packageManager` (or `devEngines.packageManager`),
+else from the lockfile; a version nothing states is assumed to be the oldest still in use, and
+the finding says so. Where the version in use has no cooldown at all (npm before 11.10, pnpm
+before 10.16, yarn 1 to 4.9, bun before 1.3) the finding is informational and names the version
+that has one.
+
+## Fix
+
+`chainward fix --unsafe-fixes` writes the policy (`[pm-config] min-release-age-days`, default 3:
+past the hours to about a day the 2025 compromised releases stayed up; pnpm 11 and yarn 4.15
+default to one day, Dependabot to none) into the package manager's own file, in its unit, when
+that file exists. Unsafe: installs then refuse versions younger than that.
+"#,
+};
+
+pub(crate) static COOLDOWN_TOO_SHORT: Rule = Rule {
+    id: "pm-config/cooldown-too-short",
+    code: "PMC002",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::Sometimes,
+    summary: "The release-age cooldown is shorter than the policy",
+    doc: r#"A cooldown shorter than `[pm-config] min-release-age-days` (default 3). The
+compromised releases of 2025 stayed on the registry for hours to about a day; a one-day window
+catches some of them, three days most.
+
+A value that is almost certainly in the wrong unit says so: `minimumReleaseAge: 7` in
+pnpm-workspace.yaml is 7 *minutes* (pnpm counts minutes), not 7 days.
+
+## Fix
+
+`chainward fix --unsafe-fixes` raises the value to the policy, in the file's unit.
+"#,
+};
+
+pub(crate) static SETTING_IGNORED: Rule = Rule {
+    id: "pm-config/setting-ignored",
+    code: "PMC003",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A protection is configured where the package manager in use does not read it",
+    doc: r#"A cooldown that looks configured but is not in effect: a key the pinned version does
+not know (`min-release-age` with npm 10, which ignores it silently), a file that version no longer
+reads (pnpm 11 reads neither the package.json `pnpm` field nor pnpm settings in .npmrc), a value
+the package manager reads differently (`npmMinimalAgeGate: 1d` with yarn 4.10, which reads it as
+1 minute; `minimumReleaseAge: 7d` with pnpm, which wants a number of minutes), or a cooldown set
+for a package manager the project does not use. yarn before 4.10 does not ignore an unknown key:
+it stops every command, which the finding says.
+"#,
+};
+
+/// The cooldown in effect and where it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Effective {
+    /// Minutes; `None`: no cooldown.
+    pub minutes: Option<f64>,
+    /// The version in use has none to offer: the first one that does.
+    pub unsupported: Option<&'static str>,
+    /// Where the value was read: the file, the span of the value, and the key as written.
+    pub setting: Option<(Arc<SourceFile>, Range<usize>, String)>,
+    /// "default of pnpm 11", "pnpm-workspace.yaml:3".
+    pub from: String,
+}
+
+/// What one project's configuration says about the cooldown, and the findings it gives.
+pub(crate) fn check(project: &Project, root: &Root, policy_days: u64, out: &mut Vec<Finding>) {
+    let eff = effective(project, root, out);
+    let policy_minutes = (policy_days * 1440) as f64;
+    let pm = root.describe();
+    match eff.minutes {
+        None | Some(0.0) => {
+            let Some((file, span)) = root.anchor() else {
+                return;
+            };
+            let (severity, message, help) = match eff.unsupported {
+                Some(first) if root.declared() => (
+                    Severity::Info,
+                    format!(
+                        "{pm} has no release-age cooldown: it installs versions published minutes ago"
+                    ),
+                    format!("{first} and later can wait before installing a new version"),
+                ),
+                Some(first) => (
+                    Severity::Info,
+                    format!(
+                        "no release-age cooldown is set for {} (the version in use is not stated): installs take versions published minutes ago",
+                        root.pm.name()
+                    ),
+                    format!(
+                        "state the version (`packageManager`) and, with {first} or later, set {}",
+                        recommended(root, policy_days)
+                    ),
+                ),
+                None => (
+                    Severity::Warning,
+                    format!(
+                        "{pm} installs versions published minutes ago: no release-age cooldown is set{}",
+                        if eff.minutes == Some(0.0) {
+                            format!(" ({} turns it off)", eff.from)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    format!(
+                        "set {} (a cooldown of {policy_days} days)",
+                        recommended(root, policy_days)
+                    ),
+                ),
+            };
+            let fix = if eff.unsupported.is_none() {
+                match &eff.setting {
+                    Some((file, span, _)) => replace_fix(root, file, span.clone(), policy_days),
+                    None => append_fix(project, root, policy_days),
+                }
+            } else {
+                None
+            };
+            out.push(
+                Finding::new(&NO_COOLDOWN, &file, span, message)
+                    .with_severity(severity)
+                    .with_help(help)
+                    .with_fix_opt(fix),
+            );
+        }
+        Some(minutes) if minutes < policy_minutes => {
+            let (file, span) = match &eff.setting {
+                Some((file, span, _)) => (Arc::clone(file), span.clone()),
+                None => match root.anchor() {
+                    Some(anchor) => anchor,
+                    None => return,
+                },
+            };
+            let unit_slip =
+                root.pm == Pm::Pnpm && eff.setting.is_some() && (1.0..=30.0).contains(&minutes);
+            let message = format!(
+                "{pm} waits {} before installing a new version ({}), less than the policy's {policy_days} days{}",
+                human(minutes),
+                eff.from,
+                if unit_slip {
+                    format!(
+                        "; pnpm counts minutes, so {0} days would be {1}",
+                        minutes as u64,
+                        minutes as u64 * 1440
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            // Days written where pnpm counts minutes: the fix writes the days that were meant,
+            // when they reach the policy.
+            let meant_days = minutes as u64;
+            let days = if unit_slip && meant_days >= policy_days {
+                meant_days
+            } else {
+                policy_days
+            };
+            let fix = match &eff.setting {
+                Some((file, span, _)) => replace_fix(root, file, span.clone(), days),
+                None => append_fix(project, root, days),
+            };
+            out.push(
+                Finding::new(&COOLDOWN_TOO_SHORT, &file, span, message)
+                    .with_help(format!("set {}", recommended(root, policy_days)))
+                    .with_fix_opt(fix),
+            );
+        }
+        Some(_) => {}
+    }
+}
+
+/// The setting, in the package manager's own file and unit, for `days`.
+pub(crate) fn recommended(root: &Root, days: u64) -> String {
+    match root.pm {
+        Pm::Npm => format!("`min-release-age={days}` in .npmrc"),
+        Pm::Pnpm => format!(
+            "`minimumReleaseAge: {}` in pnpm-workspace.yaml (minutes)",
+            days * 1440
+        ),
+        Pm::YarnBerry if root.version.at_least(4, 11, 0) => {
+            format!("`npmMinimalAgeGate: {days}d` in .yarnrc.yml")
+        }
+        Pm::YarnBerry => format!(
+            "`npmMinimalAgeGate: {}` in .yarnrc.yml (minutes)",
+            days * 1440
+        ),
+        Pm::YarnClassic => "a cooldown (yarn 1 has none; yarn 4.10+ does)".to_string(),
+        Pm::Bun => format!(
+            "`minimumReleaseAge = {}` under `[install]` in bunfig.toml (seconds)",
+            days * 86_400
+        ),
+    }
+}
+
+/// The value to write for `days`, in the unit of `root`'s file.
+fn value_for(root: &Root, days: u64) -> Option<String> {
+    Some(match root.pm {
+        Pm::Npm => days.to_string(),
+        Pm::Pnpm => (days * 1440).to_string(),
+        Pm::YarnBerry if root.version.at_least(4, 11, 0) => format!("{days}d"),
+        Pm::YarnBerry => (days * 1440).to_string(),
+        Pm::Bun => (days * 86_400).to_string(),
+        Pm::YarnClassic => return None,
+    })
+}
+
+fn replace_fix(root: &Root, file: &SourceFile, span: Range<usize>, days: u64) -> Option<Fix> {
+    let value = value_for(root, days)?;
+    Some(Fix::unsafe_(
+        format!("set the cooldown to {days} days ({value})"),
+        vec![Edit::replace(&file.path, span, value)],
+    ))
+}
+
+/// The setting appended to the package manager's file, when that file exists.
+fn append_fix(project: &Project, root: &Root, days: u64) -> Option<Fix> {
+    let value = value_for(root, days)?;
+    let (name, line) = match root.pm {
+        Pm::Npm => (".npmrc", format!("min-release-age={value}")),
+        Pm::Pnpm => ("pnpm-workspace.yaml", format!("minimumReleaseAge: {value}")),
+        Pm::YarnBerry => (".yarnrc.yml", format!("npmMinimalAgeGate: {value}")),
+        Pm::Bun | Pm::YarnClassic => return None,
+    };
+    let file = root.file(project, name)?;
+    let text = file.text().ok()?;
+    // A flow-style YAML document (`{…}`) cannot take a block line after it.
+    if name.ends_with(".yaml") || name.ends_with(".yml") {
+        let first = text.trim_start().chars().next();
+        if matches!(first, Some('{') | Some('[')) {
+            return None;
+        }
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let lead = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        newline
+    };
+    Some(Fix::unsafe_(
+        format!("add `{line}` to {name} (a cooldown of {days} days)"),
+        vec![Edit::replace(
+            &file.path,
+            text.len()..text.len(),
+            format!("{lead}{line}{newline}"),
+        )],
+    ))
+}
+
+/// "3 days", "1 day", "10 minutes", "12 hours".
+pub(crate) fn human(minutes: f64) -> String {
+    let plural = |n: f64, unit: &str| {
+        let rounded = (n * 10.0).round() / 10.0;
+        if (rounded - 1.0).abs() < f64::EPSILON {
+            format!("1 {unit}")
+        } else if rounded.fract() == 0.0 {
+            format!("{} {unit}s", rounded as u64)
+        } else {
+            format!("{rounded} {unit}s")
+        }
+    };
+    if minutes >= 1440.0 {
+        plural(minutes / 1440.0, "day")
+    } else if minutes >= 60.0 {
+        plural(minutes / 60.0, "hour")
+    } else {
+        plural(minutes, "minute")
+    }
+}
+
+/// The cooldown in effect for `root`, with findings for settings that are not.
+pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) -> Effective {
+    let v = root.version;
+    let pm = root.describe();
+    let mut ignored = |file: &Arc<SourceFile>, span: Range<usize>, message: String| {
+        out.push(Finding::new(&SETTING_IGNORED, file, span, message));
+    };
+    // Cooldowns written for a package manager this project does not use.
+    for (other, name, key) in [
+        (Pm::Pnpm, "pnpm-workspace.yaml", "minimumReleaseAge"),
+        (Pm::YarnBerry, ".yarnrc.yml", "npmMinimalAgeGate"),
+    ] {
+        if root.pm.name() == other.name() {
+            continue;
+        }
+        if let Some(file) = root.file(project, name)
+            && let Some(node) = yaml::parsed(&file).and_then(|d| d.get(key))
+        {
+            ignored(
+                &file,
+                node.span.clone(),
+                format!(
+                    "`{key}` in {name} is {}'s setting, and this project is installed with {pm}: it has no effect",
+                    other.name()
+                ),
+            );
+        }
+    }
+    let none = |unsupported, from: String| Effective {
+        minutes: None,
+        unsupported,
+        setting: None,
+        from,
+    };
+    match root.pm {
+        Pm::Npm => {
+            let rc = root.file(project, ".npmrc");
+            let setting = rc.as_ref().and_then(|f| {
+                let s = npmrc(f)?.get("min-release-age")?;
+                Some((Arc::clone(f), s.value_span.clone(), s.value.clone()))
+            });
+            if !root.reads(Ver(11, 10, 0), setting.is_some()) {
+                if let Some((file, span, _)) = &setting {
+                    ignored(
+                        file,
+                        span.clone(),
+                        format!(
+                            "{pm} does not know `min-release-age` (npm 11.10 and later){}: no cooldown applies",
+                            if v.at_least(11, 2, 0) {
+                                ", and only warns about it"
+                            } else {
+                                " and ignores it silently"
+                            }
+                        ),
+                    );
+                }
+                return none(Some("npm 11.10"), "not supported".into());
+            }
+            match setting {
+                Some((file, span, value)) => match value.trim().parse::<f64>() {
+                    Ok(days) if days >= 0.0 && days.is_finite() => Effective {
+                        minutes: Some(days * 1440.0),
+                        unsupported: None,
+                        from: format!("`min-release-age` in {}", file.rel),
+                        setting: Some((file, span, value)),
+                    },
+                    _ => {
+                        ignored(
+                            &file,
+                            span,
+                            format!(
+                                "`min-release-age={value}` is not a number of days: npm applies no cooldown"
+                            ),
+                        );
+                        none(None, "not set".into())
+                    }
+                },
+                None => none(None, "not set".into()),
+            }
+        }
+        Pm::Pnpm => pnpm(project, root, &mut ignored),
+        Pm::YarnBerry => yarn(project, root, &mut ignored),
+        Pm::YarnClassic => none(Some("yarn 4.10"), "not supported".into()),
+        Pm::Bun => bun(project, root, &mut ignored),
+    }
+}
+
+type Ignored<'a> = dyn FnMut(&Arc<SourceFile>, Range<usize>, String) + 'a;
+
+fn pnpm(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
+    let v = root.version;
+    let pm = root.describe();
+    let eleven = v.at_least(11, 0, 0);
+    let ws = root.file(project, "pnpm-workspace.yaml");
+    let from_ws = ws.as_ref().and_then(|f| {
+        let node = yaml::parsed(f)?.get("minimumReleaseAge")?;
+        Some((
+            Arc::clone(f),
+            node.span.clone(),
+            node.as_str().unwrap_or_default().to_string(),
+        ))
+    });
+    let rc = root.file(project, ".npmrc");
+    let from_rc = rc.as_ref().and_then(|f| {
+        let s = npmrc(f)?.get("minimum-release-age")?;
+        Some((Arc::clone(f), s.value_span.clone(), s.value.clone()))
+    });
+    // The package.json `pnpm` field never carried the cooldown.
+    if let Some(manifest) = &root.manifest
+        && let Some(pj) = chainward_npm::package_json(manifest)
+        && let Some(node) = pj.json.pointer(&["pnpm", "minimumReleaseAge"])
+    {
+        ignored(
+            manifest,
+            node.span.clone(),
+            format!(
+                "pnpm does not read `minimumReleaseAge` from the package.json `pnpm` field{}: no cooldown comes from here; set it in pnpm-workspace.yaml",
+                if eleven {
+                    " (pnpm 11 reads nothing there)"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+    let supported = root.reads(Ver(10, 16, 0), from_ws.is_some() || from_rc.is_some());
+    if !supported {
+        for (file, span, key) in [
+            from_ws
+                .as_ref()
+                .map(|(f, s, _)| (f, s, "minimumReleaseAge")),
+            from_rc
+                .as_ref()
+                .map(|(f, s, _)| (f, s, "minimum-release-age")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            ignored(
+                file,
+                span.clone(),
+                format!("{pm} does not know `{key}` (pnpm 10.16 and later): no cooldown applies"),
+            );
+        }
+        return Effective {
+            minutes: None,
+            unsupported: Some("pnpm 10.16"),
+            setting: None,
+            from: "not supported".into(),
+        };
+    }
+    if eleven && let Some((file, span, _)) = &from_rc {
+        ignored(
+            file,
+            span.clone(),
+            format!(
+                "{pm} reads only auth, registry and network settings from .npmrc: `minimum-release-age` here has no effect; set `minimumReleaseAge` in pnpm-workspace.yaml"
+            ),
+        );
+    }
+    // pnpm-workspace.yaml wins over .npmrc (pnpm 10); pnpm 11 reads the former only.
+    let setting = from_ws.or(if eleven { None } else { from_rc });
+    match setting {
+        Some((file, span, value)) => match value.trim().parse::<f64>() {
+            Ok(minutes) if minutes >= 0.0 && minutes.is_finite() => Effective {
+                minutes: Some(minutes),
+                unsupported: None,
+                from: file.rel.clone(),
+                setting: Some((file, span, value)),
+            },
+            _ => {
+                ignored(
+                    &file,
+                    span,
+                    format!(
+                        "`{value}` is not a number of minutes, which is what pnpm reads: no cooldown applies (3 days is 4320)"
+                    ),
+                );
+                Effective {
+                    minutes: None,
+                    unsupported: None,
+                    setting: None,
+                    from: "not a number".into(),
+                }
+            }
+        },
+        None if eleven => Effective {
+            minutes: Some(1440.0),
+            unsupported: None,
+            setting: None,
+            from: "pnpm 11's default".into(),
+        },
+        None => Effective {
+            minutes: None,
+            unsupported: None,
+            setting: None,
+            from: "not set".into(),
+        },
+    }
+}
+
+/// A yarn duration: a number is minutes; `ms`, `s`, `m`, `h`, `d`, `w` suffixes.
+fn yarn_duration(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "m" => 1.0,
+        "ms" => 1.0 / 60_000.0,
+        "s" => 1.0 / 60.0,
+        "h" => 60.0,
+        "d" => 1440.0,
+        "w" => 10_080.0,
+        _ => return None,
+    };
+    Some(n * factor)
+}
+
+fn yarn(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
+    let v = root.version;
+    let pm = root.describe();
+    // The nearest .yarnrc.yml that sets it, from the project's folder up to the tree's root.
+    let mut dir = Some(root.dir.as_path());
+    let mut setting = None;
+    while let Some(d) = dir {
+        if let Some(file) = project.file_at(&d.join(".yarnrc.yml"))
+            && let Some(node) = yaml::parsed(&file).and_then(|doc| doc.get("npmMinimalAgeGate"))
+        {
+            setting = Some((
+                Arc::clone(&file),
+                node.span.clone(),
+                node.as_str().unwrap_or_default().to_string(),
+            ));
+            break;
+        }
+        if d == project.root.as_path() {
+            break;
+        }
+        dir = d.parent();
+    }
+    if !root.reads(Ver(4, 10, 0), setting.is_some()) {
+        if let Some((file, span, _)) = &setting {
+            ignored(
+                file,
+                span.clone(),
+                format!(
+                    "{pm} does not know `npmMinimalAgeGate` (yarn 4.10 and later) and stops every command on it (\"Unrecognized or legacy configuration settings found\")"
+                ),
+            );
+        }
+        return Effective {
+            minutes: None,
+            unsupported: Some("yarn 4.10"),
+            setting: None,
+            from: "not supported".into(),
+        };
+    }
+    let default = if v.at_least(4, 15, 0) {
+        Effective {
+            minutes: Some(1440.0),
+            unsupported: None,
+            setting: None,
+            from: "yarn 4.15's default".into(),
+        }
+    } else {
+        Effective {
+            minutes: None,
+            unsupported: None,
+            setting: None,
+            from: "not set".into(),
+        }
+    };
+    let Some((file, span, value)) = setting else {
+        return default;
+    };
+    // 4.10 counts minutes; durations from 4.11 (a project that does not state its version and
+    // writes a duration is taken to use a yarn that reads it).
+    let minutes = if v.at_least(4, 11, 0) || !root.declared() {
+        yarn_duration(&value)
+    } else {
+        // 4.10 parses an integer prefix: `1d` is 1 minute.
+        let digits: String = value
+            .trim()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let n = digits.parse::<f64>().ok();
+        if n.is_some() && digits.len() != value.trim().len() {
+            ignored(
+                &file,
+                span.clone(),
+                format!(
+                    "{pm} reads `npmMinimalAgeGate: {value}` as {} (durations are read from yarn 4.11; 4.10 counts minutes)",
+                    human(n.unwrap_or_default())
+                ),
+            );
+        }
+        n
+    };
+    match minutes {
+        Some(m) => Effective {
+            minutes: Some(m),
+            unsupported: None,
+            from: file.rel.clone(),
+            setting: Some((file, span, value)),
+        },
+        None => {
+            ignored(
+                &file,
+                span,
+                format!(
+                    "`npmMinimalAgeGate: {value}` is not a duration yarn reads (`3d`, or a number of minutes)"
+                ),
+            );
+            default
+        }
+    }
+}
+
+fn bun(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
+    let pm = root.describe();
+    let text = project.read_text(&root.dir.join("bunfig.toml"));
+    let value = text.as_deref().and_then(bunfig_min_release_age);
+    if !root.reads(Ver(1, 3, 0), value.is_some()) {
+        if value.is_some()
+            && let Some((file, span)) = root.anchor()
+        {
+            ignored(
+                &file,
+                span,
+                format!(
+                    "{pm} does not know `minimumReleaseAge` in bunfig.toml (bun 1.3 and later): no cooldown applies"
+                ),
+            );
+        }
+        return Effective {
+            minutes: None,
+            unsupported: Some("bun 1.3"),
+            setting: None,
+            from: "not supported".into(),
+        };
+    }
+    match value {
+        Some(seconds) => Effective {
+            minutes: Some(seconds / 60.0),
+            unsupported: None,
+            setting: None,
+            from: "bunfig.toml".into(),
+        },
+        None => Effective {
+            minutes: None,
+            unsupported: None,
+            setting: None,
+            from: "not set".into(),
+        },
+    }
+}
+
+/// `[install] minimumReleaseAge` (seconds) of a bunfig.toml, read line by line: the table
+/// header, then `key = number`.
+fn bunfig_min_release_age(text: &str) -> Option<f64> {
+    let mut in_install = false;
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.starts_with('[') {
+            in_install = line == "[install]";
+            continue;
+        }
+        let key = if in_install {
+            "minimumReleaseAge"
+        } else {
+            "install.minimumReleaseAge"
+        };
+        if let Some((k, v)) = line.split_once('=')
+            && k.trim() == key
+        {
+            return v.trim().parse().ok();
+        }
+    }
+    None
+}
+
+/// The policy in minutes, for a table.
+pub(crate) fn policy_minutes(days: u64) -> f64 {
+    (days * 1440) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yarn_durations() {
+        assert_eq!(yarn_duration("3d"), Some(4320.0));
+        assert_eq!(yarn_duration("1440"), Some(1440.0));
+        assert_eq!(yarn_duration("12h"), Some(720.0));
+        assert_eq!(yarn_duration("1w"), Some(10_080.0));
+        assert_eq!(yarn_duration("abc"), None);
+        assert_eq!(yarn_duration("3 days"), None);
+    }
+
+    #[test]
+    fn bunfig_values() {
+        assert_eq!(
+            bunfig_min_release_age("[install]\nminimumReleaseAge = 259200 # 3 days\n"),
+            Some(259_200.0)
+        );
+        assert_eq!(
+            bunfig_min_release_age("install.minimumReleaseAge = 60\n"),
+            Some(60.0)
+        );
+        assert_eq!(
+            bunfig_min_release_age("[run]\nminimumReleaseAge = 60\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human(4320.0), "3 days");
+        assert_eq!(human(1440.0), "1 day");
+        assert_eq!(human(7.0), "7 minutes");
+        assert_eq!(human(720.0), "12 hours");
+    }
+}

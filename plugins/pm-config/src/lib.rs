@@ -1,0 +1,117 @@
+//! pm-config: the package managers' own protections — a release-age cooldown, pnpm's trust
+//! policy — are on and in effect for the package manager and version each project uses, read
+//! from their own files (.npmrc, pnpm-workspace.yaml, .yarnrc.yml, bunfig.toml) offline.
+
+mod cooldown;
+mod detect;
+mod show;
+mod trust;
+
+use chainward_core::config::PluginConfig;
+use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
+
+/// The pm-config plugin.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PmConfig;
+
+/// Every rule of this plugin, in code order.
+pub static RULES: &[&Rule] = &[
+    &cooldown::NO_COOLDOWN,
+    &cooldown::COOLDOWN_TOO_SHORT,
+    &cooldown::SETTING_IGNORED,
+    &trust::NO_TRUST_POLICY,
+];
+
+/// The cooldown policy when chainward.toml sets none: three days, past the hours to about a day
+/// that the 2025 compromised releases stayed on the registry (Dependabot, by its documentation,
+/// has no default cooldown; pnpm 11 and yarn 4.15 default to one day).
+pub const DEFAULT_MIN_RELEASE_AGE_DAYS: u64 = 3;
+
+/// Options read from `[pm-config]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Options {
+    pub min_release_age_days: u64,
+}
+
+impl Options {
+    pub(crate) fn from_config(config: &PluginConfig) -> Result<Self, Error> {
+        config.deny_unknown_keys("pm-config", &["min-release-age-days"])?;
+        Ok(Self {
+            min_release_age_days: config
+                .get_integer("min-release-age-days", 0..=365)?
+                .map_or(DEFAULT_MIN_RELEASE_AGE_DAYS, |d| d as u64),
+        })
+    }
+}
+
+impl Plugin for PmConfig {
+    fn id(&self) -> &'static str {
+        "pm-config"
+    }
+
+    fn summary(&self) -> &'static str {
+        "The package managers' own protections (release-age cooldown, trust policy) on and in effect for the version in use"
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        RULES
+    }
+
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
+        Ok(Box::new(Options::from_config(config)?))
+    }
+
+    fn reads(&self, kind: FileKind) -> bool {
+        // Of the lockfiles only yarn's is read (its format tells yarn versions apart); the
+        // others only say which package manager installs the folder.
+        matches!(
+            kind,
+            FileKind::PackageJson
+                | FileKind::Npmrc
+                | FileKind::PnpmWorkspace
+                | FileKind::YarnRc
+                | FileKind::YarnLock
+        )
+    }
+
+    fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {
+        show::commands()
+    }
+
+    fn run_command(
+        &self,
+        name: &str,
+        args: &clap::ArgMatches,
+        context: &chainward_core::command::Context<'_>,
+    ) -> Result<chainward_core::command::Output, Error> {
+        show::run_command(name, args, context)
+    }
+}
+
+impl Check for Options {
+    fn check(&self, project: &Project) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for root in detect::roots(project) {
+            cooldown::check(project, &root, self.min_release_age_days, &mut out);
+            trust::check(project, &root, &mut out);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_and_codes_are_unique_and_prefixed() {
+        for rule in RULES {
+            assert!(rule.id.starts_with("pm-config/"), "{}", rule.id);
+            assert!(rule.code.starts_with("PMC"), "{}", rule.code);
+        }
+        let mut codes: Vec<_> = RULES.iter().map(|r| r.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RULES.len());
+    }
+}

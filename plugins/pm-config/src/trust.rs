@@ -1,0 +1,70 @@
+//! pnpm's trust policy: refuse a version published with weaker evidence of its origin than an
+//! earlier one (the path of a stolen token: a release without the provenance or trusted
+//! publishing its predecessors had).
+
+use chainward_core::{Finding, Fixability, Project, Rule, Severity, yaml};
+use chainward_npm::npmrc::npmrc;
+
+use crate::detect::{Pm, Root};
+
+pub(crate) static NO_TRUST_POLICY: Rule = Rule {
+    id: "pm-config/no-trust-policy",
+    code: "PMC004",
+    default_severity: Severity::Info,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "pnpm could refuse releases whose publishing evidence got weaker, and does not",
+    doc: r#"pnpm 10.21 and later can refuse a version that was published with less evidence of
+where it came from than an earlier version of the same package — no provenance where the
+previous release had it, a token where trusted publishing was used before:
+
+```yaml
+# pnpm-workspace.yaml
+trustPolicy: no-downgrade
+```
+
+That is what a stolen publish token looks like from the registry's side. The default is `off` in
+pnpm 10, 11 and 12. `trustPolicyExclude` (pnpm 10.22+) exempts packages; exempt versions
+(`name@1.2.3`), not names, so that a future release is checked again.
+"#,
+};
+
+/// `trustPolicy` as pnpm reads it for this project, and where.
+pub(crate) fn policy(project: &Project, root: &Root) -> Option<String> {
+    let ws = root.file(project, "pnpm-workspace.yaml");
+    let from_ws = ws.as_ref().and_then(|f| {
+        yaml::parsed(f)?
+            .get("trustPolicy")?
+            .as_str()
+            .map(str::to_string)
+    });
+    if from_ws.is_some() || root.version.at_least(11, 0, 0) {
+        return from_ws;
+    }
+    let rc = root.file(project, ".npmrc")?;
+    npmrc(&rc)?.get("trust-policy").map(|s| s.value.clone())
+}
+
+pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
+    if root.pm != Pm::Pnpm || !root.version.at_least(10, 21, 0) {
+        return;
+    }
+    if policy(project, root).as_deref() == Some("no-downgrade") {
+        return;
+    }
+    let Some((file, span)) = root.anchor() else {
+        return;
+    };
+    out.push(
+        Finding::new(
+            &NO_TRUST_POLICY,
+            &file,
+            span,
+            format!(
+                "{} accepts a release published with weaker evidence of its origin than the one before (a stolen token's release): `trustPolicy` is not `no-downgrade`",
+                root.describe()
+            ),
+        )
+        .with_help("set `trustPolicy: no-downgrade` in pnpm-workspace.yaml"),
+    );
+}
