@@ -13,7 +13,7 @@ const AT_LEAST: &[(&str, usize)] = &[
     ("npm-ci", 7),
     ("install-scripts", 4),
     ("provenance", 8),
-    ("pm-config", 9),
+    ("pm-config", 11),
 ];
 
 #[test]

@@ -113,7 +113,12 @@ pub(crate) fn check(project: &Project, root: &Root, policy_days: u64, out: &mut 
     let pm = root.describe();
     match eff.minutes {
         None | Some(0.0) => {
-            let Some((file, span)) = root.anchor() else {
+            // At the setting that turns it off, else where the package manager is named.
+            let place = match &eff.setting {
+                Some((file, span, _)) => Some((Arc::clone(file), span.clone())),
+                None => root.anchor(),
+            };
+            let Some((file, span)) = place else {
                 return;
             };
             let (severity, message, help) = match eff.unsupported {

@@ -1,9 +1,10 @@
 //! pm-config: the package managers' own protections — a release-age cooldown, pnpm's trust
-//! policy — are on and in effect for the package manager and version each project uses, read
+//! policy, dependency install scripts off, no git or tarball sub-dependencies — are on and in effect for the package manager and version each project uses, read
 //! from their own files (.npmrc, pnpm-workspace.yaml, .yarnrc.yml, bunfig.toml) offline.
 
 mod cooldown;
 mod detect;
+mod scripts;
 mod show;
 mod trust;
 
@@ -20,6 +21,8 @@ pub static RULES: &[&Rule] = &[
     &cooldown::COOLDOWN_TOO_SHORT,
     &cooldown::SETTING_IGNORED,
     &trust::NO_TRUST_POLICY,
+    &scripts::SCRIPTS_ALLOWED,
+    &scripts::EXOTIC_SOURCES_ALLOWED,
 ];
 
 /// The cooldown policy when chainward.toml sets none: three days, past the hours to about a day
@@ -50,7 +53,7 @@ impl Plugin for PmConfig {
     }
 
     fn summary(&self) -> &'static str {
-        "The package managers' own protections (release-age cooldown, trust policy) on and in effect for the version in use"
+        "The package managers' own protections (release-age cooldown, trust policy, install scripts, exotic sub-dependencies) on and in effect for the version in use"
     }
 
     fn rules(&self) -> &'static [&'static Rule] {
@@ -94,7 +97,19 @@ impl Check for Options {
         for root in detect::roots(project) {
             cooldown::check(project, &root, self.min_release_age_days, &mut out);
             trust::check(project, &root, &mut out);
+            scripts::check(project, &root, &mut out);
         }
+        // Projects that share a file (nested yarn projects under one .yarnrc.yml) share its
+        // findings: each once.
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|f| {
+            seen.insert((
+                f.location.path.clone(),
+                f.location.span.start,
+                f.rule.clone(),
+                f.message.clone(),
+            ))
+        });
         out
     }
 }
