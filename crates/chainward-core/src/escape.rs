@@ -4,6 +4,20 @@
 
 use std::borrow::Cow;
 
+/// Percent-encode every byte but the unreserved characters of RFC 3986 (letters, digits,
+/// `-._~`): for a URL's query value or path segment, and purl segments.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Whether `c` must never reach an output raw: C0 controls (newline and tab included: callers
 /// that keep them say so), DEL, C1 controls, the bidirectional overrides and isolates, the
 /// Unicode line and paragraph separators, and the byte-order mark.

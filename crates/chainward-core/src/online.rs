@@ -148,37 +148,38 @@ mod tests {
 
     #[test]
     fn image_references_normalise_as_docker_does() {
-        let t = |a: &str, b: &str, c: &str| Some((a.to_string(), b.to_string(), c.to_string()));
-        assert_eq!(
-            parts("node:22-alpine"),
-            t("docker.io", "library/node", "22-alpine")
-        );
-        assert_eq!(parts("node"), t("docker.io", "library/node", "latest"));
-        assert_eq!(
-            parts("bitnami/redis:7.2"),
-            t("docker.io", "bitnami/redis", "7.2")
-        );
-        assert_eq!(
-            parts("docker.io/node:22"),
-            t("docker.io", "library/node", "22")
-        );
-        assert_eq!(
-            parts("index.docker.io/library/node"),
-            t("docker.io", "library/node", "latest")
-        );
-        assert_eq!(
-            parts("ghcr.io/owner/img:v1.2.3"),
-            t("ghcr.io", "owner/img", "v1.2.3")
-        );
-        assert_eq!(
-            parts("registry.example.com:5000/team/app_x:1"),
-            t("registry.example.com:5000", "team/app_x", "1")
-        );
-        assert_eq!(parts("localhost/app"), t("localhost", "app", "latest"));
-        assert_eq!(
-            parts("mcr.microsoft.com/devcontainers/typescript-node:1-22"),
-            t("mcr.microsoft.com", "devcontainers/typescript-node", "1-22")
-        );
+        for (reference, registry, repository, tag) in [
+            ("node:22-alpine", "docker.io", "library/node", "22-alpine"),
+            ("node", "docker.io", "library/node", "latest"),
+            ("bitnami/redis:7.2", "docker.io", "bitnami/redis", "7.2"),
+            ("docker.io/node:22", "docker.io", "library/node", "22"),
+            (
+                "index.docker.io/library/node",
+                "docker.io",
+                "library/node",
+                "latest",
+            ),
+            ("ghcr.io/owner/img:v1.2.3", "ghcr.io", "owner/img", "v1.2.3"),
+            (
+                "registry.example.com:5000/team/app_x:1",
+                "registry.example.com:5000",
+                "team/app_x",
+                "1",
+            ),
+            ("localhost/app", "localhost", "app", "latest"),
+            (
+                "mcr.microsoft.com/devcontainers/typescript-node:1-22",
+                "mcr.microsoft.com",
+                "devcontainers/typescript-node",
+                "1-22",
+            ),
+        ] {
+            assert_eq!(
+                parts(reference),
+                Some((registry.into(), repository.into(), tag.into())),
+                "{reference}"
+            );
+        }
         for bad in [
             "node@sha256:abc",
             "Node:22",

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use chainward_core::escape::percent_encode;
 use chainward_core::online::{ImageRef, Images};
 
 /// The registries asked by default: image host → API base URL, and the token services they
@@ -229,10 +230,10 @@ impl ImageClient {
         }
         let mut token_url = format!(
             "{realm}?scope={}",
-            encode(&format!("repository:{}:pull", image.repository))
+            percent_encode(&format!("repository:{}:pull", image.repository))
         );
         if let Some((_, service)) = params.iter().find(|(k, _)| k == "service") {
-            token_url.push_str(&format!("&service={}", encode(service)));
+            token_url.push_str(&format!("&service={}", percent_encode(service)));
         }
         let mut response = self
             .agent
@@ -300,19 +301,6 @@ fn authority(url: &str) -> &str {
 fn is_sha256_digest(d: &str) -> bool {
     d.strip_prefix("sha256:")
         .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// Percent-encode everything but unreserved characters.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// The `key="value"` parameters of a `Bearer` challenge (RFC 6750 §3); `None` for another
@@ -413,7 +401,7 @@ mod tests {
     #[test]
     fn encodes_query_values() {
         assert_eq!(
-            encode("repository:library/node:pull"),
+            percent_encode("repository:library/node:pull"),
             "repository%3Alibrary%2Fnode%3Apull"
         );
     }

@@ -374,24 +374,13 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
                 return none(Some("npm 11.10"), "not supported".into());
             }
             match setting {
-                Some((file, span, value)) => match value.trim().parse::<f64>() {
-                    Ok(days) if days >= 0.0 && days.is_finite() => Effective {
-                        minutes: Some(days * 1440.0),
-                        unsupported: None,
-                        from: format!("`min-release-age` in {}", file.rel),
-                        setting: Some((file, span, value)),
-                    },
-                    _ => {
-                        ignored(
-                            &file,
-                            span,
-                            format!(
-                                "`min-release-age={value}` is not a number of days: npm applies no cooldown"
-                            ),
-                        );
-                        none(None, "not set".into())
-                    }
-                },
+                Some(setting) => {
+                    let message = format!(
+                        "`min-release-age={}` is not a number of days: npm applies no cooldown",
+                        setting.2
+                    );
+                    numeric(setting, 1440.0, message, &mut ignored)
+                }
                 None => none(None, "not set".into()),
             }
         }
@@ -403,6 +392,33 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
 }
 
 type Ignored<'a> = dyn FnMut(&Arc<SourceFile>, Range<usize>, String) + 'a;
+
+/// A cooldown written as a number of units of `minutes_per_unit` minutes; a value that is not
+/// a non-negative number is reported (`not_a_number`) and gives no cooldown.
+fn numeric(
+    (file, span, value): (Arc<SourceFile>, Range<usize>, String),
+    minutes_per_unit: f64,
+    not_a_number: String,
+    ignored: &mut Ignored<'_>,
+) -> Effective {
+    match value.trim().parse::<f64>() {
+        Ok(n) if n >= 0.0 && n.is_finite() => Effective {
+            minutes: Some(n * minutes_per_unit),
+            unsupported: None,
+            from: file.rel.clone(),
+            setting: Some((file, span, value)),
+        },
+        _ => {
+            ignored(&file, span, not_a_number);
+            Effective {
+                minutes: None,
+                unsupported: None,
+                setting: None,
+                from: "not a number".into(),
+            }
+        }
+    }
+}
 
 fn pnpm(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
     let v = root.version;
@@ -478,29 +494,13 @@ fn pnpm(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective 
     // pnpm-workspace.yaml wins over .npmrc (pnpm 10); pnpm 11 reads the former only.
     let setting = from_ws.or(if eleven { None } else { from_rc });
     match setting {
-        Some((file, span, value)) => match value.trim().parse::<f64>() {
-            Ok(minutes) if minutes >= 0.0 && minutes.is_finite() => Effective {
-                minutes: Some(minutes),
-                unsupported: None,
-                from: file.rel.clone(),
-                setting: Some((file, span, value)),
-            },
-            _ => {
-                ignored(
-                    &file,
-                    span,
-                    format!(
-                        "`{value}` is not a number of minutes, which is what pnpm reads: no cooldown applies (3 days is 4320)"
-                    ),
-                );
-                Effective {
-                    minutes: None,
-                    unsupported: None,
-                    setting: None,
-                    from: "not a number".into(),
-                }
-            }
-        },
+        Some(setting) => {
+            let message = format!(
+                "`{}` is not a number of minutes, which is what pnpm reads: no cooldown applies (3 days is 4320)",
+                setting.2
+            );
+            numeric(setting, 1.0, message, ignored)
+        }
         None if eleven => Effective {
             minutes: Some(1440.0),
             unsupported: None,

@@ -3,6 +3,8 @@
 //! lockfile ([`crate::generate`]), written as CycloneDX or SPDX, and read back from either for
 //! `sbom diff`.
 
+use chainward_core::escape::percent_encode;
+
 /// A bill of materials.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sbom {
@@ -122,41 +124,28 @@ pub fn group_and_name(full: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// Percent-encode a purl segment (purl spec: everything but unreserved characters).
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The package URL of an npm package: `pkg:npm/%40scope/name@version`, with a qualifier
 /// saying where it comes from when that is not a registry.
 pub fn purl(full_name: &str, version: &str, source: Option<&Source>) -> String {
     let (group, name) = group_and_name(full_name);
     let mut out = String::from("pkg:npm/");
     if let Some(g) = group {
-        out.push_str(&encode(g));
+        out.push_str(&percent_encode(g));
         out.push('/');
     }
-    out.push_str(&encode(name));
+    out.push_str(&percent_encode(name));
     if !version.is_empty() {
         out.push('@');
-        out.push_str(&encode(version));
+        out.push_str(&percent_encode(version));
     }
     match source {
         Some(Source::Git(url)) => {
             out.push_str("?vcs_url=");
-            out.push_str(&encode(url));
+            out.push_str(&percent_encode(url));
         }
         Some(Source::Url(url)) => {
             out.push_str("?download_url=");
-            out.push_str(&encode(url));
+            out.push_str(&percent_encode(url));
         }
         _ => {}
     }
