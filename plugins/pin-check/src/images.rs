@@ -28,9 +28,7 @@ built from `ARG`s are checked with the ARG defaults declared before the first `F
 that depends on an ARG without a default is decided by whoever passes `--build-arg`, and is not
 reported.
 
-## Fix
-
-`chainward fix --online --unsafe-fixes` asks the image's registry (anonymously, the OCI
+**Fix.** `chainward fix --online --unsafe-fixes` asks the image's registry (anonymously, the OCI
 distribution API) for the digest its tag names now and adds it, keeping the tag for readers:
 `FROM node:22-alpine@sha256:…`. For a multi-platform image that is the digest of the index, the
 one `docker buildx imagetools inspect` prints, so every platform stays pinned. It is an unsafe

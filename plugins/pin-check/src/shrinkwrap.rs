@@ -34,9 +34,7 @@ npm shrinkwrap        # renames package-lock.json to npm-shrinkwrap.json
 npm packs npm-shrinkwrap.json only when `files` (if the package has one) lists it: with
 `"files": ["dist"]` the shrinkwrap stays behind and nothing is pinned.
 
-## Fix
-
-`chainward fix --unsafe-fixes` does what `npm shrinkwrap` does — renames package-lock.json to
+**Fix.** `chainward fix --unsafe-fixes` does what `npm shrinkwrap` does — renames package-lock.json to
 npm-shrinkwrap.json, byte for byte (compared with npm 11's own in the test suite) — and adds
 `npm-shrinkwrap.json` to `files` where `files` would leave it out. Unsafe: the published package
 then installs exactly the tree you tested, including its transitive versions, which is the point,

@@ -41,15 +41,12 @@ installing a new version never ran them. Every package manager can now wait:
 | yarn 4.10+ | `npmMinimalAgeGate: 3d` in .yarnrc.yml | a duration (4.11+) | 0 until 4.14, 1 day from 4.15 |
 | bun 1.3+ | `[install] minimumReleaseAge = 259200` in bunfig.toml | seconds | none |
 
-The package manager and its version come from `packageManager` (or `devEngines.packageManager`),
-else from the lockfile; a version nothing states is assumed to be the oldest still in use, and
-the finding says so. Where the version in use has no cooldown at all (npm before 11.10, pnpm
-before 10.16, yarn 1 to 4.9, bun before 1.3) the finding is informational and names the version
-that has one.
+The package manager and its version come from `packageManager` (or `devEngines.packageManager`,
+or yarn's `yarnPath`), else from the lockfile. Where the version in use has no cooldown at all
+(npm before 11.10, pnpm before 10.16, yarn 1 to 4.9, bun before 1.3), or where nothing states
+the version, the finding is informational and names the version that has one.
 
-## Fix
-
-`chainward fix --unsafe-fixes` writes the policy (`[pm-config] min-release-age-days`, default 3:
+**Fix.** `chainward fix --unsafe-fixes` writes the policy (`[pm-config] min-release-age-days`, default 3:
 past the hours to about a day the 2025 compromised releases stayed up; pnpm 11 and yarn 4.15
 default to one day, Dependabot to none) into the package manager's own file, in its unit, when
 that file exists. Unsafe: installs then refuse versions younger than that.
@@ -70,9 +67,7 @@ catches some of them, three days most.
 A value that is almost certainly in the wrong unit says so: `minimumReleaseAge: 7` in
 pnpm-workspace.yaml is 7 *minutes* (pnpm counts minutes), not 7 days.
 
-## Fix
-
-`chainward fix --unsafe-fixes` raises the value to the policy, in the file's unit.
+**Fix.** `chainward fix --unsafe-fixes` raises the value to the policy, in the file's unit.
 "#,
 };
 
