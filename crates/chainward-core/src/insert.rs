@@ -169,9 +169,24 @@ fn set_leaf(text: &str, keys: &[&str], leaf: Leaf<'_>) -> Result<Option<String>,
 /// unless it is already there (`Ok(None)`).
 pub fn json_push(text: &str, keys: &[&str], item: &str) -> Result<Option<String>, String> {
     let root = parse_json(text)?;
+    if root.pointer(keys).is_none() {
+        return set_leaf(text, keys, Leaf::Array(&json::quote(item)));
+    }
+    Ok(json_push_edit(text, &root, keys, item)?.map(|(range, with)| splice(text, range, &with)))
+}
+
+/// The edit that appends the string `item` to the existing array at `keys` of `root` (parsed
+/// from `text`): the range to replace and its replacement, for fixes that carry edits rather
+/// than whole texts. `Ok(None)` when the item is already there or the array is missing.
+pub fn json_push_edit(
+    text: &str,
+    root: &Json,
+    keys: &[&str],
+    item: &str,
+) -> Result<Option<(Range<usize>, String)>, String> {
     let raw = json::quote(item);
     let Some(node) = root.pointer(keys) else {
-        return set_leaf(text, keys, Leaf::Array(&raw));
+        return Ok(None);
     };
     let JsonValue::Array(items) = &node.value else {
         return Err(format!(
@@ -194,14 +209,14 @@ pub fn json_push(text: &str, keys: &[&str], item: &str) -> Result<Option<String>
         }
         _ => {
             let indent = line_indent(text, node.span.start);
-            let unit = indent_unit(text, &root);
+            let unit = indent_unit(text, root);
             (
                 node.span.start + 1..node.span.end - 1,
                 format!("{nl}{indent}{unit}{raw}{nl}{indent}"),
             )
         }
     };
-    Ok(Some(splice(text, range, &with)))
+    Ok(Some((range, with)))
 }
 
 /// A YAML scalar for a package name: plain when that is unambiguous, else single-quoted

@@ -276,17 +276,14 @@ impl Images for ImageClient {
             &self.memo,
             &image.registry,
             &format!("{}:{}", image.repository, image.tag),
-            || {
-                let key = format!("{}:{}", image.repository, image.tag);
-                let cache = self.registries.get(&image.registry).map(|r| &r.cache);
-                if let Some(kept) = cache.and_then(|c| c.get(&key)) {
-                    return Ok(kept);
-                }
-                let answer = self.fetch(image)?;
-                if let Some(cache) = cache {
-                    cache.put(&key, answer.as_deref());
-                }
-                Ok(answer)
+            || match self.registries.get(&image.registry) {
+                Some(registry) => registry
+                    .cache
+                    .get_or_fetch(&format!("{}:{}", image.repository, image.tag), || {
+                        self.fetch(image)
+                    }),
+                // Not a registry chainward asks: `fetch` says so.
+                None => self.fetch(image),
             },
         )
     }

@@ -175,13 +175,10 @@ impl GitHubClient {
 impl chainward_core::online::Forge for GitHubClient {
     fn commit(&self, owner_repo: &str, reference: &str) -> Result<Option<String>, String> {
         memoized(&self.memo, owner_repo, reference, || {
-            let key = format!("{owner_repo}@{reference}");
-            if let Some(kept) = self.cache.get(&key) {
-                return Ok(kept);
-            }
-            let answer = self.fetch(owner_repo, reference)?;
-            self.cache.put(&key, answer.as_deref());
-            Ok(answer)
+            self.cache
+                .get_or_fetch(&format!("{owner_repo}@{reference}"), || {
+                    self.fetch(owner_repo, reference)
+                })
         })
     }
 }

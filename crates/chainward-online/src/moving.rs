@@ -47,6 +47,20 @@ impl MovingCache {
         }
     }
 
+    /// The answer kept for `key`, else `fetch`'s, kept when it is not an error.
+    pub(crate) fn get_or_fetch(
+        &self,
+        key: &str,
+        fetch: impl FnOnce() -> Result<Option<String>, String>,
+    ) -> Result<Option<String>, String> {
+        if let Some(kept) = self.get(key) {
+            return Ok(kept);
+        }
+        let answer = fetch()?;
+        self.put(key, answer.as_deref());
+        Ok(answer)
+    }
+
     /// Keep `answer` for `key` (failing to is not an error: the cache is an optimisation).
     pub(crate) fn put(&self, key: &str, answer: Option<&str>) {
         if let Some(path) = self.path(key) {

@@ -2,7 +2,8 @@
 //! because npm ignores the package-lock.json of a package it installs.
 
 use chainward_core::fix::{Edit, Fix};
-use chainward_core::json::{Json, JsonValue, quote};
+use chainward_core::insert;
+use chainward_core::json::Json;
 use chainward_core::{Finding, Fixability, Rule, Severity, SourceFile};
 use chainward_npm::PackageJson;
 
@@ -133,12 +134,10 @@ pub(crate) fn check(
     );
 }
 
-/// Where `files` would leave npm-shrinkwrap.json out of the package: the edit adding it.
+/// Where `files` would leave npm-shrinkwrap.json out of the package: the edit adding it, as
+/// `allow-script` adds to a package.json array ([`insert::json_push_edit`]).
 fn files_edit(file: &SourceFile, json: &Json, text: &str) -> Option<Edit> {
-    let files = json.get("files")?;
-    let JsonValue::Array(items) = &files.value else {
-        return None;
-    };
+    let items = json.get("files")?.as_array()?;
     let covered = items.iter().filter_map(Json::as_str).any(|entry| {
         let entry = entry.trim_start_matches("./").trim_start_matches('/');
         matches!(
@@ -149,27 +148,8 @@ fn files_edit(file: &SourceFile, json: &Json, text: &str) -> Option<Edit> {
     if covered {
         return None;
     }
-    let entry = quote("npm-shrinkwrap.json");
-    let Some(last) = items.last() else {
-        return Some(Edit::replace(
-            &file.path,
-            files.span.clone(),
-            format!("[{entry}]"),
-        ));
-    };
-    // The separator the array already uses: between the last two items, else after `[`.
-    let before_last = match items.len() {
-        1 => files.span.start + 1,
-        n => {
-            let prev = items[n - 2].span.end;
-            prev + text[prev..last.span.start].find(',').map_or(0, |i| i + 1)
-        }
-    };
-    let gap = &text[before_last..last.span.start];
-    let sep = if gap.contains('\n') { gap } else { " " };
-    Some(Edit::replace(
-        &file.path,
-        last.span.end..last.span.end,
-        format!(",{sep}{entry}"),
-    ))
+    let (range, with) = insert::json_push_edit(text, json, &["files"], "npm-shrinkwrap.json")
+        .ok()
+        .flatten()?;
+    Some(Edit::replace(&file.path, range, with))
 }

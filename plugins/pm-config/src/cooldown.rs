@@ -19,9 +19,8 @@ use std::sync::Arc;
 
 use chainward_core::fix::{Edit, Fix};
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, yaml};
-use chainward_npm::npmrc::npmrc;
 
-use crate::detect::{Pm, Root, Ver};
+use crate::detect::{Pm, Root, Setting, Ver};
 
 pub(crate) static NO_COOLDOWN: Rule = Rule {
     id: "pm-config/no-cooldown",
@@ -325,12 +324,10 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
         if root.pm.name() == other.name() {
             continue;
         }
-        if let Some(file) = root.file(project, name)
-            && let Some(node) = yaml::parsed(&file).and_then(|d| d.get(key))
-        {
+        if let Some((file, span, _)) = root.yaml_setting(project, name, key) {
             ignored(
                 &file,
-                node.span.clone(),
+                span,
                 format!(
                     "`{key}` in {name} is {}'s setting, and this project is installed with {pm}: it has no effect",
                     other.name()
@@ -346,11 +343,7 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
     };
     match root.pm {
         Pm::Npm => {
-            let rc = root.file(project, ".npmrc");
-            let setting = rc.as_ref().and_then(|f| {
-                let s = npmrc(f)?.get("min-release-age")?;
-                Some((Arc::clone(f), s.value_span.clone(), s.value.clone()))
-            });
+            let setting = root.npmrc_setting(project, "min-release-age");
             if !root.reads(Ver(11, 10, 0), setting.is_some()) {
                 if let Some((file, span, _)) = &setting {
                     ignored(
@@ -386,6 +379,12 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
     }
 }
 
+/// A YAML setting with its value as text (`""` for a value that is not a scalar).
+fn scalar((file, span, node): Setting<yaml::Yaml>) -> Setting<String> {
+    let value = node.as_str().unwrap_or_default().to_string();
+    (file, span, value)
+}
+
 type Ignored<'a> = dyn FnMut(&Arc<SourceFile>, Range<usize>, String) + 'a;
 
 /// A cooldown written as a number of units of `minutes_per_unit` minutes; a value that is not
@@ -419,20 +418,10 @@ fn pnpm(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective 
     let v = root.version;
     let pm = root.describe();
     let eleven = v.at_least(11, 0, 0);
-    let ws = root.file(project, "pnpm-workspace.yaml");
-    let from_ws = ws.as_ref().and_then(|f| {
-        let node = yaml::parsed(f)?.get("minimumReleaseAge")?;
-        Some((
-            Arc::clone(f),
-            node.span.clone(),
-            node.as_str().unwrap_or_default().to_string(),
-        ))
-    });
-    let rc = root.file(project, ".npmrc");
-    let from_rc = rc.as_ref().and_then(|f| {
-        let s = npmrc(f)?.get("minimum-release-age")?;
-        Some((Arc::clone(f), s.value_span.clone(), s.value.clone()))
-    });
+    let from_ws = root
+        .yaml_setting(project, "pnpm-workspace.yaml", "minimumReleaseAge")
+        .map(scalar);
+    let from_rc = root.npmrc_setting(project, "minimum-release-age");
     // The package.json `pnpm` field never carried the cooldown.
     if let Some(manifest) = &root.manifest
         && let Some(pj) = chainward_npm::package_json(manifest)
@@ -534,25 +523,9 @@ fn yarn_duration(text: &str) -> Option<f64> {
 fn yarn(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
     let v = root.version;
     let pm = root.describe();
-    // The nearest .yarnrc.yml that sets it, from the project's folder up to the tree's root.
-    let mut dir = Some(root.dir.as_path());
-    let mut setting = None;
-    while let Some(d) = dir {
-        if let Some(file) = project.file_at(&d.join(".yarnrc.yml"))
-            && let Some(node) = yaml::parsed(&file).and_then(|doc| doc.get("npmMinimalAgeGate"))
-        {
-            setting = Some((
-                Arc::clone(&file),
-                node.span.clone(),
-                node.as_str().unwrap_or_default().to_string(),
-            ));
-            break;
-        }
-        if d == project.root.as_path() {
-            break;
-        }
-        dir = d.parent();
-    }
+    let setting = root
+        .yarnrc_setting(project, "npmMinimalAgeGate")
+        .map(scalar);
     if !root.reads(Ver(4, 10, 0), setting.is_some()) {
         if let Some((file, span, _)) = &setting {
             ignored(

@@ -110,6 +110,34 @@ impl Root {
         project.file_at(&self.dir.join(name))
     }
 
+    /// `key` in this project's .npmrc: the file, the value's span and the value.
+    pub(crate) fn npmrc_setting(&self, project: &Project, key: &str) -> Option<Setting<String>> {
+        let file = self.file(project, ".npmrc")?;
+        let s = chainward_npm::npmrc::npmrc(&file)?.get(key)?;
+        let (span, value) = (s.value_span.clone(), s.value.clone());
+        Some((file, span, value))
+    }
+
+    /// The top-level `key` of the YAML file `name` in this project's folder.
+    pub(crate) fn yaml_setting(
+        &self,
+        project: &Project,
+        name: &str,
+        key: &str,
+    ) -> Option<Setting<chainward_core::yaml::Yaml>> {
+        yaml_key(self.file(project, name)?, key)
+    }
+
+    /// `key` in the nearest .yarnrc.yml that sets it, from this project's folder up to the
+    /// tree's root (yarn merges the files above a project into its configuration).
+    pub(crate) fn yarnrc_setting(
+        &self,
+        project: &Project,
+        key: &str,
+    ) -> Option<Setting<chainward_core::yaml::Yaml>> {
+        yarnrc_setting(project, &self.dir, key)
+    }
+
     /// The file the version came from: where a finding about the package manager points.
     pub(crate) fn anchor(&self) -> Option<(Arc<SourceFile>, std::ops::Range<usize>)> {
         match &self.origin {
@@ -272,16 +300,35 @@ fn yarn_path(
     project: &Project,
     dir: &Path,
 ) -> Option<(Ver, Arc<SourceFile>, std::ops::Range<usize>)> {
+    let (file, span, node) = yarnrc_setting(project, dir, "yarnPath")?;
+    let name = node.as_str()?.rsplit('/').next()?;
+    let version = name.strip_prefix("yarn-")?.strip_suffix(".cjs")?;
+    Some((Ver::parse(version)?, file, span))
+}
+
+/// A setting as read: the file, the span of the value, the value.
+pub(crate) type Setting<T> = (Arc<SourceFile>, std::ops::Range<usize>, T);
+
+fn yaml_key(file: Arc<SourceFile>, key: &str) -> Option<Setting<chainward_core::yaml::Yaml>> {
+    let node = chainward_core::yaml::parsed(&file)?.get(key)?.clone();
+    Some((file, node.span.clone(), node))
+}
+
+/// `key` in the nearest .yarnrc.yml that sets it, from `dir` up to the tree's root.
+fn yarnrc_setting(
+    project: &Project,
+    dir: &Path,
+    key: &str,
+) -> Option<Setting<chainward_core::yaml::Yaml>> {
     let mut at = Some(dir);
     while let Some(d) = at {
-        if let Some(file) = project.file_at(&d.join(".yarnrc.yml"))
-            && let Some(node) = chainward_core::yaml::parsed(&file).and_then(|y| y.get("yarnPath"))
+        if let Some(found) = project
+            .file_at(&d.join(".yarnrc.yml"))
+            .and_then(|f| yaml_key(f, key))
         {
-            let name = node.as_str()?.rsplit('/').next()?;
-            let version = name.strip_prefix("yarn-")?.strip_suffix(".cjs")?;
-            return Some((Ver::parse(version)?, Arc::clone(&file), node.span.clone()));
+            return Some(found);
         }
-        if d == project.root.as_path() {
+        if d == project.root.as_path() || d == Path::new(".") {
             return None;
         }
         at = d.parent();

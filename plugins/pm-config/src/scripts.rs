@@ -11,10 +11,7 @@
 //! `approvedGitRepositories` (4.14+, default `[]`; projects migrated from older lockfiles get
 //! `enableScripts: true` and `approvedGitRepositories: ["**"]` written for them).
 
-use std::sync::Arc;
-
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, yaml};
-use chainward_npm::npmrc::npmrc;
 
 use crate::detect::{Pm, Root};
 
@@ -66,47 +63,6 @@ with an older lockfile). A stated version whose default allows them is said as i
 "#,
 };
 
-/// The value of `key` in a YAML file, with the file and the value's span.
-fn yaml_value(
-    file: Option<Arc<SourceFile>>,
-    key: &str,
-) -> Option<(Arc<SourceFile>, std::ops::Range<usize>, yaml::Yaml)> {
-    let file = file?;
-    let node = yaml::parsed(&file)?.get(key)?.clone();
-    Some((file, node.span.clone(), node))
-}
-
-/// The value of `key` in the project's .npmrc.
-fn npmrc_value(
-    project: &Project,
-    root: &Root,
-    key: &str,
-) -> Option<(Arc<SourceFile>, std::ops::Range<usize>, String)> {
-    let file = root.file(project, ".npmrc")?;
-    let s = npmrc(&file)?.get(key)?;
-    let (span, value) = (s.value_span.clone(), s.value.clone());
-    Some((file, span, value))
-}
-
-/// The nearest .yarnrc.yml (from the project's folder up to the tree's root) that sets `key`.
-fn yarnrc_value(
-    project: &Project,
-    root: &Root,
-    key: &str,
-) -> Option<(Arc<SourceFile>, std::ops::Range<usize>, yaml::Yaml)> {
-    let mut dir = Some(root.dir.as_path());
-    while let Some(d) = dir {
-        if let Some(found) = yaml_value(project.file_at(&d.join(".yarnrc.yml")), key) {
-            return Some(found);
-        }
-        if d == project.root.as_path() || d == std::path::Path::new(".") {
-            return None;
-        }
-        dir = d.parent();
-    }
-    None
-}
-
 pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     let pm = root.describe();
     let v = root.version;
@@ -117,10 +73,14 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     let mut by_default = Vec::new();
     match root.pm {
         Pm::Npm => {
-            let ignore = npmrc_value(project, root, "ignore-scripts").map(|(_, _, v)| v);
-            let strict = npmrc_value(project, root, "strict-allow-scripts").map(|(_, _, v)| v);
+            let ignore = root
+                .npmrc_setting(project, "ignore-scripts")
+                .map(|(_, _, v)| v);
+            let strict = root
+                .npmrc_setting(project, "strict-allow-scripts")
+                .map(|(_, _, v)| v);
             if let Some((file, span, value)) =
-                npmrc_value(project, root, "dangerously-allow-all-scripts")
+                root.npmrc_setting(project, "dangerously-allow-all-scripts")
                 && value == "true"
             {
                 explicit(
@@ -140,7 +100,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     "set `ignore-scripts=true` in .npmrc, or with npm 11.16+ approve the packages that need them in package.json `allowScripts` and set `strict-allow-scripts=true`",
                 ));
             }
-            if let Some((file, span, value)) = npmrc_value(project, root, "allow-git") {
+            if let Some((file, span, value)) = root.npmrc_setting(project, "allow-git") {
                 if value == "all" {
                     explicit(
                         &EXOTIC_SOURCES_ALLOWED,
@@ -159,8 +119,8 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
             }
         }
         Pm::Pnpm => {
-            let ws = root.file(project, "pnpm-workspace.yaml");
-            if let Some((file, span, node)) = yaml_value(ws.clone(), "dangerouslyAllowAllBuilds")
+            let ws = |key| root.yaml_setting(project, "pnpm-workspace.yaml", key);
+            if let Some((file, span, node)) = ws("dangerouslyAllowAllBuilds")
                 && node.as_str() == Some("true")
             {
                 explicit(
@@ -171,8 +131,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                         .into(),
                     "remove it and list the packages that need their builds in `allowBuilds`",
                 );
-            } else if let Some((file, span, node)) =
-                yaml_value(ws.clone(), "neverBuiltDependencies")
+            } else if let Some((file, span, node)) = ws("neverBuiltDependencies")
                 && node.as_seq().is_some_and(<[yaml::Yaml]>::is_empty)
                 && v.at_least(10, 0, 0)
                 && !v.at_least(11, 0, 0)
@@ -187,10 +146,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     "remove it and list the packages that need their builds in `onlyBuiltDependencies` (or `allowBuilds`, 10.26+)",
                 );
             } else if !v.at_least(10, 0, 0) && root.declared() {
-                let restricted = ws
-                    .as_ref()
-                    .and_then(|f| yaml::parsed(f)?.get("onlyBuiltDependencies").cloned())
-                    .is_some()
+                let restricted = ws("onlyBuiltDependencies").is_some()
                     || root
                         .manifest
                         .as_deref()
@@ -205,7 +161,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     ));
                 }
             }
-            if let Some((file, span, node)) = yaml_value(ws, "blockExoticSubdeps") {
+            if let Some((file, span, node)) = ws("blockExoticSubdeps") {
                 if node.as_str() == Some("false") {
                     explicit(
                         &EXOTIC_SOURCES_ALLOWED,
@@ -224,7 +180,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
             }
         }
         Pm::YarnBerry => {
-            if let Some((file, span, node)) = yarnrc_value(project, root, "enableScripts") {
+            if let Some((file, span, node)) = root.yarnrc_setting(project, "enableScripts") {
                 if node.as_str() == Some("true") {
                     explicit(
                         &SCRIPTS_ALLOWED,
@@ -241,7 +197,8 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     "set `enableScripts: false` in .yarnrc.yml",
                 ));
             }
-            if let Some((file, span, node)) = yarnrc_value(project, root, "approvedGitRepositories")
+            if let Some((file, span, node)) =
+                root.yarnrc_setting(project, "approvedGitRepositories")
                 && node
                     .as_seq()
                     .is_some_and(|s| s.iter().any(|p| matches!(p.as_str(), Some("**" | "*"))))

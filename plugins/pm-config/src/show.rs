@@ -56,7 +56,7 @@ fn rows(project: &Project) -> Vec<Row> {
             };
             let trust_policy = if root.pm != Pm::Pnpm {
                 "-".to_string()
-            } else if !root.version.at_least(10, 21, 0) {
+            } else if !trust::supported(&root) {
                 "not supported".to_string()
             } else {
                 trust::policy(project, &root).unwrap_or_else(|| "off (default)".into())

@@ -2,8 +2,7 @@
 //! earlier one (the path of a stolen token: a release without the provenance or trusted
 //! publishing its predecessors had).
 
-use chainward_core::{Finding, Fixability, Project, Rule, Severity, yaml};
-use chainward_npm::npmrc::npmrc;
+use chainward_core::{Finding, Fixability, Project, Rule, Severity};
 
 use crate::detect::{Pm, Root};
 
@@ -31,22 +30,23 @@ pnpm 10, 11 and 12. `trustPolicyExclude` (pnpm 10.22+) exempts packages; exempt 
 
 /// `trustPolicy` as pnpm reads it for this project, and where.
 pub(crate) fn policy(project: &Project, root: &Root) -> Option<String> {
-    let ws = root.file(project, "pnpm-workspace.yaml");
-    let from_ws = ws.as_ref().and_then(|f| {
-        yaml::parsed(f)?
-            .get("trustPolicy")?
-            .as_str()
-            .map(str::to_string)
-    });
+    let from_ws = root
+        .yaml_setting(project, "pnpm-workspace.yaml", "trustPolicy")
+        .and_then(|(_, _, node)| node.as_str().map(str::to_string));
     if from_ws.is_some() || root.version.at_least(11, 0, 0) {
         return from_ws;
     }
-    let rc = root.file(project, ".npmrc")?;
-    npmrc(&rc)?.get("trust-policy").map(|s| s.value.clone())
+    root.npmrc_setting(project, "trust-policy")
+        .map(|(_, _, v)| v)
+}
+
+/// Whether the package manager in use has a trust policy (pnpm 10.21 and later).
+pub(crate) fn supported(root: &Root) -> bool {
+    root.pm == Pm::Pnpm && root.version.at_least(10, 21, 0)
 }
 
 pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
-    if root.pm != Pm::Pnpm || !root.version.at_least(10, 21, 0) {
+    if !supported(root) {
         return;
     }
     if policy(project, root).as_deref() == Some("no-downgrade") {
