@@ -378,6 +378,36 @@ fn fix_removes_what_a_killed_run_left_behind() {
     assert!(alive.exists());
 }
 
+/// A fix that creates a settings file (bunfig.toml) never writes through a link that stands
+/// where the file would be, even a dangling one pointing out of the tree: the run stops with an
+/// error naming the file, and nothing is written anywhere.
+#[cfg(unix)]
+#[test]
+fn a_created_file_is_never_written_through_a_link() {
+    let outside = tempfile::tempdir().expect("tmp");
+    let target = outside.path().join("bunfig.toml");
+    let tmp = copy_fixture("pm-config/bun-1.3-no-bunfig");
+    let dir = tmp.path();
+    let before = std::fs::read(dir.join("package.json")).expect("read");
+    link(&target.to_string_lossy(), &dir.join("bunfig.toml"));
+    let out = run(dir, &["fix", "--unsafe-fixes", "."]);
+    assert_eq!(out.code, 2, "{}", out.snapshot());
+    assert!(out.stderr.contains("bunfig.toml"), "{}", out.stderr);
+    assert!(!target.exists(), "a file was created outside the tree");
+    assert_eq!(
+        std::fs::read(dir.join("package.json")).expect("read"),
+        before
+    );
+    // Without the link the same fix creates the file, once.
+    std::fs::remove_file(dir.join("bunfig.toml")).expect("rm");
+    let out = run(dir, &["fix", "--unsafe-fixes", "."]);
+    assert!(out.code <= 1, "{}", out.snapshot());
+    let created = std::fs::read_to_string(dir.join("bunfig.toml")).expect("created");
+    assert_eq!(created, "[install]\nminimumReleaseAge = 259200\n");
+    let again = run(dir, &["check", "--diff", "--unsafe-fixes", "."]);
+    assert!(again.stdout.is_empty(), "{}", again.stdout);
+}
+
 /// A loopback server that counts the connections it gets and answers every request with a
 /// redirect to `location` (or a 404 when there is none).
 fn counting_server(

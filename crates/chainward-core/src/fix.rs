@@ -60,6 +60,10 @@ pub struct Fix {
     /// that round).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub renames: Vec<Rename>,
+    /// Files the fix creates (beside a file the project read; nothing may exist there): its
+    /// edits on them start from an empty text.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub creates: Vec<PathBuf>,
 }
 
 impl Fix {
@@ -69,6 +73,7 @@ impl Fix {
             description: description.into(),
             edits,
             renames: Vec::new(),
+            creates: Vec::new(),
         }
     }
 
@@ -78,7 +83,14 @@ impl Fix {
             description: description.into(),
             edits,
             renames: Vec::new(),
+            creates: Vec::new(),
         }
+    }
+
+    /// The same fix, creating `path` first (its edits on `path` then start from empty text).
+    pub fn creating(mut self, path: &Path) -> Self {
+        self.creates.push(path.to_path_buf());
+        self
     }
 
     /// The same fix, also renaming `from` to `to` (same folder).
@@ -103,6 +115,8 @@ pub struct Applied {
     /// Files renamed: `files` has the new name's content (the old name's text); the old name
     /// is gone.
     pub renames: Vec<Rename>,
+    /// Files created (`files` has their text).
+    pub created: Vec<PathBuf>,
     /// Fixes skipped because an edit overlapped an edit of a fix applied before (they are
     /// retried on the next round, against the updated text).
     pub skipped: usize,
@@ -120,6 +134,12 @@ pub fn apply(
         .copied()
         .enumerate()
         .filter(|(_, f)| !f.edits.is_empty() || !f.renames.is_empty())
+        // A created file is written by its edits.
+        .filter(|(_, f)| {
+            f.creates
+                .iter()
+                .all(|c| f.edits.iter().any(|e| &e.path == c))
+        })
         .collect();
     order.sort_by(|(_, a), (_, b)| {
         let ka = a.edits.iter().map(|e| (&e.path, e.range.start)).min();
@@ -131,6 +151,7 @@ pub fn apply(
     // Paths an accepted rename moves from or to: no other edit or rename may touch them.
     let mut moved: Vec<&Path> = Vec::new();
     let mut renames: Vec<&Rename> = Vec::new();
+    let mut created: Vec<&Path> = Vec::new();
     let mut out = Applied::default();
     'fixes: for (index, fix) in order {
         let touched = |p: &Path| moved.contains(&p);
@@ -142,7 +163,13 @@ pub fn apply(
                 || accepted.contains_key(r.to.as_path())
                 || fix.edits.iter().any(|e| e.path == r.from || e.path == r.to)
         });
-        if rename_clash || fix.edits.iter().any(|e| touched(&e.path)) {
+        // Two fixes that create the same file: the second waits for the next round, where the
+        // file exists.
+        let create_clash = fix
+            .creates
+            .iter()
+            .any(|c| created.contains(&c.as_path()) || accepted.contains_key(c.as_path()));
+        if rename_clash || create_clash || fix.edits.iter().any(|e| touched(&e.path)) {
             out.skipped += 1;
             continue 'fixes;
         }
@@ -171,13 +198,18 @@ pub fn apply(
             moved.extend([rename.from.as_path(), rename.to.as_path()]);
             renames.push(rename);
         }
+        created.extend(fix.creates.iter().map(PathBuf::as_path));
         out.applied += 1;
         out.applied_fixes.push(index);
     }
     out.applied_fixes.sort_unstable();
 
     for (path, mut edits) in accepted {
-        let old = text_of(path)?;
+        let old = if created.contains(&path) {
+            String::new()
+        } else {
+            text_of(path)?
+        };
         let old = old.as_str();
         edits.sort_by_key(|e| e.range.start);
         let mut new = String::with_capacity(old.len() + 64);
@@ -202,10 +234,11 @@ pub fn apply(
             pos = range.end;
         }
         new.push_str(&old[pos..]);
-        if new != old {
+        if new != old || created.contains(&path) {
             out.files.insert(path.to_path_buf(), new);
         }
     }
+    out.created = created.into_iter().map(Path::to_path_buf).collect();
     for rename in renames {
         if rename.from.parent() != rename.to.parent() || rename.from == rename.to {
             return Err(Error::Fix {
@@ -230,6 +263,17 @@ fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
 /// The unified diff of one file, with `a/` and `b/` headers as git prints them.
 pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     unified_diff_between(path, path, old, new)
+}
+
+/// The unified diff of a file a fix creates, as git prints a new file.
+pub fn unified_diff_new(path: &Path, new: &str) -> String {
+    let shown = path.display().to_string().replace('\\', "/");
+    let body = similar::TextDiff::from_lines("", new)
+        .unified_diff()
+        .context_radius(3)
+        .header("/dev/null", &format!("b/{shown}"))
+        .to_string();
+    format!("diff --git a/{shown} b/{shown}\nnew file mode 100644\n{body}")
 }
 
 /// The unified diff of a file that was `from` and is `to` now.
@@ -461,6 +505,28 @@ mod tests {
         assert_eq!(out.skipped, 1);
         assert_eq!(out.files[Path::new("f")], "AAA345C789");
         assert_eq!(out.files[Path::new("g")], "x123456789");
+    }
+
+    /// A created file starts empty and is never read; a second fix creating the same file
+    /// waits for the next round (when the file exists and it appends instead).
+    #[test]
+    fn a_created_file_starts_empty_and_is_created_once() {
+        let a = Fix::unsafe_("a", vec![edit(".npmrc", 0..0, "min-release-age=3\n")])
+            .creating(Path::new(".npmrc"));
+        let b = Fix::unsafe_("b", vec![edit(".npmrc", 0..0, "allow-git=root\n")])
+            .creating(Path::new(".npmrc"));
+        let out = apply(&[&a, &b], |p| {
+            panic!("{} does not exist and must not be read", p.display())
+        })
+        .expect("applies");
+        assert_eq!(out.applied, 1);
+        assert_eq!(out.skipped, 1);
+        assert_eq!(out.files[Path::new(".npmrc")], "min-release-age=3\n");
+        assert_eq!(out.created, vec![PathBuf::from(".npmrc")]);
+        // A fix that claims to create a file it does not write is not applied.
+        let empty = Fix::unsafe_("c", vec![edit("other", 0..0, "x")]).creating(Path::new("x"));
+        let out = apply(&[&empty], |_| Ok(String::new())).expect("applies");
+        assert_eq!(out.applied, 0);
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod rule;
 pub mod severity;
 pub mod shell;
 pub mod span;
+pub mod toml;
 pub mod workflow;
 pub mod yaml;
 

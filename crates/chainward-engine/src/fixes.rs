@@ -39,6 +39,8 @@ pub struct FixOutcome {
     pub fixed: Vec<Fixed>,
     /// Files renamed (their new name's text is in `changes`; the old name goes).
     pub renamed: Vec<Rename>,
+    /// Files created (their text is in `changes`).
+    pub created: Vec<PathBuf>,
 }
 
 /// One applied fix: the rule of the finding it fixed and where that finding was.
@@ -77,6 +79,10 @@ impl FixOutcome {
         let mut out = String::new();
         for (path, new) in &self.changes {
             let from = self.before(path);
+            if self.created.contains(path) && original_text(original, from).is_none() {
+                out.push_str(&fix::unified_diff_new(path, new));
+                continue;
+            }
             let old = original_text(original, from).ok_or_else(|| Error::Fix {
                 path: from.to_path_buf(),
                 message: "cannot read the file a fix changes".into(),
@@ -130,6 +136,18 @@ impl FixOutcome {
             {
                 return Err(Error::Fix {
                     path: rename.to.clone(),
+                    message: "a fix would create this file, and it exists now; nothing was written"
+                        .into(),
+                });
+            }
+        }
+        for path in &self.created {
+            if self.changes.contains_key(path)
+                && !originals.contains_key(path)
+                && std::fs::symlink_metadata(path).is_ok()
+            {
+                return Err(Error::Fix {
+                    path: path.clone(),
                     message: "a fix would create this file, and it exists now; nothing was written"
                         .into(),
                 });
@@ -206,6 +224,7 @@ impl Engine {
                 outcome.changes.remove(&rename.from);
             }
             outcome.renamed.extend(applied.renames);
+            outcome.created.extend(applied.created);
             let next = project.with_changes(&outcome.changes, &outcome.renamed);
             outcome.findings = self.check(&next);
             outcome.project = Some(next);
@@ -233,10 +252,40 @@ pub fn apply_fixes(project: &Project, fixes: &[&Fix]) -> Result<fix::Applied, Er
                 })
             })
     })?;
+    for path in &applied.created {
+        may_create(project, path)?;
+    }
     for (path, text) in &applied.files {
         reparse(project, path, text)?;
     }
     Ok(applied)
+}
+
+/// A fix may create a file only where nothing exists, with a name chainward reads, in a
+/// folder of the project that holds a file it read (so never outside the tree, nor through
+/// a link: that folder was walked).
+fn may_create(project: &Project, path: &Path) -> Result<(), Error> {
+    let refuse = |why: &str| {
+        Err(Error::Fix {
+            path: path.to_path_buf(),
+            message: format!("a fix would create this file, and {why}; nothing was written"),
+        })
+    };
+    let name = path.file_name().and_then(|n| n.to_str());
+    if name.and_then(FileKind::classify).is_none() {
+        return refuse("chainward does not read files of that name");
+    }
+    if project.file_at(path).is_some() || std::fs::symlink_metadata(path).is_ok() {
+        return refuse("it exists");
+    }
+    let folder = |p: &Path| p.parent().map(chainward_core::project::clean);
+    let dir = folder(path);
+    if path != chainward_core::project::clean(path)
+        || !project.files().iter().any(|f| folder(&f.path) == dir)
+    {
+        return refuse("its folder holds no file chainward read");
+    }
+    Ok(())
 }
 
 /// A fixed file must still parse as what it is; otherwise nothing is written.

@@ -229,6 +229,7 @@ pub(crate) fn parses(file: &chainward_core::SourceFile) -> bool {
         FileKind::PackageJson => chainward_npm::package_json(file).is_some(),
         kind if kind.is_lockfile() => chainward_npm::any_lockfile(file).is_some(),
         kind if kind.is_yaml() => chainward_core::yaml::parsed(file).is_some(),
+        FileKind::Bunfig => chainward_core::toml::parsed(file).is_some(),
         _ => true,
     }
 }

@@ -89,6 +89,9 @@ struct JFix {
     /// Files renamed in the same folder (`npm-shrinkwrap.json` from `package-lock.json`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     renames: Vec<JRename>,
+    /// Files the fix creates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    creates: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -186,6 +189,7 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
                             to: slash_path(&r.to),
                         })
                         .collect(),
+                    creates: x.creates.iter().map(|p| slash_path(p)).collect(),
                 }),
             })
             .collect(),
@@ -254,6 +258,7 @@ pub fn parse_json(text: &str) -> Result<Vec<Finding>, String> {
                         to: PathBuf::from(r.to),
                     })
                     .collect(),
+                creates: x.creates.into_iter().map(PathBuf::from).collect(),
             }),
         })
         .collect())

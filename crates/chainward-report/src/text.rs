@@ -504,6 +504,7 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         (".npmrc", ".npmrc"),
         ("pnpm-workspace.yaml", "pnpm-workspace.yaml"),
         (".yarnrc.yml", ".yarnrc.yml"),
+        ("bunfig.toml", "bunfig.toml"),
         ("workflow", "workflows"),
         ("action.yml", "action.yml"),
         ("Dockerfile", "Dockerfiles"),
@@ -516,13 +517,14 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         FileKind::Npmrc => 2,
         FileKind::PnpmWorkspace => 3,
         FileKind::YarnRc => 4,
-        FileKind::Workflow => 5,
-        FileKind::Action => 6,
-        FileKind::Dockerfile => 7,
-        FileKind::ShellScript => 8,
-        _ => 9,
+        FileKind::Bunfig => 5,
+        FileKind::Workflow => 6,
+        FileKind::Action => 7,
+        FileKind::Dockerfile => 8,
+        FileKind::ShellScript => 9,
+        _ => 10,
     };
-    let mut counts = [0usize; 10];
+    let mut counts = [0usize; 11];
     for kind in checked {
         counts[group(*kind)] += 1;
     }

@@ -18,9 +18,10 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use chainward_core::fix::{Edit, Fix};
-use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, yaml};
+use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, toml, yaml};
 
 use crate::detect::{Pm, Root, Setting, Ver};
+use crate::edit;
 
 pub(crate) static NO_COOLDOWN: Rule = Rule {
     id: "pm-config/no-cooldown",
@@ -47,8 +48,9 @@ the version, the finding is informational and names the version that has one.
 
 **Fix.** `chainward fix --unsafe-fixes` writes the policy (`[pm-config] min-release-age-days`, default 3:
 past the hours to about a day the 2025 compromised releases stayed up; pnpm 11 and yarn 4.15
-default to one day, Dependabot to none) into the package manager's own file, in its unit, when
-that file exists. Unsafe: installs then refuse versions younger than that.
+default to one day, Dependabot to none) into the package manager's own file, in its unit
+(.npmrc, pnpm-workspace.yaml, .yarnrc.yml, or under `[install]` in bunfig.toml), and creates that
+file when the project has none. Unsafe: installs then refuse versions younger than that.
 "#,
 };
 
@@ -103,6 +105,9 @@ pub(crate) struct Effective {
 /// What one project's configuration says about the cooldown, and the findings it gives.
 pub(crate) fn check(project: &Project, root: &Root, policy_days: u64, out: &mut Vec<Finding>) {
     let eff = effective(project, root, out);
+    if root.pm == Pm::YarnBerry {
+        yarn_scopes(project, root, &eff, out);
+    }
     let policy_minutes = (policy_days * 1440) as f64;
     let pm = root.describe();
     match eff.minutes {
@@ -211,6 +216,49 @@ pub(crate) fn check(project: &Project, root: &Root, policy_days: u64, out: &mut 
     }
 }
 
+/// yarn 4.17.0 to 4.18.1 give an `npmScopes` entry without its own `npmMinimalAgeGate` the
+/// shape's default of one day, not the top-level value (yarnpkg/berry#7192): a longer global
+/// gate does not reach that scope's packages.
+fn yarn_scopes(project: &Project, root: &Root, eff: &Effective, out: &mut Vec<Finding>) {
+    let v = root.version;
+    let affected = root.declared() && v.at_least(4, 17, 0) && !v.at_least(4, 18, 2);
+    let Some(global) = eff.minutes.filter(|m| *m > 1440.0 && eff.setting.is_some()) else {
+        return;
+    };
+    if !affected {
+        return;
+    }
+    let Some((file, _, node)) = root.yarnrc_setting(project, "npmScopes") else {
+        return;
+    };
+    let gate = eff
+        .setting
+        .as_ref()
+        .map(|s| s.2.clone())
+        .unwrap_or_default();
+    for (scope, settings) in node.as_map().unwrap_or_default() {
+        if settings.get("npmMinimalAgeGate").is_some() {
+            continue;
+        }
+        let name = scope.as_str().unwrap_or_default();
+        out.push(
+            Finding::new(
+                &COOLDOWN_TOO_SHORT,
+                &file,
+                scope.span.clone(),
+                format!(
+                    "{} waits only 1 day for `@{name}` packages, not the {} of the top-level `npmMinimalAgeGate`: yarn 4.17.0 to 4.18.1 give a scope without its own gate the default of 1 day (yarnpkg/berry#7192)",
+                    root.describe(),
+                    human(global)
+                ),
+            )
+            .with_help(format!(
+                "add `npmMinimalAgeGate: {gate}` under `npmScopes.{name}`"
+            )),
+        );
+    }
+}
+
 /// The setting, in the package manager's own file and unit, for `days`.
 pub(crate) fn recommended(root: &Root, days: u64) -> String {
     match root.pm {
@@ -254,38 +302,34 @@ fn replace_fix(root: &Root, file: &SourceFile, span: Range<usize>, days: u64) ->
     ))
 }
 
-/// The setting appended to the package manager's file, when that file exists.
+/// The setting added to the package manager's file (created when the project has none).
 fn append_fix(project: &Project, root: &Root, days: u64) -> Option<Fix> {
     let value = value_for(root, days)?;
-    let (name, line) = match root.pm {
-        Pm::Npm => (".npmrc", format!("min-release-age={value}")),
-        Pm::Pnpm => ("pnpm-workspace.yaml", format!("minimumReleaseAge: {value}")),
-        Pm::YarnBerry => (".yarnrc.yml", format!("npmMinimalAgeGate: {value}")),
-        Pm::Bun | Pm::YarnClassic => return None,
-    };
-    let file = root.file(project, name)?;
-    let text = file.text().ok()?;
-    // A flow-style YAML document (`{…}`) cannot take a block line after it.
-    if name.ends_with(".yaml") || name.ends_with(".yml") {
-        let first = text.trim_start().chars().next();
-        if matches!(first, Some('{') | Some('[')) {
-            return None;
+    let description = |what: &str| format!("{what} (a cooldown of {days} days)");
+    let line = match root.pm {
+        Pm::Npm => format!("min-release-age={value}"),
+        Pm::Pnpm => format!("minimumReleaseAge: {value}"),
+        Pm::YarnBerry => format!("npmMinimalAgeGate: {value}"),
+        Pm::Bun => {
+            return edit::bunfig_set(
+                project,
+                root,
+                "minimumReleaseAge",
+                &value,
+                description(&format!(
+                    "set `[install] minimumReleaseAge = {value}` in bunfig.toml"
+                )),
+            );
         }
-    }
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let lead = if text.is_empty() || text.ends_with('\n') {
-        ""
-    } else {
-        newline
+        Pm::YarnClassic => return None,
     };
-    Some(Fix::unsafe_(
-        format!("add `{line}` to {name} (a cooldown of {days} days)"),
-        vec![Edit::replace(
-            &file.path,
-            text.len()..text.len(),
-            format!("{lead}{line}{newline}"),
-        )],
-    ))
+    let name = edit::settings_file(root.pm)?;
+    edit::append_lines(
+        project,
+        root,
+        description(&format!("add `{line}` to {name}")),
+        &[line],
+    )
 }
 
 /// "3 days", "1 day", "10 minutes", "12 hours".
@@ -361,7 +405,39 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
                 }
                 return none(Some("npm 11.10"), "not supported".into());
             }
-            match setting {
+            let mut conflict = None;
+            if let (Some((file, span, _)), Some(_)) =
+                (&setting, root.npmrc_setting(project, "before"))
+            {
+                // 11.10–11.14 declare the two exclusive (config load throws); from 11.15 `before`
+                // wins within one file.
+                let (severity, message) = if v.at_least(11, 15, 0) {
+                    (
+                        Severity::Warning,
+                        format!(
+                            "`before` in the same file wins over `min-release-age` ({pm} and later): installs stop at that fixed date, and the rolling cooldown is not applied"
+                        ),
+                    )
+                } else if root.declared() {
+                    (
+                        Severity::Error,
+                        format!(
+                            "{pm} stops every command when `min-release-age` and `before` are both set (\"--min-release-age cannot be provided when using --before\", npm 11.10 to 11.14)"
+                        ),
+                    )
+                } else {
+                    (
+                        Severity::Warning,
+                        "`min-release-age` and `before` are both set: npm 11.10 to 11.14 stop every command on it, and from 11.15 `before` wins (a fixed date, not a rolling cooldown)".into(),
+                    )
+                };
+                conflict = Some(
+                    Finding::new(&SETTING_IGNORED, file, span.clone(), message)
+                        .with_severity(severity)
+                        .with_help("remove `before` from .npmrc; pass `--before` on the command line when you need a fixed date"),
+                );
+            }
+            let eff = match setting {
                 Some(setting) => {
                     let message = format!(
                         "`min-release-age={}` is not a number of days: npm applies no cooldown",
@@ -370,7 +446,9 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
                     numeric(setting, 1440.0, message, &mut ignored)
                 }
                 None => none(None, "not set".into()),
-            }
+            };
+            out.extend(conflict);
+            eff
         }
         Pm::Pnpm => pnpm(project, root, &mut ignored),
         Pm::YarnBerry => yarn(project, root, &mut ignored),
@@ -606,16 +684,19 @@ fn yarn(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective 
 }
 
 fn bun(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
+    let v = root.version;
     let pm = root.describe();
-    let text = project.read_text(&root.dir.join("bunfig.toml"));
-    let value = text.as_deref().and_then(bunfig_min_release_age);
-    if !root.reads(Ver(1, 3, 0), value.is_some()) {
-        if value.is_some()
-            && let Some((file, span)) = root.anchor()
-        {
+    let setting = root.file(project, "bunfig.toml").and_then(|file| {
+        let item = toml::get(toml::parsed(&file)?, &["install", "minimumReleaseAge"])?;
+        let span = item.span()?;
+        let value = item.as_value()?.clone();
+        Some((file, span, value))
+    });
+    if !root.reads(Ver(1, 3, 0), setting.is_some()) {
+        if let Some((file, span, _)) = &setting {
             ignored(
-                &file,
-                span,
+                file,
+                span.clone(),
                 format!(
                     "{pm} does not know `minimumReleaseAge` in bunfig.toml (bun 1.3 and later): no cooldown applies"
                 ),
@@ -628,44 +709,73 @@ fn bun(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
             from: "not supported".into(),
         };
     }
-    match value {
+    let not_set = Effective {
+        minutes: None,
+        unsupported: None,
+        setting: None,
+        from: "not set".into(),
+    };
+    let Some((file, span, value)) = setting else {
+        return not_set;
+    };
+    let text = file.text().ok().map(|t| t[span.clone()].to_string());
+    let seconds = match &value {
+        toml_edit::Value::Integer(n) => Some(*n.value() as f64),
+        toml_edit::Value::Float(n) => Some(*n.value()),
+        // Durations from 1.4.4 (a project that does not state its version and writes one is
+        // taken to use a bun that reads it).
+        toml_edit::Value::String(d) if v.at_least(1, 4, 4) || !root.declared() => {
+            bun_duration(d.value())
+        }
+        toml_edit::Value::String(d) => {
+            ignored(
+                &file,
+                span,
+                format!(
+                    "{pm} reads `minimumReleaseAge` only as a number of seconds (\"Expected number of seconds for minimumReleaseAge\"); durations such as `{}` from bun 1.4.4",
+                    d.value()
+                ),
+            );
+            return not_set;
+        }
+        _ => None,
+    };
+    match seconds.filter(|s| *s >= 0.0 && s.is_finite()) {
         Some(seconds) => Effective {
             minutes: Some(seconds / 60.0),
             unsupported: None,
-            setting: None,
-            from: "bunfig.toml".into(),
+            from: file.rel.clone(),
+            setting: Some((Arc::clone(&file), span, text.unwrap_or_default())),
         },
-        None => Effective {
-            minutes: None,
-            unsupported: None,
-            setting: None,
-            from: "not set".into(),
-        },
+        None => {
+            ignored(
+                &file,
+                span,
+                "`minimumReleaseAge` in bunfig.toml is not a number of seconds (or, from bun 1.4.4, a duration such as `3d`): no cooldown applies".into(),
+            );
+            not_set
+        }
     }
 }
 
-/// `[install] minimumReleaseAge` (seconds) of a bunfig.toml, read line by line: the table
-/// header, then `key = number`.
-fn bunfig_min_release_age(text: &str) -> Option<f64> {
-    let mut in_install = false;
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or_default().trim();
-        if line.starts_with('[') {
-            in_install = line == "[install]";
-            continue;
-        }
-        let key = if in_install {
-            "minimumReleaseAge"
-        } else {
-            "install.minimumReleaseAge"
-        };
-        if let Some((k, v)) = line.split_once('=')
-            && k.trim() == key
-        {
-            return v.trim().parse().ok();
-        }
-    }
-    None
+/// A bun duration (1.4.4+): a number of seconds, or a number with a unit (`90m`, `12 hours`,
+/// `3d`, `2 weeks`); seconds.
+fn bun_duration(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86_400.0,
+        "w" | "week" | "weeks" => 604_800.0,
+        _ => return None,
+    };
+    Some(n * factor)
 }
 
 /// The policy in minutes, for a table.
@@ -688,19 +798,13 @@ mod tests {
     }
 
     #[test]
-    fn bunfig_values() {
-        assert_eq!(
-            bunfig_min_release_age("[install]\nminimumReleaseAge = 259200 # 3 days\n"),
-            Some(259_200.0)
-        );
-        assert_eq!(
-            bunfig_min_release_age("install.minimumReleaseAge = 60\n"),
-            Some(60.0)
-        );
-        assert_eq!(
-            bunfig_min_release_age("[run]\nminimumReleaseAge = 60\n"),
-            None
-        );
+    fn bun_durations() {
+        assert_eq!(bun_duration("259200"), Some(259_200.0));
+        assert_eq!(bun_duration("3d"), Some(259_200.0));
+        assert_eq!(bun_duration("12 hours"), Some(43_200.0));
+        assert_eq!(bun_duration("90m"), Some(5_400.0));
+        assert_eq!(bun_duration("2 weeks"), Some(1_209_600.0));
+        assert_eq!(bun_duration("soon"), None);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 mod cooldown;
 mod detect;
+mod edit;
+mod exclusions;
 mod scripts;
 mod show;
 mod trust;
@@ -23,6 +25,7 @@ pub static RULES: &[&Rule] = &[
     &trust::NO_TRUST_POLICY,
     &scripts::SCRIPTS_ALLOWED,
     &scripts::EXOTIC_SOURCES_ALLOWED,
+    &exclusions::BROAD_EXCLUSION,
 ];
 
 /// The cooldown policy when chainward.toml sets none: three days, past the hours to about a day
@@ -65,16 +68,17 @@ impl Plugin for PmConfig {
     }
 
     fn reads(&self, kind: FileKind) -> bool {
-        // Of the lockfiles only yarn's is read (its format tells yarn versions apart); the
-        // others only say which package manager installs the folder.
-        matches!(
-            kind,
-            FileKind::PackageJson
-                | FileKind::Npmrc
-                | FileKind::PnpmWorkspace
-                | FileKind::YarnRc
-                | FileKind::YarnLock
-        )
+        // Lockfiles: yarn's format tells yarn versions apart; any lockfile gives the versions
+        // a broad exclusion is narrowed to (read only when there is one).
+        kind.is_lockfile()
+            || matches!(
+                kind,
+                FileKind::PackageJson
+                    | FileKind::Npmrc
+                    | FileKind::PnpmWorkspace
+                    | FileKind::YarnRc
+                    | FileKind::Bunfig
+            )
     }
 
     fn commands(&self) -> Vec<(chainward_core::command::Mount, clap::Command)> {
@@ -98,6 +102,7 @@ impl Check for Options {
             cooldown::check(project, &root, self.min_release_age_days, &mut out);
             trust::check(project, &root, &mut out);
             scripts::check(project, &root, &mut out);
+            exclusions::check(project, &root, &mut out);
         }
         // Projects that share a file (nested yarn projects under one .yarnrc.yml) share its
         // findings: each once.

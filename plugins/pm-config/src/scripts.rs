@@ -11,16 +11,20 @@
 //! `approvedGitRepositories` (4.14+, default `[]`; projects migrated from older lockfiles get
 //! `enableScripts: true` and `approvedGitRepositories: ["**"]` written for them).
 
+use std::ops::Range;
+
+use chainward_core::fix::{Edit, Fix};
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, yaml};
 
 use crate::detect::{Pm, Root};
+use crate::edit;
 
 pub(crate) static SCRIPTS_ALLOWED: Rule = Rule {
     id: "pm-config/scripts-allowed",
     code: "PMC005",
     default_severity: Severity::Warning,
     default_enabled: true,
-    fixable: Fixability::None,
+    fixable: Fixability::Sometimes,
     summary: "The package manager runs every dependency's install scripts",
     doc: r#"The Shai-Hulud worm spread through `postinstall` scripts added in patch releases. Every
 package manager can now refuse dependency install scripts except the ones you approve:
@@ -38,6 +42,14 @@ A setting that turns them all back on is a warning wherever it is written: npm
 .yarnrc.yml by itself when it upgrades a project with an older lockfile. A version whose default
 runs them (npm before 12 without `ignore-scripts=true`, pnpm 9, yarn before 4.14) is said as
 information, where `packageManager` states the version.
+
+**Fix.** `chainward fix --unsafe-fixes` turns them off and keeps the approvals you have: the
+permissive value becomes `false` (pnpm's `neverBuiltDependencies: []` line goes); npm 11.16+ gets
+`strict-allow-scripts=true` (scripts of packages `allowScripts` does not approve are refused),
+earlier npm `ignore-scripts=true`; yarn before 4.14 gets `enableScripts: false`
+(`dependenciesMeta.<name>.built: true` still builds those). The settings file is created when the
+project has none. Unsafe: a dependency that needs its install script and is not approved stops
+being built.
 "#,
 };
 
@@ -46,7 +58,7 @@ pub(crate) static EXOTIC_SOURCES_ALLOWED: Rule = Rule {
     code: "PMC006",
     default_severity: Severity::Warning,
     default_enabled: true,
-    fixable: Fixability::None,
+    fixable: Fixability::Sometimes,
     summary: "Dependencies of dependencies may come from git or tarball URLs",
     doc: r#"A dependency's own dependency can point at a git commit or a tarball URL instead of a
 registry version: nothing the registry checks, no integrity the registry vouches for, and the
@@ -60,16 +72,61 @@ path the May 2026 TanStack compromise used (an `optionalDependencies` entry poin
 A setting that allows all is a warning: `allow-git=all`, `blockExoticSubdeps: false`,
 `approvedGitRepositories: ["**"]` (which yarn 4.14+ writes by itself when it upgrades a project
 with an older lockfile). A stated version whose default allows them is said as information.
+
+**Fix.** `chainward fix --unsafe-fixes` writes `allow-git=root` (git dependencies only from your
+own package.json), `blockExoticSubdeps: true`, or `approvedGitRepositories: []` — the last only
+when yarn.lock resolves nothing from git, since yarn's list gates the project's own git
+dependencies too. Unsafe: an install that needs such a sub-dependency then fails.
 "#,
 };
+
+/// `span` of `file` (a setting's value) replaced by `value`.
+fn set(file: &SourceFile, span: Range<usize>, key: &str, value: &str) -> Option<Fix> {
+    Some(Fix::unsafe_(
+        format!("set `{key}` to `{value}`"),
+        vec![Edit::replace(&file.path, span, value)],
+    ))
+}
+
+/// The whole line holding `span` removed.
+fn remove_line(file: &SourceFile, span: &Range<usize>) -> Option<Fix> {
+    let text = file.text().ok()?;
+    let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i + 1);
+    Some(Fix::unsafe_(
+        format!("remove `{}`", text[start..end].trim()),
+        vec![Edit::replace(&file.path, start..end, "")],
+    ))
+}
 
 pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     let pm = root.describe();
     let v = root.version;
-    let mut explicit =
-        |rule: &'static Rule, file: &SourceFile, span, message: String, help: &str| {
-            out.push(Finding::new(rule, file, span, message).with_help(help.to_string()));
-        };
+    let add = |line: &str| {
+        edit::append_lines(
+            project,
+            root,
+            format!(
+                "add `{line}` to {}",
+                edit::settings_file(root.pm).unwrap_or_default()
+            ),
+            &[line.to_string()],
+        )
+    };
+    let mut explicit = |rule: &'static Rule,
+                        file: &SourceFile,
+                        span,
+                        message: String,
+                        help: &str,
+                        fix: Option<Fix>| {
+        out.push(
+            Finding::new(rule, file, span, message)
+                .with_help(help.to_string())
+                .with_fix_opt(fix),
+        );
+    };
     let mut by_default = Vec::new();
     match root.pm {
         Pm::Npm => {
@@ -86,18 +143,27 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                 explicit(
                     &SCRIPTS_ALLOWED,
                     &file,
-                    span,
+                    span.clone(),
                     "`dangerously-allow-all-scripts=true`: npm runs every dependency's install scripts, approved or not".into(),
                     "remove it and approve the packages that need their scripts in package.json `allowScripts`",
+                    set(&file, span, "dangerously-allow-all-scripts", "false"),
                 );
             } else if ignore.as_deref() != Some("true")
                 && !v.at_least(12, 0, 0)
                 && strict.as_deref() != Some("true")
             {
+                // 11.16+ keeps the approvals in `allowScripts` and refuses the rest;
+                // before, the only switch is all scripts off.
+                let fix = if v.at_least(11, 16, 0) {
+                    add("strict-allow-scripts=true")
+                } else {
+                    add("ignore-scripts=true")
+                };
                 by_default.push((
                     &SCRIPTS_ALLOWED,
                     format!("{pm} runs every dependency's install scripts (until npm 12 blocks unapproved ones)"),
                     "set `ignore-scripts=true` in .npmrc, or with npm 11.16+ approve the packages that need them in package.json `allowScripts` and set `strict-allow-scripts=true`",
+                    fix,
                 ));
             }
             if let Some((file, span, value)) = root.npmrc_setting(project, "allow-git") {
@@ -105,9 +171,10 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     explicit(
                         &EXOTIC_SOURCES_ALLOWED,
                         &file,
-                        span,
+                        span.clone(),
                         "`allow-git=all`: npm installs git dependencies of dependencies".into(),
                         "set `allow-git=root` (only your own package.json's) or `none`",
+                        set(&file, span, "allow-git", "root"),
                     );
                 }
             } else if v.at_least(11, 9, 0) && !v.at_least(12, 0, 0) {
@@ -115,6 +182,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     &EXOTIC_SOURCES_ALLOWED,
                     format!("{pm} installs git dependencies of dependencies (`allow-git` defaults to `all` until npm 12)"),
                     "set `allow-git=root` in .npmrc",
+                    add("allow-git=root"),
                 ));
             }
         }
@@ -126,16 +194,18 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                 explicit(
                     &SCRIPTS_ALLOWED,
                     &file,
-                    span,
+                    span.clone(),
                     "`dangerouslyAllowAllBuilds: true`: pnpm runs every dependency's build scripts"
                         .into(),
                     "remove it and list the packages that need their builds in `allowBuilds`",
+                    set(&file, span, "dangerouslyAllowAllBuilds", "false"),
                 );
             } else if let Some((file, span, node)) = ws("neverBuiltDependencies")
                 && node.as_seq().is_some_and(<[yaml::Yaml]>::is_empty)
                 && v.at_least(10, 0, 0)
                 && !v.at_least(11, 0, 0)
             {
+                let fix = remove_line(&file, &span);
                 explicit(
                     &SCRIPTS_ALLOWED,
                     &file,
@@ -144,6 +214,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                         "`neverBuiltDependencies: []`: {pm} runs every dependency's build scripts (an empty deny-list allows all)"
                     ),
                     "remove it and list the packages that need their builds in `onlyBuiltDependencies` (or `allowBuilds`, 10.26+)",
+                    fix,
                 );
             } else if !v.at_least(10, 0, 0) && root.declared() {
                 let restricted = ws("onlyBuiltDependencies").is_some()
@@ -158,6 +229,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                         &SCRIPTS_ALLOWED,
                         format!("{pm} runs every dependency's build scripts (pnpm 10 and later block them)"),
                         "list the packages that need their builds in `onlyBuiltDependencies`, or upgrade to pnpm 10",
+                        None,
                     ));
                 }
             }
@@ -166,9 +238,10 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     explicit(
                         &EXOTIC_SOURCES_ALLOWED,
                         &file,
-                        span,
+                        span.clone(),
                         "`blockExoticSubdeps: false`: pnpm installs git and tarball-URL dependencies of dependencies".into(),
                         "remove it (pnpm 11 blocks them by default) or set it to true",
+                        set(&file, span, "blockExoticSubdeps", "true"),
                     );
                 }
             } else if v.at_least(10, 26, 0) && !v.at_least(11, 0, 0) {
@@ -176,6 +249,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     &EXOTIC_SOURCES_ALLOWED,
                     format!("{pm} installs git and tarball-URL dependencies of dependencies (`blockExoticSubdeps` defaults to false until pnpm 11)"),
                     "set `blockExoticSubdeps: true` in pnpm-workspace.yaml",
+                    add("blockExoticSubdeps: true"),
                 ));
             }
         }
@@ -185,9 +259,10 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     explicit(
                         &SCRIPTS_ALLOWED,
                         &file,
-                        span,
+                        span.clone(),
                         "`enableScripts: true`: yarn runs every dependency's install scripts (yarn 4.14+ writes this line itself when it upgrades a project with an older lockfile)".into(),
                         "set `enableScripts: false` and approve the packages that need them with `dependenciesMeta.<name>.built: true` in the root package.json",
+                        set(&file, span, "enableScripts", "false"),
                     );
                 }
             } else if !v.at_least(4, 14, 0) && root.declared() {
@@ -195,6 +270,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     &SCRIPTS_ALLOWED,
                     format!("{pm} runs every dependency's install scripts (`enableScripts` defaults to true until yarn 4.14)"),
                     "set `enableScripts: false` in .yarnrc.yml",
+                    add("enableScripts: false"),
                 ));
             }
             if let Some((file, span, node)) =
@@ -203,12 +279,22 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                     .as_seq()
                     .is_some_and(|s| s.iter().any(|p| matches!(p.as_str(), Some("**" | "*"))))
             {
+                // `[]` blocks every git dependency, the project's own too: offered only where
+                // the lockfile resolves none from git.
+                let fix = root
+                    .lockfile
+                    .as_deref()
+                    .filter(|l| l.kind == chainward_core::FileKind::YarnLock)
+                    .and_then(|l| l.text().ok())
+                    .filter(|t| !t.contains("#commit=") && !t.contains(".git#"))
+                    .and_then(|_| set(&file, span.clone(), "approvedGitRepositories", "[]"));
                 explicit(
                     &EXOTIC_SOURCES_ALLOWED,
                     &file,
                     span,
                     "`approvedGitRepositories` approves every repository: yarn installs any git dependency (yarn 4.14+ writes `[\"**\"]` itself when it upgrades a project with an older lockfile)".into(),
                     "list the repositories you depend on (`https://github.com/owner/repo.git`), or leave it empty",
+                    fix,
                 );
             }
         }
@@ -220,11 +306,114 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     let Some((file, span)) = root.anchor() else {
         return;
     };
-    for (rule, message, help) in by_default {
+    for (rule, message, help, fix) in by_default {
         out.push(
             Finding::new(rule, &file, span.clone(), message)
                 .with_severity(Severity::Info)
-                .with_help(help),
+                .with_help(help)
+                .with_fix_opt(fix),
         );
+    }
+}
+
+/// What the package manager in use does with dependency install scripts and with
+/// non-registry sub-dependencies, and where that comes from (`pm-config --show`).
+pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
+    let v = root.version;
+    let at = |file: &SourceFile| file.rel.clone();
+    match root.pm {
+        Pm::Npm => {
+            let rc = |key| root.npmrc_setting(project, key);
+            let approved = root
+                .manifest
+                .as_deref()
+                .and_then(chainward_npm::package_json)
+                .and_then(|pj| pj.json.member("allowScripts").map(|m| m.value.clone()))
+                .and_then(|v| v.as_object().map(<[_]>::len));
+            let scripts = if let Some((f, _, val)) = rc("ignore-scripts").filter(|s| s.2 == "true")
+            {
+                format!("none: ignore-scripts={val} ({})", at(&f))
+            } else if let Some((f, _, _)) =
+                rc("dangerously-allow-all-scripts").filter(|s| s.2 == "true")
+            {
+                format!("all: dangerously-allow-all-scripts ({})", at(&f))
+            } else if v.at_least(12, 0, 0)
+                || rc("strict-allow-scripts").is_some_and(|s| s.2 == "true")
+            {
+                format!("approved only ({} in allowScripts)", approved.unwrap_or(0))
+            } else {
+                "all (default)".into()
+            };
+            let sources = match rc("allow-git") {
+                Some((f, _, val)) => format!("git: {val} ({})", at(&f)),
+                None if v.at_least(12, 0, 0) => "git: none (default)".into(),
+                None if v.at_least(11, 9, 0) => "git: all (default)".into(),
+                None => "allowed (no setting before npm 11.9)".into(),
+            };
+            (scripts, sources)
+        }
+        Pm::Pnpm => {
+            let ws = |key| root.yaml_setting(project, "pnpm-workspace.yaml", key);
+            let scripts = if let Some((f, _, _)) =
+                ws("dangerouslyAllowAllBuilds").filter(|s| s.2.as_str() == Some("true"))
+            {
+                format!("all: dangerouslyAllowAllBuilds ({})", at(&f))
+            } else if v.at_least(10, 0, 0) {
+                let listed = ws("allowBuilds")
+                    .and_then(|s| s.2.as_map().map(<[_]>::len))
+                    .or_else(|| {
+                        ws("onlyBuiltDependencies").and_then(|s| s.2.as_seq().map(<[_]>::len))
+                    });
+                format!("approved only ({} listed)", listed.unwrap_or(0))
+            } else {
+                "all (pnpm 9's default)".into()
+            };
+            let sources = match ws("blockExoticSubdeps") {
+                Some((f, _, node)) if node.as_str() == Some("true") => {
+                    format!("blocked ({})", at(&f))
+                }
+                Some((f, _, _)) => format!("allowed ({})", at(&f)),
+                None if v.at_least(11, 0, 0) => "blocked (pnpm 11's default)".into(),
+                None if v.at_least(10, 26, 0) => "allowed (default)".into(),
+                None => "allowed (no setting before pnpm 10.26)".into(),
+            };
+            (scripts, sources)
+        }
+        Pm::YarnBerry => {
+            let scripts = match root.yarnrc_setting(project, "enableScripts") {
+                Some((f, _, node)) if node.as_str() == Some("true") => format!("all ({})", at(&f)),
+                Some((f, _, _)) => format!("approved only ({})", at(&f)),
+                None if v.at_least(4, 14, 0) => "approved only (default)".into(),
+                None => "all (default)".into(),
+            };
+            let sources = match root.yarnrc_setting(project, "approvedGitRepositories") {
+                Some((f, _, node)) => format!(
+                    "git: {} approved ({})",
+                    node.as_seq().map_or(0, <[_]>::len),
+                    at(&f)
+                ),
+                None if v.at_least(4, 14, 0) => "git: none approved (default)".into(),
+                None => "allowed (no setting before yarn 4.14)".into(),
+            };
+            (scripts, sources)
+        }
+        Pm::Bun => {
+            let trusted = root
+                .manifest
+                .as_deref()
+                .and_then(chainward_npm::package_json)
+                .and_then(|pj| {
+                    pj.json
+                        .member("trustedDependencies")
+                        .map(|m| m.value.clone())
+                })
+                .and_then(|v| v.as_array().map(<[_]>::len));
+            let scripts = match trusted {
+                Some(n) => format!("approved only ({n} in trustedDependencies)"),
+                None => "built-in trusted list (default)".into(),
+            };
+            (scripts, "allowed (bun has no setting)".into())
+        }
+        Pm::YarnClassic => ("all (yarn 1)".into(), "allowed (yarn 1)".into()),
     }
 }

@@ -8,13 +8,13 @@ use chainward_core::{Error, Project};
 
 use crate::cooldown::{effective, human, policy_minutes};
 use crate::detect::{Pm, VersionOrigin, roots};
-use crate::{Options, trust};
+use crate::{Options, scripts, trust};
 
 pub(crate) fn commands() -> Vec<(Mount, clap::Command)> {
     vec![(
         Mount::Project,
         clap::Command::new("show").about(
-            "Print the protections in effect for each project (package manager and version, cooldown, trust policy) and where each value came from, instead of findings; `--format json`",
+            "Print the protections in effect for each project (package manager and version, cooldown, trust policy, install scripts, non-registry sources) and where each value came from, instead of findings; `--format json`",
         ),
     )]
 }
@@ -40,6 +40,8 @@ struct Row {
     cooldown: Option<f64>,
     cooldown_from: String,
     trust_policy: String,
+    scripts: String,
+    sources: String,
 }
 
 fn rows(project: &Project) -> Vec<Row> {
@@ -61,7 +63,10 @@ fn rows(project: &Project) -> Vec<Row> {
             } else {
                 trust::policy(project, &root).unwrap_or_else(|| "off (default)".into())
             };
+            let (scripts, sources) = scripts::describe(project, &root);
             Row {
+                scripts,
+                sources,
                 project: if rel.is_empty() || rel == "." {
                     ".".into()
                 } else {
@@ -100,6 +105,8 @@ fn show(project: &Project, options: &Options, json: bool) -> Output {
                     "cooldown_from": r.cooldown_from,
                     "meets_policy": r.cooldown.is_some_and(|m| m >= policy),
                     "trust_policy": r.trust_policy,
+                    "install_scripts": r.scripts,
+                    "non_registry_sources": r.sources,
                 })
             })
             .collect();
@@ -112,9 +119,11 @@ fn show(project: &Project, options: &Options, json: bool) -> Output {
         "COOLDOWN",
         "FROM",
         "TRUST POLICY",
+        "INSTALL SCRIPTS",
+        "NON-REGISTRY SOURCES",
         "VERSION FROM",
     ];
-    let table: Vec<[String; 6]> = rows
+    let table: Vec<[String; 8]> = rows
         .iter()
         .map(|r| {
             [
@@ -123,6 +132,8 @@ fn show(project: &Project, options: &Options, json: bool) -> Output {
                 r.cooldown.map_or_else(|| "none".into(), human),
                 r.cooldown_from.clone(),
                 r.trust_policy.clone(),
+                r.scripts.clone(),
+                r.sources.clone(),
                 r.version_from.clone(),
             ]
         })

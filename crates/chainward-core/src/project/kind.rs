@@ -16,6 +16,8 @@ pub enum FileKind {
     Npmrc,
     PnpmWorkspace,
     YarnRc,
+    /// `bunfig.toml` (bun's settings; TOML).
+    Bunfig,
     /// `.github/workflows/*.yml`.
     Workflow,
     /// `action.yml` of a composite/JavaScript/Docker action.
@@ -30,7 +32,7 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FileKind; 15] = [
+    pub const ALL: [FileKind; 16] = [
         FileKind::PackageJson,
         FileKind::NpmLock,
         FileKind::NpmShrinkwrap,
@@ -41,6 +43,7 @@ impl FileKind {
         FileKind::Npmrc,
         FileKind::PnpmWorkspace,
         FileKind::YarnRc,
+        FileKind::Bunfig,
         FileKind::Workflow,
         FileKind::Action,
         FileKind::Dockerfile,
@@ -62,6 +65,7 @@ impl FileKind {
             FileKind::Npmrc => "npmrc",
             FileKind::PnpmWorkspace => "pnpm-workspace",
             FileKind::YarnRc => "yarnrc",
+            FileKind::Bunfig => "bunfig",
             FileKind::Workflow => "workflow",
             FileKind::Action => "action",
             FileKind::Dockerfile => "dockerfile",
@@ -84,6 +88,7 @@ impl FileKind {
             ".npmrc" => FileKind::Npmrc,
             "pnpm-workspace.yaml" => FileKind::PnpmWorkspace,
             ".yarnrc.yml" => FileKind::YarnRc,
+            "bunfig.toml" => FileKind::Bunfig,
             "action.yml" | "action.yaml" => FileKind::Action,
             _ if crate::dockerfile::is_dockerfile_name(name) => FileKind::Dockerfile,
             _ if is_workflow(rel) => FileKind::Workflow,
@@ -137,7 +142,7 @@ impl FileKind {
         self.is_yaml()
             || matches!(
                 self,
-                FileKind::Dockerfile | FileKind::Npmrc | FileKind::ShellScript
+                FileKind::Dockerfile | FileKind::Npmrc | FileKind::ShellScript | FileKind::Bunfig
             )
     }
 }

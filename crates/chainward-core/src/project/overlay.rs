@@ -121,6 +121,20 @@ impl Project {
                 }
             })
             .collect();
+        // Files the changes create.
+        for (path, text) in changes {
+            let known = files.iter().any(|f| &f.path == path);
+            let name = path.file_name().and_then(|n| n.to_str());
+            if let (false, Some(kind)) = (known, name.and_then(super::FileKind::classify)) {
+                files.push(Arc::new(SourceFile::new(
+                    path.clone(),
+                    super::rel_path(&self.root, path),
+                    kind,
+                    self.options.max_file_size,
+                    Some(text.clone()),
+                )));
+            }
+        }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let mut project = Project::new(
             self.root.clone(),
