@@ -13,6 +13,7 @@ mod install_scripts;
 mod npm_ci;
 mod npm_oracle;
 mod pin_check;
+mod pm_oracle;
 mod pre_commit;
 mod properties;
 mod provenance;
