@@ -54,13 +54,16 @@ fn config_get(script: &Path, dir: &Path, key: &str) -> String {
         .to_string()
 }
 
+/// A fixture, the tool that reads it, and the settings (key, value) it must read after the fix.
+type Case<'a> = (&'a str, &'a Path, &'a [(&'a str, &'a str)]);
+
 /// Each case: the fixture, and the values the package manager must read after the fix (and,
 /// where the fixture had the key, a different value before it).
 #[test]
 fn pnpm_and_yarn_read_what_pm_config_writes() {
     let pnpm = tool("pnpm10/bin/pnpm.cjs");
     let yarn = tool("@yarnpkg/cli-dist/bin/yarn.js");
-    let cases: &[(&str, &Path, &[(&str, &str)])] = &[
+    let cases: &[Case<'_>] = &[
         (
             // The file is created.
             "pnpm-10.26-no-workspace-file",
