@@ -86,6 +86,12 @@ the package manager reads differently (`npmMinimalAgeGate: 1d` with yarn 4.10, w
 1 minute; `minimumReleaseAge: 7d` with pnpm, which wants a number of minutes), or a cooldown set
 for a package manager the project does not use. yarn before 4.10 does not ignore an unknown key:
 it stops every command, which the finding says.
+
+The same for the other protections: pnpm 11 removed `onlyBuiltDependencies`,
+`neverBuiltDependencies`, `ignoredBuiltDependencies` and `onlyBuiltDependenciesFile` and ignores
+them silently, and reads no setting from the package.json `pnpm` field (a warning: the approvals
+written there approve nothing). npm 11.10 to 11.14 refuse `min-release-age` together with `before`
+(every command fails); from 11.15 `before` wins (a warning: a fixed date, not a rolling cooldown).
 "#,
 };
 

@@ -101,8 +101,8 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
                 };
                 for entry in yaml_entries(&node) {
                     if entry.bare {
-                        let example = format!("`{}@<version> || <version>`", entry.name);
-                        report(&file, &entry, key, what, &example);
+                        let example = "`<name>@<version> || <version>`";
+                        report(&file, &entry, key, what, example);
                     }
                 }
             }
@@ -111,14 +111,8 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
             if let Some((file, _, node)) = root.yarnrc_setting(project, "npmPreapprovedPackages") {
                 for entry in yaml_entries(&node) {
                     if entry.bare {
-                        let example = format!("`{}@<version>` (or a semver range)", entry.name);
-                        report(
-                            &file,
-                            &entry,
-                            "npmPreapprovedPackages",
-                            "cooldown",
-                            &example,
-                        );
+                        let example = "`<name>@<version>` (or a semver range)";
+                        report(&file, &entry, "npmPreapprovedPackages", "cooldown", example);
                     }
                 }
             }
@@ -134,13 +128,13 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
             };
             for entry in toml_entries(item) {
                 if entry.bare {
-                    let example = format!("`{}@<version>`", entry.name);
+                    let example = "`<name>@<version>`";
                     report(
                         &file,
                         &entry,
                         "minimumReleaseAgeExcludes",
                         "cooldown",
-                        &example,
+                        example,
                     );
                 }
             }
@@ -156,26 +150,11 @@ fn scope_fix(root: &Root, file: &SourceFile, entry: &Entry) -> Option<Fix> {
     if entry.name.contains('*') {
         return None;
     }
-    let lock = chainward_npm::any_lockfile(root.lockfile.as_deref()?)?;
-    let mut versions: Vec<(Ver, &str)> = lock
-        .iter_packages()
-        .filter(|(_, p)| p.name == entry.name && !p.link)
-        .filter_map(|(_, p)| {
-            let v = p.version?;
-            // Exact registry versions only (not `file:`, git or alias resolutions).
-            let exact = v.split('(').next()?.trim();
-            Ver::parse(exact)
-                .filter(|_| exact.starts_with(|c: char| c.is_ascii_digit()))
-                .map(|parsed| (parsed, exact))
-        })
-        .collect();
-    versions.sort();
-    versions.dedup_by(|a, b| a.1 == b.1);
+    let versions = locked_versions(root, &entry.name);
     if versions.is_empty() {
         return None;
     }
-    let list: Vec<&str> = versions.iter().rev().map(|(_, v)| *v).collect();
-    let scoped = format!("{}@{}", entry.name, list.join(" || "));
+    let scoped = format!("{}@{}", entry.name, versions.join(" || "));
     let replacement = match file.kind {
         chainward_core::FileKind::Bunfig => format!("\"{scoped}\""),
         _ => format!("'{scoped}'"),
@@ -184,6 +163,31 @@ fn scope_fix(root: &Root, file: &SourceFile, entry: &Entry) -> Option<Fix> {
         format!("exempt only the locked versions: `{scoped}`"),
         vec![Edit::replace(&file.path, entry.span.clone(), replacement)],
     ))
+}
+
+/// The registry versions of `name` in the project's lockfile, newest first (not `file:`, git
+/// or alias resolutions, nor links).
+pub(crate) fn locked_versions(root: &Root, name: &str) -> Vec<String> {
+    let Some(lock) = root
+        .lockfile
+        .as_deref()
+        .and_then(chainward_npm::any_lockfile)
+    else {
+        return Vec::new();
+    };
+    let mut versions: Vec<(Ver, String)> = lock
+        .iter_packages()
+        .filter(|(_, p)| p.name == name && !p.link)
+        .filter_map(|(_, p)| {
+            let exact = p.version?.split('(').next()?.trim();
+            Ver::parse(exact)
+                .filter(|_| exact.starts_with(|c: char| c.is_ascii_digit()))
+                .map(|parsed| (parsed, exact.to_string()))
+        })
+        .collect();
+    versions.sort();
+    versions.dedup_by(|a, b| a.1 == b.1);
+    versions.into_iter().rev().map(|(_, v)| v).collect()
 }
 
 /// The names of the project's own packages: every package.json at or below its folder.
@@ -232,7 +236,7 @@ pub(crate) struct Entry {
     pub span: std::ops::Range<usize>,
 }
 
-fn entry(text: &str, span: std::ops::Range<usize>) -> Entry {
+pub(crate) fn entry(text: &str, span: std::ops::Range<usize>) -> Entry {
     let t = text.trim();
     // The version follows the first `@` after the name (`@scope/name@1.0.0`).
     let at = if let Some(scoped) = t.strip_prefix('@') {

@@ -2,6 +2,7 @@
 //! policy, dependency install scripts off, no git or tarball sub-dependencies — are on and in effect for the package manager and version each project uses, read
 //! from their own files (.npmrc, pnpm-workspace.yaml, .yarnrc.yml, bunfig.toml) offline.
 
+mod allowlist;
 mod cooldown;
 mod detect;
 mod edit;
@@ -102,6 +103,7 @@ impl Check for Options {
             cooldown::check(project, &root, self.min_release_age_days, &mut out);
             trust::check(project, &root, &mut out);
             scripts::check(project, &root, &mut out);
+            allowlist::check(project, &root, &mut out);
             exclusions::check(project, &root, &mut out);
         }
         // Projects that share a file (nested yarn projects under one .yarnrc.yml) share its

@@ -16,6 +16,7 @@ use std::ops::Range;
 use chainward_core::fix::{Edit, Fix};
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, yaml};
 
+use crate::cooldown::SETTING_IGNORED;
 use crate::detect::{Pm, Root};
 use crate::edit;
 
@@ -104,6 +105,9 @@ fn remove_line(file: &SourceFile, span: &Range<usize>) -> Option<Fix> {
 pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     let pm = root.describe();
     let v = root.version;
+    if root.pm == Pm::Pnpm && v.at_least(11, 0, 0) && root.declared() {
+        removed_in_pnpm_11(project, root, out);
+    }
     let add = |line: &str| {
         edit::append_lines(
             project,
@@ -316,6 +320,63 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     }
 }
 
+/// pnpm 11 removed the build lists of pnpm 10 and ignores them without a word, and reads no
+/// setting from the package.json `pnpm` field: approvals written there approve nothing.
+fn removed_in_pnpm_11(project: &Project, root: &Root, out: &mut Vec<Finding>) {
+    let pm = root.describe();
+    for key in [
+        "onlyBuiltDependencies",
+        "onlyBuiltDependenciesFile",
+        "neverBuiltDependencies",
+        "ignoredBuiltDependencies",
+        "ignoreDepScripts",
+    ] {
+        if let Some((file, span, _)) = root.yaml_setting(project, "pnpm-workspace.yaml", key) {
+            out.push(
+                Finding::new(
+                    &SETTING_IGNORED,
+                    &file,
+                    span,
+                    format!(
+                        "{pm} removed `{key}` (pnpm 11.0) and ignores it without a warning: the builds it lists are neither approved nor denied"
+                    ),
+                )
+                .with_severity(Severity::Warning)
+                .with_help("move the decisions to `allowBuilds` (`name: true` or `false`); `pnpm approve-builds` writes it"),
+            );
+        }
+    }
+    let pj = root
+        .manifest
+        .as_deref()
+        .and_then(chainward_npm::package_json);
+    for key in [
+        "allowBuilds",
+        "onlyBuiltDependencies",
+        "neverBuiltDependencies",
+        "dangerouslyAllowAllBuilds",
+        "trustPolicy",
+    ] {
+        if let (Some(manifest), Some(node)) = (
+            root.manifest.as_deref(),
+            pj.and_then(|pj| pj.json.pointer(&["pnpm", key])),
+        ) {
+            out.push(
+                Finding::new(
+                    &SETTING_IGNORED,
+                    manifest,
+                    node.span.clone(),
+                    format!(
+                        "{pm} does not read the package.json `pnpm` field: `pnpm.{key}` has no effect"
+                    ),
+                )
+                .with_severity(Severity::Warning)
+                .with_help(format!("move `{key}` to pnpm-workspace.yaml")),
+            );
+        }
+    }
+}
+
 /// What the package manager in use does with dependency install scripts and with
 /// non-registry sub-dependencies, and where that comes from (`pm-config --show`).
 pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
@@ -362,7 +423,10 @@ pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
                 let listed = ws("allowBuilds")
                     .and_then(|s| s.2.as_map().map(<[_]>::len))
                     .or_else(|| {
-                        ws("onlyBuiltDependencies").and_then(|s| s.2.as_seq().map(<[_]>::len))
+                        // pnpm 11 no longer reads the pnpm 10 lists.
+                        ws("onlyBuiltDependencies")
+                            .filter(|_| !v.at_least(11, 0, 0))
+                            .and_then(|s| s.2.as_seq().map(<[_]>::len))
                     });
                 format!("approved only ({} listed)", listed.unwrap_or(0))
             } else {
