@@ -423,10 +423,25 @@ pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
                 let listed = ws("allowBuilds")
                     .and_then(|s| s.2.as_map().map(<[_]>::len))
                     .or_else(|| {
-                        // pnpm 11 no longer reads the pnpm 10 lists.
+                        // pnpm 11 no longer reads the pnpm 10 lists, nor the package.json
+                        // `pnpm` field.
+                        if v.at_least(11, 0, 0) {
+                            return None;
+                        }
+                        let field = |key| {
+                            let pj = root
+                                .manifest
+                                .as_deref()
+                                .and_then(chainward_npm::package_json)?;
+                            let node = pj.json.pointer(&["pnpm", key])?;
+                            node.as_object()
+                                .map(<[_]>::len)
+                                .or_else(|| node.as_array().map(<[_]>::len))
+                        };
                         ws("onlyBuiltDependencies")
-                            .filter(|_| !v.at_least(11, 0, 0))
                             .and_then(|s| s.2.as_seq().map(<[_]>::len))
+                            .or_else(|| field("allowBuilds"))
+                            .or_else(|| field("onlyBuiltDependencies"))
                     });
                 format!("approved only ({} listed)", listed.unwrap_or(0))
             } else {
