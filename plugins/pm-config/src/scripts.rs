@@ -377,11 +377,20 @@ fn removed_in_pnpm_11(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     }
 }
 
+/// `file:line` of a setting's value.
+pub(crate) fn where_(file: &SourceFile, span: &Range<usize>) -> String {
+    let line = file
+        .text()
+        .map(|t| file.lines().line_col(t, span.start).line)
+        .unwrap_or(1);
+    format!("{}:{line}", file.rel)
+}
+
 /// What the package manager in use does with dependency install scripts and with
 /// non-registry sub-dependencies, and where that comes from (`pm-config --show`).
 pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
     let v = root.version;
-    let at = |file: &SourceFile| file.rel.clone();
+    let at = |file: &SourceFile, span: &Range<usize>| where_(file, span);
     match root.pm {
         Pm::Npm => {
             let rc = |key| root.npmrc_setting(project, key);
@@ -391,13 +400,13 @@ pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
                 .and_then(chainward_npm::package_json)
                 .and_then(|pj| pj.json.member("allowScripts").map(|m| m.value.clone()))
                 .and_then(|v| v.as_object().map(<[_]>::len));
-            let scripts = if let Some((f, _, val)) = rc("ignore-scripts").filter(|s| s.2 == "true")
+            let scripts = if let Some((f, sp, val)) = rc("ignore-scripts").filter(|s| s.2 == "true")
             {
-                format!("none: ignore-scripts={val} ({})", at(&f))
-            } else if let Some((f, _, _)) =
+                format!("none: ignore-scripts={val} ({})", at(&f, &sp))
+            } else if let Some((f, sp, _)) =
                 rc("dangerously-allow-all-scripts").filter(|s| s.2 == "true")
             {
-                format!("all: dangerously-allow-all-scripts ({})", at(&f))
+                format!("all: dangerously-allow-all-scripts ({})", at(&f, &sp))
             } else if v.at_least(12, 0, 0)
                 || rc("strict-allow-scripts").is_some_and(|s| s.2 == "true")
             {
@@ -406,7 +415,7 @@ pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
                 "all (default)".into()
             };
             let sources = match rc("allow-git") {
-                Some((f, _, val)) => format!("git: {val} ({})", at(&f)),
+                Some((f, sp, val)) => format!("git: {val} ({})", at(&f, &sp)),
                 None if v.at_least(12, 0, 0) => "git: none (default)".into(),
                 None if v.at_least(11, 9, 0) => "git: all (default)".into(),
                 None => "allowed (no setting before npm 11.9)".into(),
@@ -415,10 +424,10 @@ pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
         }
         Pm::Pnpm => {
             let ws = |key| root.yaml_setting(project, "pnpm-workspace.yaml", key);
-            let scripts = if let Some((f, _, _)) =
+            let scripts = if let Some((f, sp, _)) =
                 ws("dangerouslyAllowAllBuilds").filter(|s| s.2.as_str() == Some("true"))
             {
-                format!("all: dangerouslyAllowAllBuilds ({})", at(&f))
+                format!("all: dangerouslyAllowAllBuilds ({})", at(&f, &sp))
             } else if v.at_least(10, 0, 0) {
                 let listed = ws("allowBuilds")
                     .and_then(|s| s.2.as_map().map(<[_]>::len))
@@ -448,10 +457,10 @@ pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
                 "all (pnpm 9's default)".into()
             };
             let sources = match ws("blockExoticSubdeps") {
-                Some((f, _, node)) if node.as_str() == Some("true") => {
-                    format!("blocked ({})", at(&f))
+                Some((f, sp, node)) if node.as_str() == Some("true") => {
+                    format!("blocked ({})", at(&f, &sp))
                 }
-                Some((f, _, _)) => format!("allowed ({})", at(&f)),
+                Some((f, sp, _)) => format!("allowed ({})", at(&f, &sp)),
                 None if v.at_least(11, 0, 0) => "blocked (pnpm 11's default)".into(),
                 None if v.at_least(10, 26, 0) => "allowed (default)".into(),
                 None => "allowed (no setting before pnpm 10.26)".into(),
@@ -460,16 +469,18 @@ pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
         }
         Pm::YarnBerry => {
             let scripts = match root.yarnrc_setting(project, "enableScripts") {
-                Some((f, _, node)) if node.as_str() == Some("true") => format!("all ({})", at(&f)),
-                Some((f, _, _)) => format!("approved only ({})", at(&f)),
+                Some((f, sp, node)) if node.as_str() == Some("true") => {
+                    format!("all ({})", at(&f, &sp))
+                }
+                Some((f, sp, _)) => format!("approved only ({})", at(&f, &sp)),
                 None if v.at_least(4, 14, 0) => "approved only (default)".into(),
                 None => "all (default)".into(),
             };
             let sources = match root.yarnrc_setting(project, "approvedGitRepositories") {
-                Some((f, _, node)) => format!(
+                Some((f, sp, node)) => format!(
                     "git: {} approved ({})",
                     node.as_seq().map_or(0, <[_]>::len),
-                    at(&f)
+                    at(&f, &sp)
                 ),
                 None if v.at_least(4, 14, 0) => "git: none approved (default)".into(),
                 None => "allowed (no setting before yarn 4.14)".into(),

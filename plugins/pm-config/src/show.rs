@@ -52,7 +52,15 @@ fn rows(project: &Project) -> Vec<Row> {
             let eff = effective(project, &root, &mut ignored);
             let rel = chainward_core::project::rel_path(&project.root, &root.dir);
             let version_from = match &root.origin {
-                VersionOrigin::Declared(file, _) => format!("{} packageManager", file.rel),
+                VersionOrigin::Declared(file, span) => format!(
+                    "{} {}",
+                    scripts::where_(file, span),
+                    if file.kind == chainward_core::FileKind::PackageJson {
+                        "packageManager"
+                    } else {
+                        "yarnPath"
+                    }
+                ),
                 VersionOrigin::Lockfile(why) => why.clone(),
                 VersionOrigin::Assumed => "not stated (the oldest in use assumed)".into(),
             };
@@ -82,7 +90,10 @@ fn rows(project: &Project) -> Vec<Row> {
                 cooldown_from: match eff.unsupported {
                     Some(first) if root.declared() => format!("not supported ({first}+)"),
                     Some(first) => format!("not set (from {first})"),
-                    None => eff.from,
+                    None => match &eff.setting {
+                        Some((file, span, _)) => scripts::where_(file, span),
+                        None => eff.from,
+                    },
                 },
                 trust_policy,
             }
