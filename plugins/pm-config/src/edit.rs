@@ -129,9 +129,9 @@ pub(crate) fn bunfig_set(
             end..end,
             format!("{lead}{key} = {value}{newline}"),
         )
-    } else if doc.as_table().contains_key("install") {
-        return None;
     } else {
+        // A dotted `install.x = …` or an inline `install = {…}` makes this a second definition,
+        // which the check below refuses.
         let lead = match text {
             "" => "",
             t if t.ends_with("\n\n") => "",
@@ -163,4 +163,160 @@ fn install_header_end(text: &str) -> Option<usize> {
         pos += line.len();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use chainward_core::{FileKind, Project};
+
+    use super::*;
+
+    /// The text of `name` after the fix `make` offers for a project of `files`, or `None` when
+    /// it offers none.
+    fn fixed(
+        files: &[(&str, FileKind, &str)],
+        name: &str,
+        make: impl Fn(&Project, &Root) -> Option<Fix>,
+    ) -> Option<String> {
+        let project = Project::in_memory(
+            "/nonexistent-chainward-root",
+            files
+                .iter()
+                .map(|(rel, kind, text)| (rel.to_string(), *kind, text.to_string()))
+                .collect(),
+        );
+        let root = crate::detect::roots(&project).into_iter().next()?;
+        let fix = make(&project, &root)?;
+        let mut text = project
+            .file_at(&project.root.join(name))
+            .map(|f| f.text().map(str::to_string).unwrap_or_default())
+            .unwrap_or_default();
+        let mut edits = fix.edits.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+        for e in edits {
+            text.replace_range(e.range.clone(), &e.replacement);
+        }
+        Some(text)
+    }
+
+    const BUN: (&str, FileKind, &str) = (
+        "package.json",
+        FileKind::PackageJson,
+        r#"{"name": "x", "packageManager": "bun@1.3.5"}"#,
+    );
+
+    fn bunfig(text: &str) -> Option<String> {
+        let files = [BUN, ("bunfig.toml", FileKind::Bunfig, text)];
+        fixed(&files, "bunfig.toml", |p, r| {
+            bunfig_set(p, r, "minimumReleaseAge", "259200", String::new())
+        })
+    }
+
+    #[test]
+    fn bunfig_gets_the_key_where_toml_puts_it() {
+        for (before, after) in [
+            (
+                "[install]\nfrozenLockfile = true\n",
+                Some("[install]\nminimumReleaseAge = 259200\nfrozenLockfile = true\n"),
+            ),
+            (
+                "[install] # bun install\nexact = true\n",
+                Some("[install] # bun install\nminimumReleaseAge = 259200\nexact = true\n"),
+            ),
+            (
+                "[run]\nbun = true\n",
+                Some("[run]\nbun = true\n\n[install]\nminimumReleaseAge = 259200\n"),
+            ),
+            (
+                "[run]\r\nbun = true\r\n",
+                Some("[run]\r\nbun = true\r\n\r\n[install]\r\nminimumReleaseAge = 259200\r\n"),
+            ),
+            (
+                "[install]\nminimumReleaseAge = 60 # one minute\n",
+                Some("[install]\nminimumReleaseAge = 259200 # one minute\n"),
+            ),
+            ("[install]", Some("[install]\nminimumReleaseAge = 259200\n")),
+            (
+                "install.minimumReleaseAge = \"1d\"\n",
+                Some("install.minimumReleaseAge = 259200\n"),
+            ),
+            (
+                "[install.scopes]\nacme = \"https://npm.acme.example\"\n",
+                Some(
+                    "[install.scopes]\nacme = \"https://npm.acme.example\"\n\n[install]\nminimumReleaseAge = 259200\n",
+                ),
+            ),
+            // A second definition of `install` would not parse: no fix.
+            ("install.exact = true\n", None),
+            ("install = { exact = true }\n", None),
+        ] {
+            assert_eq!(bunfig(before).as_deref(), after, "{before:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_bunfig_is_created() {
+        let fix = fixed(&[BUN], "bunfig.toml", |p, r| {
+            bunfig_set(p, r, "minimumReleaseAge", "259200", String::new())
+        });
+        assert_eq!(
+            fix.as_deref(),
+            Some("[install]\nminimumReleaseAge = 259200\n")
+        );
+    }
+
+    #[test]
+    fn lines_are_appended_to_the_settings_file_or_it_is_created() {
+        let npm = (
+            "package.json",
+            FileKind::PackageJson,
+            r#"{"name": "x", "packageManager": "npm@11.12.0"}"#,
+        );
+        let pnpm = (
+            "package.json",
+            FileKind::PackageJson,
+            r#"{"name": "x", "packageManager": "pnpm@10.26.0"}"#,
+        );
+        let add = |p: &Project, r: &Root| append_lines(p, r, String::new(), &["key=1".to_string()]);
+        for (files, name, after) in [
+            (vec![npm], ".npmrc", Some("key=1\n")),
+            (
+                vec![npm, (".npmrc", FileKind::Npmrc, "save-exact=true")],
+                ".npmrc",
+                Some("save-exact=true\nkey=1\n"),
+            ),
+            (
+                vec![npm, (".npmrc", FileKind::Npmrc, "a=b\r\n")],
+                ".npmrc",
+                Some("a=b\r\nkey=1\r\n"),
+            ),
+            (
+                vec![
+                    pnpm,
+                    (
+                        "pnpm-workspace.yaml",
+                        FileKind::PnpmWorkspace,
+                        "# settings\n---\npackages: [a]\n",
+                    ),
+                ],
+                "pnpm-workspace.yaml",
+                Some("# settings\n---\npackages: [a]\nkey=1\n"),
+            ),
+            // A flow-style document cannot take a block line.
+            (
+                vec![
+                    pnpm,
+                    (
+                        "pnpm-workspace.yaml",
+                        FileKind::PnpmWorkspace,
+                        "{packages: [a]}\n",
+                    ),
+                ],
+                "pnpm-workspace.yaml",
+                None,
+            ),
+        ] {
+            assert_eq!(fixed(&files, name, add).as_deref(), after, "{files:?}");
+        }
+    }
 }
