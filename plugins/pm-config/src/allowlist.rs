@@ -26,12 +26,18 @@ enum Write {
     Yaml,
 }
 
+/// The project's package.json and the members of its top-level object `key`.
+fn manifest_object<'a>(
+    root: &'a Root,
+    key: &str,
+) -> Option<(&'a SourceFile, &'a [chainward_core::json::Member])> {
+    let manifest = root.manifest.as_deref()?;
+    let pj = chainward_npm::package_json(manifest)?;
+    Some((manifest, pj.json.member(key)?.value.as_object()?))
+}
+
 pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     let v = root.version;
-    let pj = root
-        .manifest
-        .as_deref()
-        .and_then(chainward_npm::package_json);
     let mut report = |file: &SourceFile,
                       name: &str,
                       list: &str,
@@ -66,14 +72,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     };
     match root.pm {
         Pm::Npm => {
-            let (Some(pj), Some(manifest)) = (pj, root.manifest.as_deref()) else {
-                return;
-            };
-            let Some(members) = pj
-                .json
-                .member("allowScripts")
-                .and_then(|m| m.value.as_object())
-            else {
+            let Some((manifest, members)) = manifest_object(root, "allowScripts") else {
                 return;
             };
             if !root.reads(Ver(11, 16, 0), true) {
@@ -118,14 +117,7 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
             }
         }
         Pm::YarnBerry => {
-            let (Some(pj), Some(manifest)) = (pj, root.manifest.as_deref()) else {
-                return;
-            };
-            let Some(members) = pj
-                .json
-                .member("dependenciesMeta")
-                .and_then(|m| m.value.as_object())
-            else {
+            let Some((manifest, members)) = manifest_object(root, "dependenciesMeta") else {
                 return;
             };
             for m in members {

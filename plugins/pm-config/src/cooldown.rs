@@ -584,15 +584,20 @@ fn pnpm(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective 
     }
 }
 
-/// A yarn duration: a number is minutes; `ms`, `s`, `m`, `h`, `d`, `w` suffixes.
-fn yarn_duration(text: &str) -> Option<f64> {
+/// `12 hours` → (12, "hours"): a non-negative number and what follows it, trimmed.
+fn number_and_unit(text: &str) -> Option<(f64, &str)> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let n: f64 = number.parse().ok()?;
-    let factor = match unit.trim() {
+    Some((number.parse().ok()?, unit.trim()))
+}
+
+/// A yarn duration: a number is minutes; `ms`, `s`, `m`, `h`, `d`, `w` suffixes.
+fn yarn_duration(text: &str) -> Option<f64> {
+    let (n, unit) = number_and_unit(text)?;
+    let factor = match unit {
         "" | "m" => 1.0,
         "ms" => 1.0 / 60_000.0,
         "s" => 1.0 / 60.0,
@@ -767,13 +772,8 @@ fn bun(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
 /// A bun duration (1.4.4+): a number of seconds, or a number with a unit (`90m`, `12 hours`,
 /// `3d`, `2 weeks`); seconds.
 fn bun_duration(text: &str) -> Option<f64> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let n: f64 = number.parse().ok()?;
-    let factor = match unit.trim() {
+    let (n, unit) = number_and_unit(text)?;
+    let factor = match unit {
         "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
         "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
         "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
