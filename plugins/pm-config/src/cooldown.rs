@@ -77,7 +77,7 @@ pub(crate) static SETTING_IGNORED: Rule = Rule {
     code: "PMC003",
     default_severity: Severity::Error,
     default_enabled: true,
-    fixable: Fixability::None,
+    fixable: Fixability::Sometimes,
     summary: "A protection is configured where the package manager in use does not read it",
     doc: r#"A cooldown that looks configured but is not in effect: a key the pinned version does
 not know (`min-release-age` with npm 10, which ignores it silently), a file that version no longer
@@ -92,6 +92,12 @@ The same for the other protections: pnpm 11 removed `onlyBuiltDependencies`,
 them silently, and reads no setting from the package.json `pnpm` field (a warning: the approvals
 written there approve nothing). npm 11.10 to 11.14 refuse `min-release-age` together with `before`
 (every command fails); from 11.15 `before` wins (a warning: a fixed date, not a rolling cooldown).
+pnpm before 11.23 reads a `minimumReleaseAgeExclude` written as one string (not a list) one
+character at a time: a `*` in it exempts every package, so no cooldown applies (an error where the
+version is stated).
+
+**Fix.** `chainward fix --unsafe-fixes` makes such a string a one-entry list; the other cases are
+left to you (the finding says where the setting belongs).
 "#,
 };
 

@@ -46,6 +46,9 @@ other. Unsafe: a later upgrade of that package waits for the cooldown (or the tr
 /// Where each package manager keeps its lists, and from which version an entry can carry a
 /// version.
 pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
+    if root.pm == Pm::Pnpm {
+        string_exclusion(project, root, out);
+    }
     let own = own_names(project, root);
     let v = root.version;
     let mut report = |file: &SourceFile, entry: &Entry, list: &str, what: &str, example: &str| {
@@ -141,6 +144,58 @@ pub(crate) fn check(project: &Project, root: &Root, out: &mut Vec<Finding>) {
         }
         _ => {}
     }
+}
+
+/// `minimumReleaseAgeExclude` written as one string, not a list: pnpm before 11.23 read it one
+/// character at a time, so a `*` in it exempted every package and switched the cooldown off
+/// without a word (pnpm 11.23.0 changelog); from 11.23 it is a one-entry list.
+fn string_exclusion(project: &Project, root: &Root, out: &mut Vec<Finding>) {
+    let key = "minimumReleaseAgeExclude";
+    let Some((file, span, node)) = root.yaml_setting(project, "pnpm-workspace.yaml", key) else {
+        return;
+    };
+    let Some(text) = node.as_str().filter(|_| node.as_seq().is_none()) else {
+        return;
+    };
+    let v = root.version;
+    if v.at_least(11, 23, 0) {
+        return;
+    }
+    let pm = root.describe();
+    let (severity, effect) = match (text.contains('*'), root.declared()) {
+        (true, true) => (
+            Severity::Error,
+            "its `*` exempts every package: no cooldown applies",
+        ),
+        (true, false) => (
+            Severity::Warning,
+            "before pnpm 11.23 its `*` exempts every package, and no cooldown applies",
+        ),
+        (false, _) => (
+            Severity::Warning,
+            "single characters match no package: it exempts nothing you meant",
+        ),
+    };
+    let raw = file
+        .text()
+        .map(|t| t[span.clone()].to_string())
+        .unwrap_or_default();
+    out.push(
+        Finding::new(
+            &crate::cooldown::SETTING_IGNORED,
+            &file,
+            span.clone(),
+            format!(
+                "`{key}` is a string, not a list: {pm} reads it one character at a time (fixed in pnpm 11.23); {effect}"
+            ),
+        )
+        .with_severity(severity)
+        .with_help(format!("make it a list: `{key}: [{raw}]`"))
+        .with_fix(Fix::unsafe_(
+            "make it a one-entry list",
+            vec![Edit::replace(&file.path, span, format!("[{raw}]"))],
+        )),
+    );
 }
 
 /// The entry narrowed to the versions the lockfile has of that package (`vue` →
