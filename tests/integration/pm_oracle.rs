@@ -49,13 +49,14 @@ impl Tool {
         }
     }
 
-    /// `config get <key>` in `dir`, with a scrubbed environment (no user config, no version
+    /// `config get <key>` in `dir` (`key` may carry flags: `npmScopes --json`), with a scrubbed environment (no user config, no version
     /// switching, offline): stdout, and stdout with stderr.
     fn config_get(&self, dir: &Path, key: &str) -> (String, String) {
         let home = tempfile::tempdir().expect("home");
         let out = Command::new(&self.node)
             .arg(&self.script)
-            .args(["config", "get", key])
+            .args(["config", "get"])
+            .args(key.split(' '))
             .current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -237,4 +238,39 @@ fn pnpm_11_ignores_what_setting_ignored_reports() {
         "undefined",
         "{all}"
     );
+}
+
+/// yarn 4.17–4.18.1 give a scope without its own gate one day, not the top-level 7 days
+/// (yarnpkg/berry#7192): yarn itself says so before the fix, and reads the copied gate after it.
+#[test]
+fn yarn_scope_gate_is_what_yarn_reads() {
+    let tmp = copy_fixture("pm-config/yarn-4.17-scope-gate");
+    let dir = tmp.path();
+    let yarn = Tool::yarn4();
+    let gate =
+        |dir: &Path| yarn.value(dir, "npmScopes --json")["corp"]["npmMinimalAgeGate"].clone();
+    assert_eq!(gate(dir), serde_json::json!(1440));
+    let ours = run(
+        dir,
+        &[
+            "check",
+            "--select",
+            "pm-config/cooldown-too-short",
+            "--format",
+            "concise",
+            ".",
+        ],
+    );
+    assert!(
+        ours.stdout
+            .contains("waits only 1 day for `@corp` packages"),
+        "{}",
+        ours.stdout
+    );
+    let fixed = run(
+        dir,
+        &["fix", "--unsafe-fixes", "--select", "pm-config", "."],
+    );
+    assert!(fixed.code <= 1, "{}", fixed.snapshot());
+    assert_eq!(gate(dir), serde_json::json!(10080));
 }

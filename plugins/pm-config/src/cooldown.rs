@@ -68,7 +68,11 @@ catches some of them, three days most.
 A value that is almost certainly in the wrong unit says so: `minimumReleaseAge: 7` in
 pnpm-workspace.yaml is 7 *minutes* (pnpm counts minutes), not 7 days.
 
-**Fix.** `chainward fix --unsafe-fixes` raises the value to the policy, in the file's unit.
+yarn 4.17.0 to 4.18.1 give a scope in `npmScopes` without its own `npmMinimalAgeGate` one day, not
+the top-level gate (yarnpkg/berry#7192): such a scope is reported when the top-level gate is longer.
+
+**Fix.** `chainward fix --unsafe-fixes` raises the value to the policy, in the file's unit; for a
+scope, it copies the top-level gate into the scope.
 "#,
 };
 
@@ -266,9 +270,31 @@ fn yarn_scopes(project: &Project, root: &Root, eff: &Effective, out: &mut Vec<Fi
             )
             .with_help(format!(
                 "add `npmMinimalAgeGate: {gate}` under `npmScopes.{name}`"
-            )),
+            ))
+            .with_fix_opt(scope_gate_fix(&file, settings, &gate)),
         );
     }
+}
+
+/// `npmMinimalAgeGate: <gate>` added as the first key of a scope's block mapping, at its
+/// indentation (no fix for a flow mapping `{…}` or an empty one).
+fn scope_gate_fix(file: &SourceFile, settings: &yaml::Yaml, gate: &str) -> Option<Fix> {
+    let text = file.text().ok()?;
+    let first = &settings.as_map()?.first()?.0;
+    let line_start = text[..first.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..first.span.start];
+    if indent.is_empty() || !indent.chars().all(|c| c == ' ') {
+        return None;
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    Some(Fix::unsafe_(
+        format!("add `npmMinimalAgeGate: {gate}` to the scope"),
+        vec![Edit::replace(
+            &file.path,
+            line_start..line_start,
+            format!("{indent}npmMinimalAgeGate: {gate}{newline}"),
+        )],
+    ))
 }
 
 /// The setting, in the package manager's own file and unit, for `days`.
