@@ -118,6 +118,46 @@ pub(crate) struct Effective {
     pub from: String,
 }
 
+impl Effective {
+    /// The version in use has no cooldown; `first` does.
+    fn unsupported(first: &'static str) -> Effective {
+        Effective {
+            minutes: None,
+            unsupported: Some(first),
+            setting: None,
+            from: "not supported".into(),
+        }
+    }
+
+    /// Nothing set, and no default: `from` says why ("not set", "not a number").
+    fn none(from: &str) -> Effective {
+        Effective {
+            minutes: None,
+            unsupported: None,
+            setting: None,
+            from: from.into(),
+        }
+    }
+
+    /// The version's own default.
+    fn default_of(minutes: f64, from: &str) -> Effective {
+        Effective {
+            minutes: Some(minutes),
+            ..Effective::none(from)
+        }
+    }
+
+    /// Read from `file` at `span`, written as `value`.
+    fn read(minutes: f64, file: Arc<SourceFile>, span: Range<usize>, value: String) -> Effective {
+        Effective {
+            minutes: Some(minutes),
+            unsupported: None,
+            from: file.rel.clone(),
+            setting: Some((file, span, value)),
+        }
+    }
+}
+
 /// What one project's configuration says about the cooldown, and the findings it gives.
 pub(crate) fn check(project: &Project, root: &Root, policy_days: u64, out: &mut Vec<Finding>) {
     let eff = effective(project, root, out);
@@ -417,12 +457,6 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
             );
         }
     }
-    let none = |unsupported, from: String| Effective {
-        minutes: None,
-        unsupported,
-        setting: None,
-        from,
-    };
     match root.pm {
         Pm::Npm => {
             let setting = root.npmrc_setting(project, "min-release-age");
@@ -441,7 +475,7 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
                         ),
                     );
                 }
-                return none(Some("npm 11.10"), "not supported".into());
+                return Effective::unsupported("npm 11.10");
             }
             let mut conflict = None;
             if let (Some((file, span, _)), Some(_)) =
@@ -483,14 +517,14 @@ pub(crate) fn effective(project: &Project, root: &Root, out: &mut Vec<Finding>) 
                     );
                     numeric(setting, 1440.0, message, &mut ignored)
                 }
-                None => none(None, "not set".into()),
+                None => Effective::none("not set"),
             };
             out.extend(conflict);
             eff
         }
         Pm::Pnpm => pnpm(project, root, &mut ignored),
         Pm::YarnBerry => yarn(project, root, &mut ignored),
-        Pm::YarnClassic => none(Some("yarn 4.10"), "not supported".into()),
+        Pm::YarnClassic => Effective::unsupported("yarn 4.10"),
         Pm::Bun => bun(project, root, &mut ignored),
     }
 }
@@ -512,20 +546,12 @@ fn numeric(
     ignored: &mut Ignored<'_>,
 ) -> Effective {
     match value.trim().parse::<f64>() {
-        Ok(n) if n >= 0.0 && n.is_finite() => Effective {
-            minutes: Some(n * minutes_per_unit),
-            unsupported: None,
-            from: file.rel.clone(),
-            setting: Some((file, span, value)),
-        },
+        Ok(n) if n >= 0.0 && n.is_finite() => {
+            Effective::read(n * minutes_per_unit, file, span, value)
+        }
         _ => {
             ignored(&file, span, not_a_number);
-            Effective {
-                minutes: None,
-                unsupported: None,
-                setting: None,
-                from: "not a number".into(),
-            }
+            Effective::none("not a number")
         }
     }
 }
@@ -575,12 +601,7 @@ fn pnpm(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective 
                 format!("{pm} does not know `{key}` (pnpm 10.16 and later): no cooldown applies"),
             );
         }
-        return Effective {
-            minutes: None,
-            unsupported: Some("pnpm 10.16"),
-            setting: None,
-            from: "not supported".into(),
-        };
+        return Effective::unsupported("pnpm 10.16");
     }
     if eleven && let Some((file, span, _)) = &from_rc {
         ignored(
@@ -601,18 +622,8 @@ fn pnpm(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective 
             );
             numeric(setting, 1.0, message, ignored)
         }
-        None if eleven => Effective {
-            minutes: Some(1440.0),
-            unsupported: None,
-            setting: None,
-            from: "pnpm 11's default".into(),
-        },
-        None => Effective {
-            minutes: None,
-            unsupported: None,
-            setting: None,
-            from: "not set".into(),
-        },
+        None if eleven => Effective::default_of(1440.0, "pnpm 11's default"),
+        None => Effective::none("not set"),
     }
 }
 
@@ -657,27 +668,12 @@ fn yarn(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective 
                 ),
             );
         }
-        return Effective {
-            minutes: None,
-            unsupported: Some("yarn 4.10"),
-            setting: None,
-            from: "not supported".into(),
-        };
+        return Effective::unsupported("yarn 4.10");
     }
     let default = if v.at_least(4, 15, 0) {
-        Effective {
-            minutes: Some(1440.0),
-            unsupported: None,
-            setting: None,
-            from: "yarn 4.15's default".into(),
-        }
+        Effective::default_of(1440.0, "yarn 4.15's default")
     } else {
-        Effective {
-            minutes: None,
-            unsupported: None,
-            setting: None,
-            from: "not set".into(),
-        }
+        Effective::none("not set")
     };
     let Some((file, span, value)) = setting else {
         return default;
@@ -707,12 +703,7 @@ fn yarn(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective 
         n
     };
     match minutes {
-        Some(m) => Effective {
-            minutes: Some(m),
-            unsupported: None,
-            from: file.rel.clone(),
-            setting: Some((file, span, value)),
-        },
+        Some(m) => Effective::read(m, file, span, value),
         None => {
             ignored(
                 &file,
@@ -745,19 +736,9 @@ fn bun(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
                 ),
             );
         }
-        return Effective {
-            minutes: None,
-            unsupported: Some("bun 1.3"),
-            setting: None,
-            from: "not supported".into(),
-        };
+        return Effective::unsupported("bun 1.3");
     }
-    let not_set = Effective {
-        minutes: None,
-        unsupported: None,
-        setting: None,
-        from: "not set".into(),
-    };
+    let not_set = Effective::none("not set");
     let Some((file, span, value)) = setting else {
         return not_set;
     };
@@ -784,12 +765,7 @@ fn bun(project: &Project, root: &Root, ignored: &mut Ignored<'_>) -> Effective {
         _ => None,
     };
     match seconds.filter(|s| *s >= 0.0 && s.is_finite()) {
-        Some(seconds) => Effective {
-            minutes: Some(seconds / 60.0),
-            unsupported: None,
-            from: file.rel.clone(),
-            setting: Some((Arc::clone(&file), span, text.unwrap_or_default())),
-        },
+        Some(seconds) => Effective::read(seconds / 60.0, file, span, text.unwrap_or_default()),
         None => {
             ignored(
                 &file,

@@ -306,6 +306,15 @@ fn yarn_path(
     Some((Ver::parse(version)?, file, span))
 }
 
+/// `file:line` of a setting's value.
+pub(crate) fn place(file: &SourceFile, span: &std::ops::Range<usize>) -> String {
+    let line = file
+        .text()
+        .map(|t| file.lines().line_col(t, span.start).line)
+        .unwrap_or(1);
+    format!("{}:{line}", file.rel)
+}
+
 /// A setting as read: the file, the span of the value, the value.
 pub(crate) type Setting<T> = (Arc<SourceFile>, std::ops::Range<usize>, T);
 
@@ -320,20 +329,18 @@ fn yarnrc_setting(
     dir: &Path,
     key: &str,
 ) -> Option<Setting<chainward_core::yaml::Yaml>> {
-    let mut at = Some(dir);
-    while let Some(d) = at {
-        if let Some(found) = project
-            .file_at(&d.join(".yarnrc.yml"))
-            .and_then(|f| yaml_key(f, key))
-        {
-            return Some(found);
-        }
-        if d == project.root.as_path() || d == Path::new(".") {
-            return None;
-        }
-        at = d.parent();
-    }
-    None
+    yarnrc_files(project, dir).find_map(|f| yaml_key(f, key))
+}
+
+/// The .yarnrc.yml files yarn merges for a project in `dir`: from that folder up to the tree's
+/// root, nearest first.
+pub(crate) fn yarnrc_files<'a>(
+    project: &'a Project,
+    dir: &'a Path,
+) -> impl Iterator<Item = Arc<SourceFile>> + 'a {
+    let top = |d: &Path| d == project.root.as_path() || d == Path::new(".");
+    std::iter::successors(Some(dir), move |d| if top(d) { None } else { d.parent() })
+        .filter_map(|d| project.file_at(&d.join(".yarnrc.yml")))
 }
 
 /// The oldest version the lockfile's format allows, else the oldest still in use.

@@ -24,20 +24,10 @@ pub(crate) fn settings_file(pm: Pm) -> Option<&'static str> {
 /// The file to add a setting to: yarn's nearest .yarnrc.yml (yarn merges the files above a
 /// project), else the one in the project's folder, existing or not.
 fn target(project: &Project, root: &Root, name: &str) -> PathBuf {
-    if name == ".yarnrc.yml" {
-        let mut at = Some(root.dir.as_path());
-        while let Some(d) = at {
-            let path = d.join(name);
-            if project.file_at(&path).is_some() {
-                return path;
-            }
-            if d == project.root.as_path() || d == std::path::Path::new(".") {
-                break;
-            }
-            at = d.parent();
-        }
-    }
-    clean(&root.dir.join(name))
+    let nearest = (name == ".yarnrc.yml")
+        .then(|| crate::detect::yarnrc_files(project, &root.dir).next())
+        .flatten();
+    nearest.map_or_else(|| clean(&root.dir.join(name)), |f| f.path.clone())
 }
 
 /// `lines` (each a whole `key=value` / `key: value` line) appended to the package manager's

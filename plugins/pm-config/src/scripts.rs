@@ -377,20 +377,11 @@ fn removed_in_pnpm_11(project: &Project, root: &Root, out: &mut Vec<Finding>) {
     }
 }
 
-/// `file:line` of a setting's value.
-pub(crate) fn where_(file: &SourceFile, span: &Range<usize>) -> String {
-    let line = file
-        .text()
-        .map(|t| file.lines().line_col(t, span.start).line)
-        .unwrap_or(1);
-    format!("{}:{line}", file.rel)
-}
-
 /// What the package manager in use does with dependency install scripts and with
 /// non-registry sub-dependencies, and where that comes from (`pm-config --show`).
 pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
     let v = root.version;
-    let at = |file: &SourceFile, span: &Range<usize>| where_(file, span);
+    let at = |file: &SourceFile, span: &Range<usize>| crate::detect::place(file, span);
     match root.pm {
         Pm::Npm => {
             let rc = |key| root.npmrc_setting(project, key);

@@ -54,7 +54,7 @@ fn rows(project: &Project) -> Vec<Row> {
             let version_from = match &root.origin {
                 VersionOrigin::Declared(file, span) => format!(
                     "{} {}",
-                    scripts::where_(file, span),
+                    crate::detect::place(file, span),
                     if file.kind == chainward_core::FileKind::PackageJson {
                         "packageManager"
                     } else {
@@ -91,7 +91,7 @@ fn rows(project: &Project) -> Vec<Row> {
                     Some(first) if root.declared() => format!("not supported ({first}+)"),
                     Some(first) => format!("not set (from {first})"),
                     None => match &eff.setting {
-                        Some((file, span, _)) => scripts::where_(file, span),
+                        Some((file, span, _)) => crate::detect::place(file, span),
                         None => eff.from,
                     },
                 },
