@@ -412,11 +412,15 @@ fn render(
             }
             Ok(())
         }
-        None => match write(&mut std::io::stdout().lock()) {
-            // `chainward check | head`: the reader has gone; nothing more to say.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other.map_err(|e| Error::io(Path::new("<stdout>"), e)),
-        },
+        None => {
+            // Written in blocks, not a line at a time (a report of thousands of lines).
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match write(&mut out).and_then(|()| out.flush()) {
+                // `chainward check | head`: the reader has gone; nothing more to say.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| Error::io(Path::new("<stdout>"), e)),
+            }
+        }
     }
 }
 

@@ -54,24 +54,36 @@ impl Git {
         // checkout made without it) libgit2 reads an empty index, which would make every file
         // look untracked.
         let has_commits = repo.head().ok().and_then(|h| h.target()).is_some();
-        // The index is read through a second handle that is dropped at once: libgit2 caches
-        // the index in the repository it was read from, a few hundred KB held to the end of
-        // the run for paths already copied out.
-        let reader = git2::Repository::open(repo.path()).ok();
-        let index = reader
-            .as_ref()
-            .and_then(|r| r.index().ok())
-            .filter(|_| repo.path().join("index").is_file() || !has_commits);
+        // The index is read directly (see [`crate::git_index`]), not through libgit2, which
+        // would also keep it cached in the repository to the end of the run.
+        let index_file = repo.path().join("index");
+        let index = if std::fs::symlink_metadata(&index_file).is_ok_and(|m| m.is_file()) {
+            let hash_len = match repo
+                .config()
+                .ok()
+                .and_then(|c| c.get_string("extensions.objectformat").ok())
+            {
+                Some(format) if format.eq_ignore_ascii_case("sha256") => 32,
+                _ => 20,
+            };
+            std::fs::File::open(&index_file)
+                .ok()
+                .filter(|f| {
+                    f.metadata()
+                        .is_ok_and(|m| m.len() <= crate::git_index::MAX_INDEX)
+                })
+                .and_then(|mut f| {
+                    let mut bytes = Vec::new();
+                    std::io::Read::read_to_end(&mut f, &mut bytes).ok()?;
+                    crate::git_index::paths(&bytes, hash_len)
+                })
+        } else if has_commits {
+            None
+        } else {
+            Some(Vec::new())
+        };
         let index_readable = index.is_some();
-        let tracked = index
-            .map(|index| {
-                index
-                    .iter()
-                    .filter_map(|e| std::str::from_utf8(&e.path).ok().map(PathBuf::from))
-                    .collect()
-            })
-            .unwrap_or_default();
-        drop(reader);
+        let tracked = index.unwrap_or_default().into_iter().collect();
         Some(Git {
             workdir,
             tracked,

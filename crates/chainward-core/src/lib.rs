@@ -13,6 +13,7 @@ pub mod filter;
 pub mod finding;
 pub mod fix;
 pub mod git;
+mod git_index;
 pub mod insert;
 pub mod json;
 pub mod links;

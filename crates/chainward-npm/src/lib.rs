@@ -20,7 +20,7 @@ pub mod yarn;
 
 pub use lockfile::{AnyLock, LockFormat, Lockfile, Package, PackageView, any_lockfile};
 pub use manifest::{DepEntry, PackageJson, Section, package_json};
-pub use npm::{DepMap, LockPackage, NpmLockfile, OptionalPeers, npm_lockfile};
+pub use npm::{DepMap, LockPackage, NpmLockfile, OptionalPeers, Resolver, npm_lockfile};
 pub use spec::{Spec, classify};
 
 /// The hash map of the lockfile models' hot lookups: foldhash (seeded at random per process),

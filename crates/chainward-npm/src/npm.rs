@@ -491,6 +491,28 @@ impl NpmLockfile {
         }
     }
 
+    /// [`Self::resolve`] for many edges: every entry indexed once by the name it is installed
+    /// under, so that each lookup hashes a package name instead of building and hashing an
+    /// install path for every folder it climbs.
+    pub fn resolver(&self) -> Resolver<'_> {
+        let mut by_name: FastMap<&str, Vec<(&str, &str, &LockPackage)>> = FastMap::default();
+        by_name.reserve(self.packages.len());
+        for (key, pkg) in &self.packages {
+            // Every way the key reads as `<dir>/node_modules/<name>` (or `node_modules/<name>`),
+            // as `resolve` would build it.
+            for (at, _) in key.match_indices("node_modules/") {
+                let dir = match at {
+                    0 => "",
+                    _ if key.as_bytes()[at - 1] == b'/' => &key[..at - 1],
+                    _ => continue,
+                };
+                let name = &key[at + "node_modules/".len()..];
+                by_name.entry(name).or_default().push((dir, key, pkg));
+            }
+        }
+        Resolver { by_name }
+    }
+
     /// Follow a `link: true` entry to the folder it links to (a workspace).
     pub fn follow_link<'a>(&'a self, pkg: &'a LockPackage) -> &'a LockPackage {
         if pkg.link
@@ -533,6 +555,29 @@ impl NpmLockfile {
             .get(key)
             .filter(|p| !p.span.is_empty())
             .map(|p| p.span.start..p.span.start + 1)
+    }
+}
+
+/// See [`NpmLockfile::resolver`].
+pub struct Resolver<'a> {
+    /// Package name → (folder it is installed in, install path, entry).
+    by_name: FastMap<&'a str, Vec<(&'a str, &'a str, &'a LockPackage)>>,
+}
+
+impl<'a> Resolver<'a> {
+    /// What [`NpmLockfile::resolve`] answers, climbing the same folders.
+    pub fn resolve(&self, from: &str, name: &str) -> Option<(&'a str, &'a LockPackage)> {
+        let installed = self.by_name.get(name)?;
+        let mut dir = from.trim_end_matches('/');
+        loop {
+            if let Some(&(_, key, pkg)) = installed.iter().find(|(d, _, _)| *d == dir) {
+                return Some((key, pkg));
+            }
+            if dir.is_empty() {
+                return None;
+            }
+            dir = parent_dir(dir);
+        }
     }
 }
 
@@ -931,6 +976,54 @@ mod tests {
             .importer_spec_span(V3, "packages/a", Section::Dependencies, "ms")
             .expect("span");
         assert_eq!(&V3[span], "\"~2.0.0\"");
+    }
+
+    /// The indexed resolver answers as `resolve` does, for every folder of a lockfile and every
+    /// name, including keys that read as an install path more than one way.
+    #[test]
+    fn the_resolver_answers_as_resolve_does() {
+        let text = r#"{"lockfileVersion": 3, "packages": {
+          "": {"dependencies": {"a": "1"}},
+          "packages/w": {"dependencies": {"a": "1"}},
+          "packages/w/node_modules/a": {"version": "2.0.0"},
+          "node_modules/a": {"version": "1.0.0"},
+          "node_modules/a/node_modules/b": {"version": "1.0.0"},
+          "node_modules/b": {"version": "2.0.0"},
+          "node_modules/@s/x": {"version": "1.0.0"},
+          "node_modules/@s/x/node_modules/@t/y": {"version": "1.0.0"},
+          "node_modules/@s/node_modules/b": {"version": "3.0.0"},
+          "node_modules/node_modules/b": {"version": "4.0.0"},
+          "a//node_modules/b": {"version": "5.0.0"},
+          "xnode_modules/b": {"version": "6.0.0"}
+        }}"#;
+        let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        let lock = npm_lockfile(&f).expect("parses");
+        let resolver = lock.resolver();
+        let names = [
+            "a",
+            "b",
+            "@s/x",
+            "@t/y",
+            "node_modules/b",
+            "a/node_modules/b",
+            "c",
+            "",
+        ];
+        let mut froms: Vec<&str> = lock.packages.keys().map(String::as_str).collect();
+        froms.extend(["a/", "a//", "node_modules/@s", "packages/w/"]);
+        for from in froms {
+            for name in names {
+                assert_eq!(
+                    resolver.resolve(from, name).map(|(k, _)| k),
+                    lock.resolve(from, name).map(|(k, _)| k),
+                    "{name} from {from:?}"
+                );
+            }
+        }
+        assert_eq!(
+            resolver.resolve("packages/w", "a").map(|(k, _)| k),
+            Some("packages/w/node_modules/a")
+        );
     }
 
     #[test]

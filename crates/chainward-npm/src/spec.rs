@@ -218,7 +218,9 @@ fn registry<'a>(spec: &'a str, trimmed: &'a str, lead: usize) -> Spec<'a> {
             span: lead + zero.start..lead + zero.end,
         };
     }
-    if parse_range(trimmed).is_some() {
+    // `^1.2.3`, `~1.2.3`, `>=1.2.3`: nearly every spec of a lockfile, valid without building
+    // node-semver's range.
+    if simple_bounds(trimmed).is_some() || parse_range(trimmed).is_some() {
         return Spec::Range(trimmed);
     }
     match node_semver::Range::parse(normalize_x_ranges(trimmed)) {
@@ -497,6 +499,15 @@ impl<'a> Matcher<'a> {
     /// Whether the range took the fast path (plain bounds).
     pub fn is_bounds(&self) -> bool {
         matches!(self, Matcher::Bounds { .. })
+    }
+
+    /// `^1.2.3`, `~1.2.3`, `>=1.2.3`, `=1.2.3` or `1.2.3`, exactly (no space around it): the
+    /// plain bounds, found without classifying the spec. `None` for anything else.
+    pub fn simple(text: &'a str) -> Option<Matcher<'a>> {
+        if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace) {
+            return None;
+        }
+        simple_bounds(text).map(|(lo, hi)| Matcher::Bounds { lo, hi, text })
     }
 
     pub fn parse(text: &'a str) -> Option<Matcher<'a>> {

@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 use chainward_core::project::join;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
-use chainward_npm::FastSet;
 use chainward_npm::npm::is_importer;
 use chainward_npm::npmrc::npmrc;
 use chainward_npm::spec::{Matcher, is_full_sha};
+use chainward_npm::{FastMap, FastSet};
 use chainward_npm::{
     LockPackage, NpmLockfile, Section, Spec, classify, npm_lockfile, package_json,
 };
@@ -241,68 +242,96 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     }
 
     // The dependencies of the locked packages `npm ci` looks at: those the root reaches, not
-    // through a link (see [`checked_by_npm_ci`]). Each distinct spec parsed once, edges checked
-    // on every core while one core walks what the root reaches; only the findings of reached
-    // entries are kept.
-    let keys: Vec<&String> = lock.packages.keys().filter(|k| !is_importer(k)).collect();
-    let (reached, found) = rayon::join(
-        || checked_by_npm_ci(lock, legacy_peers),
-        || check_edges(lock, file, lock_text, &keys, legacy_peers, &overrides),
-    );
+    // through a link (see [`checked_by_npm_ci`]). Every entry's edges are resolved and judged
+    // once, on every core; the walk from the root then follows the resolved edges, and only
+    // the findings of the entries it reaches are kept.
+    let entries: Vec<(&str, &LockPackage)> = lock
+        .packages
+        .iter()
+        .filter(|(k, _)| !is_importer(k))
+        .map(|(k, p)| (k.as_str(), &**p))
+        .collect();
+    let edges = check_edges(lock, file, lock_text, &entries, legacy_peers, &overrides);
+    let reached = checked_by_npm_ci(lock, &edges, legacy_peers);
     out.extend(
-        found
+        edges
             .into_iter()
-            .filter(|(key, _)| reached.contains(*key))
-            .map(|(_, finding)| finding),
+            .filter(|(key, _)| reached.contains(key))
+            .flat_map(|(_, e)| e.found),
     );
 }
 
-/// The `Missing` and `Invalid` findings of every locked entry's dependency edges, each with the
-/// entry it is about.
+/// One locked entry's dependency edges: the entries they resolve to (links and workspaces
+/// left out: nothing is walked through them), and the `Missing` and `Invalid` findings among
+/// them.
+struct Edges<'a> {
+    to: Vec<&'a str>,
+    found: Vec<Finding>,
+}
+
+/// The edges of every locked entry but links, resolved where Node would find them, and judged
+/// (an extraneous entry's are resolved, not judged).
 fn check_edges<'a>(
     lock: &'a NpmLockfile,
     file: &SourceFile,
     lock_text: &str,
-    keys: &[&'a String],
+    entries: &[(&'a str, &'a LockPackage)],
     legacy_peers: bool,
     overrides: &HashMap<&str, Option<Parsed<'_>>>,
-) -> Vec<(&'a str, Finding)> {
-    // The distinct specs, collected without first listing every edge (tens of thousands).
-    let mut specs: Vec<&str> = keys
-        .iter()
-        .flat_map(|k| {
-            let p = &lock.packages[*k];
-            p.dependencies
-                .values()
-                .chain(p.optional_dependencies.values())
-                .chain(p.peer_dependencies.values())
-        })
-        .collect::<FastSet<&str>>()
-        .into_iter()
-        .collect();
-    specs.sort_unstable();
-    // Parsed once per distinct spec, looked up by binary search (a sorted pair of vectors is a
-    // fraction of a hash map's size on a big lockfile).
-    let parsed_specs: Vec<Parsed<'_>> = specs.par_iter().map(|s| Parsed::new(s)).collect();
-    let cache_get = |spec: &str| specs.binary_search(&spec).ok().map(|i| &parsed_specs[i]);
-    keys.par_iter()
-        .flat_map_iter(|key| {
-            let mut out = Vec::new();
-            let pkg = &lock.packages[*key];
-            if pkg.link || pkg.extraneous {
-                return out;
+) -> FastMap<&'a str, Edges<'a>> {
+    // Nearly every spec is `^1.2.3` or the like, read on the spot; the others (a few hundred
+    // distinct ones on a big lockfile) are parsed once, when first met.
+    let others: RwLock<FastMap<&str, Arc<Parsed<'_>>>> = RwLock::default();
+    let parsed_other = |spec: &'a str| -> Arc<Parsed<'a>> {
+        if let Some(p) = others.read().unwrap_or_else(|e| e.into_inner()).get(spec) {
+            return Arc::clone(p);
+        }
+        let parsed = Arc::new(Parsed::new(spec));
+        others
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(spec, Arc::clone(&parsed));
+        parsed
+    };
+    let resolver = lock.resolver();
+    entries
+        .par_iter()
+        .filter_map(|&(key, pkg)| {
+            if pkg.link {
+                return None;
             }
-            let edges = pkg
+            let mut edges = Edges { to: Vec::new(), found: Vec::new() };
+            let all = pkg
                 .dependencies
                 .iter()
                 .map(|(n, s)| (Section::Dependencies, n, s))
                 .chain(pkg.optional_dependencies.iter().map(|(n, s)| (Section::OptionalDependencies, n, s)))
                 .chain(pkg.peer_dependencies.iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
-            for (section, name, spec) in edges {
+            for (section, name, spec) in all {
+                let resolved = resolver.resolve(key, name);
+                if let Some((to, dep)) = resolved
+                    && !dep.link
+                    && !is_importer(to)
+                {
+                    edges.to.push(to);
+                }
                 let peer = section == Section::PeerDependencies;
-                let Some(parsed) = cache_get(spec) else { continue };
-                let verdict = judge_with(lock, lock.resolve(key, name), name, parsed, overrides);
-                let message = match verdict {
+                if pkg.extraneous {
+                    continue;
+                }
+                let other;
+                let simple;
+                let parsed = match Parsed::simple(spec) {
+                    Some(p) => {
+                        simple = p;
+                        &simple
+                    }
+                    None => {
+                        other = parsed_other(spec);
+                        &*other
+                    }
+                };
+                let message = match judge_with(lock, resolved, name, parsed, overrides) {
                     Verdict::Missing if peer && pkg.peer_dependencies_meta.contains(name) => continue,
                     Verdict::Missing => format!("Missing: {name}@{spec} from lock file (required by {key})"),
                     // npm resolves peer conflicts with a warning, not a failure.
@@ -319,9 +348,9 @@ fn check_edges<'a>(
                 } else {
                     "the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"
                 };
-                out.push((key.as_str(), Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help)));
+                edges.found.push(Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help));
             }
-            out
+            Some((key, edges))
         })
         .collect()
 }
@@ -332,28 +361,31 @@ fn check_edges<'a>(
 /// (the importer checks above) but nothing below them, so an edge only a workspace's
 /// dependencies reach is never compared (seen on google-gemini/gemini-cli, whose lockfile npm
 /// accepts with four such edges broken).
-fn checked_by_npm_ci(lock: &NpmLockfile, legacy_peers: bool) -> FastSet<&str> {
+fn checked_by_npm_ci<'a>(
+    lock: &'a NpmLockfile,
+    edges: &FastMap<&'a str, Edges<'a>>,
+    legacy_peers: bool,
+) -> FastSet<&'a str> {
     let mut reached = FastSet::default();
     let Some(root) = lock.importer("") else {
         return reached;
     };
-    fn edges(pkg: &LockPackage, root: bool, legacy_peers: bool) -> impl Iterator<Item = &str> + '_ {
-        pkg.dependencies
-            .keys()
-            .chain(pkg.optional_dependencies.keys())
-            .chain(pkg.peer_dependencies.keys().filter(move |_| !legacy_peers))
-            .chain(pkg.dev_dependencies.keys().filter(move |_| root))
-    }
-    let mut queue: Vec<(&str, &LockPackage, bool)> = vec![("", root, true)];
-    while let Some((from, pkg, is_root)) = queue.pop() {
-        for name in edges(pkg, is_root, legacy_peers) {
-            let Some((key, dep)) = lock.resolve(from, name) else {
-                continue;
-            };
-            if dep.link || is_importer(key) || !reached.insert(key) {
-                continue;
+    let mut queue: Vec<&str> = root
+        .dependencies
+        .keys()
+        .chain(root.optional_dependencies.keys())
+        .chain(root.peer_dependencies.keys().filter(|_| !legacy_peers))
+        .chain(root.dev_dependencies.keys())
+        .filter_map(|name| lock.resolve("", name))
+        .filter(|(key, dep)| !dep.link && !is_importer(key))
+        .map(|(key, _)| key)
+        .collect();
+    queue.retain(|key| reached.insert(*key));
+    while let Some(key) = queue.pop() {
+        for to in edges.get(key).map(|e| e.to.as_slice()).unwrap_or_default() {
+            if reached.insert(to) {
+                queue.push(to);
             }
-            queue.push((key, dep, false));
         }
     }
     reached
@@ -398,6 +430,15 @@ struct Parsed<'a> {
 }
 
 impl<'a> Parsed<'a> {
+    /// A plain range or version (`^1.2.3`), as [`Parsed::new`] reads it, without classifying.
+    fn simple(spec: &'a str) -> Option<Self> {
+        Matcher::simple(spec).map(|m| Parsed {
+            spec,
+            kind: Spec::Range(spec),
+            range: Some(m),
+        })
+    }
+
     fn new(spec: &'a str) -> Self {
         let kind = classify(spec);
         let range_text = match &kind {
