@@ -18,6 +18,7 @@ pub mod insert;
 pub mod json;
 pub mod links;
 pub mod online;
+pub mod packument;
 pub mod project;
 pub mod rule;
 pub mod severity;
