@@ -135,15 +135,16 @@ pub struct CheckArgs {
     #[arg(long)]
     pub include_node_modules: bool,
     /// Ask the npm registry what the lockfile does not record (install scripts in pnpm 9,
-    /// yarn, bun and npm v1 lockfiles); responses are cached, so the next run needs no network
+    /// yarn, bun and npm v1 lockfiles; every locked package's metadata for dep-trust);
+    /// responses are cached, and runs without --online read the cache
     #[arg(long)]
     pub online: bool,
-    /// Registry for `--online` [default: `registry` in the project's .npmrc, else
-    /// https://registry.npmjs.org/]
-    #[arg(long, value_name = "URL", requires = "online")]
+    /// Registry for `--online`, and whose cached metadata is read without it [default:
+    /// `registry` in the project's .npmrc, else https://registry.npmjs.org/]
+    #[arg(long, value_name = "URL")]
     pub registry: Option<String>,
     /// Let `--online` ask a registry over plain http (a local mirror); refused otherwise
-    #[arg(long, requires = "online")]
+    #[arg(long)]
     pub allow_http_registry: bool,
     /// With --online: the GitHub API that `fix` asks for the commit an action's tag names
     /// (default https://api.github.com; GITHUB_TOKEN is sent when set)
@@ -154,9 +155,9 @@ pub struct CheckArgs {
     /// (HOST=URL: images on HOST are asked at URL; repeatable; anonymous pulls only)
     #[arg(long, value_name = "HOST=URL", requires = "online")]
     pub image_registry: Vec<String>,
-    /// Response cache for `--online` [default: $CHAINWARD_CACHE_DIR, else
-    /// $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]
-    #[arg(long, value_name = "DIR", requires = "online")]
+    /// Response cache for `--online`, read without it too [default: $CHAINWARD_CACHE_DIR,
+    /// else $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]
+    #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Colour in text output: `auto` (on a terminal, unless NO_COLOR is set), `always` or
     /// `never`

@@ -199,18 +199,19 @@ fn prepare(
     let engine = Engine::new(config, selection, external)?;
     let mut project =
         Project::discover(&paths, &engine.discover_options(args.include_node_modules))?;
+    let choice = chainward_engine::online::Choice {
+        registry: args.registry.clone(),
+        allow_http: args.allow_http_registry,
+        cache_dir: args.cache_dir.clone(),
+    };
     let online = if args.online {
-        let choice = chainward_engine::online::Choice {
-            registry: args.registry.clone(),
-            allow_http: args.allow_http_registry,
-            cache_dir: args.cache_dir.clone(),
-        };
         let client = std::sync::Arc::new(chainward_engine::online::client(
             &choice,
             &project,
             engine.config(),
         )?);
         project.set_registry(client.clone());
+        project.set_metadata(client.clone());
         if fixing {
             let api = args
                 .github_api
@@ -239,6 +240,10 @@ fn prepare(
         }
         Some(client)
     } else {
+        // What an earlier `--online` run cached, read without the network.
+        if let Ok(client) = chainward_engine::online::client(&choice, &project, engine.config()) {
+            project.set_metadata(std::sync::Arc::new(client.offline()));
+        }
         None
     };
     Ok((engine, project, online))

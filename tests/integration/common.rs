@@ -180,6 +180,22 @@ fn serve_full(
     + Sync
     + 'static,
 ) -> std::net::SocketAddr {
+    serve_with_headers(move |method, path, headers| {
+        let auth = headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .map(|(_, v)| v.as_str());
+        answer(method, path, auth)
+    })
+}
+
+/// Like [`serve_full`], with every request header (names in lower case).
+pub fn serve_with_headers(
+    answer: impl Fn(&str, &str, &[(String, String)]) -> (&'static str, Vec<(String, String)>, Vec<u8>)
+    + Send
+    + Sync
+    + 'static,
+) -> std::net::SocketAddr {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().expect("address");
@@ -195,20 +211,19 @@ fn serve_full(
                     if reader.read_line(&mut request).unwrap_or(0) == 0 {
                         return;
                     }
-                    let mut auth = None;
+                    let mut request_headers = Vec::new();
                     let mut line = String::new();
                     while reader.read_line(&mut line).unwrap_or(0) > 2 {
-                        if let Some((k, v)) = line.split_once(':')
-                            && k.eq_ignore_ascii_case("authorization")
-                        {
-                            auth = Some(v.trim().to_string());
+                        if let Some((k, v)) = line.split_once(':') {
+                            request_headers
+                                .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
                         }
                         line.clear();
                     }
                     let mut words = request.split(' ');
                     let method = words.next().unwrap_or_default();
                     let path = words.next().unwrap_or_default();
-                    let (status, headers, body) = answer(method, path, auth.as_deref());
+                    let (status, headers, body) = answer(method, path, &request_headers);
                     let mut head = format!("HTTP/1.1 {status}\r\n");
                     for (k, v) in &headers {
                         head.push_str(&format!("{k}: {v}\r\n"));

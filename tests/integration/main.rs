@@ -7,6 +7,7 @@ mod bad_input;
 mod commands;
 mod common;
 mod crash_safety;
+mod dep_trust;
 mod fixes;
 mod formats;
 mod install_scripts;

@@ -11,6 +11,34 @@ pub trait Registry: Send + Sync {
     /// `Ok(None)` when the registry has no such version, `Err` with a message when it could not
     /// be asked (network, HTTP error, a body that is not JSON).
     fn version(&self, name: &str, version: &str) -> Result<Option<Arc<serde_json::Value>>, String>;
+
+    /// What the registry's full document says of every version of `name` (publish times,
+    /// publishers, signatures, attestations), kept on disk: revalidated with the registry when
+    /// the client may ask the network, else read from the cache alone.
+    fn packument(&self, name: &str) -> Metadata;
+
+    /// Ask for `names`' documents ahead, several at a time (a client without the network does
+    /// nothing).
+    fn prefetch(&self, _names: &[&str]) {}
+
+    /// Whether this client asks the network (`--online`), or reads its cache alone.
+    fn is_online(&self) -> bool;
+}
+
+/// A package's metadata, or why there is none.
+#[derive(Debug, Clone)]
+pub enum Metadata {
+    /// The document, and when it was fetched (milliseconds since the epoch).
+    Found {
+        packument: Arc<crate::packument::Packument>,
+        fetched_at: i64,
+    },
+    /// The registry has no such package.
+    NoSuchPackage,
+    /// Offline, and never fetched.
+    NotCached,
+    /// The registry could not be asked (and nothing was cached): why.
+    Failed(String),
 }
 
 /// Where GitHub Actions' references are resolved, with `--online` only (for `fix` to pin a

@@ -105,6 +105,19 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
+/// Now, in milliseconds since the epoch: `CHAINWARD_NOW` (RFC 3339) when set, so that a run
+/// can be judged as of a given instant (and its tests are reproducible); the clock otherwise.
+pub fn now_ms() -> i64 {
+    std::env::var("CHAINWARD_NOW")
+        .ok()
+        .and_then(|t| parse_time(&t))
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        })
+}
+
 /// An RFC 3339 / ISO 8601 instant as the registry writes it (`2024-05-01T10:20:30.123Z`), in
 /// milliseconds since the epoch.
 pub fn parse_time(text: &str) -> Option<i64> {

@@ -10,6 +10,7 @@ pub static PLUGINS: &[&dyn Plugin] = &[
     &npm_ci::NpmCi,
     &install_scripts::InstallScripts,
     &pm_config::PmConfig,
+    &dep_trust::DepTrust,
     &sbom_diff::SbomDiff,
     &provenance::Provenance,
 ];

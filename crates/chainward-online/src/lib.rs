@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chainward_core::online::Registry;
+use chainward_core::online::{Metadata, Registry};
+use chainward_core::packument::Packument;
 
 mod images;
 mod moving;
@@ -26,6 +27,16 @@ pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
 /// Largest version document accepted (real ones are a few KB; the largest seen are ~100 KB).
 const MAX_BODY: u64 = 8 * 1024 * 1024;
 
+/// Largest full package document read (it streams: only the kept part is held). The largest
+/// on npm, packages with thousands of canary versions, are a few hundred MB.
+const MAX_PACKUMENT: u64 = 1 << 30;
+
+/// Packuments asked for at once by [`Registry::prefetch`].
+const PARALLEL_FETCHES: usize = 16;
+
+/// The layout of a cached packument; another layout is fetched again.
+const PACKUMENT_SCHEMA: u32 = 1;
+
 type Answer = Result<Option<Arc<serde_json::Value>>, String>;
 
 /// A registry client with a response cache.
@@ -36,9 +47,40 @@ pub struct RegistryClient {
     /// `<cache>/registry/<host>`; `None`: no disk cache.
     cache: Option<PathBuf>,
     memo: Mutex<HashMap<(String, String), Answer>>,
+    /// `<cache>/packuments/<scheme_host>`; `None`: no disk cache.
+    packuments: Option<PathBuf>,
+    packument_memo: Mutex<HashMap<String, Metadata>>,
+    /// Never ask the network: read the cache alone (a run without `--online`).
+    offline: bool,
     fetched: AtomicUsize,
     cached: AtomicUsize,
 }
+
+/// A packument as the cache keeps it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedPackument {
+    schema: u32,
+    /// When the registry last answered for it (milliseconds since the epoch).
+    fetched_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    etag: Option<String>,
+    /// `None`: the registry answered that it has no such package.
+    packument: Option<Packument>,
+}
+
+impl CachedPackument {
+    fn answer(self) -> Metadata {
+        match self.packument {
+            Some(packument) => Metadata::Found {
+                packument: Arc::new(packument),
+                fetched_at: self.fetched_at,
+            },
+            None => Metadata::NoSuchPackage,
+        }
+    }
+}
+
+use chainward_core::packument::now_ms;
 
 /// How a run used the network, for `--verbose`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,16 +272,29 @@ impl RegistryClient {
                     }
                 })
                 .collect();
-            dir.join("registry").join(key)
+            (
+                dir.join("registry").join(&key),
+                dir.join("packuments").join(key),
+            )
         });
+        let (cache, packuments) = cache.unzip();
         Ok(RegistryClient {
             agent,
             base,
             cache,
             memo: Mutex::new(HashMap::new()),
+            packuments,
+            packument_memo: Mutex::new(HashMap::new()),
+            offline: false,
             fetched: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
         })
+    }
+
+    /// The same client reading its cache alone: nothing leaves the machine.
+    pub fn offline(mut self) -> RegistryClient {
+        self.offline = true;
+        self
     }
 
     /// The default cache folder: `$CHAINWARD_CACHE_DIR`, else `$XDG_CACHE_HOME/chainward`, else
@@ -324,9 +379,180 @@ impl RegistryClient {
     }
 }
 
+impl RegistryClient {
+    fn packument_path(&self, name: &str) -> Option<PathBuf> {
+        let mut path = self.packuments.clone()?;
+        for part in name.split('/') {
+            path.push(part);
+        }
+        path.set_extension(match path.extension() {
+            // `lodash.merge` keeps its dot: the file is `lodash.merge.json`.
+            Some(ext) => format!("{}.json", ext.to_string_lossy()),
+            None => "json".to_string(),
+        });
+        Some(path)
+    }
+
+    fn read_cached_packument(&self, name: &str) -> Option<CachedPackument> {
+        let bytes = std::fs::read(self.packument_path(name)?).ok()?;
+        serde_json::from_slice::<CachedPackument>(&bytes)
+            .ok()
+            .filter(|c| {
+                c.schema == PACKUMENT_SCHEMA && c.packument.as_ref().is_none_or(|p| p.name == name)
+            })
+    }
+
+    fn fetch_packument(&self, name: &str) -> Metadata {
+        if let Err(e) = check_name(name) {
+            return Metadata::Failed(e);
+        }
+        let cached = self.read_cached_packument(name);
+        if self.offline {
+            return match cached {
+                Some(c) => {
+                    self.cached.fetch_add(1, Ordering::Relaxed);
+                    c.answer()
+                }
+                None => Metadata::NotCached,
+            };
+        }
+        let url = format!("{}{}", self.base, name.replace('/', "%2f"));
+        let mut request = self.agent.get(&url).header("Accept", "application/json");
+        if let Some(etag) = cached
+            .as_ref()
+            .filter(|c| c.packument.is_some())
+            .and_then(|c| c.etag.as_deref())
+        {
+            request = request.header("If-None-Match", etag);
+        }
+        let failed = |why: String, cached: Option<CachedPackument>| match cached {
+            // The registry could not be asked: what was cached stands, with its age.
+            Some(c) => c.answer(),
+            None => Metadata::Failed(why),
+        };
+        let mut response = match request.call() {
+            Ok(r) => r,
+            Err(e) => return failed(format!("{url}: {e}"), cached),
+        };
+        let status = response.status().as_u16();
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        let etag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.len() <= 1024)
+            .map(str::to_string);
+        let entry = match status {
+            304 if cached.as_ref().is_some_and(|c| c.packument.is_some()) => {
+                let mut c = cached.expect("checked");
+                c.fetched_at = now_ms();
+                c.etag = etag.or(c.etag);
+                c
+            }
+            200 => {
+                let body = response
+                    .body_mut()
+                    .with_config()
+                    .limit(MAX_PACKUMENT)
+                    .reader();
+                match Packument::from_json_reader(body) {
+                    Ok(packument) if packument.name == name => CachedPackument {
+                        schema: PACKUMENT_SCHEMA,
+                        fetched_at: now_ms(),
+                        etag,
+                        packument: Some(packument),
+                    },
+                    Ok(other) => {
+                        return failed(
+                            format!("{url}: the document is for `{}`", other.name),
+                            cached,
+                        );
+                    }
+                    Err(e) => return failed(format!("{url}: {e}"), cached),
+                }
+            }
+            404 => CachedPackument {
+                schema: PACKUMENT_SCHEMA,
+                fetched_at: now_ms(),
+                etag: None,
+                packument: None,
+            },
+            300..400 => {
+                return failed(
+                    format!(
+                        "{url}: HTTP {status}, a redirect: not followed (only the chosen registry is asked)"
+                    ),
+                    cached,
+                );
+            }
+            _ => return failed(format!("{url}: HTTP {status}"), cached),
+        };
+        if let (Some(path), Ok(bytes)) = (self.packument_path(name), serde_json::to_vec(&entry)) {
+            // The cache is an optimisation: failing to write it is not an error.
+            let _ = store(&path, &bytes);
+        }
+        entry.answer()
+    }
+}
+
 impl Registry for RegistryClient {
     fn version(&self, name: &str, version: &str) -> Answer {
+        if self.offline {
+            return Err("not asked: offline".to_string());
+        }
         memoized(&self.memo, name, version, || self.fetch(name, version))
+    }
+
+    fn packument(&self, name: &str) -> Metadata {
+        if let Some(answer) = self
+            .packument_memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            return answer.clone();
+        }
+        let answer = self.fetch_packument(name);
+        self.packument_memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), answer.clone());
+        answer
+    }
+
+    fn prefetch(&self, names: &[&str]) {
+        if self.offline || names.is_empty() {
+            return;
+        }
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let started = std::time::Instant::now();
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        std::thread::scope(|scope| {
+            for _ in 0..PARALLEL_FETCHES.min(names.len()) {
+                scope.spawn(|| {
+                    while let Some(name) = names.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        self.packument(name);
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        // Progress on a terminal, once it takes over a second.
+                        if terminal && started.elapsed() > Duration::from_secs(1) {
+                            let _ = write!(
+                                std::io::stderr(),
+                                "\r\x1b[2Kfetching package metadata: {n}/{}",
+                                names.len()
+                            );
+                        }
+                    }
+                });
+            }
+        });
+        if terminal && started.elapsed() > Duration::from_secs(1) {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+    }
+
+    fn is_online(&self) -> bool {
+        !self.offline
     }
 }
 

@@ -44,6 +44,8 @@ pub struct Project {
     base: Option<Arc<Project>>,
     /// The package registry, with `--online` only.
     registry: Option<Arc<dyn crate::online::Registry>>,
+    /// Package metadata: the registry client with `--online`, else one that reads its cache.
+    metadata: Option<Arc<dyn crate::online::Registry>>,
     /// Where action references are resolved, with `--online` only.
     forge: Option<Arc<dyn crate::online::Forge>>,
     /// Where container images' digests are asked, with `fix --online` only.
@@ -443,6 +445,7 @@ impl Project {
             git: OnceLock::new(),
             base: None,
             registry: None,
+            metadata: None,
             forge: None,
             images: None,
             removed: Arc::default(),

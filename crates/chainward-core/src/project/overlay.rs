@@ -54,6 +54,7 @@ impl Project {
             Vec::new(),
         );
         project.registry = self.registry.clone();
+        project.metadata = self.metadata.clone();
         project.forge = self.forge.clone();
         project.images = self.images.clone();
         project.boundary = self.boundary.clone();
@@ -145,6 +146,7 @@ impl Project {
         );
         project.base = self.base.clone();
         project.registry = self.registry.clone();
+        project.metadata = self.metadata.clone();
         project.forge = self.forge.clone();
         project.images = self.images.clone();
         project.boundary = self.boundary.clone();
@@ -156,6 +158,17 @@ impl Project {
     /// projects are made, so that both sides see the same registry.
     pub fn set_registry(&mut self, registry: Arc<dyn crate::online::Registry>) {
         self.registry = Some(registry);
+    }
+
+    /// Where package metadata is read (see [`Self::metadata`]).
+    pub fn set_metadata(&mut self, metadata: Arc<dyn crate::online::Registry>) {
+        self.metadata = Some(metadata);
+    }
+
+    /// Package metadata (packuments): fetched and cached with `--online`; without it, what an
+    /// earlier `--online` run cached, and nothing else (no network).
+    pub fn metadata(&self) -> Option<&dyn crate::online::Registry> {
+        self.metadata.as_deref()
     }
 
     pub fn set_forge(&mut self, forge: Arc<dyn crate::online::Forge>) {

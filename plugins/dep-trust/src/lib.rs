@@ -1,0 +1,491 @@
+//! dep-trust: every locked version judged by what the registry says of it — published too
+//! recently (inside the cooldown), or published with weaker evidence of its origin than an
+//! earlier version of the same package (pnpm's `trustPolicy: no-downgrade`, for every lockfile
+//! format). The metadata comes from the registry with `--online` and is kept on disk; without
+//! `--online` the cache is read and nothing else, and what is not cached is counted, never
+//! guessed.
+
+use std::collections::BTreeSet;
+
+use chainward_core::config::PluginConfig;
+use chainward_core::online::Metadata;
+use chainward_core::packument::{Packument, Trust, VersionMeta, format_time, now_ms};
+use chainward_core::{
+    Check, Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile,
+};
+use chainward_npm::lockfile::{AnyLock, PackageView, any_lockfile};
+
+/// The dep-trust plugin.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DepTrust;
+
+pub(crate) static TOO_NEW: Rule = Rule {
+    id: "dep-trust/too-new",
+    code: "DTR001",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A locked version was published less than the cooldown ago",
+    doc: r#"Compromised releases are found and pulled within hours to a few days: the
+`chalk`/`debug` releases of September 2025 were live for 2 h 44 min, the Shai-Hulud worm's
+for about a day. A lockfile that already holds a version younger than that installs it on
+every `npm ci`, whatever cooldown the package manager applies when it *resolves* (npm's
+`min-release-age` is not applied by `npm ci` at all; pnpm before 11.1.3 and yarn check only
+when resolving).
+
+```text
+warning[dep-trust/too-new]: `left-pad@1.4.0` was published 2026-12-03T22:10:00Z, 6 hours ago, inside the 3-day cooldown
+```
+
+The window is `[dep-trust] cooldown-days` (3 by default). Packages named in
+`[dep-trust] exclude` are not judged. The publish time is the registry's `time` field, read from
+metadata cached by `--online` (the rule says nothing of a package whose metadata is not cached).
+
+**Fix.** Lock the version the help names (the newest published before the window with the
+same major version), or wait: the finding goes away once the version is old enough.
+"#,
+};
+
+pub(crate) static TRUST_DOWNGRADE: Rule = Rule {
+    id: "dep-trust/trust-downgrade",
+    code: "DTR002",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A locked version has weaker publishing evidence than an earlier version of the package",
+    doc: r#"A release published with a stolen token has none of what the package's CI
+releases carry: no provenance attestation, no trusted publisher. pnpm's `trustPolicy:
+no-downgrade` refuses such a version at resolution; this rule applies the same judgement to the
+versions a lockfile already holds, for npm, pnpm, yarn and bun lockfiles alike.
+
+Evidence is ranked as pnpm 11.5 ranks it: a staged publish approved by a maintainer
+(`_npmUser.approver`), above a trusted publisher with provenance (`_npmUser.trustedPublisher`
+and `dist.attestations.provenance`), above provenance alone, above nothing. A version is
+compared with every version published *before* it (by publish time, not semver order); a stable
+version is not compared with prereleases. Equal evidence passes.
+
+```text
+error[dep-trust/trust-downgrade]: `@scope/pkg@2.3.1` has no trust evidence, but `@scope/pkg@2.3.0`, published before it, had a trusted publisher
+```
+
+`[dep-trust] exclude` exempts packages (`name`, or `name@1.2.3` for one version).
+
+**Fix.** Check the release with the package's maintainers before installing it; lock the last
+version with the stronger evidence meanwhile.
+"#,
+};
+
+pub(crate) static METADATA_MISSING: Rule = Rule {
+    id: "dep-trust/metadata-missing",
+    code: "DTR003",
+    default_severity: Severity::Info,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "Registry metadata for some locked versions is not cached, or is old",
+    doc: r#"The other dep-trust rules judge what the registry says of each locked version.
+Without `--online` they read only what an earlier `--online` run cached; this finding counts
+the locked versions they could not judge, and says when the cache is older than
+`[dep-trust] max-metadata-age-hours` (24 by default). When nothing at all is cached for the
+project, dep-trust says nothing: run `chainward check --online` once to start.
+
+**Fix.** Run `chainward check --online`.
+"#,
+};
+
+/// Every rule of this plugin, in code order.
+pub static RULES: &[&Rule] = &[&TOO_NEW, &TRUST_DOWNGRADE, &METADATA_MISSING];
+
+/// Three days, as pm-config's default policy.
+pub const DEFAULT_COOLDOWN_DAYS: u64 = 3;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Options read from `[dep-trust]`.
+#[derive(Debug, Clone)]
+struct Options {
+    cooldown_days: u64,
+    max_metadata_age_hours: u64,
+    /// `name` or `name@version`.
+    exclude: Vec<String>,
+}
+
+impl Options {
+    fn from_config(config: &PluginConfig) -> Result<Self, Error> {
+        config.deny_unknown_keys(
+            "dep-trust",
+            &["cooldown-days", "max-metadata-age-hours", "exclude"],
+        )?;
+        Ok(Self {
+            cooldown_days: config
+                .get_integer("cooldown-days", 0..=365)?
+                .map_or(DEFAULT_COOLDOWN_DAYS, |d| d as u64),
+            max_metadata_age_hours: config
+                .get_integer("max-metadata-age-hours", 1..=24 * 365)?
+                .map_or(24, |h| h as u64),
+            exclude: config.get_string_list("exclude")?.unwrap_or_default(),
+        })
+    }
+
+    fn excluded(&self, name: &str, version: &str) -> bool {
+        self.exclude.iter().any(|e| {
+            e == name
+                || e.strip_prefix(name)
+                    .and_then(|rest| rest.strip_prefix('@'))
+                    .is_some_and(|v| v == version)
+        })
+    }
+}
+
+impl Plugin for DepTrust {
+    fn id(&self) -> &'static str {
+        "dep-trust"
+    }
+
+    fn summary(&self) -> &'static str {
+        "Locked versions too new or with weaker publishing evidence than their predecessors, from registry metadata cached on disk"
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        RULES
+    }
+
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
+        Ok(Box::new(Options::from_config(config)?))
+    }
+
+    fn reads(&self, kind: FileKind) -> bool {
+        kind.is_lockfile()
+    }
+}
+
+/// A locked version from a registry, where the lockfile holds it.
+struct Locked<'a> {
+    file: &'a SourceFile,
+    lock: AnyLock<'a>,
+    index: usize,
+    view: PackageView<'a>,
+    version: &'a str,
+}
+
+/// A workspace member's own pnpm, yarn or bun lockfile, which no install reads (the
+/// workspace root's is used): not judged.
+fn shadowed(project: &Project, file: &SourceFile) -> bool {
+    if !matches!(
+        file.kind,
+        FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock
+    ) {
+        return false;
+    }
+    let dir = file.path.parent().unwrap_or(std::path::Path::new("."));
+    let name = file
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    chainward_npm::workspaces::shadowing_root(project, dir, name).is_some()
+}
+
+/// Whether the entry was installed from a registry (a tarball URL of the registry's shape, a
+/// pnpm entry with only an integrity, yarn berry's `npm:` resolution), with a version.
+fn from_registry<'a>(view: &PackageView<'a>) -> Option<&'a str> {
+    if view.link || view.bundled {
+        return None;
+    }
+    let version = view.version?;
+    let registry = match view.resolved {
+        None => view.integrity.is_some(),
+        Some(r) => {
+            ((r.starts_with("https://") || r.starts_with("http://")) && r.contains("/-/"))
+                || r.starts_with("npm:")
+        }
+    };
+    (registry && chainward_npm::lockfile::is_package_name(view.name)).then_some(version)
+}
+
+/// `3 hours`, `2 days`: an age as the messages say it.
+fn age(ms: i64) -> String {
+    let hours = ms / HOUR_MS;
+    if ms < HOUR_MS {
+        let minutes = (ms / 60_000).max(0);
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    } else if hours < 48 {
+        format!("{hours} hour{}", if hours == 1 { "" } else { "s" })
+    } else {
+        format!("{} days", hours / 24)
+    }
+}
+
+fn prerelease(version: &str) -> bool {
+    version.split('+').next().unwrap_or(version).contains('-')
+}
+
+impl Check for Options {
+    fn check(&self, project: &Project) -> Vec<Finding> {
+        let Some(metadata) = project.metadata() else {
+            return Vec::new();
+        };
+        let mut locked: Vec<Locked<'_>> = Vec::new();
+        for file in project.files() {
+            if !file.kind.is_lockfile() || shadowed(project, file) {
+                continue;
+            }
+            let Some(lock) = any_lockfile(file) else {
+                continue;
+            };
+            for (index, view) in lock.iter_packages() {
+                if let Some(version) = from_registry(&view) {
+                    locked.push(Locked {
+                        file,
+                        lock,
+                        index,
+                        view,
+                        version,
+                    });
+                }
+            }
+        }
+        if locked.is_empty() {
+            return Vec::new();
+        }
+        let names: BTreeSet<&str> = locked.iter().map(|l| l.view.name).collect();
+        let names: Vec<&str> = names.into_iter().collect();
+        metadata.prefetch(&names);
+        let now = now_ms();
+        let mut out = Vec::new();
+        let (mut missing, mut found, mut oldest_fetch) = (0usize, 0usize, None::<i64>);
+        for l in &locked {
+            let (packument, fetched_at) = match metadata.packument(l.view.name) {
+                Metadata::Found {
+                    packument,
+                    fetched_at,
+                } => (packument, fetched_at),
+                Metadata::NoSuchPackage => {
+                    not_published(l, "the registry has no such package", &mut out);
+                    continue;
+                }
+                Metadata::NotCached | Metadata::Failed(_) => {
+                    missing += 1;
+                    continue;
+                }
+            };
+            let Some(meta) = packument.versions.get(l.version) else {
+                not_published(l, "the registry does not list this version", &mut out);
+                continue;
+            };
+            found += 1;
+            oldest_fetch = Some(oldest_fetch.map_or(fetched_at, |o: i64| o.min(fetched_at)));
+            if self.excluded(l.view.name, l.version) {
+                continue;
+            }
+            self.too_new(l, &packument, meta, now, &mut out);
+            trust_downgrade(l, &packument, meta, &mut out);
+        }
+        // Said once, on the first lockfile; not at all when nothing is cached (dep-trust was
+        // never run online for this project) and the run is offline.
+        let first = locked[0].file;
+        if missing > 0 && (found > 0 || metadata.is_online()) {
+            let total = locked.len();
+            let message = if metadata.is_online() {
+                format!(
+                    "metadata for {missing} of {total} locked versions could not be read from the registry: they are not judged"
+                )
+            } else {
+                format!(
+                    "metadata for {missing} of {total} locked versions is not cached: they are not judged"
+                )
+            };
+            out.push(
+                Finding::new(&METADATA_MISSING, first, 0..0, message)
+                    .with_help("run `chainward check --online` to fetch it"),
+            );
+        }
+        let limit = i64::try_from(self.max_metadata_age_hours).unwrap_or(24) * HOUR_MS;
+        if let Some(fetched) = oldest_fetch
+            && !metadata.is_online()
+            && now - fetched > limit
+        {
+            out.push(
+                Finding::new(
+                    &METADATA_MISSING,
+                    first,
+                    0..0,
+                    format!(
+                        "the cached package metadata was fetched {} ago, over `max-metadata-age-hours` ({})",
+                        age(now - fetched),
+                        self.max_metadata_age_hours
+                    ),
+                )
+                .with_help("run `chainward check --online` to refresh it"),
+            );
+        }
+        out
+    }
+}
+
+impl Options {
+    fn too_new(
+        &self,
+        l: &Locked<'_>,
+        packument: &Packument,
+        meta: &VersionMeta,
+        now: i64,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(published) = meta.published else {
+            return;
+        };
+        let window = i64::try_from(self.cooldown_days).unwrap_or(0) * 24 * HOUR_MS;
+        let cutoff = now - window;
+        if published <= cutoff {
+            return;
+        }
+        let name = l.view.name;
+        let text = l.file.text().unwrap_or_default();
+        let span = l.lock.field_span(text, l.index, &l.view, "version");
+        let mut finding = Finding::new(
+            &TOO_NEW,
+            l.file,
+            span,
+            format!(
+                "`{name}@{}` was published {}, {} ago, inside the {}-day cooldown",
+                l.version,
+                format_time(published),
+                age(now - published),
+                self.cooldown_days
+            ),
+        );
+        // The last stable version published before the window, in the locked version's line
+        // (its major; for 0.x, its minor).
+        let older = packument
+            .versions
+            .iter()
+            .filter(|(v, m)| {
+                m.published.is_some_and(|p| p <= cutoff)
+                    && !prerelease(v)
+                    && same_line(v, l.version)
+            })
+            .max_by_key(|(_, m)| m.published);
+        finding = match older {
+            Some((v, m)) => finding.with_help(format!(
+                "`{name}@{v}` (published {}) is the newest release of the same line outside the window",
+                m.published.map(format_time).unwrap_or_default()
+            )),
+            None => finding.with_help(format!(
+                "no release of the same line is older than {} days: wait, or exclude the package in `[dep-trust] exclude` after checking it",
+                self.cooldown_days
+            )),
+        };
+        finding.subject = Some(format!("{name}@{}", l.version));
+        out.push(finding);
+    }
+}
+
+/// `1.4.2` and `1.0.0` are one line (major 1); `0.3.1` and `0.3.0` (minor 3 of 0.x).
+fn same_line(a: &str, b: &str) -> bool {
+    let parts = |v: &str| -> Option<(u64, u64)> {
+        let mut it = v.split(['.', '-', '+']);
+        Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+    };
+    match (parts(a), parts(b)) {
+        (Some((0, ma)), Some((0, mb))) => ma == mb,
+        (Some((a, _)), Some((b, _))) => a == b,
+        _ => false,
+    }
+}
+
+/// A locked version the registry does not have (any more): unpublished, or removed (npm
+/// replaces malware with a placeholder). Said where the lockfile holds it.
+fn not_published(l: &Locked<'_>, why: &str, out: &mut Vec<Finding>) {
+    let text = l.file.text().unwrap_or_default();
+    let span = l.lock.field_span(text, l.index, &l.view, "version");
+    let mut finding = Finding::new(
+        &METADATA_MISSING,
+        l.file,
+        span,
+        format!("`{}@{}` is not judged: {why}", l.view.name, l.version),
+    )
+    .with_help("a version that was unpublished or removed (npm removes malware) installs only from a cache: check why it is gone");
+    finding.subject = Some(format!("{}@{}", l.view.name, l.version));
+    out.push(finding);
+}
+
+/// What vouches for a version, in a sentence.
+fn evidence(trust: Trust) -> &'static str {
+    match trust {
+        Trust::StagedPublish => "a staged publish approved by a maintainer",
+        Trust::TrustedPublisher => "a trusted publisher with provenance",
+        Trust::Provenance => "a provenance attestation",
+        Trust::None => "no trust evidence",
+    }
+}
+
+fn trust_downgrade(
+    l: &Locked<'_>,
+    packument: &Packument,
+    meta: &VersionMeta,
+    out: &mut Vec<Finding>,
+) {
+    let Some((earlier, baseline)) = packument.strongest_before(l.version) else {
+        return;
+    };
+    let current = meta.trust();
+    if baseline.trust() <= current {
+        return;
+    }
+    let name = l.view.name;
+    let text = l.file.text().unwrap_or_default();
+    let span = l.lock.field_span(text, l.index, &l.view, "version");
+    let mut finding = Finding::new(
+        &TRUST_DOWNGRADE,
+        l.file,
+        span,
+        format!(
+            "`{name}@{}` has {}, but `{name}@{earlier}`, published before it, had {}: possible package takeover",
+            l.version,
+            evidence(current),
+            evidence(baseline.trust()),
+        ),
+    )
+    .with_help(
+        "check this release with the package's maintainers before installing it; meanwhile lock the last version with the stronger evidence",
+    );
+    finding.subject = Some(format!("{name}@{}", l.version));
+    out.push(finding);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_and_codes_are_unique_and_prefixed() {
+        for rule in RULES {
+            assert!(rule.id.starts_with("dep-trust/"), "{}", rule.id);
+            assert!(rule.code.starts_with("DTR"), "{}", rule.code);
+        }
+    }
+
+    #[test]
+    fn ages_and_lines() {
+        assert_eq!(age(59 * 60_000), "59 minutes");
+        assert_eq!(age(HOUR_MS), "1 hour");
+        assert_eq!(age(47 * HOUR_MS), "47 hours");
+        assert_eq!(age(72 * HOUR_MS), "3 days");
+        assert!(same_line("1.4.2", "1.0.0"));
+        assert!(!same_line("0.4.0", "0.3.1"));
+        assert!(same_line("0.3.0", "0.3.9"));
+    }
+
+    #[test]
+    fn exclusions_name_a_package_or_one_version() {
+        let o = Options {
+            cooldown_days: 3,
+            max_metadata_age_hours: 24,
+            exclude: vec!["a".into(), "@s/b@1.0.0".into()],
+        };
+        assert!(o.excluded("a", "9.9.9"));
+        assert!(o.excluded("@s/b", "1.0.0"));
+        assert!(!o.excluded("@s/b", "1.0.1"));
+        assert!(!o.excluded("ab", "1.0.0"));
+    }
+}
