@@ -101,15 +101,54 @@ fn agent() -> ureq::Agent {
         // are trusted where npm trusts them.
         .root_certs(ureq::tls::RootCerts::PlatformVerifier)
         .build();
-    ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .tls_config(tls)
         .timeout_connect(Some(Duration::from_secs(10)))
         .timeout_global(Some(Duration::from_secs(30)))
         .http_status_as_error(false)
         .max_redirects(0)
+        // Every fetching thread keeps its connection (keep-alive) for the next document.
+        .max_idle_connections(4 * PARALLEL_FETCHES)
+        .max_idle_connections_per_host(PARALLEL_FETCHES)
         .user_agent(concat!("chainward/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into()
+        .build();
+    ureq::Agent::with_parts(
+        config,
+        ureq::unversioned::transport::DefaultConnector::default(),
+        CachingResolver::default(),
+    )
+}
+
+/// The system's resolver, asked once per host for the whole run: ureq asks it for every
+/// request, and sixteen parallel fetches made as many DNS queries at once, some of which a
+/// resolver dropped (a 5 s retry each).
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: ureq::unversioned::resolver::DefaultResolver,
+    known: Mutex<HashMap<String, ureq::unversioned::resolver::ResolvedSocketAddrs>>,
+}
+
+impl ureq::unversioned::resolver::Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or_default(),
+            uri.authority().map(|a| a.as_str()).unwrap_or_default()
+        );
+        // Held while the first lookup of a host runs: the others wait for its answer.
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(addrs) = known.get(&key) {
+            return Ok(addrs.clone());
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        known.insert(key, addrs.clone());
+        Ok(addrs)
+    }
 }
 
 /// GitHub's public API.
