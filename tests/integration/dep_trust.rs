@@ -678,3 +678,85 @@ fn judge_chunk(
     }
     (theirs, ours)
 }
+
+/// A thousand locked packages: fetched from the loopback registry in under 3 s, then judged
+/// from the cache alone.
+#[test]
+fn a_thousand_packages_are_fetched_in_parallel_and_read_back_offline() {
+    let n = 1000;
+    let docs: Vec<(String, Value)> = (0..n)
+        .map(|i| {
+            let name = format!("pkg-{i:04}");
+            let doc = packument(
+                &name,
+                &[
+                    ("1.0.0", "2025-01-01T00:00:00.000Z", &["provenance"]),
+                    ("1.0.1", "2025-06-01T00:00:00.000Z", &["provenance"]),
+                ],
+            );
+            (name, doc)
+        })
+        .collect();
+    let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = Arc::clone(&served);
+    let bodies: std::collections::HashMap<String, Vec<u8>> = docs
+        .iter()
+        .map(|(n, d)| (format!("/{n}"), serde_json::to_vec(d).expect("json")))
+        .collect();
+    let addr = serve_with_headers(move |_, path, _| match bodies.get(path) {
+        Some(body) => {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            (
+                "200 OK",
+                vec![("Content-Type".into(), "application/json".into())],
+                body.clone(),
+            )
+        }
+        None => ("404 Not Found", vec![], b"{}".to_vec()),
+    });
+    let url = format!("http://{addr}/");
+    let project = tempfile::tempdir().expect("tmp");
+    let dir = project.path();
+    let mut packages = serde_json::Map::new();
+    let mut deps = serde_json::Map::new();
+    for (name, _) in &docs {
+        deps.insert(name.clone(), json!("1.0.1"));
+        packages.insert(
+            format!("node_modules/{name}"),
+            json!({"version": "1.0.1", "resolved": format!("https://registry.npmjs.org/{name}/-/{name}-1.0.1.tgz"), "integrity": "sha512-AAAA"}),
+        );
+    }
+    packages.insert(
+        String::new(),
+        json!({"name": "big", "version": "1.0.0", "dependencies": deps}),
+    );
+    std::fs::write(
+        dir.join("package.json"),
+        serde_json::to_string(&json!({"name": "big", "version": "1.0.0", "dependencies": deps}))
+            .expect("json"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("package-lock.json"),
+        serde_json::to_string(&json!({"name": "big", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}))
+            .expect("json"),
+    )
+    .expect("write");
+    let cache = tempfile::tempdir().expect("cache");
+    let args = ["--registry", url.as_str(), "--allow-http-registry"];
+    let started = std::time::Instant::now();
+    let online = check(dir, cache.path(), NOW, &[&["--online"][..], &args[..]].concat());
+    let fetch = started.elapsed();
+    assert_eq!(online.code, 0, "{}", online.snapshot());
+    assert_eq!(served.load(std::sync::atomic::Ordering::Relaxed), n);
+    let started = std::time::Instant::now();
+    let offline = check(dir, cache.path(), NOW, &args);
+    let cached = started.elapsed();
+    assert_eq!(offline.code, 0, "{}", offline.snapshot());
+    assert_eq!(served.load(std::sync::atomic::Ordering::Relaxed), n);
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("dep-trust, {n} packages: fetched in {fetch:?}, judged from the cache in {cached:?}");
+    }
+    assert!(fetch < std::time::Duration::from_secs(3), "{fetch:?}");
+}
