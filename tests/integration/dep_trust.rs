@@ -738,14 +738,21 @@ fn a_thousand_packages_are_fetched_in_parallel_and_read_back_offline() {
     .expect("write");
     std::fs::write(
         dir.join("package-lock.json"),
-        serde_json::to_string(&json!({"name": "big", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}))
-            .expect("json"),
+        serde_json::to_string(
+            &json!({"name": "big", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}),
+        )
+        .expect("json"),
     )
     .expect("write");
     let cache = tempfile::tempdir().expect("cache");
     let args = ["--registry", url.as_str(), "--allow-http-registry"];
     let started = std::time::Instant::now();
-    let online = check(dir, cache.path(), NOW, &[&["--online"][..], &args[..]].concat());
+    let online = check(
+        dir,
+        cache.path(),
+        NOW,
+        &[&["--online"][..], &args[..]].concat(),
+    );
     let fetch = started.elapsed();
     assert_eq!(online.code, 0, "{}", online.snapshot());
     assert_eq!(served.load(std::sync::atomic::Ordering::Relaxed), n);
@@ -756,7 +763,135 @@ fn a_thousand_packages_are_fetched_in_parallel_and_read_back_offline() {
     assert_eq!(served.load(std::sync::atomic::Ordering::Relaxed), n);
     #[allow(clippy::print_stderr)]
     {
-        eprintln!("dep-trust, {n} packages: fetched in {fetch:?}, judged from the cache in {cached:?}");
+        eprintln!(
+            "dep-trust, {n} packages: fetched in {fetch:?}, judged from the cache in {cached:?}"
+        );
     }
     assert!(fetch < std::time::Duration::from_secs(3), "{fetch:?}");
+}
+
+/// Registry signatures, from the lockfile and cached metadata: npm's own recorded signatures
+/// (../shared/vectors) verify; a document whose signature was replayed from another version, and
+/// a lockfile whose integrity is not the one signed, are reported.
+#[test]
+fn registry_signatures_are_checked_from_the_cache() {
+    let vectors = common::shared_vectors().join("npm-registry-keys/registry-signatures.json");
+    let text = std::fs::read_to_string(&vectors).expect("../shared/vectors is beside the project");
+    let doc: Value = serde_json::from_str(&text).expect("json");
+    let cases = doc["cases"].as_array().expect("cases");
+    let signed = |name: &str, expected: &str| {
+        cases
+            .iter()
+            .find(|c| c["name"] == name && c["expected"] == expected)
+            .cloned()
+            .expect("case")
+    };
+    // Real: sigstore@1.0.0 and tuf-js@1.0.0. Replayed: kms-demo@1.0.0's signature presented
+    // for 1.0.1.
+    let good = [signed("sigstore", "valid"), signed("tuf-js", "valid")];
+    let replayed = cases
+        .iter()
+        .find(|c| c["name"] == "kms-demo" && c["version"] == "1.0.1")
+        .cloned()
+        .expect("replayed case");
+    let mut docs: Vec<(String, Value)> = Vec::new();
+    for case in good.iter().chain([&replayed]) {
+        let name = case["name"].as_str().unwrap_or_default();
+        let version = case["version"].as_str().unwrap_or_default();
+        let mut doc = packument(name, &[(version, "2022-06-01T00:00:00.000Z", &[])]);
+        doc["versions"][version]["dist"]["integrity"] = case["integrity"].clone();
+        doc["versions"][version]["dist"]["signatures"] =
+            json!([{"keyid": case["keyid"], "sig": case["sig"]}]);
+        docs.push((name.to_string(), doc));
+    }
+    let addr = serve_with_headers(move |_, path, _| {
+        let name = path.trim_start_matches('/').replace("%2f", "/");
+        match docs.iter().find(|(n, _)| *n == name) {
+            Some((_, doc)) => (
+                "200 OK",
+                vec![("Content-Type".into(), "application/json".into())],
+                serde_json::to_vec(doc).expect("json"),
+            ),
+            None => ("404 Not Found", vec![], b"{}".to_vec()),
+        }
+    });
+    let url = format!("http://{addr}/");
+    let project = tempfile::tempdir().expect("tmp");
+    let dir = project.path();
+    // tuf-js locked with another integrity than the one the registry signed.
+    let entry = |case: &Value, integrity: &str| {
+        let name = case["name"].as_str().unwrap_or_default();
+        let version = case["version"].as_str().unwrap_or_default();
+        (
+            format!("node_modules/{name}"),
+            json!({"version": version, "resolved": format!("https://registry.npmjs.org/{name}/-/{name}-{version}.tgz"), "integrity": integrity}),
+        )
+    };
+    let mut packages = serde_json::Map::new();
+    let (k, v) = entry(&good[0], good[0]["integrity"].as_str().unwrap_or_default());
+    packages.insert(k, v);
+    let (k, v) = entry(&good[1], "sha512-bm90IHRoZSBzaWduZWQgYnl0ZXM=");
+    packages.insert(k, v);
+    let (k, v) = entry(
+        &replayed,
+        replayed["integrity"].as_str().unwrap_or_default(),
+    );
+    packages.insert(k, v);
+    packages.insert(String::new(), json!({"name": "signed", "version": "1.0.0"}));
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name": "signed", "version": "1.0.0"}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("package-lock.json"),
+        serde_json::to_string_pretty(&json!({"name": "signed", "version": "1.0.0", "lockfileVersion": 3, "packages": packages}))
+            .expect("json"),
+    )
+    .expect("write");
+    // A proxy of npm's registry: npm's keys apply.
+    std::fs::write(
+        dir.join("chainward.toml"),
+        "[dep-trust]\nnpm-signatures = true\n",
+    )
+    .expect("write");
+    let cache = tempfile::tempdir().expect("cache");
+    let out = check(
+        dir,
+        cache.path(),
+        NOW,
+        &[
+            "--online",
+            "--registry",
+            url.as_str(),
+            "--allow-http-registry",
+        ],
+    );
+    let bad: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("error[dep-trust/bad-signature]"))
+        .collect();
+    assert_eq!(bad.len(), 2, "{}", out.snapshot());
+    crate::snap!("dep-trust", "bad_signature", out.snapshot());
+    assert!(
+        bad.iter()
+            .any(|l| l.contains("`kms-demo@1.0.1`") && l.contains("does not verify")),
+        "{bad:?}"
+    );
+    assert!(
+        bad.iter()
+            .any(|l| l.contains("`tuf-js@1.0.0`") && l.contains("the registry signed")),
+        "{bad:?}"
+    );
+    assert!(!out.stdout.contains("`sigstore@1.0.0`"), "{}", out.stdout);
+    // Without the setting, a registry other than npm's is not judged by npm's keys.
+    std::fs::remove_file(dir.join("chainward.toml")).expect("rm");
+    let plain = check(
+        dir,
+        cache.path(),
+        NOW,
+        &["--registry", url.as_str(), "--allow-http-registry"],
+    );
+    assert!(!plain.stdout.contains("bad-signature"), "{}", plain.stdout);
 }

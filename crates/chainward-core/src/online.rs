@@ -23,6 +23,15 @@ pub trait Registry: Send + Sync {
 
     /// Whether this client asks the network (`--online`), or reads its cache alone.
     fn is_online(&self) -> bool;
+
+    /// Whether anything was ever cached for this registry (a client that reads its cache
+    /// alone and has none can answer nothing).
+    fn has_cache(&self) -> bool {
+        true
+    }
+
+    /// The registry's base URL (`https://registry.npmjs.org/`).
+    fn url(&self) -> &str;
 }
 
 /// A package's metadata, or why there is none.

@@ -593,6 +593,14 @@ impl Registry for RegistryClient {
     fn is_online(&self) -> bool {
         !self.offline
     }
+
+    fn has_cache(&self) -> bool {
+        self.packuments.as_deref().is_some_and(Path::is_dir)
+    }
+
+    fn url(&self) -> &str {
+        &self.base
+    }
 }
 
 /// Names come from lockfiles, which attackers can write: only real npm names reach a URL or a

@@ -6,6 +6,7 @@
 //! guessed.
 
 mod policy;
+mod signatures;
 
 use std::collections::BTreeSet;
 
@@ -104,8 +105,43 @@ project, dep-trust says nothing: run `chainward check --online` once to start.
 "#,
 };
 
+pub(crate) static BAD_SIGNATURE: Rule = Rule {
+    id: "dep-trust/bad-signature",
+    code: "DTR004",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A locked version's registry signature does not verify, or the lockfile's integrity is not the one signed",
+    doc: r#"npm's registry signs every version it serves: an ECDSA P-256 signature of
+`<name>@<version>:<integrity>` in the document's `dist.signatures`, by a key the registry
+publishes (`/-/npm/v1/keys`). `npm audit signatures` checks them, but only for what is installed
+in `node_modules` and only online. This rule checks the versions a lockfile holds, from the
+metadata `--online` cached:
+
+- the signature must verify with the registry key it names, and that key must not have expired
+  before the version was published (npm's rule);
+- the integrity the lockfile records must be the one the registry signed (a lockfile edited to
+  point at other bytes).
+
+```text
+error[dep-trust/bad-signature]: `left-pad@1.3.0`: the signature by SHA256:DhQ8… does not verify for left-pad@1.3.0 with integrity sha512-…
+```
+
+Signatures are checked for registry.npmjs.org, whose keys chainward knows, and for any registry
+with `[dep-trust] npm-signatures = true` (a proxy that passes npm's documents through). A version
+without any signature is not reported: some mirrors strip them.
+
+**Fix.** Do not install the version: regenerate the lockfile entry from the registry and compare.
+"#,
+};
+
 /// Every rule of this plugin, in code order.
-pub static RULES: &[&Rule] = &[&TOO_NEW, &TRUST_DOWNGRADE, &METADATA_MISSING];
+pub static RULES: &[&Rule] = &[
+    &TOO_NEW,
+    &TRUST_DOWNGRADE,
+    &METADATA_MISSING,
+    &BAD_SIGNATURE,
+];
 
 /// Three days, as pm-config's default policy.
 pub const DEFAULT_COOLDOWN_DAYS: u64 = 3;
@@ -119,13 +155,21 @@ struct Options {
     max_metadata_age_hours: u64,
     /// `name` or `name@version`.
     exclude: Vec<String>,
+    /// Check signatures with registry.npmjs.org's keys whatever the registry (a proxy of npm's
+    /// that passes its documents through); `None`: for registry.npmjs.org only.
+    npm_signatures: Option<bool>,
 }
 
 impl Options {
     fn from_config(config: &PluginConfig) -> Result<Self, Error> {
         config.deny_unknown_keys(
             "dep-trust",
-            &["cooldown-days", "max-metadata-age-hours", "exclude"],
+            &[
+                "cooldown-days",
+                "max-metadata-age-hours",
+                "exclude",
+                "npm-signatures",
+            ],
         )?;
         Ok(Self {
             cooldown_days: config
@@ -135,6 +179,7 @@ impl Options {
                 .get_integer("max-metadata-age-hours", 1..=24 * 365)?
                 .map_or(24, |h| h as u64),
             exclude: config.get_string_list("exclude")?.unwrap_or_default(),
+            npm_signatures: config.get_bool("npm-signatures")?,
         })
     }
 }
@@ -229,6 +274,15 @@ impl Check for Options {
         let Some(metadata) = project.metadata() else {
             return Vec::new();
         };
+        // Never run online, nothing cached: nothing to judge, and nothing said.
+        if !metadata.is_online() && !metadata.has_cache() {
+            return Vec::new();
+        }
+        // The keys are registry.npmjs.org's.
+        let keys = self
+            .npm_signatures
+            .unwrap_or_else(|| metadata.url().trim_end_matches('/') == "https://registry.npmjs.org")
+            .then_some(signatures::NPM_KEYS);
         let own = Policy::own(self.cooldown_days, &self.exclude);
         let mut policies: Vec<Policy> = Vec::new();
         let mut locked: Vec<Locked<'_>> = Vec::new();
@@ -294,6 +348,9 @@ impl Check for Options {
                 .is_some_and(|after| meta.published.is_some_and(|p| now - p > after));
             if !settled && !exempt(&policy.trust_exclude, l.view.name, l.version) {
                 trust_downgrade(l, &packument, meta, &mut out);
+            }
+            if let Some(keys) = keys {
+                bad_signature(l, meta, keys, &mut out);
             }
         }
         // Said once, on the first lockfile; not at all when nothing is cached (dep-trust was
@@ -425,6 +482,45 @@ fn not_published(l: &Locked<'_>, why: &str, out: &mut Vec<Finding>) {
     )
     .with_help("a version that was unpublished or removed (npm removes malware) installs only from a cache: check why it is gone");
     finding.subject = Some(format!("{}@{}", l.view.name, l.version));
+    out.push(finding);
+}
+
+fn bad_signature(
+    l: &Locked<'_>,
+    meta: &VersionMeta,
+    keys: &[signatures::RegistryKey],
+    out: &mut Vec<Finding>,
+) {
+    let name = l.view.name;
+    let mut problems = Vec::new();
+    if let signatures::Verdict::Bad(why) = signatures::verify(name, l.version, meta, keys) {
+        problems.push(why);
+    }
+    // The same algorithm on both sides (old lockfiles record sha1).
+    if let (Some(locked), Some(signed)) = (l.view.integrity, meta.integrity.as_deref())
+        && locked.starts_with("sha512-")
+        && signed.starts_with("sha512-")
+        && locked != signed
+    {
+        problems.push(format!(
+            "the lockfile records integrity {locked}, the registry signed {signed}"
+        ));
+    }
+    if problems.is_empty() {
+        return;
+    }
+    let text = l.file.text().unwrap_or_default();
+    let span = l.lock.field_span(text, l.index, &l.view, "integrity");
+    let mut finding = Finding::new(
+        &BAD_SIGNATURE,
+        l.file,
+        span,
+        format!("`{name}@{}`: {}", l.version, problems.join("; ")),
+    )
+    .with_help(
+        "do not install it: regenerate this entry from the registry and compare what changed",
+    );
+    finding.subject = Some(format!("{name}@{}", l.version));
     out.push(finding);
 }
 

@@ -242,43 +242,49 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     }
 
     // The dependencies of the locked packages `npm ci` looks at: those the root reaches, not
-    // through a link (see [`checked_by_npm_ci`]). Every entry's edges are resolved and judged
-    // once, on every core; the walk from the root then follows the resolved edges, and only
-    // the findings of the entries it reaches are kept.
+    // through a link (see [`checked_by_npm_ci`]). Edges are resolved through one name index;
+    // every entry's are judged on every core while one core walks what the root reaches; only
+    // the findings of reached entries are kept.
+    let resolver = lock.resolver();
     let entries: Vec<(&str, &LockPackage)> = lock
         .packages
         .iter()
         .filter(|(k, _)| !is_importer(k))
         .map(|(k, p)| (k.as_str(), &**p))
         .collect();
-    let edges = check_edges(lock, file, lock_text, &entries, legacy_peers, &overrides);
-    let reached = checked_by_npm_ci(lock, &edges, legacy_peers);
+    let (reached, found) = rayon::join(
+        || checked_by_npm_ci(lock, &resolver, legacy_peers),
+        || {
+            check_edges(
+                lock,
+                &resolver,
+                file,
+                lock_text,
+                &entries,
+                legacy_peers,
+                &overrides,
+            )
+        },
+    );
     out.extend(
-        edges
+        found
             .into_iter()
             .filter(|(key, _)| reached.contains(key))
-            .flat_map(|(_, e)| e.found),
+            .map(|(_, finding)| finding),
     );
 }
 
-/// One locked entry's dependency edges: the entries they resolve to (links and workspaces
-/// left out: nothing is walked through them), and the `Missing` and `Invalid` findings among
-/// them.
-struct Edges<'a> {
-    to: Vec<&'a str>,
-    found: Vec<Finding>,
-}
-
-/// The edges of every locked entry but links, resolved where Node would find them, and judged
-/// (an extraneous entry's are resolved, not judged).
+/// The `Missing` and `Invalid` findings of every locked entry's dependency edges, each with the
+/// entry it is about.
 fn check_edges<'a>(
     lock: &'a NpmLockfile,
+    resolver: &chainward_npm::Resolver<'a>,
     file: &SourceFile,
     lock_text: &str,
     entries: &[(&'a str, &'a LockPackage)],
     legacy_peers: bool,
     overrides: &HashMap<&str, Option<Parsed<'_>>>,
-) -> FastMap<&'a str, Edges<'a>> {
+) -> Vec<(&'a str, Finding)> {
     // Nearly every spec is `^1.2.3` or the like, read on the spot; the others (a few hundred
     // distinct ones on a big lockfile) are parsed once, when first met.
     let others: RwLock<FastMap<&str, Arc<Parsed<'_>>>> = RwLock::default();
@@ -293,14 +299,13 @@ fn check_edges<'a>(
             .insert(spec, Arc::clone(&parsed));
         parsed
     };
-    let resolver = lock.resolver();
     entries
         .par_iter()
-        .filter_map(|&(key, pkg)| {
-            if pkg.link {
-                return None;
+        .flat_map_iter(|&(key, pkg)| {
+            let mut found = Vec::new();
+            if pkg.link || pkg.extraneous {
+                return found;
             }
-            let mut edges = Edges { to: Vec::new(), found: Vec::new() };
             let all = pkg
                 .dependencies
                 .iter()
@@ -309,16 +314,7 @@ fn check_edges<'a>(
                 .chain(pkg.peer_dependencies.iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
             for (section, name, spec) in all {
                 let resolved = resolver.resolve(key, name);
-                if let Some((to, dep)) = resolved
-                    && !dep.link
-                    && !is_importer(to)
-                {
-                    edges.to.push(to);
-                }
                 let peer = section == Section::PeerDependencies;
-                if pkg.extraneous {
-                    continue;
-                }
                 let other;
                 let simple;
                 let parsed = match Parsed::simple(spec) {
@@ -348,9 +344,9 @@ fn check_edges<'a>(
                 } else {
                     "the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"
                 };
-                edges.found.push(Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help));
+                found.push((key, Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help)));
             }
-            Some((key, edges))
+            found
         })
         .collect()
 }
@@ -363,29 +359,30 @@ fn check_edges<'a>(
 /// accepts with four such edges broken).
 fn checked_by_npm_ci<'a>(
     lock: &'a NpmLockfile,
-    edges: &FastMap<&'a str, Edges<'a>>,
+    resolver: &chainward_npm::Resolver<'a>,
     legacy_peers: bool,
 ) -> FastSet<&'a str> {
     let mut reached = FastSet::default();
     let Some(root) = lock.importer("") else {
         return reached;
     };
-    let mut queue: Vec<&str> = root
-        .dependencies
-        .keys()
-        .chain(root.optional_dependencies.keys())
-        .chain(root.peer_dependencies.keys().filter(|_| !legacy_peers))
-        .chain(root.dev_dependencies.keys())
-        .filter_map(|name| lock.resolve("", name))
-        .filter(|(key, dep)| !dep.link && !is_importer(key))
-        .map(|(key, _)| key)
-        .collect();
-    queue.retain(|key| reached.insert(*key));
-    while let Some(key) = queue.pop() {
-        for to in edges.get(key).map(|e| e.to.as_slice()).unwrap_or_default() {
-            if reached.insert(to) {
-                queue.push(to);
+    fn edges(pkg: &LockPackage, root: bool, legacy_peers: bool) -> impl Iterator<Item = &str> + '_ {
+        pkg.dependencies
+            .keys()
+            .chain(pkg.optional_dependencies.keys())
+            .chain(pkg.peer_dependencies.keys().filter(move |_| !legacy_peers))
+            .chain(pkg.dev_dependencies.keys().filter(move |_| root))
+    }
+    let mut queue: Vec<(&str, &LockPackage, bool)> = vec![("", root, true)];
+    while let Some((from, pkg, is_root)) = queue.pop() {
+        for name in edges(pkg, is_root, legacy_peers) {
+            let Some((key, dep)) = resolver.resolve(from, name) else {
+                continue;
+            };
+            if dep.link || is_importer(key) || !reached.insert(key) {
+                continue;
             }
+            queue.push((key, dep, false));
         }
     }
     reached
