@@ -92,6 +92,21 @@ fn registry() -> Registry {
             "steady",
             &[("1.0.0", "2025-01-01T00:00:00.000Z", &["provenance"])],
         ),
+        // An old major's maintenance release after the new major gained provenance: the same
+        // line has none, so nothing is said (pnpm's own policy is not on here).
+        packument(
+            "oldline",
+            &[
+                ("6.3.0", "2022-01-01T00:00:00.000Z", &[]),
+                ("7.5.0", "2023-05-01T00:00:00.000Z", &["provenance"]),
+                ("6.3.1", "2023-07-01T00:00:00.000Z", &[]),
+            ],
+        ),
+        // A public package with the name of a private one, young: the private entry is not it.
+        packument(
+            "fresh-private",
+            &[("1.0.1", "2026-12-01T10:00:00.000Z", &[])],
+        ),
         packument(
             "prerel",
             &[
@@ -199,7 +214,16 @@ fn online_then_offline(format: &str) {
     crate::snap!("dep-trust", format!("{format}__online"), first.snapshot());
     assert_eq!(first.code, 1);
     let asked = registry.requests.lock().expect("log").len();
-    assert_eq!(asked, 6, "one request per package");
+    assert_eq!(asked, 7, "one request per package");
+    assert!(
+        !registry
+            .requests
+            .lock()
+            .expect("log")
+            .iter()
+            .any(|(p, _)| p.contains("fresh-private")),
+        "the private package is not asked about"
+    );
 
     // Offline, from the cache: the same findings but the one about the package the registry
     // does not have (it was never cached), and no request.
@@ -229,7 +253,7 @@ fn online_then_offline(format: &str) {
         .iter()
         .filter(|(_, inm)| inm.is_some())
         .count();
-    assert_eq!(revalidated, 5, "{requests:?}");
+    assert_eq!(revalidated, 6, "{requests:?}");
 
     // Three days on, offline: the fresh release is old enough, and the cache is said to be old.
     let later = check(&dir, cache.path(), "2026-12-04T12:00:00Z", &offline_args);

@@ -33,6 +33,10 @@ pub(crate) fn paths(bytes: &[u8], hash_len: usize) -> Option<Vec<PathBuf>> {
     }
     let mut out = Vec::with_capacity(count);
     let mut previous: Vec<u8> = Vec::new();
+    // A version 4 path repeats what the previous one shares with it: a crafted index could
+    // make a few bytes stand for a long path again and again. Paths may add up to a few times
+    // the file, no more.
+    let mut budget = bytes.len().saturating_mul(4).saturating_add(1 << 20);
     for _ in 0..count {
         let start = r.at;
         let entry = r.take(fixed)?;
@@ -79,6 +83,7 @@ pub(crate) fn paths(bytes: &[u8], hash_len: usize) -> Option<Vec<PathBuf>> {
         if name_len < 0x0fff && path.len() != name_len {
             return None;
         }
+        budget = budget.checked_sub(path.len())?;
         let text = String::from_utf8(path).ok();
         if let Some(text) = text.filter(|t| !t.is_empty()) {
             out.push(PathBuf::from(text));
@@ -93,7 +98,7 @@ pub(crate) fn paths(bytes: &[u8], hash_len: usize) -> Option<Vec<PathBuf>> {
             return None;
         }
         let size = r.u32()? as usize;
-        if size > end - r.at {
+        if size > end.checked_sub(r.at)? {
             return None;
         }
         r.take(size)?;
@@ -291,6 +296,31 @@ mod tests {
             }
         }
         assert_eq!(paths(b"", 20), None);
+        // Version 4: one long path, then entries that repeat it whole (strip 0, empty suffix):
+        // refused once the paths outgrow the file.
+        let mut v4 = b"DIRC\0\0\0\x04".to_vec();
+        let n: u32 = 2000;
+        v4.extend_from_slice(&n.to_be_bytes());
+        let entry = |path: &[u8], flags_len: u16| {
+            let mut e = vec![0u8; 40 + 20];
+            e[24..28].copy_from_slice(&0o100644u32.to_be_bytes());
+            e.extend_from_slice(&flags_len.to_be_bytes());
+            e.push(0); // strip nothing
+            e.extend_from_slice(path);
+            e.push(0);
+            e
+        };
+        v4.extend(entry(&[b'a'; 100_000], 0x0fff));
+        for _ in 1..n {
+            v4.extend(entry(b"", 0x0fff));
+        }
+        v4.extend_from_slice(&[0u8; 20]);
+        assert_eq!(paths(&v4, 20), None);
+        // Bytes between the last entry and the checksum that are no whole extension.
+        let mut short = b"DIRC\0\0\0\x02\0\0\0\0".to_vec();
+        short.extend_from_slice(b"TREE\0\0");
+        short.extend_from_slice(&[0u8; 20]);
+        assert_eq!(paths(&short, 20), None);
         assert_eq!(paths(b"DIRC\0\0\0\x05\0\0\0\0", 20), None);
     }
 }

@@ -20,7 +20,14 @@ pub struct Packument {
     pub name: String,
     /// By version, as the document lists them (unpublished versions are not listed).
     pub versions: BTreeMap<String, VersionMeta>,
+    /// Versions with a publish time but no longer listed: unpublished.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub unpublished: std::collections::BTreeSet<String>,
 }
+
+/// A document listing more versions than this is refused (the most-published packages on npm
+/// have some tens of thousands): a registry cannot make chainward hold millions.
+pub const MAX_VERSIONS: usize = 200_000;
 
 /// One published version.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +39,9 @@ pub struct VersionMeta {
     /// `dist.integrity`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<String>,
+    /// `dist.shasum` (hex SHA-1), what versions published before `integrity` existed carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shasum: Option<String>,
     /// `_npmUser.approver`: published through a staged publish that a maintainer approved
     /// with 2FA.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -140,20 +150,24 @@ impl Packument {
     /// is wrong when the body is not JSON or not an object.
     pub fn from_json_slice(bytes: &[u8]) -> Result<Packument, String> {
         let raw: Object = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        Ok(raw.0.into_packument())
+        raw.0.into_packument()
     }
 
     /// Like [`Packument::from_json_slice`], from a reader (a response body as it arrives).
     pub fn from_json_reader(reader: impl std::io::Read) -> Result<Packument, String> {
         let raw: Object = serde_json::from_reader(reader).map_err(|e| e.to_string())?;
-        Ok(raw.0.into_packument())
+        raw.0.into_packument()
     }
 
     /// The version published most recently before `version` with the strongest trust, among
     /// those pnpm compares it with: every version with a publish time strictly earlier (not
-    /// semver order); when `version` is not a prerelease, prereleases are left out. `None` when
-    /// no earlier version has any trust evidence.
-    pub fn strongest_before(&self, version: &str) -> Option<(&str, &VersionMeta)> {
+    /// semver order); when `version` is not a prerelease, prereleases are left out; and only
+    /// versions `counts` accepts. `None` when no such version has any trust evidence.
+    pub fn strongest_before(
+        &self,
+        version: &str,
+        counts: impl Fn(&str) -> bool,
+    ) -> Option<(&str, &VersionMeta)> {
         let at = self.versions.get(version)?.published?;
         let stable = !prerelease(version);
         self.versions
@@ -162,6 +176,7 @@ impl Packument {
                 m.published.is_some_and(|p| p < at)
                     && (!stable || !prerelease(v))
                     && v.as_str() != version
+                    && counts(v)
             })
             .filter(|(_, m)| m.trust() > Trust::None)
             // The strongest; among equals, the latest published.
@@ -227,6 +242,8 @@ struct RawUser {
 struct RawDist {
     #[serde(default)]
     integrity: Value,
+    #[serde(default)]
+    shasum: Value,
     #[serde(default)]
     attestations: Option<RawAttestations>,
     #[serde(default)]
@@ -353,7 +370,13 @@ impl<'de> Deserialize<'de> for Lenient {
 }
 
 impl Raw {
-    fn into_packument(self) -> Packument {
+    fn into_packument(self) -> Result<Packument, String> {
+        if self.versions.len() > MAX_VERSIONS || self.time.len() > 2 * MAX_VERSIONS {
+            return Err(format!(
+                "{} versions: over the {MAX_VERSIONS} chainward reads",
+                self.versions.len().max(self.time.len())
+            ));
+        }
         let name = self
             .name
             .as_ref()
@@ -384,6 +407,11 @@ impl Raw {
                 let meta = VersionMeta {
                     published: self.time.get(&version).copied(),
                     integrity: dist.integrity.as_str().map(str::to_string),
+                    shasum: dist
+                        .shasum
+                        .as_str()
+                        .filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                        .map(str::to_ascii_lowercase),
                     approver: truthy(&user.approver),
                     trusted_publisher: truthy(&user.trusted_publisher),
                     provenance: truthy(&attestations.provenance),
@@ -392,8 +420,20 @@ impl Raw {
                 };
                 (version, meta)
             })
+            .collect::<BTreeMap<String, VersionMeta>>();
+        let unpublished = self
+            .time
+            .keys()
+            .filter(|v| {
+                !versions.contains_key(*v) && v.as_str() != "created" && v.as_str() != "modified"
+            })
+            .cloned()
             .collect();
-        Packument { name, versions }
+        Ok(Packument {
+            name,
+            versions,
+            unpublished,
+        })
     }
 }
 
@@ -453,9 +493,15 @@ mod tests {
     fn the_baseline_is_by_publish_time_and_skips_prereleases_for_stable_versions() {
         let p = Packument::from_json_slice(DOC.as_bytes()).expect("reads");
         // 2.0.0 is stable: the staged-publish prerelease is not its baseline.
-        assert_eq!(p.strongest_before("2.0.0").map(|(v, _)| v), Some("1.1.0"));
-        assert_eq!(p.strongest_before("1.1.0").map(|(v, _)| v), None);
-        assert_eq!(p.strongest_before("3.0.0"), None);
+        let all = |_: &str| true;
+        assert_eq!(
+            p.strongest_before("2.0.0", all).map(|(v, _)| v),
+            Some("1.1.0")
+        );
+        assert_eq!(p.strongest_before("1.1.0", all).map(|(v, _)| v), None);
+        assert_eq!(p.strongest_before("3.0.0", all), None);
+        // Only the versions the caller counts.
+        assert_eq!(p.strongest_before("2.0.0", |v| v.starts_with("2.")), None);
     }
 
     #[test]

@@ -501,14 +501,22 @@ impl NpmLockfile {
             // Every way the key reads as `<dir>/node_modules/<name>` (or `node_modules/<name>`),
             // as `resolve` would build it.
             for (at, _) in key.match_indices("node_modules/") {
+                // `resolve` writes a folder and a `/` before `node_modules/`, or nothing: a key
+                // starting `/node_modules/` is not one it ever builds.
                 let dir = match at {
                     0 => "",
+                    1 => continue,
                     _ if key.as_bytes()[at - 1] == b'/' => &key[..at - 1],
                     _ => continue,
                 };
                 let name = &key[at + "node_modules/".len()..];
                 by_name.entry(name).or_default().push((dir, key, pkg));
             }
+        }
+        // Sorted by folder: each folder climbed is a binary search, even for a name installed
+        // in thousands of places.
+        for installed in by_name.values_mut() {
+            installed.sort_unstable_by(|a, b| a.0.cmp(b.0));
         }
         Resolver { by_name }
     }
@@ -570,7 +578,8 @@ impl<'a> Resolver<'a> {
         let installed = self.by_name.get(name)?;
         let mut dir = from.trim_end_matches('/');
         loop {
-            if let Some(&(_, key, pkg)) = installed.iter().find(|(d, _, _)| *d == dir) {
+            if let Ok(i) = installed.binary_search_by(|(d, _, _)| (*d).cmp(dir)) {
+                let (_, key, pkg) = installed[i];
                 return Some((key, pkg));
             }
             if dir.is_empty() {
@@ -994,6 +1003,7 @@ mod tests {
           "node_modules/@s/node_modules/b": {"version": "3.0.0"},
           "node_modules/node_modules/b": {"version": "4.0.0"},
           "a//node_modules/b": {"version": "5.0.0"},
+          "/node_modules/b": {"version": "7.0.0"},
           "xnode_modules/b": {"version": "6.0.0"}
         }}"#;
         let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);

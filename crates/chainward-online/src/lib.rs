@@ -35,7 +35,7 @@ const MAX_PACKUMENT: u64 = 1 << 30;
 const PARALLEL_FETCHES: usize = 16;
 
 /// The layout of a cached packument; another layout is fetched again.
-const PACKUMENT_SCHEMA: u32 = 1;
+const PACKUMENT_SCHEMA: u32 = 2;
 
 type Answer = Result<Option<Arc<serde_json::Value>>, String>;
 
@@ -300,17 +300,23 @@ impl RegistryClient {
             format!("{registry}/")
         };
         let agent = agent();
+        // The path too, when there is one: two repositories on one host are two registries.
+        let path = rest[host.len()..].trim_matches('/');
         let cache = cache_dir.map(|dir| {
-            let key: String = format!("{scheme}_{host}")
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
+            let key: String = if path.is_empty() {
+                format!("{scheme}_{host}")
+            } else {
+                format!("{scheme}_{host}_{path}")
+            }
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
             (
                 dir.join("registry").join(&key),
                 dir.join("packuments").join(key),
@@ -456,7 +462,14 @@ impl RegistryClient {
             };
         }
         let url = format!("{}{}", self.base, name.replace('/', "%2f"));
-        let mut request = self.agent.get(&url).header("Accept", "application/json");
+        // A full document can be hundreds of MB: more time than a version document gets.
+        let mut request = self
+            .agent
+            .get(&url)
+            .config()
+            .timeout_global(Some(Duration::from_secs(300)))
+            .build()
+            .header("Accept", "application/json");
         if let Some(etag) = cached
             .as_ref()
             .filter(|c| c.packument.is_some())
@@ -494,7 +507,8 @@ impl RegistryClient {
                     .with_config()
                     .limit(MAX_PACKUMENT)
                     .reader();
-                match Packument::from_json_reader(body) {
+                match Packument::from_json_reader(std::io::BufReader::with_capacity(1 << 16, body))
+                {
                     Ok(packument) if packument.name == name => CachedPackument {
                         schema: PACKUMENT_SCHEMA,
                         fetched_at: now_ms(),
@@ -684,6 +698,15 @@ mod tests {
             client.cache_path("@s/x", "1.0.0"),
             Some(PathBuf::from(
                 "/c/registry/http_127.0.0.1_9/@s/x/1.0.0.json"
+            ))
+        );
+        // Two repositories on one host are two caches.
+        let a = RegistryClient::new("https://art.example/api/npm/a/", Some(Path::new("/c")))
+            .expect("client");
+        assert_eq!(
+            a.packument_path("lodash.merge"),
+            Some(PathBuf::from(
+                "/c/packuments/https_art.example_api_npm_a/lodash.merge.json"
             ))
         );
     }

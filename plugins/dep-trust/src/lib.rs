@@ -13,11 +13,13 @@ use std::collections::BTreeSet;
 use policy::{Policy, exempt};
 
 use chainward_core::config::PluginConfig;
+use chainward_core::finding::{Label, Location};
 use chainward_core::online::Metadata;
 use chainward_core::packument::{Packument, Trust, VersionMeta, format_time, now_ms};
 use chainward_core::{
     Check, Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile,
 };
+use chainward_npm::Section;
 use chainward_npm::lockfile::{AnyLock, PackageView, any_lockfile};
 
 /// The dep-trust plugin.
@@ -59,7 +61,7 @@ same major version), or wait: the finding goes away once the version is old enou
 pub(crate) static TRUST_DOWNGRADE: Rule = Rule {
     id: "dep-trust/trust-downgrade",
     code: "DTR002",
-    default_severity: Severity::Error,
+    default_severity: Severity::Warning,
     default_enabled: true,
     fixable: Fixability::None,
     summary: "A locked version has weaker publishing evidence than an earlier version of the package",
@@ -71,8 +73,15 @@ versions a lockfile already holds, for npm, pnpm, yarn and bun lockfiles alike.
 Evidence is ranked as pnpm 11.5 ranks it: a staged publish approved by a maintainer
 (`_npmUser.approver`), above a trusted publisher with provenance (`_npmUser.trustedPublisher`
 and `dist.attestations.provenance`), above provenance alone, above nothing. A version is
-compared with every version published *before* it (by publish time, not semver order); a stable
-version is not compared with prereleases. Equal evidence passes.
+compared with versions published *before* it (by publish time, not semver order); a stable
+version is not compared with prereleases; equal evidence passes.
+
+Where pnpm's `trustPolicy: no-downgrade` is on (the `pnpm-workspace.yaml` beside a
+`pnpm-lock.yaml`), the comparison is pnpm's, with every earlier release, and the finding is an
+error: pnpm 11 refuses that lockfile. Everywhere else it is a warning, and a version is compared
+with the earlier releases of its own line only (its major; for 0.x, its minor): a maintenance
+release of an old major published after the new major gained provenance (`semver@6.3.1` after
+7.5) is how many release processes look, not a takeover.
 
 ```text
 error[dep-trust/trust-downgrade]: `@scope/pkg@2.3.1` has no trust evidence, but `@scope/pkg@2.3.0`, published before it, had a trusted publisher
@@ -128,8 +137,11 @@ error[dep-trust/bad-signature]: `left-pad@1.3.0`: the signature by SHA256:DhQ8â€
 ```
 
 Signatures are checked for registry.npmjs.org, whose keys chainward knows, and for any registry
-with `[dep-trust] npm-signatures = true` (a proxy that passes npm's documents through). A version
-without any signature is not reported: some mirrors strip them.
+with `[dep-trust] npm-signatures = true` (a proxy that passes npm's documents through). Every
+signature by a known key must verify. A version without any signature, or signed only by keys
+chainward does not know (one the registry added since), is not judged: some mirrors strip
+signatures. Entries resolved from another registry (another host, or a scope `.npmrc` sends
+elsewhere) are never judged by what this registry says of a package of the same name.
 
 **Fix.** Do not install the version: regenerate the lockfile entry from the registry and compare.
 "#,
@@ -209,7 +221,7 @@ impl Plugin for DepTrust {
 /// A locked version from a registry, where the lockfile holds it.
 struct Locked<'a> {
     file: &'a SourceFile,
-    /// Index into the run's policies (one per lockfile).
+    /// Index into the run's policies and direct dependencies (one per lockfile).
     policy: usize,
     lock: AnyLock<'a>,
     index: usize,
@@ -235,21 +247,111 @@ fn shadowed(project: &Project, file: &SourceFile) -> bool {
     chainward_npm::workspaces::shadowing_root(project, dir, name).is_some()
 }
 
-/// Whether the entry was installed from a registry (a tarball URL of the registry's shape, a
-/// pnpm entry with only an integrity, yarn berry's `npm:` resolution), with a version.
-fn from_registry<'a>(view: &PackageView<'a>) -> Option<&'a str> {
-    if view.link || view.bundled {
+/// A direct dependency's findings point at its package.json spec too.
+fn add_direct(direct: &Direct, l: &Locked<'_>, found: &mut [Finding]) {
+    let key = (l.view.name.to_string(), l.version.to_string());
+    if let Some((manifest, span)) = direct.get(&key) {
+        for f in found {
+            f.secondary.push(Label {
+                location: Location::new(manifest, span.clone()),
+                message: "declared here".to_string(),
+            });
+        }
+    }
+}
+
+/// The root project's own dependencies, by the package and version the lockfile installs for
+/// them: where each is declared in the package.json beside the lockfile.
+type Direct = std::collections::HashMap<
+    (String, String),
+    (std::sync::Arc<SourceFile>, std::ops::Range<usize>),
+>;
+
+fn direct_dependencies(project: &Project, lockfile: &SourceFile, lock: AnyLock<'_>) -> Direct {
+    let mut out = Direct::new();
+    let dir = lockfile.path.parent().unwrap_or(std::path::Path::new("."));
+    let Some(manifest) = project.file_at(&chainward_core::project::join(dir, "package.json"))
+    else {
+        return out;
+    };
+    let Some(pkg) = chainward_npm::package_json(&manifest) else {
+        return out;
+    };
+    let member = pkg.name();
+    for section in [
+        Section::Dependencies,
+        Section::DevDependencies,
+        Section::OptionalDependencies,
+    ] {
+        for entry in pkg.deps(section) {
+            let Some(spec) = entry.spec else { continue };
+            if let Ok(locked) = lock.locked("", member, entry.name, spec) {
+                out.insert(
+                    (locked.name, locked.version),
+                    (std::sync::Arc::clone(&manifest), entry.spec_span.clone()),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The host of a URL (`https://npm.acme.dev:8443/x` â†’ `npm.acme.dev`), lower case.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Hosts that serve the same packages: npm's registry and yarn's front for it.
+fn same_registry(a: &str, b: &str) -> bool {
+    const NPM: &[&str] = &[
+        "registry.npmjs.org",
+        "registry.yarnpkg.com",
+        "registry.npmjs.com",
+    ];
+    a == b || (NPM.contains(&a) && NPM.contains(&b))
+}
+
+/// Whether the entry was installed from the registry the metadata comes from, with a version:
+/// a tarball URL of the registry's shape on its host or on npm's (which package managers fetch
+/// from the registry they are configured with), or an entry that names no URL (pnpm, yarn
+/// berry's `npm:`) whose scope `.npmrc` does not send elsewhere. A private registry's
+/// package is never judged by what another registry says of a package of the same name.
+fn from_registry<'a>(
+    view: &PackageView<'a>,
+    registry_host: Option<&str>,
+    scoped: &dyn Fn(&str) -> Option<String>,
+) -> Option<&'a str> {
+    if view.link || view.bundled || !chainward_npm::lockfile::is_package_name(view.name) {
         return None;
     }
     let version = view.version?;
-    let registry = match view.resolved {
-        None => view.integrity.is_some(),
-        Some(r) => {
-            ((r.starts_with("https://") || r.starts_with("http://")) && r.contains("/-/"))
-                || r.starts_with("npm:")
+    // npm, pnpm and yarn fetch an entry resolved on npm's registry from the registry they are
+    // configured with (npm's `replace-registry-host`): those are the metadata registry's too.
+    let host_ok = |host: Option<String>| match (host, registry_host) {
+        (Some(h), Some(r)) => same_registry(&h, r) || same_registry(&h, "registry.npmjs.org"),
+        _ => false,
+    };
+    let ours = match view.resolved {
+        Some(r) if r.starts_with("https://") || r.starts_with("http://") => {
+            r.contains("/-/") && host_ok(host_of(r))
+        }
+        Some(r) if !r.starts_with("npm:") => false,
+        // No URL: the registry of its scope, if `.npmrc` names one, else the default.
+        _ => {
+            (view.resolved.is_some() || view.integrity.is_some())
+                && view
+                    .name
+                    .split_once('/')
+                    .filter(|_| view.name.starts_with('@'))
+                    .and_then(|(scope, _)| scoped(scope))
+                    .is_none_or(|url| host_ok(host_of(&url)))
         }
     };
-    (registry && chainward_npm::lockfile::is_package_name(view.name)).then_some(version)
+    ours.then_some(version)
 }
 
 /// `3 hours`, `2 days`: an age as the messages say it.
@@ -283,8 +385,10 @@ impl Check for Options {
             .npm_signatures
             .unwrap_or_else(|| metadata.url().trim_end_matches('/') == "https://registry.npmjs.org")
             .then_some(signatures::NPM_KEYS);
+        let registry_host = host_of(metadata.url());
         let own = Policy::own(self.cooldown_days, &self.exclude);
         let mut policies: Vec<Policy> = Vec::new();
+        let mut direct: Vec<Direct> = Vec::new();
         let mut locked: Vec<Locked<'_>> = Vec::new();
         for file in project.files() {
             if !file.kind.is_lockfile() || shadowed(project, file) {
@@ -294,9 +398,22 @@ impl Check for Options {
                 continue;
             };
             policies.push(Policy::for_lockfile(project, file, &own));
+            direct.push(direct_dependencies(project, file, lock));
             let policy = policies.len() - 1;
+            // `@scope:registry=` in the .npmrc beside the lockfile.
+            let dir = file.path.parent().unwrap_or(std::path::Path::new("."));
+            let npmrc = project.file_at(&chainward_core::project::join(dir, ".npmrc"));
+            let scoped = |scope: &str| -> Option<String> {
+                let rc = chainward_npm::npmrc::npmrc(npmrc.as_deref()?)?;
+                Some(
+                    rc.get(&format!("{scope}:registry"))?
+                        .value
+                        .trim()
+                        .to_string(),
+                )
+            };
             for (index, view) in lock.iter_packages() {
-                if let Some(version) = from_registry(&view) {
+                if let Some(version) = from_registry(&view, registry_host.as_deref(), &scoped) {
                     locked.push(Locked {
                         file,
                         policy,
@@ -333,12 +450,29 @@ impl Check for Options {
                 }
             };
             let Some(meta) = packument.versions.get(l.version) else {
-                not_published(l, "the registry does not list this version", &mut out);
+                if packument.unpublished.contains(l.version) {
+                    not_published(l, "the version was unpublished", &mut out);
+                } else if metadata.is_online() {
+                    not_published(l, "the registry does not list this version", &mut out);
+                } else {
+                    // Offline, the cache may predate the version.
+                    missing += 1;
+                }
                 continue;
             };
             found += 1;
             oldest_fetch = Some(oldest_fetch.map_or(fetched_at, |o: i64| o.min(fetched_at)));
+            let before = out.len();
             let policy = &policies[l.policy];
+            if let Some(keys) = keys {
+                bad_signature(l, meta, keys, &mut out);
+            }
+            // No publish time: neither rule can judge it (pnpm refuses it under its policies).
+            if meta.published.is_none() {
+                missing += 1;
+                add_direct(&direct[l.policy], l, &mut out[before..]);
+                continue;
+            }
             if !exempt(&policy.age_exclude, l.view.name, l.version) {
                 too_new(l, policy, &packument, meta, now, &mut out);
             }
@@ -347,11 +481,9 @@ impl Check for Options {
                 .trust_ignore_after_ms
                 .is_some_and(|after| meta.published.is_some_and(|p| now - p > after));
             if !settled && !exempt(&policy.trust_exclude, l.view.name, l.version) {
-                trust_downgrade(l, &packument, meta, &mut out);
+                trust_downgrade(l, policy, &packument, meta, &mut out);
             }
-            if let Some(keys) = keys {
-                bad_signature(l, meta, keys, &mut out);
-            }
+            add_direct(&direct[l.policy], l, &mut out[before..]);
         }
         // Said once, on the first lockfile; not at all when nothing is cached (dep-trust was
         // never run online for this project) and the run is offline.
@@ -360,11 +492,11 @@ impl Check for Options {
             let total = locked.len();
             let message = if metadata.is_online() {
                 format!(
-                    "metadata for {missing} of {total} locked versions could not be read from the registry: they are not judged"
+                    "metadata for {missing} of {total} locked versions could not be read from the registry, or gives no publish time: they are not judged"
                 )
             } else {
                 format!(
-                    "metadata for {missing} of {total} locked versions is not cached: they are not judged"
+                    "metadata for {missing} of {total} locked versions is not cached, or gives no publish time: they are not judged"
                 )
             };
             out.push(
@@ -536,11 +668,17 @@ fn evidence(trust: Trust) -> &'static str {
 
 fn trust_downgrade(
     l: &Locked<'_>,
+    policy: &Policy,
     packument: &Packument,
     meta: &VersionMeta,
     out: &mut Vec<Finding>,
 ) {
-    let Some((earlier, baseline)) = packument.strongest_before(l.version) else {
+    // pnpm's policy compares with every earlier release. Without it, with the earlier releases
+    // of the same line only: a maintenance release of an old major published after the new one
+    // gained provenance (semver@6.3.1 after 7.5) is how a project's release process looks,
+    // not a takeover.
+    let counts = |v: &str| policy.trust_enforced || same_line(v, l.version);
+    let Some((earlier, baseline)) = packument.strongest_before(l.version, counts) else {
         return;
     };
     let current = meta.trust();
@@ -564,6 +702,10 @@ fn trust_downgrade(
     .with_help(
         "check this release with the package's maintainers before installing it; meanwhile lock the last version with the stronger evidence",
     );
+    if policy.trust_enforced {
+        // pnpm refuses this lockfile.
+        finding = finding.with_severity(Severity::Error);
+    }
     finding.subject = Some(format!("{name}@{}", l.version));
     out.push(finding);
 }

@@ -22,6 +22,9 @@ pub(crate) struct Policy {
     pub trust_exclude: Vec<Exclusion>,
     /// `trustPolicyIgnoreAfter`: a version published longer ago than this is not compared.
     pub trust_ignore_after_ms: Option<i64>,
+    /// pnpm's `trustPolicy: no-downgrade` is on: pnpm's comparison (every earlier release), and
+    /// a refusal pnpm makes too.
+    pub trust_enforced: bool,
 }
 
 /// One exemption: a name (with `*` wildcards, `!` negating) and, optionally, exact versions.
@@ -60,11 +63,17 @@ impl Exclusion {
                 if name.contains('*') {
                     return None;
                 }
-                let vs: Vec<String> = list.split("||").map(|v| v.trim().to_string()).collect();
-                if vs.iter().any(|v| node_version(v).is_none()) {
-                    return None;
-                }
-                Some(vs)
+                // `semver.valid` reads `v1.2.3` and `=1.2.3` as 1.2.3.
+                let vs: Option<Vec<String>> = list
+                    .split("||")
+                    .map(|v| {
+                        let v = v.trim();
+                        let v = v.strip_prefix('=').unwrap_or(v).trim_start();
+                        let v = v.strip_prefix(['v', 'V']).unwrap_or(v);
+                        node_version(v).map(|()| v.to_string())
+                    })
+                    .collect();
+                Some(vs?)
             }
         };
         Some(Exclusion {
@@ -114,15 +123,20 @@ fn glob(pattern: &str, name: &str) -> bool {
     true
 }
 
-/// Whether `name@version` is exempt: a matching rule without versions exempts every version;
-/// one with versions, those.
+/// Whether `name@version` is exempt, as pnpm 11 evaluates its list: rules in order; a matching
+/// rule with versions adds them; the first matching rule without versions exempts every version
+/// unless an earlier rule named versions (then only those); otherwise only the versions named.
 pub(crate) fn exempt(rules: &[Exclusion], name: &str, version: &str) -> bool {
-    rules.iter().any(|r| {
-        r.name_matches(name)
-            && r.versions
-                .as_ref()
-                .is_none_or(|vs| vs.iter().any(|v| v == version))
-    })
+    let mut named: Option<Vec<&str>> = None;
+    for rule in rules.iter().filter(|r| r.name_matches(name)) {
+        match &rule.versions {
+            Some(vs) => named
+                .get_or_insert_with(Vec::new)
+                .extend(vs.iter().map(String::as_str)),
+            None => return named.is_none_or(|vs| vs.contains(&version)),
+        }
+    }
+    named.is_some_and(|vs| vs.contains(&version))
 }
 
 impl Policy {
@@ -136,6 +150,7 @@ impl Policy {
             age_exclude: rules.clone(),
             trust_exclude: rules,
             trust_ignore_after_ms: None,
+            trust_enforced: false,
         }
     }
 
@@ -153,9 +168,11 @@ impl Policy {
         let Some(doc) = chainward_core::yaml::parsed(&file) else {
             return policy;
         };
+        // Minutes, at most a century (a larger number is no different, and must not overflow).
         let minutes = |key: &str| -> Option<i64> {
             let v = doc.get(key)?;
-            v.as_str()?.trim().parse::<i64>().ok().filter(|m| *m >= 0)
+            let m = v.as_str()?.trim().parse::<i64>().ok().filter(|m| *m >= 0)?;
+            Some(m.min(100 * 365 * 24 * 60))
         };
         let list = |key: &str| -> Vec<Exclusion> {
             match doc.get(key) {
@@ -177,6 +194,10 @@ impl Policy {
         }
         policy.age_exclude.extend(list("minimumReleaseAgeExclude"));
         policy.trust_exclude.extend(list("trustPolicyExclude"));
+        policy.trust_enforced = doc
+            .get("trustPolicy")
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v.trim() == "no-downgrade");
         if let Some(m) = minutes("trustPolicyIgnoreAfter").filter(|m| *m > 0) {
             policy.trust_ignore_after_ms = Some(m * MINUTE_MS);
         }
@@ -213,6 +234,18 @@ mod tests {
         // pnpm rejects ranges and patterns with versions.
         assert_eq!(Exclusion::parse("vue@^3"), None);
         assert_eq!(Exclusion::parse("@babel/*@7.0.0"), None);
+        // pnpm 11: a bare rule after a rule with versions for the same name exempts only those.
+        let ordered: Vec<Exclusion> = ["foo@1.0.0", "foo*"]
+            .iter()
+            .filter_map(|e| Exclusion::parse(e))
+            .collect();
+        assert!(exempt(&ordered, "foo", "1.0.0"));
+        assert!(!exempt(&ordered, "foo", "2.0.0"));
+        assert!(exempt(&ordered, "foobar", "2.0.0"));
+        assert_eq!(
+            Exclusion::parse("a@v1.2.3 || =1.2.4").and_then(|e| e.versions),
+            Some(vec!["1.2.3".to_string(), "1.2.4".to_string()])
+        );
         assert!(glob("a*b*c", "axxbyyc"));
         assert!(!glob("a*b*c", "axxc"));
     }

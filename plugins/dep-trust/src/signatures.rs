@@ -3,6 +3,7 @@
 //! `<name>@<version>:<integrity>`, by the registry key the signature names, which must not have
 //! expired before the version was published.
 
+use base64::Engine as _;
 use chainward_core::packument::{VersionMeta, parse_time};
 use sigstore_verify::crypto::signing::SigningScheme;
 use sigstore_verify::crypto::verification::verify_signature;
@@ -40,65 +41,85 @@ const MISSING_TIME: &str = "2015-01-01T00:00:00.000Z";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict {
     Valid,
-    /// No signature at all (the registry's mirror may have stripped them: not judged).
-    Unsigned,
+    /// No signature chainward can check: none at all (a mirror may strip them), or only by keys
+    /// it does not know (a key the registry added since). Not judged.
+    Unchecked,
     /// Why it does not verify.
     Bad(String),
 }
 
-/// `npm audit signatures` for one version: the first signature whose key the registry
-/// publishes is checked.
+/// The integrity the registry signed: `dist.integrity`, or for versions that predate it what
+/// npm derives from `dist.shasum` (`sha1-<base64 of the digest>`).
+fn signed_integrity(meta: &VersionMeta) -> Option<String> {
+    if let Some(i) = &meta.integrity {
+        return Some(i.clone());
+    }
+    let hex = meta.shasum.as_deref()?;
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    Some(format!(
+        "sha1-{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes?)
+    ))
+}
+
+/// `npm audit signatures` for one version: every signature by a key chainward knows must
+/// verify with it, and the key must not have expired before the version was published.
 pub(crate) fn verify(
     name: &str,
     version: &str,
     meta: &VersionMeta,
     keys: &[RegistryKey],
 ) -> Verdict {
-    if meta.signatures.is_empty() {
-        return Verdict::Unsigned;
+    let known: Vec<(&String, &String, &RegistryKey)> = meta
+        .signatures
+        .iter()
+        .filter_map(|(keyid, sig)| {
+            keys.iter()
+                .find(|k| k.keyid == keyid)
+                .map(|k| (keyid, sig, k))
+        })
+        .collect();
+    if known.is_empty() {
+        return Verdict::Unchecked;
     }
-    let Some(integrity) = meta.integrity.as_deref() else {
+    let Some(integrity) = signed_integrity(meta) else {
         return Verdict::Bad(
             "the registry's document gives no integrity to check the signature against".into(),
         );
     };
-    let Some((keyid, sig, key)) = meta.signatures.iter().find_map(|(keyid, sig)| {
-        keys.iter()
-            .find(|k| k.keyid == keyid)
-            .map(|k| (keyid, sig, k))
-    }) else {
-        let ids: Vec<&str> = meta.signatures.iter().map(|(k, _)| k.as_str()).collect();
-        return Verdict::Bad(format!(
-            "signed with a key the registry does not publish ({})",
-            ids.join(", ")
-        ));
-    };
     let published = meta.published.or_else(|| parse_time(MISSING_TIME));
-    if let (Some(expires), Some(published)) = (key.expires.and_then(parse_time), published)
-        && published >= expires
-    {
-        return Verdict::Bad(format!(
-            "signed with the registry key {keyid}, which expired before this version was published"
-        ));
-    }
     let message = format!("{name}@{version}:{integrity}");
-    let (Ok(public), Ok(signature)) = (
-        DerPublicKey::from_base64(key.key),
-        SignatureBytes::from_base64(sig),
-    ) else {
-        return Verdict::Bad(format!("the signature by {keyid} is not base64"));
-    };
-    match verify_signature(
-        &public,
-        message.as_bytes(),
-        &signature,
-        SigningScheme::EcdsaP256Sha256,
-    ) {
-        Ok(()) => Verdict::Valid,
-        Err(_) => Verdict::Bad(format!(
-            "the signature by {keyid} does not verify for {name}@{version} with integrity {integrity}"
-        )),
+    for (keyid, sig, key) in known {
+        if let (Some(expires), Some(published)) = (key.expires.and_then(parse_time), published)
+            && published >= expires
+        {
+            return Verdict::Bad(format!(
+                "signed with the registry key {keyid}, which expired before this version was published"
+            ));
+        }
+        let (Ok(public), Ok(signature)) = (
+            DerPublicKey::from_base64(key.key),
+            SignatureBytes::from_base64(sig),
+        ) else {
+            return Verdict::Bad(format!("the signature by {keyid} is not base64"));
+        };
+        if verify_signature(
+            &public,
+            message.as_bytes(),
+            &signature,
+            SigningScheme::EcdsaP256Sha256,
+        )
+        .is_err()
+        {
+            return Verdict::Bad(format!(
+                "the signature by {keyid} does not verify for {name}@{version} with integrity {integrity}"
+            ));
+        }
     }
+    Verdict::Valid
 }
 
 #[cfg(test)]
@@ -166,15 +187,23 @@ mod tests {
         ));
         assert_eq!(
             verify("a", "1.0.0", &VersionMeta::default(), NPM_KEYS),
-            Verdict::Unsigned
+            Verdict::Unchecked
         );
         let unknown = VersionMeta {
             integrity: Some("sha512-x".into()),
             signatures: vec![("SHA256:other".into(), "MEUCIQ==".into())],
             ..VersionMeta::default()
         };
-        assert!(
-            matches!(verify("a", "1.0.0", &unknown, NPM_KEYS), Verdict::Bad(why) if why.contains("does not publish"))
+        // Only keys chainward does not know: not judged (the registry may have added a key).
+        assert_eq!(verify("a", "1.0.0", &unknown, NPM_KEYS), Verdict::Unchecked);
+        // A version from before `integrity`: npm signs the integrity it derives from shasum.
+        let old = VersionMeta {
+            shasum: Some("0123456789abcdef0123456789abcdef01234567".into()),
+            ..VersionMeta::default()
+        };
+        assert_eq!(
+            signed_integrity(&old).as_deref(),
+            Some("sha1-ASNFZ4mrze8BI0VniavN7wEjRWc=")
         );
     }
 }
