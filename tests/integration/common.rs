@@ -43,6 +43,22 @@ pub fn chainward(dir: &Path) -> Command {
     cmd
 }
 
+/// A package manager's CLI (`node <script>`) in `dir`, with a scrubbed environment: no user
+/// config (`HOME` is `home`), no version switching, no corepack, no yarn release from the tree.
+pub fn package_manager(node: &Path, script: &Path, dir: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(node);
+    cmd.arg(script)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("npm_config_manage_package_manager_versions", "false")
+        .env("pnpm_config_pm_on_fail", "ignore")
+        .env("COREPACK_ENABLE_STRICT", "0")
+        .env("YARN_IGNORE_PATH", "1");
+    cmd
+}
+
 pub fn run(dir: &Path, args: &[&str]) -> Output {
     output(chainward(dir).args(args))
 }

@@ -333,18 +333,16 @@ fn oracle_cases() -> Vec<Case> {
             "1.0.1",
         )
     };
-    let mut c = young("age-exempt-name");
-    c.age_exclude = Some("age-exempt-name".into());
-    cases.push(c);
-    let mut c = young("age-exempt-glob-x");
-    c.age_exclude = Some("age-exempt-glob-*".into());
-    cases.push(c);
-    let mut c = young("age-exempt-version");
-    c.age_exclude = Some("age-exempt-version@1.0.1".into());
-    cases.push(c);
-    let mut c = young("age-exempt-other-version");
-    c.age_exclude = Some("age-exempt-other-version@1.0.0".into());
-    cases.push(c);
+    for (name, exempt) in [
+        ("age-exempt-name", "age-exempt-name"),
+        ("age-exempt-glob-x", "age-exempt-glob-*"),
+        ("age-exempt-version", "age-exempt-version@1.0.1"),
+        ("age-exempt-other-version", "age-exempt-other-version@1.0.0"),
+    ] {
+        let mut c = young(name);
+        c.age_exclude = Some(exempt.into());
+        cases.push(c);
+    }
     cases.push(case(
         "age-prerelease",
         &[("1.0.0", 400.0 * DAY, &[]), ("1.1.0-beta.1", 2.0, &[])],
@@ -421,15 +419,18 @@ fn oracle_cases() -> Vec<Case> {
             "1.1.0",
         )
     };
-    let mut c = downgrade("trust-exempt-name");
-    c.trust_exclude = Some("trust-exempt-name".into());
-    cases.push(c);
-    let mut c = downgrade("trust-exempt-version");
-    c.trust_exclude = Some("trust-exempt-version@1.1.0".into());
-    cases.push(c);
-    let mut c = downgrade("trust-exempt-other-version");
-    c.trust_exclude = Some("trust-exempt-other-version@1.0.0".into());
-    cases.push(c);
+    for (name, exempt) in [
+        ("trust-exempt-name", "trust-exempt-name"),
+        ("trust-exempt-version", "trust-exempt-version@1.1.0"),
+        (
+            "trust-exempt-other-version",
+            "trust-exempt-other-version@1.0.0",
+        ),
+    ] {
+        let mut c = downgrade(name);
+        c.trust_exclude = Some(exempt.into());
+        cases.push(c);
+    }
     // trustPolicyIgnoreAfter is a year here.
     cases.push(case(
         "ignore-after-old",
@@ -583,17 +584,9 @@ fn judge_chunk(
     .expect("write");
     let home = tempfile::tempdir().expect("home");
     let pnpm_run = |args: &[&str]| {
-        let out = std::process::Command::new(node)
-            .arg(pnpm)
+        let out = common::package_manager(node, pnpm, dir, home.path())
             .args(args)
             .args(["--ignore-scripts", "--ignore-pnpmfile", "--registry", url])
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home.path())
-            .env("npm_config_manage_package_manager_versions", "false")
-            .env("pnpm_config_pm_on_fail", "ignore")
-            .env("COREPACK_ENABLE_STRICT", "0")
             .output()
             .expect("pnpm runs");
         format!(

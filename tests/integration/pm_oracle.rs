@@ -7,7 +7,6 @@
 //! facts in the rules' docs instead.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use crate::common::{copy_fixture, run, workspace};
 
@@ -53,19 +52,10 @@ impl Tool {
     /// switching, offline): stdout, and stdout with stderr.
     fn config_get(&self, dir: &Path, key: &str) -> (String, String) {
         let home = tempfile::tempdir().expect("home");
-        let out = Command::new(&self.node)
-            .arg(&self.script)
+        let out = crate::common::package_manager(&self.node, &self.script, dir, home.path())
             .args(["config", "get"])
             .args(key.split(' '))
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home.path())
-            .env("npm_config_manage_package_manager_versions", "false")
-            .env("pnpm_config_pm_on_fail", "ignore")
             .env("npm_config_offline", "true")
-            .env("COREPACK_ENABLE_STRICT", "0")
-            .env("YARN_IGNORE_PATH", "1")
             .env("YARN_ENABLE_TELEMETRY", "0")
             .env("YARN_ENABLE_GLOBAL_CACHE", "0")
             .output()
