@@ -170,6 +170,22 @@ fn registry() -> Registry {
     }
 }
 
+/// The answer to `GET /<name>` (scopes as `@scope%2fname`) from `docs`: the document, or 404.
+fn document(
+    docs: &[(String, Value)],
+    path: &str,
+) -> (&'static str, Vec<(String, String)>, Vec<u8>) {
+    let name = path.trim_start_matches('/').replace("%2f", "/");
+    match docs.iter().find(|(n, _)| *n == name) {
+        Some((_, doc)) => (
+            "200 OK",
+            vec![("Content-Type".into(), "application/json".into())],
+            serde_json::to_vec(doc).expect("json"),
+        ),
+        None => ("404 Not Found", vec![], b"{}".to_vec()),
+    }
+}
+
 fn check(
     dir: &std::path::Path,
     cache: &std::path::Path,
@@ -476,18 +492,7 @@ fn verdicts_agree_with_pnpm_11() {
         Arc::new(std::sync::OnceLock::new());
     let docs_cell = Arc::clone(&served);
     let addr = serve_with_headers(move |_, path, _| {
-        let name = path.trim_start_matches('/').replace("%2f", "/");
-        match docs_cell
-            .get()
-            .and_then(|docs| docs.iter().find(|(n, _)| *n == name))
-        {
-            Some((_, doc)) => (
-                "200 OK",
-                vec![("Content-Type".into(), "application/json".into())],
-                serde_json::to_vec(doc).expect("json"),
-            ),
-            None => ("404 Not Found", vec![], b"{}".to_vec()),
-        }
+        document(docs_cell.get().map_or(&[][..], Vec::as_slice), path)
     });
     let url = format!("http://{addr}/");
     let docs: Vec<(String, Value)> = cases
@@ -821,17 +826,7 @@ fn registry_signatures_are_checked_from_the_cache() {
             json!([{"keyid": case["keyid"], "sig": case["sig"]}]);
         docs.push((name.to_string(), doc));
     }
-    let addr = serve_with_headers(move |_, path, _| {
-        let name = path.trim_start_matches('/').replace("%2f", "/");
-        match docs.iter().find(|(n, _)| *n == name) {
-            Some((_, doc)) => (
-                "200 OK",
-                vec![("Content-Type".into(), "application/json".into())],
-                serde_json::to_vec(doc).expect("json"),
-            ),
-            None => ("404 Not Found", vec![], b"{}".to_vec()),
-        }
-    });
+    let addr = serve_with_headers(move |_, path, _| document(&docs, path));
     let url = format!("http://{addr}/");
     let project = tempfile::tempdir().expect("tmp");
     let dir = project.path();

@@ -5,6 +5,19 @@
 
 use std::sync::Arc;
 
+/// The host of a registry or tarball URL (`https://npm.acme.dev:8443/path` → `npm.acme.dev`),
+/// lower case.
+pub fn registry_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => host.split(':').next()?,
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
 /// Read access to an npm registry.
 pub trait Registry: Send + Sync {
     /// The registry's document for one published version (`GET <registry>/<name>/<version>`):

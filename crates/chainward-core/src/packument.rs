@@ -77,12 +77,12 @@ pub enum Trust {
 }
 
 impl Trust {
-    /// pnpm's words for it.
+    /// What vouches for a version, in a sentence.
     pub fn describe(self) -> &'static str {
         match self {
-            Trust::StagedPublish => "staged publish",
-            Trust::TrustedPublisher => "trusted publisher",
-            Trust::Provenance => "provenance attestation",
+            Trust::StagedPublish => "a staged publish approved by a maintainer",
+            Trust::TrustedPublisher => "a trusted publisher with provenance",
+            Trust::Provenance => "a provenance attestation",
             Trust::None => "no trust evidence",
         }
     }
@@ -187,7 +187,7 @@ impl Packument {
 
 /// node-semver's `prerelease()` in loose mode, for a version the registry published: a `-`
 /// before any `+` build part.
-fn prerelease(version: &str) -> bool {
+pub fn prerelease(version: &str) -> bool {
     version.split('+').next().unwrap_or(version).contains('-')
 }
 

@@ -16,17 +16,7 @@ pub struct Choice {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// The host of a registry URL (`https://npm.acme.dev:8443/path` → `npm.acme.dev`).
-fn registry_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next()?,
-        None => host.split(':').next()?,
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
+use chainward_core::online::registry_host;
 
 /// `[npm-ci] allowed-hosts`, the list the lockfile host rule uses (npm's and yarn's registries
 /// by default).

@@ -14,8 +14,8 @@ use policy::{Policy, exempt};
 
 use chainward_core::config::PluginConfig;
 use chainward_core::finding::{Label, Location};
-use chainward_core::online::Metadata;
-use chainward_core::packument::{Packument, Trust, VersionMeta, format_time, now_ms};
+use chainward_core::online::{Metadata, registry_host};
+use chainward_core::packument::{Packument, VersionMeta, format_time, now_ms, prerelease};
 use chainward_core::{
     Check, Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile,
 };
@@ -296,15 +296,6 @@ fn direct_dependencies(project: &Project, lockfile: &SourceFile, lock: AnyLock<'
     out
 }
 
-/// The host of a URL (`https://npm.acme.dev:8443/x` → `npm.acme.dev`), lower case.
-fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host.split(':').next()?;
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
 /// Hosts that serve the same packages: npm's registry and yarn's front for it.
 fn same_registry(a: &str, b: &str) -> bool {
     const NPM: &[&str] = &[
@@ -322,7 +313,7 @@ fn same_registry(a: &str, b: &str) -> bool {
 /// package is never judged by what another registry says of a package of the same name.
 fn from_registry<'a>(
     view: &PackageView<'a>,
-    registry_host: Option<&str>,
+    metadata_host: Option<&str>,
     scoped: &dyn Fn(&str) -> Option<String>,
 ) -> Option<&'a str> {
     if view.link || view.bundled || !chainward_npm::lockfile::is_package_name(view.name) {
@@ -331,13 +322,13 @@ fn from_registry<'a>(
     let version = view.version?;
     // npm, pnpm and yarn fetch an entry resolved on npm's registry from the registry they are
     // configured with (npm's `replace-registry-host`): those are the metadata registry's too.
-    let host_ok = |host: Option<String>| match (host, registry_host) {
+    let host_ok = |host: Option<String>| match (host, metadata_host) {
         (Some(h), Some(r)) => same_registry(&h, r) || same_registry(&h, "registry.npmjs.org"),
         _ => false,
     };
     let ours = match view.resolved {
         Some(r) if r.starts_with("https://") || r.starts_with("http://") => {
-            r.contains("/-/") && host_ok(host_of(r))
+            r.contains("/-/") && host_ok(registry_host(r))
         }
         Some(r) if !r.starts_with("npm:") => false,
         // No URL: the registry of its scope, if `.npmrc` names one, else the default.
@@ -348,7 +339,7 @@ fn from_registry<'a>(
                     .split_once('/')
                     .filter(|_| view.name.starts_with('@'))
                     .and_then(|(scope, _)| scoped(scope))
-                    .is_none_or(|url| host_ok(host_of(&url)))
+                    .is_none_or(|url| host_ok(registry_host(&url)))
         }
     };
     ours.then_some(version)
@@ -367,10 +358,6 @@ fn age(ms: i64) -> String {
     }
 }
 
-fn prerelease(version: &str) -> bool {
-    version.split('+').next().unwrap_or(version).contains('-')
-}
-
 impl Check for Options {
     fn check(&self, project: &Project) -> Vec<Finding> {
         let Some(metadata) = project.metadata() else {
@@ -385,7 +372,7 @@ impl Check for Options {
             .npm_signatures
             .unwrap_or_else(|| metadata.url().trim_end_matches('/') == "https://registry.npmjs.org")
             .then_some(signatures::NPM_KEYS);
-        let registry_host = host_of(metadata.url());
+        let metadata_host = registry_host(metadata.url());
         let own = Policy::own(self.cooldown_days, &self.exclude);
         let mut policies: Vec<Policy> = Vec::new();
         let mut direct: Vec<Direct> = Vec::new();
@@ -413,7 +400,7 @@ impl Check for Options {
                 )
             };
             for (index, view) in lock.iter_packages() {
-                if let Some(version) = from_registry(&view, registry_host.as_deref(), &scoped) {
+                if let Some(version) = from_registry(&view, metadata_host.as_deref(), &scoped) {
                     locked.push(Locked {
                         file,
                         policy,
@@ -535,45 +522,42 @@ fn too_new(
     now: i64,
     out: &mut Vec<Finding>,
 ) {
-    {
-        let Some(published) = meta.published else {
-            return;
-        };
-        let cutoff = now - policy.window_ms;
-        if published <= cutoff {
-            return;
-        }
-        let name = l.view.name;
-        let text = l.file.text().unwrap_or_default();
-        let span = l.lock.field_span(text, l.index, &l.view, "version");
-        let mut finding = Finding::new(
-            &TOO_NEW,
-            l.file,
-            span,
-            format!(
-                "`{name}@{}` was published {}, {} ago, inside {}",
-                l.version,
-                format_time(published),
-                age(now - published),
-                policy.window_said
-            ),
-        );
-        if policy.enforced {
-            // The package manager refuses this lockfile.
-            finding = finding.with_severity(Severity::Error);
-        }
-        // The last stable version published before the window, in the locked version's line
-        // (its major; for 0.x, its minor).
-        let older = packument
-            .versions
-            .iter()
-            .filter(|(v, m)| {
-                m.published.is_some_and(|p| p <= cutoff)
-                    && !prerelease(v)
-                    && same_line(v, l.version)
-            })
-            .max_by_key(|(_, m)| m.published);
-        finding = match older {
+    let Some(published) = meta.published else {
+        return;
+    };
+    let cutoff = now - policy.window_ms;
+    if published <= cutoff {
+        return;
+    }
+    let name = l.view.name;
+    let text = l.file.text().unwrap_or_default();
+    let span = l.lock.field_span(text, l.index, &l.view, "version");
+    let mut finding = Finding::new(
+        &TOO_NEW,
+        l.file,
+        span,
+        format!(
+            "`{name}@{}` was published {}, {} ago, inside {}",
+            l.version,
+            format_time(published),
+            age(now - published),
+            policy.window_said
+        ),
+    );
+    if policy.enforced {
+        // The package manager refuses this lockfile.
+        finding = finding.with_severity(Severity::Error);
+    }
+    // The last stable version published before the window, in the locked version's line
+    // (its major; for 0.x, its minor).
+    let older = packument
+        .versions
+        .iter()
+        .filter(|(v, m)| {
+            m.published.is_some_and(|p| p <= cutoff) && !prerelease(v) && same_line(v, l.version)
+        })
+        .max_by_key(|(_, m)| m.published);
+    finding = match older {
             Some((v, m)) => finding.with_help(format!(
                 "`{name}@{v}` (published {}) is the newest release of the same line outside the window",
                 m.published.map(format_time).unwrap_or_default()
@@ -583,9 +567,8 @@ fn too_new(
                 age(policy.window_ms)
             )),
         };
-        finding.subject = Some(format!("{name}@{}", l.version));
-        out.push(finding);
-    }
+    finding.subject = Some(format!("{name}@{}", l.version));
+    out.push(finding);
 }
 
 /// `1.4.2` and `1.0.0` are one line (major 1); `0.3.1` and `0.3.0` (minor 3 of 0.x).
@@ -656,16 +639,6 @@ fn bad_signature(
     out.push(finding);
 }
 
-/// What vouches for a version, in a sentence.
-fn evidence(trust: Trust) -> &'static str {
-    match trust {
-        Trust::StagedPublish => "a staged publish approved by a maintainer",
-        Trust::TrustedPublisher => "a trusted publisher with provenance",
-        Trust::Provenance => "a provenance attestation",
-        Trust::None => "no trust evidence",
-    }
-}
-
 fn trust_downgrade(
     l: &Locked<'_>,
     policy: &Policy,
@@ -695,8 +668,8 @@ fn trust_downgrade(
         format!(
             "`{name}@{}` has {}, but `{name}@{earlier}`, published before it, had {}: possible package takeover",
             l.version,
-            evidence(current),
-            evidence(baseline.trust()),
+            current.describe(),
+            baseline.trust().describe(),
         ),
     )
     .with_help(
