@@ -203,8 +203,106 @@ fn check(
 
 #[test]
 fn judged_online_then_offline_from_the_cache() {
-    for format in ["npm", "pnpm"] {
+    for format in ["npm", "pnpm", "yarn", "bun"] {
         online_then_offline(format);
+    }
+}
+
+/// The window and the exemptions come from the package manager's own file where it sets them
+/// (read as pm-config reads them), in each one's unit; only pnpm's refusal is an error.
+#[test]
+fn each_package_managers_cooldown_and_exemptions_are_the_window() {
+    let registry = registry();
+    let cache = tempfile::tempdir().expect("tmp");
+    let online = [
+        "--online",
+        "--registry",
+        registry.url.as_str(),
+        "--allow-http-registry",
+    ];
+    // `fresh@1.0.1` is 6 hours old at NOW.
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        // (format, file, contents, the too-new verdict on fresh: its severity and window)
+        (
+            "npm",
+            ".npmrc",
+            "min-release-age=1\n",
+            Some("warning|npm's `min-release-age` (1 day: 1 in .npmrc)"),
+        ),
+        ("npm", ".npmrc", "min-release-age=0.2\n", None),
+        (
+            "npm",
+            ".npmrc",
+            "min-release-age=1\nmin-release-age-exclude[]=@scope/*,fresh\n",
+            None,
+        ),
+        (
+            "pnpm",
+            "pnpm-workspace.yaml",
+            "minimumReleaseAge: 720\n",
+            Some("error|pnpm's `minimumReleaseAge` (12 hours: 720 in pnpm-workspace.yaml)"),
+        ),
+        (
+            "pnpm",
+            "pnpm-workspace.yaml",
+            "minimumReleaseAge: 300\n",
+            None,
+        ),
+        (
+            "pnpm",
+            "pnpm-workspace.yaml",
+            "minimumReleaseAge: 720\nminimumReleaseAgeExclude:\n  - fresh@1.0.1\n",
+            None,
+        ),
+        ("yarn", ".yarnrc.yml", "npmMinimalAgeGate: 3h\n", None),
+        (
+            "yarn",
+            ".yarnrc.yml",
+            "npmMinimalAgeGate: 1d\nnpmPreapprovedPackages:\n  - \"fr*@^1.0.0\"\n",
+            None,
+        ),
+        (
+            "yarn",
+            ".yarnrc.yml",
+            "npmMinimalAgeGate: 1d\nnpmPreapprovedPackages:\n  - \"fresh@npm:^1\"\n",
+            Some("warning|yarn's `npmMinimalAgeGate` (1 day: 1d in .yarnrc.yml)"),
+        ),
+        (
+            "bun",
+            "bunfig.toml",
+            "[install]\nminimumReleaseAge = \"90m\"\n",
+            None,
+        ),
+        (
+            "bun",
+            "bunfig.toml",
+            "[install]\nminimumReleaseAge = 43200\n",
+            Some("warning|bun's `minimumReleaseAge` (12 hours: 43200 in bunfig.toml)"),
+        ),
+        (
+            "bun",
+            "bunfig.toml",
+            "[install]\nminimumReleaseAge = 43200\nminimumReleaseAgeExcludes = [\"fresh\"]\n",
+            None,
+        ),
+    ];
+    for (format, file, contents, verdict) in cases {
+        let dir = common::copy_fixture(&format!("dep-trust/{format}"));
+        std::fs::write(dir.path().join(file), contents).expect("write");
+        let out = check(dir.path(), cache.path(), NOW, &online);
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.contains("dep-trust/too-new") && l.contains("`fresh@1.0.1`"));
+        match verdict {
+            None => assert!(line.is_none(), "{format} {contents:?}: {}", out.stdout),
+            Some(expected) => {
+                let (severity, window) = expected.split_once('|').expect("verdict");
+                let line = line.unwrap_or_else(|| panic!("{format} {contents:?}: {}", out.stdout));
+                assert!(line.starts_with(&format!("{severity}[")), "{line}");
+                assert!(line.ends_with(&format!("inside {window}")), "{line}");
+            }
+        }
     }
 }
 

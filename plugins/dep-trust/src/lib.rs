@@ -44,14 +44,21 @@ when resolving).
 warning[dep-trust/too-new]: `left-pad@1.4.0` was published 2026-12-03T22:10:00Z, 6 hours ago, inside the 3-day cooldown
 ```
 
-The window is pnpm's own `minimumReleaseAge` for a `pnpm-lock.yaml` whose
-`pnpm-workspace.yaml` sets it (then the finding is an error: pnpm 11.1.3 and later refuse to
-install from such a lockfile), with its `minimumReleaseAgeExclude` (names, `*` patterns,
-`name@1.2.3 || 1.2.4`); otherwise `[dep-trust] cooldown-days` (3 by default). `[dep-trust]
-exclude` exempts packages everywhere (same grammar). The publish time is the registry's `time`
-field, read from metadata cached by `--online` (the rule says nothing of a package whose metadata
-is not cached). Checked against pnpm 11 itself: the same verdict on every case of the test
-suite's loopback registry.
+The window is the cooldown the package manager that installs the lockfile reads from its own
+file, in its own unit, read as pm-config reads it (the version in use must know the setting):
+npm's `min-release-age` (days, .npmrc), pnpm's `minimumReleaseAge` (minutes,
+pnpm-workspace.yaml), yarn's `npmMinimalAgeGate` (a duration, .yarnrc.yml), bun's `[install]
+minimumReleaseAge` (seconds or a duration, bunfig.toml). Their exemptions apply too: npm's
+`min-release-age-exclude[]` (names and `*` patterns), pnpm's `minimumReleaseAgeExclude` (names,
+`*` patterns, `name@1.2.3 || 1.2.4`, evaluated in order as pnpm 11 does), yarn's
+`npmPreapprovedPackages` (names or patterns, with an optional semver range) and bun's
+`minimumReleaseAgeExcludes`. Only pnpm refuses to install such a lockfile (11.1.3 and later):
+there the finding is an error; npm, yarn and bun apply their cooldown when they resolve, so it is
+a warning. Where the package manager sets no cooldown, the window is `[dep-trust] cooldown-days`
+(3 by default). `[dep-trust] exclude` exempts packages everywhere (pnpm's grammar). The publish
+time is the registry's `time` field, read from metadata cached by `--online` (the rule says
+nothing of a package whose metadata is not cached). Checked against pnpm 11 itself: the same
+verdict on every case of the test suite's loopback registry.
 
 **Fix.** Lock the version the help names (the newest published before the window with the
 same major version), or wait: the finding goes away once the version is old enough.
@@ -374,6 +381,7 @@ impl Check for Options {
             .then_some(signatures::NPM_KEYS);
         let metadata_host = registry_host(metadata.url());
         let own = Policy::own(self.cooldown_days, &self.exclude);
+        let roots = chainward_npm::pm::roots(project);
         let mut policies: Vec<Policy> = Vec::new();
         let mut direct: Vec<Direct> = Vec::new();
         let mut locked: Vec<Locked<'_>> = Vec::new();
@@ -384,7 +392,7 @@ impl Check for Options {
             let Some(lock) = any_lockfile(file) else {
                 continue;
             };
-            policies.push(Policy::for_lockfile(project, file, &own));
+            policies.push(Policy::for_lockfile(project, file, &roots, &own));
             direct.push(direct_dependencies(project, file, lock));
             let policy = policies.len() - 1;
             // `@scope:registry=` in the .npmrc beside the lockfile.
@@ -460,7 +468,7 @@ impl Check for Options {
                 add_direct(&direct[l.policy], l, &mut out[before..]);
                 continue;
             }
-            if !exempt(&policy.age_exclude, l.view.name, l.version) {
+            if !policy.age_exempt(l.view.name, l.version) {
                 too_new(l, policy, &packument, meta, now, &mut out);
             }
             // `trustPolicyIgnoreAfter`: a version published longer ago than that is not compared.

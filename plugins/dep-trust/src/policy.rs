@@ -1,10 +1,12 @@
-//! The cooldown and the exemptions in effect for one lockfile: pnpm's own settings in the
-//! `pnpm-workspace.yaml` beside a `pnpm-lock.yaml` (`minimumReleaseAge`,
-//! `minimumReleaseAgeExclude`, `trustPolicyExclude`, `trustPolicyIgnoreAfter`, read as pnpm 11
-//! reads them), else chainward's `[dep-trust]` settings.
+//! The cooldown and the exemptions in effect for one lockfile: those of the package manager that
+//! installs it, where its own file sets them (npm `min-release-age` and `min-release-age-exclude`,
+//! pnpm `minimumReleaseAge` and its lists, yarn `npmMinimalAgeGate` and `npmPreapprovedPackages`,
+//! bun `minimumReleaseAge` and `minimumReleaseAgeExcludes`, read as that version reads them),
+//! else chainward's `[dep-trust]` settings.
 
-use chainward_core::project::join;
-use chainward_core::{FileKind, Project, SourceFile};
+use chainward_core::{Project, SourceFile};
+use chainward_npm::pm::cooldown::{effective, human};
+use chainward_npm::pm::{Pm, Root};
 
 const MINUTE_MS: i64 = 60_000;
 
@@ -19,6 +21,8 @@ pub(crate) struct Policy {
     /// an install from this lockfile fails, and the finding is an error.
     pub enforced: bool,
     pub age_exclude: Vec<Exclusion>,
+    /// yarn's and npm's exemptions from their cooldown (any entry that matches).
+    pub pm_age_exclude: Vec<PmExclusion>,
     pub trust_exclude: Vec<Exclusion>,
     /// `trustPolicyIgnoreAfter`: a version published longer ago than this is not compared.
     pub trust_ignore_after_ms: Option<i64>,
@@ -148,60 +152,208 @@ impl Policy {
             window_said: format!("the {cooldown_days}-day cooldown"),
             enforced: false,
             age_exclude: rules.clone(),
+            pm_age_exclude: Vec::new(),
             trust_exclude: rules,
             trust_ignore_after_ms: None,
             trust_enforced: false,
         }
     }
 
-    /// The policy for `lockfile`: pnpm's settings where it is a pnpm lockfile with a
-    /// `pnpm-workspace.yaml` beside it; chainward's own exemptions apply as well.
-    pub(crate) fn for_lockfile(project: &Project, lockfile: &SourceFile, own: &Policy) -> Policy {
+    /// The policy for `lockfile`: the cooldown of the package manager that installs it, where
+    /// its own file sets one (read as pm-config reads it: `chainward_npm::pm::cooldown`), with
+    /// that package manager's exemptions; pnpm's trust policy; chainward's own exemptions apply
+    /// as well.
+    pub(crate) fn for_lockfile(
+        project: &Project,
+        lockfile: &SourceFile,
+        roots: &[Root],
+        own: &Policy,
+    ) -> Policy {
         let mut policy = own.clone();
-        if lockfile.kind != FileKind::PnpmLock {
+        let Some(root) = roots
+            .iter()
+            .find(|r| r.lockfile.as_ref().is_some_and(|l| l.path == lockfile.path))
+        else {
             return policy;
+        };
+        let (eff, _) = effective(project, root);
+        if let (Some(minutes), Some((file, _, value))) = (eff.minutes, &eff.setting) {
+            let minutes = minutes.clamp(0.0, CENTURY_MINUTES);
+            let key = match root.pm {
+                Pm::Npm => "min-release-age",
+                Pm::Pnpm => "minimumReleaseAge",
+                Pm::YarnBerry | Pm::YarnClassic => "npmMinimalAgeGate",
+                Pm::Bun => "minimumReleaseAge",
+            };
+            policy.window_ms = (minutes * MINUTE_MS as f64) as i64;
+            policy.window_said = format!(
+                "{}'s `{key}` ({}: {} in {})",
+                root.pm.name(),
+                human(minutes),
+                value.trim(),
+                file.rel
+            );
+            // pnpm refuses such a lockfile (`pnpm install --frozen-lockfile` re-checks it);
+            // npm ci, yarn and bun apply their cooldown only when they resolve.
+            policy.enforced = root.pm == Pm::Pnpm && minutes > 0.0;
         }
-        let dir = lockfile.path.parent().unwrap_or(std::path::Path::new("."));
-        let Some(file) = project.file_at(&join(dir, "pnpm-workspace.yaml")) else {
-            return policy;
-        };
-        let Some(doc) = chainward_core::yaml::parsed(&file) else {
-            return policy;
-        };
-        // Minutes, at most a century (a larger number is no different, and must not overflow).
-        let minutes = |key: &str| -> Option<i64> {
-            let v = doc.get(key)?;
-            let m = v.as_str()?.trim().parse::<i64>().ok().filter(|m| *m >= 0)?;
-            Some(m.min(100 * 365 * 24 * 60))
-        };
-        let list = |key: &str| -> Vec<Exclusion> {
-            match doc.get(key) {
-                Some(v) => match v.as_seq() {
-                    Some(items) => items
-                        .iter()
-                        .filter_map(|i| i.as_str().and_then(Exclusion::parse))
-                        .collect(),
-                    // One string: one entry (pnpm 11.23 and later read it so).
-                    None => v.as_str().and_then(Exclusion::parse).into_iter().collect(),
-                },
-                None => Vec::new(),
+        match root.pm {
+            Pm::Pnpm => pnpm_lists(project, root, &mut policy),
+            Pm::YarnBerry => {
+                // Names, globs, either with `@<semver range>`: any entry that matches exempts.
+                if let Some((_, _, node)) = root.yarnrc_setting(project, "npmPreapprovedPackages") {
+                    policy.pm_age_exclude.extend(
+                        strings(&node)
+                            .iter()
+                            .filter_map(|e| PmExclusion::with_range(e)),
+                    );
+                }
             }
-        };
-        if let Some(m) = minutes("minimumReleaseAge") {
-            policy.window_ms = m * MINUTE_MS;
-            policy.window_said = format!("pnpm's `minimumReleaseAge` ({m} minutes)");
-            policy.enforced = m > 0;
-        }
-        policy.age_exclude.extend(list("minimumReleaseAgeExclude"));
-        policy.trust_exclude.extend(list("trustPolicyExclude"));
-        policy.trust_enforced = doc
-            .get("trustPolicy")
-            .and_then(|v| v.as_str())
-            .is_some_and(|v| v.trim() == "no-downgrade");
-        if let Some(m) = minutes("trustPolicyIgnoreAfter").filter(|m| *m > 0) {
-            policy.trust_ignore_after_ms = Some(m * MINUTE_MS);
+            Pm::Bun => {
+                let entries = root
+                    .file(project, "bunfig.toml")
+                    .and_then(|file| {
+                        let doc = chainward_core::toml::parsed(&file)?;
+                        let item = chainward_core::toml::get(
+                            doc,
+                            &["install", "minimumReleaseAgeExcludes"],
+                        )?;
+                        Some(
+                            item.as_array()?
+                                .iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect::<Vec<String>>(),
+                        )
+                    })
+                    .unwrap_or_default();
+                // Exact names; `name@x.y.z || …` from 1.4.4 (pnpm's grammar).
+                policy
+                    .age_exclude
+                    .extend(entries.iter().filter_map(|e| Exclusion::parse(e)));
+            }
+            Pm::Npm => {
+                // `min-release-age-exclude[]=` lines (npm 11.17): names and globs, a value with
+                // commas split.
+                if let Some(rc) = root
+                    .file(project, ".npmrc")
+                    .and_then(|f| chainward_npm::npmrc::npmrc(&f).cloned())
+                {
+                    for s in rc.settings.iter().filter(|s| {
+                        s.key == "min-release-age-exclude[]" || s.key == "min-release-age-exclude"
+                    }) {
+                        policy.pm_age_exclude.extend(
+                            s.value
+                                .split(',')
+                                .map(str::trim)
+                                .filter(|e| !e.is_empty())
+                                .map(|e| PmExclusion {
+                                    pattern: e.to_string(),
+                                    range: None,
+                                }),
+                        );
+                    }
+                }
+            }
+            Pm::YarnClassic => {}
         }
         policy
+    }
+
+    /// Whether the cooldown exempts `name@version`.
+    pub(crate) fn age_exempt(&self, name: &str, version: &str) -> bool {
+        exempt(&self.age_exclude, name, version)
+            || self.pm_age_exclude.iter().any(|e| e.matches(name, version))
+    }
+}
+
+const CENTURY_MINUTES: f64 = 100.0 * 365.0 * 24.0 * 60.0;
+
+/// pnpm's own lists in the pnpm-workspace.yaml beside the lockfile, read as pnpm 11 reads them.
+fn pnpm_lists(project: &Project, root: &Root, policy: &mut Policy) {
+    let Some(file) = root.file(project, "pnpm-workspace.yaml") else {
+        return;
+    };
+    let Some(doc) = chainward_core::yaml::parsed(&file) else {
+        return;
+    };
+    let list = |key: &str| -> Vec<Exclusion> {
+        doc.get(key)
+            .map(|v| {
+                strings(v)
+                    .iter()
+                    .filter_map(|e| Exclusion::parse(e))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    policy.age_exclude.extend(list("minimumReleaseAgeExclude"));
+    policy.trust_exclude.extend(list("trustPolicyExclude"));
+    policy.trust_enforced = doc
+        .get("trustPolicy")
+        .and_then(|v| v.as_str())
+        .is_some_and(|v| v.trim() == "no-downgrade");
+    // Minutes, at most a century (a larger number is no different, and must not overflow).
+    let minutes = doc
+        .get("trustPolicyIgnoreAfter")
+        .and_then(|v| v.as_str()?.trim().parse::<i64>().ok())
+        .filter(|m| *m > 0);
+    if let Some(m) = minutes {
+        policy.trust_ignore_after_ms = Some(m.min(100 * 365 * 24 * 60) * MINUTE_MS);
+    }
+}
+
+/// A YAML list of strings; one string is a one-entry list (pnpm 11.23 and later read it so).
+fn strings(node: &chainward_core::yaml::Yaml) -> Vec<String> {
+    match node.as_seq() {
+        Some(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        None => node.as_str().map(str::to_string).into_iter().collect(),
+    }
+}
+
+/// An exemption in yarn's or npm's grammar: a name or glob, and for yarn a semver range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PmExclusion {
+    pattern: String,
+    range: Option<String>,
+}
+
+impl PmExclusion {
+    /// yarn: `name`, `glob`, `name@range`, `glob@range` (the first `@` after a leading scope
+    /// `@` starts the range). A range that is not semver never matches: `None`.
+    fn with_range(entry: &str) -> Option<PmExclusion> {
+        let entry = entry.trim();
+        let at = entry
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| *c == '@')
+            .map(|(i, _)| i);
+        let (pattern, range) = match at {
+            Some(i) => (&entry[..i], Some(entry[i + 1..].to_string())),
+            None => (entry, None),
+        };
+        if pattern.is_empty() {
+            return None;
+        }
+        if let Some(r) = &range
+            && chainward_npm::spec::parse_range(r).is_none()
+        {
+            return None;
+        }
+        Some(PmExclusion {
+            pattern: pattern.to_string(),
+            range,
+        })
+    }
+
+    fn matches(&self, name: &str, version: &str) -> bool {
+        glob(&self.pattern, name)
+            && self
+                .range
+                .as_deref()
+                .is_none_or(|r| chainward_npm::spec::satisfies(version, r) == Some(true))
     }
 }
 
@@ -246,6 +398,18 @@ mod tests {
             Exclusion::parse("a@v1.2.3 || =1.2.4").and_then(|e| e.versions),
             Some(vec!["1.2.3".to_string(), "1.2.4".to_string()])
         );
+        // yarn: names or patterns, with an optional semver range; a protocol or a tag never
+        // matches, so the entry is dropped.
+        let yarn = |e: &str, name: &str, version: &str| {
+            PmExclusion::with_range(e).is_some_and(|x| x.matches(name, version))
+        };
+        assert!(yarn("fresh", "fresh", "9.0.0"));
+        assert!(yarn("@types/*", "@types/node", "22.0.0"));
+        assert!(yarn("@types/*@^22", "@types/node", "22.1.0"));
+        assert!(!yarn("@types/*@^22", "@types/node", "23.0.0"));
+        assert!(yarn("react@18.2.0", "react", "18.2.0"));
+        assert!(!yarn("react@npm:^18", "react", "18.2.0"));
+        assert!(!yarn("react@latest", "react", "18.2.0"));
         assert!(glob("a*b*c", "axxbyyc"));
         assert!(!glob("a*b*c", "axxc"));
     }

@@ -11,9 +11,9 @@
 use chainward_core::fix::{Edit, Fix};
 use chainward_core::{Finding, Project, Severity, SourceFile};
 
-use crate::detect::{Pm, Root, Ver};
 use crate::exclusions::{entry, locked_versions};
 use crate::scripts::SCRIPTS_ALLOWED;
+use chainward_npm::pm::{Pm, Root, Ver};
 
 /// How a narrowed key is written back.
 #[derive(Clone, Copy)]

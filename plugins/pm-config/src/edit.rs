@@ -8,7 +8,7 @@ use chainward_core::fix::{Edit, Fix};
 use chainward_core::project::clean;
 use chainward_core::{Project, toml};
 
-use crate::detect::{Pm, Root};
+use chainward_npm::pm::{Pm, Root};
 
 /// The file `pm` reads its project settings from.
 pub(crate) fn settings_file(pm: Pm) -> Option<&'static str> {
@@ -25,7 +25,7 @@ pub(crate) fn settings_file(pm: Pm) -> Option<&'static str> {
 /// project), else the one in the project's folder, existing or not.
 fn target(project: &Project, root: &Root, name: &str) -> PathBuf {
     let nearest = (name == ".yarnrc.yml")
-        .then(|| crate::detect::yarnrc_files(project, &root.dir).next())
+        .then(|| chainward_npm::pm::yarnrc_files(project, &root.dir).next())
         .flatten();
     nearest.map_or_else(|| clean(&root.dir.join(name)), |f| f.path.clone())
 }
@@ -175,7 +175,7 @@ mod tests {
                 .map(|(rel, kind, text)| (rel.to_string(), *kind, text.to_string()))
                 .collect(),
         );
-        let root = crate::detect::roots(&project).into_iter().next()?;
+        let root = chainward_npm::pm::roots(&project).into_iter().next()?;
         let fix = make(&project, &root)?;
         let mut text = project
             .file_at(&project.root.join(name))

@@ -11,7 +11,7 @@ use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, t
 
 use chainward_core::fix::{Edit, Fix};
 
-use crate::detect::{Pm, Root, Ver};
+use chainward_npm::pm::{Pm, Root, Ver};
 
 pub(crate) static BROAD_EXCLUSION: Rule = Rule {
     id: "pm-config/broad-exclusion",

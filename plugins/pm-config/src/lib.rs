@@ -4,7 +4,6 @@
 
 mod allowlist;
 mod cooldown;
-mod detect;
 mod edit;
 mod exclusions;
 mod scripts;
@@ -99,7 +98,7 @@ impl Plugin for PmConfig {
 impl Check for Options {
     fn check(&self, project: &Project) -> Vec<Finding> {
         let mut out = Vec::new();
-        for root in detect::roots(project) {
+        for root in chainward_npm::pm::roots(project) {
             cooldown::check(project, &root, self.min_release_age_days, &mut out);
             trust::check(project, &root, &mut out);
             scripts::check(project, &root, &mut out);

@@ -17,8 +17,8 @@ use chainward_core::fix::{Edit, Fix};
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile, yaml};
 
 use crate::cooldown::SETTING_IGNORED;
-use crate::detect::{Pm, Root};
 use crate::edit;
+use chainward_npm::pm::{Pm, Root};
 
 pub(crate) static SCRIPTS_ALLOWED: Rule = Rule {
     id: "pm-config/scripts-allowed",
@@ -381,7 +381,7 @@ fn removed_in_pnpm_11(project: &Project, root: &Root, out: &mut Vec<Finding>) {
 /// non-registry sub-dependencies, and where that comes from (`pm-config --show`).
 pub(crate) fn describe(project: &Project, root: &Root) -> (String, String) {
     let v = root.version;
-    let at = |file: &SourceFile, span: &Range<usize>| crate::detect::place(file, span);
+    let at = |file: &SourceFile, span: &Range<usize>| chainward_npm::pm::place(file, span);
     match root.pm {
         Pm::Npm => {
             let rc = |key| root.npmrc_setting(project, key);

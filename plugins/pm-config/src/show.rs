@@ -6,9 +6,10 @@ use chainward_core::config::PluginConfig;
 use chainward_core::escape::Mode;
 use chainward_core::{Error, Project};
 
-use crate::cooldown::{effective, human, policy_minutes};
-use crate::detect::{Pm, VersionOrigin, roots};
+use crate::cooldown::policy_minutes;
 use crate::{Options, scripts, trust};
+use chainward_npm::pm::cooldown::{effective, human};
+use chainward_npm::pm::{Pm, VersionOrigin, roots};
 
 pub(crate) fn commands() -> Vec<(Mount, clap::Command)> {
     vec![(
@@ -48,13 +49,12 @@ fn rows(project: &Project) -> Vec<Row> {
     roots(project)
         .into_iter()
         .map(|root| {
-            let mut ignored = Vec::new();
-            let eff = effective(project, &root, &mut ignored);
+            let (eff, _) = effective(project, &root);
             let rel = chainward_core::project::rel_path(&project.root, &root.dir);
             let version_from = match &root.origin {
                 VersionOrigin::Declared(file, span) => format!(
                     "{} {}",
-                    crate::detect::place(file, span),
+                    chainward_npm::pm::place(file, span),
                     if file.kind == chainward_core::FileKind::PackageJson {
                         "packageManager"
                     } else {
@@ -91,7 +91,7 @@ fn rows(project: &Project) -> Vec<Row> {
                     Some(first) if root.declared() => format!("not supported ({first}+)"),
                     Some(first) => format!("not set (from {first})"),
                     None => match &eff.setting {
-                        Some((file, span, _)) => crate::detect::place(file, span),
+                        Some((file, span, _)) => chainward_npm::pm::place(file, span),
                         None => eff.from,
                     },
                 },

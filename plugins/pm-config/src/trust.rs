@@ -5,7 +5,7 @@
 use chainward_core::fix::{Edit, Fix};
 use chainward_core::{Finding, Fixability, Project, Rule, Severity};
 
-use crate::detect::{Pm, Root};
+use chainward_npm::pm::{Pm, Root};
 
 pub(crate) static NO_TRUST_POLICY: Rule = Rule {
     id: "pm-config/no-trust-policy",

@@ -1,14 +1,19 @@
-//! Which package manager installs each project, at which version, and where that was read.
+//! Which package manager installs each project, at which version, and where that was read; and
+//! the protections it applies ([`cooldown`]), read from its own files as that version reads them.
+//! Shared by the pm-config plugin (is the protection on?) and dep-trust (which versions does it
+//! refuse?).
+
+pub mod cooldown;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::{AnyLock, LockFormat, any_lockfile, package_json};
 use chainward_core::{FileKind, Project, SourceFile};
-use chainward_npm::{AnyLock, LockFormat, any_lockfile, package_json};
 
 /// A package manager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Pm {
+pub enum Pm {
     Npm,
     Pnpm,
     /// yarn 2 and later.
@@ -19,7 +24,7 @@ pub(crate) enum Pm {
 }
 
 impl Pm {
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Pm::Npm => "npm",
             Pm::Pnpm => "pnpm",
@@ -31,11 +36,11 @@ impl Pm {
 
 /// A version `major.minor.patch` (pre-release tags ignored: `11.0.0-rc.1` is 11.0.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Ver(pub u64, pub u64, pub u64);
+pub struct Ver(pub u64, pub u64, pub u64);
 
 impl Ver {
     /// The first `x[.y[.z]]` in `text` (`^10.2` is 10.2.0, `>=9` is 9.0.0).
-    pub(crate) fn parse(text: &str) -> Option<Ver> {
+    pub fn parse(text: &str) -> Option<Ver> {
         let start = text.find(|c: char| c.is_ascii_digit())?;
         let mut parts = text[start..]
             .split(|c: char| !c.is_ascii_digit())
@@ -47,7 +52,7 @@ impl Ver {
         Some(Ver(major, minor, patch))
     }
 
-    pub(crate) fn at_least(self, major: u64, minor: u64, patch: u64) -> bool {
+    pub fn at_least(self, major: u64, minor: u64, patch: u64) -> bool {
         self >= Ver(major, minor, patch)
     }
 }
@@ -60,7 +65,7 @@ impl std::fmt::Display for Ver {
 
 /// Where the version came from.
 #[derive(Debug, Clone)]
-pub(crate) enum VersionOrigin {
+pub enum VersionOrigin {
     /// `packageManager` (or `devEngines.packageManager`) of this package.json, at this span.
     Declared(Arc<SourceFile>, std::ops::Range<usize>),
     /// The lockfile's format says at least this much.
@@ -72,7 +77,7 @@ pub(crate) enum VersionOrigin {
 /// One project that a package manager installs: a folder with a lockfile (or the root's
 /// package.json that names its package manager).
 #[derive(Debug, Clone)]
-pub(crate) struct Root {
+pub struct Root {
     pub dir: PathBuf,
     pub manifest: Option<Arc<SourceFile>>,
     pub lockfile: Option<Arc<SourceFile>>,
@@ -83,19 +88,19 @@ pub(crate) struct Root {
 
 impl Root {
     /// Whether `packageManager` (or `yarnPath`) states the version.
-    pub(crate) fn declared(&self) -> bool {
+    pub fn declared(&self) -> bool {
         matches!(self.origin, VersionOrigin::Declared(..))
     }
 
     /// Whether the version in use reads a setting that appeared in `first`: known when the
     /// version is stated; when it is not, a project that writes the setting is taken to use a
     /// version that reads it (nothing says otherwise).
-    pub(crate) fn reads(&self, first: Ver, written: bool) -> bool {
+    pub fn reads(&self, first: Ver, written: bool) -> bool {
         self.version >= first || (written && !self.declared())
     }
 
     /// "pnpm 10.12.1" / "pnpm (assumed 9.0.0: …)".
-    pub(crate) fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match &self.origin {
             VersionOrigin::Declared(..) => format!("{} {}", self.pm.name(), self.version),
             VersionOrigin::Lockfile(why) => {
@@ -106,20 +111,20 @@ impl Root {
     }
 
     /// The file named `name` in this project's folder, if it was discovered or exists.
-    pub(crate) fn file(&self, project: &Project, name: &str) -> Option<Arc<SourceFile>> {
+    pub fn file(&self, project: &Project, name: &str) -> Option<Arc<SourceFile>> {
         project.file_at(&self.dir.join(name))
     }
 
     /// `key` in this project's .npmrc: the file, the value's span and the value.
-    pub(crate) fn npmrc_setting(&self, project: &Project, key: &str) -> Option<Setting<String>> {
+    pub fn npmrc_setting(&self, project: &Project, key: &str) -> Option<Setting<String>> {
         let file = self.file(project, ".npmrc")?;
-        let s = chainward_npm::npmrc::npmrc(&file)?.get(key)?;
+        let s = crate::npmrc::npmrc(&file)?.get(key)?;
         let (span, value) = (s.value_span.clone(), s.value.clone());
         Some((file, span, value))
     }
 
     /// The top-level `key` of the YAML file `name` in this project's folder.
-    pub(crate) fn yaml_setting(
+    pub fn yaml_setting(
         &self,
         project: &Project,
         name: &str,
@@ -130,7 +135,7 @@ impl Root {
 
     /// `key` in the nearest .yarnrc.yml that sets it, from this project's folder up to the
     /// tree's root (yarn merges the files above a project into its configuration).
-    pub(crate) fn yarnrc_setting(
+    pub fn yarnrc_setting(
         &self,
         project: &Project,
         key: &str,
@@ -139,7 +144,7 @@ impl Root {
     }
 
     /// The file the version came from: where a finding about the package manager points.
-    pub(crate) fn anchor(&self) -> Option<(Arc<SourceFile>, std::ops::Range<usize>)> {
+    pub fn anchor(&self) -> Option<(Arc<SourceFile>, std::ops::Range<usize>)> {
         match &self.origin {
             VersionOrigin::Declared(file, span) => Some((Arc::clone(file), span.clone())),
             // Not the binary bun.lockb: a finding's place must be text.
@@ -159,7 +164,7 @@ impl Root {
 }
 
 /// Every project in the tree with the package manager that installs it.
-pub(crate) fn roots(project: &Project) -> Vec<Root> {
+pub fn roots(project: &Project) -> Vec<Root> {
     let mut dirs: Vec<PathBuf> = project
         .files()
         .iter()
@@ -307,7 +312,7 @@ fn yarn_path(
 }
 
 /// `file:line` of a setting's value.
-pub(crate) fn place(file: &SourceFile, span: &std::ops::Range<usize>) -> String {
+pub fn place(file: &SourceFile, span: &std::ops::Range<usize>) -> String {
     let line = file
         .text()
         .map(|t| file.lines().line_col(t, span.start).line)
@@ -316,7 +321,7 @@ pub(crate) fn place(file: &SourceFile, span: &std::ops::Range<usize>) -> String 
 }
 
 /// A setting as read: the file, the span of the value, the value.
-pub(crate) type Setting<T> = (Arc<SourceFile>, std::ops::Range<usize>, T);
+pub type Setting<T> = (Arc<SourceFile>, std::ops::Range<usize>, T);
 
 fn yaml_key(file: Arc<SourceFile>, key: &str) -> Option<Setting<chainward_core::yaml::Yaml>> {
     let node = chainward_core::yaml::parsed(&file)?.get(key)?.clone();
@@ -334,7 +339,7 @@ fn yarnrc_setting(
 
 /// The .yarnrc.yml files yarn merges for a project in `dir`: from that folder up to the tree's
 /// root, nearest first.
-pub(crate) fn yarnrc_files<'a>(
+pub fn yarnrc_files<'a>(
     project: &'a Project,
     dir: &'a Path,
 ) -> impl Iterator<Item = Arc<SourceFile>> + 'a {
