@@ -359,6 +359,24 @@ fn online_then_offline(format: &str) {
         offline.stdout
     );
 
+    // The inventory of versions without provenance, off by default, runs when named.
+    assert!(
+        !offline.stdout.contains("no-provenance"),
+        "{}",
+        offline.stdout
+    );
+    let inventory = check(
+        &dir,
+        cache.path(),
+        NOW,
+        &[&offline_args[..], &["--select", "dep-trust/no-provenance"]].concat(),
+    );
+    crate::snap!(
+        "dep-trust",
+        format!("{format}__no_provenance"),
+        inventory.snapshot()
+    );
+
     // Online again: every cached document is revalidated, and the registry answers 304.
     let again = check(&dir, cache.path(), NOW, &online);
     assert_eq!(lines(&again), lines(&first));

@@ -51,7 +51,12 @@ impl RuleLevels {
                 }
             }
             if !select.is_empty() {
-                level = if select.iter().any(|s| rule.matches(s)) {
+                // A rule that is off by default runs when selected by name (or turned on in
+                // `[rules]`), not as part of its plugin or `all`.
+                level = if select.iter().any(|s| rule.named_by(s))
+                    || (select.iter().any(|s| rule.matches(s))
+                        && (rule.default_enabled || level != Level::Off))
+                {
                     match level {
                         Level::Off => Level::On(rule.default_severity),
                         on => on,
@@ -304,6 +309,42 @@ fn scan_suppressions(text: &str) -> Vec<Suppression> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_off_by_default_runs_when_named() {
+        use crate::{Fixability, Severity};
+        static ON: Rule = Rule {
+            id: "demo/on",
+            code: "DMO001",
+            default_severity: Severity::Warning,
+            default_enabled: true,
+            fixable: Fixability::None,
+            summary: "",
+            doc: "",
+        };
+        static OFF: Rule = Rule {
+            id: "demo/off",
+            code: "DMO002",
+            default_enabled: false,
+            ..ON
+        };
+        let rules: &[&'static Rule] = &[&ON, &OFF];
+        let on = |config: &Config, select: &[&str]| {
+            let select: Vec<String> = select.iter().map(|s| s.to_string()).collect();
+            let levels = RuleLevels::resolve(rules, config, &select, &[]);
+            (levels.is_enabled("demo/on"), levels.is_enabled("demo/off"))
+        };
+        let none = Config::default();
+        assert_eq!(on(&none, &[]), (true, false));
+        assert_eq!(on(&none, &["demo"]), (true, false));
+        assert_eq!(on(&none, &["all"]), (true, false));
+        assert_eq!(on(&none, &["demo/off"]), (false, true));
+        assert_eq!(on(&none, &["dmo002", "demo"]), (true, true));
+        let mut configured = Config::default();
+        configured.rules = vec![("demo/off".into(), Level::On(Severity::Info), None)];
+        assert_eq!(on(&configured, &[]), (true, true));
+        assert_eq!(on(&configured, &["demo"]), (true, true));
+    }
 
     #[test]
     fn scans_rules_and_reason() {

@@ -55,6 +55,12 @@ impl Rule {
                 .strip_suffix("/*")
                 .is_some_and(|p| p == self.plugin())
     }
+
+    /// Whether `selector` names this rule itself (its id or code), not a group it is in: what
+    /// turns on a rule that is off by default.
+    pub fn named_by(&self, selector: &str) -> bool {
+        selector == self.id || selector.eq_ignore_ascii_case(self.code)
+    }
 }
 
 /// A plugin: a pure function from the shared project model to findings.

@@ -154,12 +154,39 @@ elsewhere) are never judged by what this registry says of a package of the same 
 "#,
 };
 
+pub(crate) static NO_PROVENANCE: Rule = Rule {
+    id: "dep-trust/no-provenance",
+    code: "DTR005",
+    default_severity: Severity::Info,
+    default_enabled: false,
+    fixable: Fixability::None,
+    summary: "A locked version was published without a provenance attestation",
+    doc: r#"An inventory, off by default: every locked version whose registry metadata has no
+provenance attestation (`dist.attestations.provenance`), so nothing ties the tarball to a source
+repository, a commit and a build. Most packages on npm have none; the list says which of your
+dependencies could not be traced if one were compromised, and is the starting point for asking
+their maintainers to publish from CI with provenance (or for choosing another package).
+
+```text
+info[dep-trust/no-provenance]: `left-pad@1.3.0` was published without provenance: nothing ties it to a source repository and a build
+```
+
+Turn it on by name: `chainward check --select dep-trust/no-provenance`, or `"dep-trust/no-provenance"
+= "info"` under `[rules]` (selecting the whole plugin does not). Read from metadata cached by
+`--online`, like the other dep-trust rules.
+
+**Fix.** Nothing to change in the project: ask the maintainers to publish with provenance (npm
+trusted publishing does it by default), or prefer a package that does.
+"#,
+};
+
 /// Every rule of this plugin, in code order.
 pub static RULES: &[&Rule] = &[
     &TOO_NEW,
     &TRUST_DOWNGRADE,
     &METADATA_MISSING,
     &BAD_SIGNATURE,
+    &NO_PROVENANCE,
 ];
 
 /// Three days, as pm-config's default policy.
@@ -462,6 +489,9 @@ impl Check for Options {
             if let Some(keys) = keys {
                 bad_signature(l, meta, keys, &mut out);
             }
+            if !meta.provenance {
+                no_provenance(l, &mut out);
+            }
             // No publish time: neither rule can judge it (pnpm refuses it under its policies).
             if meta.published.is_none() {
                 missing += 1;
@@ -604,6 +634,22 @@ fn not_published(l: &Locked<'_>, why: &str, out: &mut Vec<Finding>) {
         format!("`{}@{}` is not judged: {why}", l.view.name, l.version),
     )
     .with_help("a version that was unpublished or removed (npm removes malware) installs only from a cache: check why it is gone");
+    finding.subject = Some(format!("{}@{}", l.view.name, l.version));
+    out.push(finding);
+}
+
+fn no_provenance(l: &Locked<'_>, out: &mut Vec<Finding>) {
+    let text = l.file.text().unwrap_or_default();
+    let span = l.lock.field_span(text, l.index, &l.view, "version");
+    let mut finding = Finding::new(
+        &NO_PROVENANCE,
+        l.file,
+        span,
+        format!(
+            "`{}@{}` was published without provenance: nothing ties it to a source repository and a build",
+            l.view.name, l.version
+        ),
+    );
     finding.subject = Some(format!("{}@{}", l.view.name, l.version));
     out.push(finding);
 }
