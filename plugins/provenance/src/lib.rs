@@ -4,12 +4,12 @@
 //! caches in publishing jobs, and privileged triggers that run pull-request code.
 
 mod command;
-// The verifier's API is the plugin's own; the fuzz targets and integration tests reach it with
-// the `internals` feature.
+// The verifier is shared with dep-trust (npm's attestations); the fuzz targets and integration
+// tests reach it here with the `internals` feature, as before.
 #[cfg(feature = "internals")]
-pub mod verify;
+pub use chainward_sigstore as verify;
 #[cfg(not(feature = "internals"))]
-mod verify;
+use chainward_sigstore as verify;
 mod workflow;
 
 use std::ops::Range;
