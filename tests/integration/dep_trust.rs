@@ -1023,3 +1023,191 @@ fn registry_signatures_are_checked_from_the_cache() {
     );
     assert!(!plain.stdout.contains("bad-signature"), "{}", plain.stdout);
 }
+
+/// npm's own attestations of sigstore@1.0.0 and tuf-js@1.0.0 (../shared/vectors: the registry's
+/// responses, with the tarballs they attest), served by the loopback registry: they verify
+/// offline against Sigstore's public-good root; presented for another package, for another
+/// tarball, or with one signature byte changed, they do not. Fetched once, then read from the
+/// cache offline.
+#[test]
+fn provenance_attestations_are_verified_from_the_cache() {
+    let vectors = common::shared_vectors();
+    let read = |rel: &str| {
+        std::fs::read_to_string(vectors.join(rel)).expect("../shared/vectors is beside the project")
+    };
+    let signed: Value =
+        serde_json::from_str(&read("npm-registry-keys/registry-signatures.json")).expect("json");
+    let case = |name: &str| {
+        signed["cases"]
+            .as_array()
+            .and_then(|c| {
+                c.iter()
+                    .find(|c| c["name"] == name && c["expected"] == "valid")
+            })
+            .cloned()
+            .expect("case")
+    };
+    let bodies = [
+        (
+            "sigstore",
+            read("npm-provenance/npm-cli-audit-fixtures/sigstore-1.0.0.attestations.json"),
+        ),
+        (
+            "tuf-js",
+            read("npm-provenance/npm-cli-audit-fixtures/tuf-js-1.0.0.attestations.json"),
+        ),
+    ];
+    // `forged` presents tuf-js's tarball and attestations as its own; `tampered` is sigstore's
+    // with one byte of the provenance's DSSE signature changed.
+    let mut tampered: Value = serde_json::from_str(&bodies[0].1).expect("json");
+    let sig = tampered["attestations"][0]["bundle"]["dsseEnvelope"]["signatures"][0]["sig"]
+        .as_str()
+        .expect("sig")
+        .to_string();
+    let flipped = format!(
+        "{}{}",
+        if sig.starts_with('M') { "N" } else { "M" },
+        &sig[1..]
+    );
+    tampered["attestations"][0]["bundle"]["dsseEnvelope"]["signatures"][0]["sig"] = json!(flipped);
+    let packages: Vec<(&str, Value, String)> = vec![
+        ("sigstore", case("sigstore"), bodies[0].1.clone()),
+        ("tuf-js", case("tuf-js"), bodies[1].1.clone()),
+        ("forged", case("tuf-js"), bodies[1].1.clone()),
+        ("tampered", case("sigstore"), tampered.to_string()),
+    ];
+    let mut docs: Vec<(String, Value)> = Vec::new();
+    let mut attestations: Vec<(String, String)> = Vec::new();
+    for (name, case, body) in &packages {
+        let mut doc = packument(
+            name,
+            &[("1.0.0", "2023-02-09T18:00:00.000Z", &["provenance"])],
+        );
+        doc["versions"]["1.0.0"]["dist"]["integrity"] = case["integrity"].clone();
+        attestations.push((format!("/-/npm/v1/attestations/{name}@1.0.0"), body.clone()));
+        docs.push((name.to_string(), doc));
+    }
+    let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let log = Arc::clone(&asked);
+    let addr = serve_with_headers(move |_, path, _| {
+        log.lock().expect("log").push(path.to_string());
+        match attestations.iter().find(|(p, _)| p == path) {
+            Some((_, body)) => (
+                "200 OK",
+                vec![("Content-Type".into(), "application/json".into())],
+                body.clone().into_bytes(),
+            ),
+            None => document(&docs, path),
+        }
+    });
+    let url = format!("http://{addr}/");
+    let project = tempfile::tempdir().expect("tmp");
+    let dir = project.path();
+    let mut locked = serde_json::Map::new();
+    locked.insert(
+        String::new(),
+        json!({"name": "attested", "version": "1.0.0"}),
+    );
+    for (name, case, _) in &packages {
+        // tuf-js is locked with sigstore's tarball: not the one its attestations name.
+        let integrity = if *name == "tuf-js" {
+            case_integrity(&packages[0].1)
+        } else {
+            case_integrity(case)
+        };
+        locked.insert(
+            format!("node_modules/{name}"),
+            json!({"version": "1.0.0", "resolved": format!("https://registry.npmjs.org/{name}/-/{name}-1.0.0.tgz"), "integrity": integrity}),
+        );
+    }
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name": "attested", "version": "1.0.0"}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("package-lock.json"),
+        serde_json::to_string_pretty(&json!({"name": "attested", "version": "1.0.0", "lockfileVersion": 3, "packages": locked}))
+            .expect("json"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("chainward.toml"),
+        "[dep-trust]\nnpm-signatures = true\n",
+    )
+    .expect("write");
+    let cache = tempfile::tempdir().expect("cache");
+    let registry = ["--registry", url.as_str(), "--allow-http-registry"];
+    let online = check(
+        dir,
+        cache.path(),
+        NOW,
+        &[&["--online"][..], &registry[..]].concat(),
+    );
+    let bad = |out: &common::Output| -> Vec<String> {
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("error[dep-trust/bad-signature]"))
+            .map(str::to_string)
+            .collect()
+    };
+    let found = bad(&online);
+    crate::snap!("dep-trust", "attestations", online.snapshot());
+    assert!(
+        !online.stdout.contains("`sigstore@1.0.0`"),
+        "{}",
+        online.stdout
+    );
+    for (name, why) in [
+        (
+            "tuf-js",
+            "names another tarball than the one the lockfile pins",
+        ),
+        (
+            "forged",
+            "the statement is about the package tuf-js, not forged",
+        ),
+        (
+            "tampered",
+            "its SLSA provenance does not verify: invalid signature",
+        ),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|l| l.contains(&format!("`{name}@1.0.0`")) && l.contains(why)),
+            "{name}: {found:?}"
+        );
+    }
+    let requests = asked.lock().expect("log").len();
+    assert_eq!(requests, 8, "a document and the attestations of each");
+    assert_eq!(
+        std::fs::read_dir(cache.path().join("attestations"))
+            .expect("cached")
+            .count(),
+        1
+    );
+
+    // Offline: the same verdicts, from the cache, and nothing asked.
+    let offline = check(dir, cache.path(), NOW, &registry);
+    assert_eq!(bad(&offline), found);
+    assert_eq!(asked.lock().expect("log").len(), requests);
+
+    // Online again: the attestations never change, so they are not asked for again.
+    let again = check(
+        dir,
+        cache.path(),
+        NOW,
+        &[&["--online"][..], &registry[..]].concat(),
+    );
+    assert_eq!(bad(&again), found);
+    let paths = asked.lock().expect("log")[requests..].to_vec();
+    assert!(
+        paths.iter().all(|p| !p.contains("attestations")),
+        "{paths:?}"
+    );
+}
+
+fn case_integrity(case: &Value) -> String {
+    case["integrity"].as_str().unwrap_or_default().to_string()
+}

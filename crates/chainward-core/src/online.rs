@@ -45,6 +45,31 @@ pub trait Registry: Send + Sync {
 
     /// The registry's base URL (`https://registry.npmjs.org/`).
     fn url(&self) -> &str;
+
+    /// The attestations the registry keeps for one published version (`GET
+    /// <registry>/-/npm/v1/attestations/<name>@<version>`: npm's publish attestation and the
+    /// SLSA provenance, as Sigstore bundles). A version's attestations never change: once
+    /// fetched they are read from the disk cache, online or not.
+    fn attestations(&self, _name: &str, _version: &str) -> Attestations {
+        Attestations::NotCached
+    }
+
+    /// Ask for these versions' attestations ahead, several at a time (a client without the
+    /// network does nothing).
+    fn prefetch_attestations(&self, _versions: &[(&str, &str)]) {}
+}
+
+/// A version's attestations, or why there are none.
+#[derive(Debug, Clone)]
+pub enum Attestations {
+    /// The registry's answer: `{"attestations": [{"predicateType", "bundle"}, …]}`.
+    Found(Arc<str>),
+    /// The registry has none for this version (404).
+    Missing,
+    /// Offline, and never fetched.
+    NotCached,
+    /// The registry could not be asked: why.
+    Failed(String),
 }
 
 /// A package's metadata, or why there is none.

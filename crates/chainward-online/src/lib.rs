@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chainward_core::online::{Metadata, Registry};
+use chainward_core::online::{Attestations, Metadata, Registry};
 use chainward_core::packument::Packument;
 
 mod images;
@@ -50,6 +50,9 @@ pub struct RegistryClient {
     /// `<cache>/packuments/<scheme_host>`; `None`: no disk cache.
     packuments: Option<PathBuf>,
     packument_memo: Mutex<HashMap<String, Metadata>>,
+    /// `<cache>/attestations/<scheme_host>`; `None`: no disk cache.
+    attestations: Option<PathBuf>,
+    attestation_memo: Mutex<HashMap<(String, String), Attestations>>,
     /// Never ask the network: read the cache alone (a run without `--online`).
     offline: bool,
     fetched: AtomicUsize,
@@ -319,10 +322,14 @@ impl RegistryClient {
             .collect();
             (
                 dir.join("registry").join(&key),
-                dir.join("packuments").join(key),
+                (
+                    dir.join("packuments").join(&key),
+                    dir.join("attestations").join(key),
+                ),
             )
         });
-        let (cache, packuments) = cache.unzip();
+        let (cache, dirs) = cache.unzip();
+        let (packuments, attestations) = dirs.unzip();
         Ok(RegistryClient {
             agent,
             base,
@@ -330,6 +337,8 @@ impl RegistryClient {
             memo: Mutex::new(HashMap::new()),
             packuments,
             packument_memo: Mutex::new(HashMap::new()),
+            attestations,
+            attestation_memo: Mutex::new(HashMap::new()),
             offline: false,
             fetched: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
@@ -548,6 +557,125 @@ impl RegistryClient {
     }
 }
 
+impl RegistryClient {
+    fn attestation_path(&self, name: &str, version: &str) -> Option<PathBuf> {
+        let mut path = self.attestations.clone()?;
+        let (scope, bare) = match name.split_once('/') {
+            Some((scope, bare)) => (Some(scope), bare),
+            None => (None, name),
+        };
+        if let Some(scope) = scope {
+            path.push(scope);
+        }
+        path.push(format!("{bare}@{version}.json"));
+        Some(path)
+    }
+
+    fn fetch_attestations(&self, name: &str, version: &str) -> Attestations {
+        if let Err(e) = check_name(name).and_then(|()| check_version(version)) {
+            return Attestations::Failed(e);
+        }
+        // What the cache holds was read whole and parsed before it was stored.
+        let path = self.attestation_path(name, version);
+        if let Some(text) = path
+            .as_deref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .filter(|t| attestation_body(t).is_ok())
+        {
+            self.cached.fetch_add(1, Ordering::Relaxed);
+            return Attestations::Found(Arc::from(text));
+        }
+        if self.offline {
+            return Attestations::NotCached;
+        }
+        let url = format!(
+            "{}-/npm/v1/attestations/{}@{version}",
+            self.base,
+            name.replace('/', "%2f")
+        );
+        let mut response = match self
+            .agent
+            .get(&url)
+            .header("Accept", "application/json")
+            .call()
+        {
+            Ok(r) => r,
+            Err(e) => return Attestations::Failed(format!("{url}: {e}")),
+        };
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        match response.status().as_u16() {
+            200 => {}
+            404 => return Attestations::Missing,
+            status @ 300..400 => {
+                return Attestations::Failed(format!(
+                    "{url}: HTTP {status}, a redirect: not followed (only the chosen registry is asked)"
+                ));
+            }
+            status => return Attestations::Failed(format!("{url}: HTTP {status}")),
+        }
+        let text = match response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_string()
+        {
+            Ok(t) => t,
+            Err(e) => return Attestations::Failed(format!("{url}: {e}")),
+        };
+        if let Err(e) = attestation_body(&text) {
+            return Attestations::Failed(format!("{url}: {e}"));
+        }
+        if let Some(path) = path {
+            // The cache is an optimisation: failing to write it is not an error.
+            let _ = store(&path, text.as_bytes());
+        }
+        Attestations::Found(Arc::from(text))
+    }
+
+    /// `work` for every item, [`PARALLEL_FETCHES`] at a time, with progress on a terminal once
+    /// it takes over a second.
+    fn in_parallel<T: Sync>(&self, items: &[T], what: &str, work: impl Fn(&T) + Sync) {
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let started = std::time::Instant::now();
+        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        std::thread::scope(|scope| {
+            for _ in 0..PARALLEL_FETCHES.min(items.len()) {
+                scope.spawn(|| {
+                    while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        work(item);
+                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        if terminal && started.elapsed() > Duration::from_secs(1) {
+                            let _ = write!(
+                                std::io::stderr(),
+                                "\r\x1b[2Kfetching {what}: {n}/{}",
+                                items.len()
+                            );
+                        }
+                    }
+                });
+            }
+        });
+        if terminal && started.elapsed() > Duration::from_secs(1) {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+    }
+}
+
+/// An attestations response: a JSON object with an `attestations` array.
+fn attestation_body(text: &str) -> Result<(), String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    if doc
+        .get("attestations")
+        .is_some_and(serde_json::Value::is_array)
+    {
+        Ok(())
+    } else {
+        Err("no `attestations` array".into())
+    }
+}
+
 impl Registry for RegistryClient {
     fn version(&self, name: &str, version: &str) -> Answer {
         if self.offline {
@@ -577,31 +705,36 @@ impl Registry for RegistryClient {
         if self.offline || names.is_empty() {
             return;
         }
-        let next = AtomicUsize::new(0);
-        let done = AtomicUsize::new(0);
-        let started = std::time::Instant::now();
-        let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        std::thread::scope(|scope| {
-            for _ in 0..PARALLEL_FETCHES.min(names.len()) {
-                scope.spawn(|| {
-                    while let Some(name) = names.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        self.packument(name);
-                        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        // Progress on a terminal, once it takes over a second.
-                        if terminal && started.elapsed() > Duration::from_secs(1) {
-                            let _ = write!(
-                                std::io::stderr(),
-                                "\r\x1b[2Kfetching package metadata: {n}/{}",
-                                names.len()
-                            );
-                        }
-                    }
-                });
-            }
+        self.in_parallel(names, "package metadata", |name| {
+            self.packument(name);
         });
-        if terminal && started.elapsed() > Duration::from_secs(1) {
-            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+
+    fn attestations(&self, name: &str, version: &str) -> Attestations {
+        let key = (name.to_string(), version.to_string());
+        if let Some(answer) = self
+            .attestation_memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return answer.clone();
         }
+        let answer = self.fetch_attestations(name, version);
+        self.attestation_memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, answer.clone());
+        answer
+    }
+
+    fn prefetch_attestations(&self, versions: &[(&str, &str)]) {
+        if self.offline || versions.is_empty() {
+            return;
+        }
+        self.in_parallel(versions, "attestations", |(name, version)| {
+            self.attestations(name, version);
+        });
     }
 
     fn is_online(&self) -> bool {

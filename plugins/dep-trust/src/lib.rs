@@ -5,10 +5,11 @@
 //! `--online` the cache is read and nothing else, and what is not cached is counted, never
 //! guessed.
 
+mod attest;
 mod policy;
 mod signatures;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use policy::{Policy, exempt};
 
@@ -137,7 +138,14 @@ metadata `--online` cached:
 - the signature must verify with the registry key it names, and that key must not have expired
   before the version was published (npm's rule);
 - the integrity the lockfile records must be the one the registry signed (a lockfile edited to
-  point at other bytes).
+  point at other bytes);
+- where the document lists attestations (`dist.attestations`), the registry's attestations
+  (`/-/npm/v1/attestations/<name>@<version>`, fetched once with `--online` and kept: they never
+  change) must verify offline with chainward's Sigstore verifier against Sigstore's public-good
+  trusted root: the SLSA provenance (Fulcio certificate, Rekor entry) and npm's publish
+  attestation (the registry's key), each about `pkg:npm/<name>@<version>` with the tarball the
+  lockfile pins as subject (the registry's sha512 for yarn berry, whose lockfile records its own
+  checksum). A document that claims provenance must have one that verifies.
 
 ```text
 error[dep-trust/bad-signature]: `left-pad@1.3.0`: the signature by SHA256:DhQ8… does not verify for left-pad@1.3.0 with integrity sha512-…
@@ -147,7 +155,8 @@ Signatures are checked for registry.npmjs.org, whose keys chainward knows, and f
 with `[dep-trust] npm-signatures = true` (a proxy that passes npm's documents through). Every
 signature by a known key must verify. A version without any signature, or signed only by keys
 chainward does not know (one the registry added since), is not judged: some mirrors strip
-signatures. Entries resolved from another registry (another host, or a scope `.npmrc` sends
+signatures. Attestations the registry did not serve are counted in one `metadata-missing`
+finding, not guessed. Entries resolved from another registry (another host, or a scope `.npmrc` sends
 elsewhere) are never judged by what this registry says of a package of the same name.
 
 **Fix.** Do not install the version: regenerate the lockfile entry from the registry and compare.
@@ -453,10 +462,14 @@ impl Check for Options {
         let names: BTreeSet<&str> = locked.iter().map(|l| l.view.name).collect();
         let names: Vec<&str> = names.into_iter().collect();
         metadata.prefetch(&names);
+        let (attested, unread) = match keys {
+            Some(keys) => attestations(metadata, &locked, keys),
+            None => (HashMap::new(), 0),
+        };
         let now = now_ms();
         let mut out = Vec::new();
         let (mut missing, mut found, mut oldest_fetch) = (0usize, 0usize, None::<i64>);
-        for l in &locked {
+        for (position, l) in locked.iter().enumerate() {
             let (packument, fetched_at) = match metadata.packument(l.view.name) {
                 Metadata::Found {
                     packument,
@@ -487,7 +500,8 @@ impl Check for Options {
             let before = out.len();
             let policy = &policies[l.policy];
             if let Some(keys) = keys {
-                bad_signature(l, meta, keys, &mut out);
+                let attestation = attested.get(&position);
+                bad_signature(l, meta, keys, attestation, &mut out);
             }
             if !meta.provenance {
                 no_provenance(l, &mut out);
@@ -527,6 +541,25 @@ impl Check for Options {
             out.push(
                 Finding::new(&METADATA_MISSING, first, 0..0, message)
                     .with_help("run `chainward check --online` to fetch it"),
+            );
+        }
+        if unread > 0 {
+            out.push(
+                Finding::new(
+                    &METADATA_MISSING,
+                    first,
+                    0..0,
+                    format!(
+                        "the attestations of {unread} locked version{} could not be read ({}): their provenance is not verified",
+                        if unread == 1 { "" } else { "s" },
+                        if metadata.is_online() {
+                            "the registry did not serve them"
+                        } else {
+                            "not cached"
+                        }
+                    ),
+                )
+                .with_help("run `chainward check --online` to fetch them"),
             );
         }
         let limit = i64::try_from(self.max_metadata_age_hours).unwrap_or(24) * HOUR_MS;
@@ -654,16 +687,95 @@ fn no_provenance(l: &Locked<'_>, out: &mut Vec<Finding>) {
     out.push(finding);
 }
 
+/// A version and the tarball digest its attestations must name.
+type Attested<'a> = (&'a str, &'a str, Option<String>);
+
+/// Every locked version whose registry document says it has attestations: fetched (online)
+/// and verified once per version and tarball digest, in parallel. The verdicts are by index into
+/// `locked`; also the number of versions whose attestations could not be read.
+fn attestations(
+    metadata: &dyn chainward_core::online::Registry,
+    locked: &[Locked<'_>],
+    keys: &[signatures::RegistryKey],
+) -> (HashMap<usize, attest::Verdict>, usize) {
+    use chainward_core::online::Attestations;
+    use rayon::prelude::*;
+    // (name, version, digest) → the locked entries it covers. The digest is the lockfile's
+    // sha512, else (yarn berry records its own checksum) the one the registry lists.
+    let mut wanted: BTreeMap<Attested<'_>, Vec<usize>> = BTreeMap::new();
+    for (i, l) in locked.iter().enumerate() {
+        if let Metadata::Found { packument, .. } = metadata.packument(l.view.name)
+            && let Some(meta) = packument.versions.get(l.version)
+            && meta.attestations_url.is_some()
+        {
+            let digest = l
+                .view
+                .integrity
+                .filter(|d| d.contains("sha512-"))
+                .map(str::to_string)
+                .or_else(|| meta.integrity.clone());
+            wanted
+                .entry((l.view.name, l.version, digest))
+                .or_default()
+                .push(i);
+        }
+    }
+    if wanted.is_empty() {
+        return (HashMap::new(), 0);
+    }
+    let pairs: BTreeSet<(&str, &str)> = wanted.keys().map(|(n, v, _)| (*n, *v)).collect();
+    let pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    metadata.prefetch_attestations(&pairs);
+    let mut bodies: HashMap<(&str, &str), std::sync::Arc<str>> = HashMap::new();
+    let mut unread = 0;
+    for (name, version) in &pairs {
+        match metadata.attestations(name, version) {
+            Attestations::Found(body) => {
+                bodies.insert((name, version), body);
+            }
+            Attestations::Missing | Attestations::NotCached | Attestations::Failed(_) => {
+                unread += 1;
+            }
+        }
+    }
+    let Some(verifier) = (!bodies.is_empty()).then(attest::verifier).flatten() else {
+        return (HashMap::new(), unread);
+    };
+    let keys = attest::npm_keys(keys);
+    let jobs: Vec<(&Attested<'_>, &Vec<usize>, &str)> = wanted
+        .iter()
+        .filter_map(|(key, entries)| Some((key, entries, &**bodies.get(&(key.0, key.1))?)))
+        .collect();
+    let verdicts: Vec<(&Vec<usize>, attest::Verdict)> = jobs
+        .par_iter()
+        .map(|((name, version, digest), entries, body)| {
+            let verdict = attest::verify(&verifier, &keys, name, version, digest.as_deref(), body);
+            (*entries, verdict)
+        })
+        .collect();
+    let mut out = HashMap::new();
+    for (entries, verdict) in verdicts {
+        for i in entries {
+            out.insert(*i, verdict.clone());
+        }
+    }
+    (out, unread)
+}
+
 fn bad_signature(
     l: &Locked<'_>,
     meta: &VersionMeta,
     keys: &[signatures::RegistryKey],
+    attestation: Option<&attest::Verdict>,
     out: &mut Vec<Finding>,
 ) {
     let name = l.view.name;
     let mut problems = Vec::new();
     if let signatures::Verdict::Bad(why) = signatures::verify(name, l.version, meta, keys) {
         problems.push(why);
+    }
+    if let Some(attest::Verdict::Bad(why)) = attestation {
+        problems.extend(why.iter().cloned());
     }
     // The same algorithm on both sides (old lockfiles record sha1).
     if let (Some(locked), Some(signed)) = (l.view.integrity, meta.integrity.as_deref())
