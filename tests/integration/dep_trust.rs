@@ -1211,3 +1211,52 @@ fn provenance_attestations_are_verified_from_the_cache() {
 fn case_integrity(case: &Value) -> String {
     case["integrity"].as_str().unwrap_or_default().to_string()
 }
+
+/// A workspace member's dependency: the finding points at the member's package.json too.
+#[test]
+fn a_members_dependency_is_labelled_where_the_member_declares_it() {
+    let registry = registry();
+    let project = tempfile::tempdir().expect("tmp");
+    let dir = project.path();
+    std::fs::create_dir_all(dir.join("packages/a")).expect("mkdir");
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name": "ws", "version": "1.0.0", "workspaces": ["packages/a"]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("packages/a/package.json"),
+        "{\n  \"name\": \"a\",\n  \"version\": \"1.0.0\",\n  \"dependencies\": {\n    \"fresh\": \"1.0.1\"\n  }\n}\n",
+    )
+    .expect("write");
+    let lock = json!({"name": "ws", "version": "1.0.0", "lockfileVersion": 3, "packages": {
+        "": {"name": "ws", "version": "1.0.0", "workspaces": ["packages/a"]},
+        "packages/a": {"name": "a", "version": "1.0.0", "dependencies": {"fresh": "1.0.1"}},
+        "node_modules/a": {"resolved": "packages/a", "link": true},
+        "node_modules/fresh": {"version": "1.0.1", "resolved": "https://registry.npmjs.org/fresh/-/fresh-1.0.1.tgz", "integrity": "sha512-fresh101AAAA=="}
+    }});
+    std::fs::write(
+        dir.join("package-lock.json"),
+        serde_json::to_string_pretty(&lock).expect("json"),
+    )
+    .expect("write");
+    let cache = tempfile::tempdir().expect("cache");
+    let out = check(
+        dir,
+        cache.path(),
+        NOW,
+        &[
+            "--online",
+            "--registry",
+            registry.url.as_str(),
+            "--allow-http-registry",
+        ],
+    );
+    assert!(out.stdout.contains("dep-trust/too-new"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("= note: declared here: packages/a/package.json:5:14"),
+        "{}",
+        out.stdout
+    );
+}

@@ -303,8 +303,9 @@ fn add_direct(direct: &Direct, l: &Locked<'_>, found: &mut [Finding]) {
     }
 }
 
-/// The root project's own dependencies, by the package and version the lockfile installs for
-/// them: where each is declared in the package.json beside the lockfile.
+/// The dependencies the project's package.json files declare (the root's and every workspace
+/// member's this lockfile covers), by the package and version the lockfile installs for them:
+/// where each is declared (the first declaration, in path order).
 type Direct = std::collections::HashMap<
     (String, String),
     (std::sync::Arc<SourceFile>, std::ops::Range<usize>),
@@ -312,27 +313,34 @@ type Direct = std::collections::HashMap<
 
 fn direct_dependencies(project: &Project, lockfile: &SourceFile, lock: AnyLock<'_>) -> Direct {
     let mut out = Direct::new();
-    let dir = lockfile.path.parent().unwrap_or(std::path::Path::new("."));
-    let Some(manifest) = project.file_at(&chainward_core::project::join(dir, "package.json"))
-    else {
-        return out;
-    };
-    let Some(pkg) = chainward_npm::package_json(&manifest) else {
-        return out;
-    };
-    let member = pkg.name();
-    for section in [
-        Section::Dependencies,
-        Section::DevDependencies,
-        Section::OptionalDependencies,
-    ] {
-        for entry in pkg.deps(section) {
-            let Some(spec) = entry.spec else { continue };
-            if let Ok(locked) = lock.locked("", member, entry.name, spec) {
-                out.insert(
-                    (locked.name, locked.version),
-                    (std::sync::Arc::clone(&manifest), entry.spec_span.clone()),
-                );
+    for manifest in project.files() {
+        if manifest.kind != FileKind::PackageJson {
+            continue;
+        }
+        let Some((covering, importer)) =
+            chainward_npm::lockfile::any_lockfile_for(project, &manifest.path)
+        else {
+            continue;
+        };
+        if covering.path != lockfile.path {
+            continue;
+        }
+        let Some(pkg) = chainward_npm::package_json(manifest) else {
+            continue;
+        };
+        let member = pkg.name();
+        for section in [
+            Section::Dependencies,
+            Section::DevDependencies,
+            Section::OptionalDependencies,
+        ] {
+            for entry in pkg.deps(section) {
+                let Some(spec) = entry.spec else { continue };
+                if let Ok(locked) = lock.locked(&importer, member, entry.name, spec) {
+                    out.entry((locked.name, locked.version)).or_insert_with(|| {
+                        (std::sync::Arc::clone(manifest), entry.spec_span.clone())
+                    });
+                }
             }
         }
     }
