@@ -1101,111 +1101,194 @@ fn provenance_attestations_are_verified_from_the_cache() {
         }
     });
     let url = format!("http://{addr}/");
-    let project = tempfile::tempdir().expect("tmp");
-    let dir = project.path();
-    let mut locked = serde_json::Map::new();
-    locked.insert(
-        String::new(),
-        json!({"name": "attested", "version": "1.0.0"}),
-    );
-    for (name, case, _) in &packages {
-        // tuf-js is locked with sigstore's tarball: not the one its attestations name.
-        let integrity = if *name == "tuf-js" {
-            case_integrity(&packages[0].1)
-        } else {
-            case_integrity(case)
+    // tuf-js is locked with sigstore's tarball: not the one its attestations name (yarn berry
+    // records its own checksum, so there the registry's digest is the subject, and it holds).
+    let entries: Vec<(&str, String)> = packages
+        .iter()
+        .map(|(name, case, _)| {
+            let from = if *name == "tuf-js" {
+                &packages[0].1
+            } else {
+                case
+            };
+            (*name, case_integrity(from))
+        })
+        .collect();
+    for format in ["npm", "pnpm", "yarn", "bun"] {
+        let project = tempfile::tempdir().expect("tmp");
+        let dir = project.path();
+        write_project(dir, format, &entries);
+        std::fs::write(
+            dir.join("chainward.toml"),
+            "[dep-trust]\nnpm-signatures = true\n",
+        )
+        .expect("write");
+        let cache = tempfile::tempdir().expect("cache");
+        let registry = ["--registry", url.as_str(), "--allow-http-registry"];
+        let before = asked.lock().expect("log").len();
+        let online = check(
+            dir,
+            cache.path(),
+            NOW,
+            &[&["--online"][..], &registry[..]].concat(),
+        );
+        let bad = |out: &common::Output| -> Vec<String> {
+            out.stdout
+                .lines()
+                .filter(|l| l.starts_with("error[dep-trust/bad-signature]"))
+                .map(str::to_string)
+                .collect()
         };
-        locked.insert(
-            format!("node_modules/{name}"),
-            json!({"version": "1.0.0", "resolved": format!("https://registry.npmjs.org/{name}/-/{name}-1.0.0.tgz"), "integrity": integrity}),
+        let found = bad(&online);
+        crate::snap!(
+            "dep-trust",
+            format!("{format}__attestations"),
+            online.snapshot()
+        );
+        assert!(
+            !online.stdout.contains("`sigstore@1.0.0`"),
+            "{}",
+            online.stdout
+        );
+        let mut expected = vec![
+            (
+                "forged",
+                "the statement is about the package tuf-js, not forged",
+            ),
+            (
+                "tampered",
+                "its SLSA provenance does not verify: invalid signature",
+            ),
+        ];
+        if format != "yarn" {
+            expected.push((
+                "tuf-js",
+                "names another tarball than the one the lockfile pins",
+            ));
+        }
+        assert_eq!(found.len(), expected.len(), "{format}: {found:?}");
+        for (name, why) in expected {
+            assert!(
+                found
+                    .iter()
+                    .any(|l| l.contains(&format!("`{name}@1.0.0`")) && l.contains(why)),
+                "{format} {name}: {found:?}"
+            );
+        }
+        let requests = asked.lock().expect("log").len();
+        assert_eq!(
+            requests - before,
+            8,
+            "a document and the attestations of each"
+        );
+        assert_eq!(
+            std::fs::read_dir(cache.path().join("attestations"))
+                .expect("cached")
+                .count(),
+            1
+        );
+
+        // Offline: the same verdicts, from the cache, and nothing asked.
+        let offline = check(dir, cache.path(), NOW, &registry);
+        assert_eq!(bad(&offline), found);
+        assert_eq!(asked.lock().expect("log").len(), requests);
+
+        // Online again: the attestations never change, so they are not asked for again.
+        let again = check(
+            dir,
+            cache.path(),
+            NOW,
+            &[&["--online"][..], &registry[..]].concat(),
+        );
+        assert_eq!(bad(&again), found);
+        let paths = asked.lock().expect("log")[requests..].to_vec();
+        assert!(
+            paths.iter().all(|p| !p.contains("attestations")),
+            "{paths:?}"
         );
     }
+}
+
+/// A project whose root depends on `entries` (name, integrity; every version 1.0.0), locked in
+/// `format` as that package manager writes it (hand-written here: the packages exist only on
+/// the loopback registry).
+fn write_project(dir: &std::path::Path, format: &str, entries: &[(&str, String)]) {
+    let deps: serde_json::Map<String, Value> = entries
+        .iter()
+        .map(|(n, _)| ((*n).to_string(), json!("1.0.0")))
+        .collect();
     std::fs::write(
         dir.join("package.json"),
-        r#"{"name": "attested", "version": "1.0.0"}"#,
+        serde_json::to_string_pretty(
+            &json!({"name": "attested", "version": "1.0.0", "dependencies": deps}),
+        )
+        .expect("json"),
     )
     .expect("write");
-    std::fs::write(
-        dir.join("package-lock.json"),
-        serde_json::to_string_pretty(&json!({"name": "attested", "version": "1.0.0", "lockfileVersion": 3, "packages": locked}))
-            .expect("json"),
-    )
-    .expect("write");
-    std::fs::write(
-        dir.join("chainward.toml"),
-        "[dep-trust]\nnpm-signatures = true\n",
-    )
-    .expect("write");
-    let cache = tempfile::tempdir().expect("cache");
-    let registry = ["--registry", url.as_str(), "--allow-http-registry"];
-    let online = check(
-        dir,
-        cache.path(),
-        NOW,
-        &[&["--online"][..], &registry[..]].concat(),
-    );
-    let bad = |out: &common::Output| -> Vec<String> {
-        out.stdout
-            .lines()
-            .filter(|l| l.starts_with("error[dep-trust/bad-signature]"))
-            .map(str::to_string)
-            .collect()
-    };
-    let found = bad(&online);
-    crate::snap!("dep-trust", "attestations", online.snapshot());
-    assert!(
-        !online.stdout.contains("`sigstore@1.0.0`"),
-        "{}",
-        online.stdout
-    );
-    for (name, why) in [
-        (
-            "tuf-js",
-            "names another tarball than the one the lockfile pins",
-        ),
-        (
-            "forged",
-            "the statement is about the package tuf-js, not forged",
-        ),
-        (
-            "tampered",
-            "its SLSA provenance does not verify: invalid signature",
-        ),
-    ] {
-        assert!(
-            found
+    let (file, text) = match format {
+        "npm" => {
+            let mut packages = serde_json::Map::new();
+            packages.insert(
+                String::new(),
+                json!({"name": "attested", "version": "1.0.0", "dependencies": deps}),
+            );
+            for (name, integrity) in entries {
+                packages.insert(
+                    format!("node_modules/{name}"),
+                    json!({"version": "1.0.0", "resolved": format!("https://registry.npmjs.org/{name}/-/{name}-1.0.0.tgz"), "integrity": integrity}),
+                );
+            }
+            (
+                "package-lock.json",
+                serde_json::to_string_pretty(&json!({"name": "attested", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": packages}))
+                    .expect("json"),
+            )
+        }
+        "pnpm" => {
+            let mut t = String::from(
+                "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n  excludeLinksFromLockfile: false\n\nimporters:\n\n  .:\n    dependencies:\n",
+            );
+            for (name, _) in entries {
+                t += &format!("      {name}:\n        specifier: 1.0.0\n        version: 1.0.0\n");
+            }
+            t += "\npackages:\n";
+            for (name, integrity) in entries {
+                t += &format!("\n  {name}@1.0.0:\n    resolution: {{integrity: {integrity}}}\n");
+            }
+            t += "\nsnapshots:\n";
+            for (name, _) in entries {
+                t += &format!("\n  {name}@1.0.0: {{}}\n");
+            }
+            ("pnpm-lock.yaml", t)
+        }
+        "yarn" => {
+            let mut t = String::from(
+                "# This file is generated by running \"yarn install\" inside your project.\n# Manual changes might be lost - proceed with caution!\n\n__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"attested@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"attested@workspace:.\"\n  dependencies:\n",
+            );
+            for (name, _) in entries {
+                t += &format!("    {name}: \"npm:1.0.0\"\n");
+            }
+            t += "  languageName: unknown\n  linkType: soft\n";
+            for (name, _) in entries {
+                t += &format!(
+                    "\n\"{name}@npm:1.0.0\":\n  version: 1.0.0\n  resolution: \"{name}@npm:1.0.0\"\n  checksum: 10c0/00\n  languageName: node\n  linkType: hard\n"
+                );
+            }
+            ("yarn.lock", t)
+        }
+        _ => {
+            let packages: serde_json::Map<String, Value> = entries
                 .iter()
-                .any(|l| l.contains(&format!("`{name}@1.0.0`")) && l.contains(why)),
-            "{name}: {found:?}"
-        );
-    }
-    let requests = asked.lock().expect("log").len();
-    assert_eq!(requests, 8, "a document and the attestations of each");
-    assert_eq!(
-        std::fs::read_dir(cache.path().join("attestations"))
-            .expect("cached")
-            .count(),
-        1
-    );
-
-    // Offline: the same verdicts, from the cache, and nothing asked.
-    let offline = check(dir, cache.path(), NOW, &registry);
-    assert_eq!(bad(&offline), found);
-    assert_eq!(asked.lock().expect("log").len(), requests);
-
-    // Online again: the attestations never change, so they are not asked for again.
-    let again = check(
-        dir,
-        cache.path(),
-        NOW,
-        &[&["--online"][..], &registry[..]].concat(),
-    );
-    assert_eq!(bad(&again), found);
-    let paths = asked.lock().expect("log")[requests..].to_vec();
-    assert!(
-        paths.iter().all(|p| !p.contains("attestations")),
-        "{paths:?}"
-    );
+                .map(|(n, i)| ((*n).to_string(), json!([format!("{n}@1.0.0"), "", {}, i])))
+                .collect();
+            (
+                "bun.lock",
+                serde_json::to_string_pretty(&json!({"lockfileVersion": 1, "workspaces": {"": {"name": "attested", "dependencies": deps}}, "packages": packages}))
+                    .expect("json"),
+            )
+        }
+    };
+    std::fs::write(dir.join(file), text).expect("write");
 }
 
 fn case_integrity(case: &Value) -> String {
