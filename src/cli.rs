@@ -159,6 +159,11 @@ pub struct CheckArgs {
     /// else $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Advisory database for the advisories plugin: a folder of OSV JSON records (at any depth)
+    /// or a zip of them such as osv.dev's npm/all.zip [default: `[advisories] db`, else
+    /// `advisories/npm` or `advisories/npm.zip` in the cache folder]
+    #[arg(long, value_name = "PATH")]
+    pub advisory_db: Option<PathBuf>,
     /// Colour in text output: `auto` (on a terminal, unless NO_COLOR is set), `always` or
     /// `never`
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]

@@ -246,6 +246,34 @@ fn prepare(
         }
         None
     };
+    if chainward_engine::registry::plugin("advisories")
+        .is_some_and(|p| p.rules().iter().any(|r| engine.is_enabled(r.id)))
+    {
+        let cache = args
+            .cache_dir
+            .clone()
+            .or_else(chainward_online::RegistryClient::default_cache_dir);
+        if let Some(db) = chainward_engine::advisories::database(
+            args.advisory_db.as_deref(),
+            &project,
+            engine.config(),
+            cache.as_deref(),
+        )? {
+            if db.damaged_count > 0 {
+                let (at, why) = db.damaged.first().cloned().unwrap_or_default();
+                let _ = writeln!(
+                    crate::stderr(),
+                    "warning: {} record{} of the advisory database could not be read and {} left out (first: {}: {})",
+                    db.damaged_count,
+                    if db.damaged_count == 1 { "" } else { "s" },
+                    if db.damaged_count == 1 { "is" } else { "are" },
+                    at,
+                    why
+                );
+            }
+            project.set_advisories(db.database);
+        }
+    }
     Ok((engine, project, online))
 }
 

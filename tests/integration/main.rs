@@ -3,6 +3,7 @@
 //! what a user sees.
 
 mod action;
+mod advisories;
 mod bad_input;
 mod commands;
 mod common;

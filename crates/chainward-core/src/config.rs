@@ -113,6 +113,16 @@ impl PluginConfig {
             .ok_or_else(|| self.error(item.span(), format!("`{key}` must be true or false")))
     }
 
+    /// A string and the span of its value; `None` when the key is absent.
+    pub fn get_string(&self, key: &str) -> Result<Option<(String, Span)>, Error> {
+        let Some(item) = self.table.as_ref().and_then(|t| t.get(key)) else {
+            return Ok(None);
+        };
+        item.as_str()
+            .map(|v| Some((v.to_string(), item.span())))
+            .ok_or_else(|| self.error(item.span(), format!("`{key}` must be a string")))
+    }
+
     /// A whole number in `range`; `None` when the key is absent.
     pub fn get_integer(
         &self,

@@ -4,6 +4,7 @@
 //! files and return [`finding::Finding`]s, [`filter`] applies config and suppressions, and
 //! [`fix`] applies the collected edits atomically.
 
+pub mod advisory;
 pub mod command;
 pub mod config;
 pub mod dockerfile;

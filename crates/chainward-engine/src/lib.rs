@@ -6,6 +6,7 @@
 //!
 //! Nothing here prints: the binary renders what the engine returns and picks the exit code.
 
+pub mod advisories;
 pub mod baseline;
 pub mod external;
 mod findings;

@@ -11,6 +11,7 @@ pub static PLUGINS: &[&dyn Plugin] = &[
     &install_scripts::InstallScripts,
     &pm_config::PmConfig,
     &dep_trust::DepTrust,
+    &advisories::Advisories,
     &sbom_diff::SbomDiff,
     &provenance::Provenance,
 ];

@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod npm;
 mod npm_split;
 pub mod npmrc;
+pub mod osv;
 pub mod pm;
 pub mod pnpm;
 pub mod query;

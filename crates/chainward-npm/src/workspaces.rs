@@ -105,6 +105,25 @@ pub fn shadowing_root(
         .map(|(up, _)| up)
 }
 
+/// A workspace member's own pnpm, yarn or bun lockfile, which no install reads (the workspace
+/// root's is used): plugins that judge what is installed skip it.
+pub fn is_shadowed(project: &Project, file: &chainward_core::SourceFile) -> bool {
+    use chainward_core::FileKind;
+    if !matches!(
+        file.kind,
+        FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock
+    ) {
+        return false;
+    }
+    let dir = file.path.parent().unwrap_or(Path::new("."));
+    let name = file
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    shadowing_root(project, dir, name).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use std::time::Duration;
 use chainward_core::online::{Attestations, Metadata, Registry};
 use chainward_core::packument::Packument;
 
+pub mod advisories;
 mod images;
 mod moving;
 pub use images::ImageClient;

@@ -272,24 +272,6 @@ struct Locked<'a> {
     version: &'a str,
 }
 
-/// A workspace member's own pnpm, yarn or bun lockfile, which no install reads (the
-/// workspace root's is used): not judged.
-fn shadowed(project: &Project, file: &SourceFile) -> bool {
-    if !matches!(
-        file.kind,
-        FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock
-    ) {
-        return false;
-    }
-    let dir = file.path.parent().unwrap_or(std::path::Path::new("."));
-    let name = file
-        .path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    chainward_npm::workspaces::shadowing_root(project, dir, name).is_some()
-}
-
 /// A direct dependency's findings point at its package.json spec too.
 fn add_direct(direct: &Direct, l: &Locked<'_>, found: &mut [Finding]) {
     let key = (l.view.name.to_string(), l.version.to_string());
@@ -430,7 +412,7 @@ impl Check for Options {
         let mut direct: Vec<Direct> = Vec::new();
         let mut locked: Vec<Locked<'_>> = Vec::new();
         for file in project.files() {
-            if !file.kind.is_lockfile() || shadowed(project, file) {
+            if !file.kind.is_lockfile() || chainward_npm::workspaces::is_shadowed(project, file) {
                 continue;
             }
             let Some(lock) = any_lockfile(file) else {

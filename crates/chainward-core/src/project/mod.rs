@@ -46,6 +46,8 @@ pub struct Project {
     registry: Option<Arc<dyn crate::online::Registry>>,
     /// Package metadata: the registry client with `--online`, else one that reads its cache.
     metadata: Option<Arc<dyn crate::online::Registry>>,
+    /// The advisory database, when one is configured or cached.
+    advisories: Option<Arc<dyn crate::advisory::Advisories>>,
     /// Where action references are resolved, with `--online` only.
     forge: Option<Arc<dyn crate::online::Forge>>,
     /// Where container images' digests are asked, with `fix --online` only.
@@ -446,6 +448,7 @@ impl Project {
             base: None,
             registry: None,
             metadata: None,
+            advisories: None,
             forge: None,
             images: None,
             removed: Arc::default(),

@@ -55,6 +55,7 @@ impl Project {
         );
         project.registry = self.registry.clone();
         project.metadata = self.metadata.clone();
+        project.advisories = self.advisories.clone();
         project.forge = self.forge.clone();
         project.images = self.images.clone();
         project.boundary = self.boundary.clone();
@@ -147,6 +148,7 @@ impl Project {
         project.base = self.base.clone();
         project.registry = self.registry.clone();
         project.metadata = self.metadata.clone();
+        project.advisories = self.advisories.clone();
         project.forge = self.forge.clone();
         project.images = self.images.clone();
         project.boundary = self.boundary.clone();
@@ -169,6 +171,15 @@ impl Project {
     /// earlier `--online` run cached, and nothing else (no network).
     pub fn metadata(&self) -> Option<&dyn crate::online::Registry> {
         self.metadata.as_deref()
+    }
+
+    pub fn set_advisories(&mut self, advisories: Arc<dyn crate::advisory::Advisories>) {
+        self.advisories = Some(advisories);
+    }
+
+    /// The advisory database (`--advisory-db`, `[advisories] db`, or the cached one).
+    pub fn advisories(&self) -> Option<&dyn crate::advisory::Advisories> {
+        self.advisories.as_deref()
     }
 
     pub fn set_forge(&mut self, forge: Arc<dyn crate::online::Forge>) {

@@ -1,0 +1,166 @@
+//! The advisory database on disk: a folder of OSV records (`*.json`, at any depth: a checkout of
+//! github/advisory-database or ossf/malicious-packages) or a zip of them (osv.dev's
+//! `npm/all.zip`), read into [`chainward_npm::osv::Database`]. The database is the user's own
+//! choice, not the scanned tree; it is still read with bounds (files, sizes, a zip's
+//! uncompressed total), and a record that cannot be read is counted, never fatal.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chainward_npm::osv::Database;
+
+/// Records read at most.
+const MAX_RECORDS: usize = 2_000_000;
+/// The largest record read (the largest real ones are a few hundred KB).
+const MAX_RECORD: u64 = 8 << 20;
+/// A zip's uncompressed total, at most (osv.dev's npm export is well under 2 GB).
+const MAX_TOTAL: u64 = 4 << 30;
+
+/// Where `chainward advisories update` writes when it last brought the database up to date.
+pub const UPDATED_FILE: &str = "chainward-updated";
+
+/// A database and what could not be read of it.
+pub struct Loaded {
+    pub database: Database,
+    /// Records that are not OSV JSON: (where, why), the first few.
+    pub damaged: Vec<(String, String)>,
+    pub damaged_count: usize,
+}
+
+/// The default database: `<cache>/advisories/npm` (a folder) or `<cache>/advisories/npm.zip`.
+pub fn default_path(cache: &Path) -> Option<PathBuf> {
+    let dir = cache.join("advisories");
+    [dir.join("npm"), dir.join("npm.zip")]
+        .into_iter()
+        .find(|p| p.exists())
+}
+
+/// Read the database at `path` (a folder or a `.zip`).
+pub fn load(path: &Path) -> Result<Loaded, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut loaded = Loaded {
+        database: Database::new(&path.display().to_string()),
+        damaged: Vec::new(),
+        damaged_count: 0,
+    };
+    let add = |loaded: &mut Loaded, at: String, text: Result<String, String>| match text
+        .and_then(|t| loaded.database.add(&t))
+    {
+        Ok(_) => {}
+        Err(why) => {
+            loaded.damaged_count += 1;
+            if loaded.damaged.len() < 5 {
+                loaded.damaged.push((at, why));
+            }
+        }
+    };
+    let updated_beside = if meta.is_dir() {
+        let mut files = Vec::new();
+        walk(path, &mut files, 0)?;
+        files.sort();
+        for file in files {
+            let text = read_bounded(&file);
+            add(&mut loaded, file.display().to_string(), text);
+        }
+        path.join(UPDATED_FILE)
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+            .map_err(|e| format!("{}: not a zip archive: {e}", path.display()))?;
+        if zip.len() > MAX_RECORDS {
+            return Err(format!(
+                "{}: {} entries, more than {MAX_RECORDS}",
+                path.display(),
+                zip.len()
+            ));
+        }
+        let mut total = 0u64;
+        for i in 0..zip.len() {
+            let mut entry = zip
+                .by_index(i)
+                .map_err(|e| format!("{}: entry {i}: {e}", path.display()))?;
+            if !entry.is_file() || !entry.name().ends_with(".json") {
+                continue;
+            }
+            let at = format!("{}:{}", path.display(), entry.name());
+            if entry.size() > MAX_RECORD {
+                add(&mut loaded, at, Err(format!("over {MAX_RECORD} bytes")));
+                continue;
+            }
+            total += entry.size();
+            if total > MAX_TOTAL {
+                return Err(format!(
+                    "{}: over {MAX_TOTAL} bytes uncompressed",
+                    path.display()
+                ));
+            }
+            let mut text = String::new();
+            // The size a zip states is not trusted: the read is bounded too.
+            let read = (&mut entry)
+                .take(MAX_RECORD + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| e.to_string())
+                .and_then(|n| {
+                    if n as u64 > MAX_RECORD {
+                        Err(format!("over {MAX_RECORD} bytes"))
+                    } else {
+                        Ok(text)
+                    }
+                });
+            add(&mut loaded, at, read);
+        }
+        path.with_file_name(format!(
+            "{}.{UPDATED_FILE}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ))
+    };
+    if let Some(ms) = std::fs::read_to_string(&updated_beside)
+        .ok()
+        .and_then(|t| chainward_core::packument::parse_time(&t))
+    {
+        loaded.database.set_updated_at(ms);
+    }
+    Ok(loaded)
+}
+
+/// Every `*.json` file below `dir` (symbolic links not followed), at most [`MAX_RECORDS`].
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<(), String> {
+    if depth > 16 {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() {
+            // `.git` and the like hold no records.
+            if !entry.file_name().to_string_lossy().starts_with('.') {
+                walk(&path, out, depth + 1)?;
+            }
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "json") {
+            if out.len() >= MAX_RECORDS {
+                return Err(format!(
+                    "{}: more than {MAX_RECORDS} records",
+                    dir.display()
+                ));
+            }
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read_bounded(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    let n = file
+        .take(MAX_RECORD + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    if n as u64 > MAX_RECORD {
+        return Err(format!("over {MAX_RECORD} bytes"));
+    }
+    Ok(text)
+}

@@ -1,0 +1,312 @@
+//! advisories: every locked version of every lockfile format, matched offline against an
+//! advisory database on disk (OSV records: GitHub's reviewed advisories, ossf/malicious-packages,
+//! osv.dev's npm export). The runner loads and indexes the database (`--advisory-db`,
+//! `[advisories] db`, or the cached one) and puts it on the project; this plugin only asks it.
+
+use chainward_core::advisory::{Grade, Match};
+use chainward_core::config::PluginConfig;
+use chainward_core::packument::{format_time, now_ms};
+use chainward_core::{
+    Check, Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile,
+};
+use chainward_npm::lockfile::{AnyLock, LockFormat, PackageView, any_lockfile};
+
+/// The advisories plugin.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Advisories;
+
+pub(crate) static MALICIOUS_VERSION: Rule = Rule {
+    id: "advisories/malicious-version",
+    code: "ADV001",
+    default_severity: Severity::Error,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A locked version is known to be malicious",
+    doc: r#"The lockfile holds a version that an advisory database lists as malicious: a
+`MAL-*` record of the OpenSSF malicious-packages project, or a GitHub advisory for embedded
+malicious code (CWE-506), such as `debug@4.4.2` and `chalk@5.6.1` of September 2025. Every
+lockfile format is read (npm, pnpm, yarn classic and berry, bun), with its workspaces; records
+that name each other (a MAL record and the GHSA it imports) are one finding.
+
+```text
+error[advisories/malicious-version]: `debug@4.4.2` is known to be malicious (MAL-2025-46974: Malicious code in debug (npm))
+```
+
+The database is read from disk, never from the network: `--advisory-db PATH` (a folder of OSV
+JSON records at any depth, or a zip such as osv.dev's `npm/all.zip`), `[advisories] db` (a path
+inside the project), or the cache's `advisories/npm` folder. Without a database the plugin says
+nothing.
+
+**Fix.** Remove the version: pin the last good one in package.json (or an override), regenerate
+the lockfile and check that the version is gone from it. If it was ever installed, treat the
+machine and every token it held (npm, GitHub, cloud) as exposed: rotate them from another
+machine.
+"#,
+};
+
+pub(crate) static VULNERABLE_VERSION: Rule = Rule {
+    id: "advisories/vulnerable-version",
+    code: "ADV002",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A locked version is affected by a known vulnerability",
+    doc: r#"A locked version falls in the affected ranges of an advisory (OSV `SEMVER` and
+`ECOSYSTEM` ranges with `introduced`, `fixed` and `last_affected` events, or an explicit version
+list), read with npm's semver: build metadata is ignored, and a prerelease of the fixed version
+is still affected. The severity follows the advisory's grade (GitHub's `database_specific`
+severity, else the CVSS v3 base score): critical and high are errors, moderate a warning, low
+informational; an advisory without a grade is a warning. `[advisories] audit-level` (`low`,
+`moderate`, `high`, `critical`; default `low`) drops the grades below it, as `npm audit
+--audit-level` does. Aliases (a GHSA and its CVE) are one finding.
+
+```text
+error[advisories/vulnerable-version]: `minimist@1.2.5` is affected by GHSA-xvch-5gv4-984h (critical): Prototype Pollution in minimist
+```
+
+**Fix.** Move to a version the help names as fixed: where the package.json range already allows
+it, the package manager's update command (`npm update minimist`, `pnpm update minimist`, `yarn
+up minimist`, `bun update minimist`) takes it; otherwise widen the range or add an override.
+"#,
+};
+
+pub(crate) static DATABASE_STALE: Rule = Rule {
+    id: "advisories/database-stale",
+    code: "ADV003",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "The advisory database is older than the allowed age",
+    doc: r#"New malicious versions are listed within hours: a database that was last brought up
+to date more than `[advisories] max-age-hours` ago (default 24) misses them. Its age is when
+`chainward advisories update` last wrote it, else the newest `modified` time among its records.
+Said once per run, never silently ignored.
+
+**Fix.** Bring the database up to date (`chainward advisories update`, or your own copy of
+osv.dev's export), or raise `max-age-hours` for a database you update on another schedule.
+"#,
+};
+
+/// Every rule of this plugin, in code order.
+pub static RULES: &[&Rule] = &[&MALICIOUS_VERSION, &VULNERABLE_VERSION, &DATABASE_STALE];
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Options read from `[advisories]`.
+#[derive(Debug, Clone)]
+struct Options {
+    max_age_hours: u64,
+    audit_level: Grade,
+}
+
+impl Options {
+    fn from_config(config: &PluginConfig) -> Result<Self, Error> {
+        config.deny_unknown_keys("advisories", &["db", "max-age-hours", "audit-level"])?;
+        // `db` is read by the runner, which loads the database; it is checked there.
+        let audit_level = match config.get_string("audit-level")? {
+            None => Grade::Low,
+            Some((text, span)) => Grade::parse(&text).ok_or_else(|| {
+                config.error(
+                    span,
+                    format!("`audit-level` must be low, moderate, high or critical, not `{text}`"),
+                )
+            })?,
+        };
+        Ok(Self {
+            max_age_hours: config
+                .get_integer("max-age-hours", 1..=24 * 365)?
+                .map_or(24, |h| h as u64),
+            audit_level,
+        })
+    }
+}
+
+impl Plugin for Advisories {
+    fn id(&self) -> &'static str {
+        "advisories"
+    }
+
+    fn summary(&self) -> &'static str {
+        "Known-malicious and known-vulnerable locked versions, from an OSV advisory database on disk"
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        RULES
+    }
+
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
+        Ok(Box::new(Options::from_config(config)?))
+    }
+
+    fn reads(&self, kind: FileKind) -> bool {
+        kind.is_lockfile()
+    }
+}
+
+/// An entry the registry served: registry tarballs, or formats that record no URL. Git,
+/// folder and tarball-URL sources are other code under the same name.
+fn from_registry<'a>(view: &PackageView<'a>) -> Option<&'a str> {
+    if view.link || !chainward_npm::lockfile::is_package_name(view.name) {
+        return None;
+    }
+    let ok = match view.resolved {
+        None => true,
+        Some(r) if r.starts_with("https://") || r.starts_with("http://") => r.contains("/-/"),
+        Some(r) => r.starts_with("npm:"),
+    };
+    ok.then_some(view.version?)
+}
+
+impl Check for Options {
+    fn check(&self, project: &Project) -> Vec<Finding> {
+        let Some(db) = project.advisories() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut first: Option<&SourceFile> = None;
+        for file in project.files() {
+            if !file.kind.is_lockfile() || chainward_npm::workspaces::is_shadowed(project, file) {
+                continue;
+            }
+            let Some(lock) = any_lockfile(file) else {
+                continue;
+            };
+            first.get_or_insert(file);
+            let mut entries: Vec<(usize, PackageView<'_>)> = lock.iter_packages().collect();
+            entries.sort_by(|a, b| a.1.key.cmp(b.1.key));
+            for (index, view) in entries {
+                let Some(version) = from_registry(&view) else {
+                    continue;
+                };
+                for m in db.affecting(view.name, version) {
+                    if let Some(f) = self.finding(file, lock, index, &view, version, &m) {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        // The age, once, on the first lockfile (nothing to say for a project without one).
+        if let Some(file) = first {
+            let limit = i64::try_from(self.max_age_hours).unwrap_or(24) * HOUR_MS;
+            let now = now_ms();
+            match db.updated_at() {
+                Some(at) if now - at > limit => out.push(
+                    Finding::new(
+                        &DATABASE_STALE,
+                        file,
+                        0..0,
+                        format!(
+                            "the advisory database ({} records, {}) was last updated {}, over `max-age-hours` ({}) ago: versions listed since are not found",
+                            db.len(),
+                            chainward_core::escape::visible(db.source()),
+                            format_time(at),
+                            self.max_age_hours
+                        ),
+                    )
+                    .with_help("run `chainward advisories update`, or refresh the database you pass with --advisory-db"),
+                ),
+                Some(_) => {}
+                None => out.push(
+                    Finding::new(
+                        &DATABASE_STALE,
+                        file,
+                        0..0,
+                        format!(
+                            "the advisory database ({}) does not say when it was updated: its age is unknown",
+                            chainward_core::escape::visible(db.source())
+                        ),
+                    )
+                    .with_help("run `chainward advisories update`, which records when"),
+                ),
+            }
+        }
+        out
+    }
+}
+
+impl Options {
+    fn finding(
+        &self,
+        file: &SourceFile,
+        lock: AnyLock<'_>,
+        index: usize,
+        view: &PackageView<'_>,
+        version: &str,
+        m: &Match,
+    ) -> Option<Finding> {
+        let a = &m.advisory;
+        let text = file.text().unwrap_or_default();
+        let span = lock.field_span(text, index, view, "version");
+        let name = view.name;
+        let also = if m.merged.is_empty() {
+            String::new()
+        } else {
+            format!(" (also {})", m.merged.join(", "))
+        };
+        let summary = chainward_core::escape::visible(&a.summary);
+        let id = chainward_core::escape::visible(&a.id);
+        let mut finding = if a.malicious {
+            Finding::new(
+                &MALICIOUS_VERSION,
+                file,
+                span,
+                format!("`{name}@{version}` is known to be malicious ({id}{also}: {summary})"),
+            )
+            .with_help("remove it and regenerate the lockfile; if it was ever installed, treat that machine and every token it held as exposed and rotate them from another machine")
+        } else {
+            if a.grade.is_some_and(|g| g < self.audit_level)
+                || (a.grade.is_none() && self.audit_level > Grade::Moderate)
+            {
+                return None;
+            }
+            let severity = match a.grade {
+                Some(Grade::Critical | Grade::High) => Severity::Error,
+                Some(Grade::Low) => Severity::Info,
+                Some(Grade::Moderate) | None => Severity::Warning,
+            };
+            let grade = a.grade.map_or("severity not stated", Grade::name);
+            let finding = Finding::new(
+                &VULNERABLE_VERSION,
+                file,
+                span,
+                format!("`{name}@{version}` is affected by {id}{also} ({grade}): {summary}"),
+            )
+            .with_severity(severity);
+            if m.fixed.is_empty() {
+                finding.with_help("no fixed version is listed: remove the dependency or replace it")
+            } else {
+                let update = match lock.format() {
+                    LockFormat::Npm(_) => format!("npm update {name}"),
+                    LockFormat::Pnpm(_) => format!("pnpm update {name}"),
+                    LockFormat::YarnClassic => format!("yarn upgrade {name}"),
+                    LockFormat::YarnBerry(_) => format!("yarn up {name}"),
+                    LockFormat::Bun(_) => format!("bun update {name}"),
+                };
+                finding.with_help(format!(
+                    "fixed in {}: `{update}` takes it where the ranges that depend on it allow it; otherwise widen the range or add an override",
+                    m.fixed.join(", ")
+                ))
+            }
+        };
+        finding.subject = Some(format!("{name}@{version}"));
+        let help = finding.help.take().unwrap_or_default();
+        finding = finding.with_help(format!(
+            "{help}; details: {}",
+            chainward_core::escape::visible(&a.url)
+        ));
+        Some(finding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_and_codes_are_unique_and_prefixed() {
+        for rule in RULES {
+            assert!(rule.id.starts_with("advisories/"), "{}", rule.id);
+            assert!(rule.code.starts_with("ADV"), "{}", rule.code);
+        }
+    }
+}
