@@ -75,7 +75,6 @@ fn every_lockfile_format_is_judged_from_the_same_records() {
 
 #[test]
 fn a_zip_reads_as_the_folder_and_an_updated_database_is_not_stale() {
-    let fixtures = common::fixtures().join("advisories");
     let work = tempfile::tempdir().expect("tmp");
     // osv.dev's layout: records at the top of the archive, deflated.
     let zip_path = work.path().join("npm.zip");
