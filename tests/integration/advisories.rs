@@ -252,3 +252,279 @@ fn damaged_records_are_left_out_and_said() {
     assert_eq!(bad.code, 2, "{}", bad.snapshot());
     assert!(bad.stderr.contains("advisory database"), "{}", bad.stderr);
 }
+
+/// OSV ranges as npm's bulk advisory endpoint states them (`vulnerable_versions`), the way
+/// GitHub publishes its advisories to npm: `>=X <Y` per range (`<Y` from 0, `<=L` for
+/// `last_affected`, `>=X` without an end), exact versions, joined with `||`.
+fn npm_range(affected: &serde_json::Value) -> String {
+    let mut parts: Vec<String> = affected["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    for range in affected["ranges"].as_array().into_iter().flatten() {
+        let mut start: Option<String> = None;
+        for event in range["events"].as_array().into_iter().flatten() {
+            let lower = |s: &Option<String>| match s.as_deref() {
+                None | Some("0") => String::new(),
+                Some(v) => format!(">={v} "),
+            };
+            if let Some(v) = event["introduced"].as_str() {
+                start = Some(v.to_string());
+            } else if let Some(v) = event["fixed"].as_str() {
+                parts.push(format!("{}<{v}", lower(&start)));
+                start = None;
+            } else if let Some(v) = event["last_affected"].as_str() {
+                parts.push(format!("{}<={v}", lower(&start)));
+                start = None;
+            }
+        }
+        if let Some(s) = start {
+            parts.push(if s == "0" {
+                "*".into()
+            } else {
+                format!(">={s}")
+            });
+        }
+    }
+    parts.join(" || ")
+}
+
+/// `npm audit --json --package-lock-only` against a loopback registry whose
+/// `/-/npm/v1/security/advisories/bulk` serves the same OSV records in npm's format: on the
+/// hand-made lockfile (every record) and on exa-mcp-server's real one, npm and chainward name
+/// the same (package, version, advisory) triples. One difference is by design: npm audits a git
+/// dependency by the version its package.json states (the git copy of `cookie` here); chainward
+/// does not judge another source's code by the registry package's advisories.
+#[test]
+fn verdicts_agree_with_npm_audit() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let records: Vec<serde_json::Value> = {
+        let mut paths: Vec<_> = std::fs::read_dir(common::fixtures().join("osv"))
+            .expect("osv")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| {
+                serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")
+            })
+            .collect()
+    };
+    // name → npm's advisories for it; the numeric id maps back to the OSV id through the URL.
+    let mut bulk: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    let mut boundaries: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (i, record) in records.iter().enumerate() {
+        let id = record["id"].as_str().expect("id");
+        let malicious = id.starts_with("MAL-");
+        let severity = if malicious {
+            "critical".to_string()
+        } else {
+            record["database_specific"]["severity"]
+                .as_str()
+                .unwrap_or("moderate")
+                .to_ascii_lowercase()
+        };
+        for affected in record["affected"].as_array().expect("affected") {
+            let name = affected["package"]["name"]
+                .as_str()
+                .expect("name")
+                .to_string();
+            for event in affected["ranges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["events"].as_array().into_iter().flatten())
+            {
+                for v in event.as_object().into_iter().flat_map(|o| o.values()) {
+                    if let Some(v) = v.as_str().filter(|v| *v != "0") {
+                        boundaries
+                            .entry(name.clone())
+                            .or_default()
+                            .insert(v.to_string());
+                    }
+                }
+            }
+            // One advisory per package: a record's entries for the same package are one range.
+            let entries = bulk.entry(name).or_default();
+            match entries.iter_mut().find(|e| e["id"] == i + 1) {
+                Some(e) => {
+                    let joined = format!(
+                        "{} || {}",
+                        e["vulnerable_versions"].as_str().unwrap_or(""),
+                        npm_range(affected)
+                    );
+                    e["vulnerable_versions"] = serde_json::json!(joined);
+                }
+                None => entries.push(serde_json::json!({
+                    "id": i + 1,
+                    "url": format!("https://osv.dev/vulnerability/{id}"),
+                    "title": record["summary"],
+                    "severity": severity,
+                    "vulnerable_versions": npm_range(affected),
+                    "cwe": [],
+                    "cvss": {"score": 0, "vectorString": null},
+                })),
+            }
+        }
+    }
+    for case in ["npm", "exa-mcp-server"] {
+        let project = common::copy_fixture(&format!("advisories/{case}"));
+        let lock: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(project.path().join("package-lock.json")).expect("lock"),
+        )
+        .expect("json");
+        // Every version the lockfile holds, by name: the documents npm reads to tell which
+        // installed versions an advisory covers.
+        let mut locked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (key, entry) in lock["packages"].as_object().expect("packages") {
+            let name = entry["name"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| key.rsplit("node_modules/").next().unwrap_or("").to_string());
+            if let Some(v) = entry["version"].as_str() {
+                locked.entry(name).or_default().insert(v.to_string());
+            }
+        }
+        let bulk = bulk.clone();
+        let boundaries = boundaries.clone();
+        let addr = crate::common::serve_with_body(move |method, path, headers, body| {
+            if method == "POST" && path == "/-/npm/v1/security/advisories/bulk" {
+                let gzipped = headers
+                    .iter()
+                    .any(|(k, v)| k == "content-encoding" && v == "gzip");
+                let body = if gzipped {
+                    let mut out = Vec::new();
+                    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut out)
+                        .expect("gzip");
+                    out
+                } else {
+                    body.to_vec()
+                };
+                let asked: serde_json::Value = serde_json::from_slice(&body).expect("bulk json");
+                let answer: serde_json::Map<String, serde_json::Value> = asked
+                    .as_object()
+                    .expect("object")
+                    .keys()
+                    .filter_map(|n| Some((n.clone(), serde_json::json!(bulk.get(n)?))))
+                    .collect();
+                return (
+                    "200 OK",
+                    vec![("Content-Type".into(), "application/json".into())],
+                    serde_json::to_vec(&answer).expect("json"),
+                );
+            }
+            let name = path
+                .trim_start_matches('/')
+                .replace("%2f", "/")
+                .replace("%2F", "/");
+            let versions: BTreeSet<String> = locked
+                .get(&name)
+                .into_iter()
+                .flatten()
+                .chain(boundaries.get(&name).into_iter().flatten())
+                .cloned()
+                .collect();
+            if versions.is_empty() {
+                return ("404 Not Found", vec![], b"{}".to_vec());
+            }
+            let doc = serde_json::json!({
+                "name": name,
+                "versions": versions.iter().map(|v| (v.clone(), serde_json::json!({"name": name, "version": v}))).collect::<serde_json::Map<_, _>>(),
+            });
+            (
+                "200 OK",
+                vec![("Content-Type".into(), "application/json".into())],
+                serde_json::to_vec(&doc).expect("json"),
+            )
+        });
+        let home = tempfile::tempdir().expect("home");
+        let out = std::process::Command::new("npm")
+            .current_dir(project.path())
+            .env("HOME", home.path())
+            .env("npm_config_cache", home.path().join("cache"))
+            .args([
+                "audit",
+                "--json",
+                "--package-lock-only",
+                "--userconfig",
+                "/dev/null",
+            ])
+            .arg(format!("--registry=http://{addr}/"))
+            .output()
+            .expect("npm runs");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{case}: npm audit: {e}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        let mut npm: BTreeSet<(String, String, String)> = BTreeSet::new();
+        for (name, vuln) in report["vulnerabilities"]
+            .as_object()
+            .expect("vulnerabilities")
+        {
+            let advisories: Vec<&str> = vuln["via"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v["url"].as_str())
+                .map(|u| u.rsplit('/').next().unwrap_or(""))
+                .collect();
+            if advisories.is_empty() {
+                continue; // vulnerable only through a dependency
+            }
+            assert_eq!(
+                advisories.len(),
+                1,
+                "{case}: one advisory per package here: {vuln}"
+            );
+            for node in vuln["nodes"].as_array().expect("nodes") {
+                let key = node.as_str().expect("node");
+                // npm audits a git dependency by the version its package.json states; chainward
+                // does not judge another source's code by the registry package's advisories.
+                if lock["packages"][key]["resolved"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("git+"))
+                {
+                    continue;
+                }
+                let version = lock["packages"][key]["version"].as_str().expect("version");
+                npm.insert((name.clone(), version.to_string(), advisories[0].to_string()));
+            }
+        }
+        let ours: BTreeSet<(String, String, String)> = common::findings_json(
+            project.path(),
+            &[
+                "check",
+                "--select",
+                "advisories/malicious-version,advisories/vulnerable-version",
+                "--advisory-db",
+                &common::fixtures().join("osv").display().to_string(),
+            ],
+        )
+        .iter()
+        .filter_map(|f| {
+            let message = f["message"].as_str()?;
+            let subject = message.split('`').nth(1)?;
+            let (name, version) = subject.rsplit_once('@')?;
+            let rest = message
+                .split_once("affected by ")
+                .or_else(|| message.split_once("malicious ("))?
+                .1;
+            let id = rest.split([' ', ':', ')']).next()?;
+            Some((name.to_string(), version.to_string(), id.to_string()))
+        })
+        .collect();
+        assert!(!npm.is_empty(), "{case}: npm found nothing: {report}");
+        assert_eq!(ours, npm, "{case}");
+        // Every record on the hand-made lockfile; semver@7.3.5 on exa-mcp-server's.
+        let expected = if case == "npm" { 8 } else { 1 };
+        assert_eq!(npm.len(), expected, "{case}: {npm:?}");
+    }
+}

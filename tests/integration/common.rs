@@ -212,6 +212,21 @@ pub fn serve_with_headers(
     + Sync
     + 'static,
 ) -> std::net::SocketAddr {
+    serve_with_body(move |method, path, headers, _| answer(method, path, headers))
+}
+
+/// [`serve_with_headers`], with each request's body (read by its `Content-Length`).
+pub fn serve_with_body(
+    answer: impl Fn(
+        &str,
+        &str,
+        &[(String, String)],
+        &[u8],
+    ) -> (&'static str, Vec<(String, String)>, Vec<u8>)
+    + Send
+    + Sync
+    + 'static,
+) -> std::net::SocketAddr {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = listener.local_addr().expect("address");
@@ -236,10 +251,20 @@ pub fn serve_with_headers(
                         }
                         line.clear();
                     }
+                    // A request body (POST): `Content-Length` bytes.
+                    let length = request_headers
+                        .iter()
+                        .find(|(k, _)| k == "content-length")
+                        .and_then(|(_, v)| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; length];
+                    if std::io::Read::read_exact(&mut reader, &mut body).is_err() {
+                        return;
+                    }
                     let mut words = request.split(' ');
                     let method = words.next().unwrap_or_default();
                     let path = words.next().unwrap_or_default();
-                    let (status, headers, body) = answer(method, path, &request_headers);
+                    let (status, headers, body) = answer(method, path, &request_headers, &body);
                     let mut head = format!("HTTP/1.1 {status}\r\n");
                     for (k, v) in &headers {
                         head.push_str(&format!("{k}: {v}\r\n"));
