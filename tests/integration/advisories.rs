@@ -528,3 +528,53 @@ fn verdicts_agree_with_npm_audit() {
         assert_eq!(npm.len(), expected, "{case}: {npm:?}");
     }
 }
+
+/// The database is indexed once, under the cache folder, and read back from the index while
+/// it is unchanged; a changed record makes a new index.
+#[test]
+fn the_index_is_kept_and_rebuilt_when_the_database_changes() {
+    let work = tempfile::tempdir().expect("tmp");
+    let db = work.path().join("osv");
+    common::copy_tree(&common::fixtures().join("osv"), &db);
+    let cache = work.path().join("cache");
+    let project = common::copy_fixture("advisories/npm");
+    let args = [
+        "--advisory-db",
+        &db.display().to_string(),
+        "--cache-dir",
+        &cache.display().to_string(),
+    ]
+    .map(str::to_string);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let first = check(project.path(), &args);
+    let index_dir = cache.join("advisories/index");
+    let indexes: Vec<_> = std::fs::read_dir(&index_dir)
+        .expect("index written")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(indexes.len(), 1, "{indexes:?}");
+    // What the next run reports comes from the index (marked here), not the records.
+    let text = std::fs::read_to_string(&indexes[0]).expect("index");
+    assert!(text.contains("Malicious code in debug (npm)"));
+    std::fs::write(
+        &indexes[0],
+        text.replace("Malicious code in debug (npm)", "read from the index"),
+    )
+    .expect("write");
+    let second = check(project.path(), &args);
+    assert!(
+        second.stdout.contains("read from the index"),
+        "{}",
+        second.stdout
+    );
+    // A record changes: the index is built again.
+    let record = db.join("MAL-2025-46974.json");
+    let mut bytes = std::fs::read(&record).expect("record");
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(&record, bytes).expect("write");
+    let third = check(project.path(), &args);
+    assert_eq!(third.stdout, first.stdout);
+    // One index per database: the old one is gone.
+    assert_eq!(std::fs::read_dir(&index_dir).expect("index").count(), 1);
+}

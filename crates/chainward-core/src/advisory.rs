@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 /// How bad a vulnerability is, as npm audit and GitHub's advisories grade it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Grade {
     Low,
     Moderate,
@@ -53,7 +55,7 @@ impl Grade {
 }
 
 /// One advisory (an OSV record), as much as a finding needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Advisory {
     /// `GHSA-xvch-5gv4-984h`, `MAL-2025-46974`.
     pub id: String,

@@ -33,7 +33,7 @@ pub fn database(
     let Some(path) = path else {
         return Ok(None);
     };
-    let loaded = chainward_online::advisories::load(&path)
+    let loaded = chainward_online::advisories::load_indexed(&path, cache_dir)
         .map_err(|e| Error::Usage(format!("advisory database: {e}")))?;
     Ok(Some(Database {
         database: Arc::new(loaded.database),

@@ -95,6 +95,24 @@ fn in_range(v: &Version, events: &[Event]) -> bool {
     affected
 }
 
+/// The index as [`Database::to_index`] writes it: no JSON of the records, only what matching
+/// needs; versions as text, parsed again when read.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Index {
+    schema: u32,
+    source: String,
+    records: usize,
+    updated_at: Option<i64>,
+    newest_modified: Option<i64>,
+    advisories: Vec<Advisory>,
+    /// (package, [(advisory index, ranges as [(event, version)], versions)]).
+    entries: Vec<(String, Vec<IndexEntry>)>,
+}
+
+type IndexEntry = (usize, Vec<Vec<(String, String)>>, Vec<String>);
+
+const INDEX_SCHEMA: u32 = 1;
+
 /// An advisory database in memory: every npm record, indexed by package name.
 #[derive(Debug, Default)]
 pub struct Database {
@@ -117,6 +135,109 @@ impl Database {
     /// When `chainward advisories update` last brought it up to date.
     pub fn set_updated_at(&mut self, ms: i64) {
         self.updated_at = Some(ms);
+    }
+
+    /// The index, to keep on disk: reading it back ([`Database::from_index`]) skips parsing
+    /// every record again.
+    pub fn to_index(&self) -> Vec<u8> {
+        let mut advisories: Vec<Advisory> = Vec::new();
+        let mut seen: HashMap<*const Advisory, usize> = HashMap::new();
+        let mut entries: Vec<(String, Vec<IndexEntry>)> = self
+            .by_name
+            .iter()
+            .map(|(name, list)| {
+                let list = list
+                    .iter()
+                    .map(|e| {
+                        let at = *seen.entry(Arc::as_ptr(&e.advisory)).or_insert_with(|| {
+                            advisories.push((*e.advisory).clone());
+                            advisories.len() - 1
+                        });
+                        let ranges = e
+                            .ranges
+                            .iter()
+                            .map(|events| {
+                                events
+                                    .iter()
+                                    .map(|ev| {
+                                        let (kind, v) = match ev {
+                                            Event::IntroducedAtZero => ("introduced", "0".into()),
+                                            Event::Introduced(v) => ("introduced", v.to_string()),
+                                            Event::Fixed(v) => ("fixed", v.to_string()),
+                                            Event::LastAffected(v) => {
+                                                ("last_affected", v.to_string())
+                                            }
+                                            Event::Limit(v) => ("limit", v.to_string()),
+                                        };
+                                        (kind.to_string(), v)
+                                    })
+                                    .collect()
+                            })
+                            .collect();
+                        (at, ranges, e.versions.clone())
+                    })
+                    .collect();
+                (name.clone(), list)
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        serde_json::to_vec(&Index {
+            schema: INDEX_SCHEMA,
+            source: self.source.clone(),
+            records: self.records,
+            updated_at: self.updated_at,
+            newest_modified: self.newest_modified,
+            advisories,
+            entries,
+        })
+        .unwrap_or_default()
+    }
+
+    /// A database from its index; `None` for an index of another layout or a damaged one.
+    pub fn from_index(bytes: &[u8]) -> Option<Database> {
+        let index: Index = serde_json::from_slice(bytes).ok()?;
+        if index.schema != INDEX_SCHEMA {
+            return None;
+        }
+        let advisories: Vec<Arc<Advisory>> = index.advisories.into_iter().map(Arc::new).collect();
+        let mut by_name = HashMap::with_capacity(index.entries.len());
+        for (name, list) in index.entries {
+            let mut out = Vec::with_capacity(list.len());
+            for (at, ranges, versions) in list {
+                let ranges = ranges
+                    .into_iter()
+                    .map(|events| {
+                        events
+                            .into_iter()
+                            .map(|(kind, v)| {
+                                let version = || Version::parse(&v).ok();
+                                Some(match kind.as_str() {
+                                    "introduced" if v == "0" => Event::IntroducedAtZero,
+                                    "introduced" => Event::Introduced(version()?),
+                                    "fixed" => Event::Fixed(version()?),
+                                    "last_affected" => Event::LastAffected(version()?),
+                                    "limit" => Event::Limit(version()?),
+                                    _ => return None,
+                                })
+                            })
+                            .collect::<Option<Vec<Event>>>()
+                    })
+                    .collect::<Option<Vec<Vec<Event>>>>()?;
+                out.push(Entry {
+                    advisory: Arc::clone(advisories.get(at)?),
+                    ranges,
+                    versions,
+                });
+            }
+            by_name.insert(name, out);
+        }
+        Some(Database {
+            source: index.source,
+            records: index.records,
+            by_name,
+            updated_at: index.updated_at,
+            newest_modified: index.newest_modified,
+        })
     }
 
     /// Read one OSV record. `Ok(false)`: a valid record with nothing for npm (another
@@ -528,6 +649,38 @@ mod tests {
         assert_eq!(found[1].advisory.id, "GHSA-bbbb");
         assert_eq!(found[1].advisory.grade, Some(Grade::Low));
         assert_eq!(found[1].fixed, ["2.0.0"]);
+    }
+
+    #[test]
+    fn the_index_reads_back_as_the_records_it_came_from() {
+        let d = db(&[
+            r#"{"id":"A","aliases":["CVE-1"],"summary":"s","database_specific":{"severity":"HIGH"},"affected":[{"package":{"ecosystem":"npm","name":"p"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.6"},{"introduced":"2.0.0-rc.1"},{"last_affected":"2.1.0"}]}],"versions":["9.9.9"]}]}"#,
+            r#"{"id":"MAL-1","modified":"2025-09-12T01:13:34Z","affected":[{"package":{"ecosystem":"npm","name":"q"},"versions":["1.0.0"]},{"package":{"ecosystem":"npm","name":"p"},"versions":["3.0.0"]}]}"#,
+        ]);
+        let back = Database::from_index(&d.to_index()).expect("index");
+        assert_eq!(back.len(), d.len());
+        assert_eq!(back.updated_at(), d.updated_at());
+        for (n, v) in [
+            ("p", "1.0.0"),
+            ("p", "1.2.6"),
+            ("p", "2.0.0"),
+            ("p", "2.0.0-rc.2"),
+            ("p", "2.1.0"),
+            ("p", "2.1.1"),
+            ("p", "3.0.0"),
+            ("p", "9.9.9"),
+            ("q", "1.0.0"),
+        ] {
+            let ids = |d: &Database| -> Vec<(String, Vec<String>)> {
+                d.affecting(n, v)
+                    .iter()
+                    .map(|m| (m.advisory.id.clone(), m.fixed.clone()))
+                    .collect()
+            };
+            assert_eq!(ids(&back), ids(&d), "{n}@{v}");
+        }
+        assert!(Database::from_index(b"{}").is_none());
+        assert!(Database::from_index(b"").is_none());
     }
 
     #[test]

@@ -35,6 +35,90 @@ pub fn default_path(cache: &Path) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
+/// Read the database at `path` through its index under `<cache>/advisories/index/`: built
+/// (and kept) the first time, read back while the database is unchanged (the same files, sizes
+/// and modification times, and the same update record).
+pub fn load_indexed(path: &Path, cache: Option<&Path>) -> Result<Loaded, String> {
+    // `<database>-<state>.json`: one index per database, the older states removed.
+    let keys = cache.and_then(|c| {
+        let (database, state) = fingerprint(path)?;
+        Some((c.join("advisories").join("index"), database, state))
+    });
+    let index = keys
+        .as_ref()
+        .map(|(dir, database, state)| dir.join(format!("{database}-{state}.json")));
+    if let Some(database) = index
+        .as_deref()
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|bytes| Database::from_index(&bytes))
+    {
+        return Ok(Loaded {
+            database,
+            damaged: Vec::new(),
+            damaged_count: 0,
+        });
+    }
+    let loaded = load(path)?;
+    if let (Some(index), Some((dir, database, _))) = (index, keys) {
+        // The index is an optimisation: failing to write it is not an error.
+        if crate::store(&index, &loaded.database.to_index()).is_ok() {
+            for old in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let name = old.file_name().to_string_lossy().into_owned();
+                if name.starts_with(&format!("{database}-")) && old.path() != index {
+                    let _ = std::fs::remove_file(old.path());
+                }
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+/// Which database (its real path) and which state of it (each record file's size and
+/// modification time, a zip's own, and the update record), each hashed (FNV-1a, 64 bits).
+fn fingerprint(path: &Path) -> Option<(String, String)> {
+    let real = std::fs::canonicalize(path).ok()?;
+    let stamp = |p: &Path| -> Option<String> {
+        let m = std::fs::metadata(p).ok()?;
+        let mtime = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        Some(format!("{}:{}:{mtime}", p.display(), m.len()))
+    };
+    let mut text = format!("{}\n", real.display());
+    let updated = if real.is_dir() {
+        let mut files = Vec::new();
+        walk(&real, &mut files, 0).ok()?;
+        files.sort();
+        for f in &files {
+            text.push_str(&stamp(f)?);
+            text.push('\n');
+        }
+        real.join(UPDATED_FILE)
+    } else {
+        text.push_str(&stamp(&real)?);
+        real.with_file_name(format!(
+            "{}.{UPDATED_FILE}",
+            real.file_name().unwrap_or_default().to_string_lossy()
+        ))
+    };
+    if let Ok(t) = std::fs::read_to_string(&updated) {
+        text.push_str(t.trim());
+    }
+    Some((fnv(&real.display().to_string()), fnv(&text)))
+}
+
+fn fnv(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
 /// Read the database at `path` (a folder or a `.zip`).
 pub fn load(path: &Path) -> Result<Loaded, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;

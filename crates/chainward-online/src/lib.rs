@@ -775,7 +775,7 @@ fn check_version(version: &str) -> Result<(), String> {
     }
 }
 
-fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let tmp = path.with_extension(format!("json.{}.tmp", std::process::id()));
