@@ -328,6 +328,8 @@ fn with_context<R>(
         rules: &rules,
         tool_version: env!("CARGO_PKG_VERSION"),
         files: &chainward_core::command::DISK,
+        download: &|allow_http| Box::new(chainward_online::Downloader::new(allow_http)),
+        cache_dir: chainward_online::RegistryClient::default_cache_dir().as_deref(),
     })
 }
 

@@ -578,3 +578,107 @@ fn the_index_is_kept_and_rebuilt_when_the_database_changes() {
     // One index per database: the old one is gone.
     assert_eq!(std::fs::read_dir(&index_dir).expect("index").count(), 1);
 }
+
+/// `chainward advisories update` downloads the export into the cache (from a loopback server
+/// here), records when, revalidates with the ETag; `check` then reads it from the cache.
+#[test]
+fn update_downloads_the_database_into_the_cache_and_check_reads_it() {
+    use std::sync::{Arc, Mutex};
+    let mut zip_bytes = Vec::new();
+    {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut paths: Vec<_> = std::fs::read_dir(common::fixtures().join("osv"))
+            .expect("osv")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            zip.start_file(p.file_name().expect("name").to_string_lossy(), options)
+                .expect("entry");
+            zip.write_all(&std::fs::read(&p).expect("read"))
+                .expect("write");
+        }
+        zip.finish().expect("finish");
+    }
+    let asked = Arc::new(Mutex::new(Vec::<Option<String>>::new()));
+    let log = Arc::clone(&asked);
+    let addr = common::serve_with_headers(move |_, path, headers| {
+        let inm = headers
+            .iter()
+            .find(|(k, _)| k == "if-none-match")
+            .map(|(_, v)| v.clone());
+        log.lock().expect("log").push(inm.clone());
+        if path != "/npm/all.zip" {
+            return ("404 Not Found", vec![], Vec::new());
+        }
+        if inm.as_deref() == Some("\"v1\"") {
+            return (
+                "304 Not Modified",
+                vec![("ETag".into(), "\"v1\"".into())],
+                Vec::new(),
+            );
+        }
+        (
+            "200 OK",
+            vec![
+                ("Content-Type".into(), "application/zip".into()),
+                ("ETag".into(), "\"v1\"".into()),
+            ],
+            zip_bytes.clone(),
+        )
+    });
+    let url = format!("http://{addr}/npm/all.zip");
+    let cache = tempfile::tempdir().expect("cache");
+    let project = common::copy_fixture("advisories/npm");
+    let update = |extra: &[&str]| {
+        let mut cmd = chainward(project.path());
+        cmd.env("CHAINWARD_NOW", NOW)
+            .args(["advisories", "update", "--url", &url, "--cache-dir"])
+            .arg(cache.path())
+            .args(extra);
+        output(&mut cmd)
+    };
+    // Plain http only when asked for.
+    let refused = update(&[]);
+    assert_eq!(refused.code, 2, "{}", refused.snapshot());
+    assert!(refused.stderr.contains("only https"), "{}", refused.stderr);
+    assert!(asked.lock().expect("log").is_empty());
+
+    let first = update(&["--allow-http"]);
+    assert_eq!(first.code, 0, "{}", first.snapshot());
+    assert!(first.stdout.contains("downloaded"), "{}", first.stdout);
+    let zip_path = cache.path().join("advisories/npm.zip");
+    assert!(zip_path.is_file());
+    assert_eq!(
+        std::fs::read_to_string(cache.path().join("advisories/npm.zip.chainward-updated"))
+            .expect("updated")
+            .trim(),
+        "2026-12-01T12:00:00Z"
+    );
+    // check reads the cached database, fresh.
+    let out = check(
+        project.path(),
+        &["--cache-dir", &cache.path().display().to_string()],
+    );
+    assert!(out.stdout.contains("`debug@4.4.2`"), "{}", out.stdout);
+    assert!(!out.stdout.contains("database-stale"), "{}", out.stdout);
+
+    // Again: revalidated with the ETag, not downloaded again.
+    let again = update(&["--allow-http"]);
+    assert_eq!(again.code, 0, "{}", again.snapshot());
+    assert!(again.stdout.contains("is up to date"), "{}", again.stdout);
+    assert_eq!(
+        asked
+            .lock()
+            .expect("log")
+            .last()
+            .cloned()
+            .flatten()
+            .as_deref(),
+        Some("\"v1\"")
+    );
+}

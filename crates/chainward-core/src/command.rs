@@ -44,6 +44,12 @@ pub struct Context<'a> {
     /// The files the user named on the command line (SBOMs, bundles, keys, configs): plugins
     /// read them through this, never from the file system themselves.
     pub files: &'a dyn Files,
+    /// The one door to the network for a command that downloads what the user asked for
+    /// (`chainward advisories update`); `allow_http` says whether plain http may be asked.
+    pub download: &'a dyn Fn(bool) -> Box<dyn crate::online::Download>,
+    /// The cache folder (`$CHAINWARD_CACHE_DIR`, else `$XDG_CACHE_HOME/chainward`, else
+    /// `~/.cache/chainward`), if there is one.
+    pub cache_dir: Option<&'a Path>,
 }
 
 /// The file system as a command sees it. The binary lends [`Disk`]; a test may lend another.

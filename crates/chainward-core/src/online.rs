@@ -59,6 +59,30 @@ pub trait Registry: Send + Sync {
     fn prefetch_attestations(&self, _versions: &[(&str, &str)]) {}
 }
 
+/// A download the user asked for by name (`chainward advisories update`): one URL to one file,
+/// lent to a plugin's command by the runner. Plugins never open connections themselves.
+pub trait Download: Send + Sync {
+    /// GET `url` into the file `to` (streamed to a temporary file beside it, then renamed into
+    /// place: never a partial file), at most `max_bytes`. With `etag`, an answer of 304 leaves
+    /// the file as it is.
+    fn download(
+        &self,
+        url: &str,
+        to: &std::path::Path,
+        etag: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<Downloaded, String>;
+}
+
+/// What a download did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Downloaded {
+    /// The file was written: its size, and the ETag the server gave.
+    Fresh { bytes: u64, etag: Option<String> },
+    /// The server answered 304 Not Modified: the file was left as it was.
+    NotModified,
+}
+
 /// A version's attestations, or why there are none.
 #[derive(Debug, Clone)]
 pub enum Attestations {

@@ -663,6 +663,95 @@ impl RegistryClient {
     }
 }
 
+/// Downloads one URL to one file, for a command the user ran to download it.
+pub struct Downloader {
+    agent: ureq::Agent,
+    allow_http: bool,
+}
+
+impl Downloader {
+    pub fn new(allow_http: bool) -> Downloader {
+        Downloader {
+            agent: agent(),
+            allow_http,
+        }
+    }
+}
+
+impl chainward_core::online::Download for Downloader {
+    fn download(
+        &self,
+        url: &str,
+        to: &Path,
+        etag: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<chainward_core::online::Downloaded, String> {
+        use chainward_core::online::Downloaded;
+        let http = url.starts_with("http://");
+        if !(url.starts_with("https://") || (http && self.allow_http)) {
+            return Err(format!(
+                "{url}: only https{} is asked",
+                if http {
+                    " (plain http with --allow-http)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        // An archive of hundreds of MB: the whole transfer gets an hour, not thirty seconds.
+        let mut request = self
+            .agent
+            .get(url)
+            .config()
+            .timeout_global(Some(Duration::from_secs(3600)))
+            .build();
+        if let Some(etag) = etag {
+            request = request.header("If-None-Match", etag);
+        }
+        let mut response = request.call().map_err(|e| format!("{url}: {e}"))?;
+        let status = response.status().as_u16();
+        if status == 304 && etag.is_some() {
+            return Ok(Downloaded::NotModified);
+        }
+        if status != 200 {
+            return Err(format!(
+                "{url}: HTTP {status}{}",
+                if (300..400).contains(&status) {
+                    ", a redirect: not followed"
+                } else {
+                    ""
+                }
+            ));
+        }
+        let etag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.len() <= 1024)
+            .map(str::to_string);
+        let dir = to.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let tmp = to.with_extension(format!("download.{}.tmp", std::process::id()));
+        let written = (|| -> Result<u64, String> {
+            let mut file =
+                std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            let mut body = response.body_mut().with_config().limit(max_bytes).reader();
+            let n = std::io::copy(&mut body, &mut file).map_err(|e| format!("{url}: {e}"))?;
+            file.sync_all()
+                .map_err(|e| format!("{}: {e}", tmp.display()))?;
+            std::fs::rename(&tmp, to).map_err(|e| format!("{}: {e}", to.display()))?;
+            Ok(n)
+        })();
+        match written {
+            Ok(bytes) => Ok(Downloaded::Fresh { bytes, etag }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        }
+    }
+}
+
 /// An attestations response: a JSON object with an `attestations` array.
 fn attestation_body(text: &str) -> Result<(), String> {
     let doc: serde_json::Value =

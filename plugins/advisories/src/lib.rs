@@ -3,8 +3,12 @@
 //! osv.dev's npm export). The runner loads and indexes the database (`--advisory-db`,
 //! `[advisories] db`, or the cached one) and puts it on the project; this plugin only asks it.
 
+use std::path::PathBuf;
+
 use chainward_core::advisory::{Grade, Match};
+use chainward_core::command::{Context, FileWrite, Mount, Output};
 use chainward_core::config::PluginConfig;
+use chainward_core::online::Downloaded;
 use chainward_core::packument::{format_time, now_ms};
 use chainward_core::{
     Check, Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile,
@@ -141,7 +145,114 @@ impl Plugin for Advisories {
     fn reads(&self, kind: FileKind) -> bool {
         kind.is_lockfile()
     }
+
+    fn commands(&self) -> Vec<(Mount, clap::Command)> {
+        vec![(
+            Mount::Plugin,
+            clap::Command::new("update")
+                .about("Download the npm advisory database (osv.dev's npm export) into the cache, and record when")
+                .arg(
+                    clap::Arg::new("url")
+                        .long("url")
+                        .value_name("URL")
+                        .default_value(DEFAULT_URL)
+                        .help("Where the zip of OSV records is downloaded from"),
+                )
+                .arg(
+                    clap::Arg::new("cache-dir")
+                        .long("cache-dir")
+                        .value_name("DIR")
+                        .value_parser(clap::value_parser!(PathBuf))
+                        .help("The cache folder [default: $CHAINWARD_CACHE_DIR, else $XDG_CACHE_HOME/chainward, else ~/.cache/chainward]"),
+                )
+                .arg(
+                    clap::Arg::new("allow-http")
+                        .long("allow-http")
+                        .action(clap::ArgAction::SetTrue)
+                        .help("Let the URL be plain http (a local mirror)"),
+                ),
+        )]
+    }
+
+    fn run_command(
+        &self,
+        name: &str,
+        args: &clap::ArgMatches,
+        context: &Context<'_>,
+    ) -> Result<Output, Error> {
+        if name != "update" {
+            return Err(Error::Usage(format!("advisories has no command `{name}`")));
+        }
+        let url = args
+            .get_one::<String>("url")
+            .map_or(DEFAULT_URL, String::as_str);
+        let Some(cache) = args
+            .get_one::<PathBuf>("cache-dir")
+            .map(PathBuf::as_path)
+            .or(context.cache_dir)
+        else {
+            return Err(Error::Usage(
+                "no cache folder: set --cache-dir (or CHAINWARD_CACHE_DIR, XDG_CACHE_HOME or HOME)"
+                    .into(),
+            ));
+        };
+        let dir = cache.join("advisories");
+        let zip = dir.join("npm.zip");
+        let etag_file = dir.join("npm.zip.etag");
+        let etag = context
+            .files
+            .is_file(&zip)
+            .then(|| context.files.read_text(&etag_file).ok())
+            .flatten()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
+        let downloader = (context.download)(args.get_flag("allow-http"));
+        let done = downloader
+            .download(url, &zip, etag.as_deref(), MAX_DOWNLOAD)
+            .map_err(|e| Error::Usage(format!("advisories update: {e}")))?;
+        let now = format_time(now_ms());
+        let mut writes = vec![FileWrite {
+            path: dir.join(format!("npm.zip.{}", UPDATED_SUFFIX)),
+            text: format!("{now}\n"),
+            original: None,
+            within: None,
+        }];
+        let message = match done {
+            Downloaded::Fresh { bytes, etag } => {
+                writes.push(FileWrite {
+                    path: etag_file,
+                    text: etag.map(|e| format!("{e}\n")).unwrap_or_default(),
+                    original: None,
+                    within: None,
+                });
+                format!(
+                    "downloaded {} ({:.1} MB) into {}",
+                    url,
+                    bytes as f64 / 1e6,
+                    zip.display()
+                )
+            }
+            Downloaded::NotModified => format!("{} is up to date ({url} unchanged)", zip.display()),
+        };
+        Ok(Output {
+            stdout: format!("{message}; recorded as updated at {now}\n"),
+            stdout_mode: Some(chainward_core::escape::Mode::Log),
+            writes,
+            messages: Vec::new(),
+            exit: 0,
+        })
+    }
 }
+
+/// osv.dev's export of every npm record (GitHub's advisories and the malicious-packages
+/// project's, among others).
+pub const DEFAULT_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com/npm/all.zip";
+
+/// The largest archive downloaded (the npm export is a few hundred MB).
+const MAX_DOWNLOAD: u64 = 4 << 30;
+
+/// `<database>.chainward-updated`: when `update` last ran (read by the runner's loader).
+const UPDATED_SUFFIX: &str = "chainward-updated";
 
 /// An entry the registry served: registry tarballs, or formats that record no URL. Git,
 /// folder and tarball-URL sources are other code under the same name.
