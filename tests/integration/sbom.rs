@@ -731,3 +731,74 @@ fn sbom_diff_config_rejects_unknown_keys() {
         out.stderr
     );
 }
+
+/// With an advisory database, the CycloneDX document gains a `vulnerabilities` section (id,
+/// source, ratings, references for aliases, affects by `bom-ref`) that validates against the
+/// official 1.5 and 1.6 schemas; each `affects` names a component of the document. exa-mcp-server's
+/// real lockfile locks semver@7.3.5 (GHSA-c2qf-rxjj-qqgw); the hand-made advisories fixture holds
+/// every record of fixtures/osv, malicious ones included.
+#[test]
+fn vulnerabilities_from_an_advisory_database_validate() {
+    let deps = [
+        "cyclonedx/spdx.schema.json",
+        "cyclonedx/jsf-0.82.schema.json",
+    ];
+    let cdx15 = validator("cyclonedx/bom-1.5.schema.json", &deps);
+    let cdx16 = validator("cyclonedx/bom-1.6.schema.json", &deps);
+    let db = fixtures().join("osv").display().to_string();
+    let exa = fixtures().join("advisories/exa-mcp-server");
+    for (args, (schemas, index)) in [
+        (&["--spec-version", "1.5", "--advisory-db", &db][..], &cdx15),
+        (&["--advisory-db", &db][..], &cdx16),
+    ] {
+        let doc = sbom(&exa, args);
+        if let Err(e) = schemas.validate(&doc, *index) {
+            panic!("exa-mcp-server: does not validate: {e:#}");
+        }
+        let vulns = doc["vulnerabilities"].as_array().expect("vulnerabilities");
+        assert_eq!(vulns.len(), 1, "{vulns:?}");
+        assert_eq!(vulns[0]["id"], "GHSA-c2qf-rxjj-qqgw");
+        assert_eq!(vulns[0]["ratings"][0]["severity"], "medium");
+        assert_eq!(vulns[0]["references"][0]["id"], "CVE-2022-25883");
+        let refs: BTreeSet<&str> = doc["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .filter_map(|c| c["bom-ref"].as_str())
+            .collect();
+        let affected: Vec<&str> = vulns[0]["affects"]
+            .as_array()
+            .expect("affects")
+            .iter()
+            .filter_map(|a| a["ref"].as_str())
+            .collect();
+        assert!(
+            !affected.is_empty() && affected.iter().all(|r| refs.contains(r)),
+            "{affected:?}"
+        );
+        assert!(vulns[0]["affects"][0]["versions"][0]["version"] == "7.3.5");
+    }
+    // Without a database (none given, none cached): no section at all.
+    let plain = sbom(&exa, &[]);
+    assert!(plain.get("vulnerabilities").is_none());
+
+    // Every record, malicious ones included: the section as written.
+    let doc = sbom(&fixtures().join("advisories/npm"), &["--advisory-db", &db]);
+    let section = serde_json::to_string_pretty(&doc["vulnerabilities"]).expect("json");
+    crate::snap!("sbom", "vulnerabilities", section);
+    // The section itself validates (the hand-made lockfile's placeholder hashes do not).
+    let mut only = doc.clone();
+    for c in only["components"].as_array_mut().expect("components") {
+        c.as_object_mut().expect("component").remove("hashes");
+    }
+    if let Err(e) = cdx16.0.validate(&only, cdx16.1) {
+        panic!("advisories/npm: does not validate: {e:#}");
+    }
+    let malicious = doc["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities")
+        .iter()
+        .filter(|v| v["cwes"] == serde_json::json!([506]))
+        .count();
+    assert_eq!(malicious, 2);
+}

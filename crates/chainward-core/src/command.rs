@@ -50,6 +50,14 @@ pub struct Context<'a> {
     /// The cache folder (`$CHAINWARD_CACHE_DIR`, else `$XDG_CACHE_HOME/chainward`, else
     /// `~/.cache/chainward`), if there is one.
     pub cache_dir: Option<&'a Path>,
+    /// The advisory database at the path given, else the cached one (`None`: there is none),
+    /// loaded and indexed by the runner.
+    #[allow(clippy::type_complexity)]
+    pub advisories:
+        &'a dyn Fn(
+            Option<&Path>,
+        )
+            -> Result<Option<std::sync::Arc<dyn crate::advisory::Advisories>>, Error>,
 }
 
 /// The file system as a command sees it. The binary lends [`Disk`]; a test may lend another.

@@ -109,6 +109,10 @@ struct SbomGenerateArgs {
     /// Leave out dev or optional packages (repeatable)
     #[arg(long, value_enum, value_delimiter = ',')]
     pub omit: Vec<SbomOmit>,
+    /// Add the components' known vulnerabilities (CycloneDX `vulnerabilities`) from this OSV
+    /// database (a folder or a zip) [default: the cached one, when there is one]
+    #[arg(long, value_name = "PATH")]
+    pub advisory_db: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,11 +142,12 @@ pub(crate) fn run_command(
         Some(SbomCommand::Validate { file, schema }) => {
             validate(file, schema.as_deref(), context.files)
         }
-        None => generate(&args.generate, context.files),
+        None => generate(&args.generate, context),
     }
 }
 
-fn generate(args: &SbomGenerateArgs, files: &dyn Files) -> Result<Output, Error> {
+fn generate(args: &SbomGenerateArgs, context: &Context<'_>) -> Result<Output, Error> {
+    let files = context.files;
     // Only the files an SBOM needs are read (package.json, then the lockfile and workspace
     // manifests on demand): no walk of the tree.
     let manifest = join(&args.path, "package.json");
@@ -157,7 +162,12 @@ fn generate(args: &SbomGenerateArgs, files: &dyn Files) -> Result<Output, Error>
         dev: args.omit.contains(&SbomOmit::Dev),
         optional: args.omit.contains(&SbomOmit::Optional),
     };
-    let sbom = crate::from_project(&project, omit)?;
+    let mut sbom = crate::from_project(&project, omit)?;
+    if let SbomFormat::CyclonedxJson = args.format
+        && let Some(db) = (context.advisories)(args.advisory_db.as_deref())?
+    {
+        crate::vulnerabilities(&mut sbom, db.as_ref());
+    }
     let format = match args.format {
         SbomFormat::CyclonedxJson => {
             Format::CycloneDx(SpecVersion::parse(&args.spec_version).unwrap_or(SpecVersion::V1_6))

@@ -54,6 +54,8 @@ struct Bom<'a> {
     metadata: Metadata<'a>,
     components: Vec<Comp<'a>>,
     dependencies: Vec<Dependency<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    vulnerabilities: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -231,8 +233,76 @@ pub fn write(sbom: &Sbom, meta: &Meta) -> String {
                 depends_on,
             })
             .collect(),
+        vulnerabilities: sbom.vulnerabilities.iter().map(vulnerability).collect(),
     };
     let mut out = serde_json::to_string_pretty(&bom).unwrap_or_default();
     out.push('\n');
+    out
+}
+
+/// One advisory as CycloneDX writes it (1.5 and 1.6): the id and its source, the aliases as
+/// references, the grade (and the CVSS v3 vector with its base score), CWE-506 for malicious
+/// code, and each affected component by `bom-ref` with its version.
+fn vulnerability(v: &crate::model::Vulnerability) -> serde_json::Value {
+    use chainward_core::advisory::Grade;
+    let source = |id: &str| -> serde_json::Value {
+        let name = if id.starts_with("GHSA-") {
+            "GitHub Advisory Database"
+        } else if id.starts_with("CVE-") {
+            "NVD"
+        } else {
+            "OSV"
+        };
+        let url = if id.starts_with("CVE-") {
+            format!("https://nvd.nist.gov/vuln/detail/{id}")
+        } else {
+            format!("https://osv.dev/vulnerability/{id}")
+        };
+        serde_json::json!({"name": name, "url": url})
+    };
+    let severity = match (v.malicious, v.grade) {
+        (true, _) | (_, Some(Grade::Critical)) => "critical",
+        (_, Some(Grade::High)) => "high",
+        (_, Some(Grade::Moderate)) => "medium",
+        (_, Some(Grade::Low)) => "low",
+        (_, None) => "unknown",
+    };
+    let mut rating = serde_json::json!({"source": source(&v.id), "severity": severity});
+    if let Some((vector, score)) = &v.cvss {
+        rating["method"] = serde_json::json!(if vector.starts_with("CVSS:3.1") {
+            "CVSSv31"
+        } else {
+            "CVSSv3"
+        });
+        rating["vector"] = serde_json::json!(vector);
+        rating["score"] = serde_json::json!(score);
+    }
+    let mut out = serde_json::json!({
+        "bom-ref": format!("vulnerability:{}", v.id),
+        "id": v.id,
+        "source": source(&v.id),
+        "ratings": [rating],
+        "description": v.description,
+        "advisories": [{"url": v.url}],
+        "affects": v.affects.iter().map(|(r, version)| serde_json::json!({
+            "ref": r,
+            "versions": [{"version": version, "status": "affected"}],
+        })).collect::<Vec<_>>(),
+    });
+    if !v.aliases.is_empty() {
+        out["references"] = v
+            .aliases
+            .iter()
+            .map(|a| serde_json::json!({"id": a, "source": source(a)}))
+            .collect();
+    }
+    if v.malicious {
+        out["cwes"] = serde_json::json!([506]);
+        out["recommendation"] = serde_json::json!(
+            "Malicious code: remove this version; treat any machine that installed it, and its tokens, as exposed"
+        );
+    } else if !v.fixed.is_empty() {
+        out["recommendation"] = serde_json::json!(format!("Upgrade to {}", v.fixed.join(" or ")));
+    }
     out
 }

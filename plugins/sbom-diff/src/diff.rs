@@ -454,6 +454,7 @@ mod tests {
             root: None,
             components: vec![c.clone()],
             dependencies: Vec::new(),
+            vulnerabilities: Vec::new(),
         };
         assert!(diff(&doc, &doc).is_empty());
         let mut changed = c;

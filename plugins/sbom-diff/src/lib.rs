@@ -142,6 +142,58 @@ pub fn from_project(project: &Project, omit: Omit) -> Result<Sbom, Error> {
     Ok(generate::generate(project, &file, &lock, omit))
 }
 
+/// Fill `sbom.vulnerabilities` from `db`: every component a registry served (not the project,
+/// its workspaces, or git and tarball sources), each advisory once with every component it
+/// affects.
+pub fn vulnerabilities(sbom: &mut Sbom, db: &dyn chainward_core::advisory::Advisories) {
+    let mut by_id: std::collections::BTreeMap<String, model::Vulnerability> =
+        std::collections::BTreeMap::new();
+    for c in &sbom.components {
+        if c.kind == model::Kind::Application
+            || c.version.is_empty()
+            || c.purl.contains("vcs_url=")
+            || c.purl.contains("download_url=")
+        {
+            continue;
+        }
+        for m in db.affecting(&c.name, &c.version) {
+            let a = &m.advisory;
+            let v = by_id
+                .entry(a.id.clone())
+                .or_insert_with(|| model::Vulnerability {
+                    id: a.id.clone(),
+                    aliases: a
+                        .aliases
+                        .iter()
+                        .chain(&m.merged)
+                        .cloned()
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect(),
+                    url: a.url.clone(),
+                    description: a.summary.clone(),
+                    grade: a.grade,
+                    cvss: a.cvss.as_ref().and_then(|vector| {
+                        Some((
+                            vector.clone(),
+                            chainward_npm::osv::cvss3_base_score(vector)?,
+                        ))
+                    }),
+                    malicious: a.malicious,
+                    affects: Vec::new(),
+                    fixed: Vec::new(),
+                });
+            v.affects.push((c.bom_ref.clone(), c.version.clone()));
+            for f in &m.fixed {
+                if !v.fixed.contains(f) {
+                    v.fixed.push(f.clone());
+                }
+            }
+        }
+    }
+    sbom.vulnerabilities = by_id.into_values().collect();
+}
+
 /// The lockfile that covers the project root's package.json.
 pub fn project_lockfile(project: &Project) -> Result<std::sync::Arc<SourceFile>, Error> {
     let manifest = join(&project.root, "package.json");
@@ -248,6 +300,14 @@ fn fingerprint(sbom: &Sbom) -> u128 {
             model::Scope::Optional => 'o',
             model::Scope::Excluded => 'x',
         });
+        text.push('\n');
+    }
+    for v in &sbom.vulnerabilities {
+        text.push_str(&v.id);
+        for (r, _) in &v.affects {
+            text.push(' ');
+            text.push_str(r);
+        }
         text.push('\n');
     }
     for (from, to) in &sbom.dependencies {

@@ -14,6 +14,28 @@ pub struct Sbom {
     pub components: Vec<Component>,
     /// `bom_ref` → the `bom_ref`s it depends on (sorted, without duplicates).
     pub dependencies: Vec<(String, Vec<String>)>,
+    /// Known vulnerabilities of the components, from an advisory database (CycloneDX
+    /// `vulnerabilities`; written only when there is a database). Not read back.
+    pub vulnerabilities: Vec<Vulnerability>,
+}
+
+/// One advisory and the components it affects.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vulnerability {
+    /// `GHSA-xvch-5gv4-984h`, `MAL-2025-46974`.
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub url: String,
+    pub description: String,
+    pub grade: Option<chainward_core::advisory::Grade>,
+    /// A CVSS v3 vector, with its base score.
+    pub cvss: Option<(String, f64)>,
+    /// Malicious code (CWE-506), not a flaw.
+    pub malicious: bool,
+    /// `(bom_ref, version)` of each affected component.
+    pub affects: Vec<(String, String)>,
+    /// Versions that fix it.
+    pub fixed: Vec<String>,
 }
 
 /// One package.

@@ -258,6 +258,7 @@ fn cyclonedx(bom: CdxBom) -> Result<Sbom, String> {
         root: sbom_root,
         components,
         dependencies: dependencies.into_iter().collect(),
+        vulnerabilities: Vec::new(),
     })
 }
 
@@ -422,6 +423,7 @@ fn spdx(doc: SpdxDoc) -> Result<Sbom, String> {
         root,
         components,
         dependencies,
+        vulnerabilities: Vec::new(),
     })
 }
 
