@@ -57,6 +57,25 @@ pub enum OutputFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditLevel {
+    Low,
+    Moderate,
+    High,
+    Critical,
+}
+
+impl AuditLevel {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuditLevel::Low => "low",
+            AuditLevel::Moderate => "moderate",
+            AuditLevel::High => "high",
+            AuditLevel::Critical => "critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
     Always,
@@ -164,6 +183,10 @@ pub struct CheckArgs {
     /// `advisories/npm` or `advisories/npm.zip` in the cache folder]
     #[arg(long, value_name = "PATH")]
     pub advisory_db: Option<PathBuf>,
+    /// Report vulnerabilities of this grade and above, as `npm audit --audit-level` (malicious
+    /// versions always) [default: `[advisories] audit-level`, else low]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub audit_level: Option<AuditLevel>,
     /// Colour in text output: `auto` (on a terminal, unless NO_COLOR is set), `always` or
     /// `never`
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]

@@ -164,10 +164,13 @@ fn prepare(
     };
     let root = project_root(&paths);
     let ids = registry::plugin_ids();
-    let config: Config = match &args.config {
+    let mut config: Config = match &args.config {
         Some(path) => Config::load(path, &ids)?,
         None => Config::find(&root, &ids)?,
     };
+    if let Some(level) = args.audit_level {
+        config.set_plugin_string("advisories", "audit-level", level.name());
+    }
     if args.verbose {
         let said = match (&config.path, &config.base) {
             (Some(path), Some(base)) => format!(

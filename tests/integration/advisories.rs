@@ -181,6 +181,24 @@ fn audit_level_drops_the_grades_below_it_but_never_malware() {
         "{}",
         out.stdout
     );
+    // The flag wins over the file, as npm's `--audit-level` does.
+    let flag = check(project.path(), &["--audit-level", "critical"]);
+    let mut found: Vec<String> = verdicts(&flag)
+        .into_iter()
+        .filter(|(r, _)| r != "advisories/database-stale")
+        .map(|(_, s)| s)
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "@babel/traverse@8.0.0-alpha.3",
+            "chalk@5.6.1",
+            "debug@4.4.2"
+        ],
+        "{}",
+        flag.stdout
+    );
 }
 
 #[test]

@@ -561,6 +561,16 @@ impl Config {
         Ok(config)
     }
 
+    /// A command-line flag that stands for a key of a plugin's section (`--audit-level` for
+    /// `[advisories] audit-level`): set over what the file says.
+    pub fn set_plugin_string(&mut self, id: &str, key: &str, value: &str) {
+        let section = self.plugins.entry(id.to_string()).or_default();
+        section
+            .table
+            .get_or_insert_with(toml_edit::Table::new)
+            .insert(key, toml_edit::value(value));
+    }
+
     /// This plugin's section (empty if the file has none).
     pub fn plugin(&self, id: &str) -> PluginConfig {
         self.plugins.get(id).cloned().unwrap_or_default()
