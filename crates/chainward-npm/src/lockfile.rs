@@ -386,3 +386,58 @@ mod tests {
         assert_eq!(split_name("ms@npm:^2.1.0"), Some(("ms", "npm:^2.1.0")));
     }
 }
+
+/// Where a package.json declares a dependency: the file, the span of the spec, the spec.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub manifest: std::sync::Arc<SourceFile>,
+    pub span: std::ops::Range<usize>,
+    pub spec: String,
+}
+
+/// The dependencies the project's package.json files declare (the root's and every workspace
+/// member's `lockfile` covers), by the package and version the lockfile installs for them: where
+/// each is declared (the first declaration, in path order).
+pub type DeclaredDependencies = std::collections::HashMap<(String, String), Declared>;
+
+/// See [`DeclaredDependencies`].
+pub fn declared(
+    project: &chainward_core::Project,
+    lockfile: &SourceFile,
+    lock: AnyLock<'_>,
+) -> DeclaredDependencies {
+    let mut out = DeclaredDependencies::new();
+    for manifest in project.files() {
+        if manifest.kind != FileKind::PackageJson {
+            continue;
+        }
+        let Some((covering, importer)) = any_lockfile_for(project, &manifest.path) else {
+            continue;
+        };
+        if covering.path != lockfile.path {
+            continue;
+        }
+        let Some(pkg) = crate::package_json(manifest) else {
+            continue;
+        };
+        let member = pkg.name();
+        for section in [
+            crate::Section::Dependencies,
+            crate::Section::DevDependencies,
+            crate::Section::OptionalDependencies,
+        ] {
+            for entry in pkg.deps(section) {
+                let Some(spec) = entry.spec else { continue };
+                if let Ok(locked) = lock.locked(&importer, member, entry.name, spec) {
+                    out.entry((locked.name, locked.version))
+                        .or_insert_with(|| Declared {
+                            manifest: std::sync::Arc::clone(manifest),
+                            span: entry.spec_span.clone(),
+                            spec: spec.to_string(),
+                        });
+                }
+            }
+        }
+    }
+    out
+}

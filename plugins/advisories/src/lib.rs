@@ -13,7 +13,9 @@ use chainward_core::packument::{format_time, now_ms};
 use chainward_core::{
     Check, Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile,
 };
-use chainward_npm::lockfile::{AnyLock, LockFormat, PackageView, any_lockfile};
+use chainward_npm::lockfile::{
+    AnyLock, Declared, DeclaredDependencies, LockFormat, PackageView, any_lockfile,
+};
 
 /// The advisories plugin.
 #[derive(Debug, Default, Clone, Copy)]
@@ -68,9 +70,13 @@ informational; an advisory without a grade is a warning. `[advisories] audit-lev
 error[advisories/vulnerable-version]: `minimist@1.2.5` is affected by GHSA-xvch-5gv4-984h (critical): Prototype Pollution in minimist
 ```
 
-**Fix.** Move to a version the help names as fixed: where the package.json range already allows
-it, the package manager's update command (`npm update minimist`, `pnpm update minimist`, `yarn
-up minimist`, `bun update minimist`) takes it; otherwise widen the range or add an override.
+**Fix.** Move to a version the help names as fixed. For a dependency a package.json declares,
+the finding points at that spec too and says whether the range already allows the fix: then the
+package manager's update command (`npm update minimist`, `pnpm update minimist`, `yarn up
+minimist`, `bun update minimist`, for the lockfile at hand) takes it; otherwise change the
+range. For a dependency of a dependency, the update command takes it where the ranges that
+depend on it allow it; otherwise add an override. chainward does not rewrite lockfile
+resolutions: that is the package manager's work.
 "#,
 };
 
@@ -285,12 +291,18 @@ impl Check for Options {
             first.get_or_insert(file);
             let mut entries: Vec<(usize, PackageView<'_>)> = lock.iter_packages().collect();
             entries.sort_by(|a, b| a.1.key.cmp(b.1.key));
+            // Where each direct dependency is declared: read only when something matched.
+            let mut declared: Option<DeclaredDependencies> = None;
             for (index, view) in entries {
                 let Some(version) = from_registry(&view) else {
                     continue;
                 };
                 for m in db.affecting(view.name, version) {
-                    if let Some(f) = self.finding(file, lock, index, &view, version, &m) {
+                    let declared = declared.get_or_insert_with(|| {
+                        chainward_npm::lockfile::declared(project, file, lock)
+                    });
+                    let at = declared.get(&(view.name.to_string(), version.to_string()));
+                    if let Some(f) = self.finding(file, lock, index, &view, version, &m, at) {
                         out.push(f);
                     }
                 }
@@ -344,6 +356,7 @@ impl Options {
         view: &PackageView<'_>,
         version: &str,
         m: &Match,
+        declared: Option<&Declared>,
     ) -> Option<Finding> {
         let a = &m.advisory;
         let text = file.text().unwrap_or_default();
@@ -393,12 +406,35 @@ impl Options {
                     LockFormat::YarnBerry(_) => format!("yarn up {name}"),
                     LockFormat::Bun(_) => format!("bun update {name}"),
                 };
-                finding.with_help(format!(
-                    "fixed in {}: `{update}` takes it where the ranges that depend on it allow it; otherwise widen the range or add an override",
-                    m.fixed.join(", ")
-                ))
+                let fixed = m.fixed.join(", ");
+                match declared {
+                    Some(d) => {
+                        let spec = chainward_core::escape::visible(&d.spec);
+                        let allows = m.fixed.iter().find(|f| {
+                            chainward_npm::spec::satisfies(f, &d.spec) == Some(true)
+                        });
+                        match allows {
+                            Some(f) => finding.with_help(format!(
+                                "fixed in {fixed}: package.json's `{spec}` allows {f}, so `{update}` takes it"
+                            )),
+                            None => finding.with_help(format!(
+                                "fixed in {fixed}: package.json's `{spec}` does not allow it: change the range (`^{}`), then install",
+                                m.fixed[0]
+                            )),
+                        }
+                    }
+                    None => finding.with_help(format!(
+                        "fixed in {fixed}: `{update}` takes it where the ranges of the packages that depend on it allow it; otherwise add an override"
+                    )),
+                }
             }
         };
+        if let Some(d) = declared {
+            finding = finding.with_label(
+                chainward_core::Location::new(&d.manifest, d.span.clone()),
+                "declared here",
+            );
+        }
         finding.subject = Some(format!("{name}@{version}"));
         let help = finding.help.take().unwrap_or_default();
         finding = finding.with_help(format!(

@@ -20,7 +20,6 @@ use chainward_core::packument::{Packument, VersionMeta, format_time, now_ms, pre
 use chainward_core::{
     Check, Error, FileKind, Finding, Fixability, Plugin, Project, Rule, Severity, SourceFile,
 };
-use chainward_npm::Section;
 use chainward_npm::lockfile::{AnyLock, PackageView, any_lockfile};
 
 /// The dep-trust plugin.
@@ -273,9 +272,11 @@ struct Locked<'a> {
 }
 
 /// A direct dependency's findings point at its package.json spec too.
+type Direct = chainward_npm::lockfile::DeclaredDependencies;
+
 fn add_direct(direct: &Direct, l: &Locked<'_>, found: &mut [Finding]) {
     let key = (l.view.name.to_string(), l.version.to_string());
-    if let Some((manifest, span)) = direct.get(&key) {
+    if let Some(chainward_npm::lockfile::Declared { manifest, span, .. }) = direct.get(&key) {
         for f in found {
             f.secondary.push(Label {
                 location: Location::new(manifest, span.clone()),
@@ -283,50 +284,6 @@ fn add_direct(direct: &Direct, l: &Locked<'_>, found: &mut [Finding]) {
             });
         }
     }
-}
-
-/// The dependencies the project's package.json files declare (the root's and every workspace
-/// member's this lockfile covers), by the package and version the lockfile installs for them:
-/// where each is declared (the first declaration, in path order).
-type Direct = std::collections::HashMap<
-    (String, String),
-    (std::sync::Arc<SourceFile>, std::ops::Range<usize>),
->;
-
-fn direct_dependencies(project: &Project, lockfile: &SourceFile, lock: AnyLock<'_>) -> Direct {
-    let mut out = Direct::new();
-    for manifest in project.files() {
-        if manifest.kind != FileKind::PackageJson {
-            continue;
-        }
-        let Some((covering, importer)) =
-            chainward_npm::lockfile::any_lockfile_for(project, &manifest.path)
-        else {
-            continue;
-        };
-        if covering.path != lockfile.path {
-            continue;
-        }
-        let Some(pkg) = chainward_npm::package_json(manifest) else {
-            continue;
-        };
-        let member = pkg.name();
-        for section in [
-            Section::Dependencies,
-            Section::DevDependencies,
-            Section::OptionalDependencies,
-        ] {
-            for entry in pkg.deps(section) {
-                let Some(spec) = entry.spec else { continue };
-                if let Ok(locked) = lock.locked(&importer, member, entry.name, spec) {
-                    out.entry((locked.name, locked.version)).or_insert_with(|| {
-                        (std::sync::Arc::clone(manifest), entry.spec_span.clone())
-                    });
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Hosts that serve the same packages: npm's registry and yarn's front for it.
@@ -419,7 +376,7 @@ impl Check for Options {
                 continue;
             };
             policies.push(Policy::for_lockfile(project, file, &roots, &own));
-            direct.push(direct_dependencies(project, file, lock));
+            direct.push(chainward_npm::lockfile::declared(project, file, lock));
             let policy = policies.len() - 1;
             // `@scope:registry=` in the .npmrc beside the lockfile.
             let dir = file.path.parent().unwrap_or(std::path::Path::new("."));
