@@ -302,7 +302,15 @@ impl Check for Options {
                         chainward_npm::lockfile::declared(project, file, lock)
                     });
                     let at = declared.get(&(view.name.to_string(), version.to_string()));
-                    if let Some(f) = self.finding(file, lock, index, &view, version, &m, at) {
+                    let site = Site {
+                        file,
+                        lock,
+                        index,
+                        view: &view,
+                        version,
+                        declared: at,
+                    };
+                    if let Some(f) = self.finding(&site, &m) {
                         out.push(f);
                     }
                 }
@@ -347,17 +355,26 @@ impl Check for Options {
     }
 }
 
+/// A locked entry a finding is about: where it is, and where a package.json declares it.
+struct Site<'a> {
+    file: &'a SourceFile,
+    lock: AnyLock<'a>,
+    index: usize,
+    view: &'a PackageView<'a>,
+    version: &'a str,
+    declared: Option<&'a Declared>,
+}
+
 impl Options {
-    fn finding(
-        &self,
-        file: &SourceFile,
-        lock: AnyLock<'_>,
-        index: usize,
-        view: &PackageView<'_>,
-        version: &str,
-        m: &Match,
-        declared: Option<&Declared>,
-    ) -> Option<Finding> {
+    fn finding(&self, site: &Site<'_>, m: &Match) -> Option<Finding> {
+        let Site {
+            file,
+            lock,
+            index,
+            view,
+            version,
+            declared,
+        } = *site;
         let a = &m.advisory;
         let text = file.text().unwrap_or_default();
         let span = lock.field_span(text, index, view, "version");
