@@ -31,6 +31,28 @@ fn verdicts(out: &common::Output) -> Vec<(String, String)> {
         .collect()
 }
 
+/// fixtures/osv's records as osv.dev's export lays them out: at the top of the archive,
+/// deflated.
+fn write_osv_zip<W: std::io::Write + std::io::Seek>(into: W) {
+    let mut zip = zip::ZipWriter::new(into);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut paths: Vec<_> = std::fs::read_dir(common::fixtures().join("osv"))
+        .expect("osv")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        zip.start_file(p.file_name().expect("name").to_string_lossy(), options)
+            .expect("entry");
+        zip.write_all(&std::fs::read(&p).expect("read"))
+            .expect("write");
+    }
+    zip.finish().expect("finish");
+}
+
 #[test]
 fn every_lockfile_format_is_judged_from_the_same_records() {
     let expected: Vec<(String, String)> = [
@@ -78,30 +100,7 @@ fn a_zip_reads_as_the_folder_and_an_updated_database_is_not_stale() {
     let work = tempfile::tempdir().expect("tmp");
     // osv.dev's layout: records at the top of the archive, deflated.
     let zip_path = work.path().join("npm.zip");
-    {
-        let file = std::fs::File::create(&zip_path).expect("zip");
-        let mut zip = zip::ZipWriter::new(file);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        let mut names: Vec<_> = std::fs::read_dir(common::fixtures().join("osv"))
-            .expect("db")
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        names.sort();
-        for path in names {
-            let name = path
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .to_string();
-            zip.start_file(name, options).expect("entry");
-            zip.write_all(&std::fs::read(&path).expect("read"))
-                .expect("write");
-        }
-        zip.finish().expect("finish");
-    }
+    write_osv_zip(std::fs::File::create(&zip_path).expect("zip"));
     let project = common::copy_fixture("advisories/npm");
     let folder = check(
         project.path(),
@@ -603,25 +602,7 @@ fn the_index_is_kept_and_rebuilt_when_the_database_changes() {
 fn update_downloads_the_database_into_the_cache_and_check_reads_it() {
     use std::sync::{Arc, Mutex};
     let mut zip_bytes = Vec::new();
-    {
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(&mut zip_bytes));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        let mut paths: Vec<_> = std::fs::read_dir(common::fixtures().join("osv"))
-            .expect("osv")
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            zip.start_file(p.file_name().expect("name").to_string_lossy(), options)
-                .expect("entry");
-            zip.write_all(&std::fs::read(&p).expect("read"))
-                .expect("write");
-        }
-        zip.finish().expect("finish");
-    }
+    write_osv_zip(std::io::Cursor::new(&mut zip_bytes));
     let asked = Arc::new(Mutex::new(Vec::<Option<String>>::new()));
     let log = Arc::clone(&asked);
     let addr = common::serve_with_headers(move |_, path, headers| {

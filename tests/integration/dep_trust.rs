@@ -695,14 +695,7 @@ fn judge_chunk(
         .iter()
         .map(|c| (c.name.clone(), json!(c.locked)))
         .collect();
-    std::fs::write(
-        dir.join("package.json"),
-        serde_json::to_string_pretty(
-            &json!({"name": "oracle", "version": "1.0.0", "dependencies": deps}),
-        )
-        .expect("json"),
-    )
-    .expect("write");
+    write_manifest(dir, "oracle", &deps);
     let home = tempfile::tempdir().expect("home");
     let pnpm_run = |args: &[&str]| {
         let out = common::package_manager(node, pnpm, dir, home.path())
@@ -1209,6 +1202,18 @@ fn provenance_attestations_are_verified_from_the_cache() {
     }
 }
 
+/// `dir/package.json`: package `name` 1.0.0 with these dependencies.
+fn write_manifest(dir: &std::path::Path, name: &str, deps: &serde_json::Map<String, Value>) {
+    std::fs::write(
+        dir.join("package.json"),
+        serde_json::to_string_pretty(
+            &json!({"name": name, "version": "1.0.0", "dependencies": deps}),
+        )
+        .expect("json"),
+    )
+    .expect("write");
+}
+
 /// A project whose root depends on `entries` (name, integrity; every version 1.0.0), locked in
 /// `format` as that package manager writes it (hand-written here: the packages exist only on
 /// the loopback registry).
@@ -1217,14 +1222,7 @@ fn write_project(dir: &std::path::Path, format: &str, entries: &[(&str, String)]
         .iter()
         .map(|(n, _)| ((*n).to_string(), json!("1.0.0")))
         .collect();
-    std::fs::write(
-        dir.join("package.json"),
-        serde_json::to_string_pretty(
-            &json!({"name": "attested", "version": "1.0.0", "dependencies": deps}),
-        )
-        .expect("json"),
-    )
-    .expect("write");
+    write_manifest(dir, "attested", &deps);
     let (file, text) = match format {
         "npm" => {
             let mut packages = serde_json::Map::new();

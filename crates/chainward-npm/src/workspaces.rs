@@ -109,19 +109,24 @@ pub fn shadowing_root(
 /// root's is used): plugins that judge what is installed skip it.
 pub fn is_shadowed(project: &Project, file: &chainward_core::SourceFile) -> bool {
     use chainward_core::FileKind;
-    if !matches!(
+    matches!(
         file.kind,
         FileKind::PnpmLock | FileKind::YarnLock | FileKind::BunLock
-    ) {
-        return false;
-    }
+    ) && lockfile_shadowing_root(project, file).is_some()
+}
+
+/// The workspace root whose lockfile shadows `file` (see [`shadowing_root`]).
+pub fn lockfile_shadowing_root(
+    project: &Project,
+    file: &chainward_core::SourceFile,
+) -> Option<std::path::PathBuf> {
     let dir = file.path.parent().unwrap_or(Path::new("."));
     let name = file
         .path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    shadowing_root(project, dir, name).is_some()
+    shadowing_root(project, dir, name)
 }
 
 #[cfg(test)]

@@ -498,12 +498,7 @@ impl RegistryClient {
         };
         let status = response.status().as_u16();
         self.fetched.fetch_add(1, Ordering::Relaxed);
-        let etag = response
-            .headers()
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| v.len() <= 1024)
-            .map(str::to_string);
+        let etag = etag_of(&response);
         let entry = match status {
             304 if cached.as_ref().is_some_and(|c| c.packument.is_some()) => {
                 let mut c = cached.expect("checked");
@@ -663,6 +658,16 @@ impl RegistryClient {
     }
 }
 
+/// A response's `ETag`, if it has a usable one.
+fn etag_of<B>(response: &ureq::http::Response<B>) -> Option<String> {
+    response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 1024)
+        .map(str::to_string)
+}
+
 /// Downloads one URL to one file, for a command the user ran to download it.
 pub struct Downloader {
     agent: ureq::Agent,
@@ -723,12 +728,7 @@ impl chainward_core::online::Download for Downloader {
                 }
             ));
         }
-        let etag = response
-            .headers()
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| v.len() <= 1024)
-            .map(str::to_string);
+        let etag = etag_of(&response);
         let dir = to.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let tmp = to.with_extension(format!("download.{}.tmp", std::process::id()));

@@ -260,6 +260,19 @@ impl Plugin for DepTrust {
     }
 }
 
+impl Locked<'_> {
+    /// A finding at this entry's version in the lockfile, about `name@version`.
+    fn at_version(&self, rule: &'static Rule, message: String) -> Finding {
+        let text = self.file.text().unwrap_or_default();
+        let span = self
+            .lock
+            .field_span(text, self.index, &self.view, "version");
+        let mut finding = Finding::new(rule, self.file, span, message);
+        finding.subject = Some(format!("{}@{}", self.view.name, self.version));
+        finding
+    }
+}
+
 /// A locked version from a registry, where the lockfile holds it.
 struct Locked<'a> {
     file: &'a SourceFile,
@@ -548,12 +561,8 @@ fn too_new(
         return;
     }
     let name = l.view.name;
-    let text = l.file.text().unwrap_or_default();
-    let span = l.lock.field_span(text, l.index, &l.view, "version");
-    let mut finding = Finding::new(
+    let mut finding = l.at_version(
         &TOO_NEW,
-        l.file,
-        span,
         format!(
             "`{name}@{}` was published {}, {} ago, inside {}",
             l.version,
@@ -585,7 +594,6 @@ fn too_new(
                 age(policy.window_ms)
             )),
         };
-    finding.subject = Some(format!("{name}@{}", l.version));
     out.push(finding);
 }
 
@@ -605,32 +613,22 @@ fn same_line(a: &str, b: &str) -> bool {
 /// A locked version the registry does not have (any more): unpublished, or removed (npm
 /// replaces malware with a placeholder). Said where the lockfile holds it.
 fn not_published(l: &Locked<'_>, why: &str, out: &mut Vec<Finding>) {
-    let text = l.file.text().unwrap_or_default();
-    let span = l.lock.field_span(text, l.index, &l.view, "version");
-    let mut finding = Finding::new(
+    let finding = l.at_version(
         &METADATA_MISSING,
-        l.file,
-        span,
         format!("`{}@{}` is not judged: {why}", l.view.name, l.version),
     )
     .with_help("a version that was unpublished or removed (npm removes malware) installs only from a cache: check why it is gone");
-    finding.subject = Some(format!("{}@{}", l.view.name, l.version));
     out.push(finding);
 }
 
 fn no_provenance(l: &Locked<'_>, out: &mut Vec<Finding>) {
-    let text = l.file.text().unwrap_or_default();
-    let span = l.lock.field_span(text, l.index, &l.view, "version");
-    let mut finding = Finding::new(
+    let finding = l.at_version(
         &NO_PROVENANCE,
-        l.file,
-        span,
         format!(
             "`{}@{}` was published without provenance: nothing ties it to a source repository and a build",
             l.view.name, l.version
         ),
     );
-    finding.subject = Some(format!("{}@{}", l.view.name, l.version));
     out.push(finding);
 }
 
@@ -772,12 +770,8 @@ fn trust_downgrade(
         return;
     }
     let name = l.view.name;
-    let text = l.file.text().unwrap_or_default();
-    let span = l.lock.field_span(text, l.index, &l.view, "version");
-    let mut finding = Finding::new(
+    let mut finding = l.at_version(
         &TRUST_DOWNGRADE,
-        l.file,
-        span,
         format!(
             "`{name}@{}` has {}, but `{name}@{earlier}`, published before it, had {}: possible package takeover",
             l.version,
@@ -792,7 +786,6 @@ fn trust_downgrade(
         // pnpm refuses this lockfile.
         finding = finding.with_severity(Severity::Error);
     }
-    finding.subject = Some(format!("{name}@{}", l.version));
     out.push(finding);
 }
 

@@ -140,15 +140,14 @@ pub(crate) fn summarize_not_installed(findings: &mut Vec<Finding>) {
 /// install reads it, so it is not checked (a 2021 pnpm 5 lockfile is not a parse error), and one
 /// info finding says so. Returns whether it was shadowed.
 pub(crate) fn shadowed(project: &Project, file: &SourceFile, out: &mut Vec<Finding>) -> bool {
-    let dir = file.path.parent().unwrap_or(Path::new("."));
+    let Some(root) = chainward_npm::workspaces::lockfile_shadowing_root(project, file) else {
+        return false;
+    };
     let name = file
         .path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let Some(root) = chainward_npm::workspaces::shadowing_root(project, dir, name) else {
-        return false;
-    };
     out.push(
         Finding::at(
             &MULTIPLE_LOCKFILES,
