@@ -249,8 +249,11 @@ fn prepare(
         }
         None
     };
+    // Read only for a run that checks a lockfile with the plugin on (a hook checking a
+    // workflow never opens it).
     if chainward_engine::registry::plugin("advisories")
         .is_some_and(|p| p.rules().iter().any(|r| engine.is_enabled(r.id)))
+        && project.files().iter().any(|f| f.kind.is_lockfile())
     {
         let cache = args
             .cache_dir
@@ -347,7 +350,7 @@ fn with_context<R>(
             };
             let loaded = chainward_online::advisories::load_indexed(&path, cache.as_deref())
                 .map_err(|e| Error::Usage(format!("advisory database: {e}")))?;
-            Ok(Some(std::sync::Arc::new(loaded.database)))
+            Ok(Some(loaded.database))
         },
     })
 }

@@ -36,7 +36,7 @@ pub fn database(
     let loaded = chainward_online::advisories::load_indexed(&path, cache_dir)
         .map_err(|e| Error::Usage(format!("advisory database: {e}")))?;
     Ok(Some(Database {
-        database: Arc::new(loaded.database),
+        database: loaded.database,
         damaged: loaded.damaged,
         damaged_count: loaded.damaged_count,
     }))

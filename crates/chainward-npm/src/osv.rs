@@ -95,23 +95,175 @@ fn in_range(v: &Version, events: &[Event]) -> bool {
     affected
 }
 
-/// The index as [`Database::to_index`] writes it: no JSON of the records, only what matching
-/// needs; versions as text, parsed again when read.
+/// The index's head as [`Database::to_index`] writes it: what the database is, and where each
+/// package's part of the index lies in the body (byte offset and length). A run reads the head,
+/// then only the parts of the packages its lockfiles hold ([`IndexedDatabase`]).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Index {
+struct Head {
     schema: u32,
     source: String,
     records: usize,
     updated_at: Option<i64>,
     newest_modified: Option<i64>,
-    advisories: Vec<Advisory>,
-    /// (package, [(advisory index, ranges as [(event, version)], versions)]).
-    entries: Vec<(String, Vec<IndexEntry>)>,
+    parts: HashMap<String, (u64, u32)>,
 }
 
-type IndexEntry = (usize, Vec<Vec<(String, String)>>, Vec<String>);
+/// One package's part: its advisories and, for each, the ranges (as `(event, version)` text)
+/// and explicit versions.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Part {
+    advisories: Vec<Advisory>,
+    entries: Vec<PartEntry>,
+}
 
-const INDEX_SCHEMA: u32 = 1;
+/// An advisory's index in [`Part::advisories`], its ranges as `(event, version)` text, and its
+/// explicit versions.
+type PartEntry = (usize, Vec<Vec<(String, String)>>, Vec<String>);
+
+const INDEX_SCHEMA: u32 = 2;
+
+impl Part {
+    fn of(entries: &[Entry]) -> Part {
+        let mut advisories: Vec<Advisory> = Vec::new();
+        let mut ids: Vec<*const Advisory> = Vec::new();
+        let entries = entries
+            .iter()
+            .map(|e| {
+                let ptr = Arc::as_ptr(&e.advisory);
+                let at = match ids.iter().position(|p| *p == ptr) {
+                    Some(i) => i,
+                    None => {
+                        ids.push(ptr);
+                        advisories.push((*e.advisory).clone());
+                        advisories.len() - 1
+                    }
+                };
+                let ranges = e
+                    .ranges
+                    .iter()
+                    .map(|events| {
+                        events
+                            .iter()
+                            .map(|ev| {
+                                let (kind, v) = match ev {
+                                    Event::IntroducedAtZero => ("introduced", "0".to_string()),
+                                    Event::Introduced(v) => ("introduced", v.to_string()),
+                                    Event::Fixed(v) => ("fixed", v.to_string()),
+                                    Event::LastAffected(v) => ("last_affected", v.to_string()),
+                                    Event::Limit(v) => ("limit", v.to_string()),
+                                };
+                                (kind.to_string(), v)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (at, ranges, e.versions.clone())
+            })
+            .collect();
+        Part {
+            advisories,
+            entries,
+        }
+    }
+
+    fn entries(self) -> Option<Vec<Entry>> {
+        let advisories: Vec<Arc<Advisory>> = self.advisories.into_iter().map(Arc::new).collect();
+        self.entries
+            .into_iter()
+            .map(|(at, ranges, versions)| {
+                let ranges = ranges
+                    .into_iter()
+                    .map(|events| {
+                        events
+                            .into_iter()
+                            .map(|(kind, v)| {
+                                let version = || Version::parse(&v).ok();
+                                Some(match kind.as_str() {
+                                    "introduced" if v == "0" => Event::IntroducedAtZero,
+                                    "introduced" => Event::Introduced(version()?),
+                                    "fixed" => Event::Fixed(version()?),
+                                    "last_affected" => Event::LastAffected(version()?),
+                                    "limit" => Event::Limit(version()?),
+                                    _ => return None,
+                                })
+                            })
+                            .collect::<Option<Vec<Event>>>()
+                    })
+                    .collect::<Option<Vec<Vec<Event>>>>()?;
+                Some(Entry {
+                    advisory: Arc::clone(advisories.get(at)?),
+                    ranges,
+                    versions,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Reads `len` bytes at `offset` of the index's body.
+pub type ReadAt = Box<dyn Fn(u64, usize) -> Option<Vec<u8>> + Send + Sync>;
+
+/// An advisory database read from its index: the head at once, each package's part when a
+/// lockfile first asks about that package.
+pub struct IndexedDatabase {
+    head: Head,
+    read: ReadAt,
+    loaded: std::sync::Mutex<HashMap<String, Arc<Vec<Entry>>>>,
+}
+
+impl IndexedDatabase {
+    /// The database whose head is `head` (bytes [`Database::to_index`] wrote first) and whose
+    /// body `read` reads; `None` for a head of another layout or a damaged one.
+    pub fn open(head: &[u8], read: ReadAt) -> Option<IndexedDatabase> {
+        let head: Head = serde_json::from_slice(head).ok()?;
+        (head.schema == INDEX_SCHEMA).then(|| IndexedDatabase {
+            head,
+            read,
+            loaded: std::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn entries(&self, name: &str) -> Option<Arc<Vec<Entry>>> {
+        let &(offset, len) = self.head.parts.get(name)?;
+        if let Some(e) = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            return Some(Arc::clone(e));
+        }
+        // A part that cannot be read or parsed (a damaged index) matches nothing.
+        let part: Part = serde_json::from_slice(&(self.read)(offset, len as usize)?).ok()?;
+        let entries = Arc::new(part.entries()?);
+        self.loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), Arc::clone(&entries));
+        Some(entries)
+    }
+}
+
+impl Advisories for IndexedDatabase {
+    fn affecting(&self, name: &str, version: &str) -> Vec<Match> {
+        match self.entries(name) {
+            Some(entries) => matches(&entries, version),
+            None => Vec::new(),
+        }
+    }
+
+    fn source(&self) -> &str {
+        &self.head.source
+    }
+
+    fn len(&self) -> usize {
+        self.head.records
+    }
+
+    fn updated_at(&self) -> Option<i64> {
+        self.head.updated_at.or(self.head.newest_modified)
+    }
+}
 
 /// An advisory database in memory: every npm record, indexed by package name.
 #[derive(Debug, Default)]
@@ -137,107 +289,32 @@ impl Database {
         self.updated_at = Some(ms);
     }
 
-    /// The index, to keep on disk: reading it back ([`Database::from_index`]) skips parsing
-    /// every record again.
-    pub fn to_index(&self) -> Vec<u8> {
-        let mut advisories: Vec<Advisory> = Vec::new();
-        let mut seen: HashMap<*const Advisory, usize> = HashMap::new();
-        let mut entries: Vec<(String, Vec<IndexEntry>)> = self
-            .by_name
-            .iter()
-            .map(|(name, list)| {
-                let list = list
-                    .iter()
-                    .map(|e| {
-                        let at = *seen.entry(Arc::as_ptr(&e.advisory)).or_insert_with(|| {
-                            advisories.push((*e.advisory).clone());
-                            advisories.len() - 1
-                        });
-                        let ranges = e
-                            .ranges
-                            .iter()
-                            .map(|events| {
-                                events
-                                    .iter()
-                                    .map(|ev| {
-                                        let (kind, v) = match ev {
-                                            Event::IntroducedAtZero => ("introduced", "0".into()),
-                                            Event::Introduced(v) => ("introduced", v.to_string()),
-                                            Event::Fixed(v) => ("fixed", v.to_string()),
-                                            Event::LastAffected(v) => {
-                                                ("last_affected", v.to_string())
-                                            }
-                                            Event::Limit(v) => ("limit", v.to_string()),
-                                        };
-                                        (kind.to_string(), v)
-                                    })
-                                    .collect()
-                            })
-                            .collect();
-                        (at, ranges, e.versions.clone())
-                    })
-                    .collect();
-                (name.clone(), list)
-            })
-            .collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        serde_json::to_vec(&Index {
+    /// The index, to keep on disk: a head (JSON, then a newline) and a body of one part per
+    /// package. [`IndexedDatabase`] reads it back without parsing any record again, and only
+    /// the parts a run asks for.
+    pub fn to_index(&self) -> (Vec<u8>, Vec<u8>) {
+        let mut names: Vec<&String> = self.by_name.keys().collect();
+        names.sort();
+        let mut body = Vec::new();
+        let mut parts = HashMap::with_capacity(names.len());
+        for name in names {
+            let part = serde_json::to_vec(&Part::of(&self.by_name[name])).unwrap_or_default();
+            let Ok(len) = u32::try_from(part.len()) else {
+                continue;
+            };
+            parts.insert(name.clone(), (body.len() as u64, len));
+            body.extend_from_slice(&part);
+        }
+        let head = serde_json::to_vec(&Head {
             schema: INDEX_SCHEMA,
             source: self.source.clone(),
             records: self.records,
             updated_at: self.updated_at,
             newest_modified: self.newest_modified,
-            advisories,
-            entries,
+            parts,
         })
-        .unwrap_or_default()
-    }
-
-    /// A database from its index; `None` for an index of another layout or a damaged one.
-    pub fn from_index(bytes: &[u8]) -> Option<Database> {
-        let index: Index = serde_json::from_slice(bytes).ok()?;
-        if index.schema != INDEX_SCHEMA {
-            return None;
-        }
-        let advisories: Vec<Arc<Advisory>> = index.advisories.into_iter().map(Arc::new).collect();
-        let mut by_name = HashMap::with_capacity(index.entries.len());
-        for (name, list) in index.entries {
-            let mut out = Vec::with_capacity(list.len());
-            for (at, ranges, versions) in list {
-                let ranges = ranges
-                    .into_iter()
-                    .map(|events| {
-                        events
-                            .into_iter()
-                            .map(|(kind, v)| {
-                                let version = || Version::parse(&v).ok();
-                                Some(match kind.as_str() {
-                                    "introduced" if v == "0" => Event::IntroducedAtZero,
-                                    "introduced" => Event::Introduced(version()?),
-                                    "fixed" => Event::Fixed(version()?),
-                                    "last_affected" => Event::LastAffected(version()?),
-                                    "limit" => Event::Limit(version()?),
-                                    _ => return None,
-                                })
-                            })
-                            .collect::<Option<Vec<Event>>>()
-                    })
-                    .collect::<Option<Vec<Vec<Event>>>>()?;
-                out.push(Entry {
-                    advisory: Arc::clone(advisories.get(at)?),
-                    ranges,
-                    versions,
-                });
-            }
-            by_name.insert(name, out);
-        }
-        Some(Database {
-            source: index.source,
-            records: index.records,
-            by_name,
-            updated_at: index.updated_at,
-            newest_modified: index.newest_modified,
-        })
+        .unwrap_or_default();
+        (head, body)
     }
 
     /// Read one OSV record. `Ok(false)`: a valid record with nothing for npm (another
@@ -474,9 +551,28 @@ fn round_up(x: f64) -> f64 {
 
 impl Advisories for Database {
     fn affecting(&self, name: &str, version: &str) -> Vec<Match> {
-        let Some(entries) = self.by_name.get(name) else {
-            return Vec::new();
-        };
+        match self.by_name.get(name) {
+            Some(entries) => matches(entries, version),
+            None => Vec::new(),
+        }
+    }
+
+    fn source(&self) -> &str {
+        &self.source
+    }
+
+    fn len(&self) -> usize {
+        self.records
+    }
+
+    fn updated_at(&self) -> Option<i64> {
+        self.updated_at.or(self.newest_modified)
+    }
+}
+
+/// The advisories among one package's `entries` that affect `version`.
+fn matches(entries: &[Entry], version: &str) -> Vec<Match> {
+    {
         let parsed = Version::parse(version).ok();
         let mut found: Vec<Match> = Vec::new();
         for entry in entries
@@ -501,18 +597,6 @@ impl Advisories for Database {
             found.push(m);
         }
         merge_aliases(found)
-    }
-
-    fn source(&self) -> &str {
-        &self.source
-    }
-
-    fn len(&self) -> usize {
-        self.records
-    }
-
-    fn updated_at(&self) -> Option<i64> {
-        self.updated_at.or(self.newest_modified)
     }
 }
 
@@ -657,7 +741,13 @@ mod tests {
             r#"{"id":"A","aliases":["CVE-1"],"summary":"s","database_specific":{"severity":"HIGH"},"affected":[{"package":{"ecosystem":"npm","name":"p"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.6"},{"introduced":"2.0.0-rc.1"},{"last_affected":"2.1.0"}]}],"versions":["9.9.9"]}]}"#,
             r#"{"id":"MAL-1","modified":"2025-09-12T01:13:34Z","affected":[{"package":{"ecosystem":"npm","name":"q"},"versions":["1.0.0"]},{"package":{"ecosystem":"npm","name":"p"},"versions":["3.0.0"]}]}"#,
         ]);
-        let back = Database::from_index(&d.to_index()).expect("index");
+        let (head, body) = d.to_index();
+        let body = std::sync::Arc::new(body);
+        let read: ReadAt = Box::new(move |offset, len| {
+            body.get(offset as usize..offset as usize + len)
+                .map(<[u8]>::to_vec)
+        });
+        let back = IndexedDatabase::open(&head, read).expect("index");
         assert_eq!(back.len(), d.len());
         assert_eq!(back.updated_at(), d.updated_at());
         for (n, v) in [
@@ -671,7 +761,7 @@ mod tests {
             ("p", "9.9.9"),
             ("q", "1.0.0"),
         ] {
-            let ids = |d: &Database| -> Vec<(String, Vec<String>)> {
+            let ids = |d: &dyn Advisories| -> Vec<(String, Vec<String>)> {
                 d.affecting(n, v)
                     .iter()
                     .map(|m| (m.advisory.id.clone(), m.fixed.clone()))
@@ -679,8 +769,12 @@ mod tests {
             };
             assert_eq!(ids(&back), ids(&d), "{n}@{v}");
         }
-        assert!(Database::from_index(b"{}").is_none());
-        assert!(Database::from_index(b"").is_none());
+        let none: fn() -> ReadAt = || Box::new(|_, _| None);
+        assert!(IndexedDatabase::open(b"{}", none()).is_none());
+        assert!(IndexedDatabase::open(b"", none()).is_none());
+        // A part that cannot be read matches nothing.
+        let broken = IndexedDatabase::open(&head, none()).expect("head");
+        assert!(broken.affecting("p", "1.0.0").is_empty());
     }
 
     #[test]

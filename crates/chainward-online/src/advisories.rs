@@ -35,42 +35,81 @@ pub fn default_path(cache: &Path) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
+/// A database ready to ask, and what of it could not be read (for a warning).
+pub struct Opened {
+    pub database: std::sync::Arc<dyn chainward_core::advisory::Advisories>,
+    pub damaged: Vec<(String, String)>,
+    pub damaged_count: usize,
+}
+
 /// Read the database at `path` through its index under `<cache>/advisories/index/`: built
 /// (and kept) the first time, read back while the database is unchanged (the same files, sizes
-/// and modification times, and the same update record).
-pub fn load_indexed(path: &Path, cache: Option<&Path>) -> Result<Loaded, String> {
-    // `<database>-<state>.json`: one index per database, the older states removed.
+/// and modification times, and the same update record): its head at once, each package's part
+/// only when a lockfile holds that package.
+pub fn load_indexed(path: &Path, cache: Option<&Path>) -> Result<Opened, String> {
+    // `<database>-<state>.head.json` and `.body`: one index per database, older states removed.
     let keys = cache.and_then(|c| {
         let (database, state) = fingerprint(path)?;
         Some((c.join("advisories").join("index"), database, state))
     });
-    let index = keys
+    let files = keys.as_ref().map(|(dir, database, state)| {
+        (
+            dir.join(format!("{database}-{state}.head.json")),
+            dir.join(format!("{database}-{state}.body")),
+        )
+    });
+    if let Some(database) = files
         .as_ref()
-        .map(|(dir, database, state)| dir.join(format!("{database}-{state}.json")));
-    if let Some(database) = index
-        .as_deref()
-        .and_then(|p| std::fs::read(p).ok())
-        .and_then(|bytes| Database::from_index(&bytes))
+        .and_then(|(head, body)| open_index(head, body))
     {
-        return Ok(Loaded {
-            database,
+        return Ok(Opened {
+            database: std::sync::Arc::new(database),
             damaged: Vec::new(),
             damaged_count: 0,
         });
     }
     let loaded = load(path)?;
-    if let (Some(index), Some((dir, database, _))) = (index, keys) {
-        // The index is an optimisation: failing to write it is not an error.
-        if crate::store(&index, &loaded.database.to_index()).is_ok() {
+    if let (Some((head, body)), Some((dir, database, _))) = (files, keys) {
+        let (head_bytes, body_bytes) = loaded.database.to_index();
+        // The index is an optimisation: failing to write it is not an error. The body first:
+        // a head is only ever read with its body beside it.
+        if crate::store(&body, &body_bytes).is_ok() && crate::store(&head, &head_bytes).is_ok() {
             for old in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
                 let name = old.file_name().to_string_lossy().into_owned();
-                if name.starts_with(&format!("{database}-")) && old.path() != index {
+                if name.starts_with(&format!("{database}-"))
+                    && old.path() != head
+                    && old.path() != body
+                {
                     let _ = std::fs::remove_file(old.path());
                 }
             }
         }
     }
-    Ok(loaded)
+    Ok(Opened {
+        database: std::sync::Arc::new(loaded.database),
+        damaged: loaded.damaged,
+        damaged_count: loaded.damaged_count,
+    })
+}
+
+/// The index written by an earlier run, if it is whole.
+fn open_index(head: &Path, body: &Path) -> Option<chainward_npm::osv::IndexedDatabase> {
+    use std::io::{Seek, SeekFrom};
+    let head = std::fs::read(head).ok()?;
+    let file = std::fs::File::open(body).ok()?;
+    let size = file.metadata().ok()?.len();
+    let file = std::sync::Mutex::new(file);
+    let read: chainward_npm::osv::ReadAt = Box::new(move |offset, len| {
+        if offset.checked_add(len as u64)? > size {
+            return None;
+        }
+        let mut buf = vec![0u8; len];
+        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        file.read_exact(&mut buf).ok()?;
+        Some(buf)
+    });
+    chainward_npm::osv::IndexedDatabase::open(&head, read)
 }
 
 /// Which database (its real path) and which state of it (each record file's size and
