@@ -74,9 +74,14 @@ error[advisories/vulnerable-version]: `minimist@1.2.5` is affected by GHSA-xvch-
 the finding points at that spec too and says whether the range already allows the fix: then the
 package manager's update command (`npm update minimist`, `pnpm update minimist`, `yarn up
 minimist`, `bun update minimist`, for the lockfile at hand) takes it; otherwise change the
-range. For a dependency of a dependency, the update command takes it where the ranges that
-depend on it allow it; otherwise add an override. chainward does not rewrite lockfile
-resolutions: that is the package manager's work.
+range. For a dependency of a dependency, the finding names the ranges the packages that depend
+on it ask (npm: through Node's folder lookup; yarn: through the descriptors that resolve to it)
+and says whether they all allow the fix: then `npm update`, `pnpm update` or `yarn up -R` takes
+it (yarn classic: remove its entries from yarn.lock and install again); otherwise update the
+package that asks, or add an override. pnpm lockfiles record versions, not ranges, for
+dependencies of dependencies, and bun's nested keys do not say which copy a range reaches: there
+the help says only that. chainward does not rewrite lockfile resolutions: that is the package
+manager's work.
 "#,
 };
 
@@ -355,6 +360,76 @@ impl Check for Options {
     }
 }
 
+/// The command that moves a dependency of a dependency to a newer version its dependents'
+/// ranges allow: npm's and pnpm's `update` reach the whole tree; yarn berry's `up` needs `-R`
+/// for that. yarn classic and bun have none (`None`).
+fn deep_update(format: &LockFormat, name: &str) -> Option<String> {
+    match format {
+        LockFormat::Npm(_) => Some(format!("npm update {name}")),
+        LockFormat::Pnpm(_) => Some(format!("pnpm update {name}")),
+        LockFormat::YarnBerry(_) => Some(format!("yarn up -R {name}")),
+        LockFormat::YarnClassic | LockFormat::Bun(_) => None,
+    }
+}
+
+/// The packages of the lockfile that depend on this entry, as `(name@version, the range they
+/// ask)`: npm's through Node's folder lookup, yarn's through the descriptors that resolve to it.
+/// `None` where the format records no ranges for them (pnpm records versions) or cannot tell
+/// which copy a range leads to (bun).
+fn dependents(lock: AnyLock<'_>, view: &PackageView<'_>) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    match lock {
+        AnyLock::Npm(lf) => {
+            for (key, pkg) in &lf.packages {
+                let Some(spec) = pkg
+                    .dependencies
+                    .get(view.name)
+                    .or_else(|| pkg.optional_dependencies.get(view.name))
+                else {
+                    continue;
+                };
+                if key.is_empty() || lf.resolve(key, view.name).map(|(k, _)| k) != Some(view.key) {
+                    continue;
+                }
+                let who = pkg
+                    .name
+                    .as_deref()
+                    .unwrap_or_else(|| key.rsplit("node_modules/").next().unwrap_or(key));
+                let version = pkg.version.as_deref().unwrap_or("");
+                out.push((format!("{who}@{version}"), spec.to_string()));
+            }
+        }
+        AnyLock::Other(l) => {
+            if !matches!(l.format, LockFormat::YarnClassic | LockFormat::YarnBerry(_)) {
+                return None;
+            }
+            let entry = l.packages.iter().find(|p| p.key == view.key)?;
+            for p in &l.packages {
+                for (dep, spec) in &p.dependencies {
+                    if dep != view.name {
+                        continue;
+                    }
+                    let descriptor = format!("{dep}@{spec}");
+                    let berry = format!("{dep}@npm:{}", spec.trim_start_matches("npm:"));
+                    if entry
+                        .descriptors
+                        .iter()
+                        .any(|d| *d == descriptor || *d == berry)
+                    {
+                        out.push((
+                            format!("{}@{}", p.name, p.version),
+                            spec.trim_start_matches("npm:").to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
 /// A locked entry a finding is about: where it is, and where a package.json declares it.
 struct Site<'a> {
     file: &'a SourceFile,
@@ -440,9 +515,64 @@ impl Options {
                             )),
                         }
                     }
-                    None => finding.with_help(format!(
-                        "fixed in {fixed}: `{update}` takes it where the ranges of the packages that depend on it allow it; otherwise add an override"
-                    )),
+                    None => match dependents(lock, view) {
+                        Some(asks) if !asks.is_empty() => {
+                            let allowed = m.fixed.iter().find(|f| {
+                                asks.iter().all(|(_, spec)| {
+                                    chainward_npm::spec::satisfies(f, spec) == Some(true)
+                                })
+                            });
+                            let said = |asks: &[(String, String)]| -> String {
+                                asks.iter()
+                                    .take(3)
+                                    .map(|(who, spec)| {
+                                        format!(
+                                            "`{}` asks `{}`",
+                                            chainward_core::escape::visible(who),
+                                            chainward_core::escape::visible(spec)
+                                        )
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            };
+                            match allowed {
+                                Some(f) => finding.with_help(match deep_update(&lock.format(), name) {
+                                    Some(deep) => format!(
+                                        "fixed in {fixed}: every package that depends on it allows {f} ({}), so `{deep}` takes it",
+                                        said(&asks)
+                                    ),
+                                    None => format!(
+                                        "fixed in {fixed}: every package that depends on it allows {f} ({}): remove its entries from the lockfile and install again",
+                                        said(&asks)
+                                    ),
+                                }),
+                                None => {
+                                    let stuck: Vec<(String, String)> = asks
+                                        .iter()
+                                        .filter(|(_, spec)| {
+                                            !m.fixed.iter().any(|f| {
+                                                chainward_npm::spec::satisfies(f, spec)
+                                                    == Some(true)
+                                            })
+                                        })
+                                        .cloned()
+                                        .collect();
+                                    finding.with_help(format!(
+                                        "fixed in {fixed}: {}, which does not allow it: update the package that asks, or add an override for `{name}`",
+                                        said(&stuck)
+                                    ))
+                                }
+                            }
+                        }
+                        _ => finding.with_help(match deep_update(&lock.format(), name) {
+                            Some(deep) => format!(
+                                "fixed in {fixed}: `{deep}` takes it where the ranges of the packages that depend on it allow it; otherwise add an override"
+                            ),
+                            None => format!(
+                                "fixed in {fixed}: a dependency of a dependency: add an override for `{name}`"
+                            ),
+                        }),
+                    },
                 }
             }
         };
