@@ -558,8 +558,9 @@ impl Options {
                                         .cloned()
                                         .collect();
                                     finding.with_help(format!(
-                                        "fixed in {fixed}: {}, which does not allow it: update the package that asks, or add an override for `{name}`",
-                                        said(&stuck)
+                                        "fixed in {fixed}: {}, which {} not allow it: update the package that asks, or add an override for `{name}`",
+                                        said(&stuck),
+                                        if stuck.len() == 1 { "does" } else { "do" }
                                     ))
                                 }
                             }
