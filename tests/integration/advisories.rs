@@ -53,6 +53,17 @@ fn write_osv_zip<W: std::io::Write + std::io::Seek>(into: W) {
     zip.finish().expect("finish");
 }
 
+/// The packages of the version findings, sorted (the database's age left out).
+fn subjects(out: &common::Output) -> Vec<String> {
+    let mut found: Vec<String> = verdicts(out)
+        .into_iter()
+        .filter(|(r, _)| r != "advisories/database-stale")
+        .map(|(_, s)| s)
+        .collect();
+    found.sort();
+    found
+}
+
 #[test]
 fn every_lockfile_format_is_judged_from_the_same_records() {
     let expected: Vec<(String, String)> = [
@@ -164,14 +175,8 @@ fn audit_level_drops_the_grades_below_it_but_never_malware() {
     .expect("write");
     common::copy_tree(&common::fixtures().join("osv"), &project.path().join("db"));
     let out = check(project.path(), &[]);
-    let mut found: Vec<String> = verdicts(&out)
-        .into_iter()
-        .filter(|(r, _)| r != "advisories/database-stale")
-        .map(|(_, s)| s)
-        .collect();
-    found.sort();
     assert_eq!(
-        found,
+        subjects(&out),
         [
             "@babel/traverse@8.0.0-alpha.3",
             "braces@3.0.2",
@@ -183,14 +188,8 @@ fn audit_level_drops_the_grades_below_it_but_never_malware() {
     );
     // The flag wins over the file, as npm's `--audit-level` does.
     let flag = check(project.path(), &["--audit-level", "critical"]);
-    let mut found: Vec<String> = verdicts(&flag)
-        .into_iter()
-        .filter(|(r, _)| r != "advisories/database-stale")
-        .map(|(_, s)| s)
-        .collect();
-    found.sort();
     assert_eq!(
-        found,
+        subjects(&flag),
         [
             "@babel/traverse@8.0.0-alpha.3",
             "chalk@5.6.1",
