@@ -44,6 +44,7 @@ pub const TARGETS: &[(&str, &[&str])] = &[
         &["*.sigstore.json", "*.intoto.jsonl", "*.json", "*.sigstore"],
     ),
     ("fix_engine", &["package.json", "package-lock.json"]),
+    ("osv", &["GHSA-*.json", "MAL-*.json"]),
 ];
 
 /// The order the queue takes them in: inputs per second, slowest first (measured).
@@ -60,6 +61,7 @@ const SLOWEST_FIRST: &[&str] = &[
     "sbom",
     "npmrc",
     "bun_lockfile",
+    "osv",
     "fix_engine",
 ];
 
