@@ -338,19 +338,7 @@ fn with_context<R>(
         cache_dir: chainward_online::RegistryClient::default_cache_dir().as_deref(),
         advisories: &|path| {
             let cache = chainward_online::RegistryClient::default_cache_dir();
-            let path = match path {
-                Some(p) => p.to_path_buf(),
-                None => match cache
-                    .as_deref()
-                    .and_then(chainward_online::advisories::default_path)
-                {
-                    Some(p) => p,
-                    None => return Ok(None),
-                },
-            };
-            let loaded = chainward_online::advisories::load_indexed(&path, cache.as_deref())
-                .map_err(|e| Error::Usage(format!("advisory database: {e}")))?;
-            Ok(Some(loaded.database))
+            Ok(chainward_engine::advisories::open(path, cache.as_deref())?.map(|db| db.database))
         },
     })
 }

@@ -31,12 +31,8 @@ fn verdicts(out: &common::Output) -> Vec<(String, String)> {
         .collect()
 }
 
-/// fixtures/osv's records as osv.dev's export lays them out: at the top of the archive,
-/// deflated.
-fn write_osv_zip<W: std::io::Write + std::io::Seek>(into: W) {
-    let mut zip = zip::ZipWriter::new(into);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
+/// The record files of fixtures/osv, sorted.
+fn osv_records() -> Vec<std::path::PathBuf> {
     let mut paths: Vec<_> = std::fs::read_dir(common::fixtures().join("osv"))
         .expect("osv")
         .flatten()
@@ -44,7 +40,16 @@ fn write_osv_zip<W: std::io::Write + std::io::Seek>(into: W) {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
-    for p in paths {
+    paths
+}
+
+/// fixtures/osv's records as osv.dev's export lays them out: at the top of the archive,
+/// deflated.
+fn write_osv_zip<W: std::io::Write + std::io::Seek>(into: W) {
+    let mut zip = zip::ZipWriter::new(into);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for p in osv_records() {
         zip.start_file(p.file_name().expect("name").to_string_lossy(), options)
             .expect("entry");
         zip.write_all(&std::fs::read(&p).expect("read"))
@@ -318,14 +323,7 @@ fn npm_range(affected: &serde_json::Value) -> String {
 fn verdicts_agree_with_npm_audit() {
     use std::collections::{BTreeMap, BTreeSet};
     let records: Vec<serde_json::Value> = {
-        let mut paths: Vec<_> = std::fs::read_dir(common::fixtures().join("osv"))
-            .expect("osv")
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        paths.sort();
-        paths
+        osv_records()
             .iter()
             .map(|p| {
                 serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")

@@ -186,6 +186,11 @@ fn document(
     }
 }
 
+/// `--online` against the loopback registry at `url`.
+fn online(url: &str) -> [&str; 4] {
+    ["--online", "--registry", url, "--allow-http-registry"]
+}
+
 fn check(
     dir: &std::path::Path,
     cache: &std::path::Path,
@@ -214,12 +219,7 @@ fn judged_online_then_offline_from_the_cache() {
 fn each_package_managers_cooldown_and_exemptions_are_the_window() {
     let registry = registry();
     let cache = tempfile::tempdir().expect("tmp");
-    let online = [
-        "--online",
-        "--registry",
-        registry.url.as_str(),
-        "--allow-http-registry",
-    ];
+    let online = online(&registry.url);
     // `fresh@1.0.1` is 6 hours old at NOW.
     let cases: &[(&str, &str, &str, Option<&str>)] = &[
         // (format, file, contents, the too-new verdict on fresh: its severity and window)
@@ -312,12 +312,7 @@ fn online_then_offline(format: &str) {
     let dir = common::fixtures().join("dep-trust").join(format);
     // The cache is kept per registry: offline runs name the registry too.
     let offline_args = ["--registry", registry.url.as_str(), "--allow-http-registry"];
-    let online = [
-        "--online",
-        "--registry",
-        registry.url.as_str(),
-        "--allow-http-registry",
-    ];
+    let online = online(&registry.url);
 
     // Before any online run: nothing cached, nothing said.
     let before = check(&dir, cache.path(), NOW, &offline_args);
@@ -977,17 +972,7 @@ fn registry_signatures_are_checked_from_the_cache() {
     )
     .expect("write");
     let cache = tempfile::tempdir().expect("cache");
-    let out = check(
-        dir,
-        cache.path(),
-        NOW,
-        &[
-            "--online",
-            "--registry",
-            url.as_str(),
-            "--allow-http-registry",
-        ],
-    );
+    let out = check(dir, cache.path(), NOW, &online(&url));
     let bad: Vec<&str> = out
         .stdout
         .lines()
@@ -1322,17 +1307,7 @@ fn a_members_dependency_is_labelled_where_the_member_declares_it() {
     )
     .expect("write");
     let cache = tempfile::tempdir().expect("cache");
-    let out = check(
-        dir,
-        cache.path(),
-        NOW,
-        &[
-            "--online",
-            "--registry",
-            registry.url.as_str(),
-            "--allow-http-registry",
-        ],
-    );
+    let out = check(dir, cache.path(), NOW, &online(&registry.url));
     assert!(out.stdout.contains("dep-trust/too-new"), "{}", out.stdout);
     assert!(
         out.stdout

@@ -5,6 +5,22 @@
 
 use std::sync::Arc;
 
+/// The file beside a database (`<database>.chainward-updated`, or inside a folder) where
+/// `chainward advisories update` records when it last brought it up to date.
+pub const UPDATED_FILE: &str = "chainward-updated";
+
+/// Where that record is for the database at `path` (a folder, or a file such as a zip).
+pub fn updated_record(path: &std::path::Path, is_dir: bool) -> std::path::PathBuf {
+    if is_dir {
+        path.join(UPDATED_FILE)
+    } else {
+        path.with_file_name(format!(
+            "{}.{UPDATED_FILE}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ))
+    }
+}
+
 /// How bad a vulnerability is, as npm audit and GitHub's advisories grade it.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,

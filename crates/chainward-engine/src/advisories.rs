@@ -27,10 +27,18 @@ pub fn database(
         Some(p) => Some(p.to_path_buf()),
         None => match config.plugin("advisories").get_string("db")? {
             Some((db, span)) => Some(inside_project(project, config, &db, span)?),
-            None => cache_dir.and_then(chainward_online::advisories::default_path),
+            None => None,
         },
     };
-    let Some(path) = path else {
+    open(path.as_deref(), cache_dir)
+}
+
+/// The database at `path`, else the cached one (`Ok(None)`: none), through its index.
+pub fn open(path: Option<&Path>, cache_dir: Option<&Path>) -> Result<Option<Database>, Error> {
+    let Some(path) = path
+        .map(Path::to_path_buf)
+        .or_else(|| cache_dir.and_then(chainward_online::advisories::default_path))
+    else {
         return Ok(None);
     };
     let loaded = chainward_online::advisories::load_indexed(&path, cache_dir)

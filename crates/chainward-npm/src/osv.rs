@@ -572,32 +572,30 @@ impl Advisories for Database {
 
 /// The advisories among one package's `entries` that affect `version`.
 fn matches(entries: &[Entry], version: &str) -> Vec<Match> {
+    let parsed = Version::parse(version).ok();
+    let mut found: Vec<Match> = Vec::new();
+    for entry in entries
+        .iter()
+        .filter(|e| e.affects(version, parsed.as_ref()))
     {
-        let parsed = Version::parse(version).ok();
-        let mut found: Vec<Match> = Vec::new();
-        for entry in entries
-            .iter()
-            .filter(|e| e.affects(version, parsed.as_ref()))
+        let fixed = entry.fixed_for(parsed.as_ref());
+        // The same record matched through two `affected` entries: one match.
+        if let Some(m) = found
+            .iter_mut()
+            .find(|m| m.advisory.id == entry.advisory.id)
         {
-            let fixed = entry.fixed_for(parsed.as_ref());
-            // The same record matched through two `affected` entries: one match.
-            if let Some(m) = found
-                .iter_mut()
-                .find(|m| m.advisory.id == entry.advisory.id)
-            {
-                add_fixed(&mut m.fixed, fixed);
-                continue;
-            }
-            let mut m = Match {
-                advisory: Arc::clone(&entry.advisory),
-                fixed: Vec::new(),
-                merged: Vec::new(),
-            };
             add_fixed(&mut m.fixed, fixed);
-            found.push(m);
+            continue;
         }
-        merge_aliases(found)
+        let mut m = Match {
+            advisory: Arc::clone(&entry.advisory),
+            fixed: Vec::new(),
+            merged: Vec::new(),
+        };
+        add_fixed(&mut m.fixed, fixed);
+        found.push(m);
     }
+    merge_aliases(found)
 }
 
 fn add_fixed(into: &mut Vec<String>, fixed: Vec<Version>) {

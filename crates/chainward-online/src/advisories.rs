@@ -7,6 +7,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use chainward_core::advisory::updated_record;
 use chainward_npm::osv::Database;
 
 /// Records read at most.
@@ -15,9 +16,6 @@ const MAX_RECORDS: usize = 2_000_000;
 const MAX_RECORD: u64 = 8 << 20;
 /// A zip's uncompressed total, at most (osv.dev's npm export is well under 2 GB).
 const MAX_TOTAL: u64 = 4 << 30;
-
-/// Where `chainward advisories update` writes when it last brought the database up to date.
-pub const UPDATED_FILE: &str = "chainward-updated";
 
 /// A database and what could not be read of it.
 pub struct Loaded {
@@ -127,7 +125,8 @@ fn fingerprint(path: &Path) -> Option<(String, String)> {
         Some(format!("{}:{}:{mtime}", p.display(), m.len()))
     };
     let mut text = format!("{}\n", real.display());
-    let updated = if real.is_dir() {
+    let is_dir = real.is_dir();
+    if is_dir {
         let mut files = Vec::new();
         walk(&real, &mut files, 0).ok()?;
         files.sort();
@@ -135,14 +134,10 @@ fn fingerprint(path: &Path) -> Option<(String, String)> {
             text.push_str(&stamp(f)?);
             text.push('\n');
         }
-        real.join(UPDATED_FILE)
     } else {
         text.push_str(&stamp(&real)?);
-        real.with_file_name(format!(
-            "{}.{UPDATED_FILE}",
-            real.file_name().unwrap_or_default().to_string_lossy()
-        ))
-    };
+    }
+    let updated = updated_record(&real, is_dir);
     if let Ok(t) = std::fs::read_to_string(&updated) {
         text.push_str(t.trim());
     }
@@ -177,7 +172,7 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             }
         }
     };
-    let updated_beside = if meta.is_dir() {
+    if meta.is_dir() {
         let mut files = Vec::new();
         walk(path, &mut files, 0)?;
         files.sort();
@@ -185,7 +180,6 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
             let text = read_bounded(&file);
             add(&mut loaded, file.display().to_string(), text);
         }
-        path.join(UPDATED_FILE)
     } else {
         let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
@@ -232,12 +226,8 @@ pub fn load(path: &Path) -> Result<Loaded, String> {
                 });
             add(&mut loaded, at, read);
         }
-        path.with_file_name(format!(
-            "{}.{UPDATED_FILE}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        ))
-    };
-    if let Some(ms) = std::fs::read_to_string(&updated_beside)
+    }
+    if let Some(ms) = std::fs::read_to_string(updated_record(path, meta.is_dir()))
         .ok()
         .and_then(|t| chainward_core::packument::parse_time(&t))
     {

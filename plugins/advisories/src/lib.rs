@@ -223,7 +223,7 @@ impl Plugin for Advisories {
             .map_err(|e| Error::Usage(format!("advisories update: {e}")))?;
         let now = format_time(now_ms());
         let mut writes = vec![FileWrite {
-            path: dir.join(format!("npm.zip.{}", UPDATED_SUFFIX)),
+            path: chainward_core::advisory::updated_record(&zip, false),
             text: format!("{now}\n"),
             original: None,
             within: None,
@@ -261,9 +261,6 @@ pub const DEFAULT_URL: &str = "https://osv-vulnerabilities.storage.googleapis.co
 
 /// The largest archive downloaded (the npm export is a few hundred MB).
 const MAX_DOWNLOAD: u64 = 4 << 30;
-
-/// `<database>.chainward-updated`: when `update` last ran (read by the runner's loader).
-const UPDATED_SUFFIX: &str = "chainward-updated";
 
 /// An entry the registry served: registry tarballs, or formats that record no URL. Git,
 /// folder and tarball-URL sources are other code under the same name.

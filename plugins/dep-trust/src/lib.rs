@@ -287,7 +287,18 @@ struct Locked<'a> {
 /// A direct dependency's findings point at its package.json spec too.
 type Direct = chainward_npm::lockfile::DeclaredDependencies;
 
-fn add_direct(direct: &Direct, l: &Locked<'_>, found: &mut [Finding]) {
+/// `direct` is read (every package.json the lockfile covers) the first time one of its entries
+/// has a finding.
+fn add_direct(
+    project: &Project,
+    direct: &std::sync::OnceLock<Direct>,
+    l: &Locked<'_>,
+    found: &mut [Finding],
+) {
+    if found.is_empty() {
+        return;
+    }
+    let direct = direct.get_or_init(|| chainward_npm::lockfile::declared(project, l.file, l.lock));
     let key = (l.view.name.to_string(), l.version.to_string());
     if let Some(chainward_npm::lockfile::Declared { manifest, span, .. }) = direct.get(&key) {
         for f in found {
@@ -379,7 +390,7 @@ impl Check for Options {
         let own = Policy::own(self.cooldown_days, &self.exclude);
         let roots = chainward_npm::pm::roots(project);
         let mut policies: Vec<Policy> = Vec::new();
-        let mut direct: Vec<Direct> = Vec::new();
+        let mut direct: Vec<std::sync::OnceLock<Direct>> = Vec::new();
         let mut locked: Vec<Locked<'_>> = Vec::new();
         for file in project.files() {
             if !file.kind.is_lockfile() || chainward_npm::workspaces::is_shadowed(project, file) {
@@ -389,7 +400,7 @@ impl Check for Options {
                 continue;
             };
             policies.push(Policy::for_lockfile(project, file, &roots, &own));
-            direct.push(chainward_npm::lockfile::declared(project, file, lock));
+            direct.push(std::sync::OnceLock::new());
             let policy = policies.len() - 1;
             // `@scope:registry=` in the .npmrc beside the lockfile.
             let dir = file.path.parent().unwrap_or(std::path::Path::new("."));
@@ -469,7 +480,7 @@ impl Check for Options {
             // No publish time: neither rule can judge it (pnpm refuses it under its policies).
             if meta.published.is_none() {
                 missing += 1;
-                add_direct(&direct[l.policy], l, &mut out[before..]);
+                add_direct(project, &direct[l.policy], l, &mut out[before..]);
                 continue;
             }
             if !policy.age_exempt(l.view.name, l.version) {
@@ -482,7 +493,7 @@ impl Check for Options {
             if !settled && !exempt(&policy.trust_exclude, l.view.name, l.version) {
                 trust_downgrade(l, policy, &packument, meta, &mut out);
             }
-            add_direct(&direct[l.policy], l, &mut out[before..]);
+            add_direct(project, &direct[l.policy], l, &mut out[before..]);
         }
         // Said once, on the first lockfile; not at all when nothing is cached (dep-trust was
         // never run online for this project) and the run is offline.
