@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
 
 use crate::FastMap;
 use std::ops::Range;
@@ -495,12 +496,25 @@ impl NpmLockfile {
     /// under, so that each lookup hashes a package name instead of building and hashing an
     /// install path for every folder it climbs.
     pub fn resolver(&self) -> Resolver<'_> {
-        let mut by_name: FastMap<&str, Vec<(&str, &str, &LockPackage)>> = FastMap::default();
-        by_name.reserve(self.packages.len());
+        let n = self.packages.len();
+        let mut resolver = Resolver {
+            by_name: FastMap::default(),
+            folders: FastMap::default(),
+            dirs: Vec::with_capacity(n + 16),
+            parent: Vec::with_capacity(n + 16),
+        };
+        resolver.by_name.reserve(n);
+        resolver.folders.reserve(n + 16);
+        let mut scratch = Vec::new();
+        resolver.intern("", &mut scratch);
         for (key, pkg) in &self.packages {
+            // Every key is a folder a climb may start from; the folder it is installed in is
+            // the one its climb goes to next.
+            let own = resolver.intern(key.trim_end_matches('/'), &mut scratch);
+            let above = resolver.parent[own as usize];
             // Every way the key reads as `<dir>/node_modules/<name>` (or `node_modules/<name>`),
             // as `resolve` would build it.
-            for (at, _) in key.match_indices("node_modules/") {
+            for at in NODE_MODULES.find_iter(key.as_bytes()) {
                 // `resolve` writes a folder and a `/` before `node_modules/`, or nothing: a key
                 // starting `/node_modules/` is not one it ever builds.
                 let dir = match at {
@@ -510,15 +524,33 @@ impl NpmLockfile {
                     _ => continue,
                 };
                 let name = &key[at + "node_modules/".len()..];
-                by_name.entry(name).or_default().push((dir, key, pkg));
+                let folder = match resolver.dirs.get(above as usize) {
+                    Some(d) if *d == dir => above,
+                    _ => resolver.intern(dir, &mut scratch),
+                };
+                let install = (folder, key.as_str(), &**pkg);
+                match resolver.by_name.entry(name) {
+                    Entry::Vacant(v) => {
+                        v.insert(Installs::One(install));
+                    }
+                    Entry::Occupied(mut o) => match o.get_mut() {
+                        Installs::One(first) => {
+                            let first = *first;
+                            o.insert(Installs::Many(vec![first, install]));
+                        }
+                        Installs::Many(all) => all.push(install),
+                    },
+                }
             }
         }
-        // Sorted by folder: each folder climbed is a binary search, even for a name installed
-        // in thousands of places.
-        for installed in by_name.values_mut() {
-            installed.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Sorted by folder: each folder climbed is a binary search over integers, even for a
+        // name installed in thousands of places.
+        for installed in resolver.by_name.values_mut() {
+            if let Installs::Many(all) = installed {
+                all.sort_unstable_by_key(|a| a.0);
+            }
         }
-        Resolver { by_name }
+        resolver
     }
 
     /// Follow a `link: true` entry to the folder it links to (a workspace).
@@ -568,43 +600,110 @@ impl NpmLockfile {
 
 /// See [`NpmLockfile::resolver`].
 pub struct Resolver<'a> {
-    /// Package name → (folder it is installed in, install path, entry).
-    by_name: FastMap<&'a str, Vec<(&'a str, &'a str, &'a LockPackage)>>,
+    /// Package name → (folder it is installed in, install path, entry), by folder.
+    by_name: FastMap<&'a str, Installs<'a>>,
+    /// Every folder an install sits in, every key, and every folder a climb from them passes
+    /// through → its number.
+    folders: FastMap<&'a str, u32>,
+    /// Folder number → the folder.
+    dirs: Vec<&'a str>,
+    /// Folder number → the number of the folder the climb goes to next ([`Self::TOP`] above
+    /// the root).
+    parent: Vec<u32>,
+}
+
+/// Where a name is installed: (folder number, install path, entry); most names in one place.
+enum Installs<'a> {
+    One((u32, &'a str, &'a LockPackage)),
+    /// By folder number.
+    Many(Vec<(u32, &'a str, &'a LockPackage)>),
+}
+
+impl<'a> Installs<'a> {
+    fn as_slice(&self) -> &[(u32, &'a str, &'a LockPackage)] {
+        match self {
+            Installs::One(one) => std::slice::from_ref(one),
+            Installs::Many(all) => all,
+        }
+    }
 }
 
 impl<'a> Resolver<'a> {
+    const TOP: u32 = u32::MAX;
+
+    /// The number of `dir`, numbering it and the folders above it that have none yet
+    /// (`chain` is scratch space).
+    fn intern(&mut self, dir: &'a str, chain: &mut Vec<&'a str>) -> u32 {
+        chain.clear();
+        let mut d = dir;
+        let mut above = loop {
+            if let Some(&id) = self.folders.get(d) {
+                break id;
+            }
+            chain.push(d);
+            if d.is_empty() {
+                break Self::TOP;
+            }
+            d = parent_dir(d);
+        };
+        for &d in chain.iter().rev() {
+            let id = u32::try_from(self.parent.len()).unwrap_or(Self::TOP - 1);
+            self.parent.push(above);
+            self.dirs.push(d);
+            self.folders.insert(d, id);
+            above = id;
+        }
+        above
+    }
+
     /// What [`NpmLockfile::resolve`] answers, climbing the same folders.
     pub fn resolve(&self, from: &str, name: &str) -> Option<(&'a str, &'a LockPackage)> {
-        let installed = self.by_name.get(name)?;
+        let installed = self.by_name.get(name)?.as_slice();
+        // Installed at the root alone: every climb ends there.
+        if let [(0, key, pkg)] = installed {
+            return Some((key, pkg));
+        }
+        // A folder without a number has no install in it: climb by name until one has.
         let mut dir = from.trim_end_matches('/');
-        loop {
-            if let Ok(i) = installed.binary_search_by(|(d, _, _)| (*d).cmp(dir)) {
-                let (_, key, pkg) = installed[i];
-                return Some((key, pkg));
+        let mut folder = loop {
+            if let Some(&id) = self.folders.get(dir) {
+                break id;
             }
             if dir.is_empty() {
                 return None;
             }
             dir = parent_dir(dir);
+        };
+        while folder != Self::TOP {
+            if let Ok(i) = installed.binary_search_by_key(&folder, |a| a.0) {
+                let (_, key, pkg) = installed[i];
+                return Some((key, pkg));
+            }
+            folder = self
+                .parent
+                .get(folder as usize)
+                .copied()
+                .unwrap_or(Self::TOP);
         }
+        None
     }
 }
 
 /// `packages/a` → `packages`; `node_modules/x` → ``; `a/node_modules/@s/x` → `a`.
 fn parent_dir(dir: &str) -> &str {
-    fn up(d: &str) -> &str {
-        d.rfind('/').map_or("", |i| &d[..i])
-    }
-    let mut rest = up(dir);
+    let b = dir.as_bytes();
+    // The folder above: what precedes the last `/` (nothing without one).
+    let mut rest = memchr::memrchr(b'/', b).unwrap_or(0);
     // `…/node_modules/@scope/name`: the scope folder is not a package.
-    if rest
-        .rsplit('/')
-        .next()
-        .is_some_and(|seg| seg.starts_with('@'))
-        && up(rest).ends_with("node_modules")
+    let slash = memchr::memrchr(b'/', &b[..rest]);
+    let segment = slash.map_or(0, |i| i + 1);
+    if b.get(segment) == Some(&b'@')
+        && segment < rest
+        && b[..slash.unwrap_or(0)].ends_with(b"node_modules")
     {
-        rest = up(rest);
+        rest = slash.unwrap_or(0);
     }
+    let rest = &dir[..rest];
     if rest == "node_modules" {
         ""
     } else {
@@ -629,6 +728,8 @@ pub fn installed_name(key: &str) -> &str {
 // Searchers built once: every key of a large lockfile is looked at several times.
 static NODE_MODULES_DIR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::Finder::new("/node_modules/"));
+static NODE_MODULES: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("node_modules/"));
 static NODE_MODULES_REV: std::sync::LazyLock<memchr::memmem::FinderRev<'static>> =
     std::sync::LazyLock::new(|| memchr::memmem::FinderRev::new("node_modules/"));
 
@@ -794,24 +895,26 @@ pub fn is_npm_lockfile(file: &SourceFile) -> bool {
 mod tests {
     use super::*;
 
+    /// Every npm lockfile under `dir`.
+    fn lockfiles(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("fixtures").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                lockfiles(&path, out);
+            } else if matches!(
+                path.file_name().and_then(|n| n.to_str()),
+                Some("package-lock.json" | "npm-shrinkwrap.json")
+            ) {
+                out.push(path);
+            }
+        }
+    }
+
     /// The fast path returns what serde over the whole document returns, or leaves the
     /// document to it: on every fixture lockfile, and on damaged copies of them (bytes removed,
     /// replaced and inserted where the scan looks: quotes, brackets, commas, escapes).
     #[test]
     fn fast_path_agrees_with_serde() {
-        fn lockfiles(dir: &Path, out: &mut Vec<PathBuf>) {
-            for entry in std::fs::read_dir(dir).expect("fixtures").flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    lockfiles(&path, out);
-                } else if matches!(
-                    path.file_name().and_then(|n| n.to_str()),
-                    Some("package-lock.json" | "npm-shrinkwrap.json")
-                ) {
-                    out.push(path);
-                }
-            }
-        }
         fn same(a: &NpmLockfile, b: &NpmLockfile) -> bool {
             let sorted = |l: &NpmLockfile| {
                 let mut v: Vec<String> = l.packages.iter().map(|e| format!("{e:?}")).collect();
@@ -1034,6 +1137,85 @@ mod tests {
             resolver.resolve("packages/w", "a").map(|(k, _)| k),
             Some("packages/w/node_modules/a")
         );
+
+        // And on every edge of every fixture lockfile (the 5,884-entry one among them), from
+        // every folder for names installed in more than one place.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut paths = Vec::new();
+        lockfiles(&root, &mut paths);
+        let mut edges = 0;
+        for path in &paths {
+            let text = std::fs::read_to_string(path).expect("fixture");
+            let file = SourceFile::in_memory(path, FileKind::NpmLock, text);
+            let Some(lock) = npm_lockfile(&file) else {
+                continue;
+            };
+            let resolver = lock.resolver();
+            for (from, pkg) in &lock.packages {
+                let names = pkg
+                    .dependencies
+                    .keys()
+                    .chain(pkg.optional_dependencies.keys())
+                    .chain(pkg.peer_dependencies.keys())
+                    .chain(pkg.dev_dependencies.keys());
+                for name in names {
+                    edges += 1;
+                    assert_eq!(
+                        resolver.resolve(from, name).map(|(k, _)| k),
+                        lock.resolve(from, name).map(|(k, _)| k),
+                        "{name} from {from:?} in {}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert!(edges > 14_000, "edges compared: {edges}");
+    }
+
+    /// What [`parent_dir`] computes, written plainly.
+    fn parent_dir_plain(dir: &str) -> &str {
+        fn up(d: &str) -> &str {
+            d.rfind('/').map_or("", |i| &d[..i])
+        }
+        let mut rest = up(dir);
+        if rest
+            .rsplit('/')
+            .next()
+            .is_some_and(|seg| seg.starts_with('@'))
+            && up(rest).ends_with("node_modules")
+        {
+            rest = up(rest);
+        }
+        if rest == "node_modules" {
+            ""
+        } else {
+            rest.strip_suffix("/node_modules").unwrap_or(rest)
+        }
+    }
+
+    #[test]
+    fn parent_dir_answers_as_written_plainly() {
+        let parts = ["", "a", "@s", "@", "node_modules", "x", "@t"];
+        // Every path of up to five segments of those, with and without a leading or
+        // doubled slash.
+        let mut paths = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for p in &paths {
+                for part in parts {
+                    next.push(if p.is_empty() {
+                        part.to_string()
+                    } else {
+                        format!("{p}/{part}")
+                    });
+                }
+            }
+            paths.extend(next);
+        }
+        for p in &paths {
+            assert_eq!(parent_dir(p), parent_dir_plain(p), "{p:?}");
+        }
+        assert!(paths.len() > 19_000);
     }
 
     #[test]
