@@ -14,8 +14,9 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use rayon::prelude::*;
 use serde::de::IgnoredAny;
 
 use crate::FastMap;
@@ -27,18 +28,63 @@ const MAX_DEPTH: usize = 100;
 
 /// The lockfile parsed, or `None` when the slow path must decide. `body` is `text` without its
 /// byte-order mark; spans are offsets in `text`.
-pub(crate) fn parse(text: &str, body: &str) -> Option<NpmLockfile> {
+pub(crate) fn parse<'a>(text: &str, body: &'a str) -> Option<NpmLockfile> {
     let b = body.as_bytes();
     let start = skip_ws(b, 0);
-    // `packages` is split into its entries as the document is: one pass over the text.
-    let (top, end, entries) = members(body, start, Some("packages"))?;
-    if skip_ws(b, end) != b.len() {
+    let base = text.as_ptr() as usize;
+    // `packages` is split into its entries as the document is, in one pass over the text; each
+    // batch of entries is handed to serde on another core as soon as the scan has passed it,
+    // and every other top-level value is checked to be JSON once the scan is over.
+    let parsed: Mutex<Vec<(usize, Vec<(String, Box<LockPackage>)>)>> = Mutex::default();
+    let rejected = AtomicBool::new(false);
+    let scanned = rayon::scope(|scope| {
+        let (parsed, rejected) = (&parsed, &rejected);
+        let mut batches = 0;
+        let mut sink = |batch: Members<'a>| {
+            let index = batches;
+            batches += 1;
+            scope.spawn(move |_| {
+                let entries = batch
+                    .into_iter()
+                    .map(|(key, range)| {
+                        let slice = &body[range];
+                        let at = slice.as_ptr() as usize - base;
+                        let mut pkg: LockPackage = serde_json::from_str(slice).ok()?;
+                        pkg.span = at..at + slice.len();
+                        Some((key.into_owned(), Box::new(pkg)))
+                    })
+                    .collect::<Option<Vec<_>>>();
+                match entries {
+                    Some(entries) => parsed
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((index, entries)),
+                    None => rejected.store(true, Ordering::Relaxed),
+                }
+            });
+        };
+        let (top, end, split) = members(body, start, Some("packages"), &mut sink)?;
+        // Everything but the known keys (v1's `dependencies`, which v2 repeats for npm 6,
+        // among them) is not read, only checked to be JSON.
+        for (key, value) in &top {
+            if !matches!(key.as_ref(), "lockfileVersion" | "name" | "packages") {
+                let slice = &body[value.clone()];
+                scope.spawn(move |_| {
+                    if serde_json::from_str::<IgnoredAny>(slice).is_err() {
+                        rejected.store(true, Ordering::Relaxed);
+                    }
+                });
+            }
+        }
+        Some((top, end, split))
+    });
+    let (top, end, split) = scanned?;
+    if rejected.into_inner() || skip_ws(b, end) != b.len() {
         return None;
     }
     let mut version = None;
     let mut name = None;
     let mut packages = None;
-    let mut others: Vec<&str> = Vec::new();
     for (key, value) in &top {
         let slice = &body[value.clone()];
         // serde rejects a known field given twice.
@@ -50,12 +96,7 @@ pub(crate) fn parse(text: &str, body: &str) -> Option<NpmLockfile> {
                 .replace(serde_json::from_str::<Option<String>>(slice).ok()?)
                 .is_some(),
             "packages" => packages.replace(()).is_some(),
-            // Everything else (v1's `dependencies`, which v2 repeats for npm 6, among them) is
-            // not read, only checked to be JSON.
-            _ => {
-                others.push(slice);
-                false
-            }
+            _ => false,
         };
         if duplicate {
             return None;
@@ -67,32 +108,15 @@ pub(crate) fn parse(text: &str, body: &str) -> Option<NpmLockfile> {
     }
     // A `packages` that is not an object (`null`, or what serde rejects) is left to serde.
     packages?;
-    let entries = entries?;
-    let base = text.as_ptr() as usize;
-    let (parsed, others_ok) = rayon::join(
-        || {
-            entries
-                .into_par_iter()
-                .map(|(key, range)| {
-                    let slice = &body[range];
-                    let at = slice.as_ptr() as usize - base;
-                    let mut pkg: LockPackage = serde_json::from_str(slice).ok()?;
-                    pkg.span = at..at + slice.len();
-                    Some((key.into_owned(), Box::new(pkg)))
-                })
-                .collect::<Option<Vec<_>>>()
-        },
-        || {
-            others
-                .par_iter()
-                .all(|slice| serde_json::from_str::<IgnoredAny>(slice).is_ok())
-        },
-    );
-    let parsed = parsed.filter(|_| others_ok)?;
+    if !split {
+        return None;
+    }
+    let mut parsed = parsed.into_inner().unwrap_or_else(|e| e.into_inner());
+    parsed.sort_unstable_by_key(|(index, _)| *index);
     let mut packages = FastMap::default();
-    packages.reserve(parsed.len());
+    packages.reserve(parsed.iter().map(|(_, batch)| batch.len()).sum());
     // A duplicate key: the later entry wins, as in a JSON object.
-    packages.extend(parsed);
+    packages.extend(parsed.into_iter().flat_map(|(_, batch)| batch));
     Some(NpmLockfile {
         lockfile_version: version,
         name: name.flatten(),
@@ -100,22 +124,28 @@ pub(crate) fn parse(text: &str, body: &str) -> Option<NpmLockfile> {
     })
 }
 
+/// Entries are handed to serde in batches of this many.
+const BATCH: usize = 256;
+
 type Members<'a> = Vec<(Cow<'a, str>, Range<usize>)>;
 
 /// The members of the object that opens at `at`, each key decoded and each value's byte range
-/// (not checked beyond its extent), and where the object ends; with the members of the (last)
-/// member named `split` when that is an object.
+/// (not checked beyond its extent), where the object ends, and whether a member named `split`
+/// was an object: its members are given to `sink` in batches, in order, as they are found.
 fn members<'a>(
     text: &'a str,
     at: usize,
     split: Option<&str>,
-) -> Option<(Members<'a>, usize, Option<Members<'a>>)> {
+    sink: &mut dyn FnMut(Members<'a>),
+) -> Option<(Members<'a>, usize, bool)> {
     let b = text.as_bytes();
     if b.get(at) != Some(&b'{') {
         return None;
     }
+    // The members of `split` go to the sink; the object's own are returned.
+    let streamed = split.is_none();
     let mut out = Vec::new();
-    let mut inner = None;
+    let mut inner = false;
     let mut i = skip_ws(b, at + 1);
     if b.get(i) == Some(&b'}') {
         return Some((out, i + 1, inner));
@@ -133,17 +163,26 @@ fn members<'a>(
         i = skip_ws(b, i + 1);
         let value_end = match split {
             Some(name) if key == name && b.get(i) == Some(&b'{') => {
-                let (members, end, _) = members(text, i, None)?;
-                inner = Some(members);
+                let (rest, end, _) = members(text, i, None, sink)?;
+                debug_assert!(rest.is_empty());
+                inner = true;
                 end
             }
             _ => skip_value(b, i)?,
         };
         out.push((key, i..value_end));
+        if streamed && out.len() == BATCH {
+            sink(std::mem::take(&mut out));
+        }
         i = skip_ws(b, value_end);
         match b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
-            b'}' => return Some((out, i + 1, inner)),
+            b'}' => {
+                if streamed && !out.is_empty() {
+                    sink(std::mem::take(&mut out));
+                }
+                return Some((out, i + 1, inner));
+            }
             _ => return None,
         }
     }

@@ -89,11 +89,13 @@ impl Check for Options {
                 match file.kind {
                     FileKind::PackageJson => coverage::check(project, file, &mut out),
                     FileKind::NpmLock | FileKind::NpmShrinkwrap => {
-                        // Both read the parsed lockfile: side by side on a big one.
+                        // Both read the parsed lockfile: side by side on a big one. The
+                        // edge check starts first: it has a serial stretch (the name index,
+                        // the walk from the root) that the entries' slices can fill beside.
                         let (mut a, mut b) = (Vec::new(), Vec::new());
                         rayon::join(
-                            || entries::check(file, opts, &mut a),
                             || sync::check(project, file, &mut b),
+                            || entries::check(file, opts, &mut a),
                         );
                         out.append(&mut a);
                         out.append(&mut b);
