@@ -35,7 +35,8 @@ pub(crate) fn parse<'a>(text: &str, body: &'a str) -> Option<NpmLockfile> {
     // `packages` is split into its entries as the document is, in one pass over the text; each
     // batch of entries is handed to serde on another core as soon as the scan has passed it,
     // and every other top-level value is checked to be JSON once the scan is over.
-    let parsed: Mutex<Vec<(usize, Vec<(String, Box<LockPackage>)>)>> = Mutex::default();
+    // Each batch parsed, with its place in the document.
+    let parsed: Mutex<Vec<(usize, Vec<Entry>)>> = Mutex::default();
     let rejected = AtomicBool::new(false);
     let scanned = rayon::scope(|scope| {
         let (parsed, rejected) = (&parsed, &rejected);
@@ -123,6 +124,9 @@ pub(crate) fn parse<'a>(text: &str, body: &'a str) -> Option<NpmLockfile> {
         packages,
     })
 }
+
+/// An entry parsed: its key and its package.
+type Entry = (String, Box<LockPackage>);
 
 /// Entries are handed to serde in batches of this many.
 const BATCH: usize = 256;
