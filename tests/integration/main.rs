@@ -9,6 +9,7 @@ mod commands;
 mod common;
 mod crash_safety;
 mod dep_trust;
+mod dist;
 mod fixes;
 mod formats;
 mod install_scripts;

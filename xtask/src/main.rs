@@ -1,11 +1,12 @@
 //! Developer tasks: `cargo xtask docs [--check]` regenerates docs/rules from rule metadata;
 //! `cargo xtask bench` measures chainward side by side with peer tools; `cargo xtask fuzz` runs
 //! the fuzz targets; `cargo xtask corpus` compares chainward with the package managers on real
-//! repositories.
+//! repositories; `cargo xtask dist` builds the npm packages and the wheel.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
 mod corpus;
+mod dist;
 mod docs;
 mod fuzz;
 mod hostile;
@@ -19,8 +20,9 @@ fn main() -> Result<()> {
         Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("corpus") => corpus::run(&args[1..]),
+        Some("dist") => dist::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers] [--hostile] | cargo xtask fuzz [--time SECONDS] [--target NAME] | cargo xtask corpus [--corpus DIR] [--exe PATH]"
+            "usage: cargo xtask docs [--check] | cargo xtask bench [--runs N] [--no-peers] [--hostile] | cargo xtask fuzz [--time SECONDS] [--target NAME] | cargo xtask corpus [--corpus DIR] [--exe PATH] | cargo xtask dist [--binary PATH] [--out DIR] [--platform SUFFIX]"
         ),
     }
 }

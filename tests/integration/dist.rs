@@ -1,0 +1,277 @@
+//! The packages chainward ships, built by `cargo xtask dist` around the binary under test and
+//! installed the way users install them: the npm launcher and the Linux platform package from
+//! their tarballs with the real npm (`--ignore-scripts --offline`: there are no scripts, and
+//! nothing is fetched), then `npx chainward`; the wheel into a fresh venv with the real pip
+//! (`--no-index`), then `chainward` from the venv.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::common::{copy_fixture, workspace};
+
+/// `cargo xtask dist` once for every test here: the launcher's and the platform package's
+/// tarballs and the wheel.
+struct Dist {
+    _dir: tempfile::TempDir,
+    launcher: PathBuf,
+    platform: PathBuf,
+    wheel: PathBuf,
+}
+
+fn dist() -> &'static Dist {
+    static DIST: OnceLock<Dist> = OnceLock::new();
+    DIST.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tmp");
+        // The binary under test, without its symbols (a debug build is 100 MB; what ships is a
+        // stripped release build), packaged as the release workflow packages its build.
+        let exe = Path::new(env!("CARGO_BIN_EXE_chainward"));
+        let stripped = dir.path().join("chainward");
+        let binary = match Command::new("strip")
+            .arg("-o")
+            .arg(&stripped)
+            .arg(exe)
+            .status()
+        {
+            Ok(s) if s.success() => stripped,
+            _ => exe.to_path_buf(),
+        };
+        let out = dir.path().join("dist");
+        let run = Command::new(env!("CARGO"))
+            .args([
+                "run",
+                "--quiet",
+                "--offline",
+                "-p",
+                "xtask",
+                "--",
+                "dist",
+                "--binary",
+            ])
+            .arg(&binary)
+            .arg("--out")
+            .arg(&out)
+            .current_dir(workspace())
+            .output()
+            .expect("cargo xtask dist");
+        assert!(
+            run.status.success(),
+            "cargo xtask dist failed:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let version = env!("CARGO_PKG_VERSION");
+        let find = |name: String| {
+            let path = out.join(&name);
+            assert!(
+                path.is_file(),
+                "{name} not built; dist wrote {:?}",
+                listing(&out)
+            );
+            path
+        };
+        Dist {
+            launcher: find(format!("chainward-{version}.tgz")),
+            platform: find(format!("chainward-cli-linux-x64-gnu-{version}.tgz")),
+            wheel: std::fs::read_dir(&out)
+                .expect("dist")
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "whl"))
+                .expect("a wheel"),
+            _dir: dir,
+        }
+    })
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// npm in `dir` with its cache and configuration kept in `home`, offline.
+fn npm(dir: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new("npm");
+    let userconfig = home.join("npmrc");
+    if !userconfig.exists() {
+        std::fs::write(&userconfig, "").expect("npmrc");
+    }
+    cmd.current_dir(dir)
+        .env("npm_config_cache", home.join("cache"))
+        .env("npm_config_userconfig", &userconfig)
+        .env("npm_config_offline", "true")
+        .env("npm_config_audit", "false")
+        .env("npm_config_fund", "false")
+        .env("npm_config_update_notifier", "false")
+        .env_remove("NO_COLOR");
+    cmd
+}
+
+#[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+fn npx_chainward_runs_the_platform_binary() {
+    let dist = dist();
+    let home = tempfile::tempdir().expect("tmp");
+    let project = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        project.path().join("package.json"),
+        r#"{"name": "uses-chainward", "version": "1.0.0", "private": true}"#,
+    )
+    .expect("package.json");
+    let install = npm(project.path(), home.path())
+        .args(["install", "--ignore-scripts", "--save-dev"])
+        .arg(&dist.launcher)
+        .arg(&dist.platform)
+        .output()
+        .expect("npm install");
+    assert!(
+        install.status.success(),
+        "npm install failed:\n{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+
+    // What npm installed: a launcher without scripts, and the binary, executable.
+    let installed = project.path().join("node_modules");
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(installed.join("chainward/package.json")).expect("launcher"),
+    )
+    .expect("json");
+    assert!(manifest.get("scripts").is_none(), "{manifest}");
+    let optional = manifest["optionalDependencies"]
+        .as_object()
+        .expect("optionalDependencies");
+    assert_eq!(optional.len(), 7, "{optional:?}");
+    assert!(
+        optional
+            .values()
+            .all(|v| v.as_str() == Some(env!("CARGO_PKG_VERSION"))),
+        "every platform package pinned exactly: {optional:?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let binary = installed.join("@chainward/cli-linux-x64-gnu/bin/chainward");
+        let mode = std::fs::metadata(&binary)
+            .expect("binary")
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o111,
+            0o111,
+            "{} is not executable",
+            binary.display()
+        );
+    }
+
+    // `npx chainward check` says what the binary says, with its exit code.
+    let fixture = copy_fixture("pin-check/mcp-server");
+    let start = std::time::Instant::now();
+    let via_npx = npm(project.path(), home.path())
+        .args(["exec", "--", "chainward", "check", "--color", "never"])
+        .arg(fixture.path())
+        .output()
+        .expect("npx");
+    let wall = start.elapsed();
+    let direct = Command::new(env!("CARGO_BIN_EXE_chainward"))
+        .args(["check", "--color", "never"])
+        .arg(fixture.path())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("chainward");
+    assert_eq!(via_npx.status.code(), Some(1), "{via_npx:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&via_npx.stdout),
+        String::from_utf8_lossy(&direct.stdout)
+    );
+    assert!(String::from_utf8_lossy(&via_npx.stdout).contains("pin-check/range-specifier"));
+    // Shown with --nocapture: the figure the distribution notes quote.
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("npx chainward check on pin-check/mcp-server: {wall:?}");
+    }
+
+    // And the package.json `bin` link itself, as a script would call it.
+    let version = Command::new(installed.join(".bin/chainward"))
+        .arg("--version")
+        .output()
+        .expect("node_modules/.bin/chainward");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("chainward {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+fn the_wheel_installs_chainward_into_a_venv() {
+    let dist = dist();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let venv = tmp.path().join("venv");
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .expect("python3 -m venv");
+    assert!(made.success());
+    let pip = Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--quiet",
+        ])
+        .arg(&dist.wheel)
+        .output()
+        .expect("pip");
+    assert!(
+        pip.status.success(),
+        "pip install failed:\n{}",
+        String::from_utf8_lossy(&pip.stderr)
+    );
+    let version = Command::new(venv.join("bin/chainward"))
+        .arg("--version")
+        .output()
+        .expect("venv/bin/chainward");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("chainward {}", env!("CARGO_PKG_VERSION"))
+    );
+    // Every file the wheel's RECORD lists has the digest and size it records (PEP 427), read
+    // by Python's own zipfile and hashlib.
+    let check = Command::new(venv.join("bin/python"))
+        .arg("-c")
+        .arg(RECORD_CHECK)
+        .arg(&dist.wheel)
+        .output()
+        .expect("python");
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&check.stdout).trim(), "4 files");
+}
+
+const RECORD_CHECK: &str = r#"
+import base64, csv, hashlib, io, sys, zipfile
+wheel = zipfile.ZipFile(sys.argv[1])
+record = next(n for n in wheel.namelist() if n.endswith(".dist-info/RECORD"))
+rows = list(csv.reader(io.TextIOWrapper(wheel.open(record), "utf-8")))
+assert sorted(r[0] for r in rows) == sorted(wheel.namelist()), (rows, wheel.namelist())
+for name, digest, size in rows:
+    if name == record:
+        assert digest == "" and size == "", name
+        continue
+    data = wheel.read(name)
+    algo, value = digest.split("=", 1)
+    assert algo == "sha256", name
+    assert base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode() == value, name
+    assert int(size) == len(data), name
+print(f"{len(rows)} files")
+"#;
