@@ -17,6 +17,13 @@ struct Dist {
     launcher: PathBuf,
     platform: PathBuf,
     wheel: PathBuf,
+    /// A folder holding the wheel alone (for pip's `--find-links`).
+    wheels: PathBuf,
+}
+
+/// A folder holding only the chainward wheel built around the binary under test.
+pub fn wheels() -> PathBuf {
+    dist().wheels.clone()
 }
 
 fn dist() -> &'static Dist {
@@ -70,15 +77,20 @@ fn dist() -> &'static Dist {
             );
             path
         };
+        let wheel = std::fs::read_dir(&out)
+            .expect("dist")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "whl"))
+            .expect("a wheel");
+        let wheels = dir.path().join("wheels");
+        std::fs::create_dir_all(&wheels).expect("wheels");
+        std::fs::copy(&wheel, wheels.join(wheel.file_name().expect("name"))).expect("copy");
         Dist {
             launcher: find(format!("chainward-{version}.tgz")),
             platform: find(format!("chainward-cli-linux-x64-gnu-{version}.tgz")),
-            wheel: std::fs::read_dir(&out)
-                .expect("dist")
-                .flatten()
-                .map(|e| e.path())
-                .find(|p| p.extension().is_some_and(|e| e == "whl"))
-                .expect("a wheel"),
+            wheel,
+            wheels,
             _dir: dir,
         }
     })
@@ -275,3 +287,15 @@ for name, digest, size in rows:
     assert int(size) == len(data), name
 print(f"{len(rows)} files")
 "#;
+
+/// The package pre-commit installs for the python hooks asks for the wheel of this very version.
+#[test]
+fn the_hook_package_pins_this_version() {
+    let text = std::fs::read_to_string(workspace().join("pyproject.toml")).expect("pyproject");
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        text.contains(&format!("\nversion = \"{version}\"\n"))
+            && text.contains(&format!("dependencies = [\"chainward=={version}\"]")),
+        "pyproject.toml does not pin chainward {version}:\n{text}"
+    );
+}

@@ -1,8 +1,9 @@
 //! The pre-commit hooks, with the real pre-commit (installed by `.ci/run` into
 //! target/tools/venv; never fetched by a test): a throwaway repository points at this checkout's
-//! `.pre-commit-hooks.yaml` (a path repo at the committed HEAD), pre-commit builds the hook with
-//! `language: rust` (`cargo install --path .`, offline), a commit that adds a `^` range is
-//! blocked with chainward's message, and after `chainward-fix` the commit goes through.
+//! `.pre-commit-hooks.yaml` (a path repo at the committed HEAD), pre-commit installs the hook
+//! (`language: python`: the chainward wheel, offline from a local folder; `language: rust`:
+//! `cargo install --path .`, offline), a commit that adds a `^` range is blocked with
+//! chainward's message, and after the fix hook the commit goes through.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,8 +57,33 @@ fn go(mut cmd: Command) -> Run {
     }
 }
 
+/// The hooks users get by default: `language: python`, which installs the chainward wheel (here
+/// the one `cargo xtask dist` built around the binary under test, found through pip's
+/// `--find-links`, with no index and no build isolation: nothing is fetched).
 #[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
 fn pre_commit_blocks_a_range_and_the_fix_hook_repairs_it() {
+    let wheels = crate::dist::wheels();
+    hooks_block_and_fix(
+        "chainward",
+        "chainward-fix",
+        &[
+            ("PIP_FIND_LINKS", wheels.as_os_str()),
+            ("PIP_NO_INDEX", "1".as_ref()),
+            // pip's inverted spelling of --no-build-isolation: the venv's own setuptools builds
+            // the hook package (pyproject.toml), offline.
+            ("PIP_NO_BUILD_ISOLATION", "0".as_ref()),
+        ],
+    );
+}
+
+/// The same with the hooks that build this checkout with cargo (`language: rust`).
+#[test]
+fn pre_commit_rust_hooks_block_a_range_and_repair_it() {
+    hooks_block_and_fix("chainward-rust", "chainward-fix-rust", &[]);
+}
+
+fn hooks_block_and_fix(check: &str, fix_id: &str, env: &[(&str, &std::ffi::OsStr)]) {
     let pre_commit = pre_commit_bin();
     assert!(
         pre_commit.exists(),
@@ -77,21 +103,21 @@ fn pre_commit_blocks_a_range_and_the_fix_hook_repairs_it() {
     let home = tempfile::tempdir().expect("tmp");
     let git = |args: &[&str]| {
         let mut cmd = command(repo, home.path(), Path::new("git"));
-        cmd.args(args);
+        cmd.args(args).envs(env.iter().copied());
         go(cmd)
     };
-    // The user's config: the hooks of this checkout; chainward-fix on demand (manual stage).
+    // The user's config: the hooks of this checkout; the fix hook on demand (manual stage).
     std::fs::write(
         repo.join(".pre-commit-config.yaml"),
         format!(
-            "repos:\n  - repo: {}\n    rev: {head}\n    hooks:\n      - id: chainward\n      - id: chainward-fix\n        stages: [manual]\n",
+            "repos:\n  - repo: {}\n    rev: {head}\n    hooks:\n      - id: {check}\n      - id: {fix_id}\n        stages: [manual]\n",
             workspace().display()
         ),
     )
     .expect("write config");
     assert!(git(&["init", "-q", "-b", "main"]).ok);
     let mut install = command(repo, home.path(), &pre_commit);
-    install.arg("install");
+    install.arg("install").envs(env.iter().copied());
     let installed = go(install);
     assert!(installed.ok, "{}", installed.text);
 
@@ -136,9 +162,10 @@ fn pre_commit_blocks_a_range_and_the_fix_hook_repairs_it() {
         "run",
         "--hook-stage",
         "manual",
-        "chainward-fix",
+        fix_id,
         "--show-diff-on-failure",
-    ]);
+    ])
+    .envs(env.iter().copied());
     let fixed = go(fix);
     assert!(!fixed.ok, "{}", fixed.text);
     assert!(
@@ -275,7 +302,7 @@ for line in sys.stdin.buffer.read().decode("utf-8").split("\n"):
             || path.ends_with(".sh")
             || path.ends_with(".bash");
         read += usize::from(is_read);
-        let expected = if is_read { "11" } else { "00" };
+        let expected = if is_read { "1111" } else { "0000" };
         if answer != expected {
             wrong.push(format!(
                 "{path}: chainward {} it, the hooks say {answer}",
