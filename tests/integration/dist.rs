@@ -299,3 +299,60 @@ fn the_hook_package_pins_this_version() {
         "pyproject.toml does not pin chainward {version}:\n{text}"
     );
 }
+
+/// The release workflow satisfies every provenance rule (`chainward check .` in .ci/run says so
+/// for the repository), and each rule still watches it: taking one safeguard out brings the
+/// finding that names it.
+#[test]
+fn the_release_workflow_passes_and_each_safeguard_is_watched() {
+    let workflow =
+        std::fs::read_to_string(workspace().join(".github/workflows/release.yml")).expect("release.yml");
+    let check = |text: &str| -> Vec<String> {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join(".github/workflows");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("release.yml"), text).expect("write");
+        let mut rules = crate::common::findings(tmp.path(), &["check"], "rule");
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+    assert_eq!(check(&workflow), Vec::<String>::new());
+    let variants: [(&str, &str, &str, &str); 5] = [
+        (
+            "the npm job without id-token",
+            "      id-token: write # npm trusted publishing (OIDC) and provenance\n",
+            "",
+            "provenance/missing-id-token",
+        ),
+        (
+            "the attestation without id-token",
+            "      id-token: write # Sigstore signing of the build provenance\n",
+            "",
+            "provenance/missing-id-token",
+        ),
+        (
+            "a publish without --provenance and with a token",
+            "    environment: npm\n",
+            "    environment: npm\n    env:\n      NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }}\n",
+            "provenance/long-lived-token",
+        ),
+        (
+            "a cache restored in the npm job",
+            "          package-manager-cache: false # no cache in a publishing job\n",
+            "          cache: npm\n",
+            "provenance/release-cache",
+        ),
+        (
+            "an action by tag",
+            "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0",
+            "actions/download-artifact@v4",
+            "pin-check/unpinned-action",
+        ),
+    ];
+    for (what, from, to, rule) in variants {
+        assert!(workflow.contains(from), "{what}: {from:?} is not in release.yml");
+        let rules = check(&workflow.replacen(from, to, 1));
+        assert!(rules.iter().any(|r| r == rule), "{what}: expected {rule}, got {rules:?}");
+    }
+}
