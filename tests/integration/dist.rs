@@ -305,8 +305,8 @@ fn the_hook_package_pins_this_version() {
 /// finding that names it.
 #[test]
 fn the_release_workflow_passes_and_each_safeguard_is_watched() {
-    let workflow =
-        std::fs::read_to_string(workspace().join(".github/workflows/release.yml")).expect("release.yml");
+    let workflow = std::fs::read_to_string(workspace().join(".github/workflows/release.yml"))
+        .expect("release.yml");
     let check = |text: &str| -> Vec<String> {
         let tmp = tempfile::tempdir().expect("tmp");
         let dir = tmp.path().join(".github/workflows");
@@ -351,8 +351,14 @@ fn the_release_workflow_passes_and_each_safeguard_is_watched() {
         ),
     ];
     for (what, from, to, rule) in variants {
-        assert!(workflow.contains(from), "{what}: {from:?} is not in release.yml");
+        assert!(
+            workflow.contains(from),
+            "{what}: {from:?} is not in release.yml"
+        );
         let rules = check(&workflow.replacen(from, to, 1));
-        assert!(rules.iter().any(|r| r == rule), "{what}: expected {rule}, got {rules:?}");
+        assert!(
+            rules.iter().any(|r| r == rule),
+            "{what}: expected {rule}, got {rules:?}"
+        );
     }
 }

@@ -400,28 +400,31 @@ function musl() {
   }
 }
 
-function candidates() {
-  const { platform, arch } = process;
-  if (platform === "linux") {
-    // A static musl binary also runs where glibc is: the second choice.
-    const libcs = musl() ? ["musl", "gnu"] : ["gnu", "musl"];
-    return libcs.map((libc) => `linux-${arch}-${libc}`);
+function installed(suffix) {
+  try {
+    return path.dirname(require.resolve(`@chainward/cli-${suffix}/package.json`));
+  } catch {
+    return null;
   }
-  if (platform === "win32") return [`win32-${arch}-msvc`];
-  return [`${platform}-${arch}`];
 }
 
 function binary() {
-  const exe = process.platform === "win32" ? "chainward.exe" : "chainward";
-  for (const suffix of candidates()) {
-    try {
-      const manifest = require.resolve(`@chainward/cli-${suffix}/package.json`);
-      return path.join(path.dirname(manifest), "bin", exe);
-    } catch {
-      // not installed: the next candidate
-    }
+  const { platform, arch } = process;
+  const exe = platform === "win32" ? "chainward.exe" : "chainward";
+  let dir = null;
+  if (platform === "linux") {
+    // npm installs the package whose libc matches; where both are present (a forced install,
+    // yarn's supportedArchitectures), ask the runtime which libc this is. A static musl binary
+    // also runs where glibc is.
+    const gnu = installed(`linux-${arch}-gnu`);
+    const muslDir = installed(`linux-${arch}-musl`);
+    dir = gnu && muslDir ? (musl() ? muslDir : gnu) : gnu || muslDir;
+  } else if (platform === "win32") {
+    dir = installed(`win32-${arch}-msvc`);
+  } else {
+    dir = installed(`${platform}-${arch}`);
   }
-  return null;
+  return dir === null ? null : path.join(dir, "bin", exe);
 }
 
 const bin = binary();
