@@ -132,15 +132,26 @@ impl Runner {
     }
 }
 
-/// The install step's environment: the action's folder, `version`, and the stub `gh`'s exit code.
+/// The install step's environment: the action's folder, `version`, and the stub `gh`'s exit code,
+/// on an x64 runner.
 fn install_env<'a>(
     action_path: &'a str,
     version: &'a str,
     gh_exit: &'a str,
-) -> [(&'a str, &'a str); 4] {
+) -> [(&'a str, &'a str); 5] {
+    install_env_on(action_path, version, gh_exit, "X64")
+}
+
+fn install_env_on<'a>(
+    action_path: &'a str,
+    version: &'a str,
+    gh_exit: &'a str,
+    arch: &'a str,
+) -> [(&'a str, &'a str); 5] {
     [
         ("ACTION_PATH", action_path),
         ("VERSION", version),
+        ("ARCH", arch),
         ("GH_TOKEN", "t"),
         ("GH_EXIT", gh_exit),
     ]
@@ -230,6 +241,34 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
     assert_ne!(out.code, 0);
     assert!(!r.file("runner/chainward-bin/chainward").exists());
     assert!(r.read("github_path").is_empty());
+
+    // An arm64 runner gets the arm64 build; an architecture without one stops before any URL.
+    let r = Runner::new();
+    let out = r.step(
+        0,
+        r.tmp.path(),
+        &install_env_on(action_path, "0.2.0", "0", "ARM64"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        r.read("stub.log")
+            .contains("/v0.2.0/chainward-0.2.0-aarch64-unknown-linux-musl.tar.gz"),
+        "{}",
+        r.read("stub.log")
+    );
+    let r = Runner::new();
+    let out = r.step(
+        0,
+        r.tmp.path(),
+        &install_env_on(action_path, "0.2.0", "0", "ARM"),
+    );
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stdout.contains("::error::no chainward release binary"),
+        "{}",
+        out.stdout
+    );
+    assert!(r.read("stub.log").is_empty());
 
     // A version that is not one never reaches a URL.
     let r = Runner::new();

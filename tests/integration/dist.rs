@@ -362,3 +362,49 @@ fn the_release_workflow_passes_and_each_safeguard_is_watched() {
         );
     }
 }
+
+/// What `cargo publish --workspace` needs of the manifests: every crate the workspace depends
+/// on by path also names this version (crates.io keeps the version, not the path), and every
+/// published crate has a name of its own (the plugins are `chainward-<plugin>`; crates.io names
+/// are global) and the metadata crates.io shows.
+#[test]
+fn the_crates_can_be_published() {
+    let version = env!("CARGO_PKG_VERSION");
+    let root = std::fs::read_to_string(workspace().join("Cargo.toml")).expect("Cargo.toml");
+    let deps = root
+        .split("[workspace.dependencies]")
+        .nth(1)
+        .expect("workspace dependencies");
+    let local: Vec<&str> = deps.lines().filter(|l| l.contains("path = ")).collect();
+    assert!(local.len() >= 15, "{local:?}");
+    for line in &local {
+        assert!(
+            line.contains(&format!("version = \"{version}\"")),
+            "{line}: a path dependency without version {version}"
+        );
+    }
+    let mut manifests = Vec::new();
+    for dir in ["crates", "plugins"] {
+        for entry in std::fs::read_dir(workspace().join(dir))
+            .expect("dir")
+            .flatten()
+        {
+            let manifest = entry.path().join("Cargo.toml");
+            if manifest.is_file() {
+                manifests.push(manifest);
+            }
+        }
+    }
+    assert!(manifests.len() >= 14, "{manifests:?}");
+    for manifest in manifests {
+        let text = std::fs::read_to_string(&manifest).expect("manifest");
+        for field in [
+            "name = \"chainward-",
+            "\ndescription = ",
+            "\nlicense.workspace = true",
+            "\nrepository.workspace = true",
+        ] {
+            assert!(text.contains(field), "{}: no {field:?}", manifest.display());
+        }
+    }
+}
