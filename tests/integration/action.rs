@@ -132,25 +132,19 @@ impl Runner {
     }
 }
 
-/// The install step's environment: the action's folder, `version`, and the stub `gh`'s exit code,
-/// on an x64 runner.
+/// The install step's environment: the action's folder, `version`, `from-source`, the stub
+/// `gh`'s exit code, and the runner's architecture.
 fn install_env<'a>(
     action_path: &'a str,
     version: &'a str,
-    gh_exit: &'a str,
-) -> [(&'a str, &'a str); 5] {
-    install_env_on(action_path, version, gh_exit, "X64")
-}
-
-fn install_env_on<'a>(
-    action_path: &'a str,
-    version: &'a str,
+    from_source: &'a str,
     gh_exit: &'a str,
     arch: &'a str,
-) -> [(&'a str, &'a str); 5] {
+) -> [(&'a str, &'a str); 6] {
     [
         ("ACTION_PATH", action_path),
         ("VERSION", version),
+        ("FROM_SOURCE", from_source),
         ("ARCH", arch),
         ("GH_TOKEN", "t"),
         ("GH_EXIT", gh_exit),
@@ -189,9 +183,9 @@ fn no_expression_is_expanded_inside_a_script() {
 fn install_step_builds_the_checkout_or_verifies_a_release() {
     let ws = workspace();
     let action_path = ws.to_str().expect("utf-8 path");
-    // No version: the action's own checkout, with cargo.
+    // from-source: the action's own checkout, with cargo.
     let r = Runner::new();
-    let out = r.step(0, r.tmp.path(), &install_env(action_path, "", "0"));
+    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "true", "0", "X64"));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("chainward "), "{}", out.stdout);
     let log = r.read("stub.log");
@@ -202,9 +196,9 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
     let bin = r.file("runner/chainward-bin");
     assert_eq!(r.read("github_path").trim(), bin.to_str().expect("utf-8"));
 
-    // A release: downloaded, its provenance verified, then unpacked.
+    // A release (the default path): downloaded, its provenance verified, then unpacked.
     let r = Runner::new();
-    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "0"));
+    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "false", "0", "X64"));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let log = r.read("stub.log");
     let lines: Vec<&str> = log.lines().collect();
@@ -237,7 +231,7 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
 
     // Provenance that does not verify: nothing is unpacked, nothing is put on PATH.
     let r = Runner::new();
-    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "1"));
+    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "false", "1", "X64"));
     assert_ne!(out.code, 0);
     assert!(!r.file("runner/chainward-bin/chainward").exists());
     assert!(r.read("github_path").is_empty());
@@ -247,7 +241,7 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
     let out = r.step(
         0,
         r.tmp.path(),
-        &install_env_on(action_path, "0.2.0", "0", "ARM64"),
+        &install_env(action_path, "0.2.0", "false", "0", "ARM64"),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
@@ -260,7 +254,7 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
     let out = r.step(
         0,
         r.tmp.path(),
-        &install_env_on(action_path, "0.2.0", "0", "ARM"),
+        &install_env(action_path, "0.2.0", "false", "0", "ARM"),
     );
     assert_eq!(out.code, 2);
     assert!(
@@ -275,11 +269,22 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
     let out = r.step(
         0,
         r.tmp.path(),
-        &install_env(action_path, "1.0; rm -rf /", "0"),
+        &install_env(action_path, "1.0; rm -rf /", "false", "0", "X64"),
     );
     assert_eq!(out.code, 2);
     assert!(out.stdout.contains("::error::version"), "{}", out.stdout);
     assert!(r.read("stub.log").is_empty());
+    for (version, from_source) in [("", "false"), ("0.2.0", "yes")] {
+        let r = Runner::new();
+        let out = r.step(
+            0,
+            r.tmp.path(),
+            &install_env(action_path, version, from_source, "0", "X64"),
+        );
+        assert_eq!(out.code, 2, "{version:?} {from_source:?}");
+        assert!(out.stdout.contains("::error::"), "{}", out.stdout);
+        assert!(r.read("stub.log").is_empty());
+    }
 }
 
 fn git(dir: &Path, args: &[&str]) {
@@ -389,4 +394,16 @@ fn check_step_annotates_only_what_a_pull_request_introduces() {
         "{}",
         out.stdout
     );
+}
+
+/// By default the action downloads the release of its own version: the one this checkout builds.
+#[test]
+fn the_default_release_is_this_version() {
+    let action = std::fs::read_to_string(workspace().join("action.yml")).expect("action.yml");
+    let inputs = action.split("\n  version:\n").nth(1).expect("version input");
+    let default = inputs
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("default: "))
+        .expect("default");
+    assert_eq!(default, format!("\"{}\"", env!("CARGO_PKG_VERSION")));
 }
