@@ -185,7 +185,11 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
     let action_path = ws.to_str().expect("utf-8 path");
     // from-source: the action's own checkout, with cargo.
     let r = Runner::new();
-    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "true", "0", "X64"));
+    let out = r.step(
+        0,
+        r.tmp.path(),
+        &install_env(action_path, "0.2.0", "true", "0", "X64"),
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("chainward "), "{}", out.stdout);
     let log = r.read("stub.log");
@@ -198,7 +202,11 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
 
     // A release (the default path): downloaded, its provenance verified, then unpacked.
     let r = Runner::new();
-    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "false", "0", "X64"));
+    let out = r.step(
+        0,
+        r.tmp.path(),
+        &install_env(action_path, "0.2.0", "false", "0", "X64"),
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let log = r.read("stub.log");
     let lines: Vec<&str> = log.lines().collect();
@@ -231,7 +239,11 @@ fn install_step_builds_the_checkout_or_verifies_a_release() {
 
     // Provenance that does not verify: nothing is unpacked, nothing is put on PATH.
     let r = Runner::new();
-    let out = r.step(0, r.tmp.path(), &install_env(action_path, "0.2.0", "false", "1", "X64"));
+    let out = r.step(
+        0,
+        r.tmp.path(),
+        &install_env(action_path, "0.2.0", "false", "1", "X64"),
+    );
     assert_ne!(out.code, 0);
     assert!(!r.file("runner/chainward-bin/chainward").exists());
     assert!(r.read("github_path").is_empty());
@@ -400,7 +412,10 @@ fn check_step_annotates_only_what_a_pull_request_introduces() {
 #[test]
 fn the_default_release_is_this_version() {
     let action = std::fs::read_to_string(workspace().join("action.yml")).expect("action.yml");
-    let inputs = action.split("\n  version:\n").nth(1).expect("version input");
+    let inputs = action
+        .split("\n  version:\n")
+        .nth(1)
+        .expect("version input");
     let default = inputs
         .lines()
         .find_map(|l| l.trim().strip_prefix("default: "))
