@@ -131,7 +131,7 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     let binary = match value("--binary") {
         Some(path) => PathBuf::from(path),
-        None if std::ptr::eq(platform, host()?) => dist_binary(&root)?,
+        None if std::ptr::eq(platform, host()?) => crate::build_binary(&root, "dist")?,
         None => bail!(
             "--platform {} needs --binary (a build for {})",
             platform.suffix,
@@ -147,19 +147,6 @@ pub fn run(args: &[String]) -> Result<()> {
         println!("{} ({size} bytes)", path.display());
     }
     Ok(())
-}
-
-/// `cargo build --profile dist -p chainward` (the release build, stripped), and its binary.
-fn dist_binary(root: &Path) -> Result<PathBuf> {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--locked", "--profile", "dist", "-p", "chainward"])
-        .current_dir(root)
-        .status()
-        .context("running cargo build --profile dist")?;
-    if !status.success() {
-        bail!("cargo build --profile dist failed");
-    }
-    Ok(root.join("target/dist/chainward"))
 }
 
 /// The platform this xtask runs on.

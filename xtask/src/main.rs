@@ -38,13 +38,26 @@ pub fn workspace_root() -> std::path::PathBuf {
 
 /// `cargo build --release -p chainward`, and the binary it made.
 pub fn release_binary(root: &std::path::Path) -> Result<std::path::PathBuf> {
+    build_binary(root, "release")
+}
+
+/// `cargo build --locked --profile PROFILE -p chainward`, and the binary it made.
+pub fn build_binary(root: &std::path::Path, profile: &str) -> Result<std::path::PathBuf> {
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "chainward"])
+        .args([
+            "build",
+            "--locked",
+            "--quiet",
+            "--profile",
+            profile,
+            "-p",
+            "chainward",
+        ])
         .current_dir(root)
         .status()
-        .map_err(|e| anyhow::anyhow!("running cargo build --release: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("running cargo build --profile {profile}: {e}"))?;
     if !status.success() {
-        bail!("release build failed");
+        bail!("cargo build --profile {profile} failed");
     }
-    Ok(root.join("target/release/chainward"))
+    Ok(root.join("target").join(profile).join("chainward"))
 }

@@ -116,9 +116,7 @@ impl Files for Disk {
             ));
         }
         // Read no more than the limit even if the file grew since.
-        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-        std::fs::File::open(path)
-            .and_then(|f| f.take(self.max_file_size).read_to_end(&mut bytes))
+        let bytes = crate::project::source::read_bounded(path, meta.len(), self.max_file_size)
             .map_err(|e| Error::io(path, e))?;
         String::from_utf8(bytes).map_err(|e| {
             Error::io(

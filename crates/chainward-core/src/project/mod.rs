@@ -15,7 +15,7 @@ pub const DEFAULT_MAX_FILES: usize = 200_000;
 mod kind;
 mod overlay;
 mod paths;
-mod source;
+pub(crate) mod source;
 mod walk;
 
 pub use kind::FileKind;
