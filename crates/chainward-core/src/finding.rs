@@ -23,7 +23,13 @@ pub struct Location {
 impl Location {
     /// Location of `span` in `file`. Spans past the end of the file are clamped.
     pub fn new(file: &SourceFile, span: std::ops::Range<usize>) -> Self {
-        let (start, end) = match file.text() {
+        let text = if file.kind.is_binary() {
+            // Never read as text (an archive, bun.lockb): the start of the file.
+            Err(())
+        } else {
+            file.text().map_err(|_| ())
+        };
+        let (start, end) = match text {
             Ok(text) => {
                 let lines = file.lines();
                 let s = span.start.min(text.len());

@@ -225,3 +225,32 @@ impl Git {
         }
     }
 }
+
+/// `(owner, repo)` of a GitHub URL in any of git's and npm's forms: `https://github.com/o/r.git`,
+/// `git+https://…`, `git@github.com:o/r.git`, `ssh://git@github.com/o/r`, `github:o/r`, `o/r`.
+pub fn github_repo(url: &str) -> Option<(String, String)> {
+    let url = url.trim();
+    let path = if let Some(rest) = url.strip_prefix("github:") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("git@github.com:") {
+        rest
+    } else if let Some((_, rest)) = url.split_once("://") {
+        let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+        let (host, path) = rest.split_once('/')?;
+        if !host.eq_ignore_ascii_case("github.com") && !host.eq_ignore_ascii_case("www.github.com")
+        {
+            return None;
+        }
+        path
+    } else if !url.contains(':') && url.matches('/').count() == 1 {
+        url
+    } else {
+        return None;
+    };
+    let path = path.split(['#', '?']).next().unwrap_or(path);
+    let mut parts = path.trim_matches('/').split('/');
+    let owner = parts.next().filter(|o| !o.is_empty())?;
+    let repo = parts.next().filter(|r| !r.is_empty())?;
+    let repo = repo.strip_suffix(".git").unwrap_or(repo);
+    Some((owner.to_string(), repo.to_string()))
+}

@@ -7,6 +7,7 @@
 pub mod advisory;
 pub mod command;
 pub mod config;
+pub mod digest;
 pub mod dockerfile;
 pub mod error;
 pub mod escape;
@@ -18,6 +19,7 @@ mod git_index;
 pub mod insert;
 pub mod json;
 pub mod links;
+pub mod mcp;
 pub mod online;
 pub mod packument;
 pub mod project;

@@ -14,6 +14,7 @@ pub static PLUGINS: &[&dyn Plugin] = &[
     &advisories::Advisories,
     &sbom_diff::SbomDiff,
     &provenance::Provenance,
+    &mcp::Mcp,
 ];
 
 /// Every known rule: the engine's own, then each plugin's.

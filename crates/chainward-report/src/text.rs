@@ -510,10 +510,12 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         ("Dockerfile", "Dockerfiles"),
         ("shell script", "shell scripts"),
         ("provenance bundle", "provenance bundles"),
+        ("server.json", "server.json"),
+        ("MCP bundle", "MCP bundles"),
     ];
     let group = |kind: FileKind| match kind {
         FileKind::PackageJson => 0,
-        k if k.is_lockfile() => 1,
+        k if k.is_lockfile() || k == FileKind::BunLockb => 1,
         FileKind::Npmrc => 2,
         FileKind::PnpmWorkspace => 3,
         FileKind::YarnRc => 4,
@@ -522,9 +524,12 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         FileKind::Action => 7,
         FileKind::Dockerfile => 8,
         FileKind::ShellScript => 9,
-        _ => 10,
+        FileKind::ProvenanceBundle => 10,
+        FileKind::McpServer => 11,
+        FileKind::McpBundle => 12,
+        _ => 1,
     };
-    let mut counts = [0usize; 11];
+    let mut counts = [0usize; 13];
     for kind in checked {
         counts[group(*kind)] += 1;
     }

@@ -28,11 +28,16 @@ pub enum FileKind {
     ShellScript,
     /// A provenance bundle next to an artifact: `*.sigstore.json`, `*.intoto.jsonl`.
     ProvenanceBundle,
+    /// `server.json`: an MCP server's entry for the MCP registry (a file of that name that is
+    /// not one — no MCP `$schema` — is left alone by the plugins that read it).
+    McpServer,
+    /// An MCP bundle (`*.mcpb`, a zip archive; binary, never read as text).
+    McpBundle,
 }
 
 impl FileKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FileKind; 16] = [
+    pub const ALL: [FileKind; 18] = [
         FileKind::PackageJson,
         FileKind::NpmLock,
         FileKind::NpmShrinkwrap,
@@ -49,6 +54,8 @@ impl FileKind {
         FileKind::Dockerfile,
         FileKind::ShellScript,
         FileKind::ProvenanceBundle,
+        FileKind::McpServer,
+        FileKind::McpBundle,
     ];
 
     /// The kind's stable name on the wire (the external-plugin protocol, docs/json-format.md):
@@ -71,6 +78,8 @@ impl FileKind {
             FileKind::Dockerfile => "dockerfile",
             FileKind::ShellScript => "shell-script",
             FileKind::ProvenanceBundle => "provenance-bundle",
+            FileKind::McpServer => "mcp-server",
+            FileKind::McpBundle => "mcp-bundle",
         }
     }
 
@@ -90,6 +99,8 @@ impl FileKind {
             ".yarnrc.yml" => FileKind::YarnRc,
             "bunfig.toml" => FileKind::Bunfig,
             "action.yml" | "action.yaml" => FileKind::Action,
+            "server.json" => FileKind::McpServer,
+            _ if name.len() > 5 && name.ends_with(".mcpb") => FileKind::McpBundle,
             _ if crate::dockerfile::is_dockerfile_name(name) => FileKind::Dockerfile,
             _ if is_workflow(rel) => FileKind::Workflow,
             _ if name.ends_with(".sigstore.json") || name.ends_with(".intoto.jsonl") => {
@@ -110,6 +121,11 @@ impl FileKind {
                 | FileKind::YarnLock
                 | FileKind::BunLock
         )
+    }
+
+    /// A binary file, never read as text: `bun.lockb`, an MCP bundle.
+    pub fn is_binary(self) -> bool {
+        matches!(self, FileKind::BunLockb | FileKind::McpBundle)
     }
 
     /// package.json or a lockfile: what the npm model (`chainward-npm`) reads.

@@ -1,0 +1,102 @@
+//! mcp: a release gate for MCP servers. server.json (the MCP registry's entry for a server)
+//! against the registry's schema, the versions it names against the packages that publish them,
+//! the ownership markers the registry checks (npm `mcpName`, `mcp-name:` in a README, the OCI
+//! label), the `io.github.<owner>` namespace against the repository's owner, `.mcpb` bundles
+//! against their `fileSha256`, and how workflows install `mcp-publisher`. Offline.
+
+mod bundle;
+mod namespace;
+mod ownership;
+mod publisher;
+mod schema;
+mod version;
+
+use chainward_core::config::PluginConfig;
+use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
+
+/// The mcp plugin.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Mcp;
+
+/// Every rule of this plugin, in code order.
+pub static RULES: &[&Rule] = &[
+    &schema::INVALID_SERVER_JSON,
+    &version::VERSION_MISMATCH,
+    &ownership::OWNERSHIP_MISSING,
+    &namespace::NAMESPACE_OWNER,
+    &bundle::BUNDLE_HASH,
+    &publisher::UNPINNED_PUBLISHER,
+];
+
+struct Options;
+
+impl Plugin for Mcp {
+    fn id(&self) -> &'static str {
+        "mcp"
+    }
+
+    fn summary(&self) -> &'static str {
+        "MCP servers' release gate: server.json valid and in step with the packages it names, the registry's ownership markers, bundle hashes, mcp-publisher pinned"
+    }
+
+    fn rules(&self) -> &'static [&'static Rule] {
+        RULES
+    }
+
+    fn configure(&self, config: &PluginConfig) -> Result<Box<dyn Check>, Error> {
+        config.deny_unknown_keys("mcp", &[])?;
+        Ok(Box::new(Options))
+    }
+
+    fn reads(&self, kind: FileKind) -> bool {
+        matches!(
+            kind,
+            FileKind::McpServer
+                | FileKind::McpBundle
+                | FileKind::PackageJson
+                | FileKind::Dockerfile
+                | FileKind::Workflow
+        )
+    }
+}
+
+impl Check for Options {
+    fn check(&self, project: &Project) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let servers: Vec<_> = project
+            .files_of(FileKind::McpServer)
+            .filter(|f| chainward_core::mcp::server_json(f).is_some())
+            .cloned()
+            .collect();
+        let publishing = publisher::Publishing::of(project);
+        for file in &servers {
+            let Some(server) = chainward_core::mcp::server_json(file) else {
+                continue;
+            };
+            schema::check(file, server, &mut out);
+            version::check(project, file, server, &publishing, &mut out);
+            ownership::check(project, file, server, &mut out);
+            namespace::check(project, file, server, &mut out);
+            bundle::check(project, file, server, &mut out);
+        }
+        publisher::check(project, &mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_and_codes_are_unique_and_prefixed() {
+        for rule in RULES {
+            assert!(rule.id.starts_with("mcp/"), "{}", rule.id);
+            assert!(rule.code.starts_with("MCP"), "{}", rule.code);
+        }
+        let mut codes: Vec<_> = RULES.iter().map(|r| r.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RULES.len());
+    }
+}

@@ -1,0 +1,234 @@
+//! How workflows publish to the MCP registry: the `mcp-publisher` they download and run with an
+//! OIDC token (`mcp/unpinned-publisher`), and the steps that rewrite server.json before
+//! `mcp-publisher publish` (which make `mcp/version-mismatch` info).
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use chainward_core::shell::Command;
+use chainward_core::workflow::{self, Step};
+use chainward_core::{FileKind, Finding, Fixability, Project, Rule, Severity, SourceFile};
+
+pub(crate) static UNPINNED_PUBLISHER: Rule = Rule {
+    id: "mcp/unpinned-publisher",
+    code: "MCP006",
+    default_severity: Severity::Warning,
+    default_enabled: true,
+    fixable: Fixability::None,
+    summary: "A job that can mint an OIDC token runs an mcp-publisher it did not verify",
+    doc: r#"`mcp-publisher login github-oidc` turns the job's OIDC token (`id-token: write`) into
+the right to publish anything under `io.github.<owner>/*` in the MCP registry. The registry's
+quick start downloads the binary from the latest release and pipes it into `tar`:
+
+```yaml
+permissions:
+  id-token: write
+steps:
+  - run: curl -L "https://github.com/modelcontextprotocol/registry/releases/latest/download/mcp-publisher_linux_amd64.tar.gz" | tar xz mcp-publisher
+  - run: ./mcp-publisher login github-oidc && ./mcp-publisher publish
+```
+
+Whatever that URL serves on the day of the release runs with the token: a compromised release,
+or a new major version that behaves differently. The releases ship a checksums file and Sigstore
+signatures; a pinned version whose archive is checked against a recorded SHA-256 runs the same
+bytes every time. (`releases/download/latest/…`, a tag named `latest`, is the same hazard, and
+does not exist for this repository: that download fails.)
+
+**Fix.** Pin a release and check the archive before running it:
+
+```yaml
+  - run: |
+      curl -fsSLo mcp-publisher.tar.gz https://github.com/modelcontextprotocol/registry/releases/download/v1.7.9/mcp-publisher_linux_amd64.tar.gz
+      echo "<sha256 from the release's checksums file>  mcp-publisher.tar.gz" | sha256sum -c -
+      tar xzf mcp-publisher.tar.gz mcp-publisher
+```
+
+(`gh attestation verify` or `cosign verify-blob` against the release's signature do as well.)
+"#,
+};
+
+/// What the repository's workflows do around `mcp-publisher publish`.
+pub(crate) struct Publishing {
+    /// The first step, in a job that runs `mcp-publisher publish`, that rewrites server.json
+    /// before it does: (workflow, the step's `run:` span).
+    rewrite: Option<(Arc<SourceFile>, Range<usize>)>,
+}
+
+impl Publishing {
+    pub(crate) fn of(project: &Project) -> Publishing {
+        let mut rewrite = None;
+        for file in project.files_of(FileKind::Workflow) {
+            let Some(wf) = workflow::parsed(file) else {
+                continue;
+            };
+            for job in wf.jobs() {
+                let steps: Vec<Step<'_>> = job.steps().collect();
+                let Some(publish_at) = steps
+                    .iter()
+                    .position(|s| s.all_commands().any(is_mcp_publish))
+                else {
+                    continue;
+                };
+                if let Some(step) = steps[..=publish_at]
+                    .iter()
+                    .find(|s| rewrites_server_json(s))
+                    && rewrite.is_none()
+                {
+                    let span = step.run.map_or(step.node.span.clone(), |r| r.span.clone());
+                    rewrite = Some((Arc::clone(file), span));
+                }
+            }
+        }
+        Publishing { rewrite }
+    }
+
+    pub(crate) fn rewrite(&self) -> Option<(&SourceFile, &Range<usize>)> {
+        self.rewrite.as_ref().map(|(f, s)| (f.as_ref(), s))
+    }
+}
+
+/// The program a command runs, without its folder (`./mcp-publisher` → `mcp-publisher`).
+fn program(cmd: &Command) -> Option<&str> {
+    let word = cmd.argv().first()?;
+    Some(word.text.rsplit('/').next().unwrap_or(&word.text))
+}
+
+/// `mcp-publisher publish` (any path to the binary).
+pub(crate) fn is_mcp_publish(cmd: &Command) -> bool {
+    program(cmd) == Some("mcp-publisher")
+        && cmd
+            .argv()
+            .iter()
+            .skip(1)
+            .find(|w| !w.text.starts_with('-'))
+            .is_some_and(|w| w.text == "publish")
+}
+
+/// A step whose script edits server.json with a JSON/text tool (`jq … server.json > tmp && mv`,
+/// `sed -i … server.json`, `node -e …`, `yq -i`).
+fn rewrites_server_json(step: &Step<'_>) -> bool {
+    let mentions = step.script.contains("server.json");
+    mentions
+        && step.all_commands().any(|c| {
+            matches!(
+                program(c),
+                Some(
+                    "jq" | "sed"
+                        | "yq"
+                        | "node"
+                        | "python"
+                        | "python3"
+                        | "perl"
+                        | "awk"
+                        | "npx"
+                        | "bun"
+                        | "deno"
+                )
+            )
+        })
+}
+
+/// Where an `mcp-publisher` download comes from, for the hazard it names.
+enum Download {
+    /// `releases/latest/download/…` or `releases/download/latest/…`.
+    Latest,
+    /// A fixed release, not checked in the job.
+    Unchecked,
+}
+
+fn download(cmd: &Command) -> Option<(Download, String)> {
+    if !matches!(program(cmd), Some("curl" | "wget")) {
+        return None;
+    }
+    let url = cmd
+        .argv()
+        .iter()
+        .map(|w| w.text.as_str())
+        .find(|t| t.contains("mcp-publisher") && t.contains("/releases/"))?;
+    let latest = url.contains("/releases/latest/") || url.contains("/releases/download/latest/");
+    Some((
+        if latest {
+            Download::Latest
+        } else {
+            Download::Unchecked
+        },
+        url.to_string(),
+    ))
+}
+
+/// A command that checks a download: `sha256sum -c`, `shasum -a 256 -c`, `gh attestation
+/// verify`, `cosign verify-blob`, `slsa-verifier`.
+fn verifies(cmd: &Command) -> bool {
+    let argv: Vec<&str> = cmd.argv().iter().map(|w| w.text.as_str()).collect();
+    match program(cmd) {
+        Some("sha256sum" | "shasum" | "sha512sum") => argv
+            .iter()
+            .any(|a| *a == "-c" || *a == "--check" || a.starts_with("--check=")),
+        Some("gh") => argv.get(1..3) == Some(&["attestation", "verify"][..]),
+        Some("cosign") => argv.get(1).is_some_and(|a| a.starts_with("verify")),
+        Some("slsa-verifier") => true,
+        _ => false,
+    }
+}
+
+pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
+    for file in project.files_of(FileKind::Workflow) {
+        let Some(wf) = workflow::parsed(file) else {
+            continue;
+        };
+        let Ok(text) = file.text() else { continue };
+        for job in wf.jobs() {
+            if !job.id_token_write() {
+                continue;
+            }
+            let steps: Vec<Step<'_>> = job.steps().collect();
+            let checked = steps.iter().any(|s| s.all_commands().any(verifies));
+            for step in &steps {
+                for cmd in step.all_commands() {
+                    let Some((kind, url)) = download(cmd) else {
+                        continue;
+                    };
+                    let (message, help) = match kind {
+                        Download::Latest => (
+                            format!(
+                                "job `{}` can mint an OIDC token (`id-token: write`) and runs the `mcp-publisher` of whatever release is latest on the day",
+                                job.id
+                            ),
+                            "pin a release (`releases/download/v1.7.9/…`) and check the archive's SHA-256 before running it",
+                        ),
+                        Download::Unchecked if !checked => (
+                            format!(
+                                "job `{}` can mint an OIDC token (`id-token: write`) and runs a downloaded `mcp-publisher` without checking its checksum or signature",
+                                job.id
+                            ),
+                            "check the archive against the release's checksums file (`sha256sum -c`) or its signature before running it",
+                        ),
+                        Download::Unchecked => continue,
+                    };
+                    let span = step
+                        .run
+                        .map(|r| r.span.clone())
+                        .and_then(|r| url_span(text, r, &url))
+                        .unwrap_or_else(|| {
+                            step.run.map_or(step.node.span.clone(), |r| r.span.clone())
+                        });
+                    out.push(
+                        Finding::new(&UNPINNED_PUBLISHER, file, span, message)
+                            .with_help(help)
+                            .with_subject(format!("{}:mcp-publisher", job.id)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The span of the download URL in the `run:` scalar (up to `mcp-publisher`, which comes before
+/// any `$(…)` a URL holds), when it is written there as is.
+fn url_span(text: &str, region: Range<usize>, url: &str) -> Option<Range<usize>> {
+    let end = url.find("mcp-publisher")? + "mcp-publisher".len();
+    let needle = &url[..end];
+    let hay = text.get(region.clone())?;
+    let at = hay.find(needle)?;
+    Some(region.start + at..region.start + at + needle.len())
+}
