@@ -54,6 +54,10 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+    /// An unsigned in-toto Statement v1 with a SCAI attribute report: each plugin's result
+    /// (PASSED, WARNED, FAILED), counts and rules, for the files checked (by SHA-256); to be
+    /// signed by the pipeline and gated on by a policy (docs/attestation.md)
+    InToto,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +113,14 @@ pub struct CheckArgs {
     /// json)
     #[arg(long)]
     pub statistics: bool,
+    /// Also write the SARIF report to FILE; with `--format in-toto` the attestation names it as
+    /// evidence, by its SHA-256
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// With `--format in-toto`: record when the check ran (`SOURCE_DATE_EPOCH` if set, else
+    /// now) as the producer's `checkedAt`, for policies that refuse stale attestations
+    #[arg(long)]
+    pub timestamp: bool,
     /// Exit 0 even when findings at or above the threshold were found (usage and read errors
     /// still exit 2)
     #[arg(long)]

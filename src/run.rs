@@ -411,7 +411,7 @@ fn render(
         })
     };
     let checked: Vec<FileKind> = project.files().iter().map(|f| f.kind).collect();
-    let report = chainward_report::Report {
+    let mut report = chainward_report::Report {
         findings,
         rules: engine.rules(),
         sources: &sources,
@@ -419,13 +419,51 @@ fn render(
         color,
         summary: !args.quiet,
         checked: &checked,
+        attestation: None,
     };
+    // `--sarif FILE`: the SARIF report beside whatever is printed (the attestation's evidence).
+    let evidence = match &args.sarif {
+        Some(path) => {
+            let mut buf = Vec::new();
+            chainward_report::render(chainward_report::Format::Sarif, &report, &mut buf)
+                .map_err(|e| Error::io(path, e))?;
+            chainward_core::fix::write_atomically(
+                &[(path.clone(), String::from_utf8_lossy(&buf).into_owned())]
+                    .into_iter()
+                    .collect(),
+            )?;
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            Some((name, chainward_core::digest::sha256_hex(&buf)))
+        }
+        None => None,
+    };
+    let attestation;
+    if args.format == OutputFormat::InToto {
+        let subjects = chainward_engine::attest::subjects(project);
+        if subjects.is_empty() {
+            return Err(Error::Usage(
+                "nothing to attest: no package.json, lockfile or server.json was found to check"
+                    .into(),
+            ));
+        }
+        attestation = chainward_report::intoto::Attestation {
+            subjects,
+            plugins: engine.enabled_plugins().to_vec(),
+            evidence,
+            time: args.timestamp.then(chainward_engine::attest::timestamp),
+        };
+        report.attestation = Some(&attestation);
+    }
     let format = match args.format {
         OutputFormat::Text => chainward_report::Format::Text,
         OutputFormat::Concise => chainward_report::Format::Concise,
         OutputFormat::Json => chainward_report::Format::Json,
         OutputFormat::Sarif => chainward_report::Format::Sarif,
         OutputFormat::Github => chainward_report::Format::Github,
+        OutputFormat::InToto => chainward_report::Format::InToto,
     };
     let human = matches!(
         format,

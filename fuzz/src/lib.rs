@@ -103,6 +103,7 @@ fn render(project: &Project, findings: &[chainward_core::finding::Finding], salt
                 color,
                 summary: true,
                 checked: &[],
+                attestation: None,
             };
             let _ = chainward_report::render(format, &report, &mut std::io::sink());
         }

@@ -32,7 +32,7 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 #[test]
 fn fix_diff_then_fix_then_nothing_left() {
     let mut with_fixes = 0;
-    let all: Vec<(&str, String)> = ["pin-check", "npm-ci", "pm-config"]
+    let all: Vec<(&str, String)> = ["pin-check", "npm-ci", "pm-config", "mcp"]
         .iter()
         .flat_map(|p| cases(p).into_iter().map(move |c| (*p, c)))
         .collect();
@@ -263,7 +263,7 @@ fn show_fixes_lists_what_fix_does() {
             })
     };
     let mut listed = 0;
-    for plugin in ["pin-check", "npm-ci", "pm-config"] {
+    for plugin in ["pin-check", "npm-ci", "pm-config", "mcp"] {
         for case in cases(plugin) {
             let tmp = copy_fixture(&format!("{plugin}/{case}"));
             let would = run(tmp.path(), &["check", "--show-fixes", "."]);

@@ -4,6 +4,7 @@
 
 mod action;
 mod advisories;
+mod attest;
 mod bad_input;
 mod commands;
 mod common;
@@ -13,6 +14,7 @@ mod dist;
 mod fixes;
 mod formats;
 mod install_scripts;
+mod mcp;
 mod npm_ci;
 mod npm_oracle;
 mod pin_check;

@@ -562,6 +562,7 @@ proptest! {
                 color,
                 summary: true,
                 checked: &[],
+                attestation: None,
             };
             let mut out = Vec::new();
             chainward_report::render(format, &report, &mut out).expect("renders");

@@ -19,7 +19,7 @@ pub struct ServerJson {
 /// the registry's package entries. Other tools' server.json files (a mock server's routes, a
 /// dev server's settings) are left alone.
 pub fn is_mcp_text(text: &str) -> bool {
-    text.contains("modelcontextprotocol")
+    text.contains("/server.schema.json")
         || (text.contains("\"packages\"")
             && (text.contains("\"registryType\"") || text.contains("\"registry_type\"")))
 }
@@ -196,5 +196,9 @@ mod tests {
         ));
         assert!(is_mcp_text(r#"{"packages": [{"registryType": "npm"}]}"#));
         assert!(!is_mcp_text(r#"{"port": 8080, "routes": []}"#));
+        // json-server data that mentions the protocol is not a server entry.
+        assert!(!is_mcp_text(
+            r#"{"posts": [{"body": "see https://modelcontextprotocol.io"}]}"#
+        ));
     }
 }

@@ -7,6 +7,7 @@
 //! Nothing here prints: the binary renders what the engine returns and picks the exit code.
 
 pub mod advisories;
+pub mod attest;
 pub mod baseline;
 pub mod external;
 mod findings;
@@ -57,6 +58,8 @@ pub struct Engine {
     checks: Vec<Box<dyn Check>>,
     /// The kinds of file the enabled plugins parse.
     reads: Vec<FileKind>,
+    /// The ids of the enabled plugins, in registry order.
+    enabled: Vec<&'static str>,
     external: External,
 }
 
@@ -99,10 +102,12 @@ impl Engine {
         // wrong on every run.
         let mut checks = Vec::new();
         let mut reads = Vec::new();
+        let mut enabled = Vec::new();
         for plugin in registry::PLUGINS {
             let check = plugin.configure(&config.plugin(plugin.id()))?;
             if levels.plugin_enabled(*plugin) {
                 checks.push(check);
+                enabled.push(plugin.id());
                 reads.extend(FileKind::ALL.into_iter().filter(|k| plugin.reads(*k)));
             }
         }
@@ -119,6 +124,7 @@ impl Engine {
             levels,
             checks,
             reads,
+            enabled,
             external,
         })
     }
@@ -135,6 +141,11 @@ impl Engine {
 
     pub fn rules(&self) -> &[&'static Rule] {
         &self.rules
+    }
+
+    /// The ids of the plugins this engine runs, in registry order.
+    pub fn enabled_plugins(&self) -> &[&'static str] {
+        &self.enabled
     }
 
     /// How to walk the tree, from the config (`include_node_modules` also from the CLI).

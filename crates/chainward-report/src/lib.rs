@@ -2,6 +2,7 @@
 //! turns the finding model into output; plugins never print.
 
 mod github;
+pub mod intoto;
 mod json;
 mod sarif;
 mod text;
@@ -21,6 +22,9 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// An unsigned in-toto Statement with a SCAI attribute report (needs
+    /// [`Report::attestation`]).
+    InToto,
 }
 
 impl std::str::FromStr for Format {
@@ -32,8 +36,9 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "github" => Ok(Format::Github),
+            "in-toto" => Ok(Format::InToto),
             other => Err(format!(
-                "unknown format `{other}` (text, json, sarif, github)"
+                "unknown format `{other}` (text, json, sarif, github, in-toto)"
             )),
         }
     }
@@ -47,6 +52,7 @@ impl std::fmt::Display for Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
+            Format::InToto => "in-toto",
         })
     }
 }
@@ -69,6 +75,8 @@ pub struct Report<'a> {
     /// The kind of every file checked, for the summary line ("4 files (1 package.json, …)");
     /// empty when nothing was found to check.
     pub checked: &'a [chainward_core::FileKind],
+    /// The subjects, plugins and evidence of an in-toto attestation (`Format::InToto`).
+    pub attestation: Option<&'a intoto::Attestation>,
 }
 
 impl Report<'_> {
@@ -92,6 +100,11 @@ pub fn render(
         Format::Json => json::render(report, &mut SafeWriter::new(out, Mode::Json)),
         Format::Sarif => sarif::render(report, &mut SafeWriter::new(out, Mode::Json)),
         Format::Github => github::render(report, out),
+        Format::InToto => {
+            let none = intoto::Attestation::default();
+            let attestation = report.attestation.unwrap_or(&none);
+            intoto::render(report, attestation, &mut SafeWriter::new(out, Mode::Json))
+        }
     }
 }
 

@@ -98,7 +98,7 @@ pub(crate) fn check(
                     sha.span.clone(),
                     format!("packages[{i}]'s `fileSha256` is not the SHA-256 of {} ({got}): clients that download this bundle will refuse it", bundle.rel),
                 )
-                .with_label(Location::new(&bundle, 0..0), "the bundle in the tree")
+                .with_label(Location::new(bundle, 0..0), "the bundle in the tree")
                 .with_help("write the bundle's hash into fileSha256 (or upload this exact file)")
                 .with_fix(chainward_core::Fix::safe(
                     "set fileSha256 to the bundle's SHA-256",

@@ -182,9 +182,14 @@ fn insert_mcp_name(
 
 /// Whether `text` holds `mcp-name: <name>` followed by the end, a character that cannot be part
 /// of a name, or `-->` (the registry's token rule).
-pub(crate) fn has_token(text: &str, name: &str) -> bool {
+pub(crate) fn has_token(text: &str, name: &str, visible: bool) -> bool {
     let token = format!("mcp-name: {name}");
     text.match_indices(&token).any(|(at, _)| {
+        // crates.io renders the README and strips HTML comments.
+        let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+        if visible && line.contains("<!--") {
+            return false;
+        }
         let rest = &text[at + token.len()..];
         match rest.chars().next() {
             None => true,
@@ -226,7 +231,7 @@ fn readme(
         ));
         return;
     };
-    if has_token(&text, name) {
+    if has_token(&text, name, kind == "cargo") {
         return;
     }
     let rel = chainward_core::project::rel_path(&project.root, &path);
@@ -261,14 +266,12 @@ fn oci(
         return;
     }
     let labelled = dockerfiles.iter().any(|d| {
-        d.text().is_ok_and(|t| {
-            t.match_indices("io.modelcontextprotocol.server.name")
-                .any(|(at, key)| {
-                    let rest = &t[at + key.len()..];
-                    let value = rest.strip_prefix('=').unwrap_or_default();
-                    let value = value.split_whitespace().next().unwrap_or_default();
-                    value.trim_matches(['"', '\'']) == name
-                })
+        chainward_core::dockerfile::parsed(d).is_some_and(|df| {
+            df.instructions
+                .iter()
+                .filter(|i| i.keyword == "LABEL")
+                .flat_map(labels)
+                .any(|(k, v)| k == "io.modelcontextprotocol.server.name" && v == name)
         })
     });
     if labelled {
@@ -290,26 +293,73 @@ fn oci(
     out.push(f);
 }
 
+/// The `key=value` pairs of a LABEL instruction (keys and values may be quoted), or its legacy
+/// `LABEL key value` form.
+fn labels(instruction: &chainward_core::dockerfile::Instruction) -> Vec<(String, String)> {
+    let unquote = |s: &str| s.trim_matches(['"', '\'']).to_string();
+    let args: Vec<&str> = instruction.args.iter().map(|t| t.text.as_str()).collect();
+    match args.first() {
+        Some(first) if args.len() >= 2 && !first.contains('=') => {
+            vec![(unquote(first), unquote(&args[1..].join(" ")))]
+        }
+        _ => args
+            .iter()
+            .filter_map(|a| a.split_once('='))
+            .map(|(k, v)| (unquote(k), unquote(v)))
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn tokens_as_the_registry_reads_them() {
-        assert!(has_token("x\nmcp-name: io.github.a/b\n", "io.github.a/b"));
-        assert!(has_token(
+        let name = "io.github.a/b";
+        for text in [
+            "x\nmcp-name: io.github.a/b\n",
             "<!-- mcp-name: io.github.a/b -->",
-            "io.github.a/b"
-        ));
-        assert!(has_token(
             "<!-- mcp-name: io.github.a/b-->",
-            "io.github.a/b"
-        ));
-        assert!(has_token("mcp-name: io.github.a/b", "io.github.a/b"));
-        assert!(!has_token("mcp-name: io.github.a/b-two", "io.github.a/b"));
-        assert!(!has_token("mcp-name: io.github.a/b.", "io.github.a/b"));
-        assert!(!has_token("mcp-name:io.github.a/b", "io.github.a/b"));
-        assert!(!has_token("MCP-NAME: io.github.a/b", "io.github.a/b"));
+            "mcp-name: io.github.a/b",
+        ] {
+            assert!(has_token(text, name, false), "{text}");
+        }
+        for text in [
+            "mcp-name: io.github.a/b-two",
+            "mcp-name: io.github.a/b.",
+            "mcp-name:io.github.a/b",
+            "MCP-NAME: io.github.a/b",
+        ] {
+            assert!(!has_token(text, name, false), "{text}");
+        }
+        // crates.io strips comments: only visible text counts for cargo.
+        assert!(!has_token("<!-- mcp-name: io.github.a/b -->", name, true));
+        assert!(has_token("x\nmcp-name: io.github.a/b\n", name, true));
+    }
+
+    #[test]
+    fn labels_in_every_form() {
+        let df = chainward_core::dockerfile::parse(
+            "FROM node:22\nLABEL \"io.modelcontextprotocol.server.name\"=\"io.github.a/b\" other=1\nLABEL legacy value here\n# LABEL commented=out\n",
+        );
+        let all: Vec<(String, String)> = df
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == "LABEL")
+            .flat_map(labels)
+            .collect();
+        assert_eq!(
+            all,
+            vec![
+                (
+                    "io.modelcontextprotocol.server.name".to_string(),
+                    "io.github.a/b".to_string()
+                ),
+                ("other".to_string(), "1".to_string()),
+                ("legacy".to_string(), "value here".to_string()),
+            ]
+        );
     }
 
     #[test]

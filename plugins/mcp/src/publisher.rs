@@ -49,14 +49,23 @@ does not exist for this repository: that download fails.)
 
 /// What the repository's workflows do around `mcp-publisher publish`.
 pub(crate) struct Publishing {
-    /// The first step, in a job that runs `mcp-publisher publish`, that rewrites server.json
-    /// before it does: (workflow, the step's `run:` span).
-    rewrite: Option<(Arc<SourceFile>, Range<usize>)>,
+    /// Steps, in jobs that run `mcp-publisher publish`, that rewrite a server.json before it
+    /// does.
+    rewrites: Vec<Rewrite>,
+}
+
+struct Rewrite {
+    workflow: Arc<SourceFile>,
+    /// The step's `run:` span.
+    span: Range<usize>,
+    /// The folder the step runs in, relative to the root (`""` for the root).
+    dir: String,
+    script: String,
 }
 
 impl Publishing {
     pub(crate) fn of(project: &Project) -> Publishing {
-        let mut rewrite = None;
+        let mut rewrites = Vec::new();
         for file in project.files_of(FileKind::Workflow) {
             let Some(wf) = workflow::parsed(file) else {
                 continue;
@@ -69,21 +78,48 @@ impl Publishing {
                 else {
                     continue;
                 };
-                if let Some(step) = steps[..=publish_at]
+                for step in steps[..=publish_at]
                     .iter()
-                    .find(|s| rewrites_server_json(s))
-                    && rewrite.is_none()
+                    .filter(|s| rewrites_server_json(s))
                 {
-                    let span = step.run.map_or(step.node.span.clone(), |r| r.span.clone());
-                    rewrite = Some((Arc::clone(file), span));
+                    let dir = job
+                        .working_directory(step)
+                        .filter(|d| workflow::relative_dir(d))
+                        .map(|d| workflow::join_dir("", d))
+                        .unwrap_or_default();
+                    rewrites.push(Rewrite {
+                        workflow: Arc::clone(file),
+                        span: step.run.map_or(step.node.span.clone(), |r| r.span.clone()),
+                        dir,
+                        script: step.script.to_string(),
+                    });
                 }
             }
         }
-        Publishing { rewrite }
+        Publishing { rewrites }
     }
 
-    pub(crate) fn rewrite(&self) -> Option<(&SourceFile, &Range<usize>)> {
-        self.rewrite.as_ref().map(|(f, s)| (f.as_ref(), s))
+    /// The step that rewrites the server.json at `rel` (relative to the root) before publishing:
+    /// its script names that path, or names `server.json` and runs in that file's folder.
+    pub(crate) fn rewrite(&self, rel: &str) -> Option<(&SourceFile, &Range<usize>)> {
+        let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+        self.rewrites
+            .iter()
+            .find(|r| {
+                let named = |path: &str| {
+                    r.script.match_indices(path).any(|(at, _)| {
+                        let before = r.script[..at].chars().next_back();
+                        let before = if r.script[..at].ends_with("./") {
+                            r.script[..at - 2].chars().next_back()
+                        } else {
+                            before
+                        };
+                        !before.is_some_and(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+                    })
+                };
+                (!dir.is_empty() && named(rel)) || (r.dir == dir && named("server.json"))
+            })
+            .map(|r| (r.workflow.as_ref(), &r.span))
     }
 }
 
@@ -104,28 +140,52 @@ pub(crate) fn is_mcp_publish(cmd: &Command) -> bool {
             .is_some_and(|w| w.text == "publish")
 }
 
-/// A step whose script edits server.json with a JSON/text tool (`jq … server.json > tmp && mv`,
-/// `sed -i … server.json`, `node -e …`, `yq -i`).
+/// A step whose script writes server.json: a redirect, `mv`/`cp`/`tee`/`sponge` onto it,
+/// `sed -i`/`yq -i`/`perl -i` on it, or a script that writes files (`writeFileSync`, `json.dump`)
+/// and names it. Reading it (`jq .version server.json`, a validator) is not a rewrite.
 fn rewrites_server_json(step: &Step<'_>) -> bool {
-    let mentions = step.script.contains("server.json");
-    mentions
-        && step.all_commands().any(|c| {
-            matches!(
-                program(c),
-                Some(
-                    "jq" | "sed"
-                        | "yq"
-                        | "node"
-                        | "python"
-                        | "python3"
-                        | "perl"
-                        | "awk"
-                        | "npx"
-                        | "bun"
-                        | "deno"
-                )
-            )
-        })
+    let script = step.script;
+    if !script.contains("server.json") {
+        return false;
+    }
+    let redirect = script.match_indices('>').any(|(at, _)| {
+        let target = script[at + 1..].trim_start_matches('>').trim_start();
+        let word = target
+            .split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
+            .next()
+            .unwrap_or_default();
+        word.trim_matches(['"', '\'']).ends_with("server.json")
+    });
+    let onto = step.all_commands().any(|c| {
+        let argv: Vec<&str> = c.argv().iter().map(|w| w.text.as_str()).collect();
+        let names = argv.iter().skip(1).any(|a| a.ends_with("server.json"));
+        match program(c) {
+            Some("mv" | "cp" | "install") => {
+                argv.last().is_some_and(|a| a.ends_with("server.json"))
+            }
+            Some("tee" | "sponge") => names,
+            Some("sed" | "perl" | "yq") => {
+                names
+                    && argv.iter().any(|a| {
+                        *a == "-i"
+                            || a.starts_with("-i")
+                            || *a == "--in-place"
+                            || a.starts_with("--in-place=")
+                    })
+            }
+            _ => false,
+        }
+    });
+    let program_writes = [
+        "writeFileSync",
+        "writeFile(",
+        "json.dump",
+        ".write_text(",
+        "Bun.write",
+    ]
+    .iter()
+    .any(|w| script.contains(w));
+    redirect || onto || program_writes
 }
 
 /// Where an `mcp-publisher` download comes from, for the hazard it names.
@@ -137,6 +197,54 @@ enum Download {
 }
 
 fn download(cmd: &Command) -> Option<(Download, String)> {
+    let argv: Vec<&str> = cmd.argv().iter().map(|w| w.text.as_str()).collect();
+    // `gh release download [TAG] --repo modelcontextprotocol/registry`: no tag is the latest.
+    if program(cmd) == Some("gh") && argv.get(1..3) == Some(&["release", "download"][..]) {
+        let repo = argv
+            .iter()
+            .position(|a| *a == "--repo" || *a == "-R")
+            .and_then(|i| argv.get(i + 1));
+        if !repo.is_some_and(|r| {
+            r.trim_end_matches(".git")
+                .ends_with("modelcontextprotocol/registry")
+        }) {
+            return None;
+        }
+        let mut positional = Vec::new();
+        let mut i = 3;
+        while let Some(a) = argv.get(i) {
+            if a.starts_with('-') {
+                // Options of gh release download that take a value.
+                if matches!(
+                    *a,
+                    "--repo"
+                        | "-R"
+                        | "--pattern"
+                        | "-p"
+                        | "--dir"
+                        | "-D"
+                        | "--output"
+                        | "-O"
+                        | "--archive"
+                        | "-A"
+                ) {
+                    i += 1;
+                }
+            } else {
+                positional.push(*a);
+            }
+            i += 1;
+        }
+        let latest = positional.first().is_none_or(|t| *t == "latest");
+        return Some((
+            if latest {
+                Download::Latest
+            } else {
+                Download::Unchecked
+            },
+            "gh release download".to_string(),
+        ));
+    }
     if !matches!(program(cmd), Some("curl" | "wget")) {
         return None;
     }
@@ -182,7 +290,11 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
                 continue;
             }
             let steps: Vec<Step<'_>> = job.steps().collect();
-            let checked = steps.iter().any(|s| s.all_commands().any(verifies));
+            // A check of the download: a verifying command in a step that names mcp-publisher
+            // (`echo "<sha>  mcp-publisher.tar.gz" | sha256sum -c -`).
+            let checked = steps
+                .iter()
+                .any(|s| s.script.contains("mcp-publisher") && s.all_commands().any(verifies));
             for step in &steps {
                 for cmd in step.all_commands() {
                     let Some((kind, url)) = download(cmd) else {
@@ -208,7 +320,9 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
                     let span = step
                         .run
                         .map(|r| r.span.clone())
-                        .and_then(|r| url_span(text, r, &url))
+                        .and_then(|r| {
+                            url_span(text, r.clone(), &url).or_else(|| find_span(text, r, &url))
+                        })
                         .unwrap_or_else(|| {
                             step.run.map_or(step.node.span.clone(), |r| r.span.clone())
                         });
@@ -221,6 +335,12 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// The span of `needle` in the `run:` scalar, when it is written there as is.
+fn find_span(text: &str, region: Range<usize>, needle: &str) -> Option<Range<usize>> {
+    let at = text.get(region.clone())?.find(needle)?;
+    Some(region.start + at..region.start + at + needle.len())
 }
 
 /// The span of the download URL in the `run:` scalar (up to `mcp-publisher`, which comes before

@@ -89,11 +89,22 @@ pub(crate) fn check(file: &SourceFile, server: &ServerJson, out: &mut Vec<Findin
             .with_help(format!(
                 "add \"$schema\": \"{}{CURRENT}/server.schema.json\"",
                 chainward_core::mcp::SCHEMA_PREFIX
-            )),
+            ))
+            .with_fix_opt(add_schema(file, root).map(|(range, with)| {
+                chainward_core::Fix::safe(
+                    format!("name schema version {CURRENT}"),
+                    vec![chainward_core::Edit::replace(&file.path, range, with)],
+                )
+            })),
         );
-        semantic(file, server, out);
+        // Judged as the current version, which the fix names.
+        if let Some((c, t)) = SCHEMAS.iter().find(|(c, _)| *c == CURRENT) {
+            report(file, root, c, violations(file, c, t), out);
+        }
+        semantic(file, server, CURRENT, out);
         return;
     };
+    let mut format = CURRENT;
     let url = schema.as_str().unwrap_or_default();
     match url_version(url) {
         None => out.push(Finding::new(
@@ -116,6 +127,7 @@ pub(crate) fn check(file: &SourceFile, server: &ServerJson, out: &mut Vec<Findin
                     _ => None,
                 };
                 if let Some((c, in_current)) = in_current {
+                    format = c;
                     out.push(
                         Finding::new(
                             &INVALID_SERVER_JSON,
@@ -136,6 +148,7 @@ pub(crate) fn check(file: &SourceFile, server: &ServerJson, out: &mut Vec<Findin
                     );
                     report(file, root, c, in_current, out);
                 } else {
+                    format = v;
                     if *v != CURRENT {
                         out.push(
                             Finding::new(
@@ -175,7 +188,30 @@ pub(crate) fn check(file: &SourceFile, server: &ServerJson, out: &mut Vec<Findin
             ),
         },
     }
-    semantic(file, server, out);
+    semantic(file, server, format, out);
+}
+
+/// `"$schema": "<current>",` as the first member of the root object, in the file's indentation.
+fn add_schema(file: &SourceFile, root: &Json) -> Option<(std::ops::Range<usize>, String)> {
+    let text = file.text().ok()?;
+    let first = root.as_object()?.first()?;
+    let line_start = text[..first.key_span.start]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let indent = &text[line_start..first.key_span.start];
+    let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let member = format!(
+        "\"$schema\": \"{}{CURRENT}/server.schema.json\",",
+        chainward_core::mcp::SCHEMA_PREFIX
+    );
+    if indent.chars().all(|c| c == ' ' || c == '\t') && line_start > root.span.start {
+        Some((line_start..line_start, format!("{indent}{member}{nl}")))
+    } else {
+        Some((
+            first.key_span.start..first.key_span.start,
+            format!("{member} "),
+        ))
+    }
 }
 
 fn compiled(
@@ -313,16 +349,22 @@ fn base_url(registry_type: &str) -> Option<Option<&'static str>> {
 }
 
 /// The registry's checks beyond the schema that refuse a publish.
-fn semantic(file: &SourceFile, server: &ServerJson, out: &mut Vec<Finding>) {
+fn semantic(file: &SourceFile, server: &ServerJson, format: &str, out: &mut Vec<Finding>) {
     if let Some(v) = server.version() {
         version_value(file, v, "version", out);
     }
     for (i, package) in server.packages().enumerate() {
-        semantic_package(file, i, package, out);
+        semantic_package(file, i, package, format, out);
     }
 }
 
-fn semantic_package(file: &SourceFile, i: usize, package: Package<'_>, out: &mut Vec<Finding>) {
+fn semantic_package(
+    file: &SourceFile,
+    i: usize,
+    package: Package<'_>,
+    format: &str,
+    out: &mut Vec<Finding>,
+) {
     let Some(kind) = package.registry_type() else {
         return;
     };
@@ -336,7 +378,7 @@ fn semantic_package(file: &SourceFile, i: usize, package: Package<'_>, out: &mut
             &INVALID_SERVER_JSON,
             file,
             sha.span.clone(),
-            format!("packages[{i}] is a `{kind}` package: the registry refuses `fileSha256` on anything but an `mcpb` package"),
+            format!("packages[{i}] (`{kind}`): the registry refuses `fileSha256` on anything but an `mcpb` package"),
         ).with_help("remove `fileSha256` (the package registry's own integrity applies)"));
     }
     let given = package
@@ -361,14 +403,16 @@ fn semantic_package(file: &SourceFile, i: usize, package: Package<'_>, out: &mut
             _ => {}
         }
     }
+    // Versions before 2025-10-11 required `version` on every package.
     if kind == "oci"
+        && format >= "2025-10-11"
         && let Some(v) = package.version()
     {
         out.push(Finding::new(
             &INVALID_SERVER_JSON,
             file,
             v.span.clone(),
-            format!("packages[{i}] is an `oci` package: the registry refuses `version` on it (the tag or digest goes in `identifier`)"),
+            format!("packages[{i}] (`oci`): the registry refuses `version` on an image (the tag or digest goes in `identifier`)"),
         ).with_help("move the version into `identifier` (`ghcr.io/acme/server:1.2.0`)"));
     }
 }
@@ -387,6 +431,13 @@ fn version_value(file: &SourceFile, node: &Json, what: &str, out: &mut Vec<Findi
         Finding::new(&INVALID_SERVER_JSON, file, node.span.clone(), message)
             .with_help("write the exact version that is published"),
     );
+}
+
+/// A version the registry refuses whatever the package is at (`latest`, a range): reported by
+/// this rule, not compared with the package's.
+pub(crate) fn refused_version(node: &Json) -> bool {
+    node.as_str()
+        .is_some_and(|v| v == "latest" || looks_like_range(v))
 }
 
 /// The registry's range shapes: a comparator (`^1.2`, `>=1.0.0`), a hyphen range

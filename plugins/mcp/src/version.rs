@@ -103,6 +103,7 @@ pub(crate) fn check(
         let mut wrong: Vec<(&Json, String)> = Vec::new();
         if let Some(v) = entry
             && v.as_str() != Some(want)
+            && !crate::schema::refused_version(v)
         {
             wrong.push((
                 v,
@@ -114,7 +115,7 @@ pub(crate) fn check(
         }
         if !top_checked && let Some(v) = server.version() {
             top_checked = true;
-            if v.as_str() != Some(want) {
+            if v.as_str() != Some(want) && !crate::schema::refused_version(v) {
                 wrong.push((
                     v,
                     format!(
@@ -162,7 +163,7 @@ fn finding(
         vec![Edit::replace(&file.path, node.span.clone(), quote(want))],
     ))
     .with_subject(format!("{identifier}@{want}"));
-    if let Some((wf, step)) = publishing.rewrite() {
+    if let Some((wf, step)) = publishing.rewrite(&file.rel) {
         f = f.with_severity(Severity::Info).with_label(
             Location::new(wf, step.clone()),
             "rewrites server.json's version before `mcp-publisher publish`",

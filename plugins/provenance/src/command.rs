@@ -49,9 +49,14 @@ struct VerifyArgs {
     /// The artifact: a file (hashed while streaming) or `sha256:<hex>` / `sha512:<hex>`
     pub artifact: String,
     /// A Sigstore bundle (`.sigstore.json`, v0.1–v0.3), an npm attestations response
-    /// (`{"attestations": [...]}`) or SLSA generator output (`.intoto.jsonl`)
+    /// (`{"attestations": [...]}`) or SLSA generator output (`.intoto.jsonl`); `show` of an
+    /// MCP bundle (`.mcpb`) prints its manifest and server.json entry without one
     #[arg(long, value_name = "FILE")]
-    pub bundle: PathBuf,
+    pub bundle: Option<PathBuf>,
+    /// With an MCP bundle (`.mcpb`): the server.json whose `mcpb` entry names it [default:
+    /// server.json in the current folder, if any]
+    #[arg(long, value_name = "FILE")]
+    pub server_json: Option<PathBuf>,
     /// The exact certificate identity (SAN), e.g. the workflow URI
     #[arg(long, value_name = "IDENTITY")]
     pub cert_identity: Option<String>,
@@ -141,9 +146,25 @@ fn run(args: &VerifyArgs, show: bool, files: &dyn Files) -> Result<Output, Error
                 .into(),
         ));
     }
-    let text = files.read_text(&args.bundle)?;
+    // An MCP bundle: what it is and what server.json says of it, before (or without) a proof.
+    let mcpb = match &subject {
+        Subject::File(path, _) if path.extension().is_some_and(|e| e == "mcpb") && show => Some(
+            crate::mcpb::facts(path, args.server_json.as_deref(), files)?,
+        ),
+        _ => None,
+    };
+    let Some(bundle) = &args.bundle else {
+        return match mcpb {
+            Some(facts) => Ok(crate::mcpb::output(&facts, args.format == ReportFormat::Json)),
+            None => Err(Error::Usage(
+                "--bundle FILE is required (the Sigstore bundle, npm attestations or SLSA provenance to check)"
+                    .into(),
+            )),
+        };
+    };
+    let text = files.read_text(bundle)?;
     // Malformed input is exit 2 before anything is verified.
-    verify::bundles(&text).map_err(|m| bad(&args.bundle, m))?;
+    verify::bundles(&text).map_err(|m| bad(bundle, m))?;
     let root = verify::trusted_root(args.trusted_root.as_deref(), files).map_err(Error::Usage)?;
     let verifier = verify::verifier(&root).map_err(Error::Usage)?;
     let mut keys = match &args.npm_keys {
@@ -192,6 +213,17 @@ fn run(args: &VerifyArgs, show: bool, files: &dyn Files) -> Result<Output, Error
     };
     let ok =
         reports.iter().all(|r| r.verified() || r.skipped) && reports.iter().any(Report::verified);
+    let text = match &mcpb {
+        Some(facts) if args.format == ReportFormat::Text => crate::mcpb::render(facts) + &text,
+        Some(facts) => {
+            // The JSON report with the bundle's facts beside the proofs.
+            let mut value: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            value["mcpb"] = crate::mcpb::value(facts);
+            serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        }
+        None => text,
+    };
+    let ok = ok && mcpb.as_ref().is_none_or(|f| f.hash_matches != Some(false));
     Ok(Output::text(text, mode).with_exit(u8::from(!ok)))
 }
 

@@ -4,6 +4,7 @@
 //! caches in publishing jobs, and privileged triggers that run pull-request code.
 
 mod command;
+mod mcpb;
 // The verifier is shared with dep-trust (npm's attestations); the fuzz targets and integration
 // tests reach it here with the `internals` feature, as before.
 #[cfg(feature = "internals")]

@@ -332,6 +332,7 @@ fn run_diff(args: &SbomDiffArgs, context: &Context<'_>) -> Result<Output, Error>
                 color: false,
                 summary: false,
                 checked: &[],
+                attestation: None,
             };
             let format = if args.format == DiffFormat::Github {
                 chainward_report::Format::Github

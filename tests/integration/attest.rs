@@ -1,0 +1,299 @@
+//! `--format in-toto`: the Statement's structure (in-toto Statement v1, SCAI v0.3: the in-toto
+//! attestation framework publishes protobuf definitions, not JSON schemas, so the structure is
+//! checked field by field here), its subjects' digests, the SARIF evidence, determinism; and the
+//! shipped Rego policy (docs/policies/chainward.rego) evaluated on real output by a Rego engine
+//! (regorus), allowing a passing project and denying a failing, stale or undated one.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{chainward, copy_fixture, output, workspace};
+
+/// `chainward check --format in-toto ARGS .` in `dir`, parsed, with its exit code.
+fn attest(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
+    let mut cmd = chainward(dir);
+    cmd.args(["check", "--format", "in-toto"])
+        .args(args)
+        .arg(".");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = output(&mut cmd);
+    let json = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", out.stdout, out.stderr));
+    (out.code, json)
+}
+
+fn is_sha256(v: &Value) -> bool {
+    v.as_str().is_some_and(|s| {
+        s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// Every field the in-toto Statement v1 and SCAI v0.3 specs require, with its type.
+fn assert_structure(statement: &Value) {
+    assert_eq!(statement["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(
+        statement["predicateType"],
+        "https://in-toto.io/attestation/scai/v0.3"
+    );
+    let subjects = statement["subject"].as_array().expect("subject[]");
+    assert!(!subjects.is_empty(), "a Statement needs a subject");
+    for s in subjects {
+        assert!(s["name"].as_str().is_some_and(|n| !n.is_empty()), "{s}");
+        assert!(is_sha256(&s["digest"]["sha256"]), "{s}");
+        assert_eq!(s["digest"].as_object().map(|o| o.len()), Some(1), "{s}");
+    }
+    let predicate = &statement["predicate"];
+    let attributes = predicate["attributes"].as_array().expect("attributes[]");
+    assert!(!attributes.is_empty(), "SCAI needs an attribute");
+    let mut names: Vec<&str> = Vec::new();
+    for a in attributes {
+        let name = a["attribute"].as_str().expect("attribute is a string");
+        assert!(name.starts_with("chainward/"), "{name}");
+        names.push(name);
+        let c = &a["conditions"];
+        assert!(
+            ["PASSED", "WARNED", "FAILED"].contains(&c["result"].as_str().unwrap_or_default()),
+            "{a}"
+        );
+        for k in ["error", "warning", "info"] {
+            assert!(c["counts"][k].is_u64(), "{a}");
+        }
+        let rules = c["rules"].as_array().expect("rules[]");
+        let expected = if c["counts"]["error"].as_u64() > Some(0) {
+            "FAILED"
+        } else if c["counts"]["warning"].as_u64() > Some(0) {
+            "WARNED"
+        } else {
+            "PASSED"
+        };
+        assert_eq!(c["result"], expected, "{a}");
+        let total: u64 = ["error", "warning", "info"]
+            .iter()
+            .filter_map(|k| c["counts"][k].as_u64())
+            .sum();
+        assert_eq!(rules.is_empty(), total == 0, "{a}");
+    }
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(names, sorted, "attributes sorted, one per plugin");
+    assert_eq!(predicate["producer"]["name"], "chainward");
+    assert!(predicate["producer"]["uri"].as_str().is_some());
+}
+
+#[test]
+fn statement_structure_subjects_and_evidence() {
+    let tmp = copy_fixture("mcp/stale-version");
+    let sarif = tmp.path().join("chainward.sarif");
+    let (code, statement) = attest(
+        tmp.path(),
+        &["--sarif", sarif.to_str().expect("utf-8 path")],
+        &[],
+    );
+    assert_eq!(code, 1, "{statement}");
+    assert_structure(&statement);
+    // Every subject is a file of the tree, with its own digest.
+    for s in statement["subject"].as_array().expect("subjects") {
+        let name = s["name"].as_str().expect("name");
+        let bytes = std::fs::read(tmp.path().join(name)).expect("subject file");
+        assert_eq!(
+            s["digest"]["sha256"],
+            chainward_core::digest::sha256_hex(&bytes),
+            "{name}"
+        );
+    }
+    let names: Vec<&str> = statement["subject"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"server.json") && names.contains(&"package.json"),
+        "{names:?}"
+    );
+    // The mcp plugin's errors fail its attribute; the evidence is the SARIF file, by digest.
+    let mcp = statement["predicate"]["attributes"]
+        .as_array()
+        .expect("attributes")
+        .iter()
+        .find(|a| a["attribute"] == "chainward/mcp")
+        .expect("the mcp attribute");
+    assert_eq!(mcp["conditions"]["result"], "FAILED");
+    assert!(
+        mcp["conditions"]["rules"]
+            .as_array()
+            .expect("rules")
+            .contains(&Value::from("mcp/version-mismatch"))
+    );
+    let written = std::fs::read(&sarif).expect("the SARIF report");
+    assert_eq!(
+        mcp["evidence"]["digest"]["sha256"],
+        chainward_core::digest::sha256_hex(&written)
+    );
+    assert_eq!(mcp["evidence"]["name"], "chainward.sarif");
+    let report: Value = serde_json::from_slice(&written).expect("SARIF is JSON");
+    assert_eq!(report["version"], "2.1.0");
+    // No time unless asked: two runs are byte-identical.
+    let a = output(chainward(tmp.path()).args(["check", "--format", "in-toto", "."]));
+    let b = output(chainward(tmp.path()).args(["check", "--format", "in-toto", "."]));
+    assert_eq!(a.stdout, b.stdout);
+    assert!(!a.stdout.contains("checkedAt"));
+    // SOURCE_DATE_EPOCH is the time of a reproducible run.
+    let (_, dated) = attest(
+        tmp.path(),
+        &["--timestamp"],
+        &[("SOURCE_DATE_EPOCH", "1764892800")],
+    );
+    assert_eq!(
+        dated["predicate"]["producer"]["annotations"]["checkedAt"],
+        "2025-12-05T00:00:00Z"
+    );
+}
+
+#[test]
+fn nothing_to_attest_is_a_usage_error() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::write(tmp.path().join("README.md"), "nothing here\n").expect("write");
+    let out = output(chainward(tmp.path()).args(["check", "--format", "in-toto", "."]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("nothing to attest"), "{}", out.stderr);
+}
+
+/// The policy's `deny` set and `allow` for a Statement.
+fn decide(statement: &Value, max_age_days: Option<u64>) -> (bool, Vec<String>) {
+    let policy = std::fs::read_to_string(workspace().join("docs/policies/chainward.rego"))
+        .expect("the shipped policy");
+    let mut engine = regorus::Engine::new();
+    engine
+        .add_policy("chainward.rego".into(), policy)
+        .expect("the policy parses as Rego v1");
+    if let Some(days) = max_age_days {
+        engine
+            .add_data(
+                regorus::Value::from_json_str(&format!(
+                    r#"{{"chainward_policy": {{"max_age_days": {days}}}}}"#
+                ))
+                .expect("data"),
+            )
+            .expect("data added");
+    }
+    engine.set_input(regorus::Value::from_json_str(&statement.to_string()).expect("input"));
+    let allow = engine
+        .eval_rule("data.chainward.allow".into())
+        .expect("allow evaluates");
+    let deny = engine
+        .eval_rule("data.chainward.deny".into())
+        .expect("deny evaluates");
+    let deny: Value = serde_json::from_str(&deny.to_json_str().expect("json")).expect("json");
+    let mut reasons: Vec<String> = deny
+        .as_array()
+        .expect("deny is a set")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    reasons.sort();
+    (allow == regorus::Value::from(true), reasons)
+}
+
+#[test]
+fn the_rego_policy_allows_a_passing_project_and_denies_the_rest() {
+    // A project every plugin passes, checked now.
+    let pass = copy_fixture("mcp/in-step");
+    let (code, statement) = attest(pass.path(), &["--timestamp"], &[]);
+    assert_eq!(code, 0, "{statement}");
+    assert_structure(&statement);
+    assert_eq!(decide(&statement, None), (true, Vec::new()));
+
+    // Findings of error severity: denied, naming the plugin and its rules.
+    let fail = copy_fixture("mcp/stale-version");
+    let (_, failing) = attest(fail.path(), &["--timestamp"], &[]);
+    let (allow, reasons) = decide(&failing, None);
+    assert!(!allow);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("chainward/mcp FAILED") && r.contains("mcp/version-mismatch")),
+        "{reasons:?}"
+    );
+
+    // A passing check that ran 30 days before now: too old for the default 7 days, fine for 60.
+    let old = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        - 30 * 86_400)
+        .to_string();
+    let (_, stale) = attest(
+        pass.path(),
+        &["--timestamp"],
+        &[("SOURCE_DATE_EPOCH", &old)],
+    );
+    let (allow, reasons) = decide(&stale, None);
+    assert!(!allow);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("days ago") && r.contains("at most 7")),
+        "{reasons:?}"
+    );
+    assert_eq!(decide(&stale, Some(60)), (true, Vec::new()));
+
+    // No time at all, or another kind of attestation: denied.
+    let (_, undated) = attest(pass.path(), &[], &[]);
+    let (allow, reasons) = decide(&undated, None);
+    assert!(
+        !allow && reasons.iter().any(|r| r.contains("--timestamp")),
+        "{reasons:?}"
+    );
+    let mut other = statement.clone();
+    other["predicateType"] = Value::from("https://slsa.dev/provenance/v1");
+    let (allow, reasons) = decide(&other, None);
+    assert!(
+        !allow && reasons.iter().any(|r| r.contains("predicateType")),
+        "{reasons:?}"
+    );
+}
+
+/// The Kyverno policy names the predicate type chainward writes, and its conditions read fields
+/// the predicate has (Kyverno evaluates them against the predicate; no cluster runs here).
+#[test]
+fn the_kyverno_policy_reads_what_chainward_writes() {
+    let text = std::fs::read_to_string(workspace().join("docs/policies/kyverno-chainward.yaml"))
+        .expect("the shipped policy");
+    let doc = chainward_core::yaml::parse(&text).expect("YAML");
+    let rule = &doc
+        .get("spec")
+        .and_then(|s| s.get("rules"))
+        .and_then(|r| r.as_seq())
+        .expect("rules")[0];
+    let attestation = &rule
+        .get("verifyImages")
+        .and_then(|v| v.as_seq())
+        .expect("verifyImages")[0]
+        .get("attestations")
+        .and_then(|a| a.as_seq())
+        .expect("attestations")[0];
+    assert_eq!(
+        attestation.get("type").and_then(|t| t.as_str()),
+        Some("https://in-toto.io/attestation/scai/v0.3")
+    );
+    let tmp = copy_fixture("mcp/in-step");
+    let (_, statement) = attest(tmp.path(), &["--timestamp"], &[]);
+    let predicate = &statement["predicate"];
+    assert_eq!(predicate["producer"]["name"], "chainward");
+    assert!(predicate["producer"]["annotations"]["checkedAt"].is_string());
+    assert!(predicate["attributes"][0]["conditions"]["result"].is_string());
+    for key in [
+        "{{ producer.name }}",
+        "attributes[?conditions.result == 'FAILED']",
+        "producer.annotations.checkedAt",
+    ] {
+        assert!(text.contains(key), "{key}");
+    }
+}

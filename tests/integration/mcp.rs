@@ -1,0 +1,132 @@
+//! The mcp plugin where a fixture alone cannot show it: the `io.github.<owner>` namespace
+//! against the `origin` remote (a git repository built here), and `chainward provenance show`
+//! of an MCP bundle (its manifest and the server.json entry naming it).
+
+use crate::common::{GitRepo, copy_fixture, run};
+use crate::snap;
+
+#[test]
+fn namespace_owner_against_the_origin_remote() {
+    let tmp = copy_fixture("mcp/in-step");
+    let dir = tmp.path();
+    let rules = |dir: &std::path::Path| -> Vec<String> {
+        let out = run(dir, &["mcp", "--format", "concise", "--quiet", "."]);
+        out.stdout.lines().map(str::to_string).collect()
+    };
+    // Not a repository: nothing to compare with, and -v says so.
+    assert!(rules(dir).is_empty());
+    let verbose = run(dir, &["mcp", "-v", "."]);
+    assert!(
+        verbose.stderr.contains("not in a git repository"),
+        "{}",
+        verbose.stderr
+    );
+
+    let repo = GitRepo::init(dir);
+    repo.commit_all("init");
+    repo.remote("origin", "git@github.com:acme/weather-mcp.git");
+    assert!(rules(dir).is_empty(), "the owner's own repository");
+
+    // A fork (or a copied server.json): only acme can publish io.github.acme/….
+    let fork = copy_fixture("mcp/in-step");
+    let repo = GitRepo::init(fork.path());
+    repo.commit_all("init");
+    repo.remote("origin", "https://github.com/someone-else/weather-mcp.git");
+    let out = run(fork.path(), &["mcp", "--color", "never", "."]);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    snap!("mcp", "namespace_owner__fork", out.snapshot());
+
+    // The same owner in other case: the registry compares case-sensitively with the login.
+    let case = copy_fixture("mcp/in-step");
+    let repo = GitRepo::init(case.path());
+    repo.commit_all("init");
+    repo.remote("origin", "https://github.com/ACME/weather-mcp");
+    let out = run(case.path(), &["mcp", "--format", "concise", "--quiet", "."]);
+    assert!(
+        out.stdout.contains("mcp/namespace-owner") && out.stdout.contains("differs only in case"),
+        "{}",
+        out.snapshot()
+    );
+    let json = run(case.path(), &["mcp", "--format", "json", "."]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn provenance_show_of_an_mcp_bundle() {
+    let tmp = copy_fixture("mcp/bundle");
+    let wrong = run(tmp.path(), &["provenance", "show", "dist/weather.mcpb"]);
+    assert_eq!(wrong.code, 1, "{}", wrong.snapshot());
+    let ok = copy_fixture("mcp/bundle-ok");
+    let right = run(ok.path(), &["provenance", "show", "dist/weather.mcpb"]);
+    assert_eq!(right.code, 0, "{}", right.snapshot());
+    snap!(
+        "mcp",
+        "provenance_show_mcpb",
+        format!(
+            "## wrong hash\n{}\n## right hash\n{}",
+            wrong.snapshot(),
+            right.snapshot()
+        )
+    );
+    let json = run(
+        ok.path(),
+        &[
+            "provenance",
+            "show",
+            "--format",
+            "json",
+            "dist/weather.mcpb",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["mcpb"]["hash_matches"], true);
+    assert_eq!(v["mcpb"]["manifest"]["name"], "weather");
+    assert_eq!(v["mcpb"]["server"], "io.github.acme/weather");
+    // Another server.json, named explicitly; a file that is not a bundle.
+    std::fs::write(
+        ok.path().join("other.json"),
+        r#"{"name": "io.github.acme/other", "packages": []}"#,
+    )
+    .expect("write");
+    let other = run(
+        ok.path(),
+        &[
+            "provenance",
+            "show",
+            "--server-json",
+            "other.json",
+            "dist/weather.mcpb",
+        ],
+    );
+    assert_eq!(other.code, 0);
+    assert!(
+        other.stdout.contains("no mcpb entry names this file"),
+        "{}",
+        other.stdout
+    );
+    std::fs::write(ok.path().join("junk.mcpb"), b"not a zip").expect("write");
+    let junk = run(ok.path(), &["provenance", "show", "junk.mcpb"]);
+    assert!(
+        junk.stdout
+            .contains("Manifest         unreadable: not a zip archive"),
+        "{}",
+        junk.snapshot()
+    );
+    // verify still needs a proof.
+    let verify = run(
+        ok.path(),
+        &[
+            "provenance",
+            "verify",
+            "--insecure-any-identity",
+            "dist/weather.mcpb",
+        ],
+    );
+    assert_eq!(verify.code, 2);
+    assert!(
+        verify.stderr.contains("--bundle FILE is required"),
+        "{}",
+        verify.stderr
+    );
+}
