@@ -45,6 +45,7 @@ pub const TARGETS: &[(&str, &[&str])] = &[
     ),
     ("fix_engine", &["package.json", "package-lock.json"]),
     ("osv", &["GHSA-*.json", "MAL-*.json"]),
+    ("server_json", &["server.json"]),
 ];
 
 /// The order the queue takes them in: inputs per second, slowest first (measured).
@@ -56,6 +57,7 @@ const SLOWEST_FIRST: &[&str] = &[
     "dockerfile",
     "sigstore",
     "package_json",
+    "server_json",
     "action",
     "config",
     "sbom",
