@@ -130,3 +130,52 @@ fn provenance_show_of_an_mcp_bundle() {
         verify.stderr
     );
 }
+
+/// Hostile bundles: a `.mcpb` linked to a file outside the project is never read (the link is
+/// reported, its hash not compared), and a bundle whose manifest.json inflates past 1 MB is
+/// refused without inflating it.
+#[cfg(unix)]
+#[test]
+fn hostile_bundles_are_not_read() {
+    let tmp = copy_fixture("mcp/bundle-ok");
+    let outside = tempfile::tempdir().expect("tmp");
+    let secret = outside.path().join("secret.mcpb");
+    std::fs::write(&secret, b"not yours").expect("write");
+    let bundle = tmp.path().join("dist/weather.mcpb");
+    std::fs::remove_file(&bundle).expect("rm");
+    std::os::unix::fs::symlink(&secret, &bundle).expect("symlink");
+    let out = run(tmp.path(), &["check", "--format", "concise", "."]);
+    assert!(
+        out.stdout.contains("chainward/unsafe-path"),
+        "{}",
+        out.snapshot()
+    );
+    assert!(
+        !out.stdout.contains("mcp/bundle-hash"),
+        "{}",
+        out.snapshot()
+    );
+
+    // A zip whose manifest.json is 4 MB of spaces (a few KB compressed).
+    let bomb = tempfile::tempdir().expect("tmp");
+    let path = bomb.path().join("bomb.mcpb");
+    let file = std::fs::File::create(&path).expect("create");
+    let mut zip = zip::ZipWriter::new(file);
+    zip.start_file(
+        "manifest.json",
+        zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated),
+    )
+    .expect("entry");
+    std::io::Write::write_all(&mut zip, &vec![b' '; 4 << 20]).expect("write");
+    zip.finish().expect("zip");
+    assert!(std::fs::metadata(&path).expect("size").len() < 64 * 1024);
+    let out = run(bomb.path(), &["provenance", "show", "bomb.mcpb"]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(
+        out.stdout
+            .contains("unreadable: manifest.json is 4194304 bytes (at most 1048576 are read)"),
+        "{}",
+        out.snapshot()
+    );
+}

@@ -438,3 +438,54 @@ fn lock_entries_outside_the_root_are_links_not_workspaces() {
         String::from_utf8_lossy(&ci.stderr)
     );
 }
+
+/// upstash/context7: the publishing job rewrites server.json (`jq … > server.json`) before
+/// `mcp-publisher publish`, so its stale committed versions are info; a validator that only
+/// reads server.json does not count as a rewrite (without the `jq` step they are errors).
+#[test]
+fn mcp_a_validator_step_is_not_a_rewrite() {
+    let tmp = copy_fixture("real-world/mcp-validator-step-is-not-a-rewrite");
+    let dir = tmp.path();
+    let severities = |dir: &Path| -> Vec<(String, String)> {
+        findings_json(dir, &["mcp"])
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap_or_default().to_string(),
+                    f["severity"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let mismatch = |found: &[(String, String)], severity: &str| {
+        found
+            .iter()
+            .filter(|(r, s)| r == "mcp/version-mismatch" && s == severity)
+            .count()
+    };
+    let found = severities(dir);
+    assert_eq!(mismatch(&found, "info"), 2, "{found:?}");
+    assert!(
+        found.contains(&("mcp/unpinned-publisher".into(), "warning".into())),
+        "{found:?}"
+    );
+    let wf = dir.join(".github/workflows/mcp-registry.yml");
+    let text = std::fs::read_to_string(&wf).expect("read");
+    // The step only reads server.json now: the workflow still parses and publishes.
+    let reading = text.replace(
+        "echo $(jq --arg v \"${{ env.VERSION }}\" '.version = $v | .packages[0].version = $v' server.json) > server.json",
+        "jq .version server.json",
+    );
+    assert_ne!(reading, text);
+    std::fs::write(&wf, reading).expect("write");
+    assert!(
+        found_rule(dir, "mcp/unpinned-publisher"),
+        "the workflow still parses"
+    );
+    let found = severities(dir);
+    assert_eq!(mismatch(&found, "error"), 2, "{found:?}");
+}
+
+fn found_rule(dir: &Path, rule: &str) -> bool {
+    findings(dir, &["mcp"], "rule").iter().any(|r| r == rule)
+}
