@@ -136,6 +136,23 @@ impl Git {
         remote.url().ok().map(str::to_string)
     }
 
+    /// The URLs of every remote (`origin`, `upstream`, …), sorted by remote name.
+    pub fn remote_urls(&self) -> Vec<(String, String)> {
+        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        let Ok(names) = repo.remotes() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, String)> = (0..names.len())
+            .filter_map(|i| {
+                let n = names.get(i).ok()??;
+                let url = repo.find_remote(n).ok()?.url().ok()?.to_string();
+                Some((n.to_string(), url))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Check that `rev` names a commit.
     pub fn resolve(&self, rev: &str) -> Result<(), String> {
         let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());

@@ -19,7 +19,7 @@ pub struct ServerJson {
 /// the registry's package entries. Other tools' server.json files (a mock server's routes, a
 /// dev server's settings) are left alone.
 pub fn is_mcp_text(text: &str) -> bool {
-    text.contains("/server.schema.json")
+    (text.contains("modelcontextprotocol") && text.contains("/server.schema.json"))
         || (text.contains("\"packages\"")
             && (text.contains("\"registryType\"") || text.contains("\"registry_type\"")))
 }
@@ -42,11 +42,6 @@ impl ServerJson {
         self.json.get("$schema")
     }
 
-    /// The schema's version, the date in its URL (`2025-12-11`).
-    pub fn schema_version(&self) -> Option<&str> {
-        schema_version(self.schema()?.as_str()?)
-    }
-
     pub fn name(&self) -> Option<&Json> {
         self.json.get("name")
     }
@@ -66,20 +61,46 @@ impl ServerJson {
     }
 }
 
-/// The date of a registry schema URL (`…/schemas/2025-12-11/server.schema.json` → `2025-12-11`).
-pub fn schema_version(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix(SCHEMA_PREFIX)?;
-    let (date, file) = rest.split_once('/')?;
+/// The version in a `$schema` URL, as the registry reads it: the path segment before
+/// `/server.schema.json` after `/schemas/`, on any host (`draft` included).
+pub fn url_version(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("/schemas/")?;
+    let (version, file) = rest.split_once('/')?;
     (file == "server.schema.json"
-        && date.len() == 10
-        && date.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        }))
-    .then_some(date)
+        && !version.is_empty()
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_~.-".contains(&b)))
+    .then_some(version)
+}
+
+/// A template of a server.json rather than the file itself: a name, version or identifier with a
+/// placeholder a build fills in (`{{VERSION}}`, `<<Version>>`, `${VERSION}`, `$VERSION`,
+/// `__VERSION__`).
+pub fn is_template(server: &ServerJson) -> bool {
+    let placeholder = |s: &str| {
+        s.contains("{{")
+            || s.contains("<<")
+            || s.contains("${")
+            || (s.starts_with('$') && s[1..].starts_with(|c: char| c.is_ascii_uppercase()))
+            || (s.starts_with("__") && s.ends_with("__") && s.len() > 4)
+    };
+    let value = |n: Option<&Json>| n.and_then(Json::as_str).is_some_and(placeholder);
+    value(server.name())
+        || value(server.version())
+        || server
+            .packages()
+            .any(|p| value(p.identifier()) || value(p.version()))
+}
+
+/// Whether the file is the MCP registry's format: its `$schema` names one of the registry's
+/// schema versions (or it has none, and registry package entries). Other registries (that
+/// borrowed the name server.json and the package fields) have their own `$schema`.
+pub fn is_registry_format(server: &ServerJson) -> bool {
+    match server.schema() {
+        Some(s) => s.as_str().and_then(url_version).is_some(),
+        None => true,
+    }
 }
 
 /// One entry of `packages[]`.
@@ -170,23 +191,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schema_versions() {
+    fn any_host_as_the_registry_reads_it() {
         assert_eq!(
-            schema_version(
-                "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
-            ),
+            url_version("https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"),
             Some("2025-12-11")
         );
-        assert_eq!(
-            schema_version(
-                "https://static.modelcontextprotocol.io/schemas/latest/server.schema.json"
-            ),
-            None
-        );
-        assert_eq!(
-            schema_version("https://example.com/2025-12-11/server.schema.json"),
-            None
-        );
+        assert_eq!(url_version("https://example.com/schemas/draft/server.schema.json"), Some("draft"));
+        assert_eq!(url_version("https://registry.example.ai/schemas/2025-09-22/other.schema.json"), None);
+    }
+
+    #[test]
+    fn templates() {
+        for version in ["{{VERSION}}", "<<Version>>", "${VERSION}", "$VERSION", "__VERSION__"] {
+            let text = format!(r#"{{"name": "io.github.a/b", "version": "{version}"}}"#);
+            let server = ServerJson { json: json::parse(&text).expect("json") };
+            assert!(is_template(&server), "{version}");
+        }
+        let server = ServerJson { json: json::parse(r#"{"name": "io.github.a/b", "version": "1.0.0"}"#).expect("json") };
+        assert!(!is_template(&server));
     }
 
     #[test]

@@ -47,26 +47,44 @@ pub(crate) fn check(
             continue;
         };
         let url = identifier.as_str().unwrap_or_default();
-        let base = url.rsplit('/').next().unwrap_or_default();
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        let base = path.rsplit('/').next().unwrap_or_default();
         let bundles: Vec<_> = project
             .files_of(FileKind::McpBundle)
             .filter(|b| b.path.file_name().and_then(|n| n.to_str()) == Some(base))
             .collect();
         let sha = package.file_sha256();
-        let Some(sha) = sha else {
-            let fix = bundles
-                .first()
+        let Some(sha) = sha.filter(|s| s.as_str() != Some("")) else {
+            // The key as the entry spells its others (`file_sha256` in a 2025-07-09 file); only
+            // when exactly one bundle of that name is in the tree.
+            let key = if package.node.get("registry_type").is_some() {
+                "file_sha256"
+            } else {
+                "fileSha256"
+            };
+            let one = match bundles.as_slice() {
+                [b] => Some(b),
+                _ => None,
+            };
+            let fix = one
                 .and_then(|b| project.read_bytes(&b.path))
                 .map(|bytes| {
                     let hash = chainward_core::digest::sha256_hex(&bytes);
-                    chainward_core::Fix::safe(
-                        "add fileSha256",
-                        vec![chainward_core::Edit::replace(
+                    // An empty `fileSha256` gets the value; a missing one is added after
+                    // `identifier`.
+                    let edit = match package.file_sha256() {
+                        Some(empty) => chainward_core::Edit::replace(
+                            &file.path,
+                            empty.span.clone(),
+                            format!("\"{hash}\""),
+                        ),
+                        None => chainward_core::Edit::replace(
                             &file.path,
                             identifier.span.end..identifier.span.end,
-                            format!(", \"fileSha256\": \"{hash}\""),
-                        )],
-                    )
+                            format!(", \"{key}\": \"{hash}\""),
+                        ),
+                    };
+                    chainward_core::Fix::safe("add fileSha256", vec![edit])
                 });
             out.push(
                 Finding::new(
@@ -82,30 +100,42 @@ pub(crate) fn check(
             continue;
         };
         let want = sha.as_str().unwrap_or_default();
-        for bundle in bundles {
-            let Some(bytes) = project.read_bytes(&bundle.path) else {
-                project.note(format!("mcp: {} could not be read (or is over the size limit), so its hash was not compared", bundle.rel));
-                continue;
-            };
-            let got = chainward_core::digest::sha256_hex(&bytes);
-            if got.eq_ignore_ascii_case(want) {
-                continue;
+        let mut hashed = Vec::new();
+        for bundle in &bundles {
+            match project.read_bytes(&bundle.path) {
+                Some(bytes) => hashed.push((bundle, chainward_core::digest::sha256_hex(&bytes))),
+                None => project.note(format!(
+                    "mcp: {} could not be read (or is over the size limit), so its hash was not compared",
+                    bundle.rel
+                )),
             }
-            out.push(
-                Finding::new(
-                    &BUNDLE_HASH,
-                    file,
-                    sha.span.clone(),
-                    format!("packages[{i}]'s `fileSha256` is not the SHA-256 of {} ({got}): clients that download this bundle will refuse it", bundle.rel),
-                )
-                .with_label(Location::new(bundle, 0..0), "the bundle in the tree")
-                .with_help("write the bundle's hash into fileSha256 (or upload this exact file)")
-                .with_fix(chainward_core::Fix::safe(
-                    "set fileSha256 to the bundle's SHA-256",
-                    vec![chainward_core::Edit::replace(&file.path, sha.span.clone(), format!("\"{got}\""))],
-                ))
-                .with_subject(format!("{base}:hash")),
-            );
         }
+        if hashed.is_empty() || hashed.iter().any(|(_, got)| got.eq_ignore_ascii_case(want)) {
+            continue;
+        }
+        let described: Vec<String> = hashed.iter().map(|(b, got)| format!("{} ({got})", b.rel)).collect();
+        let mut f = Finding::new(
+            &BUNDLE_HASH,
+            file,
+            sha.span.clone(),
+            format!(
+                "packages[{i}]'s `fileSha256` is not the SHA-256 of {}: clients that download this bundle will refuse it",
+                described.join(", ")
+            ),
+        )
+        .with_help("write the bundle's hash into fileSha256 (or upload this exact file)")
+        .with_subject(format!("{base}:hash"));
+        for (b, _) in &hashed {
+            f = f.with_label(Location::new(b, 0..0), "a bundle of that name in the tree");
+        }
+        // One candidate: its hash is the fix; several disagree, and which is released is not
+        // known here.
+        if let [(_, got)] = hashed.as_slice() {
+            f = f.with_fix(chainward_core::Fix::safe(
+                "set fileSha256 to the bundle's SHA-256",
+                vec![chainward_core::Edit::replace(&file.path, sha.span.clone(), format!("\"{got}\""))],
+            ));
+        }
+        out.push(f);
     }
 }

@@ -5,6 +5,7 @@
 //! against their `fileSha256`, and how workflows install `mcp-publisher`. Offline.
 
 mod bundle;
+mod manifest;
 mod namespace;
 mod ownership;
 mod publisher;
@@ -73,6 +74,20 @@ impl Check for Options {
             let Some(server) = chainward_core::mcp::server_json(file) else {
                 continue;
             };
+            if !chainward_core::mcp::is_registry_format(server) {
+                project.note(format!(
+                    "mcp: {} names another registry's `$schema`, not the MCP registry's: not checked",
+                    file.rel
+                ));
+                continue;
+            }
+            if chainward_core::mcp::is_template(server) {
+                project.note(format!(
+                    "mcp: {} is a template (its name, version or an identifier is a placeholder a build fills in): not checked",
+                    file.rel
+                ));
+                continue;
+            }
             schema::check(file, server, &mut out);
             version::check(project, file, server, &publishing, &mut out);
             ownership::check(project, file, server, &mut out);

@@ -17,13 +17,14 @@ that owner, or `login github` as that user (or an owner of that organization). A
 another owner cannot be published from this repository, and one copied from a fork names the
 upstream owner: the release fails at `mcp-publisher publish`, after the packages went out.
 
-chainward compares the owner in the name with the owner of the `origin` remote (git's
-configuration, read offline) without regard to case, as GitHub treats logins. The registry itself
-compares with the exact casing of the GitHub login (registry issue #689), so when the two differ
-only in case the finding is a warning: use the login's casing as GitHub shows it.
+chainward compares the owner in the name with the GitHub owners of the repository's remotes
+(git's configuration, read offline: a fork's `upstream` names the owner's repository) and of
+server.json's own `repository.url`; it reports only when none of them is the owner. The registry
+compares with the exact casing of the GitHub login (registry issue #689), which cannot be known
+offline (a remote's URL is cased however it was typed): a difference in case only is info.
 
 ```json
-// origin: git@github.com:acme/weather-mcp.git
+// remotes: origin git@github.com:acme/weather-mcp.git; no repository.url
 { "name": "io.github.someone-else/weather" }
 ```
 
@@ -47,44 +48,55 @@ pub(crate) fn check(
     else {
         return;
     };
-    let Some(git) = project.git() else {
+    // Who publishes from here: every remote's GitHub owner (a fork's `upstream` is the owner's
+    // repository), and the repository server.json names itself.
+    let mut owners: Vec<(String, String)> = Vec::new();
+    if let Some(git) = project.git() {
+        for (remote, url) in git.remote_urls() {
+            if let Some((o, r)) = chainward_core::git::github_repo(&url) {
+                let described = format!("`{remote}` ({o}/{r})");
+                owners.push((o, described));
+            }
+        }
+    }
+    let Some(origin) = owners.first().cloned() else {
         project.note(format!(
-            "mcp: not in a git repository, so the owner in {}'s name was not compared",
+            "mcp: no GitHub remote, so the owner in {}'s name was not compared",
             file.rel
         ));
         return;
     };
-    let Some((remote_owner, repo)) = git
-        .remote_url("origin")
-        .as_deref()
+    if let Some((o, r)) = server
+        .json
+        .pointer(&["repository", "url"])
+        .and_then(|u| u.as_str())
         .and_then(chainward_core::git::github_repo)
-    else {
-        project.note(format!(
-            "mcp: no GitHub `origin` remote, so the owner in {}'s name was not compared",
-            file.rel
-        ));
-        return;
-    };
-    if owner == remote_owner {
+    {
+        owners.push((o.clone(), format!("server.json's `repository` ({o}/{r})")));
+    }
+    if owners.iter().any(|(o, _)| o == owner) {
         return;
     }
-    let finding = if owner.eq_ignore_ascii_case(&remote_owner) {
+    let finding = if owners.iter().any(|(o, _)| o.eq_ignore_ascii_case(owner)) {
+        // A remote URL's case is however it was typed; GitHub's login casing cannot be known
+        // offline.
         Finding::new(
             &NAMESPACE_OWNER,
             file,
             node.span.clone(),
-            format!("`io.github.{owner}` differs only in case from the `origin` owner `{remote_owner}` ({remote_owner}/{repo}): the registry compares it with the GitHub login exactly"),
+            format!("`io.github.{owner}` differs only in case from the owner of {}: the registry compares the name with the GitHub login's exact casing", origin.1),
         )
-        .with_severity(Severity::Warning)
-        .with_help("write the owner as GitHub spells the login")
+        .with_severity(Severity::Info)
+        .with_help("make sure the owner is written as GitHub spells the login")
     } else {
+        let named: Vec<&str> = owners.iter().map(|(_, d)| d.as_str()).collect();
         Finding::new(
             &NAMESPACE_OWNER,
             file,
             node.span.clone(),
-            format!("the server is named under `io.github.{owner}`, but this repository's `origin` is {remote_owner}/{repo}: only `{owner}` can publish that name"),
+            format!("the server is named under `io.github.{owner}`, but this repository is {}: only `{owner}` can publish that name", named.join(", ")),
         )
-        .with_help(format!("name it `io.github.{remote_owner}/…`, or publish from {owner}'s repository"))
+        .with_help(format!("name it `io.github.{}/…`, or publish from {owner}'s repository", origin.0))
     };
     out.push(finding.with_subject(format!("owner:{owner}")));
 }

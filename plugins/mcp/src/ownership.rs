@@ -66,7 +66,7 @@ pub(crate) fn check(
         };
         match kind {
             "npm" => npm(project, file, dir, name, identifier, out),
-            "pypi" | "nuget" | "cargo" => readme(project, file, dir, name, i, package, kind, out),
+            "pypi" | "cargo" => readme(project, file, server, name, i, package, kind, out),
             "oci" => oci(project, file, name, i, package, out),
             _ => {}
         }
@@ -165,11 +165,11 @@ fn insert_mcp_name(
         return None;
     }
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let comma = rest_of_line.trim().is_empty();
+    let is_last = rest_of_line.trim().is_empty();
     // After `"name": "x"` and its comma: `,` stays, the new member follows with one of its own
     // (or takes the comma when `name` was the last member).
     let end = member.value.span.end;
-    Some(if comma {
+    Some(if is_last {
         (
             end..end,
             format!(",{nl}{indent}\"mcpName\": {}", quote(name)),
@@ -185,18 +185,22 @@ fn insert_mcp_name(
 pub(crate) fn has_token(text: &str, name: &str, visible: bool) -> bool {
     let token = format!("mcp-name: {name}");
     text.match_indices(&token).any(|(at, _)| {
-        // crates.io renders the README and strips HTML comments.
-        let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
-        if visible && line.contains("<!--") {
-            return false;
-        }
         let rest = &text[at + token.len()..];
-        match rest.chars().next() {
+        let bounded = match rest.chars().next() {
             None => true,
             Some(c) => {
-                !(c.is_ascii_alphanumeric() || "._/-".contains(c)) || rest.starts_with("-->")
+                !(c.is_ascii_alphanumeric() || "._/-".contains(c))
+                    || rest.starts_with("-->")
+                    || rest.starts_with("--!>")
             }
-        }
+        };
+        // crates.io renders the README and strips HTML comments: inside one (an `<!--` not
+        // closed before the token, on any line) the token is not visible.
+        let before = &text[..at];
+        let in_comment = before
+            .rfind("<!--")
+            .is_some_and(|open| !before[open..].contains("-->"));
+        bounded && !(visible && in_comment)
     })
 }
 
@@ -204,31 +208,29 @@ pub(crate) fn has_token(text: &str, name: &str, visible: bool) -> bool {
 fn readme(
     project: &Project,
     file: &SourceFile,
-    dir: &std::path::Path,
+    server: &ServerJson,
     name: &str,
     i: usize,
     package: Package<'_>,
     kind: &str,
     out: &mut Vec<Finding>,
 ) {
-    let candidates = [
-        "README.md",
-        "README.rst",
-        "README",
-        "readme.md",
-        "README.markdown",
-    ];
-    let found = [dir, project.root.as_path()].iter().find_map(|d| {
-        candidates.iter().find_map(|c| {
-            let p = d.join(c);
-            project.read_text(&p).map(|t| (p, t))
-        })
-    });
-    let Some((path, text)) = found else {
+    let Some(identifier) = package.identifier().and_then(Json::as_str) else {
+        return;
+    };
+    // The README the package publishes, from the manifest in the tree that builds it; a
+    // package built elsewhere (or a NuGet one) is not judged from a README that may not be its.
+    let Some(manifest) = crate::manifest::find(project, file, server, kind, identifier) else {
         project.note(format!(
-            "mcp: no README beside {} or at the root, so `mcp-name:` was not checked",
+            "mcp: no pyproject.toml or Cargo.toml in the tree builds `{identifier}` ({}), so its README's `mcp-name:` was not checked",
             file.rel
         ));
+        return;
+    };
+    let Some(path) = manifest.readme else {
+        return;
+    };
+    let Some(text) = project.read_text(&path) else {
         return;
     };
     if has_token(&text, name, kind == "cargo") {
@@ -271,10 +273,17 @@ fn oci(
                 .iter()
                 .filter(|i| i.keyword == "LABEL")
                 .flat_map(labels)
-                .any(|(k, v)| k == "io.modelcontextprotocol.server.name" && v == name)
+                // A value from a build argument (`=$SERVER_NAME`) cannot be told here.
+                .any(|(k, v)| k == "io.modelcontextprotocol.server.name" && (v == name || v.starts_with('$')))
         })
     });
-    if labelled {
+    // Labels a workflow sets at build time (`docker build --label`, build-push-action's
+    // `labels:`).
+    let by_workflow = project.files_of(FileKind::Workflow).any(|w| {
+        w.text()
+            .is_ok_and(|t| t.contains("io.modelcontextprotocol.server.name"))
+    });
+    if labelled || by_workflow {
         return;
     }
     let at = package.identifier().map_or(0..0, |n| n.span.clone());
@@ -335,6 +344,8 @@ mod tests {
         }
         // crates.io strips comments: only visible text counts for cargo.
         assert!(!has_token("<!-- mcp-name: io.github.a/b -->", name, true));
+        assert!(!has_token("<!--\nmcp-name: io.github.a/b\n-->", name, true));
+        assert!(has_token("<!-- a --> mcp-name: io.github.a/b", name, true));
         assert!(has_token("x\nmcp-name: io.github.a/b\n", name, true));
     }
 

@@ -55,6 +55,9 @@ pub(crate) struct Publishing {
 }
 
 struct Rewrite {
+    /// What it rewrites: the top-level `version`, the packages' versions.
+    top: bool,
+    packages: bool,
     workflow: Arc<SourceFile>,
     /// The step's `run:` span.
     span: Range<usize>,
@@ -78,16 +81,18 @@ impl Publishing {
                 else {
                     continue;
                 };
-                for step in steps[..=publish_at]
-                    .iter()
-                    .filter(|s| rewrites_server_json(s))
-                {
+                for step in &steps[..=publish_at] {
+                    let Some((top, packages)) = rewrites_server_json(project, step) else {
+                        continue;
+                    };
                     let dir = job
                         .working_directory(step)
                         .filter(|d| workflow::relative_dir(d))
                         .map(|d| workflow::join_dir("", d))
                         .unwrap_or_default();
                     rewrites.push(Rewrite {
+                        top,
+                        packages,
                         workflow: Arc::clone(file),
                         span: step.run.map_or(step.node.span.clone(), |r| r.span.clone()),
                         dir,
@@ -99,9 +104,10 @@ impl Publishing {
         Publishing { rewrites }
     }
 
-    /// The step that rewrites the server.json at `rel` (relative to the root) before publishing:
-    /// its script names that path, or names `server.json` and runs in that file's folder.
-    pub(crate) fn rewrite(&self, rel: &str) -> Option<(&SourceFile, &Range<usize>)> {
+    /// The step that rewrites the server.json at `rel` (relative to the root) before publishing
+    /// (its script names that path, or names `server.json` and runs in that file's folder), and
+    /// rewrites the top-level `version` (`top`) or the packages' versions (not `top`).
+    pub(crate) fn rewrite(&self, rel: &str, top: bool) -> Option<(&SourceFile, &Range<usize>)> {
         let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
         self.rewrites
             .iter()
@@ -117,7 +123,8 @@ impl Publishing {
                         !before.is_some_and(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
                     })
                 };
-                (!dir.is_empty() && named(rel)) || (r.dir == dir && named("server.json"))
+                (if top { r.top } else { r.packages })
+                    && ((!dir.is_empty() && named(rel)) || (r.dir == dir && named("server.json")))
             })
             .map(|r| (r.workflow.as_ref(), &r.span))
     }
@@ -140,52 +147,77 @@ pub(crate) fn is_mcp_publish(cmd: &Command) -> bool {
             .is_some_and(|w| w.text == "publish")
 }
 
-/// A step whose script writes server.json: a redirect, `mv`/`cp`/`tee`/`sponge` onto it,
-/// `sed -i`/`yq -i`/`perl -i` on it, or a script that writes files (`writeFileSync`, `json.dump`)
-/// and names it. Reading it (`jq .version server.json`, a validator) is not a rewrite.
-fn rewrites_server_json(step: &Step<'_>) -> bool {
-    let script = step.script;
+/// Whether a script's text writes server.json: a redirect onto it, or a program that writes
+/// files (`writeFileSync`, `json.dump`) and names it.
+fn writes_server_json(script: &str) -> bool {
     if !script.contains("server.json") {
         return false;
     }
     let redirect = script.match_indices('>').any(|(at, _)| {
         let target = script[at + 1..].trim_start_matches('>').trim_start();
         let word = target
-            .split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
+            .split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|' || c == ')')
             .next()
             .unwrap_or_default();
         word.trim_matches(['"', '\'']).ends_with("server.json")
     });
+    redirect
+        || ["writeFileSync", "writeFile(", "json.dump", ".write_text(", "Bun.write", "sed -i", "yq -i", "perl -pi"]
+            .iter()
+            .any(|w| script.contains(w))
+}
+
+/// Whether a step writes server.json before publishing — a redirect, `mv`/`cp`/`tee`/`sponge`
+/// onto it, `sed -i`/`yq -i`/`perl -i` on it, a program or a script of the repository that
+/// writes it — and what it rewrites: `(top-level version, packages' versions)`. A `jq` filter
+/// says which (`.version = $v` is the top level only, as the registry's docs show it); other
+/// tools are taken to rewrite both. Reading it (`jq .version server.json`, a validator) is not a
+/// rewrite.
+fn rewrites_server_json(project: &Project, step: &Step<'_>) -> Option<(bool, bool)> {
+    let script = step.script;
     let onto = step.all_commands().any(|c| {
         let argv: Vec<&str> = c.argv().iter().map(|w| w.text.as_str()).collect();
         let names = argv.iter().skip(1).any(|a| a.ends_with("server.json"));
         match program(c) {
-            Some("mv" | "cp" | "install") => {
-                argv.last().is_some_and(|a| a.ends_with("server.json"))
-            }
+            Some("mv" | "cp" | "install") => argv.last().is_some_and(|a| a.ends_with("server.json")),
             Some("tee" | "sponge") => names,
             Some("sed" | "perl" | "yq") => {
                 names
                     && argv.iter().any(|a| {
-                        *a == "-i"
-                            || a.starts_with("-i")
-                            || *a == "--in-place"
-                            || a.starts_with("--in-place=")
+                        *a == "-i" || a.starts_with("-i") || *a == "--in-place" || a.starts_with("--in-place=") || a.starts_with("-pi")
                     })
             }
             _ => false,
         }
     });
-    let program_writes = [
-        "writeFileSync",
-        "writeFile(",
-        "json.dump",
-        ".write_text(",
-        "Bun.write",
-    ]
-    .iter()
-    .any(|w| script.contains(w));
-    redirect || onto || program_writes
+    // A script of the repository the step runs (`node scripts/sync-version.mjs`, `./release.sh`).
+    let by_script = step.all_commands().any(|c| {
+        c.argv().iter().any(|w| {
+            let t = w.text.trim_start_matches("./");
+            let local = [".js", ".mjs", ".cjs", ".ts", ".sh", ".bash", ".py"].iter().any(|e| t.ends_with(e))
+                && !t.contains("..")
+                && !t.starts_with('/')
+                && !t.contains('$');
+            local
+                && project
+                    .read_text(&chainward_core::project::join(&project.root, t))
+                    .is_some_and(|text| writes_server_json(&text))
+        })
+    });
+    if !(onto || by_script || writes_server_json(script)) {
+        return None;
+    }
+    let jq = step.all_commands().any(|c| program(c) == Some("jq"));
+    if jq && !by_script {
+        let top = script.match_indices(".version").any(|(at, _)| {
+            !script[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c == ']' || c.is_ascii_alphanumeric() || c == '_')
+        });
+        return Some((top, script.contains("packages")));
+    }
+    Some((true, true))
 }
 
 /// Where an `mcp-publisher` download comes from, for the hazard it names.
@@ -196,8 +228,26 @@ enum Download {
     Unchecked,
 }
 
+/// What [`download`] returns for a publisher built from the registry's source.
+const BUILT: &str = "modelcontextprotocol/registry";
+
 fn download(cmd: &Command) -> Option<(Download, String)> {
     let argv: Vec<&str> = cmd.argv().iter().map(|w| w.text.as_str()).collect();
+    // `go install github.com/modelcontextprotocol/registry/cmd/publisher@latest` (or no
+    // version), `git clone` of the registry without a tag: its default branch, built.
+    if program(cmd) == Some("go") && argv.get(1) == Some(&"install") {
+        let module = argv.iter().find(|a| a.starts_with("github.com/modelcontextprotocol/registry/"))?;
+        let latest = module.split_once('@').is_none_or(|(_, v)| v == "latest" || v == "main");
+        return Some((
+            if latest { Download::Latest } else { Download::Unchecked },
+            BUILT.to_string(),
+        ));
+    }
+    if program(cmd) == Some("git") && argv.get(1) == Some(&"clone") {
+        argv.iter().find(|a| a.trim_end_matches(".git").ends_with("modelcontextprotocol/registry"))?;
+        let tagged = argv.iter().any(|a| *a == "--branch" || *a == "-b" || a.starts_with("--branch="));
+        return (!tagged).then(|| (Download::Latest, BUILT.to_string()));
+    }
     // `gh release download [TAG] --repo modelcontextprotocol/registry`: no tag is the latest.
     if program(cmd) == Some("gh") && argv.get(1..3) == Some(&["release", "download"][..]) {
         let repo = argv
@@ -286,10 +336,22 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
         };
         let Ok(text) = file.text() else { continue };
         for job in wf.jobs() {
-            if !job.id_token_write() {
-                continue;
-            }
             let steps: Vec<Step<'_>> = job.steps().collect();
+            // What the binary gets: the job's OIDC token, or a secret handed to
+            // `mcp-publisher login` (a DNS or HTTP private key, a GitHub token).
+            let power = if job.id_token_write() {
+                "can mint an OIDC token (`id-token: write`)"
+            } else if steps.iter().any(|s| {
+                s.script.contains("secrets.")
+                    && s.all_commands().any(|c| {
+                        program(c) == Some("mcp-publisher")
+                            && c.argv().get(1).is_some_and(|w| w.text == "login")
+                    })
+            }) {
+                "hands a secret to `mcp-publisher login`"
+            } else {
+                continue;
+            };
             // A check of the download: a verifying command in a step that names mcp-publisher
             // (`echo "<sha>  mcp-publisher.tar.gz" | sha256sum -c -`).
             let checked = steps
@@ -300,17 +362,28 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
                     let Some((kind, url)) = download(cmd) else {
                         continue;
                     };
+                    // A version looked up at run time (the API's `releases/latest`) in a `$VAR`
+                    // of the URL is the latest release too.
+                    let kind = match kind {
+                        Download::Unchecked
+                            if url.contains('$') && step.script.contains("releases/latest") =>
+                        {
+                            Download::Latest
+                        }
+                        k => k,
+                    };
                     let (message, help) = match kind {
                         Download::Latest => (
                             format!(
-                                "job `{}` can mint an OIDC token (`id-token: write`) and runs the `mcp-publisher` of whatever release is latest on the day",
-                                job.id
+                                "job `{}` {power} and runs the `mcp-publisher` of whatever {} on the day",
+                                job.id,
+                                if url == BUILT { "the registry's default branch holds" } else { "release is latest" }
                             ),
                             "pin a release (`releases/download/v1.7.9/…`) and check the archive's SHA-256 before running it",
                         ),
                         Download::Unchecked if !checked => (
                             format!(
-                                "job `{}` can mint an OIDC token (`id-token: write`) and runs a downloaded `mcp-publisher` without checking its checksum or signature",
+                                "job `{}` {power} and runs a downloaded `mcp-publisher` without checking its checksum or signature",
                                 job.id
                             ),
                             "check the archive against the release's checksums file (`sha256sum -c`) or its signature before running it",

@@ -1,0 +1,101 @@
+//! The manifest in the tree that builds a PyPI or crates.io package server.json lists: its
+//! README (where the registry looks for `mcp-name:`) and its version.
+
+use std::path::PathBuf;
+
+use chainward_core::json::Json;
+use chainward_core::mcp::ServerJson;
+use chainward_core::{Project, SourceFile};
+
+/// A pyproject.toml or Cargo.toml that builds the package.
+#[derive(Debug)]
+pub(crate) struct Manifest {
+    /// Relative to the root, `/`-separated.
+    pub rel: String,
+    /// The README it publishes.
+    pub readme: Option<PathBuf>,
+    /// Its version, when it states one (not `dynamic`, not `version.workspace`).
+    pub version: Option<String>,
+}
+
+/// PEP 503's normalized name: lower case, runs of `-`, `_`, `.` as one `-`.
+fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// The manifest building `identifier` (`pypi` or `cargo`): in server.json's folder, at the root,
+/// or in the folder `repository.subfolder` names. `None` when the package is not built here.
+pub(crate) fn find(project: &Project, file: &SourceFile, server: &ServerJson, kind: &str, identifier: &str) -> Option<Manifest> {
+    let (name, table) = match kind {
+        "pypi" => ("pyproject.toml", "project"),
+        "cargo" => ("Cargo.toml", "package"),
+        _ => return None,
+    };
+    let mut dirs: Vec<PathBuf> = vec![
+        file.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),
+        project.root.clone(),
+    ];
+    if let Some(sub) = server
+        .json
+        .pointer(&["repository", "subfolder"])
+        .and_then(Json::as_str)
+        .filter(|s| !s.contains("..") && !s.starts_with('/'))
+    {
+        dirs.push(chainward_core::project::join(&project.root, sub));
+    }
+    dirs.into_iter().find_map(|dir| {
+        let path = dir.join(name);
+        let text = project.read_text(&path)?;
+        let doc = chainward_core::toml::parse(&text)?;
+        let section = chainward_core::toml::get(&doc, &[table])?;
+        let declared = section.get("name")?.as_str()?;
+        let same = if kind == "pypi" {
+            normalize(declared) == normalize(identifier)
+        } else {
+            declared == identifier
+        };
+        if !same {
+            return None;
+        }
+        let readme = match section.get("readme") {
+            Some(r) if r.as_str().is_some() => r.as_str().map(|s| dir.join(s)),
+            Some(r) if r.as_bool() == Some(false) => None,
+            Some(r) if r.get("file").and_then(|f| f.as_str()).is_some() => {
+                r.get("file").and_then(|f| f.as_str()).map(|s| dir.join(s))
+            }
+            // A README the tool picks itself: README.md (cargo's default; PyPI's setuptools
+            // and hatch look for README.*).
+            _ => ["README.md", "README.rst", "README.txt", "README"]
+                .iter()
+                .map(|n| dir.join(n))
+                .find(|p| project.is_file(p)),
+        };
+        let version = section.get("version").and_then(|v| v.as_str()).map(str::to_string);
+        Some(Manifest {
+            rel: chainward_core::project::rel_path(&project.root, &path),
+            readme: readme.filter(|p| !p.components().any(|c| matches!(c, std::path::Component::ParentDir))),
+            version,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pep_503_names() {
+        assert_eq!(normalize("Weather_MCP.server"), "weather-mcp-server");
+        assert_eq!(normalize("weather--mcp"), "weather-mcp");
+    }
+}
