@@ -56,7 +56,7 @@ pub enum OutputFormat {
     Github,
     /// An unsigned in-toto Statement v1 with a SCAI attribute report: each plugin's result
     /// (PASSED, WARNED, FAILED), counts and rules, for the files checked (by SHA-256); to be
-    /// signed by the pipeline and gated on by a policy (docs/attestation.md)
+    /// signed by the pipeline and gated on by a policy (docs/ci.md)
     InToto,
 }
 
@@ -117,8 +117,8 @@ pub struct CheckArgs {
     /// evidence, by its SHA-256
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
-    /// With `--format in-toto`: record when the check ran (`SOURCE_DATE_EPOCH` if set, else
-    /// now) as the producer's `checkedAt`, for policies that refuse stale attestations
+    /// With `--format in-toto`: record when the check ran (now, or `CHAINWARD_NOW`) as the
+    /// producer's `checkedAt`, for policies that refuse stale attestations
     #[arg(long)]
     pub timestamp: bool,
     /// Exit 0 even when findings at or above the threshold were found (usage and read errors

@@ -21,6 +21,29 @@ pub fn check(
             "--statistics prints a table (text) or a JSON array (json)".into(),
         ));
     }
+    if args.format == OutputFormat::InToto {
+        // An attestation states what the tree is; filtered findings would state less.
+        if args.base.is_some() || args.baseline.is_some() || args.write_baseline.is_some() {
+            return Err(Error::Usage(
+                "--format in-toto attests every finding: it does not combine with --base, --baseline or --write-baseline".into(),
+            ));
+        }
+        if args.statistics {
+            return Err(Error::Usage(
+                "--format in-toto does not combine with --statistics".into(),
+            ));
+        }
+    } else if args.timestamp {
+        return Err(Error::Usage("--timestamp is for --format in-toto".into()));
+    }
+    if let (Some(a), Some(b)) = (&args.sarif, &args.output)
+        && a == b
+    {
+        return Err(Error::Usage(format!(
+            "--sarif and --output are the same file ({})",
+            a.display()
+        )));
+    }
     let wants_fix = fix_mode || args.fix || args.diff;
     let (engine, mut project, online) = prepare(args, only, wants_fix)?;
     // A malformed baseline is exit 2 before anything runs.
@@ -382,6 +405,19 @@ fn project_root(paths: &[PathBuf]) -> PathBuf {
     )
 }
 
+/// Write a report file atomically (temp file + rename), refusing a path that is a symbolic link:
+/// the path may lie in the checked-out tree of a stranger's pull request, which could point it
+/// at a file of the runner's.
+fn write_report(path: &Path, text: String) -> Result<(), Error> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::Usage(format!(
+            "{}: is a symbolic link; chainward does not write reports through links",
+            path.display()
+        )));
+    }
+    chainward_core::fix::write_atomically(&[(path.to_path_buf(), text)].into_iter().collect())
+}
+
 /// The findings in the format asked for, to stdout or `--output`.
 fn render(
     args: &CheckArgs,
@@ -421,40 +457,39 @@ fn render(
         checked: &checked,
         attestation: None,
     };
-    // `--sarif FILE`: the SARIF report beside whatever is printed (the attestation's evidence).
+    // `--sarif FILE`: the SARIF report beside whatever is printed (the attestation's evidence),
+    // its digest that of the bytes written.
     let evidence = match &args.sarif {
         Some(path) => {
             let mut buf = Vec::new();
             chainward_report::render(chainward_report::Format::Sarif, &report, &mut buf)
                 .map_err(|e| Error::io(path, e))?;
-            chainward_core::fix::write_atomically(
-                &[(path.clone(), String::from_utf8_lossy(&buf).into_owned())]
-                    .into_iter()
-                    .collect(),
-            )?;
+            let text =
+                String::from_utf8(buf).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+            let digest = chainward_core::digest::sha256_hex(text.as_bytes());
+            write_report(path, text)?;
             let name = path.file_name().map_or_else(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            Some((name, chainward_core::digest::sha256_hex(&buf)))
+            Some((name, digest))
         }
         None => None,
     };
     let attestation;
     if args.format == OutputFormat::InToto {
-        let subjects = chainward_engine::attest::subjects(project);
-        if subjects.is_empty() {
-            return Err(Error::Usage(
-                "nothing to attest: no package.json, lockfile or server.json was found to check"
-                    .into(),
-            ));
-        }
-        attestation = chainward_report::intoto::Attestation {
-            subjects,
-            plugins: engine.enabled_plugins().to_vec(),
+        let config = args
+            .config
+            .clone()
+            .or_else(|| Some(project.root.join("chainward.toml")))
+            .filter(|p| p.is_file());
+        attestation = chainward_engine::attest::build(
+            engine,
+            project,
+            config.as_deref(),
             evidence,
-            time: args.timestamp.then(chainward_engine::attest::timestamp),
-        };
+            args.timestamp.then(chainward_engine::attest::now),
+        )?;
         report.attestation = Some(&attestation);
     }
     let format = match args.format {
@@ -483,7 +518,9 @@ fn render(
         Some(path) => {
             let mut buf = Vec::new();
             write(&mut buf).map_err(|e| Error::io(path, e))?;
-            std::fs::write(path, buf).map_err(|e| Error::io(path, e))?;
+            let text =
+                String::from_utf8(buf).map_err(|e| Error::io(path, std::io::Error::other(e)))?;
+            write_report(path, text)?;
             // The report went to a file: a person at the terminal still sees how it went.
             if !args.quiet && std::io::stderr().is_terminal() {
                 let _ = writeln!(

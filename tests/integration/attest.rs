@@ -57,21 +57,24 @@ fn assert_structure(statement: &Value) {
         names.push(name);
         let c = &a["conditions"];
         assert!(
-            ["PASSED", "WARNED", "FAILED"].contains(&c["result"].as_str().unwrap_or_default()),
+            ["PASSED", "WARNED", "FAILED", "SKIPPED", "NOT_APPLICABLE"]
+                .contains(&c["result"].as_str().unwrap_or_default()),
             "{a}"
         );
         for k in ["error", "warning", "info"] {
             assert!(c["counts"][k].is_u64(), "{a}");
         }
         let rules = c["rules"].as_array().expect("rules[]");
-        let expected = if c["counts"]["error"].as_u64() > Some(0) {
-            "FAILED"
+        if c["counts"]["error"].as_u64() > Some(0) {
+            assert_eq!(c["result"], "FAILED", "{a}");
         } else if c["counts"]["warning"].as_u64() > Some(0) {
-            "WARNED"
+            assert_eq!(c["result"], "WARNED", "{a}");
         } else {
-            "PASSED"
-        };
-        assert_eq!(c["result"], expected, "{a}");
+            assert_ne!(c["result"], "FAILED", "{a}");
+            assert_ne!(c["result"], "WARNED", "{a}");
+            // A plugin that could not judge says why.
+            assert_eq!(c["result"] == "SKIPPED", c["reason"].is_string(), "{a}");
+        }
         let total: u64 = ["error", "warning", "info"]
             .iter()
             .filter_map(|k| c["counts"][k].as_u64())
@@ -144,16 +147,68 @@ fn statement_structure_subjects_and_evidence() {
     let b = output(chainward(tmp.path()).args(["check", "--format", "in-toto", "."]));
     assert_eq!(a.stdout, b.stdout);
     assert!(!a.stdout.contains("checkedAt"));
-    // SOURCE_DATE_EPOCH is the time of a reproducible run.
+    // CHAINWARD_NOW is the instant a run is judged at.
     let (_, dated) = attest(
         tmp.path(),
         &["--timestamp"],
-        &[("SOURCE_DATE_EPOCH", "1764892800")],
+        &[("CHAINWARD_NOW", "2025-12-05T00:00:00Z")],
     );
     assert_eq!(
         dated["predicate"]["producer"]["annotations"]["checkedAt"],
         "2025-12-05T00:00:00Z"
     );
+    // Plugins that could not judge the tree are not PASSED.
+    let by = |name: &str| {
+        statement["predicate"]["attributes"]
+            .as_array()
+            .expect("attributes")
+            .iter()
+            .find(|a| a["attribute"] == name)
+            .map(|a| a["conditions"]["result"].clone())
+    };
+    assert_eq!(by("chainward/advisories"), Some(Value::from("SKIPPED")));
+    assert_eq!(by("chainward/dep-trust"), Some(Value::from("SKIPPED")));
+}
+
+#[test]
+fn attestations_refuse_what_would_weaken_them() {
+    let tmp = copy_fixture("mcp/stale-version");
+    let dir = tmp.path();
+    // Filtered findings would attest less than the tree holds.
+    for args in [
+        &["--base", "HEAD"][..],
+        &["--baseline", "b.json"][..],
+        &["--write-baseline", "b.json"][..],
+    ] {
+        let out = output(
+            chainward(dir)
+                .args(["check", "--format", "in-toto"])
+                .args(args)
+                .arg("."),
+        );
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("does not combine"), "{}", out.stderr);
+    }
+    let out = output(chainward(dir).args(["check", "--timestamp", "."]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // A report path planted as a link by the tree is not written through.
+    let outside = tempfile::tempdir().expect("tmp");
+    let target = outside.path().join("victim");
+    std::fs::write(&target, "keep").expect("write");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&target, dir.join("chainward.sarif")).expect("link");
+        for flag in ["--sarif", "-o"] {
+            let out = output(chainward(dir).args(["check", flag, "chainward.sarif", "."]));
+            assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
+            assert!(out.stderr.contains("symbolic link"), "{}", out.stderr);
+        }
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "keep");
+    }
+    let out = output(chainward(dir).args([
+        "check", "--format", "in-toto", "--sarif", "x.json", "-o", "x.json", ".",
+    ]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
 #[test]
@@ -165,24 +220,28 @@ fn nothing_to_attest_is_a_usage_error() {
     assert!(out.stderr.contains("nothing to attest"), "{}", out.stderr);
 }
 
-/// The policy's `deny` set and `allow` for a Statement.
-fn decide(statement: &Value, max_age_days: Option<u64>) -> (bool, Vec<String>) {
+/// The settings the passing project needs: this hermetic run has no advisory database and no
+/// registry metadata.
+fn offline() -> Value {
+    serde_json::json!({"allow_skipped": ["chainward/advisories", "chainward/dep-trust"]})
+}
+
+/// The policy's `deny` set and `allow` for a Statement, with `data.chainward_policy`.
+fn decide(statement: &Value, settings: &Value) -> (bool, Vec<String>) {
     let policy = std::fs::read_to_string(workspace().join("docs/policies/chainward.rego"))
         .expect("the shipped policy");
     let mut engine = regorus::Engine::new();
     engine
         .add_policy("chainward.rego".into(), policy)
         .expect("the policy parses as Rego v1");
-    if let Some(days) = max_age_days {
-        engine
-            .add_data(
-                regorus::Value::from_json_str(&format!(
-                    r#"{{"chainward_policy": {{"max_age_days": {days}}}}}"#
-                ))
-                .expect("data"),
+    engine
+        .add_data(
+            regorus::Value::from_json_str(
+                &serde_json::json!({ "chainward_policy": settings }).to_string(),
             )
-            .expect("data added");
-    }
+            .expect("data"),
+        )
+        .expect("data added");
     engine.set_input(regorus::Value::from_json_str(&statement.to_string()).expect("input"));
     let allow = engine
         .eval_rule("data.chainward.allow".into())
@@ -208,12 +267,21 @@ fn the_rego_policy_allows_a_passing_project_and_denies_the_rest() {
     let (code, statement) = attest(pass.path(), &["--timestamp"], &[]);
     assert_eq!(code, 0, "{statement}");
     assert_structure(&statement);
-    assert_eq!(decide(&statement, None), (true, Vec::new()));
+    assert_eq!(decide(&statement, &offline()), (true, Vec::new()));
+    // Without allowing them, the plugins that could not run deny: "no findings" is not "checked".
+    let (allow, reasons) = decide(&statement, &Value::Null);
+    assert!(!allow);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("chainward/advisories SKIPPED: no advisory database")),
+        "{reasons:?}"
+    );
 
     // Findings of error severity: denied, naming the plugin and its rules.
     let fail = copy_fixture("mcp/stale-version");
     let (_, failing) = attest(fail.path(), &["--timestamp"], &[]);
-    let (allow, reasons) = decide(&failing, None);
+    let (allow, reasons) = decide(&failing, &offline());
     assert!(!allow);
     assert!(
         reasons
@@ -222,19 +290,15 @@ fn the_rego_policy_allows_a_passing_project_and_denies_the_rest() {
         "{reasons:?}"
     );
 
-    // A passing check that ran 30 days before now: too old for the default 7 days, fine for 60.
+    // A passing check that ran 30 days ago: too old for the default 7 days, fine for 60.
     let old = (std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs()
-        - 30 * 86_400)
-        .to_string();
-    let (_, stale) = attest(
-        pass.path(),
-        &["--timestamp"],
-        &[("SOURCE_DATE_EPOCH", &old)],
-    );
-    let (allow, reasons) = decide(&stale, None);
+        - 30 * 86_400) as i64;
+    let old = jiff::Timestamp::from_second(old).expect("time").to_string();
+    let (_, stale) = attest(pass.path(), &["--timestamp"], &[("CHAINWARD_NOW", &old)]);
+    let (allow, reasons) = decide(&stale, &offline());
     assert!(!allow);
     assert!(
         reasons
@@ -242,22 +306,117 @@ fn the_rego_policy_allows_a_passing_project_and_denies_the_rest() {
             .any(|r| r.contains("days ago") && r.contains("at most 7")),
         "{reasons:?}"
     );
-    assert_eq!(decide(&stale, Some(60)), (true, Vec::new()));
+    let mut sixty = offline();
+    sixty["max_age_days"] = Value::from(60);
+    assert_eq!(decide(&stale, &sixty), (true, Vec::new()));
 
-    // No time at all, or another kind of attestation: denied.
-    let (_, undated) = attest(pass.path(), &[], &[]);
-    let (allow, reasons) = decide(&undated, None);
-    assert!(
-        !allow && reasons.iter().any(|r| r.contains("--timestamp")),
-        "{reasons:?}"
-    );
-    let mut other = statement.clone();
-    other["predicateType"] = Value::from("https://slsa.dev/provenance/v1");
-    let (allow, reasons) = decide(&other, None);
-    assert!(
-        !allow && reasons.iter().any(|r| r.contains("predicateType")),
-        "{reasons:?}"
-    );
+    // Deny by default: every malformed or foreign Statement is refused, with a reason.
+    let mutate = |f: &dyn Fn(&mut Value)| {
+        let mut s = statement.clone();
+        f(&mut s);
+        s
+    };
+    let tomorrow = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .expect("time")
+        .to_string();
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "predicateType",
+            mutate(&|s| s["predicateType"] = Value::from("https://slsa.dev/provenance/v1")),
+            offline(),
+        ),
+        (
+            "_type",
+            mutate(&|s| {
+                s.as_object_mut().map(|o| o.remove("_type"));
+            }),
+            offline(),
+        ),
+        (
+            "not chainward",
+            mutate(&|s| {
+                s.as_object_mut().map(|o| o.remove("predicate"));
+            }),
+            offline(),
+        ),
+        (
+            "no subject",
+            mutate(&|s| s["subject"] = Value::Array(Vec::new())),
+            offline(),
+        ),
+        (
+            "not chainward",
+            mutate(&|s| s["predicate"]["producer"]["name"] = Value::from("other")),
+            offline(),
+        ),
+        (
+            "no attributes",
+            mutate(&|s| s["predicate"]["attributes"] = Value::Array(Vec::new())),
+            offline(),
+        ),
+        (
+            "FAILED",
+            mutate(&|s| {
+                s["predicate"]["attributes"][3]["conditions"] =
+                    serde_json::json!({"result": "FAILED"})
+            }),
+            offline(),
+        ),
+        (
+            "ERROR",
+            mutate(&|s| {
+                s["predicate"]["attributes"][3]["conditions"]["result"] = Value::from("ERROR")
+            }),
+            offline(),
+        ),
+        (
+            "<missing>",
+            mutate(&|s| {
+                s["predicate"]["attributes"][3]
+                    .as_object_mut()
+                    .map(|o| o.remove("conditions"));
+            }),
+            offline(),
+        ),
+        (
+            "--timestamp",
+            mutate(&|s| {
+                s["predicate"]["producer"]["annotations"]
+                    .as_object_mut()
+                    .map(|o| o.remove("checkedAt"));
+            }),
+            offline(),
+        ),
+        (
+            "not an RFC 3339 time",
+            mutate(&|s| {
+                s["predicate"]["producer"]["annotations"]["checkedAt"] = Value::from("garbage")
+            }),
+            offline(),
+        ),
+        (
+            "in the future",
+            mutate(&|s| {
+                s["predicate"]["producer"]["annotations"]["checkedAt"] =
+                    Value::from(tomorrow.clone())
+            }),
+            offline(),
+        ),
+        (
+            "must be a number",
+            statement.clone(),
+            serde_json::json!({"allow_skipped": ["chainward/advisories", "chainward/dep-trust"], "max_age_days": "7"}),
+        ),
+    ];
+    for (reason, input, settings) in cases {
+        let (allow, reasons) = decide(&input, &settings);
+        assert!(!allow, "{reason}: allowed");
+        assert!(
+            reasons.iter().any(|r| r.contains(reason)),
+            "{reason}: {reasons:?}"
+        );
+    }
 }
 
 /// The Kyverno policy names the predicate type chainward writes, and its conditions read fields
@@ -282,6 +441,15 @@ fn the_kyverno_policy_reads_what_chainward_writes() {
     assert_eq!(
         attestation.get("type").and_then(|t| t.as_str()),
         Some("https://in-toto.io/attestation/scai/v0.3")
+    );
+    // cosign 3 attaches Sigstore bundles (OCI referrers): Kyverno finds them only as such.
+    let verify = &rule
+        .get("verifyImages")
+        .and_then(|v| v.as_seq())
+        .expect("verifyImages")[0];
+    assert_eq!(
+        verify.get("type").and_then(|t| t.as_str()),
+        Some("SigstoreBundle")
     );
     let tmp = copy_fixture("mcp/in-step");
     let (_, statement) = attest(tmp.path(), &["--timestamp"], &[]);

@@ -5,51 +5,89 @@
 use crate::common::{GitRepo, copy_fixture, run};
 use crate::snap;
 
-#[test]
-fn namespace_owner_against_the_origin_remote() {
+/// in-step's server.json without its `repository` (which names acme/weather-mcp), in a git
+/// repository with these remotes.
+fn repository_with(remotes: &[(&str, &str)], keep_repository: bool) -> tempfile::TempDir {
     let tmp = copy_fixture("mcp/in-step");
-    let dir = tmp.path();
-    let rules = |dir: &std::path::Path| -> Vec<String> {
-        let out = run(dir, &["mcp", "--format", "concise", "--quiet", "."]);
-        out.stdout.lines().map(str::to_string).collect()
+    if !keep_repository {
+        let path = tmp.path().join("server.json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        json.as_object_mut().map(|o| o.remove("repository"));
+        std::fs::write(&path, serde_json::to_string_pretty(&json).expect("json")).expect("write");
+    }
+    let repo = GitRepo::init(tmp.path());
+    repo.commit_all("init");
+    for (name, url) in remotes {
+        repo.remote(name, url);
+    }
+    tmp
+}
+
+#[test]
+fn namespace_owner_against_the_remotes() {
+    let concise = |dir: &std::path::Path| -> String {
+        run(dir, &["mcp", "--format", "concise", "--quiet", "."]).stdout
     };
     // Not a repository: nothing to compare with, and -v says so.
-    assert!(rules(dir).is_empty());
-    let verbose = run(dir, &["mcp", "-v", "."]);
+    let tmp = copy_fixture("mcp/in-step");
+    assert!(concise(tmp.path()).is_empty());
+    let verbose = run(tmp.path(), &["mcp", "-v", "."]);
     assert!(
-        verbose.stderr.contains("not in a git repository"),
+        verbose.stderr.contains("no GitHub remote"),
         "{}",
         verbose.stderr
     );
 
-    let repo = GitRepo::init(dir);
-    repo.commit_all("init");
-    repo.remote("origin", "git@github.com:acme/weather-mcp.git");
-    assert!(rules(dir).is_empty(), "the owner's own repository");
+    // The owner's repository; a fork whose `upstream` is the owner's; a fork whose server.json
+    // names the owner's repository: nothing to say.
+    for (remotes, keep) in [
+        (
+            &[("origin", "git@github.com:acme/weather-mcp.git")][..],
+            false,
+        ),
+        (
+            &[
+                ("origin", "https://github.com/alice/weather-mcp.git"),
+                ("upstream", "https://github.com/acme/weather-mcp.git"),
+            ][..],
+            false,
+        ),
+        (
+            &[("origin", "https://github.com/alice/weather-mcp.git")][..],
+            true,
+        ),
+    ] {
+        let tmp = repository_with(remotes, keep);
+        assert_eq!(concise(tmp.path()), "", "{remotes:?}");
+    }
 
-    // A fork (or a copied server.json): only acme can publish io.github.acme/….
-    let fork = copy_fixture("mcp/in-step");
-    let repo = GitRepo::init(fork.path());
-    repo.commit_all("init");
-    repo.remote("origin", "https://github.com/someone-else/weather-mcp.git");
-    let out = run(fork.path(), &["mcp", "--color", "never", "."]);
-    assert_eq!(out.code, 1, "{}", out.snapshot());
-    snap!("mcp", "namespace_owner__fork", out.snapshot());
-
-    // The same owner in other case: the registry compares case-sensitively with the login.
-    let case = copy_fixture("mcp/in-step");
-    let repo = GitRepo::init(case.path());
-    repo.commit_all("init");
-    repo.remote("origin", "https://github.com/ACME/weather-mcp");
-    let out = run(case.path(), &["mcp", "--format", "concise", "--quiet", "."]);
-    assert!(
-        out.stdout.contains("mcp/namespace-owner") && out.stdout.contains("differs only in case"),
-        "{}",
-        out.snapshot()
+    // A server.json copied into another owner's repository: only acme can publish the name.
+    let copied = repository_with(
+        &[("origin", "https://github.com/someone-else/weather-mcp.git")],
+        false,
     );
+    let out = run(copied.path(), &["mcp", "--color", "never", "."]);
+    assert_eq!(out.code, 1, "{}", out.snapshot());
+    snap!("mcp", "namespace_owner__another_owner", out.snapshot());
+
+    // The same owner in other case: the login's casing cannot be known offline, so info.
+    let case = repository_with(&[("origin", "https://github.com/ACME/weather-mcp")], false);
     let json = run(case.path(), &["mcp", "--format", "json", "."]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
-    assert_eq!(v["findings"][0]["severity"], "warning");
+    assert_eq!(
+        v["findings"][0]["rule"], "mcp/namespace-owner",
+        "{}",
+        json.stdout
+    );
+    assert_eq!(v["findings"][0]["severity"], "info");
+    assert!(
+        v["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("differs only in case")),
+        "{}",
+        json.stdout
+    );
 }
 
 #[test]

@@ -36,5 +36,5 @@ pub use error::{Error, ParseError};
 pub use finding::{Finding, Location};
 pub use fix::{Applicability, Edit, Fix};
 pub use project::{FileKind, Project, SourceFile};
-pub use rule::{Check, Fixability, Plugin, Rule};
+pub use rule::{Check, Coverage, Fixability, Plugin, Rule};
 pub use severity::Severity;

@@ -193,21 +193,39 @@ mod tests {
     #[test]
     fn any_host_as_the_registry_reads_it() {
         assert_eq!(
-            url_version("https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"),
+            url_version(
+                "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
+            ),
             Some("2025-12-11")
         );
-        assert_eq!(url_version("https://example.com/schemas/draft/server.schema.json"), Some("draft"));
-        assert_eq!(url_version("https://registry.example.ai/schemas/2025-09-22/other.schema.json"), None);
+        assert_eq!(
+            url_version("https://example.com/schemas/draft/server.schema.json"),
+            Some("draft")
+        );
+        assert_eq!(
+            url_version("https://registry.example.ai/schemas/2025-09-22/other.schema.json"),
+            None
+        );
     }
 
     #[test]
     fn templates() {
-        for version in ["{{VERSION}}", "<<Version>>", "${VERSION}", "$VERSION", "__VERSION__"] {
+        for version in [
+            "{{VERSION}}",
+            "<<Version>>",
+            "${VERSION}",
+            "$VERSION",
+            "__VERSION__",
+        ] {
             let text = format!(r#"{{"name": "io.github.a/b", "version": "{version}"}}"#);
-            let server = ServerJson { json: json::parse(&text).expect("json") };
+            let server = ServerJson {
+                json: json::parse(&text).expect("json"),
+            };
             assert!(is_template(&server), "{version}");
         }
-        let server = ServerJson { json: json::parse(r#"{"name": "io.github.a/b", "version": "1.0.0"}"#).expect("json") };
+        let server = ServerJson {
+            json: json::parse(r#"{"name": "io.github.a/b", "version": "1.0.0"}"#).expect("json"),
+        };
         assert!(!is_template(&server));
     }
 

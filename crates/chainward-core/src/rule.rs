@@ -63,6 +63,16 @@ impl Rule {
     }
 }
 
+/// Whether a plugin judged a project (see [`Plugin::coverage`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    Checked,
+    /// Nothing of the kind it checks is in the project.
+    NotApplicable,
+    /// It could not judge the project, and why.
+    Skipped(String),
+}
+
 /// A plugin: a pure function from the shared project model to findings.
 ///
 /// Plugins never print, exit, touch the network or write files: they read the [`Project`] and
@@ -85,6 +95,21 @@ pub trait Plugin: Sync + Send {
     fn reads(&self, kind: crate::project::FileKind) -> bool {
         let _ = kind;
         false
+    }
+    /// What this plugin could say about `project`, for an attestation, where "no findings" must
+    /// not be mistaken for "checked": [`Coverage::Skipped`] when it could not judge (no advisory
+    /// database, no registry metadata), [`Coverage::NotApplicable`] when there is nothing of its
+    /// kind (by default: no file of a kind it [`reads`](Plugin::reads)).
+    fn coverage(&self, project: &Project) -> Coverage {
+        let kinds: Vec<_> = crate::project::FileKind::ALL
+            .into_iter()
+            .filter(|k| self.reads(*k))
+            .collect();
+        if kinds.is_empty() || project.files().iter().any(|f| kinds.contains(&f.kind)) {
+            Coverage::Checked
+        } else {
+            Coverage::NotApplicable
+        }
     }
     /// The plugin's own commands and where each is mounted (`chainward sbom`: [`Mount::Top`];
     /// `chainward provenance verify`: [`Mount::Plugin`]).

@@ -148,6 +148,14 @@ impl Engine {
         &self.enabled
     }
 
+    /// What each enabled plugin could judge of `project` (see [`chainward_core::Plugin::coverage`]).
+    pub fn coverage(&self, project: &Project) -> Vec<(&'static str, chainward_core::Coverage)> {
+        self.enabled
+            .iter()
+            .filter_map(|id| registry::plugin(id).map(|p| (*id, p.coverage(project))))
+            .collect()
+    }
+
     /// How to walk the tree, from the config (`include_node_modules` also from the CLI).
     pub fn discover_options(&self, include_node_modules: bool) -> DiscoverOptions {
         let config = &self.config;

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use chainward_core::Severity;
+use chainward_core::{Coverage, Severity};
 use serde_json::{Value, json};
 
 use crate::Report;
@@ -24,8 +24,8 @@ pub const ENGINE_ATTRIBUTE: &str = "chainward/engine";
 pub struct Attestation {
     /// The files checked: (path relative to the project root, `/`-separated; SHA-256 hex).
     pub subjects: Vec<(String, String)>,
-    /// The plugins that ran, by id.
-    pub plugins: Vec<&'static str>,
+    /// The plugins that ran, by id, with what each could judge.
+    pub plugins: Vec<(&'static str, chainward_core::Coverage)>,
     /// The SARIF report written beside it: (file name, SHA-256 hex).
     pub evidence: Option<(String, String)>,
     /// When the check ran (RFC 3339), only when asked for.
@@ -56,7 +56,15 @@ fn statement(report: &Report<'_>, attestation: &Attestation) -> Value {
     let mut groups: BTreeMap<String, Group> = attestation
         .plugins
         .iter()
-        .map(|p| (format!("chainward/{p}"), Group::default()))
+        .map(|(p, coverage)| {
+            (
+                format!("chainward/{p}"),
+                Group {
+                    coverage: coverage.clone(),
+                    ..Group::default()
+                },
+            )
+        })
         .collect();
     groups.entry(ENGINE_ATTRIBUTE.to_string()).or_default();
     for f in report.findings {
@@ -80,12 +88,17 @@ fn statement(report: &Report<'_>, attestation: &Attestation) -> Value {
     let attributes: Vec<Value> = groups
         .into_iter()
         .map(|(attribute, g)| {
-            let result = if g.errors > 0 {
-                "FAILED"
+            // Findings decide; without any, what the plugin could judge.
+            let (result, reason) = if g.errors > 0 {
+                ("FAILED", None)
             } else if g.warnings > 0 {
-                "WARNED"
+                ("WARNED", None)
             } else {
-                "PASSED"
+                match &g.coverage {
+                    Coverage::Checked => ("PASSED", None),
+                    Coverage::NotApplicable => ("NOT_APPLICABLE", None),
+                    Coverage::Skipped(why) => ("SKIPPED", Some(why.clone())),
+                }
             };
             let mut a = json!({
                 "attribute": attribute,
@@ -95,6 +108,9 @@ fn statement(report: &Report<'_>, attestation: &Attestation) -> Value {
                     "rules": g.rules.into_iter().collect::<Vec<_>>(),
                 },
             });
+            if let Some(why) = reason {
+                a["conditions"]["reason"] = json!(why);
+            }
             if let Some(e) = &evidence {
                 a["evidence"] = e.clone();
             }
@@ -113,17 +129,29 @@ fn statement(report: &Report<'_>, attestation: &Attestation) -> Value {
             "attributes": attributes,
             "producer": {
                 "name": "chainward",
-                "uri": "https://github.com/chainward/chainward",
+                "uri": env!("CARGO_PKG_REPOSITORY"),
                 "annotations": annotations,
             },
         },
     })
 }
 
-#[derive(Default)]
 struct Group {
+    coverage: Coverage,
     errors: usize,
     warnings: usize,
     infos: usize,
     rules: BTreeSet<String>,
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Group {
+            coverage: Coverage::Checked,
+            errors: 0,
+            warnings: 0,
+            infos: 0,
+            rules: BTreeSet::new(),
+        }
+    }
 }

@@ -100,11 +100,15 @@ pub fn render(
         Format::Json => json::render(report, &mut SafeWriter::new(out, Mode::Json)),
         Format::Sarif => sarif::render(report, &mut SafeWriter::new(out, Mode::Json)),
         Format::Github => github::render(report, out),
-        Format::InToto => {
-            let none = intoto::Attestation::default();
-            let attestation = report.attestation.unwrap_or(&none);
-            intoto::render(report, attestation, &mut SafeWriter::new(out, Mode::Json))
-        }
+        Format::InToto => match report.attestation {
+            Some(attestation) => {
+                intoto::render(report, attestation, &mut SafeWriter::new(out, Mode::Json))
+            }
+            // A Statement needs subjects: the caller must say what was checked.
+            None => Err(std::io::Error::other(
+                "the in-toto format needs the attestation's subjects",
+            )),
+        },
     }
 }
 

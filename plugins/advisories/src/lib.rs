@@ -153,6 +153,19 @@ impl Plugin for Advisories {
         Ok(Box::new(Options::from_config(config)?))
     }
 
+    fn coverage(&self, project: &Project) -> chainward_core::Coverage {
+        if project.advisories().is_none() {
+            return chainward_core::Coverage::Skipped(
+                "no advisory database (`chainward advisories update`, or --advisory-db)".into(),
+            );
+        }
+        if project.files().iter().any(|f| f.kind.is_lockfile()) {
+            chainward_core::Coverage::Checked
+        } else {
+            chainward_core::Coverage::NotApplicable
+        }
+    }
+
     fn reads(&self, kind: FileKind) -> bool {
         kind.is_lockfile()
     }

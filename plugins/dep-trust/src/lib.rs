@@ -255,6 +255,21 @@ impl Plugin for DepTrust {
         Ok(Box::new(Options::from_config(config)?))
     }
 
+    fn coverage(&self, project: &Project) -> chainward_core::Coverage {
+        match project.metadata() {
+            Some(m) if m.is_online() || m.has_cache() => {
+                if project.files().iter().any(|f| f.kind.is_lockfile()) {
+                    chainward_core::Coverage::Checked
+                } else {
+                    chainward_core::Coverage::NotApplicable
+                }
+            }
+            _ => chainward_core::Coverage::Skipped(
+                "no registry metadata (run once with --online; later runs read the cache)".into(),
+            ),
+        }
+    }
+
     fn reads(&self, kind: FileKind) -> bool {
         kind.is_lockfile()
     }

@@ -66,26 +66,24 @@ pub(crate) fn check(
                 [b] => Some(b),
                 _ => None,
             };
-            let fix = one
-                .and_then(|b| project.read_bytes(&b.path))
-                .map(|bytes| {
-                    let hash = chainward_core::digest::sha256_hex(&bytes);
-                    // An empty `fileSha256` gets the value; a missing one is added after
-                    // `identifier`.
-                    let edit = match package.file_sha256() {
-                        Some(empty) => chainward_core::Edit::replace(
-                            &file.path,
-                            empty.span.clone(),
-                            format!("\"{hash}\""),
-                        ),
-                        None => chainward_core::Edit::replace(
-                            &file.path,
-                            identifier.span.end..identifier.span.end,
-                            format!(", \"{key}\": \"{hash}\""),
-                        ),
-                    };
-                    chainward_core::Fix::safe("add fileSha256", vec![edit])
-                });
+            let fix = one.and_then(|b| project.read_bytes(&b.path)).map(|bytes| {
+                let hash = chainward_core::digest::sha256_hex(&bytes);
+                // An empty `fileSha256` gets the value; a missing one is added after
+                // `identifier`.
+                let edit = match package.file_sha256() {
+                    Some(empty) => chainward_core::Edit::replace(
+                        &file.path,
+                        empty.span.clone(),
+                        format!("\"{hash}\""),
+                    ),
+                    None => chainward_core::Edit::replace(
+                        &file.path,
+                        identifier.span.end..identifier.span.end,
+                        format!(", \"{key}\": \"{hash}\""),
+                    ),
+                };
+                chainward_core::Fix::safe("add fileSha256", vec![edit])
+            });
             out.push(
                 Finding::new(
                     &BUNDLE_HASH,
@@ -113,7 +111,10 @@ pub(crate) fn check(
         if hashed.is_empty() || hashed.iter().any(|(_, got)| got.eq_ignore_ascii_case(want)) {
             continue;
         }
-        let described: Vec<String> = hashed.iter().map(|(b, got)| format!("{} ({got})", b.rel)).collect();
+        let described: Vec<String> = hashed
+            .iter()
+            .map(|(b, got)| format!("{} ({got})", b.rel))
+            .collect();
         let mut f = Finding::new(
             &BUNDLE_HASH,
             file,
@@ -133,7 +134,11 @@ pub(crate) fn check(
         if let [(_, got)] = hashed.as_slice() {
             f = f.with_fix(chainward_core::Fix::safe(
                 "set fileSha256 to the bundle's SHA-256",
-                vec![chainward_core::Edit::replace(&file.path, sha.span.clone(), format!("\"{got}\""))],
+                vec![chainward_core::Edit::replace(
+                    &file.path,
+                    sha.span.clone(),
+                    format!("\"{got}\""),
+                )],
             ));
         }
         out.push(f);

@@ -49,6 +49,21 @@ impl Plugin for Mcp {
         Ok(Box::new(Options))
     }
 
+    fn coverage(&self, project: &Project) -> chainward_core::Coverage {
+        // An MCP server: a server.json of the registry's, or a workflow that publishes one.
+        let server = project
+            .files_of(FileKind::McpServer)
+            .any(|f| chainward_core::mcp::server_json(f).is_some());
+        let publishes = project
+            .files_of(FileKind::Workflow)
+            .any(|f| f.text().is_ok_and(|t| t.contains("mcp-publisher")));
+        if server || publishes {
+            chainward_core::Coverage::Checked
+        } else {
+            chainward_core::Coverage::NotApplicable
+        }
+    }
+
     fn reads(&self, kind: FileKind) -> bool {
         matches!(
             kind,

@@ -35,14 +35,23 @@ fn normalize(name: &str) -> String {
 
 /// The manifest building `identifier` (`pypi` or `cargo`): in server.json's folder, at the root,
 /// or in the folder `repository.subfolder` names. `None` when the package is not built here.
-pub(crate) fn find(project: &Project, file: &SourceFile, server: &ServerJson, kind: &str, identifier: &str) -> Option<Manifest> {
+pub(crate) fn find(
+    project: &Project,
+    file: &SourceFile,
+    server: &ServerJson,
+    kind: &str,
+    identifier: &str,
+) -> Option<Manifest> {
     let (name, table) = match kind {
         "pypi" => ("pyproject.toml", "project"),
         "cargo" => ("Cargo.toml", "package"),
         _ => return None,
     };
     let mut dirs: Vec<PathBuf> = vec![
-        file.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default(),
+        file.path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
         project.root.clone(),
     ];
     if let Some(sub) = server
@@ -80,10 +89,16 @@ pub(crate) fn find(project: &Project, file: &SourceFile, server: &ServerJson, ki
                 .map(|n| dir.join(n))
                 .find(|p| project.is_file(p)),
         };
-        let version = section.get("version").and_then(|v| v.as_str()).map(str::to_string);
+        let version = section
+            .get("version")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         Some(Manifest {
             rel: chainward_core::project::rel_path(&project.root, &path),
-            readme: readme.filter(|p| !p.components().any(|c| matches!(c, std::path::Component::ParentDir))),
+            readme: readme.filter(|p| {
+                !p.components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            }),
             version,
         })
     })

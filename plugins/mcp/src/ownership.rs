@@ -274,7 +274,9 @@ fn oci(
                 .filter(|i| i.keyword == "LABEL")
                 .flat_map(labels)
                 // A value from a build argument (`=$SERVER_NAME`) cannot be told here.
-                .any(|(k, v)| k == "io.modelcontextprotocol.server.name" && (v == name || v.starts_with('$')))
+                .any(|(k, v)| {
+                    k == "io.modelcontextprotocol.server.name" && (v == name || v.starts_with('$'))
+                })
         })
     });
     // Labels a workflow sets at build time (`docker build --label`, build-push-action's

@@ -162,9 +162,18 @@ fn writes_server_json(script: &str) -> bool {
         word.trim_matches(['"', '\'']).ends_with("server.json")
     });
     redirect
-        || ["writeFileSync", "writeFile(", "json.dump", ".write_text(", "Bun.write", "sed -i", "yq -i", "perl -pi"]
-            .iter()
-            .any(|w| script.contains(w))
+        || [
+            "writeFileSync",
+            "writeFile(",
+            "json.dump",
+            ".write_text(",
+            "Bun.write",
+            "sed -i",
+            "yq -i",
+            "perl -pi",
+        ]
+        .iter()
+        .any(|w| script.contains(w))
 }
 
 /// Whether a step writes server.json before publishing — a redirect, `mv`/`cp`/`tee`/`sponge`
@@ -179,12 +188,18 @@ fn rewrites_server_json(project: &Project, step: &Step<'_>) -> Option<(bool, boo
         let argv: Vec<&str> = c.argv().iter().map(|w| w.text.as_str()).collect();
         let names = argv.iter().skip(1).any(|a| a.ends_with("server.json"));
         match program(c) {
-            Some("mv" | "cp" | "install") => argv.last().is_some_and(|a| a.ends_with("server.json")),
+            Some("mv" | "cp" | "install") => {
+                argv.last().is_some_and(|a| a.ends_with("server.json"))
+            }
             Some("tee" | "sponge") => names,
             Some("sed" | "perl" | "yq") => {
                 names
                     && argv.iter().any(|a| {
-                        *a == "-i" || a.starts_with("-i") || *a == "--in-place" || a.starts_with("--in-place=") || a.starts_with("-pi")
+                        *a == "-i"
+                            || a.starts_with("-i")
+                            || *a == "--in-place"
+                            || a.starts_with("--in-place=")
+                            || a.starts_with("-pi")
                     })
             }
             _ => false,
@@ -194,7 +209,9 @@ fn rewrites_server_json(project: &Project, step: &Step<'_>) -> Option<(bool, boo
     let by_script = step.all_commands().any(|c| {
         c.argv().iter().any(|w| {
             let t = w.text.trim_start_matches("./");
-            let local = [".js", ".mjs", ".cjs", ".ts", ".sh", ".bash", ".py"].iter().any(|e| t.ends_with(e))
+            let local = [".js", ".mjs", ".cjs", ".ts", ".sh", ".bash", ".py"]
+                .iter()
+                .any(|e| t.ends_with(e))
                 && !t.contains("..")
                 && !t.starts_with('/')
                 && !t.contains('$');
@@ -236,16 +253,29 @@ fn download(cmd: &Command) -> Option<(Download, String)> {
     // `go install github.com/modelcontextprotocol/registry/cmd/publisher@latest` (or no
     // version), `git clone` of the registry without a tag: its default branch, built.
     if program(cmd) == Some("go") && argv.get(1) == Some(&"install") {
-        let module = argv.iter().find(|a| a.starts_with("github.com/modelcontextprotocol/registry/"))?;
-        let latest = module.split_once('@').is_none_or(|(_, v)| v == "latest" || v == "main");
+        let module = argv
+            .iter()
+            .find(|a| a.starts_with("github.com/modelcontextprotocol/registry/"))?;
+        let latest = module
+            .split_once('@')
+            .is_none_or(|(_, v)| v == "latest" || v == "main");
         return Some((
-            if latest { Download::Latest } else { Download::Unchecked },
+            if latest {
+                Download::Latest
+            } else {
+                Download::Unchecked
+            },
             BUILT.to_string(),
         ));
     }
     if program(cmd) == Some("git") && argv.get(1) == Some(&"clone") {
-        argv.iter().find(|a| a.trim_end_matches(".git").ends_with("modelcontextprotocol/registry"))?;
-        let tagged = argv.iter().any(|a| *a == "--branch" || *a == "-b" || a.starts_with("--branch="));
+        argv.iter().find(|a| {
+            a.trim_end_matches(".git")
+                .ends_with("modelcontextprotocol/registry")
+        })?;
+        let tagged = argv
+            .iter()
+            .any(|a| *a == "--branch" || *a == "-b" || a.starts_with("--branch="));
         return (!tagged).then(|| (Download::Latest, BUILT.to_string()));
     }
     // `gh release download [TAG] --repo modelcontextprotocol/registry`: no tag is the latest.
@@ -377,7 +407,11 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
                             format!(
                                 "job `{}` {power} and runs the `mcp-publisher` of whatever {} on the day",
                                 job.id,
-                                if url == BUILT { "the registry's default branch holds" } else { "release is latest" }
+                                if url == BUILT {
+                                    "the registry's default branch holds"
+                                } else {
+                                    "release is latest"
+                                }
                             ),
                             "pin a release (`releases/download/v1.7.9/…`) and check the archive's SHA-256 before running it",
                         ),

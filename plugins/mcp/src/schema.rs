@@ -85,7 +85,10 @@ pub(crate) fn check(file: &SourceFile, server: &ServerJson, out: &mut Vec<Findin
                 .min_by_key(|(_, found)| found.len());
             if let Some((v, found)) = best {
                 format = v;
-                let url = format!("\"{}{v}/server.schema.json\"", chainward_core::mcp::SCHEMA_PREFIX);
+                let url = format!(
+                    "\"{}{v}/server.schema.json\"",
+                    chainward_core::mcp::SCHEMA_PREFIX
+                );
                 out.push(
                     Finding::new(
                         &INVALID_SERVER_JSON,
@@ -156,10 +159,12 @@ pub(crate) fn check(file: &SourceFile, server: &ServerJson, out: &mut Vec<Findin
                                 .with_help(format!("migrate to {CURRENT} (the registry's docs/reference/server-json/CHANGELOG.md lists the changes)")),
                             );
                         } else {
-                            let mut names: Vec<&str> = unknown.iter().map(|u| u.key.as_str()).collect();
+                            let mut names: Vec<&str> =
+                                unknown.iter().map(|u| u.key.as_str()).collect();
                             names.sort_unstable();
                             names.dedup();
-                            let shown: Vec<String> = names.iter().take(5).map(|n| format!("`{n}`")).collect();
+                            let shown: Vec<String> =
+                                names.iter().take(5).map(|n| format!("`{n}`")).collect();
                             let more = names.len().saturating_sub(5);
                             out.push(
                                 Finding::new(
@@ -266,20 +271,37 @@ fn resolve<'a>(root: &'a serde_json::Value, mut s: &'a serde_json::Value) -> &'a
 
 /// The schemas a node must or may satisfy: itself and its `allOf`/`anyOf`/`oneOf` branches,
 /// `$ref`s followed.
-fn branches<'a>(root: &'a serde_json::Value, s: &'a serde_json::Value, depth: usize, out: &mut Vec<&'a serde_json::Value>) {
+fn branches<'a>(
+    root: &'a serde_json::Value,
+    s: &'a serde_json::Value,
+    depth: usize,
+    out: &mut Vec<&'a serde_json::Value>,
+) {
     let s = resolve(root, s);
     if depth > 16 {
         return;
     }
     out.push(s);
     for key in ["allOf", "anyOf", "oneOf"] {
-        for b in s.get(key).and_then(serde_json::Value::as_array).into_iter().flatten() {
+        for b in s
+            .get(key)
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             branches(root, b, depth + 1, out);
         }
     }
 }
 
-fn walk(root: &serde_json::Value, schema: &serde_json::Value, node: &Json, at: String, depth: usize, out: &mut Vec<Unknown>) {
+fn walk(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    node: &Json,
+    at: String,
+    depth: usize,
+    out: &mut Vec<Unknown>,
+) {
     if depth > 32 {
         return;
     }
@@ -289,7 +311,8 @@ fn walk(root: &serde_json::Value, schema: &serde_json::Value, node: &Json, at: S
         JsonValue::Object(members) => {
             // Open when a branch admits other keys, or none names any.
             let open = all.iter().any(|s| {
-                s.get("additionalProperties").is_some_and(|a| a != &serde_json::Value::Bool(false))
+                s.get("additionalProperties")
+                    .is_some_and(|a| a != &serde_json::Value::Bool(false))
                     || s.get("patternProperties").is_some()
             }) || !all.iter().any(|s| s.get("properties").is_some());
             for m in members {
@@ -299,7 +322,11 @@ fn walk(root: &serde_json::Value, schema: &serde_json::Value, node: &Json, at: S
                 match property {
                     Some(p) => walk(root, p, &m.value, format!("{at}/{}", m.key), depth + 1, out),
                     None if !open => out.push(Unknown {
-                        at: if at.is_empty() { "/".to_string() } else { at.clone() },
+                        at: if at.is_empty() {
+                            "/".to_string()
+                        } else {
+                            at.clone()
+                        },
                         key: m.key.clone(),
                         span: m.key_span.clone(),
                     }),
@@ -319,7 +346,11 @@ fn walk(root: &serde_json::Value, schema: &serde_json::Value, node: &Json, at: S
 }
 
 /// `"$schema": "<current>",` as the first member of the root object, in the file's indentation.
-fn add_schema(file: &SourceFile, root: &Json, version: &str) -> Option<(std::ops::Range<usize>, String)> {
+fn add_schema(
+    file: &SourceFile,
+    root: &Json,
+    version: &str,
+) -> Option<(std::ops::Range<usize>, String)> {
     let text = file.text().ok()?;
     let first = root.as_object()?.first()?;
     let line_start = text[..first.key_span.start]
@@ -507,7 +538,9 @@ fn semantic_package(
         && present(package.version()).is_none()
         && format >= "2025-10-11"
     {
-        let at = package.identifier().map_or(package.node.span.clone(), |n| n.span.clone());
+        let at = package
+            .identifier()
+            .map_or(package.node.span.clone(), |n| n.span.clone());
         out.push(
             Finding::new(
                 &INVALID_SERVER_JSON,
@@ -605,9 +638,10 @@ fn looks_like_range(v: &str) -> bool {
         .filter_map(|p| regex::Regex::new(p).ok())
         .collect()
     });
-    RANGES.iter().enumerate().any(|(i, r)| {
-        r.is_match(v) && (i < 3 || v.contains(['x', 'X', '*']))
-    })
+    RANGES
+        .iter()
+        .enumerate()
+        .any(|(i, r)| r.is_match(v) && (i < 3 || v.contains(['x', 'X', '*'])))
 }
 
 #[cfg(test)]
@@ -628,13 +662,7 @@ mod tests {
         ] {
             assert!(looks_like_range(range), "{range}");
         }
-        for version in [
-            "1.2.0",
-            "0.0.79",
-            "3.0.0-prerelease.2",
-            "2025.12.1",
-
-        ] {
+        for version in ["1.2.0", "0.0.79", "3.0.0-prerelease.2", "2025.12.1"] {
             assert!(!looks_like_range(version), "{version}");
         }
     }

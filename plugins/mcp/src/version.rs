@@ -124,7 +124,9 @@ pub(crate) fn check(
                 let Some(pj) = package_json(manifest) else {
                     continue;
                 };
-                let Some(v) = pj.json.get("version") else { continue };
+                let Some(v) = pj.json.get("version") else {
+                    continue;
+                };
                 let Some(version) = v.as_str() else { continue };
                 At {
                     file: Some((manifest.as_ref(), v.span.clone())),
@@ -185,11 +187,19 @@ pub(crate) fn check(
             .and_then(|p| match p.registry_type() {
                 Some("npm") => publishing_manifest(project, dir, identifier).and_then(|m| {
                     let span = package_json(m)?.json.get("version")?.span.clone();
-                    Some(At { file: Some((m.as_ref(), span)), rel: m.rel.clone(), version: want.clone() })
+                    Some(At {
+                        file: Some((m.as_ref(), span)),
+                        rel: m.rel.clone(),
+                        version: want.clone(),
+                    })
                 }),
                 _ => None,
             })
-            .unwrap_or(At { file: None, rel: rel.clone(), version: want.clone() });
+            .unwrap_or(At {
+                file: None,
+                rel: rel.clone(),
+                version: want.clone(),
+            });
         let what = format!("server.json's `version` is `{version}`");
         out.push(finding(file, &at, v, &what, identifier, true, publishing));
     }
@@ -211,13 +221,21 @@ fn finding(
         format!("{} is at `{want}` ({identifier})", at.rel)
     };
     let edit = vec![Edit::replace(&file.path, node.span.clone(), quote(want))];
-    let mut f = Finding::new(&VERSION_MISMATCH, file, node.span.clone(), format!("{what}, but {whose}"))
-        .with_help(format!(
-            "set it to \"{want}\" (chainward fix), in the commit that bumps the package"
-        ))
-        .with_subject(format!("{identifier}@{want}"));
+    let mut f = Finding::new(
+        &VERSION_MISMATCH,
+        file,
+        node.span.clone(),
+        format!("{what}, but {whose}"),
+    )
+    .with_help(format!(
+        "set it to \"{want}\" (chainward fix), in the commit that bumps the package"
+    ))
+    .with_subject(format!("{identifier}@{want}"));
     if let Some((manifest, span)) = &at.file {
-        f = f.with_label(Location::new(manifest, span.clone()), "the version the package is at");
+        f = f.with_label(
+            Location::new(manifest, span.clone()),
+            "the version the package is at",
+        );
     }
     // The server's own version may differ from its package's by design (the registry
     // recommends, not requires, that they match): a warning, and an unsafe fix; a package

@@ -466,7 +466,7 @@ impl Project {
         if !meta.is_file() || meta.len() > self.options.max_file_size {
             return None;
         }
-        std::fs::read(real).ok()
+        source::read_bounded(&real, meta.len(), self.options.max_file_size).ok()
     }
 
     /// The text of a file no plugin read (chainward.toml, for a snippet), inside the project
