@@ -217,3 +217,34 @@ fn hostile_bundles_are_not_read() {
         out.snapshot()
     );
 }
+
+/// What a bundle says of itself is printed one escaped line per value: a manifest name with a
+/// line break cannot forge the hash verdict.
+#[test]
+fn provenance_show_escapes_what_the_bundle_says() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let path = tmp.path().join("evil.mcpb");
+    let file = std::fs::File::create(&path).expect("create");
+    let mut zip = zip::ZipWriter::new(file);
+    zip.start_file("manifest.json", zip::write::SimpleFileOptions::default())
+        .expect("entry");
+    let manifest = serde_json::json!({
+        "name": "weather\n  fileSha256       0000 \u{2713} this file\u{1b}[2K",
+        "version": "1.0.0"
+    });
+    std::io::Write::write_all(&mut zip, manifest.to_string().as_bytes()).expect("write");
+    zip.finish().expect("zip");
+    let out = run(tmp.path(), &["provenance", "show", "evil.mcpb"]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    assert!(!out.stdout.contains('\u{1b}'), "{}", out.stdout);
+    assert!(
+        !out.stdout.lines().any(|l| l.starts_with("  fileSha256")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Bundle name      weather\\n"),
+        "{}",
+        out.stdout
+    );
+}

@@ -151,13 +151,60 @@ pub struct BundleManifest {
 /// The largest manifest.json read from a bundle (a zip bomb's entry is refused, not inflated).
 const MAX_MANIFEST: u64 = 1 << 20;
 
+/// The most entries an archive may list (real bundles ship node_modules: tens of thousands):
+/// the zip reader keeps the whole central directory in memory.
+const MAX_ENTRIES: u64 = 200_000;
+
+/// How many entries the archive's end-of-central-directory record says it has (zip64 too);
+/// `None` when it cannot be told (the zip reader then refuses the archive).
+fn entry_count(reader: &mut (impl Read + Seek)) -> Option<u64> {
+    use std::io::SeekFrom;
+    let len = reader.seek(SeekFrom::End(0)).ok()?;
+    let tail_len = len.min(65_557);
+    reader.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = vec![0u8; usize::try_from(tail_len).ok()?];
+    reader.read_exact(&mut tail).ok()?;
+    let at = tail
+        .windows(4)
+        .rposition(|w| w == [0x50, 0x4b, 0x05, 0x06])?;
+    let eocd = tail.get(at..at + 22)?;
+    let count = u64::from(u16::from_le_bytes([eocd[10], eocd[11]]));
+    if count != 0xFFFF {
+        return Some(count);
+    }
+    // zip64: the locator just before the record gives the zip64 record's offset.
+    let locator = tail.get(at.checked_sub(20)?..at)?;
+    if locator[..4] != [0x50, 0x4b, 0x06, 0x07] {
+        return Some(count);
+    }
+    let offset = u64::from_le_bytes(locator[8..16].try_into().ok()?);
+    reader.seek(SeekFrom::Start(offset)).ok()?;
+    let mut record = [0u8; 56];
+    reader.read_exact(&mut record).ok()?;
+    (record[..4] == [0x50, 0x4b, 0x06, 0x06])
+        .then(|| u64::from_le_bytes(record[32..40].try_into().unwrap_or_default()))
+}
+
 /// The manifest of an MCP bundle: `manifest.json` at the root of the zip archive.
-pub fn bundle_manifest(reader: impl Read + Seek) -> Result<BundleManifest, String> {
+pub fn bundle_manifest(mut reader: impl Read + Seek) -> Result<BundleManifest, String> {
+    if let Some(n) = entry_count(&mut reader)
+        && n > MAX_ENTRIES
+    {
+        return Err(format!(
+            "the archive lists {n} entries (at most {MAX_ENTRIES} are read)"
+        ));
+    }
+    reader
+        .seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| format!("cannot read the archive: {e}"))?;
     let mut archive =
         zip::ZipArchive::new(reader).map_err(|e| format!("not a zip archive: {e}"))?;
-    let entry = archive
-        .by_name("manifest.json")
-        .map_err(|_| "no manifest.json at the root of the bundle".to_string())?;
+    let entry = archive.by_name("manifest.json").map_err(|e| match e {
+        zip::result::ZipError::FileNotFound => {
+            "no manifest.json at the root of the bundle".to_string()
+        }
+        other => format!("manifest.json cannot be read: {other}"),
+    })?;
     if entry.size() > MAX_MANIFEST {
         return Err(format!(
             "manifest.json is {} bytes (at most {MAX_MANIFEST} are read)",
@@ -206,6 +253,28 @@ mod tests {
             url_version("https://registry.example.ai/schemas/2025-09-22/other.schema.json"),
             None
         );
+    }
+
+    #[test]
+    fn an_archive_listing_too_many_entries_is_not_opened() {
+        // A zip64 end record claiming a million entries, and nothing else.
+        let mut bytes = Vec::new();
+        let mut zip64 = vec![0u8; 56];
+        zip64[..4].copy_from_slice(&[0x50, 0x4b, 0x06, 0x06]);
+        zip64[32..40].copy_from_slice(&1_000_000u64.to_le_bytes());
+        bytes.extend_from_slice(&zip64);
+        let mut locator = vec![0u8; 20];
+        locator[..4].copy_from_slice(&[0x50, 0x4b, 0x06, 0x07]);
+        bytes.extend_from_slice(&locator);
+        let mut eocd = vec![0u8; 22];
+        eocd[..4].copy_from_slice(&[0x50, 0x4b, 0x05, 0x06]);
+        eocd[10..12].copy_from_slice(&0xFFFFu16.to_le_bytes());
+        bytes.extend_from_slice(&eocd);
+        let err = bundle_manifest(std::io::Cursor::new(bytes)).expect_err("refused");
+        assert!(err.contains("1000000 entries"), "{err}");
+        let err =
+            bundle_manifest(std::io::Cursor::new(b"not a zip".to_vec())).expect_err("refused");
+        assert!(err.starts_with("not a zip archive"), "{err}");
     }
 
     #[test]

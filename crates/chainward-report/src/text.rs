@@ -513,9 +513,15 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         ("server.json", "server.json"),
         ("MCP bundle", "MCP bundles"),
     ];
+    // Every kind named, no catch-all: a new kind must be placed here.
     let group = |kind: FileKind| match kind {
         FileKind::PackageJson => 0,
-        k if k.is_lockfile() || k == FileKind::BunLockb => 1,
+        FileKind::NpmLock
+        | FileKind::NpmShrinkwrap
+        | FileKind::PnpmLock
+        | FileKind::YarnLock
+        | FileKind::BunLock
+        | FileKind::BunLockb => 1,
         FileKind::Npmrc => 2,
         FileKind::PnpmWorkspace => 3,
         FileKind::YarnRc => 4,
@@ -527,9 +533,8 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         FileKind::ProvenanceBundle => 10,
         FileKind::McpServer => 11,
         FileKind::McpBundle => 12,
-        _ => 1,
     };
-    let mut counts = [0usize; 13];
+    let mut counts = [0usize; KINDS.len()];
     for kind in checked {
         counts[group(*kind)] += 1;
     }
@@ -551,7 +556,7 @@ pub(crate) fn summary(findings: &[Finding], checked: &[FileKind]) -> String {
     if findings.is_empty() {
         if checked.is_empty() {
             return "Nothing chainward reads was found here (package.json, lockfiles, .npmrc, \
-                    workflows, action.yml, Dockerfiles): no findings."
+                    workflows, action.yml, Dockerfiles, server.json): no findings."
                 .to_string();
         }
         return format!("Checked {}: no findings.", checked_phrase(checked));

@@ -328,11 +328,16 @@ fn download(cmd: &Command) -> Option<(Download, String)> {
     if !matches!(program(cmd), Some("curl" | "wget")) {
         return None;
     }
-    let url = cmd
-        .argv()
-        .iter()
-        .map(|w| w.text.as_str())
-        .find(|t| t.contains("mcp-publisher") && t.contains("/releases/"))?;
+    // The archive (or binary), not its checksums file or signature.
+    let url = cmd.argv().iter().map(|w| w.text.as_str()).find(|t| {
+        let file = t.rsplit('/').next().unwrap_or(t);
+        t.contains("mcp-publisher")
+            && t.contains("/releases/")
+            && !file.contains("checksums")
+            && ![".sigstore.json", ".sig", ".pem", ".txt", ".sbom.json"]
+                .iter()
+                .any(|e| file.ends_with(e))
+    })?;
     let latest = url.contains("/releases/latest/") || url.contains("/releases/download/latest/");
     Some((
         if latest {
@@ -387,6 +392,15 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
             let checked = steps
                 .iter()
                 .any(|s| s.script.contains("mcp-publisher") && s.all_commands().any(verifies));
+            // Checked against a SHA-256 written in the workflow: whatever `latest` serves must
+            // be those bytes, or the job stops.
+            let recorded = steps.iter().any(|s| {
+                s.script.contains("mcp-publisher")
+                    && s.all_commands().any(verifies)
+                    && s.script
+                        .split(|c: char| !c.is_ascii_hexdigit())
+                        .any(|w| w.len() == 64)
+            });
             for step in &steps {
                 for cmd in step.all_commands() {
                     let Some((kind, url)) = download(cmd) else {
@@ -403,6 +417,7 @@ pub(crate) fn check(project: &Project, out: &mut Vec<Finding>) {
                         k => k,
                     };
                     let (message, help) = match kind {
+                        Download::Latest if recorded => continue,
                         Download::Latest => (
                             format!(
                                 "job `{}` {power} and runs the `mcp-publisher` of whatever {} on the day",

@@ -1,7 +1,6 @@
 //! `mcp/invalid-server-json`: server.json against the registry's JSON schema for the version its
 //! `$schema` names, and the registry's own checks beyond the schema that refuse a publish.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chainward_core::json::{Json, JsonValue};
@@ -372,28 +371,23 @@ fn add_schema(
     }
 }
 
-fn compiled(
-    version: &'static str,
-    text: &'static str,
-) -> Option<&'static (boon::Schemas, boon::SchemaIndex)> {
-    static CACHE: OnceLock<
-        std::sync::Mutex<HashMap<&'static str, &'static (boon::Schemas, boon::SchemaIndex)>>,
-    > = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(s) = map.get(version) {
-        return Some(s);
-    }
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let id = value["$id"].as_str()?.to_string();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource(&id, value).ok()?;
-    let mut schemas = boon::Schemas::new();
-    let index = compiler.compile(&id, &mut schemas).ok()?;
-    // Compiled once per version and process, kept for the process's life.
-    let leaked: &'static (boon::Schemas, boon::SchemaIndex) = Box::leak(Box::new((schemas, index)));
-    map.insert(version, leaked);
-    Some(leaked)
+fn compiled(version: &str, text: &str) -> Option<&'static (boon::Schemas, boon::SchemaIndex)> {
+    // One slot per carried version, compiled on first use.
+    static COMPILED: [OnceLock<Option<(boon::Schemas, boon::SchemaIndex)>>; 6] =
+        [const { OnceLock::new() }; 6];
+    let i = SCHEMAS.iter().position(|(v, _)| *v == version)?;
+    COMPILED
+        .get(i)?
+        .get_or_init(|| {
+            let value: serde_json::Value = serde_json::from_str(text).ok()?;
+            let id = value["$id"].as_str()?.to_string();
+            let mut compiler = boon::Compiler::new();
+            compiler.add_resource(&id, value).ok()?;
+            let mut schemas = boon::Schemas::new();
+            let index = compiler.compile(&id, &mut schemas).ok()?;
+            Some((schemas, index))
+        })
+        .as_ref()
 }
 
 /// The schema violations of the file as (instance pointer, message), sorted.

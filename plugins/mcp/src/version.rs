@@ -227,9 +227,13 @@ fn finding(
         node.span.clone(),
         format!("{what}, but {whose}"),
     )
-    .with_help(format!(
-        "set it to \"{want}\" (chainward fix), in the commit that bumps the package"
-    ))
+    .with_help(if top {
+        format!(
+            "set it to \"{want}\" (chainward fix --unsafe-fixes), or to \"{want}-1\" for a registry-only update"
+        )
+    } else {
+        format!("set it to \"{want}\" (chainward fix), in the commit that bumps the package")
+    })
     .with_subject(format!("{identifier}@{want}"));
     if let Some((manifest, span)) = &at.file {
         f = f.with_label(

@@ -32,11 +32,20 @@ pub(crate) fn facts(
     server_json: Option<&Path>,
     files: &dyn Files,
 ) -> Result<Facts, Error> {
+    // Read within the size limit of the files `check` reads (a bundle is a few megabytes).
+    let limit = chainward_core::project::DEFAULT_MAX_FILE_SIZE;
     let mut bytes = Vec::new();
     files
         .open(path)?
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::Usage(format!(
+            "{}: over {limit} bytes; not read as an MCP bundle",
+            path.display()
+        )));
+    }
     let sha256 = chainward_core::digest::sha256_hex(&bytes);
     let manifest = chainward_core::mcp::bundle_manifest(std::io::Cursor::new(&bytes));
     let name = path
@@ -98,10 +107,14 @@ pub(crate) fn facts(
 }
 
 pub(crate) fn render(f: &Facts) -> String {
-    let mut s = format!("{}\n", f.file);
+    let mut s = format!("{}\n", chainward_core::escape::visible(&f.file));
+    // Every value comes from the bundle or server.json: one line each, escaped.
     let mut row = |k: &str, v: Option<&str>| {
         if let Some(v) = v {
-            s.push_str(&format!("  {k:<16} {v}\n"));
+            s.push_str(&format!(
+                "  {k:<16} {}\n",
+                chainward_core::escape::visible(v)
+            ));
         }
     };
     row("SHA-256", Some(&f.sha256));
