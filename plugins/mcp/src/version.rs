@@ -41,8 +41,8 @@ Cargo.toml in the tree that builds them. A package entry naming another version 
 server.json's own `version` is compared only when it lists one package and no remotes, and
 differing is a warning (the registry recommends, but does not require, that it match; a
 registry-only update `1.2.3-1` of package 1.2.3 is what its versioning guide advises, and is
-accepted). A package.json at `0.0.0` or `0.0.0-…` (semantic-release's placeholder) is not
-compared. When a
+accepted). A package at `0.0.0` or `0.0.0-…` (semantic-release's placeholder) or at a PEP 440
+development release (`1.7.1.dev0`: the tree between releases) is not compared. When a
 step of the publishing job writes server.json before `mcp-publisher publish` (`jq … >
 server.json`, `sed -i`, `yq -i`, a script of the repository that writes it), the committed value
 is not what is published: the finding is info and names that step. A `jq` filter that sets only
@@ -79,10 +79,11 @@ pub(crate) fn publishing_manifest<'p>(
     found.into_iter().next()
 }
 
-/// A version a release tool writes at publish time (semantic-release's `0.0.0-development`):
-/// not the version that is published.
+/// A version that is not the one published: a release tool's placeholder (semantic-release's
+/// `0.0.0-development`), or a PEP 440 development release (`1.7.1.dev0`, the tree between two
+/// releases).
 fn placeholder(version: &str) -> bool {
-    version == "0.0.0" || version.starts_with("0.0.0-")
+    version == "0.0.0" || version.starts_with("0.0.0-") || version.contains(".dev")
 }
 
 /// The version a package in the tree is at: (where it says so, the version).
