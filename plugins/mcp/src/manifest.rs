@@ -1,5 +1,5 @@
-//! The manifest in the tree that builds a PyPI or crates.io package server.json lists: its
-//! README (where the registry looks for `mcp-name:`) and its version.
+//! The manifest in the tree that builds a PyPI, crates.io or NuGet package server.json lists:
+//! its README (where the registry looks for `mcp-name:`) and its version.
 
 use std::path::PathBuf;
 
@@ -33,8 +33,51 @@ fn normalize(name: &str) -> String {
     out
 }
 
-/// The manifest building `identifier` (`pypi` or `cargo`): in server.json's folder, at the root,
-/// or in the folder `repository.subfolder` names. `None` when the package is not built here.
+/// The text of an XML element `<tag>…</tag>` of an MSBuild project (the first one).
+fn element<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find(&format!("</{tag}>"))?;
+    Some(xml[start..start + end].trim())
+}
+
+/// A .csproj in `dir` that packs the NuGet package `identifier` (`<PackageId>`, else the
+/// project's file name; NuGet ids are case-insensitive).
+fn csproj(project: &Project, dir: &std::path::Path, identifier: &str) -> Option<Manifest> {
+    project
+        .list_dir(dir)
+        .into_iter()
+        .filter(|n| n.ends_with(".csproj"))
+        .find_map(|n| {
+            let path = dir.join(&n);
+            let xml = project.read_text(&path)?;
+            let id = element(&xml, "PackageId")
+                .map(str::to_string)
+                .unwrap_or_else(|| n.trim_end_matches(".csproj").to_string());
+            if !id.eq_ignore_ascii_case(identifier) {
+                return None;
+            }
+            // The README packed into the package: `<PackageReadmeFile>` names it inside the
+            // package; the file of that name beside the project is what is packed, usually.
+            let readme = element(&xml, "PackageReadmeFile").map(|r| {
+                let file = r.rsplit(['/', '\\']).next().unwrap_or(r);
+                dir.join(file)
+            });
+            let version = element(&xml, "PackageVersion")
+                .or_else(|| element(&xml, "Version"))
+                .filter(|v| !v.contains('$'))
+                .map(str::to_string);
+            Some(Manifest {
+                rel: chainward_core::project::rel_path(&project.root, &path),
+                readme,
+                version,
+            })
+        })
+}
+
+/// The manifest building `identifier` (`pypi`, `cargo` or `nuget`): in server.json's folder, at
+/// the root, or in the folder `repository.subfolder` names. `None` when the package is not built
+/// here.
 pub(crate) fn find(
     project: &Project,
     file: &SourceFile,
@@ -45,6 +88,7 @@ pub(crate) fn find(
     let (name, table) = match kind {
         "pypi" => ("pyproject.toml", "project"),
         "cargo" => ("Cargo.toml", "package"),
+        "nuget" => ("", ""),
         _ => return None,
     };
     let mut dirs: Vec<PathBuf> = vec![
@@ -61,6 +105,9 @@ pub(crate) fn find(
         .filter(|s| !s.contains("..") && !s.starts_with('/'))
     {
         dirs.push(chainward_core::project::join(&project.root, sub));
+    }
+    if kind == "nuget" {
+        return dirs.iter().find_map(|d| csproj(project, d, identifier));
     }
     dirs.into_iter().find_map(|dir| {
         let path = dir.join(name);
@@ -107,6 +154,14 @@ pub(crate) fn find(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn msbuild_elements() {
+        let xml = "<Project><PropertyGroup><PackageId>Acme.Weather</PackageId>\n<Version>1.2.0</Version></PropertyGroup></Project>";
+        assert_eq!(element(xml, "PackageId"), Some("Acme.Weather"));
+        assert_eq!(element(xml, "Version"), Some("1.2.0"));
+        assert_eq!(element(xml, "PackageReadmeFile"), None);
+    }
 
     #[test]
     fn pep_503_names() {

@@ -66,7 +66,9 @@ pub(crate) fn check(
         };
         match kind {
             "npm" => npm(project, file, dir, name, identifier, out),
-            "pypi" | "cargo" => readme(project, file, server, name, i, package, kind, out),
+            "pypi" | "cargo" | "nuget" => {
+                readme(project, file, server, name, i, package, kind, out)
+            }
             "oci" => oci(project, file, name, i, package, out),
             _ => {}
         }
@@ -222,12 +224,26 @@ fn readme(
     // package built elsewhere (or a NuGet one) is not judged from a README that may not be its.
     let Some(manifest) = crate::manifest::find(project, file, server, kind, identifier) else {
         project.note(format!(
-            "mcp: no pyproject.toml or Cargo.toml in the tree builds `{identifier}` ({}), so its README's `mcp-name:` was not checked",
+            "mcp: no pyproject.toml, Cargo.toml or .csproj in the tree builds `{identifier}` ({}), so its README's `mcp-name:` was not checked",
             file.rel
         ));
         return;
     };
     let Some(path) = manifest.readme else {
+        // NuGet: the registry reads the README packed into the package, and fails without one.
+        if kind == "nuget" {
+            out.push(
+                Finding::new(
+                    &OWNERSHIP_MISSING,
+                    file,
+                    package.identifier().map_or(0..0, |n| n.span.clone()),
+                    format!("packages[{i}] is a `nuget` package, and {} packs no README (`<PackageReadmeFile>`): the registry looks for `mcp-name: {name}` in it", manifest.rel),
+                )
+                .with_severity(Severity::Warning)
+                .with_help(format!("pack a README (`<PackageReadmeFile>README.md</PackageReadmeFile>`) holding `mcp-name: {name}`"))
+                .with_subject("nuget:readme"),
+            );
+        }
         return;
     };
     let Some(text) = project.read_text(&path) else {

@@ -135,7 +135,7 @@ pub(crate) fn check(
                     version: version.to_string(),
                 }
             }
-            "pypi" | "cargo" => {
+            "pypi" | "cargo" | "nuget" => {
                 let Some(m) = crate::manifest::find(project, file, server, kind, identifier) else {
                     continue;
                 };
