@@ -90,6 +90,23 @@ mod tests {
         codes.dedup();
         assert_eq!(ids.len(), rules.len(), "duplicate rule id");
         assert_eq!(codes.len(), rules.len(), "duplicate rule code");
+        // Each plugin's rules carry its id, and one code prefix (`PIN`, `MCP`…).
+        for plugin in PLUGINS {
+            let mut prefixes: Vec<&str> = plugin
+                .rules()
+                .iter()
+                .map(|r| {
+                    assert_eq!(r.plugin(), plugin.id(), "{} in {}", r.id, plugin.id());
+                    r.code.trim_end_matches(|c: char| c.is_ascii_digit())
+                })
+                .collect();
+            prefixes.dedup();
+            assert!(
+                prefixes.len() <= 1,
+                "{}: code prefixes {prefixes:?}",
+                plugin.id()
+            );
+        }
         for r in &rules {
             let name = r.name();
             assert!(

@@ -602,16 +602,3 @@ impl Options {
         Some(finding)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rule_ids_and_codes_are_unique_and_prefixed() {
-        for rule in RULES {
-            assert!(rule.id.starts_with("advisories/"), "{}", rule.id);
-            assert!(rule.code.starts_with("ADV"), "{}", rule.code);
-        }
-    }
-}

@@ -106,25 +106,3 @@ impl Check for Options {
             .collect()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rule_ids_and_codes_are_unique_and_prefixed() {
-        let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
-        let mut codes: Vec<_> = RULES.iter().map(|r| r.code).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(ids.len(), RULES.len());
-        assert_eq!(codes.len(), RULES.len());
-        assert!(
-            RULES
-                .iter()
-                .all(|r| r.id.starts_with("pin-check/") && !r.doc.is_empty())
-        );
-    }
-}

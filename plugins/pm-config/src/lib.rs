@@ -119,20 +119,3 @@ impl Check for Options {
         out
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rule_ids_and_codes_are_unique_and_prefixed() {
-        for rule in RULES {
-            assert!(rule.id.starts_with("pm-config/"), "{}", rule.id);
-            assert!(rule.code.starts_with("PMC"), "{}", rule.code);
-        }
-        let mut codes: Vec<_> = RULES.iter().map(|r| r.code).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), RULES.len());
-    }
-}
