@@ -44,8 +44,16 @@ fn assert_structure(statement: &Value) {
     assert!(!subjects.is_empty(), "a Statement needs a subject");
     for s in subjects {
         assert!(s["name"].as_str().is_some_and(|n| !n.is_empty()), "{s}");
-        assert!(is_sha256(&s["digest"]["sha256"]), "{s}");
         assert_eq!(s["digest"].as_object().map(|o| o.len()), Some(1), "{s}");
+        if s["name"] == "HEAD" {
+            let commit = s["digest"]["gitCommit"].as_str().expect("gitCommit");
+            assert!(
+                commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{s}"
+            );
+        } else {
+            assert!(is_sha256(&s["digest"]["sha256"]), "{s}");
+        }
     }
     let predicate = &statement["predicate"];
     let attributes = predicate["attributes"].as_array().expect("attributes[]");
@@ -209,6 +217,53 @@ fn attestations_refuse_what_would_weaken_them() {
         "check", "--format", "in-toto", "--sarif", "x.json", "-o", "x.json", ".",
     ]));
     assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+/// The commit names what was checked only when every attested file is as committed.
+#[test]
+fn the_commit_is_a_subject_when_the_tree_is_as_committed() {
+    let tmp = copy_fixture("mcp/in-step");
+    let dir = tmp.path();
+    let head = |s: &Value| {
+        s["subject"]
+            .as_array()
+            .expect("subjects")
+            .iter()
+            .find(|s| s["name"] == "HEAD")
+            .map(|s| {
+                s["digest"]["gitCommit"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+    };
+    let (_, outside) = attest(dir, &[], &[]);
+    assert_eq!(head(&outside), None, "not a repository");
+    let repo = crate::common::commit_all(
+        dir,
+        &[
+            "package.json",
+            "server.json",
+            ".github/workflows/publish-mcp.yml",
+        ],
+    );
+    let commit = repo
+        .head()
+        .expect("head")
+        .peel_to_commit()
+        .expect("commit")
+        .id()
+        .to_string();
+    let (_, clean) = attest(dir, &[], &[]);
+    assert_structure(&clean);
+    assert_eq!(head(&clean), Some(commit));
+    std::fs::write(
+        dir.join("package.json"),
+        "{\"name\": \"@acme/weather-mcp\", \"version\": \"9.9.9\"}\n",
+    )
+    .expect("write");
+    let (_, dirty) = attest(dir, &[], &[]);
+    assert_eq!(head(&dirty), None, "a changed file");
 }
 
 #[test]

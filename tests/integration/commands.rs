@@ -225,7 +225,7 @@ JSON
         bin.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = output(chainward(tmp.path()).env("PATH", path).args([
+    let out = output(chainward(tmp.path()).env("PATH", &path).args([
         "check",
         "--allow-external-plugins",
         "--format",
@@ -241,6 +241,42 @@ JSON
         .filter_map(|f| f["rule"].as_str())
         .collect();
     assert!(rules.contains(&"acme/thing"), "{rules:?}");
+    // In an attestation each external plugin that ran has an attribute of its own; their
+    // failures are the engine's.
+    let attested = output(chainward(tmp.path()).env("PATH", &path).args([
+        "check",
+        "--allow-external-plugins",
+        "--format",
+        "in-toto",
+        ".",
+    ]));
+    let statement: serde_json::Value = serde_json::from_str(&attested.stdout).expect("json");
+    let result = |name: &str| {
+        statement["predicate"]["attributes"]
+            .as_array()
+            .expect("attributes")
+            .iter()
+            .find(|a| a["attribute"] == name)
+            .map(|a| a["conditions"]["result"].clone())
+    };
+    assert_eq!(
+        result("external/acme"),
+        Some("WARNED".into()),
+        "{}",
+        attested.stdout
+    );
+    assert_eq!(
+        result("external/missing"),
+        Some("PASSED".into()),
+        "{}",
+        attested.stdout
+    );
+    assert_eq!(
+        result("chainward/engine"),
+        Some("FAILED".into()),
+        "{}",
+        attested.stdout
+    );
     assert_eq!(
         rules
             .iter()

@@ -46,6 +46,7 @@ pub const TARGETS: &[(&str, &[&str])] = &[
     ("fix_engine", &["package.json", "package-lock.json"]),
     ("osv", &["GHSA-*.json", "MAL-*.json"]),
     ("server_json", &["server.json"]),
+    ("mcpb", &["*.mcpb"]),
 ];
 
 /// The order the queue takes them in: inputs per second, slowest first (measured).
@@ -58,6 +59,7 @@ const SLOWEST_FIRST: &[&str] = &[
     "sigstore",
     "package_json",
     "server_json",
+    "mcpb",
     "action",
     "config",
     "sbom",

@@ -153,6 +153,13 @@ impl Git {
         out
     }
 
+    /// The commit `HEAD` names (hex), when there is one.
+    pub fn head_commit(&self) -> Option<String> {
+        let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
+        let commit = repo.revparse_single("HEAD").ok()?.peel_to_commit().ok()?;
+        Some(commit.id().to_string())
+    }
+
     /// Check that `rev` names a commit.
     pub fn resolve(&self, rev: &str) -> Result<(), String> {
         let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());

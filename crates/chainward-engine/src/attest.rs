@@ -83,7 +83,30 @@ pub fn build(
         plugins: engine.coverage(project),
         evidence,
         time: checked_at,
+        commit: committed(project),
+        external: engine.external_ran(),
     })
+}
+
+/// The `HEAD` commit, when every attested file is exactly as committed there: then the commit
+/// names what was checked. A tree with changes (or files git does not have) gets no commit.
+fn committed(project: &Project) -> Option<String> {
+    let git = project.git()?;
+    let head = git.head_commit()?;
+    let same = project
+        .files()
+        .iter()
+        .filter(|f| attested(f.kind))
+        .all(|f| {
+            if f.kind.is_binary() {
+                return false;
+            }
+            match (git.read_at("HEAD", &f.path, &project.root), f.text()) {
+                (Ok(Some(chainward_core::git::AtRevision::Text(then))), Ok(now)) => then == now,
+                _ => false,
+            }
+        });
+    same.then_some(head)
 }
 
 /// Now (or `CHAINWARD_NOW`), RFC 3339 in UTC to the second: when a check ran.

@@ -148,6 +148,19 @@ impl Engine {
         &self.enabled
     }
 
+    /// The external plugins [`Engine::check`] runs, by name.
+    pub fn external_ran(&self) -> Vec<String> {
+        match self.external {
+            External::Run => self
+                .config
+                .external_plugins
+                .iter()
+                .map(|(name, _)| name.clone())
+                .collect(),
+            External::No | External::NotAllowed => Vec::new(),
+        }
+    }
+
     /// What each enabled plugin could judge of `project` (see [`chainward_core::Plugin::coverage`]).
     pub fn coverage(&self, project: &Project) -> Vec<(&'static str, chainward_core::Coverage)> {
         self.enabled

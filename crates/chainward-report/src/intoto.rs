@@ -30,6 +30,10 @@ pub struct Attestation {
     pub evidence: Option<(String, String)>,
     /// When the check ran (RFC 3339), only when asked for.
     pub time: Option<String>,
+    /// The git commit every attested file is as committed at (hex), when there is one.
+    pub commit: Option<String>,
+    /// The external plugins that ran, by name.
+    pub external: Vec<String>,
 }
 
 pub(crate) fn render(
@@ -47,10 +51,13 @@ fn statement(report: &Report<'_>, attestation: &Attestation) -> Value {
     let mut subjects = attestation.subjects.clone();
     subjects.sort();
     subjects.dedup();
-    let subject: Vec<Value> = subjects
+    let mut subject: Vec<Value> = subjects
         .iter()
         .map(|(name, sha)| json!({ "name": name, "digest": { "sha256": sha } }))
         .collect();
+    if let Some(commit) = &attestation.commit {
+        subject.push(json!({ "name": "HEAD", "digest": { "gitCommit": commit } }));
+    }
     // Every plugin that ran has an attribute, PASSED when it found nothing; findings of the
     // engine's own rules have one of their own.
     let mut groups: BTreeMap<String, Group> = attestation
@@ -67,12 +74,19 @@ fn statement(report: &Report<'_>, attestation: &Attestation) -> Value {
         })
         .collect();
     groups.entry(ENGINE_ATTRIBUTE.to_string()).or_default();
+    for name in &attestation.external {
+        groups.entry(format!("external/{name}")).or_default();
+    }
     for f in report.findings {
         let plugin = f.rule.split_once('/').map_or(f.rule.as_str(), |(p, _)| p);
+        // Built-in plugins' findings under `chainward/…`; an external plugin's (whatever its
+        // rule ids say) under `external/…`.
         let attribute = if plugin == "chainward" {
             ENGINE_ATTRIBUTE.to_string()
-        } else {
+        } else if attestation.plugins.iter().any(|(p, _)| *p == plugin) {
             format!("chainward/{plugin}")
+        } else {
+            format!("external/{plugin}")
         };
         let group = groups.entry(attribute).or_default();
         match f.severity {
