@@ -166,14 +166,7 @@ fn statement_structure_subjects_and_evidence() {
         "2025-12-05T00:00:00Z"
     );
     // Plugins that could not judge the tree are not PASSED.
-    let by = |name: &str| {
-        statement["predicate"]["attributes"]
-            .as_array()
-            .expect("attributes")
-            .iter()
-            .find(|a| a["attribute"] == name)
-            .map(|a| a["conditions"]["result"].clone())
-    };
+    let by = |name: &str| crate::common::attribute_result(&statement, name);
     assert_eq!(by("chainward/advisories"), Some(Value::from("SKIPPED")));
     assert_eq!(by("chainward/dep-trust"), Some(Value::from("SKIPPED")));
 }

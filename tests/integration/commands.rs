@@ -251,14 +251,7 @@ JSON
         ".",
     ]));
     let statement: serde_json::Value = serde_json::from_str(&attested.stdout).expect("json");
-    let result = |name: &str| {
-        statement["predicate"]["attributes"]
-            .as_array()
-            .expect("attributes")
-            .iter()
-            .find(|a| a["attribute"] == name)
-            .map(|a| a["conditions"]["result"].clone())
-    };
+    let result = |name: &str| crate::common::attribute_result(&statement, name);
     assert_eq!(
         result("external/acme"),
         Some("WARNED".into()),

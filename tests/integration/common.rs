@@ -565,3 +565,12 @@ pub fn commit_all(dir: &Path, paths: &[&str]) -> git2::Repository {
     }
     repo
 }
+
+/// The `conditions.result` of the attribute `name` in an in-toto Statement chainward wrote.
+pub fn attribute_result(statement: &serde_json::Value, name: &str) -> Option<serde_json::Value> {
+    statement["predicate"]["attributes"]
+        .as_array()?
+        .iter()
+        .find(|a| a["attribute"] == name)
+        .map(|a| a["conditions"]["result"].clone())
+}

@@ -18,7 +18,7 @@ pub struct ServerJson {
 /// Whether a file named server.json is an MCP server's: it names the registry's schema, or has
 /// the registry's package entries. Other tools' server.json files (a mock server's routes, a
 /// dev server's settings) are left alone.
-pub fn is_mcp_text(text: &str) -> bool {
+fn is_mcp_text(text: &str) -> bool {
     (text.contains("modelcontextprotocol") && text.contains("/server.schema.json"))
         || (text.contains("\"packages\"")
             && (text.contains("\"registryType\"") || text.contains("\"registry_type\"")))

@@ -84,7 +84,12 @@ impl Check for Options {
             .filter(|f| chainward_core::mcp::server_json(f).is_some())
             .cloned()
             .collect();
-        let publishing = publisher::Publishing::of(project);
+        // What the workflows do around `mcp-publisher publish` matters only to a server.json.
+        let publishing = if servers.is_empty() {
+            publisher::Publishing::default()
+        } else {
+            publisher::Publishing::of(project)
+        };
         for file in &servers {
             let Some(server) = chainward_core::mcp::server_json(file) else {
                 continue;

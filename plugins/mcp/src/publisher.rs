@@ -48,6 +48,7 @@ does not exist for this repository: that download fails.)
 };
 
 /// What the repository's workflows do around `mcp-publisher publish`.
+#[derive(Default)]
 pub(crate) struct Publishing {
     /// Steps, in jobs that run `mcp-publisher publish`, that rewrite a server.json before it
     /// does.
