@@ -12,6 +12,7 @@ use crate::Engine;
 /// installed or published.
 fn attested(kind: FileKind) -> bool {
     kind.is_npm_model()
+        || kind.is_python_model()
         || matches!(
             kind,
             FileKind::BunLockb | FileKind::McpServer | FileKind::McpBundle

@@ -512,6 +512,9 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         ("provenance bundle", "provenance bundles"),
         ("server.json", "server.json"),
         ("MCP bundle", "MCP bundles"),
+        ("pyproject.toml", "pyproject.toml"),
+        ("Python lockfile", "Python lockfiles"),
+        ("requirements file", "requirements files"),
     ];
     // Every kind named, no catch-all: a new kind must be placed here.
     let group = |kind: FileKind| match kind {
@@ -533,6 +536,9 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         FileKind::ProvenanceBundle => 10,
         FileKind::McpServer => 11,
         FileKind::McpBundle => 12,
+        FileKind::PyProject => 13,
+        FileKind::UvLock => 14,
+        FileKind::Requirements => 15,
     };
     let mut counts = [0usize; KINDS.len()];
     for kind in checked {

@@ -19,6 +19,8 @@ use chainward_npm::{Spec, classify};
 
 use chainward_core::shell::{self, Command, Word};
 
+mod python;
+
 pub(crate) static INSTALL_COMMAND: Rule = Rule {
     id: "npm-ci/install-command",
     code: "NCI011",
@@ -1011,6 +1013,9 @@ fn check_command(
                 );
                 out.push(Finding::new(&INSTALL_COMMAND, file, span, "a download is piped straight into a shell: nobody reviewed what runs, and it can change at any time"));
             }
+        }
+        _ if python::is_python_tool(argv) => {
+            python::check(file, script, argv, cwd, judge, &at, whole(cmd), out)
         }
         _ => {}
     }

@@ -5,6 +5,7 @@ mod commands;
 mod coverage;
 mod entries;
 mod npmrc_rule;
+mod python;
 mod sync;
 mod sync_other;
 
@@ -42,15 +43,25 @@ pub const DEFAULT_HOSTS: &[&str] = &["registry.npmjs.org", "registry.yarnpkg.com
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     pub allowed_hosts: Vec<String>,
+    /// Python package indexes a uv.lock may resolve from (besides those its pyproject.toml
+    /// declares).
+    pub allowed_indexes: Vec<String>,
 }
 
 impl Options {
     fn from_config(config: &PluginConfig) -> Result<Self, Error> {
-        config.deny_unknown_keys("npm-ci", &["allowed-hosts"])?;
+        config.deny_unknown_keys("npm-ci", &["allowed-hosts", "allowed-indexes"])?;
         let hosts = config.get_string_list("allowed-hosts")?;
+        let indexes = config.get_string_list("allowed-indexes")?;
         Ok(Self {
             allowed_hosts: hosts
                 .unwrap_or_else(|| DEFAULT_HOSTS.iter().map(|h| h.to_string()).collect()),
+            allowed_indexes: indexes.unwrap_or_else(|| {
+                python::DEFAULT_INDEXES
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect()
+            }),
         })
     }
 }
@@ -73,7 +84,7 @@ impl Plugin for NpmCi {
     }
 
     fn reads(&self, kind: FileKind) -> bool {
-        kind.is_npm_model() || kind.is_workflow_model()
+        kind.is_npm_model() || kind.is_workflow_model() || kind == FileKind::UvLock
     }
 }
 
@@ -112,6 +123,7 @@ impl Check for Options {
                         commands::check(&ctx, file, &mut out)
                     }
                     FileKind::Npmrc => npmrc_rule::check(file, &mut out),
+                    FileKind::UvLock => python::check(project, file, opts, &mut out),
                     _ => {}
                 }
                 out

@@ -33,11 +33,18 @@ pub enum FileKind {
     McpServer,
     /// An MCP bundle (`*.mcpb`, a zip archive; binary, never read as text).
     McpBundle,
+    /// `pyproject.toml` (PEP 621 metadata, dependency groups, `[tool.uv]`).
+    PyProject,
+    /// `uv.lock`.
+    UvLock,
+    /// A pip requirements file: `requirements*.txt`, `requirements*.in`, `constraints*.txt`,
+    /// or a `.txt`/`.in` file in a `requirements/` folder.
+    Requirements,
 }
 
 impl FileKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FileKind; 18] = [
+    pub const ALL: [FileKind; 21] = [
         FileKind::PackageJson,
         FileKind::NpmLock,
         FileKind::NpmShrinkwrap,
@@ -56,6 +63,9 @@ impl FileKind {
         FileKind::ProvenanceBundle,
         FileKind::McpServer,
         FileKind::McpBundle,
+        FileKind::PyProject,
+        FileKind::UvLock,
+        FileKind::Requirements,
     ];
 
     /// The kind's stable name on the wire (the external-plugin protocol, docs/json-format.md):
@@ -80,6 +90,9 @@ impl FileKind {
             FileKind::ProvenanceBundle => "provenance-bundle",
             FileKind::McpServer => "mcp-server",
             FileKind::McpBundle => "mcp-bundle",
+            FileKind::PyProject => "pyproject",
+            FileKind::UvLock => "uv-lock",
+            FileKind::Requirements => "requirements",
         }
     }
 
@@ -100,6 +113,9 @@ impl FileKind {
             "bunfig.toml" => FileKind::Bunfig,
             "action.yml" | "action.yaml" => FileKind::Action,
             "server.json" => FileKind::McpServer,
+            "pyproject.toml" => FileKind::PyProject,
+            "uv.lock" => FileKind::UvLock,
+            _ if is_requirements(rel, name) => FileKind::Requirements,
             _ if name.len() > 5 && name.ends_with(".mcpb") => FileKind::McpBundle,
             _ if crate::dockerfile::is_dockerfile_name(name) => FileKind::Dockerfile,
             _ if is_workflow(rel) => FileKind::Workflow,
@@ -133,6 +149,15 @@ impl FileKind {
         self == FileKind::PackageJson || self.is_lockfile()
     }
 
+    /// pyproject.toml, uv.lock or a requirements file: what the Python model
+    /// (`chainward-python`) reads.
+    pub fn is_python_model(self) -> bool {
+        matches!(
+            self,
+            FileKind::PyProject | FileKind::UvLock | FileKind::Requirements
+        )
+    }
+
     /// A workflow or a composite action: what the workflow model reads.
     pub fn is_workflow_model(self) -> bool {
         matches!(self, FileKind::Workflow | FileKind::Action)
@@ -158,9 +183,32 @@ impl FileKind {
         self.is_yaml()
             || matches!(
                 self,
-                FileKind::Dockerfile | FileKind::Npmrc | FileKind::ShellScript | FileKind::Bunfig
+                FileKind::Dockerfile
+                    | FileKind::Npmrc
+                    | FileKind::ShellScript
+                    | FileKind::Bunfig
+                    | FileKind::PyProject
+                    | FileKind::UvLock
+                    | FileKind::Requirements
             )
     }
+}
+
+/// A pip requirements file by its name: `requirements*.txt`/`.in`, `constraints*.txt`/`.in`,
+/// or any `.txt`/`.in` directly in a folder named `requirements` (`requirements/dev.txt`).
+fn is_requirements(rel: &str, name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".txt")
+        .or_else(|| name.strip_suffix(".in"))
+    else {
+        return false;
+    };
+    stem.starts_with("requirements")
+        || stem.starts_with("constraints")
+        || rel
+            .rsplit('/')
+            .nth(1)
+            .is_some_and(|dir| dir == "requirements")
 }
 
 /// A workflow GitHub runs: `.github/workflows/*.yml` at the root of the scanned tree. A

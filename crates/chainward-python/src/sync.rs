@@ -1,0 +1,524 @@
+//! Is a uv.lock in sync with its pyproject.toml files, as `uv lock --check` judges it?
+//!
+//! uv records, for each workspace member, the requirements it was locked from
+//! (`[package.metadata] requires-dist`, `requires-dev`, `provides-extras`), and for the
+//! workspace its members, constraints and overrides (`[manifest]`) and its resolver options
+//! (`[options]`). `uv lock --check` and `uv sync --locked` fail when those differ from what the
+//! pyproject.toml files declare now, compared as parsed requirements (names in PEP 503 form,
+//! specifiers in any order, markers by meaning). This module makes the same comparison without
+//! resolving. Where it cannot tell two markers apart with certainty (parentheses, two bounds on
+//! the Python version in one clause), it takes them as equal: a drift is missed rather than a
+//! lockfile wrongly reported.
+
+use crate::pep508::{self, Marker, VersionReq, normalize_name, normalized_specifiers};
+use crate::pyproject::{Dep, GroupItem, PyProject};
+use crate::uvlock::{LockRequirement, UvLock};
+
+/// A difference between the lock and a pyproject.toml, as uv would report it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// The member it concerns (normalized name), if one.
+    pub member: Option<String>,
+    pub message: String,
+}
+
+/// One requirement in the form compared.
+#[derive(Debug, Clone)]
+struct Key {
+    name: String,
+    extras: Vec<String>,
+    /// Specifiers in normal form (`None`: ignored, when the requirement has a source).
+    specifiers: Option<Vec<(pep508::Op, String)>>,
+    /// `None`: a marker this module cannot put in normal form (matches any); `Some(None)`:
+    /// no marker.
+    marker: Option<Option<Marker>>,
+    /// The requirement names a source (`[tool.uv.sources]`, or a URL); `None` when that is not
+    /// known (a member's requirement named in the root's sources: uv records it either way).
+    sourced: Option<bool>,
+    /// As written, for messages.
+    shown: String,
+}
+
+impl Key {
+    fn matches(&self, other: &Key) -> bool {
+        let sourced = self.sourced == Some(true) || other.sourced == Some(true);
+        self.name == other.name
+            && self.extras == other.extras
+            && (self.sourced.is_none() || other.sourced.is_none() || self.sourced == other.sourced)
+            && (sourced
+                || self.specifiers.is_none()
+                || other.specifiers.is_none()
+                || self.specifiers == other.specifiers)
+            && match (&self.marker, &other.marker) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+/// The marker in normal form, `Some(None)` for none, `None` when it cannot be put in normal
+/// form. An alternative with more than one bound on the Python version is not (uv merges
+/// bounds: `python_version >= '3.11' and python_version < '3.12'` is `== '3.11.*'`).
+fn marker_key(marker: Option<&str>) -> Option<Option<Marker>> {
+    let Some(m) = marker else {
+        return Some(None);
+    };
+    let m = Marker::parse(m).ok()??;
+    let ambiguous = m.alternatives.iter().any(|alt| {
+        alt.iter()
+            .filter(|c| c.variable == "python_full_version")
+            .count()
+            > 1
+    });
+    (!ambiguous).then_some(Some(m))
+}
+
+/// The names with a source: the project's own (certain) and the root's (inherited, how uv
+/// records them is not certain).
+struct Sources<'a> {
+    own: Vec<&'a str>,
+    inherited: Vec<&'a str>,
+}
+
+fn manifest_key(dep: &Dep, extra: Option<&str>, sources: &Sources<'_>) -> Key {
+    let r = &dep.req;
+    let name = normalize_name(&r.name);
+    let mut extras: Vec<String> = r.extras.iter().map(|e| normalize_name(e)).collect();
+    extras.sort();
+    extras.dedup();
+    let sourced = if sources.own.contains(&name.as_str()) || matches!(r.version, VersionReq::Url(_))
+    {
+        Some(true)
+    } else if sources.inherited.contains(&name.as_str()) {
+        None
+    } else {
+        Some(false)
+    };
+    let base = marker_key(r.marker.as_deref());
+    let marker = match (base, extra) {
+        (None, _) => None,
+        (Some(m), None) => Some(m),
+        (Some(m), Some(e)) => Some(Some(Marker::with_extra(m.as_ref(), e))),
+    };
+    Key {
+        name,
+        extras,
+        specifiers: match &r.version {
+            VersionReq::Specifiers(s) => Some(normalized_specifiers(s)),
+            VersionReq::Any => Some(Vec::new()),
+            VersionReq::Url(_) => None,
+        },
+        marker,
+        sourced,
+        shown: {
+            let spec = match &r.version {
+                VersionReq::Specifiers(s) => s
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                VersionReq::Url(u) => format!(" @ {u}"),
+                VersionReq::Any => String::new(),
+            };
+            let text = display(&r.name, &r.extras, &spec, r.marker.as_deref());
+            match extra {
+                Some(e) => format!("{text}` (extra `{e}`"),
+                None => text,
+            }
+        },
+    }
+}
+
+fn lock_key(r: &LockRequirement) -> Key {
+    let mut extras: Vec<String> = r.extras.iter().map(|e| normalize_name(e)).collect();
+    extras.sort();
+    extras.dedup();
+    let specifiers = match &r.specifier {
+        None => Some(Vec::new()),
+        Some(s) => pep508::parse_specifiers(s)
+            .ok()
+            .map(|s| normalized_specifiers(&s)),
+    };
+    Key {
+        name: normalize_name(&r.name),
+        extras,
+        specifiers,
+        marker: marker_key(r.marker.as_deref()),
+        sourced: Some(!r.source.is_empty()),
+        shown: display(
+            &r.name,
+            &r.extras,
+            r.specifier.as_deref().unwrap_or_default(),
+            r.marker.as_deref(),
+        ),
+    }
+}
+
+/// A requirement as PEP 508 writes it: `name[extras]spec; marker`.
+fn display(name: &str, extras: &[String], spec: &str, marker: Option<&str>) -> String {
+    let mut out = name.to_string();
+    if !extras.is_empty() {
+        out.push('[');
+        out.push_str(&extras.join(","));
+        out.push(']');
+    }
+    out.push_str(spec);
+    if let Some(m) = marker {
+        out.push_str("; ");
+        out.push_str(m);
+    }
+    out
+}
+
+/// Compare two requirement lists as uv does (as sets of parsed requirements): what the
+/// manifest declares that the lock does not record, and the reverse.
+fn compare(declared: &[Key], locked: &[Key]) -> (Vec<String>, Vec<String>) {
+    let mut used = vec![false; locked.len()];
+    let mut added = Vec::new();
+    for d in declared {
+        match (0..locked.len()).find(|&i| !used[i] && d.matches(&locked[i])) {
+            Some(i) => used[i] = true,
+            // A duplicate declaration matches the same locked entry (uv keeps a set).
+            None if locked.iter().any(|l| d.matches(l)) => {}
+            None => added.push(d.shown.clone()),
+        }
+    }
+    let removed = locked
+        .iter()
+        .zip(&used)
+        .filter(|(l, u)| !**u && !declared.iter().any(|d| d.matches(l)))
+        .map(|(l, _)| l.shown.clone())
+        .collect();
+    (added, removed)
+}
+
+fn describe(what: &str, added: &[String], removed: &[String]) -> Option<String> {
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (added.is_empty(), removed.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(format!(
+            "{what}: {} declared but not in uv.lock",
+            list(added)
+        )),
+        (true, false) => Some(format!(
+            "{what}: {} in uv.lock but no longer declared",
+            list(removed)
+        )),
+        (false, false) => Some(format!(
+            "{what}: {} declared but not locked as written; uv.lock has {}",
+            list(added),
+            list(removed)
+        )),
+    }
+}
+
+/// A workspace member: its pyproject.toml and where it sits relative to the lock's folder.
+pub struct Member<'a> {
+    pub pyproject: &'a PyProject,
+    /// The folder relative to the lock's (`""` for the root).
+    pub dir: String,
+}
+
+/// The drifts between `lock` and the workspace `members` (the root first). `root_sources` are
+/// the names `[tool.uv.sources]` of the root names (members inherit them).
+pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
+    let mut out = Vec::new();
+    let Some(root) = members.first() else {
+        return out;
+    };
+    let root_sources: Vec<&str> = root
+        .pyproject
+        .uv
+        .sources
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    // The members uv locked.
+    let projects: Vec<&Member<'_>> = members
+        .iter()
+        .filter(|m| m.pyproject.has_project && m.pyproject.name.is_some())
+        .collect();
+    if !lock.manifest.members.is_empty() || projects.len() > 1 {
+        let mut declared: Vec<String> = projects
+            .iter()
+            .filter_map(|m| m.pyproject.normalized_name())
+            .collect();
+        declared.sort();
+        declared.dedup();
+        let mut locked: Vec<String> = lock
+            .manifest
+            .members
+            .iter()
+            .map(|m| normalize_name(m))
+            .collect();
+        locked.sort();
+        locked.dedup();
+        // A single project's lock lists no members.
+        if locked.is_empty() && declared.len() == 1 {
+            locked = declared.clone();
+        }
+        let added: Vec<String> = declared
+            .iter()
+            .filter(|d| !locked.contains(d))
+            .cloned()
+            .collect();
+        let removed: Vec<String> = locked
+            .iter()
+            .filter(|l| !declared.contains(l))
+            .cloned()
+            .collect();
+        if let Some(m) = describe("the workspace's members", &added, &removed) {
+            out.push(Drift {
+                member: None,
+                message: m,
+            });
+        }
+    }
+    for member in &projects {
+        let p = member.pyproject;
+        let Some(name) = p.normalized_name() else {
+            continue;
+        };
+        // Dynamic dependencies are only known by building the project.
+        if p.dynamic
+            .iter()
+            .any(|d| d == "dependencies" || d == "optional-dependencies")
+        {
+            continue;
+        }
+        let Some(pkg) = lock
+            .packages
+            .iter()
+            .find(|pkg| pkg.source.is_local() && normalize_name(&pkg.name) == name)
+        else {
+            continue; // reported as a missing member above, when it is one
+        };
+        // The project's own version (uv records it; a static one must match).
+        if let (Some(declared), Some(locked)) = (&p.version, &pkg.version)
+            && !p.dynamic.iter().any(|d| d == "version")
+            && pep508::normalize_version(declared) != pep508::normalize_version(locked)
+        {
+            out.push(Drift {
+                member: Some(name.clone()),
+                message: format!(
+                    "`{}` is version {declared} in pyproject.toml, {locked} in uv.lock",
+                    p.name.as_deref().unwrap_or(&name)
+                ),
+            });
+        }
+        let own: Vec<&str> = p.uv.sources.iter().map(|(n, _)| n.as_str()).collect();
+        let is_root = std::ptr::eq(*member, root);
+        let sources = Sources {
+            inherited: if is_root {
+                Vec::new()
+            } else {
+                root_sources.clone()
+            },
+            own: if is_root { root_sources.clone() } else { own },
+        };
+        if let Some(locked) = &pkg.requires_dist {
+            let mut declared: Vec<Key> = p
+                .dependencies
+                .iter()
+                .map(|d| manifest_key(d, None, &sources))
+                .collect();
+            for (extra, deps) in &p.optional {
+                declared.extend(deps.iter().map(|d| manifest_key(d, Some(extra), &sources)));
+            }
+            let locked: Vec<Key> = locked.iter().map(lock_key).collect();
+            let (added, removed) = compare(&declared, &locked);
+            if let Some(m) = describe(
+                &format!("`{}`'s dependencies", p.name.as_deref().unwrap_or(&name)),
+                &added,
+                &removed,
+            ) {
+                out.push(Drift {
+                    member: Some(name.clone()),
+                    message: m,
+                });
+            }
+        }
+        if let Some(extras) = &pkg.provides_extras {
+            let mut declared: Vec<String> =
+                p.optional.iter().map(|(e, _)| normalize_name(e)).collect();
+            let mut locked: Vec<String> = extras.iter().map(|e| normalize_name(e)).collect();
+            declared.sort();
+            locked.sort();
+            if declared != locked {
+                let added: Vec<String> = declared
+                    .iter()
+                    .filter(|d| !locked.contains(d))
+                    .cloned()
+                    .collect();
+                let removed: Vec<String> = locked
+                    .iter()
+                    .filter(|l| !declared.contains(l))
+                    .cloned()
+                    .collect();
+                if let Some(m) = describe(
+                    &format!("`{}`'s extras", p.name.as_deref().unwrap_or(&name)),
+                    &added,
+                    &removed,
+                ) {
+                    out.push(Drift {
+                        member: Some(name.clone()),
+                        message: m,
+                    });
+                }
+            }
+        }
+        // Dependency groups (with `tool.uv.dev-dependencies` as part of `dev`), includes
+        // expanded, as uv records them.
+        let declared_groups = groups(p, &sources);
+        let locked_groups: Vec<(String, Vec<Key>)> = pkg
+            .requires_dev
+            .iter()
+            .map(|(g, rs)| (normalize_name(g), rs.iter().map(lock_key).collect()))
+            .collect();
+        if pkg.requires_dist.is_some() {
+            let mut names: Vec<&String> = declared_groups
+                .iter()
+                .map(|(g, _)| g)
+                .chain(locked_groups.iter().map(|(g, _)| g))
+                .collect();
+            names.sort();
+            names.dedup();
+            for g in names {
+                let empty = Vec::new();
+                let d = declared_groups
+                    .iter()
+                    .find(|(n, _)| n == g)
+                    .map_or(&empty, |(_, k)| k);
+                let l = locked_groups
+                    .iter()
+                    .find(|(n, _)| n == g)
+                    .map_or(&empty, |(_, k)| k);
+                let (added, removed) = compare(d, l);
+                if let Some(m) = describe(
+                    &format!(
+                        "`{}`'s dependency group `{g}`",
+                        p.name.as_deref().unwrap_or(&name)
+                    ),
+                    &added,
+                    &removed,
+                ) {
+                    out.push(Drift {
+                        member: Some(name.clone()),
+                        message: m,
+                    });
+                }
+            }
+        }
+    }
+    // The workspace's constraints and overrides (the root's `[tool.uv]`).
+    let uv = &root.pyproject.uv;
+    for (what, declared, locked) in [
+        (
+            "`tool.uv.constraint-dependencies`",
+            &uv.constraint_dependencies,
+            &lock.manifest.constraints,
+        ),
+        (
+            "`tool.uv.override-dependencies`",
+            &uv.override_dependencies,
+            &lock.manifest.overrides,
+        ),
+    ] {
+        let d: Vec<Key> = declared
+            .iter()
+            .map(|d| {
+                manifest_key(
+                    d,
+                    None,
+                    &Sources {
+                        own: root_sources.clone(),
+                        inherited: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        let l: Vec<Key> = locked.iter().map(lock_key).collect();
+        let (added, removed) = compare(&d, &l);
+        if let Some(m) = describe(what, &added, &removed) {
+            out.push(Drift {
+                member: None,
+                message: m,
+            });
+        }
+    }
+    // `exclude-newer`: set, removed or changed (when both are written the same way).
+    let declared = uv.exclude_newer.as_ref().map(|(v, _)| v.as_str());
+    let locked = lock.option("exclude-newer");
+    match (declared, locked) {
+        (Some(d), None) => out.push(Drift {
+            member: None,
+            message: format!("`tool.uv.exclude-newer = \"{d}\"` is set, but uv.lock was resolved without it"),
+        }),
+        (None, Some(l)) if lock.option("exclude-newer-span").is_none() => out.push(Drift {
+            member: None,
+            message: format!("uv.lock was resolved with `exclude-newer = \"{l}\"`, which pyproject.toml no longer sets"),
+        }),
+        (Some(d), Some(l)) if is_timestamp(d) && is_timestamp(l) && d != l => out.push(Drift {
+            member: None,
+            message: format!("`tool.uv.exclude-newer` is \"{d}\", but uv.lock was resolved with \"{l}\""),
+        }),
+        _ => {}
+    }
+    out
+}
+
+/// An RFC 3339 timestamp in UTC as uv writes it (`2025-01-01T00:00:00Z`).
+fn is_timestamp(s: &str) -> bool {
+    s.len() == 20 && s.ends_with('Z') && s.as_bytes().get(10) == Some(&b'T')
+}
+
+/// Each dependency group of `p` (normalized name), `include-group`s expanded and
+/// `tool.uv.dev-dependencies` part of `dev`.
+fn groups(p: &PyProject, sources: &Sources<'_>) -> Vec<(String, Vec<Key>)> {
+    fn expand<'a>(p: &'a PyProject, group: &str, depth: usize, out: &mut Vec<&'a Dep>) {
+        if depth > 16 {
+            return;
+        }
+        let Some((_, items)) = p
+            .groups
+            .iter()
+            .find(|(g, _)| normalize_name(g) == normalize_name(group))
+        else {
+            return;
+        };
+        for item in items {
+            match item {
+                GroupItem::Dep(d) => out.push(d),
+                GroupItem::Include(g) => expand(p, g, depth + 1, out),
+            }
+        }
+    }
+    let mut out: Vec<(String, Vec<Key>)> = Vec::new();
+    for (g, _) in &p.groups {
+        let mut deps = Vec::new();
+        expand(p, g, 0, &mut deps);
+        out.push((
+            normalize_name(g),
+            deps.iter()
+                .map(|d| manifest_key(d, None, sources))
+                .collect(),
+        ));
+    }
+    if !p.uv.dev_dependencies.is_empty() {
+        let keys: Vec<Key> =
+            p.uv.dev_dependencies
+                .iter()
+                .map(|d| manifest_key(d, None, sources))
+                .collect();
+        match out.iter_mut().find(|(g, _)| g == "dev") {
+            Some((_, k)) => k.extend(keys),
+            None => out.push(("dev".to_string(), keys)),
+        }
+    }
+    out
+}

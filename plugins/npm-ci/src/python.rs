@@ -1,0 +1,228 @@
+//! uv.lock, held to what `uv sync --locked` and a careful reviewer require: in sync with the
+//! workspace's pyproject.toml files (see [`chainward_python::sync`]), a hash for every
+//! distribution fetched from an index, and every index an allowed one, over https.
+
+use std::path::Path;
+
+use chainward_core::{FileKind, Finding, Project, SourceFile};
+use chainward_python::sync::{self, Member};
+use chainward_python::{pyproject, uv_lock};
+use globset::{Glob, GlobSetBuilder};
+
+use crate::Options;
+use crate::entries::{DISALLOWED_HOST, GIT_DEPENDENCY, INSECURE_PROTOCOL, MISSING_INTEGRITY};
+use crate::sync::LOCKFILE_OUT_OF_SYNC;
+
+/// The default allowed index: PyPI's.
+pub const DEFAULT_INDEXES: &[&str] = &["https://pypi.org/simple"];
+
+/// An index URL in the form compared: no trailing slash, scheme and host lowercase.
+fn normalize_index(url: &str) -> String {
+    let url = url.trim().trim_end_matches('/');
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+            let mut out = format!(
+                "{}://{}",
+                scheme.to_ascii_lowercase(),
+                host.to_ascii_lowercase()
+            );
+            if !path.is_empty() {
+                out.push('/');
+                out.push_str(path);
+            }
+            out
+        }
+        None => url.to_string(),
+    }
+}
+
+fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
+    let Some(lock) = uv_lock(file) else { return };
+    let dir = dir_of(&file.rel);
+    let root_path = project.root.join(dir).join("pyproject.toml");
+    let root_file = project.file_at(&root_path);
+    let root = root_file.as_deref().and_then(pyproject);
+
+    // Entries: hashes, indexes, protocols.
+    let mut allowed: Vec<String> = opts
+        .allowed_indexes
+        .iter()
+        .map(|u| normalize_index(u))
+        .collect();
+    if let Some(root) = root {
+        allowed.extend(root.uv.indexes.iter().map(|i| normalize_index(&i.url)));
+        allowed.extend(root.uv.index_urls.iter().map(|(u, _)| normalize_index(u)));
+    }
+    for pkg in &lock.packages {
+        let source = &pkg.source;
+        let shown_name = &pkg.name;
+        match source.kind.as_str() {
+            "registry" => {
+                let index = normalize_index(&source.value);
+                if index.starts_with("http://") {
+                    out.push(
+                        Finding::new(
+                            &INSECURE_PROTOCOL,
+                            file,
+                            source.span.clone(),
+                            format!(
+                                "`{shown_name}` is locked from an index over plain http: ({})",
+                                &source.value
+                            ),
+                        )
+                        .with_help("use the index's https:// URL and run `uv lock` again"),
+                    );
+                } else if index.contains("://") && !allowed.contains(&index) {
+                    out.push(
+                        Finding::new(&DISALLOWED_HOST, file, source.span.clone(), format!(
+                            "`{shown_name}` is locked from {}, which is not an allowed index",
+                            &source.value
+                        ))
+                        .with_help("declare the index in pyproject.toml (`[[tool.uv.index]]`) or allow it in chainward.toml (`[npm-ci] allowed-indexes`)"),
+                    );
+                }
+                let artifacts = pkg.sdist.iter().chain(&pkg.wheels);
+                let mut unhashed = None;
+                for a in artifacts {
+                    if a.hash.as_deref().is_none_or(str::is_empty) && unhashed.is_none() {
+                        unhashed = Some(a.span.clone());
+                    }
+                    if let Some(url) = &a.url
+                        && url.starts_with("http://")
+                    {
+                        out.push(Finding::new(
+                            &INSECURE_PROTOCOL,
+                            file,
+                            a.span.clone(),
+                            format!(
+                                "a distribution of `{shown_name}` is fetched over plain http: ({})",
+                                url
+                            ),
+                        ));
+                    }
+                }
+                if let Some(span) = unhashed {
+                    out.push(
+                        Finding::new(&MISSING_INTEGRITY, file, span, format!(
+                            "a distribution of `{shown_name}` has no hash: uv installs whatever bytes the index serves"
+                        ))
+                        .with_help("run `uv lock --refresh-package <name>` against an index that publishes hashes"),
+                    );
+                }
+            }
+            "git" => {
+                if source.value.starts_with("git://") || source.value.starts_with("http://") {
+                    out.push(Finding::new(&INSECURE_PROTOCOL, file, source.span.clone(), format!(
+                        "`{shown_name}` is fetched from git over an unauthenticated protocol ({})",
+                        &source.value
+                    )));
+                } else {
+                    out.push(Finding::new(
+                        &GIT_DEPENDENCY,
+                        file,
+                        source.span.clone(),
+                        format!(
+                            "`{shown_name}` is locked from git ({}): no hash, no registry",
+                            &source.value
+                        ),
+                    ));
+                }
+            }
+            "url" => {
+                if source.value.starts_with("http://") {
+                    out.push(Finding::new(
+                        &INSECURE_PROTOCOL,
+                        file,
+                        source.span.clone(),
+                        format!(
+                            "`{shown_name}` is fetched over plain http: ({})",
+                            &source.value
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // In sync with the workspace's pyproject.toml files.
+    let Some(root) = root else { return };
+    if root.uv.managed == Some(false) {
+        return;
+    }
+    let mut members = vec![Member {
+        pyproject: root,
+        dir: String::new(),
+    }];
+    if let Some(ws) = &root.uv.workspace {
+        let set = |globs: &[String]| {
+            let mut b = GlobSetBuilder::new();
+            for g in globs {
+                if let Ok(g) = Glob::new(g.trim_end_matches('/')) {
+                    b.add(g);
+                }
+            }
+            b.build().ok()
+        };
+        let (Some(include), Some(exclude)) = (set(&ws.members), set(&ws.exclude)) else {
+            return;
+        };
+        let mut found: Vec<(String, &SourceFile)> = Vec::new();
+        for f in project.files_of(FileKind::PyProject) {
+            let fdir = dir_of(&f.rel);
+            let Some(rel) = (if dir.is_empty() {
+                Some(fdir)
+            } else {
+                fdir.strip_prefix(dir).and_then(|r| r.strip_prefix('/'))
+            }) else {
+                continue;
+            };
+            if rel.is_empty()
+                || !include.is_match(Path::new(rel))
+                || exclude.is_match(Path::new(rel))
+            {
+                continue;
+            }
+            found.push((rel.to_string(), f));
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        for (rel, f) in found {
+            match pyproject(f) {
+                Some(p) => members.push(Member {
+                    pyproject: p,
+                    dir: rel,
+                }),
+                // A member that does not parse: uv cannot judge either (the error is reported).
+                None => return,
+            }
+        }
+    }
+    for drift in sync::check(lock, &members) {
+        let span = drift
+            .member
+            .as_deref()
+            .and_then(|m| {
+                lock.packages
+                    .iter()
+                    .find(|p| p.source.is_local() && chainward_python::normalize_name(&p.name) == m)
+            })
+            .map_or(0..0, |p| p.span.clone());
+        out.push(
+            Finding::new(
+                &LOCKFILE_OUT_OF_SYNC,
+                file,
+                span,
+                format!(
+                    "uv.lock is out of date with pyproject.toml ({}): `uv sync --locked` fails",
+                    &drift.message
+                ),
+            )
+            .with_help("run `uv lock` and review the lockfile diff"),
+        );
+    }
+}
