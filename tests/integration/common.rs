@@ -140,6 +140,7 @@ fn collect_cases(dir: &Path, prefix: &str, out: &mut Vec<String>) {
                 es.flatten().any(|e| {
                     let n = e.file_name().to_string_lossy().into_owned();
                     n == "package.json"
+                        || n == "pyproject.toml"
                         || n == ".github"
                         || n.to_ascii_lowercase().contains("dockerfile")
                         || n.ends_with(".json")

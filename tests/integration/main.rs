@@ -27,3 +27,4 @@ mod real_world;
 mod sbom;
 mod security;
 mod semver;
+mod uv_oracle;

@@ -187,6 +187,23 @@ fn hooks_block_and_fix(check: &str, fix_id: &str, env: &[(&str, &std::ffi::OsStr
 
 /// Paths that are not in the fixtures: case, prefixes, suffixes and near-misses.
 const PATHS: &[&str] = &[
+    "pyproject.toml",
+    "src/pkg/pyproject.toml",
+    "pyproject.toml.bak",
+    "uv.lock",
+    "servers/a/uv.lock",
+    "uv.lock.orig",
+    "requirements.txt",
+    "requirements-dev.txt",
+    "requirements.in",
+    "docs/requirements_docs.txt",
+    "constraints.txt",
+    "requirements/base.txt",
+    "requirements/prod.in",
+    "requirements/README.md",
+    "a/requirements/sub/x.txt",
+    "dev-requirements.txt",
+    "requirements.txt.lock",
     "Dockerfile",
     "docker/Dockerfile.prod",
     "api.Dockerfile",

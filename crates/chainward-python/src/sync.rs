@@ -122,7 +122,7 @@ fn manifest_key(dep: &Dep, extra: Option<&str>, sources: &Sources<'_>) -> Key {
             };
             let text = display(&r.name, &r.extras, &spec, r.marker.as_deref());
             match extra {
-                Some(e) => format!("{text}` (extra `{e}`"),
+                Some(e) => format!("{text} (extra {e})"),
                 None => text,
             }
         },
@@ -154,6 +154,49 @@ fn lock_key(r: &LockRequirement) -> Key {
     }
 }
 
+/// The numbers of a plain release version (`3.10` → `[3, 10]`), trailing zeros dropped.
+fn release(v: &str) -> Option<Vec<u64>> {
+    let mut out = v
+        .split('.')
+        .map(|n| n.parse().ok())
+        .collect::<Option<Vec<u64>>>()?;
+    while out.len() > 1 && out.last() == Some(&0) {
+        out.pop();
+    }
+    Some(out)
+}
+
+/// The lower bound of a `requires-python` of the form `>=3.10`.
+fn python_floor(requires_python: Option<&str>) -> Option<Vec<u64>> {
+    match pep508::parse_specifiers(requires_python?).ok()?.as_slice() {
+        [one] if one.op == pep508::Op::GreaterEqual => release(&one.version),
+        _ => None,
+    }
+}
+
+/// `key` with the marker clauses `requires-python` already implies removed
+/// (`python_full_version >= '3.8'` under `>=3.10`), as uv compares them.
+fn implied_away(key: &Key, floor: Option<&[u64]>) -> Key {
+    let mut key = key.clone();
+    let (Some(floor), Some(Some(m))) = (floor, &mut key.marker) else {
+        return key;
+    };
+    for alt in &mut m.alternatives {
+        alt.retain(|c| {
+            !(c.variable == "python_full_version"
+                && c.op == ">="
+                && release(&c.value).is_some_and(|v| v.as_slice() <= floor))
+        });
+    }
+    if m.alternatives.iter().any(Vec::is_empty) {
+        key.marker = Some(None);
+    } else {
+        m.alternatives.sort();
+        m.alternatives.dedup();
+    }
+    key
+}
+
 /// A requirement as PEP 508 writes it: `name[extras]spec; marker`.
 fn display(name: &str, extras: &[String], spec: &str, marker: Option<&str>) -> String {
     let mut out = name.to_string();
@@ -172,11 +215,20 @@ fn display(name: &str, extras: &[String], spec: &str, marker: Option<&str>) -> S
 
 /// Compare two requirement lists as uv does (as sets of parsed requirements): what the
 /// manifest declares that the lock does not record, and the reverse.
-fn compare(declared: &[Key], locked: &[Key]) -> (Vec<String>, Vec<String>) {
+fn compare(declared: &[Key], locked: &[Key], floor: Option<&[u64]>) -> (Vec<String>, Vec<String>) {
+    let declared: Vec<Key> = declared.iter().map(|k| implied_away(k, floor)).collect();
+    let locked: Vec<Key> = locked.iter().map(|k| implied_away(k, floor)).collect();
+    let (declared, locked) = (&declared[..], &locked[..]);
+    // A name written more than once (`httpx>=0.27` and `httpx<1`, `anyio>=4` and
+    // `anyio[trio]`) uv merges into one requirement by its version range: not compared here.
+    let repeated = |keys: &[Key], name: &str| keys.iter().filter(|k| k.name == name).count() > 1;
+    let skip = |name: &str| repeated(declared, name) || repeated(locked, name);
+    let declared: Vec<&Key> = declared.iter().filter(|k| !skip(&k.name)).collect();
+    let locked: Vec<&Key> = locked.iter().filter(|k| !skip(&k.name)).collect();
     let mut used = vec![false; locked.len()];
     let mut added = Vec::new();
-    for d in declared {
-        match (0..locked.len()).find(|&i| !used[i] && d.matches(&locked[i])) {
+    for d in &declared {
+        match (0..locked.len()).find(|&i| !used[i] && d.matches(locked[i])) {
             Some(i) => used[i] = true,
             // A duplicate declaration matches the same locked entry (uv keeps a set).
             None if locked.iter().any(|l| d.matches(l)) => {}
@@ -231,6 +283,8 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
     let Some(root) = members.first() else {
         return out;
     };
+    let floor = python_floor(lock.requires_python.as_deref());
+    let floor = floor.as_deref();
     let root_sources: Vec<&str> = root
         .pyproject
         .uv
@@ -278,6 +332,27 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
                 message: m,
             });
         }
+    }
+    // `requires-python`: the workspace's is the intersection of its members'. Compared when
+    // every one is a plain lower bound (`>=3.10`), by value (`>=3.10.0` is `>=3.10`).
+    let floors: Option<Vec<Vec<u64>>> = projects
+        .iter()
+        .filter_map(|m| m.pyproject.requires_python.as_deref())
+        .map(|r| python_floor(Some(r)))
+        .collect();
+    if let (Some(floors), Some(locked)) = (floors, floor)
+        && let Some(declared) = floors.iter().max()
+        && declared.as_slice() != locked
+    {
+        let v = |n: &[u64]| n.iter().map(u64::to_string).collect::<Vec<_>>().join(".");
+        out.push(Drift {
+            member: None,
+            message: format!(
+                "`requires-python` is `>={}`, but uv.lock was resolved for `>={}`",
+                v(declared),
+                v(locked)
+            ),
+        });
     }
     for member in &projects {
         let p = member.pyproject;
@@ -331,7 +406,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
                 declared.extend(deps.iter().map(|d| manifest_key(d, Some(extra), &sources)));
             }
             let locked: Vec<Key> = locked.iter().map(lock_key).collect();
-            let (added, removed) = compare(&declared, &locked);
+            let (added, removed) = compare(&declared, &locked, floor);
             if let Some(m) = describe(
                 &format!("`{}`'s dependencies", p.name.as_deref().unwrap_or(&name)),
                 &added,
@@ -398,7 +473,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
                     .iter()
                     .find(|(n, _)| n == g)
                     .map_or(&empty, |(_, k)| k);
-                let (added, removed) = compare(d, l);
+                let (added, removed) = compare(d, l, floor);
                 if let Some(m) = describe(
                     &format!(
                         "`{}`'s dependency group `{g}`",
@@ -429,6 +504,12 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
             &lock.manifest.overrides,
         ),
     ] {
+        // uv ignores constraints and overrides of packages the lock does not hold.
+        let in_lock = |k: &Key| {
+            lock.packages
+                .iter()
+                .any(|p| normalize_name(&p.name) == k.name)
+        };
         let d: Vec<Key> = declared
             .iter()
             .map(|d| {
@@ -443,7 +524,9 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
             })
             .collect();
         let l: Vec<Key> = locked.iter().map(lock_key).collect();
-        let (added, removed) = compare(&d, &l);
+        let d: Vec<Key> = d.into_iter().filter(in_lock).collect();
+        let l: Vec<Key> = l.into_iter().filter(in_lock).collect();
+        let (added, removed) = compare(&d, &l, floor);
         if let Some(m) = describe(what, &added, &removed) {
             out.push(Drift {
                 member: None,
@@ -463,9 +546,11 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
             member: None,
             message: format!("uv.lock was resolved with `exclude-newer = \"{l}\"`, which pyproject.toml no longer sets"),
         }),
-        (Some(d), Some(l)) if is_timestamp(d) && is_timestamp(l) && d != l => out.push(Drift {
+        // Moving the cutoff later keeps every locked file eligible: uv accepts the lock. Moving
+        // it earlier does not.
+        (Some(d), Some(l)) if is_timestamp(d) && is_timestamp(l) && d < l => out.push(Drift {
             member: None,
-            message: format!("`tool.uv.exclude-newer` is \"{d}\", but uv.lock was resolved with \"{l}\""),
+            message: format!("`tool.uv.exclude-newer` is \"{d}\", earlier than the \"{l}\" uv.lock was resolved with"),
         }),
         _ => {}
     }

@@ -206,14 +206,11 @@ fn package(file: &SourceFile, t: &toml_edit::Table) -> Result<LockPackage, Parse
             span: v.span().unwrap_or(0..0),
         })
     };
-    let sdist = t
-        .get("sdist")
-        .and_then(Item::as_value)
-        .and_then(|v| artifact(v));
+    let sdist = t.get("sdist").and_then(Item::as_value).and_then(&artifact);
     let wheels = t
         .get("wheels")
         .and_then(Item::as_array)
-        .map(|a| a.iter().filter_map(|v| artifact(v)).collect())
+        .map(|a| a.iter().filter_map(&artifact).collect())
         .unwrap_or_default();
     let metadata = t.get("metadata").and_then(Item::as_table_like);
     let requires_dist = metadata

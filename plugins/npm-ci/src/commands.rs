@@ -55,6 +55,20 @@ pub(crate) static INSTALL_COMMAND: Rule = Rule {
   --verify`, `cosign verify-blob`, `gh attestation verify`): an error from a
   `releases/latest/download/` URL (no version pinned at all), a warning otherwise.
 
+Python installs are held to the same standard:
+
+- `pip install PKG` / `uv pip install PKG` of a package without an exact `==` pin (unless a
+  constraint file, `--require-hashes` or `PIP_CONSTRAINT` pins it); `pip`, `setuptools` and
+  `wheel` upgrading themselves are a warning;
+- `pip install -r FILE` of a requirements file in the project that is not hashed throughout
+  (pip's `--require-hashes` mode): an error when the file has ranges, a warning when it pins
+  every version but has no `--hash` (a replaced file would install unnoticed);
+- `uv sync` without `--locked` or `--frozen` (or `UV_LOCKED`/`UV_FROZEN` in the job's env): uv
+  re-locks when uv.lock is out of date and installs that. `uv sync --upgrade` and `--resolution`
+  re-resolve on purpose (test legs against newer or lowest versions) and are not reported;
+- `uvx tool`, `uv tool run`/`install`, `pipx run`/`install` of a tool without a pinned version
+  (`tool@1.2.3`, `tool==1.2.3`, `--from 'tool==1.2.3'`).
+
 A package named by a variable or a GitHub expression (`npm i -g ${{ matrix.tool }}`,
 `pnpm@${PNPM_VERSION}` in a Dockerfile) is judged by every value the file shows for it: the
 workflow's, job's and step's `env:`, the job's `strategy.matrix`, a Dockerfile's `ARG` default or

@@ -20,7 +20,8 @@ is served. Git, `file:` and linked entries carry no hash by design and are not r
 bundled (`inBundle`) packages or optional platform packages recorded without a tarball.
 
 Every format is checked: npm's `integrity`, pnpm's `resolution.integrity`, yarn classic's
-`integrity`, yarn berry's `checksum` and the fourth element of a bun.lock entry.
+`integrity`, yarn berry's `checksum`, the fourth element of a bun.lock entry, and the `hash` of
+every sdist and wheel of a uv.lock package from an index (uv checks it on install).
 
 Regenerate the entry with `npm install --package-lock-only` (or your package manager's
 equivalent) against the real registry.
@@ -54,6 +55,15 @@ default: `registry.npmjs.org` and `registry.yarnpkg.com`. Configure your own:
 ```toml
 [npm-ci]
 allowed-hosts = ["registry.npmjs.org", "npm.internal.example.com"]
+```
+
+For uv.lock, each package's index (`source = { registry = "…" }`) must be an allowed one: PyPI
+(`https://pypi.org/simple`) by default, every index the workspace root's pyproject.toml declares
+(`[[tool.uv.index]]`, `index-url`, `extra-index-url`), and those configured:
+
+```toml
+[npm-ci]
+allowed-indexes = ["https://pypi.org/simple", "https://pypi.internal.example.com/simple"]
 ```
 
 Entries without `resolved` (lockfiles written with `omit-lockfile-registry-resolved`) install
@@ -96,7 +106,8 @@ pub(crate) static GIT_DEPENDENCY: Rule = Rule {
     summary: "A lockfile entry is resolved from git",
     doc: r#"Git dependencies have no integrity hash, bypass the registry (and its malware scanning),
 and run their `prepare` script at install time, even with `--ignore-scripts` in some npm versions.
-Prefer a published version.
+A uv.lock package with a `git` source is reported too (pinned to a commit, but built from the
+repository at install time, with no hash). Prefer a published version.
 "#,
 };
 

@@ -133,18 +133,16 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
                     ));
                 }
             }
-            "url" => {
-                if source.value.starts_with("http://") {
-                    out.push(Finding::new(
-                        &INSECURE_PROTOCOL,
-                        file,
-                        source.span.clone(),
-                        format!(
-                            "`{shown_name}` is fetched over plain http: ({})",
-                            &source.value
-                        ),
-                    ));
-                }
+            "url" if source.value.starts_with("http://") => {
+                out.push(Finding::new(
+                    &INSECURE_PROTOCOL,
+                    file,
+                    source.span.clone(),
+                    format!(
+                        "`{shown_name}` is fetched over plain http: ({})",
+                        &source.value
+                    ),
+                ));
             }
             _ => {}
         }

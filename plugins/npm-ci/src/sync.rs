@@ -53,6 +53,19 @@ The other package managers are held to their own frozen-install checks:
 - **yarn classic** (`yarn install --frozen-lockfile`): every `name@range` must be a key of
   yarn.lock (workspace members are linked, not locked).
 
+- **uv** (`uv lock --check`, `uv sync --locked`): for each workspace member (the root's
+  `[tool.uv.workspace]` members), uv.lock's record of what it was locked from
+  (`[package.metadata]`) must match pyproject.toml: the project's version, `dependencies` and
+  `optional-dependencies` (extras), `provides-extras`, `[dependency-groups]` (includes expanded,
+  `tool.uv.dev-dependencies` part of `dev`), the members themselves, `requires-python`, and the
+  root's `constraint-dependencies`/`override-dependencies` of locked packages. Requirements are
+  compared as uv compares them: names in PEP 503 form, specifiers in any order, versions by
+  PEP 440 value, markers by meaning (`python_version` as `python_full_version`, quotes, operand
+  order, clauses `requires-python` implies). Where chainward cannot be certain two spellings mean
+  the same (markers with parentheses or `platform_system`, a name written twice, which uv merges,
+  a requirement with an inherited source, dynamic dependencies), it does not report: a drift is
+  missed rather than a lockfile wrongly reported. Run `uv lock` to bring them back in sync.
+
 Bring the two back in sync with `npm install --package-lock-only --ignore-scripts` (or `pnpm
 install --lockfile-only`, `yarn install --mode=update-lockfile`, `bun install --lockfile-only`)
 and review the lockfile diff.

@@ -374,7 +374,12 @@ fn tool_run(
             file,
             at(word),
             format!(
-                "`{shown_cmd}` runs `{}` at whatever version the index serves today",
+                "`{shown_cmd}` {} `{}` at whatever version the index serves today",
+                if shown_cmd.ends_with("install") {
+                    "installs"
+                } else {
+                    "runs"
+                },
                 shown(&spec)
             ),
         )
