@@ -333,3 +333,42 @@ fn uv_lock_check_agrees_with_uv() {
         "{agree} agreements, missed {missed:?}"
     );
 }
+
+/// `chainward fix` pins an application's ranges to the versions uv.lock holds, in pyproject.toml
+/// and in uv.lock's record of them: the real uv still accepts the lock, nothing is left to pin,
+/// and a second run changes nothing.
+#[test]
+fn pinning_keeps_uv_lock_in_sync() {
+    assert!(
+        uv().exists(),
+        "uv is not at {}: run `.ci/run`",
+        uv().display()
+    );
+    let cache = tempfile::tempdir().expect("cache dir");
+    let tmp = copy_fixture("npm-ci/python/uv-workspace");
+    let before = run(tmp.path(), &["pin-check", "--format", "json", "."]);
+    let ranges = before.stdout.matches("pin-check/range-specifier").count();
+    assert!(ranges >= 5, "{}", before.stdout);
+    let fixed = run(tmp.path(), &["fix", "."]);
+    assert!(fixed.code == 0 || fixed.code == 1, "{}", fixed.snapshot());
+    let pyproject = std::fs::read_to_string(tmp.path().join("pyproject.toml")).expect("read");
+    assert!(
+        pyproject.contains("\"anyio[trio]==4.16.0; python_version >= '3.11'\""),
+        "{pyproject}"
+    );
+    let (ok, says) = uv_accepts(tmp.path(), cache.path());
+    assert!(ok, "uv rejects the fixed lock: {says}");
+    let after = run(tmp.path(), &["pin-check", "--format", "json", "."]);
+    assert!(
+        !after.stdout.contains("pin-check/range-specifier"),
+        "{}",
+        after.stdout
+    );
+    let lock = std::fs::read(tmp.path().join("uv.lock")).expect("read");
+    let again = run(tmp.path(), &["fix", "."]);
+    assert!(again.code == 0 || again.code == 1, "{}", again.snapshot());
+    assert_eq!(
+        std::fs::read(tmp.path().join("uv.lock")).expect("read"),
+        lock
+    );
+}

@@ -552,6 +552,45 @@ pub fn is_publish(cmd: &Command) -> bool {
     publishes && !rest.contains(&"--dry-run")
 }
 
+/// The action that uploads distributions to PyPI (trusted publishing, PEP 740 attestations).
+pub const PYPI_PUBLISH_ACTION: &str = "pypa/gh-action-pypi-publish";
+
+/// A command that uploads Python distributions to an index: `uv publish`, `twine upload`,
+/// `poetry publish`, `hatch publish`, `flit publish`, `pdm publish` (also as `python -m twine`,
+/// `uvx twine`, `pipx run twine`), without `--dry-run`.
+pub fn is_pypi_publish(cmd: &Command) -> bool {
+    let argv: Vec<&str> = cmd.argv().iter().map(|w| w.text.as_str()).collect();
+    let mut i = 0;
+    // Runners: `python -m x`, `uvx x`, `uv tool run x`, `uv run x`, `pipx run x`, `poetry run x`.
+    loop {
+        match argv.get(i).copied() {
+            Some(t) if t.starts_with("python") && argv.get(i + 1) == Some(&"-m") => i += 2,
+            Some("uvx") => i += 1,
+            Some("uv" | "pipx" | "poetry" | "pdm" | "hatch") if argv.get(i + 1) == Some(&"run") => {
+                i += 2
+            }
+            Some("uv") if argv.get(i + 1..i + 3) == Some(&["tool", "run"][..]) => i += 3,
+            _ => break,
+        }
+        while argv.get(i).is_some_and(|w| w.starts_with('-')) {
+            i += 1;
+        }
+    }
+    let rest: Vec<&str> = argv
+        .get(i + 1..)
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let publishes = match argv.get(i).copied() {
+        Some("uv" | "poetry" | "hatch" | "flit" | "pdm") => rest.first() == Some(&"publish"),
+        Some("twine") => rest.first() == Some(&"upload"),
+        _ => false,
+    };
+    publishes && !argv.contains(&"--dry-run")
+}
+
 /// Whether a command publishes to npm: `npm|pnpm publish`, `yarn npm publish`, and the release
 /// tools that run them (`changeset publish`, `semantic-release`, `release-it`, `lerna publish`,
 /// `np`), also through `npx`, `bunx`, `npm exec`, `pnpm exec|dlx` and `yarn exec|dlx`; and the
@@ -637,6 +676,27 @@ mod tests {
 
     fn model(text: &str) -> Workflow {
         Workflow::new(yaml::parse(text).expect("valid"), FileKind::Workflow)
+    }
+
+    #[test]
+    fn pypi_uploads_are_recognized_through_their_runners() {
+        for (line, publishes) in [
+            ("uv publish", true),
+            ("uv publish --trusted-publishing always dist/*", true),
+            ("python -m twine upload dist/*", true),
+            ("python3 -m twine upload --repository testpypi dist/*", true),
+            ("uvx twine upload dist/*", true),
+            ("pipx run twine upload dist/*", true),
+            ("poetry publish --build", true),
+            ("hatch publish", true),
+            ("uv publish --dry-run", false),
+            ("twine check dist/*", false),
+            ("uv build", false),
+            ("npm publish", false),
+        ] {
+            let cmds = shell::commands(line);
+            assert_eq!(is_pypi_publish(&cmds[0]), publishes, "{line}");
+        }
     }
 
     #[test]

@@ -263,6 +263,8 @@ pub(crate) fn parses(file: &chainward_core::SourceFile) -> bool {
         kind if kind.is_lockfile() => chainward_npm::any_lockfile(file).is_some(),
         kind if kind.is_yaml() => chainward_core::yaml::parsed(file).is_some(),
         FileKind::Bunfig => chainward_core::toml::parsed(file).is_some(),
+        FileKind::PyProject => chainward_python::pyproject(file).is_some(),
+        FileKind::UvLock => chainward_python::uv_lock(file).is_some(),
         _ => true,
     }
 }

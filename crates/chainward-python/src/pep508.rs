@@ -13,6 +13,9 @@ pub struct Requirement {
     pub version: VersionReq,
     /// The environment marker after `;`, trimmed, as written.
     pub marker: Option<String>,
+    /// Where the version part is in the parsed text: the specifiers (with their parentheses,
+    /// if any), the URL, or an empty span after the name and extras when there is none.
+    pub version_span: std::ops::Range<usize>,
 }
 
 /// What a requirement asks of the version.
@@ -152,6 +155,7 @@ pub fn parse(text: &str) -> Result<Requirement, Error> {
             start,
         ));
     }
+    let mut after_name = i;
     i = skip_ws(text, i);
     let mut extras = Vec::new();
     if bytes.get(i) == Some(&b'[') {
@@ -169,9 +173,11 @@ pub fn parse(text: &str) -> Result<Requirement, Error> {
             }
             extras.push(extra.to_string());
         }
+        after_name = close + 1;
         i = skip_ws(text, close + 1);
     }
     let mut version = VersionReq::Any;
+    let mut version_span = after_name..after_name;
     if bytes.get(i) == Some(&b'@') {
         i = skip_ws(text, i + 1);
         let end = text[i..]
@@ -183,6 +189,7 @@ pub fn parse(text: &str) -> Result<Requirement, Error> {
             return Err(err("expected a URL after `@`", i));
         }
         version = VersionReq::Url(url.to_string());
+        version_span = i..end;
         i = skip_ws(text, end);
     } else {
         let (end, inner_start, inner_end) = if bytes.get(i) == Some(&b'(') {
@@ -200,6 +207,12 @@ pub fn parse(text: &str) -> Result<Requirement, Error> {
             version = VersionReq::Specifiers(
                 parse_specifiers(inner).map_err(|e| err(&e.message, inner_start + e.offset))?,
             );
+            version_span = if inner_start > i {
+                i..end
+            } else {
+                let lead = inner.len() - inner.trim_start().len();
+                inner_start + lead..inner_start + inner.trim_end().len()
+            };
         }
         i = skip_ws(text, end);
     }
@@ -223,6 +236,7 @@ pub fn parse(text: &str) -> Result<Requirement, Error> {
         extras,
         version,
         marker,
+        version_span,
     })
 }
 
@@ -737,6 +751,17 @@ mod tests {
             VersionReq::Url("git+https://github.com/o/r@v1".into())
         );
         assert_eq!(parse("mcp").expect("parses").version, VersionReq::Any);
+        for (text, span) in [
+            ("httpx >=0.27, <1 ; os_name == 'nt'", ">=0.27, <1"),
+            ("foo (==1.0)", "(==1.0)"),
+            ("anyio[trio]", ""),
+            ("pkg @ https://x/y.whl", "https://x/y.whl"),
+        ] {
+            let r = parse(text).expect("parses");
+            assert_eq!(&text[r.version_span.clone()], span, "{text}");
+        }
+        let r = parse("anyio[trio]; os_name == 'nt'").expect("parses");
+        assert_eq!(r.version_span, 11..11);
         assert_eq!(parse("x==1.*").expect("parses").pinned_version(), None);
         for bad in [
             "",

@@ -32,6 +32,8 @@ pub struct PyProject {
     pub build_backend: Option<String>,
     /// `[build-system]` is present.
     pub has_build_system: bool,
+    /// `project.classifiers` or `[project.urls]`: metadata written for an index's project page.
+    pub has_index_metadata: bool,
     pub uv: UvSettings,
 }
 
@@ -188,6 +190,8 @@ impl PyProject {
             )?,
             build_backend: str_at(build, "build-backend"),
             has_build_system: build.is_some(),
+            has_index_metadata: project
+                .is_some_and(|p| p.contains_key("classifiers") || p.contains_key("urls")),
             uv,
             doc,
         })

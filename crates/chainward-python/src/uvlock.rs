@@ -94,6 +94,10 @@ pub struct LockRequirement {
     /// Every other key (`editable`, `path`, `git`, `url`, `index`, `directory`, `virtual`,
     /// `subdirectory`, …) and its value as written.
     pub source: Vec<(String, String)>,
+    /// The span of the inline table.
+    pub span: Range<usize>,
+    /// The span of the `specifier` string (with its quotes), when there is one.
+    pub specifier_span: Option<Range<usize>>,
 }
 
 /// The cached uv.lock model of `file`; `None` if it does not parse (the error is on the file).
@@ -279,14 +283,16 @@ fn requirements(item: Option<&Item>) -> Vec<LockRequirement> {
         return Vec::new();
     };
     a.iter()
-        .filter_map(Value::as_inline_table)
-        .filter_map(|t| {
+        .filter_map(|v| Some((v.as_inline_table()?, v.span().unwrap_or(0..0))))
+        .filter_map(|(t, span)| {
             let mut r = LockRequirement {
                 name: t.get("name")?.as_str()?.to_string(),
                 extras: Vec::new(),
                 specifier: None,
                 marker: None,
                 source: Vec::new(),
+                span,
+                specifier_span: None,
             };
             for (k, v) in t.iter() {
                 match k {
@@ -301,7 +307,10 @@ fn requirements(item: Option<&Item>) -> Vec<LockRequirement> {
                             })
                             .unwrap_or_default()
                     }
-                    "specifier" => r.specifier = v.as_str().map(String::from),
+                    "specifier" => {
+                        r.specifier = v.as_str().map(String::from);
+                        r.specifier_span = v.span();
+                    }
                     "marker" => r.marker = v.as_str().map(String::from),
                     _ => r.source.push((k.to_string(), value_text(v))),
                 }

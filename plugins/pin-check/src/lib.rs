@@ -6,6 +6,7 @@ mod catalogs;
 mod images;
 mod manifest;
 mod pin;
+mod python;
 mod role;
 mod shrinkwrap;
 
@@ -68,7 +69,9 @@ impl Plugin for PinCheck {
     }
 
     fn reads(&self, kind: FileKind) -> bool {
-        kind.is_npm_model() || kind.is_workflow_model()
+        kind.is_npm_model()
+            || kind.is_workflow_model()
+            || matches!(kind, FileKind::PyProject | FileKind::UvLock)
     }
 }
 
@@ -82,6 +85,7 @@ impl Check for Options {
                 let mut out = Vec::new();
                 match file.kind {
                     FileKind::PackageJson => manifest::check(project, file, opts, &mut out),
+                    FileKind::PyProject => python::check(project, file, opts, &mut out),
                     FileKind::Workflow | FileKind::Action => {
                         actions::check(
                             file,

@@ -66,6 +66,19 @@ is resolved by its consumers' lockfiles: ranges in its `dependencies` and `optio
 are the ecosystem's practice (exact pins duplicate packages in every consumer) and are not
 reported; its `devDependencies` still are. `[pin-check.roles]` sets a package's role by folder or
 name where the manifest does not say it: `"packages/cli" = "executable"`.
+
+**Python (pyproject.toml).** The same holds for PEP 621 `dependencies`,
+`optional-dependencies`, PEP 735 `[dependency-groups]` and `tool.uv.dev-dependencies`: a
+requirement without an exact `==` version is reported. A project published to PyPI (a
+`[build-system]`, and a workflow that uploads — `pypa/gh-action-pypi-publish`, `uv publish`,
+`twine upload`, `poetry publish`, … — or `classifiers`/`[project.urls]` written for the project
+page) is a library: its dependencies and extras keep their ranges by design (its users' resolver
+picks them) and only its dependency groups are reported; `[pin-check.roles]` says otherwise.
+Requirements with a `[tool.uv.sources]` entry (workspace members, paths, git) and direct URLs
+are not reported. **Fix** (safe): with a uv.lock that holds one version of the package, `chainward
+fix` writes `==<that version>` into the requirement (extras and markers kept) and the same
+specifier into uv.lock's record of it (`[package.metadata] requires-dist` / `requires-dev`), so
+that `uv sync --locked` still accepts the lock (checked against the real uv in the test suite).
 "#,
 };
 

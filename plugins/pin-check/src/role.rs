@@ -69,12 +69,16 @@ impl Roles {
 
     /// The role configured for the package in `file`, by folder or by name.
     fn configured(&self, file: &SourceFile, pj: &PackageJson) -> Option<Role> {
+        self.configured_for(file, pj.name())
+    }
+
+    /// The role configured for the package in `file` named `name`, by folder or by name.
+    pub(crate) fn configured_for(&self, file: &SourceFile, name: Option<&str>) -> Option<Role> {
         let folder = Path::new(&file.rel)
             .parent()
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| ".".to_string());
-        let name = pj.name();
         self.0
             .iter()
             .find(|(key, _)| {
