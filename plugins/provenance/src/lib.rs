@@ -5,6 +5,7 @@
 
 mod command;
 mod mcpb;
+mod pypi;
 // The verifier is shared with dep-trust (npm's attestations); the fuzz targets and integration
 // tests reach it here with the `internals` feature, as before.
 #[cfg(feature = "internals")]
@@ -58,6 +59,14 @@ permissions:
 steps:
   - run: npm publish --provenance --access public
 ```
+
+**PyPI.** An upload to PyPI has provenance when it carries PEP 740 attestations:
+`pypa/gh-action-pypi-publish` makes them for every distribution with trusted publishing (no
+`password:` input; the job has `id-token: write`) from v1.11.0 on (`release/v1` and commit SHAs
+are taken as current), unless `attestations: false`. `uv publish`, `twine upload`, `poetry
+publish`, `hatch publish`, `flit publish` and `pdm publish` upload attestation files only when a
+step of the job made them (`pypi-attestations sign dist/*`, then `uv publish` or `twine upload
+--attestations`): otherwise the upload is reported.
 "#,
 };
 
@@ -72,7 +81,8 @@ pub(crate) static MISSING_ID_TOKEN: Rule = Rule {
 `permissions: id-token: write` (on the job, or on the workflow when the job sets no permissions
 of its own: a job's block replaces the workflow's). Without it, `npm publish --provenance`,
 `cosign sign`, `actions/attest-build-provenance` and the SLSA generator fail at release time, or
-the release goes out unsigned.
+the release goes out unsigned. `pypa/gh-action-pypi-publish` without a `password:` uses
+trusted publishing, and `uv publish --trusted-publishing always` insists on it: both need it too.
 "#,
 };
 
@@ -88,6 +98,12 @@ from a CI log, a compromised action or a developer machine, it releases malware 
 name (the Shai-Hulud worm spread this way). npm trusted publishing replaces it with a
 short-lived OIDC credential bound to this repository and workflow: configure the package's
 trusted publisher on npmjs.com, grant `id-token: write`, and drop the token.
+
+The same holds for PyPI: `pypa/gh-action-pypi-publish` with a `password:`, or `uv publish`,
+`twine upload`, `poetry publish`, … with `UV_PUBLISH_TOKEN`, `TWINE_PASSWORD`,
+`POETRY_PYPI_TOKEN_PYPI`, `HATCH_INDEX_AUTH` (and the like) in the step's environment or a
+`--token`/`--password` option. Add the workflow as the project's trusted publisher on PyPI, grant
+the publishing job `id-token: write`, and remove the token.
 "#,
 };
 
@@ -115,7 +131,10 @@ pub(crate) static RELEASE_CACHE: Rule = Rule {
     doc: r#"Caches are shared across a repository's workflows, including those that run on pull
 requests: a poisoned `node_modules` or npm cache restored into the job that publishes ends up in
 the release (cache poisoning). Publishing jobs should install from the lockfile without
-`actions/cache` and without `actions/setup-node`'s `cache:`.
+`actions/cache` and without `actions/setup-node`'s or `actions/setup-python`'s `cache:` or
+`astral-sh/setup-uv`'s `enable-cache: true` (the Ultralytics PyPI releases of December 2024 were
+poisoned through a cache); better, build in one job and publish the downloaded artifacts from
+another.
 "#,
 };
 
@@ -379,6 +398,11 @@ fn check_workflow(
                     release_artifact = step.run.map(|r| r.span.clone());
                 }
             }
+            if pypi::check_step(file, &job, &step, id_token, out) {
+                publishing = true;
+                release_provenance |= pypi::attests(&job, &step);
+                continue;
+            }
             // What the step runs: its `run:` and the inputs its action runs as commands
             // (changesets/action's `publish:`).
             let publish_cmds: Vec<&chainward_core::shell::Command> = step
@@ -483,10 +507,15 @@ fn check_workflow(
                 let action = step.action.unwrap_or("");
                 let cache = match action {
                     "actions/cache" | "actions/cache/restore" => step.uses,
-                    "actions/setup-node" => step
+                    "actions/setup-node" | "actions/setup-python" => step
                         .with
                         .and_then(|w| w.get("cache"))
                         .filter(|c| c.as_str().is_some_and(|s| !s.trim().is_empty())),
+                    // setup-uv's cache, when the step turns it on.
+                    "astral-sh/setup-uv" => step
+                        .with
+                        .and_then(|w| w.get("enable-cache"))
+                        .filter(|c| c.as_str().is_some_and(|s| s.trim() == "true")),
                     _ => None,
                 };
                 if let Some(node) = cache {
@@ -497,7 +526,7 @@ fn check_workflow(
                             node.span.clone(),
                             format!("job `{}` publishes and restores a cache ({action}): a poisoned cache would ship in the release", job.id),
                         )
-                        .with_help("install from the lockfile without a cache in the publishing job")
+                        .with_help("install from the lockfile without a cache in the publishing job (or build in another job and publish only the downloaded artifacts)")
                         .with_subject(format!("{}:{action}", job.id)),
                     );
                 }
