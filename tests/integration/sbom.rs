@@ -2,7 +2,7 @@
 //! CycloneDX 1.5/1.6 and SPDX 2.3 schemas (../shared/vectors), name the same packages as
 //! cyclonedx-npm, and are byte-for-byte reproducible.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::common::{copy_fixture, fixtures, run, shared_vectors, workspace};
@@ -20,6 +20,7 @@ const CASES: &[&str] = &[
     "npm-ci/formats/yarn-berry",
     "npm-ci/formats/yarn-classic",
     "pin-check/mcp-server",
+    "npm-ci/python/uv-workspace",
 ];
 
 /// A validator for one schema file of ../shared/vectors/schemas, with the schemas it refers
@@ -801,4 +802,138 @@ fn vulnerabilities_from_an_advisory_database_validate() {
         .filter(|v| v["cwes"] == serde_json::json!([506]))
         .count();
     assert_eq!(malicious, 2);
+}
+
+/// The SBOM of a uv.lock against uv's own (`uv export --format cyclonedx1.5 --all-extras`, the
+/// real uv 0.13.9, offline): the same packages, the same distribution files with the same
+/// SHA-256, the same dependency graph.
+#[test]
+fn the_same_components_as_uv_export() {
+    let uv = crate::common::workspace().join("target/tools/venv/bin/uv");
+    assert!(uv.exists(), "uv is not at {}: run `.ci/run`", uv.display());
+    let dir = crate::common::copy_fixture("npm-ci/python/uv-workspace");
+    let cache = tempfile::tempdir().expect("cache");
+    let out = std::process::Command::new(&uv)
+        .args([
+            "export",
+            "--format",
+            "cyclonedx1.5",
+            "--all-extras",
+            "--offline",
+            "--frozen",
+            "--no-progress",
+        ])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", cache.path())
+        .env("UV_CACHE_DIR", cache.path())
+        .env("XDG_CONFIG_HOME", cache.path())
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .output()
+        .expect("run uv");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("uv's JSON");
+    let ours = sbom(dir.path(), &[]);
+    type Key = (String, String);
+    let key = |c: &serde_json::Value| -> Key {
+        (
+            c["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase()
+                .replace('_', "-"),
+            c["version"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    let index = |doc: &serde_json::Value| -> BTreeMap<String, Key> {
+        let mut m: BTreeMap<String, Key> = doc["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .map(|c| {
+                (
+                    c["bom-ref"].as_str().unwrap_or_default().to_string(),
+                    key(c),
+                )
+            })
+            .collect();
+        let root = &doc["metadata"]["component"];
+        m.insert(
+            root["bom-ref"].as_str().unwrap_or_default().to_string(),
+            key(root),
+        );
+        m
+    };
+    // (package, distribution URL) → SHA-256.
+    let files = |doc: &serde_json::Value| -> BTreeSet<(Key, String, String)> {
+        doc["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .flat_map(|c| {
+                let k = key(c);
+                c["externalReferences"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(move |r| {
+                        let h = r["hashes"][0]["content"].as_str()?.to_string();
+                        Some((k.clone(), r["url"].as_str()?.to_string(), h))
+                    })
+            })
+            .collect()
+    };
+    let edges = |doc: &serde_json::Value| -> BTreeSet<(Key, Key)> {
+        let ix = index(doc);
+        doc["dependencies"]
+            .as_array()
+            .expect("dependencies")
+            .iter()
+            .flat_map(|d| {
+                let from = ix[d["ref"].as_str().unwrap_or_default()].clone();
+                let ix = ix.clone();
+                d["dependsOn"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(move |t| (from.clone(), ix[t.as_str().unwrap_or_default()].clone()))
+            })
+            .collect()
+    };
+    let names = |doc: &serde_json::Value| -> BTreeSet<Key> { index(doc).into_values().collect() };
+    assert_eq!(names(&ours), names(&theirs));
+    let (a, b) = (files(&ours), files(&theirs));
+    assert!(a.len() > 100, "{} distribution files", a.len());
+    assert_eq!(a, b);
+    assert_eq!(edges(&ours), edges(&theirs));
+}
+
+/// A uv.lock changed since a git revision: `sbom diff` of the two files and `check --base` (the
+/// sbom-diff plugin) report the moved indexes and the replaced file hash.
+#[test]
+fn uv_lock_changes_against_a_git_revision() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    crate::common::copy_tree(&fixtures().join("npm-ci/python/uv-workspace"), dir);
+    let repo = crate::common::GitRepo::init(dir);
+    repo.commit_all("before");
+    // The hand-edited lock: two packages from other indexes, a distribution without its hash;
+    // and one file's hash replaced.
+    let edited = std::fs::read_to_string(fixtures().join("npm-ci/python/uv-entries/uv.lock"))
+        .expect("read")
+        .replacen("sha256:d03ceb89", "sha256:e03ceb89", 1);
+    std::fs::write(dir.join("uv.lock"), edited).expect("write");
+    let check = run(
+        dir,
+        &["check", "--base", "HEAD", "--select", "sbom-diff", "."],
+    );
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    crate::snap!("cli", "uv_lock_changes__check", check.snapshot());
 }

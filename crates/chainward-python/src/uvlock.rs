@@ -48,9 +48,28 @@ pub struct LockPackage {
     pub requires_dev: Vec<(String, Vec<LockRequirement>)>,
     /// `[package.metadata] provides-extras`.
     pub provides_extras: Option<Vec<String>>,
-    /// Names of the packages this one depends on (all of `dependencies`,
-    /// `optional-dependencies`, `dev-dependencies`).
-    pub dependencies: Vec<String>,
+    /// The packages this one depends on: `dependencies`, `optional-dependencies` (by extra)
+    /// and `dev-dependencies` (by group).
+    pub dependencies: Vec<LockDep>,
+}
+
+/// One dependency edge of a locked package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockDep {
+    pub name: String,
+    /// Written when the lock holds more than one version of the package.
+    pub version: Option<String>,
+    pub kind: DepKind,
+}
+
+/// Where an edge is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepKind {
+    Main,
+    /// `[package.optional-dependencies]`, by extra.
+    Extra(String),
+    /// `[package.dev-dependencies]`, by group.
+    Dev(String),
 }
 
 /// Where a locked package comes from: `source = { registry = "https://pypi.org/simple" }`.
@@ -233,24 +252,32 @@ fn package(file: &SourceFile, t: &toml_edit::Table) -> Result<LockPackage, Parse
         .and_then(|m| m.get("provides-extras"))
         .map(|i| strings(Some(i)));
     let mut dependencies = Vec::new();
-    let mut dep_names = |i: Option<&Item>| {
+    let mut edges = |i: Option<&Item>, kind: DepKind| {
         if let Some(a) = i.and_then(Item::as_array) {
             for v in a.iter() {
-                if let Some(n) = v
-                    .as_inline_table()
-                    .and_then(|t| t.get("name"))
-                    .and_then(Value::as_str)
-                {
-                    dependencies.push(n.to_string());
+                let Some(t) = v.as_inline_table() else {
+                    continue;
+                };
+                if let Some(n) = t.get("name").and_then(Value::as_str) {
+                    dependencies.push(LockDep {
+                        name: n.to_string(),
+                        version: t.get("version").and_then(Value::as_str).map(String::from),
+                        kind: kind.clone(),
+                    });
                 }
             }
         }
     };
-    dep_names(t.get("dependencies"));
-    for key in ["optional-dependencies", "dev-dependencies"] {
+    edges(t.get("dependencies"), DepKind::Main);
+    for (key, dev) in [("optional-dependencies", false), ("dev-dependencies", true)] {
         if let Some(groups) = t.get(key).and_then(Item::as_table_like) {
-            for (_, i) in groups.iter() {
-                dep_names(Some(i));
+            for (g, i) in groups.iter() {
+                let kind = if dev {
+                    DepKind::Dev(g.to_string())
+                } else {
+                    DepKind::Extra(g.to_string())
+                };
+                edges(Some(i), kind);
             }
         }
     }
@@ -384,7 +411,14 @@ dev = [{ name = "pytest", specifier = ">=8" }]
             anyio.wheels[0].upload_time.as_deref(),
             Some("2026-11-01T11:20:05Z")
         );
-        assert_eq!(anyio.dependencies, ["idna"]);
+        assert_eq!(
+            anyio.dependencies,
+            [LockDep {
+                name: "idna".into(),
+                version: None,
+                kind: DepKind::Main
+            }]
+        );
         let demo = &lock.packages[1];
         assert!(demo.source.is_local());
         let rd = demo.requires_dist.as_ref().expect("metadata");

@@ -151,18 +151,24 @@ fn generate(args: &SbomGenerateArgs, context: &Context<'_>) -> Result<Output, Er
     // Only the files an SBOM needs are read (package.json, then the lockfile and workspace
     // manifests on demand): no walk of the tree.
     let manifest = join(&args.path, "package.json");
-    if !files.is_file(&manifest) {
-        return Err(Error::Usage(format!(
-            "{}: no package.json here (give the project folder)",
-            args.path.display()
-        )));
-    }
-    let project = Project::discover(&[manifest], &DiscoverOptions::default())?;
+    let uv_lock = join(&args.path, "uv.lock");
     let omit = Omit {
         dev: args.omit.contains(&SbomOmit::Dev),
         optional: args.omit.contains(&SbomOmit::Optional),
     };
-    let mut sbom = crate::from_project(&project, omit)?;
+    let mut sbom = if files.is_file(&manifest) {
+        let project = Project::discover(&[manifest], &DiscoverOptions::default())?;
+        crate::from_project(&project, omit)?
+    } else if files.is_file(&uv_lock) {
+        // A Python project locked by uv.
+        let project = Project::discover(&[uv_lock], &DiscoverOptions::default())?;
+        crate::from_uv_lock(&project, omit)?
+    } else {
+        return Err(Error::Usage(format!(
+            "{}: no package.json or uv.lock here (give the project folder)",
+            args.path.display()
+        )));
+    };
     if let SbomFormat::CyclonedxJson = args.format
         && let Some(db) = (context.advisories)(args.advisory_db.as_deref())?
     {
@@ -222,6 +228,20 @@ fn read_sbom(path: &Path, files: &dyn Files) -> Result<(Side, Arc<SourceFile>), 
         return Ok((
             Side {
                 label: format!("{} ({})", path.display(), lock.format()),
+                sbom,
+            },
+            file,
+        ));
+    }
+    if kind == Some(FileKind::UvLock) {
+        let project = Project::discover(&[path.to_path_buf()], &DiscoverOptions::default())?;
+        let sbom = crate::uv_lock_sbom(&project, path, Omit::default())?;
+        let file = project
+            .file_as(path, FileKind::UvLock)
+            .ok_or_else(|| Error::Usage(format!("{}: no such file", path.display())))?;
+        return Ok((
+            Side {
+                label: format!("{} (uv.lock)", path.display()),
                 sbom,
             },
             file,

@@ -116,6 +116,8 @@ struct ExternalReference<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     url: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hashes: Vec<Hash<'a>>,
 }
 
 #[derive(Serialize)]
@@ -191,8 +193,19 @@ fn component<'a>(c: &'a Component, root: bool) -> Comp<'a> {
             .map(|url| ExternalReference {
                 kind: "distribution",
                 url,
+                hashes: Vec::new(),
             })
             .into_iter()
+            .chain(c.distributions.iter().map(|(url, hashes)| {
+                ExternalReference {
+                    kind: "distribution",
+                    url,
+                    hashes: hashes
+                        .iter()
+                        .map(|(alg, content)| Hash { alg, content })
+                        .collect(),
+                }
+            }))
             .collect(),
         properties,
     }

@@ -374,6 +374,28 @@ fn compare(o: &Component, n: &Component, out: &mut Vec<Change>) {
             return compare_attributes(o, n, out);
         }
     }
+    // Each distribution file (Python's sdist and wheels), by file name.
+    let file = |url: &str| url.rsplit('/').next().unwrap_or(url).to_string();
+    for (url, hashes) in &n.distributions {
+        let Some((_, before)) = o.distributions.iter().find(|(u, _)| file(u) == file(url)) else {
+            continue;
+        };
+        for (alg, hex) in hashes {
+            let same_alg = || before.iter().filter(|(a, _)| a == alg);
+            if !same_alg().any(|(_, h)| h == hex)
+                && let Some((_, was)) = same_alg().next()
+            {
+                out.push(Change::HashChanged {
+                    name: n.name.clone(),
+                    version: n.version.clone(),
+                    algorithm: format!("{alg} of {}", file(url)),
+                    from: was.clone(),
+                    to: hex.clone(),
+                });
+                return compare_attributes(o, n, out);
+            }
+        }
+    }
     if let (Some(before), Some(after)) = (&o.yarn_checksum, &n.yarn_checksum)
         && before != after
     {
@@ -388,6 +410,27 @@ fn compare(o: &Component, n: &Component, out: &mut Vec<Change>) {
     compare_attributes(o, n, out);
 }
 
+/// A purl qualifier's value with `%XX` escapes decoded (for messages).
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// What can change with or without a version change.
 fn compare_attributes(o: &Component, n: &Component, out: &mut Vec<Change>) {
     let (name, version) = (n.name.clone(), n.version.clone());
@@ -398,6 +441,23 @@ fn compare_attributes(o: &Component, n: &Component, out: &mut Vec<Change>) {
             version: version.clone(),
             from: lic(o),
             to: lic(n),
+        });
+    }
+    // A Python package's index, repository or URL is in its purl's qualifier.
+    let qualifier = |c: &Component| -> Option<String> {
+        c.purl.strip_prefix("pkg:pypi/").map(|p| {
+            p.split_once('?')
+                .map_or("pypi.org".to_string(), |(_, q)| q.to_string())
+        })
+    };
+    if let (Some(from), Some(to)) = (qualifier(o), qualifier(n))
+        && from != to
+    {
+        out.push(Change::SourceChanged {
+            name: name.clone(),
+            version: version.clone(),
+            from: decode(&from),
+            to: decode(&to),
         });
     }
     let (from, to) = (source_label(o), source_label(n));

@@ -475,6 +475,7 @@ fn build(nodes: &mut [Node], scopes: &[(Scope, bool)], omit: Omit) -> Sbom {
             dev: scopes[i].1,
             path: Some(n.path.clone()),
             yarn_checksum: None,
+            distributions: Vec::new(),
             has_install_script: n.has_install_script,
             kind: if n.importer {
                 Kind::Application

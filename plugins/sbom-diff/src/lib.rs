@@ -14,6 +14,7 @@ pub mod diff;
 mod diff;
 mod generate;
 mod model;
+mod python;
 #[cfg(feature = "internals")]
 pub mod read;
 #[cfg(not(feature = "internals"))]
@@ -106,6 +107,34 @@ impl Check for SbomDiff {
             let locate = |name: &str, version: &str| locate(file, &lock, &now, name, version);
             out.extend(rules::findings(&changes, &locate));
         }
+        // uv.lock files the same way.
+        for file in project.files_of(chainward_core::FileKind::UvLock) {
+            let old = base.files().iter().find(|f| f.path == file.path);
+            if let (Some(old), Ok(now)) = (old, file.text())
+                && old.text().is_ok_and(|t| t == now)
+            {
+                continue;
+            }
+            let Ok(now) = uv_lock_sbom(project, &file.path, Omit::default()) else {
+                continue;
+            };
+            let before = old
+                .and_then(|old| uv_lock_sbom(base, &old.path, Omit::default()).ok())
+                .unwrap_or_default();
+            let changes = diff::diff(&before, &now);
+            let lock = chainward_python::uv_lock(file);
+            let locate = |name: &str, version: &str| {
+                let span = lock
+                    .and_then(|l| {
+                        l.packages.iter().find(|p| {
+                            p.name == name && p.version.as_deref().unwrap_or_default() == version
+                        })
+                    })
+                    .map_or(0..0, |p| p.span.clone());
+                Location::new(file, span)
+            };
+            out.extend(rules::findings(&changes, &locate));
+        }
         out
     }
 }
@@ -145,6 +174,60 @@ pub fn from_project(project: &Project, omit: Omit) -> Result<Sbom, Error> {
 /// Fill `sbom.vulnerabilities` from `db`: every component a registry served (not the project,
 /// its workspaces, or git and tarball sources), each advisory once with every component it
 /// affects.
+/// The SBOM of the Python project at `project.root`, from its uv.lock.
+pub fn from_uv_lock(project: &Project, omit: Omit) -> Result<Sbom, Error> {
+    uv_lock_sbom(project, &join(&project.root, "uv.lock"), omit)
+}
+
+/// The SBOM of the uv.lock at `path` (its project's pyproject.toml beside it names the root).
+pub fn uv_lock_sbom(project: &Project, path: &std::path::Path, omit: Omit) -> Result<Sbom, Error> {
+    let dir = path
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
+        .to_path_buf();
+    let Some(file) = project.file_as(path, chainward_core::FileKind::UvLock) else {
+        return Err(Error::Usage(format!(
+            "{}: no uv.lock here; an SBOM is made from the lockfile (`uv lock` writes one)",
+            path.display()
+        )));
+    };
+    let Some(lock) = chainward_python::uv_lock(&file) else {
+        let e = file.error().cloned();
+        return Err(Error::Parse {
+            path: file.path.clone(),
+            location: e
+                .as_ref()
+                .map(|e| Location::new(&file, e.span.clone()).start)
+                .map(|at| (at.line, at.column)),
+            message: e.map(|e| e.message).unwrap_or_default(),
+        });
+    };
+    let pyproject = project
+        .file_as(
+            &join(&dir, "pyproject.toml"),
+            chainward_core::FileKind::PyProject,
+        )
+        .and_then(|f| chainward_python::pyproject(&f).map(|p| (p.name.clone(), license_of(p))));
+    let (name, license) = pyproject.unwrap_or_default();
+    Ok(python::generate(
+        lock,
+        name.as_deref(),
+        license.as_deref(),
+        omit,
+    ))
+}
+
+/// `project.license`: an SPDX expression string (PEP 639) or `{ text = "…" }`.
+fn license_of(p: &chainward_python::PyProject) -> Option<String> {
+    let item = chainward_core::toml::get(&p.doc, &["project", "license"])?;
+    item.as_str().map(str::to_string).or_else(|| {
+        item.as_table_like()?
+            .get("text")?
+            .as_str()
+            .map(str::to_string)
+    })
+}
+
 pub fn vulnerabilities(sbom: &mut Sbom, db: &dyn chainward_core::advisory::Advisories) {
     let mut by_id: std::collections::BTreeMap<String, model::Vulnerability> =
         std::collections::BTreeMap::new();

@@ -59,6 +59,9 @@ pub struct Component {
     pub license: Option<License>,
     /// Where the tarball (or repository) comes from.
     pub distribution: Option<String>,
+    /// Every distribution file with its own hashes, where a package has several (Python: the
+    /// sdist and each wheel, as uv.lock records them): `(url, [(algorithm, hex)])`.
+    pub distributions: Vec<(String, Vec<(String, String)>)>,
     pub scope: Scope,
     /// Only needed to develop the project (`devDependencies`, transitively).
     pub dev: bool,

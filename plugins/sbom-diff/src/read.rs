@@ -139,6 +139,7 @@ struct CdxExternalReference {
     #[serde(rename = "type")]
     kind: String,
     url: String,
+    hashes: Vec<CdxHash>,
 }
 
 #[derive(Deserialize, Default)]
@@ -208,8 +209,22 @@ fn cdx_component(c: CdxComponent, out: &mut Vec<Component>, at: &str) -> Result<
         distribution: c
             .external_references
             .iter()
-            .find(|r| r.kind == "distribution")
+            .find(|r| r.kind == "distribution" && r.hashes.is_empty())
             .map(|r| r.url.clone()),
+        distributions: c
+            .external_references
+            .iter()
+            .filter(|r| r.kind == "distribution" && !r.hashes.is_empty())
+            .map(|r| {
+                (
+                    r.url.clone(),
+                    r.hashes
+                        .iter()
+                        .map(|h| (h.alg.clone(), h.content.to_ascii_lowercase()))
+                        .collect(),
+                )
+            })
+            .collect(),
         scope,
         dev,
         path: prop("cdx:npm:package:path").map(str::to_string),
@@ -396,6 +411,7 @@ fn spdx(doc: SpdxDoc) -> Result<Sbom, String> {
             dev: dev.contains(&p.id),
             path: None,
             yarn_checksum: None,
+            distributions: Vec::new(),
             has_install_script: None,
             kind: if p.purpose.as_deref() == Some("APPLICATION") {
                 Kind::Application

@@ -92,9 +92,16 @@ struct Relationship {
     related: String,
 }
 
-/// `SPDXRef-Package-npm-<name>-<version>` with everything outside `[A-Za-z0-9.-]` as `-`.
+/// `SPDXRef-Package-<ecosystem>-<name>-<version>` (the purl's type: `npm`, `pypi`) with
+/// everything outside `[A-Za-z0-9.-]` as `-`.
 fn spdx_id(c: &Component) -> String {
-    let raw = format!("Package-npm-{}-{}", c.name, c.version);
+    let ecosystem = c
+        .purl
+        .strip_prefix("pkg:")
+        .and_then(|p| p.split('/').next())
+        .filter(|t| !t.is_empty())
+        .unwrap_or("npm");
+    let raw = format!("Package-{ecosystem}-{}-{}", c.name, c.version);
     let clean: String = raw
         .chars()
         .map(|ch| {
