@@ -61,6 +61,8 @@ pub struct UvSettings {
     pub dev_dependencies: Vec<Dep>,
     pub constraint_dependencies: Vec<Dep>,
     pub override_dependencies: Vec<Dep>,
+    /// `tool.uv.build-constraint-dependencies`: pins for build backends.
+    pub build_constraint_dependencies: Vec<Dep>,
     /// `[tool.uv.sources]`: normalized name → the source table(s), as written.
     pub sources: Vec<(String, Vec<Source>)>,
     /// `[[tool.uv.index]]`.
@@ -300,6 +302,7 @@ fn uv_settings(file: &SourceFile, uv: &dyn toml_edit::TableLike) -> Result<UvSet
     out.dev_dependencies = deps("dev-dependencies")?;
     out.constraint_dependencies = deps("constraint-dependencies")?;
     out.override_dependencies = deps("override-dependencies")?;
+    out.build_constraint_dependencies = deps("build-constraint-dependencies")?;
     if let Some(sources) = uv.get("sources").and_then(Item::as_table_like) {
         for (name, item) in sources.iter() {
             let tables: Vec<Source> = match item {

@@ -67,7 +67,13 @@ Python installs are held to the same standard:
   re-locks when uv.lock is out of date and installs that. `uv sync --upgrade` and `--resolution`
   re-resolve on purpose (test legs against newer or lowest versions) and are not reported;
 - `uvx tool`, `uv tool run`/`install`, `pipx run`/`install` of a tool without a pinned version
-  (`tool@1.2.3`, `tool==1.2.3`, `--from 'tool==1.2.3'`).
+  (`tool@1.2.3`, `tool==1.2.3`, `--from 'tool==1.2.3'`);
+- a build in an isolated environment (`uv build`, `python -m build`, `pip wheel`) of a project
+  whose `[build-system] requires` is not pinned (`hatchling` rather than `hatchling==1.27.0`):
+  the build backend that writes what you ship is whatever the index serves that minute. A
+  warning; not reported with `--no-build-isolation`/`--no-isolation`, a build constraint
+  (`--build-constraint`, `UV_BUILD_CONSTRAINT`, `PIP_CONSTRAINT`) or, for `uv build`,
+  `tool.uv.build-constraint-dependencies`.
 
 A package named by a variable or a GitHub expression (`npm i -g ${{ matrix.tool }}`,
 `pnpm@${PNPM_VERSION}` in a Dockerfile) is judged by every value the file shows for it: the

@@ -84,7 +84,9 @@ impl Plugin for NpmCi {
     }
 
     fn reads(&self, kind: FileKind) -> bool {
-        kind.is_npm_model() || kind.is_workflow_model() || kind == FileKind::UvLock
+        kind.is_npm_model()
+            || kind.is_workflow_model()
+            || matches!(kind, FileKind::UvLock | FileKind::Requirements)
     }
 }
 
@@ -124,6 +126,7 @@ impl Check for Options {
                     }
                     FileKind::Npmrc => npmrc_rule::check(file, &mut out),
                     FileKind::UvLock => python::check(project, file, opts, &mut out),
+                    FileKind::Requirements => python::check_requirements(file, &mut out),
                     _ => {}
                 }
                 out

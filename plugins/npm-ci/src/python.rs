@@ -224,3 +224,35 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
         );
     }
 }
+
+/// A requirements file with `--hash` on some lines and not on others: pip turns on
+/// hash-checking for the whole install and refuses it ("Hashes are required in
+/// --require-hashes mode, but they are missing from some requirements").
+pub(crate) fn check_requirements(file: &SourceFile, out: &mut Vec<Finding>) {
+    let Some(model) = chainward_python::requirements_file(file) else {
+        return;
+    };
+    if !(model.any_hashed() || model.require_hashes) || model.fully_hashed() {
+        return;
+    }
+    for entry in model.entries.iter().filter(|e| e.hashes.is_empty()) {
+        let why = if entry.editable {
+            "an editable install cannot be hash-checked"
+        } else {
+            "it has no `--hash`"
+        };
+        out.push(
+            Finding::new(
+                &MISSING_INTEGRITY,
+                file,
+                entry.span.clone(),
+                format!(
+                    "`{}`: {why}, while the file is in hash-checking mode (other lines have `--hash`{}): `pip install -r` refuses the whole file",
+                    entry.text,
+                    if model.require_hashes { ", or `--require-hashes`" } else { "" }
+                ),
+            )
+            .with_help("regenerate the file with hashes for every line (`uv export --format requirements-txt`, `pip-compile --generate-hashes`)"),
+        );
+    }
+}

@@ -235,6 +235,22 @@ pub(super) fn check(
             !v.is_empty() && v.iter().all(|v| !matches!(v.as_str(), "" | "0" | "false"))
         })
     };
+    // `python -m build`, `pyproject-build`.
+    if let Some(build_args) = python_build_args(argv) {
+        let (options, operands) = split_args(build_args);
+        if !flag(
+            &options,
+            &["--no-isolation", "-n", "--help", "-h", "--version"],
+        ) {
+            let build = Build {
+                shown_cmd: "python -m build",
+                operands: &operands,
+                options: &options,
+            };
+            build_backend(file, script, &build, cwd, judge, whole.clone(), out);
+        }
+        return;
+    }
     match tool {
         "pip" => {
             if let Some((i, sub)) = first_operand(args)
@@ -250,6 +266,19 @@ pub(super) fn check(
                     at,
                     out,
                 );
+            }
+            if let Some((i, sub)) = first_operand(args)
+                && sub.text == "wheel"
+            {
+                let (options, operands) = split_args(&args[i + 1..]);
+                if !flag(&options, &["--no-build-isolation", "--help", "-h"]) {
+                    let build = Build {
+                        shown_cmd: "pip wheel",
+                        operands: &operands,
+                        options: &options,
+                    };
+                    build_backend(file, script, &build, cwd, judge, whole.clone(), out);
+                }
             }
         }
         "uv" => {
@@ -305,6 +334,28 @@ pub(super) fn check(
                         );
                     }
                 }
+                "build" => {
+                    let (options, operands) = split_args(rest);
+                    if !flag(
+                        &options,
+                        &[
+                            "--no-build-isolation",
+                            "--help",
+                            "-h",
+                            "--build-constraint",
+                            "-b",
+                        ],
+                    ) && !env_set("UV_BUILD_CONSTRAINT")
+                        && !env_set("UV_NO_BUILD_ISOLATION")
+                    {
+                        let build = Build {
+                            shown_cmd: "uv build",
+                            operands: &operands,
+                            options: &options,
+                        };
+                        build_backend(file, script, &build, cwd, judge, whole.clone(), out);
+                    }
+                }
                 "tool" => {
                     if let Some((j, w)) = first_operand(rest)
                         && matches!(w.text.as_str(), "run" | "install")
@@ -327,6 +378,97 @@ pub(super) fn check(
         }
         _ => {}
     }
+}
+
+/// `python -m build ARGS` / `pyproject-build ARGS`: the arguments.
+fn python_build_args(argv: &[Word]) -> Option<&[Word]> {
+    let first = argv.first()?.text.as_str();
+    let base = first.rsplit('/').next().unwrap_or(first);
+    if base == "pyproject-build" {
+        return Some(&argv[1..]);
+    }
+    let is_python = base == "py"
+        || base
+            .strip_prefix("python")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    if !is_python {
+        return None;
+    }
+    let m = argv.iter().position(|w| w.text == "-m")?;
+    (argv.get(m + 1).map(|w| w.text.as_str()) == Some("build")).then(|| &argv[m + 2..])
+}
+
+/// A build command and its arguments.
+struct Build<'a> {
+    shown_cmd: &'static str,
+    operands: &'a [&'a Word],
+    options: &'a [(&'a Word, Option<&'a Word>)],
+}
+
+/// A build in an isolated environment (`python -m build`, `uv build`, `pip wheel`) installs
+/// the project's `[build-system] requires` from the index: unpinned, whatever version is
+/// current. A warning: the build backend runs with the job's credentials and writes what is
+/// shipped. `tool.uv.build-constraint-dependencies` pins them for `uv build`.
+fn build_backend(
+    file: &SourceFile,
+    script: &Script<'_>,
+    build: &Build<'_>,
+    cwd: Option<&str>,
+    judge: &Judge<'_>,
+    whole: Range<usize>,
+    out: &mut Vec<Finding>,
+) {
+    if script.vars.contains_key("PIP_CONSTRAINT")
+        || script.vars.contains_key("PIP_BUILD_CONSTRAINT")
+    {
+        return;
+    }
+    if !values(build.options, &["-c", "--constraint", "--build-constraint"]).is_empty() {
+        return;
+    }
+    // The project folder: the operand (`python -m build pkg/`), else where the command runs.
+    let dir = match build.operands.first() {
+        Some(w) if relative_dir(&w.text) => w.text.trim_end_matches('/').to_string(),
+        Some(_) => return,
+        None => ".".to_string(),
+    };
+    let Some(pyproject_file) =
+        find_project_file(judge, file, cwd, &format!("{dir}/pyproject.toml"))
+    else {
+        return;
+    };
+    let Some(p) = chainward_python::pyproject(&pyproject_file) else {
+        return;
+    };
+    if build.shown_cmd == "uv build" && !p.uv.build_constraint_dependencies.is_empty() {
+        return;
+    }
+    let unpinned: Vec<String> = p
+        .build_requires
+        .iter()
+        .filter(|d| {
+            d.req.pinned_version().is_none() && !matches!(d.req.version, VersionReq::Url(_))
+        })
+        .map(|d| format!("`{}`", d.req.name))
+        .collect();
+    if unpinned.is_empty() {
+        return;
+    }
+    out.push(
+        Finding::new(
+            &INSTALL_COMMAND,
+            file,
+            whole,
+            format!(
+                "`{}` installs the build backend ({}) from {}'s `[build-system] requires` at whatever version the index serves today",
+                build.shown_cmd,
+                unpinned.join(", "),
+                pyproject_file.rel
+            ),
+        )
+        .with_severity(Severity::Warning)
+        .with_help("pin `[build-system] requires` to exact versions (`hatchling==1.27.0`), or pin them for the build (`tool.uv.build-constraint-dependencies`, `uv build --build-constraint`, `PIP_CONSTRAINT`)"),
+    );
 }
 
 /// `uvx tool`, `uv tool run tool`, `pipx run tool`: the tool is downloaded at whatever version
@@ -500,6 +642,29 @@ fn pip_install(
                 .with_help("install from a lock with hashes: `uv export --format requirements-txt --generate-hashes -o requirements.txt` (or `pip-compile --generate-hashes`), then `pip install --require-hashes -r requirements.txt`; or `uv sync --locked`"),
         );
     }
+}
+
+/// The file `path` names (any kind chainward discovers), from the command's folder, or the
+/// Dockerfile's.
+fn find_project_file(
+    judge: &Judge<'_>,
+    file: &SourceFile,
+    cwd: Option<&str>,
+    path: &str,
+) -> Option<std::sync::Arc<SourceFile>> {
+    let project = judge.ctx.project;
+    let mut bases: Vec<String> = vec![cwd.unwrap_or_default().to_string()];
+    if file.kind == FileKind::Dockerfile {
+        bases.push(
+            Path::new(&file.rel)
+                .parent()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+    }
+    bases
+        .into_iter()
+        .find_map(|base| project.file_at(&project.root.join(join_dir(&base, path))))
 }
 
 /// The project file `path` names, from the command's folder (`cwd`); for a Dockerfile, from the
