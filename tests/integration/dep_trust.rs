@@ -1316,3 +1316,25 @@ fn a_members_dependency_is_labelled_where_the_member_declares_it() {
         out.stdout
     );
 }
+
+/// uv.lock records each file's `upload-time`: locked versions younger than the window are found
+/// offline, with no registry metadata. The window is the project's relative `exclude-newer`
+/// where it sets one (here 1 day), else `[dep-trust] cooldown-days` (3).
+#[test]
+fn uv_lock_upload_times_are_judged_offline() {
+    let mut out = String::new();
+    for (case, now) in [
+        ("npm-ci/python/uv-workspace", "2026-11-27T00:00:00Z"),
+        ("pm-config/uv-short-cooldown", "2025-03-24T10:00:00Z"),
+        ("pm-config/uv-short-cooldown", "2025-03-25T10:00:00Z"),
+    ] {
+        let dir = common::copy_fixture(case);
+        let mut cmd = chainward(dir.path());
+        cmd.env("CHAINWARD_NOW", now)
+            .args(["dep-trust", "--color", "never", "."]);
+        let o = output(&mut cmd);
+        assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
+        out.push_str(&format!("## {case} at {now}\n{}\n", o.snapshot()));
+    }
+    crate::snap!("dep-trust", "uv_upload_times", out);
+}

@@ -421,6 +421,60 @@ fn value_text(v: &Value) -> String {
     }
 }
 
+/// Days in a relative `exclude-newer` (uv 0.9.17+): `"3 days"`, `"1 week"`, `"72 hours"`, `"P3D"`, `"P1W"`,
+/// `"PT72H"`. `None` for an absolute timestamp or a value this reader does not know.
+pub fn relative_days(value: &str) -> Option<f64> {
+    let v = value.trim().to_ascii_lowercase();
+    if let Some(iso) = v.strip_prefix('p') {
+        // ISO 8601: PnW, PnD, PTnH (and combinations of D and T parts).
+        let (date, time) = iso.split_once('t').unwrap_or((iso, ""));
+        let mut days = 0.0;
+        let mut num = String::new();
+        for c in date.chars() {
+            match c {
+                '0'..='9' | '.' => num.push(c),
+                'w' => days += num.parse::<f64>().ok()? * 7.0,
+                'd' => days += num.parse::<f64>().ok()?,
+                _ => return None,
+            }
+            if !c.is_ascii_digit() && c != '.' {
+                num.clear();
+            }
+        }
+        for c in time.chars() {
+            match c {
+                '0'..='9' | '.' => num.push(c),
+                'h' => days += num.parse::<f64>().ok()? / 24.0,
+                'm' => days += num.parse::<f64>().ok()? / 1440.0,
+                's' => days += num.parse::<f64>().ok()? / 86_400.0,
+                _ => return None,
+            }
+            if !c.is_ascii_digit() && c != '.' {
+                num.clear();
+            }
+        }
+        return Some(days);
+    }
+    // Friendly spans: `3 days`, `1 week 2 days`, `72 hours`.
+    let words: Vec<&str> = v.split_whitespace().collect();
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut days = 0.0;
+    for pair in words.chunks(2) {
+        let n: f64 = pair[0].parse().ok()?;
+        let unit = pair[1].trim_end_matches('s');
+        days += n * match unit {
+            "week" | "w" => 7.0,
+            "day" | "d" => 1.0,
+            "hour" | "h" | "hr" => 1.0 / 24.0,
+            "minute" | "min" | "m" => 1.0 / 1440.0,
+            _ => return None,
+        };
+    }
+    Some(days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,6 +548,22 @@ members = ["packages/*"]
             p.uv.exclude_newer.as_ref().map(|e| e.0.as_str()),
             Some("2025-01-01T00:00:00Z")
         );
+    }
+
+    #[test]
+    fn exclude_newer_durations_read_as_uv_writes_them() {
+        for (v, days) in [
+            ("3 days", Some(3.0)),
+            ("1 week", Some(7.0)),
+            ("72 hours", Some(3.0)),
+            ("P3D", Some(3.0)),
+            ("P1W", Some(7.0)),
+            ("PT36H", Some(1.5)),
+            ("2025-01-01T00:00:00Z", None),
+            ("2025-01-01", None),
+        ] {
+            assert_eq!(relative_days(v), days, "{v}");
+        }
     }
 
     #[test]

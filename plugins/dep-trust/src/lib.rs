@@ -8,6 +8,7 @@
 mod attest;
 mod policy;
 mod signatures;
+mod uv;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -59,6 +60,12 @@ a warning. Where the package manager sets no cooldown, the window is `[dep-trust
 time is the registry's `time` field, read from metadata cached by `--online` (the rule says
 nothing of a package whose metadata is not cached). Checked against pnpm 11 itself: the same
 verdict on every case of the test suite's loopback registry.
+
+**uv.lock** records when each distribution was uploaded (`upload-time`): its versions are
+judged offline, with no metadata. A version's time is its newest file's; the window is the
+project's relative `exclude-newer` (`[tool.uv]`, `"3 days"`, `"P3D"`) where it sets one, else
+`cooldown-days`. uv applies `exclude-newer` when it resolves, not to a lock it installs: a
+warning.
 
 **Fix.** Lock the version the help names (the newest published before the window with the
 same major version), or wait: the finding goes away once the version is old enough.
@@ -264,6 +271,13 @@ impl Plugin for DepTrust {
                     chainward_core::Coverage::NotApplicable
                 }
             }
+            // A uv.lock records its own upload times: judged without metadata, when there is
+            // no other lockfile.
+            _ if !project.files().iter().any(|f| f.kind.is_lockfile())
+                && project.files_of(FileKind::UvLock).next().is_some() =>
+            {
+                chainward_core::Coverage::Checked
+            }
             _ => chainward_core::Coverage::Skipped(
                 "no registry metadata (run once with --online; later runs read the cache)".into(),
             ),
@@ -271,7 +285,7 @@ impl Plugin for DepTrust {
     }
 
     fn reads(&self, kind: FileKind) -> bool {
-        kind.is_lockfile()
+        kind.is_lockfile() || matches!(kind, FileKind::UvLock | FileKind::PyProject)
     }
 }
 
@@ -389,12 +403,15 @@ fn age(ms: i64) -> String {
 
 impl Check for Options {
     fn check(&self, project: &Project) -> Vec<Finding> {
+        // uv.lock carries its upload times: judged offline.
+        let mut uv_findings = Vec::new();
+        uv::check(project, self.cooldown_days, &self.exclude, &mut uv_findings);
         let Some(metadata) = project.metadata() else {
-            return Vec::new();
+            return uv_findings;
         };
         // Never run online, nothing cached: nothing to judge, and nothing said.
         if !metadata.is_online() && !metadata.has_cache() {
-            return Vec::new();
+            return uv_findings;
         }
         // The keys are registry.npmjs.org's.
         let keys = self
@@ -443,7 +460,7 @@ impl Check for Options {
             }
         }
         if locked.is_empty() {
-            return Vec::new();
+            return uv_findings;
         }
         let names: BTreeSet<&str> = locked.iter().map(|l| l.view.name).collect();
         let names: Vec<&str> = names.into_iter().collect();
@@ -567,6 +584,7 @@ impl Check for Options {
                 .with_help("run `chainward check --online` to refresh it"),
             );
         }
+        out.extend(uv_findings);
         out
     }
 }

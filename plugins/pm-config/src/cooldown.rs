@@ -41,6 +41,7 @@ installing a new version never ran them. Every package manager can now wait:
 | pnpm 10.16+ | `minimumReleaseAge: 4320` in pnpm-workspace.yaml | minutes | none in 10, 1 day in 11 |
 | yarn 4.10+ | `npmMinimalAgeGate: 3d` in .yarnrc.yml | a duration (4.11+) | 0 until 4.14, 1 day from 4.15 |
 | bun 1.3+ | `[install] minimumReleaseAge = 259200` in bunfig.toml | seconds | none |
+| uv 0.9.17+ | `exclude-newer = "3 days"` under `[tool.uv]` in pyproject.toml (or in uv.toml) | a duration (`"3 days"`, `"P3D"`) | none |
 
 The package manager and its version come from `packageManager` (or `devEngines.packageManager`,
 or yarn's `yarnPath`), else from the lockfile. Where the version in use has no cooldown at all
@@ -52,6 +53,9 @@ past the hours to about a day the 2025 compromised releases stayed up; pnpm 11 a
 default to one day, Dependabot to none) into the package manager's own file, in its unit
 (.npmrc, pnpm-workspace.yaml, .yarnrc.yml, or under `[install]` in bunfig.toml), and creates that
 file when the project has none. Unsafe: installs then refuse versions younger than that.
+For uv there is no fix: uv.lock records the cutoff it was resolved with, so adding one means
+running `uv lock` again (the help says so). A uv project is one with a uv.lock; an absolute
+`exclude-newer` timestamp freezes resolution at that instant and counts as a cooldown.
 "#,
 };
 

@@ -9,6 +9,7 @@ mod exclusions;
 mod scripts;
 mod show;
 mod trust;
+mod uv;
 
 use chainward_core::config::PluginConfig;
 use chainward_core::{Check, Error, FileKind, Finding, Plugin, Project, Rule};
@@ -78,6 +79,8 @@ impl Plugin for PmConfig {
                     | FileKind::PnpmWorkspace
                     | FileKind::YarnRc
                     | FileKind::Bunfig
+                    | FileKind::UvLock
+                    | FileKind::PyProject
             )
     }
 
@@ -105,6 +108,7 @@ impl Check for Options {
             allowlist::check(project, &root, &mut out);
             exclusions::check(project, &root, &mut out);
         }
+        uv::check(project, self.min_release_age_days, &mut out);
         // Projects that share a file (nested yarn projects under one .yarnrc.yml) share its
         // findings: each once.
         let mut seen = std::collections::HashSet::new();

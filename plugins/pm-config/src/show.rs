@@ -45,7 +45,56 @@ struct Row {
     sources: String,
 }
 
+/// uv projects (a uv.lock and its pyproject.toml): the cooldown is `exclude-newer`.
+fn uv_rows(project: &Project) -> Vec<Row> {
+    let mut out = Vec::new();
+    for lock in project.files_of(chainward_core::FileKind::UvLock) {
+        let dir = lock.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        let Some(file) = project.file_at(&project.root.join(dir).join("pyproject.toml")) else {
+            continue;
+        };
+        let Some(p) = chainward_python::pyproject(&file) else {
+            continue;
+        };
+        let setting = p.uv.exclude_newer.as_ref();
+        let days = setting.and_then(|(v, _)| chainward_python::pyproject::relative_days(v));
+        let text = file.text().unwrap_or_default();
+        let line = |span: &std::ops::Range<usize>| file.lines().line_col(text, span.start).line;
+        out.push(Row {
+            project: if dir.is_empty() {
+                ".".into()
+            } else {
+                dir.to_string()
+            },
+            package_manager: "uv".into(),
+            version_from: lock.rel.clone(),
+            cooldown: days.map(|d| d * 1440.0).filter(|m| *m > 0.0),
+            cooldown_from: match setting {
+                Some((v, span)) if days.is_none() => {
+                    format!(
+                        "{}:{} exclude-newer (a fixed date: {v})",
+                        file.rel,
+                        line(span)
+                    )
+                }
+                Some((_, span)) => format!("{}:{} exclude-newer", file.rel, line(span)),
+                None => "not set".into(),
+            },
+            trust_policy: "-".into(),
+            scripts: "-".into(),
+            sources: "-".into(),
+        });
+    }
+    out
+}
+
 fn rows(project: &Project) -> Vec<Row> {
+    let mut rows = npm_rows(project);
+    rows.extend(uv_rows(project));
+    rows
+}
+
+fn npm_rows(project: &Project) -> Vec<Row> {
     roots(project)
         .into_iter()
         .map(|root| {
