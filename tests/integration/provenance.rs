@@ -1217,3 +1217,156 @@ fn identity_regexps_and_source_uris_are_checked_before_use() {
         assert_eq!(out.code, 0, "{uri}: {}{}", out.stdout, out.stderr);
     }
 }
+
+/// PEP 740 attestations (PyPI): one attestation file, PyPI's provenance object, and an SLSA
+/// attestation of the same distribution verify offline with the identity policy flags; another
+/// workflow, another digest, and a staging signature against the production root fail.
+#[test]
+fn pep740_attestations_verify_offline() {
+    let dir = crate::common::fixtures().join("provenance/pep740");
+    let dist = "sha256:9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3";
+    let repo = ["--source-uri", "github.com/trailofbits/pypi-attestations"];
+    let staging = crate::common::shared_vectors().join("sigstore-trust/staging/trusted_root.json");
+    let staging = staging.to_string_lossy().into_owned();
+    let rfc8785 = "sha256:c4e92e9ecc828bef2aa7dba1de8ac983511f7532a0df11c770d39099a25cf201";
+    let cases: Vec<(&str, Vec<&str>, i32)> = vec![
+        (
+            "publish attestation",
+            vec![
+                dist,
+                "--bundle",
+                "pypi_attestations-0.0.19.tar.gz.publish.attestation",
+                repo[0],
+                repo[1],
+                "--workflow",
+                ".github/workflows/release.yml",
+                "--source-ref",
+                "refs/tags/v0.0.19",
+            ],
+            0,
+        ),
+        (
+            "PyPI's provenance object",
+            vec![
+                dist,
+                "--bundle",
+                "pypi_attestations-0.0.19.tar.gz.provenance",
+                repo[0],
+                repo[1],
+            ],
+            0,
+        ),
+        (
+            "SLSA attestation",
+            vec![
+                dist,
+                "--bundle",
+                "pypi_attestations-0.0.19.tar.gz.slsa.attestation",
+                repo[0],
+                repo[1],
+            ],
+            0,
+        ),
+        (
+            "another workflow",
+            vec![
+                dist,
+                "--bundle",
+                "pypi_attestations-0.0.19.tar.gz.publish.attestation",
+                repo[0],
+                repo[1],
+                "--workflow",
+                ".github/workflows/other.yml",
+            ],
+            1,
+        ),
+        (
+            "another repository",
+            vec![
+                dist,
+                "--bundle",
+                "pypi_attestations-0.0.19.tar.gz.publish.attestation",
+                "--source-uri",
+                "github.com/pypa/sampleproject",
+            ],
+            1,
+        ),
+        (
+            "another digest",
+            vec![
+                "sha256:8bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3",
+                "--bundle",
+                "pypi_attestations-0.0.19.tar.gz.publish.attestation",
+                repo[0],
+                repo[1],
+            ],
+            1,
+        ),
+        (
+            "staging signature, production root",
+            vec![
+                rfc8785,
+                "--bundle",
+                "rfc8785-0.1.2-py3-none-any.whl.publish.attestation",
+                "--insecure-any-identity",
+            ],
+            1,
+        ),
+        (
+            "staging signature, staging root",
+            vec![
+                rfc8785,
+                "--bundle",
+                "rfc8785-0.1.2-py3-none-any.whl.publish.attestation",
+                "--insecure-any-identity",
+                "--trusted-root",
+                &staging,
+            ],
+            0,
+        ),
+    ];
+    let mut out = String::new();
+    for (what, args, code) in cases {
+        let mut full = vec!["provenance", "verify"];
+        full.extend(args);
+        let o = run(&dir, &full);
+        assert_eq!(o.code, code, "{what}: {}", o.snapshot());
+        out.push_str(&format!(
+            "## {what}\n{}{}\n",
+            o.stdout,
+            o.stderr.replace(&staging, "<staging root>")
+        ));
+    }
+    crate::snap!("provenance-verify", "pep740", out);
+    // A statement swapped under the signature (another subject digest): the signature fails.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut a: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("pypi_attestations-0.0.19.tar.gz.publish.attestation"))
+            .expect("read"),
+    )
+    .expect("JSON");
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let statement = b64
+        .decode(a["envelope"]["statement"].as_str().expect("statement"))
+        .expect("base64");
+    let forged = String::from_utf8(statement)
+        .expect("utf-8")
+        .replace("9bb1add0", "0bb1add0");
+    a["envelope"]["statement"] = b64.encode(forged).into();
+    std::fs::write(tmp.path().join("forged.attestation"), a.to_string()).expect("write");
+    let o = run(
+        tmp.path(),
+        &[
+            "provenance",
+            "verify",
+            "sha256:0bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3",
+            "--bundle",
+            "forged.attestation",
+            repo[0],
+            repo[1],
+        ],
+    );
+    assert_eq!(o.code, 1, "{}", o.snapshot());
+    assert!(o.stdout.contains("FAILED"), "{}", o.stdout);
+}

@@ -366,6 +366,29 @@ pub fn bundles(text: &str) -> Result<Vec<Proof>, String> {
     let lines: Vec<&str> = trimmed.lines().filter(|l| !l.trim().is_empty()).collect();
     let one: Result<serde_json::Value, _> = serde_json::from_str(trimmed);
     match one {
+        // PyPI's provenance object (the Integrity API): every attestation of every bundle.
+        Ok(value) if value.get("attestation_bundles").is_some() => {
+            let list = value["attestation_bundles"]
+                .as_array()
+                .ok_or("`attestation_bundles` is not an array")?;
+            let mut out = Vec::new();
+            for (i, b) in list.iter().enumerate() {
+                let attestations = b["attestations"]
+                    .as_array()
+                    .ok_or_else(|| format!("attestation_bundles[{i}]: no `attestations`"))?;
+                for (j, a) in attestations.iter().enumerate() {
+                    let label = format!("attestation_bundles[{i}].attestations[{j}]");
+                    out.push(pep740(&label, a)?);
+                }
+            }
+            Ok(out)
+        }
+        // One PEP 740 attestation (`*.publish.attestation`).
+        Ok(value)
+            if value.get("verification_material").is_some() && value.get("envelope").is_some() =>
+        {
+            Ok(vec![pep740("attestation", &value)?])
+        }
         Ok(value) if value.get("attestations").is_some() => {
             let list = value["attestations"]
                 .as_array()
@@ -405,6 +428,56 @@ pub fn bundles(text: &str) -> Result<Vec<Proof>, String> {
             .collect(),
         Err(e) => Err(format!("not JSON: {e}")),
     }
+}
+
+/// A PEP 740 attestation (`{version: 1, verification_material: {certificate,
+/// transparency_entries}, envelope: {statement, signature}}`) as the Sigstore bundle v0.3 it is
+/// made from: the certificate, the first transparency log entry, and a DSSE envelope over the
+/// in-toto statement (as pypi-attestations converts it).
+fn pep740(label: &str, a: &serde_json::Value) -> Result<Proof, String> {
+    if a.get("version").and_then(serde_json::Value::as_u64) != Some(1) {
+        return Err(format!("{label}: not a version 1 PEP 740 attestation"));
+    }
+    let field = |path: &str| -> Result<&str, String> {
+        a.pointer(path)
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| {
+                format!(
+                    "{label}: no `{}`",
+                    path.trim_start_matches('/').replace('/', ".")
+                )
+            })
+    };
+    let certificate = field("/verification_material/certificate")?;
+    let statement = field("/envelope/statement")?;
+    let signature = field("/envelope/signature")?;
+    let entry = a
+        .pointer("/verification_material/transparency_entries/0")
+        .ok_or_else(|| format!("{label}: no transparency log entry"))?;
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {
+            "certificate": { "rawBytes": certificate },
+            "tlogEntries": [entry],
+        },
+        "dsseEnvelope": {
+            "payload": statement,
+            "payloadType": "application/vnd.in-toto+json",
+            "signatures": [{ "sig": signature }],
+        },
+    });
+    let text = bundle.to_string();
+    let parsed = Bundle::from_json(&text)
+        .map_err(|e| format!("{label}: not a PEP 740 attestation Sigstore reads: {e}"))?;
+    let mut proof = Proof::of_bundle(label.to_string(), parsed);
+    let signed = proof
+        .statement
+        .as_ref()
+        .and_then(|s| s["predicateType"].as_str())
+        .unwrap_or("(no in-toto statement)")
+        .to_string();
+    proof.label = format!("{label} {signed}");
+    Ok(proof)
 }
 
 /// `*` matches any run of characters.

@@ -49,7 +49,8 @@ struct VerifyArgs {
     /// The artifact: a file (hashed while streaming) or `sha256:<hex>` / `sha512:<hex>`
     pub artifact: String,
     /// A Sigstore bundle (`.sigstore.json`, v0.1–v0.3), an npm attestations response
-    /// (`{"attestations": [...]}`) or SLSA generator output (`.intoto.jsonl`); `show` of an
+    /// (`{"attestations": [...]}`), SLSA generator output (`.intoto.jsonl`), a PEP 740
+    /// attestation (`*.publish.attestation`) or PyPI's provenance object; `show` of an
     /// MCP bundle (`.mcpb`) prints its manifest and server.json entry without one
     #[arg(long, value_name = "FILE")]
     pub bundle: Option<PathBuf>,
