@@ -21,6 +21,7 @@ const CASES: &[&str] = &[
     "npm-ci/formats/yarn-classic",
     "pin-check/mcp-server",
     "npm-ci/python/uv-workspace",
+    "npm-ci/python/pylock",
 ];
 
 /// A validator for one schema file of ../shared/vectors/schemas, with the schemas it refers

@@ -6,12 +6,14 @@
 //! form, and the lockfile comparison follows uv's own (see [`sync`]).
 
 pub mod pep508;
+pub mod pylock;
 pub mod pyproject;
 pub mod requirements;
 pub mod sync;
 pub mod uvlock;
 
 pub use pep508::{Requirement, normalize_name};
+pub use pylock::{PyLock, pylock};
 pub use pyproject::{PyProject, pyproject};
 pub use requirements::{RequirementsFile, requirements_file};
 pub use uvlock::{UvLock, uv_lock};

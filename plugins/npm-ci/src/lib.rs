@@ -86,7 +86,10 @@ impl Plugin for NpmCi {
     fn reads(&self, kind: FileKind) -> bool {
         kind.is_npm_model()
             || kind.is_workflow_model()
-            || matches!(kind, FileKind::UvLock | FileKind::Requirements)
+            || matches!(
+                kind,
+                FileKind::UvLock | FileKind::PyLock | FileKind::Requirements
+            )
     }
 }
 
@@ -127,6 +130,7 @@ impl Check for Options {
                     FileKind::Npmrc => npmrc_rule::check(file, &mut out),
                     FileKind::UvLock => python::check(project, file, opts, &mut out),
                     FileKind::Requirements => python::check_requirements(file, &mut out),
+                    FileKind::PyLock => python::check_pylock(project, file, opts, &mut out),
                     _ => {}
                 }
                 out

@@ -41,13 +41,41 @@ fn dir_of(rel: &str) -> &str {
     rel.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// A pylock.toml (PEP 751): hashes, indexes, protocols, git sources.
+pub(crate) fn check_pylock(
+    project: &Project,
+    file: &SourceFile,
+    opts: &Options,
+    out: &mut Vec<Finding>,
+) {
+    let Some(lock) = chainward_python::pylock(file) else {
+        return;
+    };
+    let dir = dir_of(&file.rel);
+    let root_file = project.file_at(&project.root.join(dir).join("pyproject.toml"));
+    let root = root_file.as_deref().and_then(pyproject);
+    entries(file, &lock.lock, root, opts, out);
+}
+
 pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
     let Some(lock) = uv_lock(file) else { return };
     let dir = dir_of(&file.rel);
     let root_path = project.root.join(dir).join("pyproject.toml");
     let root_file = project.file_at(&root_path);
     let root = root_file.as_deref().and_then(pyproject);
+    entries(file, lock, root, opts, out);
+    sync_check(project, file, lock, root, out);
+}
 
+/// Every locked package: a hash for each distribution file, an allowed index over https, git
+/// sources called out.
+fn entries(
+    file: &SourceFile,
+    lock: &chainward_python::UvLock,
+    root: Option<&chainward_python::PyProject>,
+    opts: &Options,
+    out: &mut Vec<Finding>,
+) {
     // Entries: hashes, indexes, protocols.
     let mut allowed: Vec<String> = opts
         .allowed_indexes
@@ -147,8 +175,17 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
             _ => {}
         }
     }
+}
 
-    // In sync with the workspace's pyproject.toml files.
+/// In sync with the workspace's pyproject.toml files.
+fn sync_check(
+    project: &Project,
+    file: &SourceFile,
+    lock: &chainward_python::UvLock,
+    root: Option<&chainward_python::PyProject>,
+    out: &mut Vec<Finding>,
+) {
+    let dir = dir_of(&file.rel);
     let Some(root) = root else { return };
     if root.uv.managed == Some(false) {
         return;

@@ -94,6 +94,8 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
     }
     let lock_file = lock_of(project, file);
     let lock = lock_file.as_deref().and_then(uv_lock);
+    let pylock_file = project.file_at(&project.root.join(dir_of(&file.rel)).join("pylock.toml"));
+    let pylock = pylock_file.as_deref().and_then(chainward_python::pylock);
     let Ok(text) = file.text() else { return };
     let name = p.normalized_name();
     // How many times each name is declared (a name declared twice gets no fix).
@@ -124,6 +126,10 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
             (Some(lock), Some(lock_file), Some(member)) if declared(&dep_name) == 1 => {
                 pin_fix(file, text, dep, lock, lock_file, member, &dep_name)
             }
+            // A pylock.toml beside it (no requirements recorded there: pyproject.toml only).
+            (None, _, _) if declared(&dep_name) == 1 => {
+                pylock.and_then(|l| pylock_fix(file, text, dep, &l.lock, &dep_name))
+            }
             _ => None,
         };
         let range = match &req.version {
@@ -139,9 +145,9 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
             dep.span.clone(),
             format!("{range} in {what} is a range: pip and uv install whatever matches"),
         );
-        finding = match (&fix, lock.is_some()) {
-            (Some((_, v)), _) => finding.with_help(format!("pin it to the version uv.lock installs: `=={v}`")),
-            (None, true) => finding.with_help("pin an exact version (`==1.2.3`); uv.lock does not name one version for it that chainward can write back"),
+        finding = match (&fix, lock.is_some() || pylock.is_some()) {
+            (Some((_, v)), _) => finding.with_help(format!("pin it to the version the lockfile installs: `=={v}`")),
+            (None, true) => finding.with_help("pin an exact version (`==1.2.3`); the lockfile does not name one version for it that chainward can write back"),
             (None, false) => finding.with_help("pin an exact version (`==1.2.3`), or lock the project (`uv lock`) and let `chainward fix` pin it"),
         };
         out.push(finding.with_fix_opt(fix.map(|(f, _)| f)));
@@ -156,6 +162,56 @@ fn req_text(text: &str, dep: &Dep) -> String {
         .to_string()
 }
 
+/// The one version a lock holds of `name` (not the project's own packages).
+fn one_version<'a>(lock: &'a UvLock, name: &str) -> Option<&'a str> {
+    let mut versions = lock
+        .packages
+        .iter()
+        .filter(|pkg| normalize_name(&pkg.name) == name && !pkg.source.is_local());
+    let locked = versions.next()?;
+    if versions.next().is_some() {
+        return None;
+    }
+    locked.version.as_deref()
+}
+
+/// `==X` written into the requirement's string in pyproject.toml (`None` when the string has
+/// escapes, so that offsets in the value are not offsets in the file).
+fn pyproject_edit(file: &SourceFile, text: &str, dep: &Dep, version: &str) -> Option<Edit> {
+    let literal = text.get(dep.span.clone())?;
+    let quote = literal.chars().next()?;
+    if !matches!(quote, '"' | '\'') || literal.starts_with("\"\"\"") || literal.starts_with("'''") {
+        return None;
+    }
+    let inner = &literal[1..literal.len() - 1];
+    if quote == '"' && inner.contains('\\') {
+        return None;
+    }
+    let start = dep.span.start + 1;
+    let vs: Range<usize> = start + dep.req.version_span.start..start + dep.req.version_span.end;
+    Some(Edit::replace(&file.path, vs, format!("=={version}")))
+}
+
+/// With a pylock.toml: the requirement pinned to the one version it holds (PEP 751 records no
+/// requirements, so pyproject.toml is the only file edited).
+fn pylock_fix(
+    file: &SourceFile,
+    text: &str,
+    dep: &Dep,
+    lock: &UvLock,
+    dep_name: &str,
+) -> Option<(Fix, String)> {
+    let version = one_version(lock, dep_name)?.to_string();
+    let edit = pyproject_edit(file, text, dep, &version)?;
+    Some((
+        Fix::safe(
+            format!("pin `{}` to {version} (pylock.toml)", dep.req.name),
+            vec![edit],
+        ),
+        version,
+    ))
+}
+
 /// The fix pinning `dep` to the one version uv.lock holds of it: `==X` in pyproject.toml, and the
 /// same specifier in every record uv.lock keeps of the requirement (`requires-dist`,
 /// `requires-dev`), so that the lock still satisfies the project.
@@ -168,16 +224,7 @@ fn pin_fix(
     member: &str,
     dep_name: &str,
 ) -> Option<(Fix, String)> {
-    // The one locked version of the package.
-    let mut versions = lock
-        .packages
-        .iter()
-        .filter(|pkg| normalize_name(&pkg.name) == dep_name && !pkg.source.is_local());
-    let locked = versions.next()?;
-    if versions.next().is_some() {
-        return None;
-    }
-    let version = locked.version.clone()?;
+    let version = one_version(lock, dep_name)?.to_string();
     // The member's records of this requirement, each equal to what pyproject.toml says now
     // (so the locked version satisfies it).
     let pkg = lock
@@ -211,21 +258,8 @@ fn pin_fix(
             return None;
         }
     }
-    // The string in pyproject.toml, without escapes, so that offsets in the value are offsets
-    // in the file.
-    let literal = text.get(dep.span.clone())?;
-    let quote = literal.chars().next()?;
-    if !matches!(quote, '"' | '\'') || literal.starts_with("\"\"\"") || literal.starts_with("'''") {
-        return None;
-    }
-    let inner = &literal[1..literal.len() - 1];
-    if quote == '"' && inner.contains('\\') {
-        return None;
-    }
-    let start = dep.span.start + 1;
-    let vs: Range<usize> = start + dep.req.version_span.start..start + dep.req.version_span.end;
     let pin = format!("=={version}");
-    let mut edits = vec![Edit::replace(&file.path, vs, pin.clone())];
+    let mut edits = vec![pyproject_edit(file, text, dep, &version)?];
     let lock_text = lock_file.text().ok()?;
     for r in records {
         match &r.specifier_span {

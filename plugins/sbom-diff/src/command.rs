@@ -163,9 +163,14 @@ fn generate(args: &SbomGenerateArgs, context: &Context<'_>) -> Result<Output, Er
         // A Python project locked by uv.
         let project = Project::discover(&[uv_lock], &DiscoverOptions::default())?;
         crate::from_uv_lock(&project, omit)?
+    } else if files.is_file(&join(&args.path, "pylock.toml")) {
+        // A Python project locked as PEP 751 says.
+        let path = join(&args.path, "pylock.toml");
+        let project = Project::discover(std::slice::from_ref(&path), &DiscoverOptions::default())?;
+        crate::uv_lock_sbom(&project, &path, omit)?
     } else {
         return Err(Error::Usage(format!(
-            "{}: no package.json or uv.lock here (give the project folder)",
+            "{}: no package.json, uv.lock or pylock.toml here (give the project folder)",
             args.path.display()
         )));
     };
@@ -233,15 +238,23 @@ fn read_sbom(path: &Path, files: &dyn Files) -> Result<(Side, Arc<SourceFile>), 
             file,
         ));
     }
-    if kind == Some(FileKind::UvLock) {
+    if matches!(kind, Some(FileKind::UvLock | FileKind::PyLock)) {
         let project = Project::discover(&[path.to_path_buf()], &DiscoverOptions::default())?;
         let sbom = crate::uv_lock_sbom(&project, path, Omit::default())?;
         let file = project
-            .file_as(path, FileKind::UvLock)
+            .file_as(path, kind.unwrap_or(FileKind::UvLock))
             .ok_or_else(|| Error::Usage(format!("{}: no such file", path.display())))?;
         return Ok((
             Side {
-                label: format!("{} (uv.lock)", path.display()),
+                label: format!(
+                    "{} ({})",
+                    path.display(),
+                    kind.map_or("uv.lock", |k| if k == FileKind::PyLock {
+                        "pylock.toml"
+                    } else {
+                        "uv.lock"
+                    })
+                ),
                 sbom,
             },
             file,

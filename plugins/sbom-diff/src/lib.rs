@@ -179,19 +179,31 @@ pub fn from_uv_lock(project: &Project, omit: Omit) -> Result<Sbom, Error> {
     uv_lock_sbom(project, &join(&project.root, "uv.lock"), omit)
 }
 
-/// The SBOM of the uv.lock at `path` (its project's pyproject.toml beside it names the root).
+/// The SBOM of the uv.lock (or pylock.toml) at `path` (its project's pyproject.toml beside it
+/// names the root).
 pub fn uv_lock_sbom(project: &Project, path: &std::path::Path, omit: Omit) -> Result<Sbom, Error> {
     let dir = path
         .parent()
         .unwrap_or(std::path::Path::new(""))
         .to_path_buf();
-    let Some(file) = project.file_as(path, chainward_core::FileKind::UvLock) else {
+    let pylock = path.file_name().is_some_and(|n| n != "uv.lock");
+    let kind = if pylock {
+        chainward_core::FileKind::PyLock
+    } else {
+        chainward_core::FileKind::UvLock
+    };
+    let Some(file) = project.file_as(path, kind) else {
         return Err(Error::Usage(format!(
             "{}: no uv.lock here; an SBOM is made from the lockfile (`uv lock` writes one)",
             path.display()
         )));
     };
-    let Some(lock) = chainward_python::uv_lock(&file) else {
+    let lock = if pylock {
+        chainward_python::pylock(&file).map(|p| &p.lock)
+    } else {
+        chainward_python::uv_lock(&file)
+    };
+    let Some(lock) = lock else {
         let e = file.error().cloned();
         return Err(Error::Parse {
             path: file.path.clone(),

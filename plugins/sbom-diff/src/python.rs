@@ -102,6 +102,11 @@ pub fn generate(lock: &UvLock, root: Option<&str>, license: Option<&str>, omit: 
         scope[m] = REQUIRED;
         queue.push_back(m);
     }
+    // A lock without a graph (pylock.toml need not record one): everything it installs is
+    // required.
+    if edges.iter().all(Vec::is_empty) {
+        scope.fill(REQUIRED);
+    }
     // Lower is stronger: a node is revisited when it is reached at a stronger scope.
     while let Some(i) = queue.pop_front() {
         for (to, kind) in &edges[i] {

@@ -37,6 +37,8 @@ pub enum FileKind {
     PyProject,
     /// `uv.lock`.
     UvLock,
+    /// `pylock.toml` / `pylock.<name>.toml` (PEP 751).
+    PyLock,
     /// A pip requirements file: `requirements*.txt`, `requirements*.in`, `constraints*.txt`,
     /// or a `.txt`/`.in` file in a `requirements/` folder.
     Requirements,
@@ -44,7 +46,7 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FileKind; 21] = [
+    pub const ALL: [FileKind; 22] = [
         FileKind::PackageJson,
         FileKind::NpmLock,
         FileKind::NpmShrinkwrap,
@@ -65,6 +67,7 @@ impl FileKind {
         FileKind::McpBundle,
         FileKind::PyProject,
         FileKind::UvLock,
+        FileKind::PyLock,
         FileKind::Requirements,
     ];
 
@@ -92,6 +95,7 @@ impl FileKind {
             FileKind::McpBundle => "mcp-bundle",
             FileKind::PyProject => "pyproject",
             FileKind::UvLock => "uv-lock",
+            FileKind::PyLock => "pylock",
             FileKind::Requirements => "requirements",
         }
     }
@@ -115,6 +119,10 @@ impl FileKind {
             "server.json" => FileKind::McpServer,
             "pyproject.toml" => FileKind::PyProject,
             "uv.lock" => FileKind::UvLock,
+            "pylock.toml" => FileKind::PyLock,
+            _ if name.starts_with("pylock.") && name.ends_with(".toml") && name.len() > 12 => {
+                FileKind::PyLock
+            }
             _ if is_requirements(rel, name) => FileKind::Requirements,
             _ if name.len() > 5 && name.ends_with(".mcpb") => FileKind::McpBundle,
             _ if crate::dockerfile::is_dockerfile_name(name) => FileKind::Dockerfile,
@@ -154,7 +162,7 @@ impl FileKind {
     pub fn is_python_model(self) -> bool {
         matches!(
             self,
-            FileKind::PyProject | FileKind::UvLock | FileKind::Requirements
+            FileKind::PyProject | FileKind::UvLock | FileKind::PyLock | FileKind::Requirements
         )
     }
 
@@ -189,6 +197,7 @@ impl FileKind {
                     | FileKind::Bunfig
                     | FileKind::PyProject
                     | FileKind::UvLock
+                    | FileKind::PyLock
                     | FileKind::Requirements
             )
     }
