@@ -194,6 +194,8 @@ const PATHS: &[&str] = &[
     "servers/a/uv.lock",
     "uv.lock.orig",
     "pylock.toml",
+    "poetry.lock",
+    "packages/python/poetry.lock",
     "pylock.dev.toml",
     "a/pylock.toml.bak",
     "requirements.txt",

@@ -22,6 +22,7 @@ const CASES: &[&str] = &[
     "pin-check/mcp-server",
     "npm-ci/python/uv-workspace",
     "npm-ci/python/pylock",
+    "npm-ci/python/poetry",
 ];
 
 /// A validator for one schema file of ../shared/vectors/schemas, with the schemas it refers

@@ -266,6 +266,7 @@ pub(crate) fn parses(file: &chainward_core::SourceFile) -> bool {
         FileKind::PyProject => chainward_python::pyproject(file).is_some(),
         FileKind::UvLock => chainward_python::uv_lock(file).is_some(),
         FileKind::PyLock => chainward_python::pylock(file).is_some(),
+        FileKind::PoetryLock => chainward_python::poetry_lock(file).is_some(),
         _ => true,
     }
 }

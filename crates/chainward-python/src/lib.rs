@@ -6,6 +6,7 @@
 //! form, and the lockfile comparison follows uv's own (see [`sync`]).
 
 pub mod pep508;
+pub mod poetry;
 pub mod pylock;
 pub mod pyproject;
 pub mod requirements;
@@ -13,6 +14,7 @@ pub mod sync;
 pub mod uvlock;
 
 pub use pep508::{Requirement, normalize_name};
+pub use poetry::{PoetryLock, poetry_lock};
 pub use pylock::{PyLock, pylock};
 pub use pyproject::{PyProject, pyproject};
 pub use requirements::{RequirementsFile, requirements_file};

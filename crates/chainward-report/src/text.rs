@@ -537,7 +537,7 @@ fn checked_phrase(checked: &[FileKind]) -> String {
         FileKind::McpServer => 11,
         FileKind::McpBundle => 12,
         FileKind::PyProject => 13,
-        FileKind::UvLock | FileKind::PyLock => 14,
+        FileKind::UvLock | FileKind::PyLock | FileKind::PoetryLock => 14,
         FileKind::Requirements => 15,
     };
     let mut counts = [0usize; KINDS.len()];

@@ -88,7 +88,7 @@ impl Plugin for NpmCi {
             || kind.is_workflow_model()
             || matches!(
                 kind,
-                FileKind::UvLock | FileKind::PyLock | FileKind::Requirements
+                FileKind::UvLock | FileKind::PyLock | FileKind::PoetryLock | FileKind::Requirements
             )
     }
 }
@@ -131,6 +131,7 @@ impl Check for Options {
                     FileKind::UvLock => python::check(project, file, opts, &mut out),
                     FileKind::Requirements => python::check_requirements(file, &mut out),
                     FileKind::PyLock => python::check_pylock(project, file, opts, &mut out),
+                    FileKind::PoetryLock => python::check_poetry(file, opts, &mut out),
                     _ => {}
                 }
                 out

@@ -41,6 +41,19 @@ fn dir_of(rel: &str) -> &str {
     rel.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// A poetry.lock (read only): hashes, protocols, git sources. Its sources' URLs are checked for
+/// https but not against the allowed indexes (Poetry's own `[[tool.poetry.source]]` names them).
+pub(crate) fn check_poetry(file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
+    let Some(lock) = chainward_python::poetry_lock(file) else {
+        return;
+    };
+    let any = Options {
+        allowed_indexes: Vec::new(),
+        ..opts.clone()
+    };
+    entries(file, &lock.lock, None, &any, out);
+}
+
 /// A pylock.toml (PEP 751): hashes, indexes, protocols, git sources.
 pub(crate) fn check_pylock(
     project: &Project,
@@ -105,7 +118,8 @@ fn entries(
                         )
                         .with_help("use the index's https:// URL and run `uv lock` again"),
                     );
-                } else if index.contains("://") && !allowed.contains(&index) {
+                } else if index.contains("://") && !allowed.is_empty() && !allowed.contains(&index)
+                {
                     out.push(
                         Finding::new(&DISALLOWED_HOST, file, source.span.clone(), format!(
                             "`{shown_name}` is locked from {}, which is not an allowed index",

@@ -163,6 +163,10 @@ fn generate(args: &SbomGenerateArgs, context: &Context<'_>) -> Result<Output, Er
         // A Python project locked by uv.
         let project = Project::discover(&[uv_lock], &DiscoverOptions::default())?;
         crate::from_uv_lock(&project, omit)?
+    } else if files.is_file(&join(&args.path, "poetry.lock")) {
+        let path = join(&args.path, "poetry.lock");
+        let project = Project::discover(std::slice::from_ref(&path), &DiscoverOptions::default())?;
+        crate::uv_lock_sbom(&project, &path, omit)?
     } else if files.is_file(&join(&args.path, "pylock.toml")) {
         // A Python project locked as PEP 751 says.
         let path = join(&args.path, "pylock.toml");
@@ -170,7 +174,7 @@ fn generate(args: &SbomGenerateArgs, context: &Context<'_>) -> Result<Output, Er
         crate::uv_lock_sbom(&project, &path, omit)?
     } else {
         return Err(Error::Usage(format!(
-            "{}: no package.json, uv.lock or pylock.toml here (give the project folder)",
+            "{}: no package.json, uv.lock, poetry.lock or pylock.toml here (give the project folder)",
             args.path.display()
         )));
     };
@@ -238,7 +242,10 @@ fn read_sbom(path: &Path, files: &dyn Files) -> Result<(Side, Arc<SourceFile>), 
             file,
         ));
     }
-    if matches!(kind, Some(FileKind::UvLock | FileKind::PyLock)) {
+    if matches!(
+        kind,
+        Some(FileKind::UvLock | FileKind::PyLock | FileKind::PoetryLock)
+    ) {
         let project = Project::discover(&[path.to_path_buf()], &DiscoverOptions::default())?;
         let sbom = crate::uv_lock_sbom(&project, path, Omit::default())?;
         let file = project

@@ -186,8 +186,15 @@ pub fn uv_lock_sbom(project: &Project, path: &std::path::Path, omit: Omit) -> Re
         .parent()
         .unwrap_or(std::path::Path::new(""))
         .to_path_buf();
-    let pylock = path.file_name().is_some_and(|n| n != "uv.lock");
-    let kind = if pylock {
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let poetry = file_name == "poetry.lock";
+    let pylock = !poetry && file_name != "uv.lock";
+    let kind = if poetry {
+        chainward_core::FileKind::PoetryLock
+    } else if pylock {
         chainward_core::FileKind::PyLock
     } else {
         chainward_core::FileKind::UvLock
@@ -198,7 +205,9 @@ pub fn uv_lock_sbom(project: &Project, path: &std::path::Path, omit: Omit) -> Re
             path.display()
         )));
     };
-    let lock = if pylock {
+    let lock = if poetry {
+        chainward_python::poetry_lock(&file).map(|p| &p.lock)
+    } else if pylock {
         chainward_python::pylock(&file).map(|p| &p.lock)
     } else {
         chainward_python::uv_lock(&file)
@@ -219,14 +228,50 @@ pub fn uv_lock_sbom(project: &Project, path: &std::path::Path, omit: Omit) -> Re
             &join(&dir, "pyproject.toml"),
             chainward_core::FileKind::PyProject,
         )
-        .and_then(|f| chainward_python::pyproject(&f).map(|p| (p.name.clone(), license_of(p))));
-    let (name, license) = pyproject.unwrap_or_default();
-    Ok(python::generate(
+        .and_then(|f| {
+            chainward_python::pyproject(&f).map(|p| {
+                // Poetry 1 projects name themselves in `[tool.poetry]`.
+                let poetry_field = |k: &str| {
+                    chainward_core::toml::get(&p.doc, &["tool", "poetry", k])
+                        .and_then(|i| i.as_str().map(str::to_string))
+                };
+                (
+                    p.name.clone().or_else(|| poetry_field("name")),
+                    p.version.clone().or_else(|| poetry_field("version")),
+                    license_of(p),
+                )
+            })
+        });
+    let (name, version, license) = pyproject.unwrap_or_default();
+    if !poetry {
+        return Ok(python::generate(
+            lock,
+            name.as_deref(),
+            license.as_deref(),
+            omit,
+        ));
+    }
+    // poetry.lock does not hold the project: its stand-in becomes the project.
+    let mut sbom = python::generate(
         lock,
-        name.as_deref(),
+        Some(chainward_python::poetry::ROOT),
         license.as_deref(),
         omit,
-    ))
+    );
+    if let Some(root) = &mut sbom.root {
+        let old = root.bom_ref.clone();
+        root.name = name.unwrap_or_else(|| "project".into());
+        root.version = version.unwrap_or_default();
+        root.purl = python::purl(&root.name, &root.version, None);
+        root.bom_ref = root.purl.clone();
+        for (from, _) in &mut sbom.dependencies {
+            if *from == old {
+                from.clone_from(&root.bom_ref);
+            }
+        }
+        sbom.dependencies.sort();
+    }
+    Ok(sbom)
 }
 
 /// `project.license`: an SPDX expression string (PEP 639) or `{ text = "…" }`.

@@ -39,6 +39,8 @@ pub enum FileKind {
     UvLock,
     /// `pylock.toml` / `pylock.<name>.toml` (PEP 751).
     PyLock,
+    /// `poetry.lock` (read for the SBOM and hashes).
+    PoetryLock,
     /// A pip requirements file: `requirements*.txt`, `requirements*.in`, `constraints*.txt`,
     /// or a `.txt`/`.in` file in a `requirements/` folder.
     Requirements,
@@ -46,7 +48,7 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in declaration order.
-    pub const ALL: [FileKind; 22] = [
+    pub const ALL: [FileKind; 23] = [
         FileKind::PackageJson,
         FileKind::NpmLock,
         FileKind::NpmShrinkwrap,
@@ -68,6 +70,7 @@ impl FileKind {
         FileKind::PyProject,
         FileKind::UvLock,
         FileKind::PyLock,
+        FileKind::PoetryLock,
         FileKind::Requirements,
     ];
 
@@ -96,6 +99,7 @@ impl FileKind {
             FileKind::PyProject => "pyproject",
             FileKind::UvLock => "uv-lock",
             FileKind::PyLock => "pylock",
+            FileKind::PoetryLock => "poetry-lock",
             FileKind::Requirements => "requirements",
         }
     }
@@ -120,6 +124,7 @@ impl FileKind {
             "pyproject.toml" => FileKind::PyProject,
             "uv.lock" => FileKind::UvLock,
             "pylock.toml" => FileKind::PyLock,
+            "poetry.lock" => FileKind::PoetryLock,
             _ if name.starts_with("pylock.") && name.ends_with(".toml") && name.len() > 12 => {
                 FileKind::PyLock
             }
@@ -162,7 +167,11 @@ impl FileKind {
     pub fn is_python_model(self) -> bool {
         matches!(
             self,
-            FileKind::PyProject | FileKind::UvLock | FileKind::PyLock | FileKind::Requirements
+            FileKind::PyProject
+                | FileKind::UvLock
+                | FileKind::PyLock
+                | FileKind::PoetryLock
+                | FileKind::Requirements
         )
     }
 
@@ -198,6 +207,7 @@ impl FileKind {
                     | FileKind::PyProject
                     | FileKind::UvLock
                     | FileKind::PyLock
+                    | FileKind::PoetryLock
                     | FileKind::Requirements
             )
     }
