@@ -492,3 +492,48 @@ fn mcp_a_validator_step_is_not_a_rewrite() {
 fn found_rule(dir: &Path, rule: &str) -> bool {
     findings(dir, &["mcp"], "rule").iter().any(|r| r == rule)
 }
+
+/// mcp-atlassian: uv writes `platform_system == 'Windows'` as `sys_platform == 'win32'` in
+/// uv.lock, and `uv lock --check` accepts the pair (README); so does chainward. The fix that
+/// pins the range writes the same specifier into uv.lock's record.
+#[test]
+fn uv_platform_system_marker_is_in_sync() {
+    let tmp = copy_fixture("real-world/uv-platform-system-marker");
+    let dir = tmp.path();
+    assert_eq!(
+        messages(dir, "npm-ci/lockfile-out-of-sync"),
+        Vec::<String>::new()
+    );
+    // python-dateutil is locked at two versions (one per Python range): reported, not fixed.
+    let ranges = messages(dir, "pin-check/range-specifier");
+    assert_eq!(ranges.len(), 2, "{ranges:?}");
+    run(dir, &["fix", "."]);
+    let lock = std::fs::read_to_string(dir.join("uv.lock")).expect("read");
+    assert!(
+        lock.contains(
+            r#"{ name = "tzdata", marker = "sys_platform == 'win32'", specifier = "==2026.6" }"#
+        ),
+        "{lock}"
+    );
+    assert_eq!(
+        messages(dir, "npm-ci/lockfile-out-of-sync"),
+        Vec::<String>::new()
+    );
+}
+
+/// markitdown: a library on PyPI that no workflow publishes (released by hand). Its classifiers
+/// say it is published: its runtime ranges are not reported, and `-v` says why.
+#[test]
+fn a_library_published_by_hand_keeps_its_ranges() {
+    let dir = fixtures().join("real-world/pyproject-library-without-publish-workflow");
+    assert_eq!(
+        messages(&dir, "pin-check/range-specifier"),
+        Vec::<String>::new()
+    );
+    let out = run(&dir, &["pin-check", "-v", "."]);
+    assert!(
+        out.stderr.contains("is published to PyPI"),
+        "{}",
+        out.stderr
+    );
+}
