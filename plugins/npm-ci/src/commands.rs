@@ -66,6 +66,10 @@ Python installs are held to the same standard:
 - `uv sync` without `--locked` or `--frozen` (or `UV_LOCKED`/`UV_FROZEN` in the job's env): uv
   re-locks when uv.lock is out of date and installs that. `uv sync --upgrade` and `--resolution`
   re-resolve on purpose (test legs against newer or lowest versions) and are not reported;
+  `uv run` does the same sync first: a warning when nothing earlier in the job (or Docker
+  stage) ran `uv sync`/`uv lock`, and not for `uv run --locked`/`--frozen`/`--no-sync`, nor for
+  a script with inline metadata (PEP 723), which runs outside the project;
+- `uv add PKG` in CI: an unpinned package written into the lock and installed;
 - `uvx tool`, `uv tool run`/`install`, `pipx run`/`install` of a tool without a pinned version
   (`tool@1.2.3`, `tool==1.2.3`, `--from 'tool==1.2.3'`);
 - a build in an isolated environment (`uv build`, `python -m build`, `pip wheel`) of a project
@@ -135,6 +139,9 @@ struct Script<'a> {
     pnpm_major: Option<u64>,
     /// The folder it starts in, relative to the project root (a step's `working-directory`).
     dir: String,
+    /// An earlier step of the job (or `RUN` of the Docker stage) ran `uv sync` or `uv lock`:
+    /// a later `uv run` finds the environment synced (and was judged there).
+    uv_synced: bool,
 }
 
 /// What install commands are judged against, computed once per run: the project's install
@@ -210,6 +217,8 @@ impl<'p> Context<'p> {
 struct Judge<'a> {
     ctx: &'a Context<'a>,
     globals: LocalCommands,
+    /// `uv sync`/`uv lock` ran before this command in its job, stage or script.
+    uv_synced: std::cell::Cell<bool>,
 }
 
 impl Judge<'_> {
@@ -486,7 +495,12 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
             let Some(wf) = workflow::parsed(file) else {
                 return;
             };
+            let mut synced_jobs: Vec<String> = Vec::new();
             for (job, step) in wf.steps() {
+                let uv_synced = synced_jobs.iter().any(|j| j == job.id);
+                if step.all_commands().any(python::syncs) {
+                    synced_jobs.push(job.id.to_string());
+                }
                 let pnpm_major = job
                     .steps()
                     .find(|s| s.action == Some("pnpm/action-setup"))
@@ -511,6 +525,7 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                         vars: step.vars.clone(),
                         pnpm_major,
                         dir: dir.clone(),
+                        uv_synced,
                     });
                 }
             }
@@ -524,10 +539,12 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
             let mut global: Vars = Vars::new();
             let mut vars: Vars = Vars::new();
             let mut staged = false;
+            let mut uv_synced = false;
             for ins in &df.instructions {
                 match ins.keyword.as_str() {
                     "FROM" => {
                         staged = true;
+                        uv_synced = false;
                         vars.clear();
                         continue;
                     }
@@ -557,8 +574,10 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                         if shebang.is_some_and(|l| !(l.ends_with("sh") || l.ends_with("bash"))) {
                             continue;
                         }
+                        let commands = commands_of(body);
+                        let synced_here = commands.iter().any(python::syncs);
                         scripts.push(Script {
-                            commands: commands_of(body).into(),
+                            commands: commands.into(),
                             text: mask_expressions(body),
                             region: doc.body.clone(),
                             source: text,
@@ -568,7 +587,9 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                             vars: vars.clone(),
                             pnpm_major: None,
                             dir: String::new(),
+                            uv_synced,
                         });
+                        uv_synced |= synced_here;
                     }
                     continue;
                 }
@@ -581,8 +602,10 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                 let Some(body) = text.get(region.clone()) else {
                     continue;
                 };
+                let commands = commands_of(body);
+                let synced_here = commands.iter().any(python::syncs);
                 scripts.push(Script {
-                    commands: commands_of(body).into(),
+                    commands: commands.into(),
                     text: mask_expressions(body),
                     region: region.clone(),
                     source: text,
@@ -592,7 +615,9 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
                     vars: vars.clone(),
                     pnpm_major: None,
                     dir: String::new(),
+                    uv_synced,
                 });
+                uv_synced |= synced_here;
             }
         }
         _ => return,
@@ -604,12 +629,16 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
     let judge = Judge {
         ctx,
         globals: LocalCommands::named(globals),
+        uv_synced: std::cell::Cell::new(false),
     };
     for script in &scripts {
         let cmds = &script.commands;
         let mut cwd = Some(script.dir.clone());
         for (i, cmd) in cmds.iter().enumerate() {
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
+            judge
+                .uv_synced
+                .set(script.uv_synced || cmds[..i].iter().any(python::syncs));
             check_command(file, script, cmd, prev, cwd.as_deref(), &judge, out);
             change_dir(cmd, &mut cwd);
         }
@@ -667,6 +696,8 @@ pub(crate) fn check_script(
         vars: Vars::new(),
         pnpm_major: None,
         dir: String::new(),
+        // A script run by a step: what the job ran before it is not known here.
+        uv_synced: true,
     };
     let cmds = &script.commands;
     let mut globals = Vec::new();
@@ -674,8 +705,10 @@ pub(crate) fn check_script(
     let judge = Judge {
         ctx,
         globals: LocalCommands::named(globals),
+        uv_synced: std::cell::Cell::new(false),
     };
     let mut cwd = Some(String::new());
+    judge.uv_synced.set(true);
     for (i, cmd) in cmds.iter().enumerate() {
         let prev = i.checked_sub(1).map(|p| &cmds[p]);
         check_command(&file, &script, cmd, prev, cwd.as_deref(), &judge, out);

@@ -334,6 +334,95 @@ pub(super) fn check(
                         );
                     }
                 }
+                // `uv run` syncs the environment first, re-locking an out-of-date uv.lock,
+                // unless the job synced (or checked the lock) before it.
+                "run" if !judge.uv_synced.get() => {
+                    let (options, operands) = split_args(rest);
+                    // `uv run script.py` of a script with inline metadata (PEP 723) runs it in
+                    // its own environment, not the project's.
+                    if let Some(target) = operands.first().map(|w| w.text.as_str())
+                        && target.ends_with(".py")
+                    {
+                        let script_file = find_project_file(judge, file, cwd, target)
+                            .map(|f| f.path.clone())
+                            .or_else(|| {
+                                relative_dir(target).then(|| {
+                                    judge
+                                        .ctx
+                                        .project
+                                        .root
+                                        .join(join_dir(cwd.unwrap_or_default(), target))
+                                })
+                            });
+                        let inline = script_file
+                            .and_then(|p| judge.ctx.project.read_text(&p))
+                            .is_none_or(|t| t.contains("# /// script"));
+                        if inline {
+                            return;
+                        }
+                    }
+                    let unknown = rest
+                        .iter()
+                        .any(|w| w.text.contains("${{") || w.text.starts_with('$'));
+                    let has_lock = find_project_file(judge, file, cwd, "uv.lock").is_some();
+                    if has_lock
+                        && !unknown
+                        && !flag(
+                            &options,
+                            &[
+                                "--locked",
+                                "--frozen",
+                                "--no-sync",
+                                "--script",
+                                "--isolated",
+                                "--no-project",
+                                "--help",
+                                "-h",
+                            ],
+                        )
+                        && !env_set("UV_LOCKED")
+                        && !env_set("UV_FROZEN")
+                        && !env_set("UV_NO_SYNC")
+                    {
+                        out.push(
+                            Finding::new(&INSTALL_COMMAND, file, whole.clone(), "`uv run` syncs the environment first and, when uv.lock is out of date, locks again and installs that instead of failing")
+                                .with_severity(Severity::Warning)
+                                .with_help("pass `--locked` (or `--frozen`), set `UV_LOCKED=1` in the job's env, or run `uv sync --locked` in an earlier step"),
+                        );
+                    }
+                }
+                // `uv add PKG` in CI: whatever version the index serves, written into the lock.
+                "add" => {
+                    let (options, operands) = split_args(rest);
+                    if flag(&options, &["--help", "-h", "--frozen"]) {
+                        return;
+                    }
+                    for word in operands {
+                        let text = word.text.as_str();
+                        if is_local_or_url(text)
+                            || text.contains(chainward_core::workflow::MASKED_SPACE)
+                        {
+                            continue;
+                        }
+                        let Ok(req) = pep508::parse(text) else {
+                            continue;
+                        };
+                        if req.pinned_version().is_some()
+                            || matches!(req.version, VersionReq::Url(_))
+                        {
+                            continue;
+                        }
+                        out.push(
+                            Finding::new(
+                                &INSTALL_COMMAND,
+                                file,
+                                at(word),
+                                format!("`uv add {}` in CI installs whatever version the index serves today, and changes uv.lock", shown(text)),
+                            )
+                            .with_help(format!("declare `{}` in pyproject.toml (a dependency group for tools) and lock it, then `uv sync --locked`", shown(&req.name))),
+                        );
+                    }
+                }
                 "build" => {
                     let (options, operands) = split_args(rest);
                     if !flag(
@@ -378,6 +467,15 @@ pub(super) fn check(
         }
         _ => {}
     }
+}
+
+/// A command after which the project's environment is synced from uv.lock or the lock was
+/// judged: `uv sync` (any flags: one without `--locked` is reported itself), `uv lock`, `uv
+/// add`/`uv remove` (which lock and sync).
+pub(super) fn syncs(cmd: &chainward_core::shell::Command) -> bool {
+    let argv = cmd.argv();
+    matches!(tool_of(argv), Some(("uv", start)) if first_operand(&argv[start..])
+        .is_some_and(|(_, w)| matches!(w.text.as_str(), "sync" | "lock" | "add" | "remove")))
 }
 
 /// `python -m build ARGS` / `pyproject-build ARGS`: the arguments.
