@@ -537,3 +537,22 @@ fn a_library_published_by_hand_keeps_its_ranges() {
         out.stderr
     );
 }
+
+/// What chainward says of three real Python packages of MCP servers (modelcontextprotocol/servers
+/// `src/time` with its uv.lock, markitdown's (markitdown-mcp's core), e2b's poetry project),
+/// every plugin on, reviewed.
+#[test]
+fn three_python_mcp_servers() {
+    let mut out = String::new();
+    for case in [
+        "real-world/mcp-reference-server-time",
+        "real-world/pyproject-library-without-publish-workflow",
+        "npm-ci/python/poetry",
+    ] {
+        let tmp = copy_fixture(case);
+        let o = run(tmp.path(), &["check", "--color", "never", "."]);
+        assert!(o.code == 0 || o.code == 1, "{case}: {}", o.stderr);
+        out.push_str(&format!("## {case}\n{}\n", o.snapshot()));
+    }
+    crate::snap!("cli", "three_python_mcp_servers", out);
+}

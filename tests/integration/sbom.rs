@@ -811,9 +811,18 @@ fn vulnerabilities_from_an_advisory_database_validate() {
 /// SHA-256, the same dependency graph.
 #[test]
 fn the_same_components_as_uv_export() {
+    for case in [
+        "npm-ci/python/uv-workspace",
+        "real-world/mcp-reference-server-time",
+    ] {
+        same_as_uv_export(case);
+    }
+}
+
+fn same_as_uv_export(case: &str) {
     let uv = crate::common::workspace().join("target/tools/venv/bin/uv");
     assert!(uv.exists(), "uv is not at {}: run `.ci/run`", uv.display());
-    let dir = crate::common::copy_fixture("npm-ci/python/uv-workspace");
+    let dir = crate::common::copy_fixture(case);
     let cache = tempfile::tempdir().expect("cache");
     let out = std::process::Command::new(&uv)
         .args([
@@ -910,11 +919,11 @@ fn the_same_components_as_uv_export() {
             .collect()
     };
     let names = |doc: &serde_json::Value| -> BTreeSet<Key> { index(doc).into_values().collect() };
-    assert_eq!(names(&ours), names(&theirs));
+    assert_eq!(names(&ours), names(&theirs), "{case}");
     let (a, b) = (files(&ours), files(&theirs));
-    assert!(a.len() > 100, "{} distribution files", a.len());
-    assert_eq!(a, b);
-    assert_eq!(edges(&ours), edges(&theirs));
+    assert!(a.len() > 100, "{case}: {} distribution files", a.len());
+    assert_eq!(a, b, "{case}");
+    assert_eq!(edges(&ours), edges(&theirs), "{case}");
 }
 
 /// A uv.lock changed since a git revision: `sbom diff` of the two files and `check --base` (the
