@@ -47,6 +47,8 @@ pub const TARGETS: &[(&str, &[&str])] = &[
     ("osv", &["GHSA-*.json", "MAL-*.json"]),
     ("server_json", &["server.json"]),
     ("mcpb", &["*.mcpb"]),
+    ("python_lock", &["uv.lock", "pylock.toml", "poetry.lock"]),
+    ("pyproject", &["pyproject.toml", "requirements*.txt"]),
 ];
 
 /// The order the queue takes them in: inputs per second, slowest first (measured).
@@ -59,6 +61,8 @@ const SLOWEST_FIRST: &[&str] = &[
     "sigstore",
     "package_json",
     "server_json",
+    "python_lock",
+    "pyproject",
     "mcpb",
     "action",
     "config",
