@@ -28,9 +28,7 @@ pub const ROOT: &str = "(project)";
 
 impl PoetryLock {
     pub fn parse(file: &SourceFile, text: &str) -> Result<PoetryLock, ParseError> {
-        let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
-            file.parse_error(e.span().unwrap_or(0..0), e.message().trim().to_string())
-        })?;
+        let doc = crate::uvlock::parse_toml(file, text)?;
         let root = doc.as_table();
         let lock_version = root
             .get("metadata")
@@ -57,17 +55,7 @@ impl PoetryLock {
         let mut root_edges = Vec::new();
         if let Some(array) = root.get("package").and_then(Item::as_array_of_tables) {
             for t in array.iter() {
-                let at = t.span().unwrap_or(0..0);
-                let name_item = t.get("name").ok_or_else(|| {
-                    file.parse_error(at.clone(), "a `[[package]]` without `name`")
-                })?;
-                let name = name_item
-                    .as_str()
-                    .ok_or_else(|| file.parse_error(at.clone(), "`name` must be a string"))?;
-                let span = name_item
-                    .as_value()
-                    .and_then(Value::span)
-                    .unwrap_or(at.clone());
+                let (name, span) = crate::uvlock::package_name(file, t, "package")?;
                 let version = t.get("version").and_then(Item::as_str).map(String::from);
                 let source_table = t.get("source").and_then(Item::as_table_like);
                 let (kind, value) = match source_table {

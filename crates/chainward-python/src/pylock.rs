@@ -65,9 +65,7 @@ fn table_artifact(t: &toml_edit::Table) -> Artifact {
 
 impl PyLock {
     pub fn parse(file: &SourceFile, text: &str) -> Result<PyLock, ParseError> {
-        let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
-            file.parse_error(e.span().unwrap_or(0..0), e.message().trim().to_string())
-        })?;
+        let doc = crate::uvlock::parse_toml(file, text)?;
         let root = doc.as_table();
         let Some(version) = root.get("lock-version").and_then(Item::as_str) else {
             return Err(file.parse_error(0..0, "not a PEP 751 lock: no `lock-version`"));
@@ -84,17 +82,7 @@ impl PyLock {
         let mut packages = Vec::new();
         if let Some(array) = root.get("packages").and_then(Item::as_array_of_tables) {
             for t in array.iter() {
-                let at = t.span().unwrap_or(0..0);
-                let name_item = t.get("name").ok_or_else(|| {
-                    file.parse_error(at.clone(), "a `[[packages]]` without `name`")
-                })?;
-                let name = name_item
-                    .as_str()
-                    .ok_or_else(|| file.parse_error(at.clone(), "`name` must be a string"))?;
-                let span = name_item
-                    .as_value()
-                    .and_then(Value::span)
-                    .unwrap_or(at.clone());
+                let (name, span) = crate::uvlock::package_name(file, t, "packages")?;
                 let str_of = |k: &str| t.get(k).and_then(Item::as_str).map(String::from);
                 let sub = |k: &str| t.get(k).and_then(Item::as_table_like);
                 let (kind, value, source_span) = if let Some(index) = t.get("index") {

@@ -121,9 +121,7 @@ pub fn pyproject(file: &SourceFile) -> Option<&PyProject> {
 
 impl PyProject {
     pub fn parse(file: &SourceFile, text: &str) -> Result<PyProject, ParseError> {
-        let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
-            file.parse_error(e.span().unwrap_or(0..0), e.message().trim().to_string())
-        })?;
+        let doc = crate::uvlock::parse_toml(file, text)?;
         let root = doc.as_table();
         let project = root.get("project").and_then(Item::as_table_like);
         let str_at = |t: Option<&dyn toml_edit::TableLike>, k: &str| {

@@ -197,6 +197,14 @@ fn implied_away(key: &Key, floor: Option<&[u64]>) -> Key {
     key
 }
 
+/// What `declared` has that `locked` lacks, and the reverse.
+fn differences(declared: &[String], locked: &[String]) -> (Vec<String>, Vec<String>) {
+    let missing = |a: &[String], b: &[String]| -> Vec<String> {
+        a.iter().filter(|x| !b.contains(x)).cloned().collect()
+    };
+    (missing(declared, locked), missing(locked, declared))
+}
+
 /// A requirement as PEP 508 writes it: `name[extras]spec; marker`.
 fn display(name: &str, extras: &[String], spec: &str, marker: Option<&str>) -> String {
     let mut out = name.to_string();
@@ -316,16 +324,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
         if locked.is_empty() && declared.len() == 1 {
             locked = declared.clone();
         }
-        let added: Vec<String> = declared
-            .iter()
-            .filter(|d| !locked.contains(d))
-            .cloned()
-            .collect();
-        let removed: Vec<String> = locked
-            .iter()
-            .filter(|l| !declared.contains(l))
-            .cloned()
-            .collect();
+        let (added, removed) = differences(&declared, &locked);
         if let Some(m) = describe("the workspace's members", &added, &removed) {
             out.push(Drift {
                 member: None,
@@ -425,16 +424,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
             declared.sort();
             locked.sort();
             if declared != locked {
-                let added: Vec<String> = declared
-                    .iter()
-                    .filter(|d| !locked.contains(d))
-                    .cloned()
-                    .collect();
-                let removed: Vec<String> = locked
-                    .iter()
-                    .filter(|l| !declared.contains(l))
-                    .cloned()
-                    .collect();
+                let (added, removed) = differences(&declared, &locked);
                 if let Some(m) = describe(
                     &format!("`{}`'s extras", p.name.as_deref().unwrap_or(&name)),
                     &added,

@@ -126,9 +126,7 @@ pub fn uv_lock(file: &SourceFile) -> Option<&UvLock> {
 
 impl UvLock {
     pub fn parse(file: &SourceFile, text: &str) -> Result<UvLock, ParseError> {
-        let doc = toml_edit::Document::parse(text).map_err(|e| {
-            file.parse_error(e.span().unwrap_or(0..0), e.message().trim().to_string())
-        })?;
+        let doc = parse_toml(file, text)?;
         let root = doc.as_table();
         let int = |k: &str| root.get(k).and_then(Item::as_integer);
         let version = int("version");
@@ -185,18 +183,34 @@ impl UvLock {
     }
 }
 
-fn package(file: &SourceFile, t: &toml_edit::Table) -> Result<LockPackage, ParseError> {
+/// A lockfile's TOML, its syntax errors as parse errors of `file`.
+pub(crate) fn parse_toml(
+    file: &SourceFile,
+    text: &str,
+) -> Result<toml_edit::Document<String>, ParseError> {
+    toml_edit::Document::parse(text.to_string())
+        .map_err(|e| file.parse_error(e.span().unwrap_or(0..0), e.message().trim().to_string()))
+}
+
+/// A package table's `name` and the span of its value (where findings about it point).
+pub(crate) fn package_name<'t>(
+    file: &SourceFile,
+    t: &'t toml_edit::Table,
+    table: &str,
+) -> Result<(&'t str, Range<usize>), ParseError> {
     let at = t.span().unwrap_or(0..0);
     let name_item = t
         .get("name")
-        .ok_or_else(|| file.parse_error(at.clone(), "a `[[package]]` without `name`"))?;
+        .ok_or_else(|| file.parse_error(at.clone(), format!("a `[[{table}]]` without `name`")))?;
     let name = name_item
         .as_str()
         .ok_or_else(|| file.parse_error(at.clone(), "`name` must be a string"))?;
-    let span = name_item
-        .as_value()
-        .and_then(Value::span)
-        .unwrap_or(at.clone());
+    let span = name_item.as_value().and_then(Value::span).unwrap_or(at);
+    Ok((name, span))
+}
+
+fn package(file: &SourceFile, t: &toml_edit::Table) -> Result<LockPackage, ParseError> {
+    let (name, span) = package_name(file, t, "package")?;
     let source = match t.get("source").and_then(Item::as_inline_table) {
         Some(s) => {
             let (kind, value) = s

@@ -506,24 +506,15 @@ fn build(nodes: &mut [Node], scopes: &[(Scope, bool)], omit: Omit) -> Sbom {
                 .hashes
                 .push(("SHA-1".into(), sha1.to_ascii_lowercase()));
         }
-        let mut deps: Vec<String> = n
+        let deps: Vec<String> = n
             .edges
             .iter()
             .filter(|(to, _)| keep[*to])
             .map(|(to, _)| refs[*to].clone())
             .collect();
-        deps.sort();
-        deps.dedup();
-        sbom.dependencies.push((refs[i].clone(), deps));
-        if n.importer && n.path.is_empty() {
-            sbom.root = Some(component);
-        } else {
-            sbom.components.push(component);
-        }
+        sbom.add(component, deps, n.importer && n.path.is_empty());
     }
-    sbom.components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
-    sbom.dependencies.sort();
-    sbom
+    sbom.sorted()
 }
 
 #[cfg(test)]

@@ -19,6 +19,28 @@ pub struct Sbom {
     pub vulnerabilities: Vec<Vulnerability>,
 }
 
+impl Sbom {
+    /// Add `component` (the project itself when `root`) and its edges to `deps` (bom-refs,
+    /// sorted and deduplicated here).
+    pub(crate) fn add(&mut self, component: Component, mut deps: Vec<String>, root: bool) {
+        deps.sort();
+        deps.dedup();
+        self.dependencies.push((component.bom_ref.clone(), deps));
+        if root {
+            self.root = Some(component);
+        } else {
+            self.components.push(component);
+        }
+    }
+
+    /// Components and edges in their document order (by bom-ref).
+    pub(crate) fn sorted(mut self) -> Sbom {
+        self.components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
+        self.dependencies.sort();
+        self
+    }
+}
+
 /// One advisory and the components it affects.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vulnerability {

@@ -188,23 +188,14 @@ pub fn generate(lock: &UvLock, root: Option<&str>, license: Option<&str>, omit: 
                 Kind::Library
             },
         };
-        let mut deps: Vec<String> = edges[i]
+        let deps: Vec<String> = edges[i]
             .iter()
             .filter(|(to, _)| keep(*to))
             .map(|(to, _)| refs[*to].clone())
             .collect();
-        deps.sort();
-        deps.dedup();
-        sbom.dependencies.push((refs[i].clone(), deps));
-        if Some(i) == root_index {
-            sbom.root = Some(component);
-        } else {
-            sbom.components.push(component);
-        }
+        sbom.add(component, deps, Some(i) == root_index);
     }
-    sbom.components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
-    sbom.dependencies.sort();
-    sbom
+    sbom.sorted()
 }
 
 #[cfg(test)]
