@@ -501,7 +501,7 @@ impl Marker {
         let toks = tokenize(text)?;
         // Syntax: expr := atom (('and'|'or') atom)*; atom := '(' expr ')' | value op value.
         let mut pos = 0;
-        syntax_expr(&toks, &mut pos, text.len())?;
+        syntax_expr(&toks, &mut pos, text.len(), 0)?;
         if pos != toks.len() {
             return Err(Error {
                 message: "unexpected text after the marker".into(),
@@ -562,9 +562,24 @@ impl Marker {
     }
 }
 
-fn syntax_expr(toks: &[(Tok<'_>, usize)], pos: &mut usize, end: usize) -> Result<(), Error> {
+/// Parentheses deeper than this are refused (no real marker comes close; a hostile one must not
+/// exhaust the stack).
+const MAX_DEPTH: usize = 32;
+
+fn syntax_expr(
+    toks: &[(Tok<'_>, usize)],
+    pos: &mut usize,
+    end: usize,
+    depth: usize,
+) -> Result<(), Error> {
+    if depth > MAX_DEPTH {
+        return Err(Error {
+            message: format!("the marker nests parentheses deeper than {MAX_DEPTH}"),
+            offset: toks.get(*pos).map_or(end, |t| t.1),
+        });
+    }
     loop {
-        syntax_atom(toks, pos, end)?;
+        syntax_atom(toks, pos, end, depth)?;
         match toks.get(*pos) {
             Some((Tok::Ident("and" | "or"), _)) => *pos += 1,
             _ => return Ok(()),
@@ -572,12 +587,17 @@ fn syntax_expr(toks: &[(Tok<'_>, usize)], pos: &mut usize, end: usize) -> Result
     }
 }
 
-fn syntax_atom(toks: &[(Tok<'_>, usize)], pos: &mut usize, end: usize) -> Result<(), Error> {
+fn syntax_atom(
+    toks: &[(Tok<'_>, usize)],
+    pos: &mut usize,
+    end: usize,
+    depth: usize,
+) -> Result<(), Error> {
     let at = |p: usize| toks.get(p).map(|t| t.1).unwrap_or(end);
     match toks.get(*pos) {
         Some((Tok::LParen, _)) => {
             *pos += 1;
-            syntax_expr(toks, pos, end)?;
+            syntax_expr(toks, pos, end, depth + 1)?;
             match toks.get(*pos) {
                 Some((Tok::RParen, _)) => {
                     *pos += 1;
@@ -773,6 +793,7 @@ mod tests {
             "x; python_version",
             "x; foo == '1'",
             "x; (python_version < '3'",
+            &format!("x; {}os_name == 'nt'{}", "(".repeat(5000), ")".repeat(5000)),
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }

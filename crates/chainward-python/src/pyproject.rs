@@ -451,7 +451,7 @@ pub fn relative_days(value: &str) -> Option<f64> {
                 num.clear();
             }
         }
-        return Some(days);
+        return (days.is_finite() && days >= 0.0).then_some(days);
     }
     // Friendly spans: `3 days`, `1 week 2 days`, `72 hours`.
     let words: Vec<&str> = v.split_whitespace().collect();
@@ -470,7 +470,33 @@ pub fn relative_days(value: &str) -> Option<f64> {
             _ => return None,
         };
     }
-    Some(days)
+    (days.is_finite() && days >= 0.0).then_some(days)
+}
+
+/// A `uv.toml`: the settings `[tool.uv]` holds, at its top level. Where one sits beside a
+/// pyproject.toml, uv reads its settings from it and ignores `[tool.uv]`'s. `None` when it does
+/// not parse.
+pub fn uv_toml(text: &str) -> Option<UvSettings> {
+    let file = SourceFile::in_memory("uv.toml", chainward_core::FileKind::PyProject, text);
+    let doc = toml_edit::Document::parse(text.to_string()).ok()?;
+    uv_settings(&file, doc.as_table()).ok()
+}
+
+/// `[tool.uv.workspace]` `members`/`exclude` globs as uv matches them: one path component per
+/// `*` (it expands them over the file system), a leading `./` ignored. `None` when a glob does
+/// not compile.
+pub fn member_globs(globs: &[String]) -> Option<globset::GlobSet> {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in globs {
+        let g = g.trim_start_matches("./").trim_end_matches('/');
+        b.add(
+            globset::GlobBuilder::new(g)
+                .literal_separator(true)
+                .build()
+                .ok()?,
+        );
+    }
+    b.build().ok()
 }
 
 #[cfg(test)]
@@ -549,6 +575,13 @@ members = ["packages/*"]
     }
 
     #[test]
+    fn member_globs_match_one_component_per_star() {
+        let set = member_globs(&["./packages/*".to_string()]).expect("compiles");
+        assert!(set.is_match("packages/a"));
+        assert!(!set.is_match("packages/a/tests/fixture"));
+    }
+
+    #[test]
     fn exclude_newer_durations_read_as_uv_writes_them() {
         for (v, days) in [
             ("3 days", Some(3.0)),
@@ -559,6 +592,9 @@ members = ["packages/*"]
             ("PT36H", Some(1.5)),
             ("2025-01-01T00:00:00Z", None),
             ("2025-01-01", None),
+            ("-inf days", None),
+            ("1e309 days", None),
+            ("-3 days", None),
         ] {
             assert_eq!(relative_days(v), days, "{v}");
         }

@@ -11,7 +11,7 @@
 //! lockfile wrongly reported.
 
 use crate::pep508::{self, Marker, VersionReq, normalize_name, normalized_specifiers};
-use crate::pyproject::{Dep, GroupItem, PyProject};
+use crate::pyproject::{Dep, GroupItem, PyProject, UvSettings};
 use crate::uvlock::{LockRequirement, UvLock};
 
 /// A difference between the lock and a pyproject.toml, as uv would report it.
@@ -166,26 +166,50 @@ fn release(v: &str) -> Option<Vec<u64>> {
     Some(out)
 }
 
-/// The lower bound of a `requires-python` of the form `>=3.10`.
+/// The lower bound of a `requires-python` (`>=3.10`, `>=3.10,<4`, `~=3.10`, `==3.12.*`): the
+/// highest of its lower bounds; `None` without one.
 fn python_floor(requires_python: Option<&str>) -> Option<Vec<u64>> {
-    match pep508::parse_specifiers(requires_python?).ok()?.as_slice() {
-        [one] if one.op == pep508::Op::GreaterEqual => release(&one.version),
-        _ => None,
-    }
+    pep508::parse_specifiers(requires_python?)
+        .ok()?
+        .iter()
+        .filter_map(|s| match s.op {
+            pep508::Op::GreaterEqual | pep508::Op::Greater | pep508::Op::Compatible => {
+                release(&s.version)
+            }
+            pep508::Op::Equal => s.version.strip_suffix(".*").and_then(release),
+            _ => None,
+        })
+        .max()
+}
+
+/// The upper bound of a `requires-python` (`<4` in `>=3.10,<4`): the lowest `<` bound.
+fn python_ceiling(requires_python: Option<&str>) -> Option<Vec<u64>> {
+    pep508::parse_specifiers(requires_python?)
+        .ok()?
+        .iter()
+        .filter(|s| s.op == pep508::Op::Less)
+        .filter_map(|s| release(&s.version))
+        .min()
 }
 
 /// `key` with the marker clauses `requires-python` already implies removed
 /// (`python_full_version >= '3.8'` under `>=3.10`), as uv compares them.
-fn implied_away(key: &Key, floor: Option<&[u64]>) -> Key {
+fn implied_away(key: &Key, bounds: Bounds<'_>) -> Key {
     let mut key = key.clone();
-    let (Some(floor), Some(Some(m))) = (floor, &mut key.marker) else {
+    let Some(Some(m)) = &mut key.marker else {
         return key;
     };
+    let (floor, ceiling) = bounds;
     for alt in &mut m.alternatives {
         alt.retain(|c| {
-            !(c.variable == "python_full_version"
+            let v = || release(&c.value);
+            let implied_low = c.variable == "python_full_version"
                 && c.op == ">="
-                && release(&c.value).is_some_and(|v| v.as_slice() <= floor))
+                && floor.is_some_and(|f| v().is_some_and(|v| v.as_slice() <= f));
+            let implied_high = c.variable == "python_full_version"
+                && c.op == "<"
+                && ceiling.is_some_and(|u| v().is_some_and(|v| v.as_slice() >= u));
+            !(implied_low || implied_high)
         });
     }
     if m.alternatives.iter().any(Vec::is_empty) {
@@ -223,9 +247,12 @@ fn display(name: &str, extras: &[String], spec: &str, marker: Option<&str>) -> S
 
 /// Compare two requirement lists as uv does (as sets of parsed requirements): what the
 /// manifest declares that the lock does not record, and the reverse.
-fn compare(declared: &[Key], locked: &[Key], floor: Option<&[u64]>) -> (Vec<String>, Vec<String>) {
-    let declared: Vec<Key> = declared.iter().map(|k| implied_away(k, floor)).collect();
-    let locked: Vec<Key> = locked.iter().map(|k| implied_away(k, floor)).collect();
+/// `requires-python`'s lower and upper bounds.
+type Bounds<'a> = (Option<&'a [u64]>, Option<&'a [u64]>);
+
+fn compare(declared: &[Key], locked: &[Key], bounds: Bounds<'_>) -> (Vec<String>, Vec<String>) {
+    let declared: Vec<Key> = declared.iter().map(|k| implied_away(k, bounds)).collect();
+    let locked: Vec<Key> = locked.iter().map(|k| implied_away(k, bounds)).collect();
     let (declared, locked) = (&declared[..], &locked[..]);
     // A name written more than once (`httpx>=0.27` and `httpx<1`, `anyio>=4` and
     // `anyio[trio]`) uv merges into one requirement by its version range: not compared here.
@@ -284,15 +311,17 @@ pub struct Member<'a> {
     pub dir: String,
 }
 
-/// The drifts between `lock` and the workspace `members` (the root first). `root_sources` are
-/// the names `[tool.uv.sources]` of the root names (members inherit them).
-pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
+/// The drifts between `lock` and the workspace `members` (the root first), with the settings of
+/// a `uv.toml` beside the root when there is one.
+pub fn check(lock: &UvLock, members: &[Member<'_>], uv_toml: Option<&UvSettings>) -> Vec<Drift> {
     let mut out = Vec::new();
     let Some(root) = members.first() else {
         return out;
     };
     let floor = python_floor(lock.requires_python.as_deref());
     let floor = floor.as_deref();
+    let ceiling = python_ceiling(lock.requires_python.as_deref());
+    let bounds: Bounds<'_> = (floor, ceiling.as_deref());
     let root_sources: Vec<&str> = root
         .pyproject
         .uv
@@ -405,7 +434,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
                 declared.extend(deps.iter().map(|d| manifest_key(d, Some(extra), &sources)));
             }
             let locked: Vec<Key> = locked.iter().map(lock_key).collect();
-            let (added, removed) = compare(&declared, &locked, floor);
+            let (added, removed) = compare(&declared, &locked, bounds);
             if let Some(m) = describe(
                 &format!("`{}`'s dependencies", p.name.as_deref().unwrap_or(&name)),
                 &added,
@@ -463,7 +492,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
                     .iter()
                     .find(|(n, _)| n == g)
                     .map_or(&empty, |(_, k)| k);
-                let (added, removed) = compare(d, l, floor);
+                let (added, removed) = compare(d, l, bounds);
                 if let Some(m) = describe(
                     &format!(
                         "`{}`'s dependency group `{g}`",
@@ -481,7 +510,8 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
         }
     }
     // The workspace's constraints and overrides (the root's `[tool.uv]`).
-    let uv = &root.pyproject.uv;
+    // Settings: uv.toml's where there is one beside the root (uv then ignores `[tool.uv]`'s).
+    let uv = uv_toml.unwrap_or(&root.pyproject.uv);
     for (what, declared, locked) in [
         (
             "`tool.uv.constraint-dependencies`",
@@ -516,7 +546,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>]) -> Vec<Drift> {
         let l: Vec<Key> = locked.iter().map(lock_key).collect();
         let d: Vec<Key> = d.into_iter().filter(in_lock).collect();
         let l: Vec<Key> = l.into_iter().filter(in_lock).collect();
-        let (added, removed) = compare(&d, &l, floor);
+        let (added, removed) = compare(&d, &l, bounds);
         if let Some(m) = describe(what, &added, &removed) {
             out.push(Drift {
                 member: None,
@@ -555,28 +585,28 @@ fn is_timestamp(s: &str) -> bool {
 /// Each dependency group of `p` (normalized name), `include-group`s expanded and
 /// `tool.uv.dev-dependencies` part of `dev`.
 fn groups(p: &PyProject, sources: &Sources<'_>) -> Vec<(String, Vec<Key>)> {
-    fn expand<'a>(p: &'a PyProject, group: &str, depth: usize, out: &mut Vec<&'a Dep>) {
-        if depth > 16 {
+    /// `group`'s requirements, its includes expanded; a group already being expanded (a cycle,
+    /// which PEP 735 makes an error) or already included is not expanded again.
+    fn expand<'a>(p: &'a PyProject, group: &str, seen: &mut Vec<String>, out: &mut Vec<&'a Dep>) {
+        let name = normalize_name(group);
+        if seen.contains(&name) {
             return;
         }
-        let Some((_, items)) = p
-            .groups
-            .iter()
-            .find(|(g, _)| normalize_name(g) == normalize_name(group))
-        else {
+        seen.push(name.clone());
+        let Some((_, items)) = p.groups.iter().find(|(g, _)| normalize_name(g) == name) else {
             return;
         };
         for item in items {
             match item {
                 GroupItem::Dep(d) => out.push(d),
-                GroupItem::Include(g) => expand(p, g, depth + 1, out),
+                GroupItem::Include(g) => expand(p, g, seen, out),
             }
         }
     }
     let mut out: Vec<(String, Vec<Key>)> = Vec::new();
     for (g, _) in &p.groups {
         let mut deps = Vec::new();
-        expand(p, g, 0, &mut deps);
+        expand(p, g, &mut Vec::new(), &mut deps);
         out.push((
             normalize_name(g),
             deps.iter()
@@ -596,4 +626,57 @@ fn groups(p: &PyProject, sources: &Sources<'_>) -> Vec<(String, Vec<Key>)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chainward_core::{FileKind, SourceFile};
+
+    #[test]
+    fn include_group_cycles_expand_once() {
+        let text = "[project]\nname = \"x\"\n[dependency-groups]\na = [\"ruff\", {include-group = \"a\"}, {include-group = \"b\"}, {include-group = \"b\"}]\nb = [{include-group = \"a\"}, \"pytest\", {include-group = \"b\"}]\n";
+        let f = SourceFile::in_memory("pyproject.toml", FileKind::PyProject, text);
+        let p = PyProject::parse(&f, text).expect("parses");
+        let sources = Sources {
+            own: Vec::new(),
+            inherited: Vec::new(),
+        };
+        let g = groups(&p, &sources);
+        let names = |i: usize| g[i].1.iter().map(|k| k.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(0), ["ruff", "pytest"]);
+        assert_eq!(names(1), ["ruff", "pytest"]);
+    }
+
+    #[test]
+    fn requires_python_bounds_drop_the_clauses_they_imply() {
+        assert_eq!(python_floor(Some(">=3.10,<4")), Some(vec![3, 10]));
+        assert_eq!(python_floor(Some("~=3.11")), Some(vec![3, 11]));
+        assert_eq!(python_floor(Some("<4")), None);
+        assert_eq!(python_ceiling(Some(">=3.10, <4")), Some(vec![4]));
+        let key = |m: &str| Key {
+            name: "tomli".into(),
+            extras: Vec::new(),
+            specifiers: Some(Vec::new()),
+            marker: marker_key(Some(m)),
+            sourced: Some(false),
+            shown: "tomli".into(),
+        };
+        let floor = [3, 10];
+        let ceiling = [4];
+        for implied in ["python_version >= '3.8'", "python_full_version < '4'"] {
+            let k = implied_away(&key(implied), (Some(&floor), Some(&ceiling)));
+            assert_eq!(k.marker, Some(None), "{implied}");
+        }
+        // Two bounds in one clause: not put in normal form (uv merges them), so matches any.
+        assert_eq!(
+            key("python_version >= '3.8' and python_version < '4'").marker,
+            None
+        );
+        let k = implied_away(
+            &key("python_version < '3.11'"),
+            (Some(&floor), Some(&ceiling)),
+        );
+        assert!(matches!(k.marker, Some(Some(_))));
+    }
 }

@@ -634,12 +634,12 @@ pub(crate) fn check(ctx: &Context<'_>, file: &SourceFile, out: &mut Vec<Finding>
     for script in &scripts {
         let cmds = &script.commands;
         let mut cwd = Some(script.dir.clone());
+        let mut synced = script.uv_synced;
         for (i, cmd) in cmds.iter().enumerate() {
             let prev = i.checked_sub(1).map(|p| &cmds[p]);
-            judge
-                .uv_synced
-                .set(script.uv_synced || cmds[..i].iter().any(python::syncs));
+            judge.uv_synced.set(synced);
             check_command(file, script, cmd, prev, cwd.as_deref(), &judge, out);
+            synced = synced || python::syncs(cmd);
             change_dir(cmd, &mut cwd);
         }
         check_downloads(file, script, out);

@@ -7,7 +7,6 @@ use std::path::Path;
 use chainward_core::{FileKind, Finding, Project, SourceFile};
 use chainward_python::sync::{self, Member};
 use chainward_python::{pyproject, uv_lock};
-use globset::{Glob, GlobSetBuilder};
 
 use crate::Options;
 use crate::entries::{DISALLOWED_HOST, GIT_DEPENDENCY, INSECURE_PROTOCOL, MISSING_INTEGRITY};
@@ -76,8 +75,18 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
     let root_path = project.root.join(dir).join("pyproject.toml");
     let root_file = project.file_at(&root_path);
     let root = root_file.as_deref().and_then(pyproject);
-    entries(file, lock, root, opts, out);
-    sync_check(project, file, lock, root, out);
+    let uv_toml = project
+        .read_text(&project.root.join(dir).join("uv.toml"))
+        .and_then(|t| chainward_python::pyproject::uv_toml(&t));
+    let mut opts = opts.clone();
+    if let Some(u) = &uv_toml {
+        opts.allowed_indexes
+            .extend(u.indexes.iter().map(|i| i.url.clone()));
+        opts.allowed_indexes
+            .extend(u.index_urls.iter().map(|(u, _)| u.clone()));
+    }
+    entries(file, lock, root, &opts, out);
+    sync_check(project, file, lock, root, uv_toml.as_ref(), out);
 }
 
 /// Every locked package: a hash for each distribution file, an allowed index over https, git
@@ -197,6 +206,7 @@ fn sync_check(
     file: &SourceFile,
     lock: &chainward_python::UvLock,
     root: Option<&chainward_python::PyProject>,
+    uv_toml: Option<&chainward_python::pyproject::UvSettings>,
     out: &mut Vec<Finding>,
 ) {
     let dir = dir_of(&file.rel);
@@ -209,15 +219,7 @@ fn sync_check(
         dir: String::new(),
     }];
     if let Some(ws) = &root.uv.workspace {
-        let set = |globs: &[String]| {
-            let mut b = GlobSetBuilder::new();
-            for g in globs {
-                if let Ok(g) = Glob::new(g.trim_end_matches('/')) {
-                    b.add(g);
-                }
-            }
-            b.build().ok()
-        };
+        let set = |globs: &[String]| chainward_python::pyproject::member_globs(globs);
         let (Some(include), Some(exclude)) = (set(&ws.members), set(&ws.exclude)) else {
             return;
         };
@@ -251,7 +253,7 @@ fn sync_check(
             }
         }
     }
-    for drift in sync::check(lock, &members) {
+    for drift in sync::check(lock, &members, uv_toml) {
         let span = drift
             .member
             .as_deref()
@@ -287,10 +289,15 @@ pub(crate) fn check_requirements(file: &SourceFile, out: &mut Vec<Finding>) {
         return;
     }
     for entry in model.entries.iter().filter(|e| e.hashes.is_empty()) {
-        let why = if entry.editable {
-            "an editable install cannot be hash-checked"
+        // `uv export` writes the project as `-e .` beside hashed lines: pip refuses that, uv
+        // (`uv pip install`) does not. A warning; an unhashed package is an error.
+        let (why, severity) = if entry.editable {
+            (
+                "an editable install cannot be hash-checked by pip",
+                chainward_core::Severity::Warning,
+            )
         } else {
-            "it has no `--hash`"
+            ("it has no `--hash`", chainward_core::Severity::Error)
         };
         out.push(
             Finding::new(
@@ -303,7 +310,8 @@ pub(crate) fn check_requirements(file: &SourceFile, out: &mut Vec<Finding>) {
                     if model.require_hashes { ", or `--require-hashes`" } else { "" }
                 ),
             )
-            .with_help("regenerate the file with hashes for every line (`uv export --format requirements-txt`, `pip-compile --generate-hashes`)"),
+            .with_severity(severity)
+            .with_help("regenerate the file with hashes for every line (`uv export --format requirements-txt --no-emit-project`, `pip-compile --generate-hashes`)"),
         );
     }
 }

@@ -56,10 +56,8 @@ fn lock_of(project: &Project, file: &SourceFile) -> Option<std::sync::Arc<Source
                 .unwrap_or(&own)
                 .trim_start_matches('/');
             let matches = |globs: &[String]| {
-                globs.iter().any(|g| {
-                    globset::Glob::new(g.trim_end_matches('/'))
-                        .is_ok_and(|g| g.compile_matcher().is_match(Path::new(rel)))
-                })
+                chainward_python::pyproject::member_globs(globs)
+                    .is_some_and(|set| set.is_match(Path::new(rel)))
             };
             return (matches(&ws.members) && !matches(&ws.exclude)).then_some(lock);
         }
@@ -104,7 +102,29 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
             .filter(|(_, d)| normalize_name(&d.req.name) == n)
             .count()
     };
-    let sourced = |n: &str| p.uv.sources.iter().any(|(s, _)| s == n);
+    // Sources: the project's own, the workspace root's (members inherit them), and the packages
+    // the lock builds from the tree (workspace members).
+    let root_sources: Vec<String> = lock_file
+        .as_deref()
+        .and_then(|l| {
+            let dir = dir_of(&l.rel);
+            project.file_at(&project.root.join(dir).join("pyproject.toml"))
+        })
+        .as_deref()
+        .and_then(pyproject)
+        .map(|r| r.uv.sources.iter().map(|(n, _)| n.clone()).collect())
+        .unwrap_or_default();
+    let sourced = |n: &str| {
+        p.uv.sources.iter().any(|(s, _)| s == n)
+            || root_sources.iter().any(|s| s == n)
+            || lock.is_some_and(|l| {
+                l.packages
+                    .iter()
+                    .any(|pkg| pkg.source.is_local() && normalize_name(&pkg.name) == n)
+            })
+            // The project itself, with extras (`demo[cli,web]` in an `all` extra).
+            || name.as_deref() == Some(n)
+    };
     for (origin, dep) in p.all_deps() {
         if role != Role::Application && !matches!(origin, DepOrigin::Group(_)) {
             continue;

@@ -68,6 +68,48 @@ fn signs(cmd: &Command) -> bool {
             && argv.iter().any(|a| a.ends_with(".attestation")))
 }
 
+/// PyPI's upload endpoints (and TestPyPI's): what trusted publishing and PEP 740 are for.
+fn is_pypi(url: &str) -> bool {
+    let host = url
+        .trim()
+        .split_once("://")
+        .map_or(url, |(_, r)| r)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    matches!(
+        host.as_str(),
+        "upload.pypi.org" | "test.pypi.org" | "pypi.org" | "upload.test.pypi.org"
+    )
+}
+
+/// An upload to an index named by URL that is not PyPI (`--repository-url`, `--publish-url`,
+/// `TWINE_REPOSITORY_URL`, `UV_PUBLISH_URL`).
+fn to_private_index(cmd: &Command, job: &Job<'_>, step: &Step<'_>) -> bool {
+    let argv = cmd.argv();
+    let flag = argv.iter().enumerate().find_map(|(i, w)| {
+        let t = w.text.as_str();
+        ["--repository-url", "--publish-url"].iter().find_map(|f| {
+            t.strip_prefix(&format!("{f}="))
+                .map(str::to_string)
+                .or_else(|| {
+                    (t == *f)
+                        .then(|| argv.get(i + 1).map(|v| v.text.clone()))
+                        .flatten()
+                })
+        })
+    });
+    let env = ["TWINE_REPOSITORY_URL", "UV_PUBLISH_URL"]
+        .iter()
+        .find_map(|k| {
+            job.env(step, k)
+                .and_then(|v| v.as_str().map(str::to_string))
+        });
+    flag.or(env)
+        .is_some_and(|u| !u.contains("${{") && !is_pypi(&u))
+}
+
 /// The action's trusted publishing with attestations on, or a job that signs before it uploads.
 pub(crate) fn attests(job: &Job<'_>, step: &Step<'_>) -> bool {
     if step.action == Some(PYPI_PUBLISH_ACTION) {
@@ -94,8 +136,11 @@ pub(crate) fn check_step(
     let action = step.action == Some(PYPI_PUBLISH_ACTION);
     let cmds: Vec<&Command> = step
         .all_commands()
-        .filter(|c| workflow::is_pypi_publish(c))
+        .filter(|c| workflow::is_pypi_publish(c) && !to_private_index(c, job, step))
         .collect();
+    if action && step.with_str("repository-url").is_some_and(|u| !is_pypi(u)) {
+        return false; // another index: PyPI's trusted publishing and attestations do not apply
+    }
     if !action && cmds.is_empty() {
         return false;
     }

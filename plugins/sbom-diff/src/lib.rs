@@ -122,15 +122,23 @@ impl Check for SbomDiff {
                 .and_then(|old| uv_lock_sbom(base, &old.path, Omit::default()).ok())
                 .unwrap_or_default();
             let changes = diff::diff(&before, &now);
-            let lock = chainward_python::uv_lock(file);
-            let locate = |name: &str, version: &str| {
-                let span = lock
-                    .and_then(|l| {
-                        l.packages.iter().find(|p| {
-                            p.name == name && p.version.as_deref().unwrap_or_default() == version
-                        })
+            // Each package's place, by name and version (one lookup per change).
+            let spans: std::collections::HashMap<(&str, &str), std::ops::Range<usize>> =
+                chainward_python::uv_lock(file)
+                    .map(|l| {
+                        l.packages
+                            .iter()
+                            .map(|p| {
+                                (
+                                    (p.name.as_str(), p.version.as_deref().unwrap_or_default()),
+                                    p.span.clone(),
+                                )
+                            })
+                            .collect()
                     })
-                    .map_or(0..0, |p| p.span.clone());
+                    .unwrap_or_default();
+            let locate = |name: &str, version: &str| {
+                let span = spans.get(&(name, version)).cloned().unwrap_or(0..0);
                 Location::new(file, span)
             };
             out.extend(rules::findings(&changes, &locate));

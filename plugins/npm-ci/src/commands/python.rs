@@ -87,7 +87,57 @@ fn pip_takes_value(option: &str) -> bool {
             | "--suffix"
             | "--config-file"
             | "--cache"
+            // uv's own spellings (uv-cli `PipInstallArgs`) and pip's other valued options.
+            | "--requirements"
+            | "--constraints"
+            | "--overrides"
+            | "--excludes"
+            | "--build-constraints"
+            | "--torch-backend"
+            | "--no-build-isolation-package"
+            | "--config-setting"
+            | "--root-user-action"
+            | "--use-feature"
+            | "--use-deprecated"
+            // `uv add`'s.
+            | "--optional"
+            | "--tag"
+            | "--branch"
+            | "--rev"
+            | "-m"
+            | "--marker"
+            | "--script"
     )
+}
+
+/// A cluster of short options (`-qr FILE`, `-Ur`, `-qqe .`), as pip's option parser reads it:
+/// each letter a flag until the first that takes a value, which gets the rest of the word or
+/// the next word. `(flags, the valued option and its value)`; `None` for a word that is not one.
+#[allow(clippy::type_complexity)]
+fn cluster(word: &str) -> Option<(Vec<String>, Option<(String, Option<String>)>)> {
+    let letters = word.strip_prefix('-')?;
+    if letters.starts_with('-')
+        || letters.len() < 2
+        || !letters.starts_with(|c: char| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let mut flags = Vec::new();
+    for (i, c) in letters.char_indices() {
+        if !c.is_ascii_alphabetic() {
+            return None;
+        }
+        let option = format!("-{c}");
+        if pip_takes_value(&option) {
+            let rest = &letters[i + 1..];
+            return Some((
+                flags,
+                Some((option, (!rest.is_empty()).then(|| rest.to_string()))),
+            ));
+        }
+        flags.push(option);
+    }
+    Some((flags, None))
 }
 
 /// `(option, value)` pairs and operands of `args` (words after the subcommand).
@@ -101,7 +151,10 @@ fn split_args(args: &[Word]) -> (Vec<(&Word, Option<&Word>)>, Vec<&Word>) {
             break;
         }
         if w.text.starts_with('-') && w.text.len() > 1 {
-            let takes = !w.text.contains('=') && pip_takes_value(&w.text);
+            // `-qr FILE`: the cluster's valued option takes the next word.
+            let clustered_value = !pip_takes_value(&w.text)
+                && cluster(&w.text).is_some_and(|(_, v)| matches!(v, Some((_, None))));
+            let takes = clustered_value || (!w.text.contains('=') && pip_takes_value(&w.text));
             options.push((w, if takes { args.get(i + 1) } else { None }));
             i += if takes { 2 } else { 1 };
         } else {
@@ -126,10 +179,16 @@ fn values<'a>(options: &[(&'a Word, Option<&'a Word>)], names: &[&str]) -> Vec<(
             } else if name.len() == 2
                 && !name.starts_with("--")
                 && w.text.len() > 2
-                && w.text.starts_with(name)
                 && !w.text.starts_with("--")
+                && let Some((_, Some((option, value)))) = cluster(&w.text)
+                && option == *name
             {
-                out.push((*w, w.text[2..].to_string()));
+                // `-rfile`, `-qrfile`, or `-qr file`.
+                match (value, v) {
+                    (Some(value), _) => out.push((*w, value)),
+                    (None, Some(v)) => out.push((*v, v.text.clone())),
+                    (None, None) => {}
+                }
             }
         }
     }
@@ -147,7 +206,11 @@ fn flag(options: &[(&Word, Option<&Word>)], names: &[&str]) -> bool {
 /// A word that is a local path or a URL, not a requirement (`.`, `./pkg`, `.[dev]`,
 /// `dist/*.whl`, `https://…`, `git+https://…`).
 fn is_local_or_url(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
     word.starts_with(['.', '/', '~', '$'])
+        || [".txt", ".in", ".toml", ".cfg", ".py", ".lock"]
+            .iter()
+            .any(|e| lower.ends_with(e))
         || word.contains("://")
         || word.ends_with(".whl")
         || word.ends_with(".tar.gz")
@@ -311,7 +374,11 @@ pub(super) fn check(
                     let unknown = rest
                         .iter()
                         .any(|w| w.text.contains("${{") || w.text.starts_with('$'));
+                    // Without a committed uv.lock there is nothing to hold the install to (and
+                    // `--locked` would fail).
+                    let has_lock = find_project_file(judge, file, cwd, "uv.lock").is_some();
                     if !unknown
+                        && has_lock
                         && !flag(
                             &options,
                             &[
@@ -645,7 +712,18 @@ fn pip_install(
 ) {
     let (options, operands) = split_args(args);
     let require_hashes = flag(&options, &["--require-hashes"]);
-    let constrained = !values(&options, &["-c", "--constraint", "--build-constraint"]).is_empty()
+    let constrained = !values(
+        &options,
+        &[
+            "-c",
+            "--constraint",
+            "--constraints",
+            "--build-constraint",
+            "--build-constraints",
+            "--overrides",
+        ],
+    )
+    .is_empty()
         || script.vars.contains_key("PIP_CONSTRAINT")
         || script.vars.contains_key("UV_CONSTRAINT");
     let dry = flag(&options, &["--dry-run", "--help", "-h", "--download"]);
@@ -690,7 +768,7 @@ fn pip_install(
         out.push(f);
     }
     // Requirements files.
-    for (word, path) in values(&options, &["-r", "--requirement"]) {
+    for (word, path) in values(&options, &["-r", "--requirement", "--requirements"]) {
         let Some(req_file) = find_file(judge, file, cwd, &path) else {
             continue;
         };
@@ -706,9 +784,15 @@ fn pip_install(
         }
         let ranged: Vec<&str> = named
             .iter()
-            .filter(|e| e.req.as_ref().is_some_and(|r| r.pinned_version().is_none()))
+            .filter(|e| {
+                e.req.as_ref().is_some_and(|r| {
+                    r.pinned_version().is_none() && !matches!(r.version, VersionReq::Url(_))
+                })
+            })
             .map(|e| e.text.as_str())
             .collect();
+        // `-c constraints.txt` inside the file constrains the install too.
+        let constrained = constrained || model.includes.iter().any(|i| i.constraint);
         let rel = &req_file.rel;
         let (message, severity) = if !ranged.is_empty() && !constrained {
             (
@@ -785,8 +869,12 @@ fn find_file(
             .unwrap_or_default();
         bases.push(dir);
     }
-    bases.into_iter().find_map(|base| {
-        let rel = join_dir(&base, path);
-        project.file_as(&project.root.join(rel), FileKind::Requirements)
-    })
+    // Only a requirements file (`-r pyproject.toml` is not one: its own parser reads it).
+    bases
+        .into_iter()
+        .find_map(|base| {
+            let rel = join_dir(&base, path);
+            project.file_as(&project.root.join(rel), FileKind::Requirements)
+        })
+        .filter(|f| f.kind == FileKind::Requirements)
 }
