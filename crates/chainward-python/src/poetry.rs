@@ -177,6 +177,7 @@ impl PoetryLock {
                 options: Vec::new(),
                 manifest: Manifest::default(),
                 packages,
+                by_name: std::sync::OnceLock::new(),
             },
         })
     }

@@ -202,6 +202,7 @@ impl PyLock {
                 options: Vec::new(),
                 manifest: Manifest::default(),
                 packages,
+                by_name: std::sync::OnceLock::new(),
             },
         })
     }

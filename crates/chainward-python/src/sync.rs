@@ -245,37 +245,50 @@ fn display(name: &str, extras: &[String], spec: &str, marker: Option<&str>) -> S
     out
 }
 
-/// Compare two requirement lists as uv does (as sets of parsed requirements): what the
-/// manifest declares that the lock does not record, and the reverse.
 /// `requires-python`'s lower and upper bounds.
 type Bounds<'a> = (Option<&'a [u64]>, Option<&'a [u64]>);
 
+/// Compare two requirement lists as uv does (as sets of parsed requirements): what the
+/// manifest declares that the lock does not record, and the reverse. Linear: requirements are
+/// paired by name.
 fn compare(declared: &[Key], locked: &[Key], bounds: Bounds<'_>) -> (Vec<String>, Vec<String>) {
-    let declared: Vec<Key> = declared.iter().map(|k| implied_away(k, bounds)).collect();
-    let locked: Vec<Key> = locked.iter().map(|k| implied_away(k, bounds)).collect();
-    let (declared, locked) = (&declared[..], &locked[..]);
+    use std::collections::HashMap;
+    let by_name = |keys: &[Key]| -> HashMap<String, Vec<Key>> {
+        let mut m: HashMap<String, Vec<Key>> = HashMap::new();
+        for k in keys {
+            m.entry(k.name.clone())
+                .or_default()
+                .push(implied_away(k, bounds));
+        }
+        m
+    };
+    let (declared, locked) = (by_name(declared), by_name(locked));
     // A name written more than once (`httpx>=0.27` and `httpx<1`, `anyio>=4` and
     // `anyio[trio]`) uv merges into one requirement by its version range: not compared here.
-    let repeated = |keys: &[Key], name: &str| keys.iter().filter(|k| k.name == name).count() > 1;
-    let skip = |name: &str| repeated(declared, name) || repeated(locked, name);
-    let declared: Vec<&Key> = declared.iter().filter(|k| !skip(&k.name)).collect();
-    let locked: Vec<&Key> = locked.iter().filter(|k| !skip(&k.name)).collect();
-    let mut used = vec![false; locked.len()];
+    let single =
+        |m: &HashMap<String, Vec<Key>>, name: &str| m.get(name).is_none_or(|v| v.len() == 1);
     let mut added = Vec::new();
-    for d in &declared {
-        match (0..locked.len()).find(|&i| !used[i] && d.matches(locked[i])) {
-            Some(i) => used[i] = true,
-            // A duplicate declaration matches the same locked entry (uv keeps a set).
-            None if locked.iter().any(|l| d.matches(l)) => {}
-            None => added.push(d.shown.clone()),
+    let mut removed = Vec::new();
+    let mut names: Vec<&String> = declared.keys().chain(locked.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        if !single(&declared, name) || !single(&locked, name) {
+            continue;
+        }
+        let d = declared.get(name).and_then(|v| v.first());
+        let l = locked.get(name).and_then(|v| v.first());
+        match (d, l) {
+            (Some(d), Some(l)) if d.matches(l) => {}
+            (Some(d), Some(l)) => {
+                added.push(d.shown.clone());
+                removed.push(l.shown.clone());
+            }
+            (Some(d), None) => added.push(d.shown.clone()),
+            (None, Some(l)) => removed.push(l.shown.clone()),
+            (None, None) => {}
         }
     }
-    let removed = locked
-        .iter()
-        .zip(&used)
-        .filter(|(l, u)| !**u && !declared.iter().any(|d| d.matches(l)))
-        .map(|(l, _)| l.shown.clone())
-        .collect();
     (added, removed)
 }
 
@@ -394,11 +407,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>], uv_toml: Option<&UvSettings>
         {
             continue;
         }
-        let Some(pkg) = lock
-            .packages
-            .iter()
-            .find(|pkg| pkg.source.is_local() && normalize_name(&pkg.name) == name)
-        else {
+        let Some(pkg) = lock.named(&name).find(|pkg| pkg.source.is_local()) else {
             continue; // reported as a missing member above, when it is one
         };
         // The project's own version (uv records it; a static one must match).
@@ -525,11 +534,7 @@ pub fn check(lock: &UvLock, members: &[Member<'_>], uv_toml: Option<&UvSettings>
         ),
     ] {
         // uv ignores constraints and overrides of packages the lock does not hold.
-        let in_lock = |k: &Key| {
-            lock.packages
-                .iter()
-                .any(|p| normalize_name(&p.name) == k.name)
-        };
+        let in_lock = |k: &Key| lock.named(&k.name).next().is_some();
         let d: Vec<Key> = declared
             .iter()
             .map(|d| {

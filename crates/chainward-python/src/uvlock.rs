@@ -17,6 +17,8 @@ pub struct UvLock {
     pub options: Vec<(String, String)>,
     pub manifest: Manifest,
     pub packages: Vec<LockPackage>,
+    /// Package indexes by normalized name, built on first use.
+    pub(crate) by_name: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
 }
 
 /// `[manifest]`: what the lock was made from beyond the members' own metadata.
@@ -171,7 +173,25 @@ impl UvLock {
             options,
             manifest,
             packages,
+            by_name: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The lock's packages of `name` (in PEP 503 normal form), in file order.
+    pub fn named(&self, name: &str) -> impl Iterator<Item = &LockPackage> {
+        let index = self.by_name.get_or_init(|| {
+            let mut m: std::collections::HashMap<String, Vec<usize>> =
+                std::collections::HashMap::new();
+            for (i, p) in self.packages.iter().enumerate() {
+                m.entry(crate::normalize_name(&p.name)).or_default().push(i);
+            }
+            m
+        });
+        index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.packages[i])
     }
 
     /// The option `key` of `[options]`, as written.

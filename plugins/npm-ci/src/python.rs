@@ -257,11 +257,7 @@ fn sync_check(
         let span = drift
             .member
             .as_deref()
-            .and_then(|m| {
-                lock.packages
-                    .iter()
-                    .find(|p| p.source.is_local() && chainward_python::normalize_name(&p.name) == m)
-            })
+            .and_then(|m| lock.named(m).find(|p| p.source.is_local()))
             .map_or(0..0, |p| p.span.clone());
         out.push(
             Finding::new(

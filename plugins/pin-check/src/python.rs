@@ -97,11 +97,11 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
     let Ok(text) = file.text() else { return };
     let name = p.normalized_name();
     // How many times each name is declared (a name declared twice gets no fix).
-    let declared = |n: &str| {
-        p.all_deps()
-            .filter(|(_, d)| normalize_name(&d.req.name) == n)
-            .count()
-    };
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (_, d) in p.all_deps() {
+        *counts.entry(normalize_name(&d.req.name)).or_default() += 1;
+    }
+    let declared = |n: &str| counts.get(n).copied().unwrap_or(0);
     // Sources: the project's own, the workspace root's (members inherit them), and the packages
     // the lock builds from the tree (workspace members).
     let root_sources: Vec<String> = lock_file
@@ -117,14 +117,11 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
     let sourced = |n: &str| {
         p.uv.sources.iter().any(|(s, _)| s == n)
             || root_sources.iter().any(|s| s == n)
-            || lock.is_some_and(|l| {
-                l.packages
-                    .iter()
-                    .any(|pkg| pkg.source.is_local() && normalize_name(&pkg.name) == n)
-            })
+            || lock.is_some_and(|l| l.named(n).any(|pkg| pkg.source.is_local()))
             // The project itself, with extras (`demo[cli,web]` in an `all` extra).
             || name.as_deref() == Some(n)
     };
+    let records = std::sync::OnceLock::new();
     for (origin, dep) in p.all_deps() {
         if role != Role::Application && !matches!(origin, DepOrigin::Group(_)) {
             continue;
@@ -143,9 +140,15 @@ pub(crate) fn check(project: &Project, file: &SourceFile, opts: &Options, out: &
             DepOrigin::Group(g) => format!("dependency group `{g}`"),
         };
         let fix = match (lock, &lock_file, name.as_deref()) {
-            (Some(lock), Some(lock_file), Some(member)) if declared(&dep_name) == 1 => {
-                pin_fix(file, text, dep, lock, lock_file, member, &dep_name)
-            }
+            (Some(lock), Some(lock_file), Some(member)) if declared(&dep_name) == 1 => pin_fix(
+                file,
+                text,
+                dep,
+                lock,
+                lock_file,
+                records.get_or_init(|| records_of(lock, member)),
+                &dep_name,
+            ),
             // A pylock.toml beside it (no requirements recorded there: pyproject.toml only).
             (None, _, _) if declared(&dep_name) == 1 => {
                 pylock.and_then(|l| pylock_fix(file, text, dep, &l.lock, &dep_name))
@@ -184,10 +187,7 @@ fn req_text(text: &str, dep: &Dep) -> String {
 
 /// The one version a lock holds of `name` (not the project's own packages).
 fn one_version<'a>(lock: &'a UvLock, name: &str) -> Option<&'a str> {
-    let mut versions = lock
-        .packages
-        .iter()
-        .filter(|pkg| normalize_name(&pkg.name) == name && !pkg.source.is_local());
+    let mut versions = lock.named(name).filter(|pkg| !pkg.source.is_local());
     let locked = versions.next()?;
     if versions.next().is_some() {
         return None;
@@ -235,38 +235,43 @@ fn pylock_fix(
 /// The fix pinning `dep` to the one version uv.lock holds of it: `==X` in pyproject.toml, and the
 /// same specifier in every record uv.lock keeps of the requirement (`requires-dist`,
 /// `requires-dev`), so that the lock still satisfies the project.
+/// A member's records in uv.lock (`requires-dist`, `requires-dev`), by normalized name.
+type Records<'a> = std::collections::HashMap<String, Vec<&'a LockRequirement>>;
+
+fn records_of<'a>(lock: &'a UvLock, member: &str) -> Records<'a> {
+    let mut out: Records<'a> = std::collections::HashMap::new();
+    if let Some(pkg) = lock.named(member).find(|pkg| pkg.source.is_local()) {
+        for r in pkg
+            .requires_dist
+            .iter()
+            .flatten()
+            .chain(pkg.requires_dev.iter().flat_map(|(_, rs)| rs.iter()))
+        {
+            out.entry(normalize_name(&r.name)).or_default().push(r);
+        }
+    }
+    out
+}
+
 fn pin_fix(
     file: &SourceFile,
     text: &str,
     dep: &Dep,
     lock: &UvLock,
     lock_file: &SourceFile,
-    member: &str,
+    records: &Records<'_>,
     dep_name: &str,
 ) -> Option<(Fix, String)> {
     let version = one_version(lock, dep_name)?.to_string();
     // The member's records of this requirement, each equal to what pyproject.toml says now
     // (so the locked version satisfies it).
-    let pkg = lock
-        .packages
-        .iter()
-        .find(|pkg| pkg.source.is_local() && normalize_name(&pkg.name) == member)?;
-    let records: Vec<&LockRequirement> = pkg
-        .requires_dist
-        .iter()
-        .flatten()
-        .chain(pkg.requires_dev.iter().flat_map(|(_, rs)| rs.iter()))
-        .filter(|r| normalize_name(&r.name) == dep_name)
-        .collect();
-    if records.is_empty() {
-        return None;
-    }
+    let records = records.get(dep_name)?;
     let declared = match &dep.req.version {
         VersionReq::Specifiers(s) => normalized_specifiers(s),
         VersionReq::Any => Vec::new(),
         VersionReq::Url(_) => return None,
     };
-    for r in &records {
+    for r in records {
         if !r.source.is_empty() {
             return None;
         }
