@@ -7,7 +7,7 @@
 use chainward_core::{ParseError, SourceFile};
 use toml_edit::{Item, Value};
 
-use crate::uvlock::{Artifact, DepKind, LockDep, LockPackage, LockSource, Manifest, UvLock};
+use crate::uvlock::{Artifact, DepKind, LockDep, LockPackage, LockSource, UvLock};
 
 /// A parsed poetry.lock.
 #[derive(Debug)]
@@ -170,15 +170,7 @@ impl PoetryLock {
         packages[0].dependencies = root_edges;
         Ok(PoetryLock {
             lock_version,
-            lock: UvLock {
-                version: Some(1),
-                revision: None,
-                requires_python: None,
-                options: Vec::new(),
-                manifest: Manifest::default(),
-                packages,
-                by_name: std::sync::OnceLock::new(),
-            },
+            lock: UvLock::of_packages(packages, None),
         })
     }
 }

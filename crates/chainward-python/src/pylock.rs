@@ -6,7 +6,7 @@
 use chainward_core::{ParseError, SourceFile};
 use toml_edit::{Item, Value};
 
-use crate::uvlock::{Artifact, DepKind, LockDep, LockPackage, LockSource, Manifest, UvLock};
+use crate::uvlock::{Artifact, DepKind, LockDep, LockPackage, LockSource, UvLock};
 
 /// The cached model of a pylock.toml, in the uv.lock model's shape.
 pub fn pylock(file: &SourceFile) -> Option<&PyLock> {
@@ -192,18 +192,12 @@ impl PyLock {
                 .get("created-by")
                 .and_then(Item::as_str)
                 .map(String::from),
-            lock: UvLock {
-                version: Some(1),
-                revision: None,
-                requires_python: root
-                    .get("requires-python")
+            lock: UvLock::of_packages(
+                packages,
+                root.get("requires-python")
                     .and_then(Item::as_str)
                     .map(String::from),
-                options: Vec::new(),
-                manifest: Manifest::default(),
-                packages,
-                by_name: std::sync::OnceLock::new(),
-            },
+            ),
         })
     }
 }

@@ -177,6 +177,22 @@ impl UvLock {
         })
     }
 
+    /// A lock of `packages` alone, as the other lockfile formats are read into this model.
+    pub(crate) fn of_packages(
+        packages: Vec<LockPackage>,
+        requires_python: Option<String>,
+    ) -> UvLock {
+        UvLock {
+            version: Some(1),
+            revision: None,
+            requires_python,
+            options: Vec::new(),
+            manifest: Manifest::default(),
+            packages,
+            by_name: std::sync::OnceLock::new(),
+        }
+    }
+
     /// The lock's packages of `name` (in PEP 503 normal form), in file order.
     pub fn named(&self, name: &str) -> impl Iterator<Item = &LockPackage> {
         let index = self.by_name.get_or_init(|| {
