@@ -67,8 +67,10 @@ Python installs are held to the same standard:
   re-locks when uv.lock is out of date and installs that. `uv sync --upgrade` and `--resolution`
   re-resolve on purpose (test legs against newer or lowest versions) and are not reported;
   `uv run` does the same sync first: a warning when nothing earlier in the job (or Docker
-  stage) ran `uv sync`/`uv lock`, and not for `uv run --locked`/`--frozen`/`--no-sync`, nor for
-  a script with inline metadata (PEP 723), which runs outside the project;
+  stage) ran `uv sync`/`uv lock`, and not for `uv run --locked`/`--frozen`/`--no-sync`. A
+  script with inline metadata (PEP 723) runs outside the project, in an environment uv makes
+  from its `# /// script` block: a warning when that block's dependencies are not pinned (and
+  there is no `x.py.lock` from `uv lock --script`, nor `[tool.uv] exclude-newer` in the block);
 - `uv add PKG` in CI: an unpinned package written into the lock and installed;
 - `uvx tool`, `uv tool run`/`install`, `pipx run`/`install` of a tool without a pinned version
   (`tool@1.2.3`, `tool==1.2.3`, `--from 'tool==1.2.3'`);

@@ -403,7 +403,7 @@ pub(super) fn check(
                 }
                 // `uv run` syncs the environment first, re-locking an out-of-date uv.lock,
                 // unless the job synced (or checked the lock) before it.
-                "run" if !judge.uv_synced.get() => {
+                "run" => {
                     let (options, operands) = split_args(rest);
                     // `uv run script.py` of a script with inline metadata (PEP 723) runs it in
                     // its own environment, not the project's.
@@ -421,12 +421,31 @@ pub(super) fn check(
                                         .join(join_dir(cwd.unwrap_or_default(), target))
                                 })
                             });
-                        let inline = script_file
-                            .and_then(|p| judge.ctx.project.read_text(&p))
-                            .is_none_or(|t| t.contains("# /// script"));
-                        if inline {
-                            return;
+                        let text = script_file.and_then(|p| judge.ctx.project.read_text(&p));
+                        match text {
+                            // Not in the project: what it declares is unknown.
+                            None => return,
+                            Some(t) if t.contains("# /// script") => {
+                                // `uv lock --script` writes `x.py.lock`, which `uv run` installs.
+                                let locked =
+                                    find_project_file(judge, file, cwd, &format!("{target}.lock"))
+                                        .is_some()
+                                        || judge.ctx.project.is_file(&judge.ctx.project.root.join(
+                                            join_dir(
+                                                cwd.unwrap_or_default(),
+                                                &format!("{target}.lock"),
+                                            ),
+                                        ));
+                                if !locked {
+                                    inline_dependencies(file, target, &t, whole.clone(), out);
+                                }
+                                return;
+                            }
+                            Some(_) => {}
                         }
+                    }
+                    if judge.uv_synced.get() {
+                        return;
                     }
                     let unknown = rest
                         .iter()
@@ -543,6 +562,68 @@ pub(super) fn syncs(cmd: &chainward_core::shell::Command) -> bool {
     let argv = cmd.argv();
     matches!(tool_of(argv), Some(("uv", start)) if first_operand(&argv[start..])
         .is_some_and(|(_, w)| matches!(w.text.as_str(), "sync" | "lock" | "add" | "remove")))
+}
+
+/// The PEP 723 metadata block of a script (`# /// script` … `# ///`) as TOML text.
+fn script_metadata(text: &str) -> Option<String> {
+    let mut lines = text.lines();
+    lines.find(|l| l.trim_end() == "# /// script")?;
+    let mut out = String::new();
+    for line in lines {
+        if line.trim_end() == "# ///" {
+            return Some(out);
+        }
+        let content = line.strip_prefix("# ").or_else(|| line.strip_prefix('#'))?;
+        out.push_str(content);
+        out.push('\n');
+    }
+    None
+}
+
+/// `uv run script.py` of a script with inline metadata (PEP 723): uv installs its
+/// `dependencies` into a fresh environment at whatever versions the index serves, unless they
+/// are pinned or the block sets `[tool.uv] exclude-newer`. A warning.
+fn inline_dependencies(
+    file: &SourceFile,
+    target: &str,
+    text: &str,
+    whole: Range<usize>,
+    out: &mut Vec<Finding>,
+) {
+    let Some(doc) = script_metadata(text).and_then(|t| chainward_core::toml::parse(&t)) else {
+        return;
+    };
+    if chainward_core::toml::get(&doc, &["tool", "uv", "exclude-newer"]).is_some() {
+        return;
+    }
+    let Some(deps) = chainward_core::toml::get(&doc, &["dependencies"]).and_then(|i| i.as_array())
+    else {
+        return;
+    };
+    let unpinned: Vec<String> = deps
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter_map(|d| pep508::parse(d).ok())
+        .filter(|r| r.pinned_version().is_none() && !matches!(r.version, VersionReq::Url(_)))
+        .map(|r| format!("`{}`", r.name))
+        .collect();
+    if unpinned.is_empty() {
+        return;
+    }
+    out.push(
+        Finding::new(
+            &INSTALL_COMMAND,
+            file,
+            whole,
+            format!(
+                "`uv run {}` installs the script's inline dependencies ({}) at whatever version the index serves today",
+                shown(target),
+                unpinned.join(", ")
+            ),
+        )
+        .with_severity(Severity::Warning)
+        .with_help("pin them in the script's `# /// script` block (`httpx==0.28.1`), or lock it (`uv lock --script`) or set `[tool.uv] exclude-newer` there"),
+    );
 }
 
 /// `python -m build ARGS` / `pyproject-build ARGS`: the arguments.
