@@ -149,22 +149,19 @@ impl PoetryLock {
                 let sdist = sdists.next();
                 let mut wheels = wheels;
                 wheels.extend(sdists);
-                packages.push(LockPackage {
-                    name: name.to_string(),
+                let source = LockSource {
+                    kind,
+                    value,
+                    span: t.get("source").and_then(Item::span).unwrap_or(span.clone()),
+                };
+                packages.push(LockPackage::foreign(
+                    name,
                     version,
-                    source: LockSource {
-                        kind,
-                        value,
-                        span: t.get("source").and_then(Item::span).unwrap_or(span.clone()),
-                    },
+                    source,
                     span,
-                    sdist,
-                    wheels,
-                    requires_dist: None,
-                    requires_dev: Vec::new(),
-                    provides_extras: None,
+                    (sdist, wheels),
                     dependencies,
-                });
+                ));
             }
         }
         packages[0].dependencies = root_edges;

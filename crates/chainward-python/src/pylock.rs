@@ -168,22 +168,19 @@ impl PyLock {
                             .collect()
                     })
                     .unwrap_or_default();
-                packages.push(LockPackage {
-                    name: name.to_string(),
-                    version: str_of("version"),
-                    source: LockSource {
-                        kind: kind.to_string(),
-                        value,
-                        span: source_span,
-                    },
+                let source = LockSource {
+                    kind: kind.to_string(),
+                    value,
+                    span: source_span,
+                };
+                packages.push(LockPackage::foreign(
+                    name,
+                    str_of("version"),
+                    source,
                     span,
-                    sdist,
-                    wheels,
-                    requires_dist: None,
-                    requires_dev: Vec::new(),
-                    provides_extras: None,
+                    (sdist, wheels),
                     dependencies,
-                });
+                ));
             }
         }
         Ok(PyLock {

@@ -55,6 +55,31 @@ pub struct LockPackage {
     pub dependencies: Vec<LockDep>,
 }
 
+impl LockPackage {
+    /// A package read from another lockfile format: no `[package.metadata]` records.
+    pub(crate) fn foreign(
+        name: &str,
+        version: Option<String>,
+        source: LockSource,
+        span: Range<usize>,
+        files: (Option<Artifact>, Vec<Artifact>),
+        dependencies: Vec<LockDep>,
+    ) -> LockPackage {
+        LockPackage {
+            name: name.to_string(),
+            version,
+            source,
+            span,
+            sdist: files.0,
+            wheels: files.1,
+            requires_dist: None,
+            requires_dev: Vec::new(),
+            provides_extras: None,
+            dependencies,
+        }
+    }
+}
+
 /// One dependency edge of a locked package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockDep {

@@ -564,6 +564,13 @@ pub(super) fn syncs(cmd: &chainward_core::shell::Command) -> bool {
         .is_some_and(|(_, w)| matches!(w.text.as_str(), "sync" | "lock" | "add" | "remove")))
 }
 
+/// The names (in backticks) of the requirements that pin no exact version and name no URL.
+fn unpinned_names<'a>(reqs: impl Iterator<Item = &'a pep508::Requirement>) -> Vec<String> {
+    reqs.filter(|r| r.pinned_version().is_none() && !matches!(r.version, VersionReq::Url(_)))
+        .map(|r| format!("`{}`", r.name))
+        .collect()
+}
+
 /// The PEP 723 metadata block of a script (`# /// script` … `# ///`) as TOML text.
 fn script_metadata(text: &str) -> Option<String> {
     let mut lines = text.lines();
@@ -600,13 +607,12 @@ fn inline_dependencies(
     else {
         return;
     };
-    let unpinned: Vec<String> = deps
+    let reqs: Vec<pep508::Requirement> = deps
         .iter()
         .filter_map(|v| v.as_str())
         .filter_map(|d| pep508::parse(d).ok())
-        .filter(|r| r.pinned_version().is_none() && !matches!(r.version, VersionReq::Url(_)))
-        .map(|r| format!("`{}`", r.name))
         .collect();
+    let unpinned = unpinned_names(reqs.iter());
     if unpinned.is_empty() {
         return;
     }
@@ -689,14 +695,7 @@ fn build_backend(
     if build.shown_cmd == "uv build" && !p.uv.build_constraint_dependencies.is_empty() {
         return;
     }
-    let unpinned: Vec<String> = p
-        .build_requires
-        .iter()
-        .filter(|d| {
-            d.req.pinned_version().is_none() && !matches!(d.req.version, VersionReq::Url(_))
-        })
-        .map(|d| format!("`{}`", d.req.name))
-        .collect();
+    let unpinned = unpinned_names(p.build_requires.iter().map(|d| &d.req));
     if unpinned.is_empty() {
         return;
     }
