@@ -178,15 +178,34 @@ fn json_safe(s: &str) -> Cow<'_, str> {
 
 /// `text` made safe as [`SafeWriter`] would write it, for output built in memory first.
 pub fn safe_text(text: &str, mode: Mode) -> String {
-    // JSON that is printable ASCII (what serde_json writes for ASCII input) has nothing to
-    // escape: one vectorised pass instead of a line-by-line rewrite of a multi-megabyte SBOM.
-    if mode == Mode::Json
-        && text
-            .bytes()
-            .all(|b| (0x20..0x7f).contains(&b) || b == b'\n')
-    {
+    if mode == Mode::Json && printable_ascii(text) {
         return text.to_string();
     }
+    rewrite(text, mode)
+}
+
+/// [`safe_text`] for text that is no longer needed: returned as it is (no copy) when there is
+/// nothing to escape, as for the multi-megabyte SBOMs serde_json writes from ASCII input.
+pub fn safe_owned(text: String, mode: Mode) -> String {
+    if mode == Mode::Json && printable_ascii(&text) {
+        return text;
+    }
+    rewrite(&text, mode)
+}
+
+/// Whether `text` is printable ASCII and newlines only: JSON like that has nothing to escape.
+/// Checked 64 bytes at a time without an early exit inside a block, so that it vectorises.
+fn printable_ascii(text: &str) -> bool {
+    let ok = |b: u8| (0x20..0x7f).contains(&b) || b == b'\n';
+    let mut blocks = text.as_bytes().chunks_exact(64);
+    blocks
+        .by_ref()
+        .all(|block| block.iter().fold(true, |all, &b| all & ok(b)))
+        && blocks.remainder().iter().all(|&b| ok(b))
+}
+
+/// The line-by-line rewrite [`SafeWriter`] does, into a string.
+fn rewrite(text: &str, mode: Mode) -> String {
     let mut out = Vec::with_capacity(text.len());
     {
         let mut w = SafeWriter::new(&mut out, mode);

@@ -502,12 +502,15 @@ impl NpmLockfile {
             folders: FastMap::default(),
             dirs: Vec::with_capacity(n + 16),
             parent: Vec::with_capacity(n + 16),
+            entries: Vec::with_capacity(n),
         };
         resolver.by_name.reserve(n);
         resolver.folders.reserve(n + 16);
         let mut scratch = Vec::new();
         resolver.intern("", &mut scratch);
         for (key, pkg) in &self.packages {
+            let index = u32::try_from(resolver.entries.len()).unwrap_or(u32::MAX);
+            resolver.entries.push((key.as_str(), &**pkg));
             // Every key is a folder a climb may start from; the folder it is installed in is
             // the one its climb goes to next.
             let own = resolver.intern(key.trim_end_matches('/'), &mut scratch);
@@ -528,7 +531,7 @@ impl NpmLockfile {
                     Some(d) if *d == dir => above,
                     _ => resolver.intern(dir, &mut scratch),
                 };
-                let install = (folder, key.as_str(), &**pkg);
+                let install = (folder, index);
                 match resolver.by_name.entry(name) {
                     Entry::Vacant(v) => {
                         v.insert(Installs::One(install));
@@ -600,8 +603,8 @@ impl NpmLockfile {
 
 /// See [`NpmLockfile::resolver`].
 pub struct Resolver<'a> {
-    /// Package name → (folder it is installed in, install path, entry), by folder.
-    by_name: FastMap<&'a str, Installs<'a>>,
+    /// Package name → (folder it is installed in, entry number), by folder.
+    by_name: FastMap<&'a str, Installs>,
     /// Every folder an install sits in, every key, and every folder a climb from them passes
     /// through → its number.
     folders: FastMap<&'a str, u32>,
@@ -610,17 +613,19 @@ pub struct Resolver<'a> {
     /// Folder number → the number of the folder the climb goes to next ([`Self::TOP`] above
     /// the root).
     parent: Vec<u32>,
+    /// Entry number → install path and entry, every entry of the lockfile (importers too).
+    entries: Vec<(&'a str, &'a LockPackage)>,
 }
 
-/// Where a name is installed: (folder number, install path, entry); most names in one place.
-enum Installs<'a> {
-    One((u32, &'a str, &'a LockPackage)),
+/// Where a name is installed: (folder number, entry number); most names in one place.
+enum Installs {
+    One((u32, u32)),
     /// By folder number.
-    Many(Vec<(u32, &'a str, &'a LockPackage)>),
+    Many(Vec<(u32, u32)>),
 }
 
-impl<'a> Installs<'a> {
-    fn as_slice(&self) -> &[(u32, &'a str, &'a LockPackage)] {
+impl Installs {
+    fn as_slice(&self) -> &[(u32, u32)] {
         match self {
             Installs::One(one) => std::slice::from_ref(one),
             Installs::Many(all) => all,
@@ -658,10 +663,26 @@ impl<'a> Resolver<'a> {
 
     /// What [`NpmLockfile::resolve`] answers, climbing the same folders.
     pub fn resolve(&self, from: &str, name: &str) -> Option<(&'a str, &'a LockPackage)> {
+        self.resolve_index(from, name).map(|i| self.entry(i))
+    }
+
+    /// Every entry of the lockfile, importers included, numbered as [`Self::resolve_index`]
+    /// answers: install path and entry.
+    pub fn entries(&self) -> &[(&'a str, &'a LockPackage)] {
+        &self.entries
+    }
+
+    /// The entry numbered `index` (see [`Self::entries`]).
+    pub fn entry(&self, index: u32) -> (&'a str, &'a LockPackage) {
+        self.entries[index as usize]
+    }
+
+    /// [`Self::resolve`], answering with the entry's number in [`Self::entries`].
+    pub fn resolve_index(&self, from: &str, name: &str) -> Option<u32> {
         let installed = self.by_name.get(name)?.as_slice();
         // Installed at the root alone: every climb ends there.
-        if let [(0, key, pkg)] = installed {
-            return Some((key, pkg));
+        if let [(0, index)] = installed {
+            return Some(*index);
         }
         // A folder without a number has no install in it: climb by name until one has.
         let mut dir = from.trim_end_matches('/');
@@ -676,8 +697,7 @@ impl<'a> Resolver<'a> {
         };
         while folder != Self::TOP {
             if let Ok(i) = installed.binary_search_by_key(&folder, |a| a.0) {
-                let (_, key, pkg) = installed[i];
-                return Some((key, pkg));
+                return Some(installed[i].1);
             }
             folder = self
                 .parent

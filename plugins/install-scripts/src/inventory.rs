@@ -67,8 +67,36 @@ fn is_git(resolved: &str) -> bool {
         || resolved.starts_with("https://codeload.github.com/")
 }
 
+/// What one lockfile installs that runs code at install time, or may.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory<'a> {
+    /// The packages that run install scripts and those whose status is unknown, in the
+    /// lockfile's order (those known to run none are only counted).
+    pub entries: Vec<Entry<'a>>,
+    /// How many packages the lockfile installs (links and bundled copies left out).
+    pub packages: usize,
+}
+
+/// Whether the lockfile installs a package named `name` (links and bundled copies left out, as
+/// in the [`Inventory`]).
+pub fn installs(lock: &AnyLock<'_>, name: &str) -> bool {
+    lock.iter_packages()
+        .any(|(_, pkg)| !pkg.link && !pkg.bundled && pkg.name == name)
+}
+
+/// The versions of `name` the lockfile installs (links and bundled copies left out), sorted.
+pub fn versions<'a>(lock: &AnyLock<'a>, name: &str) -> Vec<&'a str> {
+    let mut versions: Vec<&str> = lock
+        .iter_packages()
+        .filter(|(_, pkg)| !pkg.link && !pkg.bundled && pkg.name == name)
+        .map(|(_, pkg)| pkg.version.unwrap_or_default())
+        .collect();
+    versions.sort_unstable();
+    versions
+}
+
 /// The inventory of one lockfile.
-pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -> Vec<Entry<'a>> {
+pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -> Inventory<'a> {
     let dir = file
         .path
         .parent()
@@ -79,19 +107,28 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         .store_dir()
         .map(|store| project.list_dir(&join(&dir, store)))
         .unwrap_or_default();
-    let mut found = Vec::with_capacity(lock.iter_packages().size_hint().1.unwrap_or(0));
+    // Only what runs scripts, or may, is kept: on a large lockfile nearly every package runs
+    // none, and a list of them all was megabytes of memory no one read.
+    let mut found = Vec::new();
+    let mut packages = 0;
     for (index, pkg) in lock.iter_packages() {
         if pkg.link || pkg.bundled {
             continue;
         }
+        packages += 1;
         let scripts = local_status(project, &dir, lock, &pkg, &store);
-        found.push((index, pkg, scripts));
+        if scripts != Scripts::No {
+            found.push((index, pkg, scripts));
+        }
     }
     if let Some(registry) = project.registry() {
         ask_registry(project, registry, &mut found);
     }
     let mut out = Vec::with_capacity(found.len());
     for (index, pkg, scripts) in found {
+        if scripts == Scripts::No {
+            continue; // the registry says so
+        }
         // Spans are only wanted for findings: an npm entry's is found by parsing that entry.
         let span = match scripts {
             Scripts::No | Scripts::Unknown => 0..0,
@@ -104,7 +141,10 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
             span,
         });
     }
-    out
+    Inventory {
+        entries: out,
+        packages,
+    }
 }
 
 /// What the lockfile, or an installed copy of the package, says about its install scripts.

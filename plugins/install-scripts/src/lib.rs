@@ -19,7 +19,7 @@ use chainward_npm::{any_lockfile, package_json};
 use rayon::prelude::*;
 
 use allow::{Approval, Place};
-use inventory::{Entry, Scripts};
+use inventory::{Entry, Inventory, Scripts};
 
 /// The install-scripts plugin.
 #[derive(Debug, Default, Clone, Copy)]
@@ -210,7 +210,7 @@ impl Check for Settings {
             })
             .collect();
         // Each lockfile's inventory, on every core.
-        let inventories: Vec<(usize, Vec<Entry>)> = lockfiles
+        let inventories: Vec<(usize, Inventory)> = lockfiles
             .par_iter()
             .enumerate()
             .filter_map(|(i, file)| {
@@ -221,7 +221,8 @@ impl Check for Settings {
         let mut out = Vec::new();
         let mut config_used = vec![false; configured.len()];
         let mut config_unknown = vec![false; configured.len()];
-        for (i, entries) in &inventories {
+        for (i, inventory) in &inventories {
+            let entries = &inventory.entries;
             let file = lockfiles[*i];
             let dir = file.path.parent().unwrap_or(Path::new(""));
             let native = allow::from_project(project, dir);
@@ -318,7 +319,7 @@ impl Check for Settings {
                         Location::at(file.path.clone(), 0..0, lc, lc),
                         format!(
                             "{unknown} of {} packages in {}: whether they run install scripts cannot be determined{why}",
-                            entries.len(),
+                            inventory.packages,
                             file.rel
                         ),
                     )
@@ -328,16 +329,17 @@ impl Check for Settings {
             }
             for (i, approval) in native.iter().enumerate() {
                 if approval.allow && !native_used[i] && !native_unknown[i] {
-                    let present = entries.iter().any(|e| e.name == approval.package);
+                    let present = any_lockfile(file)
+                        .is_some_and(|lock| inventory::installs(&lock, &approval.package));
                     out.push(stale(approval, present, None));
                 }
             }
         }
         if !inventories.is_empty() {
             let present = |name: &str| {
-                inventories
-                    .iter()
-                    .any(|(_, e)| e.iter().any(|e| e.name == name))
+                inventories.iter().any(|(i, _)| {
+                    any_lockfile(lockfiles[*i]).is_some_and(|lock| inventory::installs(&lock, name))
+                })
             };
             for (i, approval) in configured.iter().enumerate() {
                 if !config_used[i] && !config_unknown[i] {
@@ -350,8 +352,8 @@ impl Check for Settings {
             }
         }
         if let Some(base) = project.base() {
-            for (i, entries) in &inventories {
-                new_scripts(base, lockfiles[*i], entries, &mut out);
+            for (i, inventory) in &inventories {
+                new_scripts(base, lockfiles[*i], &inventory.entries, &mut out);
             }
         }
         out.extend(project_scripts(project));
@@ -404,25 +406,17 @@ fn new_scripts(
     let Some(lock) = any_lockfile(&base_file) else {
         return;
     };
-    let before = inventory::inventory(base, &base_file, &lock);
+    let before = inventory::inventory(base, &base_file, &lock).entries;
     for entry in entries {
         let Scripts::Yes(why) = &entry.scripts else {
             continue;
         };
-        let mut same: Vec<&Entry> = before.iter().filter(|b| b.name == entry.name).collect();
-        same.sort_by_key(|b| b.version);
-        if same
-            .iter()
-            .any(|b| matches!(b.scripts, Scripts::Yes(_) | Scripts::Unknown))
-        {
-            continue; // it had one (or may have had one) before
+        // The base's inventory holds only what runs scripts or may: it had one (or may have).
+        if before.iter().any(|b| b.name == entry.name) {
+            continue;
         }
-        out.push(new_script(
-            file,
-            entry,
-            why,
-            same.first().map(|b| b.version),
-        ));
+        let was = inventory::versions(&lock, entry.name);
+        out.push(new_script(file, entry, why, was.first().copied()));
     }
 }
 
@@ -558,7 +552,7 @@ pub(crate) fn list(project: &Project, config: &PluginConfig) -> Vec<Row> {
         };
         let dir = file.path.parent().unwrap_or(Path::new(""));
         let native = allow::from_project(project, dir);
-        for entry in inventory::inventory(project, file, &lock) {
+        for entry in inventory::inventory(project, file, &lock).entries {
             let scripts = match &entry.scripts {
                 Scripts::Yes(why) => format!("yes ({why})"),
                 Scripts::Unknown => "unknown".to_string(),

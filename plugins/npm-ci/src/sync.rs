@@ -8,10 +8,10 @@ use std::sync::{Arc, RwLock};
 
 use chainward_core::project::join;
 use chainward_core::{Finding, Fixability, Project, Rule, Severity, SourceFile};
+use chainward_npm::FastMap;
 use chainward_npm::npm::is_importer;
 use chainward_npm::npmrc::npmrc;
 use chainward_npm::spec::{Matcher, is_full_sha};
-use chainward_npm::{FastMap, FastSet};
 use chainward_npm::{
     LockPackage, NpmLockfile, Section, Spec, classify, npm_lockfile, package_json,
 };
@@ -255,49 +255,59 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     }
 
     // The dependencies of the locked packages `npm ci` looks at: those the root reaches, not
-    // through a link (see [`checked_by_npm_ci`]). Edges are resolved through one name index;
-    // every entry's are judged on every core while one core walks what the root reaches; only
+    // through a link (see [`reached_by_npm_ci`]). Every entry's edges are resolved once, through
+    // one name index, on every core: judged there, and kept for the walk from the root; only
     // the findings of reached entries are kept.
     let resolver = lock.resolver();
-    let entries: Vec<(&str, &LockPackage)> = lock
-        .packages
-        .iter()
-        .filter(|(k, _)| !is_importer(k))
-        .map(|(k, p)| (k.as_str(), &**p))
-        .collect();
-    let (reached, found) = rayon::join(
-        || checked_by_npm_ci(lock, &resolver, legacy_peers),
-        || {
-            check_edges(
-                lock,
-                &resolver,
-                file,
-                lock_text,
-                &entries,
-                legacy_peers,
-                &overrides,
-            )
-        },
-    );
+    let edges = check_edges(lock, &resolver, file, lock_text, legacy_peers, &overrides);
+    let reached = reached_by_npm_ci(lock, &resolver, &edges, legacy_peers);
     out.extend(
-        found
+        edges
+            .findings
             .into_iter()
-            .filter(|(key, _)| reached.contains(key))
+            .filter(|(entry, _)| reached[*entry as usize])
             .map(|(_, finding)| finding),
     );
 }
 
-/// The `Missing` and `Invalid` findings of every locked entry's dependency edges, each with the
-/// entry it is about.
+/// Every locked entry's dependency edges, resolved and judged.
+struct Edges {
+    /// The `Missing` and `Invalid` findings, each with the number of the entry it is about.
+    findings: Vec<(u32, Finding)>,
+    /// Entry number → where its edges start in `targets`; one more at the end.
+    starts: Vec<u32>,
+    /// The entries the edges resolve to (edges that resolve nowhere left out).
+    targets: Vec<u32>,
+}
+
+/// [`Edges`] of one slice of the entries, each entry's edges counted instead of placed.
+struct Slice {
+    findings: Vec<(u32, Finding)>,
+    counts: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Edges {
+    fn targets(&self, entry: u32) -> &[u32] {
+        let i = entry as usize;
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.targets[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// The dependency edges of every locked entry (`dependencies`, `optionalDependencies`, and
+/// `peerDependencies` without `legacy-peer-deps`), each resolved where Node would find it and
+/// judged as `npm ci` does, in slices on every core.
 fn check_edges<'a>(
     lock: &'a NpmLockfile,
     resolver: &chainward_npm::Resolver<'a>,
     file: &SourceFile,
     lock_text: &str,
-    entries: &[(&'a str, &'a LockPackage)],
     legacy_peers: bool,
     overrides: &HashMap<&str, Option<Parsed<'_>>>,
-) -> Vec<(&'a str, Finding)> {
+) -> Edges {
     // Nearly every spec is `^1.2.3` or the like, read on the spot; the others (a few hundred
     // distinct ones on a big lockfile) are parsed once, when first met.
     let others: RwLock<FastMap<&str, Arc<Parsed<'_>>>> = RwLock::default();
@@ -312,56 +322,104 @@ fn check_edges<'a>(
             .insert(spec, Arc::clone(&parsed));
         parsed
     };
-    entries
-        .par_iter()
-        .flat_map_iter(|&(key, pkg)| {
+    let entries = resolver.entries();
+    const SLICE: usize = 256;
+    let slices: Vec<Slice> = entries
+        .par_chunks(SLICE)
+        .enumerate()
+        .map(|(slice, chunk)| {
             let mut found = Vec::new();
-            if pkg.link || pkg.extraneous {
-                return found;
-            }
-            let all = pkg
-                .dependencies
-                .iter()
-                .map(|(n, s)| (Section::Dependencies, n, s))
-                .chain(pkg.optional_dependencies.iter().map(|(n, s)| (Section::OptionalDependencies, n, s)))
-                .chain(pkg.peer_dependencies.iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
-            for (section, name, spec) in all {
-                let resolved = resolver.resolve(key, name);
-                let peer = section == Section::PeerDependencies;
-                let other;
-                let simple;
-                let parsed = match Parsed::simple(spec) {
-                    Some(p) => {
-                        simple = p;
-                        &simple
+            let mut counts = Vec::with_capacity(chunk.len());
+            let mut targets = Vec::new();
+            for (offset, &(key, pkg)) in chunk.iter().enumerate() {
+                let before = targets.len();
+                // Importers are judged against their package.json above; a link has no edges of
+                // its own (the walk never enters one).
+                if pkg.link || is_importer(key) {
+                    counts.push(0);
+                    continue;
+                }
+                let entry = u32::try_from(slice * SLICE + offset).unwrap_or(u32::MAX);
+                let all = pkg
+                    .dependencies
+                    .iter()
+                    .map(|(n, s)| (Section::Dependencies, n, s))
+                    .chain(pkg.optional_dependencies.iter().map(|(n, s)| (Section::OptionalDependencies, n, s)))
+                    .chain(pkg.peer_dependencies.iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
+                for (section, name, spec) in all {
+                    let index = resolver.resolve_index(key, name);
+                    if let Some(index) = index {
+                        targets.push(index);
                     }
-                    None => {
-                        other = parsed_other(spec);
-                        &*other
+                    // An extraneous entry is walked through but not judged (npm prunes it).
+                    if pkg.extraneous {
+                        continue;
                     }
-                };
-                let message = match judge_with(lock, resolved, name, parsed, overrides) {
-                    Verdict::Missing if peer && pkg.peer_dependencies_meta.contains(name) => continue,
-                    Verdict::Missing => format!("Missing: {name}@{spec} from lock file (required by {key})"),
-                    // npm resolves peer conflicts with a warning, not a failure.
-                    Verdict::Invalid(_) if peer => continue,
-                    Verdict::Invalid(locked) => format!("Invalid: lock file's {locked} does not satisfy {name}@{spec} (required by {key})"),
-                    Verdict::Ok | Verdict::Undecidable(_) | Verdict::Skip => continue,
-                };
-                let span = lock
-                    .field_span(lock_text, key, &[section.key(), name])
-                    .or_else(|| lock.entry_span(key))
-                    .unwrap_or(0..0);
-                let help = if peer {
-                    "a peer dependency npm (without `legacy-peer-deps`) installs: if the lockfile was made with `legacy-peer-deps`, say so in the project's .npmrc (`legacy-peer-deps=true`); otherwise regenerate it with `npm install --package-lock-only --ignore-scripts`"
-                } else {
-                    "the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"
-                };
-                found.push((key, Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help)));
+                    let resolved = index.map(|i| resolver.entry(i));
+                    let peer = section == Section::PeerDependencies;
+                    let other;
+                    let simple;
+                    let parsed = match Parsed::simple(spec) {
+                        Some(p) => {
+                            simple = p;
+                            &simple
+                        }
+                        None => {
+                            other = parsed_other(spec);
+                            &*other
+                        }
+                    };
+                    let message = match judge_with(lock, resolved, name, parsed, overrides) {
+                        Verdict::Missing if peer && pkg.peer_dependencies_meta.contains(name) => continue,
+                        Verdict::Missing => format!("Missing: {name}@{spec} from lock file (required by {key})"),
+                        // npm resolves peer conflicts with a warning, not a failure.
+                        Verdict::Invalid(_) if peer => continue,
+                        Verdict::Invalid(locked) => format!("Invalid: lock file's {locked} does not satisfy {name}@{spec} (required by {key})"),
+                        Verdict::Ok | Verdict::Undecidable(_) | Verdict::Skip => continue,
+                    };
+                    let span = lock
+                        .field_span(lock_text, key, &[section.key(), name])
+                        .or_else(|| lock.entry_span(key))
+                        .unwrap_or(0..0);
+                    let help = if peer {
+                        "a peer dependency npm (without `legacy-peer-deps`) installs: if the lockfile was made with `legacy-peer-deps`, say so in the project's .npmrc (`legacy-peer-deps=true`); otherwise regenerate it with `npm install --package-lock-only --ignore-scripts`"
+                    } else {
+                        "the lockfile is incomplete or was edited by hand: regenerate it with `npm install --package-lock-only --ignore-scripts`"
+                    };
+                    found.push((entry, Finding::new(&LOCKFILE_OUT_OF_SYNC, file, span, message).with_help(help)));
+                }
+                counts.push(u32::try_from(targets.len() - before).unwrap_or(u32::MAX));
             }
-            found
+            Slice {
+                findings: found,
+                counts,
+                targets,
+            }
         })
-        .collect()
+        .collect();
+    let mut edges = Edges {
+        findings: Vec::new(),
+        starts: Vec::with_capacity(entries.len() + 1),
+        targets: Vec::with_capacity(slices.iter().map(|s| s.targets.len()).sum()),
+    };
+    for Slice {
+        findings,
+        counts,
+        targets,
+    } in slices
+    {
+        edges.findings.extend(findings);
+        let mut at = u32::try_from(edges.targets.len()).unwrap_or(u32::MAX);
+        for count in counts {
+            edges.starts.push(at);
+            at = at.saturating_add(count);
+        }
+        edges.targets.extend(targets);
+    }
+    edges
+        .starts
+        .push(u32::try_from(edges.targets.len()).unwrap_or(u32::MAX));
+    edges
 }
 
 /// The locked packages whose dependencies `npm ci` checks: those the root reaches through
@@ -369,34 +427,33 @@ fn check_edges<'a>(
 /// link, which has no edges of its own: arborist checks the workspace's direct dependencies
 /// (the importer checks above) but nothing below them, so an edge only a workspace's
 /// dependencies reach is never compared (seen on google-gemini/gemini-cli, whose lockfile npm
-/// accepts with four such edges broken).
-fn checked_by_npm_ci<'a>(
-    lock: &'a NpmLockfile,
-    resolver: &chainward_npm::Resolver<'a>,
+/// accepts with four such edges broken). By entry number, as `edges` resolved them.
+fn reached_by_npm_ci(
+    lock: &NpmLockfile,
+    resolver: &chainward_npm::Resolver<'_>,
+    edges: &Edges,
     legacy_peers: bool,
-) -> FastSet<&'a str> {
-    let mut reached = FastSet::default();
+) -> Vec<bool> {
+    let mut reached = vec![false; resolver.entries().len()];
     let Some(root) = lock.importer("") else {
         return reached;
     };
-    fn edges(pkg: &LockPackage, root: bool, legacy_peers: bool) -> impl Iterator<Item = &str> + '_ {
-        pkg.dependencies
-            .keys()
-            .chain(pkg.optional_dependencies.keys())
-            .chain(pkg.peer_dependencies.keys().filter(move |_| !legacy_peers))
-            .chain(pkg.dev_dependencies.keys().filter(move |_| root))
-    }
-    let mut queue: Vec<(&str, &LockPackage, bool)> = vec![("", root, true)];
-    while let Some((from, pkg, is_root)) = queue.pop() {
-        for name in edges(pkg, is_root, legacy_peers) {
-            let Some((key, dep)) = resolver.resolve(from, name) else {
-                continue;
-            };
-            if dep.link || is_importer(key) || !reached.insert(key) {
-                continue;
-            }
-            queue.push((key, dep, false));
+    // The root's edges, its devDependencies among them.
+    let mut queue: Vec<u32> = root
+        .dependencies
+        .keys()
+        .chain(root.optional_dependencies.keys())
+        .chain(root.peer_dependencies.keys().filter(|_| !legacy_peers))
+        .chain(root.dev_dependencies.keys())
+        .filter_map(|name| resolver.resolve_index("", name))
+        .collect();
+    while let Some(entry) = queue.pop() {
+        let (key, dep) = resolver.entry(entry);
+        if reached[entry as usize] || dep.link || is_importer(key) {
+            continue;
         }
+        reached[entry as usize] = true;
+        queue.extend_from_slice(edges.targets(entry));
     }
     reached
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, FromArgMatches, Subcommand, ValueEnum};
 
 use chainward_core::command::{Context, FileWrite, Files, Mount, Output};
-use chainward_core::escape::{Mode, safe_text};
+use chainward_core::escape::{Mode, safe_owned};
 use chainward_core::finding::Location;
 use chainward_core::project::{DiscoverOptions, join};
 use chainward_core::{Error, FileKind, Finding, Project, Severity, SourceFile};
@@ -191,7 +191,7 @@ fn generate(args: &SbomGenerateArgs, context: &Context<'_>) -> Result<Output, Er
     };
     Ok(emit(
         args.output.as_deref(),
-        safe_text(&crate::render(&sbom, format, args.reproducible), Mode::Json),
+        safe_owned(crate::render(&sbom, format, args.reproducible), Mode::Json),
     ))
 }
 
@@ -359,9 +359,9 @@ fn run_diff(args: &SbomDiffArgs, context: &Context<'_>) -> Result<Output, Error>
     // Names and versions come from the SBOMs: escaped for where they go. GitHub annotations are
     // escaped by their renderer (their lines are commands on purpose).
     let text = match args.format {
-        DiffFormat::Text => safe_text(&table(&old, &new, &changes), Mode::Log),
-        DiffFormat::Json => safe_text(&json(&old, &new, &changes), Mode::Json),
-        DiffFormat::Markdown => safe_text(&markdown(&changes), Mode::Log),
+        DiffFormat::Text => safe_owned(table(&old, &new, &changes), Mode::Log),
+        DiffFormat::Json => safe_owned(json(&old, &new, &changes), Mode::Json),
+        DiffFormat::Markdown => safe_owned(markdown(&changes), Mode::Log),
         DiffFormat::Github | DiffFormat::Sarif => {
             let lookup = |path: &Path| sources.iter().find(|s| s.path == path).cloned();
             let report = chainward_report::Report {

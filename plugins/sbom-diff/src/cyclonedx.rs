@@ -248,7 +248,7 @@ pub fn write(sbom: &Sbom, meta: &Meta) -> String {
             .collect(),
         vulnerabilities: sbom.vulnerabilities.iter().map(vulnerability).collect(),
     };
-    let mut out = serde_json::to_string_pretty(&bom).unwrap_or_default();
+    let mut out = crate::pretty_json(&bom, sbom.components.len());
     out.push('\n');
     out
 }

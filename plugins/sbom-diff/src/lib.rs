@@ -429,7 +429,7 @@ pub fn render(sbom: &Sbom, format: Format, reproducible: bool) -> String {
     }
 }
 
-/// 128 bits that change when anything in the SBOM does (two FNV-1a passes).
+/// 128 bits that change when anything in the SBOM does (two FNV-1a hashes).
 fn fingerprint(sbom: &Sbom) -> u128 {
     let mut text = String::new();
     for c in sbom.root.iter().chain(&sbom.components) {
@@ -466,16 +466,36 @@ fn fingerprint(sbom: &Sbom) -> u128 {
         }
         text.push('\n');
     }
-    (u128::from(fnv(text.as_bytes(), 0)) << 64) | u128::from(fnv(text.as_bytes(), 1))
+    // Both halves in one pass (the two multiply chains run side by side): the same value as
+    // `fnv(text, 0) << 64 | fnv(text, 1)`.
+    let (mut high, mut low) = (fnv_start(0), fnv_start(1));
+    for &b in text.as_bytes() {
+        high = fnv_step(high, b);
+        low = fnv_step(low, b);
+    }
+    (u128::from(high) << 64) | u128::from(low)
+}
+
+/// `value` as pretty-printed JSON, written into one buffer sized for `components` packages (a
+/// large SBOM is megabytes: growing the buffer by doubling copied it over and over).
+pub(crate) fn pretty_json<T: serde::Serialize>(value: &T, components: usize) -> String {
+    let mut buf = Vec::with_capacity(4096 + components.saturating_mul(1536));
+    if serde_json::to_writer_pretty(&mut buf, value).is_err() {
+        return String::new();
+    }
+    String::from_utf8(buf).unwrap_or_default()
 }
 
 fn fnv(bytes: &[u8], seed: u64) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    bytes.iter().fold(fnv_start(seed), |h, &b| fnv_step(h, b))
+}
+
+fn fnv_start(seed: u64) -> u64 {
+    0xcbf2_9ce4_8422_2325 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
 }
 
 /// A UUID-shaped string (version 5 nibble, RFC 4122 variant) from 128 bits.

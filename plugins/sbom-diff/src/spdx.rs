@@ -223,7 +223,7 @@ pub fn write(sbom: &Sbom, meta: &Meta) -> String {
         packages,
         relationships,
     };
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut out = crate::pretty_json(&doc, sbom.components.len());
     out.push('\n');
     out
 }

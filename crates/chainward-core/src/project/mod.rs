@@ -72,6 +72,65 @@ impl std::fmt::Debug for Project {
     }
 }
 
+/// Folders a walk visits on the calling thread before it starts again on every core.
+const SMALL_WALK: usize = 64;
+
+/// What one entry of a walk adds to the project.
+enum Visited {
+    /// A file chainward reads, and its kind.
+    File(PathBuf, FileKind),
+    /// A link that is not followed.
+    Link(crate::links::UnsafeLink),
+    Error(ParseError),
+    Nothing,
+}
+
+/// One entry of the walk below `walk_root`: a file of a kind chainward reads (a link is read as
+/// the file it stands for when that is a file inside the project; otherwise it is reported,
+/// never read), or the walk's error.
+fn visit(
+    root: &Path,
+    boundary: &Path,
+    test_data: &TestData,
+    walk_root: &Path,
+    entry: Result<ignore::DirEntry, ignore::Error>,
+) -> Visited {
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(err) => {
+            return Visited::Error(ParseError::new(
+                walk_root,
+                0..0,
+                format!("while walking: {err}"),
+            ));
+        }
+    };
+    let file_type = entry.file_type();
+    let is_file = file_type.is_some_and(|t| t.is_file());
+    let is_link = file_type.is_some_and(|t| t.is_symlink());
+    if !is_file && !is_link {
+        return Visited::Nothing;
+    }
+    let rel = rel_path(root, entry.path());
+    let Some(kind) = FileKind::classify(&rel).filter(|_| test_data.keeps_file(entry.path(), &rel))
+    else {
+        return Visited::Nothing;
+    };
+    if !is_link {
+        return Visited::File(clean(entry.path()), kind);
+    }
+    match crate::links::resolve(boundary, entry.path()) {
+        crate::links::Resolved::Inside(real) if real.is_file() => {
+            Visited::File(clean(entry.path()), kind)
+        }
+        crate::links::Resolved::Unsafe(mut link) => {
+            link.path = clean(entry.path());
+            Visited::Link(link)
+        }
+        crate::links::Resolved::Inside(_) | crate::links::Resolved::Missing => Visited::Nothing,
+    }
+}
+
 impl Project {
     /// Walk `paths` (folders are walked, files taken as they are) in parallel, honouring
     /// `.gitignore` and skipping `node_modules` unless asked.
@@ -122,6 +181,7 @@ impl Project {
             }
             // Walks still to do: (folder, whether its ignore files are honoured).
             let mut walks = vec![(path.clone(), true)];
+            let mut walked: Vec<Visited> = Vec::new();
             let deferred: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(Vec::new()));
             while let Some((dir, mut honour)) = walks.pop() {
                 if honour && let Some((file, size)) = oversized_ignore_file(&dir) {
@@ -187,70 +247,70 @@ impl Project {
                     true
                 });
                 let walk_root = path.clone();
-                let root_ref = &root;
-                let boundary = &boundary;
-                let test_data = &*test_data;
-                builder.build_parallel().run(|| {
-                    let found = &found;
-                    let errors = &errors;
-                    let links = &links;
-                    let walk_root = walk_root.clone();
-                    Box::new(move |entry| {
-                        match entry {
-                            Ok(entry) => {
-                                let file_type = entry.file_type();
-                                let is_file = file_type.is_some_and(|t| t.is_file());
-                                let is_link = file_type.is_some_and(|t| t.is_symlink());
-                                let rel = rel_path(root_ref, entry.path());
-                                let kind = (is_file || is_link)
-                                    .then(|| FileKind::classify(&rel))
-                                    .flatten()
-                                    .filter(|_| test_data.keeps_file(entry.path(), &rel));
-                                // A link is read as the file it stands for when that is a file
-                                // inside the project; otherwise it is reported, never read.
-                                let take = match (kind, is_link) {
-                                    (None, _) => false,
-                                    (Some(_), false) => true,
-                                    (Some(_), true) => {
-                                        match crate::links::resolve(boundary, entry.path()) {
-                                            crate::links::Resolved::Inside(real) => real.is_file(),
-                                            crate::links::Resolved::Unsafe(mut link) => {
-                                                link.path = clean(entry.path());
-                                                links
-                                                    .lock()
-                                                    .unwrap_or_else(|e| e.into_inner())
-                                                    .push(link);
-                                                false
-                                            }
-                                            crate::links::Resolved::Missing => false,
-                                        }
-                                    }
-                                };
-                                if let (true, Some(kind)) = (take, kind) {
-                                    found
-                                        .lock()
-                                        .unwrap_or_else(|e| e.into_inner())
-                                        .push((clean(entry.path()), kind));
-                                }
-                            }
-                            Err(err) => {
-                                errors.lock().unwrap_or_else(|e| e.into_inner()).push(
-                                    ParseError::new(
-                                        &walk_root,
-                                        0..0,
-                                        format!("while walking: {err}"),
-                                    ),
-                                );
-                            }
+                let visit = |entry: Result<ignore::DirEntry, ignore::Error>| {
+                    visit(&root, &boundary, &test_data, &walk_root, entry)
+                };
+                // A small tree is walked on this thread: the parallel walker's idle worker sleeps
+                // in 1 ms steps and the walk waits for it, which was most of the time a small
+                // project's walk took. Past `SMALL_WALK` folders it starts again on every core.
+                let deferred_before = deferred.lock().unwrap_or_else(|e| e.into_inner()).len();
+                let mut seen = Vec::new();
+                let mut folders = 0;
+                let mut small = true;
+                for entry in builder.build() {
+                    if let Ok(e) = &entry
+                        && e.file_type().is_some_and(|t| t.is_dir())
+                    {
+                        folders += 1;
+                        if folders > SMALL_WALK {
+                            small = false;
+                            break;
                         }
-                        ignore::WalkState::Continue
-                    })
-                });
+                    }
+                    seen.push(visit(entry));
+                }
+                if !small {
+                    seen.clear();
+                    deferred
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .truncate(deferred_before);
+                    let seen = Mutex::new(Vec::new());
+                    builder.build_parallel().run(|| {
+                        let seen = &seen;
+                        let visit = &visit;
+                        Box::new(move |entry| {
+                            let visited = visit(entry);
+                            if !matches!(visited, Visited::Nothing) {
+                                seen.lock().unwrap_or_else(|e| e.into_inner()).push(visited);
+                            }
+                            ignore::WalkState::Continue
+                        })
+                    });
+                    walked.extend(seen.into_inner().unwrap_or_else(|e| e.into_inner()));
+                } else {
+                    walked.extend(seen);
+                }
                 walks.extend(
                     std::mem::take(&mut *deferred.lock().unwrap_or_else(|e| e.into_inner()))
                         .into_iter()
                         .map(|d| (d, true)),
                 );
+            }
+            for visited in walked {
+                match visited {
+                    Visited::File(path, kind) => found
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((path, kind)),
+                    Visited::Link(link) => {
+                        links.lock().unwrap_or_else(|e| e.into_inner()).push(link)
+                    }
+                    Visited::Error(error) => {
+                        errors.lock().unwrap_or_else(|e| e.into_inner()).push(error)
+                    }
+                    Visited::Nothing => {}
+                }
             }
         }
 
@@ -628,6 +688,53 @@ mod tests {
             Some(FileKind::Action)
         );
         assert_eq!(FileKind::classify("README.md"), None);
+    }
+
+    /// A tree of `n` folders, each with a package.json, one ignored by .gitignore, one under
+    /// node_modules and one link out of the tree: what discovery finds.
+    fn walk_of(n: usize) -> (Vec<String>, usize) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for i in 0..n {
+            let folder = root.join(format!("packages/p{i}"));
+            std::fs::create_dir_all(&folder).expect("folder");
+            std::fs::write(folder.join("package.json"), "{}").expect("write");
+        }
+        std::fs::write(root.join(".gitignore"), "packages/p1/\n").expect("write");
+        std::fs::create_dir_all(root.join("node_modules/x")).expect("folder");
+        std::fs::write(root.join("node_modules/x/package.json"), "{}").expect("write");
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::write(outside.path().join("package.json"), "{}").expect("write");
+        std::fs::create_dir_all(root.join("linked")).expect("folder");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(
+            outside.path().join("package.json"),
+            root.join("linked/package.json"),
+        )
+        .expect("link");
+        let project = Project::discover(&[root.to_path_buf()], &DiscoverOptions::default())
+            .expect("discover");
+        let files = project.files().iter().map(|f| f.rel.clone()).collect();
+        (files, project.unsafe_links().len())
+    }
+
+    #[test]
+    fn small_and_large_walks_find_the_same_way() {
+        // Under `SMALL_WALK` folders the walk stays on one thread; over it, it starts again on
+        // every core. Both honour .gitignore, skip node_modules and do not follow a link out.
+        for n in [4, SMALL_WALK * 2] {
+            let (files, links) = walk_of(n);
+            let expected: Vec<String> = {
+                let mut e: Vec<String> = (0..n)
+                    .filter(|&i| i != 1)
+                    .map(|i| format!("packages/p{i}/package.json"))
+                    .collect();
+                e.sort();
+                e
+            };
+            assert_eq!(files, expected, "{n} folders");
+            assert_eq!(links, usize::from(cfg!(unix)), "{n} folders");
+        }
     }
 
     #[test]
