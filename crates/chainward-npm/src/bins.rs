@@ -59,11 +59,10 @@ impl LocalCommands {
                     exact &= lock.lockfile_version >= 2;
                     for (key, pkg) in lock.packages.iter() {
                         let name = pkg
-                            .name
-                            .as_deref()
+                            .name()
                             .unwrap_or_else(|| crate::npm::installed_name(key));
                         names.insert(name.to_string());
-                        names.extend(pkg.bin.iter().map(|b| b.to_string()));
+                        names.extend(pkg.bin().map(|b| b.to_string()));
                     }
                 }
                 Some(lock @ AnyLock::Other(_)) => {

@@ -245,13 +245,10 @@ impl<'a> AnyLock<'a> {
                             0,
                             PackageView {
                                 key,
-                                name: p
-                                    .name
-                                    .as_deref()
-                                    .unwrap_or_else(|| crate::npm::installed_name(key)),
-                                version: p.version.as_deref(),
-                                resolved: p.resolved.as_deref(),
-                                integrity: p.integrity.as_deref(),
+                                name: p.name().unwrap_or_else(|| crate::npm::installed_name(key)),
+                                version: p.version(),
+                                resolved: p.resolved(),
+                                integrity: p.integrity(),
                                 dev: Some(p.dev || p.dev_optional),
                                 optional: p.optional || p.dev_optional,
                                 platform: false,

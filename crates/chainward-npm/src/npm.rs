@@ -21,77 +21,227 @@ use serde_json::value::RawValue;
 use crate::manifest::Section;
 
 /// One entry of `packages` (v2/v3), or a v1 `dependencies` entry converted to that shape.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+///
+/// A large lockfile has thousands of entries, so each keeps its strings in one allocation: the
+/// five string fields, then the `bin` names, the four dependency maps (each name followed by
+/// its spec) and the optional peers, one after another, with where each ends beside them. That
+/// is two allocations per entry instead of one per string and two per map (the model of a
+/// 6,000-entry lockfile went from twice the file's size to about its size).
+#[derive(Clone)]
 pub struct LockPackage {
-    /// The real package name when it differs from the install folder (aliases, workspaces).
-    pub name: Option<Box<str>>,
-    pub version: Option<Box<str>>,
-    pub resolved: Option<Box<str>>,
-    pub integrity: Option<Box<str>>,
-    #[serde(deserialize_with = "truthy")]
+    /// Every string of the entry, one after another.
+    text: Box<str>,
+    /// Where each string ends in `text` (each starts where the one before it ends): the
+    /// [`FIELDS`] fields, then the parts in [`Part`] order.
+    ends: Box<[u32]>,
+    /// Where each [`Part`] ends in `ends` (the first starts after the fields).
+    parts: [u32; PARTS],
+    /// Which of the [`FIELDS`] fields the entry has (bit `i` for field `i`).
+    present: u8,
     pub link: bool,
-    #[serde(deserialize_with = "truthy")]
+    /// `dev: true`
     pub dev: bool,
-    #[serde(deserialize_with = "truthy")]
+    /// `optional: true`
     pub optional: bool,
-    #[serde(deserialize_with = "truthy")]
+    /// `devOptional: true`
     pub dev_optional: bool,
-    #[serde(deserialize_with = "truthy")]
+    /// `peer: true`
     pub peer: bool,
-    #[serde(deserialize_with = "truthy")]
+    /// `inBundle: true`
     pub in_bundle: bool,
-    #[serde(deserialize_with = "truthy")]
     pub has_install_script: bool,
-    pub dependencies: DepMap,
-    pub dev_dependencies: DepMap,
-    pub optional_dependencies: DepMap,
-    pub peer_dependencies: DepMap,
-    pub peer_dependencies_meta: OptionalPeers,
-    #[serde(deserialize_with = "truthy")]
     pub extraneous: bool,
-    /// The package's declared licence (v2/v3), as npm copied it from its package.json: an SPDX
-    /// expression as a rule; the old `{"type": "MIT"}` form is read as its `type`.
-    #[serde(deserialize_with = "license")]
-    pub license: Option<Box<str>>,
-    /// The commands the package puts in `node_modules/.bin`: the keys of its `bin` map (v2/v3
-    /// record it; v1 does not).
-    #[serde(deserialize_with = "bin_names")]
-    pub bin: Box<[Box<str>]>,
     /// Byte range of the entry's value in the file text (v2/v3; empty for v1).
-    #[serde(skip)]
     pub span: Range<usize>,
 }
 
-/// A small sorted map of dependency name → spec. Lockfile entries have thousands of these with
-/// a handful of members each: the names and specs live in one string with their boundaries
-/// beside it (two allocations per map instead of two per dependency and a tuple of `String`s,
-/// which on a 6,000-entry lockfile was a quarter of the parsed model).
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct DepMap {
-    /// Each name followed by its spec, in name order.
-    text: Box<str>,
-    /// Where each name ends and where its spec ends in `text`; a name starts where the previous
-    /// spec ends.
-    ends: Box<[(u32, u32)]>,
+/// The string fields, in the order they are kept: name, version, resolved, integrity, license.
+const FIELDS: usize = 5;
+const NAME: usize = 0;
+const VERSION: usize = 1;
+const RESOLVED: usize = 2;
+const INTEGRITY: usize = 3;
+const LICENSE: usize = 4;
+
+/// The lists of an entry, in the order they are kept.
+#[derive(Clone, Copy)]
+enum Part {
+    Bin,
+    Dependencies,
+    DevDependencies,
+    OptionalDependencies,
+    PeerDependencies,
+    OptionalPeers,
+}
+const PARTS: usize = 6;
+
+impl Default for LockPackage {
+    fn default() -> Self {
+        Builder::new(0, 0, [None; FIELDS])
+            .finish(Flags::default())
+            .unwrap_or_else(|| unreachable!("an empty entry fits"))
+    }
 }
 
-impl DepMap {
-    fn entry(&self, i: usize) -> (&str, &str) {
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends[i - 1].1 as usize
-        };
-        let (name_end, spec_end) = self.ends[i];
-        (
-            &self.text[start..name_end as usize],
-            &self.text[name_end as usize..spec_end as usize],
-        )
+impl LockPackage {
+    /// The strings `ends[range]` ends, as a list.
+    fn pieces(&self, range: Range<usize>) -> Pieces<'_> {
+        let start = range
+            .start
+            .checked_sub(1)
+            .and_then(|i| self.ends.get(i))
+            .copied()
+            .unwrap_or(0);
+        Pieces {
+            text: &self.text,
+            ends: self.ends.get(range).unwrap_or_default(),
+            start,
+        }
     }
 
-    pub fn get(&self, name: &str) -> Option<&str> {
-        let (mut lo, mut hi) = (0, self.ends.len());
+    fn field(&self, i: usize) -> Option<&str> {
+        (self.present & (1 << i) != 0).then(|| self.pieces(i..i + 1).get(0))
+    }
+
+    fn part(&self, part: Part) -> Pieces<'_> {
+        let k = part as usize;
+        let start = if k == 0 {
+            FIELDS
+        } else {
+            self.parts[k - 1] as usize
+        };
+        self.pieces(start..self.parts[k] as usize)
+    }
+
+    /// The real package name when it differs from the install folder (aliases, workspaces).
+    pub fn name(&self) -> Option<&str> {
+        self.field(NAME)
+    }
+
+    pub fn version(&self) -> Option<&str> {
+        self.field(VERSION)
+    }
+
+    pub fn resolved(&self) -> Option<&str> {
+        self.field(RESOLVED)
+    }
+
+    pub fn integrity(&self) -> Option<&str> {
+        self.field(INTEGRITY)
+    }
+
+    /// The package's declared licence (v2/v3), as npm copied it from its package.json: an SPDX
+    /// expression as a rule; the old `{"type": "MIT"}` form is read as its `type`.
+    pub fn license(&self) -> Option<&str> {
+        self.field(LICENSE)
+    }
+
+    /// The commands the package puts in `node_modules/.bin`: the keys of its `bin` map (v2/v3
+    /// record it; v1 does not).
+    pub fn bin(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.part(Part::Bin).iter()
+    }
+
+    pub fn dependencies(&self) -> DepMap<'_> {
+        DepMap(self.part(Part::Dependencies))
+    }
+
+    pub fn dev_dependencies(&self) -> DepMap<'_> {
+        DepMap(self.part(Part::DevDependencies))
+    }
+
+    pub fn optional_dependencies(&self) -> DepMap<'_> {
+        DepMap(self.part(Part::OptionalDependencies))
+    }
+
+    pub fn peer_dependencies(&self) -> DepMap<'_> {
+        DepMap(self.part(Part::PeerDependencies))
+    }
+
+    /// The names in `peerDependenciesMeta` marked `optional`.
+    pub fn peer_dependencies_meta(&self) -> OptionalPeers<'_> {
+        OptionalPeers(self.part(Part::OptionalPeers))
+    }
+
+    pub fn section(&self, section: Section) -> Option<DepMap<'_>> {
+        match section {
+            Section::Dependencies => Some(self.dependencies()),
+            Section::DevDependencies => Some(self.dev_dependencies()),
+            Section::OptionalDependencies => Some(self.optional_dependencies()),
+            Section::PeerDependencies => Some(self.peer_dependencies()),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for LockPackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockPackage")
+            .field("name", &self.name())
+            .field("version", &self.version())
+            .field("resolved", &self.resolved())
+            .field("integrity", &self.integrity())
+            .field("link", &self.link)
+            .field("dev", &self.dev)
+            .field("optional", &self.optional)
+            .field("dev_optional", &self.dev_optional)
+            .field("peer", &self.peer)
+            .field("in_bundle", &self.in_bundle)
+            .field("has_install_script", &self.has_install_script)
+            .field("dependencies", &self.dependencies())
+            .field("dev_dependencies", &self.dev_dependencies())
+            .field("optional_dependencies", &self.optional_dependencies())
+            .field("peer_dependencies", &self.peer_dependencies())
+            .field("peer_dependencies_meta", &self.peer_dependencies_meta())
+            .field("extraneous", &self.extraneous)
+            .field("license", &self.license())
+            .field("bin", &self.bin().collect::<Vec<_>>())
+            .field("span", &self.span)
+            .finish()
+    }
+}
+
+/// Strings kept one after another in an entry's text: string `j` ends at `ends[j]` and starts
+/// where the one before it ends (the first at `start`).
+#[derive(Clone, Copy)]
+struct Pieces<'a> {
+    text: &'a str,
+    ends: &'a [u32],
+    start: u32,
+}
+
+impl<'a> Pieces<'a> {
+    fn get(&self, j: usize) -> &'a str {
+        let start = match j.checked_sub(1) {
+            Some(i) => self.ends.get(i).copied().unwrap_or(self.start),
+            None => self.start,
+        };
+        let end = self.ends.get(j).copied().unwrap_or(start);
+        self.text
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(self) -> impl ExactSizeIterator<Item = &'a str> + Clone {
+        (0..self.len()).map(move |j| self.get(j))
+    }
+}
+
+/// A dependency map of an entry (name → spec), sorted by name.
+#[derive(Clone, Copy)]
+pub struct DepMap<'a>(Pieces<'a>);
+
+impl<'a> DepMap<'a> {
+    fn entry(&self, i: usize) -> (&'a str, &'a str) {
+        (self.0.get(2 * i), self.0.get(2 * i + 1))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             let (key, spec) = self.entry(mid);
@@ -108,72 +258,337 @@ impl DepMap {
         self.get(name).is_some()
     }
 
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
-        (0..self.ends.len()).map(|i| self.entry(i))
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&'a str, &'a str)> + Clone + 'a {
+        let map = *self;
+        (0..self.len()).map(move |i| map.entry(i))
     }
 
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &'a str> + Clone + 'a {
         self.iter().map(|(k, _)| k)
     }
 
-    pub fn values(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &'a str> + Clone + 'a {
         self.iter().map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.0.len() / 2
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// Sorted by name; with duplicate names the last one wins, as in `JSON.parse`. `None` when
-    /// the names and specs together pass 4 GiB (no file chainward reads is that large).
-    fn from_pairs<K: AsRef<str>, S: AsRef<str>>(mut items: Vec<(K, S)>) -> Option<DepMap> {
-        // A stable sort keeps duplicates in file order; keep the last of each run.
-        items.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
-        let mut kept: Vec<(K, S)> = Vec::with_capacity(items.len());
-        for item in items {
-            match kept.last_mut() {
-                Some(last) if last.0.as_ref() == item.0.as_ref() => *last = item,
-                _ => kept.push(item),
-            }
-        }
-        let size = kept
-            .iter()
-            .map(|(k, s)| k.as_ref().len() + s.as_ref().len())
-            .sum();
-        let mut text = String::with_capacity(size);
-        let mut ends = Vec::with_capacity(kept.len());
-        for (name, spec) in &kept {
-            text.push_str(name.as_ref());
-            let name_end = u32::try_from(text.len()).ok()?;
-            text.push_str(spec.as_ref());
-            ends.push((name_end, u32::try_from(text.len()).ok()?));
-        }
-        Some(DepMap {
-            text: text.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
-        })
+        self.0.len() < 2
     }
 }
 
-impl std::fmt::Debug for DepMap {
+impl std::fmt::Debug for DepMap<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl<K: AsRef<str>, S: AsRef<str>> FromIterator<(K, S)> for DepMap {
-    /// Sorted by name; with duplicate names the last one wins, as in `JSON.parse`.
-    fn from_iter<I: IntoIterator<Item = (K, S)>>(iter: I) -> Self {
-        DepMap::from_pairs(iter.into_iter().collect()).unwrap_or_default()
+/// The names in `peerDependenciesMeta` marked `optional`, sorted.
+#[derive(Clone, Copy)]
+pub struct OptionalPeers<'a>(Pieces<'a>);
+
+impl OptionalPeers<'_> {
+    pub fn contains(&self, name: &str) -> bool {
+        let (mut lo, mut hi) = (0, self.0.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.0.get(mid).cmp(name) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
     }
 }
 
-/// A licence field: a string, or an object with a string `type`; anything else is no licence
-/// (never a parse error: the field is informational).
+impl std::fmt::Debug for OptionalPeers<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+/// An entry's flags, as read.
+#[derive(Default)]
+struct Flags {
+    link: bool,
+    dev: bool,
+    optional: bool,
+    dev_optional: bool,
+    peer: bool,
+    in_bundle: bool,
+    has_install_script: bool,
+    extraneous: bool,
+}
+
+/// Builds a [`LockPackage`]: the fields, then the parts in order.
+struct Builder {
+    text: String,
+    ends: Vec<u32>,
+    parts: [u32; PARTS],
+    present: u8,
+    /// An offset did not fit in 32 bits (no entry chainward reads is 4 GiB).
+    overflow: bool,
+}
+
+impl Builder {
+    /// A builder with room for `text` bytes and `strings` strings after the fields, given the
+    /// fields.
+    fn new(text: usize, strings: usize, fields: [Option<&str>; FIELDS]) -> Self {
+        let mut builder = Builder {
+            text: String::with_capacity(text),
+            ends: Vec::with_capacity(FIELDS + strings),
+            parts: [0; PARTS],
+            present: 0,
+            overflow: false,
+        };
+        for (i, value) in fields.into_iter().enumerate() {
+            if value.is_some() {
+                builder.present |= 1 << i;
+            }
+            builder.push(value.unwrap_or_default());
+        }
+        builder.parts = [u32::try_from(FIELDS).unwrap_or(0); PARTS];
+        builder
+    }
+
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        let end = u32::try_from(self.text.len()).unwrap_or_else(|_| {
+            self.overflow = true;
+            0
+        });
+        self.ends.push(end);
+    }
+
+    /// A part, its strings in order; parts are given in [`Part`] order, any left out empty.
+    fn part<'s>(&mut self, part: Part, items: impl IntoIterator<Item = &'s str>) {
+        for item in items {
+            self.push(item);
+        }
+        let end = u32::try_from(self.ends.len()).unwrap_or_else(|_| {
+            self.overflow = true;
+            0
+        });
+        for later in &mut self.parts[part as usize..] {
+            *later = end;
+        }
+    }
+
+    /// A dependency map: sorted by name, and with duplicate names the last one wins, as in
+    /// `JSON.parse`.
+    fn map<K: AsRef<str>, S: AsRef<str>>(&mut self, part: Part, mut items: Vec<(K, S)>) {
+        // A stable sort keeps duplicates in file order; keep the last of each run.
+        items.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        let last_of_run = |i: usize| {
+            items
+                .get(i + 1)
+                .is_none_or(|next| next.0.as_ref() != items[i].0.as_ref())
+        };
+        self.part(
+            part,
+            (0..items.len())
+                .filter(|&i| last_of_run(i))
+                .flat_map(|i| [items[i].0.as_ref(), items[i].1.as_ref()]),
+        );
+    }
+
+    fn finish(self, flags: Flags) -> Option<LockPackage> {
+        if self.overflow {
+            return None;
+        }
+        Some(LockPackage {
+            text: self.text.into_boxed_str(),
+            ends: self.ends.into_boxed_slice(),
+            parts: self.parts,
+            present: self.present,
+            link: flags.link,
+            dev: flags.dev,
+            optional: flags.optional,
+            dev_optional: flags.dev_optional,
+            peer: flags.peer,
+            in_bundle: flags.in_bundle,
+            has_install_script: flags.has_install_script,
+            extraneous: flags.extraneous,
+            span: 0..0,
+        })
+    }
+}
+
+/// An entry as serde reads it, its strings borrowed from the document where they hold no
+/// escapes; packed into a [`LockPackage`]. Named as the entry is in serde's messages.
+#[derive(Default, Deserialize)]
+#[serde(
+    rename = "LockPackage",
+    expecting = "struct LockPackage",
+    rename_all = "camelCase",
+    default
+)]
+struct Raw<'a> {
+    #[serde(borrow)]
+    name: Option<Borrowed<'a>>,
+    #[serde(borrow)]
+    version: Option<Borrowed<'a>>,
+    #[serde(borrow)]
+    resolved: Option<Borrowed<'a>>,
+    #[serde(borrow)]
+    integrity: Option<Borrowed<'a>>,
+    #[serde(deserialize_with = "truthy")]
+    link: bool,
+    #[serde(deserialize_with = "truthy")]
+    dev: bool,
+    #[serde(deserialize_with = "truthy")]
+    optional: bool,
+    #[serde(deserialize_with = "truthy")]
+    dev_optional: bool,
+    #[serde(deserialize_with = "truthy")]
+    peer: bool,
+    #[serde(deserialize_with = "truthy")]
+    in_bundle: bool,
+    #[serde(deserialize_with = "truthy")]
+    has_install_script: bool,
+    #[serde(borrow)]
+    dependencies: Pairs<'a>,
+    #[serde(borrow)]
+    dev_dependencies: Pairs<'a>,
+    #[serde(borrow)]
+    optional_dependencies: Pairs<'a>,
+    #[serde(borrow)]
+    peer_dependencies: Pairs<'a>,
+    #[serde(borrow)]
+    peer_dependencies_meta: Peers<'a>,
+    #[serde(deserialize_with = "truthy")]
+    extraneous: bool,
+    #[serde(borrow, deserialize_with = "license")]
+    license: Option<Cow<'a, str>>,
+    #[serde(deserialize_with = "bin_names")]
+    bin: Vec<String>,
+}
+
+/// The string of an optional field.
+fn field<'s>(s: &'s Option<Borrowed<'_>>) -> Option<&'s str> {
+    s.as_ref().map(|b| &*b.0)
+}
+
+impl Raw<'_> {
+    fn pack(self) -> Option<LockPackage> {
+        let maps = [
+            &self.dependencies,
+            &self.dev_dependencies,
+            &self.optional_dependencies,
+            &self.peer_dependencies,
+        ];
+        let strings = |s: &Option<Borrowed<'_>>| s.as_ref().map_or(0, |b| b.0.len());
+        let size = strings(&self.name)
+            + strings(&self.version)
+            + strings(&self.resolved)
+            + strings(&self.integrity)
+            + self.license.as_ref().map_or(0, |l| l.len())
+            + self.bin.iter().map(String::len).sum::<usize>()
+            + maps
+                .iter()
+                .flat_map(|m| m.0.iter())
+                .map(|(n, s)| n.len() + s.len())
+                .sum::<usize>()
+            + self
+                .peer_dependencies_meta
+                .0
+                .iter()
+                .map(|n| n.len())
+                .sum::<usize>();
+        let strings = self.bin.len()
+            + 2 * maps.iter().map(|m| m.0.len()).sum::<usize>()
+            + self.peer_dependencies_meta.0.len();
+        let mut builder = Builder::new(
+            size,
+            strings,
+            [
+                field(&self.name),
+                field(&self.version),
+                field(&self.resolved),
+                field(&self.integrity),
+                self.license.as_deref(),
+            ],
+        );
+        builder.part(Part::Bin, self.bin.iter().map(String::as_str));
+        builder.map(Part::Dependencies, self.dependencies.0);
+        builder.map(Part::DevDependencies, self.dev_dependencies.0);
+        builder.map(Part::OptionalDependencies, self.optional_dependencies.0);
+        builder.map(Part::PeerDependencies, self.peer_dependencies.0);
+        builder.part(
+            Part::OptionalPeers,
+            self.peer_dependencies_meta.0.iter().map(|n| &**n),
+        );
+        builder.finish(Flags {
+            link: self.link,
+            dev: self.dev,
+            optional: self.optional,
+            dev_optional: self.dev_optional,
+            peer: self.peer,
+            in_bundle: self.in_bundle,
+            has_install_script: self.has_install_script,
+            extraneous: self.extraneous,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for LockPackage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Raw::deserialize(d)?
+            .pack()
+            .ok_or_else(|| serde::de::Error::custom("a lockfile entry over 4 GiB"))
+    }
+}
+
+/// A dependency map as written: (name, spec) in document order.
+#[derive(Default)]
+struct Pairs<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Vec<(Cow<'de, str>, Cow<'de, str>)>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of dependency names")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                // Names and specs borrowed from the document unless they hold escapes.
+                let mut items = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some((Borrowed(name), Borrowed(spec))) =
+                    map.next_entry::<Borrowed<'de>, Borrowed<'de>>()?
+                {
+                    items.push((name, spec));
+                }
+                Ok(items)
+            }
+        }
+        Ok(Pairs(d.deserialize_map(Visit)?))
+    }
+}
+
+/// The names in `peerDependenciesMeta` marked `optional`, sorted.
+#[derive(Default)]
+struct Peers<'a>(Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Peers<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let map: BTreeMap<Borrowed<'de>, PeerMeta> = BTreeMap::deserialize(d)?;
+        Ok(Peers(
+            map.into_iter()
+                .filter(|(_, meta)| meta.optional)
+                .map(|(Borrowed(name), _)| name)
+                .collect(),
+        ))
+    }
+}
+
 /// A flag as npm reads it: JavaScript truthiness (`"bundled": "true"`, written by some tools, is
 /// true; so is any non-empty string or non-zero number; `null` is false).
 fn truthy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -186,22 +601,27 @@ fn truthy<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     })
 }
 
-fn bin_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<[Box<str>]>, D::Error> {
+fn bin_names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Object(map) => map.keys().map(|k| k.as_str().into()).collect(),
-        _ => Box::default(),
+        serde_json::Value::Object(map) => map.keys().cloned().collect(),
+        _ => Vec::new(),
     })
 }
 
-fn license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<str>>, D::Error> {
+/// A licence field: a string, or an object with a string `type`; anything else is no licence
+/// (never a parse error: the field is informational).
+fn license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
     struct Visit;
     impl<'de> serde::de::Visitor<'de> for Visit {
-        type Value = Option<Box<str>>;
+        type Value = Option<Cow<'de, str>>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a licence")
         }
+        fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.into()))
+            Ok(Some(Cow::Owned(v.to_owned())))
         }
         fn visit_map<A: serde::de::MapAccess<'de>>(
             self,
@@ -211,7 +631,7 @@ fn license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<str>>, D
             while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                 if key == "type" {
                     let value: serde_json::Value = map.next_value()?;
-                    kind = value.as_str().map(Into::into);
+                    kind = value.as_str().map(|s| Cow::Owned(s.to_owned()));
                 } else {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -244,78 +664,15 @@ fn license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<str>>, D
     d.deserialize_any(Visit)
 }
 
-impl<'de> Deserialize<'de> for DepMap {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = DepMap;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object of dependency names")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                // Names and specs borrowed from the document unless they hold escapes.
-                let mut items: Vec<(Cow<'de, str>, Cow<'de, str>)> =
-                    Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some((Borrowed(name), Borrowed(spec))) =
-                    map.next_entry::<Borrowed<'de>, Borrowed<'de>>()?
-                {
-                    items.push((name, spec));
-                }
-                DepMap::from_pairs(items).ok_or_else(|| {
-                    serde::de::Error::custom("dependency names and specs over 4 GiB")
-                })
-            }
-        }
-        d.deserialize_map(Visit)
-    }
-}
-
 /// A string borrowed from the document when it has no escapes.
 #[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
-
-/// The names in `peerDependenciesMeta` marked `optional`, sorted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OptionalPeers(Box<[Box<str>]>);
-
-impl OptionalPeers {
-    pub fn contains(&self, name: &str) -> bool {
-        self.0.binary_search_by(|n| (**n).cmp(name)).is_ok()
-    }
-}
-
-impl<'de> Deserialize<'de> for OptionalPeers {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let map: BTreeMap<Borrowed<'de>, PeerMeta> = BTreeMap::deserialize(d)?;
-        Ok(OptionalPeers(
-            map.into_iter()
-                .filter(|(_, meta)| meta.optional)
-                .map(|(Borrowed(name), _)| name.into())
-                .collect(),
-        ))
-    }
-}
 
 /// `peerDependenciesMeta.<name>`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 struct PeerMeta {
     optional: bool,
-}
-
-impl LockPackage {
-    pub fn section(&self, section: Section) -> Option<&DepMap> {
-        match section {
-            Section::Dependencies => Some(&self.dependencies),
-            Section::DevDependencies => Some(&self.dev_dependencies),
-            Section::OptionalDependencies => Some(&self.optional_dependencies),
-            Section::PeerDependencies => Some(&self.peer_dependencies),
-            _ => None,
-        }
-    }
 }
 
 /// A parsed npm lockfile.
@@ -559,7 +916,7 @@ impl NpmLockfile {
     /// Follow a `link: true` entry to the folder it links to (a workspace).
     pub fn follow_link<'a>(&'a self, pkg: &'a LockPackage) -> &'a LockPackage {
         if pkg.link
-            && let Some(target) = pkg.resolved.as_deref().and_then(|r| self.packages.get(r))
+            && let Some(target) = pkg.resolved().and_then(|r| self.packages.get(r))
         {
             return target;
         }
@@ -764,32 +1121,39 @@ fn flatten_v1(
         } else {
             format!("{prefix}/node_modules/{name}")
         };
-        let mut pkg = LockPackage {
-            resolved: dep.resolved.map(Into::into),
-            integrity: dep.integrity.map(Into::into),
-            dev: dep.dev,
-            optional: dep.optional,
-            in_bundle: dep.bundled,
-            dependencies: dep.requires.into_iter().collect(),
-            ..LockPackage::default()
-        };
         // v1 records aliases as `npm:real@1.2.3` and git/url deps as the resolved URL.
-        match dep.version {
+        let (mut name, mut version, mut resolved) = (None, None, dep.resolved.as_deref());
+        match dep.version.as_deref() {
             Some(v) if v.starts_with("npm:") => {
                 let rest = &v[4..];
                 let from = usize::from(rest.starts_with('@'));
                 if let Some(i) = rest[from..].find('@') {
-                    pkg.name = Some(rest[..from + i].into());
-                    pkg.version = Some(rest[from + i + 1..].into());
+                    name = Some(&rest[..from + i]);
+                    version = Some(&rest[from + i + 1..]);
                 }
             }
             Some(v) if v.contains(':') => {
-                if pkg.resolved.is_none() {
-                    pkg.resolved = Some(v.into());
+                if resolved.is_none() {
+                    resolved = Some(v);
                 }
             }
-            other => pkg.version = other.map(Into::into),
+            other => version = other,
         }
+        let mut builder = Builder::new(
+            0,
+            2 * dep.requires.len(),
+            [name, version, resolved, dep.integrity.as_deref(), None],
+        );
+        builder.map(Part::Dependencies, dep.requires.into_iter().collect());
+        let flags = Flags {
+            dev: dep.dev,
+            optional: dep.optional,
+            in_bundle: dep.bundled,
+            ..Flags::default()
+        };
+        let Some(pkg) = builder.finish(flags) else {
+            continue; // over 4 GiB: never in a file chainward reads
+        };
         flatten_v1(&key, dep.dependencies, out);
         out.insert(key, Box::new(pkg));
     }
@@ -1028,7 +1392,7 @@ mod tests {
                 "peerDependencies": {}, "peerDependenciesMeta": {"p": {"optional": true}, "q": {}}}"#,
         )
         .expect("an entry");
-        let deps = &entry.dependencies;
+        let deps = &entry.dependencies();
         // Sorted by name, the later of two duplicates kept, escapes decoded.
         assert_eq!(
             deps.iter().collect::<Vec<_>>(),
@@ -1040,13 +1404,77 @@ mod tests {
         assert_eq!(deps.get(""), Some("x"));
         assert_eq!(deps.get("c"), None);
         assert_eq!(deps.get("ab"), None);
-        assert!(entry.peer_dependencies.is_empty());
-        assert_eq!(entry.peer_dependencies.get("a"), None);
-        assert!(entry.peer_dependencies_meta.contains("p"));
-        assert!(!entry.peer_dependencies_meta.contains("q"));
-        let collected: DepMap = [("z", "1"), ("y", "2")].into_iter().collect();
-        assert_eq!(collected.keys().collect::<Vec<_>>(), ["y", "z"]);
-        assert_eq!(format!("{collected:?}"), r#"{"y": "2", "z": "1"}"#);
+        assert!(entry.peer_dependencies().is_empty());
+        assert_eq!(entry.peer_dependencies().get("a"), None);
+        assert!(entry.peer_dependencies_meta().contains("p"));
+        assert!(!entry.peer_dependencies_meta().contains("q"));
+        assert_eq!(
+            format!("{deps:?}"),
+            r#"{"": "x", "a": "~1", "abc": "1.0.0", "b": "^3"}"#
+        );
+    }
+
+    #[test]
+    fn an_entry_keeps_every_string_in_one_place() {
+        // Every field and list present, one of them an empty string, one escaped.
+        let full: LockPackage = serde_json::from_str(
+            r#"{"name": "", "version": "1.0.0", "resolved": "https://r/x/-/x-1.0.0.tgz",
+                "integrity": "sha512-\u0041A==", "license": {"type": "MIT"},
+                "bin": {"x": "x.js", "a": "a.js"}, "dependencies": {"d": "^1"},
+                "devDependencies": {"v": "2", "u": "1"}, "optionalDependencies": {"o": "*"},
+                "peerDependencies": {"p": ">=1", "q": "^2"},
+                "peerDependenciesMeta": {"q": {"optional": true}}, "dev": true, "link": 1}"#,
+        )
+        .expect("an entry");
+        assert_eq!(full.name(), Some(""));
+        assert_eq!(full.version(), Some("1.0.0"));
+        assert_eq!(full.resolved(), Some("https://r/x/-/x-1.0.0.tgz"));
+        assert_eq!(full.integrity(), Some("sha512-AA=="));
+        assert_eq!(full.license(), Some("MIT"));
+        assert_eq!(full.bin().collect::<Vec<_>>(), ["a", "x"]);
+        assert_eq!(
+            full.dependencies().iter().collect::<Vec<_>>(),
+            [("d", "^1")]
+        );
+        assert_eq!(
+            full.dev_dependencies().iter().collect::<Vec<_>>(),
+            [("u", "1"), ("v", "2")]
+        );
+        assert_eq!(full.optional_dependencies().get("o"), Some("*"));
+        assert_eq!(full.peer_dependencies().len(), 2);
+        assert!(full.peer_dependencies_meta().contains("q"));
+        assert!(!full.peer_dependencies_meta().contains("p"));
+        assert!(full.dev && full.link && !full.optional);
+        assert_eq!(
+            full.section(Section::DevDependencies).map(|m| m.len()),
+            Some(2)
+        );
+
+        // Nothing present: every field absent, every list empty.
+        let empty: LockPackage = serde_json::from_str("{}").expect("an entry");
+        for entry in [&empty, &LockPackage::default()] {
+            assert_eq!(
+                (entry.name(), entry.version(), entry.resolved()),
+                (None, None, None)
+            );
+            assert_eq!((entry.integrity(), entry.license()), (None, None));
+            assert_eq!(entry.bin().count(), 0);
+            assert!(entry.dependencies().is_empty() && entry.peer_dependencies().is_empty());
+            assert!(!entry.peer_dependencies_meta().contains(""));
+        }
+
+        // Only a late list present: the lists before it stay empty.
+        let late: LockPackage =
+            serde_json::from_str(r#"{"peerDependencies": {"p": "1"}}"#).expect("an entry");
+        assert!(late.dependencies().is_empty() && late.bin().count() == 0);
+        assert_eq!(late.peer_dependencies().get("p"), Some("1"));
+
+        // serde's messages name the entry as they always did (they reach parse-error findings).
+        let err = serde_json::from_str::<LockPackage>(r#""str""#).expect_err("not an entry");
+        assert!(
+            err.to_string().contains("expected struct LockPackage"),
+            "{err}"
+        );
     }
 
     const V3: &str = r#"{
@@ -1069,10 +1497,7 @@ mod tests {
         let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
         let lock = npm_lockfile(&f).expect("parses");
         assert_eq!(lock.packages.len(), 1);
-        assert_eq!(
-            lock.packages["node_modules/ms"].version.as_deref(),
-            Some("2.0.0")
-        );
+        assert_eq!(lock.packages["node_modules/ms"].version(), Some("2.0.0"));
         // `null` is no entries; an array is an error naming where.
         let f = SourceFile::in_memory(
             "package-lock.json",
@@ -1094,16 +1519,15 @@ mod tests {
         let f = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, V3);
         let lock = npm_lockfile(&f).expect("parses");
         assert_eq!(
-            lock.resolve("", "ms").map(|(k, p)| (k, p.version.clone())),
-            Some(("node_modules/ms", Some("2.1.3".into())))
+            lock.resolve("", "ms").map(|(k, p)| (k, p.version())),
+            Some(("node_modules/ms", Some("2.1.3")))
         );
         assert_eq!(
-            lock.resolve("packages/a", "ms")
-                .map(|(_, p)| p.version.clone()),
-            Some(Some("2.0.0".into()))
+            lock.resolve("packages/a", "ms").map(|(_, p)| p.version()),
+            Some(Some("2.0.0"))
         );
         let (_, a) = lock.resolve("", "a").expect("link");
-        assert_eq!(lock.follow_link(a).version.as_deref(), Some("1.0.0"));
+        assert_eq!(lock.follow_link(a).version(), Some("1.0.0"));
         let span = lock
             .importer_spec_span(V3, "packages/a", Section::Dependencies, "ms")
             .expect("span");
@@ -1173,11 +1597,11 @@ mod tests {
             let resolver = lock.resolver();
             for (from, pkg) in &lock.packages {
                 let names = pkg
-                    .dependencies
+                    .dependencies()
                     .keys()
-                    .chain(pkg.optional_dependencies.keys())
-                    .chain(pkg.peer_dependencies.keys())
-                    .chain(pkg.dev_dependencies.keys());
+                    .chain(pkg.optional_dependencies().keys())
+                    .chain(pkg.peer_dependencies().keys())
+                    .chain(pkg.dev_dependencies().keys());
                 for name in names {
                     edges += 1;
                     assert_eq!(
@@ -1264,10 +1688,7 @@ mod tests {
         let lock = npm_lockfile(&f).expect("parses");
         assert!(!lock.records_specs());
         let alias = &lock.packages["node_modules/my-ms"];
-        assert_eq!(
-            (alias.name.as_deref(), alias.version.as_deref()),
-            (Some("ms"), Some("2.1.3"))
-        );
+        assert_eq!((alias.name(), alias.version()), (Some("ms"), Some("2.1.3")));
         assert_eq!(
             lock.resolve("node_modules/debug", "ms").map(|(k, _)| k),
             Some("node_modules/debug/node_modules/ms")

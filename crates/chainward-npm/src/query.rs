@@ -64,12 +64,11 @@ impl<'a> AnyLock<'a> {
                 let (key, pkg) = lf.resolve(importer, name).ok_or(NotLocked::Missing)?;
                 let pkg = lf.follow_link(pkg);
                 let version = pkg
-                    .version
-                    .as_deref()
+                    .version()
                     .ok_or_else(|| NotLocked::NoVersion(key.to_string()))?;
                 Ok(Locked {
                     version: version.to_string(),
-                    name: pkg.name.as_deref().unwrap_or(name).to_string(),
+                    name: pkg.name().unwrap_or(name).to_string(),
                     key,
                     record: Record::Npm,
                 })
@@ -173,10 +172,10 @@ impl<'a> AnyLock<'a> {
                         let folder_matches = key.ends_with(&suffix)
                             && (key.len() == suffix.len()
                                 || key.as_bytes()[key.len() - suffix.len() - 1] == b'/');
-                        (folder_matches && pkg.name.as_deref().is_none_or(|n| n == name))
-                            || (pkg.name.as_deref() == Some(name) && key.contains("node_modules/"))
+                        (folder_matches && pkg.name().is_none_or(|n| n == name))
+                            || (pkg.name() == Some(name) && key.contains("node_modules/"))
                     })
-                    .filter_map(|(_, p)| p.version.as_deref())
+                    .filter_map(|(_, p)| p.version())
                     .collect()
             }
             AnyLock::Other(_) => self

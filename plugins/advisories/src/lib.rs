@@ -392,9 +392,9 @@ fn dependents(lock: AnyLock<'_>, view: &PackageView<'_>) -> Option<Vec<(String, 
         AnyLock::Npm(lf) => {
             for (key, pkg) in &lf.packages {
                 let Some(spec) = pkg
-                    .dependencies
+                    .dependencies()
                     .get(view.name)
-                    .or_else(|| pkg.optional_dependencies.get(view.name))
+                    .or_else(|| pkg.optional_dependencies().get(view.name))
                 else {
                     continue;
                 };
@@ -402,10 +402,9 @@ fn dependents(lock: AnyLock<'_>, view: &PackageView<'_>) -> Option<Vec<(String, 
                     continue;
                 }
                 let who = pkg
-                    .name
-                    .as_deref()
+                    .name()
                     .unwrap_or_else(|| key.rsplit("node_modules/").next().unwrap_or(key));
-                let version = pkg.version.as_deref().unwrap_or("");
+                let version = pkg.version().unwrap_or("");
                 out.push((format!("{who}@{version}"), spec.to_string()));
             }
         }

@@ -145,7 +145,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             && let Some(name) = pj.name()
         {
             let link = lock.packages.get(&format!("node_modules/{name}"));
-            if !link.is_some_and(|l| l.link && l.resolved.as_deref() == Some(importer.as_str())) {
+            if !link.is_some_and(|l| l.link && l.resolved() == Some(importer.as_str())) {
                 let span = pj
                     .json
                     .member("name")
@@ -341,11 +341,11 @@ fn check_edges<'a>(
                 }
                 let entry = u32::try_from(slice * SLICE + offset).unwrap_or(u32::MAX);
                 let all = pkg
-                    .dependencies
+                    .dependencies()
                     .iter()
                     .map(|(n, s)| (Section::Dependencies, n, s))
-                    .chain(pkg.optional_dependencies.iter().map(|(n, s)| (Section::OptionalDependencies, n, s)))
-                    .chain(pkg.peer_dependencies.iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
+                    .chain(pkg.optional_dependencies().iter().map(|(n, s)| (Section::OptionalDependencies, n, s)))
+                    .chain(pkg.peer_dependencies().iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
                 for (section, name, spec) in all {
                     let index = resolver.resolve_index(key, name);
                     if let Some(index) = index {
@@ -370,7 +370,7 @@ fn check_edges<'a>(
                         }
                     };
                     let message = match judge_with(lock, resolved, name, parsed, overrides) {
-                        Verdict::Missing if peer && pkg.peer_dependencies_meta.contains(name) => continue,
+                        Verdict::Missing if peer && pkg.peer_dependencies_meta().contains(name) => continue,
                         Verdict::Missing => format!("Missing: {name}@{spec} from lock file (required by {key})"),
                         // npm resolves peer conflicts with a warning, not a failure.
                         Verdict::Invalid(_) if peer => continue,
@@ -440,11 +440,11 @@ fn reached_by_npm_ci(
     };
     // The root's edges, its devDependencies among them.
     let mut queue: Vec<u32> = root
-        .dependencies
+        .dependencies()
         .keys()
-        .chain(root.optional_dependencies.keys())
-        .chain(root.peer_dependencies.keys().filter(|_| !legacy_peers))
-        .chain(root.dev_dependencies.keys())
+        .chain(root.optional_dependencies().keys())
+        .chain(root.peer_dependencies().keys().filter(|_| !legacy_peers))
+        .chain(root.dev_dependencies().keys())
         .filter_map(|name| resolver.resolve_index("", name))
         .collect();
     while let Some(entry) = queue.pop() {
@@ -553,17 +553,13 @@ fn judge_parsed(
         };
     };
     let target = lock.follow_link(pkg);
-    let version = target.version.as_deref();
+    let version = target.version();
     // An entry without a version (hand-edited, or a tool's) is named by its folder.
     let locked = |n: &str| match version {
         Some(v) => format!("{n}@{v}"),
         None => format!("{key} (recorded without a version)"),
     };
-    let real_name = target
-        .name
-        .as_deref()
-        .or(pkg.name.as_deref())
-        .unwrap_or(name);
+    let real_name = target.name().or(pkg.name()).unwrap_or(name);
     match kind {
         Spec::Version(_) | Spec::Range(_) => {
             if real_name != name && !pkg.link {
@@ -591,11 +587,7 @@ fn judge_parsed(
             "`{name}@{tag}`: a dist-tag names whatever the registry says today"
         )),
         Spec::Git { committish } => {
-            let resolved = target
-                .resolved
-                .as_deref()
-                .or(pkg.resolved.as_deref())
-                .unwrap_or_default();
+            let resolved = target.resolved().or(pkg.resolved()).unwrap_or_default();
             if repo_of(resolved) != repo_of(spec) {
                 return Verdict::Invalid(format!("{name} from {resolved}"));
             }
@@ -609,10 +601,10 @@ fn judge_parsed(
             }
         }
         Spec::Url { .. } => {
-            if pkg.resolved.as_deref() == Some(spec.trim()) {
+            if pkg.resolved() == Some(spec.trim()) {
                 Verdict::Ok
             } else {
-                Verdict::Invalid(match pkg.resolved.as_deref() {
+                Verdict::Invalid(match pkg.resolved() {
                     Some(resolved) => format!("{name} from {resolved}"),
                     None => format!("{key} (recorded without a `resolved` URL)"),
                 })

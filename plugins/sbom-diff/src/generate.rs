@@ -109,7 +109,7 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
         }
         let importer = chainward_npm::npm::is_importer(key);
         index.insert(key.as_str(), nodes.len());
-        let name = p.name.as_deref().map(str::to_string).unwrap_or_else(|| {
+        let name = p.name().map(str::to_string).unwrap_or_else(|| {
             if importer {
                 String::new()
             } else {
@@ -118,11 +118,11 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
         });
         nodes.push(Node {
             name,
-            version: p.version.as_deref().unwrap_or_default().to_string(),
+            version: p.version().unwrap_or_default().to_string(),
             path: key.clone(),
-            resolved: p.resolved.as_deref().map(str::to_string),
-            integrity: p.integrity.as_deref().map(str::to_string),
-            license: p.license.as_deref().map(str::to_string),
+            resolved: p.resolved().map(str::to_string),
+            integrity: p.integrity().map(str::to_string),
+            license: p.license().map(str::to_string),
             has_install_script: (lock.lockfile_version >= 2 && !importer)
                 .then_some(p.has_install_script),
             importer,
@@ -145,10 +145,10 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
         let importer = nodes[from].importer;
         let mut edges = Vec::new();
         let sections = [
-            (&p.dependencies, Edge::Prod),
-            (&p.optional_dependencies, Edge::Optional),
-            (&p.peer_dependencies, Edge::Peer),
-            (&p.dev_dependencies, Edge::Dev),
+            (&p.dependencies(), Edge::Prod),
+            (&p.optional_dependencies(), Edge::Optional),
+            (&p.peer_dependencies(), Edge::Peer),
+            (&p.dev_dependencies(), Edge::Dev),
         ];
         for (deps, kind) in sections {
             if kind == Edge::Dev && !importer {
@@ -159,7 +159,7 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
                     continue;
                 };
                 let target_key = if target.link {
-                    target.resolved.as_deref().unwrap_or(target_key)
+                    target.resolved().unwrap_or(target_key)
                 } else {
                     target_key
                 };
