@@ -191,10 +191,25 @@ impl Engine {
     pub fn check(&self, project: &Project) -> Vec<Finding> {
         let config = &self.config;
         parse_all(project, &self.reads);
-        let mut findings: Vec<Finding> = self
+        // Each plugin is a task of its own, taken in registry order by whichever core is free:
+        // npm-ci, the longest on a large lockfile and second in the registry, starts at once
+        // beside pin-check (split in halves, it waited for pin-check on the same core while
+        // the other core went through the second half).
+        let found: Vec<std::sync::OnceLock<Vec<Finding>>> = self
             .checks
-            .par_iter()
-            .flat_map_iter(|c| c.check(project))
+            .iter()
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
+        rayon::scope_fifo(|scope| {
+            for (check, slot) in self.checks.iter().zip(&found) {
+                scope.spawn_fifo(move |_| {
+                    let _ = slot.set(check.check(project));
+                });
+            }
+        });
+        let mut findings: Vec<Finding> = found
+            .into_iter()
+            .flat_map(|slot| slot.into_inner().unwrap_or_default())
             .collect();
         // A built-in plugin reports only rules it registered (the filter drops any other id, so
         // the debug builds the tests run catch the mistake instead).

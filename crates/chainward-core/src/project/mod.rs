@@ -132,8 +132,9 @@ fn visit(
 }
 
 impl Project {
-    /// Walk `paths` (folders are walked, files taken as they are) in parallel, honouring
-    /// `.gitignore` and skipping `node_modules` unless asked.
+    /// Walk `paths` (folders are walked, files taken as they are), honouring `.gitignore` and
+    /// skipping `node_modules` unless asked: on this thread, or on every core past
+    /// [`SMALL_WALK`] folders.
     pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Project, Error> {
         let paths: Vec<PathBuf> = if paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -267,7 +268,10 @@ impl Project {
                             break;
                         }
                     }
-                    seen.push(visit(entry));
+                    let visited = visit(entry);
+                    if !matches!(visited, Visited::Nothing) {
+                        seen.push(visited);
+                    }
                 }
                 if !small {
                     seen.clear();
