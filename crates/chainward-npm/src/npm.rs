@@ -78,7 +78,7 @@ const PARTS: usize = 6;
 impl Default for LockPackage {
     fn default() -> Self {
         Builder::new(0, 0, [None; FIELDS])
-            .finish(Flags::default())
+            .finish()
             .unwrap_or_else(|| unreachable!("an empty entry fits"))
     }
 }
@@ -311,19 +311,6 @@ impl std::fmt::Debug for OptionalPeers<'_> {
     }
 }
 
-/// An entry's flags, as read.
-#[derive(Default)]
-struct Flags {
-    link: bool,
-    dev: bool,
-    optional: bool,
-    dev_optional: bool,
-    peer: bool,
-    in_bundle: bool,
-    has_install_script: bool,
-    extraneous: bool,
-}
-
 /// Builds a [`LockPackage`]: the fields, then the parts in order.
 struct Builder {
     text: String,
@@ -396,7 +383,8 @@ impl Builder {
         );
     }
 
-    fn finish(self, flags: Flags) -> Option<LockPackage> {
+    /// The entry, every flag false (they are public fields, set by the caller).
+    fn finish(self) -> Option<LockPackage> {
         if self.overflow {
             return None;
         }
@@ -405,14 +393,14 @@ impl Builder {
             ends: self.ends.into_boxed_slice(),
             parts: self.parts,
             present: self.present,
-            link: flags.link,
-            dev: flags.dev,
-            optional: flags.optional,
-            dev_optional: flags.dev_optional,
-            peer: flags.peer,
-            in_bundle: flags.in_bundle,
-            has_install_script: flags.has_install_script,
-            extraneous: flags.extraneous,
+            link: false,
+            dev: false,
+            optional: false,
+            dev_optional: false,
+            peer: false,
+            in_bundle: false,
+            has_install_script: false,
+            extraneous: false,
             span: 0..0,
         })
     }
@@ -522,16 +510,16 @@ impl Raw<'_> {
             Part::OptionalPeers,
             self.peer_dependencies_meta.0.iter().map(|n| &**n),
         );
-        builder.finish(Flags {
-            link: self.link,
-            dev: self.dev,
-            optional: self.optional,
-            dev_optional: self.dev_optional,
-            peer: self.peer,
-            in_bundle: self.in_bundle,
-            has_install_script: self.has_install_script,
-            extraneous: self.extraneous,
-        })
+        let mut pkg = builder.finish()?;
+        pkg.link = self.link;
+        pkg.dev = self.dev;
+        pkg.optional = self.optional;
+        pkg.dev_optional = self.dev_optional;
+        pkg.peer = self.peer;
+        pkg.in_bundle = self.in_bundle;
+        pkg.has_install_script = self.has_install_script;
+        pkg.extraneous = self.extraneous;
+        Some(pkg)
     }
 }
 
@@ -1145,15 +1133,12 @@ fn flatten_v1(
             [name, version, resolved, dep.integrity.as_deref(), None],
         );
         builder.map(Part::Dependencies, dep.requires.into_iter().collect());
-        let flags = Flags {
-            dev: dep.dev,
-            optional: dep.optional,
-            in_bundle: dep.bundled,
-            ..Flags::default()
-        };
-        let Some(pkg) = builder.finish(flags) else {
+        let Some(mut pkg) = builder.finish() else {
             continue; // over 4 GiB: never in a file chainward reads
         };
+        pkg.dev = dep.dev;
+        pkg.optional = dep.optional;
+        pkg.in_bundle = dep.bundled;
         flatten_v1(&key, dep.dependencies, out);
         out.insert(key, Box::new(pkg));
     }

@@ -616,20 +616,32 @@ fn inline_dependencies(
     if unpinned.is_empty() {
         return;
     }
-    out.push(
-        Finding::new(
-            &INSTALL_COMMAND,
-            file,
-            whole,
-            format!(
-                "`uv run {}` installs the script's inline dependencies ({}) at whatever version the index serves today",
-                shown(target),
-                unpinned.join(", ")
-            ),
-        )
-        .with_severity(Severity::Warning)
-        .with_help("pin them in the script's `# /// script` block (`httpx==0.28.1`), or lock it (`uv lock --script`) or set `[tool.uv] exclude-newer` there"),
-    );
+    out.push(unpinned_install(
+        file,
+        whole,
+        &format!("uv run {}", shown(target)),
+        &format!("the script's inline dependencies ({})", unpinned.join(", ")),
+        "pin them in the script's `# /// script` block (`httpx==0.28.1`), or lock it (`uv lock --script`) or set `[tool.uv] exclude-newer` there",
+    ));
+}
+
+/// The warning that `command` installs `what` (requirements not pinned) at whatever version
+/// the index serves today.
+fn unpinned_install(
+    file: &SourceFile,
+    whole: Range<usize>,
+    command: &str,
+    what: &str,
+    help: &str,
+) -> Finding {
+    Finding::new(
+        &INSTALL_COMMAND,
+        file,
+        whole,
+        format!("`{command}` installs {what} at whatever version the index serves today"),
+    )
+    .with_severity(Severity::Warning)
+    .with_help(help)
 }
 
 /// `python -m build ARGS` / `pyproject-build ARGS`: the arguments.
@@ -699,21 +711,17 @@ fn build_backend(
     if unpinned.is_empty() {
         return;
     }
-    out.push(
-        Finding::new(
-            &INSTALL_COMMAND,
-            file,
-            whole,
-            format!(
-                "`{}` installs the build backend ({}) from {}'s `[build-system] requires` at whatever version the index serves today",
-                build.shown_cmd,
-                unpinned.join(", "),
-                pyproject_file.rel
-            ),
-        )
-        .with_severity(Severity::Warning)
-        .with_help("pin `[build-system] requires` to exact versions (`hatchling==1.27.0`), or pin them for the build (`tool.uv.build-constraint-dependencies`, `uv build --build-constraint`, `PIP_CONSTRAINT`)"),
-    );
+    out.push(unpinned_install(
+        file,
+        whole,
+        build.shown_cmd,
+        &format!(
+            "the build backend ({}) from {}'s `[build-system] requires`",
+            unpinned.join(", "),
+            pyproject_file.rel
+        ),
+        "pin `[build-system] requires` to exact versions (`hatchling==1.27.0`), or pin them for the build (`tool.uv.build-constraint-dependencies`, `uv build --build-constraint`, `PIP_CONSTRAINT`)",
+    ));
 }
 
 /// `uvx tool`, `uv tool run tool`, `pipx run tool`: the tool is downloaded at whatever version
