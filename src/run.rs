@@ -223,8 +223,7 @@ fn prepare(
         only,
     };
     let engine = Engine::new(config, selection, external)?;
-    let mut project =
-        Project::discover(&paths, &engine.discover_options(args.include_node_modules))?;
+    let mut project = engine.discover(&paths, args.include_node_modules)?;
     let choice = chainward_engine::online::Choice {
         registry: args.registry.clone(),
         allow_http: args.allow_http_registry,

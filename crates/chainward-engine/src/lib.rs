@@ -185,6 +185,29 @@ impl Engine {
         }
     }
 
+    /// The project at `paths`, each file the enabled plugins read parsed on the pool as soon as
+    /// the walk finds it (the walk, git's index and a large lockfile's read and parse overlap);
+    /// returns once every one is parsed.
+    pub fn discover(
+        &self,
+        paths: &[std::path::PathBuf],
+        include_node_modules: bool,
+    ) -> Result<Project, chainward_core::Error> {
+        let options = self.discover_options(include_node_modules);
+        let reads = &self.reads;
+        // In place: the walk stays on this thread while the pool parses.
+        rayon::in_place_scope(|scope| {
+            Project::discover_with(paths, &options, &|file| {
+                if reads.contains(&file.kind) {
+                    let file = std::sync::Arc::clone(file);
+                    scope.spawn(move |_| {
+                        chainward_core::project::prefetch(|| parses(&file));
+                    });
+                }
+            })
+        })
+    }
+
     /// One run over `project`: every enabled plugin in parallel (and the config's external
     /// plugins, as [`External`] says), parse errors and links not followed, then levels and
     /// suppressions, sorted.

@@ -136,6 +136,19 @@ impl Project {
     /// skipping `node_modules` unless asked: on this thread, or on every core past
     /// [`SMALL_WALK`] folders.
     pub fn discover(paths: &[PathBuf], options: &DiscoverOptions) -> Result<Project, Error> {
+        Self::discover_with(paths, options, &|_| {})
+    }
+
+    /// [`Self::discover`], handing each file to `found` as soon as the walk reaches it (on the
+    /// walking thread, in no set order, each path once, at most `max_files` of them), so that
+    /// reading and parsing it can overlap the rest of the walk. The project keeps the same
+    /// `SourceFile`, with whatever `found` read into it.
+    pub fn discover_with(
+        paths: &[PathBuf],
+        options: &DiscoverOptions,
+        found: &(dyn Fn(&Arc<SourceFile>) + Sync),
+    ) -> Result<Project, Error> {
+        let on_found = found;
         let paths: Vec<PathBuf> = if paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -155,6 +168,26 @@ impl Project {
         let links: Mutex<Vec<crate::links::UnsafeLink>> = Mutex::new(Vec::new());
         let boundary = crate::links::canonical_root(&root).map_err(|e| Error::io(&root, e))?;
         let test_data = Arc::new(TestData::new(&root, &options.include)?);
+        // Files handed to `on_found` as the walk met them, by path: the project keeps them.
+        let early: Mutex<HashMap<PathBuf, Arc<SourceFile>>> = Mutex::new(HashMap::new());
+        let hand_over = |path: &Path, kind: FileKind| {
+            let file = {
+                let mut early = early.lock().unwrap_or_else(|e| e.into_inner());
+                if early.len() >= options.max_files || early.contains_key(path) {
+                    return;
+                }
+                let file = Arc::new(SourceFile::new(
+                    path.to_path_buf(),
+                    rel_path(&root, path),
+                    kind,
+                    options.max_file_size,
+                    None,
+                ));
+                early.insert(path.to_path_buf(), Arc::clone(&file));
+                file
+            };
+            on_found(&file);
+        };
 
         for path in &paths {
             if path.is_file() {
@@ -167,10 +200,13 @@ impl Project {
                     .or_else(|| is_any_workflow(&rel).then_some(FileKind::Workflow))
                     .or_else(|| yaml.then_some(FileKind::Workflow));
                 match kind {
-                    Some(kind) => found
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((path.clone(), kind)),
+                    Some(kind) => {
+                        hand_over(path, kind);
+                        found
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((path.clone(), kind))
+                    }
                     None => {
                         return Err(Error::Usage(format!(
                             "{}: chainward does not know how to check this file (it reads package.json, lockfiles, .npmrc, workflows, action.yml and Dockerfiles)",
@@ -249,7 +285,11 @@ impl Project {
                 });
                 let walk_root = path.clone();
                 let visit = |entry: Result<ignore::DirEntry, ignore::Error>| {
-                    visit(&root, &boundary, &test_data, &walk_root, entry)
+                    let visited = visit(&root, &boundary, &test_data, &walk_root, entry);
+                    if let Visited::File(path, kind) = &visited {
+                        hand_over(path, *kind);
+                    }
+                    visited
                 };
                 // A small tree is walked on this thread: the parallel walker's idle worker sleeps
                 // in 1 ms steps and the walk waits for it, which was most of the time a small
@@ -377,17 +417,21 @@ impl Project {
             ));
             found.truncate(options.max_files);
         }
+        let mut early = early.into_inner().unwrap_or_else(|e| e.into_inner());
         let files: Vec<Arc<SourceFile>> = found
             .into_iter()
-            .map(|(path, kind)| {
-                let rel = rel_path(&root, &path);
-                Arc::new(SourceFile::new(
-                    path,
-                    rel,
-                    kind,
-                    options.max_file_size,
-                    None,
-                ))
+            .map(|(path, kind)| match early.remove(&path) {
+                Some(file) if file.kind == kind => file,
+                _ => {
+                    let rel = rel_path(&root, &path);
+                    Arc::new(SourceFile::new(
+                        path,
+                        rel,
+                        kind,
+                        options.max_file_size,
+                        None,
+                    ))
+                }
             })
             .collect();
         let mut project = Project::new(
@@ -716,8 +760,32 @@ mod tests {
             root.join("linked/package.json"),
         )
         .expect("link");
-        let project = Project::discover(&[root.to_path_buf()], &DiscoverOptions::default())
-            .expect("discover");
+        let handed: Mutex<Vec<Arc<SourceFile>>> = Mutex::default();
+        let project = Project::discover_with(
+            &[root.to_path_buf()],
+            &DiscoverOptions::default(),
+            &|file| handed.lock().expect("lock").push(Arc::clone(file)),
+        )
+        .expect("discover");
+        // Every file was handed over as the walk met it, once, and the project keeps that
+        // very file (what was read into it is not read again).
+        let mut handed = handed.into_inner().expect("lock");
+        handed.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(handed.len(), project.files().len(), "{n} folders");
+        for (h, f) in handed.iter().zip(project.files()) {
+            assert!(Arc::ptr_eq(h, f), "{}", f.rel);
+        }
+        // With a limit on files, no more than that many are handed over.
+        let count = std::sync::atomic::AtomicUsize::new(0);
+        let limited = DiscoverOptions {
+            max_files: 3,
+            ..DiscoverOptions::default()
+        };
+        Project::discover_with(&[root.to_path_buf()], &limited, &|_| {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .expect("discover");
+        assert_eq!(count.into_inner(), 3.min(n - 1), "{n} folders");
         let files = project.files().iter().map(|f| f.rel.clone()).collect();
         (files, project.unsafe_links().len())
     }
