@@ -22,9 +22,20 @@ type Mounted = (
 
 fn main() -> ExitCode {
     let mut command = Cli::command();
+    // `check` and `fix` (every run, every hook) use none of the plugins' commands: they are not
+    // built for them (a plugin's subcommand repeats all of `check`'s arguments, and building
+    // them all was most of the start-up before the walk).
+    let own = matches!(
+        std::env::args_os()
+            .nth(1)
+            .as_deref()
+            .and_then(std::ffi::OsStr::to_str),
+        Some("check" | "fix")
+    );
     // Each plugin's commands, built once.
     let mounted: Vec<Mounted> = registry::PLUGINS
         .iter()
+        .filter(|_| !own)
         .map(|plugin| (*plugin, plugin.commands()))
         .collect();
     // The plugins' own top-level commands (`sbom`, `allow-script`), after the CLI's.
