@@ -93,24 +93,22 @@ impl PoetryLock {
                         a.iter()
                             .filter_map(|v| {
                                 let f = v.as_inline_table()?;
-                                Some(Artifact {
-                                    url: None,
-                                    path: f.get("file").and_then(Value::as_str).map(String::from),
-                                    hash: f
-                                        .get("hash")
+                                Some(Artifact::new(
+                                    None,
+                                    f.get("file").and_then(Value::as_str),
+                                    f.get("hash")
                                         .and_then(Value::as_str)
-                                        .filter(|h| !h.is_empty())
-                                        .map(String::from),
-                                    upload_time: None,
-                                    span: v.span().unwrap_or(0..0),
-                                })
+                                        .filter(|h| !h.is_empty()),
+                                    None,
+                                    v.span().unwrap_or(0..0),
+                                ))
                             })
                             .collect()
                     })
                     .unwrap_or_default();
                 let (sdists, wheels): (Vec<Artifact>, Vec<Artifact>) = files
                     .into_iter()
-                    .partition(|a| a.path.as_deref().is_some_and(|p| !p.ends_with(".whl")));
+                    .partition(|a| a.path().is_some_and(|p| !p.ends_with(".whl")));
                 let dependencies = t
                     .get("dependencies")
                     .and_then(Item::as_table_like)
@@ -222,15 +220,12 @@ lock-version = "2.1"
         );
         let anyio = &l.packages[1];
         assert_eq!(
-            anyio.sdist.as_ref().and_then(|a| a.hash.as_deref()),
+            anyio.sdist.as_ref().and_then(|a| a.hash()),
             Some("sha256:673c")
         );
         assert_eq!(anyio.wheels.len(), 1);
         assert_eq!(anyio.dependencies[0].name, "idna");
-        assert_eq!(
-            l.packages[2].sdist.as_ref().and_then(|a| a.hash.as_deref()),
-            None
-        );
+        assert_eq!(l.packages[2].sdist.as_ref().and_then(|a| a.hash()), None);
         assert_eq!(l.packages[3].source.kind, "git");
         assert_eq!(
             l.packages[3].source.value,

@@ -38,29 +38,30 @@ fn hashes_of(t: &dyn toml_edit::TableLike) -> Option<String> {
 
 fn artifact(v: &Value) -> Option<Artifact> {
     let t = v.as_inline_table()?;
-    let s = |k: &str| t.get(k).and_then(Value::as_str).map(String::from);
-    Some(Artifact {
-        url: s("url"),
-        path: s("path").or_else(|| s("name")),
-        hash: hashes_of(t),
-        upload_time: t.get("upload-time").and_then(|u| match u {
-            Value::Datetime(d) => Some(d.value().to_string()),
-            Value::String(s) => Some(s.value().clone()),
-            _ => None,
-        }),
-        span: v.span().unwrap_or(0..0),
-    })
+    let s = |k: &str| t.get(k).and_then(Value::as_str);
+    let upload_time = t.get("upload-time").and_then(|u| match u {
+        Value::Datetime(d) => Some(d.value().to_string()),
+        Value::String(s) => Some(s.value().clone()),
+        _ => None,
+    });
+    Some(Artifact::new(
+        s("url"),
+        s("path").or_else(|| s("name")),
+        hashes_of(t).as_deref(),
+        upload_time.as_deref(),
+        v.span().unwrap_or(0..0),
+    ))
 }
 
 fn table_artifact(t: &toml_edit::Table) -> Artifact {
-    let s = |k: &str| t.get(k).and_then(Item::as_str).map(String::from);
-    Artifact {
-        url: s("url"),
-        path: s("path"),
-        hash: hashes_of(t),
-        upload_time: None,
-        span: t.span().unwrap_or(0..0),
-    }
+    let s = |k: &str| t.get(k).and_then(Item::as_str);
+    Artifact::new(
+        s("url"),
+        s("path"),
+        hashes_of(t).as_deref(),
+        None,
+        t.span().unwrap_or(0..0),
+    )
 }
 
 impl PyLock {
@@ -230,14 +231,11 @@ commit-id = "abc"
         let l = &p.lock;
         assert_eq!(l.packages[0].source.kind, "registry");
         assert_eq!(
-            l.packages[0].sdist.as_ref().and_then(|s| s.hash.as_deref()),
+            l.packages[0].sdist.as_ref().and_then(|s| s.hash()),
             Some("sha256:59bb")
         );
         assert_eq!(
-            l.packages[0]
-                .sdist
-                .as_ref()
-                .and_then(|s| s.upload_time.as_deref()),
+            l.packages[0].sdist.as_ref().and_then(|s| s.upload_time()),
             Some("2026-11-01T11:20:07Z")
         );
         assert_eq!(l.packages[0].wheels.len(), 1);

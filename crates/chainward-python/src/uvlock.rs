@@ -119,14 +119,87 @@ impl LockSource {
     }
 }
 
-/// A distribution file of a locked package.
-#[derive(Debug, Clone)]
+/// A distribution file of a locked package: its URL or path, hash and upload time. A large
+/// lock has thousands (pydantic-ai's 1.5 MB uv.lock: 4,100), so the four strings share one
+/// allocation.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Artifact {
-    pub url: Option<String>,
-    pub path: Option<String>,
-    pub hash: Option<String>,
-    pub upload_time: Option<String>,
+    /// The fields present, one after another: URL, path, hash, upload time.
+    strings: Box<str>,
+    /// Where each field ends in `strings`, [`ABSENT`] for a field not given.
+    ends: [u32; 4],
     pub span: Range<usize>,
+}
+
+/// The end of a field an [`Artifact`] does not have.
+const ABSENT: u32 = u32::MAX;
+
+impl Artifact {
+    pub fn new(
+        url: Option<&str>,
+        path: Option<&str>,
+        hash: Option<&str>,
+        upload_time: Option<&str>,
+        span: Range<usize>,
+    ) -> Artifact {
+        let fields = [url, path, hash, upload_time];
+        let mut strings = String::with_capacity(fields.iter().flatten().map(|f| f.len()).sum());
+        let mut ends = [ABSENT; 4];
+        for (end, field) in ends.iter_mut().zip(fields) {
+            if let Some(field) = field {
+                strings.push_str(field);
+                // Past 4 GiB (never a real lock) the field reads as absent.
+                *end = u32::try_from(strings.len()).unwrap_or(ABSENT);
+            }
+        }
+        Artifact {
+            strings: strings.into_boxed_str(),
+            ends,
+            span,
+        }
+    }
+
+    fn field(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i).filter(|&&e| e != ABSENT)?;
+        let start = self.ends[..i]
+            .iter()
+            .rev()
+            .find(|&&e| e != ABSENT)
+            .copied()
+            .unwrap_or(0);
+        self.strings.get(start as usize..end as usize)
+    }
+
+    pub fn url(&self) -> Option<&str> {
+        self.field(0)
+    }
+
+    /// The file's path (a local wheel or sdist), or its file name when that is all the lock
+    /// gives.
+    pub fn path(&self) -> Option<&str> {
+        self.field(1)
+    }
+
+    pub fn hash(&self) -> Option<&str> {
+        self.field(2)
+    }
+
+    /// When the file was uploaded to its index, as written (`2025-01-01T00:00:00Z`).
+    pub fn upload_time(&self) -> Option<&str> {
+        self.field(3)
+    }
+}
+
+impl std::fmt::Debug for Artifact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Artifact")
+            .field("url", &self.url())
+            .field("path", &self.path())
+            .field("hash", &self.hash())
+            .field("upload_time", &self.upload_time())
+            .field("span", &self.span)
+            .finish()
+    }
 }
 
 /// One requirement as uv records it in `[package.metadata]` and `[manifest]`: the PEP 508
@@ -152,9 +225,33 @@ pub fn uv_lock(file: &SourceFile) -> Option<&UvLock> {
 }
 
 impl UvLock {
+    /// The lockfile read package by package (see [`split`]); a lockfile that does not split
+    /// cleanly is read as one document, which also gives every error.
     pub fn parse(file: &SourceFile, text: &str) -> Result<UvLock, ParseError> {
+        match split::parse(file, text) {
+            Some(lock) => Ok(lock),
+            None => Self::parse_whole(file, text),
+        }
+    }
+
+    /// The lockfile read as one TOML document.
+    fn parse_whole(file: &SourceFile, text: &str) -> Result<UvLock, ParseError> {
         let doc = parse_toml(file, text)?;
-        let root = doc.as_table();
+        let (mut lock, packages) = Self::head(file, doc.as_table())?;
+        if let Some(array) = packages {
+            for t in array.iter() {
+                lock.packages.push(package(file, t, 0)?);
+            }
+        }
+        Ok(lock)
+    }
+
+    /// Everything but the packages, from the document's root table, and its `[[package]]`
+    /// array if it has one.
+    fn head<'t>(
+        file: &SourceFile,
+        root: &'t toml_edit::Table,
+    ) -> Result<(UvLock, Option<&'t toml_edit::ArrayOfTables>), ParseError> {
         let int = |k: &str| root.get(k).and_then(Item::as_integer);
         let version = int("version");
         if version.is_none() {
@@ -172,23 +269,17 @@ impl UvLock {
         let mut manifest = Manifest::default();
         if let Some(m) = root.get("manifest").and_then(Item::as_table_like) {
             manifest.members = strings(m.get("members"));
-            manifest.requirements = requirements(m.get("requirements"));
-            manifest.constraints = requirements(m.get("constraints"));
-            manifest.overrides = requirements(m.get("overrides"));
+            manifest.requirements = requirements(m.get("requirements"), 0);
+            manifest.constraints = requirements(m.get("constraints"), 0);
+            manifest.overrides = requirements(m.get("overrides"), 0);
             if let Some(g) = m.get("dependency-groups").and_then(Item::as_table_like) {
                 manifest.dependency_groups = g
                     .iter()
-                    .map(|(k, i)| (k.to_string(), requirements(Some(i))))
+                    .map(|(k, i)| (k.to_string(), requirements(Some(i), 0)))
                     .collect();
             }
         }
-        let mut packages = Vec::new();
-        if let Some(array) = root.get("package").and_then(Item::as_array_of_tables) {
-            for t in array.iter() {
-                packages.push(package(file, t)?);
-            }
-        }
-        Ok(UvLock {
+        let lock = UvLock {
             version,
             revision: int("revision"),
             requires_python: root
@@ -197,9 +288,10 @@ impl UvLock {
                 .map(String::from),
             options,
             manifest,
-            packages,
+            packages: Vec::new(),
             by_name: std::sync::OnceLock::new(),
-        })
+        };
+        Ok((lock, root.get("package").and_then(Item::as_array_of_tables)))
     }
 
     /// A lock of `packages` alone, as the other lockfile formats are read into this model.
@@ -253,6 +345,11 @@ pub(crate) fn parse_toml(
         .map_err(|e| file.parse_error(e.span().unwrap_or(0..0), e.message().trim().to_string()))
 }
 
+/// A piece of a lockfile parsed as TOML, `None` if it is not TOML on its own.
+fn parse_toml_piece(text: &str) -> Option<toml_edit::Document<&str>> {
+    toml_edit::Document::parse(text).ok()
+}
+
 /// A package table's `name` and the span of its value (where findings about it point).
 pub(crate) fn package_name<'t>(
     file: &SourceFile,
@@ -270,8 +367,11 @@ pub(crate) fn package_name<'t>(
     Ok((name, span))
 }
 
-fn package(file: &SourceFile, t: &toml_edit::Table) -> Result<LockPackage, ParseError> {
+/// One `[[package]]` table, its spans moved by `at` (where the text it was parsed from starts).
+fn package(file: &SourceFile, t: &toml_edit::Table, at: usize) -> Result<LockPackage, ParseError> {
+    let shift = |r: Range<usize>| r.start + at..r.end + at;
     let (name, span) = package_name(file, t, "package")?;
+    let span = shift(span);
     let source = match t.get("source").and_then(Item::as_inline_table) {
         Some(s) => {
             let (kind, value) = s
@@ -282,7 +382,7 @@ fn package(file: &SourceFile, t: &toml_edit::Table) -> Result<LockPackage, Parse
             LockSource {
                 kind,
                 value,
-                span: s.span().unwrap_or(span.clone()),
+                span: s.span().map_or(span.clone(), shift),
             }
         }
         None => {
@@ -291,35 +391,39 @@ fn package(file: &SourceFile, t: &toml_edit::Table) -> Result<LockPackage, Parse
     };
     let artifact = |v: &Value| -> Option<Artifact> {
         let t = v.as_inline_table()?;
-        let s = |k: &str| t.get(k).and_then(Value::as_str).map(String::from);
-        Some(Artifact {
-            url: s("url"),
-            path: s("path").or_else(|| s("filename")),
-            hash: s("hash"),
-            upload_time: s("upload-time").or_else(|| {
-                t.get("upload-time")
-                    .and_then(Value::as_datetime)
-                    .map(|d| d.to_string())
-            }),
-            span: v.span().unwrap_or(0..0),
-        })
+        let s = |k: &str| t.get(k).and_then(Value::as_str);
+        let datetime = t
+            .get("upload-time")
+            .and_then(Value::as_datetime)
+            .map(|d| d.to_string());
+        Some(Artifact::new(
+            s("url"),
+            s("path").or_else(|| s("filename")),
+            s("hash"),
+            s("upload-time").or(datetime.as_deref()),
+            v.span().map_or(0..0, shift),
+        ))
     };
     let sdist = t.get("sdist").and_then(Item::as_value).and_then(&artifact);
     let wheels = t
         .get("wheels")
         .and_then(Item::as_array)
-        .map(|a| a.iter().filter_map(&artifact).collect())
+        .map(|a| {
+            let mut wheels: Vec<Artifact> = a.iter().filter_map(&artifact).collect();
+            wheels.shrink_to_fit();
+            wheels
+        })
         .unwrap_or_default();
     let metadata = t.get("metadata").and_then(Item::as_table_like);
     let requires_dist = metadata
         .and_then(|m| m.get("requires-dist"))
-        .map(|i| requirements(Some(i)));
+        .map(|i| requirements(Some(i), at));
     let requires_dev = metadata
         .and_then(|m| m.get("requires-dev"))
         .and_then(Item::as_table_like)
         .map(|g| {
             g.iter()
-                .map(|(k, i)| (k.to_string(), requirements(Some(i))))
+                .map(|(k, i)| (k.to_string(), requirements(Some(i), at)))
                 .collect()
         })
         .unwrap_or_default();
@@ -356,6 +460,7 @@ fn package(file: &SourceFile, t: &toml_edit::Table) -> Result<LockPackage, Parse
             }
         }
     }
+    dependencies.shrink_to_fit();
     Ok(LockPackage {
         name: name.to_string(),
         version: t.get("version").and_then(Item::as_str).map(String::from),
@@ -380,12 +485,14 @@ fn strings(item: Option<&Item>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn requirements(item: Option<&Item>) -> Vec<LockRequirement> {
+/// The requirements of an array of inline tables, their spans moved by `at`.
+fn requirements(item: Option<&Item>, at: usize) -> Vec<LockRequirement> {
     let Some(a) = item.and_then(Item::as_array) else {
         return Vec::new();
     };
+    let shift = |r: Range<usize>| r.start + at..r.end + at;
     a.iter()
-        .filter_map(|v| Some((v.as_inline_table()?, v.span().unwrap_or(0..0))))
+        .filter_map(|v| Some((v.as_inline_table()?, v.span().map_or(0..0, shift))))
         .filter_map(|(t, span)| {
             let mut r = LockRequirement {
                 name: t.get("name")?.as_str()?.to_string(),
@@ -411,7 +518,7 @@ fn requirements(item: Option<&Item>) -> Vec<LockRequirement> {
                     }
                     "specifier" => {
                         r.specifier = v.as_str().map(String::from);
-                        r.specifier_span = v.span();
+                        r.specifier_span = v.span().map(shift);
                     }
                     "marker" => r.marker = v.as_str().map(String::from),
                     _ => r.source.push((k.to_string(), value_text(v))),
@@ -427,6 +534,83 @@ fn value_text(v: &Value) -> String {
         Value::String(s) => s.value().clone(),
         Value::Boolean(b) => b.value().to_string(),
         other => other.to_string().trim().to_string(),
+    }
+}
+
+/// The fast path of [`UvLock::parse`]: the text is cut before every `[[package]]` header line
+/// and each piece is parsed as a TOML document of its own, on every core, then dropped once its
+/// package is read. A document of the whole lockfile (toml_edit keeps every key, value, span
+/// and piece of whitespace) held about twenty times the file's size in memory at once; one
+/// package's is small.
+///
+/// Cutting at a line is safe only where that line is a header, not the inside of a multi-line
+/// string or array: such a cut leaves the piece before it unterminated, which TOML rejects. So
+/// every piece must parse, the first must hold no `package` and every other only `[[package]]`
+/// tables (a `[manifest]` after the packages is not split off, and gives up); otherwise, and
+/// on any error in a package, `None`: the caller reads the whole document, which gives exactly
+/// the errors it always gave.
+mod split {
+    use rayon::prelude::*;
+
+    use super::{Range, SourceFile, UvLock, package, parse_toml_piece};
+
+    /// The header line pieces start at.
+    const HEADER: &str = "[[package]]";
+
+    pub(super) fn parse(file: &SourceFile, text: &str) -> Option<UvLock> {
+        let starts = package_starts(text);
+        let first = *starts.first()?;
+        let head = parse_toml_piece(&text[..first])?;
+        if head.as_table().contains_key("package") {
+            return None;
+        }
+        let (mut lock, none) = UvLock::head(file, head.as_table()).ok()?;
+        debug_assert!(none.is_none());
+        drop(head);
+        let pieces: Vec<Range<usize>> = starts
+            .iter()
+            .zip(starts.iter().skip(1).chain(std::iter::once(&text.len())))
+            .map(|(&a, &b)| a..b)
+            .collect();
+        let packages: Vec<Vec<super::LockPackage>> = pieces
+            .into_par_iter()
+            .map(|piece| {
+                let doc = parse_toml_piece(&text[piece.clone()])?;
+                let root = doc.as_table();
+                if root.len() != 1 {
+                    return None;
+                }
+                root.get("package")?
+                    .as_array_of_tables()?
+                    .iter()
+                    .map(|t| package(file, t, piece.start).ok())
+                    .collect::<Option<Vec<_>>>()
+            })
+            .collect::<Option<_>>()?;
+        lock.packages = Vec::with_capacity(packages.iter().map(Vec::len).sum());
+        lock.packages.extend(packages.into_iter().flatten());
+        Some(lock)
+    }
+
+    /// Where every line that is exactly `[[package]]` starts (with `\n` or `\r\n`, or at the
+    /// end of the text).
+    fn package_starts(text: &str) -> Vec<usize> {
+        let b = text.as_bytes();
+        let header_line = |at: usize| {
+            b[at..].starts_with(HEADER.as_bytes())
+                && matches!(
+                    &b[at + HEADER.len()..],
+                    [] | [b'\n', ..] | [b'\r', b'\n', ..]
+                )
+        };
+        let mut starts: Vec<usize> = memchr::memmem::find_iter(b, "\n[[package]]")
+            .map(|at| at + 1)
+            .filter(|&at| header_line(at))
+            .collect();
+        if header_line(0) {
+            starts.insert(0, 0);
+        }
+        starts
     }
 }
 
@@ -479,13 +663,10 @@ dev = [{ name = "pytest", specifier = ">=8" }]
         assert_eq!(anyio.source.kind, "registry");
         assert_eq!(&LOCK[anyio.span.clone()], "\"anyio\"");
         assert_eq!(
-            anyio.sdist.as_ref().and_then(|s| s.hash.as_deref()),
+            anyio.sdist.as_ref().and_then(|s| s.hash()),
             Some("sha256:59bb")
         );
-        assert_eq!(
-            anyio.wheels[0].upload_time.as_deref(),
-            Some("2026-11-01T11:20:05Z")
-        );
+        assert_eq!(anyio.wheels[0].upload_time(), Some("2026-11-01T11:20:05Z"));
         assert_eq!(
             anyio.dependencies,
             [LockDep {
@@ -500,6 +681,152 @@ dev = [{ name = "pytest", specifier = ">=8" }]
         assert_eq!(rd[0].extras, ["trio"]);
         assert_eq!(rd[0].specifier.as_deref(), Some(">=4"));
         assert_eq!(demo.requires_dev[0].0, "dev");
+    }
+
+    fn uv_locks(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                uv_locks(&path, out);
+            } else if path.file_name().is_some_and(|n| n == "uv.lock") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// The split path reads what the whole document reads, spans included, or leaves the text
+    /// to it: on every fixture uv.lock and the lock above, with CRLF line ends, and on damaged
+    /// copies (a `[[package]]` line inside a multi-line string or array, tables after the
+    /// packages, a `package` key in the head, bytes removed, replaced and inserted where TOML
+    /// looks).
+    #[test]
+    fn split_path_agrees_with_the_whole_document() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut paths = Vec::new();
+        uv_locks(&root, &mut paths);
+        assert!(paths.len() >= 5, "fixture uv.locks: {}", paths.len());
+        let mut texts: Vec<(String, String)> = paths
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).expect("fixture");
+                (p.display().to_string(), text)
+            })
+            .collect();
+        texts.push(("LOCK".into(), LOCK.into()));
+        for (name, text) in texts.clone() {
+            texts.push((format!("{name} (CRLF)"), text.replace('\n', "\r\n")));
+        }
+        let crafted = [
+            // Not headers: inside a multi-line string and a multi-line array.
+            LOCK.replace(
+                "version = \"0.1.0\"",
+                "version = \"\"\"0.1.0\n[[package]]\nname = \"x\"\"\"\"",
+            ),
+            LOCK.replace(
+                "dependencies = [\n    { name = \"idna\" },",
+                "dependencies = [\n[[package]]\n    { name = \"idna\" },",
+            ),
+            // A table after the packages, a `package` key in the head, a second header form.
+            format!("{LOCK}\n[manifest]\nmembers = [\"demo\"]\n"),
+            LOCK.replace("[options]", "package.x = 1\n[options]"),
+            LOCK.replace(
+                "[[package]]\nname = \"demo\"",
+                "[[ package ]]\nname = \"demo\"",
+            ),
+            // The same table twice across two packages, and a package without a source.
+            format!("{LOCK}\n[package.metadata]\nrequires-dist = []\n"),
+            LOCK.replace("source = { editable = \".\" }\n", ""),
+            LOCK.replace("[[package]]\nname = \"anyio\"", "[[package]]\nname = 1"),
+            LOCK[..LOCK.len() - 10].to_string(),
+        ];
+        for (i, text) in crafted.into_iter().enumerate() {
+            texts.push((format!("crafted {i}"), text));
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut split, mut mutants, mut left) = (0, 0, 0);
+        for (name, text) in &texts {
+            let mut cases = vec![(text.clone(), None)];
+            let bytes = text.as_bytes();
+            let marks: Vec<usize> = (0..bytes.len())
+                .filter(|&i| {
+                    matches!(
+                        bytes[i],
+                        b'"' | b'[' | b']' | b'{' | b'}' | b'=' | b',' | b'\n'
+                    )
+                })
+                .collect();
+            if !name.starts_with("crafted") && !marks.is_empty() && bytes.len() < 100_000 {
+                for _ in 0..40 {
+                    let at = marks[next(marks.len())];
+                    let insert = [b'"', b'[', b']', b'{', b'}', b'=', b',', b'\n', b'#', b'x'];
+                    let mut damaged = bytes.to_vec();
+                    match next(3) {
+                        0 => {
+                            damaged.remove(at);
+                        }
+                        1 => damaged[at] = insert[next(insert.len())],
+                        _ => damaged.insert(at, insert[next(insert.len())]),
+                    }
+                    if let Ok(damaged) = String::from_utf8(damaged) {
+                        cases.push((damaged, Some(at)));
+                    }
+                }
+            }
+            for (text, at) in cases {
+                let f = SourceFile::in_memory("uv.lock", FileKind::UvLock, text.clone());
+                let whole = UvLock::parse_whole(&f, &text);
+                if at.is_some() {
+                    mutants += 1;
+                }
+                match (split::parse(&f, &text), whole) {
+                    (Some(a), Ok(b)) => {
+                        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{name} at {at:?}");
+                        split += 1;
+                    }
+                    (Some(_), Err(e)) => {
+                        panic!("{name} at {at:?}: split accepted, whole: {e:?}\n{text}")
+                    }
+                    (None, _) => left += 1,
+                }
+            }
+        }
+        assert!(split >= 20, "split path taken {split} times");
+        assert!(
+            mutants >= 300 && left >= 30,
+            "{mutants} damaged, {left} left to the whole"
+        );
+    }
+
+    /// Every field of a packed artifact reads back as given: present, absent or empty, in
+    /// every combination.
+    #[test]
+    fn artifact_fields_read_back() {
+        let values = [
+            None,
+            Some(""),
+            Some("x"),
+            Some("https://files.example/é.whl"),
+        ];
+        for a in values {
+            for b in values {
+                for c in values {
+                    for d in values {
+                        let art = Artifact::new(a, b, c, d, 3..9);
+                        assert_eq!(
+                            (art.url(), art.path(), art.hash(), art.upload_time()),
+                            (a, b, c, d)
+                        );
+                        assert_eq!(art.span, 3..9);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub(crate) fn check(
                 .sdist
                 .iter()
                 .chain(&pkg.wheels)
-                .filter_map(|a| a.upload_time.as_deref().and_then(parse_time))
+                .filter_map(|a| a.upload_time().and_then(parse_time))
                 .max()
             else {
                 continue;

@@ -140,10 +140,10 @@ fn entries(
                 let artifacts = pkg.sdist.iter().chain(&pkg.wheels);
                 let mut unhashed = None;
                 for a in artifacts {
-                    if a.hash.as_deref().is_none_or(str::is_empty) && unhashed.is_none() {
+                    if a.hash().is_none_or(str::is_empty) && unhashed.is_none() {
                         unhashed = Some(a.span.clone());
                     }
-                    if let Some(url) = &a.url
+                    if let Some(url) = a.url()
                         && url.starts_with("http://")
                     {
                         out.push(Finding::new(

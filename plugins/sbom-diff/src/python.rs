@@ -43,7 +43,7 @@ pub fn purl(name: &str, version: &str, pkg: Option<&LockPackage>) -> String {
 
 /// `sha256:<hex>` → `("SHA-256", hex)`.
 fn hash_of(a: &Artifact) -> Vec<(String, String)> {
-    let Some(h) = a.hash.as_deref() else {
+    let Some(h) = a.hash() else {
         return Vec::new();
     };
     let Some((alg, hex)) = h.split_once(':') else {
@@ -171,7 +171,7 @@ pub fn generate(lock: &UvLock, root: Option<&str>, license: Option<&str>, omit: 
             },
             distributions: files
                 .iter()
-                .filter_map(|a| Some((a.url.clone().or_else(|| a.path.clone())?, hash_of(a))))
+                .filter_map(|a| Some((a.url().or(a.path())?.to_string(), hash_of(a))))
                 .collect(),
             scope: match scope[i] {
                 REQUIRED => Scope::Required,
