@@ -12,9 +12,14 @@ struct Target {
     name: &'static str,
     dir: &'static str,
     lockfile: &'static str,
-    /// lockfile-lint's `--type`, or `None` where it cannot read the format (pnpm).
+    /// lockfile-lint's `--type`, or `None` where it cannot read the format (pnpm, uv).
     peer_type: Option<&'static str>,
+    /// A tiny project of the same ecosystem: the same code paths paged in, for the memory the
+    /// lockfile itself costs.
+    tiny: &'static str,
 }
+
+const TINY_NPM: &str = "fixtures/pin-check/clean";
 
 const TARGETS: &[Target] = &[
     Target {
@@ -22,24 +27,35 @@ const TARGETS: &[Target] = &[
         dir: "fixtures/pin-check/mcp-server",
         lockfile: "package-lock.json",
         peer_type: Some("npm"),
+        tiny: TINY_NPM,
     },
     Target {
         name: "large npm lockfile",
         dir: "fixtures/bench/large",
         lockfile: "package-lock.json",
         peer_type: Some("npm"),
+        tiny: TINY_NPM,
     },
     Target {
         name: "large pnpm lockfile",
         dir: "fixtures/bench/large-pnpm",
         lockfile: "pnpm-lock.yaml",
         peer_type: None,
+        tiny: TINY_NPM,
     },
     Target {
         name: "large yarn lockfile",
         dir: "fixtures/bench/large-yarn",
         lockfile: "yarn.lock",
         peer_type: Some("yarn"),
+        tiny: TINY_NPM,
+    },
+    Target {
+        name: "large uv lockfile",
+        dir: "fixtures/bench/large-uv",
+        lockfile: "uv.lock",
+        peer_type: None,
+        tiny: "fixtures/bench/tiny-uv",
     },
 ];
 
@@ -81,10 +97,11 @@ pub fn run(args: &[String]) -> Result<()> {
             println!("  perf stat: {cpu:.1} ms of CPU, {cpus:.2} CPUs utilized");
         }
         // Peak memory attributable to the lockfile: above a run on an empty folder, and above
-        // a run on a tiny project (same code paths paged in, a 2 KB lockfile).
+        // a run on a tiny project of the same ecosystem (same code paths paged in, a lockfile of
+        // a few kilobytes).
         let empty = root.join("target/bench-empty");
         let _ = std::fs::create_dir_all(&empty);
-        let tiny = root.join("fixtures/pin-check/clean");
+        let tiny = root.join(target.tiny);
         if let (Some(rss), Some(base), Some(small)) = (
             peak_rss(&exe, &dir),
             peak_rss(&exe, &empty),
@@ -488,8 +505,12 @@ fn count_packages(lock: &Path) -> usize {
 }
 
 /// The package count without a parser in xtask: npm's `"node_modules/` keys, pnpm's
-/// two-space-indented keys under `packages:`, yarn's unindented entry headers.
+/// two-space-indented keys under `packages:`, uv's `[[package]]` headers, yarn's unindented entry
+/// headers.
 fn serde_json_count(text: &str) -> Option<usize> {
+    if text.starts_with("version = ") {
+        return Some(text.lines().filter(|l| *l == "[[package]]").count());
+    }
     if text.trim_start().starts_with('{') {
         return Some(text.matches("\"node_modules/").count());
     }

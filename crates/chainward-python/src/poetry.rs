@@ -93,13 +93,21 @@ impl PoetryLock {
                         a.iter()
                             .filter_map(|v| {
                                 let f = v.as_inline_table()?;
+                                // Copied, not read from the text: a poetry.lock is small.
                                 Some(Artifact::new(
-                                    None,
-                                    f.get("file").and_then(Value::as_str),
-                                    f.get("hash")
-                                        .and_then(Value::as_str)
-                                        .filter(|h| !h.is_empty()),
-                                    None,
+                                    "",
+                                    [
+                                        None,
+                                        crate::uvlock::copied(
+                                            f.get("file").and_then(Value::as_str),
+                                        ),
+                                        crate::uvlock::copied(
+                                            f.get("hash")
+                                                .and_then(Value::as_str)
+                                                .filter(|h| !h.is_empty()),
+                                        ),
+                                        None,
+                                    ],
                                     v.span().unwrap_or(0..0),
                                 ))
                             })
@@ -108,7 +116,7 @@ impl PoetryLock {
                     .unwrap_or_default();
                 let (sdists, wheels): (Vec<Artifact>, Vec<Artifact>) = files
                     .into_iter()
-                    .partition(|a| a.path().is_some_and(|p| !p.ends_with(".whl")));
+                    .partition(|a| a.path("").is_some_and(|p| !p.ends_with(".whl")));
                 let dependencies = t
                     .get("dependencies")
                     .and_then(Item::as_table_like)
@@ -220,12 +228,12 @@ lock-version = "2.1"
         );
         let anyio = &l.packages[1];
         assert_eq!(
-            anyio.sdist.as_ref().and_then(|a| a.hash()),
+            anyio.sdist.as_ref().and_then(|a| a.hash("")),
             Some("sha256:673c")
         );
         assert_eq!(anyio.wheels.len(), 1);
         assert_eq!(anyio.dependencies[0].name, "idna");
-        assert_eq!(l.packages[2].sdist.as_ref().and_then(|a| a.hash()), None);
+        assert_eq!(l.packages[2].sdist.as_ref().and_then(|a| a.hash("")), None);
         assert_eq!(l.packages[3].source.kind, "git");
         assert_eq!(
             l.packages[3].source.value,

@@ -44,22 +44,31 @@ fn artifact(v: &Value) -> Option<Artifact> {
         Value::String(s) => Some(s.value().clone()),
         _ => None,
     });
+    // Copied, not read from the text: pylock.toml files are small.
+    let hash = hashes_of(t);
     Some(Artifact::new(
-        s("url"),
-        s("path").or_else(|| s("name")),
-        hashes_of(t).as_deref(),
-        upload_time.as_deref(),
+        "",
+        [
+            crate::uvlock::copied(s("url")),
+            crate::uvlock::copied(s("path").or_else(|| s("name"))),
+            crate::uvlock::copied(hash.as_deref()),
+            crate::uvlock::copied(upload_time.as_deref()),
+        ],
         v.span().unwrap_or(0..0),
     ))
 }
 
 fn table_artifact(t: &toml_edit::Table) -> Artifact {
     let s = |k: &str| t.get(k).and_then(Item::as_str);
+    let hash = hashes_of(t);
     Artifact::new(
-        s("url"),
-        s("path"),
-        hashes_of(t).as_deref(),
-        None,
+        "",
+        [
+            crate::uvlock::copied(s("url")),
+            crate::uvlock::copied(s("path")),
+            crate::uvlock::copied(hash.as_deref()),
+            None,
+        ],
         t.span().unwrap_or(0..0),
     )
 }
@@ -231,11 +240,11 @@ commit-id = "abc"
         let l = &p.lock;
         assert_eq!(l.packages[0].source.kind, "registry");
         assert_eq!(
-            l.packages[0].sdist.as_ref().and_then(|s| s.hash()),
+            l.packages[0].sdist.as_ref().and_then(|s| s.hash("")),
             Some("sha256:59bb")
         );
         assert_eq!(
-            l.packages[0].sdist.as_ref().and_then(|s| s.upload_time()),
+            l.packages[0].sdist.as_ref().and_then(|s| s.upload_time("")),
             Some("2026-11-01T11:20:07Z")
         );
         assert_eq!(l.packages[0].wheels.len(), 1);

@@ -119,86 +119,94 @@ impl LockSource {
     }
 }
 
-/// A distribution file of a locked package: its URL or path, hash and upload time. A large
-/// lock has thousands (pydantic-ai's 1.5 MB uv.lock: 4,100), so the four strings share one
-/// allocation.
-#[derive(Clone, PartialEq, Eq)]
+/// A distribution file of a locked package: its URL or path, hash and upload time, read with
+/// the text of the lockfile it came from. A large lock has thousands (a 2.5 MB uv.lock: 7,187,
+/// whose strings were 1.85 MB), so a value written verbatim in the lockfile is kept as where it
+/// is in that text; only the others (an escaped string, a datetime, a hash pylock.toml gives as
+/// a table) are copied, one after another in one allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
-    /// The fields present, one after another: URL, path, hash, upload time.
-    strings: Box<str>,
-    /// Where each field ends in `strings`, [`ABSENT`] for a field not given.
-    ends: [u32; 4],
+    /// The values not read from the text.
+    owned: Box<str>,
+    /// Where each field's value is (URL, path, hash, upload time): bytes of the lockfile's text,
+    /// or of `owned` when its bit in `copied` is set; `None` when the field is absent.
+    fields: [Option<(u32, u32)>; 4],
+    copied: u8,
     pub span: Range<usize>,
 }
 
-/// The end of a field an [`Artifact`] does not have.
-const ABSENT: u32 = u32::MAX;
+/// A field given to [`Artifact::new`]: its value, and where that value's quoted string is in the
+/// lockfile's text when it is a string written there.
+pub type FieldValue<'a> = Option<(&'a str, Option<Range<usize>>)>;
+
+/// A field copied into the artifact, not read from the lockfile's text.
+pub(crate) fn copied(value: Option<&str>) -> FieldValue<'_> {
+    value.map(|v| (v, None))
+}
 
 impl Artifact {
-    pub fn new(
-        url: Option<&str>,
-        path: Option<&str>,
-        hash: Option<&str>,
-        upload_time: Option<&str>,
-        span: Range<usize>,
-    ) -> Artifact {
-        let fields = [url, path, hash, upload_time];
-        let mut strings = String::with_capacity(fields.iter().flatten().map(|f| f.len()).sum());
-        let mut ends = [ABSENT; 4];
-        for (end, field) in ends.iter_mut().zip(fields) {
-            if let Some(field) = field {
-                strings.push_str(field);
-                // Past 4 GiB (never a real lock) the field reads as absent.
-                *end = u32::try_from(strings.len()).unwrap_or(ABSENT);
-            }
+    /// An artifact of `text` (the lockfile's whole text) from its URL, path, hash and upload time.
+    pub fn new(text: &str, fields: [FieldValue<'_>; 4], span: Range<usize>) -> Artifact {
+        let mut owned = String::new();
+        let mut at = [None; 4];
+        let mut copied = 0u8;
+        let fits = |a: usize, b: usize| Some((u32::try_from(a).ok()?, u32::try_from(b).ok()?));
+        for (i, field) in fields.into_iter().enumerate() {
+            let Some((value, quoted)) = field else {
+                continue;
+            };
+            // The string as written between its quotes, when that is its value.
+            let verbatim = quoted
+                .filter(|q| q.end >= q.start + 2)
+                .map(|q| q.start + 1..q.end - 1)
+                .filter(|inner| text.get(inner.clone()) == Some(value))
+                .and_then(|inner| fits(inner.start, inner.end));
+            at[i] = match verbatim {
+                Some(range) => Some(range),
+                None => {
+                    let start = owned.len();
+                    owned.push_str(value);
+                    copied |= 1 << i;
+                    fits(start, owned.len())
+                }
+            };
         }
         Artifact {
-            strings: strings.into_boxed_str(),
-            ends,
+            owned: owned.into_boxed_str(),
+            fields: at,
+            copied,
             span,
         }
     }
 
-    fn field(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i).filter(|&&e| e != ABSENT)?;
-        let start = self.ends[..i]
-            .iter()
-            .rev()
-            .find(|&&e| e != ABSENT)
-            .copied()
-            .unwrap_or(0);
-        self.strings.get(start as usize..end as usize)
+    fn field<'a>(&'a self, text: &'a str, i: usize) -> Option<&'a str> {
+        let (start, end) = self.fields[i]?;
+        let from = if self.copied & (1 << i) != 0 {
+            &*self.owned
+        } else {
+            text
+        };
+        from.get(start as usize..end as usize)
     }
 
-    pub fn url(&self) -> Option<&str> {
-        self.field(0)
+    /// The URL, `text` being the lockfile's text.
+    pub fn url<'a>(&'a self, text: &'a str) -> Option<&'a str> {
+        self.field(text, 0)
     }
 
     /// The file's path (a local wheel or sdist), or its file name when that is all the lock
     /// gives.
-    pub fn path(&self) -> Option<&str> {
-        self.field(1)
+    pub fn path<'a>(&'a self, text: &'a str) -> Option<&'a str> {
+        self.field(text, 1)
     }
 
-    pub fn hash(&self) -> Option<&str> {
-        self.field(2)
+    pub fn hash<'a>(&'a self, text: &'a str) -> Option<&'a str> {
+        self.field(text, 2)
     }
 
     /// When the file was uploaded to its index, as written (`2025-01-01T00:00:00Z`).
-    pub fn upload_time(&self) -> Option<&str> {
-        self.field(3)
-    }
-}
-
-impl std::fmt::Debug for Artifact {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Artifact")
-            .field("url", &self.url())
-            .field("path", &self.path())
-            .field("hash", &self.hash())
-            .field("upload_time", &self.upload_time())
-            .field("span", &self.span)
-            .finish()
+    pub fn upload_time<'a>(&'a self, text: &'a str) -> Option<&'a str> {
+        self.field(text, 3)
     }
 }
 
@@ -240,7 +248,7 @@ impl UvLock {
         let (mut lock, packages) = Self::head(file, doc.as_table())?;
         if let Some(array) = packages {
             for t in array.iter() {
-                lock.packages.push(package(file, t, 0)?);
+                lock.packages.push(package(file, text, t, 0)?);
             }
         }
         Ok(lock)
@@ -367,8 +375,14 @@ pub(crate) fn package_name<'t>(
     Ok((name, span))
 }
 
-/// One `[[package]]` table, its spans moved by `at` (where the text it was parsed from starts).
-fn package(file: &SourceFile, t: &toml_edit::Table, at: usize) -> Result<LockPackage, ParseError> {
+/// One `[[package]]` table of the lockfile `text`, its spans moved by `at` (where the piece of
+/// `text` it was parsed from starts).
+fn package(
+    file: &SourceFile,
+    text: &str,
+    t: &toml_edit::Table,
+    at: usize,
+) -> Result<LockPackage, ParseError> {
     let shift = |r: Range<usize>| r.start + at..r.end + at;
     let (name, span) = package_name(file, t, "package")?;
     let span = shift(span);
@@ -391,16 +405,22 @@ fn package(file: &SourceFile, t: &toml_edit::Table, at: usize) -> Result<LockPac
     };
     let artifact = |v: &Value| -> Option<Artifact> {
         let t = v.as_inline_table()?;
-        let s = |k: &str| t.get(k).and_then(Value::as_str);
+        let s = |k: &str| {
+            let v = t.get(k)?;
+            Some((v.as_str()?, v.span().map(shift)))
+        };
         let datetime = t
             .get("upload-time")
             .and_then(Value::as_datetime)
             .map(|d| d.to_string());
         Some(Artifact::new(
-            s("url"),
-            s("path").or_else(|| s("filename")),
-            s("hash"),
-            s("upload-time").or(datetime.as_deref()),
+            text,
+            [
+                s("url"),
+                s("path").or_else(|| s("filename")),
+                s("hash"),
+                s("upload-time").or(datetime.as_deref().map(|d| (d, None))),
+            ],
             v.span().map_or(0..0, shift),
         ))
     };
@@ -583,7 +603,7 @@ mod split {
                 root.get("package")?
                     .as_array_of_tables()?
                     .iter()
-                    .map(|t| package(file, t, piece.start).ok())
+                    .map(|t| package(file, text, t, piece.start).ok())
                     .collect::<Option<Vec<_>>>()
             })
             .collect::<Option<_>>()?;
@@ -663,10 +683,13 @@ dev = [{ name = "pytest", specifier = ">=8" }]
         assert_eq!(anyio.source.kind, "registry");
         assert_eq!(&LOCK[anyio.span.clone()], "\"anyio\"");
         assert_eq!(
-            anyio.sdist.as_ref().and_then(|s| s.hash()),
+            anyio.sdist.as_ref().and_then(|s| s.hash(LOCK)),
             Some("sha256:59bb")
         );
-        assert_eq!(anyio.wheels[0].upload_time(), Some("2026-11-01T11:20:05Z"));
+        assert_eq!(
+            anyio.wheels[0].upload_time(LOCK),
+            Some("2026-11-01T11:20:05Z")
+        );
         assert_eq!(
             anyio.dependencies,
             [LockDep {
@@ -803,30 +826,55 @@ dev = [{ name = "pytest", specifier = ">=8" }]
         );
     }
 
-    /// Every field of a packed artifact reads back as given: present, absent or empty, in
-    /// every combination.
+    /// Every field of an artifact reads back as given, present or absent, read from the text
+    /// where it is written there verbatim between quotes and copied where not (an escape, a
+    /// value from elsewhere, a span that is not its quoted string), in every combination.
     #[test]
     fn artifact_fields_read_back() {
-        let values = [
+        let text =
+            r#"url = "https://files.example/x.whl", hash = "sha256:ab\u0063", t = "", p = "é""#;
+        let quoted = |needle: &str| {
+            let at = text.find(needle).expect("in text");
+            at..at + needle.len()
+        };
+        let values: [FieldValue<'_>; 6] = [
             None,
-            Some(""),
-            Some("x"),
-            Some("https://files.example/é.whl"),
+            // Verbatim: read from the text.
+            Some((
+                "https://files.example/x.whl",
+                Some(quoted("\"https://files.example/x.whl\"")),
+            )),
+            Some(("", Some(quoted("\"\"")))),
+            Some(("é", Some(quoted("\"é\"")))),
+            // An escape, and a span that is not the value's: copied.
+            Some(("sha256:abc", Some(quoted(r#""sha256:ab\u0063""#)))),
+            Some(("x", Some(0..3))),
         ];
-        for a in values {
-            for b in values {
-                for c in values {
-                    for d in values {
-                        let art = Artifact::new(a, b, c, d, 3..9);
+        let mut read_from_text = 0;
+        for a in values.clone() {
+            for b in values.clone() {
+                for c in values.clone() {
+                    for d in values.clone() {
+                        let given = [a.clone(), b.clone(), c.clone(), d.clone()];
+                        let art = Artifact::new(text, given.clone(), 3..9);
                         assert_eq!(
-                            (art.url(), art.path(), art.hash(), art.upload_time()),
-                            (a, b, c, d)
+                            [
+                                art.url(text),
+                                art.path(text),
+                                art.hash(text),
+                                art.upload_time(text)
+                            ],
+                            given.map(|f| f.map(|(v, _)| v)),
                         );
                         assert_eq!(art.span, 3..9);
+                        if art.owned.is_empty() && art.fields.iter().any(Option::is_some) {
+                            read_from_text += 1;
+                        }
                     }
                 }
             }
         }
+        assert!(read_from_text > 0);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub(crate) fn check(
     let now = now_ms();
     for file in project.files_of(FileKind::UvLock) {
         let Some(lock) = uv_lock(file) else { continue };
+        let text = file.text().unwrap_or_default();
         let dir = file.rel.rsplit_once('/').map_or("", |(d, _)| d);
         // The window: the project's relative `exclude-newer`, else dep-trust's own.
         let relative = project
@@ -58,7 +59,7 @@ pub(crate) fn check(
                 .sdist
                 .iter()
                 .chain(&pkg.wheels)
-                .filter_map(|a| a.upload_time().and_then(parse_time))
+                .filter_map(|a| a.upload_time(text).and_then(parse_time))
                 .max()
             else {
                 continue;

@@ -108,6 +108,7 @@ fn entries(
         allowed.extend(root.uv.indexes.iter().map(|i| normalize_index(&i.url)));
         allowed.extend(root.uv.index_urls.iter().map(|(u, _)| normalize_index(u)));
     }
+    let text = file.text().unwrap_or_default();
     for pkg in &lock.packages {
         let source = &pkg.source;
         let shown_name = &pkg.name;
@@ -140,10 +141,10 @@ fn entries(
                 let artifacts = pkg.sdist.iter().chain(&pkg.wheels);
                 let mut unhashed = None;
                 for a in artifacts {
-                    if a.hash().is_none_or(str::is_empty) && unhashed.is_none() {
+                    if a.hash(text).is_none_or(str::is_empty) && unhashed.is_none() {
                         unhashed = Some(a.span.clone());
                     }
-                    if let Some(url) = a.url()
+                    if let Some(url) = a.url(text)
                         && url.starts_with("http://")
                     {
                         out.push(Finding::new(

@@ -231,6 +231,7 @@ pub fn uv_lock_sbom(project: &Project, path: &std::path::Path, omit: Omit) -> Re
             message: e.map(|e| e.message).unwrap_or_default(),
         });
     };
+    let text = file.text().unwrap_or_default();
     let pyproject = project
         .file_as(
             &join(&dir, "pyproject.toml"),
@@ -254,6 +255,7 @@ pub fn uv_lock_sbom(project: &Project, path: &std::path::Path, omit: Omit) -> Re
     if !poetry {
         return Ok(python::generate(
             lock,
+            text,
             name.as_deref(),
             license.as_deref(),
             omit,
@@ -262,6 +264,7 @@ pub fn uv_lock_sbom(project: &Project, path: &std::path::Path, omit: Omit) -> Re
     // poetry.lock does not hold the project: its stand-in becomes the project.
     let mut sbom = python::generate(
         lock,
+        text,
         Some(chainward_python::poetry::ROOT),
         license.as_deref(),
         omit,

@@ -41,9 +41,9 @@ pub fn purl(name: &str, version: &str, pkg: Option<&LockPackage>) -> String {
     out
 }
 
-/// `sha256:<hex>` → `("SHA-256", hex)`.
-fn hash_of(a: &Artifact) -> Vec<(String, String)> {
-    let Some(h) = a.hash() else {
+/// `sha256:<hex>` → `("SHA-256", hex)`; `text` is the lockfile's.
+fn hash_of(a: &Artifact, text: &str) -> Vec<(String, String)> {
+    let Some(h) = a.hash(text) else {
         return Vec::new();
     };
     let Some((alg, hex)) = h.split_once(':') else {
@@ -58,9 +58,15 @@ fn hash_of(a: &Artifact) -> Vec<(String, String)> {
     vec![(alg.to_string(), hex.to_ascii_lowercase())]
 }
 
-/// The SBOM of `lock`. `root` names the workspace root's project (`None` for a workspace whose
-/// root is not a project: its members are then the applications).
-pub fn generate(lock: &UvLock, root: Option<&str>, license: Option<&str>, omit: Omit) -> Sbom {
+/// The SBOM of `lock`, read from `text`. `root` names the workspace root's project (`None` for a
+/// workspace whose root is not a project: its members are then the applications).
+pub fn generate(
+    lock: &UvLock,
+    text: &str,
+    root: Option<&str>,
+    license: Option<&str>,
+    omit: Omit,
+) -> Sbom {
     let packages = &lock.packages;
     // Packages by normalized name (a name locked at several versions has several).
     let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
@@ -159,7 +165,7 @@ pub fn generate(lock: &UvLock, root: Option<&str>, license: Option<&str>, omit: 
             name: p.name.clone(),
             version: p.version.clone().unwrap_or_default(),
             purl: refs[i].split('#').next().unwrap_or_default().to_string(),
-            hashes: primary.map(hash_of).unwrap_or_default(),
+            hashes: primary.map(|a| hash_of(a, text)).unwrap_or_default(),
             license: if Some(i) == root_index {
                 license.and_then(License::parse)
             } else {
@@ -171,7 +177,7 @@ pub fn generate(lock: &UvLock, root: Option<&str>, license: Option<&str>, omit: 
             },
             distributions: files
                 .iter()
-                .filter_map(|a| Some((a.url().or(a.path())?.to_string(), hash_of(a))))
+                .filter_map(|a| Some((a.url(text).or(a.path(text))?.to_string(), hash_of(a, text))))
                 .collect(),
             scope: match scope[i] {
                 REQUIRED => Scope::Required,
