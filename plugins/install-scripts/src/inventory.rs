@@ -103,8 +103,12 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let text = file.text().unwrap_or_default();
+    // Installed copies are read from node_modules: without one (a fresh checkout, CI before
+    // its install) there is none to look up, package by package.
+    let node_modules = project.has_folder(&join(&dir, "node_modules"));
     let store: Vec<String> = lock
         .store_dir()
+        .filter(|_| node_modules)
         .map(|store| project.list_dir(&join(&dir, store)))
         .unwrap_or_default();
     // Only what runs scripts, or may, is kept: on a large lockfile nearly every package runs
@@ -116,7 +120,7 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
             continue;
         }
         packages += 1;
-        let scripts = local_status(project, &dir, lock, &pkg, &store);
+        let scripts = local_status(project, &dir, node_modules, lock, &pkg, &store);
         if scripts != Scripts::No {
             found.push((index, pkg, scripts));
         }
@@ -147,10 +151,12 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     }
 }
 
-/// What the lockfile, or an installed copy of the package, says about its install scripts.
+/// What the lockfile, or an installed copy of the package (looked up when `dir` has a
+/// `node_modules`), says about its install scripts.
 fn local_status(
     project: &Project,
     dir: &Path,
+    node_modules: bool,
     lock: &AnyLock<'_>,
     pkg: &PackageView<'_>,
     store: &[String],
@@ -163,6 +169,7 @@ fn local_status(
             format!("`{}` in the lockfile", lock.format().install_script_field()).into(),
         ),
         Some(false) => Scripts::No,
+        None if !node_modules => Scripts::Unknown,
         None => lock
             .installed_paths(dir, pkg, store)
             .iter()

@@ -634,6 +634,19 @@ impl Project {
             || self.resolve(path).is_some_and(|real| real.is_file())
     }
 
+    /// Whether a file may be below the folder `dir`: it is a folder on disk inside the project,
+    /// or a discovered file or one of a fix in progress is below it. One check in place of a
+    /// lookup per file under a `node_modules` that is not there.
+    pub fn has_folder(&self, dir: &Path) -> bool {
+        let dir = clean(dir);
+        self.overlay
+            .range(dir.clone()..)
+            .next()
+            .is_some_and(|(p, _)| p.starts_with(&dir))
+            || self.files.iter().any(|f| f.path.starts_with(&dir))
+            || self.resolve(&dir).is_some_and(|real| real.is_dir())
+    }
+
     /// The entry names of a folder (pnpm's `node_modules/.pnpm` store), sorted; empty when it
     /// cannot be read.
     pub fn list_dir(&self, path: &Path) -> Vec<String> {
@@ -807,6 +820,32 @@ mod tests {
             assert_eq!(files, expected, "{n} folders");
             assert_eq!(links, usize::from(cfg!(unix)), "{n} folders");
         }
+    }
+
+    /// A folder counts when it is on disk, or when a file of the project or of a fix in
+    /// progress is below it; a folder whose name only starts the same does not.
+    #[test]
+    fn has_folder_sees_disk_discovered_and_overlay_files() {
+        let memory = Project::in_memory(
+            "/nowhere",
+            vec![(
+                "a/node_modules/x/package.json".into(),
+                FileKind::PackageJson,
+                "{}".into(),
+            )],
+        );
+        assert!(memory.has_folder(Path::new("/nowhere/a/node_modules")));
+        assert!(memory.has_folder(Path::new("/nowhere/a/./node_modules/x")));
+        assert!(!memory.has_folder(Path::new("/nowhere/node_modules")));
+        assert!(!memory.has_folder(Path::new("/nowhere/a/node_modules/y")));
+        assert!(!memory.has_folder(Path::new("/nowhere/a/node_module")));
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("node_modules/.pnpm")).expect("folder");
+        std::fs::write(dir.path().join("package.json"), "{}").expect("write");
+        let disk = Project::discover(&[dir.path().to_path_buf()], &DiscoverOptions::default())
+            .expect("discover");
+        assert!(disk.has_folder(&dir.path().join("node_modules")));
+        assert!(!disk.has_folder(&dir.path().join("packages")));
     }
 
     #[test]
