@@ -27,6 +27,8 @@ pub mod rule;
 pub mod severity;
 pub mod shell;
 pub mod span;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod toml;
 pub mod workflow;
 pub mod yaml;

@@ -1297,14 +1297,7 @@ mod tests {
         lockfiles(&root, &mut paths);
         assert!(paths.len() >= 20, "fixture lockfiles: {}", paths.len());
         let (mut fast, mut mutants, mut left) = (0, 0, 0);
-        // A fixed xorshift: the same damaged copies on every run.
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut damage = chainward_core::testing::Damage::default();
         for path in &paths {
             let text = std::fs::read_to_string(path).expect("fixture");
             let file = SourceFile::in_memory(path, FileKind::NpmLock, text.clone());
@@ -1321,34 +1314,10 @@ mod tests {
                 (None, Err(_)) => {}
             }
             // Damage: at positions the scan cares about when the file is large enough.
-            let bytes = text.as_bytes();
-            let marks: Vec<usize> = (0..bytes.len())
-                .filter(|&i| {
-                    matches!(
-                        bytes[i],
-                        b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':' | b'\\'
-                    )
-                })
-                .collect();
-            if marks.is_empty() || bytes.len() > 200_000 {
+            if text.len() > 200_000 {
                 continue;
             }
-            for _ in 0..60 {
-                let at = marks[next(marks.len())];
-                let insert = [
-                    b'"', b'{', b'}', b'[', b']', b',', b':', b'\\', b'1', b' ', b'n',
-                ];
-                let mut damaged = bytes.to_vec();
-                match next(3) {
-                    0 => {
-                        damaged.remove(at);
-                    }
-                    1 => damaged[at] = insert[next(insert.len())],
-                    _ => damaged.insert(at, insert[next(insert.len())]),
-                }
-                let Ok(damaged) = String::from_utf8(damaged) else {
-                    continue;
-                };
+            for (damaged, at) in damage.copies(&text, b"\"{}[],:\\", b"\"{}[],:\\1 n", 60) {
                 mutants += 1;
                 let file = SourceFile::in_memory(path, FileKind::NpmLock, damaged.clone());
                 let slow = NpmLockfile::parse_slow(&file, &damaged);

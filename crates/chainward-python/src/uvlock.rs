@@ -765,41 +765,17 @@ dev = [{ name = "pytest", specifier = ">=8" }]
         for (i, text) in crafted.into_iter().enumerate() {
             texts.push((format!("crafted {i}"), text));
         }
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut damage = chainward_core::testing::Damage::default();
         let (mut split, mut mutants, mut left) = (0, 0, 0);
         for (name, text) in &texts {
             let mut cases = vec![(text.clone(), None)];
-            let bytes = text.as_bytes();
-            let marks: Vec<usize> = (0..bytes.len())
-                .filter(|&i| {
-                    matches!(
-                        bytes[i],
-                        b'"' | b'[' | b']' | b'{' | b'}' | b'=' | b',' | b'\n'
-                    )
-                })
-                .collect();
-            if !name.starts_with("crafted") && !marks.is_empty() && bytes.len() < 100_000 {
-                for _ in 0..40 {
-                    let at = marks[next(marks.len())];
-                    let insert = [b'"', b'[', b']', b'{', b'}', b'=', b',', b'\n', b'#', b'x'];
-                    let mut damaged = bytes.to_vec();
-                    match next(3) {
-                        0 => {
-                            damaged.remove(at);
-                        }
-                        1 => damaged[at] = insert[next(insert.len())],
-                        _ => damaged.insert(at, insert[next(insert.len())]),
-                    }
-                    if let Ok(damaged) = String::from_utf8(damaged) {
-                        cases.push((damaged, Some(at)));
-                    }
-                }
+            if !name.starts_with("crafted") && text.len() < 100_000 {
+                cases.extend(
+                    damage
+                        .copies(text, b"\"[]{}=,\n", b"\"[]{}=,\n#x", 40)
+                        .into_iter()
+                        .map(|(damaged, at)| (damaged, Some(at))),
+                );
             }
             for (text, at) in cases {
                 let f = SourceFile::in_memory("uv.lock", FileKind::UvLock, text.clone());

@@ -1,0 +1,60 @@
+//! Test support the crates share (not part of chainward's interface): damaged copies of real
+//! files, for tests that compare a fast reader with the full one.
+
+/// Damaged copies of texts, from a fixed xorshift: the same copies on every run.
+pub struct Damage {
+    seed: u64,
+}
+
+impl Default for Damage {
+    fn default() -> Self {
+        Damage {
+            seed: 0x9e37_79b9_7f4a_7c15,
+        }
+    }
+}
+
+impl Damage {
+    /// A number below `n` (at least 1).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        (self.seed % n.max(1) as u64) as usize
+    }
+
+    /// Up to `count` copies of `text`, each with one byte that is one of `marks` removed,
+    /// replaced by a byte of `insert`, or preceded by one; each with that byte's offset. Copies
+    /// that are no longer UTF-8 are left out; none when `text` has no byte of `marks`.
+    pub fn copies(
+        &mut self,
+        text: &str,
+        marks: &[u8],
+        insert: &[u8],
+        count: usize,
+    ) -> Vec<(String, usize)> {
+        let bytes = text.as_bytes();
+        let at: Vec<usize> = (0..bytes.len())
+            .filter(|&i| marks.contains(&bytes[i]))
+            .collect();
+        if at.is_empty() || insert.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for _ in 0..count {
+            let at = at[self.below(at.len())];
+            let mut damaged = bytes.to_vec();
+            match self.below(3) {
+                0 => {
+                    damaged.remove(at);
+                }
+                1 => damaged[at] = insert[self.below(insert.len())],
+                _ => damaged.insert(at, insert[self.below(insert.len())]),
+            }
+            if let Ok(damaged) = String::from_utf8(damaged) {
+                out.push((damaged, at));
+            }
+        }
+        out
+    }
+}
