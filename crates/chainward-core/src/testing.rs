@@ -1,6 +1,30 @@
 //! Test support the crates share (not part of chainward's interface): damaged copies of real
 //! files, for tests that compare a fast reader with the full one.
 
+use std::path::{Path, PathBuf};
+
+/// Every file under `dir` whose name is one of `names`, sorted.
+pub fn files_named(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| names.contains(&n))
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Damaged copies of texts, from a fixed xorshift: the same copies on every run.
 pub struct Damage {
     seed: u64,

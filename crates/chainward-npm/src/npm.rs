@@ -1264,19 +1264,10 @@ pub fn is_npm_lockfile(file: &SourceFile) -> bool {
 mod tests {
     use super::*;
 
-    /// Every npm lockfile under `dir`.
-    fn lockfiles(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("fixtures").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                lockfiles(&path, out);
-            } else if matches!(
-                path.file_name().and_then(|n| n.to_str()),
-                Some("package-lock.json" | "npm-shrinkwrap.json")
-            ) {
-                out.push(path);
-            }
-        }
+    /// Every npm lockfile among the fixtures.
+    fn lockfiles() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        chainward_core::testing::files_named(&root, &["package-lock.json", "npm-shrinkwrap.json"])
     }
 
     /// The fast path returns what serde over the whole document returns, or leaves the
@@ -1292,9 +1283,7 @@ mod tests {
             };
             a.lockfile_version == b.lockfile_version && a.name == b.name && sorted(a) == sorted(b)
         }
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        let mut paths = Vec::new();
-        lockfiles(&root, &mut paths);
+        let paths = lockfiles();
         assert!(paths.len() >= 20, "fixture lockfiles: {}", paths.len());
         let (mut fast, mut mutants, mut left) = (0, 0, 0);
         let mut damage = chainward_core::testing::Damage::default();
@@ -1538,9 +1527,7 @@ mod tests {
 
         // And on every edge of every fixture lockfile (the 5,884-entry one among them), from
         // every folder for names installed in more than one place.
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        let mut paths = Vec::new();
-        lockfiles(&root, &mut paths);
+        let paths = lockfiles();
         let mut edges = 0;
         for path in &paths {
             let text = std::fs::read_to_string(path).expect("fixture");

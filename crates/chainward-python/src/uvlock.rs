@@ -375,6 +375,11 @@ pub(crate) fn package_name<'t>(
     Ok((name, span))
 }
 
+/// `r` moved by `at` bytes: a span in a piece of the lockfile, as a span of the whole text.
+fn shifted(r: Range<usize>, at: usize) -> Range<usize> {
+    r.start + at..r.end + at
+}
+
 /// One `[[package]]` table of the lockfile `text`, its spans moved by `at` (where the piece of
 /// `text` it was parsed from starts).
 fn package(
@@ -383,7 +388,7 @@ fn package(
     t: &toml_edit::Table,
     at: usize,
 ) -> Result<LockPackage, ParseError> {
-    let shift = |r: Range<usize>| r.start + at..r.end + at;
+    let shift = |r: Range<usize>| shifted(r, at);
     let (name, span) = package_name(file, t, "package")?;
     let span = shift(span);
     let source = match t.get("source").and_then(Item::as_inline_table) {
@@ -510,7 +515,7 @@ fn requirements(item: Option<&Item>, at: usize) -> Vec<LockRequirement> {
     let Some(a) = item.and_then(Item::as_array) else {
         return Vec::new();
     };
-    let shift = |r: Range<usize>| r.start + at..r.end + at;
+    let shift = |r: Range<usize>| shifted(r, at);
     a.iter()
         .filter_map(|v| Some((v.as_inline_table()?, v.span().map_or(0..0, shift))))
         .filter_map(|(t, span)| {
@@ -706,17 +711,6 @@ dev = [{ name = "pytest", specifier = ">=8" }]
         assert_eq!(demo.requires_dev[0].0, "dev");
     }
 
-    fn uv_locks(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                uv_locks(&path, out);
-            } else if path.file_name().is_some_and(|n| n == "uv.lock") {
-                out.push(path);
-            }
-        }
-    }
-
     /// The split path reads what the whole document reads, spans included, or leaves the text
     /// to it: on every fixture uv.lock and the lock above, with CRLF line ends, and on damaged
     /// copies (a `[[package]]` line inside a multi-line string or array, tables after the
@@ -725,8 +719,7 @@ dev = [{ name = "pytest", specifier = ">=8" }]
     #[test]
     fn split_path_agrees_with_the_whole_document() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        let mut paths = Vec::new();
-        uv_locks(&root, &mut paths);
+        let paths = chainward_core::testing::files_named(&root, &["uv.lock"]);
         assert!(paths.len() >= 5, "fixture uv.locks: {}", paths.len());
         let mut texts: Vec<(String, String)> = paths
             .iter()

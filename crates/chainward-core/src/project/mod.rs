@@ -139,16 +139,15 @@ impl Project {
         Self::discover_with(paths, options, &|_| {})
     }
 
-    /// [`Self::discover`], handing each file to `found` as soon as the walk reaches it (on the
+    /// [`Self::discover`], handing each file to `on_found` as soon as the walk reaches it (on the
     /// walking thread, in no set order, each path once, at most `max_files` of them), so that
     /// reading and parsing it can overlap the rest of the walk. The project keeps the same
-    /// `SourceFile`, with whatever `found` read into it.
+    /// `SourceFile`, with whatever `on_found` read into it.
     pub fn discover_with(
         paths: &[PathBuf],
         options: &DiscoverOptions,
-        found: &(dyn Fn(&Arc<SourceFile>) + Sync),
+        on_found: &(dyn Fn(&Arc<SourceFile>) + Sync),
     ) -> Result<Project, Error> {
-        let on_found = found;
         let paths: Vec<PathBuf> = if paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -168,6 +167,16 @@ impl Project {
         let links: Mutex<Vec<crate::links::UnsafeLink>> = Mutex::new(Vec::new());
         let boundary = crate::links::canonical_root(&root).map_err(|e| Error::io(&root, e))?;
         let test_data = Arc::new(TestData::new(&root, &options.include)?);
+        let source = |path: PathBuf, kind: FileKind| {
+            let rel = rel_path(&root, &path);
+            Arc::new(SourceFile::new(
+                path,
+                rel,
+                kind,
+                options.max_file_size,
+                None,
+            ))
+        };
         // Files handed to `on_found` as the walk met them, by path: the project keeps them.
         let early: Mutex<HashMap<PathBuf, Arc<SourceFile>>> = Mutex::new(HashMap::new());
         let hand_over = |path: &Path, kind: FileKind| {
@@ -176,13 +185,7 @@ impl Project {
                 if early.len() >= options.max_files || early.contains_key(path) {
                     return;
                 }
-                let file = Arc::new(SourceFile::new(
-                    path.to_path_buf(),
-                    rel_path(&root, path),
-                    kind,
-                    options.max_file_size,
-                    None,
-                ));
+                let file = source(path.to_path_buf(), kind);
                 early.insert(path.to_path_buf(), Arc::clone(&file));
                 file
             };
@@ -422,16 +425,7 @@ impl Project {
             .into_iter()
             .map(|(path, kind)| match early.remove(&path) {
                 Some(file) if file.kind == kind => file,
-                _ => {
-                    let rel = rel_path(&root, &path);
-                    Arc::new(SourceFile::new(
-                        path,
-                        rel,
-                        kind,
-                        options.max_file_size,
-                        None,
-                    ))
-                }
+                _ => source(path, kind),
             })
             .collect();
         let mut project = Project::new(
