@@ -13,7 +13,6 @@ use crate::common::{copy_fixture, workspace};
 /// `cargo xtask dist` once for every test here: the launcher's and the platform package's
 /// tarballs and the wheel.
 struct Dist {
-    _dir: tempfile::TempDir,
     launcher: PathBuf,
     platform: PathBuf,
     wheel: PathBuf,
@@ -29,11 +28,15 @@ pub fn wheels() -> PathBuf {
 fn dist() -> &'static Dist {
     static DIST: OnceLock<Dist> = OnceLock::new();
     DIST.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tmp");
+        // In cargo's scratch folder for integration tests, emptied first: a static is never
+        // dropped, so a temporary folder would outlive the run (80 MB in /tmp each time).
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dist");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dist scratch folder");
         // The binary under test, without its symbols (a debug build is 100 MB; what ships is a
         // stripped release build), packaged as the release workflow packages its build.
         let exe = Path::new(env!("CARGO_BIN_EXE_chainward"));
-        let stripped = dir.path().join("chainward");
+        let stripped = dir.join("chainward");
         let binary = match Command::new("strip")
             .arg("-o")
             .arg(&stripped)
@@ -43,7 +46,7 @@ fn dist() -> &'static Dist {
             Ok(s) if s.success() => stripped,
             _ => exe.to_path_buf(),
         };
-        let out = dir.path().join("dist");
+        let out = dir.join("dist");
         let run = Command::new(env!("CARGO"))
             .args([
                 "run",
@@ -83,7 +86,7 @@ fn dist() -> &'static Dist {
             .map(|e| e.path())
             .find(|p| p.extension().is_some_and(|e| e == "whl"))
             .expect("a wheel");
-        let wheels = dir.path().join("wheels");
+        let wheels = dir.join("wheels");
         std::fs::create_dir_all(&wheels).expect("wheels");
         std::fs::copy(&wheel, wheels.join(wheel.file_name().expect("name"))).expect("copy");
         Dist {
@@ -91,7 +94,6 @@ fn dist() -> &'static Dist {
             platform: find(format!("chainward-cli-linux-x64-gnu-{version}.tgz")),
             wheel,
             wheels,
-            _dir: dir,
         }
     })
 }
