@@ -238,29 +238,12 @@ impl<'a> AnyLock<'a> {
     /// lockfiles): with its index in [`Lockfile::packages`] for the non-npm formats (0 for npm).
     pub fn iter_packages(&self) -> Box<dyn Iterator<Item = (usize, PackageView<'a>)> + 'a> {
         match *self {
-            AnyLock::Npm(lock) => {
-                Box::new(lock.packages.iter().filter(|(k, _)| !is_importer(k)).map(
-                    move |(key, p)| {
-                        (
-                            0,
-                            PackageView {
-                                key,
-                                name: p.name().unwrap_or_else(|| crate::npm::installed_name(key)),
-                                version: p.version(),
-                                resolved: p.resolved(),
-                                integrity: p.integrity(),
-                                dev: Some(p.dev || p.dev_optional),
-                                optional: p.optional || p.dev_optional,
-                                platform: false,
-                                has_install_script: (lock.lockfile_version >= 2)
-                                    .then_some(p.has_install_script),
-                                link: p.link,
-                                bundled: p.in_bundle,
-                            },
-                        )
-                    },
-                ))
-            }
+            AnyLock::Npm(lock) => Box::new(
+                lock.packages
+                    .iter()
+                    .filter(|(k, _)| !is_importer(k))
+                    .map(move |(key, p)| (0, lock.view(key, p))),
+            ),
             AnyLock::Other(lock) => Box::new(lock.packages.iter().enumerate().map(|(i, p)| {
                 (
                     i,
@@ -279,6 +262,25 @@ impl<'a> AnyLock<'a> {
                     },
                 )
             })),
+        }
+    }
+}
+
+impl crate::npm::NpmLockfile {
+    /// The format-independent view of the entry `key` of this lockfile.
+    pub fn view<'a>(&'a self, key: &'a str, p: &'a crate::npm::LockPackage) -> PackageView<'a> {
+        PackageView {
+            key,
+            name: p.name().unwrap_or_else(|| crate::npm::installed_name(key)),
+            version: p.version(),
+            resolved: p.resolved(),
+            integrity: p.integrity(),
+            dev: Some(p.dev || p.dev_optional),
+            optional: p.optional || p.dev_optional,
+            platform: false,
+            has_install_script: (self.lockfile_version >= 2).then_some(p.has_install_script),
+            link: p.link,
+            bundled: p.in_bundle,
         }
     }
 }

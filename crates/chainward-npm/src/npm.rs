@@ -848,6 +848,7 @@ impl NpmLockfile {
             dirs: Vec::with_capacity(n + 16),
             parent: Vec::with_capacity(n + 16),
             entries: Vec::with_capacity(n),
+            entry_folders: Vec::with_capacity(n),
         };
         resolver.by_name.reserve(n);
         resolver.folders.reserve(n + 16);
@@ -859,6 +860,7 @@ impl NpmLockfile {
             // Every key is a folder a climb may start from; the folder it is installed in is
             // the one its climb goes to next.
             let own = resolver.intern(key.trim_end_matches('/'), &mut scratch);
+            resolver.entry_folders.push(own);
             let above = resolver.parent[own as usize];
             // Every way the key reads as `<dir>/node_modules/<name>` (or `node_modules/<name>`),
             // as `resolve` would build it.
@@ -960,6 +962,8 @@ pub struct Resolver<'a> {
     parent: Vec<u32>,
     /// Entry number → install path and entry, every entry of the lockfile (importers too).
     entries: Vec<(&'a str, &'a LockPackage)>,
+    /// Entry number → the number of its own folder (where a climb from it starts).
+    entry_folders: Vec<u32>,
 }
 
 /// Where a name is installed: (folder number, entry number); most names in one place.
@@ -1031,7 +1035,7 @@ impl<'a> Resolver<'a> {
         }
         // A folder without a number has no install in it: climb by name until one has.
         let mut dir = from.trim_end_matches('/');
-        let mut folder = loop {
+        let folder = loop {
             if let Some(&id) = self.folders.get(dir) {
                 break id;
             }
@@ -1040,15 +1044,27 @@ impl<'a> Resolver<'a> {
             }
             dir = parent_dir(dir);
         };
+        Self::climb(installed, folder, &self.parent)
+    }
+
+    /// [`Self::resolve_index`] from the folder of the entry numbered `entry` (its install
+    /// path), without hashing that path again: the edges of every entry are resolved this way.
+    pub fn resolve_from_entry(&self, entry: u32, name: &str) -> Option<u32> {
+        let installed = self.by_name.get(name)?.as_slice();
+        if let [(0, index)] = installed {
+            return Some(*index);
+        }
+        let folder = *self.entry_folders.get(entry as usize)?;
+        Self::climb(installed, folder, &self.parent)
+    }
+
+    /// The install of a name (`installed`, by folder) nearest to `folder`, climbing.
+    fn climb(installed: &[(u32, u32)], mut folder: u32, parent: &[u32]) -> Option<u32> {
         while folder != Self::TOP {
             if let Ok(i) = installed.binary_search_by_key(&folder, |a| a.0) {
                 return Some(installed[i].1);
             }
-            folder = self
-                .parent
-                .get(folder as usize)
-                .copied()
-                .unwrap_or(Self::TOP);
+            folder = parent.get(folder as usize).copied().unwrap_or(Self::TOP);
         }
         None
     }
@@ -1536,6 +1552,10 @@ mod tests {
                 continue;
             };
             let resolver = lock.resolver();
+            let numbers: FastMap<&str, u32> = (0u32..)
+                .zip(resolver.entries())
+                .map(|(i, (key, _))| (*key, i))
+                .collect();
             for (from, pkg) in &lock.packages {
                 let names = pkg
                     .dependencies()
@@ -1545,10 +1565,19 @@ mod tests {
                     .chain(pkg.dev_dependencies().keys());
                 for name in names {
                     edges += 1;
+                    let expected = lock.resolve(from, name).map(|(k, _)| k);
                     assert_eq!(
                         resolver.resolve(from, name).map(|(k, _)| k),
-                        lock.resolve(from, name).map(|(k, _)| k),
+                        expected,
                         "{name} from {from:?} in {}",
+                        path.display()
+                    );
+                    assert_eq!(
+                        resolver
+                            .resolve_from_entry(numbers[from.as_str()], name)
+                            .map(|i| resolver.entry(i).0),
+                        expected,
+                        "{name} from entry {from:?} in {}",
                         path.display()
                     );
                 }

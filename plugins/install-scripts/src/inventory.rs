@@ -115,14 +115,33 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     // none, and a list of them all was megabytes of memory no one read.
     let mut found = Vec::new();
     let mut packages = 0;
-    for (index, pkg) in lock.iter_packages() {
-        if pkg.link || pkg.bundled {
-            continue;
+    match lock {
+        // npm 7+ records `hasInstallScript` on every entry: the few that run scripts (or come
+        // from git) are told from two fields, without a view of each of thousands of entries.
+        AnyLock::Npm(npm) if npm.lockfile_version >= 2 => {
+            for (key, p) in &npm.packages {
+                if p.link || p.in_bundle || chainward_npm::npm::is_importer(key) {
+                    continue;
+                }
+                packages += 1;
+                if p.has_install_script || p.resolved().is_some_and(is_git) {
+                    let pkg = npm.view(key, p);
+                    let scripts = local_status(project, &dir, node_modules, lock, &pkg, &store);
+                    found.push((0, pkg, scripts));
+                }
+            }
         }
-        packages += 1;
-        let scripts = local_status(project, &dir, node_modules, lock, &pkg, &store);
-        if scripts != Scripts::No {
-            found.push((index, pkg, scripts));
+        _ => {
+            for (index, pkg) in lock.iter_packages() {
+                if pkg.link || pkg.bundled {
+                    continue;
+                }
+                packages += 1;
+                let scripts = local_status(project, &dir, node_modules, lock, &pkg, &store);
+                if scripts != Scripts::No {
+                    found.push((index, pkg, scripts));
+                }
+            }
         }
     }
     if let Some(registry) = project.registry() {

@@ -347,7 +347,7 @@ fn check_edges<'a>(
                     .chain(pkg.optional_dependencies().iter().map(|(n, s)| (Section::OptionalDependencies, n, s)))
                     .chain(pkg.peer_dependencies().iter().filter(|_| !legacy_peers).map(|(n, s)| (Section::PeerDependencies, n, s)));
                 for (section, name, spec) in all {
-                    let index = resolver.resolve_index(key, name);
+                    let index = resolver.resolve_from_entry(entry, name);
                     if let Some(index) = index {
                         targets.push(index);
                     }
