@@ -141,7 +141,8 @@ pub fn apply(
         .filter(|f| f.kind.has_hash_comments())
     {
         let Ok(text) = file.text() else { continue };
-        if !text.contains("chainward:") {
+        // The vectorized search: a large lockfile is read whole here, and nearly always has none.
+        if memchr::memmem::find(text.as_bytes(), b"chainward:").is_none() {
             continue;
         }
         let lines = file.lines();

@@ -27,7 +27,7 @@ pub mod rule;
 pub mod severity;
 pub mod shell;
 pub mod span;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod toml;
 pub mod workflow;

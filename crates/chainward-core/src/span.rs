@@ -149,6 +149,22 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     memchr::memchr_iter(b'\n', bytes)
 }
 
+/// The lines of `text`, each with its `\n`, as `text.split_inclusive('\n')` gives them, found
+/// with the vectorized `memchr` (the standard library's char search was a tenth of reading a
+/// large pnpm lockfile).
+pub fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> + '_ {
+    let mut start = 0;
+    memchr_newlines(text.as_bytes())
+        .map(Some)
+        .chain(std::iter::once(None))
+        .filter_map(move |newline| {
+            let end = newline.map_or(text.len(), |n| n + 1);
+            let line = text.get(start..end).filter(|l| !l.is_empty());
+            start = end;
+            line
+        })
+}
+
 /// Converts character offsets (as YAML parsers report them) to byte offsets in one pass.
 pub struct CharToByte<'a> {
     text: &'a str,
@@ -195,6 +211,24 @@ impl<'a> CharToByte<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_inclusive_splits_as_the_standard_library_does() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\nb",
+            "a\r\nb\r\n\n",
+            "\n\nx\n\n",
+            "é\nü\n—",
+        ] {
+            let ours: Vec<&str> = lines_inclusive(text).collect();
+            let std: Vec<&str> = text.split_inclusive('\n').collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
 
     #[test]
     fn line_col_counts_from_one_and_in_chars() {

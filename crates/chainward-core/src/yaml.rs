@@ -231,9 +231,11 @@ mod fast {
 
     fn split_lines(text: &str) -> Option<Vec<Line<'_>>> {
         let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        let mut lines = Vec::new();
+        // Sized once: growing a vector of every line of a large lockfile copied it over and
+        // over.
+        let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
         let mut offset = body_start;
-        for raw in text[body_start..].split_inclusive('\n') {
+        for raw in crate::span::lines_inclusive(&text[body_start..]) {
             let start = offset;
             offset += raw.len();
             let line = raw.trim_end_matches(['\n', '\r']);
@@ -345,8 +347,10 @@ mod fast {
                 return None;
             }
             _ => {
-                let i = content
-                    .find(": ")
+                // The first `: ` (the first `:` that a space follows), else a final `:`.
+                let b = content.as_bytes();
+                let i = memchr::memchr_iter(b':', b)
+                    .find(|&i| b.get(i + 1) == Some(&b' '))
                     .or_else(|| content.strip_suffix(':').map(|s| s.len()))?;
                 (content[..i].to_string(), i)
             }
@@ -413,7 +417,11 @@ mod fast {
     }
 
     fn plain(s: &str, at: usize) -> Option<Yaml> {
-        if s.contains(" #") || s.contains(": ") {
+        // ` #` (a comment) or `: ` (a mapping) anywhere: not a plain scalar. One pass.
+        if s.as_bytes()
+            .windows(2)
+            .any(|w| matches!(w, [b' ', b'#'] | [b':', b' ']))
+        {
             return None;
         }
         let value = match s {
@@ -613,6 +621,90 @@ mod tests {
         ] {
             assert!(fast::parse(other).is_none(), "{other:?}");
         }
+    }
+
+    /// The streamed sections hand over, in order, exactly the entries the whole tree holds, and
+    /// fail where the tree fails.
+    #[test]
+    fn streaming_hands_over_what_the_tree_holds() {
+        fn shape(y: &Yaml) -> String {
+            match &y.value {
+                YamlValue::Null => format!("~@{:?}", y.span),
+                YamlValue::Scalar(s) => format!("{s:?}@{:?}", y.span),
+                YamlValue::Seq(items) => format!(
+                    "[{}]",
+                    items.iter().map(shape).collect::<Vec<_>>().join(",")
+                ),
+                YamlValue::Map(entries) => format!(
+                    "{{{}}}@{:?}",
+                    entries
+                        .iter()
+                        .map(|(k, v)| format!("{}:{}", shape(k), shape(v)))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    y.span
+                ),
+            }
+        }
+        const STREAMED: [&str; 2] = ["packages", "snapshots"];
+        let agree = |text: &str| {
+            let whole = fast::parse(text).expect("in the subset");
+            let mut handed = Vec::new();
+            let streamed = fast::stream(text, &STREAMED, &mut |section, k, v| {
+                handed.push(format!("{section} {}:{}", shape(&k), shape(&v)));
+            })
+            .expect("streams");
+            let mut expected = Vec::new();
+            let mut rest = Vec::new();
+            for (k, v) in whole.as_map().expect("a mapping") {
+                let name = k.as_str().unwrap_or_default();
+                match v.as_map() {
+                    Some(entries) if STREAMED.contains(&name) => {
+                        for (ek, ev) in entries {
+                            expected.push(format!("{name} {}:{}", shape(ek), shape(ev)));
+                        }
+                    }
+                    _ => rest.push(format!("{}:{}", shape(k), shape(v))),
+                }
+            }
+            assert_eq!(handed, expected);
+            let kept: Vec<String> = streamed
+                .as_map()
+                .expect("a mapping")
+                .iter()
+                .filter(|(k, _)| !STREAMED.contains(&k.as_str().unwrap_or_default()))
+                .map(|(k, v)| format!("{}:{}", shape(k), shape(v)))
+                .collect();
+            assert_eq!(kept, rest);
+            handed.len()
+        };
+        // Thousands of entries, with nested blocks, flow values and empty values.
+        let mut text = String::from("lockfileVersion: '9.0'\n\npackages:\n\n");
+        for i in 0..700 {
+            text.push_str(&format!(
+                "  p{i}@1.0.0:\n    resolution: {{integrity: sha512-{i}}}\n    engines: {{node: '>=12'}}\n\n"
+            ));
+        }
+        text.push_str("snapshots:\n\n");
+        for i in 0..600 {
+            text.push_str(&format!("  p{i}@1.0.0:\n    dependencies:\n      q: 1.0.0\n  e{i}@1.0.0: {{}}\n  n{i}@1.0.0:\n"));
+        }
+        text.push_str("tail: 1\n");
+        assert_eq!(agree(&text), 700 + 3 * 600);
+        // Every real machine-written YAML lockfile in the repository.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for path in crate::testing::files_named(&root, &["pnpm-lock.yaml"]) {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            if fast::parse(&text).is_some() && text.contains("\npackages:\n") {
+                agree(&text);
+            }
+        }
+        // A key with its sequence at its own indent is one entry.
+        assert_eq!(agree("packages:\n  a:\n  - x\n  - y\n  b: 1\n"), 2);
+        // A line indented between an entry and its children fails both ways.
+        let stray = "packages:\n  a:\n    b: 1\n   c: 2\n  d: 1\n";
+        assert!(fast::parse(stray).is_none());
+        assert!(fast::stream(stray, &STREAMED, &mut |_, _, _| {}).is_none());
     }
 
     #[test]

@@ -83,7 +83,7 @@ fn main_document(text: &str) -> std::borrow::Cow<'_, str> {
     // Byte offsets of the lines that are document markers (`---`).
     let mut markers = Vec::new();
     let mut at = 0;
-    for line in text.split_inclusive('\n') {
+    for line in chainward_core::span::lines_inclusive(text) {
         if line.trim_end() == "---" {
             markers.push(at..at + line.len());
         }

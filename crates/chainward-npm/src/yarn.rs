@@ -84,7 +84,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
     let mut section: Option<String> = None;
     let mut offset = 0usize;
     let bad = |at: usize, len: usize, m: String| file.parse_error(at..at + len, m);
-    for raw in text.split_inclusive('\n') {
+    for raw in chainward_core::span::lines_inclusive(text) {
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
