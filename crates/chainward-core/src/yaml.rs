@@ -561,31 +561,45 @@ mod tests {
         assert!(!err.message.is_empty());
     }
 
+    /// A tree written out: scalars with their spans, and (with `spans`) collections with theirs.
+    fn shape(y: &Yaml, spans: bool) -> String {
+        let at = |y: &Yaml| {
+            if spans {
+                format!("@{:?}", y.span)
+            } else {
+                String::new()
+            }
+        };
+        match &y.value {
+            YamlValue::Null => format!("~{}", at(y)),
+            YamlValue::Scalar(s) => format!("{s:?}@{:?}", y.span),
+            YamlValue::Seq(items) => format!(
+                "[{}]{}",
+                items
+                    .iter()
+                    .map(|i| shape(i, spans))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                at(y)
+            ),
+            YamlValue::Map(entries) => format!(
+                "{{{}}}{}",
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", shape(k, spans), shape(v, spans)))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                at(y)
+            ),
+        }
+    }
+
     #[test]
     fn the_fast_path_reads_what_the_full_parser_reads() {
         let text = "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .:\n    dependencies:\n      debug:\n        specifier: ^4.3.4\n        version: 4.4.3(supports-color@8.1.1)\n\npackages:\n\n  '@esbuild/darwin-arm64@0.21.5':\n    resolution: {integrity: sha512-a/b+c==, tarball: 'https://x/y.tgz'}\n    cpu: [arm64]\n    os: [darwin, 'linux']\n    engines: {node: '>=12'}\n    deprecated: it''s old\n\n  \"quoted@1.0.0\":\n    resolution: {integrity: sha512-x}\n    empty: {}\n    list: []\npackages2:\n- a\n- 'b'\n";
         // Scalars (values and spans) and the structure agree; collections' own spans may end
         // differently (saphyr counts trailing whitespace), which nothing relies on.
-        fn shape(y: &Yaml) -> String {
-            match &y.value {
-                YamlValue::Null => "~".into(),
-                YamlValue::Scalar(s) => format!("{s:?}@{:?}", y.span),
-                YamlValue::Seq(items) => {
-                    format!(
-                        "[{}]",
-                        items.iter().map(shape).collect::<Vec<_>>().join(",")
-                    )
-                }
-                YamlValue::Map(entries) => format!(
-                    "{{{}}}",
-                    entries
-                        .iter()
-                        .map(|(k, v)| format!("{}:{}", shape(k), shape(v)))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
-            }
-        }
+        let shape = |y: &Yaml| shape(y, false);
         let fast = fast::parse(text).expect("in the subset");
         let full = parse(text).expect("valid");
         assert_eq!(shape(&fast), shape(&full));
@@ -627,25 +641,7 @@ mod tests {
     /// fail where the tree fails.
     #[test]
     fn streaming_hands_over_what_the_tree_holds() {
-        fn shape(y: &Yaml) -> String {
-            match &y.value {
-                YamlValue::Null => format!("~@{:?}", y.span),
-                YamlValue::Scalar(s) => format!("{s:?}@{:?}", y.span),
-                YamlValue::Seq(items) => format!(
-                    "[{}]",
-                    items.iter().map(shape).collect::<Vec<_>>().join(",")
-                ),
-                YamlValue::Map(entries) => format!(
-                    "{{{}}}@{:?}",
-                    entries
-                        .iter()
-                        .map(|(k, v)| format!("{}:{}", shape(k), shape(v)))
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    y.span
-                ),
-            }
-        }
+        let shape = |y: &Yaml| shape(y, true);
         const STREAMED: [&str; 2] = ["packages", "snapshots"];
         let agree = |text: &str| {
             let whole = fast::parse(text).expect("in the subset");
