@@ -1344,6 +1344,78 @@ mod tests {
         );
     }
 
+    /// The scan finds a pretty-printed entry's end by its closing line. Every layout npm writes
+    /// (two spaces, four, a tab, CRLF line ends) and one it does not (no line breaks) agree
+    /// with serde and take the fast path; a layout that misleads the closing-line search, and
+    /// an entry nested deeper than the scan's limit, are left to serde.
+    #[test]
+    fn the_scan_reads_every_layout() {
+        fn layout(value: &serde_json::Value, indent: &[u8]) -> String {
+            use serde::Serialize;
+            let mut out = Vec::new();
+            let formatter = serde_json::ser::PrettyFormatter::with_indent(indent);
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+            value.serialize(&mut ser).expect("serialized");
+            String::from_utf8(out).expect("UTF-8")
+        }
+        let agree = |text: &str, what: &str| {
+            let file = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+            let slow = NpmLockfile::parse_slow(&file, text).expect("serde reads it");
+            let fast = crate::npm_split::parse(text, text);
+            let fast = fast.unwrap_or_else(|| panic!("{what}: left to serde"));
+            let entries = |l: &NpmLockfile| {
+                let mut v: Vec<String> = l.packages.iter().map(|e| format!("{e:?}")).collect();
+                v.sort();
+                v
+            };
+            assert_eq!(entries(&fast), entries(&slow), "{what}");
+            fast.packages.len()
+        };
+        let mut read = 0;
+        for path in lockfiles() {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            if !matches!(value["lockfileVersion"].as_u64(), Some(2 | 3)) {
+                continue;
+            }
+            let what = path.display();
+            for indent in [&b"  "[..], b"    ", b"\t"] {
+                let text = layout(&value, indent);
+                read += agree(&text, &format!("{what}, indent {indent:?}"));
+                read += agree(&text.replace('\n', "\r\n"), &format!("{what}, CRLF"));
+            }
+            read += agree(&value.to_string(), &format!("{what}, one line"));
+        }
+        assert!(read > 1000, "{read} entries read");
+
+        // An inner object closes at the entry's own indent: the first such line is not the
+        // entry's end, serde rejects the range, and the document is left to serde.
+        let misleading = "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\n      \"dependencies\": {\n        \"a\": \"1.0.0\"\n    }\n    },\n    \"node_modules/a\": {\n      \"version\": \"1.0.0\"\n    }\n  }\n}\n";
+        let file = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, misleading);
+        let slow = NpmLockfile::parse_slow(&file, misleading).expect("serde reads it");
+        assert_eq!(slow.packages.len(), 2);
+        assert!(crate::npm_split::parse(misleading, misleading).is_none());
+
+        // Nesting inside an entry: at the scan's limit the fast path reads it, one level deeper
+        // it is left to serde (whose limit counts the document's own levels too).
+        for (depth, fast) in [
+            (crate::npm_split::MAX_DEPTH, true),
+            (crate::npm_split::MAX_DEPTH + 1, false),
+        ] {
+            let nested = format!("{}{}", "[".repeat(depth - 1), "]".repeat(depth - 1));
+            let text = format!(
+                "{{\n  \"lockfileVersion\": 3,\n  \"packages\": {{\n    \"node_modules/a\": {{\n      \"x\": {nested}\n    }}\n  }}\n}}\n"
+            );
+            assert_eq!(
+                crate::npm_split::parse(&text, &text).is_some(),
+                fast,
+                "depth {depth}"
+            );
+        }
+    }
+
     #[test]
     fn dep_map_reads_like_the_object_it_was() {
         let entry: LockPackage = serde_json::from_str(

@@ -1,7 +1,8 @@
 //! The fast path of [`NpmLockfile::parse`](crate::NpmLockfile::parse) for v2/v3 lockfiles: the
 //! document is split into its members and `packages` into its entries by a structural scan
-//! (strings, brackets, commas and colons; no value is decoded), then every entry is parsed by
-//! serde on every core while the other top-level values are checked to be JSON beside them.
+//! (strings, brackets, commas and colons; no value is decoded; a pretty-printed object's end is
+//! found by its closing line, see [`closing_line`]), then every entry is parsed by serde on every
+//! core while the other top-level values are checked to be JSON beside them.
 //!
 //! serde's own pass over the whole document (to find the entries) was the one serial stretch of
 //! a large lockfile's parse, about 40% of it. The scan is strict about the syntax it walks (the
@@ -24,7 +25,7 @@ use crate::npm::{LockPackage, NpmLockfile};
 
 /// Deeper nesting is left to the slow path, which applies serde's limit (128) to the whole
 /// document; entries are parsed from inside it, where serde would count two levels fewer.
-const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// The lockfile parsed, or `None` when the slow path must decide. `body` is `text` without its
 /// byte-order mark; spans are offsets in `text`.
@@ -150,7 +151,9 @@ fn members<'a>(
     let streamed = split.is_none();
     let mut out = Vec::new();
     let mut inner = false;
-    let mut i = skip_ws(b, at + 1);
+    // Where the whitespace before the current key starts.
+    let mut gap = at + 1;
+    let mut i = skip_ws(b, gap);
     if b.get(i) == Some(&b'}') {
         return Some((out, i + 1, inner));
     }
@@ -158,6 +161,7 @@ fn members<'a>(
         if b.get(i) != Some(&b'"') {
             return None;
         }
+        let key_start = i;
         let key_end = skip_string(b, i)?;
         let key = key(&text[i..key_end])?;
         i = skip_ws(b, key_end);
@@ -172,7 +176,10 @@ fn members<'a>(
                 inner = true;
                 end
             }
-            _ => skip_value(b, i)?,
+            _ => match closing_line(b, gap, key_start, i) {
+                Some(end) => end,
+                None => skip_value(b, i)?,
+            },
         };
         out.push((key, i..value_end));
         if streamed && out.len() == BATCH {
@@ -180,7 +187,10 @@ fn members<'a>(
         }
         i = skip_ws(b, value_end);
         match b.get(i)? {
-            b',' => i = skip_ws(b, i + 1),
+            b',' => {
+                gap = i + 1;
+                i = skip_ws(b, gap);
+            }
             b'}' => {
                 if streamed && !out.is_empty() {
                     sink(std::mem::take(&mut out));
@@ -220,6 +230,37 @@ fn skip_string(b: &[u8], at: usize) -> Option<usize> {
         // An escape: the next byte is never the string's end.
         i = found + 2;
     }
+}
+
+/// Where the object that opens at `at` ends, when the document is laid out as npm writes it: its
+/// key (at `key`, after the whitespace that starts at `gap`) begins a line, the `{` ends it, and
+/// the object closes at the first line that holds only the key's indent and `}` (strings hold no
+/// line breaks, so that line is never inside one). `None` when the layout is not that, or when
+/// the object may nest deeper than [`MAX_DEPTH`]: [`skip_value`] decides then.
+///
+/// The end found may be wrong only where the layout is not npm's (an inner object closing at the
+/// same indent), and then the range is not one JSON value: serde, which reads every range the
+/// scan gives, rejects it, and the caller parses the document the slow way. Where serde accepts
+/// the range, it is the value's own extent, the one [`skip_value`] would have found.
+fn closing_line(b: &[u8], gap: usize, key: usize, at: usize) -> Option<usize> {
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    let eol = at + 1 + usize::from(b.get(at + 1) == Some(&b'\r'));
+    if b.get(eol) != Some(&b'\n') {
+        return None;
+    }
+    let indent = &b[gap + memchr::memrchr(b'\n', b.get(gap..key)?)? + 1..key];
+    // `\n`, the indent, `}`.
+    let mut closing = [0u8; 34];
+    let len = indent.len() + 2;
+    let needle = closing.get_mut(..len)?;
+    needle[0] = b'\n';
+    needle[1..len - 1].copy_from_slice(indent);
+    needle[len - 1] = b'}';
+    let end = eol + memchr::memmem::find(&b[eol..], needle)? + len;
+    // Fewer brackets than the limit, strings' among them, cannot nest deeper than it.
+    (memchr::memchr2_iter(b'{', b'[', &b[at..end]).count() <= MAX_DEPTH).then_some(end)
 }
 
 /// Where the value that starts at `at` ends: a string, a bracketed value (brackets matched by
