@@ -251,14 +251,15 @@ fn closing_line(b: &[u8], gap: usize, key: usize, at: usize) -> Option<usize> {
         return None;
     }
     let indent = &b[gap + memchr::memrchr(b'\n', b.get(gap..key)?)? + 1..key];
-    // `\n`, the indent, `}`.
-    let mut closing = [0u8; 34];
-    let len = indent.len() + 2;
-    let needle = closing.get_mut(..len)?;
-    needle[0] = b'\n';
-    needle[1..len - 1].copy_from_slice(indent);
-    needle[len - 1] = b'}';
-    let end = eol + memchr::memmem::find(&b[eol..], needle)? + len;
+    // The first `}` that follows a line break and the indent.
+    let end = memchr::memchr_iter(b'}', &b[eol..])
+        .map(|i| eol + i)
+        .find(|&close| {
+            close.checked_sub(indent.len() + 1).is_some_and(|line| {
+                line >= eol && b[line] == b'\n' && &b[line + 1..close] == indent
+            })
+        })?
+        + 1;
     // Fewer brackets than the limit, strings' among them, cannot nest deeper than it.
     (memchr::memchr2_iter(b'{', b'[', &b[at..end]).count() <= MAX_DEPTH).then_some(end)
 }
