@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use chainward_core::{FileKind, SourceFile};
+use rayon::iter::Either;
+use rayon::prelude::*;
 
 use crate::manifest::Section;
 use crate::npm::{NpmLockfile, is_importer};
@@ -244,24 +246,47 @@ impl<'a> AnyLock<'a> {
                     .filter(|(k, _)| !is_importer(k))
                     .map(move |(key, p)| (0, lock.view(key, p))),
             ),
-            AnyLock::Other(lock) => Box::new(lock.packages.iter().enumerate().map(|(i, p)| {
-                (
-                    i,
-                    PackageView {
-                        key: &p.key,
-                        name: &p.name,
-                        version: Some(p.version.as_str()).filter(|v| !v.is_empty()),
-                        resolved: p.resolved.as_deref(),
-                        integrity: p.integrity.as_deref(),
-                        dev: p.dev,
-                        optional: p.optional,
-                        platform: p.platform,
-                        has_install_script: p.has_install_script,
-                        link: p.link,
-                        bundled: false,
-                    },
-                )
-            })),
+            AnyLock::Other(lock) => {
+                Box::new(lock.packages.iter().enumerate().map(|(i, p)| (i, p.view())))
+            }
+        }
+    }
+
+    /// [`Self::iter_packages`] on every core, each entry's view made on the core that reads it
+    /// (for a large npm lockfile, making the views one after another took a millisecond).
+    pub fn par_packages(&self) -> impl ParallelIterator<Item = (usize, PackageView<'a>)> + 'a {
+        match *self {
+            AnyLock::Npm(lock) => Either::Left(
+                lock.packages
+                    .par_iter()
+                    .filter(|(k, _)| !is_importer(k))
+                    .map(move |(key, p)| (0, lock.view(key, p))),
+            ),
+            AnyLock::Other(lock) => Either::Right(
+                lock.packages
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, p)| (i, p.view())),
+            ),
+        }
+    }
+}
+
+impl Package {
+    /// The format-independent view of this package.
+    pub fn view(&self) -> PackageView<'_> {
+        PackageView {
+            key: &self.key,
+            name: &self.name,
+            version: Some(self.version.as_str()).filter(|v| !v.is_empty()),
+            resolved: self.resolved.as_deref(),
+            integrity: self.integrity.as_deref(),
+            dev: self.dev,
+            optional: self.optional,
+            platform: self.platform,
+            has_install_script: self.has_install_script,
+            link: self.link,
+            bundled: false,
         }
     }
 }

@@ -139,26 +139,21 @@ pub(crate) fn check(file: &SourceFile, opts: &Options, out: &mut Vec<Finding>) {
         out.push(Finding::new(&LOCKFILE_V1, file, span, "lockfileVersion 1: npm 7+ must fetch metadata to upgrade it, so `npm ci` is not offline-reproducible")
             .with_help("run `npm install --package-lock-only --ignore-scripts` with npm 7 or later and commit the v3 lockfile"));
     }
-    // Entries are independent: checked on every core, a slice at a time (a view of every entry
-    // of a large lockfile at once would add to the run's peak).
-    let mut packages = lock
-        .iter_packages()
-        .filter(|(_, pkg)| !(pkg.link || pkg.bundled));
-    loop {
-        let slice: Vec<_> = packages.by_ref().take(1024).collect();
-        if slice.is_empty() {
-            break;
-        }
-        out.par_extend(slice.par_iter().flat_map_iter(|(index, pkg)| {
-            let mut found = Vec::new();
-            check_package(file, text, lock, *index, pkg, opts, &mut found);
-            // `--base` matches these by package, wherever its entry moved.
-            for finding in &mut found {
-                finding.subject = Some(pkg.key.to_string());
-            }
-            found
-        }));
-    }
+    // Entries are independent: viewed and checked on every core (no view of every entry is
+    // kept at once).
+    out.par_extend(
+        lock.par_packages()
+            .filter(|(_, pkg)| !(pkg.link || pkg.bundled))
+            .flat_map_iter(|(index, pkg)| {
+                let mut found = Vec::new();
+                check_package(file, text, lock, index, &pkg, opts, &mut found);
+                // `--base` matches these by package, wherever its entry moved.
+                for finding in &mut found {
+                    finding.subject = Some(pkg.key.to_string());
+                }
+                found
+            }),
+    );
 }
 
 fn check_package(
