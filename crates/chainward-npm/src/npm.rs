@@ -1398,6 +1398,24 @@ mod tests {
         assert_eq!(slow.packages.len(), 2);
         assert!(crate::npm_split::parse(misleading, misleading).is_none());
 
+        // Every entry's `{` ends its line and none closes on a line of its own: the first search
+        // reads to the end and finds nothing, and the rest of the entries are not searched
+        // (each search reading to the end would be quadratic: minutes for this file).
+        let mut hostile = String::from("{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n");
+        for i in 0..40_000 {
+            hostile.push_str(&format!(
+                "    \"node_modules/p{i}\": {{\n      \"version\": \"1.0.0\"}},\n"
+            ));
+        }
+        hostile.push_str("    \"node_modules/last\": {}\n  }\n}\n");
+        let started = std::time::Instant::now();
+        assert_eq!(agree(&hostile, "no closing lines"), 40_001);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+
         // Nesting inside an entry: at the scan's limit the fast path reads it, one level deeper
         // it is left to serde (whose limit counts the document's own levels too).
         for (depth, fast) in [

@@ -153,6 +153,8 @@ fn members<'a>(
     let mut inner = false;
     // Where the whitespace before the current key starts.
     let mut gap = at + 1;
+    // Whether a closing line may still be found (see [`closing_line`]).
+    let mut by_line = true;
     let mut i = skip_ws(b, gap);
     if b.get(i) == Some(&b'}') {
         return Some((out, i + 1, inner));
@@ -176,7 +178,7 @@ fn members<'a>(
                 inner = true;
                 end
             }
-            _ => match closing_line(b, gap, key_start, i) {
+            _ => match closing_line(b, gap, key_start, i, &mut by_line) {
                 Some(end) => end,
                 None => skip_value(b, i)?,
             },
@@ -238,12 +240,16 @@ fn skip_string(b: &[u8], at: usize) -> Option<usize> {
 /// line breaks, so that line is never inside one). `None` when the layout is not that, or when
 /// the object may nest deeper than [`MAX_DEPTH`]: [`skip_value`] decides then.
 ///
+/// A search that reaches the end of the text without a closing line clears `search`, and no
+/// other is made for the object's members: each would read to the end again (quadratic on a
+/// hostile file of many `{`-ended lines and no closing ones).
+///
 /// The end found may be wrong only where the layout is not npm's (an inner object closing at the
 /// same indent), and then the range is not one JSON value: serde, which reads every range the
 /// scan gives, rejects it, and the caller parses the document the slow way. Where serde accepts
 /// the range, it is the value's own extent, the one [`skip_value`] would have found.
-fn closing_line(b: &[u8], gap: usize, key: usize, at: usize) -> Option<usize> {
-    if b.get(at) != Some(&b'{') {
+fn closing_line(b: &[u8], gap: usize, key: usize, at: usize, search: &mut bool) -> Option<usize> {
+    if !*search || b.get(at) != Some(&b'{') {
         return None;
     }
     let eol = at + 1 + usize::from(b.get(at + 1) == Some(&b'\r'));
@@ -252,14 +258,15 @@ fn closing_line(b: &[u8], gap: usize, key: usize, at: usize) -> Option<usize> {
     }
     let indent = &b[gap + memchr::memrchr(b'\n', b.get(gap..key)?)? + 1..key];
     // The first `}` that follows a line break and the indent.
-    let end = memchr::memchr_iter(b'}', &b[eol..])
+    let found = memchr::memchr_iter(b'}', &b[eol..])
         .map(|i| eol + i)
         .find(|&close| {
             close.checked_sub(indent.len() + 1).is_some_and(|line| {
                 line >= eol && b[line] == b'\n' && &b[line + 1..close] == indent
             })
-        })?
-        + 1;
+        });
+    *search = found.is_some();
+    let end = found? + 1;
     // Fewer brackets than the limit, strings' among them, cannot nest deeper than it.
     (memchr::memchr2_iter(b'{', b'[', &b[at..end]).count() <= MAX_DEPTH).then_some(end)
 }
