@@ -243,12 +243,9 @@ impl<'a> AnyLock<'a> {
             AnyLock::Npm(lock) => Box::new(
                 lock.packages
                     .iter()
-                    .filter(|(k, _)| !is_importer(k))
-                    .map(move |(key, p)| (0, lock.view(key, p))),
+                    .filter_map(move |(key, p)| lock.package_view(key, p)),
             ),
-            AnyLock::Other(lock) => {
-                Box::new(lock.packages.iter().enumerate().map(|(i, p)| (i, p.view())))
-            }
+            AnyLock::Other(lock) => Box::new(lock.packages.iter().map(Package::view).enumerate()),
         }
     }
 
@@ -259,15 +256,11 @@ impl<'a> AnyLock<'a> {
             AnyLock::Npm(lock) => Either::Left(
                 lock.packages
                     .par_iter()
-                    .filter(|(k, _)| !is_importer(k))
-                    .map(move |(key, p)| (0, lock.view(key, p))),
+                    .filter_map(move |(key, p)| lock.package_view(key, p)),
             ),
-            AnyLock::Other(lock) => Either::Right(
-                lock.packages
-                    .par_iter()
-                    .enumerate()
-                    .map(|(i, p)| (i, p.view())),
-            ),
+            AnyLock::Other(lock) => {
+                Either::Right(lock.packages.par_iter().map(Package::view).enumerate())
+            }
         }
     }
 }
@@ -292,6 +285,16 @@ impl Package {
 }
 
 impl crate::npm::NpmLockfile {
+    /// An entry as [`AnyLock::iter_packages`] gives it (0, then its view); `None` for an
+    /// importer.
+    fn package_view<'a>(
+        &'a self,
+        key: &'a str,
+        p: &'a crate::npm::LockPackage,
+    ) -> Option<(usize, PackageView<'a>)> {
+        (!is_importer(key)).then(|| (0, self.view(key, p)))
+    }
+
     /// The format-independent view of the entry `key` of this lockfile.
     pub fn view<'a>(&'a self, key: &'a str, p: &'a crate::npm::LockPackage) -> PackageView<'a> {
         PackageView {
