@@ -83,6 +83,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         let entries = node
             .as_object()
             .ok_or_else(|| err(file, node, "`packages` must be an object"))?;
+        packages.reserve(entries.len());
         for entry in entries {
             let tuple = entry.value.as_array().ok_or_else(|| {
                 err(

@@ -33,14 +33,28 @@ type Edges = Vec<(String, String)>;
 /// `packages` and `snapshots` entries, read one at a time.
 #[derive(Default)]
 struct Entries {
-    /// Each package, with whether it records `requiresBuild: true`.
-    packages: Vec<(Package, bool)>,
+    /// Each package, `has_install_script` holding whether it records `requiresBuild: true`
+    /// (kept only for 6.x once the version is known).
+    packages: Vec<Package>,
     /// Each snapshot (key without peers): its `optional` flag and edges.
     snapshots: Vec<(String, bool, Edges)>,
     error: Option<ParseError>,
 }
 
 impl Entries {
+    /// Room for the entries a lockfile of `len` bytes may hold, so that the lists are not
+    /// copied as they grow: every copy faulted in fresh pages, and the last one held the list
+    /// twice. A package takes 300 to 600 bytes of a real lockfile; room left over is never
+    /// touched, so it is never resident.
+    fn for_text(len: usize) -> Self {
+        let room = len / 256;
+        Entries {
+            packages: Vec::with_capacity(room),
+            snapshots: Vec::with_capacity(room),
+            error: None,
+        }
+    }
+
     fn add(&mut self, file: &SourceFile, section: &str, key: &Yaml, value: &Yaml) {
         if self.error.is_some() {
             return;
@@ -145,14 +159,14 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     let text = &*main_document(text);
     // The large sections are streamed entry by entry, never held as one tree; YAML outside
     // the fast subset goes through the full parser.
-    let mut entries = Entries::default();
+    let mut entries = Entries::for_text(text.len());
     let streamed = yaml::stream_machine(text, &["packages", "snapshots"], &mut |section, k, v| {
         entries.add(file, section, &k, &v)
     });
     let doc = match streamed {
         Some(doc) => doc,
         None => {
-            entries = Entries::default();
+            entries = Entries::for_text(text.len());
             let doc = yaml::parse(text).map_err(|e| file.parse_error(e.span, e.message))?;
             for section in ["packages", "snapshots"] {
                 if let Some(node) = doc.get(section) {
@@ -247,19 +261,17 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     // Packages, with 9.0's snapshots merged in for edges and the optional flag.
     let mut index: FastMap<String, usize> =
         FastMap::with_capacity_and_hasher(entries.packages.len(), Default::default());
-    for (i, (pkg, _)) in entries.packages.iter().enumerate() {
+    for (i, pkg) in entries.packages.iter().enumerate() {
         let key = strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key));
         index.entry(key.to_string()).or_insert(i);
     }
-    let mut packages: Vec<Package> = entries
-        .packages
-        .into_iter()
-        .map(|(mut pkg, requires_build)| {
-            // 6.x records `requiresBuild`; 9.0 does not record install scripts at all.
-            pkg.has_install_script = (major < 9).then_some(requires_build);
-            pkg
-        })
-        .collect();
+    let mut packages = entries.packages;
+    if major >= 9 {
+        // 9.0 does not record install scripts at all.
+        for pkg in &mut packages {
+            pkg.has_install_script = None;
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     for (key, optional, snapshot_edges) in entries.snapshots {
         let Some(&i) = index.get(&key) else { continue };
@@ -352,7 +364,7 @@ fn read_package(
     key_node: &Yaml,
     key: &str,
     node: &Yaml,
-) -> Result<(Package, bool), ParseError> {
+) -> Result<Package, ParseError> {
     let bare = strip_peers(key.strip_prefix('/').unwrap_or(key));
     let (key_name, key_version) = split_name(bare).unwrap_or((bare, ""));
     let name = node
@@ -428,7 +440,8 @@ fn read_package(
     pkg.optional = flag(node, "optional");
     pkg.platform = ["os", "cpu", "libc"].iter().any(|k| node.get(k).is_some());
     pkg.dependencies = edges(node);
-    Ok((pkg, flag(node, "requiresBuild")))
+    pkg.has_install_script = Some(flag(node, "requiresBuild"));
+    Ok(pkg)
 }
 
 /// The cached parse of a pnpm-lock.yaml.

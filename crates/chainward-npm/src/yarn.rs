@@ -258,7 +258,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         .and_then(Yaml::as_str)
         .and_then(|v| v.parse::<u64>().ok())
         .ok_or_else(|| yerr(file, meta, "`__metadata.version` must be a number"))?;
-    let mut packages = Vec::new();
+    let mut packages = Vec::with_capacity(map.len());
     let mut importers = BTreeMap::new();
     for (key_node, entry) in map {
         let Some(key) = key_node.as_str() else {
