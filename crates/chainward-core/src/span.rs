@@ -30,9 +30,7 @@ impl LineIndex {
     /// where a checkpoint falls in it (about one block in ten on a lockfile), or where the line
     /// that ends in it may have begun more than [`Self::LONG`] bytes before.
     pub fn new(text: &str) -> Self {
-        // At most 255 newlines, counted in bytes (the compiler keeps 16 or 32 counts per
-        // instruction; counted as `usize` it is ten times slower).
-        const BLOCK: usize = 128;
+        const BLOCK: usize = NEWLINE_BLOCK;
         let bytes = text.as_bytes();
         let mut checkpoints = vec![0];
         let mut long = Vec::new();
@@ -50,11 +48,7 @@ impl LineIndex {
                 .map_or(0, |i| last + i + 1)
         };
         for (k, block) in bytes.chunks(BLOCK).enumerate() {
-            let count = usize::from(
-                block
-                    .iter()
-                    .fold(0u8, |n, &c| n.wrapping_add(u8::from(c == b'\n'))),
-            );
+            let count = newlines(block);
             if count == 0 {
                 continue;
             }
@@ -183,6 +177,25 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.lines
     }
+}
+
+/// Newlines are counted this many bytes at a time, in byte-wide counts (at most 255 fit).
+const NEWLINE_BLOCK: usize = 128;
+
+/// How many `\n` bytes `bytes` holds. Counted in byte lanes a block at a time (the compiler
+/// keeps 16 or 32 counts per instruction); stopping at each newline, or counting as `usize`,
+/// is several times slower.
+pub fn newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(NEWLINE_BLOCK)
+        .map(|block| {
+            usize::from(
+                block
+                    .iter()
+                    .fold(0u8, |n, &c| n.wrapping_add(u8::from(c == b'\n'))),
+            )
+        })
+        .sum()
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
@@ -358,6 +371,19 @@ mod tests {
             }
         }
         assert_eq!(idx.line_col(&text, text.len()), LineCol { line, column });
+    }
+
+    #[test]
+    fn newlines_are_counted_as_a_plain_count_does() {
+        for len in [0usize, 1, 127, 128, 129, 255, 256, 257, 1000] {
+            for every in [1usize, 2, 7, 300] {
+                let text: Vec<u8> = (0..len)
+                    .map(|i| if i % every == 0 { b'\n' } else { b'x' })
+                    .collect();
+                let plain = text.iter().filter(|&&c| c == b'\n').count();
+                assert_eq!(newlines(&text), plain, "{len} bytes, every {every}");
+            }
+        }
     }
 
     /// The block-wise build keeps exactly what a walk over every newline keeps: texts of short

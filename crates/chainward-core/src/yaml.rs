@@ -233,7 +233,7 @@ mod fast {
         let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
         // Sized once: growing a vector of every line of a large lockfile copied it over and
         // over.
-        let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1);
+        let mut lines = Vec::with_capacity(crate::span::newlines(text.as_bytes()) + 1);
         let mut offset = body_start;
         for raw in crate::span::lines_inclusive(&text[body_start..]) {
             let start = offset;

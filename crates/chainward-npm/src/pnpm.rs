@@ -31,7 +31,6 @@ fn err(file: &SourceFile, node: &Yaml, message: impl Into<String>) -> ParseError
 type Edges = Vec<(String, String)>;
 
 /// `packages` and `snapshots` entries, read one at a time.
-#[derive(Default)]
 struct Entries {
     /// Each package, `has_install_script` holding whether it records `requiresBuild: true`
     /// (kept only for 6.x once the version is known).
