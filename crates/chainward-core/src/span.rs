@@ -185,7 +185,7 @@ const NEWLINE_BLOCK: usize = 128;
 /// How many `\n` bytes `bytes` holds. Counted in byte lanes a block at a time (the compiler
 /// keeps 16 or 32 counts per instruction); stopping at each newline, or counting as `usize`,
 /// is several times slower.
-pub fn newlines(bytes: &[u8]) -> usize {
+fn newlines(bytes: &[u8]) -> usize {
     bytes
         .chunks(NEWLINE_BLOCK)
         .map(|block| {

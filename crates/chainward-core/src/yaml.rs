@@ -155,6 +155,7 @@ pub fn parse_machine(text: &str) -> Result<Yaml, YamlError> {
 mod fast {
     use super::{Yaml, YamlValue};
 
+    #[derive(Clone, Copy)]
     struct Line<'a> {
         indent: usize,
         /// Byte offset of the content (after the indentation).
@@ -162,17 +163,87 @@ mod fast {
         content: &'a str,
     }
 
+    /// The text's lines with content, read as the parser reaches them: the line it is at and
+    /// the one after, never a list of every line (for a large lockfile, that list was as large
+    /// as the text).
+    struct Lines<'a> {
+        text: &'a str,
+        /// Where the first line not yet read starts.
+        offset: usize,
+        /// The line the parser is at, and the next one.
+        ahead: [Option<Line<'a>>; 2],
+        /// A line outside the subset (a tab indent, a document marker) was met: the text is
+        /// not read, and the lines end there.
+        outside: bool,
+    }
+
+    impl<'a> Lines<'a> {
+        fn new(text: &'a str) -> Self {
+            let mut lines = Lines {
+                text,
+                offset: if text.starts_with('\u{feff}') { 3 } else { 0 },
+                ahead: [None, None],
+                outside: false,
+            };
+            lines.ahead = [lines.read(), lines.read()];
+            lines
+        }
+
+        fn read(&mut self) -> Option<Line<'a>> {
+            while !self.outside && self.offset < self.text.len() {
+                let rest = &self.text[self.offset..];
+                let len = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |n| n + 1);
+                let start = self.offset;
+                self.offset += len;
+                let line = rest[..len].trim_end_matches(['\n', '\r']);
+                let content = line.trim_start_matches(' ');
+                if content.is_empty() || content.starts_with('#') {
+                    continue;
+                }
+                if content.starts_with('\t') || content == "---" || content == "..." {
+                    self.outside = true;
+                    break;
+                }
+                let indent = line.len() - content.len();
+                return Some(Line {
+                    indent,
+                    at: start + indent,
+                    content: content.trim_end(),
+                });
+            }
+            None
+        }
+
+        /// The line the parser is at.
+        fn get(&self) -> Option<Line<'a>> {
+            self.ahead[0]
+        }
+
+        /// The line after it.
+        fn after(&self) -> Option<Line<'a>> {
+            self.ahead[1]
+        }
+
+        fn advance(&mut self) {
+            self.ahead = [self.ahead[1].take(), self.read()];
+        }
+
+        /// Whether every line was read and each was inside the subset.
+        fn done(&self) -> bool {
+            self.ahead[0].is_none() && !self.outside
+        }
+    }
+
     pub(super) fn parse(text: &str) -> Option<Yaml> {
-        let lines = split_lines(text)?;
-        let mut pos = 0;
-        if lines.is_empty() {
-            return Some(Yaml {
+        let mut lines = Lines::new(text);
+        let Some(first) = lines.get() else {
+            return lines.done().then_some(Yaml {
                 span: 0..0,
                 value: YamlValue::Null,
             });
-        }
-        let doc = block(&lines, &mut pos, lines[0].indent, 0)?;
-        (pos == lines.len()).then_some(doc)
+        };
+        let doc = block(&mut lines, first.indent, 0)?;
+        lines.done().then_some(doc)
     }
 
     /// Like [`parse`], but the entries of the top-level mappings named in `streamed` are handed
@@ -184,29 +255,28 @@ mod fast {
         streamed: &[&str],
         on_entry: &mut dyn FnMut(&str, Yaml, Yaml),
     ) -> Option<Yaml> {
-        let lines = split_lines(text)?;
-        let mut pos = 0;
+        let mut lines = Lines::new(text);
         let mut top = Vec::new();
-        let start = lines.first().map_or(0, |l| l.at);
+        let start = lines.get().map_or(0, |l| l.at);
         let mut end = start;
-        while let Some(line) = lines.get(pos) {
+        while let Some(line) = lines.get() {
             if line.indent != 0 {
                 return None;
             }
             let (key, rest) = split_key(line.content, line.at)?;
             let section = key.as_str().unwrap_or_default();
-            let child = lines.get(pos + 1).filter(|n| n.indent > 0);
+            let child = lines.after().filter(|n| n.indent > 0);
             if rest.trim().is_empty()
                 && streamed.contains(&section)
                 && let Some(child) = child
             {
-                pos += 1;
+                lines.advance();
                 let indent = child.indent;
-                while lines.get(pos).is_some_and(|l| l.indent >= indent) {
-                    if lines[pos].indent != indent {
+                while let Some(line) = lines.get().filter(|l| l.indent >= indent) {
+                    if line.indent != indent {
                         return None;
                     }
-                    let (k, v) = entry(&lines, &mut pos, indent, 1)?;
+                    let (k, v) = entry(&mut lines, indent, 1)?;
                     end = end.max(v.span.end);
                     on_entry(section, k, v);
                 }
@@ -218,54 +288,27 @@ mod fast {
                     },
                 ));
             } else {
-                let (k, v) = entry(&lines, &mut pos, 0, 0)?;
+                let (k, v) = entry(&mut lines, 0, 0)?;
                 end = end.max(v.span.end);
                 top.push((k, v));
             }
         }
-        Some(Yaml {
+        lines.done().then_some(Yaml {
             span: start..end,
             value: YamlValue::Map(top),
         })
     }
 
-    fn split_lines(text: &str) -> Option<Vec<Line<'_>>> {
-        let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        // Sized once: growing a vector of every line of a large lockfile copied it over and
-        // over.
-        let mut lines = Vec::with_capacity(crate::span::newlines(text.as_bytes()) + 1);
-        let mut offset = body_start;
-        for raw in crate::span::lines_inclusive(&text[body_start..]) {
-            let start = offset;
-            offset += raw.len();
-            let line = raw.trim_end_matches(['\n', '\r']);
-            let content = line.trim_start_matches(' ');
-            if content.is_empty() || content.starts_with('#') {
-                continue;
-            }
-            if content.starts_with('\t') || content == "---" || content == "..." {
-                return None;
-            }
-            let content = content.trim_end();
-            lines.push(Line {
-                indent: line.len() - line.trim_start_matches(' ').len(),
-                at: start + (line.len() - line.trim_start_matches(' ').len()),
-                content,
-            });
-        }
-        Some(lines)
-    }
-
     /// A block node whose lines are indented exactly `indent`.
-    fn block(lines: &[Line<'_>], pos: &mut usize, indent: usize, depth: usize) -> Option<Yaml> {
+    fn block(lines: &mut Lines<'_>, indent: usize, depth: usize) -> Option<Yaml> {
         if depth > super::MAX_DEPTH {
             return None;
         }
-        let first = lines.get(*pos)?;
+        let first = lines.get()?;
         let start = first.at;
         if first.content.starts_with("- ") || first.content == "-" {
             let mut items = Vec::new();
-            while let Some(line) = lines.get(*pos) {
+            while let Some(line) = lines.get() {
                 if line.indent != indent || !(line.content.starts_with("- ") || line.content == "-")
                 {
                     break;
@@ -276,7 +319,7 @@ mod fast {
                 }
                 let at = line.at + (line.content.len() - rest.len());
                 items.push(scalar_or_flow(rest, at)?);
-                *pos += 1;
+                lines.advance();
             }
             let end = items.last().map_or(start, |i| i.span.end);
             return Some(Yaml {
@@ -286,14 +329,14 @@ mod fast {
         }
         let mut entries = Vec::new();
         let mut end = start;
-        while let Some(line) = lines.get(*pos) {
+        while let Some(line) = lines.get() {
             if line.indent < indent {
                 break;
             }
             if line.indent > indent {
                 return None;
             }
-            let (key, value) = entry(lines, pos, indent, depth)?;
+            let (key, value) = entry(lines, indent, depth)?;
             end = end.max(value.span.end).max(key.span.end);
             entries.push((key, value));
         }
@@ -304,25 +347,20 @@ mod fast {
     }
 
     /// One `key: value` entry of a block mapping at `indent`, its value's block included.
-    fn entry(
-        lines: &[Line<'_>],
-        pos: &mut usize,
-        indent: usize,
-        depth: usize,
-    ) -> Option<(Yaml, Yaml)> {
-        let line = lines.get(*pos)?;
+    fn entry(lines: &mut Lines<'_>, indent: usize, depth: usize) -> Option<(Yaml, Yaml)> {
+        let line = lines.get()?;
         let (key, rest) = split_key(line.content, line.at)?;
-        *pos += 1;
+        lines.advance();
         let rest_trim = rest.trim_start();
         let value = if rest_trim.is_empty() {
-            match lines.get(*pos) {
-                Some(next) if next.indent > indent => block(lines, pos, next.indent, depth + 1)?,
+            match lines.get() {
+                Some(next) if next.indent > indent => block(lines, next.indent, depth + 1)?,
                 // `key:` followed by a sequence at the same indent is valid YAML.
                 Some(next)
                     if next.indent == indent
                         && (next.content.starts_with("- ") || next.content == "-") =>
                 {
-                    block(lines, pos, indent, depth + 1)?
+                    block(lines, indent, depth + 1)?
                 }
                 _ => Yaml {
                     span: key.span.end..key.span.end,
@@ -632,8 +670,19 @@ mod tests {
             "a: |\n  text\n",
             "a:\n\tb: 1\n",
             "a: [1,\n  2]\n",
+            // Lines are read as the parser reaches them: one outside the subset after the
+            // last entry, or after the last line the parser needs, still sends the text to the
+            // full parser.
+            "a: 1\nb: 2\n---\n",
+            "a: 1\nb:\n  c: 1\n\td: 2\n",
+            "a: 1\n...\n# end\n",
+            "---\n",
         ] {
             assert!(fast::parse(other).is_none(), "{other:?}");
+            assert!(
+                fast::stream(other, &["b"], &mut |_, _, _| {}).is_none(),
+                "{other:?}"
+            );
         }
     }
 
