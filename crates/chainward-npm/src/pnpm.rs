@@ -30,26 +30,36 @@ fn err(file: &SourceFile, node: &Yaml, message: impl Into<String>) -> ParseError
 /// A package's edges: dependency name → locked version.
 type Edges = Vec<(String, String)>;
 
-/// `packages` and `snapshots` entries, read one at a time.
+/// `packages` and `snapshots` entries, read one at a time. pnpm writes `packages` first, so a
+/// snapshot's edges and `optional` flag go straight into its package and no list of snapshots
+/// is kept (for a large lockfile, that list and its keys were a fifth of the peak).
 struct Entries {
     /// Each package, `has_install_script` holding whether it records `requiresBuild: true`
     /// (kept only for 6.x once the version is known).
     packages: Vec<Package>,
-    /// Each snapshot (key without peers): its `optional` flag and edges.
-    snapshots: Vec<(String, bool, Edges)>,
+    /// Each package's key without peers → its index (the first of equal keys): extended with
+    /// the packages read so far whenever a snapshot arrives.
+    index: FastMap<String, usize>,
+    /// Whether each package has taken a snapshot's edges: several snapshots of one package
+    /// (peer variants) share its edges' names, and the first one's are kept.
+    claimed: Vec<bool>,
+    /// Snapshots read before their package (a `snapshots` section above `packages`): merged,
+    /// in their order, once every package is read.
+    pending: Vec<(String, bool, Edges)>,
     error: Option<ParseError>,
 }
 
 impl Entries {
-    /// Room for the entries a lockfile of `len` bytes may hold, so that the lists are not
-    /// copied as they grow: every copy faulted in fresh pages, and the last one held the list
-    /// twice. A package takes 300 to 600 bytes of a real lockfile; room left over is never
-    /// touched, so it is never resident.
+    /// Room for the entries a lockfile of `len` bytes may hold, so that the list is not copied
+    /// as it grows: every copy faulted in fresh pages, and the last one held the list twice. A
+    /// package takes 300 to 600 bytes of a real lockfile; room left over is never touched, so
+    /// it is never resident.
     fn for_text(len: usize) -> Self {
-        let room = len / 256;
         Entries {
-            packages: Vec::with_capacity(room),
-            snapshots: Vec::with_capacity(room),
+            packages: Vec::with_capacity(len / 256),
+            index: FastMap::default(),
+            claimed: Vec::new(),
+            pending: Vec::new(),
             error: None,
         }
     }
@@ -67,12 +77,51 @@ impl Entries {
                 Ok(entry) => self.packages.push(entry),
                 Err(e) => self.error = Some(e),
             },
-            _ => self.snapshots.push((
-                strip_peers(name).to_string(),
-                flag(value, "optional"),
-                edges(value),
-            )),
+            _ => {
+                let key = strip_peers(name);
+                let (optional, edges) = (flag(value, "optional"), edges(value));
+                self.index_packages();
+                match self.index.get(key) {
+                    Some(&i) => self.merge(i, optional, edges),
+                    None => self.pending.push((key.to_string(), optional, edges)),
+                }
+            }
         }
+    }
+
+    /// Adds the packages read since the last call to the index.
+    fn index_packages(&mut self) {
+        let from = self.claimed.len();
+        if from == self.packages.len() {
+            return;
+        }
+        self.index.reserve(self.packages.len() - from);
+        for (i, pkg) in self.packages.iter().enumerate().skip(from) {
+            let key = strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key));
+            self.index.entry(key.to_string()).or_insert(i);
+        }
+        self.claimed.resize(self.packages.len(), false);
+    }
+
+    fn merge(&mut self, i: usize, optional: bool, edges: Edges) {
+        let pkg = &mut self.packages[i];
+        pkg.optional |= optional;
+        if !std::mem::replace(&mut self.claimed[i], true) && !edges.is_empty() {
+            pkg.dependencies = edges;
+        }
+    }
+
+    /// The packages, with the snapshots read before them merged in.
+    fn finish(mut self) -> Vec<Package> {
+        if !self.pending.is_empty() {
+            self.index_packages();
+            for (key, optional, edges) in std::mem::take(&mut self.pending) {
+                if let Some(&i) = self.index.get(&key) {
+                    self.merge(i, optional, edges);
+                }
+            }
+        }
+        self.packages
     }
 }
 
@@ -80,12 +129,15 @@ fn flag(node: &Yaml, key: &str) -> bool {
     node.get(key).and_then(Yaml::as_str) == Some("true")
 }
 
+/// A package's edges, in a list of exactly their number (collected blindly, a list had room
+/// for twice as many on average, and there is one for each of thousands of packages).
 fn edges(node: &Yaml) -> Edges {
-    [Section::Dependencies, Section::OptionalDependencies]
-        .iter()
-        .flat_map(|s| node.get(s.key()).map(Yaml::entries).into_iter().flatten())
-        .map(|(dep, v)| (dep.to_string(), v.as_str().unwrap_or_default().to_string()))
-        .collect()
+    let sections =
+        [Section::Dependencies, Section::OptionalDependencies].map(|s| node.get(s.key()));
+    let all = || sections.iter().flatten().flat_map(|m| m.entries());
+    let mut out = Vec::with_capacity(all().count());
+    out.extend(all().map(|(dep, v)| (dep.to_string(), v.as_str().unwrap_or_default().to_string())));
+    out
 }
 
 /// pnpm 11 writes `pnpm-lock.yaml` as two YAML documents: the first holds only
@@ -180,7 +232,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             doc
         }
     };
-    if let Some(e) = entries.error {
+    if let Some(e) = entries.error.take() {
         return Err(e);
     }
     if doc.as_map().is_none() {
@@ -258,28 +310,11 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         return Err(err(file, node, "`packages` must be a mapping"));
     }
     // Packages, with 9.0's snapshots merged in for edges and the optional flag.
-    let mut index: FastMap<String, usize> =
-        FastMap::with_capacity_and_hasher(entries.packages.len(), Default::default());
-    for (i, pkg) in entries.packages.iter().enumerate() {
-        let key = strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key));
-        index.entry(key.to_string()).or_insert(i);
-    }
-    let mut packages = entries.packages;
+    let mut packages = entries.finish();
     if major >= 9 {
         // 9.0 does not record install scripts at all.
         for pkg in &mut packages {
             pkg.has_install_script = None;
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (key, optional, snapshot_edges) in entries.snapshots {
-        let Some(&i) = index.get(&key) else { continue };
-        let pkg = &mut packages[i];
-        pkg.optional |= optional;
-        // Several snapshots of one package (peer variants) share its edges' names; the first
-        // one's are kept.
-        if seen.insert(i) && !snapshot_edges.is_empty() {
-            pkg.dependencies = snapshot_edges;
         }
     }
     let entries = |key: &str| -> BTreeMap<String, String> {
@@ -559,6 +594,35 @@ snapshots:
                 .is_some_and(|r| r.contains("codeload"))
         );
         assert_eq!(by_name("esbuild").has_install_script, None);
+    }
+
+    /// A snapshot's edges go into its package whether `snapshots` comes after `packages` (as
+    /// pnpm writes it) or before: the first snapshot of a package decides its edges, even an
+    /// empty one, and every snapshot's `optional` counts. (Hand-made.)
+    #[test]
+    fn snapshots_merge_in_either_order() {
+        let packages = "packages:\n\n  a@1.0.0:\n    resolution: {integrity: sha512-a}\n\n  b@1.0.0:\n    resolution: {integrity: sha512-b}\n\n  c@1.0.0:\n    resolution: {integrity: sha512-c}\n\n";
+        let snapshots = "snapshots:\n\n  a@1.0.0(p@1.0.0):\n    dependencies:\n      x: 1.0.0\n\n  a@1.0.0(p@2.0.0):\n    dependencies:\n      y: 1.0.0\n    optional: true\n\n  b@1.0.0: {}\n\n  b@1.0.0(p@1.0.0):\n    dependencies:\n      z: 1.0.0\n\n  gone@1.0.0:\n    dependencies:\n      w: 1.0.0\n\n";
+        let head = "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\n";
+        let read = |text: String| {
+            let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text);
+            let lock = pnpm_lockfile(&f).expect("parses");
+            let mut out: Vec<(String, bool, Edges)> = lock
+                .packages
+                .iter()
+                .map(|p| (p.name.clone(), p.optional, p.dependencies.clone()))
+                .collect();
+            out.sort();
+            out
+        };
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let expected = vec![
+            ("a".to_string(), true, vec![pair("x", "1.0.0")]),
+            ("b".to_string(), false, vec![]),
+            ("c".to_string(), false, vec![]),
+        ];
+        assert_eq!(read(format!("{head}{packages}{snapshots}")), expected);
+        assert_eq!(read(format!("{head}{snapshots}{packages}")), expected);
     }
 
     #[test]
