@@ -132,7 +132,12 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
             }
         }
         _ => {
-            for (index, pkg) in lock.iter_packages() {
+            // Sized once for the packages the lockfile has: most of them are unknown offline
+            // (pnpm 9, yarn and bun record no install scripts), and a list grown by doubling
+            // left the copies it outgrew behind.
+            let all = lock.iter_packages();
+            found.reserve(all.size_hint().1.unwrap_or_default());
+            for (index, pkg) in all {
                 if pkg.link || pkg.bundled {
                     continue;
                 }
@@ -147,23 +152,25 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     if let Some(registry) = project.registry() {
         ask_registry(project, registry, &mut found);
     }
-    let mut out = Vec::with_capacity(found.len());
-    for (index, pkg, scripts) in found {
-        if scripts == Scripts::No {
-            continue; // the registry says so
-        }
-        // Spans are only wanted for findings: an npm entry's is found by parsing that entry.
-        let span = match scripts {
-            Scripts::No | Scripts::Unknown => 0..0,
-            _ => lock.field_span(text, index, &pkg, "hasInstallScript"),
-        };
-        out.push(Entry {
-            name: pkg.name,
-            version: pkg.version.unwrap_or_default(),
-            scripts,
-            span,
-        });
-    }
+    // Made in the list's own memory (the entries are smaller than what they are made from).
+    let out = found
+        .into_iter()
+        .filter(|(_, _, scripts)| *scripts != Scripts::No) // the registry says so
+        .map(|(index, pkg, scripts)| {
+            // Spans are only wanted for findings: an npm entry's is found by parsing that
+            // entry.
+            let span = match scripts {
+                Scripts::No | Scripts::Unknown => 0..0,
+                _ => lock.field_span(text, index, &pkg, "hasInstallScript"),
+            };
+            Entry {
+                name: pkg.name,
+                version: pkg.version.unwrap_or_default(),
+                scripts,
+                span,
+            }
+        })
+        .collect();
     Inventory {
         entries: out,
         packages,
