@@ -34,6 +34,13 @@ pub fn yarn_lockfile(file: &SourceFile) -> Option<&Lockfile> {
 fn token(s: &str) -> Option<(String, &str)> {
     let s = s.trim_start();
     if let Some(rest) = s.strip_prefix('"') {
+        // Nearly every string has no escape: copied whole, into a string of its own size
+        // (pushed a character at a time, an 88-byte integrity took a 128-byte string).
+        if let Some(end) = memchr::memchr2(b'"', b'\\', rest.as_bytes())
+            && rest.as_bytes()[end] == b'"'
+        {
+            return Some((rest[..end].to_string(), &rest[end + 1..]));
+        }
         let mut out = String::new();
         let mut chars = rest.char_indices();
         while let Some((i, c)) = chars.next() {
@@ -68,7 +75,11 @@ fn descriptors(key: &str) -> Option<Vec<String>> {
         }
         match after.strip_prefix(',') {
             Some(more) => rest = more,
-            None if after.is_empty() => return Some(out),
+            None if after.is_empty() => {
+                // Kept in the model: no room left over (most keys have one or two).
+                out.shrink_to_fit();
+                return Some(out);
+            }
             None => return None,
         }
     }
@@ -82,6 +93,9 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
         .count();
     let mut packages: Vec<Package> = Vec::with_capacity(headers);
     let mut section: Option<String> = None;
+    // The edges of the entry being read, moved into it, in a list of their size, when the
+    // next entry starts (a list grown edge by edge had room for about twice its edges).
+    let mut edges: Vec<(String, String)> = Vec::new();
     let mut offset = 0usize;
     let bad = |at: usize, len: usize, m: String| file.parse_error(at..at + len, m);
     for raw in chainward_core::span::lines_inclusive(text) {
@@ -129,6 +143,10 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     None => "",
                 }
                 .to_string();
+                if let Some(last) = packages.last_mut() {
+                    last.dependencies = Vec::with_capacity(edges.len());
+                    last.dependencies.append(&mut edges);
+                }
                 packages.push(Package {
                     key: key.to_string(),
                     name,
@@ -197,7 +215,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     if sec == "optionalDependencies" {
                         pkg.optional_dependencies.push(name.clone());
                     }
-                    pkg.dependencies.push((name, spec));
+                    edges.push((name, spec));
                 }
             }
             _ => {
@@ -208,6 +226,9 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                 ));
             }
         }
+    }
+    if let Some(last) = packages.last_mut() {
+        last.dependencies = edges;
     }
     for pkg in &mut packages {
         // A local dependency (`file:`/`link:`) has no `resolved` and, by design, no integrity
@@ -451,6 +472,33 @@ debug@^4.3.4:
         assert_eq!(&CLASSIC[span], "sha512-def");
         let span = debug.resolved_span.clone().expect("span");
         assert!(CLASSIC[span].starts_with("\"https://registry.yarnpkg.com/debug"));
+    }
+
+    /// Each entry keeps its own edges (they are gathered aside and moved in when the next entry
+    /// starts), and quoted strings read the same with or without escapes. (Hand-made.)
+    #[test]
+    fn classic_edges_stay_with_their_entry() {
+        let text = "a@^1:\n  version \"1.0.0\"\n  dependencies:\n    b \"^1\"\n    \"@s/c\" \"^2\"\n\nb@^1:\n  version \"1.0.0\"\n\n\"c@^2\", c@~2:\n  version \"2.0.0\"\n  dependencies:\n    d \"say \\\"hi\\\" \\\\ there\"\n";
+        let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, text);
+        let lock = yarn_lockfile(&f).expect("parses");
+        let edges: Vec<&[(String, String)]> = lock
+            .packages
+            .iter()
+            .map(|p| p.dependencies.as_slice())
+            .collect();
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            edges,
+            [
+                &[pair("b", "^1"), pair("@s/c", "^2")][..],
+                &[][..],
+                &[pair("d", "say \"hi\" \\ there")][..],
+            ]
+        );
+        assert_eq!(lock.packages[2].descriptors, ["c@^2", "c@~2"]);
+        assert_eq!(token("\"x\\\"y\" z"), Some(("x\"y".to_string(), " z")));
+        assert_eq!(token("\"x y\" z"), Some(("x y".to_string(), " z")));
+        assert_eq!(token("\"x\\\""), None);
     }
 
     #[test]
