@@ -600,21 +600,57 @@ mod split {
         let packages: Vec<Vec<super::LockPackage>> = pieces
             .into_par_iter()
             .map(|piece| {
-                let doc = parse_toml_piece(&text[piece.clone()])?;
-                let root = doc.as_table();
-                if root.len() != 1 {
-                    return None;
-                }
-                root.get("package")?
-                    .as_array_of_tables()?
-                    .iter()
-                    .map(|t| package(file, text, t, piece.start).ok())
-                    .collect::<Option<Vec<_>>>()
+                wheels::read(text, piece.clone())
+                    .and_then(|wheels| read_piece(file, text, piece.clone(), Some(wheels)))
+                    .or_else(|| read_piece(file, text, piece, None))
             })
             .collect::<Option<_>>()?;
         lock.packages = Vec::with_capacity(packages.iter().map(Vec::len).sum());
         lock.packages.extend(packages.into_iter().flatten());
         Some(lock)
+    }
+
+    /// The packages of one piece, `None` if it is not TOML on its own or holds more than
+    /// `[[package]]` tables. With `wheels` (read by [`wheels::read`]), the piece is parsed with
+    /// those wheel lines blanked out and the wheels go to the package whose `wheels` array they
+    /// were: `None` too if no package has that array, empty, where they were.
+    fn read_piece(
+        file: &SourceFile,
+        text: &str,
+        piece: Range<usize>,
+        wheels: Option<wheels::Wheels>,
+    ) -> Option<Vec<super::LockPackage>> {
+        let blanked;
+        let source = match &wheels {
+            Some(w) => {
+                blanked = w.blank(&text[piece.clone()]);
+                blanked.as_str()
+            }
+            None => &text[piece.clone()],
+        };
+        let doc = parse_toml_piece(source)?;
+        let root = doc.as_table();
+        if root.len() != 1 {
+            return None;
+        }
+        let tables = root.get("package")?.as_array_of_tables()?;
+        let mut packages = tables
+            .iter()
+            .map(|t| package(file, text, t, piece.start).ok())
+            .collect::<Option<Vec<_>>>()?;
+        if let Some(w) = wheels {
+            // The array the wheels were read from: empty once blanked, its `[` where it was.
+            let holder = tables.iter().position(|t| {
+                t.get("wheels")
+                    .and_then(toml_edit::Item::as_value)
+                    .is_some_and(|v| {
+                        v.as_array().is_some_and(toml_edit::Array::is_empty)
+                            && v.span().map(|s| s.start) == Some(w.open - piece.start)
+                    })
+            })?;
+            packages[holder].wheels = w.wheels;
+        }
+        Some(packages)
     }
 
     /// Where every line that is exactly `[[package]]` starts (with `\n` or `\r\n`, or at the
@@ -636,6 +672,164 @@ mod split {
             starts.insert(0, 0);
         }
         starts
+    }
+
+    /// A package's wheels as uv writes them, read without toml_edit: a line `wheels = [`, one
+    /// line per wheel, `{ url = "…", hash = "…", size = 123, upload-time = "…" },`, and a line
+    /// `]`. toml_edit made a table of every wheel, the most of a large lockfile's parse (23 of
+    /// its 67 MB of allocations for a 2.5 MB uv.lock). Anything else in those lines (another
+    /// key or type, an escape or a control character in a string, a comment, a second line
+    /// for one wheel) and the piece is read by toml_edit alone.
+    pub(super) mod wheels {
+        use std::ops::Range;
+
+        use super::super::{Artifact, FieldValue};
+
+        pub(in crate::uvlock) struct Wheels {
+            /// Where the array's `[` is in the text.
+            pub(super) open: usize,
+            /// The wheel lines, in the piece (without their line ends).
+            lines: Vec<Range<usize>>,
+            pub(super) wheels: Vec<Artifact>,
+        }
+
+        impl Wheels {
+            /// The piece with the wheel lines turned into spaces: same length, same line
+            /// breaks, and its `wheels` an empty array.
+            pub(super) fn blank(&self, piece: &str) -> String {
+                let mut bytes = piece.as_bytes().to_vec();
+                for line in &self.lines {
+                    bytes[line.clone()].fill(b' ');
+                }
+                // Whole lines, so whole characters, were replaced by ASCII spaces.
+                String::from_utf8(bytes).unwrap_or_default()
+            }
+        }
+
+        /// The wheels of the piece `piece` of `text`, if they are all written as uv writes
+        /// them (see the module).
+        pub(in crate::uvlock) fn read(text: &str, piece: Range<usize>) -> Option<Wheels> {
+            const KEY: &str = "\nwheels = [";
+            let src = &text[piece.clone()];
+            let key = memchr::memmem::find(src.as_bytes(), KEY.as_bytes())?;
+            let open = key + KEY.len() - 1;
+            let mut out = Wheels {
+                open: piece.start + open,
+                lines: Vec::new(),
+                wheels: Vec::new(),
+            };
+            // The `[` ends its line; then one wheel a line, up to a line `]`.
+            let after = &src[open + 1..];
+            let mut at = open
+                + 1
+                + [("\n", 1), ("\r\n", 2)]
+                    .iter()
+                    .find_map(|(eol, len)| after.starts_with(eol).then_some(len))?;
+            loop {
+                let len = memchr::memchr(b'\n', &src.as_bytes()[at..])?;
+                let line = src[at..at + len]
+                    .strip_suffix('\r')
+                    .unwrap_or(&src[at..at + len]);
+                if line == "]" {
+                    break;
+                }
+                out.wheels.push(wheel(text, line, piece.start + at)?);
+                out.lines.push(at..at + line.len());
+                at += len + 1;
+            }
+            (!out.wheels.is_empty()).then_some(out)
+        }
+
+        /// One wheel line, `line` starting at `at` in `text`.
+        fn wheel(text: &str, line: &str, at: usize) -> Option<Artifact> {
+            let b = line.as_bytes();
+            let ws = |mut i: usize| {
+                while matches!(b.get(i), Some(b' ' | b'\t')) {
+                    i += 1;
+                }
+                i
+            };
+            let mut i = ws(0);
+            if b.get(i) != Some(&b'{') {
+                return None;
+            }
+            let open = i;
+            // url, path, filename, hash, upload-time; and whether `size` was seen.
+            let mut fields: [FieldValue<'_>; 5] = [None, None, None, None, None];
+            let mut size = false;
+            i += 1;
+            loop {
+                i = ws(i);
+                let key_at = i;
+                while b
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'))
+                {
+                    i += 1;
+                }
+                let key = &line[key_at..i];
+                i = ws(i);
+                if b.get(i) != Some(&b'=') {
+                    return None;
+                }
+                i = ws(i + 1);
+                if key == "size" {
+                    let digits_at = i;
+                    while b.get(i).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                    }
+                    let digits = &line[digits_at..i];
+                    // A TOML integer that fits in i64: no leading zero, no sign, no `_`.
+                    if size
+                        || digits.is_empty()
+                        || digits.len() > 18
+                        || (digits.len() > 1 && digits.starts_with('0'))
+                    {
+                        return None;
+                    }
+                    size = true;
+                } else {
+                    let slot = ["url", "path", "filename", "hash", "upload-time"]
+                        .iter()
+                        .position(|k| *k == key)?;
+                    if b.get(i) != Some(&b'"') || fields[slot].is_some() {
+                        return None;
+                    }
+                    let start = i + 1;
+                    let len = memchr::memchr(b'"', &b[start..])?;
+                    let value = &line[start..start + len];
+                    // A basic string written as its value: no escape, no control character.
+                    if value
+                        .bytes()
+                        .any(|c| c == b'\\' || (c < 0x20 && c != b'\t') || c == 0x7f)
+                    {
+                        return None;
+                    }
+                    i = start + len + 1;
+                    fields[slot] = Some((value, Some(at + start - 1..at + i)));
+                }
+                i = ws(i);
+                match b.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b'}') => break,
+                    _ => return None,
+                }
+            }
+            let close = i + 1;
+            i = ws(close);
+            if b.get(i) == Some(&b',') {
+                i = ws(i + 1);
+            }
+            if i != b.len() {
+                return None;
+            }
+            let [url, path, filename, hash, uploaded] = fields;
+            Some(Artifact::new(
+                text,
+                [url, path.or(filename), hash, uploaded],
+                at + open..at + close,
+            ))
+        }
     }
 }
 
@@ -793,6 +987,66 @@ dev = [{ name = "pytest", specifier = ">=8" }]
             mutants >= 300 && left >= 30,
             "{mutants} damaged, {left} left to the whole"
         );
+    }
+
+    /// A wheel line is read without toml_edit only where toml_edit would read it the same: the
+    /// lines uv writes, and nothing else (duplicate keys, integers TOML rejects or writes
+    /// otherwise, escapes, control characters, literal strings, comments, other keys). Either
+    /// way, the split path reads what the whole document reads, or leaves the text to it.
+    #[test]
+    fn wheel_lines_read_as_toml_reads_them() {
+        let uv = r#"{ url = "https://f.example/x-1-py3-none-any.whl", hash = "sha256:ab", size = 9352, upload-time = "2026-09-02T14:19:50.971Z" }"#;
+        let lines = [
+            (format!("    {uv},"), true),
+            (format!("    {uv}"), true),
+            (format!("\t{uv} ,\t"), true),
+            ("{url=\"u\",size=0}".to_string(), true),
+            (
+                r#"{ path = "a/b.whl", filename = "b.whl", hash = "h" }"#.into(),
+                true,
+            ),
+            (r#"{ filename = "é.whl", hash = "sha256:é" }"#.into(), true),
+            (r#"{ url = "u", hash = "a", hash = "b" }"#.into(), false),
+            (r#"{ url = "u", size = 1, size = 2 }"#.into(), false),
+            (r#"{ url = "u", size = 01 }"#.into(), false),
+            (r#"{ url = "u", size = -1 }"#.into(), false),
+            (r#"{ url = "u", size = 1_000 }"#.into(), false),
+            (r#"{ url = "u", size = 9223372036854775808 }"#.into(), false),
+            (r#"{ url = "u", size = "1" }"#.into(), false),
+            (r#"{ url = "x\u0063" }"#.into(), false),
+            ("{ url = \"a\u{1}b\" }".into(), false),
+            (r#"{ url = 'u' }"#.into(), false),
+            (r#"{ url = "u" } # note"#.into(), false),
+            (r#"{ url = "u", }"#.into(), false),
+            (r#"{ url = "u" } x"#.into(), false),
+            (r#"{ url = "u" yanked = true }"#.into(), false),
+            (r#"{ url = "u", yanked = true }"#.into(), false),
+            (r#"{ "url" = "u" }"#.into(), false),
+            ("{}".into(), false),
+            ("".into(), false),
+        ];
+        for (line, fast) in lines {
+            for eol in ["\n", "\r\n"] {
+                let text = format!(
+                    "version = 1{eol}{eol}[[package]]{eol}name = \"x\"{eol}version = \"1\"{eol}source = {{ registry = \"r\" }}{eol}wheels = [{eol}{line}{eol}]{eol}"
+                );
+                let piece = text.find("[[package]]").expect("header")..text.len();
+                assert_eq!(
+                    split::wheels::read(&text, piece).is_some(),
+                    fast,
+                    "{line:?}"
+                );
+                let f = SourceFile::in_memory("uv.lock", FileKind::UvLock, text.clone());
+                match (split::parse(&f, &text), UvLock::parse_whole(&f, &text)) {
+                    (Some(a), Ok(b)) => {
+                        assert_eq!(format!("{a:?}"), format!("{b:?}"), "{line:?}");
+                        assert!(!fast || b.packages[0].wheels.len() == 1, "{line:?}");
+                    }
+                    (Some(_), Err(e)) => panic!("{line:?}: split accepted, whole: {e:?}"),
+                    (None, whole) => assert!(!fast && whole.is_err(), "{line:?}"),
+                }
+            }
+        }
     }
 
     /// Every field of an artifact reads back as given, present or absent, read from the text
