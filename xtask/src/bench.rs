@@ -41,14 +41,14 @@ const TARGETS: &[Target] = &[
         dir: "fixtures/bench/large-pnpm",
         lockfile: "pnpm-lock.yaml",
         peer_type: None,
-        tiny: TINY_NPM,
+        tiny: "fixtures/npm-ci/formats/pnpm-v9",
     },
     Target {
         name: "large yarn lockfile",
         dir: "fixtures/bench/large-yarn",
         lockfile: "yarn.lock",
         peer_type: Some("yarn"),
-        tiny: TINY_NPM,
+        tiny: "fixtures/npm-ci/formats/yarn-classic",
     },
     Target {
         name: "large uv lockfile",
