@@ -67,11 +67,9 @@ pub fn commands(script: &str) -> Vec<Command> {
                 i += 1 + ch.len_utf8();
                 continue;
             } else {
-                // Up to the closing quote, or a backslash inside `"`: copied at once.
-                let end = bytes[i..]
-                    .iter()
-                    .position(|&b| b == q || (q == b'"' && b == b'\\'))
-                    .map_or(bytes.len(), |n| i + n);
+                // This character (a backslash ending the script, say), and then up to the
+                // closing quote or a backslash inside `"`: copied at once.
+                let end = run_end(script, i, |b| b == q || (q == b'"' && b == b'\\'));
                 word.push_str(&script[i..end]);
                 i = end;
                 continue;
@@ -126,10 +124,7 @@ pub fn commands(script: &str) -> Vec<Command> {
                 // boundary), copied at once: a word pushed a character at a time took twice its
                 // size (a 51 MB `run:` word, 64 MB).
                 start.get_or_insert(i);
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| b" \t\r\n;&|'\"\\".contains(b))
-                    .map_or(bytes.len(), |n| i + n);
+                let end = run_end(script, i, |b| b" \t\r\n;&|'\"\\".contains(&b));
                 word.push_str(&script[i..end]);
                 i = end;
                 continue;
@@ -142,6 +137,17 @@ pub fn commands(script: &str) -> Vec<Command> {
         out.push(Command { words, after });
     }
     out
+}
+
+/// The end of the run that starts with the character at `i` (taken whatever it is: a lone
+/// backslash, say) and goes on up to the next byte `stop` accepts. The bytes `stop` accepts are
+/// ASCII, so the run ends on a character boundary.
+fn run_end(script: &str, i: usize, stop: impl Fn(u8) -> bool) -> usize {
+    let first = script[i..].chars().next().map_or(1, char::len_utf8);
+    script.as_bytes()[i + first..]
+        .iter()
+        .position(|&b| stop(b))
+        .map_or(script.len(), |n| i + first + n)
 }
 
 #[cfg(test)]
@@ -173,6 +179,10 @@ mod tests {
     /// scan stop inside the character, and panic), and a long word takes its own size.
     #[test]
     fn words_are_copied_whole() {
+        // A backslash before anything but a line end is kept, outside quotes; one that ends
+        // the script inside `"` too (each made the first version of this loop spin).
+        assert_eq!(texts("cd /app && \\vv")[1].0, ["\\vv"]);
+        assert_eq!(texts("echo \"a\\")[0].0, ["echo", "a\\"]);
         let got = texts("é#x \"a\\\"é\\é b\"'c d'e#f\tg|h \"\\é");
         assert_eq!(got[0].0, ["é#x", "a\"éé bc de#f", "g"]);
         assert_eq!(got[1], (vec!["h".into(), "é".into()], "|"));
