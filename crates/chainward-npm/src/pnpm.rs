@@ -40,11 +40,14 @@ struct Entries {
     /// Each package's key without peers → its index (the first of equal keys): extended with
     /// the packages read so far whenever a snapshot arrives.
     index: FastMap<String, usize>,
-    /// Whether each package has taken a snapshot's edges: several snapshots of one package
-    /// (peer variants) share its edges' names, and the first one's are kept.
+    /// Whether a snapshot of each package was merged: several snapshots of one package (peer
+    /// variants) share its edges' names, and the first one decides them (an empty one leaves
+    /// the package's own).
     claimed: Vec<bool>,
-    /// Snapshots read before their package (a `snapshots` section above `packages`): merged,
-    /// in their order, once every package is read.
+    /// Snapshots read before their package (a `snapshots` section above `packages`), and every
+    /// snapshot after the first of those: merged, in file order, once every package is read.
+    /// Merged at once, a later snapshot could claim a package ahead of an earlier pending one
+    /// (a file with two `snapshots` sections).
     pending: Vec<(String, bool, Edges)>,
     error: Option<ParseError>,
 }
@@ -80,11 +83,14 @@ impl Entries {
             _ => {
                 let key = strip_peers(name);
                 let (optional, edges) = (flag(value, "optional"), edges(value));
-                self.index_packages();
-                match self.index.get(key) {
-                    Some(&i) => self.merge(i, optional, edges),
-                    None => self.pending.push((key.to_string(), optional, edges)),
+                if self.pending.is_empty() {
+                    self.index_packages();
+                    if let Some(&i) = self.index.get(key) {
+                        self.merge(i, optional, edges);
+                        return;
+                    }
                 }
+                self.pending.push((key.to_string(), optional, edges));
             }
         }
     }
@@ -623,6 +629,13 @@ snapshots:
         ];
         assert_eq!(read(format!("{head}{packages}{snapshots}")), expected);
         assert_eq!(read(format!("{head}{snapshots}{packages}")), expected);
+        // Two `snapshots` sections around `packages` (not pnpm's, but YAML the fast path
+        // reads): the first snapshot of `a` still decides its edges.
+        let (first, rest) = snapshots.split_at(snapshots.find("  a@1.0.0(p@2.0.0)").expect("a"));
+        assert_eq!(
+            read(format!("{head}{first}{packages}snapshots:\n\n{rest}")),
+            expected
+        );
     }
 
     #[test]

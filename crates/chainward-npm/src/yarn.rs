@@ -94,7 +94,8 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
     let mut packages: Vec<Package> = Vec::with_capacity(headers);
     let mut section: Option<String> = None;
     // The edges of the entry being read, moved into it, in a list of their size, when the
-    // next entry starts (a list grown edge by edge had room for about twice its edges).
+    // next entry starts (a list grown edge by edge had room for about twice its edges). The
+    // last entry takes this list itself; `Lockfile::shrink` gives back its room.
     let mut edges: Vec<(String, String)> = Vec::new();
     let mut offset = 0usize;
     let bad = |at: usize, len: usize, m: String| file.parse_error(at..at + len, m);

@@ -152,8 +152,9 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     if let Some(registry) = project.registry() {
         ask_registry(project, registry, &mut found);
     }
-    // Made in the list's own memory (the entries are smaller than what they are made from).
-    let out = found
+    // Made in the list's own memory (the entries are smaller than what they are made from),
+    // then shrunk: where the registry said most run no scripts, little of it is kept.
+    let mut out: Vec<Entry<'a>> = found
         .into_iter()
         .filter(|(_, _, scripts)| *scripts != Scripts::No) // the registry says so
         .map(|(index, pkg, scripts)| {
@@ -171,6 +172,7 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
             }
         })
         .collect();
+    out.shrink_to_fit();
     Inventory {
         entries: out,
         packages,
