@@ -167,7 +167,8 @@ mod fast {
     /// the one after, never a list of every line (for a large lockfile, that list was as large
     /// as the text).
     struct Lines<'a> {
-        text: &'a str,
+        /// The text's lines, line ends included ([`crate::span::lines_inclusive`]).
+        raw: Box<dyn Iterator<Item = &'a str> + 'a>,
         /// Where the first line not yet read starts.
         offset: usize,
         /// The line the parser is at, and the next one.
@@ -179,9 +180,10 @@ mod fast {
 
     impl<'a> Lines<'a> {
         fn new(text: &'a str) -> Self {
+            let body = if text.starts_with('\u{feff}') { 3 } else { 0 };
             let mut lines = Lines {
-                text,
-                offset: if text.starts_with('\u{feff}') { 3 } else { 0 },
+                raw: Box::new(crate::span::lines_inclusive(&text[body..])),
+                offset: body,
                 ahead: [None, None],
                 outside: false,
             };
@@ -190,12 +192,11 @@ mod fast {
         }
 
         fn read(&mut self) -> Option<Line<'a>> {
-            while !self.outside && self.offset < self.text.len() {
-                let rest = &self.text[self.offset..];
-                let len = memchr::memchr(b'\n', rest.as_bytes()).map_or(rest.len(), |n| n + 1);
+            while !self.outside {
+                let raw = self.raw.next()?;
                 let start = self.offset;
-                self.offset += len;
-                let line = rest[..len].trim_end_matches(['\n', '\r']);
+                self.offset += raw.len();
+                let line = raw.trim_end_matches(['\n', '\r']);
                 let content = line.trim_start_matches(' ');
                 if content.is_empty() || content.starts_with('#') {
                     continue;
