@@ -108,23 +108,23 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 )
             })?;
             let mut pkg = Package {
-                key: entry.key.clone(),
-                name: name.to_string(),
+                key: entry.key.as_str().into(),
+                name: name.into(),
                 span: entry.key_span.clone(),
                 ..Package::default()
             };
             let meta = tuple.iter().find(|v| v.as_object().is_some());
             if reference.starts_with("workspace:") || reference.starts_with("link:") {
                 pkg.link = true;
-                pkg.resolved = Some(reference.to_string());
+                pkg.resolved = Some(reference.into());
             } else if let (Some(registry), Some(_)) = (
                 tuple.get(1).and_then(Json::as_str),
                 tuple.get(2).and_then(Json::as_object),
             ) {
                 // A registry package: `[ident, registry ("" = the default), meta, integrity]`.
-                pkg.version = reference.to_string();
+                pkg.version = reference.into();
                 if !registry.is_empty() {
-                    pkg.resolved = Some(registry.to_string());
+                    pkg.resolved = Some(registry.into());
                     pkg.resolved_span = tuple.get(1).map(|n| n.span.clone());
                 }
                 if let Some(integrity) = tuple.get(3) {
@@ -133,13 +133,13 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 }
             } else {
                 // git, github, tarball URL or a local folder.
-                pkg.resolved = Some(reference.to_string());
+                pkg.resolved = Some(reference.into());
                 pkg.resolved_span = Some(ident_node.span.clone());
                 pkg.version = meta
                     .and_then(|m| m.get("version"))
                     .and_then(Json::as_str)
                     .unwrap_or_default()
-                    .to_string();
+                    .into();
                 if reference.starts_with("file:") {
                     pkg.link = true;
                 }
@@ -154,10 +154,12 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                         .unwrap_or_default()
                     {
                         if section == Section::OptionalDependencies {
-                            pkg.optional_dependencies.push(m.key.clone());
+                            pkg.optional_dependencies.push(m.key.as_str().into());
                         }
-                        pkg.dependencies
-                            .push((m.key.clone(), m.value.as_str().unwrap_or_default().into()));
+                        pkg.dependencies.push((
+                            m.key.as_str().into(),
+                            m.value.as_str().unwrap_or_default().into(),
+                        ));
                     }
                 }
             }
@@ -222,7 +224,7 @@ mod tests {
         assert_eq!(debug.integrity.as_deref(), Some("sha512-aaa"));
         assert_eq!(
             debug.dependencies,
-            [("ms".to_string(), "^2.1.3".to_string())]
+            [(crate::lockfile::Str::from("ms"), "^2.1.3".into())]
         );
         assert_eq!(
             by_key("debug/ms").resolved.as_deref(),

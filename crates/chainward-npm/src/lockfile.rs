@@ -95,18 +95,22 @@ impl Importer {
     }
 }
 
+/// A string of a locked package: up to 24 bytes inline (most names, versions and edges), longer
+/// ones on the heap.
+pub type Str = compact_str::CompactString;
+
 /// A locked package (pnpm, yarn, bun).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Package {
     /// The entry's key as written in the lockfile (`ms@2.1.3`, `"ms@^2.1.0", ms@^2.0.0`).
-    pub key: String,
-    pub name: String,
-    pub version: String,
+    pub key: Str,
+    pub name: Str,
+    pub version: Str,
     /// Where it is fetched from: a tarball URL, `git+https://…#sha`, `file:…`, `link:…`,
     /// `workspace:…`. `None` for a registry package recorded without its URL.
-    pub resolved: Option<String>,
+    pub resolved: Option<Str>,
     /// SRI integrity (`sha512-…`), or yarn berry's `checksum` (`10c0/<hex>`).
-    pub integrity: Option<String>,
+    pub integrity: Option<Str>,
     /// `Some(true)` for dev-only packages where the format records it (pnpm 6).
     pub dev: Option<bool>,
     pub optional: bool,
@@ -117,13 +121,13 @@ pub struct Package {
     /// A workspace member or a linked folder, not fetched.
     pub link: bool,
     /// Edges: dependency name → spec (or locked version, as the format records it).
-    pub dependencies: Vec<(String, String)>,
+    pub dependencies: Vec<(Str, Str)>,
     /// The names among `dependencies` that are optional edges, sorted: yarn classic's
     /// `optionalDependencies:`, yarn berry's `dependenciesMeta.<name>.optional`, bun's
     /// `optionalDependencies` (pnpm flags the packages themselves instead).
-    pub optional_dependencies: Vec<String>,
+    pub optional_dependencies: Vec<Str>,
     /// Descriptors (`name@range`) that resolve to this entry (yarn).
-    pub descriptors: Vec<String>,
+    pub descriptors: Vec<Str>,
     /// Span of the key.
     pub span: Range<usize>,
     pub resolved_span: Option<Range<usize>>,

@@ -13,7 +13,7 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
 use crate::lockfile::{
-    CatalogEntry, Importer, ImporterDep, LockFormat, Lockfile, Package, split_name,
+    CatalogEntry, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, split_name,
 };
 use crate::manifest::Section;
 
@@ -28,7 +28,7 @@ fn err(file: &SourceFile, node: &Yaml, message: impl Into<String>) -> ParseError
 }
 
 /// A package's edges: dependency name → locked version.
-type Edges = Vec<(String, String)>;
+type Edges = Vec<(Str, Str)>;
 
 /// `packages` and `snapshots` entries, read one at a time. pnpm writes `packages` first, so a
 /// snapshot's edges and `optional` flag go straight into its package and no list of snapshots
@@ -39,7 +39,7 @@ struct Entries {
     packages: Vec<Package>,
     /// Each package's key without peers → its index (the first of equal keys): extended with
     /// the packages read so far whenever a snapshot arrives.
-    index: FastMap<String, usize>,
+    index: FastMap<Str, usize>,
     /// Whether a snapshot of each package was merged: several snapshots of one package (peer
     /// variants) share its edges' names, and the first one decides them (an empty one leaves
     /// the package's own).
@@ -48,7 +48,7 @@ struct Entries {
     /// snapshot after the first of those: merged, in file order, once every package is read.
     /// Merged at once, a later snapshot could claim a package ahead of an earlier pending one
     /// (a file with two `snapshots` sections).
-    pending: Vec<(String, bool, Edges)>,
+    pending: Vec<(Str, bool, Edges)>,
     error: Option<ParseError>,
 }
 
@@ -90,7 +90,7 @@ impl Entries {
                         return;
                     }
                 }
-                self.pending.push((key.to_string(), optional, edges));
+                self.pending.push((key.into(), optional, edges));
             }
         }
     }
@@ -104,7 +104,7 @@ impl Entries {
         self.index.reserve(self.packages.len() - from);
         for (i, pkg) in self.packages.iter().enumerate().skip(from) {
             let key = strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key));
-            self.index.entry(key.to_string()).or_insert(i);
+            self.index.entry(key.into()).or_insert(i);
         }
         self.claimed.resize(self.packages.len(), false);
     }
@@ -122,7 +122,7 @@ impl Entries {
         if !self.pending.is_empty() {
             self.index_packages();
             for (key, optional, edges) in std::mem::take(&mut self.pending) {
-                if let Some(&i) = self.index.get(&key) {
+                if let Some(&i) = self.index.get(key.as_str()) {
                     self.merge(i, optional, edges);
                 }
             }
@@ -142,7 +142,7 @@ fn edges(node: &Yaml) -> Edges {
         [Section::Dependencies, Section::OptionalDependencies].map(|s| node.get(s.key()));
     let all = || sections.iter().flatten().flat_map(|m| m.entries());
     let mut out = Vec::with_capacity(all().count());
-    out.extend(all().map(|(dep, v)| (dep.to_string(), v.as_str().unwrap_or_default().to_string())));
+    out.extend(all().map(|(dep, v)| (Str::from(dep), Str::from(v.as_str().unwrap_or_default()))));
     out
 }
 
@@ -411,15 +411,15 @@ fn read_package(
         .get("name")
         .and_then(Yaml::as_str)
         .unwrap_or(key_name)
-        .to_string();
+        .into();
     let version = node
         .get("version")
         .and_then(Yaml::as_str)
         .unwrap_or(key_version)
-        .to_string();
+        .into();
 
     let mut pkg = Package {
-        key: key.to_string(),
+        key: key.into(),
         name,
         version,
         span: key_node.span.clone(),
@@ -462,19 +462,18 @@ fn read_package(
             .and_then(Yaml::as_str)
             .unwrap_or_default();
         let repo = repo.as_str().unwrap_or_default();
-        let repo = if repo.starts_with("git") {
-            repo.to_string()
-        } else {
-            format!("git+{repo}")
-        };
-        pkg.resolved = Some(format!("{repo}#{commit}"));
+        let git = if repo.starts_with("git") { "" } else { "git+" };
+        pkg.resolved = Some(compact_str::format_compact!("{git}{repo}#{commit}"));
         pkg.resolved_span = Some(resolution.span.clone());
     } else if let Some(dir) = field("directory") {
-        pkg.resolved = Some(format!("file:{}", dir.as_str().unwrap_or_default()));
+        pkg.resolved = Some(compact_str::format_compact!(
+            "file:{}",
+            dir.as_str().unwrap_or_default()
+        ));
         pkg.link = true;
     } else if key_version.starts_with("link:") || key_version.starts_with("file:") {
         pkg.link = key_version.starts_with("link:");
-        pkg.resolved = Some(key_version.to_string());
+        pkg.resolved = Some(key_version.into());
     }
     pkg.dev = node.get("dev").and_then(Yaml::as_str).map(|d| d == "true");
     pkg.optional = flag(node, "optional");
@@ -587,7 +586,7 @@ snapshots:
         let by_name = |n: &str| lock.packages.iter().find(|p| p.name == n).expect(n);
         assert_eq!(
             by_name("debug").dependencies,
-            vec![("ms".to_string(), "2.1.3".to_string())]
+            vec![(Str::from("ms"), Str::from("2.1.3"))]
         );
         let darwin = by_name("@esbuild/darwin-arm64");
         assert!(darwin.optional && darwin.platform);
@@ -613,7 +612,7 @@ snapshots:
         let read = |text: String| {
             let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text);
             let lock = pnpm_lockfile(&f).expect("parses");
-            let mut out: Vec<(String, bool, Edges)> = lock
+            let mut out: Vec<(Str, bool, Edges)> = lock
                 .packages
                 .iter()
                 .map(|p| (p.name.clone(), p.optional, p.dependencies.clone()))
@@ -621,11 +620,11 @@ snapshots:
             out.sort();
             out
         };
-        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let pair = |a: &str, b: &str| (Str::from(a), Str::from(b));
         let expected = vec![
-            ("a".to_string(), true, vec![pair("x", "1.0.0")]),
-            ("b".to_string(), false, vec![]),
-            ("c".to_string(), false, vec![]),
+            (Str::from("a"), true, vec![pair("x", "1.0.0")]),
+            (Str::from("b"), false, vec![]),
+            (Str::from("c"), false, vec![]),
         ];
         assert_eq!(read(format!("{head}{packages}{snapshots}")), expected);
         assert_eq!(read(format!("{head}{snapshots}{packages}")), expected);

@@ -115,8 +115,8 @@ impl<'a> AnyLock<'a> {
                         return Err(NotLocked::Stale);
                     }
                     Ok(Locked {
-                        version: pkg.version.clone(),
-                        name: pkg.name.clone(),
+                        version: pkg.version.to_string(),
+                        name: pkg.name.to_string(),
                         key: &pkg.key,
                         record: Record::Spec(dep.span.clone()),
                     })

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
-use crate::lockfile::{Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
+use crate::lockfile::{Importer, ImporterDep, LockFormat, Lockfile, Package, Str, split_name};
 use crate::manifest::Section;
 
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
@@ -31,7 +31,7 @@ pub fn yarn_lockfile(file: &SourceFile) -> Option<&Lockfile> {
 // classic
 
 /// One token of a classic line: a quoted string (unescaped) or a bare word.
-fn token(s: &str) -> Option<(String, &str)> {
+fn token(s: &str) -> Option<(Str, &str)> {
     let s = s.trim_start();
     if let Some(rest) = s.strip_prefix('"') {
         // Nearly every string has no escape: copied whole, into a string of its own size
@@ -39,7 +39,7 @@ fn token(s: &str) -> Option<(String, &str)> {
         if let Some(end) = memchr::memchr2(b'"', b'\\', rest.as_bytes())
             && rest.as_bytes()[end] == b'"'
         {
-            return Some((rest[..end].to_string(), &rest[end + 1..]));
+            return Some((Str::from(&rest[..end]), &rest[end + 1..]));
         }
         let mut out = String::new();
         let mut chars = rest.char_indices();
@@ -50,26 +50,31 @@ fn token(s: &str) -> Option<(String, &str)> {
                         out.push(e);
                     }
                 }
-                '"' => return Some((out, &rest[i + 1..])),
+                '"' => return Some((out.into(), &rest[i + 1..])),
                 c => out.push(c),
             }
         }
         None
     } else {
         let end = s.find(|c: char| c.is_whitespace()).unwrap_or(s.len());
-        Some((s[..end].to_string(), &s[end..]))
+        Some((Str::from(&s[..end]), &s[end..]))
     }
 }
 
 /// `"a@^1", a@^1.2:` → the descriptors.
-fn descriptors(key: &str) -> Option<Vec<String>> {
+fn descriptors(key: &str) -> Option<Vec<Str>> {
     let mut out = Vec::new();
     let mut rest = key;
     loop {
         let (tok, after) = token(rest)?;
         let after = after.trim_start();
-        out.push(tok.trim_end_matches(',').to_string());
-        if tok.ends_with(',') {
+        let more = tok.ends_with(',');
+        out.push(if more {
+            Str::from(tok.trim_end_matches(','))
+        } else {
+            tok
+        });
+        if more {
             rest = after;
             continue;
         }
@@ -92,11 +97,11 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
         .filter(|l| !l.is_empty() && !l.starts_with([' ', '#']))
         .count();
     let mut packages: Vec<Package> = Vec::with_capacity(headers);
-    let mut section: Option<String> = None;
+    let mut section: Option<Str> = None;
     // The edges of the entry being read, moved into it, in a list of their size, when the
     // next entry starts (a list grown edge by edge had room for about twice its edges). The
     // last entry takes this list itself; `Lockfile::shrink` gives back its room.
-    let mut edges: Vec<(String, String)> = Vec::new();
+    let mut edges: Vec<(Str, Str)> = Vec::new();
     let mut offset = 0usize;
     let bad = |at: usize, len: usize, m: String| file.parse_error(at..at + len, m);
     for raw in chainward_core::span::lines_inclusive(text) {
@@ -143,13 +148,13 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     Some((n, _)) => n,
                     None => "",
                 }
-                .to_string();
+                .into();
                 if let Some(last) = packages.last_mut() {
                     last.dependencies = Vec::with_capacity(edges.len());
                     last.dependencies.append(&mut edges);
                 }
                 packages.push(Package {
-                    key: key.to_string(),
+                    key: key.into(),
                     name,
                     descriptors: descs,
                     span: at..at + key.len(),
@@ -166,7 +171,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     ));
                 };
                 if let Some(name) = content.strip_suffix(':') {
-                    section = Some(name.to_string());
+                    section = Some(name.into());
                     continue;
                 }
                 section = None;
@@ -241,7 +246,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     .filter(|r| r.starts_with("file:") || r.starts_with("link:"))
             })
         {
-            pkg.resolved = Some(local.to_string());
+            pkg.resolved = Some(local.into());
             pkg.link = local.starts_with("link:");
         }
     }
@@ -296,7 +301,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 format!("entry `{key}` must be a mapping"),
             ));
         }
-        let descs: Vec<String> = key.split(',').map(|d| d.trim().to_string()).collect();
+        let descs: Vec<Str> = key.split(',').map(|d| Str::from(d.trim())).collect();
         let resolution_node = entry
             .get("resolution")
             .ok_or_else(|| yerr(file, key_node, format!("entry `{key}` has no `resolution`")))?;
@@ -309,13 +314,13 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             )
         })?;
         let mut pkg = Package {
-            key: key.to_string(),
-            name: name.to_string(),
+            key: key.into(),
+            name: name.into(),
             version: entry
                 .get("version")
                 .and_then(Yaml::as_str)
                 .unwrap_or_default()
-                .to_string(),
+                .into(),
             descriptors: descs,
             span: key_node.span.clone(),
             ..Package::default()
@@ -336,16 +341,14 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             .map(|d| d.entries().collect::<Vec<_>>())
             .unwrap_or_default()
         {
-            pkg.dependencies.push((
-                dep.to_string(),
-                spec.as_str().unwrap_or_default().to_string(),
-            ));
+            pkg.dependencies
+                .push((dep.into(), spec.as_str().unwrap_or_default().into()));
         }
         // `dependenciesMeta: { fsevents: { optional: true } }`: an optional edge.
         if let Some(meta) = entry.get("dependenciesMeta") {
             for (dep, flags) in meta.entries() {
                 if flags.get("optional").and_then(Yaml::as_str) == Some("true") {
-                    pkg.optional_dependencies.push(dep.to_string());
+                    pkg.optional_dependencies.push(dep.into());
                 }
             }
         }
@@ -383,7 +386,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
 
 /// Where a berry resolution fetches from: `None` for the registry (`npm:`), a URL for git and
 /// tarballs, the protocol reference for workspaces and local folders.
-fn berry_source(reference: &str) -> Option<String> {
+fn berry_source(reference: &str) -> Option<Str> {
     if reference.starts_with("npm:") {
         return None;
     }
@@ -399,11 +402,11 @@ fn berry_source(reference: &str) -> Option<String> {
     };
     if reference.starts_with("https://") || reference.starts_with("http://") {
         return Some(match commit {
-            Some(c) => format!("git+{url}#{c}"),
-            None => reference.to_string(),
+            Some(c) => compact_str::format_compact!("git+{url}#{c}"),
+            None => reference.into(),
         });
     }
-    Some(reference.to_string())
+    Some(reference.into())
 }
 
 /// The descriptor a manifest entry `name: range` becomes in a berry lockfile: semver ranges and
@@ -482,12 +485,12 @@ debug@^4.3.4:
         let text = "a@^1:\n  version \"1.0.0\"\n  dependencies:\n    b \"^1\"\n    \"@s/c\" \"^2\"\n\nb@^1:\n  version \"1.0.0\"\n\n\"c@^2\", c@~2:\n  version \"2.0.0\"\n  dependencies:\n    d \"say \\\"hi\\\" \\\\ there\"\n";
         let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, text);
         let lock = yarn_lockfile(&f).expect("parses");
-        let edges: Vec<&[(String, String)]> = lock
+        let edges: Vec<&[(Str, Str)]> = lock
             .packages
             .iter()
             .map(|p| p.dependencies.as_slice())
             .collect();
-        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let pair = |a: &str, b: &str| (Str::from(a), Str::from(b));
         assert_eq!(
             edges,
             [
@@ -497,8 +500,8 @@ debug@^4.3.4:
             ]
         );
         assert_eq!(lock.packages[2].descriptors, ["c@^2", "c@~2"]);
-        assert_eq!(token("\"x\\\"y\" z"), Some(("x\"y".to_string(), " z")));
-        assert_eq!(token("\"x y\" z"), Some(("x y".to_string(), " z")));
+        assert_eq!(token("\"x\\\"y\" z"), Some(("x\"y".into(), " z")));
+        assert_eq!(token("\"x y\" z"), Some(("x y".into(), " z")));
         assert_eq!(token("\"x\\\""), None);
     }
 
@@ -589,10 +592,9 @@ debug@^4.3.4:
         );
         assert_eq!(berry_descriptor("debug", "^4.3.4"), "debug@npm:^4.3.4");
         assert_eq!(berry_descriptor("b", "workspace:*"), "b@workspace:*");
-        assert!(
-            lock.packages
-                .iter()
-                .any(|p| p.descriptors.contains(&berry_descriptor("debug", "^4.3.4")))
-        );
+        assert!(lock.packages.iter().any(|p| {
+            p.descriptors
+                .contains(&berry_descriptor("debug", "^4.3.4").into())
+        }));
     }
 }

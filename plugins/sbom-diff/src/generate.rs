@@ -182,11 +182,11 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
     for (index, p) in lock.packages.iter().enumerate().filter(|(_, p)| !p.link) {
         node_of[index] = Some(nodes.len());
         nodes.push(Node {
-            name: p.name.clone(),
-            version: p.version.clone(),
-            path: p.key.clone(),
-            resolved: p.resolved.clone(),
-            integrity: p.integrity.clone(),
+            name: p.name.to_string(),
+            version: p.version.to_string(),
+            path: p.key.to_string(),
+            resolved: p.resolved.as_ref().map(ToString::to_string),
+            integrity: p.integrity.as_ref().map(ToString::to_string),
             license: None,
             has_install_script: p.has_install_script,
             importer: false,
