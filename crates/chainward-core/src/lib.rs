@@ -37,6 +37,6 @@ pub use config::Config;
 pub use error::{Error, ParseError};
 pub use finding::{Finding, Location};
 pub use fix::{Applicability, Edit, Fix};
-pub use project::{FileKind, Project, SourceFile};
+pub use project::{FileKind, Project, SharedText, SourceFile};
 pub use rule::{Check, Coverage, Fixability, Plugin, Rule};
 pub use severity::Severity;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chainward_core::json;
 use chainward_core::project::clean;
 use chainward_core::span::LineIndex;
-use chainward_core::{FileKind, ParseError, Project, SourceFile};
+use chainward_core::{FileKind, ParseError, Project, SharedText, SourceFile};
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -38,6 +38,11 @@ pub struct LockPackage {
     parts: [u32; PARTS],
     /// Which of the [`FIELDS`] fields the entry has (bit `i` for field `i`).
     present: u8,
+    /// Which of them are not in `text` but in the lockfile's own text, at
+    /// `at[i - RESOLVED]`: `resolved` and `integrity` written without escapes, most of an
+    /// entry's bytes, are not copied (see [`NpmLockfile::resolved`]).
+    in_lockfile: u8,
+    at: [(u32, u32); 2],
     pub link: bool,
     /// `dev: true`
     pub dev: bool,
@@ -122,12 +127,24 @@ impl LockPackage {
         self.field(VERSION)
     }
 
-    pub fn resolved(&self) -> Option<&str> {
-        self.field(RESOLVED)
+    /// `resolved` or `integrity` as the entry holds it: its place in the lockfile where it
+    /// was left there.
+    fn debug_field(&self, i: usize) -> Option<String> {
+        if self.in_lockfile & (1 << i) == 0 {
+            return self.field(i).map(str::to_string);
+        }
+        let (at, len) = self.at[i - RESOLVED];
+        Some(format!("<bytes {at}..{} of the lockfile>", at + len))
     }
 
-    pub fn integrity(&self) -> Option<&str> {
-        self.field(INTEGRITY)
+    /// `resolved` or `integrity`, from `lockfile` (the text of the lockfile it was read
+    /// from) where it was left there.
+    fn text_field<'a>(&'a self, i: usize, lockfile: &'a str) -> Option<&'a str> {
+        if self.in_lockfile & (1 << i) == 0 {
+            return self.field(i);
+        }
+        let (at, len) = self.at[i - RESOLVED];
+        lockfile.get(at as usize..at as usize + len as usize)
     }
 
     /// The package's declared licence (v2/v3), as npm copied it from its package.json: an SPDX
@@ -179,8 +196,8 @@ impl std::fmt::Debug for LockPackage {
         f.debug_struct("LockPackage")
             .field("name", &self.name())
             .field("version", &self.version())
-            .field("resolved", &self.resolved())
-            .field("integrity", &self.integrity())
+            .field("resolved", &self.debug_field(RESOLVED))
+            .field("integrity", &self.debug_field(INTEGRITY))
             .field("link", &self.link)
             .field("dev", &self.dev)
             .field("optional", &self.optional)
@@ -393,6 +410,8 @@ impl Builder {
             ends: self.ends.into_boxed_slice(),
             parts: self.parts,
             present: self.present,
+            in_lockfile: 0,
+            at: [(0, 0); 2],
             link: false,
             dev: false,
             optional: false,
@@ -462,7 +481,29 @@ fn field<'s>(s: &'s Option<Borrowed<'_>>) -> Option<&'s str> {
 }
 
 impl Raw<'_> {
-    fn pack(self) -> Option<LockPackage> {
+    /// The entry packed. `resolved` and `integrity` borrowed from `lockfile` (the text of the
+    /// whole lockfile, which the entry was read from) are left there, by place.
+    fn pack(self, lockfile: Option<&str>) -> Option<LockPackage> {
+        let place = |value: &Option<Borrowed<'_>>| -> Option<(u32, u32)> {
+            let (Some(Borrowed(Cow::Borrowed(value))), Some(text)) = (value, lockfile) else {
+                return None;
+            };
+            let at = (value.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+            if at + value.len() > text.len() {
+                return None;
+            }
+            Some((u32::try_from(at).ok()?, u32::try_from(value.len()).ok()?))
+        };
+        let at = [place(&self.resolved), place(&self.integrity)];
+        // Present, but not copied.
+        let copied = |i: usize, value| {
+            if at[i].is_some() {
+                Some("")
+            } else {
+                field(value)
+            }
+        };
+        let (resolved, integrity) = (copied(0, &self.resolved), copied(1, &self.integrity));
         let maps = [
             &self.dependencies,
             &self.dev_dependencies,
@@ -472,8 +513,8 @@ impl Raw<'_> {
         let strings = |s: &Option<Borrowed<'_>>| s.as_ref().map_or(0, |b| b.0.len());
         let size = strings(&self.name)
             + strings(&self.version)
-            + strings(&self.resolved)
-            + strings(&self.integrity)
+            + resolved.map_or(0, str::len)
+            + integrity.map_or(0, str::len)
             + self.license.as_ref().map_or(0, |l| l.len())
             + self.bin.iter().map(String::len).sum::<usize>()
             + maps
@@ -496,8 +537,8 @@ impl Raw<'_> {
             [
                 field(&self.name),
                 field(&self.version),
-                field(&self.resolved),
-                field(&self.integrity),
+                resolved,
+                integrity,
                 self.license.as_deref(),
             ],
         );
@@ -519,15 +560,32 @@ impl Raw<'_> {
         pkg.in_bundle = self.in_bundle;
         pkg.has_install_script = self.has_install_script;
         pkg.extraneous = self.extraneous;
+        for (i, place) in at.into_iter().enumerate() {
+            if let Some(place) = place {
+                pkg.in_lockfile |= 1 << (RESOLVED + i);
+                pkg.at[i] = place;
+            }
+        }
         Some(pkg)
     }
 }
 
+impl LockPackage {
+    /// The entry whose text is `entry`, a slice of `lockfile` (the text of the whole file).
+    pub(crate) fn read(entry: &str, lockfile: &str) -> Result<LockPackage, serde_json::Error> {
+        serde_json::from_str::<Raw<'_>>(entry)?
+            .pack(Some(lockfile))
+            .ok_or_else(|| serde::de::Error::custom(TOO_LARGE))
+    }
+}
+
+const TOO_LARGE: &str = "a lockfile entry over 4 GiB";
+
 impl<'de> Deserialize<'de> for LockPackage {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Raw::deserialize(d)?
-            .pack()
-            .ok_or_else(|| serde::de::Error::custom("a lockfile entry over 4 GiB"))
+            .pack(None)
+            .ok_or_else(|| serde::de::Error::custom(TOO_LARGE))
     }
 }
 
@@ -671,6 +729,8 @@ pub struct NpmLockfile {
     /// Keyed by install path: `""` (root), `node_modules/a`, `packages/x`,
     /// `packages/x/node_modules/a`, ...
     pub packages: FastMap<String, Box<LockPackage>>,
+    /// The file's text, which the entries' `resolved` and `integrity` are read from.
+    pub(crate) text: SharedText,
 }
 
 #[derive(Deserialize)]
@@ -739,9 +799,22 @@ impl NpmLockfile {
     pub fn parse(file: &SourceFile, text: &str) -> Result<NpmLockfile, ParseError> {
         let body = text.strip_prefix('\u{feff}').unwrap_or(text);
         match crate::npm_split::parse(text, body) {
-            Some(lock) => Ok(lock),
+            Some(lock) => Ok(NpmLockfile {
+                text: file.share(text),
+                ..lock
+            }),
             None => Self::parse_slow(file, text),
         }
+    }
+
+    /// An entry's `resolved`.
+    pub fn resolved<'a>(&'a self, pkg: &'a LockPackage) -> Option<&'a str> {
+        pkg.text_field(RESOLVED, &self.text)
+    }
+
+    /// An entry's `integrity`.
+    pub fn integrity<'a>(&'a self, pkg: &'a LockPackage) -> Option<&'a str> {
+        pkg.text_field(INTEGRITY, &self.text)
     }
 
     /// Every lockfile version, and every error, by serde over the whole document.
@@ -775,7 +848,7 @@ impl NpmLockfile {
                     .map(|(key, raw)| {
                         let slice = raw.get();
                         let start = slice.as_ptr() as usize - base;
-                        serde_json::from_str::<LockPackage>(slice)
+                        LockPackage::read(slice, text)
                             .map(|mut pkg| {
                                 pkg.span = start..start + slice.len();
                                 (key.into_owned(), Box::new(pkg))
@@ -800,6 +873,7 @@ impl NpmLockfile {
             lockfile_version,
             name: top.name,
             packages,
+            text: file.share(text),
         })
     }
 
@@ -906,7 +980,7 @@ impl NpmLockfile {
     /// Follow a `link: true` entry to the folder it links to (a workspace).
     pub fn follow_link<'a>(&'a self, pkg: &'a LockPackage) -> &'a LockPackage {
         if pkg.link
-            && let Some(target) = pkg.resolved().and_then(|r| self.packages.get(r))
+            && let Some(target) = self.resolved(pkg).and_then(|r| self.packages.get(r))
         {
             return target;
         }
@@ -1463,6 +1537,36 @@ mod tests {
         );
     }
 
+    /// `resolved` and `integrity` written without escapes stay in the lockfile's text, by
+    /// place; an escaped one is copied. Both read back the same. (Hand-made.)
+    #[test]
+    fn sources_and_integrities_are_read_from_the_lockfile() {
+        let text = r#"{"lockfileVersion": 3, "packages": {
+            "node_modules/a": {"version": "1.0.0", "resolved": "https://r/a/-/a-1.0.0.tgz", "integrity": "sha512-\u0041A=="},
+            "node_modules/b": {"version": "2.0.0", "resolved": "https://r/b/-/b-2.0.0.tgz", "integrity": "sha512-BB=="},
+            "node_modules/c": {"version": "3.0.0"}}}"#;
+        let file = SourceFile::in_memory("package-lock.json", FileKind::NpmLock, text);
+        let lock = npm_lockfile(&file).expect("parses");
+        let a = &lock.packages["node_modules/a"];
+        assert_eq!(a.in_lockfile, 1 << RESOLVED);
+        assert_eq!(lock.resolved(a), Some("https://r/a/-/a-1.0.0.tgz"));
+        assert_eq!(lock.integrity(a), Some("sha512-AA=="));
+        let b = &lock.packages["node_modules/b"];
+        assert_eq!(b.in_lockfile, 1 << RESOLVED | 1 << INTEGRITY);
+        assert_eq!(lock.integrity(b), Some("sha512-BB=="));
+        // Only the name and the version are copied.
+        assert_eq!(&*b.text, "2.0.0");
+        let c = &lock.packages["node_modules/c"];
+        assert_eq!((lock.resolved(c), lock.integrity(c)), (None, None));
+        // The same, read the slow way (an entry serde reads from the whole document).
+        let slow = NpmLockfile::parse_slow(&file, file.text().expect("text")).expect("parses");
+        for key in ["node_modules/a", "node_modules/b", "node_modules/c"] {
+            let (fast, slow_pkg) = (&lock.packages[key], &slow.packages[key]);
+            assert_eq!(lock.resolved(fast), slow.resolved(slow_pkg));
+            assert_eq!(lock.integrity(fast), slow.integrity(slow_pkg));
+        }
+    }
+
     #[test]
     fn an_entry_keeps_every_string_in_one_place() {
         // Every field and list present, one of them an empty string, one escaped.
@@ -1477,8 +1581,13 @@ mod tests {
         .expect("an entry");
         assert_eq!(full.name(), Some(""));
         assert_eq!(full.version(), Some("1.0.0"));
-        assert_eq!(full.resolved(), Some("https://r/x/-/x-1.0.0.tgz"));
-        assert_eq!(full.integrity(), Some("sha512-AA=="));
+        // Read without its lockfile: every string copied.
+        assert_eq!(full.in_lockfile, 0);
+        assert_eq!(
+            full.text_field(RESOLVED, ""),
+            Some("https://r/x/-/x-1.0.0.tgz")
+        );
+        assert_eq!(full.text_field(INTEGRITY, ""), Some("sha512-AA=="));
         assert_eq!(full.license(), Some("MIT"));
         assert_eq!(full.bin().collect::<Vec<_>>(), ["a", "x"]);
         assert_eq!(
@@ -1503,10 +1612,17 @@ mod tests {
         let empty: LockPackage = serde_json::from_str("{}").expect("an entry");
         for entry in [&empty, &LockPackage::default()] {
             assert_eq!(
-                (entry.name(), entry.version(), entry.resolved()),
+                (
+                    entry.name(),
+                    entry.version(),
+                    entry.text_field(RESOLVED, "")
+                ),
                 (None, None, None)
             );
-            assert_eq!((entry.integrity(), entry.license()), (None, None));
+            assert_eq!(
+                (entry.text_field(INTEGRITY, ""), entry.license()),
+                (None, None)
+            );
             assert_eq!(entry.bin().count(), 0);
             assert!(entry.dependencies().is_empty() && entry.peer_dependencies().is_empty());
             assert!(!entry.peer_dependencies_meta().contains(""));

@@ -51,7 +51,7 @@ pub(crate) fn parse<'a>(text: &str, body: &'a str) -> Option<NpmLockfile> {
                     .map(|(key, range)| {
                         let slice = &body[range];
                         let at = slice.as_ptr() as usize - base;
-                        let mut pkg: LockPackage = serde_json::from_str(slice).ok()?;
+                        let mut pkg = LockPackage::read(slice, text).ok()?;
                         pkg.span = at..at + slice.len();
                         Some((key.into_owned(), Box::new(pkg)))
                     })
@@ -123,6 +123,8 @@ pub(crate) fn parse<'a>(text: &str, body: &'a str) -> Option<NpmLockfile> {
         lockfile_version: version,
         name: name.flatten(),
         packages,
+        // The caller's.
+        text: chainward_core::SharedText::default(),
     })
 }
 

@@ -124,7 +124,7 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
                     continue;
                 }
                 packages += 1;
-                if p.has_install_script || p.resolved().is_some_and(is_git) {
+                if p.has_install_script || npm.resolved(p).is_some_and(is_git) {
                     let pkg = npm.view(key, p);
                     let scripts = local_status(project, &dir, node_modules, lock, &pkg, &store);
                     found.push((0, pkg, scripts));

@@ -145,7 +145,7 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
             && let Some(name) = pj.name()
         {
             let link = lock.packages.get(&format!("node_modules/{name}"));
-            if !link.is_some_and(|l| l.link && l.resolved() == Some(importer.as_str())) {
+            if !link.is_some_and(|l| l.link && lock.resolved(l) == Some(importer.as_str())) {
                 let span = pj
                     .json
                     .member("name")
@@ -587,7 +587,10 @@ fn judge_parsed(
             "`{name}@{tag}`: a dist-tag names whatever the registry says today"
         )),
         Spec::Git { committish } => {
-            let resolved = target.resolved().or(pkg.resolved()).unwrap_or_default();
+            let resolved = lock
+                .resolved(target)
+                .or(lock.resolved(pkg))
+                .unwrap_or_default();
             if repo_of(resolved) != repo_of(spec) {
                 return Verdict::Invalid(format!("{name} from {resolved}"));
             }
@@ -601,10 +604,10 @@ fn judge_parsed(
             }
         }
         Spec::Url { .. } => {
-            if pkg.resolved() == Some(spec.trim()) {
+            if lock.resolved(pkg) == Some(spec.trim()) {
                 Verdict::Ok
             } else {
-                Verdict::Invalid(match pkg.resolved() {
+                Verdict::Invalid(match lock.resolved(pkg) {
                     Some(resolved) => format!("{name} from {resolved}"),
                     None => format!("{key} (recorded without a `resolved` URL)"),
                 })

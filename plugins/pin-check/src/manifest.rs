@@ -492,7 +492,7 @@ fn check_entry(
             let locked = lock.and_then(|l| {
                 let lf = l.parsed()?;
                 lf.resolve(&l.importer, entry.name)
-                    .map(|(_, p)| (l, p.integrity()))
+                    .map(|(_, p)| (l, lf.integrity(p)))
             });
             let (severity, detail) = match (&locked, insecure) {
                 (_, true) => (

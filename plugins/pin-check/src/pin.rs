@@ -176,7 +176,7 @@ pub(crate) fn with_git_pin(
     let resolved = lock.and_then(|l| {
         let lf = l.parsed()?;
         let (_, pkg) = lf.resolve(&l.importer, entry.name)?;
-        let sha = pkg.resolved()?.rsplit_once('#')?.1;
+        let sha = lf.resolved(pkg)?.rsplit_once('#')?.1;
         is_full_sha(sha).then(|| (l, lf, sha.to_string()))
     });
     let Some((lock, lf, sha)) = resolved else {

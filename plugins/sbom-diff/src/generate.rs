@@ -120,8 +120,8 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
             name,
             version: p.version().unwrap_or_default().to_string(),
             path: key.clone(),
-            resolved: p.resolved().map(str::to_string),
-            integrity: p.integrity().map(str::to_string),
+            resolved: lock.resolved(p).map(str::to_string),
+            integrity: lock.integrity(p).map(str::to_string),
             license: p.license().map(str::to_string),
             has_install_script: (lock.lockfile_version >= 2 && !importer)
                 .then_some(p.has_install_script),
@@ -159,7 +159,7 @@ fn npm_nodes(lock: &NpmLockfile) -> Vec<Node> {
                     continue;
                 };
                 let target_key = if target.link {
-                    target.resolved().unwrap_or(target_key)
+                    lock.resolved(target).unwrap_or(target_key)
                 } else {
                     target_key
                 };

@@ -21,7 +21,7 @@ mod walk;
 pub use kind::FileKind;
 use kind::is_any_workflow;
 pub use paths::{clean, join, project_root_of, rel_path};
-pub use source::{SourceFile, prefetch};
+pub use source::{SharedText, SourceFile, prefetch};
 pub use walk::{DiscoverOptions, MAX_IGNORE_FILE, TEST_DATA_DIRS};
 use walk::{TestData, exclude_matcher, oversized_ignore_file};
 

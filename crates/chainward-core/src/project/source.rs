@@ -3,13 +3,46 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::error::ParseError;
 use crate::span::LineIndex;
 
 use super::FileKind;
+
+/// A file's text, shared by the models parsed from it without a copy.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SharedText(Arc<String>);
+
+impl SharedText {
+    pub fn new(text: String) -> Self {
+        SharedText(Arc::new(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `text` is this text itself (the same bytes in memory, not only equal ones).
+    pub fn is(&self, text: &str) -> bool {
+        std::ptr::eq(self.0.as_str(), text)
+    }
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Its length only: a model's debug output does not repeat the file.
+impl std::fmt::Debug for SharedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedText({} bytes)", self.0.len())
+    }
+}
 
 /// One file of the project, read and parsed on first use.
 pub struct SourceFile {
@@ -20,7 +53,7 @@ pub struct SourceFile {
     pub kind: FileKind,
     overlay: Option<String>,
     max_size: u64,
-    text: OnceLock<Result<String, ParseError>>,
+    text: OnceLock<Result<SharedText, ParseError>>,
     lines: OnceLock<LineIndex>,
     parsed: OnceLock<Box<dyn Any + Send + Sync>>,
     failed: OnceLock<ParseError>,
@@ -90,10 +123,21 @@ impl SourceFile {
         self.mark_used();
         self.text
             .get_or_init(|| match &self.overlay {
-                Some(text) => Ok(text.clone()),
-                None => read_text(&self.path, self.max_size),
+                Some(text) => Ok(SharedText::new(text.clone())),
+                None => read_text(&self.path, self.max_size).map(SharedText::new),
             })
-            .as_deref()
+            .as_ref()
+            .map(SharedText::as_str)
+    }
+
+    /// `text` shared: the file's own text when `text` is it (the text [`Self::parsed`] hands a
+    /// parser), without a copy; a copy of `text` otherwise. A model parsed from the file keeps
+    /// it to keep spans into it instead of copies of its strings.
+    pub fn share(&self, text: &str) -> SharedText {
+        match self.text.get() {
+            Some(Ok(own)) if own.is(text) => own.clone(),
+            _ => SharedText::new(text.to_string()),
+        }
     }
 
     pub fn lines(&self) -> &LineIndex {
