@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chainward_core::json::{self, Json, JsonValue};
 use chainward_core::{ParseError, SourceFile};
 
-use crate::lockfile::{Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
+use crate::lockfile::{Field, Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
 use crate::manifest::Section;
 
 fn err(file: &SourceFile, node: &Json, m: impl Into<String>) -> ParseError {
@@ -116,7 +116,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             let meta = tuple.iter().find(|v| v.as_object().is_some());
             if reference.starts_with("workspace:") || reference.starts_with("link:") {
                 pkg.link = true;
-                pkg.resolved = Some(reference.into());
+                pkg.resolved = Field::copied(reference);
             } else if let (Some(registry), Some(_)) = (
                 tuple.get(1).and_then(Json::as_str),
                 tuple.get(2).and_then(Json::as_object),
@@ -124,16 +124,18 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 // A registry package: `[ident, registry ("" = the default), meta, integrity]`.
                 pkg.version = reference.into();
                 if !registry.is_empty() {
-                    pkg.resolved = Some(registry.into());
                     pkg.resolved_span = tuple.get(1).map(|n| n.span.clone());
+                    pkg.resolved = Field::read(registry, pkg.resolved_span.as_ref(), text);
                 }
                 if let Some(integrity) = tuple.get(3) {
-                    pkg.integrity = integrity.as_str().map(Into::into);
+                    if let Some(value) = integrity.as_str() {
+                        pkg.integrity = Field::read(value, Some(&integrity.span), text);
+                    }
                     pkg.integrity_span = Some(integrity.span.clone());
                 }
             } else {
                 // git, github, tarball URL or a local folder.
-                pkg.resolved = Some(reference.into());
+                pkg.resolved = Field::copied(reference);
                 pkg.resolved_span = Some(ident_node.span.clone());
                 pkg.version = meta
                     .and_then(|m| m.get("version"))
@@ -166,7 +168,12 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             packages.push(pkg);
         }
     }
-    Ok(Lockfile::new(LockFormat::Bun(version), importers, packages))
+    Ok(Lockfile::new(
+        LockFormat::Bun(version),
+        importers,
+        packages,
+        file.share(text),
+    ))
 }
 
 /// The cached parse of a bun.lock.
@@ -218,21 +225,23 @@ mod tests {
         assert!(by_key("a").link);
         let debug = by_key("debug");
         assert_eq!(
-            (debug.version.as_str(), debug.resolved.as_deref()),
+            (debug.version.as_str(), lock.resolved(debug)),
             ("4.4.3", None)
         );
-        assert_eq!(debug.integrity.as_deref(), Some("sha512-aaa"));
+        assert_eq!(lock.integrity(debug), Some("sha512-aaa"));
+        // Kept as its place in the file, not copied.
+        assert!(matches!(debug.integrity, crate::lockfile::Field::At(..)));
         assert_eq!(
             debug.dependencies,
             [(crate::lockfile::Str::from("ms"), "^2.1.3".into())]
         );
         assert_eq!(
-            by_key("debug/ms").resolved.as_deref(),
+            lock.resolved(by_key("debug/ms")),
             Some("https://npm.example.com/")
         );
         let git = by_key("gitdep");
-        assert_eq!(git.resolved.as_deref(), Some("github:u/gitdep#0123456"));
-        assert_eq!(git.integrity, None);
+        assert_eq!(lock.resolved(git), Some("github:u/gitdep#0123456"));
+        assert_eq!(lock.integrity(git), None);
         assert!(by_key("@esbuild/darwin-arm64").platform);
     }
 

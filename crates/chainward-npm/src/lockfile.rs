@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use chainward_core::{FileKind, SourceFile};
+use chainward_core::{FileKind, SharedText, SourceFile};
 use rayon::iter::Either;
 use rayon::prelude::*;
 
@@ -99,6 +99,55 @@ impl Importer {
 /// ones on the heap.
 pub type Str = compact_str::CompactString;
 
+/// A long string of a locked package (its source, its integrity): where the lockfile's text
+/// holds it as it is (plain, or quoted without escapes), or a copy (escaped, or made up from
+/// several parts), so that most of an entry's bytes are not copied.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) enum Field {
+    #[default]
+    Absent,
+    /// Bytes `.0..(.0 + .1)` of the lockfile's text.
+    At(u32, u32),
+    Copied(Str),
+}
+
+impl Field {
+    /// `value`, which the lockfile's `text` has at `span` (quotes included, if any).
+    pub(crate) fn read(value: &str, span: Option<&Range<usize>>, text: &str) -> Field {
+        let written = span.and_then(|s| Some((s.start, text.get(s.clone())?)));
+        let at = written.and_then(|(start, written)| {
+            if written == value {
+                return Some(start);
+            }
+            let quoted = written.len() == value.len() + 2
+                && (written.starts_with('"') && written.ends_with('"')
+                    || written.starts_with('\'') && written.ends_with('\''));
+            (quoted && &written[1..written.len() - 1] == value).then_some(start + 1)
+        });
+        match at.and_then(|at| Some((u32::try_from(at).ok()?, u32::try_from(value.len()).ok()?))) {
+            Some((at, len)) => Field::At(at, len),
+            None => Field::Copied(value.into()),
+        }
+    }
+
+    /// A value not written as it is in the lockfile.
+    pub(crate) fn copied(value: impl Into<Str>) -> Field {
+        Field::Copied(value.into())
+    }
+
+    pub(crate) fn is_absent(&self) -> bool {
+        matches!(self, Field::Absent)
+    }
+
+    fn get<'a>(&'a self, text: &'a str) -> Option<&'a str> {
+        match self {
+            Field::Absent => None,
+            Field::At(at, len) => text.get(*at as usize..*at as usize + *len as usize),
+            Field::Copied(s) => Some(s),
+        }
+    }
+}
+
 /// A locked package (pnpm, yarn, bun).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Package {
@@ -107,10 +156,12 @@ pub struct Package {
     pub name: Str,
     pub version: Str,
     /// Where it is fetched from: a tarball URL, `git+https://…#sha`, `file:…`, `link:…`,
-    /// `workspace:…`. `None` for a registry package recorded without its URL.
-    pub resolved: Option<Str>,
-    /// SRI integrity (`sha512-…`), or yarn berry's `checksum` (`10c0/<hex>`).
-    pub integrity: Option<Str>,
+    /// `workspace:…`. Absent for a registry package recorded without its URL. Read with
+    /// [`Lockfile::resolved`].
+    pub(crate) resolved: Field,
+    /// SRI integrity (`sha512-…`), or yarn berry's `checksum` (`10c0/<hex>`). Read with
+    /// [`Lockfile::integrity`].
+    pub(crate) integrity: Field,
     /// `Some(true)` for dev-only packages where the format records it (pnpm 6).
     pub dev: Option<bool>,
     pub optional: bool,
@@ -160,14 +211,18 @@ pub struct Lockfile {
     pub overrides: BTreeMap<String, String>,
     /// pnpm: the keys of `patchedDependencies` (`name@version`).
     pub patched: Vec<String>,
+    /// The file's text, which the packages' sources and integrities are read from.
+    pub(crate) text: SharedText,
 }
 
 impl Lockfile {
     /// A lockfile of `format` with these importers and packages, and none of pnpm's extras.
+    /// `text` is the file's text (see [`SourceFile::share`]), which `packages` were read from.
     pub fn new(
         format: LockFormat,
         importers: BTreeMap<String, Importer>,
         mut packages: Vec<Package>,
+        text: SharedText,
     ) -> Self {
         for pkg in &mut packages {
             pkg.optional_dependencies.sort_unstable();
@@ -182,7 +237,18 @@ impl Lockfile {
             settings: BTreeMap::new(),
             overrides: BTreeMap::new(),
             patched: Vec::new(),
+            text,
         }
+    }
+
+    /// A package's source (see [`Package`]).
+    pub fn resolved<'a>(&'a self, pkg: &'a Package) -> Option<&'a str> {
+        pkg.resolved.get(&self.text)
+    }
+
+    /// A package's integrity (see [`Package`]).
+    pub fn integrity<'a>(&'a self, pkg: &'a Package) -> Option<&'a str> {
+        pkg.integrity.get(&self.text)
     }
 
     /// Give back the slack of the vectors grown while parsing (a large lockfile's model is
@@ -249,7 +315,9 @@ impl<'a> AnyLock<'a> {
                     .iter()
                     .filter_map(move |(key, p)| lock.package_view(key, p)),
             ),
-            AnyLock::Other(lock) => Box::new(lock.packages.iter().map(Package::view).enumerate()),
+            AnyLock::Other(lock) => {
+                Box::new(lock.packages.iter().map(|p| lock.view(p)).enumerate())
+            }
         }
     }
 
@@ -263,26 +331,26 @@ impl<'a> AnyLock<'a> {
                     .filter_map(move |(key, p)| lock.package_view(key, p)),
             ),
             AnyLock::Other(lock) => {
-                Either::Right(lock.packages.par_iter().map(Package::view).enumerate())
+                Either::Right(lock.packages.par_iter().map(|p| lock.view(p)).enumerate())
             }
         }
     }
 }
 
-impl Package {
-    /// The format-independent view of this package.
-    pub fn view(&self) -> PackageView<'_> {
+impl Lockfile {
+    /// The format-independent view of one of its packages.
+    pub fn view<'a>(&'a self, pkg: &'a Package) -> PackageView<'a> {
         PackageView {
-            key: &self.key,
-            name: &self.name,
-            version: Some(self.version.as_str()).filter(|v| !v.is_empty()),
-            resolved: self.resolved.as_deref(),
-            integrity: self.integrity.as_deref(),
-            dev: self.dev,
-            optional: self.optional,
-            platform: self.platform,
-            has_install_script: self.has_install_script,
-            link: self.link,
+            key: &pkg.key,
+            name: &pkg.name,
+            version: Some(pkg.version.as_str()).filter(|v| !v.is_empty()),
+            resolved: self.resolved(pkg),
+            integrity: self.integrity(pkg),
+            dev: pkg.dev,
+            optional: pkg.optional,
+            platform: pkg.platform,
+            has_install_script: pkg.has_install_script,
+            link: pkg.link,
             bundled: false,
         }
     }
@@ -405,6 +473,67 @@ pub fn split_name(s: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A value is kept by place only where the text holds it as it is; anything else is a
+    /// copy, so a span that does not hold the value never gives a wrong string. (Hand-made.)
+    #[test]
+    fn fields_are_kept_by_place_only_where_written_as_they_are() {
+        let text = r#"a: sha512-x, b: "https://r/b.tgz", c: 'c d', e: "x\"y""#;
+        let at = |s: &str| {
+            let i = text.find(s).expect(s);
+            i..i + s.len()
+        };
+        let cases = [
+            ("sha512-x", at("sha512-x"), Field::At(3, 8)),
+            (
+                "https://r/b.tgz",
+                at(r#""https://r/b.tgz""#),
+                Field::At(17, 15),
+            ),
+            ("c d", at("'c d'"), Field::At(39, 3)),
+            // Escaped: written otherwise.
+            ("x\"y", at(r#""x\"y""#), Field::copied("x\"y")),
+            // A span that holds something else.
+            ("sha512-y", at("sha512-x"), Field::copied("sha512-y")),
+            ("sha512-x", 0..text.len() + 1, Field::copied("sha512-x")),
+        ];
+        for (value, span, expected) in cases {
+            let field = Field::read(value, Some(&span), text);
+            assert_eq!(field, expected, "{value}");
+            assert_eq!(field.get(text), Some(value));
+        }
+        assert_eq!(Field::read("v", None, text), Field::copied("v"));
+        assert_eq!(Field::Absent.get(text), None);
+    }
+
+    /// yarn classic's and pnpm's sources and integrities are not copied. (Hand-made.)
+    #[test]
+    fn lockfile_fields_are_read_from_the_text() {
+        let yarn = "ms@^2:\n  version \"2.1.3\"\n  resolved \"https://r/ms/-/ms-2.1.3.tgz#abc\"\n  integrity sha512-ms==\n";
+        let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, yarn);
+        let lock = crate::yarn::yarn_lockfile(&f).expect("parses");
+        let ms = &lock.packages[0];
+        assert!(matches!(
+            (&ms.resolved, &ms.integrity),
+            (Field::At(..), Field::At(..))
+        ));
+        assert_eq!(
+            (lock.resolved(ms), lock.integrity(ms)),
+            (Some("https://r/ms/-/ms-2.1.3.tgz#abc"), Some("sha512-ms=="))
+        );
+        let pnpm = "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-ms==, tarball: 'https://r/ms.tgz'}\n\nsnapshots:\n\n  ms@2.1.3: {}\n";
+        let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, pnpm);
+        let lock = crate::pnpm::pnpm_lockfile(&f).expect("parses");
+        let ms = &lock.packages[0];
+        assert!(matches!(
+            (&ms.resolved, &ms.integrity),
+            (Field::At(..), Field::At(..))
+        ));
+        assert_eq!(
+            (lock.resolved(ms), lock.integrity(ms)),
+            (Some("https://r/ms.tgz"), Some("sha512-ms=="))
+        );
+    }
 
     #[test]
     fn names_split_after_the_scope() {

@@ -13,7 +13,7 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
 use crate::lockfile::{
-    CatalogEntry, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, split_name,
+    CatalogEntry, Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, split_name,
 };
 use crate::manifest::Section;
 
@@ -67,7 +67,8 @@ impl Entries {
         }
     }
 
-    fn add(&mut self, file: &SourceFile, section: &str, key: &Yaml, value: &Yaml) {
+    /// `text` is the file's text (spans point into it).
+    fn add(&mut self, file: &SourceFile, text: &str, section: &str, key: &Yaml, value: &Yaml) {
         if self.error.is_some() {
             return;
         }
@@ -76,7 +77,7 @@ impl Entries {
             return;
         };
         match section {
-            "packages" => match read_package(file, key, name, value) {
+            "packages" => match read_package(file, text, key, name, value) {
                 Ok(entry) => self.packages.push(entry),
                 Err(e) => self.error = Some(e),
             },
@@ -213,12 +214,14 @@ fn integrity_strength(sri: &str) -> u8 {
 }
 
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    // The file's text, which values are found in (the main document has the same offsets).
+    let own = text;
     let text = &*main_document(text);
     // The large sections are streamed entry by entry, never held as one tree; YAML outside
     // the fast subset goes through the full parser.
     let mut entries = Entries::for_text(text.len());
     let streamed = yaml::stream_machine(text, &["packages", "snapshots"], &mut |section, k, v| {
-        entries.add(file, section, &k, &v)
+        entries.add(file, own, section, &k, &v)
     });
     let doc = match streamed {
         Some(doc) => doc,
@@ -231,7 +234,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                         .as_map()
                         .ok_or_else(|| err(file, node, format!("`{section}` must be a mapping")))?;
                     for (k, v) in map {
-                        entries.add(file, section, k, v);
+                        entries.add(file, own, section, k, v);
                     }
                 }
             }
@@ -332,7 +335,12 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             })
             .unwrap_or_default()
     };
-    let mut lock = Lockfile::new(LockFormat::Pnpm(version), importers, packages);
+    let mut lock = Lockfile::new(
+        LockFormat::Pnpm(version),
+        importers,
+        packages,
+        file.share(own),
+    );
     lock.catalogs = catalogs;
     lock.overrides = entries("overrides");
     lock.settings = entries("settings");
@@ -401,6 +409,7 @@ fn strip_peers(key: &str) -> &str {
 /// A `packages` entry, and whether it records `requiresBuild: true`.
 fn read_package(
     file: &SourceFile,
+    text: &str,
     key_node: &Yaml,
     key: &str,
     node: &Yaml,
@@ -429,8 +438,12 @@ fn read_package(
         .get("resolution")
         .ok_or_else(|| err(file, node, format!("package `{key}` has no `resolution`")))?;
     let field = |k: &str| resolution.get(k).filter(|v| v.as_str().is_some());
+    let read = |node: &Yaml| {
+        node.as_str()
+            .map_or(Field::Absent, |v| Field::read(v, Some(&node.span), text))
+    };
     if let Some(integrity) = field("integrity") {
-        pkg.integrity = integrity.as_str().map(Into::into);
+        pkg.integrity = read(integrity);
         pkg.integrity_span = Some(integrity.span.clone());
     }
     // pnpm 11 runtimes (`node@runtime:26.4.0`): one binary per platform, each with its own
@@ -449,12 +462,12 @@ fn read_package(
             .filter(|h| h.as_str().is_some())
             .min_by_key(|h| integrity_strength(h.as_str().unwrap_or_default()))
         {
-            pkg.integrity = weakest.as_str().map(Into::into);
+            pkg.integrity = read(weakest);
             pkg.integrity_span = Some(weakest.span.clone());
         }
     }
     if let Some(tarball) = field("tarball") {
-        pkg.resolved = tarball.as_str().map(Into::into);
+        pkg.resolved = read(tarball);
         pkg.resolved_span = Some(tarball.span.clone());
     } else if let Some(repo) = field("repo") {
         let commit = resolution
@@ -463,17 +476,17 @@ fn read_package(
             .unwrap_or_default();
         let repo = repo.as_str().unwrap_or_default();
         let git = if repo.starts_with("git") { "" } else { "git+" };
-        pkg.resolved = Some(compact_str::format_compact!("{git}{repo}#{commit}"));
+        pkg.resolved = Field::copied(compact_str::format_compact!("{git}{repo}#{commit}"));
         pkg.resolved_span = Some(resolution.span.clone());
     } else if let Some(dir) = field("directory") {
-        pkg.resolved = Some(compact_str::format_compact!(
+        pkg.resolved = Field::copied(compact_str::format_compact!(
             "file:{}",
             dir.as_str().unwrap_or_default()
         ));
         pkg.link = true;
     } else if key_version.starts_with("link:") || key_version.starts_with("file:") {
         pkg.link = key_version.starts_with("link:");
-        pkg.resolved = Some(key_version.into());
+        pkg.resolved = Field::copied(key_version);
     }
     pkg.dev = node.get("dev").and_then(Yaml::as_str).map(|d| d == "true");
     pkg.optional = flag(node, "optional");
@@ -593,11 +606,7 @@ snapshots:
         assert_eq!(darwin.version, "0.21.5");
         let git = by_name("gitdep");
         assert_eq!(git.version, "1.0.0");
-        assert!(
-            git.resolved
-                .as_deref()
-                .is_some_and(|r| r.contains("codeload"))
-        );
+        assert!(lock.resolved(git).is_some_and(|r| r.contains("codeload")));
         assert_eq!(by_name("esbuild").has_install_script, None);
     }
 

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
-use crate::lockfile::{Importer, ImporterDep, LockFormat, Lockfile, Package, Str, split_name};
+use crate::lockfile::{
+    Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, split_name,
+};
 use crate::manifest::Section;
 
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
@@ -195,11 +197,11 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                 match field.as_str() {
                     "version" => pkg.version = value,
                     "resolved" => {
-                        pkg.resolved = Some(value);
+                        pkg.resolved = Field::read(&value, Some(&value_span), text);
                         pkg.resolved_span = Some(value_span);
                     }
                     "integrity" => {
-                        pkg.integrity = Some(value);
+                        pkg.integrity = Field::read(&value, Some(&value_span), text);
                         pkg.integrity_span = Some(value_span);
                     }
                     _ => {}
@@ -239,14 +241,14 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
     for pkg in &mut packages {
         // A local dependency (`file:`/`link:`) has no `resolved` and, by design, no integrity
         // in yarn 1: its source is the folder or tarball the spec names.
-        if pkg.resolved.is_none()
+        if pkg.resolved.is_absent()
             && let Some(local) = pkg.descriptors.iter().find_map(|d| {
                 split_name(d)
                     .map(|(_, range)| range)
                     .filter(|r| r.starts_with("file:") || r.starts_with("link:"))
             })
         {
-            pkg.resolved = Some(local.into());
+            pkg.resolved = Field::copied(local);
             pkg.link = local.starts_with("link:");
         }
     }
@@ -262,6 +264,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
         LockFormat::YarnClassic,
         BTreeMap::new(),
         packages,
+        file.share(text),
     ))
 }
 
@@ -326,12 +329,14 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             ..Package::default()
         };
         if let Some(checksum) = entry.get("checksum") {
-            pkg.integrity = checksum.as_str().map(Into::into);
+            if let Some(value) = checksum.as_str() {
+                pkg.integrity = Field::read(value, Some(&checksum.span), text);
+            }
             pkg.integrity_span = Some(checksum.span.clone());
         }
         pkg.link = entry.get("linkType").and_then(Yaml::as_str) == Some("soft");
-        pkg.resolved = berry_source(reference);
-        if pkg.resolved.is_some() {
+        if let Some(source) = berry_source(reference) {
+            pkg.resolved = Field::copied(source);
             pkg.resolved_span = Some(resolution_node.span.clone());
         }
         pkg.platform = entry.get("conditions").is_some();
@@ -381,6 +386,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         LockFormat::YarnBerry(version),
         importers,
         packages,
+        file.share(text),
     ))
 }
 
@@ -578,16 +584,17 @@ debug@^4.3.4:
             Some("npm:^4.3.4")
         );
         assert!(lock.packages[0].link);
-        assert_eq!(lock.packages[1].resolved, None);
+        assert_eq!(lock.resolved(&lock.packages[1]), None);
         // `dependenciesMeta.fsevents.optional`; `built: false` is not optional.
         assert_eq!(lock.packages[1].optional_dependencies, ["fsevents"]);
         assert_eq!(lock.packages[1].dependencies.len(), 2);
         assert_eq!(
-            lock.packages[2].resolved, None,
+            lock.resolved(&lock.packages[2]),
+            None,
             "a patched registry package"
         );
         assert_eq!(
-            lock.packages[3].resolved.as_deref(),
+            lock.resolved(&lock.packages[3]),
             Some("git+https://github.com/u/gitdep.git#0123456789abcdef0123456789abcdef01234567")
         );
         assert_eq!(berry_descriptor("debug", "^4.3.4"), "debug@npm:^4.3.4");
