@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use chainward_core::json::{self, Json, JsonValue};
 use chainward_core::{ParseError, SourceFile};
 
-use crate::lockfile::{Field, Importer, ImporterDep, LockFormat, Lockfile, Package, split_name};
+use crate::lockfile::{
+    Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Texts, split_name,
+};
 use crate::manifest::Section;
 
 fn err(file: &SourceFile, node: &Json, m: impl Into<String>) -> ParseError {
@@ -79,6 +81,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     }
 
     let mut packages = Vec::new();
+    let mut texts = Texts::new(text);
     if let Some(node) = doc.get("packages") {
         let entries = node
             .as_object()
@@ -158,9 +161,9 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                         if section == Section::OptionalDependencies {
                             pkg.optional_dependencies.push(m.key.as_str().into());
                         }
-                        pkg.dependencies.push((
-                            m.key.as_str().into(),
-                            m.value.as_str().unwrap_or_default().into(),
+                        pkg.dependencies.push(texts.edge(
+                            (&m.key, Some(&m.key_span)),
+                            (m.value.as_str().unwrap_or_default(), Some(&m.value.span)),
                         ));
                     }
                 }
@@ -168,12 +171,14 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             packages.push(pkg);
         }
     }
-    Ok(Lockfile::new(
+    let mut lock = Lockfile::new(
         LockFormat::Bun(version),
         importers,
         packages,
         file.share(text),
-    ))
+    );
+    lock.copies = texts.into_copies();
+    Ok(lock)
 }
 
 /// The cached parse of a bun.lock.
@@ -231,10 +236,7 @@ mod tests {
         assert_eq!(lock.integrity(debug), Some("sha512-aaa"));
         // Kept as its place in the file, not copied.
         assert!(matches!(debug.integrity, crate::lockfile::Field::At(..)));
-        assert_eq!(
-            debug.dependencies,
-            [(crate::lockfile::Str::from("ms"), "^2.1.3".into())]
-        );
+        assert_eq!(lock.edges(debug).collect::<Vec<_>>(), [("ms", "^2.1.3")]);
         assert_eq!(
             lock.resolved(by_key("debug/ms")),
             Some("https://npm.example.com/")

@@ -148,6 +148,73 @@ impl Field {
     }
 }
 
+/// A short string of a lockfile (an edge's name or spec): bytes `at..at + len` of its text,
+/// or, `len` with [`COPY`] set, copy number `at` of the lockfile's copies (see [`Texts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Text {
+    at: u32,
+    len: u32,
+}
+
+const COPY: u32 = 1 << 31;
+
+/// An edge of a locked package: a dependency's name and its spec (or locked version), each
+/// where the lockfile writes it: 16 bytes (as two strings, an edge took 48).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Edge {
+    pub(crate) name: Text,
+    pub(crate) spec: Text,
+}
+
+/// The [`Text`]s of a lockfile being read: its text, and a copy of each string it does not
+/// hold as it is (an escaped one).
+pub(crate) struct Texts<'a> {
+    text: &'a str,
+    copies: Vec<Str>,
+}
+
+impl<'a> Texts<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Texts {
+            text,
+            copies: Vec::new(),
+        }
+    }
+
+    /// `value`, written at `span` of the text (see [`Field::read`]).
+    pub(crate) fn read(&mut self, value: &str, span: Option<&Range<usize>>) -> Text {
+        match Field::read(value, span, self.text) {
+            Field::At(at, len) if len < COPY => Text { at, len },
+            _ => self.copy(value),
+        }
+    }
+
+    fn copy(&mut self, value: &str) -> Text {
+        let at = u32::try_from(self.copies.len()).unwrap_or(u32::MAX);
+        self.copies.push(value.into());
+        Text { at, len: COPY }
+    }
+
+    pub(crate) fn edge(
+        &mut self,
+        (name, name_span): (&str, Option<&Range<usize>>),
+        (spec, spec_span): (&str, Option<&Range<usize>>),
+    ) -> Edge {
+        Edge {
+            name: self.read(name, name_span),
+            spec: self.read(spec, spec_span),
+        }
+    }
+
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    pub(crate) fn into_copies(self) -> Vec<Str> {
+        self.copies
+    }
+}
+
 /// A locked package (pnpm, yarn, bun).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Package {
@@ -171,8 +238,9 @@ pub struct Package {
     pub has_install_script: Option<bool>,
     /// A workspace member or a linked folder, not fetched.
     pub link: bool,
-    /// Edges: dependency name → spec (or locked version, as the format records it).
-    pub dependencies: Vec<(Str, Str)>,
+    /// Edges: dependency name → spec (or locked version, as the format records it). Read
+    /// with [`Lockfile::edges`].
+    pub(crate) dependencies: Vec<Edge>,
     /// The names among `dependencies` that are optional edges, sorted: yarn classic's
     /// `optionalDependencies:`, yarn berry's `dependenciesMeta.<name>.optional`, bun's
     /// `optionalDependencies` (pnpm flags the packages themselves instead).
@@ -213,6 +281,8 @@ pub struct Lockfile {
     pub patched: Vec<String>,
     /// The file's text, which the packages' sources and integrities are read from.
     pub(crate) text: SharedText,
+    /// The strings of edges the text does not hold as they are (see [`Text`]).
+    pub(crate) copies: Vec<Str>,
 }
 
 impl Lockfile {
@@ -238,7 +308,28 @@ impl Lockfile {
             overrides: BTreeMap::new(),
             patched: Vec::new(),
             text,
+            copies: Vec::new(),
         }
+    }
+
+    /// A package's edges: (dependency name, spec or locked version), as the lockfile orders
+    /// them.
+    pub fn edges<'a>(
+        &'a self,
+        pkg: &'a Package,
+    ) -> impl ExactSizeIterator<Item = (&'a str, &'a str)> + 'a {
+        pkg.dependencies
+            .iter()
+            .map(|e| (self.str(e.name), self.str(e.spec)))
+    }
+
+    fn str(&self, t: Text) -> &str {
+        if t.len & COPY != 0 {
+            return self.copies.get(t.at as usize).map_or("", |s| s.as_str());
+        }
+        self.text
+            .get(t.at as usize..t.at as usize + t.len as usize)
+            .unwrap_or_default()
     }
 
     /// A package's source (see [`Package`]).

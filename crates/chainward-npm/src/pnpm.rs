@@ -13,7 +13,8 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
 use crate::lockfile::{
-    CatalogEntry, Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, split_name,
+    CatalogEntry, Edge, Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, Texts,
+    split_name,
 };
 use crate::manifest::Section;
 
@@ -28,12 +29,12 @@ fn err(file: &SourceFile, node: &Yaml, message: impl Into<String>) -> ParseError
 }
 
 /// A package's edges: dependency name → locked version.
-type Edges = Vec<(Str, Str)>;
+type Edges = Vec<Edge>;
 
 /// `packages` and `snapshots` entries, read one at a time. pnpm writes `packages` first, so a
 /// snapshot's edges and `optional` flag go straight into its package and no list of snapshots
 /// is kept (for a large lockfile, that list and its keys were a fifth of the peak).
-struct Entries {
+struct Entries<'a> {
     /// Each package, `has_install_script` holding whether it records `requiresBuild: true`
     /// (kept only for 6.x once the version is known).
     packages: Vec<Package>,
@@ -50,25 +51,28 @@ struct Entries {
     /// (a file with two `snapshots` sections).
     pending: Vec<(Str, bool, Edges)>,
     error: Option<ParseError>,
+    /// The file's text (spans point into it), and copies of the edges' strings it does not
+    /// hold as they are.
+    texts: Texts<'a>,
 }
 
-impl Entries {
+impl<'a> Entries<'a> {
     /// Room for the entries a lockfile of `len` bytes may hold, so that the list is not copied
     /// as it grows: every copy faulted in fresh pages, and the last one held the list twice. A
     /// package takes 300 to 600 bytes of a real lockfile; room left over is never touched, so
     /// it is never resident.
-    fn for_text(len: usize) -> Self {
+    fn for_text(text: &'a str) -> Self {
         Entries {
-            packages: Vec::with_capacity(len / 256),
+            packages: Vec::with_capacity(text.len() / 256),
             index: FastMap::default(),
             claimed: Vec::new(),
             pending: Vec::new(),
             error: None,
+            texts: Texts::new(text),
         }
     }
 
-    /// `text` is the file's text (spans point into it).
-    fn add(&mut self, file: &SourceFile, text: &str, section: &str, key: &Yaml, value: &Yaml) {
+    fn add(&mut self, file: &SourceFile, section: &str, key: &Yaml, value: &Yaml) {
         if self.error.is_some() {
             return;
         }
@@ -77,13 +81,13 @@ impl Entries {
             return;
         };
         match section {
-            "packages" => match read_package(file, text, key, name, value) {
+            "packages" => match read_package(file, &mut self.texts, key, name, value) {
                 Ok(entry) => self.packages.push(entry),
                 Err(e) => self.error = Some(e),
             },
             _ => {
                 let key = strip_peers(name);
-                let (optional, edges) = (flag(value, "optional"), edges(value));
+                let (optional, edges) = (flag(value, "optional"), edges(value, &mut self.texts));
                 if self.pending.is_empty() {
                     self.index_packages();
                     if let Some(&i) = self.index.get(key) {
@@ -118,8 +122,9 @@ impl Entries {
         }
     }
 
-    /// The packages, with the snapshots read before them merged in.
-    fn finish(mut self) -> Vec<Package> {
+    /// The packages, with the snapshots read before them merged in, and the copies their
+    /// edges' strings point to.
+    fn finish(mut self) -> (Vec<Package>, Vec<Str>) {
         if !self.pending.is_empty() {
             self.index_packages();
             for (key, optional, edges) in std::mem::take(&mut self.pending) {
@@ -128,7 +133,7 @@ impl Entries {
                 }
             }
         }
-        self.packages
+        (self.packages, self.texts.into_copies())
     }
 }
 
@@ -138,12 +143,23 @@ fn flag(node: &Yaml, key: &str) -> bool {
 
 /// A package's edges, in a list of exactly their number (collected blindly, a list had room
 /// for twice as many on average, and there is one for each of thousands of packages).
-fn edges(node: &Yaml) -> Edges {
+fn edges(node: &Yaml, texts: &mut Texts<'_>) -> Edges {
     let sections =
         [Section::Dependencies, Section::OptionalDependencies].map(|s| node.get(s.key()));
-    let all = || sections.iter().flatten().flat_map(|m| m.entries());
+    let all = || {
+        sections
+            .iter()
+            .flatten()
+            .flat_map(|m| m.as_map().unwrap_or_default())
+            .filter_map(|(k, v)| Some((k.as_str()?, &k.span, v)))
+    };
     let mut out = Vec::with_capacity(all().count());
-    out.extend(all().map(|(dep, v)| (Str::from(dep), Str::from(v.as_str().unwrap_or_default()))));
+    out.extend(all().map(|(dep, span, v)| {
+        texts.edge(
+            (dep, Some(span)),
+            (v.as_str().unwrap_or_default(), Some(&v.span)),
+        )
+    }));
     out
 }
 
@@ -219,14 +235,14 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     let text = &*main_document(text);
     // The large sections are streamed entry by entry, never held as one tree; YAML outside
     // the fast subset goes through the full parser.
-    let mut entries = Entries::for_text(text.len());
+    let mut entries = Entries::for_text(own);
     let streamed = yaml::stream_machine(text, &["packages", "snapshots"], &mut |section, k, v| {
-        entries.add(file, own, section, &k, &v)
+        entries.add(file, section, &k, &v)
     });
     let doc = match streamed {
         Some(doc) => doc,
         None => {
-            entries = Entries::for_text(text.len());
+            entries = Entries::for_text(own);
             let doc = yaml::parse(text).map_err(|e| file.parse_error(e.span, e.message))?;
             for section in ["packages", "snapshots"] {
                 if let Some(node) = doc.get(section) {
@@ -234,7 +250,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                         .as_map()
                         .ok_or_else(|| err(file, node, format!("`{section}` must be a mapping")))?;
                     for (k, v) in map {
-                        entries.add(file, own, section, k, v);
+                        entries.add(file, section, k, v);
                     }
                 }
             }
@@ -319,7 +335,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         return Err(err(file, node, "`packages` must be a mapping"));
     }
     // Packages, with 9.0's snapshots merged in for edges and the optional flag.
-    let mut packages = entries.finish();
+    let (mut packages, copies) = entries.finish();
     if major >= 9 {
         // 9.0 does not record install scripts at all.
         for pkg in &mut packages {
@@ -341,6 +357,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         packages,
         file.share(own),
     );
+    lock.copies = copies;
     lock.catalogs = catalogs;
     lock.overrides = entries("overrides");
     lock.settings = entries("settings");
@@ -409,7 +426,7 @@ fn strip_peers(key: &str) -> &str {
 /// A `packages` entry, and whether it records `requiresBuild: true`.
 fn read_package(
     file: &SourceFile,
-    text: &str,
+    texts: &mut Texts<'_>,
     key_node: &Yaml,
     key: &str,
     node: &Yaml,
@@ -438,6 +455,7 @@ fn read_package(
         .get("resolution")
         .ok_or_else(|| err(file, node, format!("package `{key}` has no `resolution`")))?;
     let field = |k: &str| resolution.get(k).filter(|v| v.as_str().is_some());
+    let text = texts.text();
     let read = |node: &Yaml| {
         node.as_str()
             .map_or(Field::Absent, |v| Field::read(v, Some(&node.span), text))
@@ -491,7 +509,7 @@ fn read_package(
     pkg.dev = node.get("dev").and_then(Yaml::as_str).map(|d| d == "true");
     pkg.optional = flag(node, "optional");
     pkg.platform = ["os", "cpu", "libc"].iter().any(|k| node.get(k).is_some());
-    pkg.dependencies = edges(node);
+    pkg.dependencies = edges(node, texts);
     pkg.has_install_script = Some(flag(node, "requiresBuild"));
     Ok(pkg)
 }
@@ -598,9 +616,10 @@ snapshots:
         assert_eq!(lock.catalogs["default"]["picocolors"].specifier, "^1.0.0");
         let by_name = |n: &str| lock.packages.iter().find(|p| p.name == n).expect(n);
         assert_eq!(
-            by_name("debug").dependencies,
-            vec![(Str::from("ms"), Str::from("2.1.3"))]
+            lock.edges(by_name("debug")).collect::<Vec<_>>(),
+            [("ms", "2.1.3")]
         );
+        assert!(lock.copies.is_empty());
         let darwin = by_name("@esbuild/darwin-arm64");
         assert!(darwin.optional && darwin.platform);
         assert_eq!(darwin.version, "0.21.5");
@@ -621,15 +640,21 @@ snapshots:
         let read = |text: String| {
             let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text);
             let lock = pnpm_lockfile(&f).expect("parses");
-            let mut out: Vec<(Str, bool, Edges)> = lock
+            // (name, optional, edges)
+            type Row = (Str, bool, Vec<(String, String)>);
+            let mut out: Vec<Row> = lock
                 .packages
                 .iter()
-                .map(|p| (p.name.clone(), p.optional, p.dependencies.clone()))
+                .map(|p| {
+                    let edges = lock.edges(p);
+                    let edges = edges.map(|(n, s)| (n.to_string(), s.to_string()));
+                    (p.name.clone(), p.optional, edges.collect())
+                })
                 .collect();
             out.sort();
             out
         };
-        let pair = |a: &str, b: &str| (Str::from(a), Str::from(b));
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
         let expected = vec![
             (Str::from("a"), true, vec![pair("x", "1.0.0")]),
             (Str::from("b"), false, vec![]),

@@ -7,7 +7,7 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
 use crate::lockfile::{
-    Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, split_name,
+    Edge, Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, Texts, split_name,
 };
 use crate::manifest::Section;
 
@@ -103,7 +103,8 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
     // The edges of the entry being read, moved into it, in a list of their size, when the
     // next entry starts (a list grown edge by edge had room for about twice its edges). The
     // last entry takes this list itself; `Lockfile::shrink` gives back its room.
-    let mut edges: Vec<(Str, Str)> = Vec::new();
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut texts = Texts::new(text);
     let mut offset = 0usize;
     let bad = |at: usize, len: usize, m: String| file.parse_error(at..at + len, m);
     for raw in chainward_core::span::lines_inclusive(text) {
@@ -217,13 +218,17 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                 };
                 let (name, rest) = token(content)
                     .ok_or_else(|| bad(at, content.len(), "unterminated string".into()))?;
-                let (spec, _) = token(rest)
+                let (spec, tail) = token(rest)
                     .ok_or_else(|| bad(at, content.len(), "unterminated string".into()))?;
                 if matches!(sec, "dependencies" | "optionalDependencies") {
+                    // Where each is written, quotes included.
+                    let end = at + content.len();
+                    let name_span = at..end - rest.len();
+                    let spec_span = end - rest.trim_start().len()..end - tail.len();
+                    edges.push(texts.edge((&name, Some(&name_span)), (&spec, Some(&spec_span))));
                     if sec == "optionalDependencies" {
-                        pkg.optional_dependencies.push(name.clone());
+                        pkg.optional_dependencies.push(name);
                     }
-                    edges.push((name, spec));
                 }
             }
             _ => {
@@ -260,12 +265,14 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
             ));
         }
     }
-    Ok(Lockfile::new(
+    let mut lock = Lockfile::new(
         LockFormat::YarnClassic,
         BTreeMap::new(),
         packages,
         file.share(text),
-    ))
+    );
+    lock.copies = texts.into_copies();
+    Ok(lock)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,6 +284,7 @@ fn yerr(file: &SourceFile, node: &Yaml, m: impl Into<String>) -> ParseError {
 
 fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     let doc = yaml::parse_machine(text).map_err(|e| file.parse_error(e.span, e.message))?;
+    let mut texts = Texts::new(text);
     let map = doc
         .as_map()
         .ok_or_else(|| file.parse_error(0..0, "not a yarn lockfile: expected a mapping"))?;
@@ -343,11 +351,14 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         pkg.optional = pkg.platform;
         for (dep, spec) in entry
             .get("dependencies")
-            .map(|d| d.entries().collect::<Vec<_>>())
+            .and_then(Yaml::as_map)
             .unwrap_or_default()
         {
-            pkg.dependencies
-                .push((dep.into(), spec.as_str().unwrap_or_default().into()));
+            let Some(name) = dep.as_str() else { continue };
+            pkg.dependencies.push(texts.edge(
+                (name, Some(&dep.span)),
+                (spec.as_str().unwrap_or_default(), Some(&spec.span)),
+            ));
         }
         // `dependenciesMeta: { fsevents: { optional: true } }`: an optional edge.
         if let Some(meta) = entry.get("dependenciesMeta") {
@@ -382,12 +393,14 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         }
         packages.push(pkg);
     }
-    Ok(Lockfile::new(
+    let mut lock = Lockfile::new(
         LockFormat::YarnBerry(version),
         importers,
         packages,
         file.share(text),
-    ))
+    );
+    lock.copies = texts.into_copies();
+    Ok(lock)
 }
 
 /// Where a berry resolution fetches from: `None` for the registry (`npm:`), a URL for git and
@@ -470,11 +483,8 @@ debug@^4.3.4:
         assert_eq!(babel.version, "7.12.13");
         let debug = &lock.packages[1];
         assert_eq!(
-            debug.dependencies,
-            [
-                ("ms".into(), "^2.1.3".into()),
-                ("fsevents".into(), "~2.3.1".into())
-            ]
+            lock.edges(debug).collect::<Vec<_>>(),
+            [("ms", "^2.1.3"), ("fsevents", "~2.3.1")]
         );
         assert_eq!(debug.optional_dependencies, ["fsevents"]);
         assert!(lock.packages[0].optional_dependencies.is_empty());
@@ -491,20 +501,22 @@ debug@^4.3.4:
         let text = "a@^1:\n  version \"1.0.0\"\n  dependencies:\n    b \"^1\"\n    \"@s/c\" \"^2\"\n\nb@^1:\n  version \"1.0.0\"\n\n\"c@^2\", c@~2:\n  version \"2.0.0\"\n  dependencies:\n    d \"say \\\"hi\\\" \\\\ there\"\n";
         let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, text);
         let lock = yarn_lockfile(&f).expect("parses");
-        let edges: Vec<&[(Str, Str)]> = lock
+        let edges: Vec<Vec<(&str, &str)>> = lock
             .packages
             .iter()
-            .map(|p| p.dependencies.as_slice())
+            .map(|p| lock.edges(p).collect())
             .collect();
-        let pair = |a: &str, b: &str| (Str::from(a), Str::from(b));
         assert_eq!(
             edges,
             [
-                &[pair("b", "^1"), pair("@s/c", "^2")][..],
-                &[][..],
-                &[pair("d", "say \"hi\" \\ there")][..],
+                vec![("b", "^1"), ("@s/c", "^2")],
+                vec![],
+                vec![("d", "say \"hi\" \\ there")],
             ]
         );
+        // Written as they are, quoted or not, edges are kept by place; the escaped spec is
+        // the one copy.
+        assert_eq!(lock.copies, ["say \"hi\" \\ there"]);
         assert_eq!(lock.packages[2].descriptors, ["c@^2", "c@~2"]);
         assert_eq!(token("\"x\\\"y\" z"), Some(("x\"y".into(), " z")));
         assert_eq!(token("\"x y\" z"), Some(("x y".into(), " z")));

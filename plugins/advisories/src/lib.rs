@@ -414,7 +414,7 @@ fn dependents(lock: AnyLock<'_>, view: &PackageView<'_>) -> Option<Vec<(String, 
             }
             let entry = l.packages.iter().find(|p| p.key == view.key)?;
             for p in &l.packages {
-                for (dep, spec) in &p.dependencies {
+                for (dep, spec) in l.edges(p) {
                     if dep != view.name {
                         continue;
                     }

@@ -248,12 +248,14 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
         lock.packages.iter().filter(|p| !p.link).collect();
     for (i, p) in packages.iter().enumerate() {
         let from_key = p.key.as_str();
-        nodes[i].edges = p
-            .dependencies
-            .iter()
+        nodes[i].edges = lock
+            .edges(p)
             .filter_map(|(name, spec)| {
                 let to = resolve(from_key, name, spec)?;
-                let optional = p.optional_dependencies.binary_search(name).is_ok();
+                let optional = p
+                    .optional_dependencies
+                    .binary_search_by(|o| o.as_str().cmp(name))
+                    .is_ok();
                 Some((to, if optional { Edge::Optional } else { Edge::Prod }))
             })
             .collect();
