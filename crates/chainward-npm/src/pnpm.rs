@@ -38,9 +38,19 @@ struct Entries<'a> {
     /// Each package, `has_install_script` holding whether it records `requiresBuild: true`
     /// (kept only for 6.x once the version is known).
     packages: Vec<Package>,
-    /// Each package's key without peers → its index (the first of equal keys): extended with
-    /// the packages read so far whenever a snapshot arrives.
+    /// Whether the packages read so far are in strictly increasing order of their keys
+    /// without peers, as pnpm writes them (checked up to `sorted_upto`): a snapshot's package
+    /// is then found by binary search, and no index is built (on a large lockfile the index
+    /// was a twentieth of the peak).
+    sorted: bool,
+    sorted_upto: usize,
+    /// The package the last snapshot was found in: snapshots come in the same order, so the
+    /// next one is nearly always in it (a peer variant) or in the package after it.
+    last: usize,
+    /// Otherwise each package's key without peers → its index (the first of equal keys):
+    /// extended with the packages read so far (up to `indexed`) whenever a snapshot arrives.
     index: FastMap<Str, usize>,
+    indexed: usize,
     /// Whether a snapshot of each package was merged: several snapshots of one package (peer
     /// variants) share its edges' names, and the first one decides them (an empty one leaves
     /// the package's own).
@@ -64,7 +74,11 @@ impl<'a> Entries<'a> {
     fn for_text(text: &'a str) -> Self {
         Entries {
             packages: Vec::with_capacity(text.len() / 256),
+            sorted: true,
+            sorted_upto: 0,
+            last: 0,
             index: FastMap::default(),
+            indexed: 0,
             claimed: Vec::new(),
             pending: Vec::new(),
             error: None,
@@ -88,30 +102,58 @@ impl<'a> Entries<'a> {
             _ => {
                 let key = strip_peers(name);
                 let (optional, edges) = (flag(value, "optional"), edges(value, &mut self.texts));
-                if self.pending.is_empty() {
-                    self.index_packages();
-                    if let Some(&i) = self.index.get(key) {
-                        self.merge(i, optional, edges);
-                        return;
-                    }
+                if self.pending.is_empty()
+                    && let Some(i) = self.find(key)
+                {
+                    self.merge(i, optional, edges);
+                    return;
                 }
                 self.pending.push((key.into(), optional, edges));
             }
         }
     }
 
+    /// The package a snapshot keyed `key` (without peers) belongs to, among those read so
+    /// far: the first of equal keys.
+    fn find(&mut self, key: &str) -> Option<usize> {
+        self.claimed.resize(self.packages.len(), false);
+        if self.sorted {
+            let from = self.sorted_upto.max(1);
+            self.sorted = (from..self.packages.len())
+                .all(|i| bare_key(&self.packages[i - 1]) < bare_key(&self.packages[i]));
+            self.sorted_upto = self.packages.len();
+        }
+        if self.sorted {
+            // No two keys are equal: the one found is the only one.
+            let at = |i: usize| self.packages.get(i).is_some_and(|p| bare_key(p) == key);
+            let found = [self.last, self.last + 1]
+                .into_iter()
+                .find(|&i| at(i))
+                .or_else(|| {
+                    self.packages
+                        .binary_search_by(|p| bare_key(p).cmp(key))
+                        .ok()
+                });
+            if let Some(i) = found {
+                self.last = i;
+            }
+            return found;
+        }
+        self.index_packages();
+        self.index.get(key).copied()
+    }
+
     /// Adds the packages read since the last call to the index.
     fn index_packages(&mut self) {
-        let from = self.claimed.len();
+        let from = self.indexed;
         if from == self.packages.len() {
             return;
         }
         self.index.reserve(self.packages.len() - from);
         for (i, pkg) in self.packages.iter().enumerate().skip(from) {
-            let key = strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key));
-            self.index.entry(key.into()).or_insert(i);
+            self.index.entry(bare_key(pkg).into()).or_insert(i);
         }
-        self.claimed.resize(self.packages.len(), false);
+        self.indexed = self.packages.len();
     }
 
     fn merge(&mut self, i: usize, optional: bool, edges: Edges) {
@@ -126,9 +168,8 @@ impl<'a> Entries<'a> {
     /// edges' strings point to.
     fn finish(mut self) -> (Vec<Package>, Vec<Str>) {
         if !self.pending.is_empty() {
-            self.index_packages();
             for (key, optional, edges) in std::mem::take(&mut self.pending) {
-                if let Some(&i) = self.index.get(key.as_str()) {
+                if let Some(i) = self.find(&key) {
                     self.merge(i, optional, edges);
                 }
             }
@@ -418,6 +459,11 @@ fn read_importer(file: &SourceFile, node: &Yaml) -> Result<Importer, ParseError>
 }
 
 /// `/name@1.0.0(peer@2)(other@3)` → `/name@1.0.0`.
+/// A package's key without its leading `/` (6.x) and peers.
+fn bare_key(pkg: &Package) -> &str {
+    strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key))
+}
+
 fn strip_peers(key: &str) -> &str {
     // The version never contains `(`; a scoped name never does either.
     key.find('(').map_or(key, |i| &key[..i])
@@ -662,6 +708,15 @@ snapshots:
         ];
         assert_eq!(read(format!("{head}{packages}{snapshots}")), expected);
         assert_eq!(read(format!("{head}{snapshots}{packages}")), expected);
+        // Packages out of order: found through an index instead of by their order.
+        let (a_b, c) = packages.split_at(packages.find("  c@1.0.0").expect("c"));
+        let unsorted = format!("packages:\n\n{c}{}", &a_b["packages:\n\n".len()..]);
+        assert_eq!(read(format!("{head}{unsorted}{snapshots}")), expected);
+        // A snapshot past packages that have none: found by binary search.
+        let late = "snapshots:\n\n  c@1.0.0(p@1.0.0):\n    dependencies:\n      q: 1.0.0\n";
+        let c_edges = read(format!("{head}{packages}{late}"));
+        assert_eq!(c_edges[2], ("c".into(), false, vec![pair("q", "1.0.0")]));
+        assert!(c_edges[0].2.is_empty() && c_edges[1].2.is_empty());
         // Two `snapshots` sections around `packages` (not pnpm's, but YAML the fast path
         // reads): the first snapshot of `a` still decides its edges.
         let (first, rest) = snapshots.split_at(snapshots.find("  a@1.0.0(p@2.0.0)").expect("a"));
