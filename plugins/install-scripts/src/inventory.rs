@@ -113,7 +113,43 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         .unwrap_or_default();
     // Only what runs scripts, or may, is kept: on a large lockfile nearly every package runs
     // none, and a list of them all was megabytes of memory no one read.
+    let entry = |index: usize, pkg: &PackageView<'a>, scripts: Scripts| {
+        // Spans are only wanted for findings: an npm entry's is found by parsing that entry.
+        let span = match scripts {
+            Scripts::No | Scripts::Unknown => 0..0,
+            _ => lock.field_span(text, index, pkg, "hasInstallScript"),
+        };
+        Entry {
+            name: pkg.name,
+            version: pkg.version.unwrap_or_default(),
+            scripts,
+            span,
+        }
+    };
+    // With a registry to ask, the packages' views are kept for it; offline each is made an
+    // entry at once (a view is half again its size: on a lockfile that records no scripts,
+    // every package is kept).
+    let registry = project.registry();
     let mut found = Vec::new();
+    let mut out: Vec<Entry<'a>> = Vec::new();
+    // Sized once for the packages the lockfile has where most of them are unknown offline
+    // (pnpm 9, yarn and bun record no install scripts): a list grown by doubling left the
+    // copies it outgrew behind.
+    if !matches!(lock, AnyLock::Npm(npm) if npm.lockfile_version >= 2) {
+        let room = lock.iter_packages().size_hint().1.unwrap_or_default();
+        if registry.is_some() {
+            found.reserve(room);
+        } else {
+            out.reserve(room);
+        }
+    }
+    let mut keep = |index: usize, pkg: PackageView<'a>, scripts: Scripts| {
+        if registry.is_some() {
+            found.push((index, pkg, scripts));
+        } else {
+            out.push(entry(index, &pkg, scripts));
+        }
+    };
     let mut packages = 0;
     match lock {
         // npm 7+ records `hasInstallScript` on every entry: the few that run scripts (or come
@@ -127,51 +163,33 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
                 if p.has_install_script || npm.resolved(p).is_some_and(is_git) {
                     let pkg = npm.view(key, p);
                     let scripts = local_status(project, &dir, node_modules, lock, &pkg, &store);
-                    found.push((0, pkg, scripts));
+                    keep(0, pkg, scripts);
                 }
             }
         }
         _ => {
-            // Sized once for the packages the lockfile has: most of them are unknown offline
-            // (pnpm 9, yarn and bun record no install scripts), and a list grown by doubling
-            // left the copies it outgrew behind.
-            let all = lock.iter_packages();
-            found.reserve(all.size_hint().1.unwrap_or_default());
-            for (index, pkg) in all {
+            for (index, pkg) in lock.iter_packages() {
                 if pkg.link || pkg.bundled {
                     continue;
                 }
                 packages += 1;
                 let scripts = local_status(project, &dir, node_modules, lock, &pkg, &store);
                 if scripts != Scripts::No {
-                    found.push((index, pkg, scripts));
+                    keep(index, pkg, scripts);
                 }
             }
         }
     }
-    if let Some(registry) = project.registry() {
+    if let Some(registry) = registry {
         ask_registry(project, registry, &mut found);
+        // Made in the list's own memory (the entries are smaller than what they are made
+        // from), then shrunk: where the registry said most run no scripts, little is kept.
+        out = found
+            .into_iter()
+            .filter(|(_, _, scripts)| *scripts != Scripts::No) // the registry says so
+            .map(|(index, pkg, scripts)| entry(index, &pkg, scripts))
+            .collect();
     }
-    // Made in the list's own memory (the entries are smaller than what they are made from),
-    // then shrunk: where the registry said most run no scripts, little of it is kept.
-    let mut out: Vec<Entry<'a>> = found
-        .into_iter()
-        .filter(|(_, _, scripts)| *scripts != Scripts::No) // the registry says so
-        .map(|(index, pkg, scripts)| {
-            // Spans are only wanted for findings: an npm entry's is found by parsing that
-            // entry.
-            let span = match scripts {
-                Scripts::No | Scripts::Unknown => 0..0,
-                _ => lock.field_span(text, index, &pkg, "hasInstallScript"),
-            };
-            Entry {
-                name: pkg.name,
-                version: pkg.version.unwrap_or_default(),
-                scripts,
-                span,
-            }
-        })
-        .collect();
     out.shrink_to_fit();
     Inventory {
         entries: out,
