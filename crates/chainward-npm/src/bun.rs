@@ -113,7 +113,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             let mut pkg = Package {
                 key: entry.key.as_str().into(),
                 name: name.into(),
-                span: entry.key_span.clone(),
+                span: entry.key_span.clone().into(),
                 ..Package::default()
             };
             let meta = tuple.iter().find(|v| v.as_object().is_some());
@@ -127,19 +127,20 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 // A registry package: `[ident, registry ("" = the default), meta, integrity]`.
                 pkg.version = reference.into();
                 if !registry.is_empty() {
-                    pkg.resolved_span = tuple.get(1).map(|n| n.span.clone());
-                    pkg.resolved = Field::read(registry, pkg.resolved_span.as_ref(), text);
+                    let span = tuple.get(1).map(|n| n.span.clone());
+                    pkg.resolved = Field::read(registry, span.as_ref(), text);
+                    pkg.resolved_span = span.map(Into::into);
                 }
                 if let Some(integrity) = tuple.get(3) {
                     if let Some(value) = integrity.as_str() {
                         pkg.integrity = Field::read(value, Some(&integrity.span), text);
                     }
-                    pkg.integrity_span = Some(integrity.span.clone());
+                    pkg.integrity_span = Some(integrity.span.clone().into());
                 }
             } else {
                 // git, github, tarball URL or a local folder.
                 pkg.resolved = Field::copied(reference);
-                pkg.resolved_span = Some(ident_node.span.clone());
+                pkg.resolved_span = Some(ident_node.span.clone().into());
                 pkg.version = meta
                     .and_then(|m| m.get("version"))
                     .and_then(Json::as_str)

@@ -215,6 +215,31 @@ impl<'a> Texts<'a> {
     }
 }
 
+/// A byte range of a lockfile's text in 8 bytes (a `Range<usize>` takes 16, and an
+/// `Option` of one 24): three in each of thousands of packages. [`Span::range`] gives it back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// Past 4 GiB (no lockfile chainward reads is that large), the end of that range.
+impl From<Range<usize>> for Span {
+    fn from(r: Range<usize>) -> Self {
+        let at = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        Span {
+            start: at(r.start),
+            end: at(r.end),
+        }
+    }
+}
+
 /// A locked package (pnpm, yarn, bun).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Package {
@@ -248,9 +273,10 @@ pub struct Package {
     /// Descriptors (`name@range`) that resolve to this entry (yarn).
     pub descriptors: Vec<Str>,
     /// Span of the key.
-    pub span: Range<usize>,
-    pub resolved_span: Option<Range<usize>>,
-    pub integrity_span: Option<Range<usize>>,
+    pub span: Span,
+    /// Where `resolved` and `integrity` are written (quotes included).
+    pub resolved_span: Option<Span>,
+    pub integrity_span: Option<Span>,
 }
 
 /// A catalog entry of a pnpm lockfile: `catalogs.<catalog>.<name>`.

@@ -494,7 +494,7 @@ fn read_package(
         key: key.into(),
         name,
         version,
-        span: key_node.span.clone(),
+        span: key_node.span.clone().into(),
         ..Package::default()
     };
     let resolution = node
@@ -508,7 +508,7 @@ fn read_package(
     };
     if let Some(integrity) = field("integrity") {
         pkg.integrity = read(integrity);
-        pkg.integrity_span = Some(integrity.span.clone());
+        pkg.integrity_span = Some(integrity.span.clone().into());
     }
     // pnpm 11 runtimes (`node@runtime:26.4.0`): one binary per platform, each with its own
     // integrity. The package has one when every variant has one; the weakest is kept.
@@ -527,12 +527,12 @@ fn read_package(
             .min_by_key(|h| integrity_strength(h.as_str().unwrap_or_default()))
         {
             pkg.integrity = read(weakest);
-            pkg.integrity_span = Some(weakest.span.clone());
+            pkg.integrity_span = Some(weakest.span.clone().into());
         }
     }
     if let Some(tarball) = field("tarball") {
         pkg.resolved = read(tarball);
-        pkg.resolved_span = Some(tarball.span.clone());
+        pkg.resolved_span = Some(tarball.span.clone().into());
     } else if let Some(repo) = field("repo") {
         let commit = resolution
             .get("commit")
@@ -541,7 +541,7 @@ fn read_package(
         let repo = repo.as_str().unwrap_or_default();
         let git = if repo.starts_with("git") { "" } else { "git+" };
         pkg.resolved = Field::copied(compact_str::format_compact!("{git}{repo}#{commit}"));
-        pkg.resolved_span = Some(resolution.span.clone());
+        pkg.resolved_span = Some(resolution.span.clone().into());
     } else if let Some(dir) = field("directory") {
         pkg.resolved = Field::copied(compact_str::format_compact!(
             "file:{}",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chainward_core::project::join;
 
-use crate::lockfile::{AnyLock, CatalogEntry, LockFormat, PackageView, split_name};
+use crate::lockfile::{AnyLock, CatalogEntry, LockFormat, PackageView, Span, split_name};
 use crate::manifest::Section;
 use crate::yarn::berry_descriptor;
 
@@ -300,11 +300,11 @@ impl<'a> AnyLock<'a> {
                     return 0..0;
                 };
                 match field {
-                    "resolved" => p.resolved_span.clone(),
-                    "integrity" => p.integrity_span.clone(),
+                    "resolved" => p.resolved_span.map(Span::range),
+                    "integrity" => p.integrity_span.map(Span::range),
                     _ => None,
                 }
-                .unwrap_or_else(|| p.span.clone())
+                .unwrap_or_else(|| p.span.range())
             }
         }
     }
@@ -317,7 +317,7 @@ impl<'a> AnyLock<'a> {
                 .packages
                 .iter()
                 .find(|p| p.key == key)
-                .map(|p| p.span.clone()),
+                .map(|p| p.span.range()),
         }
     }
 }

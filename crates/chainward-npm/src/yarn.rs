@@ -160,7 +160,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     key: key.into(),
                     name,
                     descriptors: descs,
-                    span: at..at + key.len(),
+                    span: (at..at + key.len()).into(),
                     ..Package::default()
                 });
                 section = None;
@@ -199,11 +199,11 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     "version" => pkg.version = value,
                     "resolved" => {
                         pkg.resolved = Field::read(&value, Some(&value_span), text);
-                        pkg.resolved_span = Some(value_span);
+                        pkg.resolved_span = Some(value_span.into());
                     }
                     "integrity" => {
                         pkg.integrity = Field::read(&value, Some(&value_span), text);
-                        pkg.integrity_span = Some(value_span);
+                        pkg.integrity_span = Some(value_span.into());
                     }
                     _ => {}
                 }
@@ -260,7 +260,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
     for pkg in &packages {
         if pkg.version.is_empty() {
             return Err(file.parse_error(
-                pkg.span.clone(),
+                pkg.span.range(),
                 format!("entry `{}` has no `version`", pkg.key),
             ));
         }
@@ -333,19 +333,19 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 .unwrap_or_default()
                 .into(),
             descriptors: descs,
-            span: key_node.span.clone(),
+            span: key_node.span.clone().into(),
             ..Package::default()
         };
         if let Some(checksum) = entry.get("checksum") {
             if let Some(value) = checksum.as_str() {
                 pkg.integrity = Field::read(value, Some(&checksum.span), text);
             }
-            pkg.integrity_span = Some(checksum.span.clone());
+            pkg.integrity_span = Some(checksum.span.clone().into());
         }
         pkg.link = entry.get("linkType").and_then(Yaml::as_str) == Some("soft");
         if let Some(source) = berry_source(reference) {
             pkg.resolved = Field::copied(source);
-            pkg.resolved_span = Some(resolution_node.span.clone());
+            pkg.resolved_span = Some(resolution_node.span.clone().into());
         }
         pkg.platform = entry.get("conditions").is_some();
         pkg.optional = pkg.platform;
@@ -488,10 +488,10 @@ debug@^4.3.4:
         );
         assert_eq!(debug.optional_dependencies, ["fsevents"]);
         assert!(lock.packages[0].optional_dependencies.is_empty());
-        let span = debug.integrity_span.clone().expect("span");
-        assert_eq!(&CLASSIC[span], "sha512-def");
-        let span = debug.resolved_span.clone().expect("span");
-        assert!(CLASSIC[span].starts_with("\"https://registry.yarnpkg.com/debug"));
+        let span = debug.integrity_span.expect("span");
+        assert_eq!(&CLASSIC[span.range()], "sha512-def");
+        let span = debug.resolved_span.expect("span");
+        assert!(CLASSIC[span.range()].starts_with("\"https://registry.yarnpkg.com/debug"));
     }
 
     /// Each entry keeps its own edges (they are gathered aside and moved in when the next entry
