@@ -132,9 +132,9 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     let registry = project.registry();
     let mut found = Vec::new();
     let mut out: Vec<Entry<'a>> = Vec::new();
-    // Sized once for the packages the lockfile has where most of them are unknown offline
-    // (pnpm 9, yarn and bun record no install scripts): a list grown by doubling left the
-    // copies it outgrew behind.
+    // Sized once for every package of a lockfile that does not record install scripts (pnpm
+    // 9, yarn and bun: offline each one is unknown, and kept): a list grown by doubling left
+    // the copies it outgrew behind.
     if !matches!(lock, AnyLock::Npm(npm) if npm.lockfile_version >= 2) {
         let room = lock.iter_packages().size_hint().1.unwrap_or_default();
         if registry.is_some() {
@@ -146,7 +146,7 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     let mut keep = |index: usize, pkg: PackageView<'a>, scripts: Scripts| {
         if registry.is_some() {
             found.push((index, pkg, scripts));
-        } else {
+        } else if scripts != Scripts::No {
             out.push(entry(index, &pkg, scripts));
         }
     };
