@@ -627,29 +627,38 @@ mod tests {
     #[test]
     fn lockfile_fields_are_read_from_the_text() {
         let yarn = "ms@^2:\n  version \"2.1.3\"\n  resolved \"https://r/ms/-/ms-2.1.3.tgz#abc\"\n  integrity sha512-ms==\n";
-        let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, yarn);
-        let lock = crate::yarn::yarn_lockfile(&f).expect("parses");
-        let ms = &lock.packages[0];
-        assert!(matches!(
-            (&ms.resolved, &ms.integrity),
-            (Field::At(..), Field::At(..))
-        ));
-        assert_eq!(
-            (lock.resolved(ms), lock.integrity(ms)),
-            (Some("https://r/ms/-/ms-2.1.3.tgz#abc"), Some("sha512-ms=="))
-        );
         let pnpm = "lockfileVersion: '9.0'\n\nimporters:\n\n  .: {}\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-ms==, tarball: 'https://r/ms.tgz'}\n\nsnapshots:\n\n  ms@2.1.3: {}\n";
-        let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, pnpm);
-        let lock = crate::pnpm::pnpm_lockfile(&f).expect("parses");
-        let ms = &lock.packages[0];
-        assert!(matches!(
-            (&ms.resolved, &ms.integrity),
-            (Field::At(..), Field::At(..))
-        ));
-        assert_eq!(
-            (lock.resolved(ms), lock.integrity(ms)),
-            (Some("https://r/ms.tgz"), Some("sha512-ms=="))
-        );
+        for (name, kind, text, resolved) in [
+            (
+                "yarn.lock",
+                FileKind::YarnLock,
+                yarn,
+                "https://r/ms/-/ms-2.1.3.tgz#abc",
+            ),
+            (
+                "pnpm-lock.yaml",
+                FileKind::PnpmLock,
+                pnpm,
+                "https://r/ms.tgz",
+            ),
+        ] {
+            let f = SourceFile::in_memory(name, kind, text);
+            let Some(AnyLock::Other(lock)) = any_lockfile(&f) else {
+                panic!("{name} parses");
+            };
+            let ms = &lock.packages[0];
+            assert!(
+                matches!(
+                    (&ms.resolved, &ms.integrity),
+                    (Field::At(..), Field::At(..))
+                ),
+                "{name}"
+            );
+            assert_eq!(
+                (lock.resolved(ms), lock.integrity(ms)),
+                (Some(resolved), Some("sha512-ms=="))
+            );
+        }
     }
 
     #[test]
