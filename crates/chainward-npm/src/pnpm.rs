@@ -40,8 +40,8 @@ struct Entries<'a> {
     packages: Vec<Package>,
     /// Whether the packages read so far are in strictly increasing order of their keys
     /// without peers, as pnpm writes them (checked up to `sorted_upto`): a snapshot's package
-    /// is then found by binary search, and no index is built (on a large lockfile the index
-    /// was a twentieth of the peak).
+    /// is then found from where the last one's was, or by binary search, and no index is
+    /// built (on a large lockfile the index was a twentieth of the peak).
     sorted: bool,
     sorted_upto: usize,
     /// The package the last snapshot was found in: snapshots come in the same order, so the
