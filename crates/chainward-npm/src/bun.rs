@@ -172,14 +172,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             packages.push(pkg);
         }
     }
-    let mut lock = Lockfile::new(
-        LockFormat::Bun(version),
-        importers,
-        packages,
-        file.share(text),
-    );
-    lock.copies = texts.into_copies();
-    Ok(lock)
+    Ok(texts.lockfile(LockFormat::Bun(version), importers, packages, file))
 }
 
 /// The cached parse of a bun.lock.

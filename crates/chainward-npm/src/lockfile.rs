@@ -114,17 +114,7 @@ pub(crate) enum Field {
 impl Field {
     /// `value`, which the lockfile's `text` has at `span` (quotes included, if any).
     pub(crate) fn read(value: &str, span: Option<&Range<usize>>, text: &str) -> Field {
-        let written = span.and_then(|s| Some((s.start, text.get(s.clone())?)));
-        let at = written.and_then(|(start, written)| {
-            if written == value {
-                return Some(start);
-            }
-            let quoted = written.len() == value.len() + 2
-                && (written.starts_with('"') && written.ends_with('"')
-                    || written.starts_with('\'') && written.ends_with('\''));
-            (quoted && &written[1..written.len() - 1] == value).then_some(start + 1)
-        });
-        match at.and_then(|at| Some((u32::try_from(at).ok()?, u32::try_from(value.len()).ok()?))) {
+        match place(value, span, text) {
             Some((at, len)) => Field::At(at, len),
             None => Field::Copied(value.into()),
         }
@@ -146,6 +136,26 @@ impl Field {
             Field::Copied(s) => Some(s),
         }
     }
+}
+
+/// Where `text` holds `value` as it is, given the span it is written at (quotes included, if
+/// any): `(offset, length)`, or `None` where the text at the span is anything else (escaped,
+/// or not the value at all).
+fn place(value: &str, span: Option<&Range<usize>>, text: &str) -> Option<(u32, u32)> {
+    let span = span?;
+    let written = text.get(span.clone())?;
+    let at = if written == value {
+        span.start
+    } else {
+        let quoted = written.len() == value.len() + 2
+            && (written.starts_with('"') && written.ends_with('"')
+                || written.starts_with('\'') && written.ends_with('\''));
+        if !(quoted && &written[1..written.len() - 1] == value) {
+            return None;
+        }
+        span.start + 1
+    };
+    Some((u32::try_from(at).ok()?, u32::try_from(value.len()).ok()?))
 }
 
 /// A short string of a lockfile (an edge's name or spec): bytes `at..at + len` of its text,
@@ -183,8 +193,8 @@ impl<'a> Texts<'a> {
 
     /// `value`, written at `span` of the text (see [`Field::read`]).
     pub(crate) fn read(&mut self, value: &str, span: Option<&Range<usize>>) -> Text {
-        match Field::read(value, span, self.text) {
-            Field::At(at, len) if len < COPY => Text { at, len },
+        match place(value, span, self.text) {
+            Some((at, len)) if len < COPY => Text { at, len },
             _ => self.copy(value),
         }
     }
@@ -210,8 +220,17 @@ impl<'a> Texts<'a> {
         self.text
     }
 
-    pub(crate) fn into_copies(self) -> Vec<Str> {
-        self.copies
+    /// The lockfile read with these texts (see [`Lockfile::new`]).
+    pub(crate) fn lockfile(
+        self,
+        format: LockFormat,
+        importers: BTreeMap<String, Importer>,
+        packages: Vec<Package>,
+        file: &SourceFile,
+    ) -> Lockfile {
+        let mut lock = Lockfile::new(format, importers, packages, file.share(self.text));
+        lock.copies = self.copies;
+        lock
     }
 }
 

@@ -164,9 +164,9 @@ impl<'a> Entries<'a> {
         }
     }
 
-    /// The packages, with the snapshots read before them merged in, and the copies their
-    /// edges' strings point to.
-    fn finish(mut self) -> (Vec<Package>, Vec<Str>) {
+    /// The packages, with the snapshots read before them merged in, and the texts their
+    /// edges point to.
+    fn finish(mut self) -> (Vec<Package>, Texts<'a>) {
         if !self.pending.is_empty() {
             for (key, optional, edges) in std::mem::take(&mut self.pending) {
                 if let Some(i) = self.find(&key) {
@@ -174,7 +174,7 @@ impl<'a> Entries<'a> {
                 }
             }
         }
-        (self.packages, self.texts.into_copies())
+        (self.packages, self.texts)
     }
 }
 
@@ -376,7 +376,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         return Err(err(file, node, "`packages` must be a mapping"));
     }
     // Packages, with 9.0's snapshots merged in for edges and the optional flag.
-    let (mut packages, copies) = entries.finish();
+    let (mut packages, texts) = entries.finish();
     if major >= 9 {
         // 9.0 does not record install scripts at all.
         for pkg in &mut packages {
@@ -392,13 +392,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             })
             .unwrap_or_default()
     };
-    let mut lock = Lockfile::new(
-        LockFormat::Pnpm(version),
-        importers,
-        packages,
-        file.share(own),
-    );
-    lock.copies = copies;
+    let mut lock = texts.lockfile(LockFormat::Pnpm(version), importers, packages, file);
     lock.catalogs = catalogs;
     lock.overrides = entries("overrides");
     lock.settings = entries("settings");

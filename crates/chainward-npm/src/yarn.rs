@@ -265,14 +265,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
             ));
         }
     }
-    let mut lock = Lockfile::new(
-        LockFormat::YarnClassic,
-        BTreeMap::new(),
-        packages,
-        file.share(text),
-    );
-    lock.copies = texts.into_copies();
-    Ok(lock)
+    Ok(texts.lockfile(LockFormat::YarnClassic, BTreeMap::new(), packages, file))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,14 +386,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         }
         packages.push(pkg);
     }
-    let mut lock = Lockfile::new(
-        LockFormat::YarnBerry(version),
-        importers,
-        packages,
-        file.share(text),
-    );
-    lock.copies = texts.into_copies();
-    Ok(lock)
+    Ok(texts.lockfile(LockFormat::YarnBerry(version), importers, packages, file))
 }
 
 /// Where a berry resolution fetches from: `None` for the registry (`npm:`), a URL for git and
