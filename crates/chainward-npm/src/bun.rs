@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 use chainward_core::json::{self, Json, JsonValue};
 use chainward_core::{ParseError, SourceFile};
 
-use crate::lockfile::{
-    Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Texts, split_name,
-};
+use crate::lockfile::{Importer, ImporterDep, LockFormat, Lockfile, Package, Texts, split_name};
 use crate::manifest::Section;
 
 fn err(file: &SourceFile, node: &Json, m: impl Into<String>) -> ParseError {
@@ -111,7 +109,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 )
             })?;
             let mut pkg = Package {
-                key: entry.key.as_str().into(),
+                key: texts.read(&entry.key, Some(&entry.key_span)),
                 name: name.into(),
                 span: entry.key_span.clone().into(),
                 ..Package::default()
@@ -119,7 +117,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             let meta = tuple.iter().find(|v| v.as_object().is_some());
             if reference.starts_with("workspace:") || reference.starts_with("link:") {
                 pkg.link = true;
-                pkg.resolved = Field::copied(reference);
+                pkg.resolved = texts.copy(reference);
             } else if let (Some(registry), Some(_)) = (
                 tuple.get(1).and_then(Json::as_str),
                 tuple.get(2).and_then(Json::as_object),
@@ -128,18 +126,18 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 pkg.version = reference.into();
                 if !registry.is_empty() {
                     let span = tuple.get(1).map(|n| n.span.clone());
-                    pkg.resolved = Field::read(registry, span.as_ref(), text);
+                    pkg.resolved = texts.read(registry, span.as_ref());
                     pkg.resolved_span = span.map(Into::into);
                 }
                 if let Some(integrity) = tuple.get(3) {
                     if let Some(value) = integrity.as_str() {
-                        pkg.integrity = Field::read(value, Some(&integrity.span), text);
+                        pkg.integrity = texts.read(value, Some(&integrity.span));
                     }
                     pkg.integrity_span = Some(integrity.span.clone().into());
                 }
             } else {
                 // git, github, tarball URL or a local folder.
-                pkg.resolved = Field::copied(reference);
+                pkg.resolved = texts.copy(reference);
                 pkg.resolved_span = Some(ident_node.span.clone().into());
                 pkg.version = meta
                     .and_then(|m| m.get("version"))
@@ -153,6 +151,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             if let Some(meta) = meta {
                 pkg.platform = ["os", "cpu", "libc"].iter().any(|k| meta.get(k).is_some());
                 pkg.optional = pkg.platform;
+                let mut edges = Vec::new();
                 for section in [Section::Dependencies, Section::OptionalDependencies] {
                     for m in meta
                         .get(section.key())
@@ -162,12 +161,13 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                         if section == Section::OptionalDependencies {
                             pkg.optional_dependencies.push(m.key.as_str().into());
                         }
-                        pkg.dependencies.push(texts.edge(
+                        edges.push(texts.edge(
                             (&m.key, Some(&m.key_span)),
                             (m.value.as_str().unwrap_or_default(), Some(&m.value.span)),
                         ));
                     }
                 }
+                pkg.dependencies = edges.into_boxed_slice();
             }
             packages.push(pkg);
         }
@@ -220,7 +220,7 @@ mod tests {
                 .and_then(|d| d.specifier.as_deref()),
             Some("~2.0.0")
         );
-        let by_key = |k: &str| lock.packages.iter().find(|p| p.key == k).expect(k);
+        let by_key = |k: &str| lock.packages.iter().find(|p| lock.key(p) == k).expect(k);
         assert!(by_key("a").link);
         let debug = by_key("debug");
         assert_eq!(
@@ -229,7 +229,7 @@ mod tests {
         );
         assert_eq!(lock.integrity(debug), Some("sha512-aaa"));
         // Kept as its place in the file, not copied.
-        assert!(matches!(debug.integrity, crate::lockfile::Field::At(..)));
+        assert!(debug.integrity.offset().is_some());
         assert_eq!(lock.edges(debug).collect::<Vec<_>>(), [("ms", "^2.1.3")]);
         assert_eq!(
             lock.resolved(by_key("debug/ms")),

@@ -99,43 +99,13 @@ impl Importer {
 /// ones on the heap.
 pub type Str = compact_str::CompactString;
 
-/// A long string of a locked package (its source, its integrity): where the lockfile's text
-/// holds it as it is (plain, or quoted without escapes), or a copy (escaped, or made up from
-/// several parts), so that most of an entry's bytes are not copied.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) enum Field {
-    #[default]
-    Absent,
-    /// Bytes `.0..(.0 + .1)` of the lockfile's text.
-    At(u32, u32),
-    Copied(Str),
-}
-
-impl Field {
-    /// `value`, which the lockfile's `text` has at `span` (quotes included, if any).
-    pub(crate) fn read(value: &str, span: Option<&Range<usize>>, text: &str) -> Field {
-        match place(value, span, text) {
-            Some((at, len)) => Field::At(at, len),
-            None => Field::Copied(value.into()),
-        }
+/// The string `t` stands for in a lockfile of this text and these copies; `None` for
+/// [`Text::ABSENT`].
+fn get<'a>(text: &'a str, copies: &'a [Str], t: Text) -> Option<&'a str> {
+    if t.len & COPY != 0 {
+        return copies.get(t.at as usize).map(Str::as_str);
     }
-
-    /// A value not written as it is in the lockfile.
-    pub(crate) fn copied(value: impl Into<Str>) -> Field {
-        Field::Copied(value.into())
-    }
-
-    pub(crate) fn is_absent(&self) -> bool {
-        matches!(self, Field::Absent)
-    }
-
-    fn get<'a>(&'a self, text: &'a str) -> Option<&'a str> {
-        match self {
-            Field::Absent => None,
-            Field::At(at, len) => text.get(*at as usize..*at as usize + *len as usize),
-            Field::Copied(s) => Some(s),
-        }
-    }
+    text.get(t.at as usize..t.at as usize + t.len as usize)
 }
 
 /// Where `text` holds `value` as it is, given the span it is written at (quotes included, if
@@ -158,15 +128,41 @@ fn place(value: &str, span: Option<&Range<usize>>, text: &str) -> Option<(u32, u
     Some((u32::try_from(at).ok()?, u32::try_from(value.len()).ok()?))
 }
 
-/// A short string of a lockfile (an edge's name or spec): bytes `at..at + len` of its text,
-/// or, `len` with [`COPY`] set, copy number `at` of the lockfile's copies (see [`Texts`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// A string of a lockfile (a package's key, source or integrity, an edge's name or spec) in
+/// 8 bytes: bytes `at..at + len` of its text where the text holds it as it is (plain, or quoted
+/// without escapes), so that most of an entry's bytes are not copied; or, `len` with [`COPY`]
+/// set, copy number `at` of the lockfile's copies (an escaped string, or one made up from
+/// several parts: see [`Texts`]); or [`Text::ABSENT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Text {
     at: u32,
     len: u32,
 }
 
 const COPY: u32 = 1 << 31;
+
+impl Text {
+    /// No string (a package recorded without a source): no copy has this number.
+    pub(crate) const ABSENT: Text = Text {
+        at: u32::MAX,
+        len: u32::MAX,
+    };
+
+    pub(crate) fn is_absent(self) -> bool {
+        self == Text::ABSENT
+    }
+
+    /// Where the text holds the string, if it does (not a copy, not absent).
+    pub(crate) fn offset(self) -> Option<usize> {
+        (self.len & COPY == 0).then_some(self.at as usize)
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::ABSENT
+    }
+}
 
 /// An edge of a locked package: a dependency's name and its spec (or locked version), each
 /// where the lockfile writes it: 16 bytes (as two strings, an edge took 48).
@@ -191,7 +187,8 @@ impl<'a> Texts<'a> {
         }
     }
 
-    /// `value`, written at `span` of the text (see [`Field::read`]).
+    /// `value`, which the text has at `span` (quotes included, if any): kept by place where
+    /// the text holds it as it is there, else copied (see [`Text`]).
     pub(crate) fn read(&mut self, value: &str, span: Option<&Range<usize>>) -> Text {
         match place(value, span, self.text) {
             Some((at, len)) if len < COPY => Text { at, len },
@@ -199,10 +196,17 @@ impl<'a> Texts<'a> {
         }
     }
 
-    fn copy(&mut self, value: &str) -> Text {
-        let at = u32::try_from(self.copies.len()).unwrap_or(u32::MAX);
+    /// `value`, not written as it is in the text: copied.
+    pub(crate) fn copy(&mut self, value: impl Into<Str>) -> Text {
+        // Past `u32::MAX - 1` copies (more than memory holds), the last number: never ABSENT.
+        let at = u32::try_from(self.copies.len()).map_or(u32::MAX - 1, |n| n.min(u32::MAX - 1));
         self.copies.push(value.into());
         Text { at, len: COPY }
+    }
+
+    /// The string `t` stands for (`""` for [`Text::ABSENT`]).
+    pub(crate) fn get(&self, t: Text) -> &str {
+        get(self.text, &self.copies, t).unwrap_or_default()
     }
 
     pub(crate) fn edge(
@@ -214,10 +218,6 @@ impl<'a> Texts<'a> {
             name: self.read(name, name_span),
             spec: self.read(spec, spec_span),
         }
-    }
-
-    pub(crate) fn text(&self) -> &'a str {
-        self.text
     }
 
     /// The lockfile read with these texts (see [`Lockfile::new`]).
@@ -263,16 +263,17 @@ impl From<Range<usize>> for Span {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Package {
     /// The entry's key as written in the lockfile (`ms@2.1.3`, `"ms@^2.1.0", ms@^2.0.0`).
-    pub key: Str,
+    /// Read with [`Lockfile::key`].
+    pub(crate) key: Text,
     pub name: Str,
     pub version: Str,
     /// Where it is fetched from: a tarball URL, `git+https://…#sha`, `file:…`, `link:…`,
     /// `workspace:…`. Absent for a registry package recorded without its URL. Read with
     /// [`Lockfile::resolved`].
-    pub(crate) resolved: Field,
+    pub(crate) resolved: Text,
     /// SRI integrity (`sha512-…`), or yarn berry's `checksum` (`10c0/<hex>`). Read with
     /// [`Lockfile::integrity`].
-    pub(crate) integrity: Field,
+    pub(crate) integrity: Text,
     /// `Some(true)` for dev-only packages where the format records it (pnpm 6).
     pub dev: Option<bool>,
     pub optional: bool,
@@ -284,13 +285,14 @@ pub struct Package {
     pub link: bool,
     /// Edges: dependency name → spec (or locked version, as the format records it). Read
     /// with [`Lockfile::edges`].
-    pub(crate) dependencies: Vec<Edge>,
+    pub(crate) dependencies: Box<[Edge]>,
     /// The names among `dependencies` that are optional edges, sorted: yarn classic's
     /// `optionalDependencies:`, yarn berry's `dependenciesMeta.<name>.optional`, bun's
     /// `optionalDependencies` (pnpm flags the packages themselves instead).
     pub optional_dependencies: Vec<Str>,
-    /// Descriptors (`name@range`) that resolve to this entry (yarn).
-    pub descriptors: Vec<Str>,
+    /// Descriptors (`name@range`) that resolve to this entry (yarn). Read with
+    /// [`Lockfile::descriptors`].
+    pub(crate) descriptors: Box<[Text]>,
     /// Span of the key.
     pub span: Span,
     /// Where `resolved` and `integrity` are written (quotes included).
@@ -369,30 +371,36 @@ impl Lockfile {
     }
 
     fn str(&self, t: Text) -> &str {
-        if t.len & COPY != 0 {
-            return self.copies.get(t.at as usize).map_or("", |s| s.as_str());
-        }
-        self.text
-            .get(t.at as usize..t.at as usize + t.len as usize)
-            .unwrap_or_default()
+        get(&self.text, &self.copies, t).unwrap_or_default()
+    }
+
+    /// A package's key, as the lockfile writes it (see [`Package`]).
+    pub fn key<'a>(&'a self, pkg: &'a Package) -> &'a str {
+        self.str(pkg.key)
     }
 
     /// A package's source (see [`Package`]).
     pub fn resolved<'a>(&'a self, pkg: &'a Package) -> Option<&'a str> {
-        pkg.resolved.get(&self.text)
+        get(&self.text, &self.copies, pkg.resolved)
     }
 
     /// A package's integrity (see [`Package`]).
     pub fn integrity<'a>(&'a self, pkg: &'a Package) -> Option<&'a str> {
-        pkg.integrity.get(&self.text)
+        get(&self.text, &self.copies, pkg.integrity)
+    }
+
+    /// The descriptors (`name@range`) that resolve to a package (yarn).
+    pub fn descriptors<'a>(
+        &'a self,
+        pkg: &'a Package,
+    ) -> impl ExactSizeIterator<Item = &'a str> + 'a {
+        pkg.descriptors.iter().map(|&d| self.str(d))
     }
 
     /// Give back the slack of the vectors grown while parsing (a large lockfile's model is
     /// otherwise up to twice its size).
     pub fn shrink(mut self) -> Self {
         for pkg in &mut self.packages {
-            pkg.dependencies.shrink_to_fit();
-            pkg.descriptors.shrink_to_fit();
             pkg.optional_dependencies.shrink_to_fit();
         }
         self.packages.shrink_to_fit();
@@ -477,7 +485,7 @@ impl Lockfile {
     /// The format-independent view of one of its packages.
     pub fn view<'a>(&'a self, pkg: &'a Package) -> PackageView<'a> {
         PackageView {
-            key: &pkg.key,
+            key: self.key(pkg),
             name: &pkg.name,
             version: Some(pkg.version.as_str()).filter(|v| !v.is_empty()),
             resolved: self.resolved(pkg),
@@ -613,33 +621,42 @@ mod tests {
     /// A value is kept by place only where the text holds it as it is; anything else is a
     /// copy, so a span that does not hold the value never gives a wrong string. (Hand-made.)
     #[test]
-    fn fields_are_kept_by_place_only_where_written_as_they_are() {
+    fn strings_are_kept_by_place_only_where_written_as_they_are() {
         let text = r#"a: sha512-x, b: "https://r/b.tgz", c: 'c d', e: "x\"y""#;
         let at = |s: &str| {
             let i = text.find(s).expect(s);
             i..i + s.len()
         };
+        let mut texts = Texts::new(text);
         let cases = [
-            ("sha512-x", at("sha512-x"), Field::At(3, 8)),
+            ("sha512-x", Some(at("sha512-x")), Some(3)),
             (
                 "https://r/b.tgz",
-                at(r#""https://r/b.tgz""#),
-                Field::At(17, 15),
+                Some(at(r#""https://r/b.tgz""#)),
+                Some(17),
             ),
-            ("c d", at("'c d'"), Field::At(39, 3)),
+            ("c d", Some(at("'c d'")), Some(39)),
             // Escaped: written otherwise.
-            ("x\"y", at(r#""x\"y""#), Field::copied("x\"y")),
-            // A span that holds something else.
-            ("sha512-y", at("sha512-x"), Field::copied("sha512-y")),
-            ("sha512-x", 0..text.len() + 1, Field::copied("sha512-x")),
+            ("x\"y", Some(at(r#""x\"y""#)), None),
+            // A span that holds something else, or none at all.
+            ("sha512-y", Some(at("sha512-x")), None),
+            ("sha512-x", Some(0..text.len() + 1), None),
+            ("v", None, None),
         ];
-        for (value, span, expected) in cases {
-            let field = Field::read(value, Some(&span), text);
-            assert_eq!(field, expected, "{value}");
-            assert_eq!(field.get(text), Some(value));
+        let read: Vec<Text> = cases
+            .iter()
+            .map(|(value, span, _)| texts.read(value, span.as_ref()))
+            .collect();
+        for ((value, _, offset), &t) in cases.iter().zip(&read) {
+            assert_eq!(t.offset(), *offset, "{value}");
+            assert!(!t.is_absent(), "{value}");
+            assert_eq!(texts.get(t), *value);
         }
-        assert_eq!(Field::read("v", None, text), Field::copied("v"));
-        assert_eq!(Field::Absent.get(text), None);
+        let copied = texts.copy("git+https://h/r#abc");
+        assert_eq!(copied.offset(), None);
+        assert_eq!(texts.get(copied), "git+https://h/r#abc");
+        assert_eq!(get(text, &texts.copies, Text::ABSENT), None);
+        assert_eq!(texts.get(Text::ABSENT), "");
     }
 
     /// yarn classic's and pnpm's sources and integrities are not copied. (Hand-made.)
@@ -667,10 +684,9 @@ mod tests {
             };
             let ms = &lock.packages[0];
             assert!(
-                matches!(
-                    (&ms.resolved, &ms.integrity),
-                    (Field::At(..), Field::At(..))
-                ),
+                [ms.key, ms.resolved, ms.integrity]
+                    .iter()
+                    .all(|t| t.offset().is_some()),
                 "{name}"
             );
             assert_eq!(
@@ -678,6 +694,14 @@ mod tests {
                 (Some(resolved), Some("sha512-ms=="))
             );
         }
+    }
+
+    /// Thousands of packages are held at once: a field that grows one shows here. (Its strings
+    /// are 8-byte places in the text; see [`Text`].)
+    #[test]
+    fn a_package_stays_small() {
+        assert!(std::mem::size_of::<Package>() <= 168);
+        assert_eq!(std::mem::size_of::<Text>(), 8);
     }
 
     #[test]

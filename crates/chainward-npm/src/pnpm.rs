@@ -13,7 +13,7 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
 use crate::lockfile::{
-    CatalogEntry, Edge, Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, Texts,
+    CatalogEntry, Edge, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, Texts,
     split_name,
 };
 use crate::manifest::Section;
@@ -29,7 +29,7 @@ fn err(file: &SourceFile, node: &Yaml, message: impl Into<String>) -> ParseError
 }
 
 /// A package's edges: dependency name → locked version.
-type Edges = Vec<Edge>;
+type Edges = Box<[Edge]>;
 
 /// `packages` and `snapshots` entries, read one at a time. pnpm writes `packages` first, so a
 /// snapshot's edges and `optional` flag go straight into its package and no list of snapshots
@@ -117,21 +117,27 @@ impl<'a> Entries<'a> {
     /// far: the first of equal keys.
     fn find(&mut self, key: &str) -> Option<usize> {
         self.claimed.resize(self.packages.len(), false);
+        let texts = &self.texts;
         if self.sorted {
             let from = self.sorted_upto.max(1);
-            self.sorted = (from..self.packages.len())
-                .all(|i| bare_key(&self.packages[i - 1]) < bare_key(&self.packages[i]));
+            self.sorted = (from..self.packages.len()).all(|i| {
+                bare_key(texts, &self.packages[i - 1]) < bare_key(texts, &self.packages[i])
+            });
             self.sorted_upto = self.packages.len();
         }
         if self.sorted {
             // No two keys are equal: the one found is the only one.
-            let at = |i: usize| self.packages.get(i).is_some_and(|p| bare_key(p) == key);
+            let at = |i: usize| {
+                self.packages
+                    .get(i)
+                    .is_some_and(|p| bare_key(texts, p) == key)
+            };
             let found = [self.last, self.last + 1]
                 .into_iter()
                 .find(|&i| at(i))
                 .or_else(|| {
                     self.packages
-                        .binary_search_by(|p| bare_key(p).cmp(key))
+                        .binary_search_by(|p| bare_key(texts, p).cmp(key))
                         .ok()
                 });
             if let Some(i) = found {
@@ -151,7 +157,9 @@ impl<'a> Entries<'a> {
         }
         self.index.reserve(self.packages.len() - from);
         for (i, pkg) in self.packages.iter().enumerate().skip(from) {
-            self.index.entry(bare_key(pkg).into()).or_insert(i);
+            self.index
+                .entry(bare_key(&self.texts, pkg).into())
+                .or_insert(i);
         }
         self.indexed = self.packages.len();
     }
@@ -201,7 +209,7 @@ fn edges(node: &Yaml, texts: &mut Texts<'_>) -> Edges {
             (v.as_str().unwrap_or_default(), Some(&v.span)),
         )
     }));
-    out
+    out.into_boxed_slice()
 }
 
 /// pnpm 11 writes `pnpm-lock.yaml` as two YAML documents: the first holds only
@@ -454,8 +462,9 @@ fn read_importer(file: &SourceFile, node: &Yaml) -> Result<Importer, ParseError>
 
 /// `/name@1.0.0(peer@2)(other@3)` → `/name@1.0.0`.
 /// A package's key without its leading `/` (6.x) and peers.
-fn bare_key(pkg: &Package) -> &str {
-    strip_peers(pkg.key.strip_prefix('/').unwrap_or(&pkg.key))
+fn bare_key<'a>(texts: &'a Texts<'_>, pkg: &Package) -> &'a str {
+    let key = texts.get(pkg.key);
+    strip_peers(key.strip_prefix('/').unwrap_or(key))
 }
 
 fn strip_peers(key: &str) -> &str {
@@ -485,7 +494,7 @@ fn read_package(
         .into();
 
     let mut pkg = Package {
-        key: key.into(),
+        key: texts.read(key, Some(&key_node.span)),
         name,
         version,
         span: key_node.span.clone().into(),
@@ -495,10 +504,10 @@ fn read_package(
         .get("resolution")
         .ok_or_else(|| err(file, node, format!("package `{key}` has no `resolution`")))?;
     let field = |k: &str| resolution.get(k).filter(|v| v.as_str().is_some());
-    let text = texts.text();
-    let read = |node: &Yaml| {
-        node.as_str()
-            .map_or(Field::Absent, |v| Field::read(v, Some(&node.span), text))
+    let mut read = |node: &Yaml| {
+        node.as_str().map_or(crate::lockfile::Text::ABSENT, |v| {
+            texts.read(v, Some(&node.span))
+        })
     };
     if let Some(integrity) = field("integrity") {
         pkg.integrity = read(integrity);
@@ -534,17 +543,17 @@ fn read_package(
             .unwrap_or_default();
         let repo = repo.as_str().unwrap_or_default();
         let git = if repo.starts_with("git") { "" } else { "git+" };
-        pkg.resolved = Field::copied(compact_str::format_compact!("{git}{repo}#{commit}"));
+        pkg.resolved = texts.copy(compact_str::format_compact!("{git}{repo}#{commit}"));
         pkg.resolved_span = Some(resolution.span.clone().into());
     } else if let Some(dir) = field("directory") {
-        pkg.resolved = Field::copied(compact_str::format_compact!(
+        pkg.resolved = texts.copy(compact_str::format_compact!(
             "file:{}",
             dir.as_str().unwrap_or_default()
         ));
         pkg.link = true;
     } else if key_version.starts_with("link:") || key_version.starts_with("file:") {
         pkg.link = key_version.starts_with("link:");
-        pkg.resolved = Field::copied(key_version);
+        pkg.resolved = texts.copy(key_version);
     }
     pkg.dev = node.get("dev").and_then(Yaml::as_str).map(|d| d == "true");
     pkg.optional = flag(node, "optional");

@@ -109,7 +109,7 @@ impl<'a> AnyLock<'a> {
                         .iter()
                         .map(String::as_str)
                         .chain([name])
-                        .find_map(|k| lf.packages.iter().find(|p| p.key == k))
+                        .find_map(|k| lf.packages.iter().find(|p| lf.key(p) == k))
                         .ok_or(NotLocked::Missing)?;
                     if dep.specifier.as_deref() != Some(spec) {
                         return Err(NotLocked::Stale);
@@ -117,7 +117,7 @@ impl<'a> AnyLock<'a> {
                     Ok(Locked {
                         version: pkg.version.to_string(),
                         name: pkg.name.to_string(),
-                        key: &pkg.key,
+                        key: lf.key(pkg),
                         record: Record::Spec(dep.span.clone()),
                     })
                 }
@@ -139,10 +139,13 @@ impl<'a> AnyLock<'a> {
     /// `name@range`; yarn 2+ by `name@npm:range` (the default protocol added), or as written for
     /// a range a workspace satisfies (transparent workspaces). `None` for other formats.
     pub fn by_descriptor(&self, name: &str, spec: &str) -> Option<LockedEntry<'a>> {
+        let AnyLock::Other(lf) = *self else {
+            return None;
+        };
         self.package_by_descriptor(name, spec).map(|p| LockedEntry {
             name: &p.name,
             version: &p.version,
-            key: &p.key,
+            key: lf.key(p),
         })
     }
 
@@ -153,8 +156,7 @@ impl<'a> AnyLock<'a> {
         let candidates = descriptor_candidates(&lf.format, name, spec);
         lf.packages.iter().find(|p| {
             candidates.iter().any(|c| {
-                p.descriptors
-                    .iter()
+                lf.descriptors(p)
                     .any(|d| d == c || d.split("::locator=").next() == Some(c.as_str()))
             })
         })
@@ -230,7 +232,7 @@ impl<'a> AnyLock<'a> {
                 LockFormat::Bun(_) => lf
                     .packages
                     .iter()
-                    .find(|p| p.key == name)
+                    .find(|p| lf.key(p) == name)
                     .is_some_and(|p| p.link),
                 LockFormat::Npm(_) => false,
             },
@@ -316,7 +318,7 @@ impl<'a> AnyLock<'a> {
             AnyLock::Other(other) => other
                 .packages
                 .iter()
-                .find(|p| p.key == key)
+                .find(|p| other.key(p) == key)
                 .map(|p| p.span.range()),
         }
     }
@@ -423,10 +425,10 @@ impl crate::lockfile::Lockfile {
         let mut by_key =
             crate::FastMap::with_capacity_and_hasher(self.packages.len() * 2, Default::default());
         for (i, p) in self.packages.iter().enumerate().filter(|(_, p)| !p.link) {
-            let key = p.key.strip_prefix('/').unwrap_or(&p.key);
-            by_key.insert(strip_peers(key), i);
-            for d in &p.descriptors {
-                by_key.insert(d.as_str(), i);
+            let key = self.key(p);
+            by_key.insert(strip_peers(key.strip_prefix('/').unwrap_or(key)), i);
+            for d in self.descriptors(p) {
+                by_key.insert(d, i);
             }
         }
         EdgeIndex {

@@ -7,7 +7,7 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
 use crate::lockfile::{
-    Edge, Field, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, Texts, split_name,
+    Edge, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, Texts, split_name,
 };
 use crate::manifest::Section;
 
@@ -63,18 +63,23 @@ fn token(s: &str) -> Option<(Str, &str)> {
     }
 }
 
-/// `"a@^1", a@^1.2:` → the descriptors.
-fn descriptors(key: &str) -> Option<Vec<Str>> {
+/// `"a@^1", a@^1.2:` → the descriptors, each with where the key writes it (quotes included),
+/// as a range of the key.
+fn descriptors(key: &str) -> Option<Vec<(Str, std::ops::Range<usize>)>> {
     let mut out = Vec::new();
     let mut rest = key;
     loop {
+        let start = key.len() - rest.trim_start().len();
         let (tok, after) = token(rest)?;
+        let end = key.len() - after.len();
         let after = after.trim_start();
         let more = tok.ends_with(',');
         out.push(if more {
-            Str::from(tok.trim_end_matches(','))
+            let value = tok.trim_end_matches(',');
+            let end = end - (tok.len() - value.len());
+            (Str::from(value), start..end)
         } else {
-            tok
+            (tok, start..end)
         });
         if more {
             rest = after;
@@ -82,11 +87,7 @@ fn descriptors(key: &str) -> Option<Vec<Str>> {
         }
         match after.strip_prefix(',') {
             Some(more) => rest = more,
-            None if after.is_empty() => {
-                // Kept in the model: no room left over (most keys have one or two).
-                out.shrink_to_fit();
-                return Some(out);
-            }
+            None if after.is_empty() => return Some(out),
             None => return None,
         }
     }
@@ -139,12 +140,12 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     ));
                 };
                 let descs = descriptors(key)
-                    .filter(|d| !d.is_empty() && d.iter().all(|d| split_name(d).is_some()))
+                    .filter(|d| !d.is_empty() && d.iter().all(|(d, _)| split_name(d).is_some()))
                     .ok_or_else(|| {
                         bad(at, content.len(), format!("malformed entry header `{content}`: expected `name@range` descriptors"))
                     })?;
                 // An alias (`my-ms@npm:ms@^2`) installs the real package `ms`.
-                let name = match split_name(&descs[0]) {
+                let name = match split_name(&descs[0].0) {
                     Some((_, range)) if range.starts_with("npm:") => {
                         split_name(&range[4..]).map_or(&range[4..], |(n, _)| n)
                     }
@@ -153,13 +154,17 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                 }
                 .into();
                 if let Some(last) = packages.last_mut() {
-                    last.dependencies = Vec::with_capacity(edges.len());
-                    last.dependencies.append(&mut edges);
+                    last.dependencies = edges.as_slice().into();
+                    edges.clear();
                 }
+                let descriptors = descs
+                    .iter()
+                    .map(|(d, span)| texts.read(d, Some(&(at + span.start..at + span.end))))
+                    .collect();
                 packages.push(Package {
-                    key: key.into(),
+                    key: texts.read(key, Some(&(at..at + key.len()))),
                     name,
-                    descriptors: descs,
+                    descriptors,
                     span: (at..at + key.len()).into(),
                     ..Package::default()
                 });
@@ -198,11 +203,11 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                 match field.as_str() {
                     "version" => pkg.version = value,
                     "resolved" => {
-                        pkg.resolved = Field::read(&value, Some(&value_span), text);
+                        pkg.resolved = texts.read(&value, Some(&value_span));
                         pkg.resolved_span = Some(value_span.into());
                     }
                     "integrity" => {
-                        pkg.integrity = Field::read(&value, Some(&value_span), text);
+                        pkg.integrity = texts.read(&value, Some(&value_span));
                         pkg.integrity_span = Some(value_span.into());
                     }
                     _ => {}
@@ -241,27 +246,28 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
         }
     }
     if let Some(last) = packages.last_mut() {
-        last.dependencies = edges;
+        last.dependencies = edges.into_boxed_slice();
     }
     for pkg in &mut packages {
         // A local dependency (`file:`/`link:`) has no `resolved` and, by design, no integrity
         // in yarn 1: its source is the folder or tarball the spec names.
         if pkg.resolved.is_absent()
-            && let Some(local) = pkg.descriptors.iter().find_map(|d| {
-                split_name(d)
+            && let Some(local) = pkg.descriptors.iter().find_map(|&d| {
+                split_name(texts.get(d))
                     .map(|(_, range)| range)
                     .filter(|r| r.starts_with("file:") || r.starts_with("link:"))
+                    .map(Str::from)
             })
         {
-            pkg.resolved = Field::copied(local);
             pkg.link = local.starts_with("link:");
+            pkg.resolved = texts.copy(local);
         }
     }
     for pkg in &packages {
         if pkg.version.is_empty() {
             return Err(file.parse_error(
                 pkg.span.range(),
-                format!("entry `{}` has no `version`", pkg.key),
+                format!("entry `{}` has no `version`", texts.get(pkg.key)),
             ));
         }
     }
@@ -305,7 +311,6 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 format!("entry `{key}` must be a mapping"),
             ));
         }
-        let descs: Vec<Str> = key.split(',').map(|d| Str::from(d.trim())).collect();
         let resolution_node = entry
             .get("resolution")
             .ok_or_else(|| yerr(file, key_node, format!("entry `{key}` has no `resolution`")))?;
@@ -317,42 +322,60 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 format!("malformed resolution `{resolution}`"),
             )
         })?;
+        // The descriptors are read where the key writes them, when the text holds the key as
+        // it is.
+        let key_text = texts.read(key, Some(&key_node.span));
+        let mut from = 0;
+        let descriptors = key
+            .split(',')
+            .map(|d| {
+                let within = from + (d.len() - d.trim_start().len());
+                from += d.len() + 1;
+                let trimmed = d.trim();
+                let span = key_text
+                    .offset()
+                    .map(|at| at + within..at + within + trimmed.len());
+                texts.read(trimmed, span.as_ref())
+            })
+            .collect();
         let mut pkg = Package {
-            key: key.into(),
+            key: key_text,
             name: name.into(),
             version: entry
                 .get("version")
                 .and_then(Yaml::as_str)
                 .unwrap_or_default()
                 .into(),
-            descriptors: descs,
+            descriptors,
             span: key_node.span.clone().into(),
             ..Package::default()
         };
         if let Some(checksum) = entry.get("checksum") {
             if let Some(value) = checksum.as_str() {
-                pkg.integrity = Field::read(value, Some(&checksum.span), text);
+                pkg.integrity = texts.read(value, Some(&checksum.span));
             }
             pkg.integrity_span = Some(checksum.span.clone().into());
         }
         pkg.link = entry.get("linkType").and_then(Yaml::as_str) == Some("soft");
         if let Some(source) = berry_source(reference) {
-            pkg.resolved = Field::copied(source);
+            pkg.resolved = texts.copy(source);
             pkg.resolved_span = Some(resolution_node.span.clone().into());
         }
         pkg.platform = entry.get("conditions").is_some();
         pkg.optional = pkg.platform;
-        for (dep, spec) in entry
+        let deps = entry
             .get("dependencies")
             .and_then(Yaml::as_map)
-            .unwrap_or_default()
-        {
-            let Some(name) = dep.as_str() else { continue };
-            pkg.dependencies.push(texts.edge(
-                (name, Some(&dep.span)),
-                (spec.as_str().unwrap_or_default(), Some(&spec.span)),
-            ));
-        }
+            .unwrap_or_default();
+        pkg.dependencies = deps
+            .iter()
+            .filter_map(|(dep, spec)| {
+                Some(texts.edge(
+                    (dep.as_str()?, Some(&dep.span)),
+                    (spec.as_str().unwrap_or_default(), Some(&spec.span)),
+                ))
+            })
+            .collect();
         // `dependenciesMeta: { fsevents: { optional: true } }`: an optional edge.
         if let Some(meta) = entry.get("dependenciesMeta") {
             for (dep, flags) in meta.entries() {
@@ -463,7 +486,7 @@ debug@^4.3.4:
         let babel = &lock.packages[0];
         assert_eq!(babel.name, "@babel/code-frame");
         assert_eq!(
-            babel.descriptors,
+            lock.descriptors(babel).collect::<Vec<_>>(),
             ["@babel/code-frame@^7.0.0", "@babel/code-frame@^7.10.4"]
         );
         assert_eq!(babel.version, "7.12.13");
@@ -503,7 +526,10 @@ debug@^4.3.4:
         // Written as they are, quoted or not, edges are kept by place; the escaped spec is
         // the one copy.
         assert_eq!(lock.copies, ["say \"hi\" \\ there"]);
-        assert_eq!(lock.packages[2].descriptors, ["c@^2", "c@~2"]);
+        assert_eq!(
+            lock.descriptors(&lock.packages[2]).collect::<Vec<_>>(),
+            ["c@^2", "c@~2"]
+        );
         assert_eq!(token("\"x\\\"y\" z"), Some(("x\"y".into(), " z")));
         assert_eq!(token("\"x y\" z"), Some(("x y".into(), " z")));
         assert_eq!(token("\"x\\\""), None);
@@ -598,8 +624,8 @@ debug@^4.3.4:
         assert_eq!(berry_descriptor("debug", "^4.3.4"), "debug@npm:^4.3.4");
         assert_eq!(berry_descriptor("b", "workspace:*"), "b@workspace:*");
         assert!(lock.packages.iter().any(|p| {
-            p.descriptors
-                .contains(&berry_descriptor("debug", "^4.3.4").into())
+            lock.descriptors(p)
+                .any(|d| d == berry_descriptor("debug", "^4.3.4"))
         }));
     }
 }

@@ -412,7 +412,7 @@ fn dependents(lock: AnyLock<'_>, view: &PackageView<'_>) -> Option<Vec<(String, 
             if !matches!(l.format, LockFormat::YarnClassic | LockFormat::YarnBerry(_)) {
                 return None;
             }
-            let entry = l.packages.iter().find(|p| p.key == view.key)?;
+            let entry = l.packages.iter().find(|p| l.key(p) == view.key)?;
             for p in &l.packages {
                 for (dep, spec) in l.edges(p) {
                     if dep != view.name {
@@ -420,11 +420,7 @@ fn dependents(lock: AnyLock<'_>, view: &PackageView<'_>) -> Option<Vec<(String, 
                     }
                     let descriptor = format!("{dep}@{spec}");
                     let berry = format!("{dep}@npm:{}", spec.trim_start_matches("npm:"));
-                    if entry
-                        .descriptors
-                        .iter()
-                        .any(|d| *d == descriptor || *d == berry)
-                    {
+                    if l.descriptors(entry).any(|d| d == descriptor || d == berry) {
                         out.push((
                             format!("{}@{}", p.name, p.version),
                             spec.trim_start_matches("npm:").to_string(),

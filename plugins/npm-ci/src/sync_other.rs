@@ -497,7 +497,7 @@ fn yarn_berry(
     let descriptors: BTreeSet<&str> = lock
         .packages
         .iter()
-        .flat_map(|p| p.descriptors.iter().map(|d| d.as_str()))
+        .flat_map(|p| lock.descriptors(p))
         .flat_map(|d| [d, d.split("::locator=").next().unwrap_or(d)])
         .collect();
     // The root's `resolutions` replace a dependency's range before yarn looks it up: `name`
@@ -626,7 +626,7 @@ fn yarn_classic(
     let descriptors: BTreeSet<&str> = lock
         .packages
         .iter()
-        .flat_map(|p| p.descriptors.iter().map(|d| d.as_str()))
+        .flat_map(|p| lock.descriptors(p))
         .collect();
     for section in [
         Section::Dependencies,

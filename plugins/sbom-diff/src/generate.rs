@@ -184,7 +184,7 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
         nodes.push(Node {
             name: p.name.to_string(),
             version: p.version.to_string(),
-            path: p.key.to_string(),
+            path: lock.key(p).to_string(),
             resolved: lock.resolved(p).map(str::to_string),
             integrity: lock.integrity(p).map(str::to_string),
             license: None,
@@ -247,7 +247,7 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
     let packages: Vec<&chainward_npm::lockfile::Package> =
         lock.packages.iter().filter(|p| !p.link).collect();
     for (i, p) in packages.iter().enumerate() {
-        let from_key = p.key.as_str();
+        let from_key = lock.key(p);
         nodes[i].edges = lock
             .edges(p)
             .filter_map(|(name, spec)| {
