@@ -1,7 +1,6 @@
 //! What git knows about the project's files: tracked (committed or staged), untracked, or
 //! ignored. Opened once, lazily, from the project root; outside a repository there is none.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -31,7 +30,8 @@ pub enum AtRevision {
 /// The repository containing the project root.
 pub struct Git {
     workdir: PathBuf,
-    tracked: HashSet<PathBuf>,
+    /// Sorted, each once.
+    tracked: crate::git_index::Paths,
     /// Whether git's index could be read (see [`GitStatus::Unknown`]).
     index_readable: bool,
     repo: Mutex<git2::Repository>,
@@ -80,10 +80,10 @@ impl Git {
         } else if has_commits {
             None
         } else {
-            Some(Vec::new())
+            Some(crate::git_index::Paths::default())
         };
         let index_readable = index.is_some();
-        let tracked = index.unwrap_or_default().into_iter().collect();
+        let tracked = index.unwrap_or_default().into_sorted();
         Some(Git {
             workdir,
             tracked,
@@ -112,21 +112,16 @@ impl Git {
         self.index_readable
     }
 
-    /// Tracked files below `dir` (a folder as the user sees it), relative to `dir`.
-    pub fn tracked_below(&self, dir: &Path) -> Vec<PathBuf> {
+    /// Tracked files below `dir` (a folder as the user sees it), relative to it, `/`-separated,
+    /// in the order of their bytes.
+    pub fn tracked_below(&self, dir: &Path) -> Vec<&str> {
         let Ok(real) = crate::links::canonical_root(dir) else {
             return Vec::new();
         };
-        let Ok(prefix) = real.strip_prefix(&self.workdir) else {
+        let Some(prefix) = real.strip_prefix(&self.workdir).ok().and_then(index_path) else {
             return Vec::new();
         };
-        let mut out: Vec<PathBuf> = self
-            .tracked
-            .iter()
-            .filter_map(|p| p.strip_prefix(prefix).ok().map(Path::to_path_buf))
-            .collect();
-        out.sort();
-        out
+        self.tracked.below(&prefix).collect()
     }
 
     /// The URL of a remote (`origin`), as configured.
@@ -238,7 +233,7 @@ impl Git {
         if !self.index_readable {
             return GitStatus::Unknown;
         }
-        if self.tracked.contains(rel) {
+        if index_path(rel).is_some_and(|p| self.tracked.contains(&p)) {
             return GitStatus::Tracked;
         }
         let repo = self.repo.lock().unwrap_or_else(|e| e.into_inner());
@@ -248,6 +243,17 @@ impl Git {
             GitStatus::Untracked
         }
     }
+}
+
+/// A path relative to the working tree as git's index writes it: `/`-separated UTF-8 (the
+/// index paths that are not UTF-8 are not read).
+fn index_path(rel: &Path) -> Option<std::borrow::Cow<'_, str>> {
+    let text = rel.to_str()?;
+    Some(if std::path::MAIN_SEPARATOR == '/' {
+        text.into()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/").into()
+    })
 }
 
 /// `(owner, repo)` of a GitHub URL in any of git's and npm's forms: `https://github.com/o/r.git`,

@@ -8,15 +8,95 @@
 //! gave: an index with a required extension (a sparse or split index) or a sparse directory
 //! entry is unreadable.
 
-use std::path::PathBuf;
-
 /// An index bigger than this is not read (git's own for the largest repositories is a few
 /// hundred MB; a scanned tree could hold anything at `.git/index`).
 pub(crate) const MAX_INDEX: u64 = 512 << 20;
 
-/// Every path in the index (conflicted paths once per stage), or `None` when the file is not
-/// an index this reads. `hash_len` is 20 (SHA-1) or 32 (SHA-256 repositories).
-pub(crate) fn paths(bytes: &[u8], hash_len: usize) -> Option<Vec<PathBuf>> {
+/// Paths, one after the other in one string. A few thousand of them each in a `PathBuf` of its
+/// own, in a `HashSet`, took longer to make than the index took to read: hashing a `Path`
+/// hashes it component by component.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Paths {
+    text: String,
+    /// Where each path ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Paths {
+    fn push(&mut self, path: &str) {
+        self.text.push_str(path);
+        self.ends.push(self.text.len());
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j]);
+        &self.text[start..self.ends[i]]
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The paths sorted by their bytes, each once: as git writes them (stages of a conflict
+    /// aside), or sorted here when the index is out of order.
+    pub(crate) fn into_sorted(self) -> Paths {
+        if (1..self.len()).all(|i| self.get(i - 1) < self.get(i)) {
+            return self;
+        }
+        let mut all: Vec<&str> = self.iter().collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut out = Paths {
+            text: String::with_capacity(self.text.len()),
+            ends: Vec::with_capacity(all.len()),
+        };
+        for path in all {
+            out.push(path);
+        }
+        out
+    }
+
+    /// The number of paths that sort before `key` ([`Self::into_sorted`] paths).
+    fn before(&self, key: &str) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.get(mid) < key {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Whether `path` is one of these ([`Self::into_sorted`] paths).
+    pub(crate) fn contains(&self, path: &str) -> bool {
+        let i = self.before(path);
+        i < self.len() && self.get(i) == path
+    }
+
+    /// The paths inside the folder `dir` (`""`: all of them), relative to it
+    /// ([`Self::into_sorted`] paths: those of a folder sort together).
+    pub(crate) fn below<'a>(&'a self, dir: &str) -> impl Iterator<Item = &'a str> + 'a {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        (self.before(&prefix)..self.len())
+            .map(|i| self.get(i))
+            .map_while(move |p| p.strip_prefix(prefix.as_str()))
+    }
+}
+
+/// Every path in the index (conflicted paths once per stage), in its order, or `None` when the
+/// file is not an index this reads. `hash_len` is 20 (SHA-1) or 32 (SHA-256 repositories).
+pub(crate) fn paths(bytes: &[u8], hash_len: usize) -> Option<Paths> {
     let mut r = Reader { bytes, at: 0 };
     if r.take(4)? != b"DIRC" {
         return None;
@@ -31,7 +111,10 @@ pub(crate) fn paths(bytes: &[u8], hash_len: usize) -> Option<Vec<PathBuf>> {
     if count > bytes.len() / fixed {
         return None;
     }
-    let mut out = Vec::with_capacity(count);
+    let mut out = Paths {
+        text: String::new(),
+        ends: Vec::with_capacity(count),
+    };
     let mut previous: Vec<u8> = Vec::new();
     // A version 4 path repeats what the previous one shares with it: a crafted index could
     // make a few bytes stand for a long path again and again. Paths may add up to a few times
@@ -61,7 +144,7 @@ pub(crate) fn paths(bytes: &[u8], hash_len: usize) -> Option<Vec<PathBuf>> {
             previous.truncate(keep);
             let rest = r.until_nul()?;
             previous.extend_from_slice(rest);
-            previous.clone()
+            &previous[..]
         } else {
             let path = if name_len < 0x0fff {
                 let p = r.take(name_len)?;
@@ -78,15 +161,16 @@ pub(crate) fn paths(bytes: &[u8], hash_len: usize) -> Option<Vec<PathBuf>> {
             if r.take(padded - len)?.iter().any(|&b| b != 0) {
                 return None;
             }
-            path.to_vec()
+            path
         };
         if name_len < 0x0fff && path.len() != name_len {
             return None;
         }
         budget = budget.checked_sub(path.len())?;
-        let text = String::from_utf8(path).ok();
-        if let Some(text) = text.filter(|t| !t.is_empty()) {
-            out.push(PathBuf::from(text));
+        if let Ok(text) = std::str::from_utf8(path)
+            && !text.is_empty()
+        {
+            out.push(text);
         }
     }
     // Extensions: a signature that does not start with an upper-case letter must be
@@ -148,7 +232,7 @@ impl<'a> Reader<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::paths;
+    use super::{Paths, paths};
     use std::path::{Path, PathBuf};
     use std::process::Command;
 
@@ -238,7 +322,11 @@ mod tests {
         for version in ["2", "3", "4", "2"] {
             git(dir, &["update-index", "--index-version", version]);
             let bytes = std::fs::read(dir.join(".git/index")).expect("index");
-            let ours = paths(&bytes, 20).expect("read");
+            let ours: Vec<PathBuf> = paths(&bytes, 20)
+                .expect("read")
+                .iter()
+                .map(PathBuf::from)
+                .collect();
             assert_eq!(ours, git_ls_files(dir), "index version {version}");
             // libgit2 reads no version 4 index with a path this long; where it reads one, it
             // agrees.
@@ -268,6 +356,37 @@ mod tests {
             .split('\0')
             .filter_map(|line| line.split_once('\t').map(|(_, path)| PathBuf::from(path)))
             .collect()
+    }
+
+    /// Sorted (as git writes them, or here when an index is out of order) and each once, the
+    /// paths answer which are tracked and which lie in a folder. (Hand-made lists.)
+    #[test]
+    fn sorted_paths_answer_lookups() {
+        let list = |paths: &[&str]| {
+            let mut out = Paths::default();
+            for p in paths {
+                out.push(p);
+            }
+            out
+        };
+        let git_order = list(&["a-b/c", "a.json", "a/b", "a/b", "a/b", "a/c/d", "ab", "z"]);
+        let shuffled = list(&["z", "a/c/d", "a/b", "ab", "a.json", "a-b/c", "a/b"]);
+        let sorted = list(&["a-b/c", "a.json", "a/b", "a/c/d", "ab", "z"]);
+        assert_eq!(git_order.into_sorted(), sorted);
+        assert_eq!(shuffled.into_sorted(), sorted);
+        for p in ["a-b/c", "a.json", "a/b", "a/c/d", "ab", "z"] {
+            assert!(sorted.contains(p), "{p}");
+        }
+        for p in ["", "a", "a/", "a/c", "b", "zz", "a/b/"] {
+            assert!(!sorted.contains(p), "{p}");
+        }
+        let below = |dir: &str| sorted.below(dir).collect::<Vec<_>>();
+        assert_eq!(below("a"), ["b", "c/d"]);
+        assert_eq!(below("a/c"), ["d"]);
+        assert_eq!(below("a-b"), ["c"]);
+        assert_eq!(below("").len(), 6);
+        assert!(below("b").is_empty() && below("z").is_empty());
+        assert!(Paths::default().into_sorted().below("").next().is_none());
     }
 
     /// Damage anywhere in an index gives `None` or a list, never a panic.

@@ -373,7 +373,7 @@ impl Project {
             let tracked = walked.flat_map(|dir| {
                 git.tracked_below(dir)
                     .into_iter()
-                    .map(move |rel| clean(&join(dir, &rel.to_string_lossy())))
+                    .map(move |rel| clean(&join(dir, rel)))
             });
             for path in tracked {
                 let rel_str = rel_path(&root, &path);
