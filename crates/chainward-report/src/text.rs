@@ -7,6 +7,7 @@ use chainward_core::escape::{escape_char, is_unsafe_char, visible};
 use chainward_core::fix::Applicability;
 use chainward_core::span::LineIndex;
 use chainward_core::{FileKind, Finding, Severity};
+use rayon::prelude::*;
 
 use crate::{Report, slash_path};
 
@@ -40,20 +41,33 @@ pub(crate) fn render(report: &Report<'_>, out: &mut dyn Write) -> std::io::Resul
             }
         }
     }
-    for (finding, also) in groups {
-        let idx = match cache.iter().position(|(p, _)| *p == finding.location.path) {
-            Some(i) => i,
-            None => {
-                let file = (report.sources)(&finding.location.path);
-                cache.push((finding.location.path.clone(), file));
-                cache.len() - 1
-            }
-        };
-        let source = cache[idx]
-            .1
-            .as_ref()
-            .and_then(|f| Some((f.text().ok()?, f.lines())));
-        let block = render_one(&renderer, finding, source, &also);
+    let files: Vec<usize> = groups
+        .iter()
+        .map(
+            |(finding, _)| match cache.iter().position(|(p, _)| *p == finding.location.path) {
+                Some(i) => i,
+                None => {
+                    let file = (report.sources)(&finding.location.path);
+                    cache.push((finding.location.path.clone(), file));
+                    cache.len() - 1
+                }
+            },
+        )
+        .collect();
+    // Rendered on every core, in order: the snippets of a large lockfile's findings wait for
+    // its line index while the other findings' are made beside it.
+    let blocks: Vec<String> = groups
+        .par_iter()
+        .zip(files)
+        .map(|((finding, also), idx)| {
+            let source = cache[idx]
+                .1
+                .as_ref()
+                .and_then(|f| Some((f.text().ok()?, f.lines())));
+            render_one(&renderer, finding, source, also)
+        })
+        .collect();
+    for block in blocks {
         writeln!(out, "{block}\n")?;
     }
     if report.summary {

@@ -260,6 +260,10 @@ pub(crate) fn check(project: &Project, file: &SourceFile, out: &mut Vec<Finding>
     // the findings of reached entries are kept.
     let resolver = lock.resolver();
     let edges = check_edges(lock, &resolver, file, lock_text, legacy_peers, &overrides);
+    // A lockfile in sync has no finding to sort out: no walk.
+    if edges.findings.is_empty() {
+        return;
+    }
     let reached = reached_by_npm_ci(lock, &resolver, &edges, legacy_peers);
     out.extend(
         edges
