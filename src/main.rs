@@ -32,6 +32,12 @@ fn main() -> ExitCode {
             .and_then(std::ffi::OsStr::to_str),
         Some("check" | "fix")
     );
+    // The thread pool is started now, beside the parsing of the arguments and the config: by
+    // the time the walk hands it the first file its threads are up, and not still starting
+    // while the walk and git's index compete for the two cores.
+    if own {
+        rayon::spawn(|| {});
+    }
     // Each plugin's commands, built once.
     let mounted: Vec<Mounted> = registry::PLUGINS
         .iter()

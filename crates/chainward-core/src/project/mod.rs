@@ -75,6 +75,77 @@ impl std::fmt::Debug for Project {
 /// Folders a walk visits on the calling thread before it starts again on every core.
 const SMALL_WALK: usize = 64;
 
+/// Work started on the pool that the thread that needs its result does itself if no worker
+/// has taken it up by then. A thread of its own for git's index was a third thread on two
+/// cores: it waited for one while the walk and a lockfile's read held both.
+struct Claimed<T> {
+    state: Arc<(Mutex<Claim<T>>, std::sync::Condvar)>,
+}
+
+enum Claim<T> {
+    Waiting(Box<dyn FnOnce() -> T + Send>),
+    Running,
+    Done(T),
+}
+
+impl<T: Default + Send + 'static> Claimed<T> {
+    fn spawn(work: impl FnOnce() -> T + Send + 'static) -> Self {
+        let state = Arc::new((
+            Mutex::new(Claim::Waiting(Box::new(work))),
+            std::sync::Condvar::new(),
+        ));
+        let shared = Arc::clone(&state);
+        rayon::spawn(move || {
+            let (claim, done) = &*shared;
+            let lock = || claim.lock().unwrap_or_else(|e| e.into_inner());
+            let taken = std::mem::replace(&mut *lock(), Claim::Running);
+            match taken {
+                Claim::Waiting(work) => {
+                    // A panic gives the default (no repository), as a thread's join did; it
+                    // must not leave the other side waiting, nor abort the pool.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                        .unwrap_or_default();
+                    *lock() = Claim::Done(result);
+                    done.notify_all();
+                }
+                other => *lock() = other,
+            }
+        });
+        Claimed { state }
+    }
+
+    /// The result: worked out here if the pool has not started on it, else waited for.
+    fn take(self) -> T {
+        let (claim, done) = &*self.state;
+        let mut state = claim.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            match std::mem::replace(&mut *state, Claim::Running) {
+                Claim::Waiting(work) => {
+                    drop(state);
+                    return work();
+                }
+                Claim::Done(result) => return result,
+                Claim::Running => {
+                    state = done.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+        }
+    }
+}
+
+/// The files read from the start of a walk, at the top of each folder walked: the lockfiles,
+/// which can run to megabytes.
+const ROOT_LOCKFILES: [&str; 8] = [
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+    "uv.lock",
+    "poetry.lock",
+    "pylock.toml",
+];
+
 /// What one entry of a walk adds to the project.
 enum Visited {
     /// A file chainward reads, and its kind.
@@ -157,8 +228,9 @@ impl Project {
             std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
         }
         let root = clean(&project_root_of(&paths[0]));
-        // Opening the repository and reading its index overlaps the walk.
-        let git_thread = std::thread::spawn({
+        // Opening the repository and reading its index overlaps the walk, on the pool if a
+        // core is free; else this thread does it once the walk is done (see [`Claimed`]).
+        let git_claim = Claimed::spawn({
             let root = root.clone();
             move || crate::git::Git::discover(&root)
         });
@@ -191,6 +263,21 @@ impl Project {
             };
             on_found(&file);
         };
+        // A lockfile at the top of a folder walked is read and parsed from the start, beside
+        // the walk, which comes to it later (a 3 MB lockfile takes about a millisecond to read).
+        // Only a regular file: a link is the walk's to judge. Should the walk leave it out, the
+        // early read is wasted, never used.
+        for dir in paths.iter().filter(|p| p.is_dir()) {
+            for name in ROOT_LOCKFILES {
+                // As the walk names it.
+                let path = clean(&dir.join(name));
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+                    && let Some(kind) = FileKind::classify(name)
+                {
+                    hand_over(&path, kind);
+                }
+            }
+        }
 
         for path in &paths {
             if path.is_file() {
@@ -365,7 +452,7 @@ impl Project {
         let mut walk_errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
         // Files git tracks are what CI checks out and installs from, even when .gitignore
         // matches them (a force-added lockfile): the walk skipped those, so add them back.
-        let git = git_thread.join().ok().flatten();
+        let git = git_claim.take();
         if let Some(git) = &git {
             let excluded = exclude_matcher(&root, &options.exclude)?;
             let mut links = links.lock().unwrap_or_else(|e| e.into_inner());
@@ -706,6 +793,53 @@ impl Project {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Claimed work gives its result once, whoever does it: the pool, the caller (when no
+    /// worker has started it), or nobody after a panic (the default, and no one left waiting).
+    #[test]
+    fn claimed_work_is_done_once_by_whoever_comes_first() {
+        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = |value: u32| {
+            let runs = Arc::clone(&runs);
+            move || {
+                runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                value
+            }
+        };
+        // Taken at once: most often by the caller, before a worker gets to it.
+        assert_eq!(Claimed::spawn(count(1)).take(), 1);
+        // Taken late: by then the pool has done it.
+        let late = Claimed::spawn(count(2));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(late.take(), 2);
+        // Every worker busy: the caller does it.
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocked = Arc::new(Mutex::new(blocked));
+        for _ in 0..rayon::current_num_threads() {
+            let blocked = Arc::clone(&blocked);
+            rayon::spawn(move || {
+                let _ = blocked
+                    .lock()
+                    .map(|b| b.recv_timeout(std::time::Duration::from_secs(5)));
+            });
+        }
+        assert_eq!(Claimed::spawn(count(3)).take(), 3);
+        for _ in 0..rayon::current_num_threads() {
+            let _ = release.send(());
+        }
+        // Each ran once, however it was taken.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 3);
+        // A panic in the pool: the default, once the pool has come to it.
+        let panics = Claimed::spawn(|| -> Option<u32> { panic!("in the pool") });
+        let done = || matches!(*panics.state.0.lock().expect("lock"), Claim::Done(_));
+        let start = std::time::Instant::now();
+        while !done() && start.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(done());
+        assert_eq!(panics.take(), None);
+    }
 
     #[test]
     fn wire_names_are_kebab_case_and_distinct() {
