@@ -70,9 +70,13 @@ fn is_git(resolved: &str) -> bool {
 /// What one lockfile installs that runs code at install time, or may.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory<'a> {
-    /// The packages that run install scripts and those whose status is unknown, in the
-    /// lockfile's order (those known to run none are only counted).
+    /// The packages that run install scripts, in the lockfile's order (those known to run
+    /// none are only counted).
     pub entries: Vec<Entry<'a>>,
+    /// The packages whose status is unknown, name and version, in the lockfile's order. On a
+    /// lockfile that does not record scripts, offline, that is every package: as entries they
+    /// took more than twice the room.
+    pub unknown: Vec<(&'a str, &'a str)>,
     /// How many packages the lockfile installs (links and bundled copies left out).
     pub packages: usize,
 }
@@ -132,6 +136,7 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     let registry = project.registry();
     let mut found = Vec::new();
     let mut out: Vec<Entry<'a>> = Vec::new();
+    let mut unknown: Vec<(&'a str, &'a str)> = Vec::new();
     // Sized once for every package of a lockfile that does not record install scripts (pnpm
     // 9, yarn and bun: offline each one is unknown, and kept): a list grown by doubling left
     // the copies it outgrew behind.
@@ -140,14 +145,18 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         if registry.is_some() {
             found.reserve(room);
         } else {
-            out.reserve(room);
+            unknown.reserve(room);
         }
     }
     let mut keep = |index: usize, pkg: PackageView<'a>, scripts: Scripts| {
         if registry.is_some() {
             found.push((index, pkg, scripts));
-        } else if scripts != Scripts::No {
-            out.push(entry(index, &pkg, scripts));
+        } else {
+            match scripts {
+                Scripts::No => {}
+                Scripts::Unknown => unknown.push((pkg.name, pkg.version.unwrap_or_default())),
+                Scripts::Yes(_) => out.push(entry(index, &pkg, scripts)),
+            }
         }
     };
     let mut packages = 0;
@@ -184,15 +193,19 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         ask_registry(project, registry, &mut found);
         // Made in the list's own memory (the entries are smaller than what they are made
         // from), then shrunk: where the registry said most run no scripts, little is kept.
-        out = found
-            .into_iter()
-            .filter(|(_, _, scripts)| *scripts != Scripts::No) // the registry says so
-            .map(|(index, pkg, scripts)| entry(index, &pkg, scripts))
-            .collect();
+        for (index, pkg, scripts) in found {
+            match scripts {
+                Scripts::No => {} // the registry says so
+                Scripts::Unknown => unknown.push((pkg.name, pkg.version.unwrap_or_default())),
+                Scripts::Yes(_) => out.push(entry(index, &pkg, scripts)),
+            }
+        }
     }
     out.shrink_to_fit();
+    unknown.shrink_to_fit();
     Inventory {
         entries: out,
+        unknown,
         packages,
     }
 }

@@ -233,17 +233,16 @@ impl Check for Settings {
                 .flatten();
             let mut native_used = vec![false; native.len()];
             let mut native_unknown = vec![false; native.len()];
-            let mut unknown = 0usize;
+            let matching = |list: &[Approval], name: &str, version: &str| -> Vec<usize> {
+                list.iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.matches(name, version))
+                    .map(|(i, _)| i)
+                    .collect()
+            };
             for entry in entries {
-                let matching = |list: &[Approval]| -> Vec<usize> {
-                    list.iter()
-                        .enumerate()
-                        .filter(|(_, a)| a.matches(entry.name, entry.version))
-                        .map(|(i, _)| i)
-                        .collect()
-                };
-                let in_config = matching(configured);
-                let in_native = matching(&native);
+                let in_config = matching(configured, entry.name, entry.version);
+                let in_native = matching(&native, entry.name, entry.version);
                 match &entry.scripts {
                     Scripts::Yes(why) => {
                         for &i in &in_config {
@@ -286,16 +285,16 @@ impl Check for Settings {
                             );
                         }
                     }
-                    Scripts::No => {}
-                    Scripts::Unknown => {
-                        unknown += 1;
-                        for &i in &in_config {
-                            config_unknown[i] = true;
-                        }
-                        for &i in &in_native {
-                            native_unknown[i] = true;
-                        }
-                    }
+                    Scripts::No | Scripts::Unknown => {}
+                }
+            }
+            let unknown = inventory.unknown.len();
+            for &(name, version) in &inventory.unknown {
+                for i in matching(configured, name, version) {
+                    config_unknown[i] = true;
+                }
+                for i in matching(&native, name, version) {
+                    native_unknown[i] = true;
                 }
             }
             // Under pnpm 10+ an unknown script runs only if approved, and approvals are checked
@@ -406,13 +405,15 @@ fn new_scripts(
     let Some(lock) = any_lockfile(&base_file) else {
         return;
     };
-    let before = inventory::inventory(base, &base_file, &lock).entries;
+    let before = inventory::inventory(base, &base_file, &lock);
     for entry in entries {
         let Scripts::Yes(why) = &entry.scripts else {
             continue;
         };
         // The base's inventory holds only what runs scripts or may: it had one (or may have).
-        if before.iter().any(|b| b.name == entry.name) {
+        if before.entries.iter().any(|b| b.name == entry.name)
+            || before.unknown.iter().any(|&(name, _)| name == entry.name)
+        {
             continue;
         }
         let was = inventory::versions(&lock, entry.name);
@@ -552,16 +553,23 @@ pub(crate) fn list(project: &Project, config: &PluginConfig) -> Vec<Row> {
         };
         let dir = file.path.parent().unwrap_or(Path::new(""));
         let native = allow::from_project(project, dir);
-        for entry in inventory::inventory(project, file, &lock).entries {
-            let scripts = match &entry.scripts {
-                Scripts::Yes(why) => format!("yes ({why})"),
-                Scripts::Unknown => "unknown".to_string(),
-                Scripts::No => continue,
-            };
+        let inventory = inventory::inventory(project, file, &lock);
+        let listed = inventory
+            .entries
+            .iter()
+            .filter_map(|entry| match &entry.scripts {
+                Scripts::Yes(why) => Some((entry.name, entry.version, format!("yes ({why})"))),
+                Scripts::No | Scripts::Unknown => None,
+            });
+        let unknown = inventory
+            .unknown
+            .iter()
+            .map(|&(name, version)| (name, version, "unknown".to_string()));
+        for (name, version, scripts) in listed.chain(unknown) {
             let approved_by = configured
                 .iter()
                 .chain(&native)
-                .find(|a| a.matches(entry.name, entry.version))
+                .find(|a| a.matches(name, version))
                 .map(|a| {
                     if a.allow {
                         a.source.clone()
@@ -571,8 +579,8 @@ pub(crate) fn list(project: &Project, config: &PluginConfig) -> Vec<Row> {
                 });
             rows.push(Row {
                 lockfile: file.rel.clone(),
-                name: entry.name.to_string(),
-                version: entry.version.to_string(),
+                name: name.to_string(),
+                version: version.to_string(),
                 scripts,
                 approved_by,
             });
