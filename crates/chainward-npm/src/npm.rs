@@ -1008,9 +1008,11 @@ impl NpmLockfile {
             .map(|p| p.span.clone())
             .filter(|r| !r.is_empty())?;
         let slice = text.get(range.clone())?;
-        let entry = json::parse(slice).ok()?;
-        let value = entry.pointer(path)?;
-        Some(value.span.start + range.start..value.span.end + range.start)
+        let span = match crate::npm_split::value_span(slice, path) {
+            Some(found) => found?,
+            None => json::parse(slice).ok()?.pointer(path)?.span.clone(),
+        };
+        Some(span.start + range.start..span.end + range.start)
     }
 
     /// The span of the entry `key`'s opening `{`, for findings about the whole entry.
@@ -1363,6 +1365,84 @@ mod tests {
     /// The fast path returns what serde over the whole document returns, or leaves the
     /// document to it: on every fixture lockfile, and on damaged copies of them (bytes removed,
     /// replaced and inserted where the scan looks: quotes, brackets, commas, escapes).
+    /// Where a finding points inside an entry is found by scanning it: the same span as the
+    /// parsed entry's, for every entry of every fixture lockfile and the paths findings use,
+    /// present or not, and on a hand-made entry with an escaped key, a key given twice (the
+    /// last counts), nesting and values of every type.
+    #[test]
+    fn value_spans_scanned_are_those_parsed() {
+        let mut entries: Vec<String> = Vec::new();
+        for path in lockfiles() {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let file = SourceFile::in_memory(&path, FileKind::NpmLock, text.clone());
+            let Ok(lock) = NpmLockfile::parse_slow(&file, &text) else {
+                continue;
+            };
+            entries.extend(
+                lock.packages
+                    .values()
+                    .filter_map(|p| text.get(p.span.clone()).filter(|s| !s.is_empty()))
+                    .map(str::to_string),
+            );
+        }
+        entries.push(r#" {"version": "1.0.0", "dependencies": {"b\u0063": "^1", "b": "^2", "b": {"x": [1, {"y": null}]}}, "optional": true, "n": -1.5e3, "s": "x\"}y", "e": {}} "#.to_string());
+        let mut checked = 0;
+        for slice in &entries {
+            let parsed = json::parse(slice).expect("an entry serde read");
+            let mut paths: Vec<Vec<&str>> = [
+                &[][..],
+                &["version"],
+                &["resolved"],
+                &["integrity"],
+                &["hasInstallScript"],
+                &["optional"],
+                &["n"],
+                &["s"],
+                &["e"],
+                &["e", "x"],
+                &["nope"],
+                &["version", "x"],
+                &["dependencies", "nope"],
+                &["dependencies", "bc"],
+                &["dependencies", "b", "x"],
+            ]
+            .iter()
+            .map(|p| p.to_vec())
+            .collect();
+            for section in ["dependencies", "optionalDependencies", "peerDependencies"] {
+                for m in parsed
+                    .get(section)
+                    .and_then(|d| d.as_object())
+                    .unwrap_or_default()
+                {
+                    paths.push(vec![section, m.key.as_str()]);
+                }
+            }
+            for path in &paths {
+                let theirs = parsed.pointer(path).map(|v| v.span.clone());
+                let ours = crate::npm_split::value_span(slice, path).expect("scanned");
+                assert_eq!(
+                    ours,
+                    theirs,
+                    "{path:?} in {}",
+                    &slice[..slice.len().min(200)]
+                );
+                checked += 1;
+            }
+        }
+        let hand_made = entries.last().expect("one");
+        assert_eq!(
+            crate::npm_split::value_span(hand_made, &["dependencies", "b", "x"])
+                .flatten()
+                .map(|r| &hand_made[r]),
+            Some("[1, {\"y\": null}]")
+        );
+        assert!(checked > 10_000, "{checked}");
+        // Deeper than the scan goes: left to the parse.
+        let deep = format!("{{\"a\": {}{}}}", "[".repeat(150), "]".repeat(150));
+        assert_eq!(crate::npm_split::value_span(&deep, &["a"]), None);
+    }
+
     #[test]
     fn fast_path_agrees_with_serde() {
         fn same(a: &NpmLockfile, b: &NpmLockfile) -> bool {
