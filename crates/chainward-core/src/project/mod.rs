@@ -263,15 +263,21 @@ impl Project {
             };
             on_found(&file);
         };
-        // A lockfile at the top of a folder walked is read and parsed from the start, beside
+        let excluded = exclude_matcher(&root, &options.exclude)?;
+        // A lockfile at the top of the folder walked is read and parsed from the start, beside
         // the walk, which comes to it later (a 3 MB lockfile takes about a millisecond to read).
-        // Only a regular file: a link is the walk's to judge. Should the walk leave it out, the
-        // early read is wasted, never used.
-        for dir in paths.iter().filter(|p| p.is_dir()) {
+        // Only a regular file the config does not exclude: a link is the walk's to judge.
+        // Should the walk leave it out all the same (ignored by git), the early read is wasted,
+        // never used.
+        if paths[0].is_dir() {
             for name in ROOT_LOCKFILES {
                 // As the walk names it.
-                let path = clean(&dir.join(name));
-                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+                let path = clean(&root.join(name));
+                let left_out = excluded
+                    .as_ref()
+                    .is_some_and(|m| m.matched_path_or_any_parents(&path, false).is_ignore());
+                if !left_out
+                    && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
                     && let Some(kind) = FileKind::classify(name)
                 {
                     hand_over(&path, kind);
@@ -454,7 +460,6 @@ impl Project {
         // matches them (a force-added lockfile): the walk skipped those, so add them back.
         let git = git_claim.take();
         if let Some(git) = &git {
-            let excluded = exclude_matcher(&root, &options.exclude)?;
             let mut links = links.lock().unwrap_or_else(|e| e.into_inner());
             let walked = paths.iter().filter(|p| p.is_dir());
             let tracked = walked.flat_map(|dir| {
@@ -929,6 +934,60 @@ mod tests {
         assert_eq!(count.into_inner(), 3.min(n - 1), "{n} folders");
         let files = project.files().iter().map(|f| f.rel.clone()).collect();
         (files, project.unsafe_links().len())
+    }
+
+    /// The lockfiles at the top of the folder walked are handed over before the walk: each
+    /// once, the very file the project keeps. One the config excludes, or a link, is not; one
+    /// .gitignore hides is read early but left out, as the walk leaves it out.
+    #[test]
+    fn root_lockfiles_are_handed_over_first_and_kept_as_the_walk_decides() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        let outside = tempfile::tempdir().expect("temp dir");
+        std::fs::write(outside.path().join("yarn.lock"), "# yarn lockfile v1\n").expect("write");
+        for (name, text) in [
+            ("package.json", "{}"),
+            ("package-lock.json", "{}"),
+            ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+            ("bun.lock", "{}"),
+            (".gitignore", "bun.lock\n"),
+        ] {
+            std::fs::write(root.join(name), text).expect("write");
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.path().join("yarn.lock"), root.join("yarn.lock"))
+            .expect("link");
+        let options = DiscoverOptions {
+            exclude: vec!["pnpm-lock.yaml".to_string()],
+            ..DiscoverOptions::default()
+        };
+        let handed: Mutex<Vec<Arc<SourceFile>>> = Mutex::default();
+        let project = Project::discover_with(&[root.to_path_buf()], &options, &|file| {
+            handed.lock().expect("lock").push(Arc::clone(file))
+        })
+        .expect("discover");
+        let handed = handed.into_inner().expect("lock");
+        let names = |files: &[Arc<SourceFile>]| {
+            let mut v: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
+            v.sort();
+            v
+        };
+        // The lockfile went first, before anything the walk met.
+        assert_eq!(
+            handed.first().map(|f| f.rel.as_str()),
+            Some("package-lock.json")
+        );
+        assert_eq!(
+            names(&handed),
+            ["bun.lock", "package-lock.json", "package.json"]
+        );
+        assert_eq!(
+            names(project.files()),
+            ["package-lock.json", "package.json"]
+        );
+        for f in project.files() {
+            assert!(handed.iter().any(|h| Arc::ptr_eq(h, f)), "{}", f.rel);
+        }
     }
 
     #[test]
