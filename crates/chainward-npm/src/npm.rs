@@ -1362,9 +1362,6 @@ mod tests {
         chainward_core::testing::files_named(&root, &["package-lock.json", "npm-shrinkwrap.json"])
     }
 
-    /// The fast path returns what serde over the whole document returns, or leaves the
-    /// document to it: on every fixture lockfile, and on damaged copies of them (bytes removed,
-    /// replaced and inserted where the scan looks: quotes, brackets, commas, escapes).
     /// Where a finding points inside an entry is found by scanning it: the same span as the
     /// parsed entry's, for every entry of every fixture lockfile and the paths findings use,
     /// present or not, and on a hand-made entry with an escaped key, a key given twice (the
@@ -1443,6 +1440,9 @@ mod tests {
         assert_eq!(crate::npm_split::value_span(&deep, &["a"]), None);
     }
 
+    /// The fast path returns what serde over the whole document returns, or leaves the
+    /// document to it: on every fixture lockfile, and on damaged copies of them (bytes removed,
+    /// replaced and inserted where the scan looks: quotes, brackets, commas, escapes).
     #[test]
     fn fast_path_agrees_with_serde() {
         fn same(a: &NpmLockfile, b: &NpmLockfile) -> bool {
