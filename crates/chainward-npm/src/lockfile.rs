@@ -330,6 +330,22 @@ pub struct Lockfile {
     pub(crate) text: SharedText,
     /// The strings of edges the text does not hold as they are (see [`Text`]).
     pub(crate) copies: Vec<Str>,
+    /// yarn: which package each descriptor names, made when first asked.
+    by_descriptor: DescriptorIndex,
+}
+
+/// Every descriptor of a yarn lockfile (and, for a local source's, the part before its
+/// `::locator=`), sorted, with the package it names: `(package, descriptor number, length)`.
+/// Looked up for every dependency of every workspace's package.json: a search through every
+/// package for each was most of a large yarn check, and grew with the workspaces times the
+/// packages. Equal whatever it holds (a cache of the packages, not part of the lockfile).
+#[derive(Debug, Clone, Default)]
+struct DescriptorIndex(std::sync::OnceLock<Box<[(u32, u32, u32)]>>);
+
+impl PartialEq for DescriptorIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Lockfile {
@@ -356,7 +372,42 @@ impl Lockfile {
             patched: Vec::new(),
             text,
             copies: Vec::new(),
+            by_descriptor: DescriptorIndex::default(),
         }
+    }
+
+    /// The first package, in the lockfile's order, with the descriptor `descriptor` (a local
+    /// source's also without its `::locator=`).
+    pub(crate) fn package_of_descriptor(&self, descriptor: &str) -> Option<usize> {
+        let index = self.by_descriptor.0.get_or_init(|| {
+            let mut all = Vec::new();
+            for (i, p) in self.packages.iter().enumerate() {
+                for (k, d) in self.descriptors(p).enumerate() {
+                    let (i, k) = (u32::try_from(i).ok(), u32::try_from(k).ok());
+                    let (Some(i), Some(k)) = (i, k) else { continue };
+                    all.push((i, k, u32::try_from(d.len()).unwrap_or(u32::MAX)));
+                    if let Some(at) = d.find("::locator=") {
+                        all.push((i, k, u32::try_from(at).unwrap_or(u32::MAX)));
+                    }
+                }
+            }
+            all.sort_unstable_by(|a, b| self.indexed(*a).cmp(self.indexed(*b)).then(a.0.cmp(&b.0)));
+            all.into_boxed_slice()
+        });
+        let at = index.partition_point(|e| self.indexed(*e) < descriptor);
+        index
+            .get(at)
+            .filter(|e| self.indexed(**e) == descriptor)
+            .map(|e| e.0 as usize)
+    }
+
+    /// The string an entry of the descriptor index stands for.
+    fn indexed(&self, (package, k, len): (u32, u32, u32)) -> &str {
+        let d = self.packages[package as usize]
+            .descriptors
+            .get(k as usize)
+            .map_or("", |&t| self.str(t));
+        d.get(..len as usize).unwrap_or(d)
     }
 
     /// A package's edges: (dependency name, spec or locked version), as the lockfile orders
@@ -694,6 +745,50 @@ mod tests {
                 (Some(resolved), Some("sha512-ms=="))
             );
         }
+    }
+
+    /// The descriptor index names the package the search through every package named: the
+    /// first, in the lockfile's order, with the descriptor, or whose local source's descriptor
+    /// is it before its `::locator=`. On every fixture yarn.lock (classic and berry), for every
+    /// descriptor, its part before a locator, and descriptors no package has.
+    #[test]
+    fn descriptors_index_finds_what_a_search_finds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let (mut checked, mut locators) = (0, 0);
+        for path in chainward_core::testing::files_named(&root, &["yarn.lock"]) {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let file = SourceFile::in_memory(&path, FileKind::YarnLock, text);
+            let Some(AnyLock::Other(lock)) = any_lockfile(&file) else {
+                continue;
+            };
+            let search = |c: &str| {
+                lock.packages.iter().position(|p| {
+                    lock.descriptors(p)
+                        .any(|d| d == c || d.split("::locator=").next() == Some(c))
+                })
+            };
+            let mut asked: Vec<String> = vec!["nope@^1".into(), String::new()];
+            for p in &lock.packages {
+                for d in lock.descriptors(p) {
+                    asked.push(d.to_string());
+                    if let Some((bare, _)) = d.split_once("::locator=") {
+                        asked.push(bare.to_string());
+                        locators += 1;
+                    }
+                    asked.push(format!("{d}x"));
+                }
+            }
+            for c in &asked {
+                assert_eq!(
+                    lock.package_of_descriptor(c),
+                    search(c),
+                    "{}: {c}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 5_000 && locators > 0, "{checked} {locators}");
     }
 
     /// Thousands of packages are held at once: a field that grows one shows here. (Its strings

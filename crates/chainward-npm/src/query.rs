@@ -153,13 +153,12 @@ impl<'a> AnyLock<'a> {
         let AnyLock::Other(lf) = *self else {
             return None;
         };
-        let candidates = descriptor_candidates(&lf.format, name, spec);
-        lf.packages.iter().find(|p| {
-            candidates.iter().any(|c| {
-                lf.descriptors(p)
-                    .any(|d| d == c || d.split("::locator=").next() == Some(c.as_str()))
-            })
-        })
+        // The first package in the lockfile's order that any candidate names.
+        descriptor_candidates(&lf.format, name, spec)
+            .iter()
+            .filter_map(|c| lf.package_of_descriptor(c))
+            .min()
+            .and_then(|i| lf.packages.get(i))
     }
 
     /// The one version of `name` the lockfile installs anywhere (for overrides and
