@@ -332,6 +332,20 @@ pub struct Lockfile {
     pub(crate) copies: Vec<Str>,
     /// yarn: which package each descriptor names, made when first asked.
     by_descriptor: DescriptorIndex,
+    /// The packages in the order of their keys, made when first asked.
+    by_key: KeyIndex,
+}
+
+/// The packages' numbers sorted by key (then number): a package found by its key with a
+/// binary search, not a search through every package for each dependency of each workspace.
+/// Equal whatever it holds (a cache of the packages, not part of the lockfile).
+#[derive(Debug, Clone, Default)]
+struct KeyIndex(std::sync::OnceLock<Box<[u32]>>);
+
+impl PartialEq for KeyIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Every descriptor of a yarn lockfile (and, for a local source's, the part before its
@@ -373,7 +387,30 @@ impl Lockfile {
             text,
             copies: Vec::new(),
             by_descriptor: DescriptorIndex::default(),
+            by_key: KeyIndex::default(),
         }
+    }
+
+    /// The first package, in the lockfile's order, whose key is `key`.
+    pub fn package_by_key(&self, key: &str) -> Option<&Package> {
+        let index = self.by_key.0.get_or_init(|| {
+            let mut all: Vec<u32> = (0..self.packages.len())
+                .filter_map(|i| u32::try_from(i).ok())
+                .collect();
+            all.sort_unstable_by(|&a, &b| self.key_of(a).cmp(self.key_of(b)).then(a.cmp(&b)));
+            all.into_boxed_slice()
+        });
+        let at = index.partition_point(|&i| self.key_of(i) < key);
+        index
+            .get(at)
+            .filter(|&&i| self.key_of(i) == key)
+            .and_then(|&i| self.packages.get(i as usize))
+    }
+
+    fn key_of(&self, package: u32) -> &str {
+        self.packages
+            .get(package as usize)
+            .map_or("", |p| self.key(p))
     }
 
     /// The first package, in the lockfile's order, with the descriptor `descriptor` (a local
@@ -789,6 +826,44 @@ mod tests {
             }
         }
         assert!(checked > 5_000 && locators > 0, "{checked} {locators}");
+    }
+
+    /// A package found by its key through the index is the one a search finds: the first
+    /// with that key, on every fixture pnpm, yarn and bun lockfile, for every key and keys no
+    /// package has.
+    #[test]
+    fn keys_index_finds_what_a_search_finds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut checked = 0;
+        let names = ["pnpm-lock.yaml", "yarn.lock", "bun.lock"];
+        for path in chainward_core::testing::files_named(&root, &names) {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let kind = FileKind::classify(&path.to_string_lossy()).expect("a lockfile");
+            let file = SourceFile::in_memory(&path, kind, text);
+            let Some(AnyLock::Other(lock)) = any_lockfile(&file) else {
+                continue;
+            };
+            let mut asked: Vec<String> = vec!["nope".into(), String::new()];
+            for p in &lock.packages {
+                asked.push(lock.key(p).to_string());
+                asked.push(format!("{}x", lock.key(p)));
+            }
+            for k in &asked {
+                let search = lock.packages.iter().find(|p| lock.key(p) == k);
+                let found = lock.package_by_key(k);
+                assert!(
+                    match (found, search) {
+                        (Some(a), Some(b)) => std::ptr::eq(a, b),
+                        (None, None) => true,
+                        _ => false,
+                    },
+                    "{}: {k}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 5_000, "{checked}");
     }
 
     /// Thousands of packages are held at once: a field that grows one shows here. (Its strings

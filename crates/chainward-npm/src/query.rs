@@ -109,7 +109,7 @@ impl<'a> AnyLock<'a> {
                         .iter()
                         .map(String::as_str)
                         .chain([name])
-                        .find_map(|k| lf.packages.iter().find(|p| lf.key(p) == k))
+                        .find_map(|k| lf.package_by_key(k))
                         .ok_or(NotLocked::Missing)?;
                     if dep.specifier.as_deref() != Some(spec) {
                         return Err(NotLocked::Stale);
@@ -228,11 +228,7 @@ impl<'a> AnyLock<'a> {
                 LockFormat::YarnBerry(_) | LockFormat::YarnClassic => self
                     .package_by_descriptor(name, spec)
                     .is_some_and(|p| p.link),
-                LockFormat::Bun(_) => lf
-                    .packages
-                    .iter()
-                    .find(|p| lf.key(p) == name)
-                    .is_some_and(|p| p.link),
+                LockFormat::Bun(_) => lf.package_by_key(name).is_some_and(|p| p.link),
                 LockFormat::Npm(_) => false,
             },
         }
@@ -314,11 +310,7 @@ impl<'a> AnyLock<'a> {
     pub fn entry_span(&self, key: &str) -> Option<Range<usize>> {
         match self {
             AnyLock::Npm(npm) => npm.entry_span(key),
-            AnyLock::Other(other) => other
-                .packages
-                .iter()
-                .find(|p| other.key(p) == key)
-                .map(|p| p.span.range()),
+            AnyLock::Other(other) => other.package_by_key(key).map(|p| p.span.range()),
         }
     }
 }

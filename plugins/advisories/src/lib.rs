@@ -412,7 +412,7 @@ fn dependents(lock: AnyLock<'_>, view: &PackageView<'_>) -> Option<Vec<(String, 
             if !matches!(l.format, LockFormat::YarnClassic | LockFormat::YarnBerry(_)) {
                 return None;
             }
-            let entry = l.packages.iter().find(|p| l.key(p) == view.key)?;
+            let entry = l.package_by_key(view.key)?;
             for p in &l.packages {
                 for (dep, spec) in l.edges(p) {
                     if dep != view.name {
