@@ -330,33 +330,21 @@ pub struct Lockfile {
     pub(crate) text: SharedText,
     /// The strings of edges the text does not hold as they are (see [`Text`]).
     pub(crate) copies: Vec<Str>,
-    /// yarn: which package each descriptor names, made when first asked.
-    by_descriptor: DescriptorIndex,
-    /// The packages in the order of their keys, made when first asked.
-    by_key: KeyIndex,
+    /// yarn: every descriptor (and a local source's before its `::locator=`), sorted, with the
+    /// package it names: `(package, descriptor number, length)`. Looked up for every dependency
+    /// of every workspace's package.json: a search through every package for each was most of
+    /// a large yarn check, and grew with the workspaces times the packages.
+    by_descriptor: Cached<Box<[(u32, u32, u32)]>>,
+    /// The packages' numbers sorted by key (then number), for the same reason.
+    by_key: Cached<Box<[u32]>>,
 }
 
-/// The packages' numbers sorted by key (then number): a package found by its key with a
-/// binary search, not a search through every package for each dependency of each workspace.
-/// Equal whatever it holds (a cache of the packages, not part of the lockfile).
+/// An index of a lockfile's packages, made when first asked. Equal whatever it holds: a cache
+/// of the packages, not part of the lockfile.
 #[derive(Debug, Clone, Default)]
-struct KeyIndex(std::sync::OnceLock<Box<[u32]>>);
+struct Cached<T>(std::sync::OnceLock<T>);
 
-impl PartialEq for KeyIndex {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-/// Every descriptor of a yarn lockfile (and, for a local source's, the part before its
-/// `::locator=`), sorted, with the package it names: `(package, descriptor number, length)`.
-/// Looked up for every dependency of every workspace's package.json: a search through every
-/// package for each was most of a large yarn check, and grew with the workspaces times the
-/// packages. Equal whatever it holds (a cache of the packages, not part of the lockfile).
-#[derive(Debug, Clone, Default)]
-struct DescriptorIndex(std::sync::OnceLock<Box<[(u32, u32, u32)]>>);
-
-impl PartialEq for DescriptorIndex {
+impl<T> PartialEq for Cached<T> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
@@ -386,8 +374,8 @@ impl Lockfile {
             patched: Vec::new(),
             text,
             copies: Vec::new(),
-            by_descriptor: DescriptorIndex::default(),
-            by_key: KeyIndex::default(),
+            by_descriptor: Cached::default(),
+            by_key: Cached::default(),
         }
     }
 
