@@ -220,7 +220,7 @@ mod tests {
                 .and_then(|d| d.specifier.as_deref()),
             Some("~2.0.0")
         );
-        let by_key = |k: &str| lock.packages.iter().find(|p| lock.key(p) == k).expect(k);
+        let by_key = |k: &str| lock.package_by_key(k).expect(k);
         assert!(by_key("a").link);
         let debug = by_key("debug");
         assert_eq!(

@@ -404,6 +404,24 @@ impl Lockfile {
     /// The first package, in the lockfile's order, with the descriptor `descriptor` (a local
     /// source's also without its `::locator=`).
     pub(crate) fn package_of_descriptor(&self, descriptor: &str) -> Option<usize> {
+        self.descriptor_entries(descriptor)
+            .first()
+            .map(|e| e.0 as usize)
+    }
+
+    /// Whether a package has the descriptor `descriptor` (yarn) or, with `locator_less`, has
+    /// it before a `::locator=` (berry's local sources).
+    pub fn has_descriptor(&self, descriptor: &str, locator_less: bool) -> bool {
+        self.descriptor_entries(descriptor)
+            .iter()
+            .any(|&(package, k, len)| {
+                locator_less || self.indexed((package, k, u32::MAX)).len() == len as usize
+            })
+    }
+
+    /// The entries of the descriptor index that stand for `descriptor`, the first package's
+    /// first.
+    fn descriptor_entries(&self, descriptor: &str) -> &[(u32, u32, u32)] {
         let index = self.by_descriptor.0.get_or_init(|| {
             let mut all = Vec::new();
             for (i, p) in self.packages.iter().enumerate() {
@@ -419,11 +437,9 @@ impl Lockfile {
             all.sort_unstable_by(|a, b| self.indexed(*a).cmp(self.indexed(*b)).then(a.0.cmp(&b.0)));
             all.into_boxed_slice()
         });
-        let at = index.partition_point(|e| self.indexed(*e) < descriptor);
-        index
-            .get(at)
-            .filter(|e| self.indexed(**e) == descriptor)
-            .map(|e| e.0 as usize)
+        let from = index.partition_point(|e| self.indexed(*e) < descriptor);
+        let to = from + index[from..].partition_point(|e| self.indexed(*e) == descriptor);
+        &index[from..to]
     }
 
     /// The string an entry of the descriptor index stands for.
@@ -774,7 +790,7 @@ mod tests {
 
     /// The descriptor index names the package the search through every package named: the
     /// first, in the lockfile's order, with the descriptor, or whose local source's descriptor
-    /// is it before its `::locator=`. On every fixture yarn.lock (classic and berry), for every
+    /// is it before its `::locator=` (and whether any has it, whole or not). On every fixture yarn.lock (classic and berry), for every
     /// descriptor, its part before a locator, and descriptors no package has.
     #[test]
     fn descriptors_index_finds_what_a_search_finds() {
@@ -810,6 +826,12 @@ mod tests {
                     "{}: {c}",
                     path.display()
                 );
+                let whole = lock
+                    .packages
+                    .iter()
+                    .any(|p| lock.descriptors(p).any(|d| d == c));
+                assert_eq!(lock.has_descriptor(c, true), search(c).is_some(), "{c}");
+                assert_eq!(lock.has_descriptor(c, false), whole, "{c}");
                 checked += 1;
             }
         }

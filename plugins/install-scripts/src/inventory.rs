@@ -148,15 +148,21 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
             unknown.reserve(room);
         }
     }
+    // What runs scripts becomes an entry, what is unknown a name and a version.
+    let file = |out: &mut Vec<Entry<'a>>,
+                unknown: &mut Vec<(&'a str, &'a str)>,
+                (index, pkg, scripts): (usize, PackageView<'a>, Scripts)| {
+        match scripts {
+            Scripts::No => {}
+            Scripts::Unknown => unknown.push((pkg.name, pkg.version.unwrap_or_default())),
+            Scripts::Yes(_) => out.push(entry(index, &pkg, scripts)),
+        }
+    };
     let mut keep = |index: usize, pkg: PackageView<'a>, scripts: Scripts| {
         if registry.is_some() {
             found.push((index, pkg, scripts));
         } else {
-            match scripts {
-                Scripts::No => {}
-                Scripts::Unknown => unknown.push((pkg.name, pkg.version.unwrap_or_default())),
-                Scripts::Yes(_) => out.push(entry(index, &pkg, scripts)),
-            }
+            file(&mut out, &mut unknown, (index, pkg, scripts));
         }
     };
     let mut packages = 0;
@@ -191,14 +197,10 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
     }
     if let Some(registry) = registry {
         ask_registry(project, registry, &mut found);
-        // Made in the list's own memory (the entries are smaller than what they are made
-        // from), then shrunk: where the registry said most run no scripts, little is kept.
-        for (index, pkg, scripts) in found {
-            match scripts {
-                Scripts::No => {} // the registry says so
-                Scripts::Unknown => unknown.push((pkg.name, pkg.version.unwrap_or_default())),
-                Scripts::Yes(_) => out.push(entry(index, &pkg, scripts)),
-            }
+        // Filed as offline, once the registry has answered (what it says runs none is
+        // dropped).
+        for found in found {
+            file(&mut out, &mut unknown, found);
         }
     }
     out.shrink_to_fit();

@@ -116,32 +116,17 @@ pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: 
             .unwrap_or_default(),
         _ => BTreeMap::new(),
     };
-    let descriptors = yarn_descriptors(lock);
     for (rel, manifest) in &members {
         let Some(pj) = package_json(manifest) else {
             continue;
         };
         match &lock.format {
-            LockFormat::YarnClassic => yarn_classic(
-                lock,
-                &lock_name,
-                manifest,
-                pj,
-                &member_names,
-                &descriptors,
-                out,
-            ),
-            LockFormat::YarnBerry(_) => yarn_berry(
-                project,
-                &dir,
-                lock,
-                &lock_name,
-                rel,
-                manifest,
-                pj,
-                &descriptors,
-                out,
-            ),
+            LockFormat::YarnClassic => {
+                yarn_classic(lock, &lock_name, manifest, pj, &member_names, out)
+            }
+            LockFormat::YarnBerry(_) => {
+                yarn_berry(project, &dir, lock, &lock_name, rel, manifest, pj, out)
+            }
             LockFormat::Pnpm(_) | LockFormat::Bun(_) => {
                 exact(lock, &lock_name, rel, manifest, pj, &overrides, out)
             }
@@ -505,7 +490,6 @@ fn yarn_berry(
     rel: &str,
     manifest: &SourceFile,
     pj: &PackageJson,
-    descriptors: &[&str],
     out: &mut Vec<Finding>,
 ) {
     // The root's `resolutions` replace a dependency's range before yarn looks it up: `name`
@@ -579,7 +563,10 @@ fn yarn_berry(
             };
             let descriptor = berry_descriptor(&name, &range);
             let candidates = descriptor_candidates(&lock.format, &name, &range);
-            let known = |d: &String| descriptors.binary_search(&d.as_str()).is_ok();
+            // Keys of local sources (`portal:`, `link:`, `file:`) carry the workspace that
+            // declared them (`foo@portal:./lib::locator=root%40workspace%3A.`): looked up
+            // without it too.
+            let known = |d: &String| lock.has_descriptor(d, true);
             if !candidates.iter().any(known) && !resolved(&name, &range).iter().any(known) {
                 out.push(
                     Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
@@ -626,7 +613,6 @@ fn yarn_classic(
     manifest: &SourceFile,
     pj: &PackageJson,
     members: &BTreeSet<&str>,
-    descriptors: &[&str],
     out: &mut Vec<Finding>,
 ) {
     for section in [
@@ -639,7 +625,7 @@ fn yarn_classic(
                 continue;
             }
             let descriptor = format!("{name}@{spec}");
-            if descriptors.binary_search(&descriptor.as_str()).is_err() {
+            if !lock.has_descriptor(&descriptor, false) {
                 out.push(
                     Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
                         "`{descriptor}` has no entry in {lock_name}: `yarn install --frozen-lockfile` fails"
@@ -649,38 +635,6 @@ fn yarn_classic(
             }
         }
     }
-}
-
-/// Every descriptor of a yarn lockfile, sorted, each once, for every workspace's package.json
-/// to be looked up in: made once per lockfile (a set of them made for each workspace was
-/// rebuilt as many times as there are workspaces). Keys of local sources (`portal:`, `link:`,
-/// `file:`) carry the workspace that declared them
-/// (`foo@portal:./lib::locator=root%40workspace%3A.`): looked up without it too. Empty for the
-/// other formats.
-fn yarn_descriptors(lock: &Lockfile) -> Vec<&str> {
-    if !matches!(
-        lock.format,
-        LockFormat::YarnClassic | LockFormat::YarnBerry(_)
-    ) {
-        return Vec::new();
-    }
-    let mut all: Vec<&str> = Vec::with_capacity(
-        lock.packages
-            .iter()
-            .map(|p| lock.descriptors(p).len())
-            .sum(),
-    );
-    for p in &lock.packages {
-        for d in lock.descriptors(p) {
-            all.push(d);
-            if let Some((bare, _)) = d.split_once("::locator=") {
-                all.push(bare);
-            }
-        }
-    }
-    all.sort_unstable();
-    all.dedup();
-    all
 }
 
 /// pnpm catalogs: the lockfile's `catalogs` against pnpm-workspace.yaml. pnpm 9's frozen
