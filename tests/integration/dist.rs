@@ -410,3 +410,59 @@ fn the_crates_can_be_published() {
         }
     }
 }
+
+/// The shared libraries an ELF binary asks the loader for (its `DT_NEEDED` entries): the
+/// dynamic section's, named in the string table that section links to.
+#[cfg(all(target_os = "linux", target_pointer_width = "64", target_env = "gnu"))]
+fn needed_libraries(elf: &[u8]) -> Vec<String> {
+    // Little-endian fields of `n` bytes.
+    let field = |at: usize, n: usize| {
+        elf[at..at + n]
+            .iter()
+            .rev()
+            .fold(0usize, |value, &b| value << 8 | usize::from(b))
+    };
+    assert_eq!(
+        &elf[..6],
+        b"\x7fELF\x02\x01",
+        "a 64-bit little-endian ELF file"
+    );
+    const SHT_DYNAMIC: usize = 6;
+    const DT_NEEDED: usize = 1;
+    let (headers, header_size, count) = (field(0x28, 8), field(0x3a, 2), field(0x3c, 2));
+    let header = |i: usize| headers + i * header_size;
+    let Some(dynamic) = (0..count)
+        .map(header)
+        .find(|&h| field(h + 4, 4) == SHT_DYNAMIC)
+    else {
+        return Vec::new(); // linked statically
+    };
+    let strings = field(header(field(dynamic + 0x28, 4)) + 0x18, 8);
+    let (start, size) = (field(dynamic + 0x18, 8), field(dynamic + 0x20, 8));
+    (start..start + size)
+        .step_by(16)
+        .filter(|&entry| field(entry, 8) == DT_NEEDED)
+        .map(|entry| {
+            let name = &elf[strings + field(entry + 8, 8)..];
+            let end = name.iter().position(|&b| b == 0).expect("a C string");
+            String::from_utf8_lossy(&name[..end]).into_owned()
+        })
+        .collect()
+}
+
+/// The Linux binary needs nothing at run time but the C runtime: zlib (libgit2's) is built in,
+/// so a slim image without libz.so.1 runs it, and the loader maps one library fewer at start.
+#[test]
+#[cfg(all(target_os = "linux", target_pointer_width = "64", target_env = "gnu"))]
+fn the_binary_needs_only_the_c_runtime() {
+    let exe = std::fs::read(env!("CARGO_BIN_EXE_chainward")).expect("binary");
+    let needed = needed_libraries(&exe);
+    assert!(needed.iter().any(|l| l == "libc.so.6"), "{needed:?}");
+    for library in &needed {
+        assert!(
+            ["libc.so.6", "libgcc_s.so.1", "libm.so.6"].contains(&library.as_str())
+                || library.starts_with("ld-linux"),
+            "the binary needs {library} at run time: {needed:?}"
+        );
+    }
+}
