@@ -710,10 +710,7 @@ pub fn rebase_glob(glob: &str, base: &str) -> Option<String> {
         match segments.peek() {
             Some(&"**") => return Some(segments.collect::<Vec<_>>().join("/")),
             Some(seg) => {
-                let matches = globset::Glob::new(seg)
-                    .map(|g| g.compile_matcher().is_match(part))
-                    .unwrap_or(false);
-                if !matches {
+                if !segment_matches(seg, part) {
                     return None;
                 }
                 segments.next();
@@ -730,6 +727,18 @@ pub fn rebase_glob(glob: &str, base: &str) -> Option<String> {
     }
 }
 
+/// Whether one segment of a glob matches one folder name. A segment without a glob's special
+/// characters is the name itself: it is compared, not compiled into a matcher (a regex, built
+/// on the path of every run that finds its config above the folder it checks).
+fn segment_matches(segment: &str, name: &str) -> bool {
+    if !segment.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+        return segment == name;
+    }
+    globset::Glob::new(segment)
+        .map(|g| g.compile_matcher().is_match(name))
+        .unwrap_or(false)
+}
+
 /// [`rebase_glob`] for a gitignore-style pattern: what was anchored stays anchored.
 fn rebase_gitignore(glob: &str, base: &str) -> Option<String> {
     let rebased = rebase_glob(glob, base)?;
@@ -744,6 +753,50 @@ fn rebase_gitignore(glob: &str, base: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A segment compared as a name matches exactly the names its compiled glob matches.
+    #[test]
+    fn plain_segments_match_as_their_globs_do() {
+        let names = [
+            "",
+            "a",
+            "A",
+            "fixtures",
+            "fixture",
+            "fixturesx",
+            "packages",
+            "cli",
+            ".git",
+            "a.b",
+            "a b",
+            "@scope",
+            "é",
+            "-",
+            "!a",
+            "a/b",
+        ];
+        let mut compared = 0;
+        for segment in names {
+            for name in names {
+                let compiled = globset::Glob::new(segment)
+                    .map(|g| g.compile_matcher().is_match(name))
+                    .unwrap_or(false);
+                assert_eq!(
+                    segment_matches(segment, name),
+                    compiled,
+                    "{segment:?} {name:?}"
+                );
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, names.len() * names.len());
+        // Special characters still go to the matcher.
+        assert!(segment_matches("pack*", "packages"));
+        assert!(segment_matches("[pq]ackages", "packages"));
+        assert!(segment_matches("{apps,packages}", "packages"));
+        assert!(!segment_matches("pack?", "packages"));
+        assert!(segment_matches("\\*", "*"));
+    }
 
     #[test]
     fn globs_are_rebased_onto_a_subfolder() {
