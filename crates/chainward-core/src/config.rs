@@ -775,7 +775,6 @@ mod tests {
             "!a",
             "a/b",
         ];
-        let mut compared = 0;
         for segment in names {
             for name in names {
                 let compiled = globset::Glob::new(segment)
@@ -786,10 +785,8 @@ mod tests {
                     compiled,
                     "{segment:?} {name:?}"
                 );
-                compared += 1;
             }
         }
-        assert_eq!(compared, names.len() * names.len());
         // Special characters still go to the matcher.
         assert!(segment_matches("pack*", "packages"));
         assert!(segment_matches("[pq]ackages", "packages"));
