@@ -790,8 +790,9 @@ mod tests {
 
     /// The descriptor index names the package the search through every package named: the
     /// first, in the lockfile's order, with the descriptor, or whose local source's descriptor
-    /// is it before its `::locator=` (and whether any has it, whole or not). On every fixture yarn.lock (classic and berry), for every
-    /// descriptor, its part before a locator, and descriptors no package has.
+    /// is it before its `::locator=` (and whether any has it, whole or not). On every fixture
+    /// yarn.lock (classic and berry), for every descriptor, its part before a locator, and
+    /// descriptors no package has.
     #[test]
     fn descriptors_index_finds_what_a_search_finds() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");

@@ -149,9 +149,9 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         }
     }
     // What runs scripts becomes an entry, what is unknown a name and a version.
-    let file = |out: &mut Vec<Entry<'a>>,
-                unknown: &mut Vec<(&'a str, &'a str)>,
-                (index, pkg, scripts): (usize, PackageView<'a>, Scripts)| {
+    let sort_out = |out: &mut Vec<Entry<'a>>,
+                    unknown: &mut Vec<(&'a str, &'a str)>,
+                    (index, pkg, scripts): (usize, PackageView<'a>, Scripts)| {
         match scripts {
             Scripts::No => {}
             Scripts::Unknown => unknown.push((pkg.name, pkg.version.unwrap_or_default())),
@@ -162,7 +162,7 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         if registry.is_some() {
             found.push((index, pkg, scripts));
         } else {
-            file(&mut out, &mut unknown, (index, pkg, scripts));
+            sort_out(&mut out, &mut unknown, (index, pkg, scripts));
         }
     };
     let mut packages = 0;
@@ -200,7 +200,7 @@ pub fn inventory<'a>(project: &Project, file: &SourceFile, lock: &AnyLock<'a>) -
         // Filed as offline, once the registry has answered (what it says runs none is
         // dropped).
         for found in found {
-            file(&mut out, &mut unknown, found);
+            sort_out(&mut out, &mut unknown, found);
         }
     }
     out.shrink_to_fit();
