@@ -286,7 +286,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     // the fast subset goes through the full parser.
     let mut entries = Entries::for_text(own);
     let streamed = yaml::stream_machine(text, &["packages", "snapshots"], &mut |section, k, v| {
-        entries.add(file, section, &k, &v)
+        entries.add(file, section, k, v)
     });
     let doc = match streamed {
         Some(doc) => doc,
