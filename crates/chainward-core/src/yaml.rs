@@ -587,23 +587,14 @@ mod fast {
             s: MutexGuard<'m, State>,
             spins: usize,
         ) -> MutexGuard<'m, State> {
-            let seen = (
-                s.next,
-                s.handed,
-                s.handing,
-                s.over,
-                s.spent[0].len() + s.spent[1].len(),
-            );
-            let same = |s: &State| {
-                let now = (
-                    s.next,
-                    s.handed,
-                    s.handing,
-                    s.over,
-                    s.spent[0].len() + s.spent[1].len(),
-                );
-                now == seen && s.read.get(s.handed).is_none_or(Option::is_none)
+            // What a change of the state that may let this thread go on looks at.
+            let mark = |s: &State| {
+                let spent = s.spent[0].len() + s.spent[1].len();
+                (s.next, s.handed, s.handing, s.over, spent)
             };
+            let seen = mark(&s);
+            let same =
+                |s: &State| mark(s) == seen && s.read.get(s.handed).is_none_or(Option::is_none);
             let mut s = s;
             for _ in 0..spins {
                 if !same(&s) {
@@ -1015,6 +1006,20 @@ mod tests {
         }
     }
 
+    /// A pnpm 9 lockfile made for a test: `packages` and `snapshots`, each with `n` entries
+    /// written by its function of the entry's number, then `tail`.
+    fn lockfile(
+        packages: (usize, &dyn Fn(usize) -> String),
+        snapshots: (usize, &dyn Fn(usize) -> String),
+        tail: &str,
+    ) -> String {
+        let mut text = String::from("lockfileVersion: '9.0'\n\npackages:\n\n");
+        text.extend((0..packages.0).map(packages.1));
+        text.push_str("snapshots:\n\n");
+        text.extend((0..snapshots.0).map(snapshots.1));
+        text + tail
+    }
+
     /// The streamed sections hand over, in order, exactly the entries the whole tree holds, and
     /// fail where the tree fails.
     #[test]
@@ -1053,17 +1058,19 @@ mod tests {
             handed.len()
         };
         // Thousands of entries, with nested blocks, flow values and empty values.
-        let mut text = String::from("lockfileVersion: '9.0'\n\npackages:\n\n");
-        for i in 0..700 {
-            text.push_str(&format!(
-                "  p{i}@1.0.0:\n    resolution: {{integrity: sha512-{i}}}\n    engines: {{node: '>=12'}}\n\n"
-            ));
-        }
-        text.push_str("snapshots:\n\n");
-        for i in 0..600 {
-            text.push_str(&format!("  p{i}@1.0.0:\n    dependencies:\n      q: 1.0.0\n  e{i}@1.0.0: {{}}\n  n{i}@1.0.0:\n"));
-        }
-        text.push_str("tail: 1\n");
+        let text = lockfile(
+            (700, &|i| {
+                format!(
+                    "  p{i}@1.0.0:\n    resolution: {{integrity: sha512-{i}}}\n    engines: {{node: '>=12'}}\n\n"
+                )
+            }),
+            (600, &|i| {
+                format!(
+                    "  p{i}@1.0.0:\n    dependencies:\n      q: 1.0.0\n  e{i}@1.0.0: {{}}\n  n{i}@1.0.0:\n"
+                )
+            }),
+            "tail: 1\n",
+        );
         assert_eq!(agree(&text), 700 + 3 * 600);
         // Every real machine-written YAML lockfile in the repository.
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
@@ -1120,19 +1127,17 @@ mod tests {
                 .collect();
         // Both sections, a section after them, entries with a sequence at their own indent,
         // comments and blank lines between entries.
-        let mut made = String::from("lockfileVersion: '9.0'\n\npackages:\n\n");
-        for i in 0..300 {
-            made.push_str(&format!(
-                "  p{i}@1.0.0:\n    resolution: {{integrity: sha512-{i}}}\n    cpu:\n    - x64\n\n  # {i}\n  q{i}: 1\n  s{i}:\n  - a\n  - b\n"
-            ));
-        }
-        made.push_str("snapshots:\n");
-        for i in 0..200 {
-            made.push_str(&format!(
-                "  p{i}@1.0.0:\n    dependencies:\n      q: 1.0.0\n  e{i}@1.0.0: {{}}\n"
-            ));
-        }
-        made.push_str("tail:\n  a: 1\n  b:\n    c: 2\n");
+        let made = lockfile(
+            (300, &|i| {
+                format!(
+                    "  p{i}@1.0.0:\n    resolution: {{integrity: sha512-{i}}}\n    cpu:\n    - x64\n\n  # {i}\n  q{i}: 1\n  s{i}:\n  - a\n  - b\n"
+                )
+            }),
+            (200, &|i| {
+                format!("  p{i}@1.0.0:\n    dependencies:\n      q: 1.0.0\n  e{i}@1.0.0: {{}}\n")
+            }),
+            "tail:\n  a: 1\n  b:\n    c: 2\n",
+        );
         texts.push(("made".into(), made));
         assert!(texts.len() >= 10, "{} pnpm lockfiles", texts.len());
         let mut damage = crate::testing::Damage::default();
