@@ -460,7 +460,7 @@ mod fast {
             next: 0,
             handed: 0,
             handing: false,
-            over: n == 0,
+            over: false,
             read: (0..n).map(|_| None).collect(),
             spent: [Vec::new(), Vec::new()],
             last: 0,
