@@ -51,6 +51,13 @@ const TARGETS: &[Target] = &[
         tiny: "fixtures/npm-ci/formats/yarn-classic",
     },
     Target {
+        name: "large yarn berry lockfile",
+        dir: "fixtures/bench/large-berry",
+        lockfile: "yarn.lock",
+        peer_type: Some("yarn"),
+        tiny: "fixtures/npm-ci/formats/yarn-berry",
+    },
+    Target {
         name: "large uv lockfile",
         dir: "fixtures/bench/large-uv",
         lockfile: "uv.lock",

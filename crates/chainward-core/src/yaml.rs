@@ -140,6 +140,15 @@ pub fn stream_machine(
     fast::stream(text, streamed, on_entry)
 }
 
+/// The entries of the top-level mapping of machine-written YAML (yarn berry's yarn.lock)
+/// handed to `on_entry(key, value)` in order, never held as one tree; a large text is read on
+/// every core (see `fast::read_section`). `None` when the text is outside the fast subset or
+/// is not a mapping with its keys at the first column (entries may have been handed out): the
+/// caller reads it with [`parse`] instead.
+pub fn stream_entries(text: &str, on_entry: &mut (dyn FnMut(&Yaml, &Yaml) + Send)) -> Option<()> {
+    fast::stream_root(text, on_entry, fast::Chunks::DEFAULT)
+}
+
 /// Parse machine-written YAML (pnpm-lock.yaml, yarn berry's yarn.lock) fast: the block subset
 /// those tools write — two-space block mappings and sequences, plain and quoted scalars, one-line
 /// flow mappings and sequences — is read directly with byte spans; anything outside it (anchors,
@@ -346,6 +355,30 @@ mod fast {
             span: start..end,
             value: YamlValue::Map(top),
         })
+    }
+
+    /// The top-level mapping's entries, each handed to `on_entry` as it is read, like a
+    /// streamed section's ([`stream_in`]): the whole text is that section, at indent 0.
+    pub(super) fn stream_root(
+        text: &str,
+        on_entry: &mut (dyn FnMut(&Yaml, &Yaml) + Send),
+        chunks: Chunks,
+    ) -> Option<()> {
+        let mut lines = Lines::new(text);
+        let first = lines.get().filter(|l| l.indent == 0)?;
+        if text.len() - first.at >= chunks.min {
+            // No line is indented less than 0: the section runs to the end of the text.
+            read_section(text, first.at, 0, chunks, on_entry).map(|_| ())
+        } else {
+            while let Some(line) = lines.get() {
+                if line.indent != 0 {
+                    return None;
+                }
+                let (k, v) = entry(&mut lines, 0, 1)?;
+                on_entry(&k, &v);
+            }
+            lines.done().then_some(())
+        }
     }
 
     /// Where the entries of a mapping at `indent` may be cut from `from` on: about every
@@ -1184,6 +1217,107 @@ mod tests {
         assert!(streamed >= 10, "{streamed} lockfiles streamed");
         assert!(
             damaged >= 1000 && still_read > damaged / 10 && still_read < damaged,
+            "{damaged} damaged copies, {still_read} still read"
+        );
+    }
+
+    /// The top-level mapping read entry by entry, on every core or line by line, hands over
+    /// exactly the entries of the whole tree, in order, and fails where reading the tree fails
+    /// or the tree is not a mapping with its keys at the first column: on every yarn berry
+    /// lockfile of the fixtures, cut at every entry and in larger chunks, and on damaged copies.
+    #[test]
+    fn a_root_read_on_every_core_holds_the_tree_s_entries() {
+        let tree = |text: &str| -> Option<Vec<String>> {
+            let doc = fast::parse(text)?;
+            let map = doc.as_map().filter(|m| {
+                m.first().is_some_and(|(k, _)| {
+                    let before = &text[..k.span.start];
+                    before.is_empty() || before == "\u{feff}" || before.ends_with('\n')
+                })
+            })?;
+            Some(
+                map.iter()
+                    .map(|(k, v)| format!("{}:{}", shape(k, true), shape(v, true)))
+                    .collect(),
+            )
+        };
+        let run = |text: &str, chunks: fast::Chunks| {
+            let mut handed = Vec::new();
+            fast::stream_root(
+                text,
+                &mut |k, v| handed.push(format!("{}:{}", shape(k, true), shape(v, true))),
+                chunks,
+            )
+            .map(|()| handed)
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut texts: Vec<(String, String)> = crate::testing::files_named(&root, &["yarn.lock"])
+            .into_iter()
+            .filter_map(|p| {
+                let text = std::fs::read_to_string(&p).expect("fixture");
+                text.contains("__metadata:")
+                    .then(|| (p.display().to_string(), text))
+            })
+            .collect();
+        // Comments and blank lines between entries, a key with its sequence at its own
+        // indent, flow and empty values, a byte order mark.
+        let mut made = String::from("\u{feff}# made\n\n__metadata:\n  version: 8\n");
+        for i in 0..300 {
+            made.push_str(&format!(
+                "\n\"p{i}@npm:1, p{i}@npm:^1\":\n  version: 1.0.{i}\n  dependencies:\n    q: \"npm:1\"\n# {i}\ns{i}:\n- x\n- y\ne{i}: {{}}\nn{i}:\n"
+            ));
+        }
+        texts.push(("made".into(), made));
+        assert!(texts.len() >= 5, "{} berry lockfiles", texts.len());
+        let line_by_line = fast::Chunks {
+            min: usize::MAX,
+            size: 1,
+            ahead: 1,
+        };
+        let mut damage = crate::testing::Damage::default();
+        let (mut damaged, mut still_read) = (0, 0);
+        for (name, text) in &texts {
+            let expected = tree(text);
+            assert!(expected.is_some(), "{name}: not read");
+            let sizes: &[(usize, usize)] = if text.len() > 200_000 {
+                &[(300, 4), (4096, 3)]
+            } else {
+                &[(1, 1), (1, 4), (40, 2), (300, 3), (4096, 4)]
+            };
+            assert!(run(text, line_by_line) == expected, "{name}: line by line");
+            for &(size, ahead) in sizes {
+                let chunks = fast::Chunks {
+                    min: 0,
+                    size,
+                    ahead,
+                };
+                assert!(run(text, chunks) == expected, "{name}: chunks of {size}");
+            }
+            if text.len() > 200_000 {
+                continue;
+            }
+            for (copy, at) in damage.copies(text, b"\n :-#'\"{}", b" \t\n-#:x\r", 100) {
+                let expected = tree(&copy);
+                damaged += 1;
+                if expected.is_some() {
+                    still_read += 1;
+                }
+                let chunks = fast::Chunks {
+                    min: 0,
+                    size: 1 + damage.below(200),
+                    ahead: 1 + damage.below(4),
+                };
+                for chunks in [line_by_line, chunks] {
+                    assert!(
+                        run(&copy, chunks) == expected,
+                        "{name} damaged at {at}: {:?}",
+                        copy.get(at.saturating_sub(60)..(at + 60).min(copy.len()))
+                    );
+                }
+            }
+        }
+        assert!(
+            damaged >= 500 && still_read > damaged / 10 && still_read < damaged,
             "{damaged} damaged copies, {still_read} still read"
         );
     }

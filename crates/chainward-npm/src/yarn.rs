@@ -282,27 +282,99 @@ fn yerr(file: &SourceFile, node: &Yaml, m: impl Into<String>) -> ParseError {
 }
 
 fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    // The entries are read one by one (a large file on both cores), never held as one tree;
+    // YAML outside the fast subset goes through the full parser.
+    let mut berry = Berry::new(text);
+    // Entry keys are the unindented lines: sized up front, the vector never regrows.
+    let keys = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with([' ', '#']))
+        .count();
+    berry.packages.reserve_exact(keys);
+    match yaml::stream_entries(text, &mut |k, v| berry.add(file, k, v)) {
+        Some(()) => berry.finish(file),
+        None => berry_from_tree(file, text),
+    }
+}
+
+/// A berry lockfile read from its whole tree: for text the entries could not be streamed
+/// from (outside the fast subset, where the full parser also gives broken files' messages).
+fn berry_from_tree(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     let doc = yaml::parse_machine(text).map_err(|e| file.parse_error(e.span, e.message))?;
-    let mut texts = Texts::new(text);
     let map = doc
         .as_map()
         .ok_or_else(|| file.parse_error(0..0, "not a yarn lockfile: expected a mapping"))?;
-    let meta = doc.get("__metadata").ok_or_else(|| {
-        file.parse_error(0..0, "not a yarn berry lockfile: `__metadata` is missing")
-    })?;
-    let version = meta
-        .get("version")
-        .and_then(Yaml::as_str)
-        .and_then(|v| v.parse::<u64>().ok())
-        .ok_or_else(|| yerr(file, meta, "`__metadata.version` must be a number"))?;
-    let mut packages = Vec::with_capacity(map.len());
-    let mut importers = BTreeMap::new();
-    for (key_node, entry) in map {
+    let mut berry = Berry::new(text);
+    berry.packages.reserve_exact(map.len());
+    for (k, v) in map {
+        berry.add(file, k, v);
+    }
+    berry.finish(file)
+}
+
+/// A berry lockfile read entry by entry, in the file's order.
+struct Berry<'a> {
+    texts: Texts<'a>,
+    packages: Vec<Package>,
+    importers: BTreeMap<String, Importer>,
+    /// `__metadata.version` (the first `__metadata` entry's), or why it is not a version.
+    version: Option<Result<u64, ParseError>>,
+    /// The first entry that could not be read.
+    error: Option<ParseError>,
+}
+
+impl<'a> Berry<'a> {
+    fn new(text: &'a str) -> Self {
+        Berry {
+            texts: Texts::new(text),
+            packages: Vec::new(),
+            importers: BTreeMap::new(),
+            version: None,
+            error: None,
+        }
+    }
+
+    fn add(&mut self, file: &SourceFile, key_node: &Yaml, entry: &Yaml) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.read(file, key_node, entry) {
+            self.error = Some(e);
+        }
+    }
+
+    /// What a whole tree's reading reports first: the file is not berry's (no version), then
+    /// the first entry that could not be read.
+    fn finish(mut self, file: &SourceFile) -> Result<Lockfile, ParseError> {
+        let version = self.version.take().ok_or_else(|| {
+            file.parse_error(0..0, "not a yarn berry lockfile: `__metadata` is missing")
+        })??;
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        Ok(self.texts.lockfile(
+            LockFormat::YarnBerry(version),
+            self.importers,
+            self.packages,
+            file,
+        ))
+    }
+
+    fn read(&mut self, file: &SourceFile, key_node: &Yaml, entry: &Yaml) -> Result<(), ParseError> {
         let Some(key) = key_node.as_str() else {
             return Err(yerr(file, key_node, "an entry key must be a string"));
         };
         if key == "__metadata" {
-            continue;
+            if self.version.is_none() {
+                self.version = Some(
+                    entry
+                        .get("version")
+                        .and_then(Yaml::as_str)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .ok_or_else(|| yerr(file, entry, "`__metadata.version` must be a number")),
+                );
+            }
+            return Ok(());
         }
         if entry.as_map().is_none() {
             return Err(yerr(
@@ -311,6 +383,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 format!("entry `{key}` must be a mapping"),
             ));
         }
+        let texts = &mut self.texts;
         let resolution_node = entry
             .get("resolution")
             .ok_or_else(|| yerr(file, key_node, format!("entry `{key}` has no `resolution`")))?;
@@ -399,7 +472,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                     span: spec.span.clone(),
                 })
                 .collect();
-            importers.insert(
+            self.importers.insert(
                 path.to_string(),
                 Importer {
                     deps,
@@ -407,9 +480,9 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 },
             );
         }
-        packages.push(pkg);
+        self.packages.push(pkg);
+        Ok(())
     }
-    Ok(texts.lockfile(LockFormat::YarnBerry(version), importers, packages, file))
 }
 
 /// Where a berry resolution fetches from: `None` for the registry (`npm:`), a URL for git and
@@ -627,5 +700,68 @@ debug@^4.3.4:
             lock.descriptors(p)
                 .any(|d| d == berry_descriptor("debug", "^4.3.4"))
         }));
+    }
+
+    /// Read entry by entry (on both cores when it is large), a berry lockfile gives exactly
+    /// the model, or the error, that reading its whole tree gives: on every berry yarn.lock of
+    /// the fixtures (the bench's 1.4 MB one included) and on damaged copies of them.
+    #[test]
+    fn berry_read_entry_by_entry_is_read_as_a_whole_tree() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut texts: Vec<(String, String)> =
+            chainward_core::testing::files_named(&root, &["yarn.lock"])
+                .into_iter()
+                .filter_map(|p| {
+                    let text = std::fs::read_to_string(&p).expect("fixture");
+                    text.contains("__metadata:")
+                        .then(|| (p.display().to_string(), text))
+                })
+                .collect();
+        texts.push(("BERRY".into(), BERRY.into()));
+        assert!(
+            texts.iter().any(|(_, t)| t.len() > 1_000_000),
+            "the bench's berry lockfile"
+        );
+        let read = |text: &str| {
+            let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, text);
+            (parse_berry(&f, text), berry_from_tree(&f, text))
+        };
+        let mut damage = chainward_core::testing::Damage::default();
+        let (mut damaged, mut streamed, mut read_ok, mut fixtures_read) = (0, 0, 0, 0);
+        for (name, text) in &texts {
+            let (entries, tree) = read(text);
+            assert!(entries == tree, "{name}");
+            fixtures_read += usize::from(tree.is_ok());
+            if text.len() > 200_000 {
+                continue;
+            }
+            for (copy, at) in damage.copies(text, b"\n :-#'\"{}_", b" \t\n-#:x\r", 100) {
+                let (entries, tree) = read(&copy);
+                damaged += 1;
+                if yaml::stream_entries(&copy, &mut |_, _| {}).is_some() {
+                    streamed += 1;
+                    read_ok += usize::from(entries.is_ok());
+                }
+                assert!(
+                    entries == tree,
+                    "{name} damaged at {at}: {:?}\n{entries:?}\n{tree:?}",
+                    copy.get(at.saturating_sub(60)..(at + 60).min(copy.len()))
+                );
+            }
+        }
+        // The whole tree's reading reported the missing `__metadata` first, then the first
+        // entry that could not be read.
+        let error = |text: &str| read(text).0.expect_err("broken").message;
+        let two = "__metadata:\n  version: 8\n\na@npm:1:\n  version: 1\n\nb@npm:1:\n  version: 1\n";
+        assert_eq!(error(two), "entry `a@npm:1` has no `resolution`");
+        assert_eq!(
+            error(&two.replace("__metadata", "_metadata")),
+            "not a yarn berry lockfile: `__metadata` is missing"
+        );
+        assert!(fixtures_read >= 10, "{fixtures_read} berry lockfiles read");
+        assert!(
+            damaged >= 1000 && streamed > damaged / 3 && read_ok > 0 && read_ok < streamed,
+            "{damaged} damaged copies, {streamed} streamed, {read_ok} of those read"
+        );
     }
 }
