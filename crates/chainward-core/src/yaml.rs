@@ -103,11 +103,8 @@ fn convert(node: MarkedYaml<'_>, map: &CharToByte<'_>, depth: usize) -> Result<Y
         });
     }
     let value = match node.data {
-        YamlData::Value(Scalar::Null) | YamlData::BadValue | YamlData::Alias(_) => YamlValue::Null,
-        YamlData::Value(Scalar::String(s)) => YamlValue::Scalar(s.into_owned()),
-        YamlData::Value(Scalar::Boolean(b)) => YamlValue::Scalar(b.to_string()),
-        YamlData::Value(Scalar::Integer(i)) => YamlValue::Scalar(i.to_string()),
-        YamlData::Value(Scalar::FloatingPoint(f)) => YamlValue::Scalar(f.to_string()),
+        YamlData::BadValue | YamlData::Alias(_) => YamlValue::Null,
+        YamlData::Value(s) => scalar(s),
         YamlData::Representation(s, _, _) => YamlValue::Scalar(s.into_owned()),
         YamlData::Tagged(_, inner) => return convert(*inner, map, depth + 1),
         YamlData::Sequence(items) => YamlValue::Seq(
@@ -127,6 +124,18 @@ fn convert(node: MarkedYaml<'_>, map: &CharToByte<'_>, depth: usize) -> Result<Y
         span: start..end,
         value,
     })
+}
+
+/// A scalar as the core schema resolves it, kept as chainward keeps every scalar: null, or a
+/// string (`True` is `true`, `0x1F` is `31`, `3.00` is `3`, as YAML readers see them).
+fn scalar(s: Scalar<'_>) -> YamlValue {
+    match s {
+        Scalar::Null => YamlValue::Null,
+        Scalar::String(s) => YamlValue::Scalar(s.into_owned()),
+        Scalar::Boolean(b) => YamlValue::Scalar(b.to_string()),
+        Scalar::Integer(i) => YamlValue::Scalar(i.to_string()),
+        Scalar::FloatingPoint(f) => YamlValue::Scalar(f.to_string()),
+    }
 }
 
 /// [`parse_machine`], with the entries of the named top-level sections handed to `on_entry`
@@ -212,6 +221,11 @@ mod fast {
                 self.offset += raw.len();
                 let line = raw.trim_end_matches(['\n', '\r']);
                 let content = line.trim_start_matches(' ');
+                // A carriage return inside a line (a comment's too) breaks it in YAML.
+                if memchr::memchr(b'\r', line.as_bytes()).is_some() {
+                    self.outside = true;
+                    break;
+                }
                 if content.is_empty() || content.starts_with('#') {
                     continue;
                 }
@@ -223,7 +237,8 @@ mod fast {
                 return Some(Line {
                     indent,
                     at: start + indent,
-                    content: content.trim_end(),
+                    // YAML's white space: a no-break space, say, is part of a scalar.
+                    content: content.trim_end_matches([' ', '\t']),
                 });
             }
             None
@@ -315,7 +330,7 @@ mod fast {
             let (key, rest) = split_key(line.content, line.at)?;
             let section = key.as_str().unwrap_or_default();
             let child = lines.after().filter(|n| n.indent > 0);
-            if rest.trim().is_empty()
+            if rest.trim_matches([' ', '\t']).is_empty()
                 && streamed.contains(&section)
                 && let Some(child) = child
             {
@@ -666,7 +681,7 @@ mod fast {
                 {
                     break;
                 }
-                let rest = line.content[1..].trim_start();
+                let rest = line.content[1..].trim_start_matches([' ', '\t']);
                 if rest.is_empty() || rest.contains(": ") || rest.ends_with(':') {
                     return None; // nested blocks in sequences: not written by lockfiles
                 }
@@ -704,7 +719,7 @@ mod fast {
         let line = lines.get()?;
         let (key, rest) = split_key(line.content, line.at)?;
         lines.advance();
-        let rest_trim = rest.trim_start();
+        let rest_trim = rest.trim_start_matches([' ', '\t']);
         let value = if rest_trim.is_empty() {
             match lines.get() {
                 Some(next) if next.indent > indent => block(lines, next.indent, depth + 1)?,
@@ -732,28 +747,40 @@ mod fast {
         let (key, key_len) = match content.as_bytes().first()? {
             b'\'' | b'"' => {
                 let (value, len) = quoted(content)?;
-                (value, len)
+                (YamlValue::Scalar(value), len)
             }
             b'&' | b'*' | b'!' | b'?' | b'|' | b'>' | b'{' | b'[' | b'%' | b'@' | b'`' => {
                 return None;
             }
+            _ if !may_start_plain(content) => return None,
             _ => {
-                // The first `: ` (the first `:` that a space follows), else a final `:`.
+                // The first `: ` (the first `:` that white space follows), else a final `:`.
+                // After a tab, the value is not read here.
                 let b = content.as_bytes();
                 let i = memchr::memchr_iter(b':', b)
-                    .find(|&i| b.get(i + 1) == Some(&b' '))
+                    .find(|&i| matches!(b.get(i + 1), Some(b' ' | b'\t')))
                     .or_else(|| content.strip_suffix(':').map(|s| s.len()))?;
-                (content[..i].to_string(), i)
+                // White space before the colon is not the key's; a comment in it is no key.
+                let key = content[..i].trim_end_matches([' ', '\t']);
+                if comment_in(key) {
+                    return None;
+                }
+                (resolved(key), i)
             }
         };
         let rest = content[key_len..].strip_prefix(':')?;
         if !(rest.is_empty() || rest.starts_with(' ')) {
             return None;
         }
+        let end = at
+            + match content.as_bytes()[0] {
+                b'\'' | b'"' => key_len,
+                _ => content[..key_len].trim_end_matches([' ', '\t']).len(),
+            };
         Some((
             Yaml {
-                span: at..at + key_len,
-                value: YamlValue::Scalar(key),
+                span: at..end,
+                value: key,
             },
             rest,
         ))
@@ -793,32 +820,69 @@ mod fast {
         match bytes.first()? {
             b'{' | b'[' => {
                 let (node, len) = flow(s, at, 0)?;
-                s[len..].trim().is_empty().then_some(node)
+                s[len..]
+                    .trim_matches([' ', '\t'])
+                    .is_empty()
+                    .then_some(node)
             }
             b'\'' | b'"' => {
                 let (value, len) = quoted(s)?;
-                s[len..].trim().is_empty().then_some(Yaml {
-                    span: at..at + len,
-                    value: YamlValue::Scalar(value),
-                })
+                s[len..]
+                    .trim_matches([' ', '\t'])
+                    .is_empty()
+                    .then_some(Yaml {
+                        span: at..at + len,
+                        value: YamlValue::Scalar(value),
+                    })
             }
             b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' => None,
             _ => plain(s, at),
         }
     }
 
-    fn plain(s: &str, at: usize) -> Option<Yaml> {
-        // ` #` (a comment) or `: ` (a mapping) anywhere: not a plain scalar. One pass.
-        if s.as_bytes()
+    /// Whether a plain scalar may start as `s` does. YAML forbids an indicator there, but
+    /// allows `-`, `?` and `:` before a character that is not a space (`-a` is a scalar, `- a`
+    /// a sequence's item).
+    fn may_start_plain(s: &str) -> bool {
+        let b = s.as_bytes();
+        match b.first() {
+            None => false,
+            Some(b'-' | b'?' | b':') => b.get(1).is_some_and(|c| !matches!(c, b' ' | b'\t')),
+            Some(c) => !b",[]{}#&*!|>'\"%@`".contains(c),
+        }
+    }
+
+    /// A plain scalar's value, resolved as the full parser resolves it where the core schema
+    /// may read something other than a string (a number, `true`, `null`, `.inf`).
+    fn resolved(s: &str) -> YamlValue {
+        match s.as_bytes().first() {
+            Some(
+                b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F',
+            ) => super::scalar(saphyr::Scalar::parse_from_cow(s.into())),
+            _ => YamlValue::Scalar(s.to_string()),
+        }
+    }
+
+    /// Whether a comment starts in `s`: a `#` after white space.
+    fn comment_in(s: &str) -> bool {
+        s.as_bytes()
             .windows(2)
-            .any(|w| matches!(w, [b' ', b'#'] | [b':', b' ']))
+            .any(|w| matches!(w, [b' ' | b'\t', b'#']))
+    }
+
+    fn plain(s: &str, at: usize) -> Option<Yaml> {
+        // ` #` (a comment) or `: ` (a mapping) anywhere, or a final `:` (a mapping too): not a
+        // plain scalar. One pass.
+        if !may_start_plain(s)
+            || s.ends_with(':')
+            || comment_in(s)
+            || s.as_bytes()
+                .windows(2)
+                .any(|w| matches!(w, [b':', b' ' | b'\t']))
         {
             return None;
         }
-        let value = match s {
-            "~" | "null" | "Null" | "NULL" => YamlValue::Null,
-            _ => YamlValue::Scalar(s.to_string()),
-        };
+        let value = resolved(s);
         Some(Yaml {
             span: at..at + s.len(),
             value,
@@ -836,10 +900,13 @@ mod fast {
         let mut items = Vec::new();
         let mut entries = Vec::new();
         let skip_ws = |i: &mut usize| {
-            while s.as_bytes().get(*i) == Some(&b' ') {
+            while matches!(s.as_bytes().get(*i), Some(b' ' | b'\t')) {
                 *i += 1;
             }
         };
+        // A comma only ends an item (`[a,]` is one item; `[,a]`, `[a,,b]` and `[a b]` are
+        // not YAML).
+        let mut after_item = false;
         loop {
             skip_ws(&mut i);
             match s.as_bytes().get(i)? {
@@ -847,12 +914,16 @@ mod fast {
                     i += 1;
                     break;
                 }
-                b',' => {
+                b',' if after_item => {
                     i += 1;
+                    after_item = false;
                     continue;
                 }
+                _ if after_item => return None,
+                b',' => return None,
                 _ => {}
             }
+            after_item = true;
             let item = |i: &mut usize, stop: &[u8]| -> Option<Yaml> {
                 let rest = &s[*i..];
                 match rest.as_bytes().first()? {
@@ -880,7 +951,11 @@ mod fast {
                                     && c.is_ascii()
                             })
                             .map_or(rest.len(), |(j, _)| j);
-                        let text = rest[..end].trim_end();
+                        let text = rest[..end].trim_end_matches([' ', '\t']);
+                        // No flow indicator inside a plain scalar of a flow collection.
+                        if text.bytes().any(|c| b"[]{},".contains(&c)) {
+                            return None;
+                        }
                         let node = plain(text, at + *i)?;
                         *i += end;
                         Some(node)
@@ -1037,6 +1112,141 @@ mod tests {
                 "{other:?}"
             );
         }
+    }
+
+    /// Whatever the fast path reads, the full parser reads the same way: it never accepts
+    /// text the full parser rejects, nor reads a value differently. On damaged copies of
+    /// every YAML lockfile of the fixtures (pnpm, yarn berry) and on texts near the subset's
+    /// edges; what the fast path gives up on, the full parser decides.
+    #[test]
+    fn the_fast_path_accepts_only_what_the_full_parser_reads() {
+        // saphyr's span of a quoted scalar takes in a tab after it: scalars' spans are
+        // compared without white space at their end.
+        fn trimmed(y: &Yaml, text: &str) -> Yaml {
+            let mut y = y.clone();
+            let end = text
+                .get(y.span.clone())
+                .map_or(0, |s| s.len() - s.trim_end_matches([' ', '\t']).len());
+            y.span.end -= end;
+            y.value = match &y.value {
+                YamlValue::Seq(items) => {
+                    YamlValue::Seq(items.iter().map(|i| trimmed(i, text)).collect())
+                }
+                YamlValue::Map(entries) => YamlValue::Map(
+                    entries
+                        .iter()
+                        .map(|(k, v)| (trimmed(k, text), trimmed(v, text)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            };
+            y
+        }
+        let agree = |text: &str| -> Result<bool, String> {
+            let Some(fast) = fast::parse(text) else {
+                return Ok(false);
+            };
+            let shape = |y: &Yaml| shape(&trimmed(y, text), false);
+            match parse(text) {
+                Ok(full) if shape(&fast) == shape(&full) => Ok(true),
+                Ok(full) => Err(format!(
+                    "read differently:\n{}\n{}",
+                    shape(&fast),
+                    shape(&full)
+                )),
+                // A key twice in one mapping: the full parser rejects it (as pnpm's js-yaml
+                // does), while yarn's parser merges the two. The fast path keeps both entries,
+                // so that the checks see every one.
+                Err(e) if e.message == "duplicated key in mapping" => Ok(true),
+                Err(e) => Err(format!("the full parser rejects it: {}", e.message)),
+            }
+        };
+        let mut wrong = Vec::new();
+        for edge in [
+            "a: 1\n- b: c\n",
+            "a: 1\n- b\n",
+            "a: - b\n",
+            "a: b:\n",
+            "a: ]b\n",
+            "a: }b\n",
+            "a: ,b\n",
+            "]a: b\n",
+            ",a: b\n",
+            "a: ? b\n",
+            "? a\n",
+            "-a: -b\n",
+            "a: -\n",
+            "a: :b\n",
+            ":a: b\n",
+            "a: b #c\n",
+            "a: 'b' c\n",
+            "a: \"b\\x41\"\n",
+            "a: {b: c, d}\n",
+            "a: [b, {c: d}]\n",
+            "a: [b]c\n",
+            "a:\n  b: 1\n  b: 2\n",
+            "a: b\n  c: d\n",
+            "a:  b  \n",
+            "a: b\t\n",
+            "a: b\u{a0}\n",
+            "a: 'b\u{a0}'\u{a0}\n",
+            "a: \"b\rc\"\n",
+            "a: b\rc: d\n",
+            "a  : b\n",
+            "a\t: b\n",
+            "a #b: c\n",
+            "a\t#b: c\n",
+            "a: b\t#c\n",
+            "a: b:\tc\n",
+            "a: {,}\n",
+            "a: [,b]\n",
+            "a: [b,,c]\n",
+            "a: [b,]\n",
+            "a: ['b' 'c']\n",
+            "a: {b: c,}\n",
+            "a: {b: c d: e}\n",
+            "a: {b: c]d}\n",
+            "a: [b}c]\n",
+            "a: {b: c,\t d: e}\n",
+            "a: 3.00\n",
+            "a: [0x1F, +1, 1e3, .inf, -.Inf, .NaN, True, FALSE, Null, ~, 010, 0o17]\n",
+            "True: 1.0\n",
+        ] {
+            if let Err(why) = agree(edge) {
+                wrong.push(format!("{edge:?}: {why}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut damage = crate::testing::Damage::default();
+        let (mut texts, mut damaged, mut read) = (0, 0, 0);
+        for path in crate::testing::files_named(&root, &["pnpm-lock.yaml", "yarn.lock"]) {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            if text.len() > 200_000 || fast::parse(&text).is_none() {
+                continue; // yarn classic is not YAML
+            }
+            texts += 1;
+            for (copy, at) in damage.copies(
+                &text,
+                b"\n :-#'\"{}[],?&*!|>%@`\\.0a",
+                b" \t\n-#:x\r,]}?'\"&*!|>%@`\\.~[{",
+                150,
+            ) {
+                damaged += 1;
+                match agree(&copy) {
+                    Ok(fast) => read += usize::from(fast),
+                    Err(why) => panic!(
+                        "{} damaged at {at}: {:?}\n{why}",
+                        path.display(),
+                        copy.get(at.saturating_sub(60)..(at + 60).min(copy.len()))
+                    ),
+                }
+            }
+        }
+        assert!(
+            texts >= 20 && damaged >= 2000 && read > damaged / 10 && read < damaged,
+            "{texts} lockfiles, {damaged} damaged copies, {read} read by the fast path"
+        );
     }
 
     /// A pnpm 9 lockfile made for a test: `packages` and `snapshots`, each with `n` entries
