@@ -25,6 +25,19 @@ pub fn files_named(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
     out
 }
 
+/// The yarn berry lockfiles among the repository's fixtures: each one's path and text.
+pub fn berry_lockfiles() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    files_named(&root, &["yarn.lock"])
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).expect("fixture");
+            text.contains("__metadata:")
+                .then(|| (p.display().to_string(), text))
+        })
+        .collect()
+}
+
 /// Damaged copies of texts, from a fixed xorshift: the same copies on every run.
 pub struct Damage {
     seed: u64,

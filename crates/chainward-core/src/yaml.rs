@@ -1331,6 +1331,24 @@ mod tests {
         assert!(fast::stream(stray, &STREAMED, &mut |_, _, _| {}).is_none());
     }
 
+    /// How the tests cut a text of `len` bytes to read it on every core: at every entry and in
+    /// larger chunks, with windows of one to four chunks (a large text, in fewer ways).
+    fn chunkings(len: usize) -> Vec<fast::Chunks> {
+        let sizes: &[(usize, usize)] = if len > 200_000 {
+            &[(300, 4), (4096, 3), (16 * 1024, 4)]
+        } else {
+            &[(1, 1), (1, 4), (40, 2), (300, 3), (4096, 4)]
+        };
+        sizes
+            .iter()
+            .map(|&(size, ahead)| fast::Chunks {
+                min: 0,
+                size,
+                ahead,
+            })
+            .collect()
+    }
+
     /// A streamed section read on every core hands over exactly what reading it line by line
     /// hands over, in the same order, and fails where that fails (what either handed over
     /// before failing is not compared: the caller throws it away): on every pnpm lockfile of
@@ -1390,17 +1408,8 @@ mod tests {
             if expected.0.is_some() && !expected.1.is_empty() {
                 streamed += 1;
             }
-            let sizes: &[(usize, usize)] = if text.len() > 200_000 {
-                &[(300, 4), (16 * 1024, 4)]
-            } else {
-                &[(1, 1), (1, 4), (40, 2), (300, 3), (4096, 4)]
-            };
-            for &(size, ahead) in sizes {
-                let chunks = fast::Chunks {
-                    min: 0,
-                    size,
-                    ahead,
-                };
+            for chunks in chunkings(text.len()) {
+                let size = chunks.size;
                 assert!(run(text, chunks) == expected, "{name}: chunks of {size}");
             }
             if text.len() > 200_000 {
@@ -1460,15 +1469,7 @@ mod tests {
             )
             .map(|()| handed)
         };
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        let mut texts: Vec<(String, String)> = crate::testing::files_named(&root, &["yarn.lock"])
-            .into_iter()
-            .filter_map(|p| {
-                let text = std::fs::read_to_string(&p).expect("fixture");
-                text.contains("__metadata:")
-                    .then(|| (p.display().to_string(), text))
-            })
-            .collect();
+        let mut texts = crate::testing::berry_lockfiles();
         // Comments and blank lines between entries, a key with its sequence at its own
         // indent, flow and empty values, a byte order mark.
         let mut made = String::from("\u{feff}# made\n\n__metadata:\n  version: 8\n");
@@ -1489,18 +1490,9 @@ mod tests {
         for (name, text) in &texts {
             let expected = tree(text);
             assert!(expected.is_some(), "{name}: not read");
-            let sizes: &[(usize, usize)] = if text.len() > 200_000 {
-                &[(300, 4), (4096, 3)]
-            } else {
-                &[(1, 1), (1, 4), (40, 2), (300, 3), (4096, 4)]
-            };
             assert!(run(text, line_by_line) == expected, "{name}: line by line");
-            for &(size, ahead) in sizes {
-                let chunks = fast::Chunks {
-                    min: 0,
-                    size,
-                    ahead,
-                };
+            for chunks in chunkings(text.len()) {
+                let size = chunks.size;
                 assert!(run(text, chunks) == expected, "{name}: chunks of {size}");
             }
             if text.len() > 200_000 {

@@ -335,6 +335,19 @@ impl<'a> Berry<'a> {
     }
 
     fn add(&mut self, file: &SourceFile, key_node: &Yaml, entry: &Yaml) {
+        // `__metadata` is read even after an entry failed: its absence is reported first.
+        if key_node.as_str() == Some("__metadata") {
+            if self.version.is_none() {
+                self.version = Some(
+                    entry
+                        .get("version")
+                        .and_then(Yaml::as_str)
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .ok_or_else(|| yerr(file, entry, "`__metadata.version` must be a number")),
+                );
+            }
+            return;
+        }
         if self.error.is_some() {
             return;
         }
@@ -364,18 +377,6 @@ impl<'a> Berry<'a> {
         let Some(key) = key_node.as_str() else {
             return Err(yerr(file, key_node, "an entry key must be a string"));
         };
-        if key == "__metadata" {
-            if self.version.is_none() {
-                self.version = Some(
-                    entry
-                        .get("version")
-                        .and_then(Yaml::as_str)
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .ok_or_else(|| yerr(file, entry, "`__metadata.version` must be a number")),
-                );
-            }
-            return Ok(());
-        }
         if entry.as_map().is_none() {
             return Err(yerr(
                 file,
@@ -707,16 +708,7 @@ debug@^4.3.4:
     /// the fixtures (the bench's 1.4 MB one included) and on damaged copies of them.
     #[test]
     fn berry_read_entry_by_entry_is_read_as_a_whole_tree() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        let mut texts: Vec<(String, String)> =
-            chainward_core::testing::files_named(&root, &["yarn.lock"])
-                .into_iter()
-                .filter_map(|p| {
-                    let text = std::fs::read_to_string(&p).expect("fixture");
-                    text.contains("__metadata:")
-                        .then(|| (p.display().to_string(), text))
-                })
-                .collect();
+        let mut texts = chainward_core::testing::berry_lockfiles();
         texts.push(("BERRY".into(), BERRY.into()));
         assert!(
             texts.iter().any(|(_, t)| t.len() > 1_000_000),
@@ -757,6 +749,15 @@ debug@^4.3.4:
         assert_eq!(
             error(&two.replace("__metadata", "_metadata")),
             "not a yarn berry lockfile: `__metadata` is missing"
+        );
+        // An entry that fails before `__metadata` is still the first error.
+        assert_eq!(
+            error(&format!("~:\n  version: 1\n{two}")),
+            "an entry key must be a string"
+        );
+        assert_eq!(
+            error(&format!("~:\n  version: 1\n{}", two.replace("8", "x"))),
+            "`__metadata.version` must be a number"
         );
         assert!(fixtures_read >= 10, "{fixtures_read} berry lockfiles read");
         assert!(
