@@ -13,10 +13,12 @@ use crate::manifest::Section;
 
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Berry files are YAML with `__metadata`; classic files say `# yarn lockfile v1`.
-    let is_berry = body
-        .lines()
-        .any(|l| l.starts_with("__metadata:") || l.starts_with("\"__metadata\":"));
+    // Berry files are YAML with `__metadata` (a line starting with it); classic files say
+    // `# yarn lockfile v1`.
+    let b = body.as_bytes();
+    let is_berry = ["__metadata:", "\"__metadata\":"]
+        .iter()
+        .any(|key| memchr::memmem::find_iter(b, key).any(|at| at == 0 || b[at - 1] == b'\n'));
     if is_berry {
         parse_berry(file, text)
     } else {
@@ -27,6 +29,20 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
 /// The cached parse of a yarn.lock.
 pub fn yarn_lockfile(file: &SourceFile) -> Option<&Lockfile> {
     file.parsed(|f, t| parse(f, t).map(Lockfile::shrink))
+}
+
+/// How many lines of `text` start with neither a space nor `#` and are not blank: at most
+/// one more than the entries of either format (berry's `__metadata`).
+fn unindented_lines(text: &str) -> usize {
+    let b = text.as_bytes();
+    let starts = |at: usize| {
+        b.get(at)
+            .is_some_and(|c| !matches!(c, b' ' | b'#' | b'\n' | b'\r'))
+    };
+    usize::from(starts(0))
+        + memchr::memchr_iter(b'\n', b)
+            .filter(|&nl| starts(nl + 1))
+            .count()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,11 +111,7 @@ fn descriptors(key: &str) -> Option<Vec<(Str, std::ops::Range<usize>)>> {
 
 fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     // Entry headers are the unindented lines: sized up front, the vector never regrows.
-    let headers = text
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with([' ', '#']))
-        .count();
-    let mut packages: Vec<Package> = Vec::with_capacity(headers);
+    let mut packages: Vec<Package> = Vec::with_capacity(unindented_lines(text));
     let mut section: Option<Str> = None;
     // The edges of the entry being read, moved into it, in a list of their size, when the
     // next entry starts (a list grown edge by edge had room for about twice its edges). The
@@ -286,11 +298,7 @@ fn parse_berry(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     // YAML outside the fast subset goes through the full parser.
     let mut berry = Berry::new(text);
     // Entry keys are the unindented lines: sized up front, the vector never regrows.
-    let keys = text
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with([' ', '#']))
-        .count();
-    berry.packages.reserve_exact(keys);
+    berry.packages.reserve_exact(unindented_lines(text));
     match yaml::stream_entries(text, &mut |k, v| berry.add(file, k, v)) {
         Some(()) => berry.finish(file),
         None => berry_from_tree(file, text),
