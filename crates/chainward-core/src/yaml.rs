@@ -682,10 +682,26 @@ mod fast {
                     break;
                 }
                 let rest = line.content[1..].trim_start_matches([' ', '\t']);
-                if rest.is_empty() || rest.contains(": ") || rest.ends_with(':') {
-                    return None; // nested blocks in sequences: not written by lockfiles
-                }
                 let at = line.at + (line.content.len() - rest.len());
+                if split_key(rest, at).is_some() {
+                    // A mapping as the item (`- key: value`, its other keys below the first, as
+                    // pnpm 11 writes a runtime's `variants`): a block at the first key's column,
+                    // which a tab before it would make unclear.
+                    if line.content[1..line.content.len() - rest.len()].contains('\t') {
+                        return None;
+                    }
+                    let column = line.indent + (line.content.len() - rest.len());
+                    lines.ahead[0] = Some(Line {
+                        indent: column,
+                        at,
+                        content: rest,
+                    });
+                    items.push(block(lines, column, depth + 1)?);
+                    continue;
+                }
+                if rest.is_empty() {
+                    return None; // a block under a bare `-`: not written by lockfiles
+                }
                 items.push(scalar_or_flow(rest, at)?);
                 lines.advance();
             }
@@ -1211,9 +1227,30 @@ mod tests {
             "a: 3.00\n",
             "a: [0x1F, +1, 1e3, .inf, -.Inf, .NaN, True, FALSE, Null, ~, 010, 0o17]\n",
             "True: 1.0\n",
+            "a:\n- b: 1\n c: 2\n",
+            "a:\n- b: 1\n   c: 2\n",
+            "a:\n- - b\n",
+            "a:\n- b: 1\n- c\nd: 2\n",
+            "a:\n-\tb: 1\n  c: 2\n",
+            "a:\n- \tb: 1\n",
         ] {
             if let Err(why) = agree(edge) {
                 wrong.push(format!("{edge:?}: {why}"));
+            }
+        }
+        // Mappings as sequence items, as pnpm 11 writes a runtime's `variants`: read by the
+        // fast path, and as saphyr reads them.
+        for read in [
+            "a:\n- b: 1\n  c: 2\n- d\n- e:\n    f: [1]\n  g:\n  - h: 3\n    i: 4\n",
+            "a:\n  - b: 1\n    c:\n      d: 2\n  - 'e: f'\n  - g:h\n  - \"i\": j\n",
+            "a:\n-   b: 1\n    c: 2\n",
+            "node@runtime:26.7.0:\n  resolution:\n    type: variations\n    variants:\n      - resolution:\n          archive: tarball\n          bin:\n            node: bin/node\n          integrity: sha256-x=\n          type: binary\n          url: https://nodejs.org/download/release/v26.7.0/node-v26.7.0-aix-ppc64.tar.gz\n        targets:\n          - cpu: ppc64\n            os: aix\n      - resolution:\n          archive: zip\n        targets:\n          - cpu: x64\n            os: win32\n  version: 26.7.0\n",
+        ] {
+            if agree(read) != Ok(true) {
+                wrong.push(format!(
+                    "{read:?}: not read by the fast path: {:?}",
+                    agree(read)
+                ));
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
