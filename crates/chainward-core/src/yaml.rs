@@ -138,15 +138,17 @@ fn scalar(s: Scalar<'_>) -> YamlValue {
     }
 }
 
-/// [`parse_machine`], with the entries of the named top-level sections handed to `on_entry`
-/// one by one (see `fast::stream`); `Ok(None)` when the text is outside the fast subset, and
-/// the caller should use [`parse_machine`] on it instead.
+/// [`parse_machine`] of the document that starts at `from` (the text before it is not read:
+/// another document), with the entries of the named top-level sections handed to `on_entry`
+/// one by one (see `fast::stream_in`); `None` when the text is outside the fast subset, and the
+/// caller should use [`parse`] on it instead.
 pub fn stream_machine(
     text: &str,
+    from: usize,
     streamed: &[&str],
     on_entry: &mut (dyn FnMut(&str, &Yaml, &Yaml) + Send),
 ) -> Option<Yaml> {
-    fast::stream(text, streamed, on_entry)
+    fast::stream_in(text, from, streamed, on_entry, fast::Chunks::DEFAULT)
 }
 
 /// The entries of the top-level mapping of machine-written YAML (yarn berry's yarn.lock)
@@ -276,16 +278,14 @@ mod fast {
         lines.done().then_some(doc)
     }
 
-    /// Like [`parse`], but the entries of the top-level mappings named in `streamed` are handed
-    /// to `on_entry(section, key, value)` one at a time instead of being kept in the tree (their
-    /// sections are left as empty mappings), so that a large lockfile is never held as a whole
-    /// tree. `None` when the text is outside the subset (entries may have been handed out).
+    /// [`stream_in`] of a whole text, cut as it is outside tests.
+    #[cfg(test)]
     pub(super) fn stream(
         text: &str,
         streamed: &[&str],
         on_entry: &mut (dyn FnMut(&str, &Yaml, &Yaml) + Send),
     ) -> Option<Yaml> {
-        stream_in(text, streamed, on_entry, Chunks::DEFAULT)
+        stream_in(text, 0, streamed, on_entry, Chunks::DEFAULT)
     }
 
     /// How a streamed section is cut to be read on every core (see [`read_section`]).
@@ -313,13 +313,22 @@ mod fast {
         };
     }
 
+    /// Like [`parse`] of the text from `from` on, but the entries of the top-level mappings
+    /// named in `streamed` are handed to `on_entry(section, key, value)` one at a time instead
+    /// of being kept in the tree (their sections are left as empty mappings), so that a large
+    /// lockfile is never held as a whole tree. `None` when the text is outside the subset
+    /// (entries may have been handed out).
     pub(super) fn stream_in(
         text: &str,
+        from: usize,
         streamed: &[&str],
         on_entry: &mut (dyn FnMut(&str, &Yaml, &Yaml) + Send),
         chunks: Chunks,
     ) -> Option<Yaml> {
-        let mut lines = Lines::new(text);
+        let mut lines = match from {
+            0 => Lines::new(text),
+            _ => Lines::span(text, from.min(text.len())..text.len()),
+        };
         let mut top = Vec::new();
         let start = lines.get().map_or(0, |l| l.at);
         let mut end = start;
@@ -1402,6 +1411,7 @@ mod tests {
             let mut handed = Vec::new();
             let doc = fast::stream_in(
                 text,
+                0,
                 &STREAMED,
                 &mut |section, k, v| {
                     handed.push(format!("{section} {}:{}", shape(k, true), shape(v, true)));

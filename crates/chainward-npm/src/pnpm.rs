@@ -213,10 +213,9 @@ fn edges(node: &Yaml, texts: &mut Texts<'_>) -> Edges {
 }
 
 /// pnpm 11 writes `pnpm-lock.yaml` as two YAML documents: the first holds only
-/// `packageManagerDependencies` (pnpm itself), the second the lockfile proper. The text with
-/// every document but the one that has `importers` (else the last) blanked out: same length,
-/// same line breaks, so every span still points into the file as it is.
-fn main_document(text: &str) -> std::borrow::Cow<'_, str> {
+/// `packageManagerDependencies` (pnpm itself), the second the lockfile proper. Where the one
+/// that has `importers` (else the last) lies in the text; `None` for a text of one document.
+fn main_document(text: &str) -> Option<std::ops::Range<usize>> {
     // Byte offsets of the lines that are document markers (`---`).
     let mut markers = Vec::new();
     let mut at = 0;
@@ -227,7 +226,7 @@ fn main_document(text: &str) -> std::borrow::Cow<'_, str> {
         at += line.len();
     }
     if markers.is_empty() {
-        return std::borrow::Cow::Borrowed(text);
+        return None;
     }
     // Documents: between markers (the first may start at 0 without one).
     let mut docs = Vec::new();
@@ -249,15 +248,16 @@ fn main_document(text: &str) -> std::borrow::Cow<'_, str> {
     // the project's lockfile.
     let pnpm_only =
         |d: &std::ops::Range<usize>| text[d.clone()].contains("packageManagerDependencies:");
-    let Some(main) = docs
-        .iter()
+    docs.iter()
         .find(|d| !pnpm_only(d) && has(d, "importers"))
         .or_else(|| docs.iter().rev().find(|d| !pnpm_only(d)))
         .or(docs.last())
         .cloned()
-    else {
-        return std::borrow::Cow::Borrowed(text);
-    };
+}
+
+/// The text with every byte outside `main` but its line breaks made a space: same length,
+/// same lines, so that the full parser reads the one document with spans into the file.
+fn blanked(text: &str, main: &std::ops::Range<usize>) -> String {
     let mut bytes = text.as_bytes().to_vec();
     for (i, b) in bytes.iter_mut().enumerate() {
         if !main.contains(&i) && *b != b'\n' {
@@ -265,7 +265,7 @@ fn main_document(text: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     // Only ASCII spaces replaced whole characters' bytes: still UTF-8.
-    std::borrow::Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
 }
 
 /// How strong an SRI hash is, by algorithm (sha1 < sha256 < sha384 < sha512).
@@ -279,20 +279,28 @@ fn integrity_strength(sri: &str) -> u8 {
 }
 
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
-    // The file's text, which values are found in (the main document has the same offsets).
-    let own = text;
-    let text = &*main_document(text);
+    // The document that is the lockfile: streamed from where it starts, in the text up to
+    // where it ends (no copy of the file).
+    let main = main_document(text);
+    let (body, from) = main
+        .as_ref()
+        .map_or((text, 0), |m| (&text[..m.end], m.start));
     // The large sections are streamed entry by entry, never held as one tree; YAML outside
     // the fast subset goes through the full parser.
-    let mut entries = Entries::for_text(own);
-    let streamed = yaml::stream_machine(text, &["packages", "snapshots"], &mut |section, k, v| {
-        entries.add(file, section, k, v)
-    });
+    let mut entries = Entries::for_text(text);
+    let streamed = yaml::stream_machine(
+        body,
+        from,
+        &["packages", "snapshots"],
+        &mut |section, k, v| entries.add(file, section, k, v),
+    );
     let doc = match streamed {
         Some(doc) => doc,
         None => {
-            entries = Entries::for_text(own);
-            let doc = yaml::parse(text).map_err(|e| file.parse_error(e.span, e.message))?;
+            entries = Entries::for_text(text);
+            let blank = main.as_ref().map(|m| blanked(text, m));
+            let doc = yaml::parse(blank.as_deref().unwrap_or(text))
+                .map_err(|e| file.parse_error(e.span, e.message))?;
             for section in ["packages", "snapshots"] {
                 if let Some(node) = doc.get(section) {
                     let map = node
@@ -641,6 +649,19 @@ snapshots:
         assert!(lock.importers.contains_key("packages/a"));
         assert!(lock.packages.iter().any(|p| p.name == "esbuild"));
         assert!(!lock.packages.iter().any(|p| p.name == "pnpm"));
+        // Read in place, the main document first or last, it gives what the old reading of the
+        // file with the other document blanked out gave.
+        let pnpm_doc = first.trim_start_matches("---\n").trim_end_matches("---\n");
+        for text in [text.clone(), format!("{V9}---\n{pnpm_doc}")] {
+            let main = main_document(&text).expect("two documents");
+            let read = |text: String| {
+                let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text);
+                let lock = pnpm_lockfile(&f).expect("parses").clone();
+                (lock.importers, lock.packages, lock.catalogs, lock.copies)
+            };
+            assert!(read(text.clone()) == read(blanked(&text, &main)), "{text}");
+            assert!(!read(text).1.iter().any(|p| p.name == "pnpm"));
+        }
         // One document, with or without a leading marker: as before.
         let marked = format!("---\n{V9}");
         let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, marked.clone());
