@@ -196,6 +196,8 @@ mod fast {
         /// A line outside the subset (a tab indent, a document marker) was met: the text is
         /// not read, and the lines end there.
         outside: bool,
+        /// Whether the text read has a carriage return anywhere (looked for once).
+        returns: bool,
     }
 
     impl<'a> Lines<'a> {
@@ -211,6 +213,7 @@ mod fast {
                 offset: span.start,
                 ahead: [None, None],
                 outside: false,
+                returns: memchr::memchr(b'\r', text[span.clone()].as_bytes()).is_some(),
             };
             lines.ahead = [lines.read(), lines.read()];
             lines
@@ -224,7 +227,7 @@ mod fast {
                 let line = raw.trim_end_matches(['\n', '\r']);
                 let content = line.trim_start_matches(' ');
                 // A carriage return inside a line (a comment's too) breaks it in YAML.
-                if memchr::memchr(b'\r', line.as_bytes()).is_some() {
+                if self.returns && memchr::memchr(b'\r', line.as_bytes()).is_some() {
                     self.outside = true;
                     break;
                 }
@@ -240,7 +243,7 @@ mod fast {
                     indent,
                     at: start + indent,
                     // YAML's white space: a no-break space, say, is part of a scalar.
-                    content: content.trim_end_matches([' ', '\t']),
+                    content: trim_white_end(content),
                 });
             }
             None
@@ -873,19 +876,79 @@ mod fast {
         match b.first() {
             None => false,
             Some(b'-' | b'?' | b':') => b.get(1).is_some_and(|c| !matches!(c, b' ' | b'\t')),
-            Some(c) => !b",[]{}#&*!|>'\"%@`".contains(c),
+            Some(c) => !matches!(
+                c,
+                b',' | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'#'
+                    | b'&'
+                    | b'*'
+                    | b'!'
+                    | b'|'
+                    | b'>'
+                    | b'\''
+                    | b'"'
+                    | b'%'
+                    | b'@'
+                    | b'`'
+            ),
         }
     }
 
     /// A plain scalar's value, resolved as the full parser resolves it where the core schema
     /// may read something other than a string (a number, `true`, `null`, `.inf`).
     fn resolved(s: &str) -> YamlValue {
-        match s.as_bytes().first() {
-            Some(
-                b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F',
-            ) => super::scalar(saphyr::Scalar::parse_from_cow(s.into())),
-            _ => YamlValue::Scalar(s.to_string()),
+        let b = s.as_bytes();
+        let may_be_typed = if b.iter().any(u8::is_ascii_digit) {
+            // A number is written with these characters and one `.` at most (a version like
+            // `4.17.21` is a string).
+            b.iter().all(|c| {
+                matches!(c, b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' | b'x' | b'o' | b'+' | b'-' | b'.')
+            }) && b.iter().filter(|&&c| c == b'.').count() <= 1
+        } else {
+            // Without a digit, only these words are not strings.
+            matches!(
+                s,
+                "~" | "null"
+                    | "Null"
+                    | "NULL"
+                    | "true"
+                    | "True"
+                    | "TRUE"
+                    | "false"
+                    | "False"
+                    | "FALSE"
+                    | ".inf"
+                    | ".Inf"
+                    | ".INF"
+                    | "+.inf"
+                    | "+.Inf"
+                    | "+.INF"
+                    | "-.inf"
+                    | "-.Inf"
+                    | "-.INF"
+                    | ".nan"
+                    | ".NaN"
+                    | ".NAN"
+            )
+        };
+        if may_be_typed {
+            super::scalar(saphyr::Scalar::parse_from_cow(s.into()))
+        } else {
+            YamlValue::Scalar(s.to_string())
         }
+    }
+
+    /// `s` without the spaces and tabs at its end (bytes: both are ASCII).
+    fn trim_white_end(s: &str) -> &str {
+        let end = s
+            .as_bytes()
+            .iter()
+            .rposition(|c| !matches!(c, b' ' | b'\t'))
+            .map_or(0, |i| i + 1);
+        &s[..end]
     }
 
     /// Whether a comment starts in `s`: a `#` after white space.
@@ -900,10 +963,9 @@ mod fast {
         // plain scalar. One pass.
         if !may_start_plain(s)
             || s.ends_with(':')
-            || comment_in(s)
             || s.as_bytes()
                 .windows(2)
-                .any(|w| matches!(w, [b':', b' ' | b'\t']))
+                .any(|w| matches!(w, [b' ' | b'\t', b'#'] | [b':', b' ' | b'\t']))
         {
             return None;
         }
@@ -913,6 +975,19 @@ mod fast {
             value,
         })
     }
+
+    /// The bytes a plain scalar in a flow collection stops at, or may not hold: `:` and the
+    /// flow indicators (a table: one look per byte of a long value such as an integrity).
+    const FLOW_BYTE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut i = 0;
+        let bytes = b":,[]{}";
+        while i < bytes.len() {
+            table[bytes[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
 
     /// A one-line flow collection at the start of `s`: the node and its length.
     fn flow(s: &str, at: usize, depth: usize) -> Option<(Yaml, usize)> {
@@ -968,19 +1043,27 @@ mod fast {
                     }
                     b'&' | b'*' | b'!' | b'|' | b'>' => None,
                     _ => {
-                        let end = rest
-                            .char_indices()
-                            .find(|(j, c)| {
-                                stop.contains(&(*c as u8))
-                                    && (*c != ':' || rest[j + 1..].starts_with(' '))
-                                    && c.is_ascii()
-                            })
-                            .map_or(rest.len(), |(j, _)| j);
-                        let text = rest[..end].trim_end_matches([' ', '\t']);
-                        // No flow indicator inside a plain scalar of a flow collection.
-                        if text.bytes().any(|c| b"[]{},".contains(&c)) {
-                            return None;
+                        // Up to the first of `stop` (a `:` only before a space); no other
+                        // flow indicator inside a plain scalar of a flow collection. One pass
+                        // over bytes (every one of those is ASCII, never inside a character).
+                        let b = rest.as_bytes();
+                        let mut end = b.len();
+                        let mut from = 0;
+                        while let Some(k) = b[from..].iter().position(|&c| FLOW_BYTE[c as usize]) {
+                            let j = from + k;
+                            match b[j] {
+                                b':' if stop.contains(&b':') && b.get(j + 1) == Some(&b' ') => {}
+                                b':' => {
+                                    from = j + 1;
+                                    continue;
+                                }
+                                c if !stop.contains(&c) => return None,
+                                _ => {}
+                            }
+                            end = j;
+                            break;
                         }
+                        let text = rest[..end].trim_end_matches([' ', '\t']);
                         let node = plain(text, at + *i)?;
                         *i += end;
                         Some(node)
@@ -1236,6 +1319,7 @@ mod tests {
             "a: 3.00\n",
             "a: [0x1F, +1, 1e3, .inf, -.Inf, .NaN, True, FALSE, Null, ~, 010, 0o17]\n",
             "True: 1.0\n",
+            "a: [0x1234567, 1234567, -1234567, 1.5e+10, 0o1234567, 1.2.3, 12.34.56, 1e5x]\n",
             "a:\n- b: 1\n c: 2\n",
             "a:\n- b: 1\n   c: 2\n",
             "a:\n- - b\n",
