@@ -391,20 +391,12 @@ mod fast {
         on_entry: &mut (dyn FnMut(&Yaml, &Yaml) + Send),
         chunks: Chunks,
     ) -> Option<()> {
-        let mut lines = Lines::new(text);
-        let first = lines.get().filter(|l| l.indent == 0)?;
+        let first = Lines::new(text).get().filter(|l| l.indent == 0)?;
+        // No line is indented less than 0: the section runs to the end of the text.
         if text.len() - first.at >= chunks.min {
-            // No line is indented less than 0: the section runs to the end of the text.
             read_section(text, first.at, 0, chunks, on_entry).map(|_| ())
         } else {
-            while let Some(line) = lines.get() {
-                if line.indent != 0 {
-                    return None;
-                }
-                let (k, v) = entry(&mut lines, 0, 1)?;
-                on_entry(&k, &v);
-            }
-            lines.done().then_some(())
+            read_chunk(text, first.at..text.len(), 0, &mut |k, v| on_entry(&k, &v)).map(|_| ())
         }
     }
 
@@ -772,10 +764,11 @@ mod fast {
 
     /// `key: rest` or `key:` → the key node and the text after the colon.
     fn split_key(content: &str, at: usize) -> Option<(Yaml, &str)> {
-        let (key, key_len) = match content.as_bytes().first()? {
+        // The key, where its colon is, and how long the key is as written.
+        let (key, key_len, written) = match content.as_bytes().first()? {
             b'\'' | b'"' => {
                 let (value, len) = quoted(content)?;
-                (YamlValue::Scalar(value), len)
+                (YamlValue::Scalar(value), len, len)
             }
             b'&' | b'*' | b'!' | b'?' | b'|' | b'>' | b'{' | b'[' | b'%' | b'@' | b'`' => {
                 return None;
@@ -789,25 +782,20 @@ mod fast {
                     .find(|&i| matches!(b.get(i + 1), Some(b' ' | b'\t')))
                     .or_else(|| content.strip_suffix(':').map(|s| s.len()))?;
                 // White space before the colon is not the key's; a comment in it is no key.
-                let key = content[..i].trim_end_matches([' ', '\t']);
+                let key = trim_white_end(&content[..i]);
                 if comment_in(key) {
                     return None;
                 }
-                (resolved(key), i)
+                (resolved(key), i, key.len())
             }
         };
         let rest = content[key_len..].strip_prefix(':')?;
         if !(rest.is_empty() || rest.starts_with(' ')) {
             return None;
         }
-        let end = at
-            + match content.as_bytes()[0] {
-                b'\'' | b'"' => key_len,
-                _ => content[..key_len].trim_end_matches([' ', '\t']).len(),
-            };
         Some((
             Yaml {
-                span: at..end,
+                span: at..at + written,
                 value: key,
             },
             rest,
@@ -1063,7 +1051,7 @@ mod fast {
                             end = j;
                             break;
                         }
-                        let text = rest[..end].trim_end_matches([' ', '\t']);
+                        let text = trim_white_end(&rest[..end]);
                         let node = plain(text, at + *i)?;
                         *i += end;
                         Some(node)
@@ -1461,6 +1449,15 @@ mod tests {
         assert!(fast::stream(stray, &STREAMED, &mut |_, _, _| {}).is_none());
     }
 
+    /// A cut into chunks of 1 to 200 bytes, with a window of 1 to 4, for a damaged copy.
+    fn random_chunks(damage: &mut crate::testing::Damage) -> fast::Chunks {
+        fast::Chunks {
+            min: 0,
+            size: 1 + damage.below(200),
+            ahead: 1 + damage.below(4),
+        }
+    }
+
     /// How the tests cut a text of `len` bytes to read it on every core: at every entry and in
     /// larger chunks, with windows of one to four chunks (a large text, in fewer ways).
     fn chunkings(len: usize) -> Vec<fast::Chunks> {
@@ -1552,11 +1549,7 @@ mod tests {
                 if expected.0.is_some() {
                     still_read += 1;
                 }
-                let chunks = fast::Chunks {
-                    min: 0,
-                    size: 1 + damage.below(200),
-                    ahead: 1 + damage.below(4),
-                };
+                let chunks = random_chunks(&mut damage);
                 assert!(
                     run(&copy, chunks) == expected,
                     "{name} damaged at {at}: {:?}",
@@ -1635,11 +1628,7 @@ mod tests {
                 if expected.is_some() {
                     still_read += 1;
                 }
-                let chunks = fast::Chunks {
-                    min: 0,
-                    size: 1 + damage.below(200),
-                    ahead: 1 + damage.below(4),
-                };
+                let chunks = random_chunks(&mut damage);
                 for chunks in [line_by_line, chunks] {
                     assert!(
                         run(&copy, chunks) == expected,
