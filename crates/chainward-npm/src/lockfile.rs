@@ -156,6 +156,18 @@ impl Text {
     pub(crate) fn offset(self) -> Option<usize> {
         (self.len & COPY == 0).then_some(self.at as usize)
     }
+
+    /// A copy's number moved up by `shift` (its copies appended to others: [`Texts::append`]).
+    fn shifted(self, shift: u32) -> Text {
+        if self.len & COPY == 0 || self.is_absent() {
+            return self;
+        }
+        Text {
+            // Never ABSENT (see [`Texts::copy`]).
+            at: self.at.saturating_add(shift).min(u32::MAX - 1),
+            len: self.len,
+        }
+    }
 }
 
 impl Default for Text {
@@ -202,6 +214,14 @@ impl<'a> Texts<'a> {
         let at = u32::try_from(self.copies.len()).map_or(u32::MAX - 1, |n| n.min(u32::MAX - 1));
         self.copies.push(value.into());
         Text { at, len: COPY }
+    }
+
+    /// `other`'s copies after these: the number [`Package::shift_copies`] adds to the copy
+    /// numbers of what `other` read.
+    pub(crate) fn append(&mut self, other: Texts<'a>) -> u32 {
+        let shift = u32::try_from(self.copies.len()).unwrap_or(u32::MAX - 1);
+        self.copies.extend(other.copies);
+        shift
     }
 
     /// The string `t` stands for (`""` for [`Text::ABSENT`]).
@@ -298,6 +318,26 @@ pub struct Package {
     /// Where `resolved` and `integrity` are written (quotes included).
     pub resolved_span: Option<Span>,
     pub integrity_span: Option<Span>,
+}
+
+impl Package {
+    /// Every string of the package that is a copy, its number moved up by `shift` (see
+    /// [`Texts::append`]).
+    pub(crate) fn shift_copies(&mut self, shift: u32) {
+        if shift == 0 {
+            return;
+        }
+        for t in [&mut self.key, &mut self.resolved, &mut self.integrity]
+            .into_iter()
+            .chain(self.descriptors.iter_mut())
+        {
+            *t = t.shifted(shift);
+        }
+        for edge in self.dependencies.iter_mut() {
+            edge.name = edge.name.shifted(shift);
+            edge.spec = edge.spec.shifted(shift);
+        }
+    }
 }
 
 /// A catalog entry of a pnpm lockfile: `catalogs.<catalog>.<name>`.

@@ -109,18 +109,183 @@ fn descriptors(key: &str) -> Option<Vec<(Str, std::ops::Range<usize>)>> {
     }
 }
 
+/// A classic lockfile at least this long is read in pieces, on every core.
+const PARALLEL_FROM: usize = 256 * 1024;
+/// About how long each piece is: small enough that the cores finish close together.
+const PIECE: usize = 64 * 1024;
+
 fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
-    // Entry headers are the unindented lines: sized up front, the vector never regrows.
-    let mut packages: Vec<Package> = Vec::with_capacity(unindented_lines(text));
+    let size = if text.len() < PARALLEL_FROM {
+        usize::MAX
+    } else {
+        PIECE
+    };
+    parse_classic_in(file, text, &classic_pieces(text, size))
+}
+
+/// `text` cut into pieces of about `size` bytes, each but the first starting at an entry
+/// header (an unindented line that is neither blank nor a comment), so that a piece reads on
+/// its own as it does within the whole: a header ends the entry before it, and nothing of that
+/// entry is read past it. Each piece with its unindented lines: its entries, as counted for
+/// [`unindented_lines`].
+fn classic_pieces(text: &str, size: usize) -> Vec<(std::ops::Range<usize>, usize)> {
+    let b = text.as_bytes();
+    let header = |at: usize| {
+        b.get(at)
+            .is_some_and(|c| !matches!(c, b' ' | b'#' | b'\n' | b'\r'))
+    };
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < b.len() {
+        let end = match start.checked_add(size).filter(|&at| at < b.len()) {
+            // The first header at or past `at`.
+            Some(at) => memchr::memchr_iter(b'\n', &b[at - 1..])
+                .map(|nl| at + nl)
+                .find(|&line| header(line))
+                .unwrap_or(b.len()),
+            None => b.len(),
+        };
+        pieces.push((start..end, unindented_lines(&text[start..end])));
+        start = end;
+    }
+    pieces
+}
+
+/// Where a piece's entries go: the slots counted for it, in the list of every entry, then a
+/// list of its own should it have more entries than counted.
+struct Sink<'s> {
+    slots: &'s mut [Package],
+    filled: usize,
+    more: Vec<Package>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, package: Package) {
+        match self.slots.get_mut(self.filled) {
+            Some(slot) => {
+                *slot = package;
+                self.filled += 1;
+            }
+            None => self.more.push(package),
+        }
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Package> {
+        if self.more.is_empty() {
+            let last = self.filled.checked_sub(1)?;
+            self.slots.get_mut(last)
+        } else {
+            self.more.last_mut()
+        }
+    }
+}
+
+/// A piece read: how many of its slots it filled, the entries past them, and its copies.
+type Piece<'a> = (usize, Vec<Package>, Texts<'a>);
+
+/// The lockfile `text`, its `pieces` (see [`classic_pieces`]) read side by side into one list
+/// of entries, sized once: each piece fills its own slots of it. The error is the first the
+/// whole text has, as when it is read line by line from the start.
+fn parse_classic_in(
+    file: &SourceFile,
+    text: &str,
+    pieces: &[(std::ops::Range<usize>, usize)],
+) -> Result<Lockfile, ParseError> {
+    let mut packages: Vec<Package> = vec![Package::default(); pieces.iter().map(|p| p.1).sum()];
+    let mut slots = Vec::with_capacity(pieces.len());
+    let mut rest = packages.as_mut_slice();
+    for (_, count) in pieces {
+        let (mine, after) = std::mem::take(&mut rest).split_at_mut(*count);
+        slots.push(mine);
+        rest = after;
+    }
+    let read = |((range, _), slots): (&(std::ops::Range<usize>, usize), &mut [Package])| {
+        let mut sink = Sink {
+            slots,
+            filled: 0,
+            more: Vec::new(),
+        };
+        read_classic_piece(file, text, range.clone(), &mut sink)
+            .map(|texts| (sink.filled, sink.more, texts))
+    };
+    let read: Vec<Result<Piece<'_>, ParseError>> = if pieces.len() == 1 {
+        pieces.iter().zip(slots).map(read).collect()
+    } else {
+        use rayon::prelude::*;
+        pieces.par_iter().zip(slots).map(read).collect()
+    };
+    let mut texts = Texts::new(text);
+    let mut parts = Vec::with_capacity(read.len());
+    for piece in read {
+        let (filled, more, piece_texts) = piece?;
+        parts.push((filled, more, texts.append(piece_texts)));
+    }
+    // Each piece's copies follow the pieces' before it.
+    let mut at = 0;
+    let mut exact = true;
+    for ((_, count), (filled, more, shift)) in pieces.iter().zip(&mut parts) {
+        for pkg in packages[at..at + *filled].iter_mut().chain(more.iter_mut()) {
+            pkg.shift_copies(*shift);
+        }
+        exact &= *filled == *count && more.is_empty();
+        at += count;
+    }
+    if !exact {
+        // A line the count took for no entry (a byte-order mark before a comment), or the
+        // other way round: the entries gathered in order.
+        let mut slots = packages.into_iter();
+        let mut gathered = Vec::with_capacity(parts.iter().map(|p| p.0 + p.1.len()).sum());
+        for ((_, count), (filled, more, _)) in pieces.iter().zip(parts) {
+            let mut mine = slots.by_ref().take(*count);
+            gathered.extend(mine.by_ref().take(filled));
+            mine.for_each(drop);
+            gathered.extend(more);
+        }
+        packages = gathered;
+    }
+    for pkg in &mut packages {
+        // A local dependency (`file:`/`link:`) has no `resolved` and, by design, no integrity
+        // in yarn 1: its source is the folder or tarball the spec names.
+        if pkg.resolved.is_absent()
+            && let Some(local) = pkg.descriptors.iter().find_map(|&d| {
+                split_name(texts.get(d))
+                    .map(|(_, range)| range)
+                    .filter(|r| r.starts_with("file:") || r.starts_with("link:"))
+                    .map(Str::from)
+            })
+        {
+            pkg.link = local.starts_with("link:");
+            pkg.resolved = texts.copy(local);
+        }
+    }
+    for pkg in &packages {
+        if pkg.version.is_empty() {
+            return Err(file.parse_error(
+                pkg.span.range(),
+                format!("entry `{}` has no `version`", texts.get(pkg.key)),
+            ));
+        }
+    }
+    Ok(texts.lockfile(LockFormat::YarnClassic, BTreeMap::new(), packages, file))
+}
+
+/// The entries of `text[range]`, read line by line into `sink`; the copies made of their
+/// strings.
+fn read_classic_piece<'a>(
+    file: &SourceFile,
+    text: &'a str,
+    range: std::ops::Range<usize>,
+    sink: &mut Sink<'_>,
+) -> Result<Texts<'a>, ParseError> {
     let mut section: Option<Str> = None;
     // The edges of the entry being read, moved into it, in a list of their size, when the
     // next entry starts (a list grown edge by edge had room for about twice its edges). The
     // last entry takes this list itself; `Lockfile::shrink` gives back its room.
     let mut edges: Vec<Edge> = Vec::new();
     let mut texts = Texts::new(text);
-    let mut offset = 0usize;
+    let mut offset = range.start;
     let bad = |at: usize, len: usize, m: String| file.parse_error(at..at + len, m);
-    for raw in chainward_core::span::lines_inclusive(text) {
+    for raw in chainward_core::span::lines_inclusive(&text[range]) {
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
@@ -165,7 +330,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     None => "",
                 }
                 .into();
-                if let Some(last) = packages.last_mut() {
+                if let Some(last) = sink.last_mut() {
                     last.dependencies = edges.as_slice().into();
                     edges.clear();
                 }
@@ -173,7 +338,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                     .iter()
                     .map(|(d, span)| texts.read(d, Some(&(at + span.start..at + span.end))))
                     .collect();
-                packages.push(Package {
+                sink.push(Package {
                     key: texts.read(key, Some(&(at..at + key.len()))),
                     name,
                     descriptors,
@@ -183,7 +348,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                 section = None;
             }
             2 => {
-                let Some(pkg) = packages.last_mut() else {
+                let Some(pkg) = sink.last_mut() else {
                     return Err(bad(
                         at,
                         content.len(),
@@ -226,7 +391,7 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
                 }
             }
             4 => {
-                let (Some(pkg), Some(sec)) = (packages.last_mut(), section.as_deref()) else {
+                let (Some(pkg), Some(sec)) = (sink.last_mut(), section.as_deref()) else {
                     return Err(bad(
                         at,
                         content.len(),
@@ -257,33 +422,10 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
             }
         }
     }
-    if let Some(last) = packages.last_mut() {
+    if let Some(last) = sink.last_mut() {
         last.dependencies = edges.into_boxed_slice();
     }
-    for pkg in &mut packages {
-        // A local dependency (`file:`/`link:`) has no `resolved` and, by design, no integrity
-        // in yarn 1: its source is the folder or tarball the spec names.
-        if pkg.resolved.is_absent()
-            && let Some(local) = pkg.descriptors.iter().find_map(|&d| {
-                split_name(texts.get(d))
-                    .map(|(_, range)| range)
-                    .filter(|r| r.starts_with("file:") || r.starts_with("link:"))
-                    .map(Str::from)
-            })
-        {
-            pkg.link = local.starts_with("link:");
-            pkg.resolved = texts.copy(local);
-        }
-    }
-    for pkg in &packages {
-        if pkg.version.is_empty() {
-            return Err(file.parse_error(
-                pkg.span.range(),
-                format!("entry `{}` has no `version`", texts.get(pkg.key)),
-            ));
-        }
-    }
-    Ok(texts.lockfile(LockFormat::YarnClassic, BTreeMap::new(), packages, file))
+    Ok(texts)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -615,6 +757,100 @@ debug@^4.3.4:
         assert_eq!(token("\"x\\\"y\" z"), Some(("x\"y".into(), " z")));
         assert_eq!(token("\"x y\" z"), Some(("x y".into(), " z")));
         assert_eq!(token("\"x\\\""), None);
+    }
+
+    /// Read in pieces on every core, a classic lockfile reads as it does line by line from
+    /// the start: the same entries, copies and first error, however it is cut.
+    #[test]
+    fn classic_read_in_pieces_is_read_line_by_line() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut texts: Vec<(String, String)> =
+            chainward_core::testing::files_named(&root, &["yarn.lock"])
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.display().to_string(),
+                        std::fs::read_to_string(&p).expect("fixture"),
+                    )
+                })
+                .filter(|(_, t)| !t.contains("__metadata:"))
+                .collect();
+        assert!(
+            texts.iter().any(|(_, t)| t.len() > 1_000_000),
+            "the bench's yarn lockfile"
+        );
+        let escaped = "\"a\\\"b@^1\", c@^1:\n  version \"1.0.0\"\n  resolved \"x\\\"y\"\n  dependencies:\n    \"d\\\"e\" \"^1\"\n";
+        for (name, text) in [
+            ("CLASSIC", CLASSIC.to_string()),
+            // A byte-order mark before a comment: a line counted for an entry that is not one.
+            ("bom", format!("\u{feff}{CLASSIC}")),
+            (
+                "bom header",
+                format!(
+                    "\u{feff}{}",
+                    &CLASSIC[CLASSIC.find("\"@babel").expect("entry")..]
+                ),
+            ),
+            // Lines starting with a carriage return: entries the count leaves out.
+            ("cr", CLASSIC.replace("\ndebug@", "\n\rdebug@")),
+            ("cr blank", CLASSIC.replace("\n\n", "\n\r\n")),
+            // Escaped strings: copies, numbered across pieces.
+            ("escaped", format!("{escaped}\n{CLASSIC}\n{escaped}")),
+            ("tab", CLASSIC.replace("\ndebug@", "\n\tdebug@")),
+            ("no version", CLASSIC.replace("  version \"4.4.3\"\n", "")),
+        ] {
+            texts.push((name.to_string(), text));
+        }
+        let read = |text: &str, size: usize| {
+            let f = SourceFile::in_memory("yarn.lock", FileKind::YarnLock, text);
+            parse_classic_in(&f, text, &classic_pieces(text, size))
+        };
+        let sizes = [1, 2, 50, 333, 4096, PIECE];
+        let mut damage = chainward_core::testing::Damage::default();
+        let (mut cut, mut damaged, mut read_ok) = (0, 0, 0);
+        for (name, text) in &texts {
+            let whole = read(text, usize::MAX);
+            for size in sizes {
+                cut += usize::from(classic_pieces(text, size).len() > 1);
+                assert!(read(text, size) == whole, "{name} in pieces of {size}");
+            }
+            if text.len() > 200_000 {
+                continue;
+            }
+            for (copy, at) in damage.copies(text, b"\n :\"#\\,@", b" \t\n#:x\r\"\\,", 60) {
+                let whole = read(&copy, usize::MAX);
+                damaged += 1;
+                read_ok += usize::from(whole.is_ok());
+                for size in [1, 50] {
+                    assert!(
+                        read(&copy, size) == whole,
+                        "{name} damaged at {at}, in pieces of {size}: {:?}",
+                        copy.get(at.saturating_sub(60)..(at + 60).min(copy.len()))
+                    );
+                }
+            }
+        }
+        // Every text was cut, and the damaged copies both read and failed.
+        assert!(cut > texts.len() * 3, "{cut}");
+        assert!(
+            damaged > 500 && read_ok > 50 && read_ok < damaged,
+            "{read_ok} of {damaged}"
+        );
+        // A large lockfile is read in pieces; a small one whole.
+        let large = texts
+            .iter()
+            .map(|(_, t)| t)
+            .max_by_key(|t| t.len())
+            .expect("large");
+        let size = |t: &str| {
+            if t.len() < PARALLEL_FROM {
+                usize::MAX
+            } else {
+                PIECE
+            }
+        };
+        assert!(classic_pieces(large, size(large)).len() > 10);
+        assert_eq!(classic_pieces(CLASSIC, size(CLASSIC)).len(), 1);
     }
 
     #[test]
