@@ -35,14 +35,16 @@ pub fn yarn_lockfile(file: &SourceFile) -> Option<&Lockfile> {
 /// one more than the entries of either format (berry's `__metadata`).
 fn unindented_lines(text: &str) -> usize {
     let b = text.as_bytes();
-    let starts = |at: usize| {
-        b.get(at)
-            .is_some_and(|c| !matches!(c, b' ' | b'#' | b'\n' | b'\r'))
-    };
-    usize::from(starts(0))
+    usize::from(unindented_at(b, 0))
         + memchr::memchr_iter(b'\n', b)
-            .filter(|&nl| starts(nl + 1))
+            .filter(|&nl| unindented_at(b, nl + 1))
             .count()
+}
+
+/// Whether the line starting at `at` starts with neither a space nor `#` and is not blank.
+fn unindented_at(b: &[u8], at: usize) -> bool {
+    b.get(at)
+        .is_some_and(|c| !matches!(c, b' ' | b'#' | b'\n' | b'\r'))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,14 +128,10 @@ fn parse_classic(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> 
 /// `text` cut into pieces of about `size` bytes, each but the first starting at an entry
 /// header (an unindented line that is neither blank nor a comment), so that a piece reads on
 /// its own as it does within the whole: a header ends the entry before it, and nothing of that
-/// entry is read past it. Each piece with its unindented lines: its entries, as counted for
-/// [`unindented_lines`].
+/// entry is read past it. Each piece comes with its count of [`unindented_lines`]: its
+/// entries, but for a line the count and the reading take differently.
 fn classic_pieces(text: &str, size: usize) -> Vec<(std::ops::Range<usize>, usize)> {
     let b = text.as_bytes();
-    let header = |at: usize| {
-        b.get(at)
-            .is_some_and(|c| !matches!(c, b' ' | b'#' | b'\n' | b'\r'))
-    };
     let mut pieces = Vec::new();
     let mut start = 0;
     while start < b.len() {
@@ -141,7 +139,7 @@ fn classic_pieces(text: &str, size: usize) -> Vec<(std::ops::Range<usize>, usize
             // The first header at or past `at`.
             Some(at) => memchr::memchr_iter(b'\n', &b[at - 1..])
                 .map(|nl| at + nl)
-                .find(|&line| header(line))
+                .find(|&line| unindented_at(b, line))
                 .unwrap_or(b.len()),
             None => b.len(),
         };
