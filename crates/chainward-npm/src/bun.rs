@@ -108,9 +108,11 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                     format!("malformed package identifier `{ident}`"),
                 )
             })?;
+            // Name and version are read where the identifier writes them.
+            let ident_text = texts.read(ident, Some(&ident_node.span));
             let mut pkg = Package {
                 key: texts.read(&entry.key, Some(&entry.key_span)),
-                name: name.into(),
+                name: texts.within(ident_text, ident, name),
                 span: entry.key_span.clone().into(),
                 ..Package::default()
             };
@@ -123,7 +125,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 tuple.get(2).and_then(Json::as_object),
             ) {
                 // A registry package: `[ident, registry ("" = the default), meta, integrity]`.
-                pkg.version = reference.into();
+                pkg.version = texts.within(ident_text, ident, reference);
                 if !registry.is_empty() {
                     let span = tuple.get(1).map(|n| n.span.clone());
                     pkg.resolved = texts.read(registry, span.as_ref());
@@ -139,11 +141,11 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 // git, github, tarball URL or a local folder.
                 pkg.resolved = texts.copy(reference);
                 pkg.resolved_span = Some(ident_node.span.clone().into());
-                pkg.version = meta
-                    .and_then(|m| m.get("version"))
-                    .and_then(Json::as_str)
-                    .unwrap_or_default()
-                    .into();
+                if let Some(node) = meta.and_then(|m| m.get("version"))
+                    && let Some(version) = node.as_str()
+                {
+                    pkg.version = texts.read(version, Some(&node.span));
+                }
                 if reference.starts_with("file:") {
                     pkg.link = true;
                 }
@@ -224,7 +226,10 @@ mod tests {
         assert!(by_key("a").link);
         let debug = by_key("debug");
         assert_eq!(
-            (debug.version.as_str(), lock.resolved(debug)),
+            (
+                lock.version(debug).unwrap_or_default(),
+                lock.resolved(debug)
+            ),
             ("4.4.3", None)
         );
         assert_eq!(lock.integrity(debug), Some("sha512-aaa"));

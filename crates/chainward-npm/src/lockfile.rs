@@ -208,6 +208,21 @@ impl<'a> Texts<'a> {
         }
     }
 
+    /// `part`, a slice of `whole` (the string `whole_text` stands for): kept by place when
+    /// `whole_text` is, else copied.
+    pub(crate) fn within(&mut self, whole_text: Text, whole: &str, part: &str) -> Text {
+        let offset = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize);
+        match (whole_text.offset(), offset) {
+            (Some(at), Some(offset)) if offset + part.len() <= whole.len() => {
+                match (u32::try_from(at + offset), u32::try_from(part.len())) {
+                    (Ok(at), Ok(len)) if len < COPY => Text { at, len },
+                    _ => self.copy(part),
+                }
+            }
+            _ => self.copy(part),
+        }
+    }
+
     /// `value`, not written as it is in the text: copied.
     pub(crate) fn copy(&mut self, value: impl Into<Str>) -> Text {
         // Past `u32::MAX - 1` copies (more than memory holds), the last number: never ABSENT.
@@ -285,8 +300,11 @@ pub struct Package {
     /// The entry's key as written in the lockfile (`ms@2.1.3`, `"ms@^2.1.0", ms@^2.0.0`).
     /// Read with [`Lockfile::key`].
     pub(crate) key: Text,
-    pub name: Str,
-    pub version: Str,
+    /// The package's name. Read with [`Lockfile::name`].
+    pub(crate) name: Text,
+    /// The locked version; absent (or empty) where the entry records none. Read with
+    /// [`Lockfile::version`].
+    pub(crate) version: Text,
     /// Where it is fetched from: a tarball URL, `git+https://…#sha`, `file:…`, `link:…`,
     /// `workspace:…`. Absent for a registry package recorded without its URL. Read with
     /// [`Lockfile::resolved`].
@@ -327,9 +345,15 @@ impl Package {
         if shift == 0 {
             return;
         }
-        for t in [&mut self.key, &mut self.resolved, &mut self.integrity]
-            .into_iter()
-            .chain(self.descriptors.iter_mut())
+        for t in [
+            &mut self.key,
+            &mut self.name,
+            &mut self.version,
+            &mut self.resolved,
+            &mut self.integrity,
+        ]
+        .into_iter()
+        .chain(self.descriptors.iter_mut())
         {
             *t = t.shifted(shift);
         }
@@ -511,6 +535,16 @@ impl Lockfile {
         self.str(pkg.key)
     }
 
+    /// A package's name.
+    pub fn name<'a>(&'a self, pkg: &'a Package) -> &'a str {
+        self.str(pkg.name)
+    }
+
+    /// A package's locked version, where the entry records one.
+    pub fn version<'a>(&'a self, pkg: &'a Package) -> Option<&'a str> {
+        get(&self.text, &self.copies, pkg.version).filter(|v| !v.is_empty())
+    }
+
     /// A package's source (see [`Package`]).
     pub fn resolved<'a>(&'a self, pkg: &'a Package) -> Option<&'a str> {
         get(&self.text, &self.copies, pkg.resolved)
@@ -618,8 +652,8 @@ impl Lockfile {
     pub fn view<'a>(&'a self, pkg: &'a Package) -> PackageView<'a> {
         PackageView {
             key: self.key(pkg),
-            name: &pkg.name,
-            version: Some(pkg.version.as_str()).filter(|v| !v.is_empty()),
+            name: self.name(pkg),
+            version: self.version(pkg),
             resolved: self.resolved(pkg),
             integrity: self.integrity(pkg),
             dev: pkg.dev,
@@ -917,11 +951,43 @@ mod tests {
         assert!(checked > 5_000, "{checked}");
     }
 
+    /// A package's name and version are read where the lockfile writes them (its key, a
+    /// descriptor, its resolution or a field), not copied: on every fixture pnpm, yarn and bun
+    /// lockfile.
+    #[test]
+    fn names_and_versions_are_read_in_place() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let (mut placed, mut copied) = (0, Vec::new());
+        let names = ["pnpm-lock.yaml", "yarn.lock", "bun.lock"];
+        for path in chainward_core::testing::files_named(&root, &names) {
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let kind = FileKind::classify(&path.to_string_lossy()).expect("a lockfile");
+            let file = SourceFile::in_memory(&path, kind, text.clone());
+            let Some(AnyLock::Other(lock)) = any_lockfile(&file) else {
+                continue;
+            };
+            for p in &lock.packages {
+                for (t, s) in [(p.name, lock.name(p)), (p.version, lock.str(p.version))] {
+                    match t.offset() {
+                        Some(at) => {
+                            assert_eq!(&text[at..at + s.len()], s, "{}", path.display());
+                            placed += 1;
+                        }
+                        None if t.is_absent() => {}
+                        None => copied.push(format!("{}: {s}", path.display())),
+                    }
+                }
+            }
+        }
+        assert!(copied.is_empty(), "{copied:#?}");
+        assert!(placed > 2_000, "{placed}");
+    }
+
     /// Thousands of packages are held at once: a field that grows one shows here. (Its strings
     /// are 8-byte places in the text; see [`Text`].)
     #[test]
     fn a_package_stays_small() {
-        assert!(std::mem::size_of::<Package>() <= 168);
+        assert!(std::mem::size_of::<Package>() <= 136);
         assert_eq!(std::mem::size_of::<Text>(), 8);
     }
 

@@ -490,19 +490,20 @@ fn read_package(
 ) -> Result<Package, ParseError> {
     let bare = strip_peers(key.strip_prefix('/').unwrap_or(key));
     let (key_name, key_version) = split_name(bare).unwrap_or((bare, ""));
-    let name = node
-        .get("name")
-        .and_then(Yaml::as_str)
-        .unwrap_or(key_name)
-        .into();
-    let version = node
-        .get("version")
-        .and_then(Yaml::as_str)
-        .unwrap_or(key_version)
-        .into();
+    let key_text = texts.read(key, Some(&key_node.span));
+    // Where the entry writes them: its own `name:`/`version:`, else its key.
+    let mut field = |field: &str, in_key: &str| match node
+        .get(field)
+        .and_then(|n| Some((n.as_str()?, &n.span)))
+    {
+        Some((value, span)) => texts.read(value, Some(span)),
+        None => texts.within(key_text, key, in_key),
+    };
+    let name = field("name", key_name);
+    let version = field("version", key_version);
 
     let mut pkg = Package {
-        key: texts.read(key, Some(&key_node.span)),
+        key: key_text,
         name,
         version,
         span: key_node.span.clone().into(),
@@ -647,8 +648,8 @@ snapshots:
         let debug = lock.importers[""].dep("debug").expect("debug");
         assert_eq!(&text[debug.span.clone()], "^4.3.4");
         assert!(lock.importers.contains_key("packages/a"));
-        assert!(lock.packages.iter().any(|p| p.name == "esbuild"));
-        assert!(!lock.packages.iter().any(|p| p.name == "pnpm"));
+        assert!(lock.packages.iter().any(|p| lock.name(p) == "esbuild"));
+        assert!(!lock.packages.iter().any(|p| lock.name(p) == "pnpm"));
         // Read in place, the main document first or last, it gives what the old reading of the
         // file with the other document blanked out gave.
         let pnpm_doc = first.trim_start_matches("---\n").trim_end_matches("---\n");
@@ -660,7 +661,9 @@ snapshots:
                 (lock.importers, lock.packages, lock.catalogs, lock.copies)
             };
             assert!(read(text.clone()) == read(blanked(&text, &main)), "{text}");
-            assert!(!read(text).1.iter().any(|p| p.name == "pnpm"));
+            let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text);
+            let lock = pnpm_lockfile(&f).expect("parses");
+            assert!(!lock.packages.iter().any(|p| lock.name(p) == "pnpm"));
         }
         // One document, with or without a leading marker: as before.
         let marked = format!("---\n{V9}");
@@ -684,7 +687,7 @@ snapshots:
             Some("link:../b")
         );
         assert_eq!(lock.catalogs["default"]["picocolors"].specifier, "^1.0.0");
-        let by_name = |n: &str| lock.packages.iter().find(|p| p.name == n).expect(n);
+        let by_name = |n: &str| lock.packages.iter().find(|p| lock.name(p) == n).expect(n);
         assert_eq!(
             lock.edges(by_name("debug")).collect::<Vec<_>>(),
             [("ms", "2.1.3")]
@@ -692,9 +695,9 @@ snapshots:
         assert!(lock.copies.is_empty());
         let darwin = by_name("@esbuild/darwin-arm64");
         assert!(darwin.optional && darwin.platform);
-        assert_eq!(darwin.version, "0.21.5");
+        assert_eq!(lock.version(darwin), Some("0.21.5"));
         let git = by_name("gitdep");
-        assert_eq!(git.version, "1.0.0");
+        assert_eq!(lock.version(git), Some("1.0.0"));
         assert!(lock.resolved(git).is_some_and(|r| r.contains("codeload")));
         assert_eq!(by_name("esbuild").has_install_script, None);
     }
@@ -718,7 +721,7 @@ snapshots:
                 .map(|p| {
                     let edges = lock.edges(p);
                     let edges = edges.map(|(n, s)| (n.to_string(), s.to_string()));
-                    (p.name.clone(), p.optional, edges.collect())
+                    (Str::from(lock.name(p)), p.optional, edges.collect())
                 })
                 .collect();
             out.sort();
@@ -780,7 +783,10 @@ packages:
         );
         let esbuild = &lock.packages[1];
         assert_eq!(
-            (esbuild.name.as_str(), esbuild.version.as_str()),
+            (
+                lock.name(esbuild),
+                lock.version(esbuild).unwrap_or_default()
+            ),
             ("esbuild", "0.18.0")
         );
         assert_eq!(esbuild.has_install_script, Some(true));

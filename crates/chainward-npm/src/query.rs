@@ -115,8 +115,8 @@ impl<'a> AnyLock<'a> {
                         return Err(NotLocked::Stale);
                     }
                     Ok(Locked {
-                        version: pkg.version.to_string(),
-                        name: pkg.name.to_string(),
+                        version: lf.version(pkg).unwrap_or_default().to_string(),
+                        name: lf.name(pkg).to_string(),
                         key: lf.key(pkg),
                         record: Record::Spec(dep.span.clone()),
                     })
@@ -143,8 +143,8 @@ impl<'a> AnyLock<'a> {
             return None;
         };
         self.package_by_descriptor(name, spec).map(|p| LockedEntry {
-            name: &p.name,
-            version: &p.version,
+            name: lf.name(p),
+            version: lf.version(p).unwrap_or_default(),
             key: lf.key(p),
         })
     }

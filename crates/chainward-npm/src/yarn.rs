@@ -7,7 +7,7 @@ use chainward_core::yaml::{self, Yaml};
 use chainward_core::{ParseError, SourceFile};
 
 use crate::lockfile::{
-    Edge, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, Texts, split_name,
+    Edge, Importer, ImporterDep, LockFormat, Lockfile, Package, Str, Text, Texts, split_name,
 };
 use crate::manifest::Section;
 
@@ -257,7 +257,7 @@ fn parse_classic_in(
         }
     }
     for pkg in &packages {
-        if pkg.version.is_empty() {
+        if texts.get(pkg.version).is_empty() {
             return Err(file.parse_error(
                 pkg.span.range(),
                 format!("entry `{}` has no `version`", texts.get(pkg.key)),
@@ -320,22 +320,24 @@ fn read_classic_piece<'a>(
                         bad(at, content.len(), format!("malformed entry header `{content}`: expected `name@range` descriptors"))
                     })?;
                 // An alias (`my-ms@npm:ms@^2`) installs the real package `ms`.
-                let name = match split_name(&descs[0].0) {
+                let first = &descs[0].0;
+                let name = match split_name(first) {
                     Some((_, range)) if range.starts_with("npm:") => {
                         split_name(&range[4..]).map_or(&range[4..], |(n, _)| n)
                     }
                     Some((n, _)) => n,
                     None => "",
-                }
-                .into();
+                };
                 if let Some(last) = sink.last_mut() {
                     last.dependencies = edges.as_slice().into();
                     edges.clear();
                 }
-                let descriptors = descs
+                let descriptors: Box<[Text]> = descs
                     .iter()
                     .map(|(d, span)| texts.read(d, Some(&(at + span.start..at + span.end))))
                     .collect();
+                // The name is read where the first descriptor writes it.
+                let name = texts.within(descriptors[0], first, name);
                 sink.push(Package {
                     key: texts.read(key, Some(&(at..at + key.len()))),
                     name,
@@ -376,7 +378,7 @@ fn read_classic_piece<'a>(
                 }
                 let value_span = value_at..at + content.len() - tail.len();
                 match field.as_str() {
-                    "version" => pkg.version = value,
+                    "version" => pkg.version = texts.read(&value, Some(&value_span)),
                     "resolved" => {
                         pkg.resolved = texts.read(&value, Some(&value_span));
                         pkg.resolved_span = Some(value_span.into());
@@ -560,14 +562,20 @@ impl<'a> Berry<'a> {
                 texts.read(trimmed, span.as_ref())
             })
             .collect();
+        // The name is read where the resolution writes it.
+        let resolution_text = texts.read(resolution, Some(&resolution_node.span));
+        let name = texts.within(resolution_text, resolution, name);
+        let version = match entry.get("version") {
+            Some(node) => match node.as_str() {
+                Some(v) => texts.read(v, Some(&node.span)),
+                None => Text::ABSENT,
+            },
+            None => Text::ABSENT,
+        };
         let mut pkg = Package {
             key: key_text,
-            name: name.into(),
-            version: entry
-                .get("version")
-                .and_then(Yaml::as_str)
-                .unwrap_or_default()
-                .into(),
+            name,
+            version,
             descriptors,
             span: key_node.span.clone().into(),
             ..Package::default()
@@ -706,12 +714,12 @@ debug@^4.3.4:
         let lock = yarn_lockfile(&f).expect("parses");
         assert_eq!(lock.format, LockFormat::YarnClassic);
         let babel = &lock.packages[0];
-        assert_eq!(babel.name, "@babel/code-frame");
+        assert_eq!(lock.name(babel), "@babel/code-frame");
         assert_eq!(
             lock.descriptors(babel).collect::<Vec<_>>(),
             ["@babel/code-frame@^7.0.0", "@babel/code-frame@^7.10.4"]
         );
-        assert_eq!(babel.version, "7.12.13");
+        assert_eq!(lock.version(babel), Some("7.12.13"));
         let debug = &lock.packages[1];
         assert_eq!(
             lock.edges(debug).collect::<Vec<_>>(),

@@ -422,7 +422,7 @@ fn dependents(lock: AnyLock<'_>, view: &PackageView<'_>) -> Option<Vec<(String, 
                     let berry = format!("{dep}@npm:{}", spec.trim_start_matches("npm:"));
                     if l.descriptors(entry).any(|d| d == descriptor || d == berry) {
                         out.push((
-                            format!("{}@{}", p.name, p.version),
+                            format!("{}@{}", l.name(p), l.version(p).unwrap_or_default()),
                             spec.trim_start_matches("npm:").to_string(),
                         ));
                     }

@@ -182,8 +182,8 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
     for (index, p) in lock.packages.iter().enumerate().filter(|(_, p)| !p.link) {
         node_of[index] = Some(nodes.len());
         nodes.push(Node {
-            name: p.name.to_string(),
-            version: p.version.to_string(),
+            name: lock.name(p).to_string(),
+            version: lock.version(p).unwrap_or_default().to_string(),
             path: lock.key(p).to_string(),
             resolved: lock.resolved(p).map(str::to_string),
             integrity: lock.integrity(p).map(str::to_string),
