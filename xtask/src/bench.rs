@@ -117,20 +117,16 @@ pub fn run(args: &[String]) -> Result<()> {
         let empty = root.join("target/bench-empty");
         let _ = std::fs::create_dir_all(&empty);
         let tiny = root.join(target.tiny);
-        if let (Some(rss), Some(base), Some(small)) = (
-            peak_rss(&exe, &dir),
-            peak_rss(&exe, &empty),
-            peak_rss(&exe, &tiny),
-        ) {
+        if let Some((rss, above_empty, above_tiny)) = peak_rss_above(&exe, &dir, &empty, &tiny) {
             let mib = |k: u64| k as f64 / 1024.0;
             let ratio = |above: u64| (above * 1024) as f64 / bytes.max(1) as f64;
             println!(
                 "  peak RSS {:.1} MiB: {:.1} MiB above an empty run ({:.2}x the lockfile), {:.1} MiB above a tiny project ({:.2}x)",
                 mib(rss),
-                mib(rss.saturating_sub(base)),
-                ratio(rss.saturating_sub(base)),
-                mib(rss.saturating_sub(small)),
-                ratio(rss.saturating_sub(small)),
+                mib(above_empty),
+                ratio(above_empty),
+                mib(above_tiny),
+                ratio(above_tiny),
             );
         }
         // SBOM generation, side by side with cyclonedx-npm on the npm lockfiles.
@@ -637,27 +633,73 @@ fn ms(d: Duration) -> f64 {
 /// Peak resident set size in KiB, from `/usr/bin/time -v`, if available: the median of 7 runs
 /// (one run's figure moves by a few hundred KiB with thread scheduling).
 fn peak_rss(exe: &PathBuf, dir: &Path) -> Option<u64> {
-    let one = || -> Option<u64> {
-        let out = Command::new("/usr/bin/time")
-            .arg("-v")
-            .arg(exe)
-            .args(["check", "--quiet", "--color", "never", "."])
-            .current_dir(dir)
-            .output()
-            .ok()?;
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-            .and_then(|v| v.trim().parse().ok())
-    };
-    let mut runs = (0..7).map(|_| one()).collect::<Option<Vec<u64>>>()?;
+    let mut runs = (0..7)
+        .map(|_| one_peak_rss(exe, dir))
+        .collect::<Option<Vec<u64>>>()?;
     runs.sort_unstable();
     Some(runs[runs.len() / 2])
 }
 
+/// The peak RSS (KiB) of one `chainward check` of `dir`.
+fn one_peak_rss(exe: &PathBuf, dir: &Path) -> Option<u64> {
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(exe)
+        .args(["check", "--quiet", "--color", "never", "."])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// The peak RSS of a run on `dir`, and how far it is above a run on `empty` and on `tiny`
+/// (KiB): medians of 9 rounds, each round running the three one after the other and taking
+/// the differences within it. A run's peak moves by up to 500 KiB from one run to the next, and
+/// the machine drifts between blocks of runs; paired in rounds, the drift cancels.
+fn peak_rss_above(exe: &PathBuf, dir: &Path, empty: &Path, tiny: &Path) -> Option<(u64, u64, u64)> {
+    let mut rounds = Vec::with_capacity(9);
+    for _ in 0..9 {
+        let rss = one_peak_rss(exe, dir)?;
+        let (base, small) = (one_peak_rss(exe, empty)?, one_peak_rss(exe, tiny)?);
+        rounds.push((rss, base, small));
+    }
+    paired_medians(&rounds)
+}
+
+/// Of rounds of (peak, empty run's peak, tiny project's peak): the median peak, and the
+/// medians of the differences taken within each round (of an even count, the upper median).
+fn paired_medians(rounds: &[(u64, u64, u64)]) -> Option<(u64, u64, u64)> {
+    let median = |pick: &dyn Fn(&(u64, u64, u64)) -> u64| {
+        let mut v: Vec<u64> = rounds.iter().map(pick).collect();
+        v.sort_unstable();
+        v.get(v.len() / 2).copied()
+    };
+    Some((
+        median(&|r| r.0)?,
+        median(&|r| r.0.saturating_sub(r.1))?,
+        median(&|r| r.0.saturating_sub(r.2))?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::spread;
+    use super::{paired_medians, spread};
+
+    #[test]
+    fn memory_differences_are_taken_within_each_round() {
+        // The machine drifts by 1,000 KiB between rounds; the differences do not.
+        let rounds = [
+            (15_000, 11_000, 13_000),
+            (16_000, 12_100, 14_050),
+            (14_000, 10_050, 12_000),
+        ];
+        assert_eq!(paired_medians(&rounds), Some((15_000, 3_950, 2_000)));
+        // A median of each column alone would say 15,000 - 11,000 = 4,000.
+        assert_eq!(paired_medians(&[]), None);
+    }
 
     #[test]
     fn spread_is_the_median_and_the_range_of_the_batches() {
