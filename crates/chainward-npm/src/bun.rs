@@ -109,10 +109,10 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 )
             })?;
             // Name and version are read where the identifier writes them.
-            let ident_text = texts.read(ident, Some(&ident_node.span));
+            let ident_at = texts.offset_of(ident, Some(&ident_node.span));
             let mut pkg = Package {
                 key: texts.read(&entry.key, Some(&entry.key_span)),
-                name: texts.within(ident_text, ident, name),
+                name: texts.within(ident_at, ident, name),
                 span: entry.key_span.clone().into(),
                 ..Package::default()
             };
@@ -125,7 +125,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 tuple.get(2).and_then(Json::as_object),
             ) {
                 // A registry package: `[ident, registry ("" = the default), meta, integrity]`.
-                pkg.version = texts.within(ident_text, ident, reference);
+                pkg.version = texts.within(ident_at, ident, reference);
                 if !registry.is_empty() {
                     let span = tuple.get(1).map(|n| n.span.clone());
                     pkg.resolved = texts.read(registry, span.as_ref());

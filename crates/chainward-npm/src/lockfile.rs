@@ -208,11 +208,17 @@ impl<'a> Texts<'a> {
         }
     }
 
-    /// `part`, a slice of `whole` (the string `whole_text` stands for): kept by place when
-    /// `whole_text` is, else copied.
-    pub(crate) fn within(&mut self, whole_text: Text, whole: &str, part: &str) -> Text {
+    /// Where the text holds `value` as it is, given the span it is written at (quotes
+    /// included, if any); `None` where it does not (see [`place`]).
+    pub(crate) fn offset_of(&self, value: &str, span: Option<&Range<usize>>) -> Option<usize> {
+        place(value, span, self.text).map(|(at, _)| at as usize)
+    }
+
+    /// `part`, a slice of `whole`: kept by place when the text holds `whole` as it is at
+    /// `whole_at`, else copied.
+    pub(crate) fn within(&mut self, whole_at: Option<usize>, whole: &str, part: &str) -> Text {
         let offset = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize);
-        match (whole_text.offset(), offset) {
+        match (whole_at, offset) {
             (Some(at), Some(offset)) if offset + part.len() <= whole.len() => {
                 match (u32::try_from(at + offset), u32::try_from(part.len())) {
                     (Ok(at), Ok(len)) if len < COPY => Text { at, len },

@@ -492,15 +492,15 @@ fn read_package(
     let (key_name, key_version) = split_name(bare).unwrap_or((bare, ""));
     let key_text = texts.read(key, Some(&key_node.span));
     // Where the entry writes them: its own `name:`/`version:`, else its key.
-    let mut field = |field: &str, in_key: &str| match node
+    let mut placed = |field: &str, in_key: &str| match node
         .get(field)
         .and_then(|n| Some((n.as_str()?, &n.span)))
     {
         Some((value, span)) => texts.read(value, Some(span)),
-        None => texts.within(key_text, key, in_key),
+        None => texts.within(key_text.offset(), key, in_key),
     };
-    let name = field("name", key_name);
-    let version = field("version", key_version);
+    let name = placed("name", key_name);
+    let version = placed("version", key_version);
 
     let mut pkg = Package {
         key: key_text,

@@ -337,7 +337,7 @@ fn read_classic_piece<'a>(
                     .map(|(d, span)| texts.read(d, Some(&(at + span.start..at + span.end))))
                     .collect();
                 // The name is read where the first descriptor writes it.
-                let name = texts.within(descriptors[0], first, name);
+                let name = texts.within(descriptors[0].offset(), first, name);
                 sink.push(Package {
                     key: texts.read(key, Some(&(at..at + key.len()))),
                     name,
@@ -563,15 +563,12 @@ impl<'a> Berry<'a> {
             })
             .collect();
         // The name is read where the resolution writes it.
-        let resolution_text = texts.read(resolution, Some(&resolution_node.span));
-        let name = texts.within(resolution_text, resolution, name);
-        let version = match entry.get("version") {
-            Some(node) => match node.as_str() {
-                Some(v) => texts.read(v, Some(&node.span)),
-                None => Text::ABSENT,
-            },
-            None => Text::ABSENT,
-        };
+        let resolution_at = texts.offset_of(resolution, Some(&resolution_node.span));
+        let name = texts.within(resolution_at, resolution, name);
+        let version = entry
+            .get("version")
+            .and_then(|n| Some((n.as_str()?, &n.span)))
+            .map_or(Text::ABSENT, |(v, span)| texts.read(v, Some(span)));
         let mut pkg = Package {
             key: key_text,
             name,

@@ -725,8 +725,9 @@ mod split {
             start: usize,
             /// Where the array's `[` is in the text.
             pub(super) open: usize,
-            /// The wheel lines, in the piece (without their line ends).
-            lines: Vec<Range<usize>>,
+            /// The wheel lines, in the piece: the first's start to the last's end (its line
+            /// break not included).
+            lines: Range<usize>,
             pub(super) wheels: Vec<Artifact>,
         }
 
@@ -737,16 +738,14 @@ mod split {
             /// toml_edit sizes its list of tokens by the length it is given: 400 KB for a package
             /// of 300 wheels, most of the peak of a large uv.lock's read.
             pub(in crate::uvlock) fn cut(&self, piece: &str) -> (String, Place) {
-                let (Some(first), Some(last)) = (self.lines.first(), self.lines.last()) else {
-                    return (piece.to_string(), Place::at(self.start));
-                };
-                let mut out = String::with_capacity(piece.len() - (last.end - first.start));
-                out.push_str(&piece[..first.start]);
-                out.push_str(&piece[last.end..]);
+                let lines = &self.lines;
+                let mut out = String::with_capacity(piece.len() - lines.len());
+                out.push_str(&piece[..lines.start]);
+                out.push_str(&piece[lines.end..]);
                 let place = Place {
                     at: self.start,
-                    cut: first.start,
-                    removed: last.end - first.start,
+                    cut: lines.start,
+                    removed: lines.len(),
                 };
                 (out, place)
             }
@@ -762,7 +761,7 @@ mod split {
             let mut out = Wheels {
                 start: piece.start,
                 open: piece.start + open,
-                lines: Vec::new(),
+                lines: 0..0,
                 wheels: Vec::new(),
             };
             // The `[` ends its line; then one wheel a line, up to a line `]`.
@@ -780,8 +779,12 @@ mod split {
                 if line == "]" {
                     break;
                 }
-                out.wheels.push(wheel(text, line, piece.start + at)?);
-                out.lines.push(at..at + line.len());
+                let wheel = wheel(text, line, piece.start + at)?;
+                if out.wheels.is_empty() {
+                    out.lines.start = at;
+                }
+                out.wheels.push(wheel);
+                out.lines.end = at + line.len();
                 at += len + 1;
             }
             out.wheels.shrink_to_fit();
