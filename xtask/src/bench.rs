@@ -207,10 +207,6 @@ const CPU_BATCHES: usize = 5;
 /// The median ms of CPU and CPUs utilized of `batches`, and the lowest and highest CPUs
 /// utilized among them.
 fn spread(batches: &[(f64, f64)]) -> Option<(f64, f64, f64, f64)> {
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied()
-    };
     let cpus: Vec<f64> = batches.iter().map(|b| b.1).collect();
     let low = cpus.iter().copied().reduce(f64::min)?;
     let high = cpus.iter().copied().reduce(f64::max)?;
@@ -633,11 +629,16 @@ fn ms(d: Duration) -> f64 {
 /// Peak resident set size in KiB, from `/usr/bin/time -v`, if available: the median of 7 runs
 /// (one run's figure moves by a few hundred KiB with thread scheduling).
 fn peak_rss(exe: &PathBuf, dir: &Path) -> Option<u64> {
-    let mut runs = (0..7)
+    let runs = (0..7)
         .map(|_| one_peak_rss(exe, dir))
         .collect::<Option<Vec<u64>>>()?;
-    runs.sort_unstable();
-    Some(runs[runs.len() / 2])
+    median(runs)
+}
+
+/// The middle value of `v` (of an even count, the upper one); `None` for none.
+fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> Option<T> {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    v.get(v.len() / 2).copied()
 }
 
 /// The peak RSS (KiB) of one `chainward check` of `dir`.
@@ -672,15 +673,11 @@ fn peak_rss_above(exe: &PathBuf, dir: &Path, empty: &Path, tiny: &Path) -> Optio
 /// Of rounds of (peak, empty run's peak, tiny project's peak): the median peak, and the
 /// medians of the differences taken within each round (of an even count, the upper median).
 fn paired_medians(rounds: &[(u64, u64, u64)]) -> Option<(u64, u64, u64)> {
-    let median = |pick: &dyn Fn(&(u64, u64, u64)) -> u64| {
-        let mut v: Vec<u64> = rounds.iter().map(pick).collect();
-        v.sort_unstable();
-        v.get(v.len() / 2).copied()
-    };
+    let column = |pick: fn(&(u64, u64, u64)) -> u64| median(rounds.iter().map(pick).collect());
     Some((
-        median(&|r| r.0)?,
-        median(&|r| r.0.saturating_sub(r.1))?,
-        median(&|r| r.0.saturating_sub(r.2))?,
+        column(|r| r.0)?,
+        column(|r| r.0.saturating_sub(r.1))?,
+        column(|r| r.0.saturating_sub(r.2))?,
     ))
 }
 

@@ -119,7 +119,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
             let meta = tuple.iter().find(|v| v.as_object().is_some());
             if reference.starts_with("workspace:") || reference.starts_with("link:") {
                 pkg.link = true;
-                pkg.resolved = texts.copy(reference);
+                pkg.resolved = texts.within(ident_at, ident, reference);
             } else if let (Some(registry), Some(_)) = (
                 tuple.get(1).and_then(Json::as_str),
                 tuple.get(2).and_then(Json::as_object),
@@ -139,7 +139,7 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
                 }
             } else {
                 // git, github, tarball URL or a local folder.
-                pkg.resolved = texts.copy(reference);
+                pkg.resolved = texts.within(ident_at, ident, reference);
                 pkg.resolved_span = Some(ident_node.span.clone().into());
                 if let Some(node) = meta.and_then(|m| m.get("version"))
                     && let Some(version) = node.as_str()

@@ -562,7 +562,7 @@ fn read_package(
         pkg.link = true;
     } else if key_version.starts_with("link:") || key_version.starts_with("file:") {
         pkg.link = key_version.starts_with("link:");
-        pkg.resolved = texts.copy(key_version);
+        pkg.resolved = texts.within(key_text.offset(), key, key_version);
     }
     pkg.dev = node.get("dev").and_then(Yaml::as_str).map(|d| d == "true");
     pkg.optional = flag(node, "optional");
