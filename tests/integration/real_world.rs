@@ -188,6 +188,32 @@ fn pnpm11_two_document_lockfile_is_in_sync() {
     assert!(names.len() > 40, "{}", names.len());
 }
 
+/// pnpm writes a multi-line string as a literal block scalar (q's `deprecated: |-`, with a
+/// blank line in it) and a no-break space as `\_` (react-highcharts' peer ranges). pnpm 9.15.9's
+/// frozen install accepts the lockfile (README); chainward reads it whole, without a parse error
+/// or an out-of-sync finding, with the fast reader (a unit test in chainward-core: the whole file
+/// went to the full YAML parser before, four times slower on pnpm's benchmark lockfile).
+#[test]
+fn pnpm_block_scalars_and_escapes_are_read() {
+    let tmp = copy_fixture("real-world/pnpm-block-scalar-and-escapes");
+    let dir = tmp.path();
+    for rule in ["npm-ci/lockfile-out-of-sync", "chainward/parse-error"] {
+        assert_eq!(messages(dir, rule), Vec::<String>::new(), "{rule}");
+    }
+    let out = run(dir, &["sbom", "--reproducible", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let sbom: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let names: Vec<&str> = sbom["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    for name in ["q", "react-highcharts", "highcharts"] {
+        assert!(names.contains(&name), "{name}: {names:?}");
+    }
+}
+
 /// entur/gha-api's workflow uses its own actions with GitHub's self-repository syntax
 /// (`uses: $/.github/actions/setup-spectral`): pinned to the running commit by GitHub, not an
 /// unpinned action (the tag-pinned `actions/*` beside them still are).

@@ -161,10 +161,10 @@ pub fn stream_entries(text: &str, on_entry: &mut (dyn FnMut(&Yaml, &Yaml) + Send
 }
 
 /// Parse machine-written YAML (pnpm-lock.yaml, yarn berry's yarn.lock) fast: the block subset
-/// those tools write — two-space block mappings and sequences, plain and quoted scalars, one-line
-/// flow mappings and sequences — is read directly with byte spans; anything outside it (anchors,
-/// multi-line scalars, tags, tabs) falls back to the full parser, which also gives the error
-/// messages for broken files.
+/// those tools write — two-space block mappings and sequences, plain and quoted scalars, literal
+/// block scalars as values, one-line flow mappings and sequences — is read directly with byte
+/// spans; anything outside it (anchors, folded and other multi-line scalars, tags, tabs) falls
+/// back to the full parser, which also gives the error messages for broken files.
 pub fn parse_machine(text: &str) -> Result<Yaml, YamlError> {
     match fast::parse(text) {
         Some(yaml) => Ok(yaml),
@@ -187,6 +187,9 @@ mod fast {
     /// the one after, never a list of every line (for a large lockfile, that list was as large
     /// as the text).
     struct Lines<'a> {
+        /// The whole text, and where the part read ends.
+        text: &'a str,
+        end: usize,
         /// The text's lines, line ends included ([`crate::span::lines_inclusive`]).
         raw: Box<dyn Iterator<Item = &'a str> + 'a>,
         /// Where the first line not yet read starts.
@@ -209,6 +212,8 @@ mod fast {
         /// The lines of `text[span]`, with offsets in `text`; `span` starts at a line's start.
         fn span(text: &'a str, span: std::ops::Range<usize>) -> Self {
             let mut lines = Lines {
+                text,
+                end: span.end,
                 raw: Box::new(crate::span::lines_inclusive(&text[span.clone()])),
                 offset: span.start,
                 ahead: [None, None],
@@ -266,6 +271,117 @@ mod fast {
         /// Whether every line was read and each was inside the subset.
         fn done(&self) -> bool {
             self.ahead[0].is_none() && !self.outside
+        }
+
+        /// Go on reading from `at`, the start of a line (after a block scalar, whose lines
+        /// are not read as lines of the block structure).
+        fn resume(&mut self, at: usize) {
+            self.raw = Box::new(crate::span::lines_inclusive(&self.text[at..self.end]));
+            self.offset = at;
+            self.outside = false;
+            self.ahead = [self.read(), self.read()];
+        }
+
+        /// The literal block scalar whose header (`|`, `|-`, `|+`, with or without an
+        /// indentation indicator and a comment) is `header`, which ends its line at
+        /// `header_end`, as the value of a key at column `indent`; reading goes on after it.
+        /// pnpm writes one for a multi-line string (a long `deprecated:` message such as
+        /// `q`'s). Left to the full parser (`None`): folded scalars (`>`), an empty one, and
+        /// any line it might read differently (white space only but indented past the
+        /// content, a tab or a carriage return where indentation ends, the text's end without
+        /// a line break).
+        fn block_scalar(&mut self, header: &str, header_end: usize, indent: usize) -> Option<Yaml> {
+            let mut chomp = None;
+            let mut explicit = None;
+            let mut rest = header.strip_prefix('|')?;
+            for _ in 0..2 {
+                match rest.as_bytes().first() {
+                    Some(c @ (b'-' | b'+')) if chomp.is_none() => chomp = Some(*c),
+                    Some(c @ b'1'..=b'9') if explicit.is_none() => {
+                        explicit = Some(usize::from(c - b'0'));
+                    }
+                    _ => break,
+                }
+                rest = &rest[1..];
+            }
+            let comment = rest.trim_start_matches([' ', '\t']);
+            if !(rest.is_empty() || (comment.len() < rest.len() && comment.starts_with('#'))) {
+                return None;
+            }
+            let text = self.text;
+            let b = text.as_bytes();
+            let mut at = header_end + memchr::memchr(b'\n', b.get(header_end..self.end)?)? + 1;
+            // The content's indentation: given, or that of its first line with text.
+            let mut content = explicit.map(|d| indent + d);
+            let mut value = String::new();
+            let mut start = None;
+            // Line breaks not yet placed: those of blank lines, and the one after the last
+            // line with text (chomping decides on the last ones).
+            let mut breaks = 0usize;
+            // The widest blank line before the first line with text.
+            let mut widest_blank = 0;
+            // Lines are read past the part's end only to find where the next node starts (a
+            // section cut between entries ends every scalar before the cut).
+            let end = loop {
+                let Some(newline) = b.get(at..).and_then(|rest| memchr::memchr(b'\n', rest)) else {
+                    if at < b.len() {
+                        return None; // the last line has no line break
+                    }
+                    break at;
+                };
+                let raw = &text[at..at + newline];
+                let spaces = raw.len() - raw.trim_start_matches(' ').len();
+                let first = raw.as_bytes().get(spaces).copied();
+                if raw.contains('\r')
+                    || (first == Some(b'\t') && content.is_none_or(|c| spaces < c))
+                {
+                    return None;
+                }
+                let m = match (content, first) {
+                    (Some(m), _) => m,
+                    (None, Some(_)) if spaces > indent && widest_blank <= spaces => spaces,
+                    (None, Some(_)) => return None,
+                    (None, None) => {
+                        if at >= self.end {
+                            return None;
+                        }
+                        widest_blank = widest_blank.max(spaces);
+                        breaks += 1;
+                        at += newline + 1;
+                        continue;
+                    }
+                };
+                content = Some(m);
+                if first.is_some() && spaces < m {
+                    break at + spaces; // the next node's line
+                }
+                if at >= self.end || (first.is_none() && spaces > m) {
+                    return None;
+                }
+                if first.is_none() {
+                    breaks += 1;
+                } else {
+                    // Blank lines before the first line with text are part of the value; between
+                    // two lines, each is a line break more.
+                    let joins = if start.is_none() { breaks } else { breaks + 1 };
+                    value.extend(std::iter::repeat_n('\n', joins));
+                    breaks = 0;
+                    start.get_or_insert(at + m);
+                    value.push_str(&raw[m..]);
+                }
+                at += newline + 1;
+            };
+            let start = start?;
+            match chomp {
+                Some(b'-') => {}
+                Some(_) => value.extend(std::iter::repeat_n('\n', breaks + 1)),
+                None => value.push('\n'),
+            }
+            self.resume(at.min(self.end));
+            Some(Yaml {
+                span: start..end,
+                value: YamlValue::Scalar(value),
+            })
         }
     }
 
@@ -755,6 +871,8 @@ mod fast {
                     value: YamlValue::Null,
                 },
             }
+        } else if rest_trim.starts_with('|') {
+            lines.block_scalar(rest_trim, line.at + line.content.len(), indent)?
         } else {
             let at = line.at + (line.content.len() - rest_trim.len());
             scalar_or_flow(rest_trim, at)?
@@ -817,13 +935,39 @@ mod fast {
                 return Some((out, i + 1));
             }
             if q == '"' && c == '\\' {
+                // YAML's escapes (js-yaml, which pnpm writes with, uses `\_` for a no-break
+                // space); a line break escaped is a multi-line scalar, left to the full parser.
                 let (_, e) = chars.next()?;
-                match e {
-                    '"' | '\\' | '/' => out.push(e),
-                    'n' => out.push('\n'),
-                    't' => out.push('\t'),
+                let digits = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    'U' => 8,
+                    _ => 0,
+                };
+                out.push(match e {
+                    '"' | '\\' | '/' | ' ' | '\t' => e,
+                    '0' => '\0',
+                    'a' => '\u{7}',
+                    'b' => '\u{8}',
+                    't' => '\t',
+                    'n' => '\n',
+                    'v' => '\u{b}',
+                    'f' => '\u{c}',
+                    'r' => '\r',
+                    'e' => '\u{1b}',
+                    'N' => '\u{85}',
+                    '_' => '\u{a0}',
+                    'L' => '\u{2028}',
+                    'P' => '\u{2029}',
+                    'x' | 'u' | 'U' => {
+                        let mut code = 0u32;
+                        for _ in 0..digits {
+                            code = code * 16 + chars.next()?.1.to_digit(16)?;
+                        }
+                        char::from_u32(code)?
+                    }
                     _ => return None,
-                }
+                });
                 continue;
             }
             out.push(c);
@@ -1188,10 +1332,30 @@ mod tests {
             }
         }
         assert!(seen >= 5, "only {seen} real YAML lockfiles found");
+        // pnpm's block scalar and escapes (fixtures/real-world/pnpm-block-scalar-and-escapes):
+        // read by the fast path, not sent whole to the full parser.
+        let text = std::fs::read_to_string(
+            root.join("fixtures/real-world/pnpm-block-scalar-and-escapes/pnpm-lock.yaml"),
+        )
+        .expect("fixture");
+        let fast = fast::parse(&text).expect("read by the fast path");
+        assert_eq!(shape(&fast), shape(&parse(&text).expect("valid")));
+        let q = fast
+            .get("packages")
+            .and_then(|p| p.get("q@1.5.1"))
+            .and_then(|q| q.get("deprecated"))
+            .and_then(Yaml::as_str)
+            .expect("q's deprecation");
+        assert!(
+            q.starts_with("You or someone") && q.ends_with("@endo/captp)") && q.contains(".\n\n("),
+            "{q:?}"
+        );
         // Outside the subset: the full parser decides.
         for other in [
             "a: &x 1\nb: *x\n",
-            "a: |\n  text\n",
+            "a: >\n  text\n",
+            "a: |\n  text",
+            "- |\n  text\n",
             "a:\n\tb: 1\n",
             "a: [1,\n  2]\n",
             // Lines are read as the parser reaches them: one outside the subset after the
@@ -1314,6 +1478,43 @@ mod tests {
             "a:\n- b: 1\n- c\nd: 2\n",
             "a:\n-\tb: 1\n  c: 2\n",
             "a:\n- \tb: 1\n",
+            // Block scalars: what the fast path reads, it reads as saphyr does.
+            "a: |\nb: 1\n",
+            "a: |\n\nb: 1\n",
+            "a: |\n  x\n y\n",
+            "a: |\n  x\n   y\nb: 1\n",
+            "a: |\n  x\n    \n  y\n",
+            "a: |\n    \n  x\n",
+            "a: |\n  x\n\t y\n",
+            "a: |\n  x\n  \ty\n",
+            "a: |\n  \tx\n",
+            "a: |\n  x\r\n",
+            "a: |\n  x\n  ",
+            "a: |+\n  x\n\n  ",
+            "a: |1\n  x\n",
+            "a: |0\n  x\n",
+            "a: |--\n  x\n",
+            "a: |-+\n  x\n",
+            "a: |12\n  x\n",
+            "a: |x\n  x\n",
+            "a: |#c\n  x\n",
+            "a: | #c\n  x\n#d\n  #e\nb: 1\n",
+            "a: |\n  x\n  # not a comment\n",
+            "a: |\n  x\n---\n",
+            "a: |\n  x\n...\n",
+            "a: |\n  - x\n  y: z\n",
+            "a:\n  b: |\n   x\n  c: 1\n",
+            "a:\n  b: |\n  x\n",
+            "a:\n  b: |\n    x\n   c: 1\n",
+            "a:\n- b: |\n    x\n  c: 1\n",
+            "a:\n- b: |2\n     x\n  c: 1\n",
+            "a: \"\\_\\N\\L\\P\\e\\a\\b\\v\\f\\r\\0\\ \\\t\\/\"\n",
+            "a: \"\\x4\"\n",
+            "a: \"\\xZZ\"\n",
+            "a: \"\\u00e9\\U0001F600\\uD800\"\n",
+            "a: \"\\U00110000\"\n",
+            "a: \"\\q\"\n",
+            "a: \"b\\\n  c\"\n",
         ] {
             if let Err(why) = agree(edge) {
                 wrong.push(format!("{edge:?}: {why}"));
@@ -1325,6 +1526,21 @@ mod tests {
             "a:\n- b: 1\n  c: 2\n- d\n- e:\n    f: [1]\n  g:\n  - h: 3\n    i: 4\n",
             "a:\n  - b: 1\n    c:\n      d: 2\n  - 'e: f'\n  - g:h\n  - \"i\": j\n",
             "a:\n-   b: 1\n    c: 2\n",
+            // What pnpm writes for a multi-line `deprecated` (q's, graphql-tools'), and for
+            // a no-break space in a string (react-highcharts' peer ranges).
+            "q@1.5.1:\n  resolution: {integrity: sha512-x}\n  deprecated: |-\n    You or someone you depend on is using Q.\n\n    (For a CapTP with native promises, see @endo/eventual-send)\n\n  qified@0.9.1:\n    resolution: {integrity: sha512-y}\n",
+            "a: |\n  x\n\n  y\nb: 1\n",
+            "a: |+\n  x\n\n\nb: 1\n",
+            "a: |2-\n    x\n   y\nb: 1\n",
+            "a: |-2\n    x\nb: 1\n",
+            "a: |\n\n  x\n",
+            "a: |\n  \n  x\n",
+            "a: | # c\n  x\n# d\nb: 1\n",
+            "a:\n  k: |\n    x\n   \n \n  l: 2\n",
+            "a:\n  k: |\n    x\n  # c\n  l: 2\n",
+            "a: |\n  x\n  \t y\n",
+            "react-highcharts@16.1.0:\n  peerDependencies:\n    react: \"~0.14 || ^15.0.0 ||\\_^16.0.0\"\n",
+            "a: \"\\x41\\u00e9\\U0001F600\\e\\N\"\n",
             "node@runtime:26.7.0:\n  resolution:\n    type: variations\n    variants:\n      - resolution:\n          archive: tarball\n          bin:\n            node: bin/node\n          integrity: sha256-x=\n          type: binary\n          url: https://nodejs.org/download/release/v26.7.0/node-v26.7.0-aix-ppc64.tar.gz\n        targets:\n          - cpu: ppc64\n            os: aix\n      - resolution:\n          archive: zip\n        targets:\n          - cpu: x64\n            os: win32\n  version: 26.7.0\n",
         ] {
             if agree(read) != Ok(true) {
@@ -1515,17 +1731,31 @@ mod tests {
                 })
                 .collect();
         // Both sections, a section after them, entries with a sequence at their own indent,
-        // comments and blank lines between entries.
+        // comments and blank lines between entries, block scalars (with blank lines in and
+        // after them, as an entry's own value, and last in its section).
         let made = lockfile(
             (300, &|i| {
+                let (inner, outer) = match i % 5 {
+                    0 => (
+                        format!("    deprecated: |-\n      old {i}\n\n      see {i}\n"),
+                        "",
+                    ),
+                    1 => ("    note: |+\n      kept\n\n".to_string(), ""),
+                    2 => (String::new(), "  m: |\n    text\n\n    more\n"),
+                    _ => (String::new(), ""),
+                };
                 format!(
-                    "  p{i}@1.0.0:\n    resolution: {{integrity: sha512-{i}}}\n    cpu:\n    - x64\n\n  # {i}\n  q{i}: 1\n  s{i}:\n  - a\n  - b\n"
+                    "  p{i}@1.0.0:\n    resolution: {{integrity: sha512-{i}}}\n    cpu:\n    - x64\n{inner}\n  # {i}\n  q{i}: 1\n  s{i}:\n  - a\n  - b\n{outer}"
                 )
             }),
             (200, &|i| {
                 format!("  p{i}@1.0.0:\n    dependencies:\n      q: 1.0.0\n  e{i}@1.0.0: {{}}\n")
             }),
             "tail:\n  a: 1\n  b:\n    c: 2\n",
+        );
+        assert!(
+            run(&made, line_by_line).0.is_some(),
+            "the made lockfile is read"
         );
         texts.push(("made".into(), made));
         assert!(texts.len() >= 10, "{} pnpm lockfiles", texts.len());
@@ -1543,7 +1773,7 @@ mod tests {
             if text.len() > 200_000 {
                 continue;
             }
-            for (copy, at) in damage.copies(text, b"\n :-#'\"{}", b" \t\n-#:x\r", 60) {
+            for (copy, at) in damage.copies(text, b"\n :-#'\"{}|", b" \t\n-#:x\r|", 60) {
                 let expected = run(&copy, line_by_line);
                 damaged += 1;
                 if expected.0.is_some() {
