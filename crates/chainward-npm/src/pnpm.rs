@@ -279,6 +279,12 @@ fn integrity_strength(sri: &str) -> u8 {
 }
 
 pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
+    parse_in(file, text, true)
+}
+
+/// [`parse`], streaming the large sections or (`stream` false, for the tests that compare both
+/// ways) reading the whole document as one tree as the full parser does.
+fn parse_in(file: &SourceFile, text: &str, stream: bool) -> Result<Lockfile, ParseError> {
     // The document that is the lockfile: streamed from where it starts, in the text up to
     // where it ends (no copy of the file).
     let main = main_document(text);
@@ -286,18 +292,29 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         .as_ref()
         .map_or((text, 0), |m| (&text[..m.end], m.start));
     // The large sections are streamed entry by entry, never held as one tree; YAML outside
-    // the fast subset goes through the full parser.
+    // the fast subset goes through the full parser. `importers` is one of them: a workspace of
+    // many projects writes as much there as in `packages` (a third of TanStack/router's
+    // lockfile), and each importer is read as it is handed over.
     let mut entries = Entries::for_text(text);
-    let streamed = yaml::stream_machine(
-        body,
-        from,
-        &["packages", "snapshots"],
-        &mut |section, k, v| entries.add(file, section, k, v),
-    );
+    let mut streamed_importers = Vec::new();
+    let streamed = stream
+        .then(|| {
+            yaml::stream_machine(
+                body,
+                from,
+                &["importers", "packages", "snapshots"],
+                &mut |section, k, v| match section {
+                    "importers" => streamed_importers.push(importer_entry(file, k, v)),
+                    _ => entries.add(file, section, k, v),
+                },
+            )
+        })
+        .flatten();
     let doc = match streamed {
         Some(doc) => doc,
         None => {
             entries = Entries::for_text(text);
+            streamed_importers.clear();
             let blank = main.as_ref().map(|m| blanked(text, m));
             let doc = yaml::parse(blank.as_deref().unwrap_or(text))
                 .map_err(|e| file.parse_error(e.span, e.message))?;
@@ -347,18 +364,20 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
     // Importers: `importers` (workspaces, and every v9 lockfile) or the top-level sections.
     let mut importers = BTreeMap::new();
     match doc.get("importers") {
+        // Streamed: the tree holds an empty mapping in its place.
+        Some(_) if !streamed_importers.is_empty() => {
+            for entry in streamed_importers {
+                let (path, importer) = entry?;
+                importers.insert(path, importer);
+            }
+        }
         Some(node) => {
             let map = node
                 .as_map()
                 .ok_or_else(|| err(file, node, "`importers` must be a mapping"))?;
             for (key, value) in map {
-                let path = key
-                    .as_str()
-                    .ok_or_else(|| err(file, key, "an importer key must be a string"))?;
-                let path = if path == "." { "" } else { path };
-                let mut importer = read_importer(file, value)?;
-                importer.span = key.span.clone();
-                importers.insert(path.to_string(), importer);
+                let (path, importer) = importer_entry(file, key, value)?;
+                importers.insert(path, importer);
             }
         }
         None => {
@@ -417,6 +436,21 @@ pub fn parse(file: &SourceFile, text: &str) -> Result<Lockfile, ParseError> {
         .map(|m| m.entries().map(|(k, _)| k.to_string()).collect())
         .unwrap_or_default();
     Ok(lock)
+}
+
+/// One entry of `importers`: the project's path (`""` for the root's `.`) and what it locks.
+fn importer_entry(
+    file: &SourceFile,
+    key: &Yaml,
+    value: &Yaml,
+) -> Result<(String, Importer), ParseError> {
+    let path = key
+        .as_str()
+        .ok_or_else(|| err(file, key, "an importer key must be a string"))?;
+    let path = if path == "." { "" } else { path };
+    let mut importer = read_importer(file, value)?;
+    importer.span = key.span.clone();
+    Ok((path.to_string(), importer))
 }
 
 fn read_importer(file: &SourceFile, node: &Yaml) -> Result<Importer, ParseError> {
@@ -635,6 +669,52 @@ snapshots:
   '@esbuild/darwin-arm64@0.21.5':
     optional: true
 ";
+
+    /// Streamed section by section (importers, packages, snapshots each handed over entry by
+    /// entry, on two cores when large) or read as one tree: the same lockfile, for every pnpm
+    /// lockfile of the fixtures.
+    #[test]
+    fn streaming_reads_what_the_tree_reads() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut importers = 0;
+        let mut files = 0;
+        // A workspace of 600 projects: its `importers` (about 140 KB) is read on two cores.
+        let mut made = String::from(
+            "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    devDependencies:\n      typescript:\n        specifier: ^5.0.0\n        version: 5.9.3\n",
+        );
+        for i in 0..600 {
+            made.push_str(&format!("\n  packages/p{i}:\n    dependencies:\n      debug:\n        specifier: ^4.3.{}\n        version: 4.4.3\n      '@scope/p{}':\n        specifier: workspace:*\n        version: link:../p{}\n    devDependencies:\n      ms: {{specifier: 2.1.3, version: 2.1.3}}\n", i % 5, (i + 1) % 600, (i + 1) % 600));
+        }
+        made.push_str("\npackages:\n\n  debug@4.4.3:\n    resolution: {integrity: sha512-d}\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-m}\n\n  typescript@5.9.3:\n    resolution: {integrity: sha512-t}\n\nsnapshots:\n\n  debug@4.4.3:\n    dependencies:\n      ms: 2.1.3\n\n  ms@2.1.3: {}\n\n  typescript@5.9.3: {}\n");
+        assert!(made.len() > 128 * 1024, "{}", made.len());
+        let texts = chainward_core::testing::files_named(&root, &["pnpm-lock.yaml"])
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).expect("fixture");
+                (path.display().to_string(), text)
+            })
+            .chain([("made".to_string(), made)]);
+        for (path, text) in texts {
+            let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text.clone());
+            let read = |stream| {
+                parse_in(&f, &text, stream)
+                    .map(|l| (l.importers, l.packages, l.catalogs, l.copies, l.overrides))
+            };
+            match (read(true), read(false)) {
+                (Ok(streamed), Ok(tree)) => {
+                    assert!(streamed == tree, "{path}");
+                    importers += streamed.0.len();
+                    files += 1;
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                (a, b) => panic!("{path}: {:?} / {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+        assert!(
+            files >= 20 && importers >= 630,
+            "{files} lockfiles, {importers} importers"
+        );
+    }
 
     /// pnpm 11's two documents: the importers come from the second, and spans still point
     /// into the whole file. (Hand-made from the shape pnpm 11 writes; the real one is in
