@@ -105,11 +105,23 @@ pub fn parse_jsonc(text: &str) -> Result<Json, JsonError> {
     parse_with(text, true)
 }
 
+/// [`parse_jsonc`] of `text[range]` alone (a value inside a larger document, such as one entry
+/// of a bun.lock), with spans in `text`.
+pub fn parse_jsonc_at(text: &str, range: Range<usize>) -> Result<Json, JsonError> {
+    let start = range.start;
+    parse_body(&text[range], start, true, text.len())
+}
+
 fn parse_with(text: &str, jsonc: bool) -> Result<Json, JsonError> {
     let (body, shift) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, 3),
         None => (text, 0),
     };
+    parse_body(body, shift, jsonc, text.len())
+}
+
+/// `body`, which starts at `shift` in a text of `len` bytes.
+fn parse_body(body: &str, shift: usize, jsonc: bool, len: usize) -> Result<Json, JsonError> {
     check_depth(body).map_err(|mut e| {
         e.span = e.span.start + shift..e.span.end + shift;
         e
@@ -135,7 +147,7 @@ fn parse_with(text: &str, jsonc: bool) -> Result<Json, JsonError> {
     })?;
     let Some(value) = parsed.value else {
         return Err(JsonError {
-            span: text.len()..text.len(),
+            span: len..len,
             message: "the file is empty; expected a JSON value".into(),
         });
     };

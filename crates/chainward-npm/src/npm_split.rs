@@ -252,7 +252,7 @@ pub(crate) fn value_span(text: &str, path: &[&str]) -> Option<Option<Range<usize
 }
 
 /// A key (quotes included) decoded: borrowed when it holds nothing to decode.
-fn key(quoted: &str) -> Option<Cow<'_, str>> {
+pub(crate) fn key(quoted: &str) -> Option<Cow<'_, str>> {
     let inner = &quoted[1..quoted.len() - 1];
     if inner.bytes().all(|c| c != b'\\' && c >= 0x20) {
         Some(Cow::Borrowed(inner))
@@ -261,7 +261,7 @@ fn key(quoted: &str) -> Option<Cow<'_, str>> {
     }
 }
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
         i += 1;
     }
@@ -269,7 +269,7 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Where the string whose opening quote is at `at` ends (after its closing quote).
-fn skip_string(b: &[u8], at: usize) -> Option<usize> {
+pub(crate) fn skip_string(b: &[u8], at: usize) -> Option<usize> {
     let mut i = at + 1;
     loop {
         let found = i + memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
