@@ -171,15 +171,8 @@ fn pnpm11_two_document_lockfile_is_in_sync() {
     ] {
         assert_eq!(messages(dir, rule), Vec::<String>::new(), "{rule}");
     }
-    let out = run(dir, &["sbom", "--reproducible", "."]);
-    assert_eq!(out.code, 0, "{}", out.snapshot());
-    let sbom: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    let names: Vec<&str> = sbom["components"]
-        .as_array()
-        .expect("components")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let names = sbom_names(dir);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     assert!(names.contains(&"graceful-fs"), "{names:?}");
     assert!(
         !names.contains(&"@pnpm/exe") && !names.contains(&"@pnpm/pacquet"),
@@ -200,15 +193,8 @@ fn pnpm_block_scalars_and_escapes_are_read() {
     for rule in ["npm-ci/lockfile-out-of-sync", "chainward/parse-error"] {
         assert_eq!(messages(dir, rule), Vec::<String>::new(), "{rule}");
     }
-    let out = run(dir, &["sbom", "--reproducible", "."]);
-    assert_eq!(out.code, 0, "{}", out.snapshot());
-    let sbom: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
-    let names: Vec<&str> = sbom["components"]
-        .as_array()
-        .expect("components")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let names = sbom_names(dir);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     for name in ["q", "react-highcharts", "highcharts"] {
         assert!(names.contains(&name), "{name}: {names:?}");
     }
@@ -581,4 +567,17 @@ fn three_python_mcp_servers() {
         out.push_str(&format!("## {case}\n{}\n", o.snapshot()));
     }
     crate::snap!("cli", "three_python_mcp_servers", out);
+}
+
+/// The names of the components of `chainward sbom` of `dir` (which must succeed).
+fn sbom_names(dir: &Path) -> Vec<String> {
+    let out = run(dir, &["sbom", "--reproducible", "."]);
+    assert_eq!(out.code, 0, "{}", out.snapshot());
+    let sbom: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    sbom["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["name"].as_str().map(str::to_string))
+        .collect()
 }

@@ -16,7 +16,7 @@ use chainward_core::{ParseError, SourceFile};
 
 use crate::lockfile::{Importer, ImporterDep, LockFormat, Lockfile, Package, Texts, split_name};
 use crate::manifest::Section;
-use crate::npm_split::{key, skip_string, skip_ws};
+use crate::npm_split::{key, skip_string, skip_value, skip_ws};
 
 fn err(file: &SourceFile, node: &Json, m: impl Into<String>) -> ParseError {
     file.parse_error(node.span.start..node.span.start, m)
@@ -134,57 +134,15 @@ fn object_members(
             return None;
         }
         i = skip_ws(b, i + 1);
-        let value_end = skip_value(b, i)?;
+        // A comment (a `/`) makes the scan give up; nesting is held below what the whole
+        // document's parse refuses, two levels up.
+        let value_end = skip_value(b, i, json::MAX_DEPTH - 2)?;
         out.push((key, key_span, i..value_end));
         i = skip_ws(b, value_end);
         match b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
             b'}' => return Some((out, i + 1)),
             _ => return None,
-        }
-    }
-}
-
-/// Where the value that starts at `at` ends: a string, a bracketed value (matched by depth;
-/// its parse checks the rest) or a scalar up to the next delimiter. `None` at a `/` outside a
-/// string (a comment, which could hide a bracket) or past a depth the whole document's parse
-/// would refuse.
-fn skip_value(b: &[u8], at: usize) -> Option<usize> {
-    match *b.get(at)? {
-        b'"' => skip_string(b, at),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = at;
-            loop {
-                match *b.get(i)? {
-                    b'"' => {
-                        i = skip_string(b, i)?;
-                        continue;
-                    }
-                    b'/' => return None,
-                    b'{' | b'[' => {
-                        depth += 1;
-                        if depth > json::MAX_DEPTH - 2 {
-                            return None;
-                        }
-                    }
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        _ => {
-            let len = b[at..]
-                .iter()
-                .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'/'))
-                .unwrap_or(b.len() - at);
-            (len > 0).then_some(at + len)
         }
     }
 }

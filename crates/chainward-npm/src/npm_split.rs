@@ -182,7 +182,7 @@ fn members<'a>(
             }
             _ => match closing_line(b, gap, key_start, i, &mut by_line) {
                 Some(end) => end,
-                None => skip_value(b, i)?,
+                None => skip_value(b, i, MAX_DEPTH)?,
             },
         };
         out.push((key, i..value_end));
@@ -235,7 +235,7 @@ pub(crate) fn value_span(text: &str, path: &[&str]) -> Option<Option<Range<usize
                 if matched {
                     found = Some(i);
                 }
-                i = skip_ws(b, skip_value(b, i)?);
+                i = skip_ws(b, skip_value(b, i, MAX_DEPTH)?);
                 match b.get(i)? {
                     b',' => i = skip_ws(b, i + 1),
                     b'}' => break,
@@ -248,7 +248,7 @@ pub(crate) fn value_span(text: &str, path: &[&str]) -> Option<Option<Range<usize
             None => return Some(None),
         }
     }
-    Some(Some(at..skip_value(b, at)?))
+    Some(Some(at..skip_value(b, at, MAX_DEPTH)?))
 }
 
 /// A key (quotes included) decoded: borrowed when it holds nothing to decode.
@@ -319,8 +319,10 @@ fn closing_line(b: &[u8], gap: usize, key: usize, at: usize, search: &mut bool) 
 }
 
 /// Where the value that starts at `at` ends: a string, a bracketed value (brackets matched by
-/// depth only; serde checks the rest) or a scalar up to the next delimiter.
-fn skip_value(b: &[u8], at: usize) -> Option<usize> {
+/// depth only; its parse checks the rest) or a scalar up to the next delimiter. `None` past
+/// `max_depth`, or at a `/` outside a string: never JSON, and in JSONC a comment, which could
+/// hide a bracket (bun.rs reads bun.lock's values with this too).
+pub(crate) fn skip_value(b: &[u8], at: usize, max_depth: usize) -> Option<usize> {
     match *b.get(at)? {
         b'"' => skip_string(b, at),
         b'{' | b'[' => {
@@ -332,9 +334,10 @@ fn skip_value(b: &[u8], at: usize) -> Option<usize> {
                         i = skip_string(b, i)?;
                         continue;
                     }
+                    b'/' => return None,
                     b'{' | b'[' => {
                         depth += 1;
-                        if depth > MAX_DEPTH {
+                        if depth > max_depth {
                             return None;
                         }
                     }
@@ -352,7 +355,7 @@ fn skip_value(b: &[u8], at: usize) -> Option<usize> {
         _ => {
             let len = b[at..]
                 .iter()
-                .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'/'))
                 .unwrap_or(b.len() - at);
             (len > 0).then_some(at + len)
         }
