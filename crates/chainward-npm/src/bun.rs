@@ -6,9 +6,8 @@
 //! for registry packages, `[ident, meta, …]` for git, tarball and local ones,
 //! `[ident]` for workspace members.
 
-use std::collections::BTreeMap;
-
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use chainward_core::json::{self, Json, JsonValue, Member};
