@@ -25,17 +25,23 @@ pub fn files_named(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
     out
 }
 
-/// The yarn berry lockfiles among the repository's fixtures: each one's path and text.
-pub fn berry_lockfiles() -> Vec<(String, String)> {
+/// Every file of the repository's fixtures named one of `names`: each one's path and text.
+pub fn fixture_texts(names: &[&str]) -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-    files_named(&root, &["yarn.lock"])
+    files_named(&root, names)
         .into_iter()
-        .filter_map(|p| {
+        .map(|p| {
             let text = std::fs::read_to_string(&p).expect("fixture");
-            text.contains("__metadata:")
-                .then(|| (p.display().to_string(), text))
+            (p.display().to_string(), text)
         })
         .collect()
+}
+
+/// The yarn berry lockfiles among the repository's fixtures: each one's path and text.
+pub fn berry_lockfiles() -> Vec<(String, String)> {
+    let mut texts = fixture_texts(&["yarn.lock"]);
+    texts.retain(|(_, text)| text.contains("__metadata:"));
+    texts
 }
 
 /// Damaged copies of texts, from a fixed xorshift: the same copies on every run.

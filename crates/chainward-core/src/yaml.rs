@@ -1721,15 +1721,7 @@ mod tests {
                 None => (None, Vec::new()),
             }
         };
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        let mut texts: Vec<(String, String)> =
-            crate::testing::files_named(&root, &["pnpm-lock.yaml"])
-                .into_iter()
-                .map(|p| {
-                    let text = std::fs::read_to_string(&p).expect("fixture");
-                    (p.display().to_string(), text)
-                })
-                .collect();
+        let mut texts = crate::testing::fixture_texts(&["pnpm-lock.yaml"]);
         // Both sections, a section after them, entries with a sequence at their own indent,
         // comments and blank lines between entries, block scalars (with blank lines in and
         // after them, as an entry's own value, and last in its section).

@@ -371,15 +371,7 @@ mod tests {
     /// decides; where it reads, the tree reads the same).
     #[test]
     fn streaming_reads_what_the_tree_reads() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        let mut texts: Vec<(String, String)> =
-            chainward_core::testing::files_named(&root, &["bun.lock"])
-                .into_iter()
-                .map(|p| {
-                    let text = std::fs::read_to_string(&p).expect("fixture");
-                    (p.display().to_string(), text)
-                })
-                .collect();
+        let mut texts = chainward_core::testing::fixture_texts(&["bun.lock"]);
         texts.push(("LOCK".into(), LOCK.into()));
         texts.push(("with a BOM".into(), format!("\u{feff}{LOCK}")));
         let same = |name: &str, text: &str| -> bool {

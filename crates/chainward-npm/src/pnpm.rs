@@ -675,7 +675,6 @@ snapshots:
     /// lockfile of the fixtures.
     #[test]
     fn streaming_reads_what_the_tree_reads() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
         let mut importers = 0;
         let mut files = 0;
         // A workspace of 600 projects: its `importers` (about 140 KB) is read on two cores.
@@ -687,12 +686,8 @@ snapshots:
         }
         made.push_str("\npackages:\n\n  debug@4.4.3:\n    resolution: {integrity: sha512-d}\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-m}\n\n  typescript@5.9.3:\n    resolution: {integrity: sha512-t}\n\nsnapshots:\n\n  debug@4.4.3:\n    dependencies:\n      ms: 2.1.3\n\n  ms@2.1.3: {}\n\n  typescript@5.9.3: {}\n");
         assert!(made.len() > 128 * 1024, "{}", made.len());
-        let texts = chainward_core::testing::files_named(&root, &["pnpm-lock.yaml"])
+        let texts = chainward_core::testing::fixture_texts(&["pnpm-lock.yaml"])
             .into_iter()
-            .map(|path| {
-                let text = std::fs::read_to_string(&path).expect("fixture");
-                (path.display().to_string(), text)
-            })
             .chain([("made".to_string(), made)]);
         for (path, text) in texts {
             let f = SourceFile::in_memory("pnpm-lock.yaml", FileKind::PnpmLock, text.clone());

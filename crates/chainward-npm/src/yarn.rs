@@ -766,18 +766,8 @@ debug@^4.3.4:
     /// the start: the same entries, copies and first error, however it is cut.
     #[test]
     fn classic_read_in_pieces_is_read_line_by_line() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-        let mut texts: Vec<(String, String)> =
-            chainward_core::testing::files_named(&root, &["yarn.lock"])
-                .into_iter()
-                .map(|p| {
-                    (
-                        p.display().to_string(),
-                        std::fs::read_to_string(&p).expect("fixture"),
-                    )
-                })
-                .filter(|(_, t)| !t.contains("__metadata:"))
-                .collect();
+        let mut texts = chainward_core::testing::fixture_texts(&["yarn.lock"]);
+        texts.retain(|(_, t)| !t.contains("__metadata:"));
         assert!(
             texts.iter().any(|(_, t)| t.len() > 1_000_000),
             "the bench's yarn lockfile"
