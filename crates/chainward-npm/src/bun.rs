@@ -175,7 +175,12 @@ fn header(file: &SourceFile, doc: &Json) -> Result<(u64, BTreeMap<String, Import
             .as_object()
             .ok_or_else(|| err(file, node, "`workspaces` must be an object"))?;
         for member in members {
-            let mut deps = Vec::new();
+            let count = Section::DEPENDENCY_SECTIONS
+                .iter()
+                .filter_map(|s| member.value.get(s.key())?.as_object())
+                .map(<[_]>::len)
+                .sum();
+            let mut deps = Vec::with_capacity(count);
             for section in Section::DEPENDENCY_SECTIONS {
                 let Some(entries) = member.value.get(section.key()) else {
                     continue;
@@ -190,7 +195,7 @@ fn header(file: &SourceFile, doc: &Json) -> Result<(u64, BTreeMap<String, Import
                 for e in entries {
                     deps.push(ImporterDep {
                         section,
-                        name: e.key.clone(),
+                        name: e.key.as_str().into(),
                         specifier: e.value.as_str().map(Into::into),
                         version: None,
                         span: e.value.span.clone(),

@@ -454,7 +454,13 @@ fn importer_entry(
 }
 
 fn read_importer(file: &SourceFile, node: &Yaml) -> Result<Importer, ParseError> {
-    let mut deps = Vec::new();
+    // Sized once: a workspace's hundreds of dependencies, without the slack of growing.
+    let count = SECTIONS
+        .iter()
+        .filter_map(|s| node.get(s.key())?.as_map())
+        .map(<[_]>::len)
+        .sum();
+    let mut deps = Vec::with_capacity(count);
     // lockfile 5.x kept the specifiers in a map of their own; 6.0 writes them inline.
     let old_specifiers = node.get("specifiers");
     for section in SECTIONS {
@@ -473,23 +479,23 @@ fn read_importer(file: &SourceFile, node: &Yaml) -> Result<Importer, ParseError>
                 Some(version) => {
                     let spec = old_specifiers.and_then(|s| s.get(name));
                     (
-                        spec.and_then(Yaml::as_str).map(str::to_string),
-                        Some(version.to_string()),
+                        spec.and_then(Yaml::as_str).map(Str::from),
+                        Some(Str::from(version)),
                         spec.map_or(value.span.clone(), |s| s.span.clone()),
                     )
                 }
                 None => {
                     let spec = value.get("specifier");
                     (
-                        spec.and_then(Yaml::as_str).map(str::to_string),
-                        value.get("version").and_then(Yaml::as_str).map(Into::into),
+                        spec.and_then(Yaml::as_str).map(Str::from),
+                        value.get("version").and_then(Yaml::as_str).map(Str::from),
                         spec.map_or(value.span.clone(), |s| s.span.clone()),
                     )
                 }
             };
             deps.push(ImporterDep {
                 section,
-                name: name.to_string(),
+                name: Str::from(name),
                 specifier,
                 version,
                 span,

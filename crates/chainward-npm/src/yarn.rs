@@ -620,7 +620,7 @@ impl<'a> Berry<'a> {
                 .into_iter()
                 .map(|(dep, spec)| ImporterDep {
                     section: Section::Dependencies,
-                    name: dep.to_string(),
+                    name: Str::from(dep),
                     specifier: spec.as_str().map(Into::into),
                     version: None,
                     span: spec.span.clone(),

@@ -423,7 +423,7 @@ fn exact(
         }
     }
     for dep in &importer.deps {
-        if declared.contains_key(&key(dep.name.clone(), dep.section)) {
+        if declared.contains_key(&key(dep.name.to_string(), dep.section)) {
             continue;
         }
         let span = pj
@@ -579,7 +579,7 @@ fn yarn_berry(
     }
     if let Some(importer) = importer {
         for dep in &importer.deps {
-            if !declared.contains(&dep.name) {
+            if !declared.contains(dep.name.as_str()) {
                 let span = pj
                     .json
                     .member("name")

@@ -275,11 +275,12 @@ fn other_nodes(project: &Project, dir: &Path, lock: &Lockfile) -> Vec<Node> {
                 .map(|d| {
                     (
                         d.section,
-                        d.name.clone(),
+                        d.name.to_string(),
                         d.version
-                            .clone()
-                            .or_else(|| d.specifier.clone())
-                            .unwrap_or_default(),
+                            .as_deref()
+                            .or(d.specifier.as_deref())
+                            .unwrap_or_default()
+                            .to_string(),
                     )
                 })
                 .collect(),
