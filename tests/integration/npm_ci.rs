@@ -529,3 +529,170 @@ fn pnpm_accepts_the_fixed_projects() {
         );
     }
 }
+
+/// bun 1.4.5, installed by `.ci/run` into target/tools/bun (never fetched by a test).
+fn bun_bin() -> std::path::PathBuf {
+    crate::common::workspace().join("target/tools/bun/node_modules/@oven/bun-linux-x64/bin/bun")
+}
+
+/// Edits of a bun project's package.json, and whether bun's verdict on them depends on the
+/// registry: bun resolves a dependency moved to another field, or a dist-tag, afresh, and
+/// accepts the lockfile when the registry's answer is still the locked version. chainward,
+/// offline, must not report those; every other case is held to bun's own verdict.
+const BUN_MUTATIONS: &[(&str, bool, Mutation)] = &[
+    ("unchanged", false, |_, _| Some(())),
+    ("widen a range to `*`", false, |_, pj| {
+        let d = deps(pj)?;
+        let name = d.keys().next()?.clone();
+        d.insert(name, "*".into());
+        Some(())
+    }),
+    (
+        "lower a range the locked version still satisfies",
+        false,
+        |_, pj| {
+            let d = deps(pj)?;
+            let (name, spec) = d
+                .iter()
+                .find_map(|(n, v)| Some((n.clone(), v.as_str()?.strip_prefix('^')?.to_string())))?;
+            let major = spec.split('.').next()?.to_string();
+            d.insert(name, format!(">={major}.0.0 <{major}.999.0").into());
+            Some(())
+        },
+    ),
+    ("narrow a range past the locked version", false, |_, pj| {
+        let d = deps(pj)?;
+        let name = d.keys().next()?.clone();
+        d.insert(name, "^999.0.0".into());
+        Some(())
+    }),
+    ("add a dependency the lockfile lacks", false, |_, pj| {
+        deps(pj)?.insert("ms".into(), "^2.1.3".into());
+        Some(())
+    }),
+    (
+        "add a peer dependency the lockfile lacks",
+        false,
+        |_, pj| {
+            pj.as_object_mut()?
+                .entry("peerDependencies")
+                .or_insert_with(|| serde_json::json!({}))
+                .as_object_mut()?
+                .insert("ms".into(), "^2.1.3".into());
+            Some(())
+        },
+    ),
+    ("declare a dependency also as a peer", false, |_, pj| {
+        let (name, spec) = deps(pj)?
+            .iter()
+            .next()
+            .map(|(n, s)| (n.clone(), s.clone()))?;
+        pj.as_object_mut()?
+            .entry("peerDependencies")
+            .or_insert_with(|| serde_json::json!({}))
+            .as_object_mut()?
+            .insert(name, spec);
+        Some(())
+    }),
+    ("remove the first dependency", false, |_, pj| {
+        let d = deps(pj)?;
+        let name = d.keys().next()?.clone();
+        d.remove(&name);
+        Some(())
+    }),
+    ("remove the last dependency", false, |_, pj| {
+        let d = deps(pj)?;
+        let name = d.keys().next_back()?.clone();
+        d.remove(&name);
+        Some(())
+    }),
+    ("move a dependency to devDependencies", true, |_, pj| {
+        let d = deps(pj)?;
+        let name = d.keys().next()?.clone();
+        let spec = d.remove(&name)?;
+        pj.as_object_mut()?
+            .entry("devDependencies")
+            .or_insert_with(|| serde_json::json!({}))
+            .as_object_mut()?
+            .insert(name, spec);
+        Some(())
+    }),
+    ("declare a dependency as `latest`", true, |_, pj| {
+        let d = deps(pj)?;
+        let name = d.keys().next()?.clone();
+        d.insert(name, "latest".into());
+        Some(())
+    }),
+];
+
+/// Differential test: `lockfile-out-of-sync` errors on a bun.lock exactly when `bun install
+/// --frozen-lockfile --ignore-scripts --dry-run` fails, bun kept offline (its registry a closed
+/// port on 127.0.0.1, an empty cache); where bun's verdict depends on the registry, chainward
+/// reports no error.
+#[test]
+fn bun_lockfile_out_of_sync_agrees_with_bun_frozen_install() {
+    let bun = bun_bin();
+    assert!(
+        bun.exists(),
+        "bun 1.4.5 is not installed at {}: run `.ci/run`, or `npm install --prefix target/tools/bun bun@1.4.5 --ignore-scripts`",
+        bun.display()
+    );
+    let mut cases = 0;
+    let mut disagreements = Vec::new();
+    for fixture in [
+        "formats/bun",
+        "formats-out-of-sync/bun",
+        "bun-frozen/plain",
+        "bun-frozen/transitive",
+    ] {
+        let before = out_of_sync_errors(copy_fixture(&format!("npm-ci/{fixture}")).path(), fixture);
+        for (what, registry_decides, mutate) in BUN_MUTATIONS {
+            let Some(tmp) = mutated_copy(&format!("npm-ci/{fixture}"), what, *mutate) else {
+                continue;
+            };
+            let dir = tmp.path();
+            cases += 1;
+            let our_errors = out_of_sync_errors(dir, &format!("{fixture}/{what}"));
+            let we_fail = !our_errors.is_empty();
+            if *registry_decides {
+                let new: Vec<_> = our_errors.iter().filter(|e| !before.contains(e)).collect();
+                if !new.is_empty() {
+                    disagreements.push(format!(
+                        "{fixture} / {what}: bun's verdict depends on the registry, but chainward reports {new:?}"
+                    ));
+                }
+                continue;
+            }
+            let cache = tempfile::tempdir().expect("tempdir");
+            let out = std::process::Command::new(&bun)
+                .args([
+                    "install",
+                    "--frozen-lockfile",
+                    "--ignore-scripts",
+                    "--dry-run",
+                ])
+                .env("BUN_CONFIG_REGISTRY", "http://127.0.0.1:9/")
+                .env("BUN_INSTALL_CACHE_DIR", cache.path())
+                .env("NO_COLOR", "1")
+                .current_dir(dir)
+                .output()
+                .expect("bun runs");
+            let bun_fails = !out.status.success();
+            if bun_fails != we_fail {
+                disagreements.push(format!(
+                    "{fixture} / {what}: bun {} but chainward {}\n  bun: {}\n  chainward: {our_errors:?}",
+                    if bun_fails { "fails" } else { "passes" },
+                    if we_fail { "fails" } else { "passes" },
+                    oracle_errors(&out, "error", 2)
+                ));
+            }
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of {cases} bun cases disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(cases >= 30, "only {cases} bun differential cases ran");
+}

@@ -30,8 +30,8 @@ pub struct Locked<'a> {
 pub enum Record {
     /// npm: the root's record in `packages[""]` (edited with the spec, see the pin fix).
     Npm,
-    /// pnpm and bun compare the recorded spec (here, at this span of the lockfile) with
-    /// package.json: both change together.
+    /// pnpm compares the recorded spec (here, at this span of the lockfile) with package.json,
+    /// and bun records it: both change together.
     Spec(Range<usize>),
     /// yarn keys its entries by descriptor: only yarn itself rewrites them faithfully.
     Descriptor,
@@ -111,11 +111,18 @@ impl<'a> AnyLock<'a> {
                         .chain([name])
                         .find_map(|k| lf.package_by_key(k))
                         .ok_or(NotLocked::Missing)?;
-                    if dep.specifier.as_deref() != Some(spec) {
+                    // bun keeps the locked package for any spec it satisfies, whatever spec
+                    // the lockfile recorded (see npm-ci's bun check).
+                    let version = lf.version(pkg).unwrap_or_default();
+                    let satisfied = matches!(
+                        crate::spec::classify(spec),
+                        crate::spec::Spec::Version(_) | crate::spec::Spec::Range(_)
+                    ) && crate::spec::satisfies(version, spec) == Some(true);
+                    if dep.specifier.as_deref() != Some(spec) && !satisfied {
                         return Err(NotLocked::Stale);
                     }
                     Ok(Locked {
-                        version: lf.version(pkg).unwrap_or_default().to_string(),
+                        version: version.to_string(),
                         name: lf.name(pkg).to_string(),
                         key: lf.key(pkg),
                         record: Record::Spec(dep.span.clone()),
@@ -550,10 +557,24 @@ mod tests {
                 Err(NotLocked::Missing),
                 "{dir}"
             );
-            if kind != FileKind::YarnLock {
-                // A spec that is not the one recorded: the lockfile is stale.
+            if kind == FileKind::PnpmLock {
+                // A spec that is not the one recorded: pnpm's lockfile is stale.
                 assert_eq!(
                     lock.locked("", None, "debug", "^4.0.0"),
+                    Err(NotLocked::Stale),
+                    "{dir}"
+                );
+            }
+            if kind == FileKind::BunLock {
+                // bun keeps the locked version for any spec it satisfies (bun 1.2 to 1.4), and
+                // is stale for one it does not.
+                assert_eq!(
+                    lock.locked("", None, "debug", "^4.0.0").map(|l| l.version),
+                    Ok(debug.version.clone()),
+                    "{dir}"
+                );
+                assert_eq!(
+                    lock.locked("", None, "debug", "^5.0.0"),
                     Err(NotLocked::Stale),
                     "{dir}"
                 );

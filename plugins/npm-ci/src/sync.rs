@@ -46,8 +46,12 @@ The other package managers are held to their own frozen-install checks:
   `overrides` (package.json's `pnpm.overrides` and `resolutions`, pnpm-workspace.yaml) and
   `patchedDependencies` must be the ones the lockfile was made with
   (`ERR_PNPM_LOCKFILE_CONFIG_MISMATCH`).
-- **bun** (`bun install --frozen-lockfile`): each workspace's recorded specs must equal
-  package.json's.
+- **bun** (`bun install --frozen-lockfile`): the packages it locks must not change. Every
+  dependency of every field (peers too) must be locked, at a version its range allows; one
+  removed from package.json fails when nothing else in the lockfile needs it. The specs bun.lock
+  records need not equal package.json's (bun 1.2 to 1.4 accept `^1.2.0` for a recorded
+  `^1.3.0` that locks 1.3.0). A dependency moved to another field, or a dist-tag, bun resolves
+  again from the registry: not judged offline.
 - **yarn berry** (`yarn install --immutable`): every descriptor (`name@npm:^1.2.0`) of every
   workspace must have a lockfile entry, and the workspace's entry lists the same dependencies.
 - **yarn classic** (`yarn install --frozen-lockfile`): every `name@range` must be a key of

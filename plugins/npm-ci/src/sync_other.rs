@@ -3,8 +3,9 @@
 //! - pnpm (`pnpm install --frozen-lockfile`): each importer's specifiers must equal the
 //!   package.json's dependencies, devDependencies and optionalDependencies exactly (peer
 //!   dependencies too with `autoInstallPeers`), each in the same field.
-//! - bun (`bun install --frozen-lockfile`): each workspace's recorded specs must equal
-//!   package.json's.
+//! - bun (`bun install --frozen-lockfile`): the packages it locks must not change: each
+//!   dependency locked at a version its range allows, and none removed that nothing else
+//!   needs (the specs bun.lock records need not equal package.json's).
 //! - yarn berry (`yarn install --immutable`): every descriptor of every workspace must have a
 //!   lockfile entry, and the workspace's entry must list the same dependencies.
 //! - yarn classic (`yarn install --frozen-lockfile`): every `name@range` must be a key.
@@ -127,8 +128,10 @@ pub(crate) fn check(project: &Project, file: &SourceFile, lock: &Lockfile, out: 
             LockFormat::YarnBerry(_) => {
                 yarn_berry(project, &dir, lock, &lock_name, rel, manifest, pj, out)
             }
-            LockFormat::Pnpm(_) | LockFormat::Bun(_) => {
-                exact(lock, &lock_name, rel, manifest, pj, &overrides, out)
+            LockFormat::Pnpm(_) => exact(lock, &lock_name, rel, manifest, pj, &overrides, out),
+            LockFormat::Bun(_) => {
+                let root = members.first().and_then(|(_, m)| package_json(m));
+                bun(lock, file, &lock_name, rel, manifest, pj, root, out)
             }
             LockFormat::Npm(_) => {}
         }
@@ -282,7 +285,187 @@ fn pnpm_overrides(pj: &PackageJson, ws: Option<&Yaml>) -> BTreeMap<String, Strin
     overrides
 }
 
-/// pnpm and bun: the recorded specs must equal package.json's, field by field.
+/// bun: a frozen install fails when the packages it would lock change, not when the specs the
+/// lockfile records do (bun 1.2.23, 1.3.5 and 1.4.5, 2026-12-07): a spec the locked version
+/// still satisfies (`^1.3.0` recorded, `^1.2.0`, `~1.3.0`, `1.3.0`, `*`, `latest` declared), a
+/// dependency moved to another field, or one removed that another package still depends on are
+/// all accepted; a dependency added that nothing locks, a range the locked version does not
+/// satisfy, or one removed that nothing else needs fail. Every field counts, peers too (bun
+/// installs them).
+#[allow(clippy::too_many_arguments)]
+fn bun(
+    lock: &Lockfile,
+    file: &SourceFile,
+    lock_name: &str,
+    rel: &str,
+    manifest: &SourceFile,
+    pj: &PackageJson,
+    root: Option<&PackageJson>,
+    out: &mut Vec<Finding>,
+) {
+    let sections = [
+        Section::Dependencies,
+        Section::DevDependencies,
+        Section::OptionalDependencies,
+        Section::PeerDependencies,
+    ];
+    let declared: Vec<_> = sections
+        .into_iter()
+        .flat_map(|section| field(pj, section).into_iter().map(move |d| (section, d)))
+        .collect();
+    let Some(importer) = lock.importers.get(rel) else {
+        if !declared.is_empty() {
+            let span = pj
+                .json
+                .member("name")
+                .map_or(0..1, |m| m.value.span.clone());
+            out.push(
+                Finding::new(
+                    &LOCKFILE_OUT_OF_SYNC,
+                    manifest,
+                    span,
+                    format!(
+                        "{lock_name} has no importer for {}: a frozen install fails",
+                        importer_label(rel)
+                    ),
+                )
+                .with_help(fix_help(lock)),
+            );
+        }
+        return;
+    };
+    // A workspace member's own copy is keyed `<member>/<name>`, the hoisted one `<name>`.
+    let member = pj.name().filter(|_| !rel.is_empty());
+    let locked = |name: &str| {
+        member
+            .and_then(|m| lock.package_by_key(&format!("{m}/{name}")))
+            .or_else(|| lock.package_by_key(name))
+    };
+    // Names an override or resolution of the root replaces: their locked version follows it.
+    let replaced: BTreeSet<&str> = root
+        .into_iter()
+        .flat_map(|r| {
+            r.deps(Section::Overrides)
+                .into_iter()
+                .chain(r.deps(Section::Resolutions))
+        })
+        .map(|e| e.name)
+        .collect();
+    for (section, (name, spec, span)) in &declared {
+        let optional_peer = *section == Section::PeerDependencies
+            && pj
+                .json
+                .pointer(&["peerDependenciesMeta", name, "optional"])
+                .and_then(|v| v.as_bool())
+                == Some(true);
+        match locked(name) {
+            None if optional_peer => {}
+            None => out.push(
+                Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
+                    "`{name}@{spec}` is not in {lock_name}: `bun install --frozen-lockfile` fails"
+                ))
+                .with_help(fix_help(lock)),
+            ),
+            Some(pkg) => {
+                // Only a plain version or range is judged; bun keeps the locked package for a
+                // tag, an alias of it, or any spec it satisfies.
+                let Some(version) = lock.version(pkg) else {
+                    continue;
+                };
+                if replaced.contains(name.as_str())
+                    || !matches!(classify(spec), Spec::Version(_) | Spec::Range(_))
+                {
+                    continue;
+                }
+                if chainward_npm::spec::satisfies(version, spec) == Some(false) {
+                    out.push(
+                        Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
+                            "{lock_name} locks `{name}` at {version}, which `{spec}` does not allow: bun resolves it again, so `bun install --frozen-lockfile` fails"
+                        ))
+                        .with_help(fix_help(lock)),
+                    );
+                }
+            }
+        }
+    }
+    let text = file.text().unwrap_or_default();
+    for dep in &importer.deps {
+        let name = dep.name.as_str();
+        if declared.iter().any(|(_, (n, _, _))| n == name)
+            || still_needed(lock, text, rel, member, name)
+        {
+            continue;
+        }
+        let span = pj
+            .json
+            .member(dep.section.key())
+            .map_or(0..1, |m| m.key_span.clone());
+        out.push(
+            Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
+                "{lock_name} records `{name}@{}` for {}, which package.json no longer declares, and nothing else in the lockfile needs it: `bun install --frozen-lockfile` fails",
+                dep.specifier.as_deref().unwrap_or("?"),
+                importer_label(rel)
+            ))
+            .with_help(fix_help(lock)),
+        );
+    }
+}
+
+/// Whether bun keeps `name`'s locked package without the workspace at `rel` (a member named
+/// `member`) declaring it: another workspace, or a locked package, still depends on that very
+/// copy (its `peerDependencies` too, which the model does not keep: looked for in the text).
+/// An edge with a nested copy of its own (`<key>/<name>`), or a range the copy does not
+/// satisfy, does not keep it: bun would lock another version where it was (seen with bun 1.4.5:
+/// `is-odd` depending on `is-number@^3` beside a root's `is-number@7`).
+fn still_needed(lock: &Lockfile, text: &str, rel: &str, member: Option<&str>, name: &str) -> bool {
+    if member.is_some_and(|m| lock.package_by_key(&format!("{m}/{name}")).is_some()) {
+        return false; // the member's own copy goes
+    }
+    let Some(copy) = lock.package_by_key(name) else {
+        return false;
+    };
+    let version = lock.version(copy);
+    let fits = |spec: &str| match version {
+        Some(v) if matches!(classify(spec), Spec::Version(_) | Spec::Range(_)) => {
+            chainward_npm::spec::satisfies(v, spec) != Some(false)
+        }
+        _ => true,
+    };
+    let reaches = |pkg: &chainward_npm::lockfile::Package| {
+        lock.package_by_key(&format!("{}/{name}", lock.key(pkg)))
+            .is_none()
+    };
+    if lock.importers.iter().any(|(other, imp)| {
+        other != rel
+            && imp
+                .dep(name)
+                .is_some_and(|d| d.specifier.as_deref().is_none_or(fits))
+    }) {
+        return true;
+    }
+    if lock
+        .packages
+        .iter()
+        .any(|pkg| reaches(pkg) && lock.edges(pkg).any(|(dep, spec)| dep == name && fits(spec)))
+    {
+        return true;
+    }
+    // bun writes each package on one line: its key, then its tuple.
+    let quoted = format!("\"{name}\": \"");
+    lock.packages.iter().filter(|pkg| reaches(pkg)).any(|pkg| {
+        let line = text.get(pkg.span.range().end..).unwrap_or_default();
+        let line = line.split('\n').next().unwrap_or_default();
+        line.split("\"peerDependencies\"").skip(1).any(|rest| {
+            let object = rest.split('}').next().unwrap_or_default();
+            object
+                .split(&quoted)
+                .skip(1)
+                .any(|spec| fits(spec.split('"').next().unwrap_or_default()))
+        })
+    })
+}
+
+/// pnpm: the recorded specs must equal package.json's.
 fn exact(
     lock: &Lockfile,
     lock_name: &str,
@@ -292,54 +475,34 @@ fn exact(
     overrides: &BTreeMap<String, String>,
     out: &mut Vec<Finding>,
 ) {
-    let is_pnpm = matches!(lock.format, LockFormat::Pnpm(_));
-    let mut sections = vec![
+    // pnpm installs peer dependencies (autoInstallPeers) and records them among the
+    // importer's specifiers.
+    let peers = lock
+        .settings
+        .get("autoInstallPeers")
+        .is_none_or(|v| v == "true");
+    // name → (spec, span, field): one spec per name, later fields winning as in pnpm's object
+    // spread.
+    type Declared = BTreeMap<String, (String, std::ops::Range<usize>, Section)>;
+    let mut declared: Declared = BTreeMap::new();
+    if peers {
+        for (name, spec, span) in field(pj, Section::PeerDependencies) {
+            declared.insert(name, (spec, span, Section::Dependencies));
+        }
+    }
+    for section in [
         Section::DevDependencies,
         Section::Dependencies,
         Section::OptionalDependencies,
-    ];
-    // bun records peer dependencies as declared; pnpm installs them (autoInstallPeers) and
-    // records them among the importer's specifiers.
-    let peers = if is_pnpm {
-        lock.settings
-            .get("autoInstallPeers")
-            .is_none_or(|v| v == "true")
-    } else {
-        true
-    };
-    if !is_pnpm {
-        sections.push(Section::PeerDependencies);
-    }
-    // (name, field) → (spec, span, field). pnpm keeps one spec per name, later fields winning
-    // as in its object spread (the field is then not part of the key); bun records each field
-    // apart, so a package in both `dependencies` and `peerDependencies` is two entries.
-    let key = |name: String, section: Section| -> (String, Option<Section>) {
-        (name, (!is_pnpm).then_some(section))
-    };
-    type Declared = BTreeMap<(String, Option<Section>), (String, std::ops::Range<usize>, Section)>;
-    let mut declared: Declared = BTreeMap::new();
-    if is_pnpm && peers {
-        for (name, spec, span) in field(pj, Section::PeerDependencies) {
-            declared.insert(
-                key(name, Section::Dependencies),
-                (spec, span, Section::Dependencies),
-            );
+    ] {
+        for (name, spec, span) in field(pj, section) {
+            declared.insert(name, (spec, span, section));
         }
     }
-    for section in &sections {
-        for (name, spec, span) in field(pj, *section) {
-            declared.insert(key(name, *section), (spec, span, *section));
-        }
-    }
-    if is_pnpm {
-        // pnpm (10.14+) installs the runtime `devEngines.runtime` names with `onFail:
-        // "download"` as a dev dependency `node: runtime:<version>`.
-        for (name, spec, span) in runtime_dependencies(pj) {
-            declared.insert(
-                key(name, Section::DevDependencies),
-                (spec, span, Section::DevDependencies),
-            );
-        }
+    // pnpm (10.14+) installs the runtime `devEngines.runtime` names with `onFail: "download"` as
+    // a dev dependency `node: runtime:<version>`.
+    for (name, spec, span) in runtime_dependencies(pj) {
+        declared.insert(name, (spec, span, Section::DevDependencies));
     }
     let Some(importer) = lock.importers.get(rel) else {
         // pnpm accepts a member without dependencies that has no importer yet.
@@ -364,7 +527,6 @@ fn exact(
         );
         return;
     };
-    let manager = lock.format.manager();
     // The overrides that name a dependency directly (`name`, `name@range`; not `parent>name`):
     // pnpm records the override's spec instead of package.json's. A ranged selector applies
     // only when the declared range is within it, which is not evaluated here: either spec is
@@ -382,16 +544,9 @@ fn exact(
             .map(|(_, spec)| spec.as_str())
             .collect()
     };
-    for ((name, in_field), (spec, span, section)) in &declared {
+    for (name, (spec, span, section)) in &declared {
         let replaced = overridden(name);
-        let locked = match in_field {
-            Some(field) => importer
-                .deps
-                .iter()
-                .find(|d| d.name == *name && d.section == *field),
-            None => importer.dep(name),
-        };
-        match locked {
+        match importer.dep(name) {
             None if replaced.contains(&"-") => {}
             Some(dep)
                 if dep
@@ -400,18 +555,18 @@ fn exact(
                     .is_some_and(|locked| replaced.contains(&locked)) => {}
             None => out.push(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
-                    "`{name}@{spec}` is not in {lock_name}: `{manager} install --frozen-lockfile` fails"
+                    "`{name}@{spec}` is not in {lock_name}: `pnpm install --frozen-lockfile` fails"
                 ))
                 .with_help(fix_help(lock)),
             ),
             Some(dep) if dep.specifier.as_deref() != Some(spec.as_str()) => out.push(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
-                    "`{name}` is `{spec}` in package.json but `{}` in {lock_name}: {manager} requires the exact spec, so a frozen install fails",
+                    "`{name}` is `{spec}` in package.json but `{}` in {lock_name}: pnpm requires the exact spec, so a frozen install fails",
                     dep.specifier.as_deref().unwrap_or("?")
                 ))
                 .with_help(fix_help(lock)),
             ),
-            Some(dep) if is_pnpm && dep.section != *section => out.push(
+            Some(dep) if dep.section != *section => out.push(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
                     "`{name}` is in `{}` in package.json but in `{}` in {lock_name}: a frozen install fails",
                     section.key(),
@@ -423,7 +578,7 @@ fn exact(
         }
     }
     for dep in &importer.deps {
-        if declared.contains_key(&key(dep.name.to_string(), dep.section)) {
+        if declared.contains_key(dep.name.as_str()) {
             continue;
         }
         let span = pj
