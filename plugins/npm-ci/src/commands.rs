@@ -31,15 +31,19 @@ pub(crate) static INSTALL_COMMAND: Rule = Rule {
     doc: r#"In CI and in Docker builds the lockfile must be the only source of truth:
 
 - `npm install` / `npm i` re-resolves ranges and may rewrite the lockfile: use `npm ci`
-  (unsafe fix: `install` → `ci`);
+  (unsafe fix: `install` → `ci`); where the folder it installs (the nearest package.json up, or
+  its workspace root) has no package-lock.json, the install is unlocked altogether: commit one
+  (no fix: `npm ci` fails there). `npm install --package-lock-only` installs nothing and is not
+  reported;
 - `npm ci || npm install` silently falls back to ignoring the lockfile when it is out of sync;
 - `yarn install` needs `--frozen-lockfile` (yarn 1) or `--immutable` (yarn 2+, which is
   immutable by default where `CI` is set, as in GitHub Actions; `enableScripts: false` in
   .yarnrc.yml turns its scripts off); `pnpm install`
   needs `--frozen-lockfile` outside CI (pnpm only defaults to it when `CI` is set, which a
   Docker build does not); `bun install` needs `--frozen-lockfile`;
-- `npm install -g tool@^1` or `npx tool@latest` install whatever version the registry serves
-  that minute: pin the exact version;
+- `npm install -g tool@^1`, `pnpm add -g tool` (or `pnpm install tool`, which is `pnpm add`)
+  or `npx tool@latest` install whatever version the registry serves that minute: pin the exact
+  version;
 - ad-hoc packages: `npx tool`, `bunx tool`, `npm exec tool` run the project's own copy when its
   installs provide the command, and otherwise download `tool` at whatever version is current.
   Reported when no package of the project provides it: an error when its lockfiles say so for
@@ -164,6 +168,29 @@ impl<'p> Context<'p> {
             return self.setup.npm_scripts_off;
         };
         let project = self.project;
+        let prefix = self.npm_prefix(dir);
+        project
+            .file_at(&project.root.join(&prefix).join(".npmrc"))
+            .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
+            .unwrap_or(false)
+    }
+
+    /// Whether the project npm installs from `dir` (see [`Self::npm_prefix`]) has no lockfile
+    /// of npm's: a package.json there, and neither package-lock.json nor npm-shrinkwrap.json.
+    fn npm_unlocked(&self, dir: Option<&str>) -> bool {
+        let project = self.project;
+        let prefix = self.npm_prefix(dir.unwrap_or_default());
+        let base = project.root.join(&prefix);
+        project.file_at(&base.join("package.json")).is_some()
+            && ["package-lock.json", "npm-shrinkwrap.json"]
+                .iter()
+                .all(|l| project.file_at(&base.join(l)).is_none())
+    }
+
+    /// The folder npm installs from `dir`: the nearest one up with a package.json, or the
+    /// workspace root that folder is a member of (`dir` itself when none has one).
+    fn npm_prefix(&self, dir: &str) -> String {
+        let project = self.project;
         let mut prefix: Option<String> = None;
         let mut folder = Some(dir.to_string());
         while let Some(f) = folder {
@@ -194,11 +221,7 @@ impl<'p> Context<'p> {
                 None => Some(String::new()),
             };
         }
-        let prefix = prefix.unwrap_or_else(|| dir.to_string());
-        project
-            .file_at(&project.root.join(&prefix).join(".npmrc"))
-            .and_then(|f| npmrc(&f).and_then(|rc| rc.flag("ignore-scripts")))
-            .unwrap_or(false)
+        prefix.unwrap_or_else(|| dir.to_string())
     }
 
     pub(crate) fn new(project: &'p Project) -> Self {
@@ -859,7 +882,27 @@ fn check_command(
                 "install" | "i" | "in" | "ins" | "inst" | "insta" | "instal" | "isnt"
                 | "isntal" | "isntall" | "add" => {
                     let global = has(rest, &["-g", "--global"]);
-                    if packages.is_empty() {
+                    // `--package-lock-only` writes the lockfile and installs nothing (a release
+                    // job's `npm version` then `npm install --package-lock-only`).
+                    if packages.is_empty() && has(rest, &["--package-lock-only"]) {
+                        return;
+                    }
+                    if packages.is_empty() && judge.ctx.npm_unlocked(install_dir.as_deref()) {
+                        let folder = install_dir
+                            .as_deref()
+                            .filter(|d| !d.is_empty())
+                            .unwrap_or(".");
+                        out.push(
+                            Finding::new(&INSTALL_COMMAND, file, whole(cmd), format!(
+                                "`npm {}` installs without a lockfile ({folder} has no package-lock.json): each run gets whatever versions the registry serves",
+                                sub.text
+                            ))
+                            .with_help(format!("commit a lockfile for {folder} (`npm install --package-lock-only --ignore-scripts`) and install with `npm ci`")),
+                        );
+                        if !scripts_off && !has(rest, &["--ignore-scripts"]) {
+                            out.push(scripts_finding(file, script, cmd, sub, "npm install"));
+                        }
+                    } else if packages.is_empty() {
                         let bypass = cmd.after == "||"
                             && prev.is_some_and(|p| {
                                 p.argv()
@@ -1002,8 +1045,22 @@ fn check_command(
             npx(file, script, "bun x", &argv[i..], judge, &at, out);
         }
         "pnpm" => {
-            let sub = subcommand(argv).map(|(_, w)| w.text.as_str());
-            if matches!(sub, Some("install" | "i")) {
+            let sub_at = subcommand(argv);
+            let sub = sub_at.map(|(_, w)| w.text.as_str());
+            // `pnpm install <pkg>` is `pnpm add <pkg>`: it adds (or, with `-g`, installs the
+            // tool) at whatever version the registry serves, and is judged as npm's is.
+            let packages: Vec<&Word> = sub_at
+                .map(|(i, _)| operands(&argv[i + 1..]))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|w| !w.text.starts_with('$'))
+                .collect();
+            if matches!(sub, Some("install" | "i" | "add")) && !packages.is_empty() {
+                let global = has(argv, &["-g", "--global"]);
+                let what = if global { "installs the tool" } else { "adds" };
+                let shown_cmd = format!("pnpm {}", sub.unwrap_or("add"));
+                judge_packages(file, script, &shown_cmd, what, &packages, &at, out);
+            } else if matches!(sub, Some("install" | "i")) {
                 let unfrozen = argv.iter().any(|w| {
                     w.text == "--no-frozen-lockfile" || w.text == "--frozen-lockfile=false"
                 });

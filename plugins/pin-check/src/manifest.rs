@@ -394,8 +394,10 @@ fn check_entry(
         ));
         return;
     };
-    // npm overrides may reference the root's own spec: `"foo": "$foo"`.
-    if entry.section == Section::Overrides && spec.starts_with('$') {
+    // npm and pnpm overrides may reference the root's own spec: `"foo": "$foo"` (seen in
+    // facebook/lexical's `pnpm.overrides`, which pnpm 10 locks as the root's range).
+    if matches!(entry.section, Section::Overrides | Section::PnpmOverrides) && spec.starts_with('$')
+    {
         return;
     }
     let (spec_kind, alias_name, inner_offset) = match classify(spec) {
