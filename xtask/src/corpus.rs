@@ -5,11 +5,12 @@
 //!
 //! The corpus stays out of the repository: each repository is a snapshot of the commit named
 //! here, unpacked as `<DIR>/<owner>+<name>/` (the search tool's `fetch`, then `git archive`).
-//! The verdicts were recorded with the package managers on 2026-12-04 (`--ignore-scripts`,
-//! pnpm `--ignore-pnpmfile`, the official yarn with `yarnPath`/`plugins` removed from a copy and
-//! constraints checks off; nothing of the repositories executed; docs/development.md has the
-//! commands); the oracles need the registry, so they are recorded rather than run here. 73
-//! lockfiles of 37 repositories, 11 of them MCP servers; and 91 uv.lock files of 24 Python MCP
+//! The verdicts were recorded with the package managers on 2026-12-04 and 2026-12-07
+//! (`--ignore-scripts`, pnpm `--ignore-pnpmfile`, the official yarn with `yarnPath`/`plugins`
+//! removed from a copy and constraints checks off; nothing of the repositories executed;
+//! docs/development.md has the commands); the oracles need the registry, so they are recorded
+//! rather than run here. 110
+//! lockfiles of 54 repositories, 18 of them MCP servers; and 91 uv.lock files of 24 Python MCP
 //! server repositories, judged by uv 0.13.9 on 2026-12-05 (`uv lock --check --offline` on a copy,
 //! empty cache: uv accepts a lock without resolving, or re-resolves and fails offline).
 
@@ -1228,6 +1229,269 @@ const CASES: &[Case] = &[
         "uv.lock",
         "uv 0.13.9",
         Rejects,
+    ),
+    // Added 2026-12-07 (a sweep of 17 repositories; verdicts by the package managers named,
+    // run on copies with --ignore-scripts, pnpm --ignore-pnpmfile, yarn without its
+    // yarnPath and plugins).
+    case(
+        "modelcontextprotocol/typescript-sdk",
+        "3924de99df83",
+        "pnpm-lock.yaml",
+        "pnpm 10.26.1",
+        Accepts,
+    ),
+    case(
+        "cloudflare/mcp-server-cloudflare",
+        "70ff69055372",
+        "pnpm-lock.yaml",
+        "pnpm 10.8.0",
+        Accepts,
+    ),
+    case(
+        "makenotion/notion-mcp-server",
+        "1d38420769c8",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "wonderwhy-er/DesktopCommanderMCP",
+        "1eccc8b09cc0",
+        "package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "executeautomation/mcp-playwright",
+        "2349c2891e7c",
+        "package-lock.json",
+        "npm 11",
+        Rejects,
+    ),
+    case(
+        "executeautomation/mcp-playwright",
+        "2349c2891e7c",
+        "docs/package-lock.json",
+        "npm 11",
+        Accepts,
+    ),
+    case(
+        "firecrawl/firecrawl-mcp-server",
+        "678c92a43084",
+        "pnpm-lock.yaml",
+        "pnpm 10.34.9",
+        Accepts,
+    ),
+    case(
+        "stripe/agent-toolkit",
+        "57599ddf4e66",
+        "llm/ai-sdk/pnpm-lock.yaml",
+        "pnpm 9.15.9",
+        Accepts,
+    ),
+    case(
+        "stripe/agent-toolkit",
+        "57599ddf4e66",
+        "llm/token-meter/pnpm-lock.yaml",
+        "pnpm 9.15.9",
+        Accepts,
+    ),
+    case(
+        "stripe/agent-toolkit",
+        "57599ddf4e66",
+        "tools/modelcontextprotocol/pnpm-lock.yaml",
+        "pnpm 9.11.0",
+        Accepts,
+    ),
+    case(
+        "stripe/agent-toolkit",
+        "57599ddf4e66",
+        "tools/typescript/pnpm-lock.yaml",
+        "pnpm 9.11.0",
+        Accepts,
+    ),
+    case(
+        "vercel/ai",
+        "ed857f50f112",
+        "pnpm-lock.yaml",
+        "pnpm 10.33.4",
+        Accepts,
+    ),
+    case(
+        "vercel/ai",
+        "ed857f50f112",
+        "packages/harness-acp/src/v1/bridge/pnpm-lock.yaml",
+        "pnpm 9.15.9",
+        Accepts,
+    ),
+    case(
+        "vercel/ai",
+        "ed857f50f112",
+        "packages/harness-codex/src/bridge/pnpm-lock.yaml",
+        "pnpm 9.15.9",
+        Accepts,
+    ),
+    case(
+        "vercel/ai",
+        "ed857f50f112",
+        "packages/harness-deepagents/src/bridge/pnpm-lock.yaml",
+        "pnpm 9.15.9",
+        Accepts,
+    ),
+    case(
+        "vercel/ai",
+        "ed857f50f112",
+        "packages/harness-grok-build/src/bridge/pnpm-lock.yaml",
+        "pnpm 9.15.9",
+        Accepts,
+    ),
+    case(
+        "vercel/ai",
+        "ed857f50f112",
+        "packages/harness-opencode/src/bridge/pnpm-lock.yaml",
+        "pnpm 9.15.9",
+        Accepts,
+    ),
+    case(
+        "vercel/ai",
+        "ed857f50f112",
+        "packages/harness-claude-code/src/bridge/pnpm-lock.yaml",
+        "pnpm 10.34.9",
+        Accepts,
+    ),
+    case(
+        "withastro/astro",
+        "99d3d3dbbfa4",
+        "pnpm-lock.yaml",
+        "pnpm 11.13.1 (trust policy off: the mirror lacks time data)",
+        Accepts,
+    ),
+    case(
+        "sveltejs/kit",
+        "aa810a04146b",
+        "pnpm-lock.yaml",
+        "pnpm 11.19.0",
+        Accepts,
+    ),
+    case(
+        "elysiajs/elysia",
+        "8358ff9efbce",
+        "bun.lock",
+        "bun 1.4.5",
+        Accepts,
+    ),
+    case(
+        "elysiajs/elysia",
+        "8358ff9efbce",
+        "test/node/cjs/pnpm-lock.yaml",
+        "pnpm 8",
+        Accepts,
+    ),
+    case(
+        "elysiajs/elysia",
+        "8358ff9efbce",
+        "test/node/esm/pnpm-lock.yaml",
+        "pnpm 8",
+        Accepts,
+    ),
+    case(
+        "elysiajs/elysia",
+        "8358ff9efbce",
+        "test/node/cjs/bun.lockb",
+        "bun 1.4.5",
+        Unavailable,
+    ),
+    case(
+        "elysiajs/elysia",
+        "8358ff9efbce",
+        "test/node/esm/bun.lockb",
+        "bun 1.4.5",
+        Unavailable,
+    ),
+    known(
+        "elysiajs/elysia",
+        "8358ff9efbce",
+        "test/cloudflare/package-lock.json",
+        "npm 11",
+        Rejects,
+        "committed, but test/cloudflare/.gitignore lists it: the corpus copy has no .git, so chainward skips it as ignored; in a git checkout it reads it and reports npm's 45 `Missing:` errors",
+    ),
+    case(
+        "t3-oss/create-t3-app",
+        "c74237d63769",
+        "pnpm-lock.yaml",
+        "pnpm 10.8.0",
+        Accepts,
+    ),
+    case(
+        "remix-run/react-router",
+        "cab1a69054aa",
+        "pnpm-lock.yaml",
+        "pnpm 11.7.0",
+        Accepts,
+    ),
+    case(
+        "emotion-js/emotion",
+        "b882bcba8513",
+        "yarn.lock",
+        "yarn 3.2.3",
+        Accepts,
+    ),
+    case(
+        "reduxjs/react-redux",
+        "a742e64a673b",
+        "yarn.lock",
+        "yarn 4.18.1",
+        Accepts,
+    ),
+    case(
+        "reduxjs/react-redux",
+        "a742e64a673b",
+        "website/yarn.lock",
+        "yarn 4.18.1",
+        Accepts,
+    ),
+    case(
+        "reduxjs/react-redux",
+        "a742e64a673b",
+        "examples/publish-ci/rr-rsc-context/yarn.lock",
+        "yarn 4.18.1",
+        Accepts,
+    ),
+    case(
+        "anthropics/claude-code-action",
+        "24dcd50c0568",
+        "bun.lock",
+        "bun 1.4.5",
+        Accepts,
+    ),
+    case(
+        "anthropics/claude-code-action",
+        "24dcd50c0568",
+        "base-action/bun.lock",
+        "bun 1.4.5",
+        Accepts,
+    ),
+    case(
+        "anthropics/claude-code-action",
+        "24dcd50c0568",
+        "base-action/package-lock.json",
+        "npm 11",
+        Rejects,
+    ),
+    case(
+        "anthropics/claude-code-action",
+        "24dcd50c0568",
+        "base-action/test/mcp-test/bun.lock",
+        "bun 1.4.5",
+        Rejects,
+    ),
+    case(
+        "facebook/lexical",
+        "5d5102235132",
+        "pnpm-lock.yaml",
+        "pnpm 10.34.1",
+        Accepts,
     ),
 ];
 
