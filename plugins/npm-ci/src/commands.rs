@@ -177,9 +177,9 @@ impl<'p> Context<'p> {
 
     /// Whether the project npm installs from `dir` (see [`Self::npm_prefix`]) has no lockfile
     /// of npm's: a package.json there, and neither package-lock.json nor npm-shrinkwrap.json.
-    fn npm_unlocked(&self, dir: Option<&str>) -> bool {
+    fn npm_unlocked(&self, dir: &str) -> bool {
         let project = self.project;
-        let prefix = self.npm_prefix(dir.unwrap_or_default());
+        let prefix = self.npm_prefix(dir);
         let base = project.root.join(&prefix);
         project.file_at(&base.join("package.json")).is_some()
             && ["package-lock.json", "npm-shrinkwrap.json"]
@@ -887,11 +887,14 @@ fn check_command(
                     if packages.is_empty() && has(rest, &["--package-lock-only"]) {
                         return;
                     }
-                    if packages.is_empty() && judge.ctx.npm_unlocked(install_dir.as_deref()) {
-                        let folder = install_dir
-                            .as_deref()
-                            .filter(|d| !d.is_empty())
-                            .unwrap_or(".");
+                    // Where the folder is known: a workflow's (a Docker build's context is not
+                    // this repository's layout for certain, and a `cd "$VAR"` is not followed).
+                    let unlocked = install_dir
+                        .as_deref()
+                        .filter(|_| script.in_ci)
+                        .filter(|dir| judge.ctx.npm_unlocked(dir));
+                    if let Some(dir) = unlocked.filter(|_| packages.is_empty()) {
+                        let folder = if dir.is_empty() { "." } else { dir };
                         out.push(
                             Finding::new(&INSTALL_COMMAND, file, whole(cmd), format!(
                                 "`npm {}` installs without a lockfile ({folder} has no package-lock.json): each run gets whatever versions the registry serves",
