@@ -696,3 +696,36 @@ fn bun_lockfile_out_of_sync_agrees_with_bun_frozen_install() {
     );
     assert!(cases >= 30, "only {cases} bun differential cases ran");
 }
+
+/// Differential test: a folder dependency is a link in the lockfile; locked as a plain package
+/// instead (elysia's test/cloudflare lockfile), `npm ci` rejects it, and chainward agrees.
+#[test]
+fn a_folder_dependency_must_be_linked_as_npm_ci_requires() {
+    for (lockfile, npm_accepts) in [
+        ("package-lock.json", true),
+        ("package-lock.plain.json", false),
+    ] {
+        let tmp = copy_fixture("npm-ci/file-dependency");
+        let dir = tmp.path();
+        std::fs::copy(dir.join(lockfile), dir.join("package-lock.json.tmp")).expect("copy");
+        std::fs::rename(
+            dir.join("package-lock.json.tmp"),
+            dir.join("package-lock.json"),
+        )
+        .expect("rename");
+        std::fs::remove_file(dir.join("package-lock.plain.json")).expect("remove");
+        let npm_out = npm(dir, &["ci", "--dry-run"], true);
+        assert_eq!(
+            npm_out.status.success(),
+            npm_accepts,
+            "{lockfile}: npm ci: {}",
+            oracle_errors(&npm_out, "error", 3)
+        );
+        let ours = out_of_sync_errors(dir, lockfile);
+        assert_eq!(
+            ours.is_empty(),
+            npm_accepts,
+            "{lockfile}: chainward: {ours:?}"
+        );
+    }
+}

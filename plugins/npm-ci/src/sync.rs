@@ -621,9 +621,25 @@ fn judge_parsed(
                 })
             }
         }
+        // A folder (`../lib`, `file:../lib`) is installed as a link to it: an entry that is a
+        // plain package there, and was not packed from it (`resolved: file:…`, as
+        // `install-links` records it), is not what npm ci accepts (it reports the link missing;
+        // seen on elysiajs/elysia's test/cloudflare lockfile). A tarball is a package.
+        Spec::File if !pkg.link && !is_tarball(spec) => match lock.resolved(pkg) {
+            Some(r) if r.starts_with("file:") => Verdict::Ok,
+            _ => Verdict::Missing,
+        },
         Spec::File => Verdict::Ok,
         Spec::Protocol(_) | Spec::Invalid { .. } => Verdict::Skip,
     }
+}
+
+/// Whether a path spec names a tarball (`file:../x.tgz`) rather than a folder.
+fn is_tarball(spec: &str) -> bool {
+    let lower = spec.to_ascii_lowercase();
+    [".tgz", ".tar.gz", ".tar"]
+        .iter()
+        .any(|e| lower.ends_with(e))
 }
 
 fn satisfies(
