@@ -256,6 +256,21 @@ fn out_of_sync_errors(dir: &Path, case: &str) -> Vec<String> {
 }
 
 /// The first `n` lines of an oracle's output that contain `marker`, joined.
+/// One case where the oracle (`tool`, whether it failed, what it said) and chainward's errors
+/// disagree, for the assertion's message.
+fn disagreement(
+    case: &str,
+    (tool, tool_fails, said): (&str, bool, String),
+    ours: &[String],
+) -> String {
+    let verdict = |fails: bool| if fails { "fails" } else { "passes" };
+    format!(
+        "{case}: {tool} {} but chainward {}\n  {tool}: {said}\n  chainward: {ours:?}",
+        verdict(tool_fails),
+        verdict(!ours.is_empty())
+    )
+}
+
 fn oracle_errors(out: &std::process::Output, marker: &str, n: usize) -> String {
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -290,11 +305,10 @@ fn lockfile_out_of_sync_agrees_with_npm_ci() {
             let npm_fails = !npm_out.status.success();
             let we_fail = !our_errors.is_empty();
             if npm_fails != we_fail {
-                disagreements.push(format!(
-                    "{fixture} / {what}: npm ci {} but chainward {}\n  npm: {}\n  chainward: {our_errors:?}",
-                    if npm_fails { "fails" } else { "passes" },
-                    if we_fail { "fails" } else { "passes" },
-                    oracle_errors(&npm_out, "error", 3)
+                disagreements.push(disagreement(
+                    &format!("{fixture} / {what}"),
+                    ("npm ci", npm_fails, oracle_errors(&npm_out, "error", 3)),
+                    &our_errors,
                 ));
             }
         }
@@ -451,11 +465,10 @@ fn pnpm_lockfile_out_of_sync_agrees_with_pnpm_frozen_lockfile() {
             let pnpm_fails = !out.status.success();
             let we_fail = !our_errors.is_empty();
             if pnpm_fails != we_fail {
-                disagreements.push(format!(
-                    "{fixture} / {what}: pnpm {} but chainward {}\n  pnpm: {}\n  chainward: {our_errors:?}",
-                    if pnpm_fails { "fails" } else { "passes" },
-                    if we_fail { "fails" } else { "passes" },
-                    oracle_errors(&out, "ERR", 2)
+                disagreements.push(disagreement(
+                    &format!("{fixture} / {what}"),
+                    ("pnpm", pnpm_fails, oracle_errors(&out, "ERR", 2)),
+                    &our_errors,
                 ));
             }
         }
@@ -679,11 +692,10 @@ fn bun_lockfile_out_of_sync_agrees_with_bun_frozen_install() {
                 .expect("bun runs");
             let bun_fails = !out.status.success();
             if bun_fails != we_fail {
-                disagreements.push(format!(
-                    "{fixture} / {what}: bun {} but chainward {}\n  bun: {}\n  chainward: {our_errors:?}",
-                    if bun_fails { "fails" } else { "passes" },
-                    if we_fail { "fails" } else { "passes" },
-                    oracle_errors(&out, "error", 2)
+                disagreements.push(disagreement(
+                    &format!("{fixture} / {what}"),
+                    ("bun", bun_fails, oracle_errors(&out, "error", 2)),
+                    &our_errors,
                 ));
             }
         }

@@ -66,6 +66,30 @@ fn field(pj: &PackageJson, section: Section) -> Vec<(String, String, std::ops::R
         .collect()
 }
 
+/// A workspace member that declares dependencies and that the lockfile has no importer for.
+fn no_importer(
+    lock: &Lockfile,
+    lock_name: &str,
+    rel: &str,
+    manifest: &SourceFile,
+    pj: &PackageJson,
+) -> Finding {
+    let span = pj
+        .json
+        .member("name")
+        .map_or(0..1, |m| m.value.span.clone());
+    Finding::new(
+        &LOCKFILE_OUT_OF_SYNC,
+        manifest,
+        span,
+        format!(
+            "{lock_name} has no importer for {}: a frozen install fails",
+            importer_label(rel)
+        ),
+    )
+    .with_help(fix_help(lock))
+}
+
 /// `the root package` or `` `packages/a` ``.
 fn importer_label(rel: &str) -> String {
     if rel.is_empty() {
@@ -315,22 +339,7 @@ fn bun(
         .collect();
     let Some(importer) = lock.importers.get(rel) else {
         if !declared.is_empty() {
-            let span = pj
-                .json
-                .member("name")
-                .map_or(0..1, |m| m.value.span.clone());
-            out.push(
-                Finding::new(
-                    &LOCKFILE_OUT_OF_SYNC,
-                    manifest,
-                    span,
-                    format!(
-                        "{lock_name} has no importer for {}: a frozen install fails",
-                        importer_label(rel)
-                    ),
-                )
-                .with_help(fix_help(lock)),
-            );
+            out.push(no_importer(lock, lock_name, rel, manifest, pj));
         }
         return;
     };
@@ -506,25 +515,9 @@ fn exact(
     }
     let Some(importer) = lock.importers.get(rel) else {
         // pnpm accepts a member without dependencies that has no importer yet.
-        if declared.is_empty() {
-            return;
+        if !declared.is_empty() {
+            out.push(no_importer(lock, lock_name, rel, manifest, pj));
         }
-        let span = pj
-            .json
-            .member("name")
-            .map_or(0..1, |m| m.value.span.clone());
-        out.push(
-            Finding::new(
-                &LOCKFILE_OUT_OF_SYNC,
-                manifest,
-                span,
-                format!(
-                    "{lock_name} has no importer for {}: a frozen install fails",
-                    importer_label(rel)
-                ),
-            )
-            .with_help(fix_help(lock)),
-        );
         return;
     };
     // The overrides that name a dependency directly (`name`, `name@range`; not `parent>name`):
