@@ -41,9 +41,9 @@ pub(crate) static INSTALL_COMMAND: Rule = Rule {
   .yarnrc.yml turns its scripts off); `pnpm install`
   needs `--frozen-lockfile` outside CI (pnpm only defaults to it when `CI` is set, which a
   Docker build does not); `bun install` needs `--frozen-lockfile`;
-- `npm install -g tool@^1`, `pnpm add -g tool` (or `pnpm install tool`, which is `pnpm add`)
-  or `npx tool@latest` install whatever version the registry serves that minute: pin the exact
-  version;
+- `npm install -g tool@^1`, `pnpm add tool`, `pnpm add -g tool` or `pnpm install -g tool`
+  (which is `pnpm add -g`) or `npx tool@latest` install whatever version the registry serves
+  that minute: pin the exact version;
 - ad-hoc packages: `npx tool`, `bunx tool`, `npm exec tool` run the project's own copy when its
   installs provide the command, and otherwise download `tool` at whatever version is current.
   Reported when no package of the project provides it: an error when its lockfiles say so for
@@ -811,7 +811,7 @@ fn takes_value(option: &str) -> bool {
             | "--network-concurrency"
             | "--mode"
             | "--reporter"
-    )
+    ) || (option.starts_with("--config.") && !option.contains('='))
 }
 
 /// The operands after a subcommand: words that are neither options nor an option's value.
@@ -1050,16 +1050,21 @@ fn check_command(
         "pnpm" => {
             let sub_at = subcommand(argv);
             let sub = sub_at.map(|(_, w)| w.text.as_str());
-            // `pnpm install <pkg>` is `pnpm add <pkg>`: it adds (or, with `-g`, installs the
-            // tool) at whatever version the registry serves, and is judged as npm's is.
+            // `pnpm add <pkg>`, and `pnpm install -g <pkg>` (which is `pnpm add -g`): a package
+            // (with `-g`, a tool) at whatever version the registry serves, judged as npm's
+            // installs of packages are. A plain `pnpm install` with words after it keeps the
+            // frozen-lockfile check below: an option of pnpm's that takes a value
+            // chainward does not know would be taken for a package.
+            let global = has(argv, &["-g", "--global"]);
             let packages: Vec<&Word> = sub_at
                 .map(|(i, _)| operands(&argv[i + 1..]))
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|w| !w.text.starts_with('$'))
                 .collect();
-            if matches!(sub, Some("install" | "i" | "add")) && !packages.is_empty() {
-                let global = has(argv, &["-g", "--global"]);
+            let adds =
+                matches!(sub, Some("add")) || (global && matches!(sub, Some("install" | "i")));
+            if adds && !packages.is_empty() {
                 let what = if global { "installs the tool" } else { "adds" };
                 let shown_cmd = format!("pnpm {}", sub.unwrap_or("add"));
                 judge_packages(file, script, &shown_cmd, what, &packages, &at, out);
