@@ -311,11 +311,12 @@ fn pnpm_overrides(pj: &PackageJson, ws: Option<&Yaml>) -> BTreeMap<String, Strin
 
 /// bun: a frozen install fails when the packages it would lock change, not when the specs the
 /// lockfile records do (bun 1.2.23, 1.3.5 and 1.4.5, 2026-12-07): a spec the locked version
-/// still satisfies (`^1.3.0` recorded, `^1.2.0`, `~1.3.0`, `1.3.0`, `*`, `latest` declared), a
-/// dependency moved to another field, or one removed that another package still depends on are
-/// all accepted; a dependency added that nothing locks, a range the locked version does not
-/// satisfy, or one removed that nothing else needs fail. Every field counts, peers too (bun
-/// installs them).
+/// still satisfies (`^1.3.0` recorded, `^1.2.0`, `~1.3.0`, `1.3.0`, `*` declared), or one
+/// removed that another package still depends on, is accepted; a dependency added that nothing
+/// locks, a range the locked version does not satisfy, or one removed that nothing else needs
+/// fail. A dependency moved to another field, or a dist-tag, bun resolves again from the
+/// registry (accepted while the registry still answers the locked version): not reported.
+/// Every field counts, peers too (bun installs them).
 #[allow(clippy::too_many_arguments)]
 fn bun(
     lock: &Lockfile,
