@@ -451,6 +451,14 @@ impl Lockfile {
         }
     }
 
+    /// bun: the package a workspace member (named `member`; `None` for the root) gets for
+    /// `name`: the member's own copy (keyed `<member>/<name>`), else the hoisted one (`<name>`).
+    pub fn bun_package(&self, member: Option<&str>, name: &str) -> Option<&Package> {
+        member
+            .and_then(|m| self.package_by_key(&format!("{m}/{name}")))
+            .or_else(|| self.package_by_key(name))
+    }
+
     /// The first package, in the lockfile's order, whose key is `key`.
     pub fn package_by_key(&self, key: &str) -> Option<&Package> {
         let index = self.by_key.0.get_or_init(|| {

@@ -100,24 +100,13 @@ impl<'a> AnyLock<'a> {
                         .get(importer)
                         .and_then(|i| i.dep(name))
                         .ok_or(NotLocked::Missing)?;
-                    // A workspace member's own copy is keyed `<member>/<dep>`, the hoisted one
-                    // `<dep>`.
-                    let nested = member
-                        .filter(|_| !importer.is_empty())
-                        .map(|m| format!("{m}/{name}"));
-                    let pkg = nested
-                        .iter()
-                        .map(String::as_str)
-                        .chain([name])
-                        .find_map(|k| lf.package_by_key(k))
+                    let pkg = lf
+                        .bun_package(member.filter(|_| !importer.is_empty()), name)
                         .ok_or(NotLocked::Missing)?;
                     // bun keeps the locked package for any spec it satisfies, whatever spec
                     // the lockfile recorded (see npm-ci's bun check).
                     let version = lf.version(pkg).unwrap_or_default();
-                    let satisfied = matches!(
-                        crate::spec::classify(spec),
-                        crate::spec::Spec::Version(_) | crate::spec::Spec::Range(_)
-                    ) && crate::spec::satisfies(version, spec) == Some(true);
+                    let satisfied = crate::spec::spec_allows(spec, version) == Some(true);
                     if dep.specifier.as_deref() != Some(spec) && !satisfied {
                         return Err(NotLocked::Stale);
                     }

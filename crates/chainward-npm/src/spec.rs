@@ -294,6 +294,16 @@ fn semver_reason(err: &node_semver::SemverError) -> String {
     }
 }
 
+/// Whether a dependency's `spec` allows `version`, when the spec is a plain version or range
+/// ([`classify`]); `None` for any other spec (a tag, an alias, a path, a protocol) or what does
+/// not parse.
+pub fn spec_allows(spec: &str, version: &str) -> Option<bool> {
+    match classify(spec) {
+        Spec::Version(_) | Spec::Range(_) => satisfies(version, spec),
+        _ => None,
+    }
+}
+
 /// Whether `version` satisfies the semver `range` (an empty range is `*`), as node-semver's
 /// `satisfies` without options; `None` when either does not parse.
 pub fn satisfies(version: &str, range: &str) -> Option<bool> {

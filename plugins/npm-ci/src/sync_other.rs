@@ -17,7 +17,7 @@ use std::sync::Arc;
 use chainward_core::project::join;
 use chainward_core::yaml::{self, Yaml};
 use chainward_core::{FileKind, Finding, Project, Severity, SourceFile};
-use chainward_npm::lockfile::{LockFormat, Lockfile};
+use chainward_npm::lockfile::{ImporterDep, LockFormat, Lockfile};
 use chainward_npm::query::descriptor_candidates;
 use chainward_npm::yarn::berry_descriptor;
 use chainward_npm::{PackageJson, Section, Spec, classify, package_json};
@@ -84,6 +84,35 @@ fn no_importer(
         span,
         format!(
             "{lock_name} has no importer for {}: a frozen install fails",
+            importer_label(rel)
+        ),
+    )
+    .with_help(fix_help(lock))
+}
+
+/// A dependency the lockfile records for the importer at `rel` that its package.json no longer
+/// declares; `why` ends the message.
+fn no_longer_declared(
+    lock: &Lockfile,
+    lock_name: &str,
+    rel: &str,
+    manifest: &SourceFile,
+    pj: &PackageJson,
+    dep: &ImporterDep,
+    why: &str,
+) -> Finding {
+    let span = pj
+        .json
+        .member(dep.section.key())
+        .map_or(0..1, |m| m.key_span.clone());
+    Finding::new(
+        &LOCKFILE_OUT_OF_SYNC,
+        manifest,
+        span,
+        format!(
+            "{lock_name} records `{}@{}` for {}, which package.json no longer declares{why}",
+            dep.name,
+            dep.specifier.as_deref().unwrap_or("?"),
             importer_label(rel)
         ),
     )
@@ -344,13 +373,7 @@ fn bun(
         }
         return;
     };
-    // A workspace member's own copy is keyed `<member>/<name>`, the hoisted one `<name>`.
     let member = pj.name().filter(|_| !rel.is_empty());
-    let locked = |name: &str| {
-        member
-            .and_then(|m| lock.package_by_key(&format!("{m}/{name}")))
-            .or_else(|| lock.package_by_key(name))
-    };
     // Names an override or resolution of the root replaces: their locked version follows it.
     let replaced: BTreeSet<&str> = root
         .into_iter()
@@ -368,7 +391,7 @@ fn bun(
                 .pointer(&["peerDependenciesMeta", name, "optional"])
                 .and_then(|v| v.as_bool())
                 == Some(true);
-        match locked(name) {
+        match lock.bun_package(member, name) {
             None if optional_peer => {}
             None => out.push(
                 Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
@@ -382,12 +405,9 @@ fn bun(
                 let Some(version) = lock.version(pkg) else {
                     continue;
                 };
-                if replaced.contains(name.as_str())
-                    || !matches!(classify(spec), Spec::Version(_) | Spec::Range(_))
+                if !replaced.contains(name.as_str())
+                    && chainward_npm::spec::spec_allows(spec, version) == Some(false)
                 {
-                    continue;
-                }
-                if chainward_npm::spec::satisfies(version, spec) == Some(false) {
                     out.push(
                         Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span.clone(), format!(
                             "{lock_name} locks `{name}` at {version}, which `{spec}` does not allow: bun resolves it again, so `bun install --frozen-lockfile` fails"
@@ -406,18 +426,15 @@ fn bun(
         {
             continue;
         }
-        let span = pj
-            .json
-            .member(dep.section.key())
-            .map_or(0..1, |m| m.key_span.clone());
-        out.push(
-            Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
-                "{lock_name} records `{name}@{}` for {}, which package.json no longer declares, and nothing else in the lockfile needs it: `bun install --frozen-lockfile` fails",
-                dep.specifier.as_deref().unwrap_or("?"),
-                importer_label(rel)
-            ))
-            .with_help(fix_help(lock)),
-        );
+        out.push(no_longer_declared(
+            lock,
+            lock_name,
+            rel,
+            manifest,
+            pj,
+            dep,
+            ", and nothing else in the lockfile needs it: `bun install --frozen-lockfile` fails",
+        ));
     }
 }
 
@@ -435,11 +452,8 @@ fn still_needed(lock: &Lockfile, text: &str, rel: &str, member: Option<&str>, na
         return false;
     };
     let version = lock.version(copy);
-    let fits = |spec: &str| match version {
-        Some(v) if matches!(classify(spec), Spec::Version(_) | Spec::Range(_)) => {
-            chainward_npm::spec::satisfies(v, spec) != Some(false)
-        }
-        _ => true,
+    let fits = |spec: &str| {
+        version.is_none_or(|v| chainward_npm::spec::spec_allows(spec, v) != Some(false))
     };
     let reaches = |pkg: &chainward_npm::lockfile::Package| {
         lock.package_by_key(&format!("{}/{name}", lock.key(pkg)))
@@ -575,19 +589,15 @@ fn exact(
         if declared.contains_key(dep.name.as_str()) {
             continue;
         }
-        let span = pj
-            .json
-            .member(dep.section.key())
-            .map_or(0..1, |m| m.key_span.clone());
-        out.push(
-            Finding::new(&LOCKFILE_OUT_OF_SYNC, manifest, span, format!(
-                "{lock_name} records `{}@{}` for {}, which package.json no longer declares: a frozen install fails",
-                dep.name,
-                dep.specifier.as_deref().unwrap_or("?"),
-                importer_label(rel)
-            ))
-            .with_help(fix_help(lock)),
-        );
+        out.push(no_longer_declared(
+            lock,
+            lock_name,
+            rel,
+            manifest,
+            pj,
+            dep,
+            ": a frozen install fails",
+        ));
     }
 }
 
